@@ -1,0 +1,27 @@
+package sfn
+
+// The predefined error names of the Amazon States Language. A state machine can match on
+// them in Retry and Catch; the interpreter raises them with AWS's cause texts.
+const (
+	ErrorAll                             = "States.ALL"
+	ErrorHeartbeatTimeout                = "States.HeartbeatTimeout"
+	ErrorTimeout                         = "States.Timeout"
+	ErrorTaskFailed                      = "States.TaskFailed"
+	ErrorPermissions                     = "States.Permissions"
+	ErrorResultPathMatchFailure          = "States.ResultPathMatchFailure"
+	ErrorParameterPathFailure            = "States.ParameterPathFailure"
+	ErrorQueryEvaluationError            = "States.QueryEvaluationError"
+	ErrorBranchFailed                    = "States.BranchFailed"
+	ErrorNoChoiceMatched                 = "States.NoChoiceMatched"
+	ErrorIntrinsicFailure                = "States.IntrinsicFailure"
+	ErrorExceedToleratedFailureThreshold = "States.ExceedToleratedFailureThreshold"
+	ErrorItemReaderFailed                = "States.ItemReaderFailed"
+	ErrorResultWriterFailed              = "States.ResultWriterFailed"
+	ErrorRuntime                         = "States.Runtime"
+	ErrorDataLimitExceeded               = "States.DataLimitExceeded"
+)
+
+// DefaultPayloadLimit is AWS's quota on the size of a state's input or output and of an
+// execution's input: 256 KiB of UTF-8 encoded JSON. It is a default, not a constant of the
+// engine: callers pass their own limit (0 means no limit) through configuration.
+const DefaultPayloadLimit = 256 * 1024
