@@ -1,0 +1,51 @@
+package function
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+)
+
+// Command is a function implemented by a local program, the `stepflow run --functions`
+// contract: the invocation payload on stdin; exit status 0 means stdout is the result JSON;
+// any other exit status means stdout is the error document {"errorType", "errorMessage"}.
+// The process is killed when the context ends (a task timeout or a stopped execution).
+type Command struct {
+	Argv []string
+	Dir  string
+	Env  []string // extra KEY=VALUE pairs added to the environment
+}
+
+// Call runs the program once.
+func (c Command) Call(ctx context.Context, payload []byte) ([]byte, error) {
+	if len(c.Argv) == 0 {
+		return nil, errors.New("command function has an empty command")
+	}
+	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
+	cmd.Dir = c.Dir
+	if len(c.Env) > 0 {
+		cmd.Env = append(cmd.Environ(), c.Env...)
+	}
+	cmd.Stdin = bytes.NewReader(payload)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		doc := bytes.TrimSpace(stdout.Bytes())
+		if len(doc) == 0 || doc[0] != '{' {
+			doc = []byte(fmt.Sprintf(`{"errorType":"Error","errorMessage":%q}`, strings.TrimSpace(exit.Error()+": "+stderr.String())))
+		}
+		return nil, &Error{Payload: doc}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", c.Argv[0], err)
+	}
+	return stdout.Bytes(), nil
+}

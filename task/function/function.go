@@ -1,0 +1,241 @@
+// Package function runs Task states that call AWS Lambda functions, locally: a function is a
+// local command, an HTTP endpoint, a Lambda Invoke-compatible endpoint or a Go func, looked up
+// by name in a Registry the operator configures. It gives both Lambda resources AWS offers the
+// shapes AWS gives them: arn:aws:lambda:...:function:NAME returns the function's payload, and
+// arn:aws:states:::lambda:invoke wraps it in Payload/StatusCode/SdkHttpMetadata.
+package function
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/task"
+)
+
+// Function behaves like a Lambda function: it gets the invocation payload as JSON and returns
+// the response payload as JSON, or an error. A *Error is a function error (the function ran
+// and failed); any other error is a failure to run it at all.
+type Function interface {
+	Call(ctx context.Context, payload []byte) ([]byte, error)
+}
+
+// Error is a Lambda function error: Payload is the error document the function returned,
+// e.g. {"errorType":"ValueError","errorMessage":"..."}.
+type Error struct {
+	Payload []byte
+}
+
+func (e *Error) Error() string { return "function error: " + string(e.Payload) }
+
+// errorType reads errorType from the error document, as Lambda reports it in X-Amz-Function-Error.
+func (e *Error) errorType() string {
+	var doc struct {
+		ErrorType string `json:"errorType"`
+	}
+	if json.Unmarshal(e.Payload, &doc) == nil && doc.ErrorType != "" {
+		return doc.ErrorType
+	}
+	return "Lambda.Unknown"
+}
+
+// GoFunc is a function written in Go, registered when Stepflow is embedded as a library.
+type GoFunc func(ctx context.Context, input any) (any, error)
+
+// Call decodes the payload, runs f and encodes its result. An error returned by f is a
+// function error with errorType "Error" unless it is a *task.Error, whose Name is used.
+func (f GoFunc) Call(ctx context.Context, payload []byte) ([]byte, error) {
+	var input any
+	if len(payload) > 0 {
+		if err := json.Unmarshal(payload, &input); err != nil {
+			return nil, fmt.Errorf("decode payload: %w", err)
+		}
+	}
+	out, err := f(ctx, input)
+	if err != nil {
+		name := "Error"
+		if te, ok := err.(*task.Error); ok {
+			name = te.Name
+		}
+		doc, _ := json.Marshal(map[string]any{"errorType": name, "errorMessage": err.Error()})
+		return nil, &Error{Payload: doc}
+	}
+	return json.Marshal(out)
+}
+
+// Registry maps function names to functions and invokes them for Lambda resources.
+type Registry struct {
+	scope sfn.Scope
+	mu    sync.RWMutex
+	funcs map[string]Function
+	// NewRequestID makes the per-invocation request ids Lambda returns (random by default).
+	NewRequestID func() string
+}
+
+// NewRegistry returns an empty registry whose ARNs use scope.
+func NewRegistry(scope sfn.Scope) *Registry {
+	return &Registry{scope: scope, funcs: map[string]Function{}, NewRequestID: newUUID}
+}
+
+// Register adds or replaces the function called name.
+func (r *Registry) Register(name string, f Function) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.funcs[name] = f
+}
+
+func (r *Registry) lookup(name string) (Function, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	f, ok := r.funcs[name]
+	return f, ok
+}
+
+// Invoke runs the function named by req.Resource (a function ARN) or, for
+// arn:aws:states:::lambda:invoke, by the FunctionName parameter.
+func (r *Registry) Invoke(ctx context.Context, req *task.Request) (any, error) {
+	if req.Resource.Kind == sfn.ResourceLambdaFunction {
+		ref := functionRef{name: req.Resource.Name, qualifier: req.Resource.Qualifier, region: req.Resource.Region, account: req.Resource.Account}
+		body, err := r.call(ctx, ref, req.Input, true)
+		if err != nil {
+			return nil, err
+		}
+		return decodePayload(body)
+	}
+	params, _ := req.Input.(map[string]any)
+	nameParam, _ := params["FunctionName"].(string)
+	if nameParam == "" {
+		return nil, &task.Error{Name: "Lambda.InvalidParameterValueException", Cause: "FunctionName is required (Service: AWSLambda; Status Code: 400; Error Code: InvalidParameterValueException; Proxy: null)"}
+	}
+	ref := parseFunctionName(nameParam)
+	if q, ok := params["Qualifier"].(string); ok && ref.qualifier == "" {
+		ref.qualifier = q
+	}
+	payload, hasPayload := params["Payload"]
+	body, err := r.call(ctx, ref, payload, hasPayload)
+	if err != nil {
+		return nil, err
+	}
+	result, err := decodePayload(body)
+	if err != nil {
+		return nil, err
+	}
+	return r.invokeOutput(result, len(body)), nil
+}
+
+func (r *Registry) call(ctx context.Context, ref functionRef, payload any, hasPayload bool) ([]byte, error) {
+	f, ok := r.lookup(ref.name)
+	if !ok {
+		return nil, &task.Error{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf(
+			"Function not found: %s (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: %s; Proxy: null)",
+			r.functionARN(ref), r.NewRequestID())}
+	}
+	in := []byte("{}")
+	if hasPayload {
+		var err error
+		if in, err = json.Marshal(payload); err != nil {
+			return nil, fmt.Errorf("encode payload for function %s: %w", ref.name, err)
+		}
+	}
+	body, err := f.Call(ctx, in)
+	if fe, ok := err.(*Error); ok {
+		return nil, &task.Error{Name: fe.errorType(), Cause: string(fe.Payload)}
+	}
+	if err != nil {
+		if te, ok := err.(*task.Error); ok {
+			return nil, te
+		}
+		return nil, &task.Error{Name: "Lambda.ServiceException", Cause: fmt.Sprintf("function %s: %v", ref.name, err)}
+	}
+	return body, nil
+}
+
+func decodePayload(body []byte) (any, error) {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil, nil
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, &task.Error{Name: "Lambda.Unknown", Cause: fmt.Sprintf("The function returned a response that is not JSON: %v", err)}
+	}
+	return v, nil
+}
+
+// invokeOutput is the result shape of arn:aws:states:::lambda:invoke.
+func (r *Registry) invokeOutput(payload any, contentLength int) map[string]any {
+	id := r.NewRequestID()
+	length := fmt.Sprint(contentLength)
+	date := httpDate()
+	trace := "Root=1-" + strings.ReplaceAll(id[:8], "-", "") + "-" + strings.ReplaceAll(id[9:], "-", "")[:24]
+	return map[string]any{
+		"ExecutedVersion": "$LATEST",
+		"Payload":         payload,
+		"SdkHttpMetadata": map[string]any{
+			"AllHttpHeaders": map[string]any{
+				"X-Amz-Executed-Version":         []any{"$LATEST"},
+				"x-amzn-Remapped-Content-Length": []any{"0"},
+				"Connection":                     []any{"keep-alive"},
+				"x-amzn-RequestId":               []any{id},
+				"Content-Length":                 []any{length},
+				"Date":                           []any{date},
+				"X-Amzn-Trace-Id":                []any{trace},
+				"Content-Type":                   []any{"application/json"},
+			},
+			"HttpHeaders": map[string]any{
+				"Connection":                     "keep-alive",
+				"Content-Length":                 length,
+				"Content-Type":                   "application/json",
+				"Date":                           date,
+				"X-Amz-Executed-Version":         "$LATEST",
+				"x-amzn-Remapped-Content-Length": "0",
+				"x-amzn-RequestId":               id,
+				"X-Amzn-Trace-Id":                trace,
+			},
+			"HttpStatusCode": float64(200),
+		},
+		"SdkResponseMetadata": map[string]any{"RequestId": id},
+		"StatusCode":          float64(200),
+	}
+}
+
+type functionRef struct {
+	name, qualifier, region, account string
+}
+
+// parseFunctionName accepts every form Lambda's FunctionName takes: NAME, NAME:QUALIFIER,
+// ACCOUNT:function:NAME[:Q] and the full ARN.
+func parseFunctionName(s string) functionRef {
+	if strings.HasPrefix(s, "arn:") {
+		res := sfn.ParseResource(s)
+		return functionRef{name: res.Name, qualifier: res.Qualifier, region: res.Region, account: res.Account}
+	}
+	parts := strings.Split(s, ":")
+	switch {
+	case len(parts) >= 3 && parts[1] == "function":
+		ref := functionRef{account: parts[0], name: parts[2]}
+		if len(parts) > 3 {
+			ref.qualifier = parts[3]
+		}
+		return ref
+	case len(parts) == 2:
+		return functionRef{name: parts[0], qualifier: parts[1]}
+	}
+	return functionRef{name: s}
+}
+
+func (r *Registry) functionARN(ref functionRef) string {
+	region, account, q := ref.region, ref.account, ref.qualifier
+	if region == "" {
+		region = r.scope.Region
+	}
+	if account == "" {
+		account = r.scope.Account
+	}
+	if q == "" {
+		q = "$LATEST"
+	}
+	return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s:%s", r.scope.Partition, region, account, ref.name, q)
+}

@@ -1,0 +1,99 @@
+package function
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/task"
+)
+
+func newTestRegistry() *Registry {
+	reg := NewRegistry(sfn.Scope{Partition: "aws", Region: "us-east-1", Account: "111111111111"})
+	reg.NewRequestID = func() string { return "00000000-0000-4000-8000-000000000000" }
+	reg.Register("echo", Command{Argv: []string{"cat"}})
+	reg.Register("boom", Command{Argv: []string{"sh", "-c", `echo '{"errorType":"ValueError","errorMessage":"bad"}'; exit 3`}})
+	reg.Register("crash", Command{Argv: []string{"sh", "-c", `echo oops >&2; exit 1`}})
+	return reg
+}
+
+func TestInvokeFunctionARN(t *testing.T) {
+	t.Parallel()
+	reg := newTestRegistry()
+	tests := []struct {
+		name      string
+		resource  string
+		input     any
+		want      any
+		wantError string
+		wantCause string
+	}{
+		{name: "echo", resource: "arn:aws:lambda:us-east-1:111111111111:function:echo", input: map[string]any{"a": 1.0}, want: map[string]any{"a": 1.0}},
+		{name: "function error", resource: "arn:aws:lambda:us-east-1:111111111111:function:boom", input: map[string]any{}, wantError: "ValueError", wantCause: `{"errorType":"ValueError","errorMessage":"bad"}`},
+		{name: "crash without error document", resource: "arn:aws:lambda:us-east-1:111111111111:function:crash", input: nil, wantError: "Error", wantCause: `{"errorType":"Error","errorMessage":"exit status 1: oops"}`},
+		{name: "missing", resource: "arn:aws:lambda:eu-west-1:222222222222:function:nope", input: nil, wantError: "Lambda.ResourceNotFoundException",
+			wantCause: "Function not found: arn:aws:lambda:eu-west-1:222222222222:function:nope:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: 00000000-0000-4000-8000-000000000000; Proxy: null)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := reg.Invoke(context.Background(), &task.Request{Resource: sfn.ParseResource(tt.resource), Input: tt.input})
+			if tt.wantError != "" {
+				var te *task.Error
+				if !errors.As(err, &te) || te.Name != tt.wantError || te.Cause != tt.wantCause {
+					t.Fatalf("error = %#v, want %s / %s", err, tt.wantError, tt.wantCause)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %#v, %v; want %#v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestInvokeLambdaIntegrationWrapsPayload(t *testing.T) {
+	t.Parallel()
+	reg := newTestRegistry()
+	out, err := reg.Invoke(context.Background(), &task.Request{
+		Resource: sfn.ParseResource("arn:aws:states:::lambda:invoke"),
+		Input:    map[string]any{"FunctionName": "arn:aws:lambda:us-east-1:111111111111:function:echo", "Payload": map[string]any{"k": "v"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := out.(map[string]any)
+	if !reflect.DeepEqual(m["Payload"], map[string]any{"k": "v"}) || m["StatusCode"] != 200.0 || m["ExecutedVersion"] != "$LATEST" {
+		t.Fatalf("unexpected output %#v", m)
+	}
+	headers := m["SdkHttpMetadata"].(map[string]any)["HttpHeaders"].(map[string]any)
+	if headers["Content-Length"] != "9" { // {"k":"v"} as cat echoed it
+		t.Fatalf("Content-Length = %v", headers["Content-Length"])
+	}
+}
+
+func TestCommandKilledOnCancel(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Command{Argv: []string{"sleep", "30"}}.Call(ctx, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestLoadConfigNamesBadField(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := dir + "/f.json"
+	if err := writeFile(path, `{"functions": {"f": {}}}`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadConfig(path)
+	if err == nil || !strings.Contains(err.Error(), "functions.f.command: is required") {
+		t.Fatalf("err = %v", err)
+	}
+}

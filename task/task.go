@@ -1,0 +1,99 @@
+// Package task defines how Stepflow runs the work of Task states: the Invoker interface that
+// every kind of task runner implements (functions, activities, callbacks, nested executions,
+// HTTP, mocks) and a Router that picks the invoker for a Resource ARN.
+package task
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stepflow/stepflow/sfn"
+)
+
+// Request is one invocation of a Task state's resource.
+type Request struct {
+	Resource     sfn.Resource
+	Input        any // the effective parameters (after InputPath/Parameters or Arguments)
+	TaskToken    string
+	Timeout      time.Duration // 0 = none (the engine enforces it; invokers may use it to kill work early)
+	Heartbeat    time.Duration
+	ExecutionARN string
+	StateName    string
+}
+
+// Invoker runs one kind of task. It returns the task's result, or an error: a *Error names
+// the States error the task fails with; any other error fails the task as States.TaskFailed.
+type Invoker interface {
+	Invoke(ctx context.Context, req *Request) (any, error)
+}
+
+// InvokerFunc adapts a function to Invoker.
+type InvokerFunc func(ctx context.Context, req *Request) (any, error)
+
+// Invoke calls f.
+func (f InvokerFunc) Invoke(ctx context.Context, req *Request) (any, error) { return f(ctx, req) }
+
+// Error is a task failure with the error name and cause a Retry or Catch matches on.
+type Error struct {
+	Name  string
+	Cause string
+}
+
+func (e *Error) Error() string {
+	if e.Cause == "" {
+		return e.Name
+	}
+	return e.Name + ": " + e.Cause
+}
+
+// AsError turns any invoker error into the error name and cause the task fails with.
+func AsError(err error) *Error {
+	if te, ok := err.(*Error); ok {
+		return te
+	}
+	return &Error{Name: sfn.ErrorTaskFailed, Cause: err.Error()}
+}
+
+// Router sends each request to the invoker registered for its resource.
+type Router struct {
+	lambda       Invoker
+	activity     Invoker
+	integrations map[string]Invoker // by service ("lambda", "states", "http", ...)
+	fallback     Invoker
+}
+
+// NewRouter returns a router with no invokers: every task fails until some are registered.
+func NewRouter() *Router { return &Router{integrations: map[string]Invoker{}} }
+
+// HandleLambda registers the invoker for arn:aws:lambda:...:function:NAME resources.
+func (r *Router) HandleLambda(inv Invoker) { r.lambda = inv }
+
+// HandleActivity registers the invoker for activity ARNs.
+func (r *Router) HandleActivity(inv Invoker) { r.activity = inv }
+
+// HandleService registers the invoker for arn:aws:states:::SERVICE:... integrations.
+func (r *Router) HandleService(service string, inv Invoker) { r.integrations[service] = inv }
+
+// HandleOther registers the invoker for every resource no other route takes (e.g. mocks).
+func (r *Router) HandleOther(inv Invoker) { r.fallback = inv }
+
+// Invoke routes req.
+func (r *Router) Invoke(ctx context.Context, req *Request) (any, error) {
+	var inv Invoker
+	switch req.Resource.Kind {
+	case sfn.ResourceLambdaFunction:
+		inv = r.lambda
+	case sfn.ResourceActivity:
+		inv = r.activity
+	case sfn.ResourceIntegration:
+		inv = r.integrations[req.Resource.Service]
+	}
+	if inv == nil {
+		inv = r.fallback
+	}
+	if inv == nil {
+		return nil, &Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("no task runner is configured for resource %s", req.Resource.ARN)}
+	}
+	return inv.Invoke(ctx, req)
+}
