@@ -1,0 +1,370 @@
+package jsonpath
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// Get evaluates the path against root (the value its Root names: the input for "$", the
+// Context object for "$$", the variable's value for "$name").
+//
+// A definite path returns the value it selects, or an error wrapping ErrPathNotFound when
+// there is none. Any other path returns a []any of the matches, which may be empty.
+func (p *Path) Get(root any) (any, error) {
+	if p.definite {
+		v, ok := getDefinite(root, root, p.steps)
+		if !ok {
+			return nil, fmt.Errorf("jsonpath %s: %w", p.Text, ErrPathNotFound)
+		}
+		return v, nil
+	}
+	out := []any{}
+	collect(root, root, p.steps, &out)
+	return out, nil
+}
+
+// Exists reports whether the path selects anything: for a definite path, whether Get
+// succeeds; for another path, whether it has at least one match.
+func (p *Path) Exists(root any) bool {
+	if p.definite {
+		_, ok := getDefinite(root, root, p.steps)
+		return ok
+	}
+	var out []any
+	collect(root, root, p.steps, &out)
+	return len(out) > 0
+}
+
+// getDefinite walks a definite path. It allocates only for a merged multi-name leaf or a
+// function.
+func getDefinite(node, root any, steps []step) (any, bool) {
+	for i := range steps {
+		s := &steps[i]
+		switch s.kind {
+		case selName:
+			m, ok := node.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			node, ok = m[s.name]
+			if !ok {
+				return nil, false
+			}
+		case selIndex:
+			a, ok := node.([]any)
+			if !ok {
+				return nil, false
+			}
+			idx := s.index
+			if idx < 0 {
+				idx += len(a)
+			}
+			if idx < 0 || idx >= len(a) {
+				return nil, false
+			}
+			node = a[idx]
+		case selNames:
+			m, ok := node.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			merged := make(map[string]any, len(s.names))
+			for _, name := range s.names {
+				if v, present := m[name]; present {
+					merged[name] = v
+				}
+			}
+			node = merged
+		case selFunction:
+			return applyFunction(s.name, node)
+		default:
+			return nil, false
+		}
+	}
+	return node, true
+}
+
+// collect appends to out every value steps select from node.
+func collect(node, root any, steps []step, out *[]any) {
+	if len(steps) == 0 {
+		*out = append(*out, node)
+		return
+	}
+	s := &steps[0]
+	rest := steps[1:]
+	if s.deep {
+		collectDeep(node, root, s, rest, out)
+		return
+	}
+	apply(node, root, s, rest, out)
+}
+
+// collectDeep applies s to node and then to each of its descendants, parents first.
+func collectDeep(node, root any, s *step, rest []step, out *[]any) {
+	apply(node, root, s, rest, out)
+	switch n := node.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(n) {
+			collectDeep(n[k], root, s, rest, out)
+		}
+	case []any:
+		for _, v := range n {
+			collectDeep(v, root, s, rest, out)
+		}
+	}
+}
+
+// apply applies one selector to node and continues with rest for each selected value.
+// Missing fields and out-of-range indexes select nothing.
+func apply(node, root any, s *step, rest []step, out *[]any) {
+	switch s.kind {
+	case selName:
+		if m, ok := node.(map[string]any); ok {
+			if v, present := m[s.name]; present {
+				collect(v, root, rest, out)
+			}
+		}
+	case selNames:
+		m, ok := node.(map[string]any)
+		if !ok {
+			return
+		}
+		if len(rest) == 0 && !s.deep {
+			merged := make(map[string]any, len(s.names))
+			for _, name := range s.names {
+				if v, present := m[name]; present {
+					merged[name] = v
+				}
+			}
+			*out = append(*out, merged)
+			return
+		}
+		for _, name := range s.names {
+			if v, present := m[name]; present {
+				collect(v, root, rest, out)
+			}
+		}
+	case selIndex:
+		if a, ok := node.([]any); ok {
+			idx := s.index
+			if idx < 0 {
+				idx += len(a)
+			}
+			if idx >= 0 && idx < len(a) {
+				collect(a[idx], root, rest, out)
+			}
+		}
+	case selIndexes:
+		if a, ok := node.([]any); ok {
+			for _, idx := range s.indexes {
+				if idx < 0 {
+					idx += len(a)
+				}
+				if idx >= 0 && idx < len(a) {
+					collect(a[idx], root, rest, out)
+				}
+			}
+		}
+	case selWildcard:
+		switch n := node.(type) {
+		case map[string]any:
+			for _, k := range sortedKeys(n) {
+				collect(n[k], root, rest, out)
+			}
+		case []any:
+			for _, v := range n {
+				collect(v, root, rest, out)
+			}
+		}
+	case selSlice:
+		if a, ok := node.([]any); ok {
+			s.slice.each(len(a), func(i int) { collect(a[i], root, rest, out) })
+		}
+	case selFilter:
+		switch n := node.(type) {
+		case []any:
+			for _, v := range n {
+				if s.filter.test(v, root) {
+					collect(v, root, rest, out)
+				}
+			}
+		case map[string]any:
+			// Jayway tests an object against the filter as a whole.
+			if s.filter.test(n, root) {
+				collect(n, root, rest, out)
+			}
+		}
+	case selFunction:
+		if v, ok := applyFunction(s.name, node); ok {
+			collect(v, root, rest, out)
+		}
+	}
+}
+
+// each calls f with each index the slice selects from an array of length n, with Python's
+// rules for negative and out-of-range bounds.
+func (sl sliceSpec) each(n int, f func(int)) {
+	stepBy := 1
+	if sl.hasStep {
+		stepBy = sl.step
+	}
+	clamp := func(v, lo, hi int) int { return max(lo, min(v, hi)) }
+	if stepBy > 0 {
+		start, end := 0, n
+		if sl.hasStart {
+			start = sl.start
+			if start < 0 {
+				start += n
+			}
+			start = clamp(start, 0, n)
+		}
+		if sl.hasEnd {
+			end = sl.end
+			if end < 0 {
+				end += n
+			}
+			end = clamp(end, 0, n)
+		}
+		for i := start; i < end; i += stepBy {
+			f(i)
+		}
+		return
+	}
+	start, end := n-1, -1
+	if sl.hasStart {
+		start = sl.start
+		if start < 0 {
+			start += n
+		}
+		start = clamp(start, -1, n-1)
+	}
+	if sl.hasEnd {
+		end = sl.end
+		if end < 0 {
+			end += n
+		}
+		end = clamp(end, -1, n-1)
+	}
+	for i := start; i > end; i += stepBy {
+		f(i)
+	}
+}
+
+// sortedKeys gives object keys in a stable order: decoded JSON objects do not keep the
+// order of the document, so wildcards and deep scans visit keys sorted.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// pathFunctions are the functions a path may end with, as in Jayway.
+var pathFunctions = map[string]struct{}{
+	"length": {}, "size": {}, "min": {}, "max": {}, "avg": {}, "sum": {}, "keys": {}, "first": {}, "last": {},
+}
+
+func applyFunction(name string, v any) (any, bool) {
+	switch name {
+	case "length", "size":
+		switch x := v.(type) {
+		case []any:
+			return float64(len(x)), true
+		case map[string]any:
+			return float64(len(x)), true
+		case string:
+			return float64(len([]rune(x))), true
+		}
+		return nil, false
+	case "keys":
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		keys := sortedKeys(m)
+		out := make([]any, len(keys))
+		for i, k := range keys {
+			out[i] = k
+		}
+		return out, true
+	case "first", "last":
+		a, ok := v.([]any)
+		if !ok || len(a) == 0 {
+			return nil, false
+		}
+		if name == "first" {
+			return a[0], true
+		}
+		return a[len(a)-1], true
+	}
+	// Numeric aggregates over an array of numbers.
+	a, ok := v.([]any)
+	if !ok || len(a) == 0 {
+		return nil, false
+	}
+	sum, lo, hi := 0.0, math.Inf(1), math.Inf(-1)
+	for _, item := range a {
+		f, isNum := item.(float64)
+		if !isNum {
+			return nil, false
+		}
+		sum += f
+		lo, hi = min(lo, f), max(hi, f)
+	}
+	switch name {
+	case "min":
+		return lo, true
+	case "max":
+		return hi, true
+	case "avg":
+		return sum / float64(len(a)), true
+	case "sum":
+		return sum, true
+	}
+	return nil, false
+}
+
+// Equal reports whether two decoded JSON values are equal: numbers by value, objects by
+// their members regardless of order, arrays element by element.
+func Equal(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !Equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, present := y[k]
+			if !present || !Equal(xv, yv) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
