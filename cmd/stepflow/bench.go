@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"github.com/stepflow/stepflow/interp"
+	"github.com/stepflow/stepflow/sfn"
+)
+
+func init() {
+	register(subcommand{name: "bench", summary: "run the benchmark workloads (../shared/bench) and print throughput", run: runBench})
+}
+
+// benchResult is one workload's line; the JSON field names are a contract with external checkers.
+type benchResult struct {
+	Workload          string  `json:"workload"`
+	Mode              string  `json:"mode"`
+	Runs              int     `json:"runs"`
+	MedianMS          float64 `json:"median_ms"`
+	MinMS             float64 `json:"min_ms"`
+	Transitions       int     `json:"transitions"`
+	TransitionsPerSec float64 `json:"transitions_per_sec"`
+	OutputMatched     bool    `json:"output_matched"`
+	Error             string  `json:"error,omitempty"`
+}
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	runs := fs.Int("runs", 5, "timed executions per workload")
+	format := fs.String("format", "text", "text or json (one JSON object per workload)")
+	payloadLimit := fs.Int("payload-limit", 4<<20, "largest state input/output in bytes; raised above AWS's 256 KiB because payload-heavy exceeds it on purpose")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: stepflow bench [--runs N] [--format text|json] [DIR] [WORKLOAD...]")
+		fs.PrintDefaults()
+	}
+	positional, err := parseAll(fs, args)
+	if err != nil {
+		return exitError{Code: 2}
+	}
+	if *runs < 1 {
+		return fmt.Errorf("--runs must be at least 1")
+	}
+	dir := ""
+	var names []string
+	for _, a := range positional {
+		if st, err := os.Stat(a); err == nil && st.IsDir() && dir == "" && len(names) == 0 {
+			dir = a
+			continue
+		}
+		names = append(names, a)
+	}
+	if dir == "" {
+		dir = defaultBenchDir()
+	}
+	if len(names) == 0 {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return fmt.Errorf("read bench dir: %w", err)
+		}
+		for _, e := range entries {
+			if _, err := os.Stat(filepath.Join(dir, e.Name(), "definition.json")); e.IsDir() && err == nil {
+				names = append(names, e.Name())
+			}
+		}
+		sort.Strings(names)
+	}
+	failed := false
+	for _, name := range names {
+		r := benchWorkload(ctx, filepath.Join(dir, name), *runs, *payloadLimit)
+		r.Workload = name
+		if r.Error != "" || !r.OutputMatched {
+			failed = true
+		}
+		if *format == "json" {
+			b, _ := json.Marshal(r)
+			fmt.Fprintln(stdout, string(b))
+			continue
+		}
+		if r.Error != "" {
+			fmt.Fprintf(stdout, "%-18s %-14s FAILED: %s\n", r.Workload, r.Mode, r.Error)
+			continue
+		}
+		fmt.Fprintf(stdout, "%-18s %-14s runs=%d median=%.2fms min=%.2fms transitions=%d %.0f tr/s output_matched=%v\n",
+			r.Workload, r.Mode, r.Runs, r.MedianMS, r.MinMS, r.Transitions, r.TransitionsPerSec, r.OutputMatched)
+	}
+	if failed {
+		return exitError{Code: 1}
+	}
+	return nil
+}
+
+// defaultBenchDir is ../shared/bench beside the repository, found from the working directory up.
+func defaultBenchDir() string {
+	dir, _ := os.Getwd()
+	for d := dir; ; d = filepath.Dir(d) {
+		candidate := filepath.Join(d, "..", "shared", "bench")
+		if st, err := os.Stat(candidate); err == nil && st.IsDir() {
+			return candidate
+		}
+		if filepath.Dir(d) == d {
+			return filepath.Join("..", "shared", "bench")
+		}
+	}
+}
+
+func benchWorkload(ctx context.Context, dir string, runs, payloadLimit int) benchResult {
+	res := benchResult{Mode: "express-memory", Runs: runs}
+	fail := func(err error) benchResult { res.Error = err.Error(); return res }
+	def, err := os.ReadFile(filepath.Join(dir, "definition.json"))
+	if err != nil {
+		return fail(err)
+	}
+	inputText, err := os.ReadFile(filepath.Join(dir, "input.json"))
+	if err != nil {
+		return fail(err)
+	}
+	expected, err := jsonvalue.ReadFile(filepath.Join(dir, "expected-output.json"))
+	if err != nil {
+		return fail(err)
+	}
+	var meta struct {
+		Transitions int `json:"transitions"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "meta.json")); err == nil {
+		_ = json.Unmarshal(b, &meta)
+	}
+	res.Transitions = meta.Transitions
+
+	sm, diags := asl.Parse(def, asl.ParseOptions{Type: sfn.TypeExpress})
+	if diags.HasErrors() {
+		return fail(fmt.Errorf("invalid definition: %s %s: %s", diags[0].Code, diags[0].Location, diags[0].Message))
+	}
+	prog, err := interp.Compile(sm, interp.Options{PayloadLimit: payloadLimit})
+	if err != nil {
+		return fail(err)
+	}
+	runOnce := func(i int) (time.Duration, bool, error) {
+		input, err := jsonvalue.Unmarshal(inputText) // every execution gets its own copy, untimed
+		if err != nil {
+			return 0, false, err
+		}
+		info := interp.ExecutionInfo{ExecutionARN: fmt.Sprintf("bench-%d", i), ExecutionName: fmt.Sprintf("bench-%d", i), StartTime: time.Now().UTC(), Seed: uint64(i)}
+		runtime.GC()
+		start := time.Now()
+		out, err := engine.Run(ctx, prog, engine.RunOptions{Info: info, Input: input, VirtualTime: true})
+		elapsed := time.Since(start)
+		if err != nil {
+			return 0, false, err
+		}
+		if out.Status != sfn.StatusSucceeded {
+			return 0, false, fmt.Errorf("execution %s: %s: %s", out.Status, out.Error, out.Cause)
+		}
+		return elapsed, jsonvalue.Equal(out.Output, expected), nil
+	}
+	matched := true
+	for i := 0; i < 2; i++ { // a checked run and a warm-up, untimed
+		_, ok, err := runOnce(-1 - i)
+		if err != nil {
+			return fail(err)
+		}
+		matched = matched && ok
+	}
+	times := make([]float64, 0, runs)
+	for i := 0; i < runs; i++ {
+		d, ok, err := runOnce(i)
+		if err != nil {
+			return fail(err)
+		}
+		matched = matched && ok
+		times = append(times, float64(d.Nanoseconds())/1e6)
+	}
+	sort.Float64s(times)
+	res.MinMS = round2(times[0])
+	median := times[len(times)/2]
+	if len(times)%2 == 0 {
+		median = (times[len(times)/2-1] + times[len(times)/2]) / 2
+	}
+	res.MedianMS = round2(median)
+	if median > 0 {
+		res.TransitionsPerSec = float64(int64(float64(res.Transitions) / (median / 1000)))
+	}
+	res.OutputMatched = matched
+	return res
+}
+
+func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+// parseAll parses flags anywhere among positional arguments.
+func parseAll(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"github.com/stepflow/stepflow/interp"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/task"
+	"github.com/stepflow/stepflow/task/function"
+)
+
+func init() {
+	register(subcommand{name: "run", summary: "run one execution of a definition in memory and print its result", run: runRun})
+}
+
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	inputFile := fs.String("input", "", "file holding the execution input JSON (default {})")
+	format := fs.String("format", "output", "what to print: output (the output JSON, or the error), describe (a DescribeExecution-shaped object) or history (the events)")
+	virtual := fs.Bool("virtual-time", false, "run Wait states, retry intervals and timeouts on a virtual clock that never sleeps")
+	typ := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
+	functions := fs.String("functions", "", `functions file: {"functions": {"NAME": {"command": ["prog", "arg"]}}}`)
+	payloadLimit := fs.Int("payload-limit", sfn.DefaultPayloadLimit, "largest state input/output in bytes (0 = no limit)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: stepflow run DEF.json [--input IN.json] [--format output|describe|history] [--virtual-time] [--type STANDARD|EXPRESS] [--functions F.json]")
+		fs.PrintDefaults()
+	}
+	positional, err := parseAll(fs, args)
+	if err != nil {
+		return exitError{Code: 2}
+	}
+	if len(positional) != 1 {
+		fs.Usage()
+		return exitError{Code: 2}
+	}
+	defFile := positional[0]
+	if *format != "output" && *format != "describe" && *format != "history" {
+		return fmt.Errorf("--format must be output, describe or history, not %q", *format)
+	}
+	smType := sfn.StateMachineType(strings.ToUpper(*typ))
+	if smType != sfn.TypeStandard && smType != sfn.TypeExpress {
+		return fmt.Errorf("--type must be STANDARD or EXPRESS, not %q", *typ)
+	}
+
+	data, err := os.ReadFile(defFile)
+	if err != nil {
+		return err
+	}
+	sm, diags := asl.Parse(data, asl.ParseOptions{Type: smType})
+	if diags.HasErrors() {
+		for _, d := range diags {
+			fmt.Fprintf(stderr, "%s: %s %s %s: %s\n", defFile, d.Severity, d.Code, d.Location, d.Message)
+		}
+		return exitError{Code: 1}
+	}
+	var input any = map[string]any{}
+	if *inputFile != "" {
+		if input, err = jsonvalue.ReadFile(*inputFile); err != nil {
+			return fmt.Errorf("read input: %w", err)
+		}
+	}
+
+	scope := sfn.DefaultScope
+	router := task.NewRouter()
+	registry := function.NewRegistry(scope)
+	if *functions != "" {
+		cfg, err := function.LoadConfig(*functions)
+		if err != nil {
+			return err
+		}
+		cfg.Register(registry)
+	}
+	router.HandleLambda(registry)
+	router.HandleService("lambda", registry)
+
+	prog, err := interp.Compile(sm, interp.Options{PayloadLimit: *payloadLimit, History: *format == "history"})
+	if err != nil {
+		return err
+	}
+	machine := strings.TrimSuffix(filepath.Base(defFile), filepath.Ext(defFile))
+	machine = strings.TrimSuffix(machine, ".asl")
+	execName := newExecutionName()
+	info := interp.ExecutionInfo{
+		ExecutionARN:     scope.ExecutionARN(machine, execName),
+		ExecutionName:    execName,
+		StateMachineARN:  scope.StateMachineARN(machine),
+		StateMachineName: machine,
+		RoleARN:          scope.RoleARN("StepflowExecutionRole"),
+		StartTime:        time.Now().UTC(),
+		Seed:             uint64(time.Now().UnixNano()),
+	}
+	if smType == sfn.TypeExpress {
+		info.ExecutionARN = scope.ExpressExecutionARN(machine, execName, execName)
+	}
+	var history []sfn.HistoryEvent
+	res, err := engine.Run(ctx, prog, engine.RunOptions{
+		Info: info, Input: input, Invoker: router, VirtualTime: *virtual,
+		OnStep: func(evs []sfn.HistoryEvent) { history = append(history, evs...) },
+	})
+	if err != nil && !errors.Is(err, engine.ErrStalled) {
+		return err
+	}
+	if errors.Is(err, engine.ErrStalled) {
+		fmt.Fprintf(stderr, "stepflow run: %v\n", err)
+		return exitError{Code: 1}
+	}
+	stop := time.Now().UTC()
+	if *virtual {
+		stop = info.StartTime
+	}
+	switch *format {
+	case "describe":
+		out := describeResult(info, input, res, stop)
+		return writeJSON(stdout, out)
+	case "history":
+		if err := writeJSON(stdout, map[string]any{"events": history}); err != nil {
+			return err
+		}
+	default:
+		if res.Status == sfn.StatusSucceeded {
+			return writeJSON(stdout, res.Output)
+		}
+		fmt.Fprintf(stderr, "%s: %s: %s\n", res.Status, res.Error, res.Cause)
+	}
+	if res.Status != sfn.StatusSucceeded {
+		return exitError{Code: 1}
+	}
+	return nil
+}
+
+// describeResult shapes an execution like DescribeExecution, dates as the AWS CLI prints them.
+func describeResult(info interp.ExecutionInfo, input any, res interp.Result, stop time.Time) map[string]any {
+	out := map[string]any{
+		"executionArn":    info.ExecutionARN,
+		"stateMachineArn": info.StateMachineARN,
+		"name":            info.ExecutionName,
+		"status":          string(res.Status),
+		"startDate":       cliTime(info.StartTime),
+		"stopDate":        cliTime(stop),
+		"input":           jsonvalue.MarshalString(input),
+		"inputDetails":    map[string]any{"included": true},
+		"redriveCount":    0,
+		"redriveStatus":   "NOT_REDRIVABLE",
+	}
+	if res.Status == sfn.StatusSucceeded {
+		out["output"] = jsonvalue.MarshalString(res.Output)
+		out["outputDetails"] = map[string]any{"included": true}
+	} else {
+		out["error"] = res.Error
+		out["cause"] = res.Cause
+	}
+	return out
+}
+
+func cliTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000-07:00") }
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newExecutionName() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,114 @@
+// Package conformance runs recorded AWS Step Functions cases (the format of
+// ../shared/conformance/localstack/: definition.json, input.json, expected.json, optional
+// lambda.json) through Stepflow's interpreter and compares status, output, error and cause
+// with what AWS returned, treating the recording's placeholders as AWS's per-run values.
+package conformance
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Case is one recorded execution.
+type Case struct {
+	Name       string // folder name
+	Category   string // folder name up to the first "--"
+	Dir        string
+	Definition []byte
+	Input      any
+	Expected   Expected
+	Lambdas    map[string]LambdaBehaviour
+}
+
+// Expected is expected.json.
+type Expected struct {
+	Status           string                 `json:"status"`
+	Output           any                    `json:"output"`
+	Error            *string                `json:"error"`
+	Cause            *string                `json:"cause"`
+	CauseJSON        any                    `json:"cause_json"`
+	StateMachineType string                 `json:"state_machine_type"`
+	Placeholders     map[string]Placeholder `json:"placeholders"`
+	Source           string                 `json:"source"`
+}
+
+// Placeholder is a token the recording put in place of a per-run value.
+type Placeholder struct {
+	Kind    string `json:"kind"`
+	Value   string `json:"value"`
+	Pattern string `json:"pattern"`
+}
+
+// LambdaBehaviour is one function of lambda.json.
+type LambdaBehaviour struct {
+	Kind         string `json:"kind"` // echo, raise, constant, missing
+	ErrorType    string `json:"errorType"`
+	ErrorMessage string `json:"errorMessage"`
+	Value        any    `json:"value"`
+}
+
+// LoadDir loads every case folder under dir (a folder holding one case is a case itself).
+func LoadDir(dir string) ([]*Case, error) {
+	if _, err := os.Stat(filepath.Join(dir, "expected.json")); err == nil {
+		c, err := Load(dir)
+		if err != nil {
+			return nil, err
+		}
+		return []*Case{c}, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var cases []*Case
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		sub := filepath.Join(dir, e.Name())
+		if _, err := os.Stat(filepath.Join(sub, "expected.json")); err != nil {
+			continue
+		}
+		c, err := Load(sub)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, c)
+	}
+	sort.Slice(cases, func(i, j int) bool { return cases[i].Name < cases[j].Name })
+	return cases, nil
+}
+
+// Load reads one case folder.
+func Load(dir string) (*Case, error) {
+	c := &Case{Name: filepath.Base(dir), Dir: dir}
+	c.Category, _, _ = strings.Cut(c.Name, "--")
+	var err error
+	if c.Definition, err = os.ReadFile(filepath.Join(dir, "definition.json")); err != nil {
+		return nil, err
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "input.json")); err == nil {
+		if err := json.Unmarshal(data, &c.Input); err != nil {
+			return nil, fmt.Errorf("%s: input.json: %w", dir, err)
+		}
+	} else {
+		c.Input = map[string]any{}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &c.Expected); err != nil {
+		return nil, fmt.Errorf("%s: expected.json: %w", dir, err)
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "lambda.json")); err == nil {
+		if err := json.Unmarshal(data, &c.Lambdas); err != nil {
+			return nil, fmt.Errorf("%s: lambda.json: %w", dir, err)
+		}
+	}
+	return c, nil
+}

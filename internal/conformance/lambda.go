@@ -1,0 +1,124 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/stepflow/stepflow/task/function"
+)
+
+// fakeLambda stands in for the Python Lambda functions the recordings invoked, as lambda.json
+// describes them. It answers like the Python runtime does: results serialised by json.dumps
+// (", " and ": " separators, non-ASCII escaped), so Content-Length headers come out as recorded;
+// errors as the runtime's error document with a Python stack trace.
+func fakeLambda(b LambdaBehaviour) function.Function {
+	return lambdaFunc(func(_ context.Context, payload []byte) ([]byte, error) {
+		switch b.Kind {
+		case "echo":
+			var v any
+			if err := json.Unmarshal(payload, &v); err != nil {
+				return nil, err
+			}
+			return []byte(pythonDumps(v)), nil
+		case "constant":
+			return []byte(pythonDumps(b.Value)), nil
+		case "raise":
+			doc, _ := json.Marshal(struct {
+				ErrorMessage string   `json:"errorMessage"`
+				ErrorType    string   `json:"errorType"`
+				RequestID    string   `json:"requestId"`
+				StackTrace   []string `json:"stackTrace"`
+			}{b.ErrorMessage, b.ErrorType, "00000000-0000-4000-8000-000000000001", []string{
+				fmt.Sprintf("  File \"/var/task/handler.py\", line 2, in handler\n    raise %s(%q)\n", b.ErrorType, b.ErrorMessage),
+			}})
+			return nil, &function.Error{Payload: doc}
+		}
+		return nil, fmt.Errorf("unknown lambda behaviour %q", b.Kind)
+	})
+}
+
+type lambdaFunc func(ctx context.Context, payload []byte) ([]byte, error)
+
+func (f lambdaFunc) Call(ctx context.Context, payload []byte) ([]byte, error) { return f(ctx, payload) }
+
+// pythonDumps encodes like Python's json.dumps with default arguments.
+func pythonDumps(v any) string {
+	var b strings.Builder
+	writePython(&b, v)
+	return b.String()
+}
+
+func writePython(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if v {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case float64:
+		if v == float64(int64(v)) {
+			fmt.Fprintf(b, "%d", int64(v))
+		} else {
+			s, _ := json.Marshal(v)
+			b.Write(s)
+		}
+	case string:
+		b.WriteByte('"')
+		for _, r := range v {
+			switch {
+			case r == '"':
+				b.WriteString(`\"`)
+			case r == '\\':
+				b.WriteString(`\\`)
+			case r == '\n':
+				b.WriteString(`\n`)
+			case r == '\r':
+				b.WriteString(`\r`)
+			case r == '\t':
+				b.WriteString(`\t`)
+			case r < 0x20 || r > 0x7e:
+				if r > 0xffff {
+					r1, r2 := utf16Surrogates(r)
+					fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)
+				} else {
+					fmt.Fprintf(b, `\u%04x`, r)
+				}
+			default:
+				b.WriteRune(r)
+			}
+		}
+		b.WriteByte('"')
+	case []any:
+		b.WriteByte('[')
+		for i, x := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePython(b, x)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		i := 0
+		for k, x := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			i++
+			writePython(b, k)
+			b.WriteString(": ")
+			writePython(b, x)
+		}
+		b.WriteByte('}')
+	}
+}
+
+func utf16Surrogates(r rune) (rune, rune) {
+	r -= 0x10000
+	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
+}
