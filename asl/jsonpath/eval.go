@@ -1,9 +1,10 @@
 package jsonpath
 
 import (
-	"fmt"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Get evaluates the path against root (the value its Root names: the input for "$", the
@@ -15,7 +16,7 @@ func (p *Path) Get(root any) (any, error) {
 	if p.definite {
 		v, ok := getDefinite(root, root, p.steps)
 		if !ok {
-			return nil, fmt.Errorf("jsonpath %s: %w", p.Text, ErrPathNotFound)
+			return nil, &NotFoundError{Path: p.Text, Detail: p.notFoundDetail(root)}
 		}
 		return v, nil
 	}
@@ -367,4 +368,91 @@ func Equal(a, b any) bool {
 		return true
 	}
 	return false
+}
+
+// NotFoundError is the error Get returns when a definite path selects nothing. Its message
+// has the shape of AWS's (Jayway's), e.g. "Invalid path '$.a.b' : Missing property in path
+// $['a']", which the interpreter puts in States.Runtime causes.
+type NotFoundError struct {
+	Path   string // the path as written
+	Detail string // what is missing, in Jayway's words and normalized path notation
+}
+
+func (e *NotFoundError) Error() string {
+	return "Invalid path '" + e.Path + "' : " + e.Detail
+}
+
+// Unwrap makes errors.Is(err, ErrPathNotFound) hold.
+func (e *NotFoundError) Unwrap() error { return ErrPathNotFound }
+
+// notFoundDetail walks root again to say where a definite path stopped matching: a missing
+// field before the last step is "Missing property in path $['a']", anything else is
+// "No results for path: $['a']['b']".
+func (p *Path) notFoundDetail(root any) string {
+	node := root
+	for i := range p.steps {
+		s := &p.steps[i]
+		last := i == len(p.steps)-1
+		switch s.kind {
+		case selName:
+			m, isObject := node.(map[string]any)
+			if !isObject {
+				return "Expected to find an object with property " + normalizedStep(s) + " in path " +
+					normalized(p.steps[:i]) + " but found " + kindOf(node)
+			}
+			v, present := m[s.name]
+			if !present {
+				if last {
+					return "No results for path: " + normalized(p.steps)
+				}
+				return "Missing property in path " + normalized(p.steps[:i+1])
+			}
+			node = v
+		default:
+			v, ok := getDefinite(node, root, p.steps[i:i+1])
+			if !ok {
+				return "No results for path: " + normalized(p.steps)
+			}
+			node = v
+		}
+	}
+	return "No results for path: " + normalized(p.steps)
+}
+
+// normalized writes steps in Jayway's normalized notation: $['a']['b'][0].
+func normalized(steps []step) string {
+	var b strings.Builder
+	b.WriteString("$")
+	for i := range steps {
+		b.WriteString(normalizedStep(&steps[i]))
+	}
+	return b.String()
+}
+
+func normalizedStep(s *step) string {
+	prefix := ""
+	if s.deep {
+		prefix = ".."
+	}
+	switch s.kind {
+	case selName:
+		return prefix + "['" + s.name + "']"
+	case selNames:
+		return prefix + "['" + strings.Join(s.names, "', '") + "']"
+	case selIndex:
+		return prefix + "[" + strconv.Itoa(s.index) + "]"
+	case selIndexes:
+		parts := make([]string, len(s.indexes))
+		for i, n := range s.indexes {
+			parts[i] = strconv.Itoa(n)
+		}
+		return prefix + "[" + strings.Join(parts, ",") + "]"
+	case selWildcard:
+		return prefix + "[*]"
+	case selFunction:
+		return "." + s.name + "()"
+	case selSlice:
+		return prefix + "[slice]"
+	}
+	return prefix + "[?]"
 }

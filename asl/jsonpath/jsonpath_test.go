@@ -77,6 +77,8 @@ func TestGet(t *testing.T) {
 		{"$.a[?(@ > 1)]", `{"a":[1,2,3]}`, `[2,3]`},
 		{"$..*", `{"a":{"b":1},"c":[2]}`, `[{"b":1},[2],1,2]`},
 		{"$.missing[*]", `{}`, `[]`},
+		// Recorded on AWS (ESCAPE_SEQUENCES_JSONPATH): a backslash in a quoted name is kept.
+		{`$['Test\""Name"']`, `{"Test\\\"\"Name\"": "Value\"\\"}`, `"Value\"\\"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -99,10 +101,11 @@ func TestGet(t *testing.T) {
 func TestGetNotFound(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ path, input, want string }{
-		{"$.b", `{"a":1}`, "jsonpath $.b: path not found"},
-		{"$.a.b", `{"a":"x"}`, "jsonpath $.a.b: path not found"},
-		{"$.a[3]", `{"a":[1]}`, "jsonpath $.a[3]: path not found"},
-		{"$.a[0]", `{"a":{"0":1}}`, "jsonpath $.a[0]: path not found"},
+		{"$.b", `{"a":1}`, "Invalid path '$.b' : No results for path: $['b']"},
+		{"$.no.such.path", `{"a":1}`, "Invalid path '$.no.such.path' : Missing property in path $['no']"},
+		{"$.a.b", `{"a":"x"}`, "Invalid path '$.a.b' : Expected to find an object with property ['b'] in path $['a'] but found a string"},
+		{"$.a[3]", `{"a":[1]}`, "Invalid path '$.a[3]' : No results for path: $['a'][3]"},
+		{"$.a[0]", `{"a":{"0":1}}`, "Invalid path '$.a[0]' : No results for path: $['a'][0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

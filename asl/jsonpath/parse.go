@@ -294,7 +294,7 @@ func (ps *parser) parseNameList() ([]string, error) {
 	var names []string
 	for {
 		ps.skipSpace()
-		name, err := ps.parseQuoted()
+		name, err := ps.parseQuotedName()
 		if err != nil {
 			return nil, err
 		}
@@ -302,6 +302,31 @@ func (ps *parser) parseNameList() ([]string, error) {
 		ps.skipSpace()
 		if ps.peek() != ',' {
 			return names, nil
+		}
+		ps.pos++
+	}
+}
+
+// parseQuotedName reads a field name in single or double quotes. As in the Jayway version
+// AWS runs, a backslash only keeps the next character from ending the name: the name is
+// taken as written, backslashes included ($['a\"b'] selects the key a\"b, backslash included).
+func (ps *parser) parseQuotedName() (string, error) {
+	quote := ps.peek()
+	open := ps.pos
+	ps.pos++
+	start := ps.pos
+	for {
+		if ps.eof() {
+			return "", ps.failAt(open, "unterminated string")
+		}
+		switch ps.text[ps.pos] {
+		case '\\':
+			ps.pos += 2
+			continue
+		case quote:
+			name := ps.text[start:ps.pos]
+			ps.pos++
+			return name, nil
 		}
 		ps.pos++
 	}
