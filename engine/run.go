@@ -23,6 +23,8 @@ type RunOptions struct {
 	VirtualTime bool
 	// OnStep, when set, sees every step's history events as they are produced.
 	OnStep func(events []sfn.HistoryEvent)
+	// OnFinish, when set, gets the (real or virtual) time the execution ended.
+	OnFinish func(stop time.Time)
 }
 
 // ErrStalled is returned when an execution on virtual time waits for something nothing will
@@ -41,6 +43,9 @@ func Run(ctx context.Context, p *interp.Program, o RunOptions) (interp.Result, e
 	for {
 		r.apply(ctx, step)
 		if step.Done {
+			if o.OnFinish != nil {
+				o.OnFinish(r.clock())
+			}
 			return ex.Result(), nil
 		}
 		ev, err := r.next(ctx)

@@ -107,9 +107,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		info.ExecutionARN = scope.ExpressExecutionARN(machine, execName, execName)
 	}
 	var history []sfn.HistoryEvent
+	var stop time.Time
 	res, err := engine.Run(ctx, prog, engine.RunOptions{
 		Info: info, Input: input, Invoker: router, VirtualTime: *virtual,
-		OnStep: func(evs []sfn.HistoryEvent) { history = append(history, evs...) },
+		OnStep:   func(evs []sfn.HistoryEvent) { history = append(history, evs...) },
+		OnFinish: func(at time.Time) { stop = at },
 	})
 	if err != nil && !errors.Is(err, engine.ErrStalled) {
 		return err
@@ -117,10 +119,6 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if errors.Is(err, engine.ErrStalled) {
 		fmt.Fprintf(stderr, "stepflow run: %v\n", err)
 		return exitError{Code: 1}
-	}
-	stop := time.Now().UTC()
-	if *virtual {
-		stop = info.StartTime
 	}
 	switch *format {
 	case "describe":
