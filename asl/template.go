@@ -1,0 +1,112 @@
+package asl
+
+import "strings"
+
+// template compiles a payload template field (Parameters, ItemSelector, ...) in the given
+// language. Subtrees with nothing to evaluate collapse into one TemplateLiteral node, so
+// evaluation copies them without walking them.
+func (p *parser) template(n *jsonNode, location, field string, ql QueryLanguage) *Template {
+	if ql == JSONata {
+		return p.jsonataTemplate(n, location, field)
+	}
+	return p.templateNode(n, location, ql)
+}
+
+// objectTemplate compiles a template that must be a JSON object (ResultSelector, Assign, ...);
+// in JSONata, a whole-field "{% %}" expression is allowed too.
+func (p *parser) objectTemplate(n *jsonNode, location, field string, ql QueryLanguage) *Template {
+	if ql == JSONata && n.kind == jsonString && isJSONata(n.str) && field != "Assign" {
+		return &Template{Kind: TemplateJSONata, Expr: jsonataExpr(n.str), Location: location}
+	}
+	if n.kind != jsonObject {
+		p.schemaf(location, "Field '%s' must be an object", field)
+		return nil
+	}
+	return p.templateNode(n, location, ql)
+}
+
+// jsonataTemplate compiles a JSONata-language field: any JSON value, in which every string
+// "{% expr %}", however deep, is an expression.
+func (p *parser) jsonataTemplate(n *jsonNode, location, field string) *Template {
+	return p.templateNode(n, location, JSONata)
+}
+
+func (p *parser) templateNode(n *jsonNode, location string, ql QueryLanguage) *Template {
+	switch n.kind {
+	case jsonObject:
+		t := &Template{Kind: TemplateObject, Location: location}
+		dynamic := false
+		for _, m := range n.members {
+			loc := location + "/" + m.key
+			var v *Template
+			key := m.key
+			if ql == JSONPath && strings.HasSuffix(m.key, ".$") && len(m.key) > 2 {
+				key = strings.TrimSuffix(m.key, ".$")
+				v = p.dynamicValue(m.key, m.value, location, loc)
+				if v == nil {
+					continue
+				}
+			} else {
+				v = p.templateNode(m.value, loc, ql)
+			}
+			if v.Kind != TemplateLiteral {
+				dynamic = true
+			}
+			t.Fields = append(t.Fields, TemplateField{Key: key, Value: v})
+		}
+		if !dynamic {
+			return &Template{Kind: TemplateLiteral, Literal: n.value(), Location: location}
+		}
+		return t
+	case jsonArray:
+		t := &Template{Kind: TemplateArray, Location: location}
+		dynamic := false
+		for i, it := range n.items {
+			v := p.templateNode(it, location+"/"+itoa(i), ql)
+			if v.Kind != TemplateLiteral {
+				dynamic = true
+			}
+			t.Items = append(t.Items, v)
+		}
+		if !dynamic {
+			return &Template{Kind: TemplateLiteral, Literal: n.value(), Location: location}
+		}
+		return t
+	case jsonString:
+		if ql == JSONata && isJSONata(n.str) {
+			return &Template{Kind: TemplateJSONata, Expr: jsonataExpr(n.str), Location: location}
+		}
+	}
+	return &Template{Kind: TemplateLiteral, Literal: n.value(), Location: location}
+}
+
+// dynamicValue compiles the value of a "key.$" field: a path or an intrinsic call. AWS reports
+// a bad value at the object that holds the field.
+func (p *parser) dynamicValue(key string, n *jsonNode, objLocation, location string) *Template {
+	bad := func() *Template {
+		p.schemaf(objLocation, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", key)
+		return nil
+	}
+	if n.kind != jsonString {
+		return bad()
+	}
+	if isIntrinsicCall(n.str) {
+		call, ok := compileIntrinsic(n.str)
+		if !ok {
+			return bad()
+		}
+		return &Template{Kind: TemplateIntrinsic, Intrinsic: call, Location: location}
+	}
+	path, ok := compileJSONPath(n.str)
+	if !ok {
+		return bad()
+	}
+	return &Template{Kind: TemplatePath, Path: path, Location: location}
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
