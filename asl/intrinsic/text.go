@@ -1,0 +1,148 @@
+package intrinsic
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// jsonText encodes a decoded JSON value compactly, without escaping <, > and &, with object
+// keys sorted and integral numbers without a decimal point (States.JsonToString).
+func jsonText(v any) string {
+	var b strings.Builder
+	writeJSON(&b, v)
+	return b.String()
+}
+
+func writeJSON(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case float64:
+		b.WriteString(formatNumber(x))
+	case string:
+		writeJSONString(b, x)
+	case []any:
+		b.WriteByte('[')
+		for i, item := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSON(b, item)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSONString(b, k)
+			b.WriteByte(':')
+			writeJSON(b, x[k])
+		}
+		b.WriteByte('}')
+	default:
+		// Not a decoded JSON value; let encoding/json decide.
+		data, err := json.Marshal(x)
+		if err != nil {
+			b.WriteString("null")
+			return
+		}
+		b.Write(data)
+	}
+}
+
+// writeJSONString quotes s as JSON: quotes, backslashes and control characters escaped,
+// everything else (HTML characters, non-ASCII) as is.
+func writeJSONString(b *strings.Builder, s string) {
+	const hexDigits = "0123456789abcdef"
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b.WriteString(s[start:i])
+		switch c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
+}
+
+// formatNumber writes integral numbers without a decimal point (3, not 3.0) and others in
+// their shortest form (1.1).
+func formatNumber(f float64) string {
+	if f == 0 {
+		return "0"
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// writeNatural writes a value as States.Format shows it: strings without quotes, numbers,
+// booleans and null as in JSON, objects as {key=value, ...} and arrays as [a, b], the way
+// AWS prints them (recorded: {Arg1=1, Arg2=[]}).
+func writeNatural(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case string:
+		b.WriteString(x)
+	case []any:
+		b.WriteByte('[')
+		for i, item := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeNatural(b, item)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			writeNatural(b, x[k])
+		}
+		b.WriteByte('}')
+	default:
+		writeJSON(b, x)
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
