@@ -1,0 +1,38 @@
+package store
+
+import "time"
+
+// Dispatch is a task invocation waiting in the outbox. A step adds it in the same transaction
+// as the TaskScheduled event; a dispatcher leases it, invokes the resource and commits the
+// result in a step that deletes it. A lease that expires (the dispatcher crashed) makes it
+// available again, so tasks run at least once.
+type Dispatch struct {
+	ExecutionARN   string
+	TaskID         string
+	Queue          string // "" for the engine's invokers; an activity ARN for activity tasks
+	Resource       string
+	Input          string // JSON text
+	Attempts       int    // leases handed out so far
+	LeaseOwner     string // "" when not leased
+	LeaseExpiresAt *time.Time
+	CreatedDate    time.Time
+}
+
+// DispatchAdd is a dispatch created by a step.
+type DispatchAdd struct {
+	TaskID      string
+	Queue       string
+	Resource    string
+	Input       string
+	CreatedDate time.Time
+}
+
+// DispatchLeaseParams leases available dispatches of Queue to Owner until Until.
+// Limit 0 means 100.
+type DispatchLeaseParams struct {
+	Queue string
+	Owner string
+	Now   time.Time
+	Until time.Time
+	Limit int
+}

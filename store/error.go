@@ -1,0 +1,79 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors, for errors.Is. The typed errors below wrap them and say which resource.
+var (
+	// ErrNotFound: the resource named by the params does not exist.
+	ErrNotFound = errors.New("does not exist")
+	// ErrAlreadyExists: a resource with the same key (ARN, token, event id) exists.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrVersionConflict: another worker committed a step of the execution first.
+	ErrVersionConflict = errors.New("version conflict")
+	// ErrInvalidPageToken: a NextToken that this store did not hand out for this listing.
+	ErrInvalidPageToken = errors.New("invalid page token")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store is closed")
+	// ErrNotStepflowDatabase: the file or database holds something other than a Stepflow store.
+	ErrNotStepflowDatabase = errors.New("not a Stepflow database")
+)
+
+// Resource names the kind of thing an error is about.
+type Resource string
+
+// The resources a store keeps.
+const (
+	ResourceStateMachine        Resource = "state machine"
+	ResourceStateMachineVersion Resource = "state machine version"
+	ResourceStateMachineAlias   Resource = "state machine alias"
+	ResourceActivity            Resource = "activity"
+	ResourceExecution           Resource = "execution"
+	ResourceHistoryEvent        Resource = "history event"
+	ResourceTaskToken           Resource = "task token"
+)
+
+// NotFoundError says which resource does not exist. errors.Is(err, ErrNotFound) holds.
+type NotFoundError struct {
+	Resource Resource
+	Key      string // the ARN or token that was looked up
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("%s %s does not exist", e.Resource, e.Key)
+}
+
+// Is makes errors.Is(err, ErrNotFound) hold.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// AlreadyExistsError says which resource exists already. errors.Is(err, ErrAlreadyExists) holds.
+type AlreadyExistsError struct {
+	Resource Resource
+	Key      string
+}
+
+func (e *AlreadyExistsError) Error() string {
+	return fmt.Sprintf("%s %s already exists", e.Resource, e.Key)
+}
+
+// Is makes errors.Is(err, ErrAlreadyExists) hold.
+func (e *AlreadyExistsError) Is(target error) bool { return target == ErrAlreadyExists }
+
+// ConflictError is returned by ExecutionStep when the execution's version is not the expected
+// one: another worker committed a step first. Nothing of the step was written; the caller
+// reloads the snapshot and recomputes. errors.Is(err, ErrVersionConflict) holds.
+type ConflictError struct {
+	ExecutionARN    string
+	ExpectedVersion int64
+	ActualVersion   int64
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("execution %s: version conflict: expected version %d, found %d",
+		e.ExecutionARN, e.ExpectedVersion, e.ActualVersion)
+}
+
+// Is makes errors.Is(err, ErrVersionConflict) hold.
+func (e *ConflictError) Is(target error) bool { return target == ErrVersionConflict }

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"time"
+
+	"github.com/stepflow/stepflow/sfn"
+)
+
+// Execution is an execution's row as DescribeExecution needs it. The interpreter's own state
+// is the snapshot, read with ExecutionSnapshotGet.
+type Execution struct {
+	ARN                    string
+	StateMachineARN        string
+	StateMachineVersionARN string // "" when started on the unversioned state machine
+	StateMachineAliasARN   string // "" when not started through an alias
+	Name                   string
+	Type                   sfn.StateMachineType
+	Status                 sfn.ExecutionStatus
+	Input                  string  // JSON text
+	Output                 *string // JSON text; nil until the execution succeeds
+	Error                  string
+	Cause                  string
+	StartDate              time.Time
+	StopDate               *time.Time
+	RedriveCount           int
+	RedriveDate            *time.Time
+	TraceHeader            string
+	// Version counts the committed steps: 1 after ExecutionCreate.
+	Version int64
+}
+
+// ExecutionCreateParams inserts an execution (status RUNNING unless Status says otherwise)
+// with its first step.
+type ExecutionCreateParams struct {
+	ARN                    string
+	StateMachineARN        string
+	StateMachineVersionARN string
+	StateMachineAliasARN   string
+	Name                   string
+	Type                   sfn.StateMachineType
+	Status                 sfn.ExecutionStatus // "" means StatusRunning
+	Input                  string
+	StartDate              time.Time
+	TraceHeader            string
+
+	Snapshot   []byte
+	Events     []*sfn.HistoryEvent
+	Timers     []*TimerAdd
+	Dispatches []*DispatchAdd
+	TaskTokens []*TaskTokenAdd
+}
+
+// ExecutionGetByARNParams names an execution.
+type ExecutionGetByARNParams struct {
+	ARN string
+}
+
+// ExecutionListParams filters and pages executions; empty filters match all.
+type ExecutionListParams struct {
+	StateMachineARN        string
+	StateMachineVersionARN string
+	StateMachineAliasARN   string
+	Status                 sfn.ExecutionStatus
+	MaxResults             int
+	NextToken              string
+}
+
+// ExecutionListResult is one page, newest first; NextToken is "" on the last.
+type ExecutionListResult struct {
+	Executions []*Execution
+	NextToken  string
+}
+
+// ExecutionSnapshotGetParams names the execution whose snapshot to read.
+type ExecutionSnapshotGetParams struct {
+	ExecutionARN string
+}
+
+// ExecutionSnapshot is the interpreter's opaque state at Version.
+type ExecutionSnapshot struct {
+	ExecutionARN string
+	Version      int64
+	Status       sfn.ExecutionStatus
+	Snapshot     []byte
+}
+
+// ExecutionDeleteFinishedBeforeParams selects executions for retention: not running, stopped
+// before Before. Limit bounds one call (0 means 1000) so a sweep never holds a long lock.
+type ExecutionDeleteFinishedBeforeParams struct {
+	Before time.Time
+	Limit  int
+}

@@ -1,0 +1,61 @@
+package sqlstore
+
+import (
+	"context"
+	"sort"
+
+	"github.com/stepflow/stepflow/store"
+)
+
+// DispatchLease implements store.Store. One UPDATE takes the rows, so two leasers never get
+// the same dispatch: SQLite has one writer at a time, PostgreSQL skips rows another
+// transaction has locked.
+func (s *Store) DispatchLease(ctx context.Context, p *store.DispatchLeaseParams) ([]*store.Dispatch, error) {
+	op := "lease dispatches of queue " + p.Queue
+	if p.Queue == "" {
+		op = "lease dispatches"
+	}
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	now := s.timeArg(p.Now)
+	var leased []*store.Dispatch
+	err := s.inTx(ctx, func(tx Tx) error {
+		rows, err := s.query(ctx, tx, `UPDATE dispatch SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
+			WHERE (execution_arn, task_id) IN (
+				SELECT execution_arn, task_id FROM dispatch
+				WHERE queue = ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+				ORDER BY created_date, execution_arn, task_id LIMIT ?`+s.dialect.SkipLocked+`)
+			RETURNING execution_arn, task_id, queue, resource, input, attempts, lease_owner, lease_expires_at, created_date`,
+			p.Owner, s.timeArg(p.Until), p.Queue, now, limit)
+		leased, err = collect(rows, err, func(r Rows) (*store.Dispatch, error) {
+			var (
+				d                store.Dispatch
+				expires, created timeValue
+			)
+			err := r.Scan(&d.ExecutionARN, &d.TaskID, &d.Queue, &d.Resource, &d.Input, &d.Attempts,
+				&d.LeaseOwner, &expires, &created)
+			d.LeaseExpiresAt, d.CreatedDate = expires.ptr(), created.t
+			return &d, err
+		})
+		return err
+	})
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	sort.Slice(leased, func(i, j int) bool {
+		a, b := leased[i], leased[j]
+		if !a.CreatedDate.Equal(b.CreatedDate) {
+			return a.CreatedDate.Before(b.CreatedDate)
+		}
+		if a.ExecutionARN != b.ExecutionARN {
+			return a.ExecutionARN < b.ExecutionARN
+		}
+		return a.TaskID < b.TaskID
+	})
+	return leased, nil
+}

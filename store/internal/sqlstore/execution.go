@@ -1,0 +1,205 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+const executionColumns = `arn, state_machine_arn, state_machine_version_arn, state_machine_alias_arn, name, type,
+	status, input, output, error, cause, start_date, stop_date, redrive_count, redrive_date, trace_header, version`
+
+func scanExecution(r Row) (*store.Execution, error) {
+	var (
+		e                         store.Execution
+		start, stop, redriveDate timeValue
+	)
+	err := r.Scan(&e.ARN, &e.StateMachineARN, &e.StateMachineVersionARN, &e.StateMachineAliasARN, &e.Name,
+		&e.Type, &e.Status, &e.Input, &e.Output, &e.Error, &e.Cause, &start, &stop, &e.RedriveCount,
+		&redriveDate, &e.TraceHeader, &e.Version)
+	if err != nil {
+		return nil, err
+	}
+	e.StartDate, e.StopDate, e.RedriveDate = start.t, stop.ptr(), redriveDate.ptr()
+	return &e, nil
+}
+
+// ExecutionCreate implements store.Store.
+func (s *Store) ExecutionCreate(ctx context.Context, p *store.ExecutionCreateParams) (*store.Execution, error) {
+	op := "create execution " + p.ARN
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	status := p.Status
+	if status == "" {
+		status = sfn.StatusRunning
+	}
+	snapshot := p.Snapshot
+	if snapshot == nil {
+		snapshot = []byte{}
+	}
+	err := s.inTx(ctx, func(tx Tx) error {
+		n, err := s.exec(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', ?, NULL, 0, NULL, ?, 1, ?)
+			ON CONFLICT (arn) DO NOTHING`,
+			p.ARN, p.StateMachineARN, p.StateMachineVersionARN, p.StateMachineAliasARN, p.Name, string(p.Type),
+			string(status), p.Input, s.timeArg(p.StartDate), p.TraceHeader, snapshot)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return &store.AlreadyExistsError{Resource: store.ResourceExecution, Key: p.ARN}
+		}
+		return s.writeStepRecords(ctx, tx, &store.ExecutionStepParams{
+			ExecutionARN:  p.ARN,
+			Events:        p.Events,
+			TimersAdd:     p.Timers,
+			DispatchesAdd: p.Dispatches,
+			TaskTokensAdd: p.TaskTokens,
+		})
+	})
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	return s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: p.ARN})
+}
+
+// ExecutionGetByARN implements store.Store.
+func (s *Store) ExecutionGetByARN(ctx context.Context, p *store.ExecutionGetByARNParams) (*store.Execution, error) {
+	op := "get execution " + p.ARN
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	e, err := scanExecution(s.queryRow(ctx, s.db.Reader(), `SELECT `+executionColumns+` FROM execution WHERE arn = ?`, p.ARN))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ARN}
+	}
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	return e, nil
+}
+
+// ExecutionList implements store.Store.
+func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams) (*store.ExecutionListResult, error) {
+	const op = "list executions"
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	var (
+		where []string
+		args  []any
+	)
+	for _, f := range []struct{ column, value string }{
+		{"state_machine_arn", p.StateMachineARN},
+		{"state_machine_version_arn", p.StateMachineVersionARN},
+		{"state_machine_alias_arn", p.StateMachineAliasARN},
+		{"status", string(p.Status)},
+	} {
+		if f.value != "" {
+			where = append(where, f.column+" = ?")
+			args = append(args, f.value)
+		}
+	}
+	if p.NextToken != "" {
+		key, err := decodePageToken(p.NextToken, "executions", 2)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		micros, err := strconv.ParseInt(key[0], 10, 64)
+		if err != nil {
+			return nil, s.fail(op, store.ErrInvalidPageToken)
+		}
+		start := s.timeArg(time.UnixMicro(micros))
+		where = append(where, "(start_date < ? OR (start_date = ? AND arn < ?))")
+		args = append(args, start, start, key[1])
+	}
+	query := `SELECT ` + executionColumns + ` FROM execution`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	size := store.PageSize(p.MaxResults)
+	query += " ORDER BY start_date DESC, arn DESC LIMIT ?"
+	args = append(args, size+1)
+	rows, err := s.query(ctx, s.db.Reader(), query, args...)
+	executions, err := collect(rows, err, func(r Rows) (*store.Execution, error) { return scanExecution(r) })
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	res := &store.ExecutionListResult{Executions: executions}
+	if len(executions) > size {
+		last := executions[size-1]
+		res.Executions = executions[:size]
+		res.NextToken = encodePageToken("executions", strconv.FormatInt(last.StartDate.UnixMicro(), 10), last.ARN)
+	}
+	return res, nil
+}
+
+// ExecutionSnapshotGet implements store.Store.
+func (s *Store) ExecutionSnapshotGet(ctx context.Context, p *store.ExecutionSnapshotGetParams) (*store.ExecutionSnapshot, error) {
+	op := "get snapshot of execution " + p.ExecutionARN
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	snap := store.ExecutionSnapshot{ExecutionARN: p.ExecutionARN}
+	err := s.queryRow(ctx, s.db.Reader(), `SELECT version, status, snapshot FROM execution WHERE arn = ?`,
+		p.ExecutionARN).Scan(&snap.Version, &snap.Status, &snap.Snapshot)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}
+	}
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	return &snap, nil
+}
+
+// ExecutionDeleteFinishedBefore implements store.Store.
+func (s *Store) ExecutionDeleteFinishedBefore(ctx context.Context, p *store.ExecutionDeleteFinishedBeforeParams) (int, error) {
+	const op = "delete finished executions"
+	if err := s.checkOpen(op); err != nil {
+		return 0, err
+	}
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	deleted := 0
+	err := s.inTx(ctx, func(tx Tx) error {
+		rows, err := s.query(ctx, tx, `SELECT arn FROM execution
+			WHERE stop_date IS NOT NULL AND stop_date < ? AND status <> ?
+			ORDER BY stop_date LIMIT ?`, s.timeArg(p.Before), string(sfn.StatusRunning), limit)
+		arns, err := collect(rows, err, func(r Rows) (string, error) {
+			var arn string
+			return arn, r.Scan(&arn)
+		})
+		if err != nil {
+			return err
+		}
+		for _, arn := range arns {
+			for _, q := range []string{
+				`DELETE FROM history_event WHERE execution_arn = ?`,
+				`DELETE FROM timer WHERE execution_arn = ?`,
+				`DELETE FROM dispatch WHERE execution_arn = ?`,
+				`DELETE FROM task_token WHERE execution_arn = ?`,
+				`DELETE FROM tag WHERE resource_arn = ?`,
+				`DELETE FROM execution WHERE arn = ?`,
+			} {
+				if _, err := s.exec(ctx, tx, q, arn); err != nil {
+					return err
+				}
+			}
+		}
+		deleted = len(arns)
+		return nil
+	})
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	return deleted, nil
+}

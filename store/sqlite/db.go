@@ -1,0 +1,175 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+
+	"github.com/stepflow/stepflow/store/internal/sqlstore"
+)
+
+// database adapts database/sql to sqlstore.DB, preparing each query once per pool.
+type database struct {
+	writer, reader *statements
+}
+
+// statements caches prepared statements of one pool; the driver compiles SQL only once.
+type statements struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func newStatements(db *sql.DB) *statements {
+	return &statements{db: db, m: map[string]*sql.Stmt{}}
+}
+
+func (c *statements) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+func (c *statements) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		_ = st.Close()
+	}
+	c.m = map[string]*sql.Stmt{}
+	return c.db.Close()
+}
+
+func (d *database) Reader() sqlstore.Querier { return pool{d.reader} }
+func (d *database) Writer() sqlstore.Querier { return pool{d.writer} }
+
+func (d *database) Begin(ctx context.Context) (sqlstore.Tx, error) {
+	tx, err := d.writer.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &transaction{tx: tx, stmts: d.writer}, nil
+}
+
+func (d *database) Close() error {
+	return errors.Join(d.reader.close(), d.writer.close())
+}
+
+type pool struct{ stmts *statements }
+
+func (p pool) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var (
+		res sql.Result
+		err error
+	)
+	if len(args) == 0 {
+		// Unprepared, so a migration script may hold several statements.
+		res, err = p.stmts.db.ExecContext(ctx, query)
+	} else {
+		var st *sql.Stmt
+		if st, err = p.stmts.get(ctx, query); err != nil {
+			return 0, err
+		}
+		res, err = st.ExecContext(ctx, args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (p pool) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	st, err := p.stmts.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return resultRows{rows}, nil
+}
+
+func (p pool) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	st, err := p.stmts.get(ctx, query)
+	if err != nil {
+		return failedRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+type transaction struct {
+	tx    *sql.Tx
+	stmts *statements
+}
+
+func (t *transaction) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := t.stmts.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return t.tx.StmtContext(ctx, st), nil
+}
+
+func (t *transaction) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var (
+		res sql.Result
+		err error
+	)
+	if len(args) == 0 {
+		res, err = t.tx.ExecContext(ctx, query)
+	} else {
+		var st *sql.Stmt
+		if st, err = t.stmt(ctx, query); err != nil {
+			return 0, err
+		}
+		res, err = st.ExecContext(ctx, args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (t *transaction) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return resultRows{rows}, nil
+}
+
+func (t *transaction) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	if len(args) == 0 {
+		return t.tx.QueryRowContext(ctx, query)
+	}
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return failedRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (t *transaction) Commit(context.Context) error   { return t.tx.Commit() }
+func (t *transaction) Rollback(context.Context) error { return t.tx.Rollback() }
+
+type resultRows struct{ *sql.Rows }
+
+func (r resultRows) Close() { _ = r.Rows.Close() }
+
+type failedRow struct{ err error }
+
+func (r failedRow) Scan(...any) error { return r.err }

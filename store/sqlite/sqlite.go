@@ -1,0 +1,172 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/internal/sqlstore"
+)
+
+//go:embed migration/*.sql
+var migrationFiles embed.FS
+
+// Migrations are this build's schema changes, in order.
+var migrations = mustLoadMigrations()
+
+func mustLoadMigrations() []sqlstore.Migration {
+	m, err := sqlstore.LoadMigrations(migrationFiles, "migration")
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// BusyTimeout is how long a write waits for another process that holds the file's write lock.
+const BusyTimeout = 10 * time.Second
+
+// Store is a store.Store in one SQLite file.
+type Store struct {
+	*sqlstore.Store
+	path string
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Path is the file the store keeps its data in.
+func (s *Store) Path() string { return s.path }
+
+var dialect = sqlstore.Dialect{Time: sqlstore.UnixMicro}
+
+// Open opens (creating it and its directories when missing) the Stepflow database at path and
+// migrates its schema. A file that is not a Stepflow database is refused without being
+// changed; the error wraps store.ErrNotStepflowDatabase.
+func Open(ctx context.Context, path string) (*Store, error) {
+	s, err := open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := inspect(ctx, path); err != nil {
+		return nil, err
+	}
+	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", BusyTimeout.Milliseconds())
+	writer, err := sql.Open("sqlite", uri(path)+"?"+busy+
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxIdleTime(0)
+	if err := writer.PingContext(ctx); err != nil {
+		_ = writer.Close()
+		return nil, err
+	}
+	reader, err := sql.Open("sqlite", uri(path)+"?"+busy+"&_pragma=query_only(1)")
+	if err != nil {
+		_ = writer.Close()
+		return nil, err
+	}
+	reader.SetMaxOpenConns(4)
+	reader.SetMaxIdleConns(4)
+	db := &database{writer: newStatements(writer), reader: newStatements(reader)}
+	if err := sqlstore.Migrate(ctx, db, dialect, migrations, ""); err != nil {
+		_ = db.Close()
+		var tooNew *sqlstore.SchemaTooNewError
+		if errors.As(err, &tooNew) {
+			return nil, fmt.Errorf("%w (%v)", errNewerSchema, err)
+		}
+		return nil, err
+	}
+	return &Store{Store: sqlstore.New(db, dialect), path: path}, nil
+}
+
+var errNewerSchema = errors.New("file was written by a newer Stepflow")
+
+// sqliteHeader opens every SQLite database file.
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// inspect refuses an existing file that is not a Stepflow database before anything writes to
+// it (switching a foreign database to WAL mode alone would change its header).
+func inspect(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	header := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, header)
+	_ = f.Close()
+	switch {
+	case n == 0 && (err == io.EOF):
+		return nil // an empty file becomes a new database
+	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
+		return err
+	case !bytes.Equal(header[:n], sqliteHeader):
+		return notStepflow("it is not an SQLite database")
+	}
+	// A plain connection reads the schema without writing: no pragmas, no transaction.
+	db, err := sql.Open("sqlite", uri(path))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	if err != nil {
+		return notStepflow(err.Error())
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return notStepflow(err.Error())
+		}
+		if name == sqlstore.MigrationTable {
+			return nil
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Err(); err != nil {
+		return notStepflow(err.Error())
+	}
+	if len(tables) > 0 {
+		if len(tables) > 3 {
+			tables = append(tables[:3], "...")
+		}
+		return notStepflow(fmt.Sprintf("it has tables %s but no %s table", strings.Join(tables, ", "), sqlstore.MigrationTable))
+	}
+	return nil
+}
+
+func notStepflow(reason string) error {
+	return fmt.Errorf("file is %w (%s)", store.ErrNotStepflowDatabase, reason)
+}
+
+// uri makes path a file: URI, escaping the characters SQLite's URI parser reads.
+func uri(path string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	return "file:" + r.Replace(path)
+}

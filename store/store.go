@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is Stepflow's durable state. Every implementation passes store/storetest.
+//
+// Methods that look a resource up return a *NotFoundError when it is missing; creates return an
+// *AlreadyExistsError when the key is taken; listings take a NextToken from the previous page
+// and return ErrInvalidPageToken for one they did not hand out. After Close every method
+// returns an error wrapping ErrClosed.
+type Store interface {
+	StateMachineCreate(ctx context.Context, params *StateMachineCreateParams) (*StateMachine, error)
+	StateMachineGetByARN(ctx context.Context, params *StateMachineGetByARNParams) (*StateMachine, error)
+	StateMachineList(ctx context.Context, params *StateMachineListParams) (*StateMachineListResult, error)
+	StateMachineUpdate(ctx context.Context, params *StateMachineUpdateParams) (*StateMachine, error)
+	// StateMachineDelete deletes a state machine with its versions, aliases and their tags.
+	// Its executions stay until retention removes them.
+	StateMachineDelete(ctx context.Context, params *StateMachineDeleteParams) error
+
+	// StateMachineVersionCreate publishes the state machine's current configuration as the
+	// next version number; numbers are never reused, even after a version is deleted.
+	StateMachineVersionCreate(ctx context.Context, params *StateMachineVersionCreateParams) (*StateMachineVersion, error)
+	StateMachineVersionGetByARN(ctx context.Context, params *StateMachineVersionGetByARNParams) (*StateMachineVersion, error)
+	StateMachineVersionList(ctx context.Context, params *StateMachineVersionListParams) (*StateMachineVersionListResult, error)
+	StateMachineVersionDelete(ctx context.Context, params *StateMachineVersionDeleteParams) error
+
+	StateMachineAliasCreate(ctx context.Context, params *StateMachineAliasCreateParams) (*StateMachineAlias, error)
+	StateMachineAliasGetByARN(ctx context.Context, params *StateMachineAliasGetByARNParams) (*StateMachineAlias, error)
+	StateMachineAliasList(ctx context.Context, params *StateMachineAliasListParams) (*StateMachineAliasListResult, error)
+	StateMachineAliasUpdate(ctx context.Context, params *StateMachineAliasUpdateParams) (*StateMachineAlias, error)
+	StateMachineAliasDelete(ctx context.Context, params *StateMachineAliasDeleteParams) error
+
+	// TagSet adds tags to a resource, replacing the values of keys it has already.
+	TagSet(ctx context.Context, params *TagSetParams) error
+	// TagDelete removes the given keys; keys the resource does not have are ignored.
+	TagDelete(ctx context.Context, params *TagDeleteParams) error
+	// TagList returns a resource's tags sorted by key (none for an unknown ARN).
+	TagList(ctx context.Context, params *TagListParams) ([]Tag, error)
+
+	ActivityCreate(ctx context.Context, params *ActivityCreateParams) (*Activity, error)
+	ActivityGetByARN(ctx context.Context, params *ActivityGetByARNParams) (*Activity, error)
+	ActivityList(ctx context.Context, params *ActivityListParams) (*ActivityListResult, error)
+	ActivityDelete(ctx context.Context, params *ActivityDeleteParams) error
+
+	// ExecutionCreate inserts an execution at version 1 together with its first step
+	// (ExecutionStarted and whatever followed, the first snapshot, timers, dispatches, tokens).
+	ExecutionCreate(ctx context.Context, params *ExecutionCreateParams) (*Execution, error)
+	ExecutionGetByARN(ctx context.Context, params *ExecutionGetByARNParams) (*Execution, error)
+	// ExecutionList lists executions newest first (by start date, then ARN), optionally of one
+	// state machine, version or alias and in one status. Recovery lists StatusRunning.
+	ExecutionList(ctx context.Context, params *ExecutionListParams) (*ExecutionListResult, error)
+	// ExecutionSnapshotGet returns the interpreter's snapshot and the version to step from.
+	ExecutionSnapshotGet(ctx context.Context, params *ExecutionSnapshotGetParams) (*ExecutionSnapshot, error)
+	// ExecutionStep commits one step in one transaction if the execution is still at
+	// params.ExpectedVersion, leaving it at ExpectedVersion+1; otherwise it returns a
+	// *ConflictError and writes nothing.
+	ExecutionStep(ctx context.Context, params *ExecutionStepParams) error
+	// ExecutionStepBatch commits many steps in one transaction (one fsync). errs[i] is the
+	// outcome of steps[i]: nil, a *ConflictError or a *NotFoundError; those steps wrote nothing
+	// and the others committed. Steps are applied in order, so two steps of one execution in a
+	// batch chain their versions. A non-nil second result means nothing was committed.
+	ExecutionStepBatch(ctx context.Context, steps []*ExecutionStepParams) (errs []error, err error)
+	// ExecutionDeleteFinishedBefore deletes up to Limit executions that stopped before Before,
+	// with their history, snapshot and leftovers; it returns how many it deleted.
+	ExecutionDeleteFinishedBefore(ctx context.Context, params *ExecutionDeleteFinishedBeforeParams) (int, error)
+
+	// HistoryEventList reads an execution's history by event id, a page at a time.
+	HistoryEventList(ctx context.Context, params *HistoryEventListParams) (*HistoryEventListResult, error)
+
+	// TimerListDue lists timers whose FireAt is at or before Now, earliest first.
+	TimerListDue(ctx context.Context, params *TimerListDueParams) ([]*Timer, error)
+
+	// DispatchLease takes up to Limit dispatches of one queue that nobody holds or whose lease
+	// expired at or before Now, oldest first, leases them to Owner until Until and counts an
+	// attempt. Two concurrent callers never get the same dispatch.
+	DispatchLease(ctx context.Context, params *DispatchLeaseParams) ([]*Dispatch, error)
+
+	TaskTokenGet(ctx context.Context, params *TaskTokenGetParams) (*TaskToken, error)
+	// TaskTokenHeartbeat moves an open token's heartbeat deadline; a closed or unknown token
+	// gives a *NotFoundError.
+	TaskTokenHeartbeat(ctx context.Context, params *TaskTokenHeartbeatParams) error
+
+	// Close releases the database; methods called afterwards return ErrClosed.
+	Close() error
+}
+
+// DefaultPageSize is the page size of listings whose MaxResults is 0.
+const DefaultPageSize = 100
+
+// MaxPageSize caps MaxResults, as AWS does.
+const MaxPageSize = 1000
+
+// PageSize returns the page size for a MaxResults value: DefaultPageSize for 0 or less,
+// MaxPageSize at most.
+func PageSize(maxResults int) int {
+	switch {
+	case maxResults <= 0:
+		return DefaultPageSize
+	case maxResults > MaxPageSize:
+		return MaxPageSize
+	}
+	return maxResults
+}
+
+// Stamp returns t as stores keep it: UTC, to the microsecond. Compare with stored times
+// through it.
+func Stamp(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
