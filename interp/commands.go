@@ -1,0 +1,66 @@
+package interp
+
+import "time"
+
+// Command is an instruction from the interpreter to the engine running it.
+type Command interface{ command() }
+
+// InvokeTask asks the engine to run a Task state's work and answer with TaskSucceeded or
+// TaskFailed carrying the same TaskID.
+type InvokeTask struct {
+	TaskID           string
+	Resource         string
+	Input            any
+	TimeoutSeconds   int64  // 0 = none; the interpreter also runs its own timer for it
+	HeartbeatSeconds int64  // 0 = none
+	TaskToken        string // set for .waitForTaskToken resources
+	StateName        string
+	Credentials      any
+}
+
+// StartTimer asks the engine to answer with TimerFired{TimerID} at FireAt.
+type StartTimer struct {
+	TimerID string
+	FireAt  time.Time
+}
+
+// CancelTask tells the engine a task's result is no longer wanted.
+type CancelTask struct{ TaskID string }
+
+// CancelTimer tells the engine a timer need not fire any more.
+type CancelTimer struct{ TimerID string }
+
+func (InvokeTask) command()  {}
+func (StartTimer) command()  {}
+func (CancelTask) command()  {}
+func (CancelTimer) command() {}
+
+// Event is something that happened outside the interpreter, handed to Execution.Handle.
+type Event interface{ event() }
+
+// TaskSucceeded is the result of an InvokeTask.
+type TaskSucceeded struct {
+	TaskID string
+	Output any
+}
+
+// TaskFailed is the failure of an InvokeTask.
+type TaskFailed struct {
+	TaskID       string
+	Error, Cause string
+}
+
+// TaskHeartbeat resets a task's HeartbeatSeconds clock.
+type TaskHeartbeat struct{ TaskID string }
+
+// TimerFired says a StartTimer's time has come.
+type TimerFired struct{ TimerID string }
+
+// StopRequested aborts the execution (StopExecution).
+type StopRequested struct{ Error, Cause string }
+
+func (TaskSucceeded) event() {}
+func (TaskFailed) event()    {}
+func (TaskHeartbeat) event() {}
+func (TimerFired) event()    {}
+func (StopRequested) event() {}

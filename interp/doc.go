@@ -1,0 +1,9 @@
+// Package interp is Stepflow's Amazon States Language interpreter: pure and deterministic.
+//
+// A Program is compiled once per definition and shared by its executions. An Execution reacts
+// to events (a task succeeded, a timer fired, a stop was requested) and answers with a Step:
+// the new AWS history events and the commands for the engine around it (invoke a task, start
+// or cancel a timer). Time and randomness come in as inputs (ExecutionInfo.Seed, the now of each
+// Handle), so the same inputs always give the same history. There is no I/O, no goroutine and
+// no clock in this package; an Execution's whole state is JSON-encodable (Snapshot, Restore).
+package interp

@@ -1,0 +1,72 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/stepflow/stepflow/asl/jsonpath"
+
+	"github.com/stepflow/stepflow/sfn"
+)
+
+// stateError is a runtime failure named after the AWS error it raises.
+type stateError struct {
+	name, cause string
+}
+
+func (e *stateError) Error() string { return e.name + ": " + e.cause }
+
+// runtimeError is AWS's States.Runtime failure, whose cause names the state and the event id
+// it was entered at.
+func runtimeError(f *Frame, st *state, format string, args ...any) *stateError {
+	return &stateError{name: sfn.ErrorRuntime, cause: stateErrorPrefix(f, st) + fmt.Sprintf(format, args...)}
+}
+
+func stateErrorPrefix(f *Frame, st *state) string {
+	return fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). ", st.name, f.EnteredEventID)
+}
+
+func dataLimitError(st *state) *stateError {
+	return &stateError{name: sfn.ErrorDataLimitExceeded,
+		cause: "The state/task '" + st.name + "' returned a result with a size exceeding the maximum number of bytes service limit."}
+}
+
+// errorMatches applies a Retrier's or Catcher's ErrorEquals to an error name. States.ALL
+// matches every error but the terminal ones; States.TaskFailed every one but States.Timeout.
+func errorMatches(names []string, name string) bool {
+	terminal := name == sfn.ErrorRuntime || name == sfn.ErrorDataLimitExceeded
+	for _, n := range names {
+		switch n {
+		case name:
+			return name != sfn.ErrorRuntime
+		case sfn.ErrorAll:
+			if !terminal {
+				return true
+			}
+		case sfn.ErrorTaskFailed:
+			if !terminal && name != sfn.ErrorTimeout {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// errorOutput is the value a Catcher hands on: {"Error": ..., "Cause": ...}.
+func errorOutput(name, cause string) map[string]any {
+	out := map[string]any{"Error": name}
+	if cause != "" {
+		out["Cause"] = cause
+	}
+	return out
+}
+
+// notFound is the States.Runtime error of a path that selects nothing, in AWS's words
+// ("Invalid path '$.a' : No results for path: $['a']").
+func notFound(f *Frame, st *state, p *jsonpath.Path, err error) *stateError {
+	var nf *jsonpath.NotFoundError
+	if errors.As(err, &nf) {
+		return runtimeError(f, st, "%s", nf.Error())
+	}
+	return runtimeError(f, st, "Invalid path '%s' : %v", p.Text, err)
+}

@@ -1,0 +1,426 @@
+package interp
+
+import (
+	"slices"
+	"time"
+
+	"github.com/stepflow/stepflow/sfn"
+)
+
+// ExecutionInfo names an execution and seeds its randomness.
+type ExecutionInfo struct {
+	ExecutionARN, ExecutionName, StateMachineARN, StateMachineName, RoleARN string
+	StartTime                                                               time.Time
+	// Seed seeds the execution's deterministic random numbers (retry jitter, States.MathRandom,
+	// States.UUID, task tokens).
+	Seed         uint64
+	RedriveCount int
+}
+
+// Step is what one call to Start or Handle produced.
+type Step struct {
+	Events   []sfn.HistoryEvent // new history events, ids continuing the execution's sequence
+	Commands []Command
+	Done     bool // the execution ended: see Execution.Result
+}
+
+// Result is how an execution ended (Status RUNNING while it has not).
+type Result struct {
+	Status       sfn.ExecutionStatus
+	Output       any
+	Error, Cause string
+}
+
+// Execution is one running execution of a Program. It is not safe for concurrent use: the
+// engine hands it one event at a time.
+type Execution struct {
+	p      *Program
+	s      ExecutionState
+	frames map[int]*Frame // every live frame by ID; rebuilt by Restore
+
+	hist     bool
+	now      time.Time
+	events   []sfn.HistoryEvent
+	commands []Command
+}
+
+// ExecutionState is the whole state of an execution, JSON-encodable for the durable store.
+type ExecutionState struct {
+	Info        ExecutionInfo
+	Input       any
+	Status      sfn.ExecutionStatus
+	Output      any    `json:",omitempty"`
+	Error       string `json:",omitempty"`
+	Cause       string `json:",omitempty"`
+	LastEventID int64
+	Random      uint64 // splitmix64 state
+	Counter     int64  // source of frame, task and timer ids
+	Root        *Frame
+	// Waits maps every outstanding task and timer id to what waits for it.
+	Waits map[string]Wait
+}
+
+// Wait is an outstanding task or timer: the frame waiting and why.
+type Wait struct {
+	Frame int
+	Kind  string
+}
+
+// The reasons a frame waits.
+const (
+	waitTask             = "task"
+	waitTaskTimeout      = "task-timeout"
+	waitHeartbeat        = "heartbeat"
+	waitState            = "wait"
+	waitRetry            = "retry"
+	waitExecutionTimeout = "execution-timeout"
+)
+
+const executionTimeoutTimer = "execution-timeout"
+
+// Frame is one thread of control: the top level, a Parallel branch or a Map iteration. It is
+// at one state at a time.
+type Frame struct {
+	ID             int
+	Index          int // branch or iteration index
+	State          int // index into Program.states; -1 once the frame ended
+	Input          any // the state's raw input
+	Effective      any `json:",omitempty"` // effective input kept while the state waits
+	EnteredEventID int64
+	EnteredTime    time.Time
+	Last           int64          // id of the frame's latest event: the next event's previousEventId
+	Vars           map[string]any `json:",omitempty"`
+	RetryCount     int
+	RetryAttempts  []int `json:",omitempty"`
+
+	TaskID           string `json:",omitempty"`
+	TaskToken        string `json:",omitempty"`
+	TaskTimerID      string `json:",omitempty"`
+	HeartbeatTimerID string `json:",omitempty"`
+	HeartbeatSeconds int64  `json:",omitempty"`
+	TimerID          string `json:",omitempty"`
+	Fan              *Fan   `json:",omitempty"`
+
+	parent *Frame
+}
+
+// Fan is a Parallel or Map state's running children.
+type Fan struct {
+	Map            bool
+	Input          any   // Parallel: every branch's input; Map: the effective input ItemSelector reads
+	Items          []any // Map: the items (or batches)
+	Results        []any
+	Started        int
+	Finished       int
+	Max            int // 0 = no limit
+	ToleratedCount int64
+	ToleratedPct   float64
+	Failures       int
+	Children       map[int]*Frame // running children by index
+	Failed         bool
+	Error          string `json:",omitempty"`
+	Cause          string `json:",omitempty"`
+	LastIteration  int64  // id of the latest MapIteration* event
+
+	pumping bool
+}
+
+// Start begins an execution of the program with the given input.
+func (p *Program) Start(info ExecutionInfo, input any) (*Execution, Step) {
+	e := &Execution{p: p, frames: map[int]*Frame{}, hist: p.opts.History}
+	e.s = ExecutionState{Info: info, Input: input, Status: sfn.StatusRunning, Random: info.Seed, Waits: map[string]Wait{}}
+	e.begin(info.StartTime)
+	id := e.nextEventID()
+	if e.hist {
+		e.push(sfn.HistoryEvent{Type: sfn.EventExecutionStarted, ID: id, ExecutionStartedEventDetails: &sfn.ExecutionStartedDetails{
+			Input: payload(input), InputDetails: notTruncated, RoleArn: info.RoleARN,
+		}})
+	}
+	root := e.newFrame(nil, 0)
+	e.s.Root = root
+	if p.timeoutSeconds > 0 {
+		e.startTimer(executionTimeoutTimer, Wait{Frame: root.ID, Kind: waitExecutionTimeout}, info.StartTime.Add(time.Duration(p.timeoutSeconds)*time.Second))
+	}
+	if exceedsSize(input, p.opts.PayloadLimit) {
+		e.finish(root, outcome{kind: outFailed, err: sfn.ErrorDataLimitExceeded,
+			cause: "The state/task '" + p.root.start.name + "' returned a result with a size exceeding the maximum number of bytes service limit."})
+		return e, e.step()
+	}
+	e.drive(root, e.enter(root, p.root.start, input))
+	return e, e.step()
+}
+
+// Handle applies one event at time now and returns what it produced. Events for tasks or
+// timers the execution no longer waits for are ignored.
+func (e *Execution) Handle(ev Event, now time.Time) Step {
+	if e.s.Status != sfn.StatusRunning {
+		return Step{Done: true}
+	}
+	e.begin(now)
+	switch ev := ev.(type) {
+	case TaskSucceeded:
+		if f := e.waiting(ev.TaskID, waitTask); f != nil {
+			e.drive(f, e.taskSucceeded(f, ev.Output))
+		}
+	case TaskFailed:
+		if f := e.waiting(ev.TaskID, waitTask); f != nil {
+			e.drive(f, e.taskFailed(f, ev.Error, ev.Cause, false))
+		}
+	case TaskHeartbeat:
+		if f := e.waiting(ev.TaskID, waitTask); f != nil && f.HeartbeatTimerID != "" {
+			e.cancelTimer(f.HeartbeatTimerID)
+			f.HeartbeatTimerID = e.newTimer(f, waitHeartbeat, now.Add(time.Duration(f.HeartbeatSeconds)*time.Second))
+		}
+	case TimerFired:
+		e.timerFired(ev.TimerID)
+	case StopRequested:
+		e.abort(ev.Error, ev.Cause)
+	}
+	return e.step()
+}
+
+// Result reports how the execution ended, or Status RUNNING.
+func (e *Execution) Result() Result {
+	return Result{Status: e.s.Status, Output: e.s.Output, Error: e.s.Error, Cause: e.s.Cause}
+}
+
+// State returns the execution's state; treat it as read-only.
+func (e *Execution) State() *ExecutionState { return &e.s }
+
+func (e *Execution) begin(now time.Time) {
+	e.now = now
+	e.events = nil
+	e.commands = nil
+}
+
+func (e *Execution) step() Step {
+	return Step{Events: e.events, Commands: e.commands, Done: e.s.Status != sfn.StatusRunning}
+}
+
+func (e *Execution) nextEventID() int64 {
+	e.s.LastEventID++
+	return e.s.LastEventID
+}
+
+// push records an event built by the caller (only when History is on), stamping its time.
+func (e *Execution) push(ev sfn.HistoryEvent) {
+	ev.Timestamp = e.now
+	e.events = append(e.events, ev)
+}
+
+// event appends a detail-less event for frame f and makes it f's latest.
+func (e *Execution) event(f *Frame, t sfn.EventType) int64 {
+	id := e.nextEventID()
+	if e.hist {
+		e.push(sfn.HistoryEvent{Type: t, ID: id, PreviousEventID: f.Last})
+	}
+	f.Last = id
+	return id
+}
+
+func (e *Execution) newFrame(parent *Frame, index int) *Frame {
+	e.s.Counter++
+	f := &Frame{ID: int(e.s.Counter), Index: index, State: -1, parent: parent}
+	e.frames[f.ID] = f
+	return f
+}
+
+func (e *Execution) newID(prefix string) string {
+	e.s.Counter++
+	return prefix + itoa(e.s.Counter)
+}
+
+func (e *Execution) startTimer(id string, w Wait, at time.Time) {
+	e.s.Waits[id] = w
+	e.commands = append(e.commands, StartTimer{TimerID: id, FireAt: at})
+}
+
+func (e *Execution) newTimer(f *Frame, kind string, at time.Time) string {
+	id := e.newID("timer-")
+	e.startTimer(id, Wait{Frame: f.ID, Kind: kind}, at)
+	return id
+}
+
+func (e *Execution) cancelTimer(id string) {
+	if id == "" {
+		return
+	}
+	if _, ok := e.s.Waits[id]; ok {
+		delete(e.s.Waits, id)
+		e.commands = append(e.commands, CancelTimer{TimerID: id})
+	}
+}
+
+func (e *Execution) cancelTask(id string) {
+	if id == "" {
+		return
+	}
+	if _, ok := e.s.Waits[id]; ok {
+		delete(e.s.Waits, id)
+		e.commands = append(e.commands, CancelTask{TaskID: id})
+	}
+}
+
+// waiting returns the frame waiting for id for the given reason, removing the wait.
+func (e *Execution) waiting(id, kind string) *Frame {
+	w, ok := e.s.Waits[id]
+	if !ok || w.Kind != kind {
+		return nil
+	}
+	delete(e.s.Waits, id)
+	return e.frames[w.Frame]
+}
+
+func (e *Execution) timerFired(id string) {
+	w, ok := e.s.Waits[id]
+	if !ok {
+		return
+	}
+	delete(e.s.Waits, id)
+	if w.Kind == waitExecutionTimeout {
+		e.timeOut()
+		return
+	}
+	f := e.frames[w.Frame]
+	if f == nil {
+		return
+	}
+	switch w.Kind {
+	case waitState:
+		f.TimerID = ""
+		e.drive(f, e.waitElapsed(f))
+	case waitRetry:
+		f.TimerID = ""
+		e.drive(f, e.execute(f, e.p.states[f.State]))
+	case waitTaskTimeout:
+		f.TaskTimerID = ""
+		e.drive(f, e.taskFailed(f, sfn.ErrorTimeout, "", true))
+	case waitHeartbeat:
+		f.HeartbeatTimerID = ""
+		e.drive(f, e.taskFailed(f, sfn.ErrorHeartbeatTimeout, "", true))
+	}
+}
+
+// outcome is what running a state led to.
+type outcome struct {
+	kind  int
+	next  *state // outNext
+	value any    // outNext: the next state's input; outSucceeded: the frame's output
+	err   string // outFailed
+	cause string
+}
+
+const (
+	outBlocked = iota
+	outNext
+	outSucceeded
+	outFailed
+)
+
+func failed(err *stateError) outcome {
+	return outcome{kind: outFailed, err: err.name, cause: err.cause}
+}
+
+// drive runs frame f through states until it waits or ends.
+func (e *Execution) drive(f *Frame, oc outcome) {
+	for {
+		switch oc.kind {
+		case outNext:
+			oc = e.enter(f, oc.next, oc.value)
+		case outBlocked:
+			return
+		default:
+			e.finish(f, oc)
+			return
+		}
+	}
+}
+
+// finish ends frame f: the execution when f is the top level, else a branch or iteration.
+func (e *Execution) finish(f *Frame, oc outcome) {
+	f.State = -1
+	delete(e.frames, f.ID)
+	if f.parent != nil {
+		e.childEnded(f.parent, f, oc)
+		return
+	}
+	id := e.nextEventID()
+	switch oc.kind {
+	case outSucceeded:
+		e.s.Status, e.s.Output = sfn.StatusSucceeded, oc.value
+		if e.hist {
+			e.push(sfn.HistoryEvent{Type: sfn.EventExecutionSucceeded, ID: id, PreviousEventID: f.Last,
+				ExecutionSucceededEventDetails: &sfn.OutputDetails{Output: payload(oc.value), OutputDetails: notTruncated}})
+		}
+	default:
+		e.s.Status, e.s.Error, e.s.Cause = sfn.StatusFailed, oc.err, oc.cause
+		if e.hist {
+			e.push(sfn.HistoryEvent{Type: sfn.EventExecutionFailed, ID: id, PreviousEventID: f.Last,
+				ExecutionFailedEventDetails: &sfn.ErrorDetails{Error: oc.err, Cause: oc.cause}})
+		}
+	}
+	e.cancelAll()
+}
+
+// cancelAll withdraws every outstanding task and timer, in a stable order.
+func (e *Execution) cancelAll() {
+	ids := make([]string, 0, len(e.s.Waits))
+	for id := range e.s.Waits {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if e.s.Waits[id].Kind == waitTask {
+			e.cancelTask(id)
+		} else {
+			e.cancelTimer(id)
+		}
+	}
+	clear(e.frames)
+}
+
+func (e *Execution) timeOut() {
+	id := e.nextEventID()
+	e.s.Status, e.s.Error, e.s.Cause = sfn.StatusTimedOut, sfn.ErrorTimeout, ""
+	if e.hist {
+		e.push(sfn.HistoryEvent{Type: sfn.EventExecutionTimedOut, ID: id, PreviousEventID: e.lastEvent(),
+			ExecutionTimedOutEventDetails: &sfn.ErrorDetails{Error: sfn.ErrorTimeout}})
+	}
+	e.cancelAll()
+}
+
+func (e *Execution) abort(errName, cause string) {
+	id := e.nextEventID()
+	e.s.Status, e.s.Error, e.s.Cause = sfn.StatusAborted, errName, cause
+	if e.hist {
+		e.push(sfn.HistoryEvent{Type: sfn.EventExecutionAborted, ID: id, PreviousEventID: e.lastEvent(),
+			ExecutionAbortedEventDetails: &sfn.ErrorDetails{Error: errName, Cause: cause}})
+	}
+	e.cancelAll()
+}
+
+// lastEvent is the previousEventId of an event that ends the execution from outside.
+func (e *Execution) lastEvent() int64 {
+	if e.s.Root != nil && e.s.Root.Last != 0 {
+		return e.s.Root.Last
+	}
+	return e.s.LastEventID - 1
+}
+
+var notTruncated = &sfn.Truncation{}
+
+func payload(v any) *sfn.Payload { return &sfn.Payload{Value: v} }
+
+func itoa(n int64) string {
+	var buf [20]byte
+	i := len(buf)
+	if n == 0 {
+		return "0"
+	}
+	for n > 0 {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(buf[i:])
+}

@@ -1,0 +1,303 @@
+package interp
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/asl/intrinsic"
+	"github.com/stepflow/stepflow/asl/jsonpath"
+	"github.com/stepflow/stepflow/sfn"
+)
+
+// Options tune how executions of a Program run.
+type Options struct {
+	// PayloadLimit is the largest state input or output, in bytes of JSON; 0 means no limit.
+	// Callers usually pass sfn.DefaultPayloadLimit.
+	PayloadLimit int
+	// History makes executions emit AWS history events. Without it (the Express fast path)
+	// only the result is kept and no event is allocated.
+	History bool
+}
+
+// Program is a compiled state machine definition. It is immutable and shared by all of the
+// definition's executions.
+type Program struct {
+	opts           Options
+	def            *asl.StateMachine
+	root           *machine
+	states         []*state // every state of every nested machine; Frame.State indexes it
+	timeoutSeconds int64
+}
+
+// machine is a compiled StartAt/States pair: the top level, a Parallel branch or a Map
+// item processor.
+type machine struct {
+	def   *asl.StateMachine
+	start *state
+}
+
+// state is one state with everything resolved once: transitions as pointers, templates
+// compiled, history event types chosen.
+type state struct {
+	index   int
+	name    string
+	typ     asl.StateType
+	def     asl.State
+	base    *asl.StateBase
+	next    *state
+	entered sfn.EventType
+	exited  sfn.EventType
+	// pathFailure is the error raised when a path in a payload template finds nothing.
+	pathFailure string
+
+	parameters     *template
+	resultSelector *template
+	assign         *template
+	catchNext      []*state
+	catchAssign    []*template
+
+	// Pass
+	// Choice
+	rules       []rule
+	defaultNext *state
+	// Task
+	task *taskResource
+	// Parallel
+	branches []*machine
+	// Map
+	processor    *machine
+	itemSelector *template
+	batchInput   *template
+	// Fail
+}
+
+// rule is a top-level Choice rule with its target resolved.
+type rule struct {
+	def    *asl.ChoiceRule
+	next   *state
+	assign *template
+}
+
+// Compile checks that a definition can run and prepares it for execution.
+func Compile(sm *asl.StateMachine, opts Options) (*Program, error) {
+	if sm == nil {
+		return nil, fmt.Errorf("compile: no state machine")
+	}
+	p := &Program{opts: opts, def: sm}
+	if sm.TimeoutSeconds != nil {
+		p.timeoutSeconds = *sm.TimeoutSeconds
+	}
+	root, err := p.compileMachine(sm)
+	if err != nil {
+		return nil, err
+	}
+	p.root = root
+	return p, nil
+}
+
+func (p *Program) compileMachine(sm *asl.StateMachine) (*machine, error) {
+	m := &machine{def: sm}
+	local := make(map[string]*state, len(sm.States))
+	names := sm.Order
+	if len(names) == 0 {
+		for name := range sm.States {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+	}
+	for _, name := range names {
+		def := sm.States[name]
+		if def == nil {
+			return nil, fmt.Errorf("compile %s: state %q has no definition", machineLocation(sm), name)
+		}
+		b := def.Base()
+		if b.QueryLanguage == asl.JSONata {
+			return nil, fmt.Errorf("compile state %q: the JSONata query language is not supported yet", name)
+		}
+		st := &state{index: len(p.states), name: name, typ: b.Type, def: def, base: b}
+		st.entered, st.exited = eventTypes(b.Type)
+		p.states = append(p.states, st)
+		local[name] = st
+	}
+	start, ok := local[sm.StartAt]
+	if !ok {
+		return nil, fmt.Errorf("compile %s: StartAt %q is not a state", machineLocation(sm), sm.StartAt)
+	}
+	m.start = start
+	resolve := func(from, to string) (*state, error) {
+		st, ok := local[to]
+		if !ok {
+			return nil, fmt.Errorf("compile state %q: transition to %q, which is not a state of its machine", from, to)
+		}
+		return st, nil
+	}
+	for _, name := range names {
+		st := local[name]
+		if err := p.compileState(st, resolve); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func machineLocation(sm *asl.StateMachine) string {
+	if sm.Location == "" {
+		return "state machine"
+	}
+	return sm.Location
+}
+
+func (p *Program) compileState(st *state, resolve func(from, to string) (*state, error)) error {
+	b := st.base
+	var err error
+	if b.Next != "" && !b.End {
+		if st.next, err = resolve(st.name, b.Next); err != nil {
+			return err
+		}
+	}
+	st.pathFailure = sfn.ErrorParameterPathFailure
+	if st.typ == asl.TypePass || st.typ == asl.TypeChoice || st.typ == asl.TypeWait ||
+		st.typ == asl.TypeSucceed || st.typ == asl.TypeFail {
+		st.pathFailure = sfn.ErrorRuntime
+	}
+	st.parameters = compileTemplate(b.Parameters, "")
+	st.resultSelector = compileTemplate(b.ResultSelector, "")
+	st.assign = compileTemplate(b.Assign, "")
+	for _, c := range b.Catch {
+		next, err := resolve(st.name, c.Next)
+		if err != nil {
+			return err
+		}
+		st.catchNext = append(st.catchNext, next)
+		st.catchAssign = append(st.catchAssign, compileTemplate(c.Assign, ""))
+	}
+	switch def := st.def.(type) {
+	case *asl.Choice:
+		for i := range def.Choices {
+			r := &def.Choices[i]
+			next, err := resolve(st.name, r.Next)
+			if err != nil {
+				return err
+			}
+			st.rules = append(st.rules, rule{def: r, next: next, assign: compileTemplate(r.Assign, "")})
+		}
+		if def.Default != "" {
+			if st.defaultNext, err = resolve(st.name, def.Default); err != nil {
+				return err
+			}
+		}
+	case *asl.Task:
+		st.task = parseTaskResource(def.Resource)
+	case *asl.Parallel:
+		for _, branch := range def.Branches {
+			m, err := p.compileMachine(branch)
+			if err != nil {
+				return err
+			}
+			st.branches = append(st.branches, m)
+		}
+	case *asl.Map:
+		if def.ItemProcessor == nil {
+			return fmt.Errorf("compile state %q: Map has no ItemProcessor", st.name)
+		}
+		m, err := p.compileMachine(def.ItemProcessor)
+		if err != nil {
+			return err
+		}
+		st.processor = m
+		st.itemSelector = compileTemplate(def.ItemSelector, "")
+		if def.ItemBatcher != nil {
+			st.batchInput = compileTemplate(def.ItemBatcher.BatchInput, "")
+		}
+	}
+	return nil
+}
+
+func eventTypes(t asl.StateType) (entered, exited sfn.EventType) {
+	switch t {
+	case asl.TypePass:
+		return sfn.EventPassStateEntered, sfn.EventPassStateExited
+	case asl.TypeTask:
+		return sfn.EventTaskStateEntered, sfn.EventTaskStateExited
+	case asl.TypeChoice:
+		return sfn.EventChoiceStateEntered, sfn.EventChoiceStateExited
+	case asl.TypeWait:
+		return sfn.EventWaitStateEntered, sfn.EventWaitStateExited
+	case asl.TypeSucceed:
+		return sfn.EventSucceedStateEntered, sfn.EventSucceedStateExited
+	case asl.TypeFail:
+		return sfn.EventFailStateEntered, ""
+	case asl.TypeParallel:
+		return sfn.EventParallelStateEntered, sfn.EventParallelStateExited
+	case asl.TypeMap:
+		return sfn.EventMapStateEntered, sfn.EventMapStateExited
+	}
+	return "", ""
+}
+
+// taskResource is a Task's Resource with the names AWS uses for it in history events.
+type taskResource struct {
+	sfn.Resource
+	resourceType string // "lambda" for arn:aws:states:::lambda:invoke
+	resource     string // "invoke", "invoke.waitForTaskToken"
+}
+
+func parseTaskResource(arn string) *taskResource {
+	r := &taskResource{Resource: sfn.ParseResource(arn)}
+	switch r.Kind {
+	case sfn.ResourceIntegration:
+		r.resourceType, r.resource = r.Service, r.Action
+		if r.Pattern != "" {
+			r.resource += "." + r.Pattern
+		}
+	default:
+		parts := strings.SplitN(arn, ":", 6)
+		if len(parts) == 6 {
+			r.resourceType, r.resource = parts[2], parts[5]
+		} else {
+			r.resource = arn
+		}
+	}
+	return r
+}
+
+// template is a compiled payload template (Parameters, ResultSelector, ItemSelector, Assign...).
+type template struct {
+	kind     asl.TemplateKind
+	literal  any
+	keys     []string
+	values   []*template
+	items    []*template
+	path     *jsonpath.Path
+	call     *intrinsic.Call
+	field    string // "key.$", for error messages
+	contexty bool   // an intrinsic whose arguments read $$
+}
+
+func compileTemplate(t *asl.Template, field string) *template {
+	if t == nil {
+		return nil
+	}
+	c := &template{kind: t.Kind, literal: t.Literal, path: t.Path, call: t.Intrinsic, field: field}
+	switch t.Kind {
+	case asl.TemplateObject:
+		c.keys = make([]string, len(t.Fields))
+		c.values = make([]*template, len(t.Fields))
+		for i, f := range t.Fields {
+			c.keys[i] = f.Key
+			c.values[i] = compileTemplate(f.Value, f.Key+".$")
+		}
+	case asl.TemplateArray:
+		c.items = make([]*template, len(t.Items))
+		for i, item := range t.Items {
+			c.items[i] = compileTemplate(item, field)
+		}
+	case asl.TemplateIntrinsic:
+		if t.Intrinsic != nil {
+			c.contexty = strings.Contains(t.Intrinsic.Text, "$$")
+		}
+	}
+	return c
+}

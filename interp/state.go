@@ -1,0 +1,304 @@
+package interp
+
+import (
+	"math"
+	"time"
+
+	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/sfn"
+)
+
+// enter moves frame f into state st with the given raw input and runs it.
+func (e *Execution) enter(f *Frame, st *state, input any) outcome {
+	f.State = st.index
+	f.Input = input
+	f.Effective = nil
+	f.EnteredTime = e.now
+	f.RetryCount = 0
+	f.RetryAttempts = f.RetryAttempts[:0]
+	id := e.nextEventID()
+	if e.hist {
+		e.push(sfn.HistoryEvent{Type: st.entered, ID: id, PreviousEventID: f.Last,
+			StateEnteredEventDetails: &sfn.StateEnteredDetails{Name: st.name, Input: payload(input), InputDetails: notTruncated}})
+	}
+	f.EnteredEventID = id
+	f.Last = id
+	return e.execute(f, st)
+}
+
+// execute runs the body of a state: everything after its Entered event. A retry runs it again.
+func (e *Execution) execute(f *Frame, st *state) outcome {
+	switch st.typ {
+	case asl.TypePass:
+		return e.runPass(f, st)
+	case asl.TypeChoice:
+		return e.runChoice(f, st)
+	case asl.TypeWait:
+		return e.runWait(f, st)
+	case asl.TypeSucceed:
+		return e.runSucceed(f, st)
+	case asl.TypeFail:
+		return e.runFail(f, st)
+	case asl.TypeTask:
+		return e.runTask(f, st)
+	case asl.TypeParallel:
+		return e.runParallel(f, st)
+	case asl.TypeMap:
+		return e.runMap(f, st)
+	}
+	return e.fail(f, st, runtimeError(f, st, "unsupported state type %q", st.typ))
+}
+
+func (e *Execution) runPass(f *Frame, st *state) outcome {
+	eff, err := e.inputPath(f, st, f.Input)
+	if err != nil {
+		return e.fail(f, st, err)
+	}
+	if st.parameters != nil {
+		if eff, err = e.evalTemplate(st.parameters, &env{f: f, st: st, input: eff}); err != nil {
+			return e.fail(f, st, err)
+		}
+	}
+	if def := st.def.(*asl.Pass); def.HasResult {
+		eff = def.Result
+	}
+	return e.complete(f, st, eff)
+}
+
+func (e *Execution) runSucceed(f *Frame, st *state) outcome {
+	eff, err := e.inputPath(f, st, f.Input)
+	if err != nil {
+		return e.fail(f, st, err)
+	}
+	out, err := e.outputPath(f, st, eff)
+	if err != nil {
+		return e.fail(f, st, err)
+	}
+	return e.exit(f, st, out, nil, nil, nil)
+}
+
+func (e *Execution) runFail(f *Frame, st *state) outcome {
+	def := st.def.(*asl.Fail)
+	x := &env{f: f, st: st, input: f.Input}
+	name, err := e.failField(x, "ErrorPath", def.Error, def.ErrorPath != nil || def.ErrorCall != nil, def.ErrorPath, def.ErrorCall)
+	if err != nil {
+		return failed(err)
+	}
+	cause, err := e.failField(x, "CausePath", def.Cause, def.CausePath != nil || def.CauseCall != nil, def.CausePath, def.CauseCall)
+	if err != nil {
+		return failed(err)
+	}
+	return outcome{kind: outFailed, err: name, cause: cause}
+}
+
+func (e *Execution) runWait(f *Frame, st *state) outcome {
+	def := st.def.(*asl.Wait)
+	eff, err := e.inputPath(f, st, f.Input)
+	if err != nil {
+		return e.fail(f, st, err)
+	}
+	at, err := e.waitUntil(f, st, def, eff)
+	if err != nil {
+		return e.fail(f, st, err)
+	}
+	f.Effective = eff
+	f.TimerID = e.newTimer(f, waitState, at)
+	return outcome{kind: outBlocked}
+}
+
+// waitElapsed finishes a Wait state whose timer fired.
+func (e *Execution) waitElapsed(f *Frame) outcome {
+	st := e.p.states[f.State]
+	eff := f.Effective
+	f.Effective = nil
+	out, err := e.outputPath(f, st, eff)
+	if err != nil {
+		return e.fail(f, st, err)
+	}
+	return e.exit(f, st, out, eff, st.assign, st.next)
+}
+
+func (e *Execution) waitUntil(f *Frame, st *state, def *asl.Wait, eff any) (time.Time, *stateError) {
+	x := &env{f: f, st: st, input: eff}
+	switch {
+	case def.Seconds != nil:
+		return e.now.Add(time.Duration(*def.Seconds) * time.Second), nil
+	case def.Timestamp != "":
+		t, ok := parseTimestamp(def.Timestamp)
+		if !ok {
+			return time.Time{}, runtimeError(f, st, "The Timestamp field does not contain a valid ISO-8601 extended offset date-time format string: %s", def.Timestamp)
+		}
+		return t, nil
+	case def.SecondsPath != nil:
+		v, err := e.get(def.SecondsPath, x)
+		if err != nil {
+			return time.Time{}, notFound(f, st, def.SecondsPath, err)
+		}
+		n, ok := v.(float64)
+		switch {
+		case !ok || n != math.Trunc(n):
+			return time.Time{}, runtimeError(f, st, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", def.SecondsPath.Text, plainText(v))
+		case n < 0:
+			return time.Time{}, runtimeError(f, st, "The SecondsPath parameter references a negative value: %s == %s", def.SecondsPath.Text, plainText(v))
+		}
+		return e.now.Add(time.Duration(n) * time.Second), nil
+	case def.TimestampPath != nil:
+		v, err := e.get(def.TimestampPath, x)
+		if err != nil {
+			return time.Time{}, notFound(f, st, def.TimestampPath, err)
+		}
+		s, _ := v.(string)
+		t, ok := parseTimestamp(s)
+		if !ok {
+			return time.Time{}, runtimeError(f, st, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", def.TimestampPath.Text, plainText(v))
+		}
+		return t, nil
+	}
+	return e.now, nil
+}
+
+// plainText writes a value in a cause: strings bare, the rest as JSON.
+func plainText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return encodeJSON(v)
+}
+
+// complete processes a state's result: ResultSelector, ResultPath, OutputPath, Assign, and
+// leaves the state.
+func (e *Execution) complete(f *Frame, st *state, result any) outcome {
+	var err *stateError
+	if st.resultSelector != nil {
+		if result, err = e.evalTemplate(st.resultSelector, &env{f: f, st: st, input: result}); err != nil {
+			return e.fail(f, st, err)
+		}
+	}
+	out, err := e.resultPath(f, st, st.base.ResultPath, f.Input, result)
+	if err != nil {
+		return e.fail(f, st, err)
+	}
+	if out, err = e.outputPath(f, st, out); err != nil {
+		return e.fail(f, st, err)
+	}
+	return e.exit(f, st, out, result, st.assign, st.next)
+}
+
+// exit assigns variables, checks the output's size, writes the Exited event and moves on to
+// next (nil: the frame ends with out as its output).
+func (e *Execution) exit(f *Frame, st *state, out, assignInput any, assign *template, next *state) outcome {
+	var assigned map[string]any
+	if assign != nil {
+		v, err := e.evalTemplate(assign, &env{f: f, st: st, input: assignInput})
+		if err != nil {
+			return e.fail(f, st, err)
+		}
+		assigned, _ = v.(map[string]any)
+	}
+	if exceedsSize(out, e.p.opts.PayloadLimit) {
+		return e.fail(f, st, dataLimitError(st))
+	}
+	if len(assigned) > 0 {
+		if f.Vars == nil {
+			f.Vars = make(map[string]any, len(assigned))
+		}
+		for k, v := range assigned {
+			f.Vars[k] = v
+		}
+	}
+	if st.exited != "" {
+		id := e.nextEventID()
+		if e.hist {
+			details := &sfn.StateExitedDetails{Name: st.name, Output: payload(out), OutputDetails: notTruncated}
+			if len(assigned) > 0 {
+				details.AssignedVariables = make(map[string]string, len(assigned))
+				for k, v := range assigned {
+					details.AssignedVariables[k] = encodeJSON(v)
+				}
+				details.AssignedVariablesDetails = notTruncated
+			}
+			e.push(sfn.HistoryEvent{Type: st.exited, ID: id, PreviousEventID: f.Last, StateExitedEventDetails: details})
+		}
+		f.Last = id
+	}
+	if next == nil {
+		return outcome{kind: outSucceeded, value: out}
+	}
+	return outcome{kind: outNext, next: next, value: out}
+}
+
+// fail handles an error raised by state st: Retry, then Catch, else the frame fails.
+func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
+	b := st.base
+	if serr.name != sfn.ErrorRuntime {
+		for i := range b.Retry {
+			r := &b.Retry[i]
+			if !errorMatches(r.ErrorEquals, serr.name) {
+				continue
+			}
+			for len(f.RetryAttempts) < len(b.Retry) {
+				f.RetryAttempts = append(f.RetryAttempts, 0)
+			}
+			attempt := f.RetryAttempts[i]
+			if int64(attempt) >= r.MaxAttempts {
+				break
+			}
+			f.RetryAttempts[i]++
+			f.RetryCount++
+			f.Fan = nil
+			f.TimerID = e.newTimer(f, waitRetry, e.now.Add(retryDelay(r, attempt, &e.s.Random)))
+			return outcome{kind: outBlocked}
+		}
+	}
+	if f.Fan != nil {
+		t := sfn.EventParallelStateFailed
+		if f.Fan.Map {
+			t = sfn.EventMapStateFailed
+		}
+		f.Fan = nil
+		e.event(f, t)
+	}
+	for i := range b.Catch {
+		c := &b.Catch[i]
+		if !errorMatches(c.ErrorEquals, serr.name) {
+			continue
+		}
+		errOut := errorOutput(serr.name, serr.cause)
+		out, err := e.resultPath(f, st, c.ResultPath, f.Input, errOut)
+		if err != nil {
+			return failed(err)
+		}
+		return e.exit(f, st, out, errOut, st.catchAssign[i], st.catchNext[i])
+	}
+	return failed(serr)
+}
+
+// retryDelay is IntervalSeconds × BackoffRate^attempt, capped by MaxDelaySeconds, with FULL
+// jitter drawn from the execution's random numbers.
+func retryDelay(r *asl.Retrier, attempt int, random *uint64) time.Duration {
+	interval := float64(r.IntervalSeconds)
+	backoff := r.BackoffRate
+	if backoff == 0 {
+		backoff = 2
+	}
+	seconds := interval * math.Pow(backoff, float64(attempt))
+	if r.MaxDelaySeconds != nil && seconds > float64(*r.MaxDelaySeconds) {
+		seconds = float64(*r.MaxDelaySeconds)
+	}
+	if r.JitterStrategy == "FULL" {
+		seconds *= randomFloat(random)
+	}
+	if seconds > 1e9 {
+		seconds = 1e9
+	}
+	return time.Duration(seconds * float64(time.Second))
+}
+
+// parseTimestamp accepts ISO-8601 extended offset date-times (RFC 3339 with the T and a zone).
+func parseTimestamp(s string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
+}

@@ -1,0 +1,324 @@
+package interp
+
+import (
+	"slices"
+
+	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/asl/jsonpath"
+	"github.com/stepflow/stepflow/sfn"
+)
+
+func (e *Execution) runParallel(f *Frame, st *state) outcome {
+	eff, err := e.inputPath(f, st, f.Input)
+	if err != nil {
+		return e.fail(f, st, err)
+	}
+	if st.parameters != nil {
+		if eff, err = e.evalTemplate(st.parameters, &env{f: f, st: st, input: eff}); err != nil {
+			return e.fail(f, st, err)
+		}
+	}
+	f.Fan = &Fan{Input: eff, Results: make([]any, len(st.branches)), Children: map[int]*Frame{}, ToleratedCount: -1, ToleratedPct: -1}
+	e.event(f, sfn.EventParallelStateStarted)
+	return e.pump(f, st)
+}
+
+func (e *Execution) runMap(f *Frame, st *state) outcome {
+	def := st.def.(*asl.Map)
+	eff, err := e.inputPath(f, st, f.Input)
+	if err != nil {
+		return e.fail(f, st, err)
+	}
+	x := &env{f: f, st: st, input: eff}
+	if def.ItemReader != nil {
+		return e.fail(f, st, &stateError{name: sfn.ErrorItemReaderFailed, cause: stateErrorPrefix(f, st) + "ItemReader is not supported"})
+	}
+	itemsValue := eff
+	if def.ItemsPath.Present && !def.ItemsPath.Null && def.ItemsPath.Path != nil {
+		if itemsValue, err = e.selectPath(f, st, def.ItemsPath, eff); err != nil {
+			return e.fail(f, st, err)
+		}
+	}
+	items, ok := itemsValue.([]any)
+	if !ok {
+		return e.fail(f, st, runtimeError(f, st, "Items of Map state must reference a JSON array, but found: %s", encodeJSON(itemsValue)))
+	}
+	fan := &Fan{Map: true, Input: eff, Items: items, Children: map[int]*Frame{}, ToleratedCount: -1, ToleratedPct: -1}
+	if fan.Max, err = e.mapInteger(x, "MaxConcurrencyPath", def.MaxConcurrency, def.MaxConcurrencyPath); err != nil {
+		return e.fail(f, st, err)
+	}
+	if def.ToleratedFailureCount != nil || def.ToleratedFailureCountPath != nil {
+		n, err := e.mapInteger(x, "ToleratedFailureCountPath", def.ToleratedFailureCount, def.ToleratedFailureCountPath)
+		if err != nil {
+			return e.fail(f, st, err)
+		}
+		fan.ToleratedCount = int64(n)
+	}
+	switch {
+	case def.ToleratedFailurePercentage != nil:
+		fan.ToleratedPct = *def.ToleratedFailurePercentage
+	case def.ToleratedFailurePercentagePath != nil:
+		v, gerr := e.get(def.ToleratedFailurePercentagePath, x)
+		pct, ok := v.(float64)
+		if gerr != nil || !ok || pct < 0 || pct > 100 {
+			return e.fail(f, st, runtimeError(f, st, "The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid percentage: %s", plainText(v), def.ToleratedFailurePercentagePath.Text))
+		}
+		fan.ToleratedPct = pct
+	}
+	if def.ItemBatcher != nil {
+		if fan.Items, err = e.batches(x, st, def.ItemBatcher, items); err != nil {
+			return e.fail(f, st, err)
+		}
+	}
+	fan.Results = make([]any, len(fan.Items))
+	f.Fan = fan
+	id := e.nextEventID()
+	if e.hist {
+		e.push(sfn.HistoryEvent{Type: sfn.EventMapStateStarted, ID: id, PreviousEventID: f.Last,
+			MapStateStartedEventDetails: &sfn.MapStateStartedDetails{Length: len(fan.Items)}})
+	}
+	f.Last = id
+	return e.pump(f, st)
+}
+
+// mapInteger reads MaxConcurrency, ToleratedFailureCount or a batch limit, or its Path variant.
+func (e *Execution) mapInteger(x *env, field string, literal *int64, p *jsonpath.Path) (int, *stateError) {
+	if literal != nil {
+		return int(*literal), nil
+	}
+	if p == nil {
+		return 0, nil
+	}
+	v, err := e.get(p, x)
+	if err != nil {
+		return 0, notFound(x.f, x.st, p, err)
+	}
+	n, ok := integerValue(v)
+	if !ok {
+		return 0, runtimeError(x.f, x.st, "The %s field refers to value \"%s\" which is not a valid integer: %s", field, plainText(v), p.Text)
+	}
+	return int(n), nil
+}
+
+// batches groups the (selected) items as ItemBatcher says: {"BatchInput": ..., "Items": [...]}.
+func (e *Execution) batches(x *env, st *state, b *asl.ItemBatcher, items []any) ([]any, *stateError) {
+	maxItems, err := e.mapInteger(x, "MaxItemsPerBatchPath", b.MaxItemsPerBatch, b.MaxItemsPerBatchPath)
+	if err != nil {
+		return nil, err
+	}
+	maxBytes, err := e.mapInteger(x, "MaxInputBytesPerBatchPath", b.MaxInputBytesPerBatch, b.MaxInputBytesPerBatchPath)
+	if err != nil {
+		return nil, err
+	}
+	var batchInput any
+	if st.batchInput != nil {
+		if batchInput, err = e.evalTemplate(st.batchInput, x); err != nil {
+			return nil, err
+		}
+	}
+	var out []any
+	var cur []any
+	size := 0
+	flush := func() {
+		if len(cur) > 0 {
+			batch := map[string]any{"Items": cur}
+			if batchInput != nil {
+				batch["BatchInput"] = batchInput
+			}
+			out = append(out, batch)
+			cur, size = nil, 0
+		}
+	}
+	for i, item := range items {
+		if st.itemSelector != nil {
+			if item, err = e.evalTemplate(st.itemSelector, &env{f: x.f, st: st, input: x.input, item: &mapItem{index: i, value: item}}); err != nil {
+				return nil, err
+			}
+		}
+		n := jsonSize(item, 1<<62) + 1
+		if len(cur) > 0 && ((maxItems > 0 && len(cur) >= maxItems) || (maxBytes > 0 && size+n > maxBytes)) {
+			flush()
+		}
+		cur = append(cur, item)
+		size += n
+	}
+	flush()
+	return out, nil
+}
+
+// pump starts children while the fan has room, and ends the state once they all ended.
+func (e *Execution) pump(f *Frame, st *state) outcome {
+	fan := f.Fan
+	total := len(fan.Results)
+	fan.pumping = true
+	for !fan.Failed && fan.Started < total && (fan.Max <= 0 || len(fan.Children) < fan.Max) {
+		i := fan.Started
+		fan.Started++
+		e.startChild(f, st, i)
+	}
+	fan.pumping = false
+	switch {
+	case fan.Failed:
+		return e.fail(f, st, &stateError{name: fan.Error, cause: fan.Cause})
+	case fan.Finished == total:
+		return e.fanSucceeded(f, st)
+	}
+	return outcome{kind: outBlocked}
+}
+
+func (e *Execution) startChild(f *Frame, st *state, i int) {
+	fan := f.Fan
+	child := e.newFrame(f, i)
+	fan.Children[i] = child
+	if !fan.Map {
+		child.Last = f.Last
+		e.drive(child, e.enter(child, st.branches[i].start, fan.Input))
+		return
+	}
+	input := fan.Items[i]
+	if st.itemSelector != nil && st.def.(*asl.Map).ItemBatcher == nil {
+		v, err := e.evalTemplate(st.itemSelector, &env{f: f, st: st, input: fan.Input, item: &mapItem{index: i, value: input}})
+		if err != nil {
+			delete(fan.Children, i)
+			delete(e.frames, child.ID)
+			fan.Failed, fan.Error, fan.Cause = true, err.name, err.cause
+			e.abortChildren(f, st)
+			return
+		}
+		input = v
+	}
+	id := e.nextEventID()
+	if e.hist {
+		e.push(sfn.HistoryEvent{Type: sfn.EventMapIterationStarted, ID: id, PreviousEventID: f.Last,
+			MapIterationStartedEventDetails: &sfn.MapIterationDetails{Name: st.name, Index: i}})
+	}
+	child.Last = id
+	e.drive(child, e.enter(child, st.processor.start, input))
+}
+
+// childEnded records a branch's or iteration's end and lets the parent state go on.
+func (e *Execution) childEnded(f, child *Frame, oc outcome) {
+	fan := f.Fan
+	if fan == nil {
+		return
+	}
+	st := e.p.states[f.State]
+	delete(fan.Children, child.Index)
+	fan.Finished++
+	if fan.Map {
+		t := sfn.EventMapIterationSucceeded
+		if oc.kind != outSucceeded {
+			t = sfn.EventMapIterationFailed
+		}
+		id := e.nextEventID()
+		if e.hist {
+			ev := sfn.HistoryEvent{Type: t, ID: id, PreviousEventID: child.Last}
+			details := &sfn.MapIterationDetails{Name: st.name, Index: child.Index}
+			if t == sfn.EventMapIterationSucceeded {
+				ev.MapIterationSucceededEventDetails = details
+			} else {
+				ev.MapIterationFailedEventDetails = details
+			}
+			e.push(ev)
+		}
+		fan.LastIteration = id
+	}
+	f.Last = child.Last
+	if oc.kind == outSucceeded {
+		fan.Results[child.Index] = oc.value
+	} else {
+		fan.Failures++
+		tolerant := fan.ToleratedCount >= 0 || fan.ToleratedPct >= 0
+		switch {
+		case tolerant && !e.exceedsTolerance(fan):
+			fan.Results[child.Index] = errorOutput(oc.err, oc.cause)
+		case tolerant:
+			fan.Failed, fan.Error, fan.Cause = true, sfn.ErrorExceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded"
+		default:
+			fan.Failed, fan.Error, fan.Cause = true, oc.err, oc.cause
+		}
+		if fan.Failed {
+			e.abortChildren(f, st)
+		}
+	}
+	if fan.pumping {
+		return
+	}
+	e.drive(f, e.pump(f, st))
+}
+
+func (e *Execution) exceedsTolerance(fan *Fan) bool {
+	if fan.ToleratedCount >= 0 && int64(fan.Failures) > fan.ToleratedCount {
+		if fan.ToleratedPct < 0 {
+			return true
+		}
+	} else if fan.ToleratedCount >= 0 {
+		return false
+	}
+	if fan.ToleratedPct >= 0 && len(fan.Results) > 0 {
+		return float64(fan.Failures)*100/float64(len(fan.Results)) > fan.ToleratedPct
+	}
+	return fan.ToleratedCount >= 0
+}
+
+func (e *Execution) fanSucceeded(f *Frame, st *state) outcome {
+	fan := f.Fan
+	f.Fan = nil
+	if fan.Map {
+		prev := f.Last
+		if fan.LastIteration != 0 {
+			prev = fan.LastIteration
+		}
+		id := e.nextEventID()
+		if e.hist {
+			e.push(sfn.HistoryEvent{Type: sfn.EventMapStateSucceeded, ID: id, PreviousEventID: prev})
+		}
+		f.Last = prev
+	} else {
+		e.event(f, sfn.EventParallelStateSucceeded)
+	}
+	return e.complete(f, st, fan.Results)
+}
+
+// abortChildren stops the running children of a failed fan, in index order.
+func (e *Execution) abortChildren(f *Frame, st *state) {
+	fan := f.Fan
+	indexes := make([]int, 0, len(fan.Children))
+	for i := range fan.Children {
+		indexes = append(indexes, i)
+	}
+	slices.Sort(indexes)
+	for _, i := range indexes {
+		child := fan.Children[i]
+		delete(fan.Children, i)
+		e.abortFrame(child)
+		if fan.Map {
+			id := e.nextEventID()
+			if e.hist {
+				e.push(sfn.HistoryEvent{Type: sfn.EventMapIterationAborted, ID: id, PreviousEventID: child.Last,
+					MapIterationAbortedEventDetails: &sfn.MapIterationDetails{Name: st.name, Index: i}})
+			}
+		}
+	}
+}
+
+// abortFrame withdraws a frame's tasks and timers, and its children's.
+func (e *Execution) abortFrame(f *Frame) {
+	e.cancelTask(f.TaskID)
+	e.cancelTimer(f.TaskTimerID)
+	e.cancelTimer(f.HeartbeatTimerID)
+	e.cancelTimer(f.TimerID)
+	if f.Fan != nil {
+		indexes := make([]int, 0, len(f.Fan.Children))
+		for i := range f.Fan.Children {
+			indexes = append(indexes, i)
+		}
+		slices.Sort(indexes)
+		for _, i := range indexes {
+			e.abortFrame(f.Fan.Children[i])
+		}
+		f.Fan.Children = nil
+	}
+	f.State = -1
+	delete(e.frames, f.ID)
+}
