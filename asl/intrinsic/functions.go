@@ -169,10 +169,8 @@ func checkFormat(args []arg) string {
 }
 
 func statesFormat(c *Call, args []any, _ Env) (any, error) {
-	var template []formatPart
-	if lit := c.args[0]; lit.kind == argLiteral {
-		template = parseTemplate(lit.raw, true)
-	} else {
+	template := c.template
+	if c.args[0].kind != argLiteral {
 		s, err := wantString(c, args, 0)
 		if err != nil {
 			return nil, err
@@ -189,6 +187,7 @@ func statesFormat(c *Call, args []any, _ Env) (any, error) {
 		return nil, failure("States.Format has %d %s in its template but %d %s to put in them", holes, plural(holes, "placeholder"), len(args)-1, plural(len(args)-1, "value"))
 	}
 	var b strings.Builder
+	b.Grow(64)
 	next := 1
 	for _, p := range template {
 		if p.hole {

@@ -20,6 +20,9 @@ type Call struct {
 
 	fn   *function
 	args []arg
+	// template is States.Format's first argument split at its placeholders, when that
+	// argument is a literal (parsed once here rather than at every evaluation).
+	template []formatPart
 }
 
 // Env is what a call is evaluated against.

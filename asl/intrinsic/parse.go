@@ -107,6 +107,9 @@ func (ps *parser) call() (*Call, error) {
 			return nil, ps.fail(start, err)
 		}
 	}
+	if fn.name == "States.Format" && c.args[0].kind == argLiteral {
+		c.template = parseTemplate(c.args[0].raw, true)
+	}
 	return c, nil
 }
 
