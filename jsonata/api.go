@@ -1,0 +1,168 @@
+package jsonata
+
+import (
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+// DefaultMaxDepth bounds evaluation depth when EvalOptions.MaxDepth is zero, so that
+// runaway recursion fails with U1001 long before the Go stack is exhausted.
+const DefaultMaxDepth = 10000
+
+// Expr is a compiled JSONata expression, safe for concurrent use.
+type Expr struct {
+	src  string
+	root *node
+}
+
+// EvalOptions tunes one evaluation. All fields are optional.
+type EvalOptions struct {
+	// Bindings are variables visible to the expression, by name without the '$'. Values
+	// are decoded JSON, or Function for callable bindings.
+	Bindings map[string]any
+	// Functions are Go functions callable as $name.
+	Functions map[string]Function
+	// MaxDepth is the evaluation depth limit (DefaultMaxDepth when zero, none when negative).
+	MaxDepth int
+	// TimeLimit stops evaluation with U1001 once exceeded (no limit when zero).
+	TimeLimit time.Duration
+	// Now is the clock for $now() and $millis(), read once per evaluation (time.Now if nil).
+	Now func() time.Time
+	// Random supplies $random() and $shuffle() (math/rand if nil).
+	Random func() float64
+}
+
+// Compile parses expr. Syntax errors are *Error with an S0xxx code.
+func Compile(expr string) (*Expr, error) {
+	root, err := parse(expr)
+	if err != nil {
+		return nil, finishError(err)
+	}
+	return &Expr{src: expr, root: root}, nil
+}
+
+// String returns the expression's source text.
+func (e *Expr) String() string { return e.src }
+
+// Eval evaluates the expression against input (Undefined for no input). It returns the
+// result as decoded JSON, Undefined when the result is undefined, or an *Error.
+func (e *Expr) Eval(input any, opts *EvalOptions) (result any, err error) {
+	if opts == nil {
+		opts = &EvalOptions{}
+	}
+	ev := &evaluator{maxDepth: opts.MaxDepth, random: opts.Random}
+	if ev.maxDepth == 0 {
+		ev.maxDepth = DefaultMaxDepth
+	}
+	if opts.TimeLimit > 0 {
+		ev.hasDeadline = true
+		ev.deadline = time.Now().Add(opts.TimeLimit)
+	}
+	if opts.Now != nil {
+		ev.now = opts.Now()
+	} else {
+		ev.now = time.Now()
+	}
+	if ev.random == nil {
+		ev.random = rand.Float64
+	}
+	env := newFrame(nil)
+	for name, v := range opts.Bindings {
+		if f, ok := v.(Function); ok {
+			env.bind(name, newGoFunction(name, f))
+			continue
+		}
+		env.bind(name, v)
+	}
+	for name, f := range opts.Functions {
+		env.bind(name, newGoFunction(name, f))
+	}
+	if arr, ok := input.([]any); ok {
+		input = &seq{items: []any{arr}, sequence: true, outerWrapper: true}
+	}
+	env.bind("$", input)
+	defer func() {
+		// a bug in the engine must not take the host process down
+		if r := recover(); r != nil {
+			result, err = nil, &Error{Code: "U1001", Message: "internal evaluation error"}
+		}
+	}()
+	v, err := ev.eval(e.root, input, env)
+	if err != nil {
+		return nil, finishError(err)
+	}
+	if f, ok := v.(float64); ok {
+		if _, _, err := checkNumber(f); err != nil {
+			return nil, finishError(err)
+		}
+	}
+	if v == Undefined {
+		return Undefined, nil
+	}
+	if s, ok := v.(*seq); ok && s.sequence && len(s.items) == 0 {
+		return Undefined, nil
+	}
+	return toPublic(v), nil
+}
+
+func finishError(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.finish()
+	}
+	return err
+}
+
+// goFunction adapts a caller-supplied Function.
+type goFunction struct {
+	name string
+	sig  *signature
+	fn   Function
+}
+
+func newGoFunction(name string, f Function) *goFunction {
+	g := &goFunction{name: name, fn: f}
+	if f.Signature != "" {
+		if s, err := parseSignature(f.Signature); err == nil {
+			g.sig = s
+		}
+	}
+	return g
+}
+
+func (g *goFunction) arity() int {
+	if g.sig != nil {
+		return len(g.sig.params)
+	}
+	return 1
+}
+
+func (g *goFunction) call(args []any, input any) (any, error) {
+	if g.sig != nil {
+		var err error
+		if args, err = g.sig.validate(args, input); err != nil {
+			return nil, err
+		}
+	}
+	plain := make([]any, len(args))
+	for i, a := range args {
+		if a == Undefined {
+			plain[i] = Undefined
+		} else {
+			plain[i] = toPublic(a)
+		}
+	}
+	v, err := g.fn.Call(plain)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, e
+		}
+		return nil, &Error{Code: "D3137", Message: err.Error()}
+	}
+	if v == nil {
+		return nil, nil
+	}
+	return v, nil
+}

@@ -1,0 +1,11 @@
+// Package jsonata is Stepflow's implementation of the JSONata 2.x query and transformation
+// language, which Amazon States Language uses when a state machine sets QueryLanguage to
+// "JSONata". An expression is compiled once with Compile and evaluated any number of times
+// with (*Expr).Eval against decoded JSON values (nil, bool, float64, string, []any,
+// map[string]any).
+//
+// JSONata distinguishes an undefined result (nothing matched) from JSON null: Eval returns
+// the sentinel Undefined for the former and nil for the latter. Evaluation can be bounded in
+// depth and time (EvalOptions) so that hostile expressions fail with error U1001 instead of
+// exhausting the stack or running forever.
+package jsonata

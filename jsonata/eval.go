@@ -1,0 +1,758 @@
+package jsonata
+
+import (
+	"math"
+	"time"
+)
+
+// frame is one scope of variable bindings.
+type frame struct {
+	vars   map[string]any
+	parent *frame
+}
+
+func newFrame(parent *frame) *frame { return &frame{vars: map[string]any{}, parent: parent} }
+
+func (f *frame) bind(name string, v any) { f.vars[name] = v }
+
+func (f *frame) lookup(name string) (any, bool) {
+	for fr := f; fr != nil; fr = fr.parent {
+		if v, ok := fr.vars[name]; ok {
+			return v, true
+		}
+	}
+	if b, ok := builtins[name]; ok {
+		return b, true
+	}
+	return Undefined, false
+}
+
+// evaluator holds the state of one evaluation: limits, the clock and the random source.
+type evaluator struct {
+	depth       int
+	maxDepth    int
+	deadline    time.Time
+	hasDeadline bool
+	steps       int
+	now         time.Time
+	random      func() float64
+}
+
+func (ev *evaluator) enter() error {
+	ev.depth++
+	if ev.maxDepth > 0 && ev.depth > ev.maxDepth {
+		return newError("U1001", 0, "", nil)
+	}
+	ev.steps++
+	if ev.hasDeadline && ev.steps&255 == 0 && time.Now().After(ev.deadline) {
+		return newError("U1001", 0, "", nil)
+	}
+	return nil
+}
+
+func (ev *evaluator) eval(expr *node, input any, env *frame) (any, error) {
+	if err := ev.enter(); err != nil {
+		return nil, err
+	}
+	result, err := ev.evalNode(expr, input, env)
+	ev.depth--
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range expr.predicate {
+		if result, err = ev.evalFilter(st.expr, result, env); err != nil {
+			return nil, err
+		}
+	}
+	if expr.typ != "path" && expr.group != nil {
+		if result, err = ev.evalGroup(expr.group, result, env); err != nil {
+			return nil, err
+		}
+	}
+	if s, ok := result.(*seq); ok && s.sequence && !s.tupleStream {
+		if expr.keepArray {
+			s.keepSingleton = true
+		}
+		switch {
+		case len(s.items) == 0:
+			result = Undefined
+		case len(s.items) == 1 && !s.keepSingleton:
+			result = s.items[0]
+		}
+	}
+	return result, nil
+}
+
+func (ev *evaluator) evalNode(expr *node, input any, env *frame) (any, error) {
+	switch expr.typ {
+	case "path":
+		return ev.evalPath(expr, input, env)
+	case "binary":
+		return ev.evalBinary(expr, input, env)
+	case "unary":
+		return ev.evalUnary(expr, input, env)
+	case "name":
+		return lookupField(input, expr.value), nil
+	case "string", "number", "value":
+		return expr.lit, nil
+	case "wildcard":
+		return evalWildcard(input), nil
+	case "descendant":
+		return evalDescendants(input), nil
+	case "parent":
+		v, _ := env.lookup(expr.slot.label)
+		return v, nil
+	case "condition":
+		c, err := ev.eval(expr.cond, input, env)
+		if err != nil {
+			return nil, err
+		}
+		if truthy(c) {
+			return ev.eval(expr.then, input, env)
+		}
+		if expr.els != nil {
+			return ev.eval(expr.els, input, env)
+		}
+		return Undefined, nil
+	case "elvis":
+		l, err := ev.eval(expr.lhs, input, env)
+		if err != nil {
+			return nil, err
+		}
+		if truthy(l) {
+			return l, nil
+		}
+		return ev.eval(expr.rhs, input, env)
+	case "coalesce":
+		l, err := ev.eval(expr.lhs, input, env)
+		if err != nil {
+			return nil, err
+		}
+		if l != Undefined {
+			return l, nil
+		}
+		return ev.eval(expr.rhs, input, env)
+	case "block":
+		fr := newFrame(env)
+		var result any = Undefined
+		for _, e := range expr.exprs {
+			var err error
+			if result, err = ev.eval(e, input, fr); err != nil {
+				return nil, err
+			}
+		}
+		return result, nil
+	case "bind":
+		v, err := ev.eval(expr.rhs, input, env)
+		if err != nil {
+			return nil, err
+		}
+		env.bind(expr.lhs.value, v)
+		return v, nil
+	case "regex":
+		return expr.regex, nil
+	case "function":
+		return ev.evalFunction(expr, input, env, nil)
+	case "variable":
+		if expr.value == "" {
+			if s, ok := input.(*seq); ok && s.outerWrapper && len(s.items) > 0 {
+				return s.items[0], nil
+			}
+			return input, nil
+		}
+		v, _ := env.lookup(expr.value)
+		return v, nil
+	case "lambda":
+		return &lambda{node: expr, input: input, env: env, thunk: expr.thunk}, nil
+	case "partial":
+		return ev.evalPartial(expr, input, env)
+	case "apply":
+		return ev.evalApply(expr, input, env)
+	case "transform":
+		return &transformer{node: expr, env: env}, nil
+	case "sort":
+		return ev.evalSort(expr, toSeq(input), env)
+	}
+	return nil, newError("S0206", expr.pos, expr.typ, nil)
+}
+
+// toSeq views any value as a sequence of items without copying arrays.
+func toSeq(v any) *seq {
+	switch x := v.(type) {
+	case *seq:
+		return x
+	case []any:
+		return &seq{items: x}
+	}
+	return &seq{items: []any{v}, sequence: true}
+}
+
+func (ev *evaluator) evalPath(expr *node, input any, env *frame) (any, error) {
+	var inputSeq *seq
+	if _, isArr := asArray(input); isArr && expr.steps[0].typ != "variable" {
+		inputSeq = toSeq(input)
+	} else {
+		inputSeq = &seq{items: []any{input}, sequence: true}
+	}
+	var result any = Undefined
+	isTupleStream := false
+	var tuples *seq
+	for i, step := range expr.steps {
+		if step.tuple {
+			isTupleStream = true
+		}
+		var err error
+		switch {
+		case i == 0 && step.consarray:
+			result, err = ev.eval(step, inputSeq, env)
+		case isTupleStream:
+			tuples, err = ev.evalTupleStep(step, inputSeq, tuples, env)
+		default:
+			result, err = ev.evalStep(step, inputSeq, env, i == len(expr.steps)-1)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !isTupleStream {
+			if result == Undefined {
+				break
+			}
+			if arr, ok := asArray(result); ok && len(arr) == 0 {
+				break
+			}
+		}
+		if step.focus == "" {
+			if isTupleStream {
+				if tuples != nil {
+					inputSeq = tuples
+				}
+			} else {
+				inputSeq = toSeq(result)
+			}
+		}
+	}
+	if isTupleStream {
+		if expr.tuple {
+			result = tuples
+		} else {
+			out := newSeq()
+			if tuples != nil {
+				for _, t := range tuples.items {
+					out.items = append(out.items, t.(tuple)["@"])
+				}
+			}
+			result = out
+		}
+	}
+	if expr.keepSingletonArray {
+		switch r := result.(type) {
+		case *seq:
+			if r.cons && !r.sequence {
+				result = &seq{items: r.items, sequence: true, keepSingleton: true}
+			} else {
+				r.keepSingleton = true
+			}
+		case []any:
+			result = &seq{items: r, sequence: true, keepSingleton: true}
+		default:
+			if result != Undefined {
+				result = &seq{items: []any{r}, sequence: true, keepSingleton: true}
+			}
+		}
+	}
+	if expr.group != nil {
+		src := result
+		if isTupleStream {
+			src = tuples
+			if tuples == nil {
+				src = Undefined
+			}
+		}
+		return ev.evalGroup(expr.group, src, env)
+	}
+	return result, nil
+}
+
+func (ev *evaluator) evalStep(expr *node, input *seq, env *frame, lastStep bool) (any, error) {
+	if expr.typ == "sort" {
+		result, err := ev.evalSort(expr, input, env)
+		if err != nil {
+			return nil, err
+		}
+		if expr.stages != nil {
+			return ev.evalStages(expr.stages, result, env)
+		}
+		return result, nil
+	}
+	results := make([]any, 0, len(input.items))
+	for _, item := range input.items {
+		res, err := ev.eval(expr, item, env)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range expr.stages {
+			if res, err = ev.evalFilter(st.expr, res, env); err != nil {
+				return nil, err
+			}
+		}
+		if res != Undefined {
+			results = append(results, res)
+		}
+	}
+	if lastStep && len(results) == 1 {
+		if _, ok := asArray(results[0]); ok && !isSequence(results[0]) {
+			return results[0], nil
+		}
+	}
+	out := newSeq()
+	for _, res := range results {
+		if s, ok := res.(*seq); ok && s.cons {
+			out.items = append(out.items, res)
+			continue
+		}
+		if arr, ok := asArray(res); ok {
+			out.items = append(out.items, arr...)
+		} else {
+			out.items = append(out.items, res)
+		}
+	}
+	return out, nil
+}
+
+func frameFromTuple(env *frame, t tuple) *frame {
+	fr := newFrame(env)
+	for k, v := range t {
+		if k != "@" {
+			fr.vars[k] = v
+		}
+	}
+	return fr
+}
+
+func (ev *evaluator) evalTupleStep(expr *node, input *seq, tuples *seq, env *frame) (*seq, error) {
+	if expr.typ == "sort" {
+		var result *seq
+		if tuples != nil {
+			r, err := ev.evalSort(expr, tuples, env)
+			if err != nil {
+				return nil, err
+			}
+			result = toSeq(r)
+		} else {
+			sorted, err := ev.evalSort(expr, input, env)
+			if err != nil {
+				return nil, err
+			}
+			result = &seq{sequence: true, tupleStream: true}
+			for i, item := range toSeq(sorted).items {
+				t := tuple{"@": item}
+				if expr.index != "" {
+					t[expr.index] = float64(i)
+				}
+				result.items = append(result.items, t)
+			}
+		}
+		if expr.stages != nil {
+			r, err := ev.evalStages(expr.stages, result, env)
+			if err != nil {
+				return nil, err
+			}
+			return toSeq(r), nil
+		}
+		return result, nil
+	}
+	result := &seq{sequence: true, tupleStream: true}
+	if tuples == nil {
+		tuples = &seq{sequence: true, tupleStream: true}
+		for _, item := range input.items {
+			tuples.items = append(tuples.items, tuple{"@": item})
+		}
+	}
+	for _, item := range tuples.items {
+		bindings := item.(tuple)
+		stepEnv := frameFromTuple(env, bindings)
+		res, err := ev.eval(expr, bindings["@"], stepEnv)
+		if err != nil {
+			return nil, err
+		}
+		if res == Undefined {
+			continue
+		}
+		items, isArr := asArray(res)
+		if !isArr {
+			items = []any{res}
+		}
+		resSeq, _ := res.(*seq)
+		for bb, v := range items {
+			t := make(tuple, len(bindings)+2)
+			for k, x := range bindings {
+				t[k] = x
+			}
+			if resSeq != nil && resSeq.tupleStream {
+				for k, x := range v.(tuple) {
+					t[k] = x
+				}
+			} else {
+				if expr.focus != "" {
+					t[expr.focus] = v
+					t["@"] = bindings["@"]
+				} else {
+					t["@"] = v
+				}
+				if expr.index != "" {
+					t[expr.index] = float64(bb)
+				}
+				if expr.ancestor != nil {
+					t[expr.ancestor.label] = bindings["@"]
+				}
+			}
+			result.items = append(result.items, t)
+		}
+	}
+	if expr.stages != nil {
+		r, err := ev.evalStages(expr.stages, result, env)
+		if err != nil {
+			return nil, err
+		}
+		return toSeq(r), nil
+	}
+	return result, nil
+}
+
+func (ev *evaluator) evalStages(stages []*stage, input any, env *frame) (any, error) {
+	result := input
+	for _, st := range stages {
+		switch st.typ {
+		case "filter":
+			var err error
+			if result, err = ev.evalFilter(st.expr, result, env); err != nil {
+				return nil, err
+			}
+		case "index":
+			if s, ok := result.(*seq); ok {
+				for i, t := range s.items {
+					if tp, ok := t.(tuple); ok {
+						tp[st.value] = float64(i)
+					}
+				}
+			}
+		}
+	}
+	return result, nil
+}
+
+func (ev *evaluator) evalFilter(predicate *node, input any, env *frame) (any, error) {
+	results := newSeq()
+	inSeq, _ := input.(*seq)
+	isTuple := inSeq != nil && inSeq.tupleStream
+	if isTuple {
+		results.tupleStream = true
+	}
+	items, isArr := asArray(input)
+	if !isArr {
+		if input == Undefined {
+			items = []any{Undefined}
+		} else {
+			items = []any{input}
+		}
+	}
+	if predicate.typ == "number" {
+		index := int(math.Floor(predicate.lit.(float64)))
+		if index < 0 {
+			index += len(items)
+		}
+		if index >= 0 && index < len(items) {
+			item := items[index]
+			if item != Undefined {
+				if _, ok := asArray(item); ok {
+					return item, nil
+				}
+				results.items = append(results.items, item)
+			}
+		}
+		return results, nil
+	}
+	for index, item := range items {
+		context := item
+		fenv := env
+		if isTuple {
+			t := item.(tuple)
+			context = t["@"]
+			fenv = frameFromTuple(env, t)
+		}
+		res, err := ev.eval(predicate, context, fenv)
+		if err != nil {
+			return nil, err
+		}
+		if n, ok := res.(float64); ok {
+			res = []any{n}
+		}
+		if nums, ok := arrayOfNumbers(res); ok {
+			for _, n := range nums {
+				ii := int(math.Floor(n))
+				if ii < 0 {
+					ii += len(items)
+				}
+				if ii == index {
+					results.items = append(results.items, item)
+				}
+			}
+		} else if truthy(res) {
+			results.items = append(results.items, item)
+		}
+	}
+	return results, nil
+}
+
+func arrayOfNumbers(v any) ([]float64, bool) {
+	arr, ok := asArray(v)
+	if !ok {
+		return nil, false
+	}
+	out := make([]float64, 0, len(arr))
+	for _, x := range arr {
+		n, ok := x.(float64)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, true
+}
+
+// lookupField is JSONata's field access: over arrays it maps and flattens.
+func lookupField(input any, key string) any {
+	if arr, ok := asArray(input); ok {
+		result := newSeq()
+		for _, item := range arr {
+			res := lookupField(item, key)
+			if res == Undefined {
+				continue
+			}
+			if ra, ok := asArray(res); ok {
+				result.items = append(result.items, ra...)
+			} else {
+				result.items = append(result.items, res)
+			}
+		}
+		return result
+	}
+	if v, ok := objectGet(input, key); ok {
+		return v
+	}
+	return Undefined
+}
+
+func evalWildcard(input any) any {
+	results := newSeq()
+	if s, ok := input.(*seq); ok && s.outerWrapper && len(s.items) > 0 {
+		input = s.items[0]
+	}
+	if isObject(input) {
+		for _, k := range objectKeys(input) {
+			v, _ := objectGet(input, k)
+			if _, ok := asArray(v); ok {
+				results.items = append(results.items, flattenDeep(v, nil)...)
+			} else {
+				results.items = append(results.items, v)
+			}
+		}
+	}
+	return results
+}
+
+func flattenDeep(v any, out []any) []any {
+	if arr, ok := asArray(v); ok {
+		for _, x := range arr {
+			out = flattenDeep(x, out)
+		}
+		return out
+	}
+	return append(out, v)
+}
+
+func evalDescendants(input any) any {
+	if input == Undefined {
+		return Undefined
+	}
+	results := newSeq()
+	recurseDescendants(input, results)
+	if len(results.items) == 1 {
+		return results.items[0]
+	}
+	return results
+}
+
+func recurseDescendants(input any, results *seq) {
+	if arr, ok := asArray(input); ok {
+		for _, x := range arr {
+			recurseDescendants(x, results)
+		}
+		return
+	}
+	results.items = append(results.items, input)
+	if isObject(input) {
+		for _, k := range objectKeys(input) {
+			v, _ := objectGet(input, k)
+			recurseDescendants(v, results)
+		}
+	}
+}
+
+func (ev *evaluator) evalUnary(expr *node, input any, env *frame) (any, error) {
+	switch expr.value {
+	case "-":
+		v, err := ev.eval(expr.expr, input, env)
+		if err != nil {
+			return nil, err
+		}
+		if v == Undefined {
+			return Undefined, nil
+		}
+		if n, ok := v.(float64); ok {
+			return -n, nil
+		}
+		return nil, newError("D1002", expr.pos, "-", v)
+	case "[":
+		result := &seq{items: []any{}}
+		for _, item := range expr.exprs {
+			v, err := ev.eval(item, input, env)
+			if err != nil {
+				return nil, err
+			}
+			if v == Undefined {
+				continue
+			}
+			if item.typ == "unary" && item.value == "[" {
+				result.items = append(result.items, v)
+			} else if arr, ok := asArray(v); ok {
+				result.items = append(result.items, arr...)
+			} else {
+				result.items = append(result.items, v)
+			}
+		}
+		if expr.consarray {
+			result.cons = true
+		}
+		return result, nil
+	case "{":
+		return ev.evalGroup(&groupSpec{pairs: expr.pairs, pos: expr.pos}, input, env)
+	}
+	return nil, newError("S0211", expr.pos, expr.value, nil)
+}
+
+func (ev *evaluator) evalGroup(g *groupSpec, input any, env *frame) (any, error) {
+	result := newObject()
+	type entry struct {
+		data      any
+		exprIndex int
+	}
+	groups := map[string]*entry{}
+	var order []string
+	inSeq, _ := input.(*seq)
+	reduce := inSeq != nil && inSeq.tupleStream
+	items, isArr := asArray(input)
+	if !isArr {
+		items = []any{input}
+	}
+	if len(items) == 0 {
+		items = []any{Undefined}
+	}
+	for _, item := range items {
+		kenv := env
+		context := item
+		if reduce {
+			t := item.(tuple)
+			kenv = frameFromTuple(env, t)
+			context = t["@"]
+		}
+		for pi, pair := range g.pairs {
+			key, err := ev.eval(pair[0], context, kenv)
+			if err != nil {
+				return nil, err
+			}
+			if key == Undefined {
+				continue
+			}
+			ks, ok := key.(string)
+			if !ok {
+				return nil, newError("T1003", g.pos, "", key)
+			}
+			if e, ok := groups[ks]; ok {
+				if e.exprIndex != pi {
+					return nil, newError("D1009", g.pos, "", ks)
+				}
+				e.data = appendValues(e.data, item)
+			} else {
+				groups[ks] = &entry{data: item, exprIndex: pi}
+				order = append(order, ks)
+			}
+		}
+	}
+	for _, key := range order {
+		e := groups[key]
+		context := e.data
+		venv := env
+		if reduce {
+			t := reduceTupleStream(e.data)
+			context = t["@"]
+			delete(t, "@")
+			venv = frameFromTuple(env, t)
+		}
+		v, err := ev.eval(g.pairs[e.exprIndex][1], context, venv)
+		if err != nil {
+			return nil, err
+		}
+		if v != Undefined {
+			result.set(key, v)
+		}
+	}
+	return result, nil
+}
+
+func reduceTupleStream(data any) tuple {
+	if t, ok := data.(tuple); ok {
+		out := tuple{}
+		for k, v := range t {
+			out[k] = v
+		}
+		return out
+	}
+	items, _ := asArray(data)
+	out := tuple{}
+	for k, v := range items[0].(tuple) {
+		out[k] = v
+	}
+	for _, it := range items[1:] {
+		for k, v := range it.(tuple) {
+			prev, ok := out[k]
+			if !ok {
+				prev = Undefined
+			}
+			out[k] = appendValues(prev, v)
+		}
+	}
+	return out
+}
+
+// appendValues is $append: concatenates values, treating non-arrays as singletons.
+func appendValues(a, b any) any {
+	if a == Undefined {
+		return b
+	}
+	if b == Undefined {
+		return a
+	}
+	aa, ok := asArray(a)
+	if !ok {
+		aa = []any{a}
+	}
+	bb, ok := asArray(b)
+	if !ok {
+		bb = []any{b}
+	}
+	out := make([]any, 0, len(aa)+len(bb))
+	out = append(out, aa...)
+	out = append(out, bb...)
+	return &seq{items: out}
+}

@@ -1,0 +1,507 @@
+package jsonata
+
+import (
+	"encoding/base64"
+	"math"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+func atoiSigned(s string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(s, "+"))
+	return n
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
+
+var jsonNumberPattern = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([Ee][-+]?[0-9]+)?$`)
+var radixNumberPattern = regexp.MustCompile(`^0([xX][0-9A-Fa-f]+|[oO][0-7]+|[bB][01]+)$`)
+
+func parseJSONNumber(s string) (float64, bool) {
+	t := strings.TrimSpace(s)
+	if jsonNumberPattern.MatchString(t) {
+		n, err := strconv.ParseFloat(t, 64)
+		if err != nil || math.IsInf(n, 0) {
+			return 0, false
+		}
+		return n, true
+	}
+	if radixNumberPattern.MatchString(t) {
+		base := 16
+		switch t[1] {
+		case 'o', 'O':
+			base = 8
+		case 'b', 'B':
+			base = 2
+		}
+		n, err := strconv.ParseUint(t[2:], base, 64)
+		if err != nil {
+			return 0, false
+		}
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// jsSlice resolves JavaScript slice bounds over a sequence of n items.
+func jsSlice(n int, start, end float64) (int, int) {
+	clamp := func(x float64) int {
+		if math.IsNaN(x) {
+			return 0
+		}
+		x = math.Trunc(x)
+		if x < 0 {
+			x += float64(n)
+			if x < 0 {
+				x = 0
+			}
+		}
+		if x > float64(n) {
+			x = float64(n)
+		}
+		return int(x)
+	}
+	s, e := clamp(start), clamp(end)
+	if e < s {
+		e = s
+	}
+	return s, e
+}
+
+func defineStringFunctions() {
+	define("string", "<x-b?:s>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		if args[0] == Undefined {
+			return Undefined, nil
+		}
+		pretty, _ := args[1].(bool)
+		return stringify(args[0], pretty)
+	})
+	define("length", "<s-:n>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		return float64(utf8.RuneCountInString(s)), nil
+	})
+	define("substring", "<s-nn?:s>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		runes := []rune(s)
+		n := len(runes)
+		start, _ := args[1].(float64)
+		if float64(n)+start < 0 {
+			start = 0
+		}
+		if length, ok := args[2].(float64); ok {
+			if length <= 0 {
+				return "", nil
+			}
+			end := start + length
+			if start < 0 {
+				end = float64(n) + start + length
+			}
+			a, b := jsSlice(n, start, end)
+			return string(runes[a:b]), nil
+		}
+		a, b := jsSlice(n, start, float64(n))
+		return string(runes[a:b]), nil
+	})
+	define("substringBefore", "<s-s:s>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		chars, _ := args[1].(string)
+		if i := strings.Index(s, chars); i >= 0 {
+			return s[:i], nil
+		}
+		return s, nil
+	})
+	define("substringAfter", "<s-s:s>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		chars, _ := args[1].(string)
+		if i := strings.Index(s, chars); i >= 0 {
+			return s[i+len(chars):], nil
+		}
+		return s, nil
+	})
+	stringMap := func(name string, f func(string) string) {
+		define(name, "<s-:s>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+			s, ok := args[0].(string)
+			if !ok {
+				return Undefined, nil
+			}
+			return f(s), nil
+		})
+	}
+	stringMap("lowercase", strings.ToLower)
+	stringMap("uppercase", strings.ToUpper)
+	whitespace := regexp.MustCompile(`[ \t\n\r]+`)
+	stringMap("trim", func(s string) string {
+		r := whitespace.ReplaceAllString(s, " ")
+		r = strings.TrimPrefix(r, " ")
+		return strings.TrimSuffix(r, " ")
+	})
+	stringMap("base64encode", func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) })
+	define("base64decode", "<s-:s>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+			if err != nil {
+				return nil, &Error{Code: "D3137", Message: "Invalid base64 string"}
+			}
+		}
+		return string(b), nil
+	})
+	urlFunc := func(name string, f func(string) (string, bool)) {
+		define(name, "<s-:s>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+			s, ok := args[0].(string)
+			if !ok {
+				return Undefined, nil
+			}
+			r, ok := f(s)
+			if !ok {
+				e := newError("D3140", 0, name, s)
+				e.extra = map[string]string{"functionName": name}
+				return nil, e
+			}
+			return r, nil
+		})
+	}
+	urlFunc("encodeUrlComponent", func(s string) (string, bool) {
+		return uriEncode(s, "-_.!~*'()")
+	})
+	urlFunc("encodeUrl", func(s string) (string, bool) {
+		return uriEncode(s, "-_.!~*'();/?:@&=+$,#")
+	})
+	urlFunc("decodeUrlComponent", func(s string) (string, bool) {
+		r, err := url.PathUnescape(s)
+		return r, err == nil && utf8.ValidString(r)
+	})
+	urlFunc("decodeUrl", func(s string) (string, bool) {
+		return uriDecode(s, ";/?:@&=+$,#")
+	})
+	define("pad", "<s-ns?:s>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		width, _ := args[1].(float64)
+		char, _ := args[2].(string)
+		if char == "" {
+			char = " "
+		}
+		padLen := int(math.Abs(width)) - utf8.RuneCountInString(s)
+		if padLen <= 0 {
+			return s, nil
+		}
+		padding := []rune(strings.Repeat(char, padLen))[:padLen]
+		if width > 0 {
+			return s + string(padding), nil
+		}
+		return string(padding) + s, nil
+	})
+	define("contains", "<s-(sf):b>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		switch p := args[1].(type) {
+		case string:
+			return strings.Contains(s, p), nil
+		case *regexValue:
+			return p.re.MatchString(s), nil
+		}
+		return nil, newError("T0410", 0, "contains", args[1]).withIndex(2)
+	})
+	define("split", "<s-(sf)n?:a<s>>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		limit := -1
+		if l, ok := args[2].(float64); ok {
+			if l < 0 {
+				return nil, newError("D3020", 0, "split", l)
+			}
+			limit = int(l)
+		}
+		var parts []string
+		switch p := args[1].(type) {
+		case string:
+			if p == "" {
+				for _, u := range toUTF16(s) {
+					parts = append(parts, string(rune(u)))
+				}
+				if s == "" {
+					parts = nil
+				}
+			} else {
+				parts = strings.Split(s, p)
+			}
+		case *regexValue:
+			prev := 0
+			for _, m := range p.matches(s, -1) {
+				parts = append(parts, s[prev:m.start])
+				prev = m.end
+			}
+			parts = append(parts, s[prev:])
+		default:
+			return nil, newError("T0410", 0, "split", args[1]).withIndex(2)
+		}
+		if limit >= 0 && limit < len(parts) {
+			parts = parts[:limit]
+		}
+		out := make([]any, len(parts))
+		for i, x := range parts {
+			out[i] = x
+		}
+		return &seq{items: out}, nil
+	})
+	define("join", "<a<s>s?:s>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		items, ok := asArray(args[0])
+		if !ok {
+			return Undefined, nil
+		}
+		sep, _ := args[1].(string)
+		parts := make([]string, len(items))
+		for i, x := range items {
+			parts[i], _ = x.(string)
+		}
+		return strings.Join(parts, sep), nil
+	})
+	define("match", "<s-f<s:o>n?:a<o>>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		re, ok := args[1].(*regexValue)
+		if !ok {
+			return nil, newError("T0410", 0, "match", args[1]).withIndex(2)
+		}
+		limit := -1
+		if l, ok := args[2].(float64); ok {
+			if l < 0 {
+				return nil, newError("D3040", 0, "match", l)
+			}
+			limit = int(l)
+		}
+		if limit == 0 {
+			return newSeq(), nil
+		}
+		return &seq{items: re.find(s, limit), sequence: true}, nil
+	})
+	define("replace", "<s-(sf)(sf)n?:s>", 4, func(ev *evaluator, args []any, call *callContext) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		if p, ok := args[1].(string); ok && p == "" {
+			return nil, newError("D3010", 0, "replace", p)
+		}
+		limit := -1
+		if l, ok := args[3].(float64); ok {
+			if l < 0 {
+				return nil, newError("D3011", 0, "replace", l)
+			}
+			limit = int(l)
+		}
+		return ev.replace(s, args[1], args[2], limit, call)
+	})
+	define("eval", "<sx?:x>", 2, func(ev *evaluator, args []any, call *callContext) (any, error) {
+		src, ok := args[0].(string)
+		if !ok {
+			return Undefined, nil
+		}
+		ast, err := parse(src)
+		if err != nil {
+			msg := err.Error()
+			if e, ok := err.(*Error); ok {
+				msg = e.finish().Message
+			}
+			return nil, &Error{Code: "D3120", Message: "Syntax error in expression passed to function eval: " + msg}
+		}
+		input := call.input
+		if args[1] != Undefined {
+			input = args[1]
+		}
+		if arr, ok := input.([]any); ok {
+			input = &seq{items: []any{arr}, sequence: true, outerWrapper: true}
+		}
+		v, err := ev.eval(ast, input, call.env)
+		if err != nil {
+			if e, ok := err.(*Error); ok && e.Code == "U1001" {
+				return nil, err
+			}
+			msg := err.Error()
+			if e, ok := err.(*Error); ok {
+				msg = e.finish().Message
+			}
+			return nil, &Error{Code: "D3121", Message: "Dynamic error evaluating the expression passed to function eval: " + msg}
+		}
+		return v, nil
+	})
+}
+
+func (ev *evaluator) replace(s string, pattern, replacement any, limit int, call *callContext) (any, error) {
+	if p, ok := pattern.(string); ok {
+		rep, ok := replacement.(string)
+		if !ok {
+			return nil, newError("T0410", 0, "replace", replacement).withIndex(3)
+		}
+		return strings.Replace(s, p, rep, limit), nil
+	}
+	re := pattern.(*regexValue)
+	var sb strings.Builder
+	prev := 0
+	for _, m := range re.matches(s, limit) {
+		if m.match == "" {
+			return nil, newError("D1004", 0, "replace", re.source)
+		}
+		sb.WriteString(s[prev:m.start])
+		switch r := replacement.(type) {
+		case string:
+			sb.WriteString(substituteGroups(r, m))
+		default:
+			v, err := ev.apply(r, []any{m.toObject()}, Undefined, call.env)
+			if err != nil {
+				return nil, err
+			}
+			str, ok := v.(string)
+			if !ok {
+				return nil, newError("D3012", 0, "replace", v)
+			}
+			sb.WriteString(str)
+		}
+		prev = m.end
+	}
+	sb.WriteString(s[prev:])
+	return sb.String(), nil
+}
+
+// substituteGroups expands $0, $1... and $$ in a replacement string, reading as many
+// digits after '$' as could name a group.
+func substituteGroups(rep string, m regexMatch) string {
+	var sb strings.Builder
+	pos := 0
+	for {
+		i := strings.IndexByte(rep[pos:], '$')
+		if i < 0 {
+			break
+		}
+		i += pos
+		sb.WriteString(rep[pos:i])
+		pos = i + 1
+		if pos >= len(rep) {
+			sb.WriteByte('$')
+			break
+		}
+		c := rep[pos]
+		if c == '$' {
+			sb.WriteByte('$')
+			pos++
+			continue
+		}
+		if c == '0' {
+			sb.WriteString(m.match)
+			pos++
+			continue
+		}
+		maxDigits := 1
+		if len(m.groups) > 0 {
+			maxDigits = int(math.Floor(math.Log10(float64(len(m.groups))))) + 1
+		}
+		end := pos + maxDigits
+		if end > len(rep) {
+			end = len(rep)
+		}
+		digits := rep[pos:end]
+		n := 0
+		nd := 0
+		for nd < len(digits) && digits[nd] >= '0' && digits[nd] <= '9' {
+			n = n*10 + int(digits[nd]-'0')
+			nd++
+		}
+		if nd == 0 {
+			sb.WriteByte('$')
+			continue
+		}
+		if maxDigits > 1 && n > len(m.groups) && nd > 1 {
+			n /= 10
+			nd--
+		}
+		if n >= 1 && n <= len(m.groups) {
+			sb.WriteString(m.groups[n-1])
+		}
+		pos += nd
+	}
+	sb.WriteString(rep[pos:])
+	return sb.String()
+}
+
+func uriEncode(s string, unreserved string) (string, bool) {
+	if !utf8.ValidString(s) {
+		return "", false
+	}
+	const hex = "0123456789ABCDEF"
+	var sb strings.Builder
+	for _, r := range s {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(unreserved, r)) {
+			sb.WriteRune(r)
+			continue
+		}
+		if r >= 0xD800 && r < 0xE000 || r == utf8.RuneError {
+			return "", false
+		}
+		var buf [4]byte
+		n := utf8.EncodeRune(buf[:], r)
+		for _, b := range buf[:n] {
+			sb.WriteByte('%')
+			sb.WriteByte(hex[b>>4])
+			sb.WriteByte(hex[b&15])
+		}
+	}
+	return sb.String(), true
+}
+
+// uriDecode is decodeURI: escapes of reserved characters stay escaped.
+func uriDecode(s string, reserved string) (string, bool) {
+	var out []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			out = append(out, s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", false
+		}
+		b, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", false
+		}
+		if b < 128 && strings.IndexByte(reserved, byte(b)) >= 0 {
+			out = append(out, s[i:i+3]...)
+		} else {
+			out = append(out, byte(b))
+		}
+		i += 2
+	}
+	if !utf8.Valid(out) {
+		return "", false
+	}
+	return string(out), true
+}

@@ -1,0 +1,337 @@
+package jsonata
+
+import (
+	"math"
+)
+
+func (ev *evaluator) evalBinary(expr *node, input any, env *frame) (any, error) {
+	lhs, err := ev.eval(expr.lhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	op := expr.value
+	if op == "and" || op == "or" {
+		l := truthy(lhs)
+		if op == "and" && !l {
+			return false, nil
+		}
+		if op == "or" && l {
+			return true, nil
+		}
+		rhs, err := ev.eval(expr.rhs, input, env)
+		if err != nil {
+			return nil, err
+		}
+		return truthy(rhs), nil
+	}
+	rhs, err := ev.eval(expr.rhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	var result any
+	switch op {
+	case "+", "-", "*", "/", "%":
+		result, err = arithmetic(lhs, rhs, op)
+	case "=", "!=":
+		if lhs == Undefined || rhs == Undefined {
+			return false, nil
+		}
+		eq := deepEqual(lhs, rhs)
+		if op == "!=" {
+			eq = !eq
+		}
+		return eq, nil
+	case "<", "<=", ">", ">=":
+		result, err = compareValues(lhs, rhs, op)
+	case "&":
+		var ls, rs string
+		if lhs != Undefined {
+			if ls, err = stringify(lhs, false); err != nil {
+				break
+			}
+		}
+		if rhs != Undefined {
+			if rs, err = stringify(rhs, false); err != nil {
+				break
+			}
+		}
+		result = ls + rs
+	case "..":
+		result, err = rangeValues(lhs, rhs)
+	case "in":
+		if lhs == Undefined || rhs == Undefined {
+			return false, nil
+		}
+		arr, ok := asArray(rhs)
+		if !ok {
+			arr = []any{rhs}
+		}
+		for _, x := range arr {
+			if strictEqual(x, lhs) {
+				return true, nil
+			}
+		}
+		return false, nil
+	default:
+		return nil, newError("S0204", expr.pos, op, nil)
+	}
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			if e.Position == 0 {
+				e.Position = expr.pos
+			}
+			if e.Token == "" {
+				e.Token = op
+			}
+		}
+		return nil, err
+	}
+	return result, nil
+}
+
+func checkNumber(v any) (float64, bool, error) {
+	n, ok := v.(float64)
+	if !ok {
+		return 0, false, nil
+	}
+	if math.IsInf(n, 0) || math.IsNaN(n) {
+		return 0, false, newError("D1001", 0, "", n)
+	}
+	return n, true, nil
+}
+
+func arithmetic(lhs, rhs any, op string) (any, error) {
+	l, lok, err := checkNumber(lhs)
+	if err != nil {
+		return nil, err
+	}
+	if lhs != Undefined && !lok {
+		return nil, newError("T2001", 0, op, lhs)
+	}
+	r, rok, err := checkNumber(rhs)
+	if err != nil {
+		return nil, err
+	}
+	if rhs != Undefined && !rok {
+		return nil, newError("T2002", 0, op, rhs)
+	}
+	if lhs == Undefined || rhs == Undefined {
+		return Undefined, nil
+	}
+	var res float64
+	switch op {
+	case "+":
+		res = l + r
+	case "-":
+		res = l - r
+	case "*":
+		res = l * r
+	case "/":
+		res = l / r
+	case "%":
+		res = math.Mod(l, r)
+	}
+	if math.IsInf(res, 0) || math.IsNaN(res) {
+		return nil, newError("D1001", 0, op, res)
+	}
+	return res, nil
+}
+
+func compareValues(lhs, rhs any, op string) (any, error) {
+	lcomparable := lhs == Undefined || isString(lhs) || isNumber(lhs)
+	rcomparable := rhs == Undefined || isString(rhs) || isNumber(rhs)
+	if !lcomparable || !rcomparable {
+		bad := lhs
+		if lcomparable {
+			bad = rhs
+		}
+		return nil, newError("T2010", 0, op, bad)
+	}
+	if lhs == Undefined || rhs == Undefined {
+		return Undefined, nil
+	}
+	if ln, ok := lhs.(float64); ok {
+		rn, ok := rhs.(float64)
+		if !ok {
+			e := newError("T2009", 0, op, lhs)
+			e.value2 = rhs
+			return nil, e
+		}
+		switch op {
+		case "<":
+			return ln < rn, nil
+		case "<=":
+			return ln <= rn, nil
+		case ">":
+			return ln > rn, nil
+		default:
+			return ln >= rn, nil
+		}
+	}
+	ls := lhs.(string)
+	rs, ok := rhs.(string)
+	if !ok {
+		e := newError("T2009", 0, op, lhs)
+		e.value2 = rhs
+		return nil, e
+	}
+	c := compareUTF16(ls, rs)
+	switch op {
+	case "<":
+		return c < 0, nil
+	case "<=":
+		return c <= 0, nil
+	case ">":
+		return c > 0, nil
+	default:
+		return c >= 0, nil
+	}
+}
+
+// compareUTF16 orders strings as JavaScript does (by UTF-16 code unit).
+func compareUTF16(a, b string) int {
+	if a == b {
+		return 0
+	}
+	ua, ub := toUTF16(a), toUTF16(b)
+	for i := 0; i < len(ua) && i < len(ub); i++ {
+		if ua[i] != ub[i] {
+			if ua[i] < ub[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case len(ua) < len(ub):
+		return -1
+	case len(ua) > len(ub):
+		return 1
+	}
+	return 0
+}
+
+const maxRangeSize = 1e7
+
+func rangeValues(lhs, rhs any) (any, error) {
+	l, lok := lhs.(float64)
+	if lhs != Undefined && (!lok || l != math.Trunc(l)) {
+		return nil, newError("T2003", 0, "..", lhs)
+	}
+	r, rok := rhs.(float64)
+	if rhs != Undefined && (!rok || r != math.Trunc(r)) {
+		return nil, newError("T2004", 0, "..", rhs)
+	}
+	if lhs == Undefined || rhs == Undefined || l > r {
+		return Undefined, nil
+	}
+	size := r - l + 1
+	if size > maxRangeSize {
+		return nil, newError("D2014", 0, "..", size)
+	}
+	items := make([]any, int(size))
+	for i := range items {
+		items[i] = l + float64(i)
+	}
+	return &seq{items: items, sequence: true}, nil
+}
+
+// truthy is JSONata's $boolean with undefined counting as false.
+func truthy(v any) bool {
+	b := toBoolean(v)
+	return b == true
+}
+
+// toBoolean is $boolean: Undefined for undefined, else a bool.
+func toBoolean(v any) any {
+	if v == Undefined {
+		return Undefined
+	}
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != ""
+	case float64:
+		return x != 0
+	case *seq, []any:
+		arr, _ := asArray(x)
+		if len(arr) == 1 {
+			return toBoolean(arr[0])
+		}
+		for _, it := range arr {
+			if truthy(it) {
+				return true
+			}
+		}
+		return false
+	case *object, map[string]any:
+		return objectLen(x) > 0
+	}
+	return false
+}
+
+func strictEqual(a, b any) bool {
+	switch x := a.(type) {
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	}
+	return identical(a, b)
+}
+
+// identical compares by reference, without panicking on uncomparable dynamic types.
+func identical(a, b any) bool {
+	switch a.(type) {
+	case []any, map[string]any, tuple:
+		return false
+	}
+	switch b.(type) {
+	case []any, map[string]any, tuple:
+		return false
+	}
+	return a == b
+}
+
+func deepEqual(a, b any) bool {
+	if aa, ok := asArray(a); ok {
+		bb, ok := asArray(b)
+		if !ok || len(aa) != len(bb) {
+			return false
+		}
+		for i := range aa {
+			if !deepEqual(aa[i], bb[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if isObject(a) {
+		if !isObject(b) || objectLen(a) != objectLen(b) {
+			return false
+		}
+		for _, k := range objectKeys(a) {
+			av, _ := objectGet(a, k)
+			bv, ok := objectGet(b, k)
+			if !ok || !deepEqual(av, bv) {
+				return false
+			}
+		}
+		return true
+	}
+	switch a.(type) {
+	case float64, string, bool, nil:
+		return strictEqual(a, b)
+	}
+	return identical(a, b)
+}

@@ -1,0 +1,219 @@
+package jsonata
+
+import (
+	"sort"
+)
+
+// undefinedType is the type of Undefined; a pointer so that comparisons are cheap.
+type undefinedType struct{ _ byte }
+
+// Undefined is JSONata's "no value": the result of a path that matched nothing. Pass it as
+// input to evaluate without input; Eval returns it when the result is undefined.
+var Undefined any = &undefinedType{}
+
+// seq is an array produced during evaluation. JSONata tracks, per array, whether it is a
+// result sequence (collapsed to its single item, flattened by paths) or an array built by a
+// constructor (never flattened by a path step), plus a few bookkeeping flags. Arrays that
+// come from the input document stay plain []any.
+type seq struct {
+	items         []any
+	sequence      bool
+	cons          bool
+	keepSingleton bool
+	outerWrapper  bool
+	tupleStream   bool
+}
+
+func newSeq(items ...any) *seq { return &seq{items: items, sequence: true} }
+
+// tuple is one binding of a tuple stream: "@" is the context item, other keys are the
+// focus, index and ancestor variables bound along the path.
+type tuple map[string]any
+
+// object is an object built by the expression; unlike a Go map it remembers key order,
+// which JSONata exposes through $keys, $string, $each and friends.
+type object struct {
+	keys []string
+	vals map[string]any
+}
+
+func newObject() *object { return &object{vals: map[string]any{}} }
+
+func (o *object) set(k string, v any) {
+	if _, ok := o.vals[k]; !ok {
+		o.keys = append(o.keys, k)
+	}
+	o.vals[k] = v
+}
+
+func (o *object) del(k string) {
+	if _, ok := o.vals[k]; !ok {
+		return
+	}
+	delete(o.vals, k)
+	for i, key := range o.keys {
+		if key == k {
+			o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
+			break
+		}
+	}
+}
+
+// asArray reports whether v is an array (input or constructed) and returns its items.
+func asArray(v any) ([]any, bool) {
+	switch a := v.(type) {
+	case []any:
+		return a, true
+	case *seq:
+		return a.items, true
+	}
+	return nil, false
+}
+
+func isSequence(v any) bool {
+	s, ok := v.(*seq)
+	return ok && s.sequence
+}
+
+func isObject(v any) bool {
+	switch v.(type) {
+	case map[string]any, *object:
+		return true
+	}
+	return false
+}
+
+// objectKeys lists the keys of an object in order: insertion order for constructed objects,
+// sorted order for input maps (Go maps have none, and a stable order keeps results stable).
+func objectKeys(v any) []string {
+	switch o := v.(type) {
+	case *object:
+		return o.keys
+	case map[string]any:
+		keys := make([]string, 0, len(o))
+		for k := range o {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return keys
+	}
+	return nil
+}
+
+func objectGet(v any, key string) (any, bool) {
+	switch o := v.(type) {
+	case *object:
+		x, ok := o.vals[key]
+		return x, ok
+	case map[string]any:
+		x, ok := o[key]
+		return x, ok
+	}
+	return nil, false
+}
+
+func objectLen(v any) int {
+	switch o := v.(type) {
+	case *object:
+		return len(o.keys)
+	case map[string]any:
+		return len(o)
+	}
+	return 0
+}
+
+func isFunction(v any) bool {
+	_, ok := v.(callable)
+	return ok
+}
+
+func isNumber(v any) bool {
+	_, ok := v.(float64)
+	return ok
+}
+
+func isString(v any) bool {
+	_, ok := v.(string)
+	return ok
+}
+
+// toPublic converts an internal value to plain decoded JSON: sequences and constructed
+// arrays become []any, ordered objects become maps, functions become nil-free placeholders.
+func toPublic(v any) any {
+	switch x := v.(type) {
+	case *seq:
+		out := make([]any, 0, len(x.items))
+		for _, it := range x.items {
+			if it == Undefined {
+				continue
+			}
+			out = append(out, toPublic(it))
+		}
+		return out
+	case []any:
+		changed := false
+		for _, it := range x {
+			if needsConversion(it) {
+				changed = true
+				break
+			}
+		}
+		if !changed {
+			return x
+		}
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = toPublic(it)
+		}
+		return out
+	case *object:
+		out := make(map[string]any, len(x.keys))
+		for _, k := range x.keys {
+			val := x.vals[k]
+			if val == Undefined {
+				continue
+			}
+			out[k] = toPublic(val)
+		}
+		return out
+	case map[string]any:
+		changed := false
+		for _, it := range x {
+			if needsConversion(it) {
+				changed = true
+				break
+			}
+		}
+		if !changed {
+			return x
+		}
+		out := make(map[string]any, len(x))
+		for k, it := range x {
+			out[k] = toPublic(it)
+		}
+		return out
+	case callable:
+		return ""
+	}
+	return v
+}
+
+func needsConversion(v any) bool {
+	switch x := v.(type) {
+	case *seq, *object, callable:
+		return true
+	case []any:
+		for _, it := range x {
+			if needsConversion(it) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, it := range x {
+			if needsConversion(it) {
+				return true
+			}
+		}
+	}
+	return false
+}
