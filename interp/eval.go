@@ -227,6 +227,10 @@ func (e *Execution) resultPath(f *Frame, st *state, p asl.OptionalPath, raw, res
 
 // integerValue reads a path's value as a non-negative integer field such as MaxConcurrencyPath.
 func integerValue(v any) (int64, bool) {
+	if s, isString := v.(string); isString {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n, err == nil && n >= 0
+	}
 	f, ok := v.(float64)
 	if !ok || f != float64(int64(f)) || f < 0 {
 		return 0, false

@@ -100,6 +100,8 @@ type Frame struct {
 	HeartbeatSeconds int64  `json:",omitempty"`
 	TimerID          string `json:",omitempty"`
 	Fan              *Fan   `json:",omitempty"`
+	// Silent frames write no history: Distributed Map iterations, child executions on AWS.
+	Silent bool `json:",omitempty"`
 
 	parent *Frame
 }
@@ -121,6 +123,8 @@ type Fan struct {
 	Error          string `json:",omitempty"`
 	Cause          string `json:",omitempty"`
 	LastIteration  int64  // id of the latest MapIteration* event
+	Distributed    bool   // a Distributed Map: iterations are silent, MapRun* events instead
+	MapRunStarted  int64  // id of the MapRunStarted event
 
 	pumping bool
 }
@@ -197,6 +201,16 @@ func (e *Execution) step() Step {
 	return Step{Events: e.events, Commands: e.commands, Done: e.s.Status != sfn.StatusRunning}
 }
 
+// eventID numbers the next event of frame f and says whether to record it. A silent frame
+// (an iteration of a Distributed Map, a child execution on AWS) writes no history.
+func (e *Execution) eventID(f *Frame) (int64, bool) {
+	if f.Silent {
+		return f.Last, false
+	}
+	e.s.LastEventID++
+	return e.s.LastEventID, e.hist
+}
+
 func (e *Execution) nextEventID() int64 {
 	e.s.LastEventID++
 	return e.s.LastEventID
@@ -210,8 +224,8 @@ func (e *Execution) push(ev sfn.HistoryEvent) {
 
 // event appends a detail-less event for frame f and makes it f's latest.
 func (e *Execution) event(f *Frame, t sfn.EventType) int64 {
-	id := e.nextEventID()
-	if e.hist {
+	id, rec := e.eventID(f)
+	if rec {
 		e.push(sfn.HistoryEvent{Type: t, ID: id, PreviousEventID: f.Last})
 	}
 	f.Last = id
@@ -221,6 +235,9 @@ func (e *Execution) event(f *Frame, t sfn.EventType) int64 {
 func (e *Execution) newFrame(parent *Frame, index int) *Frame {
 	e.s.Counter++
 	f := &Frame{ID: int(e.s.Counter), Index: index, State: -1, parent: parent}
+	if parent != nil {
+		f.Silent = parent.Silent
+	}
 	e.frames[f.ID] = f
 	return f
 }

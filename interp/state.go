@@ -16,8 +16,8 @@ func (e *Execution) enter(f *Frame, st *state, input any) outcome {
 	f.EnteredTime = e.now
 	f.RetryCount = 0
 	f.RetryAttempts = f.RetryAttempts[:0]
-	id := e.nextEventID()
-	if e.hist {
+	id, rec := e.eventID(f)
+	if rec {
 		e.push(sfn.HistoryEvent{Type: st.entered, ID: id, PreviousEventID: f.Last,
 			StateEnteredEventDetails: &sfn.StateEnteredDetails{Name: st.name, Input: payload(input), InputDetails: notTruncated}})
 	}
@@ -207,8 +207,8 @@ func (e *Execution) exit(f *Frame, st *state, out, assignInput any, assign *temp
 		}
 	}
 	if st.exited != "" {
-		id := e.nextEventID()
-		if e.hist {
+		id, rec := e.eventID(f)
+		if rec {
 			details := &sfn.StateExitedDetails{Name: st.name, Output: payload(out), OutputDetails: notTruncated}
 			if len(assigned) > 0 {
 				details.AssignedVariables = make(map[string]string, len(assigned))
@@ -249,6 +249,14 @@ func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 			f.TimerID = e.newTimer(f, waitRetry, e.now.Add(retryDelay(r, attempt, &e.s.Random)))
 			return outcome{kind: outBlocked}
 		}
+	}
+	if f.Fan != nil && f.Fan.Distributed {
+		run, rec := e.eventID(f)
+		if rec {
+			e.push(sfn.HistoryEvent{Type: sfn.EventMapRunFailed, ID: run, PreviousEventID: f.Fan.MapRunStarted,
+				MapRunFailedEventDetails: &sfn.ErrorDetails{Error: serr.name, Cause: serr.cause}})
+		}
+		f.Last = run
 	}
 	if f.Fan != nil {
 		t := sfn.EventParallelStateFailed

@@ -47,6 +47,18 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 	if fan.Max, err = e.mapInteger(x, "MaxConcurrencyPath", def.MaxConcurrency, def.MaxConcurrencyPath); err != nil {
 		return e.fail(f, st, err)
 	}
+	if def.ItemBatcher != nil {
+		if fan.Items, err = e.batches(x, st, def.ItemBatcher, items); err != nil {
+			return e.fail(f, st, err)
+		}
+	}
+	fan.Results = make([]any, len(fan.Items))
+	id, rec := e.eventID(f)
+	if rec {
+		e.push(sfn.HistoryEvent{Type: sfn.EventMapStateStarted, ID: id, PreviousEventID: f.Last,
+			MapStateStartedEventDetails: &sfn.MapStateStartedDetails{Length: len(fan.Items)}})
+	}
+	f.Last = id
 	if def.ToleratedFailureCount != nil || def.ToleratedFailureCountPath != nil {
 		n, err := e.mapInteger(x, "ToleratedFailureCountPath", def.ToleratedFailureCount, def.ToleratedFailureCountPath)
 		if err != nil {
@@ -65,20 +77,31 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 		}
 		fan.ToleratedPct = pct
 	}
-	if def.ItemBatcher != nil {
-		if fan.Items, err = e.batches(x, st, def.ItemBatcher, items); err != nil {
-			return e.fail(f, st, err)
+	if pc := st.processor.def.ProcessorConfig; pc != nil && pc.Mode == "DISTRIBUTED" {
+		fan.Distributed = true
+		id, rec := e.eventID(f)
+		if rec {
+			e.push(sfn.HistoryEvent{Type: sfn.EventMapRunStarted, ID: id, PreviousEventID: f.Last,
+				MapRunStartedEventDetails: &sfn.MapRunStartedDetails{MapRunArn: e.mapRunARN(st)}})
 		}
+		f.Last, fan.MapRunStarted = id, id
 	}
-	fan.Results = make([]any, len(fan.Items))
 	f.Fan = fan
-	id := e.nextEventID()
-	if e.hist {
-		e.push(sfn.HistoryEvent{Type: sfn.EventMapStateStarted, ID: id, PreviousEventID: f.Last,
-			MapStateStartedEventDetails: &sfn.MapStateStartedDetails{Length: len(fan.Items)}})
-	}
-	f.Last = id
 	return e.pump(f, st)
+}
+
+// mapRunARN names a Distributed Map run: arn:...:mapRun:MACHINE/LABEL:ID.
+func (e *Execution) mapRunARN(st *state) string {
+	label := st.def.(*asl.Map).Label
+	if label == "" {
+		label = st.name
+	}
+	scope := sfn.DefaultScope
+	if a, err := sfn.ParseARN(e.s.Info.StateMachineARN); err == nil {
+		scope = a.Scope
+	}
+	return "arn:" + scope.Partition + ":states:" + scope.Region + ":" + scope.Account + ":mapRun:" +
+		e.s.Info.StateMachineName + "/" + label + ":" + randomUUID(&e.s.Random)
 }
 
 // mapInteger reads MaxConcurrency, ToleratedFailureCount or a batch limit, or its Path variant.
@@ -175,6 +198,7 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 		e.drive(child, e.enter(child, st.branches[i].start, fan.Input))
 		return
 	}
+	child.Silent = child.Silent || fan.Distributed
 	input := fan.Items[i]
 	if st.itemSelector != nil && st.def.(*asl.Map).ItemBatcher == nil {
 		v, err := e.evalTemplate(st.itemSelector, &env{f: f, st: st, input: fan.Input, item: &mapItem{index: i, value: input}})
@@ -187,8 +211,8 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 		}
 		input = v
 	}
-	id := e.nextEventID()
-	if e.hist {
+	id, rec := e.eventID(child)
+	if rec {
 		e.push(sfn.HistoryEvent{Type: sfn.EventMapIterationStarted, ID: id, PreviousEventID: f.Last,
 			MapIterationStartedEventDetails: &sfn.MapIterationDetails{Name: st.name, Index: i}})
 	}
@@ -205,13 +229,15 @@ func (e *Execution) childEnded(f, child *Frame, oc outcome) {
 	st := e.p.states[f.State]
 	delete(fan.Children, child.Index)
 	fan.Finished++
-	if fan.Map {
+	if fan.Distributed {
+		child.Last = f.Last
+	} else if fan.Map {
 		t := sfn.EventMapIterationSucceeded
 		if oc.kind != outSucceeded {
 			t = sfn.EventMapIterationFailed
 		}
-		id := e.nextEventID()
-		if e.hist {
+		id, rec := e.eventID(f)
+		if rec {
 			ev := sfn.HistoryEvent{Type: t, ID: id, PreviousEventID: child.Last}
 			details := &sfn.MapIterationDetails{Name: st.name, Index: child.Index}
 			if t == sfn.EventMapIterationSucceeded {
@@ -264,13 +290,23 @@ func (e *Execution) exceedsTolerance(fan *Fan) bool {
 func (e *Execution) fanSucceeded(f *Frame, st *state) outcome {
 	fan := f.Fan
 	f.Fan = nil
-	if fan.Map {
+	if fan.Distributed {
+		run, rec := e.eventID(f)
+		if rec {
+			e.push(sfn.HistoryEvent{Type: sfn.EventMapRunSucceeded, ID: run, PreviousEventID: fan.MapRunStarted})
+		}
+		id, rec := e.eventID(f)
+		if rec {
+			e.push(sfn.HistoryEvent{Type: sfn.EventMapStateSucceeded, ID: id, PreviousEventID: run})
+		}
+		f.Last = run
+	} else if fan.Map {
 		prev := f.Last
 		if fan.LastIteration != 0 {
 			prev = fan.LastIteration
 		}
-		id := e.nextEventID()
-		if e.hist {
+		id, rec := e.eventID(f)
+		if rec {
 			e.push(sfn.HistoryEvent{Type: sfn.EventMapStateSucceeded, ID: id, PreviousEventID: prev})
 		}
 		f.Last = prev
@@ -292,9 +328,9 @@ func (e *Execution) abortChildren(f *Frame, st *state) {
 		child := fan.Children[i]
 		delete(fan.Children, i)
 		e.abortFrame(child)
-		if fan.Map {
-			id := e.nextEventID()
-			if e.hist {
+		if fan.Map && !fan.Distributed {
+			id, rec := e.eventID(f)
+			if rec {
 				e.push(sfn.HistoryEvent{Type: sfn.EventMapIterationAborted, ID: id, PreviousEventID: child.Last,
 					MapIterationAbortedEventDetails: &sfn.MapIterationDetails{Name: st.name, Index: i}})
 			}

@@ -43,9 +43,11 @@ func (e *Execution) runTask(f *Frame, st *state) outcome {
 	taskID := e.newID("task-")
 	f.TaskID, f.TaskToken = taskID, token
 	e.s.Waits[taskID] = Wait{Frame: f.ID, Kind: waitTask}
-	if e.hist {
+	switch {
+	case f.Silent:
+	case e.hist:
 		e.taskScheduledEvents(f, st, params, timeout, heartbeat, credentials)
-	} else {
+	default:
 		e.s.LastEventID += 2
 		f.Last = e.s.LastEventID
 	}
@@ -142,8 +144,8 @@ func (e *Execution) endTask(f *Frame) {
 func (e *Execution) taskSucceeded(f *Frame, output any) outcome {
 	st := e.p.states[f.State]
 	e.endTask(f)
-	id := e.nextEventID()
-	if e.hist {
+	id, rec := e.eventID(f)
+	if rec {
 		ev := sfn.HistoryEvent{ID: id, PreviousEventID: f.Last}
 		r := st.task
 		switch r.Kind {
@@ -174,8 +176,8 @@ func (e *Execution) taskFailed(f *Frame, errName, cause string, timedOut bool) o
 		e.cancelTask(f.TaskID)
 	}
 	e.endTask(f)
-	id := e.nextEventID()
-	if e.hist {
+	id, rec := e.eventID(f)
+	if rec {
 		ev := sfn.HistoryEvent{ID: id, PreviousEventID: f.Last}
 		r := st.task
 		switch r.Kind {
