@@ -21,7 +21,10 @@ func decode(t testing.TB, s string) any {
 func testEnv(t testing.TB, input string) Env {
 	return Env{
 		Input:   decode(t, input),
-		Context: map[string]any{"Execution": map[string]any{"Name": "exec-1"}},
+		Context: map[string]any{"Execution": map[string]any{
+			"Name":  "exec-1",
+			"Input": map[string]any{"input_field": map[string]any{"constant_input_field": "constant_value"}, "csv": "a,b"},
+		}},
 		Variables: func(name string) (any, bool) {
 			if name == "count" {
 				return 41.0, true
@@ -76,6 +79,10 @@ func TestEval(t *testing.T) {
 		{`States.ArrayGetItem(States.StringSplit($.arn, ':'), States.MathAdd(States.ArrayLength(States.StringSplit($.arn, ':')), -1))`, `{"arn":"a:b:c"}`, `"c"`},
 		{`States.ArrayLength($.items[?(@.n > 1)])`, `{"items":[{"n":1},{"n":2},{"n":3}]}`, `2`},
 		{` States.Array( 1 , 'a,b' , $['x,y'] ) `, `{"x,y":true}`, `[1,"a,b",true]`},
+		// Recorded on AWS (test_json_merge_escaped_argument, test_string_split_context_object).
+		{`States.JsonMerge(States.StringToJson('{"constant_in_literal": "false"}'), $$.Execution.Input.input_field, false)`, `{}`,
+			`{"constant_input_field":"constant_value","constant_in_literal":"false"}`},
+		{`States.StringSplit($$.Execution.Input.csv, ',')`, `{}`, `["a","b"]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.call, func(t *testing.T) {
