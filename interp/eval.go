@@ -238,6 +238,18 @@ func integerValue(v any) (int64, bool) {
 	return int64(f), true
 }
 
+// numberValue reads a number given as a JSON number or as a numeric string.
+func numberValue(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
 func formatNumber(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }

@@ -71,7 +71,7 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 		fan.ToleratedPct = *def.ToleratedFailurePercentage
 	case def.ToleratedFailurePercentagePath != nil:
 		v, gerr := e.get(def.ToleratedFailurePercentagePath, x)
-		pct, ok := v.(float64)
+		pct, ok := numberValue(v)
 		if gerr != nil || !ok || pct < 0 || pct > 100 {
 			return e.fail(f, st, runtimeError(f, st, "The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid percentage: %s", plainText(v), def.ToleratedFailurePercentagePath.Text))
 		}
