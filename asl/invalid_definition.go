@@ -25,7 +25,12 @@ func (d Diagnostics) InvalidDefinitionMessage(definition []byte) string {
 			}
 		}
 		part := x.Code + ": " + x.Message
-		if x.Location != "" && x.Code != CodeInvalidJSONDescription {
+		switch {
+		case x.Code == CodeInvalidJSONDescription:
+			// The message already ends with Jackson's "at [Source: ...]".
+		case x.Location == "":
+			part += " at null" // AWS prints the absent location as Java's null
+		default:
 			part += " at " + x.Location
 		}
 		parts = append(parts, part)

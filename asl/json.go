@@ -2,6 +2,7 @@ package asl
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode"
@@ -73,15 +74,21 @@ func (n *jsonNode) value() any {
 	return nil
 }
 
-// isInteger reports whether a number node holds an integral value that fits an int64.
+// isInteger reports whether a number node holds an integral value.
 func (n *jsonNode) isInteger() bool {
-	if n.kind != jsonNumber {
-		return false
+	return n.kind == jsonNumber && n.number == math.Trunc(n.number)
+}
+
+// int64Value returns an integral number, saturated to the int64 range (AWS accepts, and caps,
+// integers beyond it).
+func (n *jsonNode) int64Value() int64 {
+	switch {
+	case n.number >= math.MaxInt64:
+		return math.MaxInt64
+	case n.number <= math.MinInt64:
+		return math.MinInt64
 	}
-	if n.number != float64(int64(n.number)) {
-		return false
-	}
-	return n.number <= 9.2e18 && n.number >= -9.2e18
+	return int64(n.number)
 }
 
 // jsonSyntaxError is a JSON syntax problem, worded like Jackson's JsonParseException (AWS's
@@ -129,8 +136,7 @@ func (d *jsonDecoder) fail(msg string) {
 // shows at most 500 characters of the source.
 func (d *jsonDecoder) location(pos int) string {
 	line, col := 1, 1
-	for i, r := range d.src[:min(pos, len(d.src))] {
-		_ = i
+	for _, r := range d.src[:min(pos, len(d.src))] {
 		if r == '\n' {
 			line++
 			col = 1
@@ -145,7 +151,7 @@ func (d *jsonDecoder) location(pos int) string {
 		src = string(runes[:500])
 		suffix = fmt.Sprintf("[truncated %d chars]", n-500)
 	}
-	return fmt.Sprintf("[Source: (String)%q%s; line: %d, column: %d]", src, suffix, line, col)
+	return fmt.Sprintf("[Source: (String)\"%s\"%s; line: %d, column: %d]", src, suffix, line, col)
 }
 
 func (d *jsonDecoder) skipSpace() {

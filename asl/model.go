@@ -42,7 +42,8 @@ type StateMachine struct {
 	// ProcessorConfig is set on a Map's ItemProcessor only.
 	ProcessorConfig *ProcessorConfig
 	// Location is the JSON pointer of this machine: "" for the top level,
-	// "/States/P/Branches/0" or "/States/M/ItemProcessor" for nested ones.
+	// "/States/P/Branches[0]" or "/States/M/ItemProcessor" for nested ones
+	// (array indexes in brackets, as AWS writes locations).
 	Location string
 }
 

@@ -245,7 +245,7 @@ func (p *parser) nonNegativeInt(n *jsonNode, location, field string) *int64 {
 		p.schemaf(location, "Field '%s' must be an integer", field)
 		return nil
 	}
-	v := int64(n.number)
+	v := n.int64Value()
 	if v < 0 {
 		p.schemaf(location, "Field '%s' must be non-negative", field)
 		return nil
@@ -259,7 +259,7 @@ func (p *parser) positiveInt(n *jsonNode, location, field string) *int64 {
 		p.schemaf(location, "Field '%s' must be an integer", field)
 		return nil
 	}
-	v := int64(n.number)
+	v := n.int64Value()
 	if v <= 0 {
 		p.schemaf(location, "Field '%s' must be positive", field)
 		return nil

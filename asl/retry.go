@@ -24,7 +24,7 @@ func (p *parser) retriers(n *jsonNode, location string) []Retrier {
 	}
 	out := make([]Retrier, 0, len(n.items))
 	for i, it := range n.items {
-		loc := fmt.Sprintf("%s/%d", location, i)
+		loc := fmt.Sprintf("%s[%d]", location, i)
 		r := Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2.0}
 		if it.kind != jsonObject {
 			p.schemaf(loc, "Retrier must be an object")
@@ -75,7 +75,7 @@ func (p *parser) catchers(n *jsonNode, location string, ql QueryLanguage) []Catc
 	}
 	out := make([]Catcher, 0, len(n.items))
 	for i, it := range n.items {
-		loc := fmt.Sprintf("%s/%d", location, i)
+		loc := fmt.Sprintf("%s[%d]", location, i)
 		if it.kind != jsonObject {
 			p.schemaf(loc, "Catcher must be an object")
 			out = append(out, Catcher{})
@@ -89,7 +89,7 @@ func (p *parser) catchers(n *jsonNode, location string, ql QueryLanguage) []Catc
 		}
 		if v := it.get("ResultPath"); v != nil {
 			if ql == JSONata {
-				p.schemaf(loc, "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage")
+				p.schemaf(loc+"/ResultPath", "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage")
 			} else {
 				c.ResultPath = p.optionalPath(v, loc+"/ResultPath", "ResultPath", true)
 			}
@@ -128,7 +128,7 @@ func (p *parser) errorEquals(obj *jsonNode, location string, last bool, what str
 	out := make([]string, 0, len(n.items))
 	for i, it := range n.items {
 		if it.kind != jsonString {
-			p.schemaf(fmt.Sprintf("%s/%d", loc, i), "Error names must be strings")
+			p.schemaf(fmt.Sprintf("%s[%d]", loc, i), "Error names must be strings")
 			continue
 		}
 		out = append(out, it.str)

@@ -26,7 +26,7 @@ func (sp *stateParser) parseChoice() State {
 			sp.p.schemaf(loc, "Field 'Choices' must not be empty")
 		default:
 			for i, it := range n.items {
-				s.Choices = append(s.Choices, sp.p.choiceRule(it, fmt.Sprintf("%s/%d", loc, i), true, sp.base.QueryLanguage))
+				s.Choices = append(s.Choices, sp.p.choiceRule(it, fmt.Sprintf("%s[%d]", loc, i), true, sp.base.QueryLanguage))
 			}
 		}
 	}
@@ -158,7 +158,7 @@ func (p *parser) choiceRuleList(n *jsonNode, location, field string, ql QueryLan
 	}
 	out := make([]ChoiceRule, 0, len(n.items))
 	for i, it := range n.items {
-		out = append(out, p.choiceRule(it, fmt.Sprintf("%s/%d", location, i), false, ql))
+		out = append(out, p.choiceRule(it, fmt.Sprintf("%s[%d]", location, i), false, ql))
 	}
 	return out
 }

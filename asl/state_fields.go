@@ -41,7 +41,8 @@ func (sp *stateParser) checkLanguage(field, location string) {
 	case sp.base.QueryLanguage == JSONPath && jsonataOnlyFields[field]:
 		sp.p.schemaf(location, "The QueryLanguage is set to 'JSONPath', but field '%s' is only supported for the 'JSONata' QueryLanguage", field)
 	case sp.base.QueryLanguage == JSONata && jsonPathOnlyFields[field]:
-		sp.p.schemaf(location, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", field)
+		// AWS points at the field here, but at the state for the opposite case.
+		sp.p.schemaf(location+"/"+field, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", field)
 	}
 }
 
@@ -133,7 +134,7 @@ func (sp *stateParser) intOrPath(field string, allowZero bool) (*int64, *jsonpat
 	n := sp.obj.get(field)
 	pn := sp.obj.get(field + "Path")
 	if n != nil && pn != nil {
-		sp.p.schemaf(sp.base.Location, "Only one of '%s' or '%sPath' can be present", field, field)
+		sp.p.schemaf(sp.loc(field), "Only one of '%s' or '%sPath' can be present", field, field)
 	}
 	var (
 		value *int64

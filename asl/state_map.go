@@ -90,7 +90,7 @@ func (sp *stateParser) percentage() (*float64, *pathT, *Template) {
 	const field = "ToleratedFailurePercentage"
 	n, pn := sp.obj.get(field), sp.obj.get(field+"Path")
 	if n != nil && pn != nil {
-		sp.p.schemaf(sp.base.Location, "Only one of '%s' or '%sPath' can be present", field, field)
+		sp.p.schemaf(sp.loc(field), "Only one of '%s' or '%sPath' can be present", field, field)
 	}
 	var (
 		value *float64
@@ -136,7 +136,7 @@ func (sp *stateParser) readerWriter(n *jsonNode, field, configField string) (res
 	for _, m := range n.members {
 		if allowed[m.key] {
 			if sp.jsonata() && m.key == "Parameters" {
-				sp.p.schemaf(loc, "The QueryLanguage is set to 'JSONata', but field 'Parameters' is only supported for the 'JSONPath' QueryLanguage")
+				sp.p.schemaf(loc+"/Parameters", "The QueryLanguage is set to 'JSONata', but field 'Parameters' is only supported for the 'JSONPath' QueryLanguage")
 			}
 			if !sp.jsonata() && m.key == "Arguments" {
 				sp.p.schemaf(loc, "The QueryLanguage is set to 'JSONPath', but field 'Arguments' is only supported for the 'JSONata' QueryLanguage")

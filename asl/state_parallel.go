@@ -27,7 +27,7 @@ func (sp *stateParser) parseParallel() State {
 			sp.p.schemaf(loc, "Field 'Branches' must not be empty")
 		default:
 			for i, b := range n.items {
-				bloc := fmt.Sprintf("%s/%d", loc, i)
+				bloc := fmt.Sprintf("%s[%d]", loc, i)
 				if b.kind != jsonObject {
 					sp.p.schemaf(bloc, "A branch must be an object")
 					continue

@@ -62,7 +62,7 @@ func (p *parser) templateNode(n *jsonNode, location string, ql QueryLanguage) *T
 		t := &Template{Kind: TemplateArray, Location: location}
 		dynamic := false
 		for i, it := range n.items {
-			v := p.templateNode(it, location+"/"+itoa(i), ql)
+			v := p.templateNode(it, location+"["+itoa(i)+"]", ql)
 			if v.Kind != TemplateLiteral {
 				dynamic = true
 			}

@@ -28,42 +28,32 @@ func transitionsOf(st State) []transition {
 	}
 	for i, c := range b.Catch {
 		if c.Next != "" {
-			out = append(out, transition{"Next", c.Next, fmt.Sprintf("%s/Catch/%d/Next", b.Location, i)})
+			out = append(out, transition{"Next", c.Next, fmt.Sprintf("%s/Catch[%d]/Next", b.Location, i)})
 		}
 	}
 	return out
 }
 
-// checkTransitions checks one machine's graph: StartAt and every transition name a state of
-// this machine (a branch or iteration cannot jump out), every state is reachable, and some
-// state ends the machine.
+// checkTransitions checks one machine's graph as AWS does: StartAt and every transition name
+// a state of this machine (a branch or iteration cannot jump out), some state ends the
+// machine, and every state but the start is the target of some transition. Like AWS, a state
+// counts as reachable when anything routes to it, and a machine with no terminal state gets
+// only that diagnostic, not the unreachable-state ones.
 func (p *parser) checkTransitions(sm *StateMachine) {
 	if _, ok := sm.States[sm.StartAt]; !ok {
-		p.add(CodeMissingTransitionTarget, sm.Location+"/StartAt", fmt.Sprintf("Missing 'StartAt' target: %s", sm.StartAt))
+		p.add(CodeMissingTransitionTarget, sm.Location+"/StartAt", fmt.Sprintf("Missing 'Next' target: %s", sm.StartAt))
 	}
-	reachable := make(map[string]bool, len(sm.States))
-	var queue []string
-	visit := func(name string) {
-		if _, ok := sm.States[name]; ok && !reachable[name] {
-			reachable[name] = true
-			queue = append(queue, name)
-		}
-	}
-	visit(sm.StartAt)
-	for len(queue) > 0 {
-		name := queue[0]
-		queue = queue[1:]
-		for _, t := range transitionsOf(sm.States[name]) {
-			visit(t.target)
-		}
-	}
+	targeted := make(map[string]bool, len(sm.States))
+	targeted[sm.StartAt] = true
 	terminal := false
 	for _, name := range sm.Order {
 		st := sm.States[name]
 		for _, t := range transitionsOf(st) {
 			if _, ok := sm.States[t.target]; !ok {
-				p.add(CodeMissingTransitionTarget, t.location, fmt.Sprintf("Missing '%s' target: %s", t.field, t.target))
+				p.add(CodeMissingTransitionTarget, t.location, fmt.Sprintf("Missing 'Next' target: %s", t.target))
+				continue
 			}
+			targeted[t.target] = true
 		}
 		switch st.(type) {
 		case *Succeed, *Fail:
@@ -74,14 +64,13 @@ func (p *parser) checkTransitions(sm *StateMachine) {
 			}
 		}
 	}
-	if _, ok := sm.States[sm.StartAt]; ok {
-		for _, name := range sm.Order {
-			if !reachable[name] {
-				p.add(CodeMissingTransitionTarget, sm.States[name].Base().Location, fmt.Sprintf("State \"%s\" is not reachable.", name))
-			}
-		}
-	}
 	if !terminal && len(sm.States) > 0 {
-		p.add(CodeMissingEndState, pointer(sm.Location), "Workflow has no terminal state")
+		p.add(CodeMissingEndState, "", "Workflow has no terminal state")
+		return
+	}
+	for _, name := range sm.Order {
+		if !targeted[name] {
+			p.add(CodeMissingTransitionTarget, sm.States[name].Base().Location, fmt.Sprintf("State \"%s\" is not reachable.", name))
+		}
 	}
 }
