@@ -52,6 +52,11 @@ func (p *parser) lbp() int {
 	if p.tok.kind != tokOperator {
 		return 0
 	}
+	switch p.tok.value {
+	case ":", ";", "..", "|", ",", ")", "]", "}":
+		// separators bind nothing
+		return 0
+	}
 	return operators[p.tok.value]
 }
 

@@ -24,6 +24,10 @@ type suiteCase struct {
 	Result          any            `json:"result"`
 	UndefinedResult bool           `json:"undefinedResult"`
 	Code            string         `json:"code"`
+	ExprFile        string         `json:"expr-file"`
+	Error           *struct {
+		Code string `json:"code"`
+	} `json:"error"`
 
 	hasData   bool
 	hasResult bool
@@ -87,9 +91,11 @@ func runSuiteCase(dir string, c *suiteCase) string {
 		if err != nil {
 			return "dataset: " + err.Error()
 		}
-		if err := json.Unmarshal(b, &input); err != nil {
+		data, err := DecodeJSON(b)
+		if err != nil {
 			return "dataset: " + err.Error()
 		}
+		input = data
 	}
 	opts := &EvalOptions{Bindings: c.Bindings, Now: func() time.Time { return time.Now() }}
 	if c.Depth != nil {
@@ -183,6 +189,21 @@ func suiteEqual(a, b any) bool {
 	return a == b
 }
 
+// readExprFile loads an expression kept in its own file: next to the case, or in
+// testdata/suite-expr-files/GROUP/ when the suite copy lacks it.
+func readExprFile(caseFile, name string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(caseFile), name))
+	if err == nil {
+		return string(b), nil
+	}
+	group := filepath.Base(filepath.Dir(caseFile))
+	b, err2 := os.ReadFile(filepath.Join("testdata", "suite-expr-files", group, name))
+	if err2 != nil {
+		return "", fmt.Errorf("expression file %s missing from the suite: %w", name, err)
+	}
+	return string(b), nil
+}
+
 func TestSuite(t *testing.T) {
 	dir := suiteDir(t)
 	known := loadKnownFailures(t)
@@ -212,6 +233,17 @@ func TestSuite(t *testing.T) {
 		}
 		var failures []string
 		for i, c := range cases {
+			if c.ExprFile != "" {
+				src, err := readExprFile(file, c.ExprFile)
+				if err != nil {
+					failures = append(failures, fmt.Sprintf("case %d: %v", i, err))
+					continue
+				}
+				c.Expr = src
+			}
+			if c.Error != nil && c.Code == "" {
+				c.Code = c.Error.Code
+			}
 			if why := runSuiteCase(dir, c); why != "" {
 				failures = append(failures, fmt.Sprintf("case %d (%s): %s", i, c.Expr, why))
 			}
