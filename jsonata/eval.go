@@ -248,12 +248,11 @@ func (ev *evaluator) evalPath(expr *node, input any, env *frame) (any, error) {
 		switch r := result.(type) {
 		case *seq:
 			if r.cons && !r.sequence {
-				result = &seq{items: r.items, sequence: true, keepSingleton: true}
+				result = &seq{items: []any{r}, sequence: true, keepSingleton: true}
 			} else {
 				r.keepSingleton = true
 			}
 		case []any:
-			result = &seq{items: r, sequence: true, keepSingleton: true}
 		default:
 			if result != Undefined {
 				result = &seq{items: []any{r}, sequence: true, keepSingleton: true}

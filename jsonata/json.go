@@ -85,9 +85,34 @@ func stringify(v any, pretty bool) (string, error) {
 			v = x.items[0]
 		}
 	}
+	if hasNonFinite(v) {
+		return "", newError("D1001", 0, "", nil)
+	}
 	var sb strings.Builder
 	writeJSON(&sb, v, pretty, "")
 	return sb.String(), nil
+}
+
+func hasNonFinite(v any) bool {
+	switch x := v.(type) {
+	case float64:
+		return math.IsInf(x, 0) || math.IsNaN(x)
+	case *seq, []any:
+		items, _ := asArray(x)
+		for _, it := range items {
+			if hasNonFinite(it) {
+				return true
+			}
+		}
+	case *object, map[string]any:
+		for _, k := range objectKeys(x) {
+			val, _ := objectGet(x, k)
+			if hasNonFinite(val) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func writeJSON(sb *strings.Builder, v any, pretty bool, indent string) {
@@ -105,7 +130,11 @@ func writeJSON(sb *strings.Builder, v any, pretty bool, indent string) {
 			sb.WriteString("null")
 			return
 		}
-		sb.WriteString(formatNumber(precision15(x)))
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			sb.WriteString(formatNumber(x))
+		} else {
+			sb.WriteString(formatNumber(precision15(x)))
+		}
 	case string:
 		writeJSONString(sb, x)
 	case callable:

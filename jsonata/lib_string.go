@@ -19,7 +19,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
 
-var jsonNumberPattern = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([Ee][-+]?[0-9]+)?$`)
+var jsonNumberPattern = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$`)
 var radixNumberPattern = regexp.MustCompile(`^0([xX][0-9A-Fa-f]+|[oO][0-7]+|[bB][01]+)$`)
 
 func parseJSONNumber(s string) (float64, bool) {
@@ -74,7 +74,9 @@ func jsSlice(n int, start, end float64) (int, int) {
 }
 
 func defineStringFunctions() {
-	define("string", "<x-b?:s>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+	// arity 1, as in JavaScript where the prettify parameter has a default: $map passes
+	// only the value
+	define("string", "<x-b?:s>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		if args[0] == Undefined {
 			return Undefined, nil
 		}
@@ -226,7 +228,7 @@ func defineStringFunctions() {
 		case *regexValue:
 			return p.re.MatchString(s), nil
 		}
-		return nil, newError("T0410", 0, "contains", args[1]).withIndex(2)
+		return Undefined, nil
 	})
 	define("split", "<s-(sf)n?:a<s>>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		s, ok := args[0].(string)

@@ -131,9 +131,6 @@ func arithmetic(lhs, rhs any, op string) (any, error) {
 	case "%":
 		res = math.Mod(l, r)
 	}
-	if math.IsInf(res, 0) || math.IsNaN(res) {
-		return nil, newError("D1001", 0, op, res)
-	}
 	return res, nil
 }
 

@@ -23,7 +23,14 @@ func parse(src string) (*node, error) {
 		return nil, newError("S0201", p.tok.position, p.tok.value, nil)
 	}
 	pr := &processor{}
-	return pr.process(root)
+	ast, err := pr.process(root)
+	if err != nil {
+		return nil, err
+	}
+	if ast.typ == "parent" || ast.seekingParent != nil {
+		return nil, newError("S0217", ast.pos, ast.typ, nil)
+	}
+	return ast, nil
 }
 
 func (p *parser) advance() error {

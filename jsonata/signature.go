@@ -165,7 +165,10 @@ func (sig *signature) validate(args []any, context any) ([]any, error) {
 			continue
 		}
 		for _, single := range []byte(match) {
-			arg := args[argIndex]
+			var arg any = Undefined
+			if argIndex < len(args) {
+				arg = args[argIndex]
+			}
 			if p.typ == "a" {
 				if single == 'm' {
 					arg = Undefined
