@@ -159,10 +159,11 @@ func (e *Execution) pathError(t *template, x *env, err error) *stateError {
 }
 
 func (e *Execution) evalIntrinsic(call *intrinsic.Call, x *env) (any, *stateError) {
+	f := x.f
 	ie := intrinsic.Env{
 		Input: x.input,
 		Variables: func(name string) (any, bool) {
-			return lookupVariable(x.f, name)
+			return lookupVariable(f, name)
 		},
 		Random: func() float64 { return randomFloat(&e.s.Random) },
 		UUID:   func() string { return randomUUID(&e.s.Random) },
