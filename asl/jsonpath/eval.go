@@ -229,6 +229,9 @@ func (sl sliceSpec) each(n int, f func(int)) {
 		}
 		for i := start; i < end; i += stepBy {
 			f(i)
+			if stepBy >= end-i { // the next index would reach end (or overflow)
+				break
+			}
 		}
 		return
 	}
@@ -249,6 +252,9 @@ func (sl sliceSpec) each(n int, f func(int)) {
 	}
 	for i := start; i > end; i += stepBy {
 		f(i)
+		if -stepBy >= i-end || stepBy == math.MinInt {
+			break
+		}
 	}
 }
 
