@@ -171,7 +171,8 @@ func (e *Execution) Handle(ev Event, now time.Time) Step {
 			e.drive(f, e.taskFailed(f, ev.Error, ev.Cause, false))
 		}
 	case TaskHeartbeat:
-		if f := e.waiting(ev.TaskID, waitTask); f != nil && f.HeartbeatTimerID != "" {
+		if w, ok := e.s.Waits[ev.TaskID]; ok && w.Kind == waitTask && e.frames[w.Frame] != nil && e.frames[w.Frame].HeartbeatTimerID != "" {
+			f := e.frames[w.Frame]
 			e.cancelTimer(f.HeartbeatTimerID)
 			f.HeartbeatTimerID = e.newTimer(f, waitHeartbeat, now.Add(time.Duration(f.HeartbeatSeconds)*time.Second))
 		}
@@ -416,11 +417,9 @@ func (e *Execution) abort(errName, cause string) {
 	e.cancelAll()
 }
 
-// lastEvent is the previousEventId of an event that ends the execution from outside.
+// lastEvent is the previousEventId of an event that ends the execution from outside: the
+// latest event written.
 func (e *Execution) lastEvent() int64 {
-	if e.s.Root != nil && e.s.Root.Last != 0 {
-		return e.s.Root.Last
-	}
 	return e.s.LastEventID - 1
 }
 

@@ -223,9 +223,9 @@ func TestStates(t *testing.T) {
 			input: `[1,2,3]`, status: sfn.StatusSucceeded, output: `[{"BatchInput":{"x":1},"Items":[1,2]},{"BatchInput":{"x":1},"Items":[3]}]`,
 		},
 		{
-			name: "intrinsic failure",
+			name:       "intrinsic failure",
 			definition: `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"v.$":"States.StringToJson($.s)"},"End":true}}}`,
-			input: `{"s":"not json"}`, status: sfn.StatusFailed, err: "States.IntrinsicFailure",
+			input:      `{"s":"not json"}`, status: sfn.StatusFailed, err: "States.IntrinsicFailure",
 			cause: `The argument of States.StringToJson is not valid JSON: "not json"`,
 		},
 		{
