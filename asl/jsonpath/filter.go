@@ -122,8 +122,66 @@ func (e compareExpr) test(c, r any) bool {
 			return found
 		}
 		return lok && isList && !found
+	case "subsetof", "anyof", "noneof":
+		left, leftIsList := lv.([]any)
+		right, rightIsList := rv.([]any)
+		if !lok || !rok || !leftIsList || !rightIsList {
+			return false
+		}
+		matches := 0
+		for _, item := range left {
+			if containsValue(right, item) {
+				matches++
+			}
+		}
+		switch e.op {
+		case "subsetof":
+			return matches == len(left)
+		case "anyof":
+			return matches > 0
+		}
+		return matches == 0
+	case "size":
+		n, isNumber := rv.(float64)
+		length, hasLength := sizeOf(lv)
+		return lok && rok && isNumber && hasLength && float64(length) == n
+	case "empty":
+		want, isBool := rv.(bool)
+		length, hasLength := sizeOf(lv)
+		return lok && rok && isBool && hasLength && (length == 0) == want
+	case "contains":
+		if !lok || !rok {
+			return false
+		}
+		switch x := lv.(type) {
+		case string:
+			sub, isString := rv.(string)
+			return isString && strings.Contains(x, sub)
+		case []any:
+			return containsValue(x, rv)
+		}
 	}
 	return false
+}
+
+func containsValue(list []any, v any) bool {
+	for _, item := range list {
+		if Equal(item, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// sizeOf is the length of an array or string for the size and empty operators.
+func sizeOf(v any) (int, bool) {
+	switch x := v.(type) {
+	case []any:
+		return len(x), true
+	case string:
+		return len([]rune(x)), true
+	}
+	return 0, false
 }
 
 // order compares two numbers or two strings.
@@ -245,7 +303,10 @@ func (ps *parser) parseUnary() (expr, error) {
 	return compareExpr{op: op, left: left, right: right}, nil
 }
 
-var filterOperators = []string{"==", "!=", "<=", ">=", "=~", "<", ">", "nin", "in"}
+// filterOperators are Jayway's, longest first where one is a prefix of another.
+var filterOperators = []string{"==", "!=", "<=", ">=", "=~", "<", ">", "nin", "in", "subsetof", "anyof", "noneof", "size", "empty", "contains"}
+
+func isWordOperator(op string) bool { return op[0] >= 'a' && op[0] <= 'z' }
 
 func (ps *parser) parseOperator() string {
 	rest := ps.text[ps.pos:]
@@ -253,7 +314,7 @@ func (ps *parser) parseOperator() string {
 		if !strings.HasPrefix(rest, op) {
 			continue
 		}
-		if op == "in" || op == "nin" {
+		if isWordOperator(op) {
 			// A word operator must stand alone: "@.x in [..]", not "@.x inside".
 			after := rest[len(op):]
 			if after != "" && !isSpace(after[0]) && after[0] != '[' && after[0] != '$' && after[0] != '@' {
