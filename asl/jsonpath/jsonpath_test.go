@@ -313,3 +313,19 @@ func BenchmarkSet(b *testing.B) {
 		}
 	}
 }
+
+// TestReferencePathsFromAWSDocs checks the reference path examples of the AWS paths page.
+func TestReferencePathsFromAWSDocs(t *testing.T) {
+	t.Parallel()
+	input := decode(t, `{"foo": 123, "bar": ["a", "b", "c"], "car": {"cdr": true}}`)
+	for path, want := range map[string]string{"$.foo": `123`, "$.bar": `["a","b","c"]`, "$.car.cdr": `true`} {
+		p, err := CompileReference(path)
+		if err != nil {
+			t.Fatalf("CompileReference(%q): %v", path, err)
+		}
+		got, err := p.Get(input)
+		if err != nil || !reflect.DeepEqual(got, decode(t, want)) {
+			t.Errorf("%s = %v (%v), want %s", path, got, err, want)
+		}
+	}
+}
