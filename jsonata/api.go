@@ -2,6 +2,9 @@ package jsonata
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
 	"math/rand/v2"
 	"time"
 )
@@ -85,7 +88,10 @@ func (e *Expr) Eval(input any, opts *EvalOptions) (result any, err error) {
 	defer func() {
 		// a bug in the engine must not take the host process down
 		if r := recover(); r != nil {
-			result, err = nil, &Error{Code: "U1001", Message: "internal evaluation error"}
+			result, err = nil, &Error{Code: "U1001", Message: fmt.Sprintf("internal evaluation error: %v", r)}
+			if os.Getenv("JSONATA_DEBUG_PANIC") != "" {
+				os.Stderr.Write(debug.Stack())
+			}
 		}
 	}()
 	v, err := ev.eval(e.root, input, env)

@@ -661,9 +661,12 @@ func (ev *evaluator) evalGroup(g *groupSpec, input any, env *frame) (any, error)
 		kenv := env
 		context := item
 		if reduce {
-			t := item.(tuple)
-			kenv = frameFromTuple(env, t)
-			context = t["@"]
+			if t, ok := item.(tuple); ok {
+				kenv = frameFromTuple(env, t)
+				context = t["@"]
+			} else {
+				context = Undefined
+			}
 		}
 		for pi, pair := range g.pairs {
 			key, err := ev.eval(pair[0], context, kenv)
