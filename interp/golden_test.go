@@ -126,6 +126,7 @@ var racyHistory = map[string]bool{
 	"assign--test_assign_reference_variables--test_reference_in_map_state--MAP_STATE_REFERENCE_IN_TOLERATED_FAILURE_PATH": true,
 	"scenarios--test_base_scenarios--test_map_state_config_distributed_item_selector_parameters":                          true,
 	"scenarios--test_base_scenarios--test_map_state_config_distributed_items_path_from_previous":                          true,
+	"scenarios--test_base_scenarios--test_map_state_nested_config_distributed_no_max_max_concurrency":                     true,
 }
 
 func deref(s *string) string {
