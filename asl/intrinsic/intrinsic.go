@@ -115,6 +115,25 @@ func (c *Call) Eval(env Env) (any, error) {
 	return c.fn.impl(c, values, env)
 }
 
+// Apply runs the function name ("States.ArrayPartition") on already evaluated arguments, for
+// callers that have values rather than a call written in a definition (JSONata's $partition,
+// $range, $hash ... share these semantics). A States.Format template given here has no
+// escapes. An unknown name or a wrong argument count is an *Error.
+func Apply(name string, args []any, env Env) (any, error) {
+	fn, ok := functions[name]
+	if !ok {
+		return nil, failure("Unknown intrinsic function %s", name)
+	}
+	if msg := fn.checkArity(len(args)); msg != "" {
+		return nil, failure("%s", msg)
+	}
+	c := &Call{Text: name, Name: name, fn: fn, args: make([]arg, len(args))}
+	for i := range c.args {
+		c.args[i].kind = argPath // evaluated values, not literals written in a definition
+	}
+	return fn.impl(c, args, env)
+}
+
 // Functions lists the names of the supported intrinsic functions, sorted.
 func Functions() []string {
 	names := make([]string, 0, len(functions))

@@ -207,6 +207,26 @@ func TestRandomAndSeed(t *testing.T) {
 	}
 }
 
+func TestApply(t *testing.T) {
+	t.Parallel()
+	got, err := Apply("States.ArrayPartition", []any{[]any{1.0, 2.0, 3.0}, 2.0}, Env{})
+	if err != nil || !reflect.DeepEqual(got, []any{[]any{1.0, 2.0}, []any{3.0}}) {
+		t.Errorf("Apply ArrayPartition = %v, %v", got, err)
+	}
+	got, err = Apply("States.Format", []any{`\{} {}`, "x", "y"}, Env{})
+	if err != nil || got != `\x y` {
+		t.Errorf("Apply Format = %q, %v; want a template without escapes", got, err)
+	}
+	_, err = Apply("States.Nope", nil, Env{})
+	if err == nil || err.Error() != "States.IntrinsicFailure: Unknown intrinsic function States.Nope" {
+		t.Errorf("Apply unknown = %v", err)
+	}
+	_, err = Apply("States.UUID", []any{1.0}, Env{})
+	if err == nil || err.Error() != "States.IntrinsicFailure: States.UUID takes 0 arguments, but 1 was given" {
+		t.Errorf("Apply arity = %v", err)
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ text, want string }{
