@@ -6,6 +6,22 @@
 // The dialect follows Jayway JsonPath, which AWS Step Functions uses: a definite path (only
 // field names and single indexes) selects one value and fails when it is absent; any other
 // path selects a list of matches, possibly empty.
+//
+// Syntax, after the root ($, $$ or $name):
+//
+//	.name  ['name']  ["name"]   a field (in quotes a backslash only protects the next character)
+//	[2]  [-1]                   an array element, counting from the end when negative
+//	.*  [*]                     every element or field value
+//	..name  ..*  ..[0]          the selector applied at every depth (deep scan)
+//	['a','b']  [0,2]            several fields (merged into one object at the leaf) or elements
+//	[1:3]  [:2]  [-2:]  [::2]   slices, with Python's rules for bounds and step
+//	[?(@.price < 10)]           filters: @ is the candidate, $ the document; == != < <= > >=,
+//	                            =~ /regex/i, in, nin, subsetof, anyof, noneof, size, empty,
+//	                            contains, ! && || and parentheses; @.x alone tests existence
+//	.length()                   a function at the end: length size min max avg sum keys first last
+//
+// Decoded objects do not keep the order of their keys, so wildcards and deep scans visit
+// object fields in sorted key order (AWS uses document order).
 package jsonpath
 
 import (
