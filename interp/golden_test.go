@@ -36,13 +36,9 @@ func TestGolden(t *testing.T) {
 	if len(dirs) == 0 {
 		t.Skip("conformance corpus not found")
 	}
-	prefixes := []string{"base--", "choice_operators--", "scenarios--", "error_handling--", "assign--", "states_variables--", "context_object--", "intrinsic_functions--"}
 	ran := 0
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
-		if !slices_hasPrefix(name, prefixes) {
-			continue
-		}
 		def, err := os.ReadFile(filepath.Join(dir, "definition.json"))
 		if err != nil {
 			continue
@@ -63,15 +59,6 @@ func TestGolden(t *testing.T) {
 	t.Logf("%d golden cases", ran)
 }
 
-func slices_hasPrefix(s string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
-}
-
 func runGolden(t *testing.T, dir string, def []byte) {
 	var want goldenCase
 	readJSON(t, filepath.Join(dir, "expected.json"), &want)
@@ -89,6 +76,9 @@ func runGolden(t *testing.T, dir string, def []byte) {
 	e := d.run(p, input)
 	got := e.Result()
 	placeholders := len(want.Placeholders) > 0
+	if b, err := os.ReadFile(filepath.Join(dir, "lambda.json")); err == nil && strings.Contains(string(b), `"raise"`) {
+		placeholders = true // the emulated function's error cause is not AWS's text
+	}
 	if string(got.Status) != want.Status {
 		t.Fatalf("status %s (%s: %s), want %s (%v: %v)", got.Status, got.Error, got.Cause, want.Status, deref(want.Error), deref(want.Cause))
 	}
