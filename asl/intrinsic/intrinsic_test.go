@@ -20,7 +20,7 @@ func decode(t testing.TB, s string) any {
 
 func testEnv(t testing.TB, input string) Env {
 	return Env{
-		Input:   decode(t, input),
+		Input: decode(t, input),
 		Context: map[string]any{"Execution": map[string]any{
 			"Name":  "exec-1",
 			"Input": map[string]any{"input_field": map[string]any{"constant_input_field": "constant_value"}, "csv": "a,b"},

@@ -1,0 +1,70 @@
+package intrinsic
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+func statesStringToJSON(c *Call, args []any, _ Env) (any, error) {
+	s, err := wantString(c, args, 0)
+	if err != nil {
+		return nil, err
+	}
+	// AWS returns null for an empty or blank string rather than failing.
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil, failure("The argument of States.StringToJson is not valid JSON: %s", describe(s))
+	}
+	return normalizeZero(v), nil
+}
+
+func normalizeZero(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == 0 {
+			return 0.0
+		}
+	case []any:
+		for i := range x {
+			x[i] = normalizeZero(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = normalizeZero(x[k])
+		}
+	}
+	return v
+}
+
+func statesJSONToString(_ *Call, args []any, _ Env) (any, error) {
+	return jsonText(args[0]), nil
+}
+
+func statesJSONMerge(c *Call, args []any, _ Env) (any, error) {
+	left, err := wantObject(c, args, 0)
+	if err != nil {
+		return nil, err
+	}
+	right, err := wantObject(c, args, 1)
+	if err != nil {
+		return nil, err
+	}
+	deep, ok := args[2].(bool)
+	if !ok {
+		return nil, failure("The third argument of States.JsonMerge must be a boolean, but was %s", describe(args[2]))
+	}
+	if deep {
+		return nil, failure("States.JsonMerge supports only the shallow merging mode: its third argument must be false")
+	}
+	out := make(map[string]any, len(left)+len(right))
+	for k, v := range left {
+		out[k] = v
+	}
+	for k, v := range right {
+		out[k] = v
+	}
+	return out, nil
+}
