@@ -185,6 +185,10 @@ func (ps *parser) parseDot() (step, error) {
 			return st, err
 		}
 	}
+	if ps.peek() == '[' {
+		// Jayway reads "$.['a']" and "$.[0]" as "$['a']" and "$[0]".
+		return ps.parseBracket()
+	}
 	if ps.peek() == '*' {
 		ps.pos++
 		return step{kind: selWildcard, deep: deep}, nil
