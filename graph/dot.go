@@ -1,0 +1,114 @@
+package graph
+
+import (
+	"fmt"
+	"strings"
+)
+
+// DOT renders the graph for Graphviz (`dot -Tsvg`). Parallel and Map states become clusters;
+// edges to and from them are clipped to the cluster (compound=true).
+func (g *Graph) DOT() string {
+	var b strings.Builder
+	b.WriteString("digraph stateMachine {\n")
+	b.WriteString("  compound=true;\n")
+	b.WriteString("  node [fontname=\"Helvetica\", fontsize=12, shape=box, style=rounded];\n")
+	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=10];\n")
+	writeDOTNodes(&b, g.Root, "  ")
+	for _, e := range allEdges(g.Root) {
+		from, ltail := dotEndpoint(e.From)
+		to, lhead := dotEndpoint(e.To)
+		var attrs []string
+		if e.Label != "" {
+			attrs = append(attrs, "label="+dotQuote(e.Label))
+		}
+		switch e.Kind {
+		case EdgeCatch:
+			attrs = append(attrs, "style=dashed")
+		case EdgeRetry:
+			attrs = append(attrs, "style=dotted")
+		}
+		if e.From != e.To {
+			if ltail != "" {
+				attrs = append(attrs, "ltail="+ltail)
+			}
+			if lhead != "" {
+				attrs = append(attrs, "lhead="+lhead)
+			}
+		}
+		fmt.Fprintf(&b, "  %s -> %s", from, to)
+		if len(attrs) > 0 {
+			fmt.Fprintf(&b, " [%s]", strings.Join(attrs, ", "))
+		}
+		b.WriteString(";\n")
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func writeDOTNodes(b *strings.Builder, m *Machine, indent string) {
+	for _, n := range m.Nodes {
+		if !n.Compound() {
+			fmt.Fprintf(b, "%s%s [label=%s%s];\n", indent, n.ID, dotQuote(n.Name), dotShape(n))
+			continue
+		}
+		fmt.Fprintf(b, "%ssubgraph cluster_%s {\n", indent, n.ID)
+		fmt.Fprintf(b, "%s  label=%s;\n", indent, dotQuote(n.Name+" ("+string(n.Type)+")"))
+		for _, child := range n.Children {
+			fmt.Fprintf(b, "%s  subgraph cluster_%s {\n", indent, child.ID)
+			fmt.Fprintf(b, "%s    label=%s;\n", indent, dotQuote(child.Label))
+			if child.Start == nil {
+				// An empty machine still needs a node for edges to point at.
+				fmt.Fprintf(b, "%s    %s [shape=point, style=invis];\n", indent, child.ID)
+			}
+			writeDOTNodes(b, child, indent+"    ")
+			fmt.Fprintf(b, "%s  }\n", indent)
+		}
+		fmt.Fprintf(b, "%s}\n", indent)
+	}
+}
+
+func dotShape(n *Node) string {
+	switch {
+	case n.Kind != KindState:
+		return ", shape=oval, style=filled, fillcolor=\"#eceff1\""
+	case n.Type == "Choice":
+		return ", shape=diamond, style=\"\""
+	case n.Type == "Succeed":
+		return ", style=\"rounded,filled\", fillcolor=\"#e8f5e9\""
+	case n.Type == "Fail":
+		return ", style=\"rounded,filled\", fillcolor=\"#ffebee\""
+	}
+	return ""
+}
+
+// dotEndpoint is the node an edge attaches to and, for a compound node, the cluster to clip
+// the edge at: the edge attaches to the first state of the node's first machine.
+func dotEndpoint(n *Node) (id, cluster string) {
+	if !n.Compound() {
+		return n.ID, ""
+	}
+	inner := n
+	for inner.Compound() {
+		first := inner.Children[0]
+		if first.Start == nil {
+			return first.ID, "cluster_" + n.ID
+		}
+		inner = first.Start
+	}
+	return inner.ID, "cluster_" + n.ID
+}
+
+// allEdges lists the edges of m and of every machine nested in it, depth first.
+func allEdges(m *Machine) []*Edge {
+	edges := append([]*Edge(nil), m.Edges...)
+	for _, n := range m.Nodes {
+		for _, child := range n.Children {
+			edges = append(edges, allEdges(child)...)
+		}
+	}
+	return edges
+}
+
+var dotEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+func dotQuote(s string) string { return `"` + dotEscaper.Replace(s) + `"` }
