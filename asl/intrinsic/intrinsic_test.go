@@ -311,3 +311,21 @@ func BenchmarkFormat(b *testing.B) {
 		}
 	}
 }
+
+func TestFunctions(t *testing.T) {
+	t.Parallel()
+	want := []string{
+		"States.Array", "States.ArrayContains", "States.ArrayGetItem", "States.ArrayLength", "States.ArrayPartition",
+		"States.ArrayRange", "States.ArrayUnique", "States.Base64Decode", "States.Base64Encode", "States.Format",
+		"States.Hash", "States.JsonMerge", "States.JsonToString", "States.MathAdd", "States.MathRandom",
+		"States.StringSplit", "States.StringToJson", "States.UUID",
+	}
+	if got := Functions(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Functions() = %v, want %v", got, want)
+	}
+	for text, want := range map[string]bool{"States.Array()": true, "$.a": false, "States": false, "states.Array()": false} {
+		if got := LooksLikeCall(text); got != want {
+			t.Errorf("LooksLikeCall(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
