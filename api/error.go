@@ -1,0 +1,192 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/store"
+)
+
+// Error is an AWS API error: its code (the exception's name, such as StateMachineDoesNotExist),
+// message and HTTP status. Fields are extra members some exceptions carry (resourceName, reason).
+type Error struct {
+	Code    string
+	Message string
+	Status  int
+	Fields  map[string]any
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// clientError is a 400 error with a formatted message.
+func clientError(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
+}
+
+// The AWS error codes the server answers with.
+const (
+	codeActivityDoesNotExist         = "ActivityDoesNotExist"
+	codeActivityWorkerLimitExceeded  = "ActivityWorkerLimitExceeded"
+	codeConflict                     = "ConflictException"
+	codeExecutionAlreadyExists       = "ExecutionAlreadyExists"
+	codeExecutionDoesNotExist        = "ExecutionDoesNotExist"
+	codeExecutionNotRedrivable       = "ExecutionNotRedrivable"
+	codeInvalidArn                   = "InvalidArn"
+	codeInvalidDefinition            = "InvalidDefinition"
+	codeInvalidExecutionInput        = "InvalidExecutionInput"
+	codeInvalidLoggingConfiguration  = "InvalidLoggingConfiguration"
+	codeInvalidName                  = "InvalidName"
+	codeInvalidOutput                = "InvalidOutput"
+	codeInvalidToken                 = "InvalidToken"
+	codeMissingRequiredParameter     = "MissingRequiredParameter"
+	codeResourceNotFound             = "ResourceNotFound"
+	codeServiceQuotaExceeded         = "ServiceQuotaExceededException"
+	codeStateMachineAlreadyExists    = "StateMachineAlreadyExists"
+	codeStateMachineDoesNotExist     = "StateMachineDoesNotExist"
+	codeStateMachineTypeNotSupported = "StateMachineTypeNotSupported"
+	codeTaskDoesNotExist             = "TaskDoesNotExist"
+	codeTaskTimedOut                 = "TaskTimedOut"
+	codeTooManyTags                  = "TooManyTags"
+	codeValidation                   = "ValidationException"
+	codeSerialization                = "SerializationException"
+	codeUnknownOperation             = "UnknownOperationException"
+	codeInternalFailure              = "InternalFailure"
+	codeNotImplemented               = "NotImplemented"
+	codeUnrecognizedClient           = "UnrecognizedClientException"
+	codeInvalidSignature             = "InvalidSignatureException"
+	codeMissingAuthenticationToken   = "MissingAuthenticationTokenException"
+)
+
+func stateMachineDoesNotExist(arn string) *Error {
+	return clientError(codeStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", arn)
+}
+
+func executionDoesNotExist(arn string) *Error {
+	return clientError(codeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+}
+
+func activityDoesNotExist(arn string) *Error {
+	return clientError(codeActivityDoesNotExist, "Activity Does Not Exist: '%s'", arn)
+}
+
+func resourceNotFound(arn string) *Error {
+	e := clientError(codeResourceNotFound, "Resource not found: '%s'", arn)
+	e.Fields = map[string]any{"resourceName": arn}
+	return e
+}
+
+func invalidName(name string) *Error {
+	return clientError(codeInvalidName, "Invalid Name: '%s'", name)
+}
+
+func invalidToken(token string) *Error {
+	return clientError(codeInvalidToken, "Invalid Token: '%s'", token)
+}
+
+// fromError turns an error from the store or the engine into the API error AWS would answer
+// with. Errors that are not the caller's fault become a 500 InternalFailure.
+func fromError(err error) *Error {
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return apiErr
+	}
+	var notFound *store.NotFoundError
+	if errors.As(err, &notFound) {
+		switch notFound.Resource {
+		case store.ResourceStateMachine:
+			return stateMachineDoesNotExist(notFound.Key)
+		case store.ResourceExecution:
+			return executionDoesNotExist(notFound.Key)
+		case store.ResourceActivity:
+			return activityDoesNotExist(notFound.Key)
+		case store.ResourceTaskToken:
+			return clientError(codeTaskDoesNotExist, "Task Does Not Exist: '%s'", notFound.Key)
+		default:
+			return resourceNotFound(notFound.Key)
+		}
+	}
+	var exists *engine.ExecutionAlreadyExistsError
+	if errors.As(err, &exists) {
+		return clientError(codeExecutionAlreadyExists, "%s", exists.Error())
+	}
+	if errors.Is(err, store.ErrInvalidPageToken) {
+		return invalidToken("Invalid pagination token")
+	}
+	if errors.Is(err, engine.ErrNotImplemented) {
+		return &Error{Code: codeNotImplemented, Message: err.Error(), Status: http.StatusNotImplemented}
+	}
+	return &Error{Code: codeInternalFailure, Message: "Internal error: " + err.Error(), Status: http.StatusInternalServerError}
+}
+
+// validationErrors collects the constraint violations of one request, worded as AWS's request
+// validation words them, so that one ValidationException reports them all.
+type validationErrors []string
+
+func (v *validationErrors) add(value any, field, constraint string) {
+	shown := "null"
+	if value != nil {
+		shown = fmt.Sprintf("'%v'", value)
+	}
+	*v = append(*v, fmt.Sprintf("Value %s at '%s' failed to satisfy constraint: Member must %s", shown, field, constraint))
+}
+
+// required reports a missing member.
+func (v *validationErrors) required(field string, present bool) {
+	if !present {
+		v.add(nil, field, "not be null")
+	}
+}
+
+// length checks a string's length in characters, when it was given.
+func (v *validationErrors) length(field string, value *string, minLen, maxLen int) {
+	if value == nil {
+		return
+	}
+	n := len([]rune(*value))
+	switch {
+	case n < minLen:
+		v.add(*value, field, fmt.Sprintf("have length greater than or equal to %d", minLen))
+	case n > maxLen:
+		v.add(*value, field, fmt.Sprintf("have length less than or equal to %d", maxLen))
+	}
+}
+
+// enum checks a string against its allowed values, when it was given.
+func (v *validationErrors) enum(field string, value *string, allowed ...string) {
+	if value == nil {
+		return
+	}
+	for _, a := range allowed {
+		if *value == a {
+			return
+		}
+	}
+	v.add(*value, field, "satisfy enum value set: ["+strings.Join(allowed, ", ")+"]")
+}
+
+// intRange checks a number, when it was given.
+func (v *validationErrors) intRange(field string, value *int64, minValue, maxValue int64) {
+	if value == nil {
+		return
+	}
+	switch {
+	case *value < minValue:
+		v.add(*value, field, fmt.Sprintf("have value greater than or equal to %d", minValue))
+	case *value > maxValue:
+		v.add(*value, field, fmt.Sprintf("have value less than or equal to %d", maxValue))
+	}
+}
+
+// err is the ValidationException for the violations, or nil when there are none.
+func (v validationErrors) err() error {
+	switch len(v) {
+	case 0:
+		return nil
+	case 1:
+		return clientError(codeValidation, "1 validation error detected: %s", v[0])
+	}
+	return clientError(codeValidation, "%d validation errors detected: %s", len(v), strings.Join(v, "; "))
+}

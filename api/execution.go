@@ -1,0 +1,450 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+// maxPayloadLength is AWS's limit on execution input and task output, in characters.
+const maxPayloadLength = 262144
+
+// checkPayload validates a JSON payload member (execution input, task output): its size, then
+// that it is JSON. invalid builds the error for text that is not JSON.
+func checkPayload(field string, text *string, invalid func(detail string) *Error) error {
+	if text == nil {
+		return nil
+	}
+	if len(*text) > maxPayloadLength {
+		return clientError(codeValidation, "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", field, maxPayloadLength)
+	}
+	var v any
+	if err := json.Unmarshal([]byte(*text), &v); err != nil {
+		return invalid(err.Error())
+	}
+	return nil
+}
+
+// target is what an execution starts on: a state machine, one of its versions or an alias.
+type target struct {
+	ref  machineRef
+	typ  sfn.StateMachineType
+	name string
+}
+
+// resolveTarget checks that the state machine, version or alias named by arn exists.
+func (s *Server) resolveTarget(ctx context.Context, arn string) (*target, error) {
+	ref, err := parseMachineRef(arn)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ref.Version > 0:
+		version, err := s.store.StateMachineVersionGetByARN(ctx, &store.StateMachineVersionGetByARNParams{ARN: ref.ARN})
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, stateMachineDoesNotExist(ref.ARN)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &target{ref: ref, typ: version.Type, name: ref.Name}, nil
+	case ref.Alias != "":
+		if _, err := s.store.StateMachineAliasGetByARN(ctx, &store.StateMachineAliasGetByARNParams{ARN: ref.ARN}); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, stateMachineDoesNotExist(ref.ARN)
+			}
+			return nil, err
+		}
+	}
+	sm, err := s.getMachine(ctx, ref.MachineARN)
+	if err != nil {
+		return nil, err
+	}
+	return &target{ref: ref, typ: sm.Type, name: sm.Name}, nil
+}
+
+type startExecutionInput struct {
+	StateMachineArn *string `json:"stateMachineArn"`
+	Name            *string `json:"name"`
+	Input           *string `json:"input"`
+	TraceHeader     *string `json:"traceHeader"`
+	IncludedData    *string `json:"includedData"`
+}
+
+// check validates a start request and returns its engine parameters and target.
+func (s *Server) checkStart(ctx context.Context, in *startExecutionInput) (*engine.StartExecutionParams, *target, error) {
+	var v validationErrors
+	v.required("stateMachineArn", in.StateMachineArn != nil)
+	v.length("stateMachineArn", in.StateMachineArn, 1, 256)
+	v.length("name", in.Name, 1, maxNameLength)
+	v.length("traceHeader", in.TraceHeader, 0, 256)
+	v.enum("includedData", in.IncludedData, "ALL_DATA", "METADATA_ONLY")
+	if err := v.err(); err != nil {
+		return nil, nil, err
+	}
+	if in.Name != nil && !validName(*in.Name) {
+		return nil, nil, invalidName(*in.Name)
+	}
+	if err := checkPayload("input", in.Input, func(detail string) *Error {
+		return clientError(codeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", detail)
+	}); err != nil {
+		return nil, nil, err
+	}
+	t, err := s.resolveTarget(ctx, *in.StateMachineArn)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &engine.StartExecutionParams{
+		StateMachineARN: *in.StateMachineArn,
+		Name:            ptrOr(in.Name, ""),
+		Input:           ptrOr(in.Input, "{}"),
+		TraceHeader:     ptrOr(in.TraceHeader, ""),
+	}, t, nil
+}
+
+type startExecutionOutput struct {
+	ExecutionArn string      `json:"executionArn"`
+	StartDate    json.Number `json:"startDate"`
+}
+
+func (s *Server) startExecution(ctx context.Context, in *startExecutionInput) (*startExecutionOutput, error) {
+	params, _, err := s.checkStart(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	exec, err := s.engine.StartExecution(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	return &startExecutionOutput{ExecutionArn: exec.ARN, StartDate: epoch(exec.StartDate)}, nil
+}
+
+type payloadDetails struct {
+	Included bool `json:"included"`
+}
+
+type billingDetails struct {
+	BilledMemoryUsedInMB         int64 `json:"billedMemoryUsedInMB"`
+	BilledDurationInMilliseconds int64 `json:"billedDurationInMilliseconds"`
+}
+
+type startSyncExecutionOutput struct {
+	ExecutionArn    string          `json:"executionArn"`
+	StateMachineArn string          `json:"stateMachineArn,omitempty"`
+	Name            string          `json:"name,omitempty"`
+	StartDate       json.Number     `json:"startDate"`
+	StopDate        json.Number     `json:"stopDate"`
+	Status          string          `json:"status"`
+	Error           string          `json:"error,omitempty"`
+	Cause           string          `json:"cause,omitempty"`
+	Input           *string         `json:"input,omitempty"`
+	InputDetails    *payloadDetails `json:"inputDetails,omitempty"`
+	Output          *string         `json:"output,omitempty"`
+	OutputDetails   *payloadDetails `json:"outputDetails,omitempty"`
+	TraceHeader     string          `json:"traceHeader,omitempty"`
+	BillingDetails  *billingDetails `json:"billingDetails,omitempty"`
+}
+
+func (s *Server) startSyncExecution(ctx context.Context, in *startExecutionInput) (*startSyncExecutionOutput, error) {
+	params, t, err := s.checkStart(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if t.typ != sfn.TypeExpress {
+		return nil, clientError(codeStateMachineTypeNotSupported, "This operation is not supported by this type of state machine")
+	}
+	res, err := s.engine.StartSyncExecution(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	exec := res.Execution
+	stop := exec.StartDate
+	if exec.StopDate != nil {
+		stop = *exec.StopDate
+	}
+	out := &startSyncExecutionOutput{
+		ExecutionArn:    exec.ARN,
+		StateMachineArn: exec.StateMachineARN,
+		Name:            exec.Name,
+		StartDate:       epoch(exec.StartDate),
+		StopDate:        epoch(stop),
+		Status:          string(exec.Status),
+		Error:           exec.Error,
+		Cause:           exec.Cause,
+		Input:           &exec.Input,
+		InputDetails:    &payloadDetails{Included: true},
+		TraceHeader:     exec.TraceHeader,
+		BillingDetails: &billingDetails{
+			BilledMemoryUsedInMB:         64,
+			BilledDurationInMilliseconds: max(100, (stop.Sub(exec.StartDate).Milliseconds()+99)/100*100),
+		},
+	}
+	if exec.Output != nil {
+		out.Output = exec.Output
+		out.OutputDetails = &payloadDetails{Included: true}
+	}
+	if ptrOr(in.IncludedData, "ALL_DATA") == "METADATA_ONLY" {
+		out.Input, out.InputDetails, out.Output, out.OutputDetails = nil, &payloadDetails{}, nil, &payloadDetails{}
+	}
+	return out, nil
+}
+
+// getExecution looks an execution up by ARN.
+func (s *Server) getExecution(ctx context.Context, arn string) (*store.Execution, error) {
+	if err := parseExecutionARN(arn); err != nil {
+		return nil, err
+	}
+	exec, err := s.store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: arn})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, executionDoesNotExist(arn)
+	}
+	return exec, err
+}
+
+type executionARNInput struct {
+	ExecutionArn *string `json:"executionArn"`
+	IncludedData *string `json:"includedData"`
+}
+
+func checkExecutionARN(v *validationErrors, arn *string) error {
+	v.required("executionArn", arn != nil)
+	v.length("executionArn", arn, 1, 2048)
+	return v.err()
+}
+
+type describeExecutionOutput struct {
+	ExecutionArn           string          `json:"executionArn"`
+	StateMachineArn        string          `json:"stateMachineArn"`
+	Name                   string          `json:"name"`
+	Status                 string          `json:"status"`
+	StartDate              json.Number     `json:"startDate"`
+	StopDate               json.Number     `json:"stopDate,omitempty"`
+	Input                  *string         `json:"input,omitempty"`
+	InputDetails           *payloadDetails `json:"inputDetails,omitempty"`
+	Output                 *string         `json:"output,omitempty"`
+	OutputDetails          *payloadDetails `json:"outputDetails,omitempty"`
+	TraceHeader            string          `json:"traceHeader,omitempty"`
+	Error                  string          `json:"error,omitempty"`
+	Cause                  string          `json:"cause,omitempty"`
+	StateMachineVersionArn string          `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAliasArn   string          `json:"stateMachineAliasArn,omitempty"`
+	RedriveCount           int             `json:"redriveCount"`
+	RedriveDate            json.Number     `json:"redriveDate,omitempty"`
+	RedriveStatus          string          `json:"redriveStatus,omitempty"`
+	RedriveStatusReason    string          `json:"redriveStatusReason,omitempty"`
+}
+
+// redriveWindow is how long after its end AWS lets an execution be redriven.
+const redriveWindow = 14 * 24 * time.Hour
+
+// redriveStatus says whether RedriveExecution would accept the execution, and why not.
+func (s *Server) redriveStatus(exec *store.Execution) (status, reason string) {
+	switch {
+	case exec.Type == sfn.TypeExpress:
+		return "NOT_REDRIVABLE", "Execution is of type EXPRESS and cannot be redriven"
+	case exec.Status == sfn.StatusRunning || exec.Status == sfn.StatusSucceeded || exec.Status == sfn.StatusPendingRedrive:
+		return "NOT_REDRIVABLE", fmt.Sprintf("Execution is %s and cannot be redriven", exec.Status)
+	case exec.StopDate != nil && s.now().Sub(*exec.StopDate) > redriveWindow:
+		return "NOT_REDRIVABLE", "Execution can no longer be redriven: it ended more than 14 days ago"
+	}
+	return "REDRIVABLE", ""
+}
+
+func (s *Server) describeExecution(ctx context.Context, in *executionARNInput) (*describeExecutionOutput, error) {
+	var v validationErrors
+	v.enum("includedData", in.IncludedData, "ALL_DATA", "METADATA_ONLY")
+	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	exec, err := s.getExecution(ctx, *in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	out := &describeExecutionOutput{
+		ExecutionArn:           exec.ARN,
+		StateMachineArn:        exec.StateMachineARN,
+		Name:                   exec.Name,
+		Status:                 string(exec.Status),
+		StartDate:              epoch(exec.StartDate),
+		StopDate:               epochPtr(exec.StopDate),
+		Input:                  &exec.Input,
+		InputDetails:           &payloadDetails{Included: true},
+		TraceHeader:            exec.TraceHeader,
+		Error:                  exec.Error,
+		Cause:                  exec.Cause,
+		StateMachineVersionArn: exec.StateMachineVersionARN,
+		StateMachineAliasArn:   exec.StateMachineAliasARN,
+		RedriveCount:           exec.RedriveCount,
+		RedriveDate:            epochPtr(exec.RedriveDate),
+	}
+	if exec.Output != nil {
+		out.Output = exec.Output
+		out.OutputDetails = &payloadDetails{Included: true}
+	}
+	if ptrOr(in.IncludedData, "ALL_DATA") == "METADATA_ONLY" {
+		out.Input, out.InputDetails, out.Output, out.OutputDetails = nil, &payloadDetails{}, nil, &payloadDetails{}
+	}
+	out.RedriveStatus, out.RedriveStatusReason = s.redriveStatus(exec)
+	return out, nil
+}
+
+type stopExecutionInput struct {
+	ExecutionArn *string `json:"executionArn"`
+	Error        *string `json:"error"`
+	Cause        *string `json:"cause"`
+}
+
+type stopExecutionOutput struct {
+	StopDate json.Number `json:"stopDate"`
+}
+
+func (s *Server) stopExecution(ctx context.Context, in *stopExecutionInput) (*stopExecutionOutput, error) {
+	var v validationErrors
+	v.length("error", in.Error, 0, 256)
+	v.length("cause", in.Cause, 0, 32768)
+	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	if _, err := s.getExecution(ctx, *in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	stop, err := s.engine.StopExecution(ctx, *in.ExecutionArn, ptrOr(in.Error, ""), ptrOr(in.Cause, ""))
+	if err != nil {
+		return nil, err
+	}
+	return &stopExecutionOutput{StopDate: epoch(stop)}, nil
+}
+
+type redriveExecutionInput struct {
+	ExecutionArn *string `json:"executionArn"`
+	ClientToken  *string `json:"clientToken"`
+}
+
+type redriveExecutionOutput struct {
+	RedriveDate json.Number `json:"redriveDate"`
+}
+
+func (s *Server) redriveExecution(ctx context.Context, in *redriveExecutionInput) (*redriveExecutionOutput, error) {
+	var v validationErrors
+	v.length("clientToken", in.ClientToken, 1, 64)
+	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	exec, err := s.getExecution(ctx, *in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if status, reason := s.redriveStatus(exec); status != "REDRIVABLE" {
+		return nil, clientError(codeExecutionNotRedrivable, "%s", reason)
+	}
+	date, err := s.engine.RedriveExecution(ctx, exec.ARN)
+	if err != nil {
+		return nil, err
+	}
+	return &redriveExecutionOutput{RedriveDate: epoch(date)}, nil
+}
+
+type listExecutionsInput struct {
+	listInput
+	StateMachineArn *string `json:"stateMachineArn"`
+	StatusFilter    *string `json:"statusFilter"`
+	MapRunArn       *string `json:"mapRunArn"`
+	RedriveFilter   *string `json:"redriveFilter"`
+}
+
+type executionListItem struct {
+	ExecutionArn           string      `json:"executionArn"`
+	StateMachineArn        string      `json:"stateMachineArn"`
+	Name                   string      `json:"name"`
+	Status                 string      `json:"status"`
+	StartDate              json.Number `json:"startDate"`
+	StopDate               json.Number `json:"stopDate,omitempty"`
+	StateMachineVersionArn string      `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAliasArn   string      `json:"stateMachineAliasArn,omitempty"`
+	RedriveCount           int         `json:"redriveCount"`
+	RedriveDate            json.Number `json:"redriveDate,omitempty"`
+}
+
+type listExecutionsOutput struct {
+	Executions []executionListItem `json:"executions"`
+	NextToken  string              `json:"nextToken,omitempty"`
+}
+
+func (s *Server) listExecutions(ctx context.Context, in *listExecutionsInput) (*listExecutionsOutput, error) {
+	var v validationErrors
+	v.length("stateMachineArn", in.StateMachineArn, 1, 256)
+	v.length("mapRunArn", in.MapRunArn, 1, 2000)
+	v.enum("statusFilter", in.StatusFilter, "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+	v.enum("redriveFilter", in.RedriveFilter, "REDRIVEN", "NOT_REDRIVEN")
+	in.check(&v)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if (in.StateMachineArn == nil) == (in.MapRunArn == nil) {
+		e := clientError(codeValidation, "Must provide a StateMachine ARN or MapRun ARN")
+		e.Fields = map[string]any{"reason": "MISSING_REQUIRED_PARAMETER"}
+		return nil, e
+	}
+	if in.MapRunArn != nil {
+		if _, _, err := parseStatesARN(*in.MapRunArn, "mapRun", 2, 3); err != nil {
+			return nil, err
+		}
+		return nil, resourceNotFound(*in.MapRunArn)
+	}
+	t, err := s.resolveTarget(ctx, *in.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	if t.typ == sfn.TypeExpress {
+		return nil, clientError(codeStateMachineTypeNotSupported, "This operation is not supported by this type of state machine")
+	}
+	maxResults, token := in.page()
+	params := &store.ExecutionListParams{
+		StateMachineARN: t.ref.MachineARN,
+		Status:          sfn.ExecutionStatus(ptrOr(in.StatusFilter, "")),
+		MaxResults:      maxResults,
+		NextToken:       token,
+	}
+	switch {
+	case t.ref.Version > 0:
+		params.StateMachineVersionARN = t.ref.ARN
+	case t.ref.Alias != "":
+		params.StateMachineAliasARN = t.ref.ARN
+	}
+	res, err := s.store.ExecutionList(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	out := &listExecutionsOutput{Executions: []executionListItem{}, NextToken: res.NextToken}
+	for _, exec := range res.Executions {
+		switch ptrOr(in.RedriveFilter, "") {
+		case "REDRIVEN":
+			if exec.RedriveCount == 0 {
+				continue
+			}
+		case "NOT_REDRIVEN":
+			if exec.RedriveCount > 0 {
+				continue
+			}
+		}
+		out.Executions = append(out.Executions, executionListItem{
+			ExecutionArn:           exec.ARN,
+			StateMachineArn:        exec.StateMachineARN,
+			Name:                   exec.Name,
+			Status:                 string(exec.Status),
+			StartDate:              epoch(exec.StartDate),
+			StopDate:               epochPtr(exec.StopDate),
+			StateMachineVersionArn: exec.StateMachineVersionARN,
+			StateMachineAliasArn:   exec.StateMachineAliasARN,
+			RedriveCount:           exec.RedriveCount,
+			RedriveDate:            epochPtr(exec.RedriveDate),
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/stepflow/stepflow/api"
+	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/postgres"
+	"github.com/stepflow/stepflow/store/sqlite"
+	"github.com/stepflow/stepflow/task"
+	"github.com/stepflow/stepflow/task/function"
+)
+
+func init() {
+	register(subcommand{name: "server", summary: "serve the AWS Step Functions API (for the AWS SDKs and CLI)", run: runServer})
+}
+
+// serverConfig is the server's configuration, from --config FILE (JSON, these field names)
+// and flags, flags winning.
+type serverConfig struct {
+	Addr       string   `json:"addr"`
+	DB         string   `json:"db"`
+	Postgres   string   `json:"postgres"`
+	Region     string   `json:"region"`
+	Account    string   `json:"account"`
+	Auth       string   `json:"auth"`
+	AccessKeys []string `json:"accessKeys"` // "ID:SECRET"
+	Functions  string   `json:"functions"`
+}
+
+// serverConfigError names the configuration field that is wrong.
+type serverConfigError struct {
+	Field string
+	Msg   string
+}
+
+func (e *serverConfigError) Error() string { return e.Field + ": " + e.Msg }
+
+// Validate checks the configuration and returns the credentials map for --auth sigv4.
+func (c *serverConfig) Validate() (map[string]string, error) {
+	if c.DB != "" && c.Postgres != "" {
+		return nil, &serverConfigError{Field: "db", Msg: "give either --db or --postgres, not both"}
+	}
+	if len(c.Account) != 12 || strings.Trim(c.Account, "0123456789") != "" {
+		return nil, &serverConfigError{Field: "account", Msg: fmt.Sprintf("must be 12 digits, not %q", c.Account)}
+	}
+	if c.Region == "" {
+		return nil, &serverConfigError{Field: "region", Msg: "must not be empty"}
+	}
+	switch c.Auth {
+	case "none":
+		if len(c.AccessKeys) > 0 {
+			return nil, &serverConfigError{Field: "access-key", Msg: "access keys need --auth sigv4"}
+		}
+		return nil, nil
+	case "sigv4":
+		keys := map[string]string{}
+		for _, k := range c.AccessKeys {
+			id, secret, ok := strings.Cut(k, ":")
+			if !ok || id == "" || secret == "" {
+				return nil, &serverConfigError{Field: "access-key", Msg: "must be ID:SECRET"}
+			}
+			keys[id] = secret
+		}
+		if len(keys) == 0 {
+			return nil, &serverConfigError{Field: "access-key", Msg: "--auth sigv4 needs at least one --access-key ID:SECRET"}
+		}
+		return keys, nil
+	}
+	return nil, &serverConfigError{Field: "auth", Msg: fmt.Sprintf("must be none or sigv4, not %q", c.Auth)}
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none"}
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, functions")
+	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
+	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
+	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
+	region := fs.String("region", "", "region of the ARNs (default "+sfn.DefaultRegion+")")
+	account := fs.String("account", "", "account id of the ARNs (default "+sfn.DefaultAccount+")")
+	auth := fs.String("auth", "", "none (accept any credentials) or sigv4 (verify signatures against --access-key)")
+	var keys stringList
+	fs.Var(&keys, "access-key", "ID:SECRET accepted with --auth sigv4 (repeatable)")
+	functions := fs.String("functions", "", `functions file: {"functions": {"NAME": {"command": ["prog", "arg"]}}}`)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--config FILE]")
+		fs.PrintDefaults()
+	}
+	positional, err := parseAll(fs, args)
+	if err != nil {
+		return exitError{Code: 2}
+	}
+	if len(positional) != 0 {
+		fs.Usage()
+		return exitError{Code: 2}
+	}
+	if *configFile != "" {
+		if err := readServerConfig(*configFile, &cfg); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		flag string
+		dst  *string
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*functions, &cfg.Functions}} {
+		if f.flag != "" {
+			*f.dst = f.flag
+		}
+	}
+	if len(keys) > 0 {
+		cfg.AccessKeys = keys
+	}
+	if cfg.DB == "" && cfg.Postgres == "" {
+		cfg.DB = "./.stepflow/stepflow.db"
+	}
+	credentials, err := cfg.Validate()
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return serve(ctx, &cfg, credentials, logger, stdout, stderr)
+}
+
+func readServerConfig(path string, cfg *serverConfig) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+func openStore(ctx context.Context, cfg *serverConfig) (store.Store, error) {
+	if cfg.Postgres != "" {
+		return postgres.Open(ctx, cfg.Postgres)
+	}
+	return sqlite.Open(ctx, cfg.DB)
+}
+
+// serve runs the server until ctx ends, then shuts it down gracefully: it stops accepting
+// requests, lets those in flight finish, and closes the engine and the store.
+func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string, logger *slog.Logger, stdout, stderr io.Writer) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	scope := sfn.Scope{Partition: sfn.DefaultPartition, Region: cfg.Region, Account: cfg.Account}
+	router := task.NewRouter()
+	registry := function.NewRegistry(scope)
+	if cfg.Functions != "" {
+		fc, err := function.LoadConfig(cfg.Functions)
+		if err != nil {
+			return err
+		}
+		fc.Register(registry)
+	}
+	router.HandleLambda(registry)
+	router.HandleService("lambda", registry)
+
+	hostname, _ := os.Hostname()
+	eng, err := engine.New(engine.Config{
+		Store: st, Invoker: router, Scope: scope, Logger: logger,
+		NodeID: fmt.Sprintf("%s-%d", hostname, os.Getpid()),
+	})
+	if err != nil {
+		return fmt.Errorf("create engine: %w", err)
+	}
+	if err := eng.Start(ctx); err != nil {
+		if !errors.Is(err, engine.ErrNotImplemented) {
+			return fmt.Errorf("start engine: %w", err)
+		}
+		logger.Warn("engine background work is not available in this build; executions will not run", "err", err)
+	}
+	handler, err := api.New(api.Config{Engine: eng, Credentials: credentials, Logger: logger})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		eng.Close(context.Background())
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if credentials == nil && !isLoopback(ln.Addr()) {
+		fmt.Fprintf(stderr, "stepflow server: WARNING: listening on %s without authentication: anyone who can reach it can run state machines. Use --auth sigv4 --access-key ID:SECRET.\n", ln.Addr())
+	}
+	where := "SQLite " + cfg.DB
+	if cfg.Postgres != "" {
+		where = "PostgreSQL"
+	}
+	fmt.Fprintf(stdout, "stepflow server listening on http://%s (%s, region %s, account %s)\n", ln.Addr(), where, cfg.Region, cfg.Account)
+
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		eng.Close(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	// Long polls (GetActivityTask) may hold requests for up to a minute; don't wait that long.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	shutdownErr := srv.Shutdown(shutdownCtx)
+	if errors.Is(shutdownErr, context.DeadlineExceeded) {
+		srv.Close()
+		shutdownErr = nil
+	}
+	if err := eng.Close(shutdownCtx); err != nil {
+		return fmt.Errorf("close engine: %w", err)
+	}
+	if shutdownErr != nil {
+		return fmt.Errorf("shut down: %w", shutdownErr)
+	}
+	fmt.Fprintln(stdout, "stepflow server stopped")
+	return nil
+}
+
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
