@@ -113,7 +113,7 @@ func decodeJSON(data []byte) (*jsonNode, *jsonSyntaxError) {
 	}
 	d.skipSpace()
 	if d.pos < len(d.src) && d.err == nil {
-		d.fail(fmt.Sprintf("Unexpected character (%s): expected end-of-input", d.describeChar()))
+		d.failUnexpected("expected end-of-input")
 		return nil, d.err
 	}
 	return n, nil
@@ -165,11 +165,20 @@ func (d *jsonDecoder) skipSpace() {
 	}
 }
 
+// failUnexpected reports the character at pos. Jackson has consumed it when it reports, so
+// its column is the one after the character.
+func (d *jsonDecoder) failUnexpected(expectation string) {
+	desc := d.describeChar()
+	_, size := utf8.DecodeRuneInString(d.src[d.pos:])
+	d.pos += size
+	d.fail(fmt.Sprintf("Unexpected character (%s): %s", desc, expectation))
+}
+
 // describeChar renders the character at pos the way Jackson does: ('x' (code 120)).
 func (d *jsonDecoder) describeChar() string {
 	r, _ := utf8.DecodeRuneInString(d.src[d.pos:])
 	if r < 0x20 {
-		return fmt.Sprintf("CTRL-CHAR, code %d", r)
+		return fmt.Sprintf("(CTRL-CHAR, code %d)", r)
 	}
 	return fmt.Sprintf("'%c' (code %d)", r, r)
 }
@@ -198,7 +207,7 @@ func (d *jsonDecoder) parseValue(depth int) *jsonNode {
 	case c == '-' || (c >= '0' && c <= '9'):
 		return d.parseNumber()
 	case c == ']' || c == '}' || c == ',' || c == ':':
-		d.fail(fmt.Sprintf("Unexpected character (%s): expected a value", d.describeChar()))
+		d.failUnexpected("expected a value")
 		return nil
 	}
 	word := d.readWord()
@@ -247,7 +256,7 @@ func (d *jsonDecoder) parseObject(depth int) *jsonNode {
 			return nil
 		}
 		if d.src[d.pos] != '"' {
-			d.fail(fmt.Sprintf("Unexpected character (%s): was expecting double-quote to start field name", d.describeChar()))
+			d.failUnexpected("was expecting double-quote to start field name")
 			return nil
 		}
 		key, ok := d.parseString("field name")
@@ -260,7 +269,7 @@ func (d *jsonDecoder) parseObject(depth int) *jsonNode {
 			return nil
 		}
 		if d.src[d.pos] != ':' {
-			d.fail(fmt.Sprintf("Unexpected character (%s): was expecting a colon to separate field name and value", d.describeChar()))
+			d.failUnexpected("was expecting a colon to separate field name and value")
 			return nil
 		}
 		d.pos++
@@ -282,7 +291,7 @@ func (d *jsonDecoder) parseObject(depth int) *jsonNode {
 			d.pos++
 			return n
 		default:
-			d.fail(fmt.Sprintf("Unexpected character (%s): was expecting comma to separate Object entries", d.describeChar()))
+			d.failUnexpected("was expecting comma to separate Object entries")
 			return nil
 		}
 	}
@@ -320,7 +329,7 @@ func (d *jsonDecoder) parseArray(depth int) *jsonNode {
 			d.pos++
 			return n
 		default:
-			d.fail(fmt.Sprintf("Unexpected character (%s): was expecting comma to separate Array entries", d.describeChar()))
+			d.failUnexpected("was expecting comma to separate Array entries")
 			return nil
 		}
 	}

@@ -14,6 +14,10 @@ type ParseOptions struct {
 	// Type is the state machine type; Express machines may not use .sync or
 	// .waitForTaskToken integrations. Empty means STANDARD.
 	Type sfn.StateMachineType
+	// JSONataSyntax, when set, checks the syntax of each JSONata expression; an error is
+	// reported as INVALID_JSONATA_EXPRESSION with its text as the message. Package asl does
+	// not import the JSONata implementation, so the caller passes it in.
+	JSONataSyntax func(expr string) error
 }
 
 // Parse reads a definition into the typed model and checks it the way AWS's
@@ -45,14 +49,15 @@ func Parse(data []byte, opts ParseOptions) (*StateMachine, Diagnostics) {
 
 // Diagnostic codes AWS uses.
 const (
-	CodeInvalidJSONDescription  = "INVALID_JSON_DESCRIPTION"
-	CodeSchemaValidationFailed  = "SCHEMA_VALIDATION_FAILED"
-	CodeMissingTransitionTarget = "MISSING_TRANSITION_TARGET"
-	CodeMissingEndState         = "MISSING_END_STATE"
-	CodeDuplicateStateName      = "DUPLICATE_STATE_NAME"
-	CodeInvalidStateName        = "INVALID_STATE_NAME"
-	CodeInvalidResource         = "INVALID_RESOURCE"
-	CodeInvalidLabelName        = "INVALID_LABEL_NAME"
+	CodeInvalidJSONDescription   = "INVALID_JSON_DESCRIPTION"
+	CodeSchemaValidationFailed   = "SCHEMA_VALIDATION_FAILED"
+	CodeMissingTransitionTarget  = "MISSING_TRANSITION_TARGET"
+	CodeMissingEndState          = "MISSING_END_STATE"
+	CodeDuplicateStateName       = "DUPLICATE_STATE_NAME"
+	CodeInvalidStateName         = "INVALID_STATE_NAME"
+	CodeInvalidResource          = "INVALID_RESOURCE"
+	CodeInvalidLabelName         = "INVALID_LABEL_NAME"
+	CodeInvalidJSONataExpression = "INVALID_JSONATA_EXPRESSION"
 )
 
 // machineKind says where a StartAt/States object sits; the allowed fields differ.

@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 
@@ -183,8 +184,8 @@ func TestParseDiagnostics(t *testing.T) {
 		want Diagnostics
 	}{
 		{"not JSON", `{"StartAt": }`, "", Diagnostics{{Severity: SeverityError, Code: CodeInvalidJSONDescription,
-			Location: `[Source: (String)"{"StartAt": }"; line: 1, column: 13]`,
-			Message:  "Unexpected character ('}' (code 125)): expected a value\n at [Source: (String)\"{\"StartAt\": }\"; line: 1, column: 13]"}}},
+			Location: `[Source: (String)"{"StartAt": }"; line: 1, column: 14]`,
+			Message:  "Unexpected character ('}' (code 125)): expected a value\n at [Source: (String)\"{\"StartAt\": }\"; line: 1, column: 14]"}}},
 		{"array", `[]`, "", Diagnostics{schema("", "Definition must be a valid JSON object")}},
 		{"required", `{"Comment": "x"}`, "", Diagnostics{schema("/", "These fields are required: [States, StartAt]")}},
 		{"unknown field", `{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "TimeoutSeconds": 3}}}`, "",
@@ -260,6 +261,66 @@ func TestInvalidDefinitionMessage(t *testing.T) {
 			_, diags := Parse([]byte(tt.def), ParseOptions{})
 			if got := diags.InvalidDefinitionMessage([]byte(tt.def)); got != tt.want {
 				t.Errorf("message\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseJSONataSyntaxHook(t *testing.T) {
+	t.Parallel()
+	var seen []string
+	opts := ParseOptions{JSONataSyntax: func(expr string) error {
+		seen = append(seen, expr)
+		if expr == "1 +" {
+			return errors.New("Unexpected end of expression")
+		}
+		return nil
+	}}
+	def := `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass",
+		"Output": {"a": ["{% 1 + %}"], "b": "{% $states.input %}"}, "End": true}}}`
+	_, diags := Parse([]byte(def), opts)
+	want := Diagnostics{{Severity: SeverityError, Code: CodeInvalidJSONataExpression, Location: "/States/P/Output/a[0]", Message: "Unexpected end of expression"}}
+	if !reflect.DeepEqual(diags, want) {
+		t.Errorf("diagnostics\n got %#v\nwant %#v", diags, want)
+	}
+	if !reflect.DeepEqual(seen, []string{"1 +", "$states.input"}) {
+		t.Errorf("checked %q", seen)
+	}
+}
+
+func TestParseMapAndChoiceChecks(t *testing.T) {
+	t.Parallel()
+	schema := func(loc, msg string) Diagnostic {
+		return Diagnostic{Severity: SeverityError, Code: CodeSchemaValidationFailed, Location: loc, Message: msg}
+	}
+	tests := []struct {
+		name, def string
+		want      Diagnostics
+	}{
+		{"item reader", `{"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+			"ItemReader": {"Resource": "arn:aws:states:::s3:unknownOperation", "ReaderConfig": {"InputType": "XML"}},
+			"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "I", "States": {"I": {"Type": "Succeed"}}}}}}`,
+			Diagnostics{schema("/States/M/ItemReader/Resource", "The resource provided arn:aws:states:::s3:unknownOperation is not recognized. The value is not a valid resource ARN, or the resource is not available in this region."),
+				schema("/States/M/ItemReader/ReaderConfig/InputType", "Field 'InputType' must be one of [CSV, JSON, JSONL, MANIFEST, PARQUET]")}},
+		{"processor language", `{"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "MaxConcurrency": 2, "MaxConcurrencyPath": "$.n",
+			"ItemProcessor": {"QueryLanguage": "JSONata", "StartAt": "I", "States": {"I": {"Type": "Succeed"}}}}}}`,
+			Diagnostics{schema("/States/M/ItemProcessor", "Field 'QueryLanguage' is not supported"),
+				schema("/States/M/MaxConcurrency", "Only one of 'MaxConcurrency' or 'MaxConcurrencyPath' can be present")}},
+		{"choice rule languages", `{"StartAt": "C", "States": {"C": {"Type": "Choice", "Default": "S", "Choices": [
+			{"Condition": "{% true %}", "Next": "S"}]}, "S": {"Type": "Succeed"},
+			"J": {"Type": "Choice", "QueryLanguage": "JSONata", "Default": "S", "Choices": [{"Variable": "$.a", "IsNull": true, "Condition": true, "Next": "S"}]}}}`,
+			Diagnostics{schema("/States/C/Choices[0]", "The QueryLanguage is set to 'JSONPath', but field 'Condition' is only supported for the 'JSONata' QueryLanguage"),
+				schema("/States/C/Choices[0]", "A Choice Rule must have exactly one comparison operator or one of 'And', 'Or', 'Not'"),
+				schema("/States/J/Choices[0]/Variable", "The QueryLanguage is set to 'JSONata', but field 'Variable' is only supported for the 'JSONPath' QueryLanguage"),
+				schema("/States/J/Choices[0]/IsNull", "The QueryLanguage is set to 'JSONata', but field 'IsNull' is only supported for the 'JSONPath' QueryLanguage"),
+				{Severity: SeverityError, Code: CodeMissingTransitionTarget, Location: "/States/J", Message: `State "J" is not reachable.`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, got := Parse([]byte(tt.def), ParseOptions{})
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("diagnostics\n got %#v\nwant %#v", got, tt.want)
 			}
 		})
 	}

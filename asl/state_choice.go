@@ -72,8 +72,16 @@ func (p *parser) choiceRule(n *jsonNode, location string, top bool, ql QueryLang
 	}
 	var operators []string
 	for _, m := range n.members {
-		if _, isOp := comparisonValueKinds[m.key]; isOp && ql == JSONPath {
+		_, isOp := comparisonValueKinds[m.key]
+		switch {
+		case isOp && ql == JSONPath:
 			operators = append(operators, m.key)
+			continue
+		case ql == JSONata && (isOp || choiceRuleFieldsJSONPath[m.key]) && !allowed[m.key]:
+			p.schemaf(location+"/"+m.key, "The QueryLanguage is set to 'JSONata', but field '%s' is only supported for the 'JSONPath' QueryLanguage", m.key)
+			continue
+		case ql == JSONPath && choiceRuleFieldsJSONata[m.key] && !allowed[m.key]:
+			p.schemaf(location, "The QueryLanguage is set to 'JSONPath', but field '%s' is only supported for the 'JSONata' QueryLanguage", m.key)
 			continue
 		}
 		if !allowed[m.key] {
@@ -105,7 +113,7 @@ func (p *parser) choiceRule(n *jsonNode, location string, top bool, ql QueryLang
 		case c.kind == jsonBool:
 			r.Condition = &Template{Kind: TemplateLiteral, Literal: c.boolean, Location: location + "/Condition"}
 		case c.kind == jsonString && isJSONata(c.str):
-			r.Condition = &Template{Kind: TemplateJSONata, Expr: jsonataExpr(c.str), Location: location + "/Condition"}
+			r.Condition = p.jsonataNode(c.str, location+"/Condition")
 		default:
 			p.schemaf(location+"/Condition", "Field 'Condition' must be a JSONata expression or a boolean")
 		}

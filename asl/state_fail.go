@@ -24,7 +24,7 @@ func (sp *stateParser) failField(field string) (string, bool, *pathT, *callT, *T
 	}
 	if v, ok := sp.stringField(field); ok {
 		if sp.jsonata() && isJSONata(v) {
-			expr = &Template{Kind: TemplateJSONata, Expr: jsonataExpr(v), Location: sp.loc(field)}
+			expr = sp.p.jsonataNode(v, sp.loc(field))
 		} else {
 			text, hasText = v, true
 		}

@@ -144,7 +144,7 @@ func (sp *stateParser) intOrPath(field string, allowZero bool) (*int64, *jsonpat
 	if n != nil {
 		switch {
 		case n.kind == jsonString && sp.jsonata() && isJSONata(n.str):
-			expr = &Template{Kind: TemplateJSONata, Expr: jsonataExpr(n.str), Location: sp.loc(field)}
+			expr = sp.p.jsonataNode(n.str, sp.loc(field))
 		case allowZero:
 			value = sp.p.nonNegativeInt(n, sp.loc(field), field)
 		default:

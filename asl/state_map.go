@@ -2,6 +2,7 @@ package asl
 
 import (
 	"fmt"
+	"regexp"
 	"unicode/utf8"
 )
 
@@ -100,7 +101,7 @@ func (sp *stateParser) percentage() (*float64, *pathT, *Template) {
 	if n != nil {
 		switch {
 		case n.kind == jsonString && sp.jsonata() && isJSONata(n.str):
-			expr = &Template{Kind: TemplateJSONata, Expr: jsonataExpr(n.str), Location: sp.loc(field)}
+			expr = sp.p.jsonataNode(n.str, sp.loc(field))
 		case n.kind != jsonNumber:
 			sp.p.schemaf(sp.loc(field), "Field '%s' must be a number", field)
 		case n.number < 0 || n.number > 100:
@@ -144,6 +145,15 @@ func (sp *stateParser) readerWriter(n *jsonNode, field, configField string) (res
 		}
 	}
 	resource = sp.p.optString(n, loc, "Resource")
+	if resource != "" && !isJSONata(resource) {
+		allowedResources := itemReaderResources
+		if field == "ResultWriter" {
+			allowedResources = resultWriterResources
+		}
+		if !allowedResources.MatchString(resource) {
+			sp.p.schemaf(loc+"/Resource", "The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", resource)
+		}
+	}
 	if v := n.get("Parameters"); v != nil && !sp.jsonata() {
 		params = sp.p.template(v, loc+"/Parameters", "Parameters", JSONPath)
 	}
@@ -159,6 +169,11 @@ func (sp *stateParser) readerWriter(n *jsonNode, field, configField string) (res
 func (sp *stateParser) itemReader(n *jsonNode) *ItemReader {
 	r := &ItemReader{}
 	r.Resource, r.Parameters, r.Arguments, r.ReaderConfig = sp.readerWriter(n, "ItemReader", "ReaderConfig")
+	if cfg := n.get("ReaderConfig"); cfg != nil && cfg.kind == jsonObject {
+		if t := cfg.get("InputType"); t != nil && (t.kind != jsonString || !readerInputTypes[t.str]) {
+			sp.p.schemaf(sp.loc("ItemReader")+"/ReaderConfig/InputType", "Field 'InputType' must be one of [CSV, JSON, JSONL, MANIFEST, PARQUET]")
+		}
+	}
 	return r
 }
 
@@ -184,6 +199,13 @@ func (sp *stateParser) itemBatcher(n *jsonNode) *ItemBatcher {
 	}
 	return b
 }
+
+// Resources a Distributed Map reads items from and writes results to.
+var (
+	itemReaderResources   = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):states:::s3:(getObject|listObjectsV2)$`)
+	resultWriterResources = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):states:::s3:putObject$`)
+	readerInputTypes      = fieldSet("CSV", "JSON", "JSONL", "MANIFEST", "PARQUET")
+)
 
 // labelMaxLength is AWS's limit on a Map Label.
 const labelMaxLength = 40

@@ -23,7 +23,7 @@ func (sp *stateParser) parseWait() State {
 	}
 	if n := sp.obj.get("Seconds"); n != nil {
 		if n.kind == jsonString && sp.jsonata() && isJSONata(n.str) {
-			s.SecondsExpr = &Template{Kind: TemplateJSONata, Expr: jsonataExpr(n.str), Location: sp.loc("Seconds")}
+			s.SecondsExpr = sp.p.jsonataNode(n.str, sp.loc("Seconds"))
 		} else {
 			s.Seconds = sp.p.nonNegativeInt(n, sp.loc("Seconds"), "Seconds")
 		}
@@ -31,7 +31,7 @@ func (sp *stateParser) parseWait() State {
 	if v, ok := sp.stringField("Timestamp"); ok {
 		switch {
 		case sp.jsonata() && isJSONata(v):
-			s.TimestampExpr = &Template{Kind: TemplateJSONata, Expr: jsonataExpr(v), Location: sp.loc("Timestamp")}
+			s.TimestampExpr = sp.p.jsonataNode(v, sp.loc("Timestamp"))
 		case !isRFC3339(v):
 			sp.p.schemaf(sp.loc("Timestamp"), "String does not match RFC3339 timestamp")
 		default:

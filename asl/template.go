@@ -16,7 +16,7 @@ func (p *parser) template(n *jsonNode, location, field string, ql QueryLanguage)
 // in JSONata, a whole-field "{% %}" expression is allowed too.
 func (p *parser) objectTemplate(n *jsonNode, location, field string, ql QueryLanguage) *Template {
 	if ql == JSONata && n.kind == jsonString && isJSONata(n.str) && field != "Assign" {
-		return &Template{Kind: TemplateJSONata, Expr: jsonataExpr(n.str), Location: location}
+		return p.jsonataNode(n.str, location)
 	}
 	if n.kind != jsonObject {
 		p.schemaf(location, "Field '%s' must be an object", field)
@@ -74,7 +74,7 @@ func (p *parser) templateNode(n *jsonNode, location string, ql QueryLanguage) *T
 		return t
 	case jsonString:
 		if ql == JSONata && isJSONata(n.str) {
-			return &Template{Kind: TemplateJSONata, Expr: jsonataExpr(n.str), Location: location}
+			return p.jsonataNode(n.str, location)
 		}
 	}
 	return &Template{Kind: TemplateLiteral, Literal: n.value(), Location: location}
@@ -109,4 +109,16 @@ func itoa(i int) string {
 		return string(rune('0' + i))
 	}
 	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// jsonataNode compiles a "{% expr %}" string, checking its syntax with
+// ParseOptions.JSONataSyntax when the caller provides it.
+func (p *parser) jsonataNode(text, location string) *Template {
+	expr := jsonataExpr(text)
+	if p.opts.JSONataSyntax != nil {
+		if err := p.opts.JSONataSyntax(expr); err != nil {
+			p.add(CodeInvalidJSONataExpression, location, err.Error())
+		}
+	}
+	return &Template{Kind: TemplateJSONata, Expr: expr, Location: location}
 }

@@ -23,6 +23,7 @@ func TestValidateCommand(t *testing.T) {
 	bad := write("bad.json", `{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "C": {"Type": "Succeed"}}}`)
 	wftt := write("wftt.json", `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}}`)
 	text := write("text.txt", `not a definition`)
+	jsonataBad := write("jsonata.json", `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% 1 + %}", "End": true}}}`)
 
 	tests := []struct {
 		name     string
@@ -41,6 +42,8 @@ func TestValidateCommand(t *testing.T) {
 		{"express", []string{wftt, "--type", "express"},
 			"ERROR SCHEMA_VALIDATION_FAILED /States/T/Resource: Express state machine does not support '.waitForTaskToken' service integration \n", 1},
 		{"standard", []string{wftt}, "OK\n", 0},
+		{"JSONata syntax", []string{jsonataBad},
+			"ERROR INVALID_JSONATA_EXPRESSION /States/P/Output: Unexpected end of expression\n", 1},
 		{"not JSON", []string{text},
 			"ERROR INVALID_JSON_DESCRIPTION: Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')  at [Source: (String)\"not a definition\"; line: 1, column: 4]\n", 1},
 	}
