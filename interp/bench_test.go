@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stepflow/stepflow/sfn"
 )
 
 const benchDir = "../../shared/bench"
@@ -69,5 +71,52 @@ func BenchmarkWorkload(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkWorkloadChecked is BenchmarkWorkload with history and the default payload limit,
+// the Standard-workflow path.
+func BenchmarkWorkloadChecked(b *testing.B) {
+	for _, name := range []string{"pass-chain-1000", "map-10k"} {
+		b.Run(name, func(b *testing.B) {
+			p, input, _ := loadWorkload(b, name, Options{History: true, PayloadLimit: sfn.DefaultPayloadLimit})
+			b.ReportAllocs()
+			for b.Loop() {
+				d := driver{tasks: echoTasks, t: b}
+				if e := d.run(p, input); e.Result().Status != "SUCCEEDED" {
+					b.Fatalf("status %s", e.Result().Status)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPassState measures one Pass state with a Parameters template and a ResultPath.
+func BenchmarkPassState(b *testing.B) {
+	p := compile(b, `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"step":1,"prev.$":"$.last.step","value.$":"$.value"},
+		"ResultPath":"$.last","End":true}}}`, Options{})
+	input := map[string]any{"value": "v", "last": map[string]any{"step": 0.0}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, step := p.Start(testInfo(), input); !step.Done {
+			b.Fatal("not done")
+		}
+	}
+}
+
+// BenchmarkParametersTemplate measures evaluating a template with paths, a context path and
+// an intrinsic function.
+func BenchmarkParametersTemplate(b *testing.B) {
+	p := compile(b, `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"a.$":"$.a","b":{"c.$":"$.b.c","d":[1,2]},
+		"name.$":"$$.Execution.Name","f.$":"States.Format('{}-{}', $.a, $.b.c)"},"End":true}}}`, Options{})
+	e, _ := p.Start(testInfo(), map[string]any{"a": "x", "b": map[string]any{"c": 1.0}})
+	st := p.states[0]
+	x := &env{f: e.s.Root, st: st, input: map[string]any{"a": "x", "b": map[string]any{"c": 1.0}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		x.ctx = nil
+		if _, err := e.evalTemplate(st.parameters, x); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

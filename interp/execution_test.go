@@ -73,6 +73,14 @@ func TestStates(t *testing.T) {
 			status: sfn.StatusSucceeded, output: `{"deep":{"x":5,"k":1,"name":"A"}}`,
 		},
 		{
+			name: "docs/asl.md worked example",
+			definition: `{"StartAt": "Add", "States": {"Add": {"Type": "Pass", "InputPath": "$.numbers",
+				"Parameters": {"sum.$": "States.MathAdd($.a, $.b)", "who.$": "$$.Execution.Name"},
+				"ResultPath": "$.result", "OutputPath": "$.result", "End": true}}}`,
+			input:  `{"numbers": {"a": 1, "b": 2}}`,
+			status: sfn.StatusSucceeded, output: `{"sum": 3, "who": "exec"}`,
+		},
+		{
 			name:       "result path null keeps input",
 			definition: `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"ResultPath":null,"End":true}}}`,
 			input:      `{"a":1}`, status: sfn.StatusSucceeded, output: `{"a":1}`,
