@@ -55,7 +55,12 @@ func (p *parser) templateNode(n *jsonNode, location string, ql QueryLanguage) *T
 			t.Fields = append(t.Fields, TemplateField{Key: key, Value: v})
 		}
 		if !dynamic {
-			return &Template{Kind: TemplateLiteral, Literal: n.value(), Location: location}
+			// Built from the children's literals, so nested static objects are converted once.
+			obj := make(map[string]any, len(t.Fields))
+			for _, f := range t.Fields {
+				obj[f.Key] = f.Value.Literal
+			}
+			return &Template{Kind: TemplateLiteral, Literal: obj, Location: location}
 		}
 		return t
 	case jsonArray:
@@ -69,7 +74,11 @@ func (p *parser) templateNode(n *jsonNode, location string, ql QueryLanguage) *T
 			t.Items = append(t.Items, v)
 		}
 		if !dynamic {
-			return &Template{Kind: TemplateLiteral, Literal: n.value(), Location: location}
+			arr := make([]any, len(t.Items))
+			for i, it := range t.Items {
+				arr[i] = it.Literal
+			}
+			return &Template{Kind: TemplateLiteral, Literal: arr, Location: location}
 		}
 		return t
 	case jsonString:
