@@ -174,6 +174,9 @@ func describe(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
+	if f, ok := v.(float64); ok {
+		return formatNumber(f)
+	}
 	s, err := stringify(v, false)
 	if err != nil {
 		return fmt.Sprint(v)

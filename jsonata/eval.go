@@ -45,7 +45,7 @@ func (ev *evaluator) enter() error {
 	}
 	ev.steps++
 	if ev.hasDeadline && ev.steps&255 == 0 && time.Now().After(ev.deadline) {
-		return newError("U1001", 0, "", nil)
+		return &Error{Code: "U1001", Message: "Expression evaluation timeout: Check for infinite loop"}
 	}
 	return nil
 }
