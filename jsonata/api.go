@@ -3,9 +3,9 @@ package jsonata
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"runtime/debug"
-	"math/rand/v2"
 	"time"
 )
 
