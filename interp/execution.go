@@ -40,7 +40,8 @@ type Execution struct {
 
 	hist     bool
 	now      time.Time
-	events   []sfn.HistoryEvent
+	events   []sfn.HistoryEvent   // the current chunk of this step's events
+	full     [][]sfn.HistoryEvent // earlier chunks, when a step writes many events
 	commands []Command
 }
 
@@ -195,11 +196,25 @@ func (e *Execution) State() *ExecutionState { return &e.s }
 func (e *Execution) begin(now time.Time) {
 	e.now = now
 	e.events = nil
+	e.full = nil
 	e.commands = nil
 }
 
 func (e *Execution) step() Step {
-	return Step{Events: e.events, Commands: e.commands, Done: e.s.Status != sfn.StatusRunning}
+	events := e.events
+	if len(e.full) > 0 {
+		n := len(e.events)
+		for _, chunk := range e.full {
+			n += len(chunk)
+		}
+		events = make([]sfn.HistoryEvent, 0, n)
+		for _, chunk := range e.full {
+			events = append(events, chunk...)
+		}
+		events = append(events, e.events...)
+		e.full = nil
+	}
+	return Step{Events: events, Commands: e.commands, Done: e.s.Status != sfn.StatusRunning}
 }
 
 // eventID numbers the next event of frame f and says whether to record it. A silent frame
@@ -218,10 +233,18 @@ func (e *Execution) nextEventID() int64 {
 }
 
 // push records an event built by the caller (only when History is on), stamping its time.
+// Events are gathered in chunks of bounded size, copied once into the Step, because one step
+// of a large Map writes tens of thousands of these large structs.
 func (e *Execution) push(ev sfn.HistoryEvent) {
 	ev.Timestamp = e.now
+	if len(e.events) == cap(e.events) && len(e.events) >= eventChunk {
+		e.full = append(e.full, e.events)
+		e.events = make([]sfn.HistoryEvent, 0, eventChunk)
+	}
 	e.events = append(e.events, ev)
 }
+
+const eventChunk = 512
 
 // event appends a detail-less event for frame f and makes it f's latest.
 func (e *Execution) event(f *Frame, t sfn.EventType) int64 {

@@ -63,7 +63,8 @@ type state struct {
 	rules       []rule
 	defaultNext *state
 	// Task
-	task *taskResource
+	task        *taskResource
+	credentials *template
 	// Parallel
 	branches []*machine
 	// Map
@@ -190,6 +191,7 @@ func (p *Program) compileState(st *state, resolve func(from, to string) (*state,
 		}
 	case *asl.Task:
 		st.task = parseTaskResource(def.Resource)
+		st.credentials = compileTemplate(def.Credentials, "Credentials")
 	case *asl.Parallel:
 		for _, branch := range def.Branches {
 			m, err := p.compileMachine(branch)

@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/stepflow/stepflow/asl"
@@ -35,8 +34,8 @@ func (e *Execution) runTask(f *Frame, st *state) outcome {
 		return e.fail(f, st, err)
 	}
 	var credentials any
-	if def.Credentials != nil {
-		if credentials, err = e.evalTemplate(compileTemplate(def.Credentials, "Credentials"), x); err != nil {
+	if st.credentials != nil {
+		if credentials, err = e.evalTemplate(st.credentials, x); err != nil {
 			return e.fail(f, st, err)
 		}
 	}
@@ -214,5 +213,3 @@ func (e *Execution) taskFailed(f *Frame, errName, cause string, timedOut bool) o
 	f.Last = id
 	return e.fail(f, st, &stateError{name: errName, cause: cause})
 }
-
-var _ = fmt.Sprintf
