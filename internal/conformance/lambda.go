@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/stepflow/stepflow/task/function"
@@ -25,15 +26,15 @@ func fakeLambda(b LambdaBehaviour) function.Function {
 		case "constant":
 			return []byte(pythonDumps(b.Value)), nil
 		case "raise":
-			doc, _ := json.Marshal(struct {
-				ErrorMessage string   `json:"errorMessage"`
-				ErrorType    string   `json:"errorType"`
-				RequestID    string   `json:"requestId"`
-				StackTrace   []string `json:"stackTrace"`
-			}{b.ErrorMessage, b.ErrorType, "00000000-0000-4000-8000-000000000001", []string{
-				fmt.Sprintf("  File \"/var/task/handler.py\", line 2, in handler\n    raise %s(%q)\n", b.ErrorType, b.ErrorMessage),
-			}})
-			return nil, &function.Error{Payload: doc}
+			doc := map[string]any{
+				"errorMessage": b.ErrorMessage,
+				"errorType":    b.ErrorType,
+				"requestId":    "00000000-0000-4000-8000-000000000001",
+				"stackTrace": []any{
+					fmt.Sprintf("  File \"/var/task/handler.py\", line 2, in handler\n    raise %s(%q)\n", b.ErrorType, b.ErrorMessage),
+				},
+			}
+			return nil, &function.Error{Payload: []byte(pythonDumps(doc))}
 		}
 		return nil, fmt.Errorf("unknown lambda behaviour %q", b.Kind)
 	})
@@ -104,15 +105,18 @@ func writePython(b *strings.Builder, v any) {
 		b.WriteByte(']')
 	case map[string]any:
 		b.WriteByte('{')
-		i := 0
-		for k, x := range v {
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			i++
 			writePython(b, k)
 			b.WriteString(": ")
-			writePython(b, x)
+			writePython(b, v[k])
 		}
 		b.WriteByte('}')
 	}

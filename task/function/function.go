@@ -114,8 +114,17 @@ func (r *Registry) Invoke(ctx context.Context, req *task.Request) (any, error) {
 	if q, ok := params["Qualifier"].(string); ok && ref.qualifier == "" {
 		ref.qualifier = q
 	}
-	payload, hasPayload := params["Payload"]
-	body, err := r.call(ctx, ref, payload, hasPayload)
+	body, err := r.call(ctx, ref, params["Payload"], params["Payload"] != nil)
+	if te, ok := err.(*task.Error); ok && te.Name != "Lambda.ResourceNotFoundException" {
+		// The integration reports a function error with the error document re-serialised
+		// compactly, where the function ARN resource passes the runtime's text through.
+		if doc, derr := decodePayload([]byte(te.Cause)); derr == nil && doc != nil {
+			if compact, cerr := json.Marshal(doc); cerr == nil {
+				te.Cause = string(compact)
+			}
+		}
+		return nil, te
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -133,12 +142,9 @@ func (r *Registry) call(ctx context.Context, ref functionRef, payload any, hasPa
 			"Function not found: %s (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: %s; Proxy: null)",
 			r.functionARN(ref), r.NewRequestID())}
 	}
-	in := []byte("{}")
-	if hasPayload {
-		var err error
-		if in, err = json.Marshal(payload); err != nil {
-			return nil, fmt.Errorf("encode payload for function %s: %w", ref.name, err)
-		}
+	in, err := encodePayload(payload, hasPayload)
+	if err != nil {
+		return nil, fmt.Errorf("encode payload for function %s: %w", ref.name, err)
 	}
 	body, err := f.Call(ctx, in)
 	if fe, ok := err.(*Error); ok {
@@ -151,6 +157,18 @@ func (r *Registry) call(ctx context.Context, ref functionRef, payload any, hasPa
 		return nil, &task.Error{Name: "Lambda.ServiceException", Cause: fmt.Sprintf("function %s: %v", ref.name, err)}
 	}
 	return body, nil
+}
+
+// encodePayload is the request body Lambda gets. No payload (or null) is "{}"; a string
+// that holds JSON text is sent as that text, as the lambda:invoke integration does.
+func encodePayload(payload any, has bool) ([]byte, error) {
+	if !has || payload == nil {
+		return []byte("{}"), nil
+	}
+	if s, ok := payload.(string); ok && json.Valid([]byte(s)) {
+		return []byte(s), nil
+	}
+	return json.Marshal(payload)
 }
 
 func decodePayload(body []byte) (any, error) {
