@@ -1,6 +1,9 @@
 package asl
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // InvalidDefinitionMessage returns the message of the InvalidDefinition error CreateStateMachine
 // answers for a definition with these diagnostics, as AWS words it:
@@ -44,7 +47,7 @@ func (d Diagnostics) InvalidDefinitionMessage(definition []byte) string {
 // labelErrorMessage words a Map Label problem as AWS does: a Python ValueError with its
 // argument list repr'd and the definition as Python's json.dumps writes it.
 func labelErrorMessage(message string, definition []byte) (string, bool) {
-	root, err := decodeJSON(definition)
+	root, err := decodeJSON(bytes.TrimPrefix(definition, []byte("\xef\xbb\xbf")))
 	if err != nil {
 		return "", false
 	}

@@ -33,7 +33,8 @@ func Parse(data []byte, opts ParseOptions) (*StateMachine, Diagnostics) {
 		p.add(CodeSchemaValidationFailed, "", "Definition must be a valid JSON object")
 		return nil, p.diags
 	}
-	root, syntaxErr := decodeJSON(data)
+	// Jackson, AWS's parser, skips a UTF-8 byte order mark.
+	root, syntaxErr := decodeJSON(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if syntaxErr != nil {
 		p.add(CodeInvalidJSONDescription, syntaxErr.Location, syntaxErr.Error())
 		return nil, p.diags

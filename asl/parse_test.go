@@ -3,6 +3,7 @@ package asl
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stepflow/stepflow/sfn"
@@ -227,6 +228,15 @@ func TestParseDiagnostics(t *testing.T) {
 			Diagnostics{schema("/States/T/Resource", "The resource provided arn:aws:states:::dynamodb:query is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.")}},
 		{"map label", `{"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "a b", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}}, "End": true}}}`, "",
 			Diagnostics{{Severity: SeverityError, Code: CodeInvalidLabelName, Location: "/States/M/Label", Message: "Label contains invalid character: ' '"}}},
+		{"next and end", `{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B", "End": true}, "B": {"Type": "Wait", "Succeed": 1}}}`, "",
+			Diagnostics{schema("/States/A", "Only one of 'Next' or 'End' can be present"), schema("/States/B", "Field 'Succeed' is not supported"),
+				schema("/States/B", "Either 'Next' or 'End' is required"),
+				schema("/States/B", "A Wait state must have exactly one of 'Seconds', 'Timestamp', 'SecondsPath' or 'TimestampPath'")}},
+		{"long name and two operators", `{"StartAt": "` + strings.Repeat("n", 81) + `", "States": {"` + strings.Repeat("n", 81) + `": {"Type": "Choice", "Default": "S",
+			"Choices": [{"Variable": "$.a", "IsNull": true, "IsString": true, "Next": "S"}, {"Not": {"Variable": "$.a", "IsNull": true, "Next": "S"}, "Next": "S"}]}, "S": {"Type": "Succeed"}}}`, "",
+			Diagnostics{{Severity: SeverityError, Code: CodeInvalidStateName, Location: "/States/" + strings.Repeat("n", 81), Message: "State name '" + strings.Repeat("n", 81) + "' exceeds the maximum length of 80 characters"},
+				schema("/States/"+strings.Repeat("n", 81)+"/Choices[0]", "A Choice Rule must have exactly one comparison operator but found [IsNull, IsString]"),
+				schema("/States/"+strings.Repeat("n", 81)+"/Choices[1]/Not", "Field 'Next' is only supported at the top level of a Choice Rule")}},
 		{"states all not last", `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
 			"Retry": [{"ErrorEquals": ["States.ALL", "X"]}, {"ErrorEquals": ["Y"]}]}}}`, "",
 			Diagnostics{schema("/States/T/Retry[0]/ErrorEquals", "States.ALL must appear alone in ErrorEquals"),

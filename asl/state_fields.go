@@ -61,7 +61,7 @@ func (sp *stateParser) transition() {
 	case hasNext && endNode != nil:
 		sp.p.schemaf(b.Location, "Only one of 'Next' or 'End' can be present")
 	case !hasNext && endNode == nil:
-		sp.p.schemaf(b.Location, "These fields are required: [Next, End]")
+		sp.p.schemaf(b.Location, "Either 'Next' or 'End' is required")
 	case endNode != nil && endNode.kind == jsonBool && !endNode.boolean:
 		sp.p.schemaf(b.Location+"/End", "Field 'End' must be true")
 	}
