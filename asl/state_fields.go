@@ -56,14 +56,11 @@ func (sp *stateParser) transition() {
 	b.Next = sp.p.optString(sp.obj, b.Location, "Next")
 	b.End = sp.p.optBool(sp.obj, b.Location, "End")
 	hasNext := sp.obj.get("Next") != nil
-	endNode := sp.obj.get("End")
 	switch {
-	case hasNext && endNode != nil:
+	case hasNext && b.End:
 		sp.p.schemaf(b.Location, "Only one of 'Next' or 'End' can be present")
-	case !hasNext && endNode == nil:
+	case !hasNext && !b.End:
 		sp.p.schemaf(b.Location, "Either 'Next' or 'End' is required")
-	case endNode != nil && endNode.kind == jsonBool && !endNode.boolean:
-		sp.p.schemaf(b.Location+"/End", "Field 'End' must be true")
 	}
 }
 
@@ -99,7 +96,7 @@ func (p *parser) optionalPath(n *jsonNode, location, field string, reference boo
 	return OptionalPath{Present: path != nil, Path: path}
 }
 
-// payloadTemplates reads Parameters and ResultSelector (JSONPath) or Arguments (JSONata).
+// parameters reads Parameters and ResultSelector (JSONPath) or Arguments (JSONata).
 func (sp *stateParser) parameters(withResultSelector, withArguments bool) {
 	if n := sp.obj.get("Parameters"); n != nil && !sp.jsonata() {
 		sp.base.Parameters = sp.p.template(n, sp.loc("Parameters"), "Parameters", JSONPath)
