@@ -160,14 +160,14 @@ func (e *Execution) pathError(t *template, x *env, err error) *stateError {
 
 func (e *Execution) evalIntrinsic(call *intrinsic.Call, x *env) (any, *stateError) {
 	f := x.f
-	ie := intrinsic.Env{
-		Input: x.input,
-		Variables: func(name string) (any, bool) {
-			return lookupVariable(f, name)
-		},
-		Random: func() float64 { return randomFloat(&e.s.Random) },
-		UUID:   func() string { return randomUUID(&e.s.Random) },
+	if f.variables == nil {
+		f.variables = func(name string) (any, bool) { return lookupVariable(f, name) }
 	}
+	if e.random == nil {
+		e.random = func() float64 { return randomFloat(&e.s.Random) }
+		e.uuid = func() string { return randomUUID(&e.s.Random) }
+	}
+	ie := intrinsic.Env{Input: x.input, Variables: f.variables, Random: e.random, UUID: e.uuid}
 	if strings.Contains(call.Text, "$$") {
 		ie.Context = e.context(x)
 	}

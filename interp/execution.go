@@ -43,6 +43,8 @@ type Execution struct {
 	events   []sfn.HistoryEvent   // the current chunk of this step's events
 	full     [][]sfn.HistoryEvent // earlier chunks, when a step writes many events
 	commands []Command
+	random   func() float64 // the generator bound to this execution, for intrinsics
+	uuid     func() string
 }
 
 // ExecutionState is the whole state of an execution, JSON-encodable for the durable store.
@@ -104,7 +106,8 @@ type Frame struct {
 	// Silent frames write no history: Distributed Map iterations, child executions on AWS.
 	Silent bool `json:",omitempty"`
 
-	parent *Frame
+	parent    *Frame
+	variables func(string) (any, bool) // lookupVariable bound to this frame, for intrinsics
 }
 
 // Fan is a Parallel or Map state's running children.
