@@ -335,3 +335,32 @@ func TestParseMapAndChoiceChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestClassifyResource(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		resource string
+		kind     resourceKind
+		pattern  string
+	}{
+		{"arn:aws:states:::lambda:invoke", resourceIntegration, ""},
+		{"arn:aws:states:::lambda:invoke.waitForTaskToken", resourceIntegration, ".waitForTaskToken"},
+		{"arn:aws:states:::states:startExecution.sync:2", resourceIntegration, ".sync:2"},
+		{"arn:aws:states:::dynamodb:getItem", resourceIntegration, ""},
+		{"arn:aws:states:::dynamodb:query", resourceUnknown, ""},
+		{"arn:aws:states:::dynamodb:getItem.sync", resourceUnknown, ""},
+		{"arn:aws:states:::aws-sdk:dynamodb:query", resourceSDK, ""},
+		{"arn:aws:states:::aws-sdk:s3:putObject.waitForTaskToken", resourceSDK, ".waitForTaskToken"},
+		{"arn:aws:states:::aws-sdk:s3:putObject.sync", resourceUnknown, ""},
+		{"arn:aws:states:us-east-1:123456789012:activity:work", resourceActivity, ""},
+		{"arn:aws:lambda:us-east-1:123456789012:function:f:prod", resourceLambda, ""},
+		{"arn:aws-cn:sns:cn-north-1:123456789012:topic", resourceOther, ""},
+		{"createToken", resourceUnknown, ""},
+	}
+	for _, tt := range tests {
+		kind, pattern := classifyResource(tt.resource)
+		if kind != tt.kind || pattern != tt.pattern {
+			t.Errorf("classifyResource(%q) = %v, %q; want %v, %q", tt.resource, kind, pattern, tt.kind, tt.pattern)
+		}
+	}
+}

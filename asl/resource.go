@@ -82,8 +82,8 @@ var optimizedIntegrations = map[string][]string{
 	"sagemaker:createTrainingJob":                      {"", ".sync"},
 	"sagemaker:createTransformJob":                     {"", ".sync"},
 	"sagemaker:updateEndpoint":                         {""},
-	"bedrock:invokeModel":                              {""},
-	"bedrock:createModelCustomizationJob":              {"", ".sync"},
+	"bedrock:invokeModel":                              {"", ".waitForTaskToken"},
+	"bedrock:createModelCustomizationJob":              {"", ".sync", ".waitForTaskToken"},
 	"mediaconvert:createJob":                           {"", ".sync"},
 	"s3:getObject":                                     {""},
 	"s3:listObjectsV2":                                 {""},
@@ -92,7 +92,7 @@ var optimizedIntegrations = map[string][]string{
 
 var (
 	integrationARN = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):states:::([a-z0-9-]+):([A-Za-z0-9]+)((?:\.sync(?::2)?)|(?:\.waitForTaskToken))?$`)
-	sdkARN         = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):states:::aws-sdk:[a-z0-9.-]+:[A-Za-z0-9.]+$`)
+	sdkARN         = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):states:::aws-sdk:[a-z0-9.-]+:[A-Za-z0-9]+(\.waitForTaskToken)?$`)
 	activityARN    = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):states:[a-z0-9-]+:\d{12}:activity:[^:]+$`)
 	lambdaARN      = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$`)
 	genericARN     = regexp.MustCompile(`^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$`)
@@ -103,6 +103,10 @@ var (
 func classifyResource(resource string) (resourceKind, string) {
 	switch {
 	case sdkARN.MatchString(resource):
+		// AWS SDK integrations support request-response and, in Standard machines, callbacks.
+		if strings.HasSuffix(resource, ".waitForTaskToken") {
+			return resourceSDK, ".waitForTaskToken"
+		}
 		return resourceSDK, ""
 	case strings.HasPrefix(resource, "arn:") && strings.Contains(resource, ":states:::"):
 		m := integrationARN.FindStringSubmatch(resource)
