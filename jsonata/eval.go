@@ -625,7 +625,12 @@ func (ev *evaluator) evalUnary(expr *node, input any, env *frame) (any, error) {
 			if item.typ == "unary" && item.value == "[" {
 				result.items = append(result.items, v)
 			} else if arr, ok := asArray(v); ok {
-				result.items = append(result.items, arr...)
+				if len(result.items) == 0 {
+					// share rather than copy; the capped capacity makes later appends copy
+					result.items = arr[:len(arr):len(arr)]
+				} else {
+					result.items = append(result.items, arr...)
+				}
 			} else {
 				result.items = append(result.items, v)
 			}

@@ -367,7 +367,10 @@ func (ev *evaluator) replace(s string, pattern, replacement any, limit int, call
 		}
 		return strings.Replace(s, p, rep, limit), nil
 	}
-	re := pattern.(*regexValue)
+	re, ok := pattern.(*regexValue)
+	if !ok || replacement == Undefined {
+		return Undefined, nil
+	}
 	var sb strings.Builder
 	prev := 0
 	for _, m := range re.matches(s, limit) {

@@ -232,6 +232,7 @@ func TestSuite(t *testing.T) {
 			t.Fatalf("%s: %v", rel, err)
 		}
 		var failures []string
+		started := time.Now()
 		for i, c := range cases {
 			if c.ExprFile != "" {
 				src, err := readExprFile(file, c.ExprFile)
@@ -247,6 +248,9 @@ func TestSuite(t *testing.T) {
 			if why := runSuiteCase(dir, c); why != "" {
 				failures = append(failures, fmt.Sprintf("case %d (%s): %s", i, c.Expr, why))
 			}
+		}
+		if d := time.Since(started); d > 300*time.Millisecond && os.Getenv("JSONATA_SLOW") != "" {
+			t.Logf("slow: %s %v", rel, d)
 		}
 		_, isKnown := known[rel]
 		switch {
