@@ -250,7 +250,3 @@ func numberValue(v any) (float64, bool) {
 	}
 	return 0, false
 }
-
-func formatNumber(f float64) string {
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}

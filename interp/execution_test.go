@@ -81,6 +81,23 @@ func TestStates(t *testing.T) {
 			status: sfn.StatusSucceeded, output: `{"sum": 3, "who": "exec"}`,
 		},
 		{
+			name: "assign on choice rules and wait, scoped in branches",
+			definition: `{"StartAt":"C","States":{"C":{"Type":"Choice","Assign":{"s":"state","r":"state"},
+				"Choices":[{"Variable":"$.n","NumericEquals":1,"Assign":{"r":"rule"},"Next":"W"}]},
+				"W":{"Type":"Wait","SecondsPath":"$.n","Assign":{"w.$":"$.n"},"Next":"P"},
+				"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Assign":{"inner":1,"s":"shadow"},
+				"Parameters":{"s.$":"$s","w.$":"$w"},"End":true}}}],"Next":"Out"},
+				"Out":{"Type":"Pass","Parameters":{"s.$":"$s","r.$":"$r","branch.$":"$[0]"},"End":true}}}`,
+			input:  `{"n":1}`,
+			status: sfn.StatusSucceeded, output: `{"s":"state","r":"rule","branch":{"s":"state","w":1}}`,
+		},
+		{
+			name:       "variables set in a branch stay there",
+			definition: `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Assign":{"inner":1},"End":true}}}],"Next":"Out"},"Out":{"Type":"Pass","Parameters":{"x.$":"$inner"},"End":true}}}`,
+			status:     sfn.StatusFailed, err: "States.Runtime",
+			cause: "An error occurred while executing the state 'Out' (entered at the event id #8). The JSONPath '$inner' specified for the field 'x.$' references an undefined variable",
+		},
+		{
 			name:       "result path null keeps input",
 			definition: `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"ResultPath":null,"End":true}}}`,
 			input:      `{"a":1}`, status: sfn.StatusSucceeded, output: `{"a":1}`,

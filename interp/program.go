@@ -58,7 +58,6 @@ type state struct {
 	catchNext      []*state
 	catchAssign    []*template
 
-	// Pass
 	// Choice
 	rules       []rule
 	defaultNext *state
@@ -71,7 +70,6 @@ type state struct {
 	processor    *machine
 	itemSelector *template
 	batchInput   *template
-	// Fail
 }
 
 // rule is a top-level Choice rule with its target resolved.
@@ -182,7 +180,11 @@ func (p *Program) compileState(st *state, resolve func(from, to string) (*state,
 			if err != nil {
 				return err
 			}
-			st.rules = append(st.rules, rule{def: r, next: next, assign: compileTemplate(r.Assign, "")})
+			assign := compileTemplate(r.Assign, "")
+			if assign != nil {
+				assign = mergeAssign(st.assign, assign)
+			}
+			st.rules = append(st.rules, rule{def: r, next: next, assign: assign})
 		}
 		if def.Default != "" {
 			if st.defaultNext, err = resolve(st.name, def.Default); err != nil {

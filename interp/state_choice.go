@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/stepflow/stepflow/asl"
@@ -8,7 +9,6 @@ import (
 )
 
 func (e *Execution) runChoice(f *Frame, st *state) outcome {
-	def := st.def.(*asl.Choice)
 	eff, err := e.inputPath(f, st, f.Input)
 	if err != nil {
 		return e.fail(f, st, err)
@@ -28,7 +28,6 @@ func (e *Execution) runChoice(f *Frame, st *state) outcome {
 	}
 	if next == nil {
 		if st.defaultNext == nil {
-			_ = def
 			return e.fail(f, st, &stateError{name: sfn.ErrorNoChoiceMatched, cause: "No Matches!"})
 		}
 		next = st.defaultNext
@@ -39,7 +38,7 @@ func (e *Execution) runChoice(f *Frame, st *state) outcome {
 	}
 	assign := st.assign
 	if ruleAssign != nil {
-		assign = mergeAssign(st.assign, ruleAssign)
+		assign = ruleAssign // compiled with the state's Assign merged in
 	}
 	return e.exit(f, st, out, eff, assign, next)
 }
@@ -49,6 +48,7 @@ func mergeAssign(state, rule *template) *template {
 	if state == nil {
 		return rule
 	}
+	state, rule = asObject(state), asObject(rule)
 	m := &template{kind: asl.TemplateObject}
 	seen := map[string]bool{}
 	for i, k := range rule.keys {
@@ -61,6 +61,25 @@ func mergeAssign(state, rule *template) *template {
 		}
 	}
 	return m
+}
+
+// asObject gives an all-literal object template (which Parse keeps as one literal) its fields.
+func asObject(t *template) *template {
+	m, ok := t.literal.(map[string]any)
+	if t.kind != asl.TemplateLiteral || !ok {
+		return t
+	}
+	o := &template{kind: asl.TemplateObject}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		o.keys = append(o.keys, k)
+		o.values = append(o.values, &template{kind: asl.TemplateLiteral, literal: m[k]})
+	}
+	return o
 }
 
 // evalRule evaluates a Choice rule. A comparison between values of different types is false;
