@@ -10,8 +10,13 @@ import (
 )
 
 // database adapts database/sql to sqlstore.DB, preparing each query once per pool.
+//
+// Writes take writeMu, so this process never makes SQLite wait on its own write lock. The
+// writer pool has two connections even so: database/sql prepares a statement on a free
+// connection first, and with one connection held by the transaction that would wait forever.
 type database struct {
 	writer, reader *statements
+	writeMu        sync.Mutex
 }
 
 // statements caches prepared statements of one pool; the driver compiles SQL only once.
@@ -49,24 +54,33 @@ func (c *statements) close() error {
 	return c.db.Close()
 }
 
-func (d *database) Reader() sqlstore.Querier { return pool{d.reader} }
-func (d *database) Writer() sqlstore.Querier { return pool{d.writer} }
+func (d *database) Reader() sqlstore.Querier { return pool{stmts: d.reader} }
+func (d *database) Writer() sqlstore.Querier { return pool{stmts: d.writer, mu: &d.writeMu} }
 
 func (d *database) Begin(ctx context.Context) (sqlstore.Tx, error) {
+	d.writeMu.Lock()
 	tx, err := d.writer.db.BeginTx(ctx, nil)
 	if err != nil {
+		d.writeMu.Unlock()
 		return nil, err
 	}
-	return &transaction{tx: tx, stmts: d.writer}, nil
+	return &transaction{tx: tx, stmts: d.writer, unlock: sync.OnceFunc(d.writeMu.Unlock)}, nil
 }
 
 func (d *database) Close() error {
 	return errors.Join(d.reader.close(), d.writer.close())
 }
 
-type pool struct{ stmts *statements }
+type pool struct {
+	stmts *statements
+	mu    *sync.Mutex // held around writes; nil for the readers
+}
 
 func (p pool) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if p.mu != nil {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+	}
 	var (
 		res sql.Result
 		err error
@@ -108,14 +122,17 @@ func (p pool) QueryRow(ctx context.Context, query string, args ...any) sqlstore.
 }
 
 type transaction struct {
-	tx    *sql.Tx
-	stmts *statements
+	tx     *sql.Tx
+	stmts  *statements
+	unlock func()
 }
 
 func (t *transaction) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	st, err := t.stmts.get(ctx, query)
 	if err != nil {
-		return nil, err
+		// The pool prepares on another connection, which cannot see tables this transaction
+		// created (a migration); prepare for this transaction alone.
+		return t.tx.PrepareContext(ctx, query)
 	}
 	return t.tx.StmtContext(ctx, st), nil
 }
@@ -163,8 +180,15 @@ func (t *transaction) QueryRow(ctx context.Context, query string, args ...any) s
 	return st.QueryRowContext(ctx, args...)
 }
 
-func (t *transaction) Commit(context.Context) error   { return t.tx.Commit() }
-func (t *transaction) Rollback(context.Context) error { return t.tx.Rollback() }
+func (t *transaction) Commit(context.Context) error {
+	defer t.unlock()
+	return t.tx.Commit()
+}
+
+func (t *transaction) Rollback(context.Context) error {
+	defer t.unlock()
+	return t.tx.Rollback()
+}
 
 type resultRows struct{ *sql.Rows }
 

@@ -1,8 +1,8 @@
 // Package sqlite is the store.Store of one SQLite file, in WAL mode, through
 // modernc.org/sqlite (pure Go, so Stepflow builds without cgo for every platform).
 //
-// Writes go through a single connection, so they never contend inside one process; reads use
-// a small pool of read-only connections that WAL lets run beside the writer. Commits are
+// Writes are serialised inside the process, so they never wait on SQLite's lock; reads use a
+// small pool of read-only connections that WAL lets run beside the writer. Commits are
 // fsynced (synchronous=FULL): a step reported committed survives a power cut. Batching steps
 // with ExecutionStepBatch shares one fsync among them.
 package sqlite

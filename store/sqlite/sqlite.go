@@ -75,9 +75,8 @@ func open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	writer.SetMaxOpenConns(1)
-	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxIdleTime(0)
+	writer.SetMaxOpenConns(2)
+	writer.SetMaxIdleConns(2)
 	if err := writer.PingContext(ctx); err != nil {
 		_ = writer.Close()
 		return nil, err

@@ -17,7 +17,7 @@ const executionColumns = `arn, state_machine_arn, state_machine_version_arn, sta
 
 func scanExecution(r Row) (*store.Execution, error) {
 	var (
-		e                         store.Execution
+		e                        store.Execution
 		start, stop, redriveDate timeValue
 	)
 	err := r.Scan(&e.ARN, &e.StateMachineARN, &e.StateMachineVersionARN, &e.StateMachineAliasARN, &e.Name,

@@ -1,0 +1,100 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/internal/sqlstore"
+)
+
+//go:embed migration/*.sql
+var migrationFiles embed.FS
+
+var migrations = mustLoadMigrations()
+
+func mustLoadMigrations() []sqlstore.Migration {
+	m, err := sqlstore.LoadMigrations(migrationFiles, "migration")
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// migrationLock is the advisory lock key that serialises migrations of concurrent openers.
+const migrationLock = `SELECT pg_advisory_xact_lock(7381625190)`
+
+var dialect = sqlstore.Dialect{
+	DollarPlaceholders: true,
+	Time:               func(t time.Time) any { return t },
+	SkipLocked:         " FOR UPDATE SKIP LOCKED",
+}
+
+// Store is a store.Store in a PostgreSQL database.
+type Store struct {
+	*sqlstore.Store
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database named by dsn (a postgres:// URL or key=value string; a
+// search_path parameter selects the schema) and migrates its schema. Errors name the DSN
+// with its password redacted.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	s, err := open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", RedactDSN(dsn), err)
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's parse errors can quote the DSN; say what is wrong without it.
+		return nil, errors.New("invalid DSN")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	db := &database{pool: pool}
+	if err := sqlstore.Migrate(ctx, db, dialect, migrations, migrationLock); err != nil {
+		pool.Close()
+		var tooNew *sqlstore.SchemaTooNewError
+		if errors.As(err, &tooNew) {
+			return nil, fmt.Errorf("database was written by a newer Stepflow (%w)", err)
+		}
+		return nil, err
+	}
+	return &Store{Store: sqlstore.New(db, dialect)}, nil
+}
+
+var keywordPassword = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+
+// RedactDSN returns dsn with its password replaced by xxxxx, for messages and logs.
+func RedactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		q := u.Query()
+		if q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	return keywordPassword.ReplaceAllString(dsn, "${1}xxxxx")
+}

@@ -1,0 +1,119 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stepflow/stepflow/store"
+)
+
+func testTimer(t *testing.T, s store.Store) {
+	a, b := createExecution(t, s, "a", 0), createExecution(t, s, "b", 0)
+	check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 1,
+		TimersAdd: []*store.TimerAdd{{TimerID: "wait", FireAt: t0.Add(30 * time.Second)}, {TimerID: "timeout", FireAt: t0.Add(time.Hour)}}}))
+	check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: b.ARN, ExpectedVersion: 1,
+		TimersAdd: []*store.TimerAdd{{TimerID: "wait", FireAt: t0.Add(10 * time.Second)}}}))
+
+	due := func(now time.Time, limit int) []*store.Timer {
+		t.Helper()
+		return must(s.TimerListDue(ctx, &store.TimerListDueParams{Now: now, Limit: limit})).get(t)
+	}
+	equal(t, "nothing due yet", due(t0, 0), []*store.Timer(nil))
+	equal(t, "due at 30s, earliest first", due(t0.Add(30*time.Second), 0), []*store.Timer{
+		{ExecutionARN: b.ARN, TimerID: "wait", FireAt: at(10)},
+		{ExecutionARN: a.ARN, TimerID: "wait", FireAt: at(30)},
+	})
+	equal(t, "limit", len(due(t0.Add(2*time.Hour), 2)), 2)
+
+	// A step fires one timer (deletes it) and moves another (adds it again).
+	check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 2,
+		TimersDelete: []string{"wait"}, TimersAdd: []*store.TimerAdd{{TimerID: "timeout", FireAt: t0.Add(20 * time.Second)}}}))
+	equal(t, "after the step", due(t0.Add(2*time.Hour), 0), []*store.Timer{
+		{ExecutionARN: b.ARN, TimerID: "wait", FireAt: at(10)},
+		{ExecutionARN: a.ARN, TimerID: "timeout", FireAt: at(20)},
+	})
+}
+
+func testDispatch(t *testing.T, s store.Store) {
+	const activity = "arn:aws:states:us-east-1:123456789012:activity:approve"
+	a := createExecution(t, s, "a", 0)
+	check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 1,
+		DispatchesAdd: []*store.DispatchAdd{
+			{TaskID: "t2", Resource: "arn:aws:lambda:us-east-1:123456789012:function:f", Input: `{"i":2}`, CreatedDate: t0.Add(2 * time.Second)},
+			{TaskID: "t1", Resource: "arn:aws:lambda:us-east-1:123456789012:function:f", Input: `{"i":1}`, CreatedDate: t0.Add(1 * time.Second)},
+			{TaskID: "t3", Resource: "arn:aws:lambda:us-east-1:123456789012:function:f", Input: `{"i":3}`, CreatedDate: t0.Add(3 * time.Second)},
+			{TaskID: "act", Queue: activity, Resource: activity, Input: `{}`, CreatedDate: t0},
+		}}))
+	lease := func(queue, owner string, now time.Time, limit int) []*store.Dispatch {
+		t.Helper()
+		return must(s.DispatchLease(ctx, &store.DispatchLeaseParams{Queue: queue, Owner: owner, Now: now, Until: now.Add(time.Minute), Limit: limit})).get(t)
+	}
+	got := lease("", "w1", t0, 2)
+	equal(t, "first lease, oldest first", got, []*store.Dispatch{
+		{ExecutionARN: a.ARN, TaskID: "t1", Resource: "arn:aws:lambda:us-east-1:123456789012:function:f", Input: `{"i":1}`,
+			Attempts: 1, LeaseOwner: "w1", LeaseExpiresAt: ptr(at(60)), CreatedDate: at(1)},
+		{ExecutionARN: a.ARN, TaskID: "t2", Resource: "arn:aws:lambda:us-east-1:123456789012:function:f", Input: `{"i":2}`,
+			Attempts: 1, LeaseOwner: "w1", LeaseExpiresAt: ptr(at(60)), CreatedDate: at(2)},
+	})
+	got = lease("", "w2", t0.Add(time.Second), 0)
+	equal(t, "second lease gets what is left", len(got), 1)
+	equal(t, "second lease task", got[0].TaskID, "t3")
+	equal(t, "nothing left while leased", lease("", "w2", t0.Add(59*time.Second), 0), []*store.Dispatch(nil))
+
+	got = lease(activity, "worker", t0, 0)
+	equal(t, "activity queue", len(got), 1)
+	equal(t, "activity task", got[0].TaskID, "act")
+
+	// t1 completes (its step deletes it); the others' leases expire and they are handed out again.
+	check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 2, DispatchesDelete: []string{"t1"}}))
+	got = lease("", "w3", t0.Add(61*time.Second), 0)
+	equal(t, "after expiry", len(got), 2)
+	equal(t, "retaken", []string{got[0].TaskID, got[1].TaskID}, []string{"t2", "t3"})
+	equal(t, "attempts", []int{got[0].Attempts, got[1].Attempts}, []int{2, 2})
+	equal(t, "owner", got[0].LeaseOwner, "w3")
+}
+
+// Concurrent leasers split the dispatches between them and never share one.
+func testDispatchLeaseConcurrent(t *testing.T, s store.Store) {
+	a := createExecution(t, s, "a", 0)
+	var adds []*store.DispatchAdd
+	const total = 40
+	for i := range total {
+		adds = append(adds, &store.DispatchAdd{TaskID: string(rune('A'+i%26)) + string(rune('a'+i/26)), Resource: "r", Input: "{}", CreatedDate: t0})
+	}
+	check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 1, DispatchesAdd: adds}))
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		seen = map[string]int{}
+		errs []error
+	)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				got, err := s.DispatchLease(ctx, &store.DispatchLeaseParams{Owner: string(rune('0' + w)), Now: t0, Until: t0.Add(time.Hour), Limit: 3})
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				}
+				for _, d := range got {
+					seen[d.TaskID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	equal(t, "leased dispatches", len(seen), total)
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("dispatch %s leased %d times", id, n)
+		}
+	}
+}
