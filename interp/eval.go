@@ -21,6 +21,11 @@ type env struct {
 	item  *mapItem // $$.Map.Item while evaluating an ItemSelector
 	token string   // $$.Task.Token
 	ctx   any      // the Context object, built on first use
+
+	// JSONata: $states.result and $states.errorOutput, and the bindings built on first use.
+	result, errorOutput any
+	hasResult, hasError bool
+	bindings            map[string]any
 }
 
 type mapItem struct {
@@ -141,8 +146,10 @@ func (e *Execution) evalTemplate(t *template, x *env) (any, *stateError) {
 		return v, nil
 	case asl.TemplateIntrinsic:
 		return e.evalIntrinsic(t.call, x)
+	case asl.TemplateJSONata:
+		return e.evalJSONata(t, x)
 	}
-	return nil, &stateError{name: sfn.ErrorRuntime, cause: stateErrorPrefix(x.f, x.st) + "JSONata expressions are not supported yet"}
+	return nil, runtimeError(x.f, x.st, "unknown template kind %d", t.kind)
 }
 
 func (e *Execution) pathError(t *template, x *env, err error) *stateError {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/stepflow/stepflow/jsonata"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -38,13 +39,14 @@ type Execution struct {
 	s      ExecutionState
 	frames map[int]*Frame // every live frame by ID; rebuilt by Restore
 
-	hist     bool
-	now      time.Time
-	events   []sfn.HistoryEvent   // the current chunk of this step's events
-	full     [][]sfn.HistoryEvent // earlier chunks, when a step writes many events
-	commands []Command
-	random   func() float64 // the generator bound to this execution, for intrinsics
-	uuid     func() string
+	hist      bool
+	now       time.Time
+	events    []sfn.HistoryEvent   // the current chunk of this step's events
+	full      [][]sfn.HistoryEvent // earlier chunks, when a step writes many events
+	commands  []Command
+	random    func() float64 // the generator bound to this execution, for intrinsics
+	uuid      func() string
+	functions map[string]jsonata.Function
 }
 
 // ExecutionState is the whole state of an execution, JSON-encodable for the durable store.

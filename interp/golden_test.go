@@ -47,7 +47,7 @@ func TestGolden(t *testing.T) {
 		if strings.Contains(string(def), "\"Task\"") && lambdaErr != nil {
 			continue
 		}
-		if strings.Contains(string(def), "JSONata") || strings.Contains(string(def), "ItemReader") {
+		if strings.Contains(string(def), "ItemReader") {
 			continue
 		}
 		ran++

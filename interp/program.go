@@ -8,6 +8,7 @@ import (
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/asl/intrinsic"
 	"github.com/stepflow/stepflow/asl/jsonpath"
+	"github.com/stepflow/stepflow/jsonata"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -29,6 +30,7 @@ type Program struct {
 	root           *machine
 	states         []*state // every state of every nested machine; Frame.State indexes it
 	timeoutSeconds int64
+	err            error // the first template that failed to compile
 }
 
 // machine is a compiled StartAt/States pair: the top level, a Parallel branch or a Map
@@ -51,6 +53,11 @@ type state struct {
 	exited  sfn.EventType
 	// pathFailure is the error raised when a path in a payload template finds nothing.
 	pathFailure string
+	jsonata     bool // the state's query language is JSONata
+
+	arguments   *template // JSONata
+	output      *template // JSONata
+	catchOutput []*template
 
 	parameters     *template
 	resultSelector *template
@@ -62,21 +69,44 @@ type state struct {
 	rules       []rule
 	defaultNext *state
 	// Task
-	task        *taskResource
-	credentials *template
+	task          *taskResource
+	credentials   *template
+	timeoutExpr   *template // JSONata
+	heartbeatExpr *template
+	// Wait (JSONata)
+	secondsExpr   *template
+	timestampExpr *template
+	// Fail (JSONata)
+	errorExpr *template
+	causeExpr *template
 	// Parallel
 	branches []*machine
 	// Map
 	processor    *machine
 	itemSelector *template
 	batchInput   *template
+	// Map (JSONata)
+	items              *template
+	maxConcurrencyExpr *template
+	toleratedCountExpr *template
+	toleratedPctExpr   *template
+}
+
+// input is the template that builds a Task's or Parallel's input: Parameters or Arguments.
+func (st *state) input() *template {
+	if st.jsonata {
+		return st.arguments
+	}
+	return st.parameters
 }
 
 // rule is a top-level Choice rule with its target resolved.
 type rule struct {
-	def    *asl.ChoiceRule
-	next   *state
-	assign *template
+	def       *asl.ChoiceRule
+	next      *state
+	assign    *template
+	condition *template // JSONata
+	output    *template // JSONata
 }
 
 // Compile checks that a definition can run and prepares it for execution.
@@ -112,10 +142,7 @@ func (p *Program) compileMachine(sm *asl.StateMachine) (*machine, error) {
 			return nil, fmt.Errorf("compile %s: state %q has no definition", machineLocation(sm), name)
 		}
 		b := def.Base()
-		if b.QueryLanguage == asl.JSONata {
-			return nil, fmt.Errorf("compile state %q: the JSONata query language is not supported yet", name)
-		}
-		st := &state{index: len(p.states), name: name, typ: b.Type, def: def, base: b}
+		st := &state{index: len(p.states), name: name, typ: b.Type, def: def, base: b, jsonata: b.QueryLanguage == asl.JSONata}
 		st.entered, st.exited = eventTypes(b.Type)
 		p.states = append(p.states, st)
 		local[name] = st
@@ -136,6 +163,9 @@ func (p *Program) compileMachine(sm *asl.StateMachine) (*machine, error) {
 		st := local[name]
 		if err := p.compileState(st, resolve); err != nil {
 			return nil, err
+		}
+		if p.err != nil {
+			return nil, fmt.Errorf("compile state %q: %w", name, p.err)
 		}
 	}
 	return m, nil
@@ -161,16 +191,19 @@ func (p *Program) compileState(st *state, resolve func(from, to string) (*state,
 		st.typ == asl.TypeSucceed || st.typ == asl.TypeFail {
 		st.pathFailure = sfn.ErrorRuntime
 	}
-	st.parameters = compileTemplate(b.Parameters, "")
-	st.resultSelector = compileTemplate(b.ResultSelector, "")
-	st.assign = compileTemplate(b.Assign, "")
+	st.parameters = p.tmpl(b.Parameters, "Parameters")
+	st.resultSelector = p.tmpl(b.ResultSelector, "ResultSelector")
+	st.assign = p.tmpl(b.Assign, "Assign")
+	st.arguments = p.tmpl(b.Arguments, "Arguments")
+	st.output = p.tmpl(b.Output, "Output")
 	for _, c := range b.Catch {
 		next, err := resolve(st.name, c.Next)
 		if err != nil {
 			return err
 		}
 		st.catchNext = append(st.catchNext, next)
-		st.catchAssign = append(st.catchAssign, compileTemplate(c.Assign, ""))
+		st.catchAssign = append(st.catchAssign, p.tmpl(c.Assign, "Assign"))
+		st.catchOutput = append(st.catchOutput, p.tmpl(c.Output, "Output"))
 	}
 	switch def := st.def.(type) {
 	case *asl.Choice:
@@ -180,11 +213,12 @@ func (p *Program) compileState(st *state, resolve func(from, to string) (*state,
 			if err != nil {
 				return err
 			}
-			assign := compileTemplate(r.Assign, "")
+			assign := p.tmpl(r.Assign, "Assign")
 			if assign != nil {
 				assign = mergeAssign(st.assign, assign)
 			}
-			st.rules = append(st.rules, rule{def: r, next: next, assign: assign})
+			st.rules = append(st.rules, rule{def: r, next: next, assign: assign,
+				condition: p.tmpl(r.Condition, "Condition"), output: p.tmpl(r.Output, "Output")})
 		}
 		if def.Default != "" {
 			if st.defaultNext, err = resolve(st.name, def.Default); err != nil {
@@ -193,7 +227,9 @@ func (p *Program) compileState(st *state, resolve func(from, to string) (*state,
 		}
 	case *asl.Task:
 		st.task = parseTaskResource(def.Resource)
-		st.credentials = compileTemplate(def.Credentials, "Credentials")
+		st.credentials = p.tmpl(def.Credentials, "Credentials")
+		st.timeoutExpr = p.tmpl(def.TimeoutSecondsExpr, "TimeoutSeconds")
+		st.heartbeatExpr = p.tmpl(def.HeartbeatSecondsExpr, "HeartbeatSeconds")
 	case *asl.Parallel:
 		for _, branch := range def.Branches {
 			m, err := p.compileMachine(branch)
@@ -211,10 +247,20 @@ func (p *Program) compileState(st *state, resolve func(from, to string) (*state,
 			return err
 		}
 		st.processor = m
-		st.itemSelector = compileTemplate(def.ItemSelector, "")
+		st.itemSelector = p.tmpl(def.ItemSelector, "ItemSelector")
+		st.items = p.tmpl(def.Items, "Items")
+		st.maxConcurrencyExpr = p.tmpl(def.MaxConcurrencyExpr, "MaxConcurrency")
+		st.toleratedCountExpr = p.tmpl(def.ToleratedFailureCountExpr, "ToleratedFailureCount")
+		st.toleratedPctExpr = p.tmpl(def.ToleratedFailurePercentageExpr, "ToleratedFailurePercentage")
 		if def.ItemBatcher != nil {
-			st.batchInput = compileTemplate(def.ItemBatcher.BatchInput, "")
+			st.batchInput = p.tmpl(def.ItemBatcher.BatchInput, "BatchInput")
 		}
+	case *asl.Wait:
+		st.secondsExpr = p.tmpl(def.SecondsExpr, "Seconds")
+		st.timestampExpr = p.tmpl(def.TimestampExpr, "Timestamp")
+	case *asl.Fail:
+		st.errorExpr = p.tmpl(def.ErrorExpr, "Error")
+		st.causeExpr = p.tmpl(def.CauseExpr, "Cause")
 	}
 	return nil
 }
@@ -267,7 +313,8 @@ func parseTaskResource(arn string) *taskResource {
 	return r
 }
 
-// template is a compiled payload template (Parameters, ResultSelector, ItemSelector, Assign...).
+// template is a compiled payload template (Parameters, ResultSelector, ItemSelector, Assign,
+// Arguments, Output...).
 type template struct {
 	kind     asl.TemplateKind
 	literal  any
@@ -276,32 +323,45 @@ type template struct {
 	items    []*template
 	path     *jsonpath.Path
 	call     *intrinsic.Call
-	field    string // "key.$", for error messages
+	expr     *jsonata.Expr
+	field    string // "key.$", for JSONPath error messages
+	where    string // "Output/key", for JSONata error messages
 	contexty bool   // an intrinsic whose arguments read $$
 }
 
-func compileTemplate(t *asl.Template, field string) *template {
+// tmpl compiles a template; a JSONata expression that does not compile is kept in p.err.
+func (p *Program) tmpl(t *asl.Template, where string) *template {
 	if t == nil {
 		return nil
 	}
-	c := &template{kind: t.Kind, literal: t.Literal, path: t.Path, call: t.Intrinsic, field: field}
+	return p.compileTemplate(t, "", where)
+}
+
+func (p *Program) compileTemplate(t *asl.Template, field, where string) *template {
+	c := &template{kind: t.Kind, literal: t.Literal, path: t.Path, call: t.Intrinsic, field: field, where: where}
 	switch t.Kind {
 	case asl.TemplateObject:
 		c.keys = make([]string, len(t.Fields))
 		c.values = make([]*template, len(t.Fields))
 		for i, f := range t.Fields {
 			c.keys[i] = f.Key
-			c.values[i] = compileTemplate(f.Value, f.Key+".$")
+			c.values[i] = p.compileTemplate(f.Value, f.Key+".$", where+"/"+f.Key)
 		}
 	case asl.TemplateArray:
 		c.items = make([]*template, len(t.Items))
 		for i, item := range t.Items {
-			c.items[i] = compileTemplate(item, field)
+			c.items[i] = p.compileTemplate(item, field, where)
 		}
 	case asl.TemplateIntrinsic:
 		if t.Intrinsic != nil {
 			c.contexty = strings.Contains(t.Intrinsic.Text, "$$")
 		}
+	case asl.TemplateJSONata:
+		expr, err := jsonata.Compile(t.Expr)
+		if err != nil && p.err == nil {
+			p.err = fmt.Errorf("JSONata expression %q in %s: %w", t.Expr, where, err)
+		}
+		c.expr = expr
 	}
 	return c
 }

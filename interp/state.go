@@ -28,6 +28,18 @@ func (e *Execution) enter(f *Frame, st *state, input any) outcome {
 
 // execute runs the body of a state: everything after its Entered event. A retry runs it again.
 func (e *Execution) execute(f *Frame, st *state) outcome {
+	if st.jsonata {
+		switch st.typ {
+		case asl.TypePass:
+			return e.finishJSONata(f, st, &env{f: f, st: st, input: f.Input}, f.Input, st.output, st.assign, st.next)
+		case asl.TypeSucceed:
+			return e.finishJSONata(f, st, &env{f: f, st: st, input: f.Input}, f.Input, st.output, nil, nil)
+		case asl.TypeChoice:
+			return e.runChoiceJSONata(f, st)
+		case asl.TypeFail:
+			return e.runFailJSONata(f, st)
+		}
+	}
 	switch st.typ {
 	case asl.TypePass:
 		return e.runPass(f, st)
@@ -93,13 +105,21 @@ func (e *Execution) runFail(f *Frame, st *state) outcome {
 
 func (e *Execution) runWait(f *Frame, st *state) outcome {
 	def := st.def.(*asl.Wait)
-	eff, err := e.inputPath(f, st, f.Input)
+	eff := f.Input
+	var err *stateError
+	if !st.jsonata {
+		if eff, err = e.inputPath(f, st, f.Input); err != nil {
+			return e.fail(f, st, err)
+		}
+	}
+	at, dynamic, err := e.waitUntilJSONata(&env{f: f, st: st, input: f.Input})
 	if err != nil {
 		return e.fail(f, st, err)
 	}
-	at, err := e.waitUntil(f, st, def, eff)
-	if err != nil {
-		return e.fail(f, st, err)
+	if !dynamic {
+		if at, err = e.waitUntil(f, st, def, eff); err != nil {
+			return e.fail(f, st, err)
+		}
 	}
 	f.Effective = eff
 	f.TimerID = e.newTimer(f, waitState, at)
@@ -109,13 +129,16 @@ func (e *Execution) runWait(f *Frame, st *state) outcome {
 // waitElapsed finishes a Wait state whose timer fired.
 func (e *Execution) waitElapsed(f *Frame) outcome {
 	st := e.p.states[f.State]
+	if st.jsonata {
+		return e.finishJSONata(f, st, &env{f: f, st: st, input: f.Input}, f.Input, st.output, st.assign, st.next)
+	}
 	eff := f.Effective
 	f.Effective = nil
 	out, err := e.outputPath(f, st, eff)
 	if err != nil {
 		return e.fail(f, st, err)
 	}
-	return e.exit(f, st, out, eff, st.assign, st.next)
+	return e.exit(f, st, out, &env{f: f, st: st, input: eff}, st.assign, st.next)
 }
 
 func (e *Execution) waitUntil(f *Frame, st *state, def *asl.Wait, eff any) (time.Time, *stateError) {
@@ -168,6 +191,10 @@ func plainText(v any) string {
 // complete processes a state's result: ResultSelector, ResultPath, OutputPath, Assign, and
 // leaves the state.
 func (e *Execution) complete(f *Frame, st *state, result any) outcome {
+	if st.jsonata {
+		x := &env{f: f, st: st, input: f.Input, result: result, hasResult: true}
+		return e.finishJSONata(f, st, x, result, st.output, st.assign, st.next)
+	}
 	var err *stateError
 	if st.resultSelector != nil {
 		if result, err = e.evalTemplate(st.resultSelector, &env{f: f, st: st, input: result}); err != nil {
@@ -181,15 +208,15 @@ func (e *Execution) complete(f *Frame, st *state, result any) outcome {
 	if out, err = e.outputPath(f, st, out); err != nil {
 		return e.fail(f, st, err)
 	}
-	return e.exit(f, st, out, result, st.assign, st.next)
+	return e.exit(f, st, out, &env{f: f, st: st, input: result}, st.assign, st.next)
 }
 
 // exit assigns variables, checks the output's size, writes the Exited event and moves on to
 // next (nil: the frame ends with out as its output).
-func (e *Execution) exit(f *Frame, st *state, out, assignInput any, assign *template, next *state) outcome {
+func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template, next *state) outcome {
 	var assigned map[string]any
 	if assign != nil {
-		v, err := e.evalTemplate(assign, &env{f: f, st: st, input: assignInput})
+		v, err := e.evalTemplate(assign, x)
 		if err != nil {
 			return e.fail(f, st, err)
 		}
@@ -272,11 +299,23 @@ func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 			continue
 		}
 		errOut := errorOutput(serr.name, serr.cause)
+		if st.jsonata {
+			x := &env{f: f, st: st, input: f.Input, errorOutput: errOut, hasError: true}
+			var out any = errOut
+			if st.catchOutput[i] != nil {
+				v, err := e.evalTemplate(st.catchOutput[i], x)
+				if err != nil {
+					return failed(err)
+				}
+				out = v
+			}
+			return e.exit(f, st, out, x, st.catchAssign[i], st.catchNext[i])
+		}
 		out, err := e.resultPath(f, st, c.ResultPath, f.Input, errOut)
 		if err != nil {
 			return failed(err)
 		}
-		return e.exit(f, st, out, errOut, st.catchAssign[i], st.catchNext[i])
+		return e.exit(f, st, out, &env{f: f, st: st, input: errOut}, st.catchAssign[i], st.catchNext[i])
 	}
 	return failed(serr)
 }

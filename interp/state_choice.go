@@ -40,7 +40,7 @@ func (e *Execution) runChoice(f *Frame, st *state) outcome {
 	if ruleAssign != nil {
 		assign = ruleAssign // compiled with the state's Assign merged in
 	}
-	return e.exit(f, st, out, eff, assign, next)
+	return e.exit(f, st, out, &env{f: f, st: st, input: eff}, assign, next)
 }
 
 // mergeAssign combines a Choice state's Assign with the matched rule's (the rule's wins).

@@ -9,12 +9,15 @@ import (
 )
 
 func (e *Execution) runParallel(f *Frame, st *state) outcome {
-	eff, err := e.inputPath(f, st, f.Input)
-	if err != nil {
-		return e.fail(f, st, err)
+	eff := f.Input
+	var err *stateError
+	if !st.jsonata {
+		if eff, err = e.inputPath(f, st, f.Input); err != nil {
+			return e.fail(f, st, err)
+		}
 	}
-	if st.parameters != nil {
-		if eff, err = e.evalTemplate(st.parameters, &env{f: f, st: st, input: eff}); err != nil {
+	if t := st.input(); t != nil {
+		if eff, err = e.evalTemplate(t, &env{f: f, st: st, input: eff}); err != nil {
 			return e.fail(f, st, err)
 		}
 	}
@@ -25,26 +28,29 @@ func (e *Execution) runParallel(f *Frame, st *state) outcome {
 
 func (e *Execution) runMap(f *Frame, st *state) outcome {
 	def := st.def.(*asl.Map)
-	eff, err := e.inputPath(f, st, f.Input)
-	if err != nil {
-		return e.fail(f, st, err)
+	eff := f.Input
+	var err *stateError
+	if !st.jsonata {
+		if eff, err = e.inputPath(f, st, f.Input); err != nil {
+			return e.fail(f, st, err)
+		}
 	}
 	x := &env{f: f, st: st, input: eff}
 	if def.ItemReader != nil {
 		return e.fail(f, st, &stateError{name: sfn.ErrorItemReaderFailed, cause: stateErrorPrefix(f, st) + "ItemReader is not supported"})
 	}
-	itemsValue := eff
-	if def.ItemsPath.Present && !def.ItemsPath.Null && def.ItemsPath.Path != nil {
-		if itemsValue, err = e.selectPath(f, st, def.ItemsPath, eff); err != nil {
-			return e.fail(f, st, err)
-		}
-	}
-	items, ok := itemsValue.([]any)
-	if !ok {
-		return e.fail(f, st, runtimeError(f, st, "Items of Map state must reference a JSON array, but found: %s", encodeJSON(itemsValue)))
+	items, err := e.mapItems(x, def)
+	if err != nil {
+		return e.fail(f, st, err)
 	}
 	fan := &Fan{Map: true, Input: eff, Items: items, Children: map[int]*Frame{}, ToleratedCount: -1, ToleratedPct: -1}
-	if fan.Max, err = e.mapInteger(x, "MaxConcurrencyPath", def.MaxConcurrency, def.MaxConcurrencyPath); err != nil {
+	if st.maxConcurrencyExpr != nil {
+		n, err := e.jsonataInteger(x, st.maxConcurrencyExpr)
+		if err != nil {
+			return e.fail(f, st, err)
+		}
+		fan.Max = int(n)
+	} else if fan.Max, err = e.mapInteger(x, "MaxConcurrencyPath", def.MaxConcurrency, def.MaxConcurrencyPath); err != nil {
 		return e.fail(f, st, err)
 	}
 	if def.ItemBatcher != nil {
@@ -59,6 +65,25 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 			MapStateStartedEventDetails: &sfn.MapStateStartedDetails{Length: len(fan.Items)}})
 	}
 	f.Last = id
+	if st.toleratedCountExpr != nil {
+		n, err := e.jsonataInteger(x, st.toleratedCountExpr)
+		if err != nil {
+			return e.fail(f, st, err)
+		}
+		fan.ToleratedCount = n
+	}
+	if st.toleratedPctExpr != nil {
+		v, err := e.evalTemplate(st.toleratedPctExpr, x)
+		if err != nil {
+			return e.fail(f, st, err)
+		}
+		pct, ok := v.(float64)
+		if !ok || pct < 0 || pct > 100 {
+			return e.fail(f, st, queryError(x, "The JSONata expression '%s' specified for the field 'ToleratedFailurePercentage' returned an unexpected result type. Expected 'number', but was '%s' for value: %s",
+				exprText(st.toleratedPctExpr), jsonTypeName(v), encodeJSON(v)))
+		}
+		fan.ToleratedPct = pct
+	}
 	if def.ToleratedFailureCount != nil || def.ToleratedFailureCountPath != nil {
 		n, err := e.mapInteger(x, "ToleratedFailureCountPath", def.ToleratedFailureCount, def.ToleratedFailureCountPath)
 		if err != nil {
@@ -88,6 +113,42 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 	}
 	f.Fan = fan
 	return e.pump(f, st)
+}
+
+// mapItems finds a Map state's items: ItemsPath (JSONPath) or Items (JSONata), else its input.
+func (e *Execution) mapItems(x *env, def *asl.Map) ([]any, *stateError) {
+	f, st := x.f, x.st
+	if st.jsonata {
+		if st.items == nil {
+			items, ok := x.input.([]any)
+			if !ok {
+				return nil, queryError(x, "Map state input must be an array but was: %s", encodeJSON(x.input))
+			}
+			return items, nil
+		}
+		v, err := e.evalTemplate(st.items, x)
+		if err != nil {
+			return nil, err
+		}
+		items, ok := v.([]any)
+		if !ok {
+			return nil, queryError(x, "The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s",
+				exprText(st.items), jsonTypeName(v), encodeJSON(v))
+		}
+		return items, nil
+	}
+	v := x.input
+	if def.ItemsPath.Present && !def.ItemsPath.Null && def.ItemsPath.Path != nil {
+		var err *stateError
+		if v, err = e.selectPath(f, st, def.ItemsPath, x.input); err != nil {
+			return nil, err
+		}
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, runtimeError(f, st, "Items of Map state must reference a JSON array, but found: %s", encodeJSON(v))
+	}
+	return items, nil
 }
 
 // mapRunARN names a Distributed Map run: arn:...:mapRun:MACHINE/LABEL:ID.

@@ -10,9 +10,12 @@ import (
 
 func (e *Execution) runTask(f *Frame, st *state) outcome {
 	def := st.def.(*asl.Task)
-	eff, err := e.inputPath(f, st, f.Input)
-	if err != nil {
-		return e.fail(f, st, err)
+	eff := f.Input
+	var err *stateError
+	if !st.jsonata {
+		if eff, err = e.inputPath(f, st, f.Input); err != nil {
+			return e.fail(f, st, err)
+		}
 	}
 	token := ""
 	if st.task.WaitsForTaskToken() {
@@ -20,16 +23,16 @@ func (e *Execution) runTask(f *Frame, st *state) outcome {
 	}
 	x := &env{f: f, st: st, input: eff, token: token}
 	params := eff
-	if st.parameters != nil {
-		if params, err = e.evalTemplate(st.parameters, x); err != nil {
+	if t := st.input(); t != nil {
+		if params, err = e.evalTemplate(t, x); err != nil {
 			return e.fail(f, st, err)
 		}
 	}
-	timeout, err := e.taskSeconds(x, "TimeoutSecondsPath", def.TimeoutSeconds, def.TimeoutSecondsPath)
+	timeout, err := e.taskSeconds(x, "TimeoutSecondsPath", def.TimeoutSeconds, def.TimeoutSecondsPath, st.timeoutExpr)
 	if err != nil {
 		return e.fail(f, st, err)
 	}
-	heartbeat, err := e.taskSeconds(x, "HeartbeatSecondsPath", def.HeartbeatSeconds, def.HeartbeatSecondsPath)
+	heartbeat, err := e.taskSeconds(x, "HeartbeatSecondsPath", def.HeartbeatSeconds, def.HeartbeatSecondsPath, st.heartbeatExpr)
 	if err != nil {
 		return e.fail(f, st, err)
 	}
@@ -65,9 +68,12 @@ func (e *Execution) runTask(f *Frame, st *state) outcome {
 }
 
 // taskSeconds reads TimeoutSeconds/HeartbeatSeconds or their Path variant; 0 means none.
-func (e *Execution) taskSeconds(x *env, field string, literal *int64, p *jsonpath.Path) (int64, *stateError) {
+func (e *Execution) taskSeconds(x *env, field string, literal *int64, p *jsonpath.Path, expr *template) (int64, *stateError) {
 	if literal != nil {
 		return *literal, nil
+	}
+	if expr != nil {
+		return e.jsonataInteger(x, expr)
 	}
 	if p == nil {
 		return 0, nil
