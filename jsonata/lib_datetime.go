@@ -38,7 +38,7 @@ func defineDateTimeFunctions() {
 			return Undefined, nil
 		}
 		if pic, ok := args[1].(string); ok {
-			return parseDateTimePicture(s, pic)
+			return parseDateTimePicture(s, pic, ev.now)
 		}
 		t, ok := parseISO8601(s)
 		if !ok {

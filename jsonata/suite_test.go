@@ -260,6 +260,8 @@ func TestSuite(t *testing.T) {
 			passed++
 		case !isKnown:
 			t.Errorf("%s: %s", rel, strings.Join(failures, "; "))
+		case os.Getenv("JSONATA_SHOW_KNOWN") != "":
+			t.Logf("known failure %s: %s", rel, strings.Join(failures, "; "))
 		}
 	}
 	t.Logf("JSONata suite: %d/%d case files pass (%.1f%%)", passed, len(files), 100*float64(passed)/float64(len(files)))
