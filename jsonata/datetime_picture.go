@@ -392,4 +392,3 @@ func padInt(n, width int) string {
 	}
 	return s
 }
-
