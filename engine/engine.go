@@ -3,7 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepflow/stepflow/sfn"
@@ -22,28 +25,171 @@ type Config struct {
 	Now func() time.Time
 	// NodeID names this process in dispatch leases (several nodes may share PostgreSQL).
 	NodeID string
+
+	// Retention is how long finished executions are kept; 0 means DefaultRetention and a
+	// negative value keeps them forever.
+	Retention time.Duration
+	// RetentionSweepInterval is how often the retention sweeper runs; 0 means one hour.
+	RetentionSweepInterval time.Duration
+	// LeaseDuration is how long a leased dispatch belongs to its node before another node (or
+	// this one after a restart) may run it again; 0 means DefaultLeaseDuration.
+	LeaseDuration time.Duration
+	// TimerPollInterval is how often the store is asked for due timers that this process does
+	// not know about (armed by another node or before a restart); 0 means one second.
+	TimerPollInterval time.Duration
+	// MaxBatch caps how many steps one store transaction commits; 0 means DefaultMaxBatch and
+	// 1 turns batching off.
+	MaxBatch int
 }
+
+// Defaults of the Config fields left zero.
+const (
+	DefaultRetention     = 90 * 24 * time.Hour
+	DefaultLeaseDuration = 5 * time.Minute
+	DefaultMaxBatch      = 512
+)
 
 // Engine runs Standard executions durably through its store and Express executions in memory.
 // The API server and the UI call it; it owns execution lifecycles, timers, task dispatch,
 // task tokens and activities.
 type Engine struct {
 	cfg Config
+	log *slog.Logger
+
+	programs programCache
+
+	// gate lets Close wait for every step being committed: steps hold it shared.
+	gate    sync.RWMutex
+	closing atomic.Bool
+	started atomic.Bool
+
+	bg       context.Context // cancelled by Close: stops loops and in-flight invocations
+	stopBg   context.CancelFunc
+	loops    sync.WaitGroup // background loops and invocation goroutines
+	commits  *committer
+	timers   *timerLoop
+	dispatch *dispatcher
+	queues   *activityQueues
+
+	mu      sync.Mutex
+	live    map[string]*liveExecution // Standard executions held in memory, by ARN
+	express map[string]context.CancelFunc
 }
 
 // ErrNotImplemented marks engine operations not built yet.
 var ErrNotImplemented = errors.New("engine: not implemented yet")
 
+// ErrClosed is returned by operations called after Close.
+var ErrClosed = errors.New("engine: closed")
+
 // New returns an engine; Start begins its background work.
-func New(cfg Config) (*Engine, error) { return &Engine{cfg: cfg}, nil }
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("engine: no store configured")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Scope == (sfn.Scope{}) {
+		cfg.Scope = sfn.DefaultScope
+	}
+	if cfg.NodeID == "" {
+		cfg.NodeID = "node-" + newUUID()[:8]
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = DefaultRetention
+	}
+	if cfg.RetentionSweepInterval <= 0 {
+		cfg.RetentionSweepInterval = time.Hour
+	}
+	if cfg.LeaseDuration <= 0 {
+		cfg.LeaseDuration = DefaultLeaseDuration
+	}
+	if cfg.TimerPollInterval <= 0 {
+		cfg.TimerPollInterval = time.Second
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
+	e := &Engine{cfg: cfg, log: cfg.Logger, live: map[string]*liveExecution{}, express: map[string]context.CancelFunc{}}
+	e.bg, e.stopBg = context.WithCancel(context.Background())
+	e.commits = newCommitter(cfg.Store, cfg.MaxBatch)
+	e.commits.start()
+	e.timers = newTimerLoop(e)
+	e.dispatch = newDispatcher(e)
+	e.queues = newActivityQueues()
+	return e, nil
+}
 
 // Start recovers running executions (resuming each where its last committed step left it,
 // firing due timers, re-dispatching tasks in flight) and starts the background loops.
-func (e *Engine) Start(ctx context.Context) error { return ErrNotImplemented }
+func (e *Engine) Start(ctx context.Context) error {
+	if e.closing.Load() {
+		return ErrClosed
+	}
+	if !e.started.CompareAndSwap(false, true) {
+		return errors.New("engine: already started")
+	}
+	if err := e.recover(ctx); err != nil {
+		return fmt.Errorf("engine: recover running executions: %w", err)
+	}
+	e.goLoop(e.timers.run)
+	e.goLoop(e.dispatch.reap)
+	if e.cfg.Retention > 0 {
+		e.goLoop(e.sweepRetention)
+	}
+	return nil
+}
+
+func (e *Engine) goLoop(f func(ctx context.Context)) {
+	e.loops.Add(1)
+	go func() {
+		defer e.loops.Done()
+		f(e.bg)
+	}()
+}
 
 // Close stops accepting work, finishes in-flight steps and leaves durable executions to resume
 // on the next Start.
-func (e *Engine) Close(ctx context.Context) error { return nil }
+func (e *Engine) Close(ctx context.Context) error {
+	if !e.closing.CompareAndSwap(false, true) {
+		return nil
+	}
+	// Cancelling first drops results of invocations still running: their dispatches stay in
+	// the store and run again after the next Start.
+	e.stopBg()
+	done := make(chan struct{})
+	go func() {
+		e.gate.Lock() // waits for steps being committed
+		e.gate.Unlock()
+		e.loops.Wait()
+		e.commits.stop()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("engine: close: %w", ctx.Err())
+	}
+}
+
+// enter admits one operation that may commit steps; leave must follow.
+func (e *Engine) enter() error {
+	e.gate.RLock()
+	if e.closing.Load() {
+		e.gate.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (e *Engine) leave() { e.gate.RUnlock() }
+
+func (e *Engine) now() time.Time { return store.Stamp(e.cfg.Now()) }
 
 // StartExecutionParams starts an execution of a state machine (or one of its versions/aliases).
 type StartExecutionParams struct {
@@ -57,7 +203,18 @@ type StartExecutionParams struct {
 // asynchronously). Same name and same input as an existing execution of the same state
 // machine returns that execution (idempotent); a different input gives *ExecutionAlreadyExistsError.
 func (e *Engine) StartExecution(ctx context.Context, p *StartExecutionParams) (*store.Execution, error) {
-	return nil, ErrNotImplemented
+	if err := e.enter(); err != nil {
+		return nil, err
+	}
+	defer e.leave()
+	target, err := e.resolveTarget(ctx, p.StateMachineARN)
+	if err != nil {
+		return nil, err
+	}
+	if target.Type == sfn.TypeExpress {
+		return e.startExpressAsync(ctx, target, p)
+	}
+	return e.startStandard(ctx, target, p)
 }
 
 // SyncResult is StartSyncExecution's answer.
@@ -67,13 +224,28 @@ type SyncResult struct {
 
 // StartSyncExecution runs an Express execution to its end and returns its result.
 func (e *Engine) StartSyncExecution(ctx context.Context, p *StartExecutionParams) (*SyncResult, error) {
-	return nil, ErrNotImplemented
+	if err := e.enter(); err != nil {
+		return nil, err
+	}
+	defer e.leave()
+	target, err := e.resolveTarget(ctx, p.StateMachineARN)
+	if err != nil {
+		return nil, err
+	}
+	if target.Type != sfn.TypeExpress {
+		return nil, &StateMachineTypeNotSupportedError{StateMachineARN: target.StateMachineARN}
+	}
+	return e.runExpressSync(ctx, target, p)
 }
 
 // StopExecution aborts a running execution (status ABORTED, event ExecutionAborted with error
 // and cause) and returns its stop date.
 func (e *Engine) StopExecution(ctx context.Context, executionARN, errName, cause string) (time.Time, error) {
-	return time.Time{}, ErrNotImplemented
+	if err := e.enter(); err != nil {
+		return time.Time{}, err
+	}
+	defer e.leave()
+	return e.stop(ctx, executionARN, errName, cause)
 }
 
 // RedriveExecution restarts a FAILED, TIMED_OUT or ABORTED Standard execution from its
@@ -84,17 +256,29 @@ func (e *Engine) RedriveExecution(ctx context.Context, executionARN string) (tim
 
 // SendTaskSuccess completes the task waiting on token with output (JSON text).
 func (e *Engine) SendTaskSuccess(ctx context.Context, token, output string) error {
-	return ErrNotImplemented
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.leave()
+	return e.sendTaskSuccess(ctx, token, output)
 }
 
 // SendTaskFailure fails the task waiting on token.
 func (e *Engine) SendTaskFailure(ctx context.Context, token, errName, cause string) error {
-	return ErrNotImplemented
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.leave()
+	return e.sendTaskFailure(ctx, token, errName, cause)
 }
 
 // SendTaskHeartbeat records a heartbeat for the task waiting on token.
 func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
-	return ErrNotImplemented
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.leave()
+	return e.sendTaskHeartbeat(ctx, token)
 }
 
 // ActivityTask is one task handed to an activity worker.
@@ -106,7 +290,10 @@ type ActivityTask struct {
 // GetActivityTask long-polls (until ctx ends, the API uses 60 s) for a task of the activity;
 // nil means none arrived in time.
 func (e *Engine) GetActivityTask(ctx context.Context, activityARN, workerName string) (*ActivityTask, error) {
-	return nil, ErrNotImplemented
+	if e.closing.Load() {
+		return nil, ErrClosed
+	}
+	return e.getActivityTask(ctx, activityARN, workerName)
 }
 
 // Store returns the engine's store, for the API's read-only and CRUD actions.
@@ -114,10 +301,3 @@ func (e *Engine) Store() store.Store { return e.cfg.Store }
 
 // Scope returns the partition, region and account of the engine's ARNs.
 func (e *Engine) Scope() sfn.Scope { return e.cfg.Scope }
-
-// ExecutionAlreadyExistsError is StartExecution's answer for a name reused with another input.
-type ExecutionAlreadyExistsError struct{ ExecutionARN string }
-
-func (e *ExecutionAlreadyExistsError) Error() string {
-	return "Execution Already Exists: '" + e.ExecutionARN + "'"
-}

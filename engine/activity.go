@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/stepflow/stepflow/interp"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+// Activity tasks wait in the dispatch outbox under their activity's ARN as the queue, with
+// the token next to the input (activityEnvelope). GetActivityTask leases one for good: a
+// worker that took a task and died is detected by the task's own timeouts, as on AWS.
+
+// activityPollInterval bounds how long a long-poll may miss a task queued by another node.
+const activityPollInterval = time.Second
+
+// activityLease is how long a task handed to a worker stays with it: for good, in practice.
+const activityLease = 10 * 365 * 24 * time.Hour
+
+// activityQueues wakes long-polling workers when a step queues a task for their activity.
+type activityQueues struct {
+	mu      sync.Mutex
+	waiters map[string]chan struct{} // closed and replaced on every notify
+}
+
+func newActivityQueues() *activityQueues {
+	return &activityQueues{waiters: map[string]chan struct{}{}}
+}
+
+func (q *activityQueues) wait(arn string) <-chan struct{} {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ch, ok := q.waiters[arn]
+	if !ok {
+		ch = make(chan struct{})
+		q.waiters[arn] = ch
+	}
+	return ch
+}
+
+func (q *activityQueues) notify(arn string) {
+	q.mu.Lock()
+	if ch, ok := q.waiters[arn]; ok {
+		close(ch)
+		delete(q.waiters, arn)
+	}
+	q.mu.Unlock()
+}
+
+func (e *Engine) getActivityTask(ctx context.Context, arn, worker string) (*ActivityTask, error) {
+	if _, err := e.cfg.Store.ActivityGetByARN(ctx, &store.ActivityGetByARNParams{ARN: arn}); err != nil {
+		return nil, fmt.Errorf("get activity task: %w", err)
+	}
+	owner := worker
+	if owner == "" {
+		owner = e.cfg.NodeID
+	}
+	for {
+		ready := e.queues.wait(arn)
+		now := e.now()
+		leased, err := e.cfg.Store.DispatchLease(ctx, &store.DispatchLeaseParams{Queue: arn, Owner: owner,
+			Now: now, Until: now.Add(activityLease), Limit: 1})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("get activity task: %w", err)
+		}
+		if len(leased) > 0 {
+			var env activityEnvelope
+			if err := json.Unmarshal([]byte(leased[0].Input), &env); err != nil {
+				return nil, fmt.Errorf("get activity task: dispatch of %s: %w", leased[0].ExecutionARN, err)
+			}
+			return &ActivityTask{TaskToken: env.TaskToken, Input: string(env.Input)}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-e.bg.Done():
+			return nil, nil
+		case <-ready:
+		case <-time.After(activityPollInterval):
+		}
+	}
+}
+
+// checkActivities fails the tasks of a committed step whose activity does not exist.
+func (e *Engine) checkActivities(arn string, tasks []activityTask) {
+	e.loops.Add(1)
+	go func() {
+		defer e.loops.Done()
+		for _, t := range tasks {
+			_, err := e.cfg.Store.ActivityGetByARN(e.bg, &store.ActivityGetByARNParams{ARN: t.activityARN})
+			if err == nil || !isNotFound(err) {
+				continue
+			}
+			if e.enter() != nil {
+				return
+			}
+			_, err = e.deliver(e.bg, arn, delivery{
+				event: interp.TaskFailed{TaskID: t.taskID, Error: sfn.ErrorRuntime,
+					Cause: "The activity " + t.activityARN + " does not exist."},
+				dispatchDone: t.taskID,
+			})
+			e.leave()
+			if err != nil && e.bg.Err() == nil {
+				e.log.Warn("fail task of missing activity", "execution", arn, "err", err)
+			}
+		}
+	}()
+}
+
+type activityTask struct{ taskID, activityARN string }

@@ -1,0 +1,532 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/stepflow/stepflow/interp"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+// liveExecution is a Standard execution held in memory between its steps. Its mutex
+// serialises the steps of one execution; steps of different executions run (and commit, in
+// one batch) concurrently.
+type liveExecution struct {
+	mu         sync.Mutex
+	arn        string
+	typ        sfn.StateMachineType
+	definition string
+	ex         *interp.Execution // nil until loaded, and again after a failed commit
+	version    int64             // the store version ex corresponds to
+	done       bool
+	// tokens maps the task id of each open callback or activity task to its token, so the
+	// step that ends or cancels the task also closes the token.
+	tokens map[string]string
+}
+
+// errExecutionEnded is returned by deliver for an execution that is no longer running.
+var errExecutionEnded = errors.New("execution has ended")
+
+// maxStepAttempts bounds how often a step is recomputed after losing a version race.
+const maxStepAttempts = 20
+
+func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecutionParams) (*store.Execution, error) {
+	name := p.Name
+	if name == "" {
+		name = newUUID()
+	}
+	inputText := p.Input
+	if inputText == "" {
+		inputText = "{}"
+	}
+	var input any
+	if err := json.Unmarshal([]byte(inputText), &input); err != nil {
+		return nil, &InvalidExecutionInputError{Message: "Invalid State Machine Execution Input: '" + err.Error() + "'"}
+	}
+	prog, err := e.program(t.Definition, t.Type, true)
+	if err != nil {
+		return nil, err
+	}
+	arn := e.cfg.Scope.ExecutionARN(t.Name, name)
+	now := e.now()
+	info := interp.ExecutionInfo{ExecutionARN: arn, ExecutionName: name, StateMachineARN: t.StateMachineARN,
+		StateMachineName: t.Name, RoleARN: t.RoleARN, StartTime: now, Seed: newSeed()}
+	ex, step := prog.Start(info, input)
+	lx := &liveExecution{arn: arn, typ: t.Type, definition: t.Definition, ex: ex, version: 1, tokens: map[string]string{}}
+	ob := e.outbox(lx, step, nil, now)
+	snapshot, err := encodeSnapshot(lx.typ, lx.definition, ex)
+	if err != nil {
+		return nil, err
+	}
+	lx.mu.Lock()
+	defer lx.mu.Unlock()
+	rec, err := e.cfg.Store.ExecutionCreate(ctx, &store.ExecutionCreateParams{
+		ARN: arn, StateMachineARN: t.StateMachineARN, StateMachineVersionARN: t.VersionARN,
+		StateMachineAliasARN: t.AliasARN, Name: name, Type: t.Type, Input: inputText, StartDate: now,
+		TraceHeader: p.TraceHeader, Snapshot: snapshot, Events: ob.params.Events, Timers: ob.params.TimersAdd,
+		Dispatches: ob.params.DispatchesAdd, TaskTokens: ob.params.TaskTokensAdd,
+	})
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return e.existingExecution(ctx, arn, t, inputText)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("start execution %s: %w", arn, err)
+	}
+	if !step.Done {
+		e.mu.Lock()
+		e.live[arn] = lx
+		e.mu.Unlock()
+	}
+	e.afterCommit(lx, ob)
+	if step.Done {
+		// The store creates executions RUNNING; the end comes as a second, status-only step.
+		// A crash between the two is repaired when the execution is next loaded.
+		if err := e.commitEnd(ctx, lx, now); err != nil {
+			e.log.Warn("record end of execution", "execution", arn, "err", err)
+		}
+	}
+	return rec, nil
+}
+
+// existingExecution answers a start whose name is taken: the same running execution when
+// the input matches (StartExecution is idempotent), else ExecutionAlreadyExists.
+func (e *Engine) existingExecution(ctx context.Context, arn string, t *target, input string) (*store.Execution, error) {
+	rec, err := e.cfg.Store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: arn})
+	if err != nil {
+		return nil, fmt.Errorf("start execution %s: %w", arn, err)
+	}
+	if rec.Status == sfn.StatusRunning && rec.Input == input && rec.StateMachineARN == t.StateMachineARN {
+		return rec, nil
+	}
+	return nil, &ExecutionAlreadyExistsError{ExecutionARN: arn}
+}
+
+// commitEnd records the end of an execution whose snapshot already says it ended.
+func (e *Engine) commitEnd(ctx context.Context, lx *liveExecution, now time.Time) error {
+	snapshot, err := encodeSnapshot(lx.typ, lx.definition, lx.ex)
+	if err != nil {
+		return err
+	}
+	p := &store.ExecutionStepParams{ExecutionARN: lx.arn, ExpectedVersion: lx.version, Snapshot: snapshot,
+		Update: endUpdate(lx.ex.Result(), now)}
+	if err := e.commits.commit(ctx, p); err != nil {
+		lx.ex = nil
+		return err
+	}
+	lx.version++
+	e.ended(lx)
+	return nil
+}
+
+func endUpdate(r interp.Result, now time.Time) *store.ExecutionUpdate {
+	u := &store.ExecutionUpdate{Status: r.Status, Error: r.Error, Cause: r.Cause, StopDate: &now}
+	if r.Status == sfn.StatusSucceeded {
+		out := encodeJSON(r.Output)
+		u.Output = &out
+	}
+	return u
+}
+
+func encodeJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "null"
+	}
+	return string(b)
+}
+
+// delivery is one thing that happened to an execution, to be turned into a committed step.
+type delivery struct {
+	event interp.Event // nil: only the bookkeeping below
+	// check runs under the execution's lock before the event is handled; an error cancels.
+	check func(lx *liveExecution) error
+	// Rows of the outbox the event consumed.
+	timerDone    string
+	dispatchDone string
+	tokenDone    string
+}
+
+// deliver hands an event to an execution and commits the step it produces, recomputing it
+// from the stored snapshot when another worker committed first. It returns the step's time.
+func (e *Engine) deliver(ctx context.Context, arn string, d delivery) (time.Time, error) {
+	for attempt := 0; ; attempt++ {
+		lx, err := e.acquire(ctx, arn)
+		if err != nil {
+			return time.Time{}, err
+		}
+		now, retry, err := e.deliverLocked(ctx, lx, d)
+		lx.mu.Unlock()
+		if !retry || attempt+1 >= maxStepAttempts {
+			return now, err
+		}
+	}
+}
+
+func (e *Engine) deliverLocked(ctx context.Context, lx *liveExecution, d delivery) (now time.Time, retry bool, err error) {
+	if lx.done {
+		return time.Time{}, false, errExecutionEnded
+	}
+	if d.check != nil {
+		if err := d.check(lx); err != nil {
+			return time.Time{}, false, err
+		}
+	}
+	if d.event == nil && d.dispatchDone != "" && !waitsFor(lx.ex, interp.TaskSucceeded{TaskID: d.dispatchDone}) {
+		return time.Time{}, false, nil
+	}
+	if d.event != nil && !waitsFor(lx.ex, d.event) {
+		// A result nobody waits for any more (the task was cancelled, the timer fired twice):
+		// its outbox rows went with the step that withdrew it.
+		return time.Time{}, false, nil
+	}
+	now = e.now()
+	var step interp.Step
+	if d.event != nil {
+		step = lx.ex.Handle(d.event, now)
+	}
+	ob := e.outbox(lx, step, &d, now)
+	if ob.empty() {
+		return now, false, nil
+	}
+	snapshot, err := encodeSnapshot(lx.typ, lx.definition, lx.ex)
+	if err != nil {
+		lx.ex = nil
+		return now, false, err
+	}
+	ob.params.ExecutionARN = lx.arn
+	ob.params.ExpectedVersion = lx.version
+	ob.params.Snapshot = snapshot
+	if err := e.commits.commit(ctx, &ob.params); err != nil {
+		lx.ex = nil // Handle changed it; the store has the truth
+		if errors.Is(err, store.ErrVersionConflict) {
+			return now, true, err
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			e.forget(lx)
+		}
+		return now, false, fmt.Errorf("commit step of execution %s: %w", lx.arn, err)
+	}
+	lx.version++
+	e.afterCommit(lx, ob)
+	return now, false, nil
+}
+
+// waitsFor reports whether ex still waits for a task result or timer event.
+func waitsFor(ex *interp.Execution, ev interp.Event) bool {
+	var id string
+	switch ev := ev.(type) {
+	case interp.TaskSucceeded:
+		id = ev.TaskID
+	case interp.TaskFailed:
+		id = ev.TaskID
+	case interp.TaskHeartbeat:
+		id = ev.TaskID
+	case interp.TimerFired:
+		id = ev.TimerID
+	default:
+		return true
+	}
+	_, ok := ex.State().Waits[id]
+	return ok
+}
+
+// acquire returns the execution locked and loaded (or marked done).
+func (e *Engine) acquire(ctx context.Context, arn string) (*liveExecution, error) {
+	e.mu.Lock()
+	lx := e.live[arn]
+	if lx == nil {
+		lx = &liveExecution{arn: arn}
+		e.live[arn] = lx
+	}
+	e.mu.Unlock()
+	lx.mu.Lock()
+	if lx.ex == nil && !lx.done {
+		if err := e.load(ctx, lx); err != nil {
+			lx.mu.Unlock()
+			e.forget(lx)
+			return nil, err
+		}
+	}
+	return lx, nil
+}
+
+// forget drops an execution from memory; the next event loads it from the store again.
+func (e *Engine) forget(lx *liveExecution) {
+	e.mu.Lock()
+	if e.live[lx.arn] == lx {
+		delete(e.live, lx.arn)
+	}
+	e.mu.Unlock()
+}
+
+// load restores an execution from its latest committed snapshot.
+func (e *Engine) load(ctx context.Context, lx *liveExecution) error {
+	snap, err := e.cfg.Store.ExecutionSnapshotGet(ctx, &store.ExecutionSnapshotGetParams{ExecutionARN: lx.arn})
+	if err != nil {
+		return fmt.Errorf("load execution %s: %w", lx.arn, err)
+	}
+	if snap.Status.Terminal() {
+		lx.done = true
+		return nil
+	}
+	typ, definition, state, err := decodeSnapshot(snap.Snapshot)
+	if err != nil {
+		return fmt.Errorf("load execution %s: %w", lx.arn, err)
+	}
+	prog, err := e.program(definition, typ, true)
+	if err != nil {
+		return fmt.Errorf("load execution %s: %w", lx.arn, err)
+	}
+	ex, err := prog.Restore(state)
+	if err != nil {
+		return fmt.Errorf("load execution %s: restore snapshot: %w", lx.arn, err)
+	}
+	lx.typ, lx.definition, lx.ex, lx.version = typ, definition, ex, snap.Version
+	lx.tokens = map[string]string{}
+	walkFrames(ex.State().Root, func(f *interp.Frame) {
+		if f.TaskID != "" && f.TaskToken != "" {
+			lx.tokens[f.TaskID] = f.TaskToken
+		}
+	})
+	if ex.Result().Status.Terminal() {
+		// The process stopped between the step that ended the execution and the one that
+		// records its status: finish the job.
+		return e.commitEnd(ctx, lx, e.now())
+	}
+	return nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+func walkFrames(f *interp.Frame, visit func(*interp.Frame)) {
+	if f == nil {
+		return
+	}
+	visit(f)
+	if f.Fan != nil {
+		for _, c := range f.Fan.Children {
+			walkFrames(c, visit)
+		}
+	}
+}
+
+// outbox is a step translated for the store, plus what to do once it is committed.
+type outbox struct {
+	params     store.ExecutionStepParams
+	invokes    []invocation
+	activities []activityTask // tasks queued for activity workers
+	cancels    []string // task ids whose invocation may stop
+	timersArm  []*store.TimerAdd
+	done       bool
+	bookkeep   bool
+}
+
+func (o *outbox) empty() bool {
+	p := &o.params
+	return !o.bookkeep && len(p.Events) == 0 && p.Update == nil && len(p.TimersAdd) == 0 &&
+		len(p.TimersDelete) == 0 && len(p.DispatchesAdd) == 0 && len(p.DispatchesDelete) == 0 &&
+		len(p.TaskTokensAdd) == 0 && len(p.TaskTokensClose) == 0
+}
+
+// invocation is a task to run through the Invoker once its step is committed.
+type invocation struct {
+	TaskID           string
+	Resource         string
+	Input            any
+	TaskToken        string
+	StateName        string
+	TimeoutSeconds   int64
+	HeartbeatSeconds int64
+}
+
+// activityEnvelope is the input of an activity dispatch: the worker needs the token with it.
+type activityEnvelope struct {
+	TaskToken string          `json:"taskToken"`
+	Input     json.RawMessage `json:"input"`
+}
+
+// outbox translates a step into store rows. Commands that cancel something created in the
+// same step cancel out, because the store applies deletions before additions.
+func (e *Engine) outbox(lx *liveExecution, step interp.Step, d *delivery, now time.Time) *outbox {
+	ob := &outbox{done: step.Done}
+	p := &ob.params
+	if len(step.Events) > 0 {
+		p.Events = make([]*sfn.HistoryEvent, len(step.Events))
+		for i := range step.Events {
+			p.Events[i] = &step.Events[i]
+		}
+	}
+	if d != nil {
+		if d.timerDone != "" {
+			p.TimersDelete = append(p.TimersDelete, d.timerDone)
+		}
+		if d.dispatchDone != "" {
+			p.DispatchesDelete = append(p.DispatchesDelete, d.dispatchDone)
+			ob.bookkeep = d.event == nil
+		}
+		token := d.tokenDone
+		if token == "" && d.event != nil && d.dispatchDone != "" {
+			token = lx.tokens[d.dispatchDone]
+		}
+		if token != "" {
+			p.TaskTokensClose = append(p.TaskTokensClose, token)
+			delete(lx.tokens, d.dispatchDone)
+		}
+	}
+	for _, c := range step.Commands {
+		switch c := c.(type) {
+		case interp.InvokeTask:
+			e.addTask(lx, ob, c, now)
+		case interp.StartTimer:
+			t := &store.TimerAdd{TimerID: c.TimerID, FireAt: store.Stamp(c.FireAt)}
+			p.TimersAdd = append(p.TimersAdd, t)
+			ob.timersArm = append(ob.timersArm, t)
+		case interp.CancelTimer:
+			if i := indexTimer(p.TimersAdd, c.TimerID); i >= 0 {
+				p.TimersAdd = append(p.TimersAdd[:i:i], p.TimersAdd[i+1:]...)
+				ob.timersArm = removeTimer(ob.timersArm, c.TimerID)
+			} else {
+				p.TimersDelete = append(p.TimersDelete, c.TimerID)
+			}
+		case interp.CancelTask:
+			e.cancelTask(lx, ob, c.TaskID)
+		}
+	}
+	if step.Done {
+		p.Update = endUpdate(lx.ex.Result(), now)
+	}
+	return ob
+}
+
+func (e *Engine) addTask(lx *liveExecution, ob *outbox, c interp.InvokeTask, now time.Time) {
+	p := &ob.params
+	res := sfn.ParseResource(c.Resource)
+	input := encodeJSON(c.Input)
+	token, queue, activityARN := c.TaskToken, "", ""
+	if res.Kind == sfn.ResourceActivity {
+		if token == "" {
+			token = newTaskToken()
+		}
+		queue, activityARN = c.Resource, c.Resource
+		env, _ := json.Marshal(activityEnvelope{TaskToken: token, Input: json.RawMessage(input)})
+		input = string(env)
+		ob.activities = append(ob.activities, activityTask{taskID: c.TaskID, activityARN: c.Resource})
+	} else {
+		ob.invokes = append(ob.invokes, invocation{TaskID: c.TaskID, Resource: c.Resource, Input: c.Input,
+			TaskToken: c.TaskToken, StateName: c.StateName, TimeoutSeconds: c.TimeoutSeconds, HeartbeatSeconds: c.HeartbeatSeconds})
+	}
+	p.DispatchesAdd = append(p.DispatchesAdd, &store.DispatchAdd{TaskID: c.TaskID, Queue: queue,
+		Resource: c.Resource, Input: input, CreatedDate: now})
+	if token != "" {
+		p.TaskTokensAdd = append(p.TaskTokensAdd, &store.TaskTokenAdd{Token: token, TaskID: c.TaskID,
+			ActivityARN: activityARN, CreatedDate: now})
+		lx.tokens[c.TaskID] = token
+	}
+}
+
+func (e *Engine) cancelTask(lx *liveExecution, ob *outbox, taskID string) {
+	p := &ob.params
+	token := lx.tokens[taskID]
+	delete(lx.tokens, taskID)
+	for i, d := range p.DispatchesAdd {
+		if d.TaskID != taskID {
+			continue
+		}
+		p.DispatchesAdd = append(p.DispatchesAdd[:i:i], p.DispatchesAdd[i+1:]...)
+		for j, inv := range ob.invokes {
+			if inv.TaskID == taskID {
+				ob.invokes = append(ob.invokes[:j:j], ob.invokes[j+1:]...)
+				break
+			}
+		}
+		for j, t := range p.TaskTokensAdd {
+			if t.TaskID == taskID {
+				p.TaskTokensAdd = append(p.TaskTokensAdd[:j:j], p.TaskTokensAdd[j+1:]...)
+				break
+			}
+		}
+		return
+	}
+	p.DispatchesDelete = append(p.DispatchesDelete, taskID)
+	if token != "" {
+		p.TaskTokensClose = append(p.TaskTokensClose, token)
+	}
+	ob.cancels = append(ob.cancels, taskID)
+}
+
+func indexTimer(ts []*store.TimerAdd, id string) int {
+	for i, t := range ts {
+		if t.TimerID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func removeTimer(ts []*store.TimerAdd, id string) []*store.TimerAdd {
+	if i := indexTimer(ts, id); i >= 0 {
+		return append(ts[:i:i], ts[i+1:]...)
+	}
+	return ts
+}
+
+// afterCommit starts what a committed step asked for: timers, task invocations, activity
+// wake-ups, cancellations. Nothing here needs to be durable: the outbox rows are.
+func (e *Engine) afterCommit(lx *liveExecution, ob *outbox) {
+	for _, id := range ob.params.TimersDelete {
+		e.timers.disarm(lx.arn, id)
+	}
+	for _, t := range ob.timersArm {
+		e.timers.arm(lx.arn, t.TimerID, t.FireAt)
+	}
+	for _, id := range ob.cancels {
+		e.dispatch.cancel(lx.arn, id)
+	}
+	for _, inv := range ob.invokes {
+		e.dispatch.start(lx.arn, inv)
+	}
+	for _, t := range ob.activities {
+		e.queues.notify(t.activityARN)
+	}
+	if len(ob.activities) > 0 {
+		e.checkActivities(lx.arn, ob.activities)
+	}
+	if ob.done {
+		e.ended(lx)
+	}
+}
+
+// ended drops an execution that stopped, with whatever it still had running.
+func (e *Engine) ended(lx *liveExecution) {
+	lx.done = true
+	e.forget(lx)
+	e.timers.disarmExecution(lx.arn)
+	e.dispatch.cancelExecution(lx.arn)
+}
+
+// stop aborts an execution (Standard through a step, Express by cancelling its run).
+func (e *Engine) stop(ctx context.Context, arn, errName, cause string) (time.Time, error) {
+	if e.stopExpress(arn) {
+		return e.now(), nil
+	}
+	now, err := e.deliver(ctx, arn, delivery{event: interp.StopRequested{Error: errName, Cause: cause}})
+	if errors.Is(err, errExecutionEnded) {
+		rec, gerr := e.cfg.Store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: arn})
+		if gerr != nil {
+			return time.Time{}, fmt.Errorf("stop execution: %w", gerr)
+		}
+		if rec.StopDate != nil {
+			return *rec.StopDate, nil
+		}
+		return e.now(), nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stop execution: %w", err)
+	}
+	return now, nil
+}

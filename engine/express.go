@@ -1,0 +1,159 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stepflow/stepflow/interp"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+// Express executions run in memory with Run, on a program compiled without history: the hot
+// path allocates no event and touches no disk. Only their record (input, status, output) is
+// stored, so DescribeExecution and the UI can show them.
+
+// expressStopCause is the cause of Express executions found running after a restart: they
+// lived in memory only.
+const expressStopCause = "The Express execution was lost when its Stepflow process stopped."
+
+func (e *Engine) prepareExpress(t *target, p *StartExecutionParams) (*interp.Program, interp.ExecutionInfo, any, string, error) {
+	name := p.Name
+	if name == "" {
+		name = newUUID()
+	}
+	inputText := p.Input
+	if inputText == "" {
+		inputText = "{}"
+	}
+	var input any
+	if err := json.Unmarshal([]byte(inputText), &input); err != nil {
+		return nil, interp.ExecutionInfo{}, nil, "", &InvalidExecutionInputError{Message: "Invalid State Machine Execution Input: '" + err.Error() + "'"}
+	}
+	prog, err := e.program(t.Definition, t.Type, false)
+	if err != nil {
+		return nil, interp.ExecutionInfo{}, nil, "", err
+	}
+	info := interp.ExecutionInfo{ExecutionARN: e.cfg.Scope.ExpressExecutionARN(t.Name, name, newUUID()),
+		ExecutionName: name, StateMachineARN: t.StateMachineARN, StateMachineName: t.Name, RoleARN: t.RoleARN,
+		StartTime: e.now(), Seed: newSeed()}
+	return prog, info, input, inputText, nil
+}
+
+func (e *Engine) runExpressSync(ctx context.Context, t *target, p *StartExecutionParams) (*SyncResult, error) {
+	prog, info, input, inputText, err := e.prepareExpress(t, p)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Run(ctx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker})
+	if err != nil && !errors.Is(err, ErrStalled) {
+		return nil, fmt.Errorf("run express execution: %w", err)
+	}
+	if errors.Is(err, ErrStalled) {
+		res = interp.Result{Status: sfn.StatusFailed, Error: sfn.ErrorRuntime,
+			Cause: "The execution waits for a task token or activity, which Express executions cannot receive."}
+	}
+	rec := expressRecord(t, info, inputText, p.TraceHeader)
+	finishRecord(rec, res, e.now())
+	if err := e.storeExpress(context.WithoutCancel(ctx), rec); err != nil {
+		e.log.Warn("record express execution", "execution", rec.ARN, "err", err)
+	}
+	return &SyncResult{Execution: rec}, nil
+}
+
+func expressRecord(t *target, info interp.ExecutionInfo, input, trace string) *store.Execution {
+	return &store.Execution{ARN: info.ExecutionARN, StateMachineARN: t.StateMachineARN,
+		StateMachineVersionARN: t.VersionARN, StateMachineAliasARN: t.AliasARN, Name: info.ExecutionName,
+		Type: sfn.TypeExpress, Status: sfn.StatusRunning, Input: input, StartDate: info.StartTime, TraceHeader: trace}
+}
+
+func finishRecord(rec *store.Execution, res interp.Result, now time.Time) {
+	rec.Status, rec.Error, rec.Cause, rec.StopDate = res.Status, res.Error, res.Cause, &now
+	if res.Status == sfn.StatusSucceeded {
+		out := encodeJSON(res.Output)
+		rec.Output = &out
+	}
+}
+
+// storeExpress writes an ended Express execution's record.
+func (e *Engine) storeExpress(ctx context.Context, rec *store.Execution) error {
+	created, err := e.cfg.Store.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: rec.ARN,
+		StateMachineARN: rec.StateMachineARN, StateMachineVersionARN: rec.StateMachineVersionARN,
+		StateMachineAliasARN: rec.StateMachineAliasARN, Name: rec.Name, Type: rec.Type, Status: rec.Status,
+		Input: rec.Input, StartDate: rec.StartDate, TraceHeader: rec.TraceHeader})
+	if err != nil {
+		return err
+	}
+	return e.updateRecord(ctx, rec, created.Version)
+}
+
+func (e *Engine) updateRecord(ctx context.Context, rec *store.Execution, version int64) error {
+	err := e.commits.commit(ctx, &store.ExecutionStepParams{ExecutionARN: rec.ARN, ExpectedVersion: version,
+		Update: &store.ExecutionUpdate{Status: rec.Status, Output: rec.Output, Error: rec.Error, Cause: rec.Cause,
+			StopDate: rec.StopDate}})
+	if err != nil {
+		rec.Version = version
+		return err
+	}
+	rec.Version = version + 1
+	return nil
+}
+
+// startExpressAsync records a running Express execution and runs it in the background.
+func (e *Engine) startExpressAsync(ctx context.Context, t *target, p *StartExecutionParams) (*store.Execution, error) {
+	prog, info, input, inputText, err := e.prepareExpress(t, p)
+	if err != nil {
+		return nil, err
+	}
+	rec := expressRecord(t, info, inputText, p.TraceHeader)
+	created, err := e.cfg.Store.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: rec.ARN,
+		StateMachineARN: rec.StateMachineARN, StateMachineVersionARN: rec.StateMachineVersionARN,
+		StateMachineAliasARN: rec.StateMachineAliasARN, Name: rec.Name, Type: rec.Type,
+		Input: rec.Input, StartDate: rec.StartDate, TraceHeader: rec.TraceHeader})
+	if err != nil {
+		return nil, fmt.Errorf("start express execution: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(e.bg)
+	e.mu.Lock()
+	e.express[rec.ARN] = cancel
+	e.mu.Unlock()
+	e.loops.Add(1)
+	go func() {
+		defer e.loops.Done()
+		defer cancel()
+		res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker})
+		e.mu.Lock()
+		delete(e.express, rec.ARN)
+		e.mu.Unlock()
+		if err != nil && !errors.Is(err, ErrStalled) {
+			e.log.Warn("express execution", "execution", rec.ARN, "err", err)
+		}
+		if errors.Is(err, ErrStalled) {
+			res = interp.Result{Status: sfn.StatusFailed, Error: sfn.ErrorRuntime,
+				Cause: "The execution waits for a task token or activity, which Express executions cannot receive."}
+		}
+		if e.bg.Err() != nil && res.Status == sfn.StatusAborted {
+			return // the engine is closing: the next Start records the loss
+		}
+		final := *rec
+		finishRecord(&final, res, e.now())
+		if err := e.updateRecord(context.Background(), &final, created.Version); err != nil {
+			e.log.Warn("record express execution", "execution", rec.ARN, "err", err)
+		}
+	}()
+	return created, nil
+}
+
+// stopExpress cancels a running Express execution of this process; its run ends ABORTED.
+func (e *Engine) stopExpress(arn string) bool {
+	e.mu.Lock()
+	cancel, ok := e.express[arn]
+	e.mu.Unlock()
+	if ok {
+		cancel()
+	}
+	return ok
+}

@@ -1,0 +1,55 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/stepflow/stepflow/store"
+)
+
+// retentionBatch is how many executions one delete call removes, so a sweep never holds the
+// database for long.
+const retentionBatch = 1000
+
+// sweepRetention deletes executions that ended more than Config.Retention ago, at start and
+// then every RetentionSweepInterval.
+func (e *Engine) sweepRetention(ctx context.Context) {
+	ticker := time.NewTicker(e.cfg.RetentionSweepInterval)
+	defer ticker.Stop()
+	for {
+		e.SweepRetention(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// SweepRetention deletes the executions that ended before the retention period and returns
+// how many it deleted.
+func (e *Engine) SweepRetention(ctx context.Context) int {
+	if e.cfg.Retention <= 0 {
+		return 0
+	}
+	before := e.now().Add(-e.cfg.Retention)
+	total := 0
+	for ctx.Err() == nil {
+		n, err := e.cfg.Store.ExecutionDeleteFinishedBefore(ctx, &store.ExecutionDeleteFinishedBeforeParams{
+			Before: before, Limit: retentionBatch})
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("retention sweep", "err", err)
+			}
+			break
+		}
+		total += n
+		if n < retentionBatch {
+			break
+		}
+	}
+	if total > 0 {
+		e.log.Info("retention sweep", "deleted", total)
+	}
+	return total
+}
