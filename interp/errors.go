@@ -12,6 +12,7 @@ import (
 // stateError is a runtime failure named after the AWS error it raises.
 type stateError struct {
 	name, cause string
+	location    string // the field a States.QueryEvaluationError came from, for EvaluationFailed
 }
 
 func (e *stateError) Error() string { return e.name + ": " + e.cause }

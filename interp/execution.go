@@ -92,6 +92,7 @@ type Frame struct {
 	Input          any // the state's raw input
 	Effective      any `json:",omitempty"` // effective input kept while the state waits
 	EnteredEventID int64
+	EnteredPrev    int64 // previousEventId of the Entered event
 	EnteredTime    time.Time
 	Last           int64          // id of the frame's latest event: the next event's previousEventId
 	Vars           map[string]any `json:",omitempty"`

@@ -19,14 +19,14 @@ import (
 )
 
 // queryError is AWS's States.QueryEvaluationError, with the state prefix on its cause.
-func queryError(x *env, format string, args ...any) *stateError {
-	return &stateError{name: sfn.ErrorQueryEvaluationError, cause: stateErrorPrefix(x.f, x.st) + fmt.Sprintf(format, args...)}
+func queryError(x *env, location, format string, args ...any) *stateError {
+	return &stateError{name: sfn.ErrorQueryEvaluationError, cause: stateErrorPrefix(x.f, x.st) + fmt.Sprintf(format, args...), location: location}
 }
 
 // evalJSONata evaluates one "{% expr %}" with $states and the visible variables bound.
 func (e *Execution) evalJSONata(t *template, x *env) (any, *stateError) {
 	if t.expr == nil {
-		return nil, queryError(x, "The JSONata expression specified for the field '%s' could not be compiled.", t.where)
+		return nil, queryError(x, t.where, "The JSONata expression specified for the field '%s' could not be compiled.", t.where)
 	}
 	if e.random == nil {
 		e.random = func() float64 { return randomFloat(&e.s.Random) }
@@ -45,13 +45,13 @@ func (e *Execution) evalJSONata(t *template, x *env) (any, *stateError) {
 		if errors.As(err, &jerr) {
 			msg = jerr.Code + ": " + jerr.Message
 		}
-		return nil, queryError(x, "The JSONata expression '%s' specified for the field '%s' threw an error during evaluation. %s", t.expr.String(), t.where, msg)
+		return nil, queryError(x, t.where, "The JSONata expression '%s' specified for the field '%s' threw an error during evaluation. %s", t.expr.String(), t.where, msg)
 	}
 	if v == jsonata.Undefined {
-		return nil, queryError(x, "The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", t.expr.String(), t.where)
+		return nil, queryError(x, t.where, "The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", t.expr.String(), t.where)
 	}
 	if !isJSONValue(v) {
-		return nil, queryError(x, "The JSONata expression '%s' specified for the field '%s' returned an unsupported result type.", t.expr.String(), t.where)
+		return nil, queryError(x, t.where, "The JSONata expression '%s' specified for the field '%s' returned an unsupported result type.", t.expr.String(), t.where)
 	}
 	return v, nil
 }
@@ -123,6 +123,9 @@ func (e *Execution) awsFunctions() map[string]jsonata.Function {
 				if len(out) > 1000 {
 					return nil, errors.New("$range may return at most 1000 items")
 				}
+			}
+			if len(out) == 1 {
+				return out[0], nil // a JSONata sequence of one value is that value
 			}
 			return out, nil
 		}},

@@ -22,6 +22,7 @@ func (e *Execution) enter(f *Frame, st *state, input any) outcome {
 			StateEnteredEventDetails: &sfn.StateEnteredDetails{Name: st.name, Input: payload(input), InputDetails: notTruncated}})
 	}
 	f.EnteredEventID = id
+	f.EnteredPrev = f.Last
 	f.Last = id
 	return e.execute(f, st)
 }
@@ -257,6 +258,9 @@ func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template,
 // fail handles an error raised by state st: Retry, then Catch, else the frame fails.
 func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 	b := st.base
+	if serr.name == sfn.ErrorQueryEvaluationError {
+		e.evaluationFailed(f, st, serr)
+	}
 	if serr.name != sfn.ErrorRuntime {
 		for i := range b.Retry {
 			r := &b.Retry[i]
@@ -318,6 +322,25 @@ func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 		return e.exit(f, st, out, &env{f: f, st: st, input: errOut}, st.catchAssign[i], st.catchNext[i])
 	}
 	return failed(serr)
+}
+
+// evaluationFailed writes AWS's EvaluationFailed event for a JSONata failure. AWS links it to
+// the event before the state was entered (to the Entered event for Wait states), and a
+// Parallel or Map state fails even before it started its children.
+func (e *Execution) evaluationFailed(f *Frame, st *state, serr *stateError) {
+	prev := f.EnteredPrev
+	if st.typ == asl.TypeWait {
+		prev = f.Last
+	}
+	id, rec := e.eventID(f)
+	if rec {
+		e.push(sfn.HistoryEvent{Type: sfn.EventEvaluationFailed, ID: id, PreviousEventID: prev,
+			EvaluationFailedEventDetails: &sfn.EvaluationFailedDetails{Error: serr.name, Cause: serr.cause, Location: serr.location, State: st.name}})
+	}
+	f.Last = id
+	if f.Fan == nil && (st.typ == asl.TypeMap || st.typ == asl.TypeParallel) {
+		f.Fan = &Fan{Map: st.typ == asl.TypeMap}
+	}
 }
 
 // retryDelay is IntervalSeconds × BackoffRate^attempt, capped by MaxDelaySeconds, with FULL

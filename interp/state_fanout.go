@@ -79,7 +79,7 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 		}
 		pct, ok := v.(float64)
 		if !ok || pct < 0 || pct > 100 {
-			return e.fail(f, st, queryError(x, "The JSONata expression '%s' specified for the field 'ToleratedFailurePercentage' returned an unexpected result type. Expected 'number', but was '%s' for value: %s",
+			return e.fail(f, st, queryError(x, "ToleratedFailurePercentage", "The JSONata expression '%s' specified for the field 'ToleratedFailurePercentage' returned an unexpected result type. Expected 'number', but was '%s' for value: %s",
 				exprText(st.toleratedPctExpr), jsonTypeName(v), encodeJSON(v)))
 		}
 		fan.ToleratedPct = pct
@@ -122,7 +122,7 @@ func (e *Execution) mapItems(x *env, def *asl.Map) ([]any, *stateError) {
 		if st.items == nil {
 			items, ok := x.input.([]any)
 			if !ok {
-				return nil, queryError(x, "Map state input must be an array but was: %s", encodeJSON(x.input))
+				return nil, queryError(x, "", "Map state input must be an array but was: %s", encodeJSON(x.input))
 			}
 			return items, nil
 		}
@@ -132,7 +132,7 @@ func (e *Execution) mapItems(x *env, def *asl.Map) ([]any, *stateError) {
 		}
 		items, ok := v.([]any)
 		if !ok {
-			return nil, queryError(x, "The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s",
+			return nil, queryError(x, "Items", "The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s",
 				exprText(st.items), jsonTypeName(v), encodeJSON(v))
 		}
 		return items, nil

@@ -33,7 +33,7 @@ func (e *Execution) runChoiceJSONata(f *Frame, st *state) outcome {
 		}
 		ok, isBool := v.(bool)
 		if !isBool {
-			return e.fail(f, st, queryError(x, "The JSONata expression '%s' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '%s' for value: %s",
+			return e.fail(f, st, queryError(x, "Condition", "The JSONata expression '%s' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '%s' for value: %s",
 				exprText(r.condition), jsonTypeName(v), encodeJSON(v)))
 		}
 		if ok {
@@ -85,7 +85,7 @@ func (e *Execution) waitUntilJSONata(x *env) (time.Time, bool, *stateError) {
 		}
 		n, ok := v.(float64)
 		if !ok || n != math.Trunc(n) || n < 0 {
-			return time.Time{}, true, queryError(x, "The Seconds field must be a non-negative integer, but was: %s", encodeJSON(v))
+			return time.Time{}, true, queryError(x, "Seconds", "The Seconds field must be a non-negative integer, but was: %s", encodeJSON(v))
 		}
 		return e.now.Add(time.Duration(n) * time.Second), true, nil
 	case st.timestampExpr != nil:
@@ -96,7 +96,7 @@ func (e *Execution) waitUntilJSONata(x *env) (time.Time, bool, *stateError) {
 		s, _ := v.(string)
 		t, ok := parseTimestamp(s)
 		if !ok {
-			return time.Time{}, true, queryError(x, "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: %s", plainText(v))
+			return time.Time{}, true, queryError(x, "Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: %s", plainText(v))
 		}
 		return t, true, nil
 	}
@@ -111,7 +111,7 @@ func (e *Execution) jsonataInteger(x *env, t *template) (int64, *stateError) {
 	}
 	n, ok := integerValue(v)
 	if !ok {
-		return 0, queryError(x, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected 'integer', but was '%s' for value: %s",
+		return 0, queryError(x, t.where, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected 'integer', but was '%s' for value: %s",
 			exprText(t), t.where, jsonTypeName(v), encodeJSON(v))
 	}
 	return n, nil
