@@ -13,6 +13,7 @@ import (
 type stateError struct {
 	name, cause string
 	location    string // the field a States.QueryEvaluationError came from, for EvaluationFailed
+	query       bool   // raised by this state's own JSONata evaluation
 }
 
 func (e *stateError) Error() string { return e.name + ": " + e.cause }

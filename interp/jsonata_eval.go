@@ -20,7 +20,7 @@ import (
 
 // queryError is AWS's States.QueryEvaluationError, with the state prefix on its cause.
 func queryError(x *env, location, format string, args ...any) *stateError {
-	return &stateError{name: sfn.ErrorQueryEvaluationError, cause: stateErrorPrefix(x.f, x.st) + fmt.Sprintf(format, args...), location: location}
+	return &stateError{name: sfn.ErrorQueryEvaluationError, cause: stateErrorPrefix(x.f, x.st) + fmt.Sprintf(format, args...), location: location, query: true}
 }
 
 // evalJSONata evaluates one "{% expr %}" with $states and the visible variables bound.

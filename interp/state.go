@@ -258,7 +258,7 @@ func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template,
 // fail handles an error raised by state st: Retry, then Catch, else the frame fails.
 func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 	b := st.base
-	if serr.name == sfn.ErrorQueryEvaluationError {
+	if serr.query {
 		e.evaluationFailed(f, st, serr)
 	}
 	if serr.name != sfn.ErrorRuntime {
