@@ -122,8 +122,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	switch *format {
 	case "describe":
-		out := describeResult(info, input, res, stop)
-		return writeJSON(stdout, out)
+		// Like describe-execution, describing a failed execution is a success of the command.
+		return writeJSON(stdout, describeResult(info, input, res, stop))
 	case "history":
 		if err := writeJSON(stdout, map[string]any{"events": history}); err != nil {
 			return err
