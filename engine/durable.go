@@ -320,7 +320,7 @@ type outbox struct {
 	params     store.ExecutionStepParams
 	invokes    []invocation
 	activities []activityTask // tasks queued for activity workers
-	cancels    []string // task ids whose invocation may stop
+	cancels    []string       // task ids whose invocation may stop
 	timersArm  []*store.TimerAdd
 	done       bool
 	bookkeep   bool

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -159,4 +160,32 @@ func (f funcInvoker) Invoke(ctx context.Context, req *task.Request) (any, error)
 		return nil, &task.Error{Name: "NoSuchResource", Cause: req.Resource.ARN}
 	}
 	return fn(ctx, req)
+}
+
+// awaitEndAdvancing is awaitEnd for executions that wait on the test clock: it moves the clock
+// by step between looks.
+func awaitEndAdvancing(t testing.TB, e *Engine, clock *testClock, step time.Duration, arn string) *store.Execution {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		rec, err := e.Store().ExecutionGetByARN(context.Background(), &store.ExecutionGetByARNParams{ARN: arn})
+		if err != nil {
+			t.Fatalf("get execution: %v", err)
+		}
+		if rec.Status != sfn.StatusRunning {
+			return rec
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("execution %s still running", arn)
+		}
+		clock.Advance(step)
+		e.WakeTimers()
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func openCrashStore(ctx context.Context, path string) (store.Store, error) {
+	return sqlite.Open(ctx, path)
 }
