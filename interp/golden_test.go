@@ -43,10 +43,6 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		_, lambdaErr := os.Stat(filepath.Join(dir, "lambda.json"))
-		if strings.Contains(string(def), "\"Task\"") && lambdaErr != nil {
-			continue
-		}
 		if strings.Contains(string(def), "ItemReader") {
 			continue
 		}
