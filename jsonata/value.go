@@ -194,6 +194,10 @@ func toPublic(v any) any {
 		return out
 	case callable:
 		return ""
+	case float64:
+		if x == 0 {
+			return 0.0 // JSON has no negative zero
+		}
 	}
 	return v
 }
