@@ -27,15 +27,15 @@ import (
 
 const crashEnv = "STEPFLOW_CRASH_DB"
 
-const crashExecutions = 40
+const crashExecutions = 100
 
 const crashMachine = `{"StartAt":"A","States":{
 	"A":{"Type":"Task","Resource":"` + lambdaARN + `inc","Next":"W"},
-	"W":{"Type":"Wait","Seconds":1,"Next":"B"},
+	"W":{"Type":"Wait","SecondsPath":"$.wait","Next":"B"},
 	"B":{"Type":"Parallel","Branches":[
 		{"StartAt":"B1","States":{"B1":{"Type":"Task","Resource":"` + lambdaARN + `inc","End":true}}},
 		{"StartAt":"B2","States":{"B2":{"Type":"Task","Resource":"` + lambdaARN + `inc","End":true}}}],"Next":"C"},
-	"C":{"Type":"Pass","Parameters":{"n.$":"$[0].n"},"Next":"D"},
+	"C":{"Type":"Pass","Parameters":{"n.$":"$[0].n","wait.$":"$[0].wait"},"Next":"D"},
 	"D":{"Type":"Task","Resource":"` + lambdaARN + `inc","End":true}}}`
 
 // crashInvoker increments n after a short random pause, so kills land mid-task too.
@@ -45,7 +45,8 @@ var crashInvoker = funcInvoker{lambdaARN + "inc": func(ctx context.Context, req 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return map[string]any{"n": req.Input.(map[string]any)["n"].(float64) + 1}, nil
+	in := req.Input.(map[string]any)
+	return map[string]any{"n": in["n"].(float64) + 1, "wait": in["wait"]}, nil
 }}
 
 func TestCrashRecovery(t *testing.T) {
@@ -53,13 +54,14 @@ func TestCrashRecovery(t *testing.T) {
 		t.Skip("kills and restarts a child process for several seconds")
 	}
 	db := filepath.Join(t.TempDir(), "crash.db")
-	for kill := 0; kill < 5; kill++ {
+	for kill := 0; kill < 6; kill++ {
 		child := crashChild(t, db)
-		time.Sleep(time.Duration(150+rand.IntN(600)) * time.Millisecond)
+		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
 		if err := child.Process.Kill(); err != nil {
 			t.Fatalf("kill: %v", err)
 		}
 		_ = child.Wait()
+		t.Logf("killed the child after %d of %d executions ended", countEnded(t, db), crashExecutions)
 	}
 	child := crashChild(t, db)
 	done := make(chan error, 1)
@@ -85,7 +87,7 @@ func TestCrashRecovery(t *testing.T) {
 		if rec.Status != sfn.StatusSucceeded {
 			t.Fatalf("execution %d ended %s %q %q", i, rec.Status, rec.Error, rec.Cause)
 		}
-		if got := output(t, rec); !reflect.DeepEqual(got, map[string]any{"n": float64(i + 3)}) {
+		if got := output(t, rec); !reflect.DeepEqual(got, map[string]any{"n": float64(i + 3), "wait": float64(i % 4)}) {
 			t.Fatalf("execution %d output %v, want n=%d", i, got, i+3)
 		}
 		events := history(t, st, arn) // ids 1..n, no gap, no duplicate id
@@ -124,7 +126,7 @@ func referenceHistory(t *testing.T) []sfn.EventType {
 		t.Fatalf("compile: %v", err)
 	}
 	var types []sfn.EventType
-	_, err = Run(context.Background(), prog, RunOptions{Input: map[string]any{"n": 0.0}, Invoker: crashInvoker,
+	_, err = Run(context.Background(), prog, RunOptions{Input: map[string]any{"n": 0.0, "wait": 1.0}, Invoker: crashInvoker,
 		VirtualTime: true, OnStep: func(events []sfn.HistoryEvent) {
 			for _, ev := range events {
 				types = append(types, ev.Type)
@@ -168,7 +170,7 @@ func TestCrashHelperProcess(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, err := e.StartExecution(ctx, &StartExecutionParams{StateMachineARN: sm, Name: fmt.Sprintf("exec-%d", i),
-				Input: fmt.Sprintf(`{"n":%d}`, i)})
+				Input: fmt.Sprintf(`{"n":%d,"wait":%d}`, i, i%4)})
 			var exists *ExecutionAlreadyExistsError
 			if err != nil && !errors.As(err, &exists) {
 				t.Errorf("start %d: %v", i, err)
@@ -189,4 +191,18 @@ func TestCrashHelperProcess(t *testing.T) {
 	if err := e.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
+}
+
+// countEnded counts the executions that ended so far, for the log.
+func countEnded(t *testing.T, db string) int {
+	st, err := openCrashStore(context.Background(), db)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	defer st.Close()
+	page, err := st.ExecutionList(context.Background(), &store.ExecutionListParams{Status: sfn.StatusSucceeded, MaxResults: store.MaxPageSize})
+	if err != nil {
+		return -1
+	}
+	return len(page.Executions)
 }
