@@ -50,6 +50,20 @@ type TaskFailed struct {
 	Error, Cause string
 }
 
+// TaskStarted says a worker took an activity task (GetActivityTask); it writes
+// ActivityStarted. Without it, ActivityStarted is written when the result arrives.
+type TaskStarted struct {
+	TaskID     string
+	WorkerName string
+}
+
+// TaskSubmitted says a .sync integration started its job; it writes TaskSubmitted with the
+// start call's output. The task still waits for TaskSucceeded or TaskFailed.
+type TaskSubmitted struct {
+	TaskID string
+	Output any
+}
+
 // TaskHeartbeat resets a task's HeartbeatSeconds clock.
 type TaskHeartbeat struct{ TaskID string }
 
@@ -62,5 +76,7 @@ type StopRequested struct{ Error, Cause string }
 func (TaskSucceeded) event() {}
 func (TaskFailed) event()    {}
 func (TaskHeartbeat) event() {}
+func (TaskStarted) event()   {}
+func (TaskSubmitted) event() {}
 func (TimerFired) event()    {}
 func (StopRequested) event() {}

@@ -104,6 +104,7 @@ type Frame struct {
 	TaskTimerID      string `json:",omitempty"`
 	HeartbeatTimerID string `json:",omitempty"`
 	HeartbeatSeconds int64  `json:",omitempty"`
+	AwaitingWorker   bool   `json:",omitempty"` // an activity task no worker has taken yet
 	TimerID          string `json:",omitempty"`
 	Fan              *Fan   `json:",omitempty"`
 	// Silent frames write no history: Distributed Map iterations, child executions on AWS.
@@ -178,10 +179,17 @@ func (e *Execution) Handle(ev Event, now time.Time) Step {
 			e.drive(f, e.taskFailed(f, ev.Error, ev.Cause, false))
 		}
 	case TaskHeartbeat:
-		if w, ok := e.s.Waits[ev.TaskID]; ok && w.Kind == waitTask && e.frames[w.Frame] != nil && e.frames[w.Frame].HeartbeatTimerID != "" {
-			f := e.frames[w.Frame]
+		if f := e.taskFrame(ev.TaskID); f != nil && f.HeartbeatTimerID != "" {
 			e.cancelTimer(f.HeartbeatTimerID)
 			f.HeartbeatTimerID = e.newTimer(f, waitHeartbeat, now.Add(time.Duration(f.HeartbeatSeconds)*time.Second))
+		}
+	case TaskStarted:
+		if f := e.taskFrame(ev.TaskID); f != nil {
+			e.activityStarted(f, ev.WorkerName)
+		}
+	case TaskSubmitted:
+		if f := e.taskFrame(ev.TaskID); f != nil {
+			e.taskSubmitted(f, ev.Output)
 		}
 	case TimerFired:
 		e.timerFired(ev.TimerID)
@@ -306,6 +314,14 @@ func (e *Execution) cancelTask(id string) {
 		delete(e.s.Waits, id)
 		e.commands = append(e.commands, CancelTask{TaskID: id})
 	}
+}
+
+// taskFrame returns the frame whose task is id, leaving it waiting.
+func (e *Execution) taskFrame(id string) *Frame {
+	if w, ok := e.s.Waits[id]; ok && w.Kind == waitTask {
+		return e.frames[w.Frame]
+	}
+	return nil
 }
 
 // waiting returns the frame waiting for id for the given reason, removing the wait.

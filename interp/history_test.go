@@ -228,3 +228,31 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		t.Fatalf("result %+v", r)
 	}
 }
+
+func TestActivityAndSyncEvents(t *testing.T) {
+	t.Parallel()
+	p := compile(t, `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","Next":"S"},
+		"S":{"Type":"Task","Resource":"arn:aws:states:::glue:startJobRun.sync","End":true}}}`, Options{History: true})
+	e, step := p.Start(testInfo(), map[string]any{})
+	events := step.Events
+	handle := func(ev Event) {
+		step = e.Handle(ev, testStart)
+		events = append(events, step.Events...)
+	}
+	handle(TaskStarted{TaskID: "task-2", WorkerName: "w1"})
+	handle(TaskSucceeded{TaskID: "task-2", Output: "a"})
+	handle(TaskSubmitted{TaskID: "task-3", Output: map[string]any{"JobRunId": "j"}})
+	handle(TaskSucceeded{TaskID: "task-3", Output: "s"})
+	want := []string{"1 0 ExecutionStarted", "2 0 TaskStateEntered", "3 2 ActivityScheduled", "4 3 ActivityStarted",
+		"5 4 ActivitySucceeded", "6 5 TaskStateExited", "7 6 TaskStateEntered", "8 7 TaskScheduled", "9 8 TaskStarted",
+		"10 9 TaskSubmitted", "11 10 TaskSucceeded", "12 11 TaskStateExited", "13 12 ExecutionSucceeded"}
+	if got := historyLines(events); !reflect.DeepEqual(got, want) {
+		t.Fatalf("history\n got %q\nwant %q", got, want)
+	}
+	if w := events[3].ActivityStartedEventDetails; w == nil || w.WorkerName != "w1" {
+		t.Fatalf("ActivityStarted details %+v", w)
+	}
+	if d := events[9].TaskSubmittedEventDetails; d == nil || d.ResourceType != "glue" || d.Resource != "startJobRun.sync" {
+		t.Fatalf("TaskSubmitted details %+v", d)
+	}
+}

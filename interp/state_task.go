@@ -45,14 +45,7 @@ func (e *Execution) runTask(f *Frame, st *state) outcome {
 	taskID := e.newID("task-")
 	f.TaskID, f.TaskToken = taskID, token
 	e.s.Waits[taskID] = Wait{Frame: f.ID, Kind: waitTask}
-	switch {
-	case f.Silent:
-	case e.hist:
-		e.taskScheduledEvents(f, st, params, timeout, heartbeat, credentials)
-	default:
-		e.s.LastEventID += 2
-		f.Last = e.s.LastEventID
-	}
+	e.taskScheduledEvents(f, st, params, timeout, heartbeat, credentials)
 	e.commands = append(e.commands, InvokeTask{
 		TaskID: taskID, Resource: def.Resource, Input: params, TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat,
 		TaskToken: token, StateName: st.name, Credentials: credentials,
@@ -106,37 +99,77 @@ func optionalSeconds(n int64) *int64 {
 	return &n
 }
 
+// taskScheduledEvents writes TaskScheduled and TaskStarted (LambdaFunction*, or for an
+// activity only ActivityScheduled: ActivityStarted waits for a worker).
 func (e *Execution) taskScheduledEvents(f *Frame, st *state, params any, timeout, heartbeat int64, credentials any) {
 	r := st.task
-	scheduled := sfn.HistoryEvent{ID: e.nextEventID(), PreviousEventID: f.Last}
-	started := sfn.HistoryEvent{ID: e.nextEventID(), PreviousEventID: scheduled.ID}
-	var creds *sfn.TaskCredentials
-	if m, ok := credentials.(map[string]any); ok {
-		role, _ := m["RoleArn"].(string)
-		creds = &sfn.TaskCredentials{RoleArn: role}
+	id, rec := e.eventID(f)
+	if rec {
+		scheduled := sfn.HistoryEvent{ID: id, PreviousEventID: f.Last}
+		var creds *sfn.TaskCredentials
+		if m, ok := credentials.(map[string]any); ok {
+			role, _ := m["RoleArn"].(string)
+			creds = &sfn.TaskCredentials{RoleArn: role}
+		}
+		switch r.Kind {
+		case sfn.ResourceLambdaFunction:
+			scheduled.Type = sfn.EventLambdaFunctionScheduled
+			scheduled.LambdaFunctionScheduledEventDetails = &sfn.LambdaFunctionScheduledDetails{Resource: r.ARN,
+				Input: payload(params), InputDetails: notTruncated, TimeoutInSeconds: optionalSeconds(timeout), TaskCredentials: creds}
+		case sfn.ResourceActivity:
+			scheduled.Type = sfn.EventActivityScheduled
+			scheduled.ActivityScheduledEventDetails = &sfn.ActivityScheduledDetails{Resource: r.ARN, Input: payload(params),
+				InputDetails: notTruncated, TimeoutInSeconds: optionalSeconds(timeout), HeartbeatInSeconds: optionalSeconds(heartbeat)}
+		default:
+			scheduled.Type = sfn.EventTaskScheduled
+			scheduled.TaskScheduledEventDetails = &sfn.TaskScheduledDetails{ResourceType: r.resourceType, Resource: r.resource,
+				Region: e.region(st), Parameters: payload(params), TimeoutInSeconds: optionalSeconds(timeout),
+				HeartbeatInSeconds: optionalSeconds(heartbeat), TaskCredentials: creds}
+		}
+		e.push(scheduled)
 	}
-	switch r.Kind {
-	case sfn.ResourceLambdaFunction:
-		scheduled.Type = sfn.EventLambdaFunctionScheduled
-		scheduled.LambdaFunctionScheduledEventDetails = &sfn.LambdaFunctionScheduledDetails{Resource: r.ARN,
-			Input: payload(params), InputDetails: notTruncated, TimeoutInSeconds: optionalSeconds(timeout), TaskCredentials: creds}
-		started.Type = sfn.EventLambdaFunctionStarted
-	case sfn.ResourceActivity:
-		scheduled.Type = sfn.EventActivityScheduled
-		scheduled.ActivityScheduledEventDetails = &sfn.ActivityScheduledDetails{Resource: r.ARN, Input: payload(params),
-			InputDetails: notTruncated, TimeoutInSeconds: optionalSeconds(timeout), HeartbeatInSeconds: optionalSeconds(heartbeat)}
-		started.Type = sfn.EventActivityStarted
-	default:
-		scheduled.Type = sfn.EventTaskScheduled
-		scheduled.TaskScheduledEventDetails = &sfn.TaskScheduledDetails{ResourceType: r.resourceType, Resource: r.resource,
-			Region: e.region(st), Parameters: payload(params), TimeoutInSeconds: optionalSeconds(timeout),
-			HeartbeatInSeconds: optionalSeconds(heartbeat), TaskCredentials: creds}
-		started.Type = sfn.EventTaskStarted
-		started.TaskStartedEventDetails = &sfn.TaskResourceDetails{ResourceType: r.resourceType, Resource: r.resource}
+	f.Last = id
+	if r.Kind == sfn.ResourceActivity {
+		f.AwaitingWorker = true
+		return
 	}
-	e.push(scheduled)
-	e.push(started)
-	f.Last = started.ID
+	id, rec = e.eventID(f)
+	if rec {
+		started := sfn.HistoryEvent{ID: id, PreviousEventID: f.Last, Type: sfn.EventTaskStarted,
+			TaskStartedEventDetails: &sfn.TaskResourceDetails{ResourceType: r.resourceType, Resource: r.resource}}
+		if r.Kind == sfn.ResourceLambdaFunction {
+			started.Type, started.TaskStartedEventDetails = sfn.EventLambdaFunctionStarted, nil
+		}
+		e.push(started)
+	}
+	f.Last = id
+}
+
+// activityStarted writes ActivityStarted once a worker took the frame's activity task (or,
+// if the engine never said so, when its result arrives).
+func (e *Execution) activityStarted(f *Frame, worker string) {
+	if !f.AwaitingWorker {
+		return
+	}
+	f.AwaitingWorker = false
+	id, rec := e.eventID(f)
+	if rec {
+		e.push(sfn.HistoryEvent{Type: sfn.EventActivityStarted, ID: id, PreviousEventID: f.Last,
+			ActivityStartedEventDetails: &sfn.ActivityStartedDetails{WorkerName: worker}})
+	}
+	f.Last = id
+}
+
+// taskSubmitted writes TaskSubmitted: a .sync integration started its job.
+func (e *Execution) taskSubmitted(f *Frame, output any) {
+	st := e.p.states[f.State]
+	id, rec := e.eventID(f)
+	if rec {
+		e.push(sfn.HistoryEvent{Type: sfn.EventTaskSubmitted, ID: id, PreviousEventID: f.Last,
+			TaskSubmittedEventDetails: &sfn.TaskOutputDetails{ResourceType: st.task.resourceType, Resource: st.task.resource,
+				Output: payload(output), OutputDetails: notTruncated}})
+	}
+	f.Last = id
 }
 
 // endTask withdraws the timers of the frame's task.
@@ -144,10 +177,12 @@ func (e *Execution) endTask(f *Frame) {
 	e.cancelTimer(f.TaskTimerID)
 	e.cancelTimer(f.HeartbeatTimerID)
 	f.TaskID, f.TaskToken, f.TaskTimerID, f.HeartbeatTimerID, f.HeartbeatSeconds = "", "", "", "", 0
+	f.AwaitingWorker = false
 }
 
 func (e *Execution) taskSucceeded(f *Frame, output any) outcome {
 	st := e.p.states[f.State]
+	e.activityStarted(f, "")
 	e.endTask(f)
 	id, rec := e.eventID(f)
 	if rec {
@@ -179,6 +214,8 @@ func (e *Execution) taskFailed(f *Frame, errName, cause string, timedOut bool) o
 	st := e.p.states[f.State]
 	if timedOut {
 		e.cancelTask(f.TaskID)
+	} else {
+		e.activityStarted(f, "")
 	}
 	e.endTask(f)
 	id, rec := e.eventID(f)
