@@ -726,12 +726,17 @@ func reduceTupleStream(data any) tuple {
 		return out
 	}
 	items, _ := asArray(data)
-	out := tuple{}
-	for k, v := range items[0].(tuple) {
+	out := tuple{"@": Undefined}
+	if len(items) == 0 {
+		return out
+	}
+	first, _ := items[0].(tuple)
+	for k, v := range first {
 		out[k] = v
 	}
 	for _, it := range items[1:] {
-		for k, v := range it.(tuple) {
+		t, _ := it.(tuple)
+		for k, v := range t {
 			prev, ok := out[k]
 			if !ok {
 				prev = Undefined

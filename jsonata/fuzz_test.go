@@ -24,6 +24,9 @@ func FuzzCompileEval(f *testing.F) {
 		`Account.Order.Product[%.OrderID = "order103"]`,
 		`function($x)<n-n:n>{$x}(1)`,
 		`$reduce([1,2,3], λ($a, $b){$a + $b}, 10)`,
+		`$fromMillis(1521801216617, '[FNn], [D1o] [MNn] [Y] [h]:[m01] [P] [Z01:01t]', '+0530')`,
+		`$toMillis('27th April 2008 10:30 pm', '[D1o] [MNn] [Y0001] [h]:[m] [P]')`,
+		`$formatInteger(1234, 'w;o') & $parseInteger('twelve', 'w') & $formatBase(255, 16)`,
 	}
 	for _, s := range seeds {
 		f.Add(s)
