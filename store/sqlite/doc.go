@@ -3,6 +3,6 @@
 //
 // Writes are serialised inside the process, so they never wait on SQLite's lock; reads use a
 // small pool of read-only connections that WAL lets run beside the writer. Commits are
-// fsynced (synchronous=FULL): a step reported committed survives a power cut. Batching steps
-// with ExecutionStepBatch shares one fsync among them.
+// fsynced (synchronous=FULL) unless OpenWith says otherwise: a step reported committed
+// survives a power cut. ExecutionStepBatch shares one fsync among many steps.
 package sqlite

@@ -13,7 +13,7 @@ import (
 	"github.com/stepflow/stepflow/store/storetest"
 )
 
-func openTemp(t *testing.T) *sqlite.Store {
+func openTemp(t testing.TB) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "stepflow.db"))
 	if err != nil {

@@ -44,26 +44,38 @@ func (s *Store) ExecutionCreate(ctx context.Context, p *store.ExecutionCreatePar
 	if snapshot == nil {
 		snapshot = []byte{}
 	}
+	var events []pendingEvent
 	err := s.inTx(ctx, func(tx Tx) error {
-		n, err := s.exec(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
+		var id int64
+		err := s.queryRow(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', ?, NULL, 0, NULL, ?, 1, ?)
-			ON CONFLICT (arn) DO NOTHING`,
+			ON CONFLICT (arn) DO NOTHING RETURNING id`,
 			p.ARN, p.StateMachineARN, p.StateMachineVersionARN, p.StateMachineAliasARN, p.Name, string(p.Type),
-			string(status), p.Input, s.timeArg(p.StartDate), p.TraceHeader, snapshot)
+			string(status), p.Input, s.timeArg(p.StartDate), p.TraceHeader, snapshot).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return &store.AlreadyExistsError{Resource: store.ResourceExecution, Key: p.ARN}
+		}
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return &store.AlreadyExistsError{Resource: store.ResourceExecution, Key: p.ARN}
-		}
-		return s.writeStepRecords(ctx, tx, &store.ExecutionStepParams{
+		err = s.writeStepRecords(ctx, tx, &store.ExecutionStepParams{
 			ExecutionARN:  p.ARN,
-			Events:        p.Events,
 			TimersAdd:     p.Timers,
 			DispatchesAdd: p.Dispatches,
 			TaskTokensAdd: p.TaskTokens,
 		})
+		if err != nil {
+			return err
+		}
+		events = make([]pendingEvent, len(p.Events))
+		for i, ev := range p.Events {
+			events[i] = pendingEvent{executionID: id, executionARN: p.ARN, event: ev}
+		}
+		return s.insertEvents(ctx, tx, events)
 	})
+	if errors.Is(err, errDuplicateEvent) {
+		err = s.findDuplicateEvent(ctx, events)
+	}
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
@@ -171,31 +183,36 @@ func (s *Store) ExecutionDeleteFinishedBefore(ctx context.Context, p *store.Exec
 	}
 	deleted := 0
 	err := s.inTx(ctx, func(tx Tx) error {
-		rows, err := s.query(ctx, tx, `SELECT arn FROM execution
+		type victim struct {
+			id  int64
+			arn string
+		}
+		rows, err := s.query(ctx, tx, `SELECT id, arn FROM execution
 			WHERE stop_date IS NOT NULL AND stop_date < ? AND status <> ?
 			ORDER BY stop_date LIMIT ?`, s.timeArg(p.Before), string(sfn.StatusRunning), limit)
-		arns, err := collect(rows, err, func(r Rows) (string, error) {
-			var arn string
-			return arn, r.Scan(&arn)
+		victims, err := collect(rows, err, func(r Rows) (v victim, err error) {
+			return v, r.Scan(&v.id, &v.arn)
 		})
 		if err != nil {
 			return err
 		}
-		for _, arn := range arns {
+		for _, v := range victims {
+			if _, err := s.exec(ctx, tx, `DELETE FROM history_event WHERE execution_id = ?`, v.id); err != nil {
+				return err
+			}
 			for _, q := range []string{
-				`DELETE FROM history_event WHERE execution_arn = ?`,
 				`DELETE FROM timer WHERE execution_arn = ?`,
 				`DELETE FROM dispatch WHERE execution_arn = ?`,
 				`DELETE FROM task_token WHERE execution_arn = ?`,
 				`DELETE FROM tag WHERE resource_arn = ?`,
 				`DELETE FROM execution WHERE arn = ?`,
 			} {
-				if _, err := s.exec(ctx, tx, q, arn); err != nil {
+				if _, err := s.exec(ctx, tx, q, v.arn); err != nil {
 					return err
 				}
 			}
 		}
-		deleted = len(arns)
+		deleted = len(victims)
 		return nil
 	})
 	if err != nil {

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
+	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
 
@@ -22,10 +24,11 @@ func (s *Store) ExecutionStep(ctx context.Context, p *store.ExecutionStepParams)
 
 // ExecutionStepBatch implements store.Store.
 //
-// Each step first moves the version with a guarded UPDATE; a step whose guard fails has
-// written nothing, so it is reported and the transaction goes on without savepoints. Any
-// other failure is a bug in the caller (a reused event id or token) or a database failure,
-// and rolls the whole batch back.
+// The batch looks up its executions' row ids in one query, moves each step's version with a
+// guarded UPDATE and inserts all history events with a few multi-row INSERTs: per step, one
+// statement is all the fixed cost. A step whose guard fails has written nothing, so it is
+// reported and the transaction goes on without savepoints. Any other failure is a bug in the
+// caller (a reused event id or token) or a database failure, and rolls the whole batch back.
 func (s *Store) ExecutionStepBatch(ctx context.Context, steps []*store.ExecutionStepParams) ([]error, error) {
 	op := "commit execution steps"
 	if len(steps) == 1 {
@@ -34,23 +37,43 @@ func (s *Store) ExecutionStepBatch(ctx context.Context, steps []*store.Execution
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
+	if len(steps) == 0 {
+		return []error{}, nil
+	}
 	errs := make([]error, len(steps))
+	var events []pendingEvent
 	err := s.inTx(ctx, func(tx Tx) error {
+		ids, err := s.executionIDs(ctx, tx, steps)
+		if err != nil {
+			return err
+		}
+		events = events[:0]
 		for i, p := range steps {
-			advanced, err := s.advanceVersion(ctx, tx, p)
+			id, ok := ids[p.ExecutionARN]
+			if !ok {
+				errs[i] = &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}
+				continue
+			}
+			refused, err := s.advanceVersion(ctx, tx, p)
 			if err != nil {
 				return fmt.Errorf("execution %s: %w", p.ExecutionARN, err)
 			}
-			if advanced != nil {
-				errs[i] = advanced
+			if refused != nil {
+				errs[i] = refused
 				continue
 			}
 			if err := s.writeStepRecords(ctx, tx, p); err != nil {
 				return fmt.Errorf("execution %s: %w", p.ExecutionARN, err)
 			}
+			for _, ev := range p.Events {
+				events = append(events, pendingEvent{executionID: id, executionARN: p.ExecutionARN, event: ev})
+			}
 		}
-		return nil
+		return s.insertEvents(ctx, tx, events)
 	})
+	if errors.Is(err, errDuplicateEvent) {
+		err = s.findDuplicateEvent(ctx, events)
+	}
 	if err != nil {
 		var exists *store.AlreadyExistsError
 		if errors.As(err, &exists) {
@@ -59,6 +82,56 @@ func (s *Store) ExecutionStepBatch(ctx context.Context, steps []*store.Execution
 		return nil, s.fail(op, err)
 	}
 	return errs, nil
+}
+
+// idChunk bounds the ARNs of one lookup and the rows of one INSERT, so the statements that
+// the drivers prepare and cache stay few.
+const idChunk = 64
+
+// executionIDs maps the ARNs of steps that exist to their row ids.
+func (s *Store) executionIDs(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams) (map[string]int64, error) {
+	ids := make(map[string]int64, len(steps))
+	var arns []any
+	seen := make(map[string]bool, len(steps))
+	for _, p := range steps {
+		if !seen[p.ExecutionARN] {
+			seen[p.ExecutionARN] = true
+			arns = append(arns, p.ExecutionARN)
+		}
+	}
+	for len(arns) > 0 {
+		chunk := arns[:min(len(arns), idChunk)]
+		arns = arns[len(chunk):]
+		rows, err := s.query(ctx, tx, `SELECT arn, id FROM execution WHERE arn IN (`+placeholders(len(chunk), 1)+`)`, chunk...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var (
+				arn string
+				id  int64
+			)
+			if err := rows.Scan(&arn, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids[arn] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// placeholders returns "(?, ?), (?, ?)" for rows of width columns, or "?, ?" for width 1.
+func placeholders(rows, width int) string {
+	group := "?" + strings.Repeat(", ?", width-1)
+	if width > 1 {
+		group = "(" + group + ")"
+	}
+	return group + strings.Repeat(", "+group, rows-1)
 }
 
 // advanceVersion moves the execution from ExpectedVersion to the next one with the step's
@@ -94,24 +167,72 @@ func (s *Store) advanceVersion(ctx context.Context, tx Tx, p *store.ExecutionSte
 	return &store.ConflictError{ExecutionARN: p.ExecutionARN, ExpectedVersion: p.ExpectedVersion, ActualVersion: actual}, nil
 }
 
-// writeStepRecords writes everything of a step but the execution row.
-func (s *Store) writeStepRecords(ctx context.Context, tx Tx, p *store.ExecutionStepParams) error {
-	arn := p.ExecutionARN
-	for _, ev := range p.Events {
-		body, err := json.Marshal(ev)
-		if err != nil {
-			return fmt.Errorf("encode history event %d: %w", ev.ID, err)
+// pendingEvent is a history event waiting for the batch's INSERT.
+type pendingEvent struct {
+	executionID  int64
+	executionARN string
+	event        *sfn.HistoryEvent
+}
+
+// errDuplicateEvent says an INSERT skipped an event whose id the execution has; the batch
+// rolls back and findDuplicateEvent names the event.
+var errDuplicateEvent = errors.New("duplicate history event")
+
+// insertEvents appends events to the history, idChunk rows per statement.
+func (s *Store) insertEvents(ctx context.Context, tx Tx, events []pendingEvent) error {
+	args := make([]any, 0, 5*min(len(events), idChunk))
+	for len(events) > 0 {
+		chunk := events[:min(len(events), idChunk)]
+		events = events[len(chunk):]
+		args = args[:0]
+		for _, e := range chunk {
+			body, err := json.Marshal(e.event)
+			if err != nil {
+				return fmt.Errorf("execution %s: encode history event %d: %w", e.executionARN, e.event.ID, err)
+			}
+			args = append(args, e.executionID, e.event.ID, string(e.event.Type), s.timeArg(e.event.Timestamp), string(body))
 		}
-		n, err := s.exec(ctx, tx, `INSERT INTO history_event (execution_arn, id, type, timestamp, body)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (execution_arn, id) DO NOTHING`,
-			arn, ev.ID, string(ev.Type), s.timeArg(ev.Timestamp), string(body))
+		n, err := s.exec(ctx, tx, `INSERT INTO history_event (execution_id, id, type, timestamp, body)
+			VALUES `+placeholders(len(chunk), 5)+` ON CONFLICT (execution_id, id) DO NOTHING`, args...)
 		if err != nil {
-			return fmt.Errorf("insert history event %d: %w", ev.ID, err)
+			return fmt.Errorf("insert history events: %w", err)
 		}
-		if n == 0 {
-			return &store.AlreadyExistsError{Resource: store.ResourceHistoryEvent, Key: strconv.FormatInt(ev.ID, 10)}
+		if n != int64(len(chunk)) {
+			return errDuplicateEvent
 		}
 	}
+	return nil
+}
+
+// findDuplicateEvent names the event of a rolled-back batch that repeated an id: one the
+// batch holds twice or one the history had already.
+func (s *Store) findDuplicateEvent(ctx context.Context, events []pendingEvent) error {
+	type key struct{ execution, event int64 }
+	seen := make(map[key]bool, len(events))
+	for _, e := range events {
+		k := key{e.executionID, e.event.ID}
+		exists := seen[k]
+		if !exists {
+			var one int
+			err := s.queryRow(ctx, s.db.Reader(), `SELECT 1 FROM history_event WHERE execution_id = ? AND id = ?`,
+				e.executionID, e.event.ID).Scan(&one)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			exists = err == nil
+		}
+		if exists {
+			return fmt.Errorf("execution %s: %w", e.executionARN,
+				&store.AlreadyExistsError{Resource: store.ResourceHistoryEvent, Key: strconv.FormatInt(e.event.ID, 10)})
+		}
+		seen[k] = true
+	}
+	return errDuplicateEvent
+}
+
+// writeStepRecords writes a step's timers, dispatches and task tokens.
+func (s *Store) writeStepRecords(ctx context.Context, tx Tx, p *store.ExecutionStepParams) error {
+	arn := p.ExecutionARN
 	for _, id := range p.TimersDelete {
 		if _, err := s.exec(ctx, tx, `DELETE FROM timer WHERE execution_arn = ? AND timer_id = ?`, arn, id); err != nil {
 			return fmt.Errorf("delete timer %s: %w", id, err)

@@ -16,10 +16,12 @@ func (s *Store) HistoryEventList(ctx context.Context, p *store.HistoryEventListP
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	listing, query := "history", `SELECT body FROM history_event WHERE execution_arn = ? AND id > ? ORDER BY id LIMIT ?`
+	listing, query := "history", `SELECT h.body FROM history_event h
+		WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.id > ? ORDER BY h.id LIMIT ?`
 	var from int64
 	if p.ReverseOrder {
-		listing, query = "history-reverse", `SELECT body FROM history_event WHERE execution_arn = ? AND id < ? ORDER BY id DESC LIMIT ?`
+		listing, query = "history-reverse", `SELECT h.body FROM history_event h
+			WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.id < ? ORDER BY h.id DESC LIMIT ?`
 		from = 1 << 62
 	}
 	if p.NextToken != "" {

@@ -56,7 +56,9 @@ CREATE TABLE activity (
 );
 
 CREATE TABLE execution (
-    arn                       TEXT PRIMARY KEY,
+    -- a small key for the history's rows
+    id                        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    arn                       TEXT NOT NULL UNIQUE,
     state_machine_arn         TEXT NOT NULL,
     state_machine_version_arn TEXT NOT NULL,
     state_machine_alias_arn   TEXT NOT NULL,
@@ -82,12 +84,12 @@ CREATE INDEX execution_by_status ON execution (status, start_date DESC, arn DESC
 CREATE INDEX execution_by_stop ON execution (stop_date) WHERE stop_date IS NOT NULL;
 
 CREATE TABLE history_event (
-    execution_arn TEXT NOT NULL,
-    id            BIGINT NOT NULL,
-    type          TEXT NOT NULL,
-    timestamp     TIMESTAMPTZ NOT NULL,
-    body          TEXT NOT NULL, -- the event as GetExecutionHistory returns it (JSON)
-    PRIMARY KEY (execution_arn, id)
+    execution_id BIGINT NOT NULL,
+    id           BIGINT NOT NULL,
+    type         TEXT NOT NULL,
+    timestamp    TIMESTAMPTZ NOT NULL,
+    body         TEXT NOT NULL, -- the event as GetExecutionHistory returns it (JSON)
+    PRIMARY KEY (execution_id, id)
 );
 
 CREATE TABLE timer (

@@ -56,7 +56,9 @@ CREATE TABLE activity (
 );
 
 CREATE TABLE execution (
-    arn                       TEXT PRIMARY KEY,
+    -- a small key for the history's rows, so one execution's events sit together
+    id                        INTEGER PRIMARY KEY,
+    arn                       TEXT NOT NULL UNIQUE,
     state_machine_arn         TEXT NOT NULL,
     state_machine_version_arn TEXT NOT NULL,
     state_machine_alias_arn   TEXT NOT NULL,
@@ -81,14 +83,17 @@ CREATE INDEX execution_by_machine ON execution (state_machine_arn, start_date DE
 CREATE INDEX execution_by_status ON execution (status, start_date DESC, arn DESC);
 CREATE INDEX execution_by_stop ON execution (stop_date) WHERE stop_date IS NOT NULL;
 
+-- Rows are appended in commit order (seq) and found through the small (execution_id, id)
+-- index, so a batch of steps of many executions writes few pages.
 CREATE TABLE history_event (
-    execution_arn TEXT NOT NULL,
-    id            INTEGER NOT NULL,
-    type          TEXT NOT NULL,
-    timestamp     INTEGER NOT NULL,
-    body          TEXT NOT NULL, -- the event as GetExecutionHistory returns it (JSON)
-    PRIMARY KEY (execution_arn, id)
-) WITHOUT ROWID;
+    seq          INTEGER PRIMARY KEY,
+    execution_id INTEGER NOT NULL,
+    id           INTEGER NOT NULL,
+    type         TEXT NOT NULL,
+    timestamp    INTEGER NOT NULL,
+    body         TEXT NOT NULL -- the event as GetExecutionHistory returns it (JSON)
+);
+CREATE UNIQUE INDEX history_event_by_execution ON history_event (execution_id, id);
 
 CREATE TABLE timer (
     execution_arn TEXT NOT NULL,

@@ -1,0 +1,134 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/postgres"
+	"github.com/stepflow/stepflow/store/storetest"
+)
+
+// testDSN returns the test server's DSN, skipping the test without one (failing it in CI).
+func testDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv("STEPFLOW_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("STEPFLOW_TEST_POSTGRES not set: CI must run the PostgreSQL store tests")
+		}
+		t.Skip("STEPFLOW_TEST_POSTGRES not set: skipping the PostgreSQL store tests " +
+			"(set it to e.g. postgres://postgres:stepflow@127.0.0.1:5432/stepflow_test?sslmode=disable)")
+	}
+	return dsn
+}
+
+// openSchema opens a store in a new schema of its own, dropped when the test ends, so tests
+// run in parallel on one database.
+func openSchema(t testing.TB) (*postgres.Store, string) {
+	t.Helper()
+	ctx := context.Background()
+	dsn := testDSN(t)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "stepflow_test_" + hex.EncodeToString(b)
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), dsn)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Error(err)
+		}
+	})
+	dsn = withSearchPath(t, dsn, schema)
+	s, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s, dsn
+}
+
+func withSearchPath(t testing.TB, dsn, schema string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return dsn + " search_path=" + schema
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	testDSN(t)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, _ := openSchema(t)
+		return s
+	})
+}
+
+func TestOpenMigratesOnce(t *testing.T) {
+	t.Parallel()
+	first, dsn := openSchema(t)
+	ctx := context.Background()
+	_, err := first.ActivityCreate(ctx, &store.ActivityCreateParams{ARN: "arn:aws:states:us-east-1:1:activity:a", Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The schema of first is reopened by a second store: no migration runs twice.
+	second, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if _, err := second.ActivityGetByARN(ctx, &store.ActivityGetByARNParams{ARN: "arn:aws:states:us-east-1:1:activity:a"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenErrorRedactsPassword(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		dsn, want string
+	}{
+		{"postgres://stepflow:s3cret@127.0.0.1:1/db?sslmode=disable&connect_timeout=5",
+			"open store postgres://stepflow:xxxxx@127.0.0.1:1/db?sslmode=disable&connect_timeout=5: "},
+		{"host=127.0.0.1 port=1 user=stepflow password=s3cret dbname=db sslmode=disable connect_timeout=5",
+			"open store host=127.0.0.1 port=1 user=stepflow password=xxxxx dbname=db sslmode=disable connect_timeout=5: "},
+		{"postgres://u:s3cret@127.0.0.1:1/db?sslmode=bogus",
+			"open store postgres://u:xxxxx@127.0.0.1:1/db?sslmode=bogus: invalid DSN"},
+	} {
+		_, err := postgres.Open(context.Background(), tc.dsn)
+		if err == nil {
+			t.Fatalf("Open(%q) succeeded", tc.dsn)
+		}
+		msg := err.Error()
+		if len(msg) < len(tc.want) || msg[:len(tc.want)] != tc.want {
+			t.Fatalf("got %q, want it to start with %q", msg, tc.want)
+		}
+		if strings.Contains(msg, "s3cret") {
+			t.Fatalf("error %q shows the password", msg)
+		}
+	}
+}
