@@ -271,7 +271,7 @@ func (s *Server) listStateMachineAliases(ctx context.Context, in *listStateMachi
 		}
 	} else if _, err := s.store.StateMachineGetByARN(ctx, &store.StateMachineGetByARNParams{ARN: ref.MachineARN}); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, resourceNotFound(ref.MachineARN)
+			return nil, stateMachineDoesNotExist(ref.MachineARN)
 		}
 		return nil, err
 	}

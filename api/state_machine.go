@@ -223,7 +223,7 @@ func (s *Server) describeStateMachine(ctx context.Context, in *describeStateMach
 		return nil, err
 	}
 	if ref.Alias != "" {
-		return nil, clientError(codeValidation, "Describing an alias is not supported by this API: use DescribeStateMachineAlias for '%s'", ref.ARN)
+		return nil, invalidArn(ref.ARN)
 	}
 	if ref.Version > 0 {
 		version, err := s.store.StateMachineVersionGetByARN(ctx, &store.StateMachineVersionGetByARNParams{ARN: ref.ARN})

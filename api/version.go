@@ -118,9 +118,8 @@ func (s *Server) listStateMachineVersions(ctx context.Context, in *listStateMach
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.getMachine(ctx, ref.MachineARN); err != nil {
-		return nil, err
-	}
+	// A state machine that does not exist has no versions: AWS's ListStateMachineVersions
+	// declares no StateMachineDoesNotExist error.
 	maxResults, token := in.page()
 	res, err := s.store.StateMachineVersionList(ctx, &store.StateMachineVersionListParams{StateMachineARN: ref.MachineARN, MaxResults: maxResults, NextToken: token})
 	if err != nil {
