@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -50,7 +51,30 @@ func (e *Expr) String() string { return e.src }
 
 // Eval evaluates the expression against input (Undefined for no input). It returns the
 // result as decoded JSON, Undefined when the result is undefined, or an *Error.
-func (e *Expr) Eval(input any, opts *EvalOptions) (result any, err error) {
+func (e *Expr) Eval(input any, opts *EvalOptions) (any, error) {
+	v, err := e.evalRaw(input, opts)
+	if err != nil || v == Undefined {
+		return v, err
+	}
+	return toPublic(v), nil
+}
+
+// EvalJSON is Eval with the result encoded as JSON (indented by indent when not empty),
+// keeping the key order of the objects the expression builds and of DecodeJSON input. An
+// undefined result is reported as nil data and a nil error.
+func (e *Expr) EvalJSON(input any, opts *EvalOptions, indent string) ([]byte, error) {
+	v, err := e.evalRaw(input, opts)
+	if err != nil || v == Undefined {
+		return nil, err
+	}
+	var sb strings.Builder
+	w := jsonWriter{sb: &sb, indent: indent, exact: true}
+	w.write(v, "")
+	return []byte(sb.String()), nil
+}
+
+// evalRaw evaluates to an internal value (ordered objects, sequences) or Undefined.
+func (e *Expr) evalRaw(input any, opts *EvalOptions) (result any, err error) {
 	if opts == nil {
 		opts = &EvalOptions{}
 	}
@@ -109,7 +133,7 @@ func (e *Expr) Eval(input any, opts *EvalOptions) (result any, err error) {
 	if s, ok := v.(*seq); ok && s.sequence && len(s.items) == 0 {
 		return Undefined, nil
 	}
-	return toPublic(v), nil
+	return v, nil
 }
 
 func finishError(err error) error {

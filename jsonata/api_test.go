@@ -143,3 +143,34 @@ func TestExprConcurrentEval(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalJSONKeepsOrder(t *testing.T) {
+	t.Parallel()
+	input, err := DecodeJSON([]byte(`{"z": {"y": 1, "x": 2}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		expr, indent, want string
+	}{
+		{`{"b": z, "a": 0.1 + 0.2}`, "", `{"b":{"y":1,"x":2},"a":0.30000000000000004}`},
+		{`[z.x, -0]`, "  ", "[\n  2,\n  0\n]"},
+		{`nothing`, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			t.Parallel()
+			e, err := Compile(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.EvalJSON(input, nil, tt.indent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -116,6 +116,23 @@ func hasNonFinite(v any) bool {
 }
 
 func writeJSON(sb *strings.Builder, v any, pretty bool, indent string) {
+	w := jsonWriter{sb: sb}
+	if pretty {
+		w.indent = "  "
+	}
+	w.write(v, indent)
+}
+
+// jsonWriter renders internal values as JSON. exact prints numbers with full precision
+// (results); otherwise non-integers are rounded to 15 significant digits ($string).
+type jsonWriter struct {
+	sb     *strings.Builder
+	indent string
+	exact  bool
+}
+
+func (w *jsonWriter) write(v any, indent string) {
+	sb := w.sb
 	switch x := v.(type) {
 	case nil:
 		sb.WriteString("null")
@@ -126,13 +143,12 @@ func writeJSON(sb *strings.Builder, v any, pretty bool, indent string) {
 			sb.WriteString("false")
 		}
 	case float64:
-		if math.IsInf(x, 0) || math.IsNaN(x) {
+		switch {
+		case math.IsInf(x, 0) || math.IsNaN(x):
 			sb.WriteString("null")
-			return
-		}
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+		case w.exact || (x == math.Trunc(x) && math.Abs(x) < 1<<53):
 			sb.WriteString(formatNumber(x))
-		} else {
+		default:
 			sb.WriteString(formatNumber(precision15(x)))
 		}
 	case string:
@@ -152,26 +168,25 @@ func writeJSON(sb *strings.Builder, v any, pretty bool, indent string) {
 			return
 		}
 		sb.WriteByte('[')
-		inner := indent + "  "
+		inner := indent + w.indent
 		for i, it := range kept {
 			if i > 0 {
 				sb.WriteByte(',')
 			}
-			if pretty {
+			if w.indent != "" {
 				sb.WriteString("\n" + inner)
 			}
-			writeJSON(sb, it, pretty, inner)
+			w.write(it, inner)
 		}
-		if pretty {
+		if w.indent != "" {
 			sb.WriteString("\n" + indent)
 		}
 		sb.WriteByte(']')
 	case *object, map[string]any:
-		keys := objectKeys(x)
 		first := true
-		inner := indent + "  "
+		inner := indent + w.indent
 		sb.WriteByte('{')
-		for _, k := range keys {
+		for _, k := range objectKeys(x) {
 			val, _ := objectGet(x, k)
 			if val == Undefined {
 				continue
@@ -180,17 +195,17 @@ func writeJSON(sb *strings.Builder, v any, pretty bool, indent string) {
 				sb.WriteByte(',')
 			}
 			first = false
-			if pretty {
+			if w.indent != "" {
 				sb.WriteString("\n" + inner)
 			}
 			writeJSONString(sb, k)
 			sb.WriteByte(':')
-			if pretty {
+			if w.indent != "" {
 				sb.WriteByte(' ')
 			}
-			writeJSON(sb, val, pretty, inner)
+			w.write(val, inner)
 		}
-		if pretty && !first {
+		if w.indent != "" && !first {
 			sb.WriteString("\n" + indent)
 		}
 		sb.WriteByte('}')

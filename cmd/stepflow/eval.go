@@ -146,10 +146,14 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 func evalJSONata(expr string, input any, bindings map[string]any, maxDepth int, timeLimit time.Duration) (any, *evalError) {
 	compiled, err := jsonata.Compile(expr)
 	if err == nil {
-		var result any
-		result, err = compiled.Eval(input, &jsonata.EvalOptions{Bindings: bindings, MaxDepth: maxDepth, TimeLimit: timeLimit})
+		// EvalJSON keeps the key order of objects the expression builds, as AWS prints them
+		var data []byte
+		data, err = compiled.EvalJSON(input, &jsonata.EvalOptions{Bindings: bindings, MaxDepth: maxDepth, TimeLimit: timeLimit}, "")
 		if err == nil {
-			return result, nil
+			if data == nil {
+				return jsonata.Undefined, nil
+			}
+			return json.RawMessage(data), nil
 		}
 	}
 	var je *jsonata.Error
