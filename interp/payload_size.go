@@ -16,8 +16,8 @@ func exceedsSize(v any, limit int) bool {
 	return jsonSize(v, limit) > limit
 }
 
-// jsonSize is the length of encoding/json's encoding of v, or any number above budget once the
-// size is known to pass it.
+// jsonSize is the length in bytes of v's compact JSON text as AWS measures it (UTF-8, no
+// HTML escaping), or any number above budget once the size is known to pass it.
 func jsonSize(v any, budget int) int {
 	switch x := v.(type) {
 	case nil:
@@ -89,7 +89,9 @@ func floatSize(f float64) int {
 	return len(b)
 }
 
-// stringSize follows encoding/json's string escaping (HTML characters escaped).
+// stringSize is the length of a JSON string literal: quotes, two-character escapes for quote,
+// backslash and the common controls, \u00XX for other controls, other characters as UTF-8
+// (an invalid byte counts as the 3-byte replacement character).
 func stringSize(s string) int {
 	n := 2
 	for i := 0; i < len(s); {
@@ -98,7 +100,7 @@ func stringSize(s string) int {
 			switch {
 			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
 				n += 2
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
+			case c < 0x20:
 				n += 6
 			default:
 				n++
@@ -107,12 +109,9 @@ func stringSize(s string) int {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			n += 6
-		case r == '\u2028' || r == '\u2029':
-			n += 6
-		default:
+		if r == utf8.RuneError && size == 1 {
+			n += 3
+		} else {
 			n += size
 		}
 		i += size
