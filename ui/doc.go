@@ -1,0 +1,8 @@
+// Package ui is Stepflow's web UI: state machines with their graphs, executions coloured by
+// the status of each state and updated live, their histories, and the actions an operator
+// needs (start, stop, redrive, approve or reject a task waiting for its token).
+//
+// Every page, script and stylesheet is embedded in the binary; nothing is fetched from
+// elsewhere, so the UI works offline. Pages are server-rendered HTML with a little vanilla
+// JavaScript that polls the JSON endpoints under /ui/api/.
+package ui
