@@ -256,3 +256,34 @@ func TestActivityAndSyncEvents(t *testing.T) {
 		t.Fatalf("TaskSubmitted details %+v", d)
 	}
 }
+
+func TestMapFailureAbortsRunningIterations(t *testing.T) {
+	t.Parallel()
+	p := compile(t, `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"C","States":{
+		"C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":1,"Next":"F"}],"Default":"T"},
+		"F":{"Type":"Fail","Error":"One"},
+		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}},"End":true}}}`, Options{History: true})
+	e, step := p.Start(testInfo(), []any{0.0, 1.0, 2.0})
+	if r := e.Result(); r.Status != sfn.StatusFailed || r.Error != "One" {
+		t.Fatalf("result %+v", r)
+	}
+	var invoked, cancelled []string
+	for _, c := range step.Commands {
+		switch c := c.(type) {
+		case InvokeTask:
+			invoked = append(invoked, c.TaskID)
+		case CancelTask:
+			cancelled = append(cancelled, c.TaskID)
+		}
+	}
+	if !reflect.DeepEqual(invoked, cancelled) || len(invoked) != 1 {
+		t.Fatalf("invoked %v, cancelled %v", invoked, cancelled)
+	}
+	want := []string{"1 0 ExecutionStarted", "2 0 MapStateEntered", "3 2 MapStateStarted",
+		"4 3 MapIterationStarted", "5 4 ChoiceStateEntered", "6 5 ChoiceStateExited", "7 6 TaskStateEntered", "8 7 TaskScheduled", "9 8 TaskStarted",
+		"10 3 MapIterationStarted", "11 10 ChoiceStateEntered", "12 11 ChoiceStateExited", "13 12 FailStateEntered", "14 13 MapIterationFailed",
+		"15 9 MapIterationAborted", "16 13 MapStateFailed", "17 16 ExecutionFailed"}
+	if got := historyLines(step.Events); !reflect.DeepEqual(got, want) {
+		t.Fatalf("history\n got %q\nwant %q", got, want)
+	}
+}
