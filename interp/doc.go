@@ -1,4 +1,5 @@
-// Package interp is Stepflow's Amazon States Language interpreter: pure and deterministic.
+// Package interp is Stepflow's Amazon States Language interpreter: pure and deterministic,
+// for both query languages (JSONPath, and JSONata through package jsonata).
 //
 // A Program is compiled once per definition and shared by its executions. An Execution reacts
 // to events (a task succeeded, a timer fired, a stop was requested) and answers with a Step:
