@@ -61,10 +61,11 @@ func (e *Expr) Eval(input any, opts *EvalOptions) (any, error) {
 
 // EvalJSON is Eval with the result encoded as JSON (indented by indent when not empty),
 // keeping the key order of the objects the expression builds and of DecodeJSON input. An
-// undefined result is reported as nil data and a nil error.
+// undefined result, or a function (which has no JSON form), is reported as nil data and a
+// nil error.
 func (e *Expr) EvalJSON(input any, opts *EvalOptions, indent string) ([]byte, error) {
 	v, err := e.evalRaw(input, opts)
-	if err != nil || v == Undefined {
+	if err != nil || v == Undefined || isFunction(v) {
 		return nil, err
 	}
 	var sb strings.Builder

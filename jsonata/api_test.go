@@ -174,3 +174,32 @@ func TestEvalJSONKeepsOrder(t *testing.T) {
 		})
 	}
 }
+
+func TestEvalFunctionResults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr string
+		want any
+	}{
+		{`function($x){$x}`, FunctionValue{}},
+		{`$string`, FunctionValue{}},
+		{`[1, $string]`, []any{1.0, nil}},
+		{`{"a": 1, "f": $sum}`, map[string]any{"a": 1.0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			t.Parallel()
+			e, err := Compile(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.Eval(Undefined, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !suiteEqual(got, tt.want) && got != tt.want {
+				t.Fatalf("got %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}

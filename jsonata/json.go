@@ -154,7 +154,11 @@ func (w *jsonWriter) write(v any, indent string) {
 	case string:
 		writeJSONString(sb, x)
 	case callable:
-		sb.WriteString(`""`)
+		if w.exact {
+			sb.WriteString("null")
+		} else {
+			sb.WriteString(`""`)
+		}
 	case *seq, []any:
 		items, _ := asArray(x)
 		var kept []any
@@ -188,7 +192,7 @@ func (w *jsonWriter) write(v any, indent string) {
 		sb.WriteByte('{')
 		for _, k := range objectKeys(x) {
 			val, _ := objectGet(x, k)
-			if val == Undefined {
+			if val == Undefined || (w.exact && isFunction(val)) {
 				continue
 			}
 			if !first {

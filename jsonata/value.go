@@ -137,14 +137,24 @@ func isString(v any) bool {
 	return ok
 }
 
+// FunctionValue is what Eval returns when the result is a function (a lambda, a built-in,
+// a partial application): functions are JSONata values but have no JSON form. Inside a
+// result, functions are dropped as JSON.stringify does (null in arrays, omitted in objects).
+type FunctionValue struct{}
+
 // toPublic converts an internal value to plain decoded JSON: sequences and constructed
-// arrays become []any, ordered objects become maps, functions become nil-free placeholders.
+// arrays become []any, ordered objects become maps.
 func toPublic(v any) any {
 	switch x := v.(type) {
 	case *seq:
 		out := make([]any, 0, len(x.items))
 		for _, it := range x.items {
 			if it == Undefined {
+				continue
+			}
+			if isFunction(it) {
+				// no JSON form: as JSON.stringify, null in an array, left out of an object
+				out = append(out, nil)
 				continue
 			}
 			out = append(out, toPublic(it))
@@ -163,14 +173,16 @@ func toPublic(v any) any {
 		}
 		out := make([]any, len(x))
 		for i, it := range x {
-			out[i] = toPublic(it)
+			if !isFunction(it) {
+				out[i] = toPublic(it)
+			}
 		}
 		return out
 	case *object:
 		out := make(map[string]any, len(x.keys))
 		for _, k := range x.keys {
 			val := x.vals[k]
-			if val == Undefined {
+			if val == Undefined || isFunction(val) {
 				continue
 			}
 			out[k] = toPublic(val)
@@ -189,11 +201,13 @@ func toPublic(v any) any {
 		}
 		out := make(map[string]any, len(x))
 		for k, it := range x {
-			out[k] = toPublic(it)
+			if !isFunction(it) {
+				out[k] = toPublic(it)
+			}
 		}
 		return out
 	case callable:
-		return ""
+		return FunctionValue{}
 	case float64:
 		if x == 0 {
 			return 0.0 // JSON has no negative zero
