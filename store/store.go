@@ -60,8 +60,9 @@ type Store interface {
 	ExecutionStep(ctx context.Context, params *ExecutionStepParams) error
 	// ExecutionStepBatch commits many steps in one transaction (one fsync). errs[i] is the
 	// outcome of steps[i]: nil, a *ConflictError or a *NotFoundError; those steps wrote nothing
-	// and the others committed. Steps are applied in order, so two steps of one execution in a
-	// batch chain their versions. A non-nil second result means nothing was committed.
+	// and the others committed. Steps of one execution are applied in batch order, so they
+	// chain their versions. A non-nil second result means nothing was committed: a database
+	// failure, or a step that repeats an event id or task token (an *AlreadyExistsError).
 	ExecutionStepBatch(ctx context.Context, steps []*ExecutionStepParams) (errs []error, err error)
 	// ExecutionDeleteFinishedBefore deletes up to Limit executions that stopped before Before,
 	// with their history, snapshot and leftovers; it returns how many it deleted.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -48,7 +49,8 @@ func (s *Store) ExecutionStepBatch(ctx context.Context, steps []*store.Execution
 			return err
 		}
 		events = events[:0]
-		for i, p := range steps {
+		for _, i := range lockOrder(steps) {
+			p := steps[i]
 			id, ok := ids[p.ExecutionARN]
 			if !ok {
 				errs[i] = &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}
@@ -82,6 +84,18 @@ func (s *Store) ExecutionStepBatch(ctx context.Context, steps []*store.Execution
 		return nil, s.fail(op, err)
 	}
 	return errs, nil
+}
+
+// lockOrder returns the indexes of steps sorted by ARN, keeping the order of one execution's
+// steps. Batches that lock execution rows in the same order cannot deadlock each other on
+// PostgreSQL.
+func lockOrder(steps []*store.ExecutionStepParams) []int {
+	order := make([]int, len(steps))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return steps[order[a]].ExecutionARN < steps[order[b]].ExecutionARN })
+	return order
 }
 
 // idChunk bounds the ARNs of one lookup and the rows of one INSERT, so the statements that
