@@ -3,6 +3,7 @@ package jsonata
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -199,6 +200,33 @@ func TestEvalFunctionResults(t *testing.T) {
 			}
 			if !suiteEqual(got, tt.want) && got != tt.want {
 				t.Fatalf("got %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHostileExpressions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, expr, code string
+	}{
+		{"deep nesting", strings.Repeat("(", 100000) + "1" + strings.Repeat(")", 100000), "U1001"},
+		{"deep unary minus", strings.Repeat("-", 100000) + "1", "U1001"},
+		{"long operator chain", "1" + strings.Repeat("+1", 100000), "U1001"},
+		{"long path", "a" + strings.Repeat(".a", 100000), "U1001"},
+		{"deep recursion", `($f := function($n){$n = 0 ? 0 : 1 + $f($n - 1)}; $f(1000000))`, "U1001"},
+		{"huge range", `[1..1e8]`, "D2014"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := Compile(tt.expr)
+			if err == nil {
+				_, err = e.Eval(Undefined, nil)
+			}
+			var je *Error
+			if !errors.As(err, &je) || je.Code != tt.code {
+				t.Fatalf("error %v, want code %s", err, tt.code)
 			}
 		})
 	}

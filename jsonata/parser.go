@@ -6,8 +6,9 @@ import (
 
 // parser is a Pratt (top-down operator precedence) parser over the lexer's tokens.
 type parser struct {
-	lex *lexer
-	tok *token
+	lex   *lexer
+	tok   *token
+	depth int
 }
 
 func parse(src string) (*node, error) {
@@ -67,7 +68,16 @@ func (p *parser) lbp() int {
 	return operators[p.tok.value]
 }
 
+// maxNesting bounds expression nesting so that a hostile expression cannot exhaust the Go
+// stack while parsing (a fatal, unrecoverable error).
+const maxNesting = 1000
+
 func (p *parser) expression(rbp int) (*node, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxNesting {
+		return nil, &Error{Code: "U1001", Position: p.tok.position, Message: "Expression nesting is too deep"}
+	}
 	t := p.tok
 	if err := p.advance(); err != nil {
 		return nil, err

@@ -5,12 +5,19 @@ import "fmt"
 // processor rewrites the raw parse tree into evaluation form; it carries the counters used
 // to label parent-operator slots.
 type processor struct {
+	depth         int
 	ancestorLabel int
 	ancestorIndex int
 	ancestry      []*node
 }
 
 func (pr *processor) process(expr *node) (*node, error) {
+	// left-associative chains (a+b+c...) nest without recursing in the parser
+	pr.depth++
+	defer func() { pr.depth-- }()
+	if pr.depth > DefaultMaxDepth {
+		return nil, &Error{Code: "U1001", Position: expr.pos, Message: "Expression nesting is too deep"}
+	}
 	var result *node
 	var err error
 	switch expr.typ {
