@@ -142,3 +142,59 @@ func TestOpenUnwritableDirectory(t *testing.T) {
 		t.Fatalf("got error %v\nwant %s", err, want)
 	}
 }
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "stepflow.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlOpen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO stepflow_migration (version, name, applied_at) VALUES (99, '099_future', '')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqlite.Open(ctx, path)
+	want := "open store " + path + ": file was written by a newer Stepflow (schema version 99 is newer than this build of Stepflow knows (1))"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got error %v\nwant %s", err, want)
+	}
+}
+
+// Two stores on one file (two processes, in effect) see each other's commits.
+func TestTwoStoresOneFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "stepflow.db")
+	a, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	const arn = "arn:aws:states:us-east-1:1:activity:shared"
+	if _, err := a.ActivityCreate(ctx, &store.ActivityCreateParams{ARN: arn, Name: "shared"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ActivityGetByARN(ctx, &store.ActivityGetByARNParams{ARN: arn}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.ActivityCreate(ctx, &store.ActivityCreateParams{ARN: arn, Name: "shared"})
+	if want := "activity " + arn + " already exists"; err == nil || err.Error() != want {
+		t.Fatalf("got error %v, want %s", err, want)
+	}
+}
