@@ -10,6 +10,9 @@ import (
 	"unicode/utf8"
 )
 
+// maxStringLength is JavaScript's string length limit, which $pad must not exceed.
+const maxStringLength = 1<<29 - 24
+
 func atoiSigned(s string) int {
 	n, _ := strconv.Atoi(strings.TrimPrefix(s, "+"))
 	return n
@@ -206,6 +209,9 @@ func defineStringFunctions() {
 		char, _ := args[2].(string)
 		if char == "" {
 			char = " "
+		}
+		if math.Abs(width) > maxStringLength {
+			return nil, &Error{Code: "D3137", Message: "$pad width is too large"}
 		}
 		padLen := int(math.Abs(width)) - utf8.RuneCountInString(s)
 		if padLen <= 0 {
