@@ -55,6 +55,7 @@ const (
 	codeUnknownOperation             = "UnknownOperationException"
 	codeInternalFailure              = "InternalFailure"
 	codeNotImplemented               = "NotImplemented"
+	codeServiceUnavailable           = "ServiceUnavailable"
 	codeUnrecognizedClient           = "UnrecognizedClientException"
 	codeInvalidSignature             = "InvalidSignatureException"
 	codeMissingAuthenticationToken   = "MissingAuthenticationTokenException"
@@ -108,12 +109,14 @@ func fromError(err error) *Error {
 			return resourceNotFound(notFound.Key)
 		}
 	}
-	var exists *engine.ExecutionAlreadyExistsError
-	if errors.As(err, &exists) {
-		return clientError(codeExecutionAlreadyExists, "%s", exists.Error())
+	if e := fromEngineError(err); e != nil {
+		return e
 	}
 	if errors.Is(err, store.ErrInvalidPageToken) {
 		return invalidToken("Invalid pagination token")
+	}
+	if errors.Is(err, engine.ErrClosed) {
+		return &Error{Code: codeServiceUnavailable, Message: "The server is shutting down", Status: http.StatusServiceUnavailable}
 	}
 	if errors.Is(err, engine.ErrNotImplemented) {
 		return &Error{Code: codeNotImplemented, Message: err.Error(), Status: http.StatusNotImplemented}
@@ -189,4 +192,40 @@ func (v validationErrors) err() error {
 		return clientError(codeValidation, "1 validation error detected: %s", v[0])
 	}
 	return clientError(codeValidation, "%d validation errors detected: %s", len(v), strings.Join(v, "; "))
+}
+
+// fromEngineError maps the engine's typed errors to AWS's; nil when err is none of them.
+func fromEngineError(err error) *Error {
+	var (
+		exists          *engine.ExecutionAlreadyExistsError
+		badInput        *engine.InvalidExecutionInputError
+		badOutput       *engine.InvalidOutputError
+		typeUnsupported *engine.StateMachineTypeNotSupportedError
+		noTask          *engine.TaskDoesNotExistError
+		timedOut        *engine.TaskTimedOutError
+		badToken        *engine.InvalidTokenError
+		notRunning      *engine.ExecutionNotRunningError
+		badARN          *engine.InvalidARNError
+	)
+	switch {
+	case errors.As(err, &exists):
+		return clientError(codeExecutionAlreadyExists, "%s", exists.Error())
+	case errors.As(err, &badInput):
+		return clientError(codeInvalidExecutionInput, "%s", badInput.Message)
+	case errors.As(err, &badOutput):
+		return clientError(codeInvalidOutput, "%s", badOutput.Message)
+	case errors.As(err, &typeUnsupported):
+		return clientError(codeStateMachineTypeNotSupported, "%s", typeUnsupported.Error())
+	case errors.As(err, &noTask):
+		return clientError(codeTaskDoesNotExist, "%s", noTask.Error())
+	case errors.As(err, &timedOut):
+		return clientError(codeTaskTimedOut, "%s", timedOut.Error())
+	case errors.As(err, &badToken):
+		return clientError(codeInvalidToken, "%s", badToken.Message)
+	case errors.As(err, &notRunning):
+		return clientError(codeValidation, "Execution is %s: '%s'", notRunning.Status, notRunning.ExecutionARN)
+	case errors.As(err, &badARN):
+		return clientError(codeInvalidArn, "%s", badARN.Error())
+	}
+	return nil
 }
