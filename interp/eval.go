@@ -92,11 +92,17 @@ func (e *Execution) context(x *env) any {
 		},
 	}
 	if x.st != nil && x.f != nil {
-		ctx["State"] = map[string]any{
+		state := map[string]any{
 			"Name":        x.st.name,
 			"EnteredTime": formatTime(x.f.EnteredTime),
-			"RetryCount":  float64(x.f.RetryCount),
 		}
+		// AWS gives RetryCount only to the states that can retry (recorded: a Pass state's
+		// $$.State has just Name and EnteredTime).
+		switch x.st.typ {
+		case asl.TypeTask, asl.TypeParallel, asl.TypeMap:
+			state["RetryCount"] = float64(x.f.RetryCount)
+		}
+		ctx["State"] = state
 	}
 	if x.token != "" {
 		ctx["Task"] = map[string]any{"Token": x.token}

@@ -91,6 +91,12 @@ func (m *matcher) value(want, actual any, path string) (bool, string) {
 				return false, fmt.Sprintf("%s: missing field %q", path, key)
 			}
 			seen[key] = true
+			if ws, ok := wv.(string); ok && ws == k {
+				// LocalStack's key_value snapshot transformer replaces a per-run value with the
+				// name of its key (e.g. "x-amzn-RequestId": "x-amzn-RequestId") without listing
+				// it among the placeholders: such a value stands for anything.
+				continue
+			}
 			if ok, why := m.value(wv, av, path+"."+key); !ok {
 				return false, why
 			}

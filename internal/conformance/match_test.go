@@ -22,6 +22,8 @@ func TestMatcherPlaceholders(t *testing.T) {
 		{map[string]any{"Date": "date", "n": 1.0}, map[string]any{"Date": []any{"Mon"}, "n": 1.0}, true},
 		{map[string]any{"n": 1.0}, map[string]any{"n": 1.0, "extra": true}, false},
 		{[]any{"a.b"}, []any{"aXb"}, false},
+		{map[string]any{"RequestId": "RequestId"}, map[string]any{"RequestId": "5f2c"}, true},
+		{map[string]any{"RequestId": "RequestId"}, map[string]any{}, false},
 	}
 	for _, tt := range tests {
 		if ok, why := m.value(tt.want, tt.got, "$"); ok != tt.ok {
