@@ -11,9 +11,16 @@ type frame struct {
 	parent *frame
 }
 
-func newFrame(parent *frame) *frame { return &frame{vars: map[string]any{}, parent: parent} }
+// newFrame makes an empty scope; its map is allocated on the first binding, since most
+// blocks bind nothing.
+func newFrame(parent *frame) *frame { return &frame{parent: parent} }
 
-func (f *frame) bind(name string, v any) { f.vars[name] = v }
+func (f *frame) bind(name string, v any) {
+	if f.vars == nil {
+		f.vars = map[string]any{}
+	}
+	f.vars[name] = v
+}
 
 func (f *frame) lookup(name string) (any, bool) {
 	for fr := f; fr != nil; fr = fr.parent {
@@ -319,7 +326,7 @@ func (ev *evaluator) evalStep(expr *node, input *seq, env *frame, lastStep bool)
 }
 
 func frameFromTuple(env *frame, t tuple) *frame {
-	fr := newFrame(env)
+	fr := &frame{parent: env, vars: make(map[string]any, len(t))}
 	for k, v := range t {
 		if k != "@" {
 			fr.vars[k] = v

@@ -160,7 +160,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) (an
 				return nil, err
 			}
 		}
-		fr := newFrame(p.env)
+		fr := &frame{parent: p.env, vars: make(map[string]any, len(p.node.params))}
 		for i, name := range p.node.params {
 			if i < len(args) {
 				fr.vars[name] = args[i]
