@@ -35,6 +35,9 @@ var dialect = sqlstore.Dialect{
 	DollarPlaceholders: true,
 	Time:               func(t time.Time) any { return t },
 	SkipLocked:         " FOR UPDATE SKIP LOCKED",
+	ForUpdate:          " FOR UPDATE",
+	Int64Param:         "CAST(? AS BIGINT)",
+	BytesParam:         "CAST(? AS BYTEA)",
 }
 
 // Store is a store.Store in a PostgreSQL database.

@@ -47,7 +47,7 @@ var _ store.Store = (*Store)(nil)
 // Path is the file the store keeps its data in.
 func (s *Store) Path() string { return s.path }
 
-var dialect = sqlstore.Dialect{Time: sqlstore.UnixMicro}
+var dialect = sqlstore.Dialect{Time: sqlstore.UnixMicro, Int64Param: "?", BytesParam: "?"}
 
 // Options tune a store beyond what Open chooses.
 type Options struct {

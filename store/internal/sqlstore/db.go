@@ -53,6 +53,11 @@ type Dialect struct {
 	Time func(time.Time) any
 	// SkipLocked is appended to the row-locking subquery of DispatchLease.
 	SkipLocked string
+	// ForUpdate is appended to a SELECT whose rows the transaction will update.
+	ForUpdate string
+	// Int64Param and BytesParam are a placeholder with the cast that a VALUES list needs for
+	// its column to have that type.
+	Int64Param, BytesParam string
 }
 
 // rebind rewrites ? placeholders for the dialect. Queries here never hold ? in literals.

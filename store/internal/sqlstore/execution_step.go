@@ -48,6 +48,11 @@ func (s *Store) ExecutionStepBatch(ctx context.Context, steps []*store.Execution
 		if err != nil {
 			return err
 		}
+		bulk := bulkSteps(steps, ids)
+		advanced, err := s.advanceVersions(ctx, tx, steps, bulk)
+		if err != nil {
+			return err
+		}
 		events = events[:0]
 		for _, i := range lockOrder(steps) {
 			p := steps[i]
@@ -56,7 +61,13 @@ func (s *Store) ExecutionStepBatch(ctx context.Context, steps []*store.Execution
 				errs[i] = &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}
 				continue
 			}
-			refused, err := s.advanceVersion(ctx, tx, p)
+			var refused error
+			switch {
+			case !bulk[i]:
+				refused, err = s.advanceVersion(ctx, tx, p)
+			case !advanced[p.ExecutionARN]:
+				refused, err = s.refusal(ctx, tx, p)
+			}
 			if err != nil {
 				return fmt.Errorf("execution %s: %w", p.ExecutionARN, err)
 			}
@@ -102,7 +113,73 @@ func lockOrder(steps []*store.ExecutionStepParams) []int {
 // the drivers prepare and cache stay few.
 const idChunk = 64
 
-// executionIDs maps the ARNs of steps that exist to their row ids.
+// bulkSteps picks the steps whose version can move in one multi-row UPDATE: those that change
+// no status fields, of executions that exist and have no other step in the batch.
+func bulkSteps(steps []*store.ExecutionStepParams, ids map[string]int64) map[int]bool {
+	count := make(map[string]int, len(steps))
+	for _, p := range steps {
+		count[p.ExecutionARN]++
+	}
+	bulk := make(map[int]bool, len(steps))
+	for i, p := range steps {
+		if _, ok := ids[p.ExecutionARN]; ok && p.Update == nil && count[p.ExecutionARN] == 1 {
+			bulk[i] = true
+		}
+	}
+	return bulk
+}
+
+// advanceVersions moves the versions of the bulk steps, idChunk per statement, and returns
+// the ARNs whose guard held. It costs one round trip per chunk instead of one per step.
+func (s *Store) advanceVersions(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, bulk map[int]bool) (map[string]bool, error) {
+	var picked []*store.ExecutionStepParams
+	for i, p := range steps {
+		if bulk[i] {
+			picked = append(picked, p)
+		}
+	}
+	advanced := make(map[string]bool, len(picked))
+	row := "(?, " + s.dialect.Int64Param + ", " + s.dialect.BytesParam + ")"
+	for len(picked) > 0 {
+		chunk := picked[:min(len(picked), idChunk)]
+		picked = picked[len(chunk):]
+		args := make([]any, 0, 3*len(chunk))
+		for _, p := range chunk {
+			snapshot := p.Snapshot
+			if snapshot == nil {
+				snapshot = []byte{}
+			}
+			args = append(args, p.ExecutionARN, p.ExpectedVersion, snapshot)
+		}
+		rows, err := s.query(ctx, tx, `UPDATE execution SET version = version + 1, snapshot = v.column3
+			FROM (VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`) AS v
+			WHERE arn = v.column1 AND version = v.column2 RETURNING arn`, args...)
+		arns, err := collect(rows, err, func(r Rows) (arn string, err error) { return arn, r.Scan(&arn) })
+		if err != nil {
+			return nil, err
+		}
+		for _, arn := range arns {
+			advanced[arn] = true
+		}
+	}
+	return advanced, nil
+}
+
+// refusal explains why a bulk step's guard failed: the version it found.
+func (s *Store) refusal(ctx context.Context, tx Tx, p *store.ExecutionStepParams) (refused, err error) {
+	var actual int64
+	err = s.queryRow(ctx, tx, `SELECT version FROM execution WHERE arn = ?`, p.ExecutionARN).Scan(&actual)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &store.ConflictError{ExecutionARN: p.ExecutionARN, ExpectedVersion: p.ExpectedVersion, ActualVersion: actual}, nil
+}
+
+// executionIDs maps the ARNs of steps that exist to their row ids. On PostgreSQL it locks
+// their rows in ARN order, so concurrent batches wait for each other instead of deadlocking.
 func (s *Store) executionIDs(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams) (map[string]int64, error) {
 	ids := make(map[string]int64, len(steps))
 	var arns []any
@@ -116,7 +193,8 @@ func (s *Store) executionIDs(ctx context.Context, tx Tx, steps []*store.Executio
 	for len(arns) > 0 {
 		chunk := arns[:min(len(arns), idChunk)]
 		arns = arns[len(chunk):]
-		rows, err := s.query(ctx, tx, `SELECT arn, id FROM execution WHERE arn IN (`+placeholders(len(chunk), 1)+`)`, chunk...)
+		rows, err := s.query(ctx, tx, `SELECT arn, id FROM execution WHERE arn IN (`+placeholders(len(chunk), 1)+`)
+			ORDER BY arn`+s.dialect.ForUpdate, chunk...)
 		if err != nil {
 			return nil, err
 		}
@@ -170,15 +248,7 @@ func (s *Store) advanceVersion(ctx context.Context, tx Tx, p *store.ExecutionSte
 	if err != nil || n == 1 {
 		return nil, err
 	}
-	var actual int64
-	err = s.queryRow(ctx, tx, `SELECT version FROM execution WHERE arn = ?`, p.ExecutionARN).Scan(&actual)
-	if errors.Is(err, sql.ErrNoRows) {
-		return &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &store.ConflictError{ExecutionARN: p.ExecutionARN, ExpectedVersion: p.ExpectedVersion, ActualVersion: actual}, nil
+	return s.refusal(ctx, tx, p)
 }
 
 // pendingEvent is a history event waiting for the batch's INSERT.
