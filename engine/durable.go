@@ -17,13 +17,12 @@ import (
 // serialises the steps of one execution; steps of different executions run (and commit, in
 // one batch) concurrently.
 type liveExecution struct {
-	mu         sync.Mutex
-	arn        string
-	typ        sfn.StateMachineType
-	definition string
-	ex         *interp.Execution // nil until loaded, and again after a failed commit
-	version    int64             // the store version ex corresponds to
-	done       bool
+	mu      sync.Mutex
+	arn     string
+	ref     programRef
+	ex      *interp.Execution // nil until loaded, and again after a failed commit
+	version int64             // the store version ex corresponds to
+	done    bool
 	// tokens maps the task id of each open callback or activity task to its token, so the
 	// step that ends or cancels the task also closes the token.
 	tokens map[string]string
@@ -57,9 +56,11 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 	info := interp.ExecutionInfo{ExecutionARN: arn, ExecutionName: name, StateMachineARN: t.StateMachineARN,
 		StateMachineName: t.Name, RoleARN: t.RoleARN, StartTime: now, Seed: newSeed()}
 	ex, step := prog.Start(info, input)
-	lx := &liveExecution{arn: arn, typ: t.Type, definition: t.Definition, ex: ex, version: 1, tokens: map[string]string{}}
+	lx := &liveExecution{arn: arn, ref: t.programRef(), ex: ex, version: 1, tokens: map[string]string{}}
 	ob := e.outbox(lx, step, nil, now)
-	snapshot, err := encodeSnapshot(lx.typ, lx.definition, ex)
+	// Only the first snapshot carries the definition: should the state machine be updated and
+	// the process restart before the next step, the execution still has it.
+	snapshot, err := encodeSnapshot(lx.ref, t.Definition, ex)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +109,7 @@ func (e *Engine) existingExecution(ctx context.Context, arn string, t *target, i
 
 // commitEnd records the end of an execution whose snapshot already says it ended.
 func (e *Engine) commitEnd(ctx context.Context, lx *liveExecution, now time.Time) error {
-	snapshot, err := encodeSnapshot(lx.typ, lx.definition, lx.ex)
+	snapshot, err := encodeSnapshot(lx.ref, "", lx.ex)
 	if err != nil {
 		return err
 	}
@@ -193,7 +194,7 @@ func (e *Engine) deliverLocked(ctx context.Context, lx *liveExecution, d deliver
 	if ob.empty() {
 		return now, false, nil
 	}
-	snapshot, err := encodeSnapshot(lx.typ, lx.definition, lx.ex)
+	snapshot, err := encodeSnapshot(lx.ref, "", lx.ex)
 	if err != nil {
 		lx.ex = nil
 		return now, false, err
@@ -274,11 +275,16 @@ func (e *Engine) load(ctx context.Context, lx *liveExecution) error {
 		lx.done = true
 		return nil
 	}
-	typ, definition, state, err := decodeSnapshot(snap.Snapshot)
+	ref, definition, state, err := decodeSnapshot(snap.Snapshot)
 	if err != nil {
 		return fmt.Errorf("load execution %s: %w", lx.arn, err)
 	}
-	prog, err := e.program(definition, typ, true)
+	if definition == "" {
+		if definition, err = e.definitionFor(ctx, ref); err != nil {
+			return fmt.Errorf("load execution %s: %w", lx.arn, err)
+		}
+	}
+	prog, err := e.program(definition, ref.Type, true)
 	if err != nil {
 		return fmt.Errorf("load execution %s: %w", lx.arn, err)
 	}
@@ -286,7 +292,7 @@ func (e *Engine) load(ctx context.Context, lx *liveExecution) error {
 	if err != nil {
 		return fmt.Errorf("load execution %s: restore snapshot: %w", lx.arn, err)
 	}
-	lx.typ, lx.definition, lx.ex, lx.version = typ, definition, ex, snap.Version
+	lx.ref, lx.ex, lx.version = ref, ex, snap.Version
 	lx.tokens = map[string]string{}
 	walkFrames(ex.State().Root, func(f *interp.Frame) {
 		if f.TaskID != "" && f.TaskToken != "" {
@@ -504,6 +510,9 @@ func (e *Engine) afterCommit(lx *liveExecution, ob *outbox) {
 // ended drops an execution that stopped, with whatever it still had running.
 func (e *Engine) ended(lx *liveExecution) {
 	lx.done = true
+	if e.endHook != nil {
+		e.endHook(lx.arn)
+	}
 	e.forget(lx)
 	e.timers.disarmExecution(lx.arn)
 	e.dispatch.cancelExecution(lx.arn)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/sqlite"
@@ -188,4 +189,8 @@ func sprintf(format string, args ...any) string { return fmt.Sprintf(format, arg
 
 func openCrashStore(ctx context.Context, path string) (store.Store, error) {
 	return sqlite.Open(ctx, path)
+}
+
+func interpInfo(arn string) interp.ExecutionInfo {
+	return interp.ExecutionInfo{ExecutionARN: arn, ExecutionName: "x", StartTime: time.Now().UTC(), Seed: 1}
 }

@@ -71,6 +71,9 @@ type Engine struct {
 	dispatch *dispatcher
 	queues   *activityQueues
 
+	// endHook, when set (by tests and benchmarks), learns of every Standard execution that ends.
+	endHook func(arn string)
+
 	mu      sync.Mutex
 	live    map[string]*liveExecution // Standard executions held in memory, by ARN
 	express map[string]context.CancelFunc

@@ -104,13 +104,14 @@ func pickRoute(routes []store.RoutingEntry) string {
 // is the definition's hash, so an updated state machine gets a new program while running
 // executions keep theirs.
 type programCache struct {
-	mu       sync.Mutex
-	programs map[string]*interp.Program
+	mu          sync.Mutex
+	programs    map[string]*interp.Program
+	definitions map[string]string // by hash, for executions restored from snapshots
 }
 
 func (e *Engine) program(definition string, typ sfn.StateMachineType, history bool) (*interp.Program, error) {
-	sum := sha256.Sum256([]byte(definition))
-	key := string(typ) + ":" + strconv.FormatBool(history) + ":" + hex.EncodeToString(sum[:])
+	hash := definitionHash(definition)
+	key := string(typ) + ":" + strconv.FormatBool(history) + ":" + hash
 	c := &e.programs
 	c.mu.Lock()
 	p, ok := c.programs[key]
@@ -135,9 +136,10 @@ func (e *Engine) program(definition string, typ sfn.StateMachineType, history bo
 	}
 	c.mu.Lock()
 	if c.programs == nil {
-		c.programs = map[string]*interp.Program{}
+		c.programs, c.definitions = map[string]*interp.Program{}, map[string]string{}
 	}
 	c.programs[key] = p
+	c.definitions[hash] = definition
 	c.mu.Unlock()
 	return p, nil
 }
@@ -152,25 +154,49 @@ func (e *Engine) payloadLimit() int {
 	return e.cfg.PayloadLimit
 }
 
-// A stored snapshot carries the definition the execution started with next to the
-// interpreter's state, so an execution resumes on its own definition even after the state
-// machine was updated or deleted, without any other read:
-//
-//	"SFS1\n" TYPE "\n" LEN "\n" DEFINITION STATE
-const snapshotMagic = "SFS1\n"
+// programRef names the definition an execution runs, so that its snapshots need not carry
+// the definition itself: a large definition would otherwise be rewritten at every step.
+type programRef struct {
+	Type   sfn.StateMachineType
+	Source string // the version ARN, or the state machine ARN, the definition was read from
+	Hash   string // hex SHA-256 of the definition text
+}
 
-func encodeSnapshot(typ sfn.StateMachineType, definition string, ex *interp.Execution) ([]byte, error) {
+func definitionHash(definition string) string {
+	sum := sha256.Sum256([]byte(definition))
+	return hex.EncodeToString(sum[:])
+}
+
+func (t *target) programRef() programRef {
+	source := t.VersionARN
+	if source == "" {
+		source = t.StateMachineARN
+	}
+	return programRef{Type: t.Type, Source: source, Hash: definitionHash(t.Definition)}
+}
+
+// A stored snapshot is a header naming the program, the definition itself in the first
+// snapshot of an execution only, and the interpreter's state:
+//
+//	"SFS2\n" TYPE "\n" SOURCE "\n" HASH "\n" LEN "\n" DEFINITION STATE
+//
+// A restarted engine finds the definition by hash in its cache, else at SOURCE (the version,
+// or the state machine when it was not updated since), else among the state machine's
+// versions.
+const snapshotMagic = "SFS2\n"
+
+func encodeSnapshot(ref programRef, definition string, ex *interp.Execution) ([]byte, error) {
 	state, err := ex.Snapshot()
 	if err != nil {
 		return nil, fmt.Errorf("snapshot execution: %w", err)
 	}
 	var b bytes.Buffer
-	b.Grow(len(snapshotMagic) + len(typ) + len(definition) + len(state) + 16)
+	b.Grow(len(snapshotMagic) + len(ref.Type) + len(ref.Source) + len(ref.Hash) + len(definition) + len(state) + 16)
 	b.WriteString(snapshotMagic)
-	b.WriteString(string(typ))
-	b.WriteByte('\n')
-	b.WriteString(strconv.Itoa(len(definition)))
-	b.WriteByte('\n')
+	for _, field := range []string{string(ref.Type), ref.Source, ref.Hash, strconv.Itoa(len(definition))} {
+		b.WriteString(field)
+		b.WriteByte('\n')
+	}
 	b.WriteString(definition)
 	b.Write(state)
 	return b.Bytes(), nil
@@ -178,21 +204,65 @@ func encodeSnapshot(typ sfn.StateMachineType, definition string, ex *interp.Exec
 
 var errBadSnapshot = errors.New("snapshot is not in the engine's format")
 
-func decodeSnapshot(data []byte) (typ sfn.StateMachineType, definition string, state []byte, err error) {
+func decodeSnapshot(data []byte) (ref programRef, definition string, state []byte, err error) {
 	rest, ok := bytes.CutPrefix(data, []byte(snapshotMagic))
 	if !ok {
-		return "", "", nil, errBadSnapshot
+		return ref, "", nil, errBadSnapshot
 	}
-	t, rest, ok := bytes.Cut(rest, []byte("\n"))
-	if !ok {
-		return "", "", nil, errBadSnapshot
+	var fields [4][]byte
+	for i := range fields {
+		if fields[i], rest, ok = bytes.Cut(rest, []byte("\n")); !ok {
+			return ref, "", nil, errBadSnapshot
+		}
 	}
-	n, rest, ok := bytes.Cut(rest, []byte("\n"))
-	size, err := strconv.Atoi(string(n))
-	if !ok || err != nil || size < 0 || size > len(rest) {
-		return "", "", nil, errBadSnapshot
+	size, err := strconv.Atoi(string(fields[3]))
+	if err != nil || size < 0 || size > len(rest) {
+		return ref, "", nil, errBadSnapshot
 	}
-	return sfn.StateMachineType(t), string(rest[:size]), rest[size:], nil
+	ref = programRef{Type: sfn.StateMachineType(fields[0]), Source: string(fields[1]), Hash: string(fields[2])}
+	return ref, string(rest[:size]), rest[size:], nil
+}
+
+// definitionFor finds the definition text of ref (see snapshotMagic).
+func (e *Engine) definitionFor(ctx context.Context, ref programRef) (string, error) {
+	c := &e.programs
+	c.mu.Lock()
+	def, ok := c.definitions[ref.Hash]
+	c.mu.Unlock()
+	if ok {
+		return def, nil
+	}
+	st := e.cfg.Store
+	if v, err := st.StateMachineVersionGetByARN(ctx, &store.StateMachineVersionGetByARNParams{ARN: ref.Source}); err == nil && definitionHash(v.Definition) == ref.Hash {
+		return v.Definition, nil
+	}
+	machineARN := ref.Source
+	if a, err := sfn.ParseARN(ref.Source); err == nil {
+		if name, _, qualified := strings.Cut(a.Resource, ":"); qualified {
+			machineARN = strings.TrimSuffix(ref.Source, a.Resource) + name
+		}
+	}
+	if sm, err := st.StateMachineGetByARN(ctx, &store.StateMachineGetByARNParams{ARN: machineARN}); err == nil && definitionHash(sm.Definition) == ref.Hash {
+		return sm.Definition, nil
+	}
+	next := ""
+	for {
+		page, err := st.StateMachineVersionList(ctx, &store.StateMachineVersionListParams{StateMachineARN: machineARN,
+			MaxResults: store.MaxPageSize, NextToken: next})
+		if err != nil {
+			break
+		}
+		for _, v := range page.Versions {
+			if definitionHash(v.Definition) == ref.Hash {
+				return v.Definition, nil
+			}
+		}
+		if page.NextToken == "" {
+			break
+		}
+		next = page.NextToken
+	}
+	return "", fmt.Errorf("the definition the execution started with (%s of %s) is no longer stored", ref.Hash[:min(12, len(ref.Hash))], ref.Source)
 }
 
 // newUUID returns a random (version 4) UUID, as AWS names executions started without a name.

@@ -1,0 +1,166 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/interp"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/task"
+)
+
+// shortMachine is a short Standard workflow: three tasks and a pass, 4 state transitions.
+const shortMachine = `{"StartAt":"A","States":{
+	"A":{"Type":"Task","Resource":"` + lambdaARN + `echo","Next":"B"},
+	"B":{"Type":"Task","Resource":"` + lambdaARN + `echo","Next":"C"},
+	"C":{"Type":"Task","Resource":"` + lambdaARN + `echo","Next":"D"},
+	"D":{"Type":"Pass","End":true}}}`
+
+var echoInvoker = funcInvoker{lambdaARN + "echo": func(ctx context.Context, req *task.Request) (any, error) {
+	return req.Input, nil
+}}
+
+// benchEngine starts an engine whose ended executions are signalled on a channel per ARN.
+func benchEngine(b *testing.B, maxBatch int) (*Engine, *sync.Map) {
+	waiters := &sync.Map{}
+	e, err := New(Config{Store: openSQLite(b, ""), Invoker: echoInvoker, MaxBatch: maxBatch, Retention: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.endHook = func(arn string) {
+		if ch, ok := waiters.Load(arn); ok {
+			close(ch.(chan struct{}))
+		}
+	}
+	if err := e.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close(context.Background()) })
+	return e, waiters
+}
+
+// runAndWait starts an execution and waits for its end.
+func runAndWait(b *testing.B, e *Engine, waiters *sync.Map, sm, name, input string) {
+	arn := e.Scope().ExecutionARN(sfnName(sm), name)
+	done := make(chan struct{})
+	waiters.Store(arn, done)
+	if _, err := e.StartExecution(context.Background(), &StartExecutionParams{StateMachineARN: sm, Name: name, Input: input}); err != nil {
+		b.Error(err)
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		b.Errorf("execution %s did not end", name)
+	}
+	waiters.Delete(arn)
+}
+
+func sfnName(machineARN string) string {
+	a, _ := sfn.ParseARN(machineARN)
+	return a.Resource
+}
+
+// taskChain is a Standard workflow of n echo tasks: n state transitions, n+1 commits.
+func taskChain(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"StartAt":"T0","States":{`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		next := fmt.Sprintf(`"Next":"T%d"`, i+1)
+		if i == n-1 {
+			next = `"End":true`
+		}
+		fmt.Fprintf(&b, `"T%d":{"Type":"Task","Resource":"%secho",%s}`, i, lambdaARN, next)
+	}
+	b.WriteString("}}")
+	return b.String()
+}
+
+// BenchmarkDurableTransitions runs many Standard executions at once on SQLite and reports
+// state transitions per second, with batching and without: short ones (4 states, where the
+// unbatched ExecutionCreate dominates) and 20-task ones (where steps dominate).
+func BenchmarkDurableTransitions(b *testing.B) {
+	for _, bc := range []struct {
+		name        string
+		batch       int
+		definition  string
+		transitions int
+		commits     int
+	}{
+		{"short/batched", DefaultMaxBatch, shortMachine, 4, 4},
+		{"short/unbatched", 1, shortMachine, 4, 4},
+		{"tasks20/batched", DefaultMaxBatch, taskChain(20), 20, 21},
+		{"tasks20/unbatched", 1, taskChain(20), 20, 21},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			e, waiters := benchEngine(b, bc.batch)
+			sm := createMachine(b, e, "short", bc.definition, sfn.TypeStandard)
+			const concurrency = 256
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for w := 0; w < concurrency; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := next.Add(1)
+						if i > int64(b.N) {
+							return
+						}
+						runAndWait(b, e, waiters, sm, fmt.Sprintf("e-%d", i), `{"x":1}`)
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			tx, steps := e.CommitStats()
+			b.ReportMetric(float64(b.N*bc.transitions)/elapsed.Seconds(), "transitions/s")
+			b.ReportMetric(float64(b.N*bc.commits)/elapsed.Seconds(), "commits/s")
+			if tx > 0 {
+				b.ReportMetric(float64(steps)/float64(tx), "steps/batch")
+			}
+		})
+	}
+}
+
+// BenchmarkPassChain1000 compares a 1000-state Pass chain run durably with the same chain run
+// in memory by Run.
+func BenchmarkPassChain1000(b *testing.B) {
+	def := passChain(1000)
+	b.Run("durable", func(b *testing.B) {
+		e, waiters := benchEngine(b, DefaultMaxBatch)
+		sm := createMachine(b, e, "chain", def, sfn.TypeStandard)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			runAndWait(b, e, waiters, sm, fmt.Sprintf("c-%d", i), `{"n":0}`)
+		}
+	})
+	b.Run("memory", func(b *testing.B) {
+		sm, diags := asl.Parse([]byte(def), asl.ParseOptions{})
+		if diags.HasErrors() {
+			b.Fatal(diags)
+		}
+		prog, err := interp.Compile(sm, interp.Options{PayloadLimit: sfn.DefaultPayloadLimit, History: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := Run(context.Background(), prog, RunOptions{Input: map[string]any{"n": 0.0}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

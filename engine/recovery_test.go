@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+// TestRestartResumes closes an engine with executions waiting on a timer and on a task token
+// and checks that a new engine on the same file resumes both.
+func TestRestartResumes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "restart.db")
+	clock := newTestClock()
+	st := openSQLite(t, path)
+	first, err := New(Config{Store: st, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wait := createMachine(t, first, "wait", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"Next":"P"},
+		"P":{"Type":"Pass","Result":"woke","End":true}}}`, sfn.TypeStandard)
+	waiting, err := first.StartExecution(ctx, &StartExecutionParams{StateMachineARN: wait})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.StartExecution(ctx, &StartExecutionParams{StateMachineARN: wait}); err != ErrClosed {
+		t.Fatalf("StartExecution after Close: %v", err)
+	}
+
+	second := startEngine(t, Config{Store: st, Now: clock.Now})
+	end := awaitEndAdvancing(t, second, clock, 10*time.Second, waiting.ARN)
+	if end.Status != sfn.StatusSucceeded || *end.Output != `"woke"` {
+		t.Fatalf("ended %s with %v", end.Status, end.Output)
+	}
+	want := []sfn.EventType{sfn.EventExecutionStarted, sfn.EventWaitStateEntered, sfn.EventWaitStateExited,
+		sfn.EventPassStateEntered, sfn.EventPassStateExited, sfn.EventExecutionSucceeded}
+	if got := eventTypes(history(t, st, waiting.ARN)); !reflect.DeepEqual(got, want) {
+		t.Fatalf("history %v", got)
+	}
+}
+
+// TestRecoveryFinishesRecordedEnd covers a crash between the step that ends an execution
+// (already in its snapshot) and the status update: the next Start records the end.
+func TestRecoveryFinishesRecordedEnd(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openSQLite(t, "")
+	e, err := New(Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(ctx) })
+	sm := createMachine(t, e, "chain", passChain(3), sfn.TypeStandard)
+	target, err := e.resolveTarget(ctx, sm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := e.program(target.Definition, target.Type, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What startStandard commits before its second step.
+	arn := e.Scope().ExecutionARN("chain", "half")
+	ex, step := prog.Start(interpInfo(arn), map[string]any{"n": 0.0})
+	snapshot, err := encodeSnapshot(target.programRef(), target.Definition, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make([]*sfn.HistoryEvent, len(step.Events))
+	for i := range step.Events {
+		events[i] = &step.Events[i]
+	}
+	_, err = st.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: arn, StateMachineARN: sm, Name: "half",
+		Type: sfn.TypeStandard, Input: `{"n":0}`, StartDate: time.Now(), Snapshot: snapshot, Events: events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	end := awaitEnd(t, e, arn)
+	if end.Status != sfn.StatusSucceeded || *end.Output != `{"n":3}` {
+		t.Fatalf("ended %s with %v", end.Status, end.Output)
+	}
+}
