@@ -18,8 +18,6 @@ import (
 	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
-	"github.com/stepflow/stepflow/task"
-	"github.com/stepflow/stepflow/task/function"
 )
 
 func init() {
@@ -33,7 +31,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	format := fs.String("format", "output", "what to print: output (the output JSON, or the error), describe (a DescribeExecution-shaped object) or history (the events)")
 	virtual := fs.Bool("virtual-time", false, "run Wait states, retry intervals and timeouts on a virtual clock that never sleeps")
 	typ := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
-	functions := fs.String("functions", "", `functions file: {"functions": {"NAME": {"command": ["prog", "arg"]}}}`)
+	var runners taskRunners
+	runners.addFlags(fs)
 	payloadLimit := fs.Int("payload-limit", sfn.DefaultPayloadLimit, "largest state input/output in bytes (0 = no limit)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: stepflow run DEF.json [--input IN.json] [--format output|describe|history] [--virtual-time] [--type STANDARD|EXPRESS] [--functions F.json]")
@@ -75,17 +74,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	scope := sfn.DefaultScope
-	router := task.NewRouter()
-	registry := function.NewRegistry(scope)
-	if *functions != "" {
-		cfg, err := function.LoadConfig(*functions)
-		if err != nil {
-			return err
-		}
-		cfg.Register(registry)
+	router, _, err := runners.newRouter(scope)
+	if err != nil {
+		return err
 	}
-	router.HandleLambda(registry)
-	router.HandleService("lambda", registry)
 
 	prog, err := interp.Compile(sm, interp.Options{PayloadLimit: *payloadLimit, History: *format == "history"})
 	if err != nil {

@@ -67,7 +67,7 @@ func TestRunProductBriefChoice(t *testing.T) {
 		wantStatus string
 		wantOutput string
 		wantError  string
-		}{
+	}{
 		{input: `{"conditionVariable": true}`, wantStatus: "SUCCEEDED", wantOutput: `{"conditionVariable":true}`},
 		{input: `{"conditionVariable": false}`, wantStatus: "FAILED", wantError: "ConditionNotMet"},
 		// The brief says a missing variable fails with ConditionNotMet; AWS fails the Choice

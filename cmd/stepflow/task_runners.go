@@ -1,0 +1,67 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/task"
+	"github.com/stepflow/stepflow/task/function"
+	"github.com/stepflow/stepflow/task/httpinvoke"
+	"github.com/stepflow/stepflow/task/mock"
+	"github.com/stepflow/stepflow/task/s3local"
+)
+
+// taskRunners configures the task runners of a command: Lambda functions, HTTP Tasks and the
+// local S3 stand-in. A definition reaches only what is configured here; every other
+// resource fails with States.Runtime naming it. `stepflow run` and `stepflow server` can
+// share it: addFlags, then newRouter.
+type taskRunners struct {
+	Functions      string   `json:"functions"`      // functions file (task/function)
+	HTTPAllowHosts []string `json:"httpAllowHosts"` // hosts HTTP Tasks may call (task/httpinvoke)
+	BucketsDir     string   `json:"bucketsDir"`     // directory of buckets standing in for S3 (task/s3local)
+}
+
+// addFlags defines --functions, --http-allow-host (repeatable) and --buckets-dir.
+func (c *taskRunners) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Functions, "functions", "", `functions file: {"functions": {"NAME": {"command": [...]} | {"http": {"url": ...}} | {"lambdaEndpoint": {"url": ..., "functionName": ...}}}}`)
+	fs.Func("http-allow-host", "a host HTTP Tasks (arn:aws:states:::http:invoke) may call: api.example.com, 127.0.0.1:9000 or *.example.com; repeat for more (default: none)", func(v string) error {
+		c.HTTPAllowHosts = append(c.HTTPAllowHosts, v)
+		return nil
+	})
+	fs.StringVar(&c.BucketsDir, "buckets-dir", "", "directory standing in for S3: object KEY of bucket B is DIR/B/KEY (s3:getObject, s3:putObject, s3:listObjectsV2, Distributed Map ItemReader/ResultWriter)")
+}
+
+// newRouter builds the task router. The S3 store is returned too (nil when no buckets
+// directory is configured), for the Distributed Map's ItemReader and ResultWriter.
+func (c taskRunners) newRouter(scope sfn.Scope) (*task.Router, *s3local.Store, error) {
+	router := task.NewRouter()
+	// Lambda resources always get the registry, so an unconfigured function fails as a
+	// missing function does on AWS (Lambda.ResourceNotFoundException).
+	registry := function.NewRegistry(scope)
+	if c.Functions != "" {
+		cfg, err := function.LoadConfig(c.Functions)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Register(registry)
+	}
+	router.HandleLambda(registry)
+	router.HandleService("lambda", registry)
+	// HTTP Tasks always get a runner: with an empty allow-list its error names the refused host.
+	httpTasks, err := httpinvoke.New(httpinvoke.Config{AllowedHosts: c.HTTPAllowHosts})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--http-allow-host: %w", err)
+	}
+	router.HandleService("http", httpTasks)
+	var buckets *s3local.Store
+	if c.BucketsDir != "" {
+		if buckets, err = s3local.New(c.BucketsDir); err != nil {
+			return nil, nil, err
+		}
+		router.HandleService("s3", buckets)
+		router.HandleService("aws-sdk:s3", buckets)
+	}
+	router.HandleOther(mock.Unconfigured)
+	return router, buckets, nil
+}
