@@ -83,6 +83,7 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 		e.live[arn] = lx
 		e.mu.Unlock()
 	}
+	ob.done = false // recorded by commitEnd below
 	e.afterCommit(lx, ob)
 	if step.Done {
 		// The store creates executions RUNNING; the end comes as a second, status-only step.
