@@ -47,6 +47,7 @@ type Execution struct {
 	random    func() float64 // the generator bound to this execution, for intrinsics
 	uuid      func() string
 	functions map[string]jsonata.Function
+	sizes     sizer // remembers the sizes of large payload parts between states
 }
 
 // ExecutionState is the whole state of an execution, JSON-encodable for the durable store.

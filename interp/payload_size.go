@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // exceedsSize reports whether the JSON encoding of v is longer than limit bytes (limit 0 = no
@@ -19,6 +20,44 @@ func exceedsSize(v any, limit int) bool {
 // jsonSize is the length in bytes of v's compact JSON text as AWS measures it (UTF-8, no
 // HTML escaping), or any number above budget once the size is known to pass it.
 func jsonSize(v any, budget int) int {
+	return (*sizer)(nil).size(v, budget)
+}
+
+// sizer measures payloads for one execution and remembers the sizes of large objects and
+// arrays. Payloads are never modified in place (every change copies along its path), so a
+// container's size stays true for as long as the container lives; the memo holds the
+// container itself, so its address cannot be reused for another while remembered. A
+// document passed from state to state is then measured once, not at every state.
+type sizer struct {
+	memo map[sizeKey]sizeEntry
+}
+
+type sizeKey struct {
+	p unsafe.Pointer
+	n int
+}
+
+type sizeEntry struct {
+	v    any // keeps the container alive
+	size int
+}
+
+// Only containers at least this large are remembered, and at most maxMemo of them, so the memo
+// stays small next to the payloads it describes.
+const (
+	minMemoSize = 4 << 10
+	maxMemo     = 4096
+)
+
+// exceeds is exceedsSize with the memo.
+func (s *sizer) exceeds(v any, limit int) bool {
+	if limit <= 0 {
+		return false
+	}
+	return s.size(v, limit) > limit
+}
+
+func (s *sizer) size(v any, budget int) int {
 	switch x := v.(type) {
 	case nil:
 		return 4
@@ -32,18 +71,33 @@ func jsonSize(v any, budget int) int {
 	case string:
 		return stringSize(x)
 	case []any:
+		if len(x) == 0 {
+			return 2
+		}
+		key := sizeKey{p: unsafe.Pointer(&x[0]), n: len(x)}
+		if e, ok := s.lookup(key); ok {
+			return e
+		}
 		n := 2
 		for i, item := range x {
 			if i > 0 {
 				n++
 			}
-			n += jsonSize(item, budget-n)
+			n += s.size(item, budget-n)
 			if n > budget {
 				return n
 			}
 		}
+		s.remember(key, x, n)
 		return n
 	case map[string]any:
+		if len(x) == 0 {
+			return 2
+		}
+		key := sizeKey{p: *(*unsafe.Pointer)(unsafe.Pointer(&x)), n: -1}
+		if e, ok := s.lookup(key); ok {
+			return e
+		}
 		n := 2
 		first := true
 		for k, item := range x {
@@ -52,11 +106,12 @@ func jsonSize(v any, budget int) int {
 			}
 			first = false
 			n += stringSize(k) + 1
-			n += jsonSize(item, budget-n)
+			n += s.size(item, budget-n)
 			if n > budget {
 				return n
 			}
 		}
+		s.remember(key, x, n)
 		return n
 	case int:
 		return len(strconv.Itoa(x))
@@ -65,6 +120,25 @@ func jsonSize(v any, budget int) int {
 	default:
 		return len(encodeJSON(v))
 	}
+}
+
+func (s *sizer) lookup(k sizeKey) (int, bool) {
+	if s == nil || s.memo == nil {
+		return 0, false
+	}
+	e, ok := s.memo[k]
+	return e.size, ok
+}
+
+// remember records an exact size (callers never pass one cut short by the budget).
+func (s *sizer) remember(k sizeKey, v any, size int) {
+	if s == nil || size < minMemoSize {
+		return
+	}
+	if s.memo == nil || len(s.memo) >= maxMemo {
+		s.memo = make(map[sizeKey]sizeEntry)
+	}
+	s.memo[k] = sizeEntry{v: v, size: size}
 }
 
 // floatSize follows encoding/json's float64 format.

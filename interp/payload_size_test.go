@@ -50,3 +50,31 @@ func TestExceedsSize(t *testing.T) {
 		}
 	}
 }
+
+// TestSizerMemoMatchesPlainWalk checks that remembered sizes of shared parts give the same
+// answers as a fresh walk, including when a shared part pushes a payload over the limit.
+func TestSizerMemoMatchesPlainWalk(t *testing.T) {
+	t.Parallel()
+	records := make([]any, 300)
+	for i := range records {
+		records[i] = map[string]any{"id": float64(i), "name": "récord", "tags": []any{"a", nil, true}}
+	}
+	doc := map[string]any{"records": records}
+	var s sizer
+	for i := 0; i < 3; i++ {
+		payload := map[string]any{"doc": doc, "copyA": doc, "n": float64(i)}
+		want := jsonSize(payload, 1<<62)
+		if got := s.size(payload, 1<<62); got != want {
+			t.Fatalf("round %d: memo size %d, plain walk %d", i, got, want)
+		}
+		if want != len(encodeJSON(payload)) {
+			t.Fatalf("round %d: size %d, encoded length %d", i, want, len(encodeJSON(payload)))
+		}
+		if !s.exceeds(payload, want-1) || s.exceeds(payload, want) {
+			t.Fatalf("round %d: exceeds disagrees at the boundary %d", i, want)
+		}
+	}
+	if len(s.memo) == 0 {
+		t.Fatal("the shared document was not remembered")
+	}
+}

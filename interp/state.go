@@ -223,7 +223,7 @@ func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template,
 		}
 		assigned, _ = v.(map[string]any)
 	}
-	if exceedsSize(out, e.p.opts.PayloadLimit) {
+	if e.sizes.exceeds(out, e.p.opts.PayloadLimit) {
 		return e.fail(f, st, dataLimitError(st))
 	}
 	if len(assigned) > 0 {

@@ -203,7 +203,7 @@ func (e *Execution) taskSucceeded(f *Frame, output any) outcome {
 		e.push(ev)
 	}
 	f.Last = id
-	if exceedsSize(output, e.p.opts.PayloadLimit) {
+	if e.sizes.exceeds(output, e.p.opts.PayloadLimit) {
 		return e.fail(f, st, dataLimitError(st))
 	}
 	return e.complete(f, st, output)
