@@ -87,8 +87,11 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.SkipFsync {
 		synchronous = "NORMAL"
 	}
+	// A checkpoint every 8000 pages (32 MiB of WAL) instead of SQLite's 1000 writes the pages
+	// that many batches touch again and again (execution rows, history index leaves) once;
+	// journal_size_limit trims the WAL file back afterwards.
 	writer, err := sql.Open("sqlite", uri(path)+"?"+busy+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous("+synchronous+")&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(8000)&_pragma=journal_size_limit(67108864)&_pragma=synchronous("+synchronous+")&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
