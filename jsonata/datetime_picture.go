@@ -164,13 +164,11 @@ func parseTimezone(tz any) (*time.Location, int, error) {
 		sign = -1
 		digits = s[1:]
 	}
-	if len(digits) != 4 {
-		return nil, 0, &Error{Code: "D3137", Message: "invalid timezone " + s}
-	}
-	h, err1 := strconv.Atoi(digits[:2])
-	m, err2 := strconv.Atoi(digits[2:])
-	if err1 != nil || err2 != nil {
-		return nil, 0, &Error{Code: "D3137", Message: "invalid timezone " + s}
+	// lenient like JavaScript's parseInt: unreadable parts count as zero
+	h, m := 0, 0
+	if len(digits) >= 2 {
+		h, _ = strconv.Atoi(digits[:len(digits)-2])
+		m, _ = strconv.Atoi(digits[len(digits)-2:])
 	}
 	offset := sign * (h*60 + m)
 	return time.FixedZone("", offset*60), offset, nil

@@ -667,6 +667,10 @@ func (ev *evaluator) evalGroup(g *groupSpec, input any, env *frame) (any, error)
 		items = []any{input}
 	}
 	if len(items) == 0 {
+		if reduce {
+			// nothing was bound: there is nothing to group
+			return result, nil
+		}
 		items = []any{Undefined}
 	}
 	for _, item := range items {

@@ -194,7 +194,7 @@ func (l *lexer) scanString(quote byte) (*token, error) {
 		}
 		i++
 		if i >= len(src) {
-			break
+			return nil, newError("S0103", i, "", nil)
 		}
 		e := src[i]
 		switch e {

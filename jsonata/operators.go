@@ -91,10 +91,10 @@ func (ev *evaluator) evalBinary(expr *node, input any, env *frame) (any, error) 
 
 func checkNumber(v any) (float64, bool, error) {
 	n, ok := v.(float64)
-	if !ok {
+	if !ok || math.IsNaN(n) {
 		return 0, false, nil
 	}
-	if math.IsInf(n, 0) || math.IsNaN(n) {
+	if math.IsInf(n, 0) {
 		return 0, false, newError("D1001", 0, "", n)
 	}
 	return n, true, nil

@@ -102,7 +102,9 @@ func (p *parser) expression(rbp int) (*node, error) {
 func (p *parser) nud(t *token) (*node, error) {
 	switch t.kind {
 	case tokEnd:
-		return nil, newError("S0207", t.position, "", nil)
+		// JSONata reports a missing closing token first ("expected ) before end") and an
+		// operand missing at the very end only once parsing is over (S0207)
+		return &node{typ: "end", pos: t.position}, nil
 	case tokName:
 		return &node{typ: "name", value: t.value, pos: t.position}, nil
 	case tokVariable:
@@ -149,7 +151,8 @@ func (p *parser) nud(t *token) (*node, error) {
 		return n, p.expect(")")
 	case "[":
 		n := &node{typ: "unary", value: "[", pos: t.position}
-		for !p.isOp("]") {
+		// after a comma another item must follow: no trailing comma
+		for more := !p.isOp("]"); more; {
 			e, err := p.expression(0)
 			if err != nil {
 				return nil, err
@@ -207,7 +210,8 @@ func (p *parser) nud(t *token) (*node, error) {
 
 func (p *parser) objectPairs() ([][2]*node, error) {
 	var pairs [][2]*node
-	for !p.isOp("}") {
+	// after a comma another item must follow: no trailing comma
+	for more := !p.isOp("}"); more; {
 		k, err := p.expression(0)
 		if err != nil {
 			return nil, err
@@ -344,7 +348,8 @@ func (p *parser) led(t *token, left *node) (*node, error) {
 // are '?') or, when the callee is the name "function" or "λ", a lambda definition.
 func (p *parser) call(t *token, left *node) (*node, error) {
 	n := &node{typ: "function", procedure: left, pos: t.position}
-	for !p.isOp(")") {
+	// after a comma another item must follow: no trailing comma
+	for more := !p.isOp(")"); more; {
 		if p.isOp("?") {
 			n.typ = "partial"
 			n.args = append(n.args, &node{typ: "placeholder", pos: p.tok.position})

@@ -149,6 +149,8 @@ func (pr *processor) process(expr *node) (*node, error) {
 		pr.ancestry = append(pr.ancestry, result)
 	case "string", "number", "value", "wildcard", "descendant", "variable", "regex", "placeholder":
 		result = expr
+	case "end":
+		return nil, newError("S0207", expr.pos, "", nil)
 	default:
 		return nil, newError("S0206", expr.pos, expr.typ, nil)
 	}
