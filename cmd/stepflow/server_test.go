@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startServerCommand runs `stepflow server ARGS` in-process until the returned stop is called.
+func startServerCommand(t *testing.T, args ...string) (url string, stdout, stderr *syncBuffer, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- runServer(ctx, args, stdout, stderr) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := listeningRE.FindStringSubmatch(stdout.String()); m != nil {
+			url = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("server exited early: %v; stderr: %s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("server did not report its address; stdout %q stderr %q", stdout.String(), stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() { stop() })
+	return url, stdout, stderr, stop
+}
+
+func TestServerCommandServesAndStops(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "nested", "stepflow.db")
+	url, stdout, _, stop := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", db, "--region", "eu-west-1", "--account", "111122223333")
+
+	req, _ := http.NewRequest("POST", url+"/", strings.NewReader(`{"name":"m","definition":"{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}","roleArn":"arn:aws:iam::111122223333:role/r"}`))
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions.CreateStateMachine")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("CreateStateMachine: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"stateMachineArn":"arn:aws:states:eu-west-1:111122223333:stateMachine:m"`) {
+		t.Fatalf("CreateStateMachine: %d %s", resp.StatusCode, body)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+	if !strings.Contains(stdout.String(), "stepflow server stopped") {
+		t.Fatalf("stdout %q does not report the stop", stdout.String())
+	}
+	// The state machine is durable: a new server on the same file sees it.
+	url, _, _, _ = startServerCommand(t, "--addr", "127.0.0.1:0", "--db", db, "--region", "eu-west-1", "--account", "111122223333")
+	req, _ = http.NewRequest("POST", url+"/", strings.NewReader(`{}`))
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions.ListStateMachines")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("ListStateMachines: %v", err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"name":"m"`) {
+		t.Fatalf("after restart: %s", body)
+	}
+}
+
+func TestServerCommandWarnsWithoutAuthOffLoopback(t *testing.T) {
+	t.Parallel()
+	_, _, stderr, _ := startServerCommand(t, "--addr", "0.0.0.0:0", "--db", filepath.Join(t.TempDir(), "s.db"))
+	if !strings.Contains(stderr.String(), "WARNING: listening on") || !strings.Contains(stderr.String(), "without authentication") {
+		t.Fatalf("stderr %q has no warning", stderr.String())
+	}
+}
+
+func TestServerConfigValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		cfg     serverConfig
+		wantErr string
+		wantKey map[string]string
+	}{
+		{"defaults", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", DB: "x.db"}, "", nil},
+		{"both stores", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", DB: "x.db", Postgres: "postgres://x"}, "db: give either --db or --postgres, not both", nil},
+		{"short account", serverConfig{Region: "us-east-1", Account: "123", Auth: "none"}, `account: must be 12 digits, not "123"`, nil},
+		{"unknown auth", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "basic"}, `auth: must be none or sigv4, not "basic"`, nil},
+		{"sigv4 without keys", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "sigv4"}, "access-key: --auth sigv4 needs at least one --access-key ID:SECRET", nil},
+		{"malformed key", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"nosecret"}}, "access-key: must be ID:SECRET", nil},
+		{"keys without sigv4", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", AccessKeys: []string{"a:b"}}, "access-key: access keys need --auth sigv4", nil},
+		{"sigv4", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"AKID:se:cret"}}, "", map[string]string{"AKID": "se:cret"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			keys, err := tt.cfg.Validate()
+			if tt.wantErr != "" {
+				var cfgErr *serverConfigError
+				if !errors.As(err, &cfgErr) || err.Error() != tt.wantErr {
+					t.Fatalf("Validate() = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Validate() = %v", err)
+			}
+			if len(keys) != len(tt.wantKey) || (tt.wantKey != nil && keys["AKID"] != tt.wantKey["AKID"]) {
+				t.Fatalf("keys = %v, want %v", keys, tt.wantKey)
+			}
+		})
+	}
+}
