@@ -21,8 +21,6 @@ import (
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/postgres"
 	"github.com/stepflow/stepflow/store/sqlite"
-	"github.com/stepflow/stepflow/task"
-	"github.com/stepflow/stepflow/task/function"
 )
 
 func init() {
@@ -39,7 +37,8 @@ type serverConfig struct {
 	Account    string   `json:"account"`
 	Auth       string   `json:"auth"`
 	AccessKeys []string `json:"accessKeys"` // "ID:SECRET"
-	Functions  string   `json:"functions"`
+	// Task runners: functions, httpAllowHosts, bucketsDir.
+	taskRunners
 }
 
 // serverConfigError names the configuration field that is wrong.
@@ -94,7 +93,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, functions")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, functions, httpAllowHosts, bucketsDir")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -103,9 +102,10 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	auth := fs.String("auth", "", "none (accept any credentials) or sigv4 (verify signatures against --access-key)")
 	var keys stringList
 	fs.Var(&keys, "access-key", "ID:SECRET accepted with --auth sigv4 (repeatable)")
-	functions := fs.String("functions", "", `functions file: {"functions": {"NAME": {"command": ["prog", "arg"]}}}`)
+	var runners taskRunners
+	runners.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -124,13 +124,16 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*functions, &cfg.Functions}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
 	}
 	if len(keys) > 0 {
 		cfg.AccessKeys = keys
+	}
+	if len(runners.HTTPAllowHosts) > 0 {
+		cfg.HTTPAllowHosts = runners.HTTPAllowHosts
 	}
 	if cfg.DB == "" && cfg.Postgres == "" {
 		cfg.DB = "./.stepflow/stepflow.db"
@@ -173,17 +176,10 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	defer st.Close()
 
 	scope := sfn.Scope{Partition: sfn.DefaultPartition, Region: cfg.Region, Account: cfg.Account}
-	router := task.NewRouter()
-	registry := function.NewRegistry(scope)
-	if cfg.Functions != "" {
-		fc, err := function.LoadConfig(cfg.Functions)
-		if err != nil {
-			return err
-		}
-		fc.Register(registry)
+	router, _, err := cfg.newRouter(scope)
+	if err != nil {
+		return err
 	}
-	router.HandleLambda(registry)
-	router.HandleService("lambda", registry)
 
 	hostname, _ := os.Hostname()
 	eng, err := engine.New(engine.Config{
