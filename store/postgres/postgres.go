@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -72,6 +73,10 @@ func open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	if err := inspect(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	db := &database{pool: pool}
 	if err := sqlstore.Migrate(ctx, db, dialect, migrations, migrationLock); err != nil {
 		pool.Close()
@@ -82,6 +87,42 @@ func open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	return &Store{Store: sqlstore.New(db, dialect)}, nil
+}
+
+// inspect refuses a schema that holds another application's tables, before migrating
+// creates anything in it.
+func inspect(ctx context.Context, pool *pgxpool.Pool) error {
+	rows, err := pool.Query(ctx, `SELECT current_schema(), table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() ORDER BY table_name`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var (
+		schema string
+		tables []string
+	)
+	for rows.Next() {
+		var table string
+		if err := rows.Scan(&schema, &table); err != nil {
+			return err
+		}
+		if table == sqlstore.MigrationTable {
+			return nil
+		}
+		tables = append(tables, table)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(tables) > 0 {
+		if len(tables) > 3 {
+			tables = append(tables[:3], "...")
+		}
+		return fmt.Errorf("schema %s is %w (it has tables %s but no %s table; choose another schema with search_path)",
+			schema, store.ErrNotStepflowDatabase, strings.Join(tables, ", "), sqlstore.MigrationTable)
+	}
+	return nil
 }
 
 var keywordPassword = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)

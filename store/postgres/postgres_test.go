@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"strings"
@@ -130,5 +131,34 @@ func TestOpenErrorRedactsPassword(t *testing.T) {
 		if strings.Contains(msg, "s3cret") {
 			t.Fatalf("error %q shows the password", msg)
 		}
+	}
+}
+
+func TestOpenRefusesForeignSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	first, dsn := openSchema(t)
+	_ = first.Close()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// Make the schema another application's: its tables, no migration record.
+	if _, err := conn.Exec(ctx, "DROP TABLE stepflow_migration; CREATE TABLE orders (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	var schema string
+	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.Open(ctx, dsn)
+	want := "open store " + postgres.RedactDSN(dsn) + ": schema " + schema + " is not a Stepflow database " +
+		"(it has tables activity, dispatch, execution, ... but no stepflow_migration table; choose another schema with search_path)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got error %v\nwant %s", err, want)
+	}
+	if !errors.Is(err, store.ErrNotStepflowDatabase) {
+		t.Fatalf("errors.Is(%v, ErrNotStepflowDatabase) = false", err)
 	}
 }
