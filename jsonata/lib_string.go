@@ -100,7 +100,14 @@ func defineStringFunctions() {
 		}
 		runes := []rune(s)
 		n := len(runes)
-		start, _ := args[1].(float64)
+		start, ok := args[1].(float64)
+		if !ok {
+			// JavaScript slices from NaN: nothing with a length, everything without
+			if args[2] != Undefined {
+				return "", nil
+			}
+			return s, nil
+		}
 		if float64(n)+start < 0 {
 			start = 0
 		}

@@ -35,6 +35,9 @@ type tuple map[string]any
 type object struct {
 	keys []string
 	vals map[string]any
+	// hasIndexKeys is set when a key is a canonical array index ("0", "42"): JavaScript
+	// lists those first, in numeric order, and JSONata inherits that order.
+	hasIndexKeys bool
 }
 
 func newObject() *object { return &object{vals: map[string]any{}} }
@@ -42,8 +45,48 @@ func newObject() *object { return &object{vals: map[string]any{}} }
 func (o *object) set(k string, v any) {
 	if _, ok := o.vals[k]; !ok {
 		o.keys = append(o.keys, k)
+		if isArrayIndex(k) {
+			o.hasIndexKeys = true
+		}
 	}
 	o.vals[k] = v
+}
+
+func isArrayIndex(k string) bool {
+	if k == "" || len(k) > 10 || (len(k) > 1 && k[0] == '0') {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(k); i++ {
+		if k[i] < '0' || k[i] > '9' {
+			return false
+		}
+		n = n*10 + int(k[i]-'0')
+	}
+	return n < 1<<32-1
+}
+
+// orderedKeys is the key order JavaScript gives: array indexes ascending, then the other
+// keys in insertion order.
+func (o *object) orderedKeys() []string {
+	if !o.hasIndexKeys {
+		return o.keys
+	}
+	var idx, rest []string
+	for _, k := range o.keys {
+		if isArrayIndex(k) {
+			idx = append(idx, k)
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	sort.Slice(idx, func(i, j int) bool {
+		if len(idx[i]) != len(idx[j]) {
+			return len(idx[i]) < len(idx[j])
+		}
+		return idx[i] < idx[j]
+	})
+	return append(idx, rest...)
 }
 
 func (o *object) del(k string) {
@@ -88,7 +131,7 @@ func isObject(v any) bool {
 func objectKeys(v any) []string {
 	switch o := v.(type) {
 	case *object:
-		return o.keys
+		return o.orderedKeys()
 	case map[string]any:
 		keys := make([]string, 0, len(o))
 		for k := range o {
