@@ -17,10 +17,12 @@ import (
 
 	"github.com/stepflow/stepflow/api"
 	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/metrics"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/postgres"
 	"github.com/stepflow/stepflow/store/sqlite"
+	"github.com/stepflow/stepflow/ui"
 )
 
 func init() {
@@ -37,6 +39,8 @@ type serverConfig struct {
 	Account    string   `json:"account"`
 	Auth       string   `json:"auth"`
 	AccessKeys []string `json:"accessKeys"` // "ID:SECRET"
+	// UI is "auto" (served unless --auth sigv4: a browser cannot sign requests), "on" or "off".
+	UI string `json:"ui"`
 	// Task runners: functions, httpAllowHosts, bucketsDir.
 	taskRunners
 }
@@ -59,6 +63,11 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 	}
 	if c.Region == "" {
 		return nil, &serverConfigError{Field: "region", Msg: "must not be empty"}
+	}
+	switch c.UI {
+	case "auto", "on", "off":
+	default:
+		return nil, &serverConfigError{Field: "ui", Msg: fmt.Sprintf("must be auto, on or off, not %q", c.UI)}
 	}
 	switch c.Auth {
 	case "none":
@@ -92,7 +101,7 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none"}
+	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
 	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, functions, httpAllowHosts, bucketsDir")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
@@ -100,6 +109,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	region := fs.String("region", "", "region of the ARNs (default "+sfn.DefaultRegion+")")
 	account := fs.String("account", "", "account id of the ARNs (default "+sfn.DefaultAccount+")")
 	auth := fs.String("auth", "", "none (accept any credentials) or sigv4 (verify signatures against --access-key)")
+	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4), on or off")
 	var keys stringList
 	fs.Var(&keys, "access-key", "ID:SECRET accepted with --auth sigv4 (repeatable)")
 	var runners taskRunners
@@ -124,7 +134,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
@@ -195,9 +205,17 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		}
 		logger.Warn("engine background work is not available in this build; executions will not run", "err", err)
 	}
-	handler, err := api.New(api.Config{Engine: eng, Credentials: credentials, Logger: logger})
+	apiHandler, err := api.New(api.Config{Engine: eng, Credentials: credentials, Logger: logger})
 	if err != nil {
 		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", apiHandler)
+	mux.Handle("GET /metrics", metrics.NewPrometheus().Handler())
+	uiOn := cfg.UI == "on" || (cfg.UI == "auto" && credentials == nil)
+	if uiOn {
+		mux.Handle(ui.Prefix, ui.Handler(eng))
+		mux.Handle("GET /{$}", http.RedirectHandler(ui.Prefix, http.StatusFound))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -213,7 +231,10 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	fmt.Fprintf(stdout, "stepflow server listening on http://%s (%s, region %s, account %s)\n", ln.Addr(), where, cfg.Region, cfg.Account)
 
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	if uiOn {
+		fmt.Fprintf(stdout, "web UI at http://%s%s\n", ln.Addr(), ui.Prefix)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

@@ -89,6 +89,17 @@ func TestServerCommandServesAndStops(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"stateMachineArn":"arn:aws:states:eu-west-1:111122223333:stateMachine:m"`) {
 		t.Fatalf("CreateStateMachine: %d %s", resp.StatusCode, body)
 	}
+	for _, page := range []struct{ path, want string }{{"/metrics", "go_goroutines"}, {"/ui/", "<html"}} {
+		resp, err := http.Get(url + page.path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", page.path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(strings.ToLower(string(body)), page.want) {
+			t.Fatalf("GET %s: %d, body without %q", page.path, resp.StatusCode, page.want)
+		}
+	}
 	if err := stop(); err != nil {
 		t.Fatalf("graceful stop: %v", err)
 	}
@@ -126,14 +137,15 @@ func TestServerConfigValidate(t *testing.T) {
 		wantErr string
 		wantKey map[string]string
 	}{
-		{"defaults", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", DB: "x.db"}, "", nil},
-		{"both stores", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", DB: "x.db", Postgres: "postgres://x"}, "db: give either --db or --postgres, not both", nil},
-		{"short account", serverConfig{Region: "us-east-1", Account: "123", Auth: "none"}, `account: must be 12 digits, not "123"`, nil},
-		{"unknown auth", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "basic"}, `auth: must be none or sigv4, not "basic"`, nil},
-		{"sigv4 without keys", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "sigv4"}, "access-key: --auth sigv4 needs at least one --access-key ID:SECRET", nil},
-		{"malformed key", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"nosecret"}}, "access-key: must be ID:SECRET", nil},
-		{"keys without sigv4", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", AccessKeys: []string{"a:b"}}, "access-key: access keys need --auth sigv4", nil},
-		{"sigv4", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"AKID:se:cret"}}, "", map[string]string{"AKID": "se:cret"}},
+		{"defaults", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", UI: "auto", DB: "x.db"}, "", nil},
+		{"both stores", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", UI: "auto", DB: "x.db", Postgres: "postgres://x"}, "db: give either --db or --postgres, not both", nil},
+		{"short account", serverConfig{UI: "auto", Region: "us-east-1", Account: "123", Auth: "none"}, `account: must be 12 digits, not "123"`, nil},
+		{"unknown auth", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "basic"}, `auth: must be none or sigv4, not "basic"`, nil},
+		{"sigv4 without keys", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "sigv4"}, "access-key: --auth sigv4 needs at least one --access-key ID:SECRET", nil},
+		{"malformed key", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"nosecret"}}, "access-key: must be ID:SECRET", nil},
+		{"keys without sigv4", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", AccessKeys: []string{"a:b"}}, "access-key: access keys need --auth sigv4", nil},
+		{"bad ui", serverConfig{UI: "maybe", Region: "us-east-1", Account: "123456789012", Auth: "none"}, `ui: must be auto, on or off, not "maybe"`, nil},
+		{"sigv4", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"AKID:se:cret"}}, "", map[string]string{"AKID": "se:cret"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
