@@ -146,7 +146,7 @@ func (w *jsonWriter) write(v any, indent string) {
 		switch {
 		case math.IsInf(x, 0) || math.IsNaN(x):
 			sb.WriteString("null")
-		case w.exact || (x == math.Trunc(x) && math.Abs(x) < 1<<53):
+		case w.exact || x == math.Trunc(x):
 			sb.WriteString(formatNumber(x))
 		default:
 			sb.WriteString(formatNumber(precision15(x)))

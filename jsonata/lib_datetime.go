@@ -48,7 +48,7 @@ func defineDateTimeFunctions() {
 	})
 }
 
-var isoPattern = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$`)
+var isoPattern = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?)?)?)?$`)
 
 // parseISO8601 accepts the forms JavaScript's Date parses from ISO 8601 text: a date,
 // optionally a time, optionally a zone (UTC when absent).

@@ -13,6 +13,16 @@ import (
 // maxStringLength is JavaScript's string length limit, which $pad must not exceed.
 const maxStringLength = 1<<29 - 24
 
+// upperCase is JavaScript's toUpperCase, which applies the special casings that expand
+// one letter to several (ß becomes SS).
+func upperCase(s string) string {
+	u := strings.ToUpper(s)
+	if !strings.ContainsAny(u, "ßﬀﬁﬂﬃﬄﬅﬆ") {
+		return u
+	}
+	return strings.NewReplacer("ß", "SS", "ﬀ", "FF", "ﬁ", "FI", "ﬂ", "FL", "ﬃ", "FFI", "ﬄ", "FFL", "ﬅ", "ST", "ﬆ", "ST").Replace(u)
+}
+
 func atoiSigned(s string) int {
 	n, _ := strconv.Atoi(strings.TrimPrefix(s, "+"))
 	return n
@@ -26,7 +36,7 @@ var jsonNumberPattern = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+
 var radixNumberPattern = regexp.MustCompile(`^0([xX][0-9A-Fa-f]+|[oO][0-7]+|[bB][01]+)$`)
 
 func parseJSONNumber(s string) (float64, bool) {
-	t := strings.TrimSpace(s)
+	t := s
 	if jsonNumberPattern.MatchString(t) {
 		n, err := strconv.ParseFloat(t, 64)
 		if err != nil || math.IsInf(n, 0) {
@@ -157,14 +167,22 @@ func defineStringFunctions() {
 		})
 	}
 	stringMap("lowercase", strings.ToLower)
-	stringMap("uppercase", strings.ToUpper)
+	stringMap("uppercase", upperCase)
 	whitespace := regexp.MustCompile(`[ \t\n\r]+`)
 	stringMap("trim", func(s string) string {
 		r := whitespace.ReplaceAllString(s, " ")
 		r = strings.TrimPrefix(r, " ")
 		return strings.TrimSuffix(r, " ")
 	})
-	stringMap("base64encode", func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) })
+	// JSONata encodes through Latin-1 (Buffer 'binary'): each UTF-16 unit's low byte
+	stringMap("base64encode", func(s string) string {
+		units := toUTF16(s)
+		b := make([]byte, len(units))
+		for i, u := range units {
+			b[i] = byte(u)
+		}
+		return base64.StdEncoding.EncodeToString(b)
+	})
 	define("base64decode", "<s-:s>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		s, ok := args[0].(string)
 		if !ok {
@@ -177,7 +195,11 @@ func defineStringFunctions() {
 				return nil, &Error{Code: "D3137", Message: "Invalid base64 string"}
 			}
 		}
-		return string(b), nil
+		runes := make([]rune, len(b))
+		for i, c := range b {
+			runes[i] = rune(c)
+		}
+		return string(runes), nil
 	})
 	urlFunc := func(name string, f func(string) (string, bool)) {
 		define(name, "<s-:s>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
