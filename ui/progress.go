@@ -67,10 +67,14 @@ func Progress(events []*sfn.HistoryEvent) map[string]*StateProgress {
 		return p
 	}
 	// owner finds the state an event belongs to: by its previousEventId chain, else the most
-	// recently entered running state of the given type prefix ("Task", "Parallel", ...).
+	// recently entered running state of the given type ("Task", "Parallel", "Map").
+	// A Parallel or Map state's own failure follows the failing branch's events, so its
+	// chain leads into the branch: those are found by type only.
 	owner := func(ev *sfn.HistoryEvent, typePrefix string) *StateProgress {
-		if name := stateOf(ev, byID); name != "" && states[name] != nil && states[name].open > 0 {
-			return states[name]
+		if typePrefix == "Task" {
+			if name := stateOf(ev, byID); name != "" && states[name] != nil && states[name].open > 0 {
+				return states[name]
+			}
 		}
 		for i := len(running) - 1; i >= 0; i-- {
 			if p := states[running[i]]; p != nil && p.open > 0 && p.stateType == typePrefix {
