@@ -479,6 +479,10 @@ func (ev *evaluator) evalFilter(predicate *node, input any, env *frame) (any, er
 		return results, nil
 	}
 	for index, item := range items {
+		if item == Undefined {
+			// filtering nothing yields nothing (not a sequence holding undefined)
+			continue
+		}
 		context := item
 		fenv := env
 		if isTuple {

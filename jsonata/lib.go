@@ -76,7 +76,10 @@ func defineNumericFunctions() {
 		if !ok {
 			return Undefined, nil
 		}
-		e, _ := args[1].(float64)
+		e, ok := args[1].(float64)
+		if !ok {
+			e = math.NaN() // as JavaScript's Math.pow(b, undefined)
+		}
 		r := math.Pow(b, e)
 		if math.IsInf(r, 0) || math.IsNaN(r) {
 			err := newError("D3061", 0, "power", b)

@@ -140,7 +140,10 @@ func defineStringFunctions() {
 		if !ok {
 			return Undefined, nil
 		}
-		chars, _ := args[1].(string)
+		chars, ok := args[1].(string)
+		if !ok {
+			return s, nil
+		}
 		if i := strings.Index(s, chars); i >= 0 {
 			return s[:i], nil
 		}
@@ -151,7 +154,10 @@ func defineStringFunctions() {
 		if !ok {
 			return Undefined, nil
 		}
-		chars, _ := args[1].(string)
+		chars, ok := args[1].(string)
+		if !ok {
+			return s, nil
+		}
 		if i := strings.Index(s, chars); i >= 0 {
 			return s[i+len(chars):], nil
 		}
