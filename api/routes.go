@@ -10,6 +10,7 @@ func (s *Server) routes() map[string]action {
 		"ListStateMachines":                handle(s.listStateMachines),
 		"DescribeStateMachineForExecution": handle(s.describeStateMachineForExecution),
 		"ValidateStateMachineDefinition":   handle(s.validateStateMachineDefinition),
+		"TestState":                        handle(s.testState),
 
 		"PublishStateMachineVersion": handle(s.publishStateMachineVersion),
 		"ListStateMachineVersions":   handle(s.listStateMachineVersions),

@@ -17,6 +17,7 @@ import (
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/task"
 )
 
 // DefaultMaxBodyBytes bounds a request body: a 1 MiB definition escaped inside JSON, plus room.
@@ -36,6 +37,8 @@ type Config struct {
 	Credentials map[string]string
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Invoker runs the Task states of TestState (the engine's task router); nil fails them.
+	Invoker task.Invoker
 	// ActivityPollTimeout bounds GetActivityTask's long poll; 0 means DefaultActivityPollTimeout.
 	ActivityPollTimeout time.Duration
 	Logger              *slog.Logger

@@ -205,7 +205,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		}
 		logger.Warn("engine background work is not available in this build; executions will not run", "err", err)
 	}
-	apiHandler, err := api.New(api.Config{Engine: eng, Credentials: credentials, Logger: logger})
+	apiHandler, err := api.New(api.Config{Engine: eng, Invoker: router, Credentials: credentials, Logger: logger})
 	if err != nil {
 		return err
 	}

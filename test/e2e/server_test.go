@@ -21,6 +21,7 @@ import (
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/sqlite"
 	"github.com/stepflow/stepflow/task"
+	"github.com/stepflow/stepflow/task/function"
 )
 
 const (
@@ -59,7 +60,8 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	eng, err := engine.New(engine.Config{Store: st, Invoker: task.NewRouter(), Scope: scope, NodeID: t.Name()})
+	router := testRouter()
+	eng, err := engine.New(engine.Config{Store: st, Invoker: router, Scope: scope, NodeID: t.Name()})
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}
@@ -67,7 +69,7 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 	if err := eng.Start(engineCtx); err != nil && !errors.Is(err, engine.ErrNotImplemented) {
 		t.Fatalf("start engine: %v", err)
 	}
-	cfg := api.Config{Engine: eng}
+	cfg := api.Config{Engine: eng, Invoker: router}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -88,6 +90,23 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 		st.Close()
 	})
 	return &testServer{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), Store: st, Engine: eng}
+}
+
+// testRouter runs two Lambda functions in Go: "double" doubles {"n": N}; "boom" fails with
+// the error Boom.
+func testRouter() *task.Router {
+	registry := function.NewRegistry(scope)
+	registry.Register("double", function.GoFunc(func(_ context.Context, input any) (any, error) {
+		n, _ := input.(map[string]any)["n"].(float64)
+		return map[string]any{"n": 2 * n}, nil
+	}))
+	registry.Register("boom", function.GoFunc(func(context.Context, any) (any, error) {
+		return nil, &task.Error{Name: "Boom", Cause: "it exploded"}
+	}))
+	router := task.NewRouter()
+	router.HandleLambda(registry)
+	router.HandleService("lambda", registry)
+	return router
 }
 
 // client returns an SDK client for the server, signing with the given secret.
