@@ -35,6 +35,7 @@ type StateProgress struct {
 	failed    bool            // an error was seen since the state was last entered or retried
 	open      int             // runs entered and not yet exited
 	stateType string          // from the entered event: "Task", "Parallel", ...
+	entered   int             // when it was last entered, counting StateEntered events
 }
 
 // stateOf follows previousEventId links back from an event to the StateEntered event of the
@@ -58,6 +59,7 @@ func Progress(events []*sfn.HistoryEvent) map[string]*StateProgress {
 	}
 	states := map[string]*StateProgress{}
 	var running []string // entered and not exited, most recent last
+	entries := 0
 	get := func(name string) *StateProgress {
 		p := states[name]
 		if p == nil {
@@ -92,6 +94,8 @@ func Progress(events []*sfn.HistoryEvent) map[string]*StateProgress {
 			p.Runs++
 			p.open++
 			p.stateType = strings.TrimSuffix(t, "StateEntered")
+			entries++
+			p.entered = entries
 			p.Status, p.failed, p.Error, p.Cause = StateRunning, false, "", ""
 			p.Input, p.Output = payloadJSON(d.Input), nil
 			at := ev.Timestamp
@@ -113,16 +117,35 @@ func Progress(events []*sfn.HistoryEvent) map[string]*StateProgress {
 		case strings.HasSuffix(t, "Scheduled") && !strings.HasPrefix(t, "Map"):
 			// A retry schedules the task again: the state is running once more.
 			if p := owner(ev, "Task"); p != nil {
-				p.Status, p.failed = StateRunning, false
+				p.Status, p.failed, p.Error, p.Cause = StateRunning, false, "", ""
 			}
 		case isStateFailure(ev):
 			prefix := "Task"
 			if strings.HasPrefix(t, "Parallel") || strings.HasPrefix(t, "Map") {
 				prefix = t[:strings.Index(t, "State")]
 			}
-			if p := owner(ev, prefix); p != nil {
-				p.Status, p.failed = StateFailed, true
-				p.Error, p.Cause = failureOf(ev)
+			p := owner(ev, prefix)
+			if p == nil {
+				break
+			}
+			p.Status, p.failed = StateFailed, true
+			p.Error, p.Cause = failureOf(ev)
+			if prefix == "Task" {
+				break
+			}
+			// The failed Parallel or Map state ends its branches: a Fail state in one of them
+			// failed, and the others were cancelled.
+			for _, q := range states {
+				if q != p && q.open > 0 && q.entered > p.entered {
+					q.open = 0
+					switch {
+					case q.failed:
+					case q.stateType == "Fail":
+						q.Status = StateFailed
+					default:
+						q.Status = StateAborted
+					}
+				}
 			}
 		case ev.Type == sfn.EventExecutionFailed || ev.Type == sfn.EventExecutionTimedOut || ev.Type == sfn.EventExecutionAborted:
 			// Whatever was still running when the execution closed ended with it.
