@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/stepflow/stepflow/store"
 )
@@ -21,6 +22,7 @@ type committer struct {
 
 	batches atomic.Int64
 	steps   atomic.Int64
+	busy    atomic.Int64 // nanoseconds spent in the store
 }
 
 type commitRequest struct {
@@ -76,6 +78,7 @@ func (c *committer) run() {
 }
 
 func (c *committer) write(batch []*commitRequest) {
+	defer func(start time.Time) { c.busy.Add(int64(time.Since(start))) }(time.Now())
 	c.batches.Add(1)
 	c.steps.Add(int64(len(batch)))
 	ctx := context.Background()
@@ -104,7 +107,8 @@ func (c *committer) write(batch []*commitRequest) {
 	}
 }
 
-// CommitStats reports how many store transactions wrote how many steps since New.
-func (e *Engine) CommitStats() (transactions, steps int64) {
-	return e.commits.batches.Load(), e.commits.steps.Load()
+// CommitStats reports how many store transactions wrote how many steps since New, and the
+// time spent writing them.
+func (e *Engine) CommitStats() (transactions, steps int64, busy time.Duration) {
+	return e.commits.batches.Load(), e.commits.steps.Load(), time.Duration(e.commits.busy.Load())
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/task"
 )
 
@@ -28,8 +29,12 @@ var echoInvoker = funcInvoker{lambdaARN + "echo": func(ctx context.Context, req 
 
 // benchEngine starts an engine whose ended executions are signalled on a channel per ARN.
 func benchEngine(b *testing.B, maxBatch int) (*Engine, *sync.Map) {
+	return benchEngineOn(b, openSQLite(b, ""), maxBatch)
+}
+
+func benchEngineOn(b *testing.B, st store.Store, maxBatch int) (*Engine, *sync.Map) {
 	waiters := &sync.Map{}
-	e, err := New(Config{Store: openSQLite(b, ""), Invoker: echoInvoker, MaxBatch: maxBatch, Retention: -1})
+	e, err := New(Config{Store: st, Invoker: echoInvoker, MaxBatch: maxBatch, Retention: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -89,6 +94,18 @@ func taskChain(n int) string {
 // state transitions per second, with batching and without: short ones (4 states, where the
 // unbatched ExecutionCreate dominates) and 20-task ones (where steps dominate).
 func BenchmarkDurableTransitions(b *testing.B) {
+	benchmarkTransitions(b, func(b *testing.B) store.Store { return openSQLite(b, "") })
+}
+
+// BenchmarkDurableTransitionsPostgres is BenchmarkDurableTransitions on STEPFLOW_TEST_POSTGRES.
+func BenchmarkDurableTransitionsPostgres(b *testing.B) {
+	open := openPostgres(b)
+	benchmarkTransitions(b, func(b *testing.B) store.Store { return open() })
+}
+
+var benchRuns atomic.Int64
+
+func benchmarkTransitions(b *testing.B, open func(b *testing.B) store.Store) {
 	for _, bc := range []struct {
 		name        string
 		batch       int
@@ -102,8 +119,9 @@ func BenchmarkDurableTransitions(b *testing.B) {
 		{"tasks20/unbatched", 1, taskChain(20), 20, 21},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			e, waiters := benchEngine(b, bc.batch)
-			sm := createMachine(b, e, "short", bc.definition, sfn.TypeStandard)
+			e, waiters := benchEngineOn(b, open(b), bc.batch)
+			// Each run has its own machine: the PostgreSQL runs share one schema.
+			sm := createMachine(b, e, fmt.Sprintf("m%d", benchRuns.Add(1)), bc.definition, sfn.TypeStandard)
 			const concurrency = 256
 			var next atomic.Int64
 			var wg sync.WaitGroup
@@ -125,7 +143,8 @@ func BenchmarkDurableTransitions(b *testing.B) {
 			wg.Wait()
 			elapsed := time.Since(start)
 			b.StopTimer()
-			tx, steps := e.CommitStats()
+			tx, steps, busy := e.CommitStats()
+			b.ReportMetric(100*busy.Seconds()/elapsed.Seconds(), "%committer-busy")
 			b.ReportMetric(float64(b.N*bc.transitions)/elapsed.Seconds(), "transitions/s")
 			b.ReportMetric(float64(b.N*bc.commits)/elapsed.Seconds(), "commits/s")
 			if tx > 0 {
