@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -165,5 +166,27 @@ func TestServerConfigValidate(t *testing.T) {
 				t.Fatalf("keys = %v, want %v", keys, tt.wantKey)
 			}
 		})
+	}
+}
+
+func TestServerCommandConfigFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	config := filepath.Join(dir, "stepflow.json")
+	if err := os.WriteFile(config, []byte(`{"addr":"127.0.0.1:0","db":"`+filepath.Join(dir, "c.db")+`","region":"ap-south-1","account":"999988887777","ui":"off"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stdout, _, _ := startServerCommand(t, "--config", config, "--account", "111122223333")
+	if out := stdout.String(); !strings.Contains(out, "region ap-south-1, account 111122223333") || strings.Contains(out, "web UI") {
+		t.Fatalf("stdout %q: want the file's region, the flag's account and no UI", out)
+	}
+
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"adress":"x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := runServer(context.Background(), []string{"--config", bad}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `unknown field "adress"`) {
+		t.Fatalf("config with an unknown field: %v", err)
 	}
 }
