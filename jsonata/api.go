@@ -51,11 +51,12 @@ func (e *Expr) String() string { return e.src }
 
 // Eval evaluates the expression against input (Undefined for no input). It returns the
 // result as decoded JSON, Undefined when the result is undefined, or an *Error.
-func (e *Expr) Eval(input any, opts *EvalOptions) (any, error) {
+func (e *Expr) Eval(input any, opts *EvalOptions) (result any, err error) {
 	v, err := e.evalRaw(input, opts)
 	if err != nil || v == Undefined {
 		return v, err
 	}
+	defer recoverTooDeep(&err)
 	return toPublic(v), nil
 }
 
@@ -63,11 +64,12 @@ func (e *Expr) Eval(input any, opts *EvalOptions) (any, error) {
 // keeping the key order of the objects the expression builds and of DecodeJSON input. An
 // undefined result, or a function (which has no JSON form), is reported as nil data and a
 // nil error.
-func (e *Expr) EvalJSON(input any, opts *EvalOptions, indent string) ([]byte, error) {
+func (e *Expr) EvalJSON(input any, opts *EvalOptions, indent string) (data []byte, err error) {
 	v, err := e.evalRaw(input, opts)
 	if err != nil || v == Undefined || isFunction(v) {
 		return nil, err
 	}
+	defer recoverTooDeep(&err)
 	var sb strings.Builder
 	w := jsonWriter{sb: &sb, indent: indent, exact: true}
 	w.write(v, "")
@@ -113,6 +115,11 @@ func (e *Expr) evalRaw(input any, opts *EvalOptions) (result any, err error) {
 	defer func() {
 		// a bug in the engine must not take the host process down
 		if r := recover(); r != nil {
+			if r == errValueTooDeep {
+				e := *errValueTooDeep
+				result, err = nil, &e
+				return
+			}
 			result, err = nil, &Error{Code: "U1001", Message: fmt.Sprintf("internal evaluation error: %v", r)}
 			if os.Getenv("JSONATA_DEBUG_PANIC") != "" {
 				os.Stderr.Write(debug.Stack())

@@ -216,6 +216,7 @@ func TestHostileExpressions(t *testing.T) {
 		{"long path", "a" + strings.Repeat(".a", 100000), "U1001"},
 		{"deep recursion", `($f := function($n){$n = 0 ? 0 : 1 + $f($n - 1)}; $f(1000000))`, "U1001"},
 		{"huge range", `[1..1e8]`, "D2014"},
+		{"deeply nested value", `$reduce([1..30000], function($a, $v){{"x": $a}}, {})`, "U1001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -572,9 +572,14 @@ func evalWildcard(input any) any {
 }
 
 func flattenDeep(v any, out []any) []any {
+	return flattenDeepAt(0, v, out)
+}
+
+func flattenDeepAt(depth int, v any, out []any) []any {
+	checkValueDepth(depth)
 	if arr, ok := asArray(v); ok {
 		for _, x := range arr {
-			out = flattenDeep(x, out)
+			out = flattenDeepAt(depth+1, x, out)
 		}
 		return out
 	}
@@ -594,9 +599,14 @@ func evalDescendants(input any) any {
 }
 
 func recurseDescendants(input any, results *seq) {
+	recurseDescendantsAt(0, input, results)
+}
+
+func recurseDescendantsAt(depth int, input any, results *seq) {
+	checkValueDepth(depth)
 	if arr, ok := asArray(input); ok {
 		for _, x := range arr {
-			recurseDescendants(x, results)
+			recurseDescendantsAt(depth+1, x, results)
 		}
 		return
 	}
@@ -604,7 +614,7 @@ func recurseDescendants(input any, results *seq) {
 	if isObject(input) {
 		for _, k := range objectKeys(input) {
 			v, _ := objectGet(input, k)
-			recurseDescendants(v, results)
+			recurseDescendantsAt(depth+1, v, results)
 		}
 	}
 }

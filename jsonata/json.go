@@ -94,20 +94,25 @@ func stringify(v any, pretty bool) (string, error) {
 }
 
 func hasNonFinite(v any) bool {
+	return hasNonFiniteAt(0, v)
+}
+
+func hasNonFiniteAt(depth int, v any) bool {
+	checkValueDepth(depth)
 	switch x := v.(type) {
 	case float64:
 		return math.IsInf(x, 0) || math.IsNaN(x)
 	case *seq, []any:
 		items, _ := asArray(x)
 		for _, it := range items {
-			if hasNonFinite(it) {
+			if hasNonFiniteAt(depth+1, it) {
 				return true
 			}
 		}
 	case *object, map[string]any:
 		for _, k := range objectKeys(x) {
 			val, _ := objectGet(x, k)
-			if hasNonFinite(val) {
+			if hasNonFiniteAt(depth+1, val) {
 				return true
 			}
 		}
@@ -126,12 +131,16 @@ func writeJSON(sb *strings.Builder, v any, pretty bool, indent string) {
 // jsonWriter renders internal values as JSON. exact prints numbers with full precision
 // (results); otherwise non-integers are rounded to 15 significant digits ($string).
 type jsonWriter struct {
+	depth  int
 	sb     *strings.Builder
 	indent string
 	exact  bool
 }
 
 func (w *jsonWriter) write(v any, indent string) {
+	w.depth++
+	defer func() { w.depth-- }()
+	checkValueDepth(w.depth)
 	sb := w.sb
 	switch x := v.(type) {
 	case nil:

@@ -239,7 +239,9 @@ func keysOf(v any) any {
 	if items, ok := asArray(v); ok {
 		seen := map[string]bool{}
 		for _, it := range items {
-			for _, k := range objectKeys(it) {
+			itemKeys, _ := asArray(keysOf(it))
+			for _, kv := range itemKeys {
+				k := kv.(string)
 				if !seen[k] {
 					seen[k] = true
 					out.items = append(out.items, k)
@@ -277,19 +279,24 @@ func spread(v any) any {
 
 // deepClone copies a value so that a transform can modify the copy in place.
 func deepClone(v any) any {
+	return deepCloneAt(0, v)
+}
+
+func deepCloneAt(depth int, v any) any {
+	checkValueDepth(depth)
 	switch x := v.(type) {
 	case []any, *seq:
 		items, _ := asArray(x)
 		out := make([]any, len(items))
 		for i, it := range items {
-			out[i] = deepClone(it)
+			out[i] = deepCloneAt(depth+1, it)
 		}
 		return &seq{items: out}
 	case map[string]any, *object:
 		o := newObject()
 		for _, k := range objectKeys(x) {
 			val, _ := objectGet(x, k)
-			o.set(k, deepClone(val))
+			o.set(k, deepCloneAt(depth+1, val))
 		}
 		return o
 	}
@@ -554,7 +561,9 @@ func (ev *evaluator) transform(t *transformer, v any) (any, error) {
 			if m, ok := match.(*object); ok {
 				for _, k := range objectKeys(update) {
 					uv, _ := objectGet(update, k)
-					m.set(k, uv)
+					// a copy: the update may hold the matched object itself ({"self": $}),
+					// which would make the result contain itself
+					m.set(k, deepClone(uv))
 				}
 			}
 		}

@@ -301,13 +301,18 @@ func identical(a, b any) bool {
 }
 
 func deepEqual(a, b any) bool {
+	return deepEqualAt(0, a, b)
+}
+
+func deepEqualAt(depth int, a, b any) bool {
+	checkValueDepth(depth)
 	if aa, ok := asArray(a); ok {
 		bb, ok := asArray(b)
 		if !ok || len(aa) != len(bb) {
 			return false
 		}
 		for i := range aa {
-			if !deepEqual(aa[i], bb[i]) {
+			if !deepEqualAt(depth+1, aa[i], bb[i]) {
 				return false
 			}
 		}
@@ -320,7 +325,7 @@ func deepEqual(a, b any) bool {
 		for _, k := range objectKeys(a) {
 			av, _ := objectGet(a, k)
 			bv, ok := objectGet(b, k)
-			if !ok || !deepEqual(av, bv) {
+			if !ok || !deepEqualAt(depth+1, av, bv) {
 				return false
 			}
 		}

@@ -188,6 +188,11 @@ type FunctionValue struct{}
 // toPublic converts an internal value to plain decoded JSON: sequences and constructed
 // arrays become []any, ordered objects become maps.
 func toPublic(v any) any {
+	return toPublicAt(0, v)
+}
+
+func toPublicAt(depth int, v any) any {
+	checkValueDepth(depth)
 	switch x := v.(type) {
 	case *seq:
 		out := make([]any, 0, len(x.items))
@@ -200,7 +205,7 @@ func toPublic(v any) any {
 				out = append(out, nil)
 				continue
 			}
-			out = append(out, toPublic(it))
+			out = append(out, toPublicAt(depth+1, it))
 		}
 		return out
 	case []any:
@@ -217,7 +222,7 @@ func toPublic(v any) any {
 		out := make([]any, len(x))
 		for i, it := range x {
 			if !isFunction(it) {
-				out[i] = toPublic(it)
+				out[i] = toPublicAt(depth+1, it)
 			}
 		}
 		return out
@@ -228,7 +233,7 @@ func toPublic(v any) any {
 			if val == Undefined || isFunction(val) {
 				continue
 			}
-			out[k] = toPublic(val)
+			out[k] = toPublicAt(depth+1, val)
 		}
 		return out
 	case map[string]any:
@@ -245,7 +250,7 @@ func toPublic(v any) any {
 		out := make(map[string]any, len(x))
 		for k, it := range x {
 			if !isFunction(it) {
-				out[k] = toPublic(it)
+				out[k] = toPublicAt(depth+1, it)
 			}
 		}
 		return out
@@ -260,21 +265,50 @@ func toPublic(v any) any {
 }
 
 func needsConversion(v any) bool {
+	return needsConversionAt(0, v)
+}
+
+func needsConversionAt(depth int, v any) bool {
+	checkValueDepth(depth)
 	switch x := v.(type) {
 	case *seq, *object, callable:
 		return true
 	case []any:
 		for _, it := range x {
-			if needsConversion(it) {
+			if needsConversionAt(depth+1, it) {
 				return true
 			}
 		}
 	case map[string]any:
 		for _, it := range x {
-			if needsConversion(it) {
+			if needsConversionAt(depth+1, it) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// maxValueDepth bounds the nesting of values the engine walks recursively. Deeper values
+// (built by a loop, or cyclic) would exhaust the Go stack, which is fatal; the walk panics
+// with errValueTooDeep instead and Eval reports error U1001.
+const maxValueDepth = 20000
+
+var errValueTooDeep = &Error{Code: "U1001", Message: "Value nesting is too deep"}
+
+func checkValueDepth(depth int) {
+	if depth > maxValueDepth {
+		panic(errValueTooDeep)
+	}
+}
+
+// recoverTooDeep turns the errValueTooDeep panic into the returned error.
+func recoverTooDeep(err *error) {
+	if r := recover(); r != nil {
+		if r != errValueTooDeep {
+			panic(r)
+		}
+		e := *errValueTooDeep
+		*err = &e
+	}
 }
