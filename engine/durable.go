@@ -511,6 +511,7 @@ func (e *Engine) afterCommit(lx *liveExecution, ob *outbox) {
 // ended drops an execution that stopped, with whatever it still had running.
 func (e *Engine) ended(lx *liveExecution) {
 	lx.done = true
+	e.signalEnded(lx.arn)
 	if e.endHook != nil {
 		e.endHook(lx.arn)
 	}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepflow/stepflow/sfn"
 )
@@ -36,7 +37,12 @@ func TestPassChainCommitsHistoryAndOutput(t *testing.T) {
 	if err != nil {
 		t.Fatalf("StartExecution: %v", err)
 	}
-	end := awaitEnd(t, e, rec.ARN)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	end, err := e.AwaitExecution(ctx, rec.ARN)
+	if err != nil {
+		t.Fatalf("AwaitExecution: %v", err)
+	}
 	if end.Status != sfn.StatusSucceeded {
 		t.Fatalf("status %s (%s: %s)", end.Status, end.Error, end.Cause)
 	}

@@ -74,9 +74,11 @@ type Engine struct {
 	// endHook, when set (by tests and benchmarks), learns of every Standard execution that ends.
 	endHook func(arn string)
 
-	mu      sync.Mutex
-	live    map[string]*liveExecution // Standard executions held in memory, by ARN
-	express map[string]context.CancelFunc
+	mu   sync.Mutex
+	live map[string]*liveExecution // Standard executions held in memory, by ARN
+	// awaiting holds the channels of AwaitExecution callers, by execution ARN.
+	awaiting map[string][]chan struct{}
+	express  map[string]context.CancelFunc
 }
 
 // ErrNotImplemented marks engine operations not built yet.

@@ -143,6 +143,7 @@ func (e *Engine) startExpressAsync(ctx context.Context, t *target, p *StartExecu
 		if err := e.updateRecord(context.Background(), &final, created.Version); err != nil {
 			e.log.Warn("record express execution", "execution", rec.ARN, "err", err)
 		}
+		e.signalEnded(rec.ARN)
 	}()
 	return created, nil
 }

@@ -55,8 +55,10 @@ func TestExpressStartExecutionRunsInBackground(t *testing.T) {
 	if err != nil {
 		t.Fatalf("StartExecution: %v", err)
 	}
-	if end := awaitEnd(t, e, rec.ARN); end.Status != sfn.StatusSucceeded || *end.Output != `{"n":2}` {
-		t.Fatalf("ended %+v", end)
+	awaitCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if end, err := e.AwaitExecution(awaitCtx, rec.ARN); err != nil || end.Status != sfn.StatusSucceeded || *end.Output != `{"n":2}` {
+		t.Fatalf("ended %+v, %v", end, err)
 	}
 
 	slow := createMachine(t, e, "slow", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, sfn.TypeExpress)
