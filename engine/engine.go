@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stepflow/stepflow/metrics"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/task"
@@ -40,6 +41,9 @@ type Config struct {
 	// MaxBatch caps how many steps one store transaction commits; 0 means DefaultMaxBatch and
 	// 1 turns batching off.
 	MaxBatch int
+	// Metrics receives execution and task counts and timings; nil records nothing. Standard
+	// executions report from the history events of each committed step.
+	Metrics metrics.Recorder
 }
 
 // Defaults of the Config fields left zero.
@@ -57,6 +61,7 @@ type Engine struct {
 	log *slog.Logger
 
 	programs programCache
+	history  *metrics.HistoryRecorder // nil without Config.Metrics
 
 	// gate lets Close wait for every step being committed: steps hold it shared.
 	gate    sync.RWMutex
@@ -126,6 +131,11 @@ func New(cfg Config) (*Engine, error) {
 	e.timers = newTimerLoop(e)
 	e.dispatch = newDispatcher(e)
 	e.queues = newActivityQueues()
+	if cfg.Metrics == nil {
+		e.cfg.Metrics = metrics.Discard
+	} else {
+		e.history = metrics.NewHistoryRecorder(cfg.Metrics)
+	}
 	return e, nil
 }
 

@@ -48,6 +48,7 @@ func (e *Engine) runExpressSync(ctx context.Context, t *target, p *StartExecutio
 	if err != nil {
 		return nil, err
 	}
+	e.cfg.Metrics.ExecutionStarted(t.StateMachineARN)
 	res, err := Run(ctx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker})
 	if err != nil && !errors.Is(err, ErrStalled) {
 		return nil, fmt.Errorf("run express execution: %w", err)
@@ -58,6 +59,7 @@ func (e *Engine) runExpressSync(ctx context.Context, t *target, p *StartExecutio
 	}
 	rec := expressRecord(t, info, inputText, p.TraceHeader)
 	finishRecord(rec, res, e.now())
+	e.cfg.Metrics.ExecutionFinished(t.StateMachineARN, rec.Status, rec.StopDate.Sub(rec.StartDate))
 	if err := e.storeExpress(context.WithoutCancel(ctx), rec); err != nil {
 		e.log.Warn("record express execution", "execution", rec.ARN, "err", err)
 	}
@@ -116,6 +118,7 @@ func (e *Engine) startExpressAsync(ctx context.Context, t *target, p *StartExecu
 	if err != nil {
 		return nil, fmt.Errorf("start express execution: %w", err)
 	}
+	e.cfg.Metrics.ExecutionStarted(t.StateMachineARN)
 	runCtx, cancel := context.WithCancel(e.bg)
 	e.mu.Lock()
 	e.express[rec.ARN] = cancel
@@ -140,6 +143,7 @@ func (e *Engine) startExpressAsync(ctx context.Context, t *target, p *StartExecu
 		}
 		final := *rec
 		finishRecord(&final, res, e.now())
+		e.cfg.Metrics.ExecutionFinished(t.StateMachineARN, final.Status, final.StopDate.Sub(final.StartDate))
 		if err := e.updateRecord(context.Background(), &final, created.Version); err != nil {
 			e.log.Warn("record express execution", "execution", rec.ARN, "err", err)
 		}
