@@ -18,6 +18,26 @@ type InvokeTask struct {
 	Credentials      any
 }
 
+// A Map state reads its items (ItemReader) and writes its results (ResultWriter) through the
+// engine too, as an InvokeTask whose Resource is the reader's or writer's (s3:getObject,
+// s3:listObjectsV2, s3:putObject) and whose Input is an object with one key, ItemReaderRequest
+// or ResultWriterRequest, so that the task runner can tell it from a Task state's own call.
+// Neither writes a Task history event, as on AWS.
+//
+// ItemReaderRequest holds {"Parameters": the evaluated Parameters or Arguments,
+// "ReaderConfig": the evaluated ReaderConfig, MaxItemsPath resolved into MaxItems}; the task's
+// output must be the items, a JSON array.
+//
+// ResultWriterRequest holds {"Parameters", "WriterConfig", "MapRunArn", "Children"}; Children
+// lists each iteration as a child execution: {"ExecutionArn", "Name", "StateMachineArn",
+// "Status", "Input", "Output" (SUCCEEDED), "Error" and "Cause" (FAILED), "StartDate",
+// "StopDate" (RFC 3339)}. The task's output becomes the Map state's result, on AWS
+// {"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}.
+const (
+	ItemReaderRequest   = "Stepflow.ItemReader"
+	ResultWriterRequest = "Stepflow.ResultWriter"
+)
+
 // StartTimer asks the engine to answer with TimerFired{TimerID} at FireAt.
 type StartTimer struct {
 	TimerID string

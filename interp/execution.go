@@ -134,6 +134,10 @@ type Fan struct {
 	LastIteration  int64  // id of the latest MapIteration* event
 	Distributed    bool   // a Distributed Map: iterations are silent, MapRun* events instead
 	MapRunStarted  int64  // id of the MapRunStarted event
+	MapRunARN      string `json:",omitempty"` // kept when a ResultWriter needs it
+	// Writer: a ResultWriter exports the iterations once they all ended; Runs records them.
+	Writer bool       `json:",omitempty"`
+	Runs   []ChildRun `json:",omitempty"`
 
 	pumping bool
 }
@@ -174,10 +178,14 @@ func (e *Execution) Handle(ev Event, now time.Time) Step {
 	case TaskSucceeded:
 		if f := e.waiting(ev.TaskID, waitTask); f != nil {
 			e.drive(f, e.taskSucceeded(f, ev.Output))
+		} else if f, kind := e.mapIOWaiting(ev.TaskID); f != nil {
+			e.drive(f, e.mapIOSucceeded(f, kind, ev.Output))
 		}
 	case TaskFailed:
 		if f := e.waiting(ev.TaskID, waitTask); f != nil {
 			e.drive(f, e.taskFailed(f, ev.Error, ev.Cause, false))
+		} else if f, kind := e.mapIOWaiting(ev.TaskID); f != nil {
+			e.drive(f, e.mapIOFailed(f, kind, ev.Cause))
 		}
 	case TaskHeartbeat:
 		if f := e.taskFrame(ev.TaskID); f != nil && f.HeartbeatTimerID != "" {
@@ -434,7 +442,7 @@ func (e *Execution) cancelAll() {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		if e.s.Waits[id].Kind == waitTask {
+		if k := e.s.Waits[id].Kind; k == waitTask || k == waitItemReader || k == waitResultWriter {
 			e.cancelTask(id)
 		} else {
 			e.cancelTimer(id)

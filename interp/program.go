@@ -85,6 +85,12 @@ type state struct {
 	processor    *machine
 	itemSelector *template
 	batchInput   *template
+	// Map ItemReader and ResultWriter
+	readerParams       *template // Parameters or Arguments
+	readerConfig       *template
+	readerMaxItemsPath *jsonpath.Path // ReaderConfig.MaxItemsPath (JSONPath)
+	writerParams       *template
+	writerConfig       *template
 	// Map (JSONata)
 	items              *template
 	maxConcurrencyExpr *template
@@ -255,6 +261,25 @@ func (p *Program) compileState(st *state, resolve func(from, to string) (*state,
 		if def.ItemBatcher != nil {
 			st.batchInput = p.tmpl(def.ItemBatcher.BatchInput, "BatchInput")
 		}
+		if r := def.ItemReader; r != nil {
+			st.readerParams = p.tmpl(r.Parameters, "ItemReader/Parameters")
+			if r.Arguments != nil {
+				st.readerParams = p.tmpl(r.Arguments, "ItemReader/Arguments")
+			}
+			st.readerConfig = p.tmpl(r.ReaderConfig, "ItemReader/ReaderConfig")
+			if text := maxItemsPath(r.ReaderConfig); text != "" && !st.jsonata {
+				if st.readerMaxItemsPath, err = jsonpath.Compile(text); err != nil {
+					return fmt.Errorf("compile state %q: ItemReader.ReaderConfig.MaxItemsPath: %w", st.name, err)
+				}
+			}
+		}
+		if w := def.ResultWriter; w != nil {
+			st.writerParams = p.tmpl(w.Parameters, "ResultWriter/Parameters")
+			if w.Arguments != nil {
+				st.writerParams = p.tmpl(w.Arguments, "ResultWriter/Arguments")
+			}
+			st.writerConfig = p.tmpl(w.WriterConfig, "ResultWriter/WriterConfig")
+		}
 	case *asl.Wait:
 		st.secondsExpr = p.tmpl(def.SecondsExpr, "Seconds")
 		st.timestampExpr = p.tmpl(def.TimestampExpr, "Timestamp")
@@ -263,6 +288,23 @@ func (p *Program) compileState(st *state, resolve func(from, to string) (*state,
 		st.causeExpr = p.tmpl(def.CauseExpr, "Cause")
 	}
 	return nil
+}
+
+// maxItemsPath is the text of a ReaderConfig's MaxItemsPath, or "".
+func maxItemsPath(cfg *asl.Template) string {
+	if cfg == nil {
+		return ""
+	}
+	if m, ok := cfg.Literal.(map[string]any); ok && cfg.Kind == asl.TemplateLiteral {
+		text, _ := m["MaxItemsPath"].(string)
+		return text
+	}
+	for _, field := range cfg.Fields {
+		if text, ok := field.Value.Literal.(string); ok && field.Key == "MaxItemsPath" && field.Value.Kind == asl.TemplateLiteral {
+			return text
+		}
+	}
+	return ""
 }
 
 func eventTypes(t asl.StateType) (entered, exited sfn.EventType) {

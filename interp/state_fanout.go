@@ -36,12 +36,12 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 		}
 	}
 	x := &env{f: f, st: st, input: eff}
-	if def.ItemReader != nil {
-		return e.fail(f, st, &stateError{name: sfn.ErrorItemReaderFailed, cause: stateErrorPrefix(f, st) + "ItemReader is not supported"})
-	}
-	items, err := e.mapItems(x, def)
-	if err != nil {
-		return e.fail(f, st, err)
+	// With an ItemReader the items come later, from the engine; ItemsPath and Items are not used.
+	var items []any
+	if def.ItemReader == nil {
+		if items, err = e.mapItems(x, def); err != nil {
+			return e.fail(f, st, err)
+		}
 	}
 	fan := &Fan{Map: true, Input: eff, Items: items, Children: map[int]*Frame{}, ToleratedCount: -1, ToleratedPct: -1}
 	if st.maxConcurrencyExpr != nil {
@@ -53,7 +53,7 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 	} else if fan.Max, err = e.mapInteger(x, "MaxConcurrencyPath", def.MaxConcurrency, def.MaxConcurrencyPath); err != nil {
 		return e.fail(f, st, err)
 	}
-	if def.ItemBatcher != nil {
+	if def.ItemBatcher != nil && def.ItemReader == nil {
 		if fan.Items, err = e.batches(x, st, def.ItemBatcher, items); err != nil {
 			return e.fail(f, st, err)
 		}
@@ -102,16 +102,36 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 		}
 		fan.ToleratedPct = pct
 	}
+	var readRequest map[string]any
+	negativeMaxItems := false
+	if def.ItemReader != nil {
+		if readRequest, negativeMaxItems, err = e.itemReaderRequest(x); err != nil {
+			return e.fail(f, st, err)
+		}
+	}
 	if pc := st.processor.def.ProcessorConfig; pc != nil && pc.Mode == "DISTRIBUTED" {
 		fan.Distributed = true
+		fan.Writer = def.ResultWriter != nil && def.ResultWriter.Resource != ""
 		id, rec := e.eventID(f)
+		if rec || fan.Writer {
+			fan.MapRunARN = e.mapRunARN(st)
+		}
 		if rec {
 			e.push(sfn.HistoryEvent{Type: sfn.EventMapRunStarted, ID: id, PreviousEventID: f.Last,
-				MapRunStartedEventDetails: &sfn.MapRunStartedDetails{MapRunArn: e.mapRunARN(st)}})
+				MapRunStartedEventDetails: &sfn.MapRunStartedDetails{MapRunArn: fan.MapRunARN}})
 		}
 		f.Last, fan.MapRunStarted = id, id
 	}
 	f.Fan = fan
+	if def.ItemReader != nil {
+		if negativeMaxItems {
+			return e.fail(f, st, &stateError{name: sfn.ErrorItemReaderFailed, cause: "field MaxItems must be positive"})
+		}
+		return e.requestIO(f, st, waitItemReader, def.ItemReader.Resource, readRequest)
+	}
+	if fan.Writer {
+		fan.Runs = make([]ChildRun, len(fan.Items))
+	}
 	return e.pump(f, st)
 }
 
@@ -272,6 +292,9 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 		}
 		input = v
 	}
+	if fan.Runs != nil {
+		fan.Runs[i] = ChildRun{Name: randomUUID(&e.s.Random), Input: input, Start: e.now, Status: sfn.StatusRunning}
+	}
 	id, rec := e.eventID(child)
 	if rec {
 		e.push(sfn.HistoryEvent{Type: sfn.EventMapIterationStarted, ID: id, PreviousEventID: f.Last,
@@ -311,6 +334,13 @@ func (e *Execution) childEnded(f, child *Frame, oc outcome) {
 		fan.LastIteration = id
 	}
 	f.Last = child.Last
+	if fan.Runs != nil {
+		r := &fan.Runs[child.Index]
+		r.Stop, r.Status = e.now, sfn.StatusSucceeded
+		if oc.kind != outSucceeded {
+			r.Status, r.Error, r.Cause = sfn.StatusFailed, oc.err, oc.cause
+		}
+	}
 	if oc.kind == outSucceeded {
 		fan.Results[child.Index] = oc.value
 	} else {
@@ -348,7 +378,17 @@ func (e *Execution) exceedsTolerance(fan *Fan) bool {
 	return fan.ToleratedCount >= 0
 }
 
+// fanSucceeded ends a Parallel or Map state whose children all ended well, once a
+// ResultWriter (if any) exported them.
 func (e *Execution) fanSucceeded(f *Frame, st *state) outcome {
+	if f.Fan.Writer {
+		return e.writeResults(f, st)
+	}
+	return e.fanDone(f, st, f.Fan.Results)
+}
+
+// fanDone writes the fan's end events and completes the state with result.
+func (e *Execution) fanDone(f *Frame, st *state, result any) outcome {
 	fan := f.Fan
 	f.Fan = nil
 	if fan.Distributed {
@@ -374,7 +414,7 @@ func (e *Execution) fanSucceeded(f *Frame, st *state) outcome {
 	} else {
 		e.event(f, sfn.EventParallelStateSucceeded)
 	}
-	return e.complete(f, st, fan.Results)
+	return e.complete(f, st, result)
 }
 
 // abortChildren stops the running children of a failed fan, in index order.
