@@ -138,7 +138,7 @@ func serializationError(err error) *Error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := s.requestID()
 	w.Header().Set("x-amzn-RequestId", requestID)
-	out, err := s.serve(r)
+	out, err := s.serve(w, r)
 	if err != nil {
 		apiErr := fromError(err)
 		if apiErr.Status >= 500 {
@@ -159,11 +159,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(data)
 }
 
-func (s *Server) serve(r *http.Request) (any, error) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) (any, error) {
 	if r.Method != http.MethodPost {
 		return nil, &Error{Code: codeUnknownOperation, Message: "The API accepts POST requests to /", Status: http.StatusNotFound}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.cfg.MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

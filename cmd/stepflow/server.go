@@ -234,7 +234,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if uiOn {
 		fmt.Fprintf(stdout, "web UI at http://%s%s\n", ln.Addr(), ui.Prefix)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
