@@ -119,6 +119,18 @@ func TestAliases(t *testing.T) {
 		t.Fatalf("aliases = %+v", list.StateMachineAliases)
 	}
 
+	byVersion, err := c.ListStateMachineAliases(ctx, &awssfn.ListStateMachineAliasesInput{StateMachineArn: aws.String(v2)})
+	mustNoErr(t, "ListStateMachineAliases of version 2", err)
+	byV1, err := c.ListStateMachineAliases(ctx, &awssfn.ListStateMachineAliasesInput{StateMachineArn: aws.String(v1)})
+	mustNoErr(t, "ListStateMachineAliases of version 1", err)
+	if len(byVersion.StateMachineAliases) != 1 || len(byV1.StateMachineAliases) != 0 {
+		t.Fatalf("aliases routing to v2: %d, to v1: %d; want 1 and 0", len(byVersion.StateMachineAliases), len(byV1.StateMachineAliases))
+	}
+	_, err = c.ListStateMachineAliases(ctx, &awssfn.ListStateMachineAliasesInput{StateMachineArn: aws.String(scope.StateMachineARN("nope"))})
+	wantAPIError[*types.StateMachineDoesNotExist](t, err, "State Machine Does Not Exist: '"+scope.StateMachineARN("nope")+"'")
+	_, err = c.DescribeStateMachine(ctx, &awssfn.DescribeStateMachineInput{StateMachineArn: aws.String(aliasARN)})
+	wantAPIError[*types.InvalidArn](t, err, "Invalid Arn: '"+aliasARN+"'")
+
 	bad := []struct {
 		name    string
 		routing []types.RoutingConfigurationListItem
