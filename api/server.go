@@ -138,15 +138,20 @@ func serializationError(err error) *Error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := s.requestID()
 	w.Header().Set("x-amzn-RequestId", requestID)
+	start := time.Now()
 	out, err := s.serve(w, r)
 	if err != nil {
 		apiErr := fromError(err)
 		if apiErr.Status >= 500 {
 			s.logger.Error("api request failed", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID, "err", err)
+		} else {
+			s.logger.Debug("api request refused", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID,
+				"code", apiErr.Code, "message", apiErr.Message, "duration", time.Since(start))
 		}
 		writeError(w, apiErr)
 		return
 	}
+	s.logger.Debug("api request", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID, "duration", time.Since(start))
 	data, err := json.Marshal(out)
 	if err != nil {
 		s.logger.Error("api response encoding failed", "target", r.Header.Get("X-Amz-Target"), "err", err)
