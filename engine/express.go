@@ -49,7 +49,11 @@ func (e *Engine) runExpressSync(ctx context.Context, t *target, p *StartExecutio
 		return nil, err
 	}
 	e.cfg.Metrics.ExecutionStarted(t.StateMachineARN)
-	res, err := Run(ctx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker})
+	// Close must not wait for long Express runs: closing the engine stops them too.
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(e.bg, cancel)()
+	res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker})
 	if err != nil && !errors.Is(err, ErrStalled) {
 		return nil, fmt.Errorf("run express execution: %w", err)
 	}

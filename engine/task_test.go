@@ -180,3 +180,22 @@ func TestStopExecution(t *testing.T) {
 		t.Fatalf("stop of unknown execution: %v", err)
 	}
 }
+
+func TestExecutionTimeout(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	e := startEngine(t, Config{Now: clock.Now})
+	sm := createMachine(t, e, "slow", `{"TimeoutSeconds":30,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, sfn.TypeStandard)
+	rec, err := e.StartExecution(context.Background(), &StartExecutionParams{StateMachineARN: sm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := awaitEndAdvancing(t, e, clock, 5*time.Second, rec.ARN)
+	if end.Status != sfn.StatusTimedOut || end.Error != sfn.ErrorTimeout {
+		t.Fatalf("ended %s %q", end.Status, end.Error)
+	}
+	events := history(t, e.Store(), rec.ARN)
+	if last := events[len(events)-1]; last.Type != sfn.EventExecutionTimedOut {
+		t.Fatalf("last event %s", last.Type)
+	}
+}
