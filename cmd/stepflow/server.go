@@ -112,6 +112,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4), on or off")
 	var keys stringList
 	fs.Var(&keys, "access-key", "ID:SECRET accepted with --auth sigv4 (repeatable)")
+	logLevel := fs.String("log-level", "info", "debug (every API request), info, warn or error")
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
@@ -152,7 +153,11 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return &serverConfigError{Field: "log-level", Msg: fmt.Sprintf("must be debug, info, warn or error, not %q", *logLevel)}
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	return serve(ctx, &cfg, credentials, logger, stdout, stderr)
 }
 
