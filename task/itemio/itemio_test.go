@@ -8,11 +8,14 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/sqlite"
 	"github.com/stepflow/stepflow/task"
 	"github.com/stepflow/stepflow/task/itemio"
 	"github.com/stepflow/stepflow/task/s3local"
@@ -187,5 +190,57 @@ func TestOtherRequestsPassThrough(t *testing.T) {
 	  "Parameters": {"Bucket": "data", "Key": "hello.txt"}, "ResultSelector": {"body.$": "$.Body"}, "End": true}}}`, map[string]any{})
 	if got := encode(res.Output); res.Status != sfn.StatusSucceeded || got != `{"body":"hello"}` {
 		t.Errorf("%s %s (%s %s), want SUCCEEDED {\"body\":\"hello\"}", res.Status, got, res.Error, res.Cause)
+	}
+}
+
+// The durable engine stores the reader's request as a dispatch and the items in its snapshot.
+func TestDurableEngine(t *testing.T) {
+	t.Parallel()
+	_, router := buckets(t)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "stepflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e, err := engine.New(engine.Config{Store: st, Invoker: router})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	arn := e.Scope().StateMachineARN("people")
+	if _, err := st.StateMachineCreate(context.Background(), &store.StateMachineCreateParams{ARN: arn, Name: "people",
+		Type: sfn.TypeStandard, Definition: greeter(`{"InputType": "JSON"}`, "people.json", ""), RoleARN: e.Scope().RoleARN("test"),
+		RevisionID: "r1", CreatedDate: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	x, err := e.StartExecution(context.Background(), &engine.StartExecutionParams{StateMachineARN: arn, Name: "e1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); x.Status == sfn.StatusRunning; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("still running")
+		}
+		if x, err = st.ExecutionGetByARN(context.Background(), &store.ExecutionGetByARNParams{ARN: x.ARN}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if x.Status != sfn.StatusSucceeded || x.Output == nil || *x.Output != greetings {
+		t.Errorf("%s %v (%s %s), want SUCCEEDED %s", x.Status, x.Output, x.Error, x.Cause, greetings)
+	}
+	page, err := st.HistoryEventList(context.Background(), &store.HistoryEventListParams{ExecutionARN: x.ARN, MaxResults: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ev := range page.Events {
+		types = append(types, string(ev.Type))
+	}
+	want := []string{"ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted", "MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"}
+	if !reflect.DeepEqual(types, want) {
+		t.Errorf("history %v\nwant    %v", types, want)
 	}
 }
