@@ -265,26 +265,6 @@ func formatDateComponent(t time.Time, offset int, m dateMarker) (string, error) 
 		}
 		return applyNameCase(name, p), nil
 	}
-	if m.component == 'f' {
-		// fractional seconds: digits are the leading digits of the fraction
-		digits := strings.Count(p, "0") + strings.Count(p, "#")
-		for _, r := range p {
-			if r >= '1' && r <= '9' {
-				digits++
-			}
-		}
-		if digits < 1 {
-			digits = 1
-		}
-		frac := strconv.Itoa(1000 + value)[1:]
-		for len(frac) < digits {
-			frac += "0"
-		}
-		if digits < 3 && len(frac) > digits && !m.explicit {
-			return frac[:digits], nil
-		}
-		return frac[:max(digits, 3)][:digits], nil
-	}
 	if m.component == 'Y' {
 		n := -1
 		if m.maxWidth > 0 {

@@ -106,9 +106,15 @@ func formatNumberPicture(value float64, picture string, options any) (string, er
 	}
 	mantissa, exponent := value, 0
 	if pic.hasExponent && value != 0 {
-		exponent = int(math.Floor(math.Log10(value))) + 1 - pic.scaling
-		mantissa = value / math.Pow(10, float64(exponent))
-		if mantissa >= math.Pow(10, float64(pic.scaling)) && pic.scaling > 0 {
+		// scale by repeated steps of ten, as the reference implementation does (a mantissa
+		// equal to the upper bound, e.g. 10 for one integer digit, is left as it is)
+		maxMantissa := math.Pow(10, float64(pic.scaling))
+		minMantissa := math.Pow(10, float64(pic.scaling-1))
+		for mantissa < minMantissa {
+			mantissa *= 10
+			exponent--
+		}
+		for mantissa > maxMantissa {
 			mantissa /= 10
 			exponent++
 		}
@@ -378,7 +384,8 @@ func analysePicture(p string, f *decimalFormat) (*subPicture, error) {
 	if sp.hasExponent && sp.minInt == 0 && hasOptionalInt {
 		sp.minInt = 1
 	}
-	if sp.hasExponent && sp.minInt == 0 && sp.minFrac == 0 && sp.maxFrac == 0 {
+	if sp.minInt == 0 && sp.minFrac == 0 {
+		// at least one digit is always shown: "#.##" prints 42 as "42.0" and 0 as ".0"
 		sp.minFrac = 1
 	}
 	return sp, nil
