@@ -121,6 +121,7 @@ func (e *Expr) evalRaw(input any, opts *EvalOptions) (result any, err error) {
 				return
 			}
 			result, err = nil, &Error{Code: "U1001", Message: fmt.Sprintf("internal evaluation error: %v", r)}
+			// the stack is lost once recovered; this lets a developer see where it was
 			if os.Getenv("JSONATA_DEBUG_PANIC") != "" {
 				os.Stderr.Write(debug.Stack())
 			}
