@@ -384,6 +384,13 @@ func (e *Execution) fanSucceeded(f *Frame, st *state) outcome {
 	if f.Fan.Writer {
 		return e.writeResults(f, st)
 	}
+	if f.Fan.Map && st.writerConfig != nil {
+		results, err := e.transformResults(f, st)
+		if err != nil {
+			return e.fail(f, st, err)
+		}
+		return e.fanDone(f, st, results)
+	}
 	return e.fanDone(f, st, f.Fan.Results)
 }
 

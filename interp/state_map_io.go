@@ -179,3 +179,34 @@ func (e *Execution) writeResults(f *Frame, st *state) outcome {
 	req["Children"] = children
 	return e.requestIO(f, st, waitResultWriter, st.def.(*asl.Map).ResultWriter.Resource, map[string]any{ResultWriterRequest: req})
 }
+
+// transformResults applies a ResultWriter that holds only a WriterConfig to the Map state's
+// result: Transformation COMPACT (the default) keeps the iterations' outputs, FLATTEN splices
+// the arrays among them into one array.
+func (e *Execution) transformResults(f *Frame, st *state) ([]any, *stateError) {
+	v, err := e.evalTemplate(st.writerConfig, &env{f: f, st: st, input: f.Fan.Input})
+	if err != nil {
+		return nil, err
+	}
+	cfg, _ := v.(map[string]any)
+	switch t := cfg["Transformation"]; t {
+	case nil, "COMPACT":
+		return f.Fan.Results, nil
+	case "FLATTEN":
+		var flat []any
+		for _, r := range f.Fan.Results {
+			if list, ok := r.([]any); ok {
+				flat = append(flat, list...)
+			} else {
+				flat = append(flat, r)
+			}
+		}
+		if flat == nil {
+			flat = []any{}
+		}
+		return flat, nil
+	default:
+		return nil, &stateError{name: sfn.ErrorResultWriterFailed, cause: "WriterConfig.Transformation " + plainText(t) +
+			" is not supported without a Resource: Stepflow supports COMPACT and FLATTEN"}
+	}
+}

@@ -253,3 +253,26 @@ func TestResultWriter(t *testing.T) {
 		})
 	}
 }
+
+func TestWriterConfigOnly(t *testing.T) {
+	t.Parallel()
+	processor := `"StartAt": "Split", "States": {"Split": {"Type": "Pass", "Parameters": {"pair.$": "States.Array($, $)"}, "OutputPath": "$.pair", "End": true}}`
+	cases := []struct {
+		name, config string
+		status       sfn.ExecutionStatus
+		output       string
+	}{
+		{"COMPACT", `{"Transformation": "COMPACT", "OutputType": "JSON"}`, sfn.StatusSucceeded, `[["a", "a"], ["b", "b"]]`},
+		{"FLATTEN", `{"Transformation": "FLATTEN", "OutputType": "JSON"}`, sfn.StatusSucceeded, `["a", "a", "b", "b"]`},
+		{"NONE", `{"Transformation": "NONE", "OutputType": "JSON"}`, sfn.StatusFailed,
+			"States.ResultWriterFailed: WriterConfig.Transformation NONE is not supported without a Resource: Stepflow supports COMPACT and FLATTEN"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := compile(t, mapIOMachine(`"ResultWriter": {"WriterConfig": `+c.config+`}`, processor), Options{History: true})
+			d := &driver{t: t}
+			checkResult(t, d.run(p, decode(t, `["a", "b"]`)).Result(), c.status, c.output)
+		})
+	}
+}
