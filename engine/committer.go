@@ -27,7 +27,19 @@ type committer struct {
 
 type commitRequest struct {
 	params *store.ExecutionStepParams
+	create *store.ExecutionCreateParams // instead of params: a start, for a store that batches them
 	done   chan error
+	// created is the new execution of a create request, set before done is signalled.
+	created *store.Execution
+}
+
+// ExecutionCreateBatcher is implemented by stores that can create many executions in one
+// transaction (one fsync), as ExecutionStepBatch does for steps: errs[i] is the outcome of
+// params[i] (nil, or an *store.AlreadyExistsError that wrote nothing), a non-nil err means
+// nothing was written. With such a store the committer batches starts as it batches steps;
+// without, each start is its own transaction.
+type ExecutionCreateBatcher interface {
+	ExecutionCreateBatch(ctx context.Context, params []*store.ExecutionCreateParams) (created []*store.Execution, errs []error, err error)
 }
 
 func newCommitter(s store.Store, max int) *committer {
@@ -77,8 +89,24 @@ func (c *committer) run() {
 	}
 }
 
+// create inserts a new execution with its first step, batched with other starts when the
+// store can.
+func (c *committer) create(ctx context.Context, p *store.ExecutionCreateParams) (*store.Execution, error) {
+	if _, ok := c.store.(ExecutionCreateBatcher); !ok {
+		return c.store.ExecutionCreate(ctx, p)
+	}
+	r := &commitRequest{create: p, done: make(chan error, 1)}
+	c.requests <- r
+	err := <-r.done
+	return r.created, err
+}
+
 func (c *committer) write(batch []*commitRequest) {
 	defer func(start time.Time) { c.busy.Add(int64(time.Since(start))) }(time.Now())
+	batch = c.writeCreates(batch)
+	if len(batch) == 0 {
+		return
+	}
 	c.batches.Add(1)
 	c.steps.Add(int64(len(batch)))
 	ctx := context.Background()
@@ -105,6 +133,46 @@ func (c *committer) write(batch []*commitRequest) {
 			r.done <- errs[i]
 		}
 	}
+}
+
+// writeCreates commits the create requests of batch in one transaction and returns the
+// step requests.
+func (c *committer) writeCreates(batch []*commitRequest) []*commitRequest {
+	var creates, steps []*commitRequest
+	for _, r := range batch {
+		if r.create != nil {
+			creates = append(creates, r)
+		} else {
+			steps = append(steps, r)
+		}
+	}
+	if len(creates) == 0 {
+		return batch
+	}
+	ctx := context.Background()
+	params := make([]*store.ExecutionCreateParams, len(creates))
+	for i, r := range creates {
+		params[i] = r.create
+	}
+	created, errs, err := c.store.(ExecutionCreateBatcher).ExecutionCreateBatch(ctx, params)
+	if err != nil {
+		// One bad start must not fail its neighbours: create them one by one.
+		for _, r := range creates {
+			rec, err := c.store.ExecutionCreate(ctx, r.create)
+			r.created = rec
+			r.done <- err
+		}
+		return steps
+	}
+	for i, r := range creates {
+		if errs[i] != nil {
+			r.done <- errs[i]
+			continue
+		}
+		r.created = created[i]
+		r.done <- nil
+	}
+	return steps
 }
 
 // CommitStats reports how many store transactions wrote how many steps since New, and the

@@ -66,7 +66,7 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 	}
 	lx.mu.Lock()
 	defer lx.mu.Unlock()
-	rec, err := e.cfg.Store.ExecutionCreate(ctx, &store.ExecutionCreateParams{
+	rec, err := e.commits.create(ctx, &store.ExecutionCreateParams{
 		ARN: arn, StateMachineARN: t.StateMachineARN, StateMachineVersionARN: t.VersionARN,
 		StateMachineAliasARN: t.AliasARN, Name: name, Type: t.Type, Input: inputText, StartDate: now,
 		TraceHeader: p.TraceHeader, Snapshot: snapshot, Events: ob.params.Events, Timers: ob.params.TimersAdd,

@@ -194,3 +194,20 @@ func openCrashStore(ctx context.Context, path string) (store.Store, error) {
 func interpInfo(arn string) interp.ExecutionInfo {
 	return interp.ExecutionInfo{ExecutionARN: arn, ExecutionName: "x", StartTime: time.Now().UTC(), Seed: 1}
 }
+
+// createBatchingStore adds ExecutionCreateBatch to a store by creating one at a time, so the
+// committer's batched-start path runs against a real store.
+type createBatchingStore struct {
+	store.Store
+	batches int
+}
+
+func (s *createBatchingStore) ExecutionCreateBatch(ctx context.Context, params []*store.ExecutionCreateParams) ([]*store.Execution, []error, error) {
+	s.batches++
+	created := make([]*store.Execution, len(params))
+	errs := make([]error, len(params))
+	for i, p := range params {
+		created[i], errs[i] = s.Store.ExecutionCreate(ctx, p)
+	}
+	return created, errs, nil
+}

@@ -60,8 +60,20 @@ func TestPassChainCommitsHistoryAndOutput(t *testing.T) {
 
 func TestStartExecutionIsIdempotentByName(t *testing.T) {
 	t.Parallel()
+	for _, batched := range []bool{false, true} {
+		t.Run(fmt.Sprintf("batched starts %v", batched), func(t *testing.T) {
+			t.Parallel()
+			st := openSQLite(t, "")
+			if batched {
+				st = &createBatchingStore{Store: st}
+			}
+			testIdempotentStart(t, startEngine(t, Config{Store: st}))
+		})
+	}
+}
+
+func testIdempotentStart(t *testing.T, e *Engine) {
 	ctx := context.Background()
-	e := startEngine(t, Config{})
 	sm := createMachine(t, e, "waits", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, sfn.TypeStandard)
 	first, err := e.StartExecution(ctx, &StartExecutionParams{StateMachineARN: sm, Name: "same", Input: `{"a":1}`})
 	if err != nil {
