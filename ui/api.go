@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -170,7 +171,8 @@ type historyItem struct {
 	StateName string `json:"stateName,omitempty"`
 }
 
-// executionView is everything the execution page shows, refreshed by polling.
+// executionView is everything the execution page shows, refreshed by polling. Events holds
+// the events after the ?since= id, all of them without it.
 type executionView struct {
 	Execution    executionDetail           `json:"execution"`
 	States       map[string]*StateProgress `json:"states"`
@@ -204,7 +206,7 @@ func (s *server) apiExecution(w http.ResponseWriter, r *http.Request) {
 			StartDate: ex.StartDate, StopDate: ex.StopDate, RedriveCount: ex.RedriveCount,
 		},
 		States: Progress(events),
-		Events: make([]historyItem, len(events)),
+		Events: make([]historyItem, 0, len(events)),
 	}
 	if ex.Output != nil {
 		view.Execution.Output = rawJSON(*ex.Output)
@@ -213,8 +215,13 @@ func (s *server) apiExecution(w http.ResponseWriter, r *http.Request) {
 	for _, ev := range events {
 		byID[ev.ID] = ev
 	}
-	for i, ev := range events {
-		view.Events[i] = historyItem{HistoryEvent: ev, StateName: stateOf(ev, byID)}
+	// ?since=ID sends only the newer events: a page polling a long history already has the rest.
+	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	view.Events = view.Events[:0]
+	for _, ev := range events {
+		if ev.ID > since {
+			view.Events = append(view.Events, historyItem{HistoryEvent: ev, StateName: stateOf(ev, byID)})
+		}
 	}
 	view.WaitingTasks = s.waitingTasks(ctx, ex, events, view.States)
 	writeJSON(w, http.StatusOK, view)

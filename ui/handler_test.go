@@ -1,6 +1,8 @@
 package ui_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -92,5 +94,60 @@ func TestActionsNeedJSON(t *testing.T) {
 				t.Errorf("POST = %d %v, want %d {error: %q}", status, answer, tt.wantStatus, tt.wantError)
 			}
 		})
+	}
+}
+
+func TestExecutionAPI(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	arn := s.createStateMachine(t, "greeter", `{"StartAt": "Greet", "States": {
+	  "Greet": {"Type": "Pass", "Parameters": {"greeting.$": "States.Format('Hello, {}!', $.name)"}, "End": true}}}`)
+	status, started := s.post(t, "/ui/api/state-machines/"+esc(arn)+"/executions", "application/json", `{"name": "hi", "input": "{\"name\": \"Ada\"}"}`)
+	if status != http.StatusOK {
+		t.Fatalf("start: %d %v", status, started)
+	}
+	execPath := "/ui/api/executions/" + esc(started["executionArn"].(string))
+	var view struct {
+		Execution struct {
+			Status string         `json:"status"`
+			Output map[string]any `json:"output"`
+		} `json:"execution"`
+		States map[string]struct {
+			Status string         `json:"status"`
+			Output map[string]any `json:"output"`
+		} `json:"states"`
+		Events []struct {
+			ID        int64  `json:"id"`
+			Type      string `json:"type"`
+			StateName string `json:"stateName"`
+		} `json:"events"`
+	}
+	read := func(query string) {
+		t.Helper()
+		_, _, body := s.get(t, execPath+query)
+		view.Events = nil
+		if err := json.Unmarshal([]byte(body), &view); err != nil {
+			t.Fatalf("decode %s: %v", body, err)
+		}
+	}
+	waitFor(t, "the execution to end", func() bool { read(""); return view.Execution.Status != "RUNNING" })
+
+	if view.Execution.Status != "SUCCEEDED" || view.Execution.Output["greeting"] != "Hello, Ada!" {
+		t.Errorf("execution = %+v, want SUCCEEDED with greeting Hello, Ada!", view.Execution)
+	}
+	if g := view.States["Greet"]; g.Status != "succeeded" || g.Output["greeting"] != "Hello, Ada!" {
+		t.Errorf("state Greet = %+v, want succeeded with its output", g)
+	}
+	var all []string
+	for _, e := range view.Events {
+		all = append(all, fmt.Sprintf("%d %s %s", e.ID, e.Type, e.StateName))
+	}
+	want := "1 ExecutionStarted |2 PassStateEntered Greet|3 PassStateExited Greet|4 ExecutionSucceeded "
+	if got := strings.Join(all, "|"); got != want {
+		t.Errorf("events = %s, want %s", got, want)
+	}
+	read("?since=2")
+	if len(view.Events) != 2 || view.Events[0].ID != 3 {
+		t.Errorf("events since 2 = %+v, want ids 3 and 4", view.Events)
 	}
 }

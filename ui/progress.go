@@ -42,9 +42,27 @@ type StateProgress struct {
 // state it belongs to, and returns that state's name ("" when there is none, as for the
 // execution's own events).
 func stateOf(ev *sfn.HistoryEvent, byID map[int64]*sfn.HistoryEvent) string {
-	for steps := 0; ev != nil && steps < 64; steps++ {
-		if ev.StateEnteredEventDetails != nil {
+	t := string(ev.Type)
+	if strings.HasPrefix(t, "Execution") {
+		return ""
+	}
+	// A Parallel or Map state's own events may follow its branches' last events: skip to the
+	// state's entry, past the states inside it.
+	want := ""
+	for _, compound := range []string{"Parallel", "Map"} {
+		if strings.HasPrefix(t, compound) && ev.StateEnteredEventDetails == nil && ev.StateExitedEventDetails == nil {
+			want = compound + "StateEntered"
+		}
+	}
+	for steps := 0; ev != nil && steps < 256; steps++ {
+		switch {
+		case ev.StateEnteredEventDetails != nil && (want == "" || string(ev.Type) == want):
 			return ev.StateEnteredEventDetails.Name
+		case ev.StateExitedEventDetails != nil && want == "":
+			if steps == 0 {
+				return ev.StateExitedEventDetails.Name
+			}
+			return "" // the event came after its state ended
 		}
 		ev = byID[ev.PreviousEventID]
 	}

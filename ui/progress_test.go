@@ -106,3 +106,22 @@ func TestProgressPayloads(t *testing.T) {
 		t.Errorf("entered %v, exited %v", p.EnteredAt, p.ExitedAt)
 	}
 }
+
+func TestStateOf(t *testing.T) {
+	t.Parallel()
+	events := history("ExecutionStarted", "ParallelStateEntered=P", "ParallelStateStarted", "PassStateEntered:3=A",
+		"PassStateExited=A", "ParallelStateSucceeded", "ParallelStateExited=P", "TaskStateEntered=T", "TaskScheduled",
+		"TaskStarted", "TaskSucceeded", "TaskStateExited=T", "ExecutionSucceeded")
+	byID := map[int64]*sfn.HistoryEvent{}
+	for _, ev := range events {
+		byID[ev.ID] = ev
+	}
+	var got []string
+	for _, ev := range events {
+		got = append(got, stateOf(ev, byID))
+	}
+	want := ",P,P,A,A,P,P,T,T,T,T,T,"
+	if g := strings.Join(got, ","); g != want {
+		t.Errorf("states of the events = %s, want %s", g, want)
+	}
+}

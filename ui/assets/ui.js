@@ -107,7 +107,7 @@
     const url = "/ui/api/executions/" + encodeURIComponent(arn);
     let view = null;
     let selected = null;
-    let shownEvents = -1;
+    let lastEvent = 0;
     let shownWaiting = "";
 
     function nodesOf(name) {
@@ -167,12 +167,12 @@
       return null;
     }
 
+    // Polls fetch only the events after the last one shown; rows are appended.
     function renderEvents() {
-      if (view.events.length === shownEvents) return;
-      shownEvents = view.events.length;
       const tbody = $("events").querySelector("tbody");
-      tbody.replaceChildren();
       for (const ev of view.events) {
+        if (ev.id <= lastEvent) continue;
+        lastEvent = ev.id;
         const d = eventDetails(ev);
         const failure = /Failed$|TimedOut$|Aborted$/.test(ev.type);
         tbody.append(el("tr", { class: failure ? "failure" : "", "data-type": ev.type },
@@ -230,13 +230,16 @@
     }
 
     let polling = null;
+    let pollFailed = false; // the error shown is the poll's own, not an action's
     async function poll() {
       try {
-        view = await api("GET", url);
+        view = await api("GET", url + "?since=" + lastEvent);
         render();
-        showError($("action-error"), null);
+        if (pollFailed) showError($("action-error"), null);
+        pollFailed = false;
       } catch (err) {
         showError($("action-error"), err);
+        pollFailed = true;
       }
       clearTimeout(polling);
       if (!view || view.execution.status === "RUNNING") polling = setTimeout(poll, POLL_MS);
