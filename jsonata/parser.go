@@ -370,8 +370,11 @@ func (p *parser) call(t *token, left *node) (*node, error) {
 			return nil, err
 		}
 	}
+	if !p.isOp(")") {
+		return nil, p.expect(")")
+	}
 	if !(left.typ == "name" && (left.value == "function" || left.value == "λ")) {
-		return n, p.expect(")")
+		return n, p.advance()
 	}
 	// lambda definition: the arguments must all be variables
 	lambda := &node{typ: "lambda", pos: t.position}
@@ -404,7 +407,7 @@ func (p *parser) call(t *token, left *node) (*node, error) {
 			}
 		}
 		if j >= len(l.src) {
-			return nil, newError("S0401", j, "", nil)
+			return nil, newError("S0203", j, "", "{")
 		}
 		sig, err := parseSignature(l.src[i : j+1])
 		if err != nil {
