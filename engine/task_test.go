@@ -199,3 +199,41 @@ func TestExecutionTimeout(t *testing.T) {
 		t.Fatalf("last event %s", last.Type)
 	}
 }
+
+// TestStopCancelsRunningTasks checks that stopping an execution cancels the invocations of
+// its Parallel branches and that their late results change nothing.
+func TestStopCancelsRunningTasks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	started := make(chan struct{}, 2)
+	cancelled := make(chan struct{}, 2)
+	inv := funcInvoker{lambdaARN + "block": func(ctx context.Context, req *task.Request) (any, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		cancelled <- struct{}{}
+		return "too late", nil
+	}}
+	e := startEngine(t, Config{Invoker: inv})
+	sm := createMachine(t, e, "p", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+lambdaARN+`block","End":true}}},
+		{"StartAt":"B","States":{"B":{"Type":"Task","Resource":"`+lambdaARN+`block","End":true}}}]}}}`, sfn.TypeStandard)
+	rec, err := e.StartExecution(ctx, &StartExecutionParams{StateMachineARN: sm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	<-started
+	if _, err := e.StopExecution(ctx, rec.ARN, "", "enough"); err != nil {
+		t.Fatal(err)
+	}
+	<-cancelled
+	<-cancelled
+	end := awaitEnd(t, e, rec.ARN)
+	if end.Status != sfn.StatusAborted || end.Cause != "enough" {
+		t.Fatalf("ended %s %q", end.Status, end.Cause)
+	}
+	events := history(t, e.Store(), rec.ARN)
+	if last := events[len(events)-1]; last.Type != sfn.EventExecutionAborted {
+		t.Fatalf("last event %s", last.Type)
+	}
+}
