@@ -115,6 +115,7 @@ type vnode struct {
 	layer    int
 	order    int
 	x        float64 // centre of the box
+	key      float64 // sort key of the current sweep
 	up, down []*vnode
 }
 
@@ -489,40 +490,63 @@ func snapshotOrder(layers [][]*vnode) [][]*vnode {
 }
 
 func sortByBarycenter(layer []*vnode, neighbours func(*vnode) []*vnode) {
-	key := make(map[*vnode]float64, len(layer))
 	for _, v := range layer {
 		ns := neighbours(v)
+		v.key = float64(v.order)
 		if len(ns) == 0 {
-			key[v] = float64(v.order)
 			continue
 		}
 		sum := 0.0
 		for _, n := range ns {
 			sum += float64(n.order)
 		}
-		key[v] = sum / float64(len(ns))
+		v.key = sum / float64(len(ns))
 	}
-	sort.SliceStable(layer, func(i, j int) bool { return key[layer[i]] < key[layer[j]] })
+	sort.SliceStable(layer, func(i, j int) bool { return layer[i].key < layer[j].key })
 	for i, v := range layer {
 		v.order = i
 	}
 }
 
+// countCrossings counts pairs of crossing segments between adjacent layers: for segments
+// sorted by their upper end, each pair whose lower ends are out of order crosses. Inversions
+// are counted with a Fenwick tree, so a layer costs E log V rather than E².
 func countCrossings(layers [][]*vnode) int {
 	total := 0
-	for _, layer := range layers {
+	for l := 0; l+1 < len(layers); l++ {
 		type segment struct{ a, b int }
 		var segs []segment
-		for _, v := range layer {
+		for _, v := range layers[l] {
 			for _, d := range v.down {
 				segs = append(segs, segment{v.order, d.order})
 			}
 		}
-		for i := range segs {
-			for j := i + 1; j < len(segs); j++ {
-				if (segs[i].a-segs[j].a)*(segs[i].b-segs[j].b) < 0 {
-					total++
+		sort.Slice(segs, func(i, j int) bool {
+			if segs[i].a != segs[j].a {
+				return segs[i].a < segs[j].a
+			}
+			return segs[i].b < segs[j].b
+		})
+		width := len(layers[l+1])
+		tree := make([]int, width+1) // counts of lower ends seen so far, by position
+		seen := 0
+		for i := 0; i < len(segs); {
+			// Segments sharing an upper end do not cross each other: count the group against
+			// the earlier ones, then add it.
+			j := i
+			for j < len(segs) && segs[j].a == segs[i].a {
+				notAfter := 0
+				for k := segs[j].b + 1; k > 0; k -= k & -k {
+					notAfter += tree[k]
 				}
+				total += seen - notAfter
+				j++
+			}
+			for ; i < j; i++ {
+				for k := segs[i].b + 1; k <= width; k += k & -k {
+					tree[k]++
+				}
+				seen++
 			}
 		}
 	}
@@ -642,6 +666,7 @@ func routeChains(chains []*chain, boxes map[*Node]Rect, layerTop, layerHeight []
 			pts = append(pts, Point{x, layerTop[last.layer]})
 		}
 		pts = append(pts, Point{x, lb.Y})
+		pts = dropStraightThrough(pts)
 		if c.reversed {
 			for i, j := 0, len(pts)-1; i < j; i, j = i+1, j-1 {
 				pts[i], pts[j] = pts[j], pts[i]
@@ -654,4 +679,17 @@ func routeChains(chains []*chain, boxes map[*Node]Rect, layerTop, layerHeight []
 		routes = append(routes, route)
 	}
 	return routes
+}
+
+// dropStraightThrough removes the middle points of vertical runs: a long edge whose slots line
+// up in one column needs only its ends.
+func dropStraightThrough(pts []Point) []Point {
+	out := append(make([]Point, 0, len(pts)), pts[0])
+	for i := 1; i+1 < len(pts); i++ {
+		if pts[i-1].X == pts[i].X && pts[i].X == pts[i+1].X {
+			continue
+		}
+		out = append(out, pts[i])
+	}
+	return append(out, pts[len(pts)-1])
 }

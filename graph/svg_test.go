@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/graph"
 )
 
@@ -163,6 +164,20 @@ func TestSVGWellFormed(t *testing.T) {
 			}
 			if strings.Contains(svg, "http://") && strings.Count(svg, "http://") != 1 {
 				t.Errorf("SVG links to something besides its namespace")
+			}
+		})
+	}
+}
+
+func BenchmarkSVG(b *testing.B) {
+	for _, n := range []int{120, 500} {
+		b.Run(fmt.Sprintf("%d states", n), func(b *testing.B) {
+			sm, diags := asl.Parse([]byte(bigDefinition(n)), asl.ParseOptions{})
+			if diags.HasErrors() {
+				b.Fatal(diags)
+			}
+			for b.Loop() {
+				_ = graph.Build(sm).SVG()
 			}
 		})
 	}
