@@ -221,11 +221,11 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) (an
 		if !ok {
 			return Undefined, nil
 		}
-		ms := p.find(s, 1)
+		ms := p.matches(s, 1)
 		if len(ms) == 0 {
 			return Undefined, nil
 		}
-		return ms[0], nil
+		return ms[0].toMatcherObject(s), nil
 	case *goFunction:
 		return p.call(args, input)
 	}

@@ -346,7 +346,17 @@ func defineStringFunctions() {
 		if limit == 0 {
 			return newSeq(), nil
 		}
-		return &seq{items: re.find(s, limit), sequence: true}, nil
+		found := re.matches(s, limit)
+		for _, m := range found {
+			if m.match == "" {
+				return nil, newError("D1004", 0, "match", re.source)
+			}
+		}
+		out := &seq{sequence: true}
+		for _, m := range found {
+			out.items = append(out.items, m.toObject())
+		}
+		return out, nil
 	})
 	define("replace", "<s-(sf)(sf)n?:s>", 4, func(ev *evaluator, args []any, call *callContext) (any, error) {
 		s, ok := args[0].(string)
@@ -423,7 +433,7 @@ func (ev *evaluator) replace(s string, pattern, replacement any, limit int, call
 		case string:
 			sb.WriteString(substituteGroups(r, m))
 		default:
-			v, err := ev.apply(r, []any{m.toObject()}, Undefined, call.env)
+			v, err := ev.apply(r, []any{m.toMatcherObject(s)}, Undefined, call.env)
 			if err != nil {
 				return nil, err
 			}
@@ -491,7 +501,9 @@ func substituteGroups(rep string, m regexMatch) string {
 			nd--
 		}
 		if n >= 1 && n <= len(m.groups) {
-			sb.WriteString(m.groups[n-1])
+			if g, ok := m.groups[n-1].(string); ok {
+				sb.WriteString(g)
+			}
 		}
 		pos += nd
 	}

@@ -43,7 +43,7 @@ type regexMatch struct {
 	index  int // in characters (code points)
 	start  int // byte offsets
 	end    int
-	groups []string
+	groups []any // strings, nil for a group that did not take part
 }
 
 func (r *regexValue) matches(s string, limit int) []regexMatch {
@@ -53,7 +53,7 @@ func (r *regexValue) matches(s string, limit int) []regexMatch {
 		m := regexMatch{match: s[loc[0]:loc[1]], start: loc[0], end: loc[1], index: utf8.RuneCountInString(s[:loc[0]])}
 		for g := 2; g < len(loc); g += 2 {
 			if loc[g] < 0 {
-				m.groups = append(m.groups, "")
+				m.groups = append(m.groups, nil)
 			} else {
 				m.groups = append(m.groups, s[loc[g]:loc[g+1]])
 			}
@@ -67,18 +67,17 @@ func (m regexMatch) toObject() *object {
 	o := newObject()
 	o.set("match", m.match)
 	o.set("index", float64(m.index))
-	groups := make([]any, len(m.groups))
-	for i, g := range m.groups {
-		groups[i] = g
-	}
-	o.set("groups", &seq{items: groups})
+	o.set("groups", &seq{items: m.groups})
 	return o
 }
 
-func (r *regexValue) find(s string, limit int) []any {
-	var out []any
-	for _, m := range r.matches(s, limit) {
-		out = append(out, m.toObject())
-	}
-	return out
+// toMatcherObject is the form a regex itself returns when called as a function, and
+// what $replace passes to a replacement function: offsets instead of an index.
+func (m regexMatch) toMatcherObject(s string) *object {
+	o := newObject()
+	o.set("match", m.match)
+	o.set("start", float64(len(toUTF16(s[:m.start]))))
+	o.set("end", float64(len(toUTF16(s[:m.end]))))
+	o.set("groups", &seq{items: m.groups})
+	return o
 }
