@@ -193,10 +193,11 @@ func TestOtherRequestsPassThrough(t *testing.T) {
 	}
 }
 
-// The durable engine stores the reader's request as a dispatch and the items in its snapshot.
+// The durable engine stores the reader's and writer's requests as dispatches and the items in
+// its snapshot.
 func TestDurableEngine(t *testing.T) {
 	t.Parallel()
-	_, router := buckets(t)
+	root, router := buckets(t)
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "stepflow.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -210,37 +211,64 @@ func TestDurableEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close(context.Background())
-	arn := e.Scope().StateMachineARN("people")
-	if _, err := st.StateMachineCreate(context.Background(), &store.StateMachineCreateParams{ARN: arn, Name: "people",
-		Type: sfn.TypeStandard, Definition: greeter(`{"InputType": "JSON"}`, "people.json", ""), RoleARN: e.Scope().RoleARN("test"),
-		RevisionID: "r1", CreatedDate: time.Now().UTC()}); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name, writer string
+		check        func(t *testing.T, output string)
+	}{
+		{name: "read", check: func(t *testing.T, output string) {
+			if output != greetings {
+				t.Errorf("output %s, want %s", output, greetings)
+			}
+		}},
+		{name: "read and write", writer: `, "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "results", "Prefix": "durable"}}`,
+			check: func(t *testing.T, output string) {
+				var out struct{ ResultWriterDetails struct{ Bucket, Key string } }
+				if err := json.Unmarshal([]byte(output), &out); err != nil {
+					t.Fatal(err)
+				}
+				var records []map[string]any
+				readJSON(t, filepath.Join(root, "results", filepath.FromSlash(strings.Replace(out.ResultWriterDetails.Key, "manifest.json", "SUCCEEDED_0.json", 1))), &records)
+				if len(records) != 3 || records[2]["Output"] != `{"greeting":"Hello, Lin"}` {
+					t.Errorf("records %s", encode(records))
+				}
+			}},
 	}
-	x, err := e.StartExecution(context.Background(), &engine.StartExecutionParams{StateMachineARN: arn, Name: "e1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(20 * time.Second); x.Status == sfn.StatusRunning; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("still running")
-		}
-		if x, err = st.ExecutionGetByARN(context.Background(), &store.ExecutionGetByARNParams{ARN: x.ARN}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if x.Status != sfn.StatusSucceeded || x.Output == nil || *x.Output != greetings {
-		t.Errorf("%s %v (%s %s), want SUCCEEDED %s", x.Status, x.Output, x.Error, x.Cause, greetings)
-	}
-	page, err := st.HistoryEventList(context.Background(), &store.HistoryEventListParams{ExecutionARN: x.ARN, MaxResults: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	for _, ev := range page.Events {
-		types = append(types, string(ev.Type))
-	}
-	want := []string{"ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted", "MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"}
-	if !reflect.DeepEqual(types, want) {
-		t.Errorf("history %v\nwant    %v", types, want)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			arn := e.Scope().StateMachineARN(strings.ReplaceAll(c.name, " ", "-"))
+			if _, err := st.StateMachineCreate(context.Background(), &store.StateMachineCreateParams{ARN: arn, Name: strings.ReplaceAll(c.name, " ", "-"),
+				Type: sfn.TypeStandard, Definition: greeter(`{"InputType": "JSON"}`, "people.json", c.writer), RoleARN: e.Scope().RoleARN("test"),
+				RevisionID: "r1", CreatedDate: time.Now().UTC()}); err != nil {
+				t.Fatal(err)
+			}
+			x, err := e.StartExecution(context.Background(), &engine.StartExecutionParams{StateMachineARN: arn, Name: "e1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(20 * time.Second); x.Status == sfn.StatusRunning; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("still running")
+				}
+				if x, err = st.ExecutionGetByARN(context.Background(), &store.ExecutionGetByARNParams{ARN: x.ARN}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if x.Status != sfn.StatusSucceeded || x.Output == nil {
+				t.Fatalf("%s (%s %s), want SUCCEEDED", x.Status, x.Error, x.Cause)
+			}
+			c.check(t, *x.Output)
+			page, err := st.HistoryEventList(context.Background(), &store.HistoryEventListParams{ExecutionARN: x.ARN, MaxResults: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var types []string
+			for _, ev := range page.Events {
+				types = append(types, string(ev.Type))
+			}
+			want := []string{"ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted", "MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"}
+			if !reflect.DeepEqual(types, want) {
+				t.Errorf("history %v\nwant    %v", types, want)
+			}
+		})
 	}
 }

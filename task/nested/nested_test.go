@@ -49,9 +49,14 @@ func newEngine(t *testing.T, answer func(e *engine.Engine) task.InvokerFunc) *en
 
 func createMachine(t *testing.T, e *engine.Engine, name, definition string) string {
 	t.Helper()
+	return createTyped(t, e, name, definition, sfn.TypeStandard)
+}
+
+func createTyped(t *testing.T, e *engine.Engine, name, definition string, typ sfn.StateMachineType) string {
+	t.Helper()
 	arn := e.Scope().StateMachineARN(name)
 	_, err := e.Store().StateMachineCreate(context.Background(), &store.StateMachineCreateParams{
-		ARN: arn, Name: name, Type: sfn.TypeStandard, Definition: definition, RoleARN: e.Scope().RoleARN("test"),
+		ARN: arn, Name: name, Type: typ, Definition: definition, RoleARN: e.Scope().RoleARN("test"),
 		RevisionID: "r1", CreatedDate: time.Now().UTC()})
 	if err != nil {
 		t.Fatalf("create state machine: %v", err)
@@ -275,5 +280,19 @@ func TestTimeoutStopsChild(t *testing.T) {
 	}
 	if c := await(t, e, e.Scope().ExecutionARN("slow", "c")); c.Status != sfn.StatusAborted {
 		t.Errorf("child %s, want ABORTED", c.Status)
+	}
+}
+
+// A .sync task waits for an Express child too: its record in the store says when it ended.
+func TestSyncExpressChild(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, nil)
+	childARN := createTyped(t, e, "quick", child, sfn.TypeExpress)
+	machine := createMachine(t, e, "parent", `{"StartAt": "Call", "States": {"Call": {"Type": "Task",
+	  "Resource": "arn:aws:states:::states:startExecution.sync:2",
+	  "Parameters": {"StateMachineArn": "`+childARN+`", "Input": {"who": "Lin"}}, "OutputPath": "$.Output", "End": true}}}`)
+	x := run(t, e, machine, "p", `{}`)
+	if x.Status != sfn.StatusSucceeded || *x.Output != `{"hello":"Lin"}` {
+		t.Fatalf("status %s output %v error %s %s", x.Status, x.Output, x.Error, x.Cause)
 	}
 }
