@@ -160,9 +160,18 @@
       detail(dl, "Output", p.output, true);
     }
 
+    // An event's details, with the JSON text of payloads (input, output, parameters) decoded
+    // so they read as JSON rather than as escaped strings.
     function eventDetails(ev) {
       for (const [k, v] of Object.entries(ev)) {
-        if (k.endsWith("EventDetails") && v) return v;
+        if (!k.endsWith("EventDetails") || !v) continue;
+        const d = Object.assign({}, v);
+        for (const field of ["input", "output", "parameters"]) {
+          if (typeof d[field] === "string") {
+            try { d[field] = JSON.parse(d[field]); } catch (e) { /* keep the text */ }
+          }
+        }
+        return d;
       }
       return null;
     }
