@@ -15,6 +15,9 @@ func (g *Graph) DOT() string {
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=10];\n")
 	writeDOTNodes(&b, g.Root, "  ")
 	for _, e := range allEdges(g.Root) {
+		if e.Kind == EdgeRetry && e.From.Compound() {
+			continue // in the cluster's label: a loop would attach to a state inside
+		}
 		from, ltail := dotEndpoint(e.From)
 		to, lhead := dotEndpoint(e.To)
 		var attrs []string
@@ -52,7 +55,7 @@ func writeDOTNodes(b *strings.Builder, m *Machine, indent string) {
 			continue
 		}
 		fmt.Fprintf(b, "%ssubgraph cluster_%s {\n", indent, n.ID)
-		fmt.Fprintf(b, "%s  label=%s;\n", indent, dotQuote(n.Name+" ("+string(n.Type)+")"))
+		fmt.Fprintf(b, "%s  label=%s;\n", indent, dotQuote(clusterTitle(n)))
 		for _, child := range n.Children {
 			fmt.Fprintf(b, "%s  subgraph cluster_%s {\n", indent, child.ID)
 			fmt.Fprintf(b, "%s    label=%s;\n", indent, dotQuote(child.Label))
@@ -112,3 +115,12 @@ func allEdges(m *Machine) []*Edge {
 var dotEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
 func dotQuote(s string) string { return `"` + dotEscaper.Replace(s) + `"` }
+
+// clusterTitle labels a Parallel or Map cluster with the state's name, type and retry policy.
+func clusterTitle(n *Node) string {
+	title := n.Name + " (" + string(n.Type) + ")"
+	if n.Retry != "" {
+		title += "\n" + n.Retry
+	}
+	return title
+}

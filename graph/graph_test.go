@@ -110,6 +110,25 @@ func TestDOT(t *testing.T) {
   s4 -> s4 [label="retry States.Timeout, Busy ×2", style=dotted];
 }
 `},
+		{"retry on a parallel state", `{"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+		  "Retry": [{"ErrorEquals": ["States.ALL"]}],
+		  "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}]}}}`, `digraph stateMachine {
+  compound=true;
+  node [fontname="Helvetica", fontsize=12, shape=box, style=rounded];
+  edge [fontname="Helvetica", fontsize=10];
+  start [label="Start", shape=oval, style=filled, fillcolor="#eceff1"];
+  subgraph cluster_s0 {
+    label="P (Parallel)\nretry States.ALL ×3";
+    subgraph cluster_s0_b0 {
+      label="Branch 1";
+      s1 [label="A", style="rounded,filled", fillcolor="#e8f5e9"];
+    }
+  }
+  end [label="End", shape=oval, style=filled, fillcolor="#eceff1"];
+  start -> s1 [lhead=cluster_s0];
+  s1 -> end [ltail=cluster_s0];
+}
+`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,9 @@ func (g *Graph) Mermaid() string {
 	b.WriteString("flowchart TD\n")
 	writeMermaidNodes(&b, g.Root, "  ")
 	for _, e := range allEdges(g.Root) {
+		if e.Kind == EdgeRetry && e.From.Compound() {
+			continue // in the subgraph's title
+		}
 		arrow := "-->"
 		if e.Kind == EdgeCatch || e.Kind == EdgeRetry {
 			arrow = "-.->"
@@ -57,7 +60,7 @@ func writeMermaidNodes(b *strings.Builder, m *Machine, indent string) {
 			fmt.Fprintf(b, "%s%s%s%s%s\n", indent, mermaidID(n), open, mermaidQuote(n.Name), close)
 			continue
 		}
-		fmt.Fprintf(b, "%ssubgraph %s [%s]\n", indent, n.ID, mermaidQuote(n.Name+" ("+string(n.Type)+")"))
+		fmt.Fprintf(b, "%ssubgraph %s [%s]\n", indent, n.ID, mermaidQuote(strings.ReplaceAll(clusterTitle(n), "\n", " · ")))
 		for _, child := range n.Children {
 			fmt.Fprintf(b, "%s  subgraph %s [%s]\n", indent, child.ID, mermaidQuote(child.Label))
 			if child.Start == nil {
