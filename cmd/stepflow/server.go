@@ -22,6 +22,7 @@ import (
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/postgres"
 	"github.com/stepflow/stepflow/store/sqlite"
+	"github.com/stepflow/stepflow/task/nested"
 	"github.com/stepflow/stepflow/ui"
 )
 
@@ -204,11 +205,11 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if err != nil {
 		return fmt.Errorf("create engine: %w", err)
 	}
+	// Nested executions need the engine itself; registered before Start, which re-dispatches
+	// the tasks of running executions.
+	router.HandleService("states", nested.New(eng))
 	if err := eng.Start(ctx); err != nil {
-		if !errors.Is(err, engine.ErrNotImplemented) {
-			return fmt.Errorf("start engine: %w", err)
-		}
-		logger.Warn("engine background work is not available in this build; executions will not run", "err", err)
+		return fmt.Errorf("start engine: %w", err)
 	}
 	apiHandler, err := api.New(api.Config{Engine: eng, Invoker: router, Credentials: credentials, Logger: logger})
 	if err != nil {

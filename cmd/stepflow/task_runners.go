@@ -8,6 +8,7 @@ import (
 	"github.com/stepflow/stepflow/task"
 	"github.com/stepflow/stepflow/task/function"
 	"github.com/stepflow/stepflow/task/httpinvoke"
+	"github.com/stepflow/stepflow/task/itemio"
 	"github.com/stepflow/stepflow/task/mock"
 	"github.com/stepflow/stepflow/task/s3local"
 )
@@ -59,7 +60,7 @@ func (c taskRunners) newRouter(scope sfn.Scope) (*task.Router, *s3local.Store, e
 		if buckets, err = s3local.New(c.BucketsDir); err != nil {
 			return nil, nil, err
 		}
-		router.HandleService("s3", buckets)
+		router.HandleService("s3", itemio.New(buckets, buckets)) // Map ItemReader/ResultWriter, then plain S3 tasks
 		router.HandleService("aws-sdk:s3", buckets)
 	}
 	router.HandleOther(mock.Unconfigured)
