@@ -81,8 +81,8 @@ func TestEvalErrors(t *testing.T) {
 		token   string
 	}{
 		{`1 +`, nil, "S0207", "Unexpected end of expression", 3, ""},
-		{`"a" + 1`, nil, "T2001", "The left side of the + operator must evaluate to a number", 5, "+"},
-		{`$substring("a", "b")`, nil, "T0410", "Argument 2 of function substring does not match function signature", 11, "substring"},
+		{`"a" + 1`, nil, "T2001", `The left side of the "+" operator must evaluate to a number`, 5, "+"},
+		{`$substring("a", "b")`, nil, "T0410", `Argument 2 of function "substring" does not match function signature`, 11, "substring"},
 		{`$error("boom")`, nil, "D3137", "boom", 7, "error"},
 		{`($f := function($n){$f($n) + 1}; $f(0))`, &EvalOptions{MaxDepth: 30}, "U1001",
 			"Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.", 23, "f"},

@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -18,7 +19,7 @@ type Error struct {
 
 	value2 any
 	index  int
-	extra  map[string]string
+	extra  map[string]any
 }
 
 func (e *Error) Error() string {
@@ -138,13 +139,6 @@ func newError(code string, position int, token string, value any) *Error {
 
 // finish fills in Message from the template once all fields are known.
 func (e *Error) finish() *Error {
-	extra := map[string]string{"index": fmt.Sprint(e.index)}
-	if e.value2 != nil {
-		extra["value2"] = describe(e.value2)
-	}
-	for k, v := range e.extra {
-		extra[k] = v
-	}
 	if e.Message != "" {
 		return e
 	}
@@ -152,19 +146,37 @@ func (e *Error) finish() *Error {
 	if !ok {
 		msg = "JSONata error " + e.Code
 	}
-	repl := func(s, key, val string) string {
-		s = strings.ReplaceAll(s, "{{{"+key+"}}}", val)
-		return strings.ReplaceAll(s, "{{"+key+"}}", val)
+	fields := map[string]any{"index": float64(e.index), "value": e.Value, "token": Undefined}
+	if e.Token != "" {
+		fields["token"] = e.Token
 	}
-	msg = repl(msg, "token", e.Token)
-	if e.Value != nil {
-		msg = repl(msg, "value", describe(e.Value))
+	if e.value2 != nil {
+		fields["value2"] = e.value2
 	}
-	for k, v := range extra {
-		msg = repl(msg, k, v)
+	for k, v := range e.extra {
+		fields[k] = v
+	}
+	// as JSONata: {{{name}}} is the raw text, {{name}} the value as JSON ("a" quoted)
+	for k, v := range fields {
+		msg = strings.ReplaceAll(msg, "{{{"+k+"}}}", describe(v))
+		msg = strings.ReplaceAll(msg, "{{"+k+"}}", quoteValue(v))
 	}
 	e.Message = msg
 	return e
+}
+
+// quoteValue renders a value as JSON.stringify does inside JSONata's messages.
+func quoteValue(v any) string {
+	if v == Undefined {
+		return "undefined"
+	}
+	if f, ok := v.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+		return "null"
+	}
+	var sb strings.Builder
+	w := jsonWriter{sb: &sb, exact: true}
+	w.write(v, "")
+	return sb.String()
 }
 
 func describe(v any) string {

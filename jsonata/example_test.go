@@ -38,7 +38,7 @@ func ExampleError() {
 	_, err := expr.Eval(jsonata.Undefined, nil)
 	e := err.(*jsonata.Error)
 	fmt.Println(e.Code, e.Message)
-	// Output: T2001 The left side of the + operator must evaluate to a number
+	// Output: T2001 The left side of the "+" operator must evaluate to a number
 }
 
 func ExampleFunction() {

@@ -83,7 +83,7 @@ func defineNumericFunctions() {
 		r := math.Pow(b, e)
 		if math.IsInf(r, 0) || math.IsNaN(r) {
 			err := newError("D3061", 0, "power", b)
-			err.extra = map[string]string{"exp": formatNumber(e)}
+			err.extra = map[string]any{"exp": e}
 			return nil, err
 		}
 		return r, nil

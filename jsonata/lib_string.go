@@ -216,7 +216,7 @@ func defineStringFunctions() {
 			r, ok := f(s)
 			if !ok {
 				e := newError("D3140", 0, name, s)
-				e.extra = map[string]string{"functionName": name}
+				e.extra = map[string]any{"functionName": name}
 				return nil, e
 			}
 			return r, nil
@@ -386,7 +386,7 @@ func defineStringFunctions() {
 			if e, ok := err.(*Error); ok {
 				msg = e.finish().Message
 			}
-			return nil, &Error{Code: "D3120", Message: "Syntax error in expression passed to function eval: " + msg}
+			return nil, newError("D3120", 0, "eval", msg)
 		}
 		input := call.input
 		if args[1] != Undefined {
@@ -404,7 +404,7 @@ func defineStringFunctions() {
 			if e, ok := err.(*Error); ok {
 				msg = e.finish().Message
 			}
-			return nil, &Error{Code: "D3121", Message: "Dynamic error evaluating the expression passed to function eval: " + msg}
+			return nil, newError("D3121", 0, "eval", msg)
 		}
 		return v, nil
 	})

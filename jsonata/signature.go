@@ -196,7 +196,7 @@ func (sig *signature) validate(args []any, context any) ([]any, error) {
 					}
 					if !ok {
 						e := newError("T0412", 0, "", arg).withIndex(argIndex + 1)
-						e.extra = map[string]string{"type": arraySignatureMapping[p.subtype]}
+						e.extra = map[string]any{"type": arraySignatureMapping[p.subtype]}
 						return nil, e
 					}
 					if single != 'a' {
