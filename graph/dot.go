@@ -18,8 +18,8 @@ func (g *Graph) DOT() string {
 		if e.Kind == EdgeRetry && e.From.Compound() {
 			continue // in the cluster's label: a loop would attach to a state inside
 		}
-		from, ltail := dotEndpoint(e.From)
-		to, lhead := dotEndpoint(e.To)
+		from, ltail := dotEndpoint(e.From, "_out")
+		to, lhead := dotEndpoint(e.To, "_in")
 		var attrs []string
 		if e.Label != "" {
 			attrs = append(attrs, "label="+dotQuote(e.Label))
@@ -56,15 +56,25 @@ func writeDOTNodes(b *strings.Builder, m *Machine, indent string) {
 		}
 		fmt.Fprintf(b, "%ssubgraph cluster_%s {\n", indent, n.ID)
 		fmt.Fprintf(b, "%s  label=%s;\n", indent, dotQuote(clusterTitle(n)))
+		// Invisible entry and exit points above and below the branches: edges to and from the
+		// state attach there, so Graphviz ranks the cluster as one box in the flow.
+		fmt.Fprintf(b, "%s  %s_in [shape=point, style=invis, width=0, height=0];\n", indent, n.ID)
+		fmt.Fprintf(b, "%s  %s_out [shape=point, style=invis, width=0, height=0];\n", indent, n.ID)
 		for _, child := range n.Children {
 			fmt.Fprintf(b, "%s  subgraph cluster_%s {\n", indent, child.ID)
 			fmt.Fprintf(b, "%s    label=%s;\n", indent, dotQuote(child.Label))
-			if child.Start == nil {
-				// An empty machine still needs a node for edges to point at.
-				fmt.Fprintf(b, "%s    %s [shape=point, style=invis];\n", indent, child.ID)
-			}
 			writeDOTNodes(b, child, indent+"    ")
 			fmt.Fprintf(b, "%s  }\n", indent)
+		}
+		for _, child := range n.Children {
+			if child.Start != nil {
+				first, _ := dotEndpoint(child.Start, "_in")
+				fmt.Fprintf(b, "%s  %s_in -> %s [style=invis];\n", indent, n.ID, first)
+			}
+			for _, last := range machineEnds(child) {
+				id, _ := dotEndpoint(last, "_out")
+				fmt.Fprintf(b, "%s  %s -> %s_out [style=invis];\n", indent, id, n.ID)
+			}
 		}
 		fmt.Fprintf(b, "%s}\n", indent)
 	}
@@ -84,21 +94,31 @@ func dotShape(n *Node) string {
 	return ""
 }
 
-// dotEndpoint is the node an edge attaches to and, for a compound node, the cluster to clip
-// the edge at: the edge attaches to the first state of the node's first machine.
-func dotEndpoint(n *Node) (id, cluster string) {
+// dotEndpoint is the node an edge attaches to: the state's own, or for a Parallel or Map
+// state its invisible entry (side "_in") or exit ("_out") point, with the cluster to clip the
+// edge at.
+func dotEndpoint(n *Node, side string) (id, cluster string) {
 	if !n.Compound() {
 		return n.ID, ""
 	}
-	inner := n
-	for inner.Compound() {
-		first := inner.Children[0]
-		if first.Start == nil {
-			return first.ID, "cluster_" + n.ID
+	return n.ID + side, "cluster_" + n.ID
+}
+
+// machineEnds lists the nodes of m that end it: those with no Next, Choice or Default edge.
+func machineEnds(m *Machine) []*Node {
+	leaves := map[*Node]bool{}
+	for _, e := range m.Edges {
+		if e.Kind == EdgeNext || e.Kind == EdgeChoice || e.Kind == EdgeDefault {
+			leaves[e.From] = true
 		}
-		inner = first.Start
 	}
-	return inner.ID, "cluster_" + n.ID
+	var ends []*Node
+	for _, n := range m.Nodes {
+		if !leaves[n] {
+			ends = append(ends, n)
+		}
+	}
+	return ends
 }
 
 // allEdges lists the edges of m and of every machine nested in it, depth first.

@@ -1,6 +1,9 @@
 package graph_test
 
 import (
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/stepflow/stepflow/asl"
@@ -84,6 +87,8 @@ func TestDOT(t *testing.T) {
   start [label="Start", shape=oval, style=filled, fillcolor="#eceff1"];
   subgraph cluster_s0 {
     label="Fan (Parallel)";
+    s0_in [shape=point, style=invis, width=0, height=0];
+    s0_out [shape=point, style=invis, width=0, height=0];
     subgraph cluster_s0_b0 {
       label="Branch 1";
       s1 [label="A"];
@@ -92,20 +97,28 @@ func TestDOT(t *testing.T) {
       label="Branch 2";
       s2 [label="B"];
     }
+    s0_in -> s1 [style=invis];
+    s1 -> s0_out [style=invis];
+    s0_in -> s2 [style=invis];
+    s2 -> s0_out [style=invis];
   }
   subgraph cluster_s3 {
     label="Each (Map)";
+    s3_in [shape=point, style=invis, width=0, height=0];
+    s3_out [shape=point, style=invis, width=0, height=0];
     subgraph cluster_s3_b0 {
       label="Item processor";
       s4 [label="Work"];
     }
+    s3_in -> s4 [style=invis];
+    s4 -> s3_out [style=invis];
   }
   s5 [label="Oops", style="rounded,filled", fillcolor="#ffebee"];
   end [label="End", shape=oval, style=filled, fillcolor="#eceff1"];
-  start -> s1 [lhead=cluster_s0];
-  s1 -> s4 [ltail=cluster_s0, lhead=cluster_s3];
-  s1 -> s5 [label="States.ALL", style=dashed, ltail=cluster_s0];
-  s4 -> end [ltail=cluster_s3];
+  start -> s0_in [lhead=cluster_s0];
+  s0_out -> s3_in [ltail=cluster_s0, lhead=cluster_s3];
+  s0_out -> s5 [label="States.ALL", style=dashed, ltail=cluster_s0];
+  s3_out -> end [ltail=cluster_s3];
   s5 -> end;
   s4 -> s4 [label="retry States.Timeout, Busy ×2", style=dotted];
 }
@@ -119,14 +132,18 @@ func TestDOT(t *testing.T) {
   start [label="Start", shape=oval, style=filled, fillcolor="#eceff1"];
   subgraph cluster_s0 {
     label="P (Parallel)\nretry States.ALL ×3";
+    s0_in [shape=point, style=invis, width=0, height=0];
+    s0_out [shape=point, style=invis, width=0, height=0];
     subgraph cluster_s0_b0 {
       label="Branch 1";
       s1 [label="A", style="rounded,filled", fillcolor="#e8f5e9"];
     }
+    s0_in -> s1 [style=invis];
+    s1 -> s0_out [style=invis];
   }
   end [label="End", shape=oval, style=filled, fillcolor="#eceff1"];
-  start -> s1 [lhead=cluster_s0];
-  s1 -> end [ltail=cluster_s0];
+  start -> s0_in [lhead=cluster_s0];
+  s0_out -> end [ltail=cluster_s0];
 }
 `},
 	}
@@ -239,5 +256,25 @@ func TestRuleTextJSONata(t *testing.T) {
 	  "N": {"Type": "Succeed"}}}`)
 	if got, want := g.Root.Edges[1].Label, "$states.input.n > 3"; got != want {
 		t.Errorf("rule label = %q, want %q", got, want)
+	}
+}
+
+// TestDOTAcceptedByGraphviz feeds the DOT output to Graphviz when it is installed (it is
+// optional: apt-get install graphviz).
+func TestDOTAcceptedByGraphviz(t *testing.T) {
+	t.Parallel()
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		t.Skip("Graphviz is not installed; skipping the check of the DOT output with dot")
+	}
+	for name, def := range map[string]string{"choice": choiceDefinition, "nested": nestedDefinition, "120 states": bigDefinition(120)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(dot, "-Tsvg", "-o", os.DevNull)
+			cmd.Stdin = strings.NewReader(mustBuild(t, def).DOT())
+			if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+				t.Errorf("dot: %v\n%s", err, out)
+			}
+		})
 	}
 }
