@@ -46,10 +46,12 @@ type lexer struct {
 	prev *token // previous token, to decide whether '/' starts a regex
 }
 
+// isNameDelimiter reports whether c ends a name or variable: whitespace or a one-character
+// operator, as in JSONata (quotes and '$' do not end a name: $a$b is the variable "a$b").
 func isNameDelimiter(c byte) bool {
 	switch c {
-	case ' ', '\t', '\n', '\r', '\v', '\f', '"', '\'', '`', '.', ',', ';', ':', '(', ')', '[', ']', '{', '}',
-		'~', '!', '@', '#', '$', '%', '^', '&', '*', '+', '-', '=', '<', '>', '/', '|', '?':
+	case ' ', '\t', '\n', '\r', '\v', '.', ',', ';', ':', '(', ')', '[', ']', '{', '}',
+		'~', '!', '@', '#', '%', '^', '&', '*', '+', '-', '=', '<', '>', '/', '|', '?':
 		return true
 	}
 	return false
@@ -137,13 +139,10 @@ func (l *lexer) scan() (*token, error) {
 		return &token{kind: tokName, value: name, position: l.pos}, nil
 	}
 	if c == '$' {
+		// "$" alone is the context, "$$" the root (a variable named "$")
 		start := l.pos + 1
 		i := start
 		for i < len(src) && !isNameDelimiter(src[i]) {
-			i++
-		}
-		if i == start && i < len(src) && src[i] == '$' {
-			// "$$" is the root variable; "$" on its own is the context
 			i++
 		}
 		l.pos = i
