@@ -3,6 +3,7 @@ package jsonata
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // signature is a parsed function signature such as "<s-n?:s>". Validation follows
@@ -12,6 +13,9 @@ type signature struct {
 	text   string
 	params []sigParam
 	re     *regexp.Regexp
+	// matches caches re's submatches by argument type string: the same few combinations
+	// recur on every call, and matching dominated the cost of calling built-ins.
+	matches sync.Map // string -> []string (nil: no match)
 }
 
 type sigParam struct {
@@ -140,7 +144,15 @@ func (sig *signature) validate(args []any, context any) ([]any, error) {
 	for i, a := range args {
 		supplied[i] = typeSymbol(a)
 	}
-	m := sig.re.FindStringSubmatch(string(supplied))
+	var m []string
+	if cached, ok := sig.matches.Load(string(supplied)); ok {
+		m = cached.([]string)
+	} else {
+		m = sig.re.FindStringSubmatch(string(supplied))
+		if len(supplied) <= 8 {
+			sig.matches.Store(string(supplied), m)
+		}
+	}
 	if m == nil {
 		return nil, sig.validationError(args, string(supplied))
 	}
