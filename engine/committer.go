@@ -10,12 +10,14 @@ import (
 	"github.com/stepflow/stepflow/store"
 )
 
-// committer is the single goroutine that writes steps. Steps that arrive while a transaction
+// committer is the goroutine (or the few, for a database with concurrent writers) that writes
+// steps. Steps that arrive while a transaction
 // is being written wait and go together into the next one, so a busy engine pays one fsync
 // for many steps and an idle one pays no delay.
 type committer struct {
 	store    store.Store
 	max      int
+	workers  int // goroutines writing at once: 1 for SQLite's single writer, more for PostgreSQL
 	requests chan *commitRequest
 	wg       sync.WaitGroup
 	once     sync.Once
@@ -42,13 +44,15 @@ type ExecutionCreateBatcher interface {
 	ExecutionCreateBatch(ctx context.Context, params []*store.ExecutionCreateParams) (created []*store.Execution, errs []error, err error)
 }
 
-func newCommitter(s store.Store, max int) *committer {
-	return &committer{store: s, max: max, requests: make(chan *commitRequest, max)}
+func newCommitter(s store.Store, max, workers int) *committer {
+	return &committer{store: s, max: max, workers: workers, requests: make(chan *commitRequest, max)}
 }
 
 func (c *committer) start() {
-	c.wg.Add(1)
-	go c.run()
+	for range c.workers {
+		c.wg.Add(1)
+		go c.run()
+	}
 }
 
 // stop ends the goroutine once every step handed to it is written. Nobody may call commit

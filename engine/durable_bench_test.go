@@ -29,12 +29,12 @@ var echoInvoker = funcInvoker{lambdaARN + "echo": func(ctx context.Context, req 
 
 // benchEngine starts an engine whose ended executions are signalled on a channel per ARN.
 func benchEngine(b *testing.B, maxBatch int) (*Engine, *sync.Map) {
-	return benchEngineOn(b, openSQLite(b, ""), maxBatch)
+	return benchEngineOn(b, openSQLite(b, ""), maxBatch, 1)
 }
 
-func benchEngineOn(b *testing.B, st store.Store, maxBatch int) (*Engine, *sync.Map) {
+func benchEngineOn(b *testing.B, st store.Store, maxBatch, workers int) (*Engine, *sync.Map) {
 	waiters := &sync.Map{}
-	e, err := New(Config{Store: st, Invoker: echoInvoker, MaxBatch: maxBatch, Retention: -1})
+	e, err := New(Config{Store: st, Invoker: echoInvoker, MaxBatch: maxBatch, CommitWorkers: workers, Retention: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -94,18 +94,22 @@ func taskChain(n int) string {
 // state transitions per second, with batching and without: short ones (4 states, where the
 // unbatched ExecutionCreate dominates) and 20-task ones (where steps dominate).
 func BenchmarkDurableTransitions(b *testing.B) {
-	benchmarkTransitions(b, func(b *testing.B) store.Store { return openSQLite(b, "") })
+	benchmarkTransitions(b, 1, func(b *testing.B) store.Store { return openSQLite(b, "") })
 }
 
 // BenchmarkDurableTransitionsPostgres is BenchmarkDurableTransitions on STEPFLOW_TEST_POSTGRES.
 func BenchmarkDurableTransitionsPostgres(b *testing.B) {
 	open := openPostgres(b)
-	benchmarkTransitions(b, func(b *testing.B) store.Store { return open() })
+	for _, workers := range []int{1, 4} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			benchmarkTransitions(b, workers, func(b *testing.B) store.Store { return open() })
+		})
+	}
 }
 
 var benchRuns atomic.Int64
 
-func benchmarkTransitions(b *testing.B, open func(b *testing.B) store.Store) {
+func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) store.Store) {
 	for _, bc := range []struct {
 		name        string
 		batch       int
@@ -119,7 +123,7 @@ func benchmarkTransitions(b *testing.B, open func(b *testing.B) store.Store) {
 		{"tasks20/unbatched", 1, taskChain(20), 20, 21},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			e, waiters := benchEngineOn(b, open(b), bc.batch)
+			e, waiters := benchEngineOn(b, open(b), bc.batch, workers)
 			// Each run has its own machine: the PostgreSQL runs share one schema.
 			sm := createMachine(b, e, fmt.Sprintf("m%d", benchRuns.Add(1)), bc.definition, sfn.TypeStandard)
 			const concurrency = 256

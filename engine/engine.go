@@ -41,6 +41,9 @@ type Config struct {
 	// MaxBatch caps how many steps one store transaction commits; 0 means DefaultMaxBatch and
 	// 1 turns batching off.
 	MaxBatch int
+	// CommitWorkers is how many transactions may be written at once; 0 means 1, right for
+	// SQLite (one writer). PostgreSQL gains from a few.
+	CommitWorkers int
 	// Metrics receives execution and task counts and timings; nil records nothing. Standard
 	// executions report from the history events of each committed step.
 	Metrics metrics.Recorder
@@ -124,9 +127,12 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = DefaultMaxBatch
 	}
+	if cfg.CommitWorkers <= 0 {
+		cfg.CommitWorkers = 1
+	}
 	e := &Engine{cfg: cfg, log: cfg.Logger, live: map[string]*liveExecution{}, express: map[string]context.CancelFunc{}}
 	e.bg, e.stopBg = context.WithCancel(context.Background())
-	e.commits = newCommitter(cfg.Store, cfg.MaxBatch)
+	e.commits = newCommitter(cfg.Store, cfg.MaxBatch, cfg.CommitWorkers)
 	e.commits.start()
 	e.timers = newTimerLoop(e)
 	e.dispatch = newDispatcher(e)
