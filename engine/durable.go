@@ -182,9 +182,13 @@ func (e *Engine) deliverLocked(ctx context.Context, lx *liveExecution, d deliver
 		return time.Time{}, false, nil
 	}
 	if d.event != nil && !waitsFor(lx.ex, d.event) {
-		// A result nobody waits for any more (the task was cancelled, the timer fired twice):
-		// its outbox rows went with the step that withdrew it.
-		return time.Time{}, false, nil
+		// A result nobody waits for any more (the task was cancelled, the timer fired twice).
+		// Its outbox row normally went with the step that withdrew it; should it still be
+		// there, it would fire or run again forever, so a stale result still deletes it.
+		if d.timerDone == "" && d.dispatchDone == "" {
+			return time.Time{}, false, nil
+		}
+		d.event, d.tokenDone = nil, ""
 	}
 	now = e.now()
 	var step interp.Step
@@ -374,8 +378,8 @@ func (e *Engine) outbox(lx *liveExecution, step interp.Step, d *delivery, now ti
 		}
 		if d.dispatchDone != "" {
 			p.DispatchesDelete = append(p.DispatchesDelete, d.dispatchDone)
-			ob.bookkeep = d.event == nil
 		}
+		ob.bookkeep = d.event == nil && (d.dispatchDone != "" || d.timerDone != "")
 		token := d.tokenDone
 		if token == "" && d.event != nil && d.dispatchDone != "" {
 			token = lx.tokens[d.dispatchDone]
