@@ -110,9 +110,7 @@ func runGolden(t *testing.T, dir string, def []byte) {
 }
 
 // knownDifferences are recordings the interpreter does not reproduce yet, and why.
-var knownDifferences = map[string]string{
-	"scenarios--test_base_scenarios--test_map_state_items_eval_jsonata_fail--function": "jsonata.Eval returns a function result as \"\", so the interpreter cannot report AWS's 'unsupported result type'",
-}
+var knownDifferences = map[string]string{}
 
 // racyHistory lists recordings where AWS linked MapStateExited to MapRunStarted instead of
 // MapRunSucceeded, as it does in most recordings: two events written concurrently on AWS.

@@ -38,6 +38,7 @@ func (e *Execution) evalJSONata(t *template, x *env) (any, *stateError) {
 		Functions: e.awsFunctions(),
 		Now:       func() time.Time { return now },
 		Random:    e.random,
+		TimeLimit: e.p.expressionTimeLimit(),
 	})
 	if err != nil {
 		var jerr *jsonata.Error
@@ -181,4 +182,11 @@ func arg(args []any, i int) any {
 		return args[i]
 	}
 	return nil
+}
+
+func (p *Program) expressionTimeLimit() time.Duration {
+	if p.opts.ExpressionTimeLimit > 0 {
+		return p.opts.ExpressionTimeLimit
+	}
+	return DefaultExpressionTimeLimit
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/asl/intrinsic"
@@ -20,7 +21,15 @@ type Options struct {
 	// History makes executions emit AWS history events. Without it (the Express fast path)
 	// only the result is kept and no event is allocated.
 	History bool
+	// ExpressionTimeLimit bounds one JSONata evaluation; 0 means DefaultExpressionTimeLimit.
+	// It is the one place wall time reaches the interpreter: a safety valve against
+	// expressions that never end (a tail-recursive loop does not grow the evaluation depth),
+	// not a behaviour a definition can rely on.
+	ExpressionTimeLimit time.Duration
 }
+
+// DefaultExpressionTimeLimit is the time one JSONata evaluation may take by default.
+const DefaultExpressionTimeLimit = 10 * time.Second
 
 // Program is a compiled state machine definition. It is immutable and shared by all of the
 // definition's executions.
