@@ -182,7 +182,9 @@ func (d *dispatcher) reapOnce(ctx context.Context) {
 				continue
 			}
 			inv := invocation{TaskID: ds.TaskID, Resource: ds.Resource, Input: input}
-			inv.TaskToken, inv.StateName = e.taskDetails(ctx, ds.ExecutionARN, ds.TaskID)
+			if sfn.ParseResource(ds.Resource).WaitsForTaskToken() {
+				inv.TaskToken = e.taskToken(ctx, ds.ExecutionARN, ds.TaskID)
+			}
 			d.start(ds.ExecutionARN, inv)
 		}
 		if len(leased) < 100 || fresh == 0 {
@@ -191,15 +193,13 @@ func (d *dispatcher) reapOnce(ctx context.Context) {
 	}
 }
 
-// taskDetails finds the token and state name of a task from its execution's snapshot.
-func (e *Engine) taskDetails(ctx context.Context, arn, taskID string) (token, stateName string) {
+// taskToken finds the token of a callback task from its execution's snapshot: a dispatch
+// row does not carry it (the input does, wherever the definition put $$.Task.Token).
+func (e *Engine) taskToken(ctx context.Context, arn, taskID string) string {
 	lx, err := e.acquire(ctx, arn)
 	if err != nil {
-		return "", ""
+		return ""
 	}
 	defer lx.mu.Unlock()
-	if lx.ex == nil {
-		return "", ""
-	}
-	return lx.tokens[taskID], ""
+	return lx.tokens[taskID]
 }
