@@ -26,6 +26,10 @@ type liveExecution struct {
 	// tokens maps the task id of each open callback or activity task to its token, so the
 	// step that ends or cancels the task also closes the token.
 	tokens map[string]string
+
+	mailMu  sync.Mutex
+	mailbox []*mail // deliveries waiting for the driver
+	driving bool    // a sender is handling the mailbox
 }
 
 // errExecutionEnded is returned by deliver for an execution that is no longer running.
@@ -155,54 +159,141 @@ type delivery struct {
 
 // deliver hands an event to an execution and commits the step it produces, recomputing it
 // from the stored snapshot when another worker committed first. It returns the step's time.
+//
+// Events wait in the execution's mailbox while one of their senders, the driver, holds the
+// execution: everything that arrived while the previous step was being committed is handled
+// together and committed as one step. A Map of a thousand tasks thus commits in a few
+// transactions instead of a thousand.
 func (e *Engine) deliver(ctx context.Context, arn string, d delivery) (time.Time, error) {
-	for attempt := 0; ; attempt++ {
-		lx, err := e.acquire(ctx, arn)
-		if err != nil {
-			return time.Time{}, err
+	e.mu.Lock()
+	lx := e.live[arn]
+	if lx == nil {
+		lx = &liveExecution{arn: arn}
+		e.live[arn] = lx
+	}
+	e.mu.Unlock()
+	m := &mail{d: d, done: make(chan mailResult, 1)}
+	lx.mailMu.Lock()
+	lx.mailbox = append(lx.mailbox, m)
+	drive := !lx.driving
+	lx.driving = true
+	lx.mailMu.Unlock()
+	if drive {
+		// One sender's cancelled request must not fail the others' events it carries.
+		e.drive(context.WithoutCancel(ctx), lx)
+	}
+	r := <-m.done
+	return r.now, r.err
+}
+
+// mail is one delivery waiting in an execution's mailbox.
+type mail struct {
+	d    delivery
+	done chan mailResult
+}
+
+type mailResult struct {
+	now time.Time
+	err error
+}
+
+// drive handles the mailbox until it is empty.
+func (e *Engine) drive(ctx context.Context, lx *liveExecution) {
+	lx.mu.Lock()
+	defer lx.mu.Unlock()
+	for {
+		lx.mailMu.Lock()
+		batch := lx.mailbox
+		lx.mailbox = nil
+		if len(batch) == 0 {
+			lx.driving = false
+			lx.mailMu.Unlock()
+			return
 		}
-		now, retry, err := e.deliverLocked(ctx, lx, d)
-		lx.mu.Unlock()
-		if !retry || attempt+1 >= maxStepAttempts {
-			return now, err
-		}
+		lx.mailMu.Unlock()
+		e.stepGroup(ctx, lx, batch)
 	}
 }
 
-func (e *Engine) deliverLocked(ctx context.Context, lx *liveExecution, d delivery) (now time.Time, retry bool, err error) {
-	if lx.done {
-		return time.Time{}, false, errExecutionEnded
+// stepGroup handles a batch of deliveries in order and commits them as one step, retrying
+// from the stored snapshot when another worker committed first.
+func (e *Engine) stepGroup(ctx context.Context, lx *liveExecution, batch []*mail) {
+	for attempt := 0; len(batch) > 0; attempt++ {
+		if lx.ex == nil && !lx.done {
+			if err := e.load(ctx, lx); err != nil {
+				e.forget(lx)
+				for _, m := range batch {
+					m.done <- mailResult{err: err}
+				}
+				return
+			}
+		}
+		now := e.now()
+		ob := &outbox{}
+		var accepted []*mail
+		for _, m := range batch {
+			d, result, ok := e.admit(lx, m.d)
+			if !ok {
+				m.done <- result
+				continue
+			}
+			var step interp.Step
+			if d.event != nil {
+				step = lx.ex.Handle(d.event, now)
+			}
+			e.addStep(ob, lx, step, &d, now)
+			accepted = append(accepted, m)
+		}
+		if ob.empty() {
+			for _, m := range accepted {
+				m.done <- mailResult{now: now}
+			}
+			return
+		}
+		err := e.commitOutbox(ctx, lx, ob)
+		if errors.Is(err, store.ErrVersionConflict) && attempt+1 < maxStepAttempts {
+			batch = accepted // recompute them on the reloaded execution
+			continue
+		}
+		for _, m := range accepted {
+			m.done <- mailResult{now: now, err: err}
+		}
+		return
+	}
+}
+
+// admit decides what becomes of a delivery on the execution as it is now: handled (ok), or
+// answered at once with result.
+func (e *Engine) admit(lx *liveExecution, d delivery) (_ delivery, result mailResult, ok bool) {
+	if lx.done || (lx.ex != nil && lx.ex.Result().Status.Terminal()) {
+		return d, mailResult{err: errExecutionEnded}, false
 	}
 	if d.check != nil {
 		if err := d.check(lx); err != nil {
-			return time.Time{}, false, err
+			return d, mailResult{err: err}, false
 		}
 	}
 	if d.event == nil && d.dispatchDone != "" && !waitsFor(lx.ex, interp.TaskSucceeded{TaskID: d.dispatchDone}) {
-		return time.Time{}, false, nil
+		return d, mailResult{}, false
 	}
 	if d.event != nil && !waitsFor(lx.ex, d.event) {
 		// A result nobody waits for any more (the task was cancelled, the timer fired twice).
 		// Its outbox row normally went with the step that withdrew it; should it still be
 		// there, it would fire or run again forever, so a stale result still deletes it.
 		if d.timerDone == "" && d.dispatchDone == "" {
-			return time.Time{}, false, nil
+			return d, mailResult{}, false
 		}
 		d.event, d.tokenDone = nil, ""
 	}
-	now = e.now()
-	var step interp.Step
-	if d.event != nil {
-		step = lx.ex.Handle(d.event, now)
-	}
-	ob := e.outbox(lx, step, &d, now)
-	if ob.empty() {
-		return now, false, nil
-	}
+	return d, mailResult{}, true
+}
+
+// commitOutbox commits ob as the execution's next step and starts what it asked for.
+func (e *Engine) commitOutbox(ctx context.Context, lx *liveExecution, ob *outbox) error {
 	snapshot, err := encodeSnapshot(lx.ref, "", lx.ex)
 	if err != nil {
 		lx.ex = nil
-		return now, false, err
+		return err
 	}
 	ob.params.ExecutionARN = lx.arn
 	ob.params.ExpectedVersion = lx.version
@@ -210,16 +301,16 @@ func (e *Engine) deliverLocked(ctx context.Context, lx *liveExecution, d deliver
 	if err := e.commits.commit(ctx, &ob.params); err != nil {
 		lx.ex = nil // Handle changed it; the store has the truth
 		if errors.Is(err, store.ErrVersionConflict) {
-			return now, true, err
+			return err
 		}
 		if errors.Is(err, store.ErrNotFound) {
 			e.forget(lx)
 		}
-		return now, false, fmt.Errorf("commit step of execution %s: %w", lx.arn, err)
+		return fmt.Errorf("commit step of execution %s: %w", lx.arn, err)
 	}
 	lx.version++
 	e.afterCommit(lx, ob)
-	return now, false, nil
+	return nil
 }
 
 // waitsFor reports whether ex still waits for a task result or timer event.
@@ -364,13 +455,18 @@ type activityEnvelope struct {
 // outbox translates a step into store rows. Commands that cancel something created in the
 // same step cancel out, because the store applies deletions before additions.
 func (e *Engine) outbox(lx *liveExecution, step interp.Step, d *delivery, now time.Time) *outbox {
-	ob := &outbox{done: step.Done}
+	ob := &outbox{}
+	e.addStep(ob, lx, step, d, now)
+	return ob
+}
+
+// addStep appends one interpreter step (and the rows its delivery consumed) to ob, so that
+// several steps of one execution commit as one.
+func (e *Engine) addStep(ob *outbox, lx *liveExecution, step interp.Step, d *delivery, now time.Time) {
+	ob.done = ob.done || step.Done
 	p := &ob.params
-	if len(step.Events) > 0 {
-		p.Events = make([]*sfn.HistoryEvent, len(step.Events))
-		for i := range step.Events {
-			p.Events[i] = &step.Events[i]
-		}
+	for i := range step.Events {
+		p.Events = append(p.Events, &step.Events[i])
 	}
 	if d != nil {
 		if d.timerDone != "" {
@@ -379,7 +475,7 @@ func (e *Engine) outbox(lx *liveExecution, step interp.Step, d *delivery, now ti
 		if d.dispatchDone != "" {
 			p.DispatchesDelete = append(p.DispatchesDelete, d.dispatchDone)
 		}
-		ob.bookkeep = d.event == nil && (d.dispatchDone != "" || d.timerDone != "")
+		ob.bookkeep = ob.bookkeep || d.event == nil && (d.dispatchDone != "" || d.timerDone != "")
 		token := d.tokenDone
 		if token == "" && d.event != nil && d.dispatchDone != "" {
 			token = lx.tokens[d.dispatchDone]
@@ -408,10 +504,9 @@ func (e *Engine) outbox(lx *liveExecution, step interp.Step, d *delivery, now ti
 			e.cancelTask(lx, ob, c.TaskID)
 		}
 	}
-	if step.Done {
+	if step.Done && p.Update == nil {
 		p.Update = endUpdate(lx.ex.Result(), now)
 	}
-	return ob
 }
 
 func (e *Engine) addTask(lx *liveExecution, ob *outbox, c interp.InvokeTask, now time.Time) {
