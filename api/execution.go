@@ -392,10 +392,11 @@ func (s *Server) listExecutions(ctx context.Context, in *listExecutionsInput) (*
 		return nil, e
 	}
 	if in.MapRunArn != nil {
-		if _, _, err := parseStatesARN(*in.MapRunArn, "mapRun", 2, 3); err != nil {
+		// A Distributed Map's iterations are not executions in Stepflow: the run has none.
+		if _, _, err := s.findMapRun(ctx, *in.MapRunArn); err != nil {
 			return nil, err
 		}
-		return nil, resourceNotFound(*in.MapRunArn)
+		return &listExecutionsOutput{Executions: []executionListItem{}}, nil
 	}
 	t, err := s.resolveTarget(ctx, *in.StateMachineArn)
 	if err != nil {

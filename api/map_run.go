@@ -1,15 +1,355 @@
 package api
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
-// Distributed Map runs are not tracked yet: every map run ARN is unknown, and an execution has
-// none.
+	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/interp"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+// Distributed Map runs have no table of their own: the interpreter records each run in its
+// parent execution's history (MapRunStarted with the run's ARN, then MapRunSucceeded or
+// MapRunFailed), and a running run's progress lives in the parent's snapshot. A map run is
+// derived from those on every request.
+//
+// A Distributed Map's iterations write no history, so once a run has ended only its outcome
+// is known: a SUCCEEDED run counts all its items succeeded, a FAILED one all failed and an
+// ABORTED one (its execution ended while it ran) all aborted.
+
+// mapRun is one Distributed Map run as derived from its parent execution.
+type mapRun struct {
+	ARN          string
+	ExecutionARN string
+	Label        string // the Map state's Label, else its name: the ARN's LABEL
+	Status       string
+	Start        time.Time
+	Stop         *time.Time
+	Length       int // items the Map state started with (0 with an ItemReader)
+}
+
+// mapRunSettings are a run's concurrency and failure tolerance.
+type mapRunSettings struct {
+	MaxConcurrency             int64
+	ToleratedFailureCount      int64
+	ToleratedFailurePercentage float64
+}
+
+// mapRunCounts counts a run's items or child executions by status, as AWS does.
+type mapRunCounts struct {
+	Pending               int64 `json:"pending"`
+	Running               int64 `json:"running"`
+	Succeeded             int64 `json:"succeeded"`
+	Failed                int64 `json:"failed"`
+	TimedOut              int64 `json:"timedOut"`
+	Aborted               int64 `json:"aborted"`
+	Total                 int64 `json:"total"`
+	ResultsWritten        int64 `json:"resultsWritten"`
+	FailuresNotRedrivable int64 `json:"failuresNotRedrivable"`
+	PendingRedrive        int64 `json:"pendingRedrive"`
+}
+
+// mapRunRegistry remembers which execution each map run belongs to (a map run ARN does not
+// name it) and the settings UpdateMapRun gave running runs.
+type mapRunRegistry struct {
+	mu        sync.Mutex
+	execution map[string]string // map run ARN -> execution ARN
+	updates   map[string]mapRunUpdate
+}
+
+// mapRunUpdate holds the members of an UpdateMapRun request that were given.
+type mapRunUpdate struct {
+	MaxConcurrency             *int64
+	ToleratedFailureCount      *int64
+	ToleratedFailurePercentage *float64
+}
+
+func (r *mapRunRegistry) remember(runARN, execARN string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.execution == nil {
+		r.execution = map[string]string{}
+	}
+	r.execution[runARN] = execARN
+}
+
+func (r *mapRunRegistry) executionOf(runARN string) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	arn, ok := r.execution[runARN]
+	return arn, ok
+}
+
+func (r *mapRunRegistry) update(runARN string, u mapRunUpdate) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.updates == nil {
+		r.updates = map[string]mapRunUpdate{}
+	}
+	prev := r.updates[runARN]
+	if u.MaxConcurrency == nil {
+		u.MaxConcurrency = prev.MaxConcurrency
+	}
+	if u.ToleratedFailureCount == nil {
+		u.ToleratedFailureCount = prev.ToleratedFailureCount
+	}
+	if u.ToleratedFailurePercentage == nil {
+		u.ToleratedFailurePercentage = prev.ToleratedFailurePercentage
+	}
+	r.updates[runARN] = u
+}
+
+func (r *mapRunRegistry) updated(runARN string) mapRunUpdate {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.updates[runARN]
+}
+
+// mapRunsOf derives the map runs of an execution from its history, in start order.
+func (s *Server) mapRunsOf(ctx context.Context, exec *store.Execution) ([]*mapRun, error) {
+	var runs []*mapRun
+	byStart := map[int64]*mapRun{}
+	mapStarts := map[int64]int{} // MapStateStarted event id -> length
+	token := ""
+	for {
+		page, err := s.store.HistoryEventList(ctx, &store.HistoryEventListParams{
+			ExecutionARN: exec.ARN, MaxResults: store.MaxPageSize, NextToken: token,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read history of %s: %w", exec.ARN, err)
+		}
+		for _, ev := range page.Events {
+			switch ev.Type {
+			case sfn.EventMapStateStarted:
+				if d := ev.MapStateStartedEventDetails; d != nil {
+					mapStarts[ev.ID] = d.Length
+				}
+			case sfn.EventMapRunStarted:
+				if ev.MapRunStartedEventDetails == nil {
+					continue
+				}
+				run := &mapRun{
+					ARN: ev.MapRunStartedEventDetails.MapRunArn, ExecutionARN: exec.ARN,
+					Status: "RUNNING", Start: ev.Timestamp, Length: mapStarts[ev.PreviousEventID],
+					Label: mapRunLabel(ev.MapRunStartedEventDetails.MapRunArn),
+				}
+				runs = append(runs, run)
+				byStart[ev.ID] = run
+			case sfn.EventMapRunSucceeded, sfn.EventMapRunFailed, sfn.EventMapRunAborted:
+				run := byStart[ev.PreviousEventID]
+				if run == nil {
+					continue
+				}
+				run.Status = map[sfn.EventType]string{
+					sfn.EventMapRunSucceeded: "SUCCEEDED", sfn.EventMapRunFailed: "FAILED", sfn.EventMapRunAborted: "ABORTED",
+				}[ev.Type]
+				stop := ev.Timestamp
+				run.Stop = &stop
+			}
+		}
+		if page.NextToken == "" {
+			break
+		}
+		token = page.NextToken
+	}
+	for _, run := range runs {
+		// A run still open in the history of an execution that ended was cut short with it.
+		if run.Status == "RUNNING" && exec.Status != sfn.StatusRunning {
+			run.Status = "ABORTED"
+			run.Stop = exec.StopDate
+		}
+		s.mapRuns.remember(run.ARN, exec.ARN)
+	}
+	return runs, nil
+}
+
+// mapRunLabel is the LABEL of arn:...:mapRun:MACHINE/LABEL:ID.
+func mapRunLabel(arn string) string {
+	resource := arn[strings.Index(arn, ":mapRun:")+len(":mapRun:"):]
+	resource = resource[:max(strings.LastIndex(resource, ":"), 0)]
+	_, label, _ := strings.Cut(resource, "/")
+	return label
+}
+
+// findMapRun finds a map run by ARN: in the execution it was seen in before, else by reading
+// the histories of its state machine's executions, newest first.
+func (s *Server) findMapRun(ctx context.Context, arn string) (*mapRun, *store.Execution, error) {
+	a, parts, err := parseStatesARN(arn, "mapRun", 2, 2)
+	if err != nil {
+		return nil, nil, err
+	}
+	machine, _, ok := strings.Cut(parts[0], "/")
+	if !ok {
+		return nil, nil, invalidArn(arn)
+	}
+	lookIn := func(execARN string) (*mapRun, *store.Execution, error) {
+		exec, err := s.store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: execARN})
+		if err != nil {
+			return nil, nil, err
+		}
+		runs, err := s.mapRunsOf(ctx, exec)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, run := range runs {
+			if run.ARN == arn {
+				return run, exec, nil
+			}
+		}
+		return nil, nil, nil
+	}
+	if execARN, ok := s.mapRuns.executionOf(arn); ok {
+		run, exec, err := lookIn(execARN)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, nil, err
+		}
+		if run != nil {
+			return run, exec, nil
+		}
+	}
+	token := ""
+	for {
+		page, err := s.store.ExecutionList(ctx, &store.ExecutionListParams{
+			StateMachineARN: a.Scope.StateMachineARN(machine), MaxResults: store.MaxPageSize, NextToken: token,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, exec := range page.Executions {
+			run, found, err := lookIn(exec.ARN)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, nil, err
+			}
+			if run != nil {
+				return run, found, nil
+			}
+		}
+		if page.NextToken == "" {
+			return nil, nil, resourceNotFound(arn)
+		}
+		token = page.NextToken
+	}
+}
+
+// liveFan finds a running run's progress in its execution's snapshot; nil when the run is
+// not running any more.
+func (s *Server) liveFan(ctx context.Context, run *mapRun) (*interp.Fan, error) {
+	snap, err := s.store.ExecutionSnapshotGet(ctx, &store.ExecutionSnapshotGetParams{ExecutionARN: run.ExecutionARN})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var decoded struct{ State interp.ExecutionState }
+	if err := json.Unmarshal(interpSnapshot(snap.Snapshot), &decoded); err != nil {
+		return nil, fmt.Errorf("decode snapshot of %s: %w", run.ExecutionARN, err)
+	}
+	return findFan(decoded.State.Root, run.ARN), nil
+}
+
+// interpSnapshot finds the interpreter's snapshot ({"Version": n, "State": ExecutionState})
+// in a stored one. The engine puts a header before it (engine/program.go, unexported):
+// "SFS2\n" TYPE "\n" SOURCE "\n" HASH "\n" LEN "\n", then LEN bytes of definition.
+func interpSnapshot(data []byte) []byte {
+	rest, ok := bytes.CutPrefix(data, []byte("SFS2\n"))
+	if !ok {
+		return data
+	}
+	var size []byte
+	for range 4 {
+		if size, rest, ok = bytes.Cut(rest, []byte("\n")); !ok {
+			return data
+		}
+	}
+	n, err := strconv.Atoi(string(size))
+	if err != nil || n < 0 || n > len(rest) {
+		return data
+	}
+	return rest[n:]
+}
+
+func findFan(f *interp.Frame, runARN string) *interp.Fan {
+	if f == nil || f.Fan == nil {
+		return nil
+	}
+	if f.Fan.Distributed && f.Fan.MapRunARN == runARN {
+		return f.Fan
+	}
+	for _, child := range f.Fan.Children {
+		if fan := findFan(child, runARN); fan != nil {
+			return fan
+		}
+	}
+	return nil
+}
+
+// definedSettings reads a run's settings from its Map state's definition: literal values
+// only (a run that ended left no trace of those it computed from paths or expressions).
+func (s *Server) definedSettings(ctx context.Context, exec *store.Execution, label string) mapRunSettings {
+	out, err := s.describeStateMachineForExecution(ctx, &describeStateMachineForExecutionInput{ExecutionArn: &exec.ARN})
+	if err != nil {
+		return mapRunSettings{}
+	}
+	sm, diags := asl.Parse([]byte(out.Definition), asl.ParseOptions{})
+	if sm == nil || diags.HasErrors() {
+		return mapRunSettings{}
+	}
+	m := findDistributedMap(sm, label)
+	if m == nil {
+		return mapRunSettings{}
+	}
+	var settings mapRunSettings
+	if m.MaxConcurrency != nil {
+		settings.MaxConcurrency = *m.MaxConcurrency
+	}
+	if m.ToleratedFailureCount != nil {
+		settings.ToleratedFailureCount = *m.ToleratedFailureCount
+	}
+	if m.ToleratedFailurePercentage != nil {
+		settings.ToleratedFailurePercentage = *m.ToleratedFailurePercentage
+	}
+	return settings
+}
+
+// findDistributedMap finds the Distributed Map state whose label (or name, without one) is
+// label, at any depth.
+func findDistributedMap(sm *asl.StateMachine, label string) *asl.Map {
+	for name, st := range sm.States {
+		switch st := st.(type) {
+		case *asl.Map:
+			pc := st.ItemProcessor
+			if pc != nil && pc.ProcessorConfig != nil && pc.ProcessorConfig.Mode == "DISTRIBUTED" &&
+				(st.Label == label || (st.Label == "" && name == label)) {
+				return st
+			}
+			if pc != nil {
+				if m := findDistributedMap(pc, label); m != nil {
+					return m
+				}
+			}
+		case *asl.Parallel:
+			for _, b := range st.Branches {
+				if m := findDistributedMap(b, label); m != nil {
+					return m
+				}
+			}
+		}
+	}
+	return nil
+}
 
 type mapRunInput struct {
-	MapRunArn                  *string  `json:"mapRunArn"`
-	MaxConcurrency             *int64   `json:"maxConcurrency"`
-	ToleratedFailureCount      *int64   `json:"toleratedFailureCount"`
-	ToleratedFailurePercentage *float64 `json:"toleratedFailurePercentage"`
+	MapRunArn *string `json:"mapRunArn"`
 }
 
 func checkMapRunARN(v *validationErrors, arn *string) error {
@@ -18,26 +358,126 @@ func checkMapRunARN(v *validationErrors, arn *string) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	_, _, err := parseStatesARN(*arn, "mapRun", 2, 3)
+	_, _, err := parseStatesARN(*arn, "mapRun", 2, 2)
 	return err
 }
 
-func (s *Server) describeMapRun(ctx context.Context, in *mapRunInput) (*emptyOutput, error) {
-	var v validationErrors
-	if err := checkMapRunARN(&v, in.MapRunArn); err != nil {
-		return nil, err
-	}
-	return nil, resourceNotFound(*in.MapRunArn)
+type describeMapRunOutput struct {
+	MapRunArn                  string       `json:"mapRunArn"`
+	ExecutionArn               string       `json:"executionArn"`
+	Status                     string       `json:"status"`
+	StartDate                  json.Number  `json:"startDate"`
+	StopDate                   json.Number  `json:"stopDate,omitempty"`
+	MaxConcurrency             int64        `json:"maxConcurrency"`
+	ToleratedFailurePercentage float64      `json:"toleratedFailurePercentage"`
+	ToleratedFailureCount      int64        `json:"toleratedFailureCount"`
+	ItemCounts                 mapRunCounts `json:"itemCounts"`
+	ExecutionCounts            mapRunCounts `json:"executionCounts"`
+	RedriveCount               int          `json:"redriveCount"`
 }
 
-func (s *Server) updateMapRun(ctx context.Context, in *mapRunInput) (*emptyOutput, error) {
+func (s *Server) describeMapRun(ctx context.Context, in *mapRunInput) (*describeMapRunOutput, error) {
 	var v validationErrors
-	v.intRange("maxConcurrency", in.MaxConcurrency, 0, 100000)
-	v.intRange("toleratedFailureCount", in.ToleratedFailureCount, 0, 1<<62)
 	if err := checkMapRunARN(&v, in.MapRunArn); err != nil {
 		return nil, err
 	}
-	return nil, resourceNotFound(*in.MapRunArn)
+	run, exec, err := s.findMapRun(ctx, *in.MapRunArn)
+	if err != nil {
+		return nil, err
+	}
+	out := &describeMapRunOutput{
+		MapRunArn: run.ARN, ExecutionArn: run.ExecutionARN, Status: run.Status,
+		StartDate: epoch(run.Start), StopDate: epochPtr(run.Stop),
+	}
+	var counts mapRunCounts
+	var fan *interp.Fan
+	if run.Status == "RUNNING" {
+		if fan, err = s.liveFan(ctx, run); err != nil {
+			return nil, err
+		}
+	}
+	if fan != nil {
+		out.MaxConcurrency = int64(fan.Max)
+		out.ToleratedFailureCount = max(fan.ToleratedCount, 0)
+		out.ToleratedFailurePercentage = max(fan.ToleratedPct, 0)
+		total := int64(len(fan.Results))
+		counts = mapRunCounts{
+			Total:     total,
+			Pending:   total - int64(fan.Started),
+			Running:   int64(len(fan.Children)),
+			Succeeded: int64(fan.Finished - fan.Failures),
+			Failed:    int64(fan.Failures),
+		}
+	} else {
+		settings := s.definedSettings(ctx, exec, run.Label)
+		out.MaxConcurrency = settings.MaxConcurrency
+		out.ToleratedFailureCount = settings.ToleratedFailureCount
+		out.ToleratedFailurePercentage = settings.ToleratedFailurePercentage
+		counts.Total = int64(run.Length)
+		switch run.Status {
+		case "SUCCEEDED":
+			counts.Succeeded = counts.Total
+		case "FAILED":
+			counts.Failed = counts.Total
+		case "ABORTED":
+			counts.Aborted = counts.Total
+		default:
+			counts.Pending = counts.Total
+		}
+	}
+	if run.Status == "RUNNING" {
+		u := s.mapRuns.updated(run.ARN)
+		if u.MaxConcurrency != nil {
+			out.MaxConcurrency = *u.MaxConcurrency
+		}
+		if u.ToleratedFailureCount != nil {
+			out.ToleratedFailureCount = *u.ToleratedFailureCount
+		}
+		if u.ToleratedFailurePercentage != nil {
+			out.ToleratedFailurePercentage = *u.ToleratedFailurePercentage
+		}
+	}
+	out.ItemCounts, out.ExecutionCounts = counts, counts
+	return out, nil
+}
+
+type updateMapRunInput struct {
+	MapRunArn                  *string  `json:"mapRunArn"`
+	MaxConcurrency             *int64   `json:"maxConcurrency"`
+	ToleratedFailureCount      *int64   `json:"toleratedFailureCount"`
+	ToleratedFailurePercentage *float64 `json:"toleratedFailurePercentage"`
+}
+
+func (s *Server) updateMapRun(ctx context.Context, in *updateMapRunInput) (*emptyOutput, error) {
+	var v validationErrors
+	v.intRange("maxConcurrency", in.MaxConcurrency, 0, 1<<31-1)
+	v.intRange("toleratedFailureCount", in.ToleratedFailureCount, 0, 1<<62)
+	if p := in.ToleratedFailurePercentage; p != nil && (*p < 0 || *p > 100) {
+		constraint := "have value less than or equal to 100"
+		if *p < 0 {
+			constraint = "have value greater than or equal to 0"
+		}
+		v.add(strconv.FormatFloat(*p, 'f', -1, 64), "toleratedFailurePercentage", constraint)
+	}
+	if err := checkMapRunARN(&v, in.MapRunArn); err != nil {
+		return nil, err
+	}
+	if in.MaxConcurrency == nil && in.ToleratedFailureCount == nil && in.ToleratedFailurePercentage == nil {
+		return nil, clientError(codeValidation, "Must provide at least one of maxConcurrency, toleratedFailureCount or toleratedFailurePercentage")
+	}
+	run, _, err := s.findMapRun(ctx, *in.MapRunArn)
+	if err != nil {
+		return nil, err
+	}
+	if run.Status != "RUNNING" {
+		return nil, clientError(codeValidation, "Map Run is %s and can no longer be updated: '%s'", run.Status, run.ARN)
+	}
+	s.mapRuns.update(run.ARN, mapRunUpdate{
+		MaxConcurrency:             in.MaxConcurrency,
+		ToleratedFailureCount:      in.ToleratedFailureCount,
+		ToleratedFailurePercentage: in.ToleratedFailurePercentage,
+	})
+	return &emptyOutput{}, nil
 }
 
 type listMapRunsInput struct {
@@ -45,10 +485,21 @@ type listMapRunsInput struct {
 	ExecutionArn *string `json:"executionArn"`
 }
 
-type listMapRunsOutput struct {
-	MapRuns   []struct{} `json:"mapRuns"`
-	NextToken string     `json:"nextToken,omitempty"`
+type mapRunListItem struct {
+	ExecutionArn    string      `json:"executionArn"`
+	MapRunArn       string      `json:"mapRunArn"`
+	StateMachineArn string      `json:"stateMachineArn"`
+	StartDate       json.Number `json:"startDate"`
+	StopDate        json.Number `json:"stopDate,omitempty"`
 }
+
+type listMapRunsOutput struct {
+	MapRuns   []mapRunListItem `json:"mapRuns"`
+	NextToken string           `json:"nextToken,omitempty"`
+}
+
+// mapRunPageToken marks ListMapRuns page tokens: the rest is the offset of the page.
+const mapRunPageToken = "maprun-"
 
 func (s *Server) listMapRuns(ctx context.Context, in *listMapRunsInput) (*listMapRunsOutput, error) {
 	var v validationErrors
@@ -56,8 +507,44 @@ func (s *Server) listMapRuns(ctx context.Context, in *listMapRunsInput) (*listMa
 	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
 		return nil, err
 	}
-	if _, err := s.getExecution(ctx, *in.ExecutionArn); err != nil {
+	exec, err := s.getExecution(ctx, *in.ExecutionArn)
+	if err != nil {
 		return nil, err
 	}
-	return &listMapRunsOutput{MapRuns: []struct{}{}}, nil
+	maxResults, token := in.page()
+	offset := 0
+	if token != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(token, mapRunPageToken))
+		if !strings.HasPrefix(token, mapRunPageToken) || err != nil || n < 0 {
+			return nil, invalidToken("Invalid pagination token")
+		}
+		offset = n
+	}
+	runs, err := s.mapRunsOf(ctx, exec)
+	if err != nil {
+		return nil, err
+	}
+	// Newest first, as AWS lists them.
+	for i, j := 0, len(runs)-1; i < j; i, j = i+1, j-1 {
+		runs[i], runs[j] = runs[j], runs[i]
+	}
+	out := &listMapRunsOutput{MapRuns: []mapRunListItem{}}
+	size := store.PageSize(maxResults)
+	for i := offset; i < len(runs) && i < offset+size; i++ {
+		run := runs[i]
+		out.MapRuns = append(out.MapRuns, mapRunListItem{
+			ExecutionArn: run.ExecutionARN, MapRunArn: run.ARN, StateMachineArn: mapRunStateMachineARN(run.ARN),
+			StartDate: epoch(run.Start), StopDate: epochPtr(run.Stop),
+		})
+	}
+	if offset+size < len(runs) {
+		out.NextToken = mapRunPageToken + strconv.Itoa(offset+size)
+	}
+	return out, nil
+}
+
+// mapRunStateMachineARN is the state machine a run's children run: arn:...:stateMachine:MACHINE/LABEL.
+func mapRunStateMachineARN(runARN string) string {
+	base := runARN[:max(strings.LastIndex(runARN, ":"), 0)]
+	return strings.Replace(base, ":mapRun:", ":stateMachine:", 1)
 }

@@ -56,6 +56,7 @@ type Server struct {
 	now     func() time.Time
 	actions map[string]action
 	nextID  atomic.Uint64
+	mapRuns mapRunRegistry
 }
 
 // action runs one API action on its JSON input and returns the value to encode as output.
