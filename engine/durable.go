@@ -199,6 +199,7 @@ type mailResult struct {
 
 // drive handles the mailbox until it is empty.
 func (e *Engine) drive(ctx context.Context, lx *liveExecution) {
+	defer e.evictIdle()
 	lx.mu.Lock()
 	defer lx.mu.Unlock()
 	for {
@@ -350,6 +351,31 @@ func (e *Engine) acquire(ctx context.Context, arn string) (*liveExecution, error
 		}
 	}
 	return lx, nil
+}
+
+// evictIdle drops executions nobody is stepping while more than MaxLiveExecutions are held.
+// Map iteration order picks them at random, which is good enough for a memory bound.
+func (e *Engine) evictIdle() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	excess := len(e.live) - e.cfg.MaxLiveExecutions
+	for arn, lx := range e.live {
+		if excess <= 0 {
+			return
+		}
+		if !lx.mu.TryLock() {
+			continue
+		}
+		lx.mailMu.Lock()
+		idle := !lx.driving && len(lx.mailbox) == 0
+		lx.mailMu.Unlock()
+		if idle {
+			delete(e.live, arn)
+			lx.ex = nil // a sender that still holds lx reloads it
+			excess--
+		}
+		lx.mu.Unlock()
+	}
 }
 
 // forget drops an execution from memory; the next event loads it from the store again.

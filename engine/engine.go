@@ -41,6 +41,10 @@ type Config struct {
 	// MaxBatch caps how many steps one store transaction commits; 0 means DefaultMaxBatch and
 	// 1 turns batching off.
 	MaxBatch int
+	// MaxLiveExecutions caps how many running Standard executions are kept in memory between
+	// steps; beyond it idle ones are dropped and reloaded from their snapshot when their next
+	// event comes. 0 means DefaultMaxLiveExecutions.
+	MaxLiveExecutions int
 	// CommitWorkers is how many transactions may be written at once; 0 means 1, right for
 	// SQLite (one writer). PostgreSQL gains from a few.
 	CommitWorkers int
@@ -54,6 +58,8 @@ const (
 	DefaultRetention     = 90 * 24 * time.Hour
 	DefaultLeaseDuration = 5 * time.Minute
 	DefaultMaxBatch      = 512
+
+	DefaultMaxLiveExecutions = 10000
 )
 
 // Engine runs Standard executions durably through its store and Express executions in memory.
@@ -129,6 +135,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.CommitWorkers <= 0 {
 		cfg.CommitWorkers = 1
+	}
+	if cfg.MaxLiveExecutions <= 0 {
+		cfg.MaxLiveExecutions = DefaultMaxLiveExecutions
 	}
 	e := &Engine{cfg: cfg, log: cfg.Logger, live: map[string]*liveExecution{}, express: map[string]context.CancelFunc{}}
 	e.bg, e.stopBg = context.WithCancel(context.Background())

@@ -53,3 +53,32 @@ func TestTwoEnginesShareAStore(t *testing.T) {
 		}
 	}
 }
+
+// TestEvictedExecutionsReload keeps at most one execution in memory: the others are dropped
+// between steps and reloaded from their snapshots, and must end exactly as without eviction.
+func TestEvictedExecutionsReload(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := startEngine(t, Config{Invoker: crashInvoker, MaxLiveExecutions: 1})
+	sm := createMachine(t, e, "crash", crashMachine, sfn.TypeStandard)
+	want := referenceHistory(t)
+	arns := make([]string, 10)
+	for i := range arns {
+		rec, err := e.StartExecution(ctx, &StartExecutionParams{StateMachineARN: sm, Input: fmt.Sprintf(`{"n":%d,"wait":%d}`, i, i%2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns[i] = rec.ARN
+	}
+	for i, arn := range arns {
+		rec := awaitEnd(t, e, arn)
+		if got := output(t, rec); !reflect.DeepEqual(got, map[string]any{"n": float64(i + 3), "wait": float64(i % 2)}) {
+			t.Fatalf("execution %d output %v", i, got)
+		}
+		got := eventTypes(history(t, e.Store(), arn))
+		slices.Sort(got)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("execution %d history\n got %v\nwant %v", i, got, want)
+		}
+	}
+}
