@@ -49,6 +49,7 @@ func (e *Engine) recover(ctx context.Context) error {
 		}
 		lx.mu.Unlock()
 	}
+	e.evictIdle()
 	e.log.Info("recovered running executions", "count", len(running))
 	return nil
 }
