@@ -87,7 +87,7 @@ func TestCrashRecovery(t *testing.T) {
 		if rec.Status != sfn.StatusSucceeded {
 			t.Fatalf("execution %d ended %s %q %q", i, rec.Status, rec.Error, rec.Cause)
 		}
-		if got := output(t, rec); !reflect.DeepEqual(got, map[string]any{"n": float64(i + 3), "wait": float64(i % 4)}) {
+		if got := output(t, rec); !reflect.DeepEqual(got, map[string]any{"n": float64(i + 3), "wait": float64(i % 6)}) {
 			t.Fatalf("execution %d output %v, want n=%d", i, got, i+3)
 		}
 		events := history(t, st, arn) // ids 1..n, no gap, no duplicate id
@@ -170,7 +170,7 @@ func TestCrashHelperProcess(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, err := e.StartExecution(ctx, &StartExecutionParams{StateMachineARN: sm, Name: fmt.Sprintf("exec-%d", i),
-				Input: fmt.Sprintf(`{"n":%d,"wait":%d}`, i, i%4)})
+				Input: fmt.Sprintf(`{"n":%d,"wait":%d}`, i, i%6)})
 			var exists *ExecutionAlreadyExistsError
 			if err != nil && !errors.As(err, &exists) {
 				t.Errorf("start %d: %v", i, err)

@@ -180,7 +180,7 @@ func (e *Engine) deliver(ctx context.Context, arn string, d delivery) (time.Time
 	lx.mailMu.Unlock()
 	if drive {
 		// One sender's cancelled request must not fail the others' events it carries.
-		e.drive(context.WithoutCancel(ctx), lx)
+		e.drive(context.WithoutCancel(ctx), lx, m)
 	}
 	r := <-m.done
 	return r.now, r.err
@@ -197,8 +197,9 @@ type mailResult struct {
 	err error
 }
 
-// drive handles the mailbox until it is empty.
-func (e *Engine) drive(ctx context.Context, lx *liveExecution) {
+// drive handles the mailbox until it is empty. Once its own mail (nil for none) is answered,
+// a sender hands what is left to a new goroutine rather than serve a busy execution forever.
+func (e *Engine) drive(ctx context.Context, lx *liveExecution, own *mail) {
 	defer e.evictIdle()
 	lx.mu.Lock()
 	defer lx.mu.Unlock()
@@ -212,6 +213,14 @@ func (e *Engine) drive(ctx context.Context, lx *liveExecution) {
 			return
 		}
 		lx.mailMu.Unlock()
+		if own != nil && len(own.done) > 0 {
+			// Answered: the rest is someone else's. Put it back for a fresh driver.
+			lx.mailMu.Lock()
+			lx.mailbox = append(batch, lx.mailbox...)
+			lx.mailMu.Unlock()
+			go e.drive(ctx, lx, nil)
+			return
+		}
 		e.stepGroup(ctx, lx, batch)
 	}
 }
