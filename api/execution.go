@@ -10,6 +10,7 @@ import (
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/task/mock"
 )
 
 // maxPayloadLength is AWS's limit on execution input and task output, in characters.
@@ -77,8 +78,9 @@ type startExecutionInput struct {
 	IncludedData    *string `json:"includedData"`
 }
 
-// check validates a start request and returns its engine parameters and target.
-func (s *Server) checkStart(ctx context.Context, in *startExecutionInput) (*engine.StartExecutionParams, *target, error) {
+// checkStart validates a start request and returns its engine parameters, its target and
+// the test case it names (nil without "#TestCaseName").
+func (s *Server) checkStart(ctx context.Context, in *startExecutionInput) (*engine.StartExecutionParams, *target, *mock.TestCase, error) {
 	var v validationErrors
 	v.required("stateMachineArn", in.StateMachineArn != nil)
 	v.length("stateMachineArn", in.StateMachineArn, 1, 256)
@@ -86,26 +88,38 @@ func (s *Server) checkStart(ctx context.Context, in *startExecutionInput) (*engi
 	v.length("traceHeader", in.TraceHeader, 0, 256)
 	v.enum("includedData", in.IncludedData, "ALL_DATA", "METADATA_ONLY")
 	if err := v.err(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if in.Name != nil && !validName(*in.Name) {
-		return nil, nil, invalidName(*in.Name)
+		return nil, nil, nil, invalidName(*in.Name)
 	}
 	if err := checkPayload("input", in.Input, func(detail string) *Error {
 		return clientError(codeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", detail)
 	}); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	caseName, err := s.splitTestCase(in)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	t, err := s.resolveTarget(ctx, *in.StateMachineArn)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	var tc *mock.TestCase
+	if caseName != "" {
+		c, err := s.checkTestCase(t.name, caseName)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		tc = &c
 	}
 	return &engine.StartExecutionParams{
 		StateMachineARN: *in.StateMachineArn,
 		Name:            ptrOr(in.Name, ""),
 		Input:           ptrOr(in.Input, "{}"),
 		TraceHeader:     ptrOr(in.TraceHeader, ""),
-	}, t, nil
+	}, t, tc, nil
 }
 
 type startExecutionOutput struct {
@@ -114,13 +128,31 @@ type startExecutionOutput struct {
 }
 
 func (s *Server) startExecution(ctx context.Context, in *startExecutionInput) (*startExecutionOutput, error) {
-	params, _, err := s.checkStart(ctx, in)
+	params, t, tc, err := s.checkStart(ctx, in)
 	if err != nil {
 		return nil, err
 	}
+	bound := ""
+	if tc != nil {
+		if t.typ == sfn.TypeExpress {
+			return nil, expressTestCaseError()
+		}
+		if params.Name == "" {
+			params.Name = newUUID()
+		}
+		if bound, err = s.bindTestCase(ctx, t.name, params.Name, *tc); err != nil {
+			return nil, err
+		}
+	}
 	exec, err := s.engine.StartExecution(ctx, params)
 	if err != nil {
+		if bound != "" {
+			s.cfg.Mocks.Release(bound)
+		}
 		return nil, err
+	}
+	if bound != "" {
+		s.releaseWhenDone(bound)
 	}
 	return &startExecutionOutput{ExecutionArn: exec.ARN, StartDate: epoch(exec.StartDate)}, nil
 }
@@ -152,16 +184,23 @@ type startSyncExecutionOutput struct {
 }
 
 func (s *Server) startSyncExecution(ctx context.Context, in *startExecutionInput) (*startSyncExecutionOutput, error) {
-	params, t, err := s.checkStart(ctx, in)
+	params, t, tc, err := s.checkStart(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	if t.typ != sfn.TypeExpress {
 		return nil, clientError(codeStateMachineTypeNotSupported, "This operation is not supported by this type of state machine")
 	}
+	if tc != nil {
+		// The engine runs a synchronous execution under the request's context.
+		ctx = mock.WithTestCase(ctx, *tc)
+	}
 	res, err := s.engine.StartSyncExecution(ctx, params)
 	if err != nil {
 		return nil, err
+	}
+	if tc != nil {
+		s.cfg.Mocks.Release(res.Execution.ARN)
 	}
 	exec := res.Execution
 	stop := exec.StartDate

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/task"
+	"github.com/stepflow/stepflow/task/mock"
 )
 
 // DefaultMaxBodyBytes bounds a request body: a 1 MiB definition escaped inside JSON, plus room.
@@ -39,6 +41,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// Invoker runs the Task states of TestState (the engine's task router); nil fails them.
 	Invoker task.Invoker
+	// Mocks runs the test cases of a mock configuration: StartExecution and
+	// StartSyncExecution on "stateMachineArn#TestCaseName". It must be the engine's Invoker
+	// (wrapping the task router). Nil refuses test cases.
+	Mocks *mock.Invoker
 	// ActivityPollTimeout bounds GetActivityTask's long poll; 0 means DefaultActivityPollTimeout.
 	ActivityPollTimeout time.Duration
 	Logger              *slog.Logger
@@ -57,6 +63,11 @@ type Server struct {
 	actions map[string]action
 	nextID  atomic.Uint64
 	mapRuns mapRunRegistry
+
+	// bg ends when the server closes: it bounds the goroutines that release test cases.
+	bg      context.Context
+	stopBg  context.CancelFunc
+	waiters sync.WaitGroup
 }
 
 // action runs one API action on its JSON input and returns the value to encode as output.
@@ -88,7 +99,15 @@ func New(cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	s.actions = s.routes()
+	s.bg, s.stopBg = context.WithCancel(context.Background())
 	return s, nil
+}
+
+// Close stops the server's background work (waiting for test-case executions to end). Call
+// it after the HTTP server has stopped.
+func (s *Server) Close() {
+	s.stopBg()
+	s.waiters.Wait()
 }
 
 // Actions lists the action names the server answers, sorted.

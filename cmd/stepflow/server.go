@@ -22,6 +22,8 @@ import (
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/postgres"
 	"github.com/stepflow/stepflow/store/sqlite"
+	"github.com/stepflow/stepflow/task"
+	"github.com/stepflow/stepflow/task/mock"
 	"github.com/stepflow/stepflow/task/nested"
 	"github.com/stepflow/stepflow/ui"
 )
@@ -42,6 +44,9 @@ type serverConfig struct {
 	AccessKeys []string `json:"accessKeys"` // "ID:SECRET"
 	// UI is "auto" (served unless --auth sigv4: a browser cannot sign requests), "on" or "off".
 	UI string `json:"ui"`
+	// Mocks is a mock configuration file (AWS Step Functions Local's format): executions
+	// started on "stateMachineArn#TestCaseName" run that test case.
+	Mocks string `json:"mocks"`
 	// Task runners: functions, httpAllowHosts, bucketsDir.
 	taskRunners
 }
@@ -103,7 +108,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, functions, httpAllowHosts, bucketsDir")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, functions, httpAllowHosts, bucketsDir")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -111,13 +116,14 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	account := fs.String("account", "", "account id of the ARNs (default "+sfn.DefaultAccount+")")
 	auth := fs.String("auth", "", "none (accept any credentials) or sigv4 (verify signatures against --access-key)")
 	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4), on or off")
+	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
 	var keys stringList
 	fs.Var(&keys, "access-key", "ID:SECRET accepted with --auth sigv4 (repeatable)")
 	logLevel := fs.String("log-level", "info", "debug (every API request), info, warn or error")
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--mocks FILE] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -136,7 +142,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
@@ -196,10 +202,22 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if err != nil {
 		return err
 	}
+	// With a mock configuration the engine's tasks go through the mocks first: states a test
+	// case does not mock, and executions without a test case, reach the router.
+	var invoker task.Invoker = router
+	var mocks *mock.Invoker
+	if cfg.Mocks != "" {
+		mockCfg, err := mock.LoadConfig(cfg.Mocks)
+		if err != nil {
+			return err
+		}
+		mocks = mock.New(mockCfg, router)
+		invoker = mocks
+	}
 
 	hostname, _ := os.Hostname()
 	eng, err := engine.New(engine.Config{
-		Store: st, Invoker: router, Scope: scope, Logger: logger,
+		Store: st, Invoker: invoker, Scope: scope, Logger: logger,
 		NodeID: fmt.Sprintf("%s-%d", hostname, os.Getpid()),
 	})
 	if err != nil {
@@ -211,7 +229,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if err := eng.Start(ctx); err != nil {
 		return fmt.Errorf("start engine: %w", err)
 	}
-	apiHandler, err := api.New(api.Config{Engine: eng, Invoker: router, Credentials: credentials, Logger: logger})
+	apiHandler, err := api.New(api.Config{Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -225,6 +243,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		apiHandler.Close()
 		eng.Close(context.Background())
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
@@ -245,6 +264,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	go func() { served <- srv.Serve(ln) }()
 	select {
 	case err := <-served:
+		apiHandler.Close()
 		eng.Close(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
@@ -257,6 +277,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		srv.Close()
 		shutdownErr = nil
 	}
+	apiHandler.Close()
 	if err := eng.Close(shutdownCtx); err != nil {
 		return fmt.Errorf("close engine: %w", err)
 	}

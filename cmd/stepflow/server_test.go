@@ -190,3 +190,53 @@ func TestServerCommandConfigFile(t *testing.T) {
 		t.Fatalf("config with an unknown field: %v", err)
 	}
 }
+
+// call posts one API action to a server started by startServerCommand and returns its body.
+func call(t *testing.T, url, action, body string) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url+"/", strings.NewReader(body))
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v", action, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return string(data)
+}
+
+func TestServerCommandMocks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mocks := filepath.Join(dir, "mocks.json")
+	if err := os.WriteFile(mocks, []byte(`{"StateMachines":{"m":{"TestCases":{"T":{"Save":"Saved"}}}},"MockedResponses":{"Saved":{"0":{"Return":{"saved":true}}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "s.db"), "--ui", "off", "--mocks", mocks)
+	call(t, url, "CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":"{\"StartAt\":\"Save\",\"States\":{\"Save\":{\"Type\":\"Task\",\"Resource\":\"arn:aws:states:::dynamodb:putItem\",\"Parameters\":{\"TableName\":\"t\"},\"End\":true}}}"}`)
+	started := call(t, url, "StartExecution", `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m#T","name":"run-1"}`)
+	if !strings.Contains(started, `"executionArn":"arn:aws:states:us-east-1:123456789012:execution:m:run-1"`) {
+		t.Fatalf("StartExecution: %s", started)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		described := call(t, url, "DescribeExecution", `{"executionArn":"arn:aws:states:us-east-1:123456789012:execution:m:run-1"}`)
+		if strings.Contains(described, `"status":"SUCCEEDED"`) && strings.Contains(described, `"output":"{\"saved\":true}"`) {
+			break
+		}
+		if !strings.Contains(described, `"status":"RUNNING"`) || time.Now().After(deadline) {
+			t.Fatalf("DescribeExecution: %s", described)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"StateMachines":{"m":{"TestCases":{"T":{"Save":"Nope"}}}},"MockedResponses":{}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := runServer(context.Background(), []string{"--db", filepath.Join(dir, "b.db"), "--mocks", bad}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `StateMachines.m.TestCases.T.Save: mocked response "Nope" is not defined in MockedResponses`) {
+		t.Fatalf("bad mock file: %v", err)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/stepflow/stepflow/store/sqlite"
 	"github.com/stepflow/stepflow/task"
 	"github.com/stepflow/stepflow/task/function"
+	"github.com/stepflow/stepflow/task/mock"
 )
 
 const (
@@ -48,6 +49,11 @@ func withCredentials(keys map[string]string) serverOption {
 	return func(c *api.Config) { c.Credentials = keys }
 }
 
+// withMocks runs the test cases of a mock configuration; the engine's tasks go through it.
+func withMocks(m *mock.Config) serverOption {
+	return func(c *api.Config) { c.Mocks = mock.New(m, c.Invoker) }
+}
+
 func withActivityPollTimeout(d time.Duration) serverOption {
 	return func(c *api.Config) { c.ActivityPollTimeout = d }
 }
@@ -61,17 +67,22 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 		t.Fatalf("open store: %v", err)
 	}
 	router := testRouter()
-	eng, err := engine.New(engine.Config{Store: st, Invoker: router, Scope: scope, NodeID: t.Name()})
+	cfg := api.Config{Invoker: router}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	var invoker task.Invoker = router
+	if cfg.Mocks != nil {
+		invoker = cfg.Mocks
+	}
+	eng, err := engine.New(engine.Config{Store: st, Invoker: invoker, Scope: scope, NodeID: t.Name()})
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}
+	cfg.Engine = eng
 	engineCtx, stopEngine := context.WithCancel(ctx)
 	if err := eng.Start(engineCtx); err != nil && !errors.Is(err, engine.ErrNotImplemented) {
 		t.Fatalf("start engine: %v", err)
-	}
-	cfg := api.Config{Engine: eng, Invoker: router}
-	for _, o := range opts {
-		o(&cfg)
 	}
 	handler, err := api.New(cfg)
 	if err != nil {
@@ -85,6 +96,7 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 	go srv.Serve(ln)
 	t.Cleanup(func() {
 		srv.Close()
+		handler.Close()
 		stopEngine()
 		eng.Close(context.Background())
 		st.Close()
@@ -93,7 +105,7 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 }
 
 // testRouter runs two Lambda functions in Go: "double" doubles {"n": N}; "boom" fails with
-// the error Boom.
+// the error Boom. Other resources fail as in `stepflow server` (mock.Unconfigured).
 func testRouter() *task.Router {
 	registry := function.NewRegistry(scope)
 	registry.Register("double", function.GoFunc(func(_ context.Context, input any) (any, error) {
@@ -106,6 +118,7 @@ func testRouter() *task.Router {
 	router := task.NewRouter()
 	router.HandleLambda(registry)
 	router.HandleService("lambda", registry)
+	router.HandleOther(mock.Unconfigured)
 	return router
 }
 
