@@ -27,10 +27,6 @@ type testStateInput struct {
 	Variables       *string `json:"variables"`
 }
 
-type inspectionData struct {
-	Input string `json:"input,omitempty"`
-}
-
 type testStateOutput struct {
 	Output         *string         `json:"output,omitempty"`
 	Error          string          `json:"error,omitempty"`
@@ -44,7 +40,9 @@ type testStateOutput struct {
 // retriers taken out (TestState reports RETRIABLE instead of retrying), and a Succeed stub
 // for each state it can go to, so that where it went is seen in the history.
 type testStateMachine struct {
-	name      string // of the state under test
+	name      string         // of the state under test
+	state     map[string]any // its definition, without Retry
+	jsonata   bool           // it uses JSONata
 	stubs     map[string]bool
 	retriers  [][]string // ErrorEquals of the retriers that may retry (MaxAttempts > 0)
 	stateType string
@@ -64,7 +62,11 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 	}); err != nil {
 		return nil, err
 	}
-	definition, machine, err := buildTestStateMachine(*in.Definition)
+	vars, err := parseTestStateVariables(in.Variables)
+	if err != nil {
+		return nil, err
+	}
+	definition, machine, err := buildTestStateMachine(*in.Definition, vars)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +95,7 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 			StateMachineARN: s.scope.StateMachineARN("TestState"), StateMachineName: "TestState",
 			RoleARN: role, StartTime: s.now().UTC(), Seed: rand.Uint64(),
 		},
-		Input:       input,
+		Input:       withVariables(input, vars),
 		Invoker:     s.cfg.Invoker,
 		VirtualTime: true,
 		OnStep:      func(evs []sfn.HistoryEvent) { events = append(events, evs...) },
@@ -111,7 +113,7 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 
 	out := &testStateOutput{}
 	if lvl := ptrOr(in.InspectionLevel, "INFO"); lvl != "INFO" {
-		out.InspectionData = &inspectionData{Input: inputText}
+		out.InspectionData = s.inspect(runCtx, machine, inputText, input, vars, events)
 	}
 	next := ""
 	for _, ev := range events {
@@ -197,16 +199,18 @@ func stateFailure(events []sfn.HistoryEvent) (errorCause, bool) {
 	return errorCause{}, false
 }
 
-// buildTestStateMachine wraps one state's definition into a machine TestState can run.
-func buildTestStateMachine(definition string) ([]byte, *testStateMachine, error) {
+// buildTestStateMachine wraps one state's definition into a machine TestState can run, after
+// a state setting vars when there are any.
+func buildTestStateMachine(definition string, vars map[string]any) ([]byte, *testStateMachine, error) {
 	dec := json.NewDecoder(strings.NewReader(definition))
 	dec.UseNumber()
 	var state map[string]any
 	if err := dec.Decode(&state); err != nil || state == nil {
 		return nil, nil, clientError(codeInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The state definition must be a JSON object at /'")
 	}
-	m := &testStateMachine{stubs: map[string]bool{}}
+	m := &testStateMachine{stubs: map[string]bool{}, state: state}
 	m.stateType, _ = state["Type"].(string)
+	m.jsonata = state["QueryLanguage"] == string(asl.JSONata)
 	switch m.stateType {
 	case string(asl.TypeParallel), string(asl.TypeMap):
 		return nil, nil, clientError(codeInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: TestState does not support %s states at /Type'", m.stateType)
@@ -251,18 +255,20 @@ func buildTestStateMachine(definition string) ([]byte, *testStateMachine, error)
 			}
 		}
 	}
-	m.name = "TestState"
-	for m.stubs[m.name] {
-		m.name += "_"
-	}
+	m.name = uniqueName("TestState", func(n string) bool { return m.stubs[n] })
 	states := map[string]any{m.name: state}
 	for stub := range m.stubs {
 		states[stub] = map[string]any{"Type": "Succeed"}
 	}
+	start := m.name
+	if len(vars) > 0 {
+		start = uniqueName("TestStateVariables", func(n string) bool { return m.stubs[n] || n == m.name })
+		states[start] = variablesState(vars, m.name)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(map[string]any{"StartAt": m.name, "States": states}); err != nil {
+	if err := enc.Encode(map[string]any{"StartAt": start, "States": states}); err != nil {
 		return nil, nil, fmt.Errorf("encode test state machine: %w", err)
 	}
 	return buf.Bytes(), m, nil

@@ -88,3 +88,115 @@ func TestTestState(t *testing.T) {
 	_, err = c.TestState(context.Background(), &awssfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), RoleArn: aws.String(roleARN), Input: aws.String("{oops")})
 	wantAPIError[*types.InvalidExecutionInput](t, err, "")
 }
+
+func TestTestStateInspection(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t)
+	const lambda = "arn:aws:lambda:us-east-1:123456789012:function:"
+	tests := []struct {
+		name       string
+		definition string
+		input      string
+		variables  string
+		level      types.InspectionLevel
+		want       types.InspectionData
+		output     string
+	}{
+		{
+			name: "task through every stage",
+			definition: `{"Type":"Task","Resource":"` + lambda + `double","InputPath":"$.in","Parameters":{"n.$":"$.v","k.$":"$factor"},` +
+				`"ResultSelector":{"doubled.$":"$.n"},"ResultPath":"$.out","Assign":{"last.$":"$.doubled"},"End":true}`,
+			input:     `{"in":{"v":3},"keep":true}`,
+			variables: `{"factor":10}`,
+			level:     types.InspectionLevelDebug,
+			want: types.InspectionData{
+				Input: aws.String(`{"in":{"v":3},"keep":true}`), AfterInputPath: aws.String(`{"v":3}`),
+				AfterParameters: aws.String(`{"k":10,"n":3}`), Result: aws.String(`{"n":6}`),
+				AfterResultSelector: aws.String(`{"doubled":6}`), AfterResultPath: aws.String(`{"in":{"v":3},"keep":true,"out":{"doubled":6}}`),
+				Variables: aws.String(`{"factor":10,"last":6}`),
+			},
+			output: `{"in":{"v":3},"keep":true,"out":{"doubled":6}}`,
+		},
+		{
+			name:       "pass reading a variable",
+			definition: `{"Type":"Pass","Parameters":{"greeting.$":"States.Format('hi {}', $who)"},"ResultPath":"$.r","End":true}`,
+			input:      `{"a":1}`,
+			variables:  `{"who":"ann"}`,
+			level:      types.InspectionLevelTrace,
+			want: types.InspectionData{
+				Input: aws.String(`{"a":1}`), AfterInputPath: aws.String(`{"a":1}`), AfterParameters: aws.String(`{"greeting":"hi ann"}`),
+				Result: aws.String(`{"greeting":"hi ann"}`), AfterResultSelector: aws.String(`{"greeting":"hi ann"}`),
+				AfterResultPath: aws.String(`{"a":1,"r":{"greeting":"hi ann"}}`), Variables: aws.String(`{"who":"ann"}`),
+			},
+			output: `{"a":1,"r":{"greeting":"hi ann"}}`,
+		},
+		{
+			name:       "choice on a variable",
+			definition: `{"Type":"Choice","Choices":[{"Variable":"$limit","NumericGreaterThan":5,"Next":"High"}],"Default":"Low"}`,
+			input:      `{}`,
+			variables:  `{"limit":9}`,
+			level:      types.InspectionLevelDebug,
+			want:       types.InspectionData{Input: aws.String(`{}`), AfterInputPath: aws.String(`{}`), Variables: aws.String(`{"limit":9}`)},
+			output:     `{}`,
+		},
+		{
+			name:       "jsonata task",
+			definition: `{"Type":"Task","QueryLanguage":"JSONata","Resource":"` + lambda + `double","Arguments":{"n":"{% $states.input.v + $base %}"},"Output":"{% $states.result.n %}","End":true}`,
+			input:      `{"v":2}`,
+			variables:  `{"base":1}`,
+			level:      types.InspectionLevelDebug,
+			want:       types.InspectionData{Input: aws.String(`{"v":2}`), AfterArguments: aws.String(`{"n":3}`), Result: aws.String(`{"n":6}`), Variables: aws.String(`{"base":1}`)},
+			output:     `6`,
+		},
+		{
+			name:       "info level",
+			definition: `{"Type":"Pass","End":true}`,
+			input:      `{"a":1}`,
+			level:      types.InspectionLevelInfo,
+			output:     `{"a":1}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := &awssfn.TestStateInput{Definition: aws.String(tt.definition), RoleArn: aws.String(roleARN), Input: aws.String(tt.input), InspectionLevel: tt.level}
+			if tt.variables != "" {
+				in.Variables = aws.String(tt.variables)
+			}
+			got, err := c.TestState(context.Background(), in)
+			mustNoErr(t, "TestState", err)
+			if got.Status != types.TestExecutionStatusSucceeded || aws.ToString(got.Output) != tt.output {
+				t.Fatalf("status %s output %s error %s cause %s", got.Status, aws.ToString(got.Output), aws.ToString(got.Error), aws.ToString(got.Cause))
+			}
+			if tt.level == types.InspectionLevelInfo {
+				if got.InspectionData != nil {
+					t.Fatalf("INFO inspection data %+v", got.InspectionData)
+				}
+				return
+			}
+			d := got.InspectionData
+			for _, f := range []struct{ field, got, want string }{
+				{"input", aws.ToString(d.Input), aws.ToString(tt.want.Input)},
+				{"afterArguments", aws.ToString(d.AfterArguments), aws.ToString(tt.want.AfterArguments)},
+				{"afterInputPath", aws.ToString(d.AfterInputPath), aws.ToString(tt.want.AfterInputPath)},
+				{"afterParameters", aws.ToString(d.AfterParameters), aws.ToString(tt.want.AfterParameters)},
+				{"result", aws.ToString(d.Result), aws.ToString(tt.want.Result)},
+				{"afterResultSelector", aws.ToString(d.AfterResultSelector), aws.ToString(tt.want.AfterResultSelector)},
+				{"afterResultPath", aws.ToString(d.AfterResultPath), aws.ToString(tt.want.AfterResultPath)},
+				{"variables", aws.ToString(d.Variables), aws.ToString(tt.want.Variables)},
+			} {
+				if f.got != f.want {
+					t.Errorf("inspectionData.%s = %s, want %s", f.field, f.got, f.want)
+				}
+			}
+		})
+	}
+
+	for _, bad := range []struct{ variables, msg string }{
+		{`[1]`, "Invalid variables: must be a JSON object"},
+		{`{"1x":1}`, "Invalid variables: '1x' is not a valid variable name"},
+	} {
+		_, err := c.TestState(context.Background(), &awssfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), RoleArn: aws.String(roleARN), Variables: aws.String(bad.variables)})
+		wantAPIError[*types.ValidationException](t, err, bad.msg)
+	}
+}
