@@ -37,13 +37,21 @@ type benchResult struct {
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// --durable runs the same workloads through the durable engine on SQLite (bench-durable).
+	for i, a := range args {
+		if a == "--durable" || a == "-durable" {
+			rest := append(append([]string{}, args[:i]...), args[i+1:]...)
+			return runBenchDurable(ctx, rest, stdout, stderr)
+		}
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.Bool("durable", false, "run the workloads as durable Standard executions on SQLite (same as stepflow bench-durable; accepts its --concurrency and --db flags)")
 	fs.SetOutput(stderr)
 	runs := fs.Int("runs", 5, "timed executions per workload")
 	format := fs.String("format", "text", "text or json (one JSON object per workload)")
 	payloadLimit := fs.Int("payload-limit", 4<<20, "largest state input/output in bytes; raised above AWS's 256 KiB because payload-heavy exceeds it on purpose")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow bench [--runs N] [--format text|json] [DIR] [WORKLOAD...]")
+		fmt.Fprintln(stderr, "usage: stepflow bench [--durable] [--runs N] [--format text|json] [DIR] [WORKLOAD...]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
