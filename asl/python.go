@@ -2,6 +2,7 @@ package asl
 
 import (
 	"fmt"
+	"github.com/stepflow/stepflow/internal/pyjson"
 	"math"
 	"math/big"
 	"strconv"
@@ -71,7 +72,7 @@ func writePythonJSON(b *strings.Builder, n *jsonNode) {
 	case jsonNumber:
 		b.WriteString(pythonNumber(n))
 	case jsonString:
-		writePythonString(b, n.str)
+		pyjson.WriteString(b, n.str)
 	case jsonArray:
 		b.WriteByte('[')
 		for i, it := range n.items {
@@ -96,42 +97,12 @@ func writePythonJSON(b *strings.Builder, n *jsonNode) {
 				b.WriteString(", ")
 			}
 			first = false
-			writePythonString(b, m.key)
+			pyjson.WriteString(b, m.key)
 			b.WriteString(": ")
 			writePythonJSON(b, n.get(m.key))
 		}
 		b.WriteByte('}')
 	}
-}
-
-func writePythonString(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r >= 0x20 && r < 0x7f:
-			b.WriteRune(r)
-		case r >= 0x10000:
-			r -= 0x10000
-			fmt.Fprintf(b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
-		default:
-			fmt.Fprintf(b, `\u%04x`, r)
-		}
-	}
-	b.WriteByte('"')
 }
 
 // pythonNumber renders a number as Python's json module would after json.loads: integers

@@ -1,7 +1,7 @@
 package intrinsic
 
 import (
-	"github.com/stepflow/stepflow/asl/jsonpath"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 func statesArray(_ *Call, args []any, _ Env) (any, error) {
@@ -35,7 +35,7 @@ func statesArrayContains(c *Call, args []any, _ Env) (any, error) {
 		return nil, err
 	}
 	for _, item := range a {
-		if jsonpath.Equal(item, args[1]) {
+		if jsonvalue.Equal(item, args[1]) {
 			return true, nil
 		}
 	}

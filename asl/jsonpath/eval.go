@@ -334,48 +334,6 @@ func applyFunction(name string, v any) (any, bool) {
 	return nil, false
 }
 
-// Equal reports whether two decoded JSON values are equal: numbers by value, objects by
-// their members regardless of order, arrays element by element.
-func Equal(a, b any) bool {
-	switch x := a.(type) {
-	case nil:
-		return b == nil
-	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
-	case float64:
-		y, ok := b.(float64)
-		return ok && x == y
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !Equal(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, xv := range x {
-			yv, present := y[k]
-			if !present || !Equal(xv, yv) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
 // NotFoundError is the error Get returns when a definite path selects nothing. Its message
 // has the shape of AWS's (Jayway's), e.g. "Invalid path '$.a.b' : Missing property in path
 // $['a']", which the interpreter puts in States.Runtime causes.

@@ -1,6 +1,7 @@
 package jsonpath
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"regexp"
 	"strconv"
 	"strings"
@@ -79,12 +80,12 @@ func (e compareExpr) test(c, r any) bool {
 	rv, rok := e.right.value(c, r)
 	switch e.op {
 	case "==":
-		return lok && rok && Equal(lv, rv)
+		return lok && rok && jsonvalue.Equal(lv, rv)
 	case "!=":
 		if !lok || !rok {
 			return lok != rok
 		}
-		return !Equal(lv, rv)
+		return !jsonvalue.Equal(lv, rv)
 	case "<", "<=", ">", ">=":
 		if !lok || !rok {
 			return false
@@ -112,7 +113,7 @@ func (e compareExpr) test(c, r any) bool {
 		found := false
 		if lok && isList {
 			for _, item := range list {
-				if Equal(lv, item) {
+				if jsonvalue.Equal(lv, item) {
 					found = true
 					break
 				}
@@ -166,7 +167,7 @@ func (e compareExpr) test(c, r any) bool {
 
 func containsValue(list []any, v any) bool {
 	for _, item := range list {
-		if Equal(item, v) {
+		if jsonvalue.Equal(item, v) {
 			return true
 		}
 	}

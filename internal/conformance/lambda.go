@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/stepflow/stepflow/internal/pyjson"
 	"sort"
 	"strings"
 
@@ -69,31 +70,7 @@ func writePython(b *strings.Builder, v any) {
 			b.Write(s)
 		}
 	case string:
-		b.WriteByte('"')
-		for _, r := range v {
-			switch {
-			case r == '"':
-				b.WriteString(`\"`)
-			case r == '\\':
-				b.WriteString(`\\`)
-			case r == '\n':
-				b.WriteString(`\n`)
-			case r == '\r':
-				b.WriteString(`\r`)
-			case r == '\t':
-				b.WriteString(`\t`)
-			case r < 0x20 || r > 0x7e:
-				if r > 0xffff {
-					r1, r2 := utf16Surrogates(r)
-					fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)
-				} else {
-					fmt.Fprintf(b, `\u%04x`, r)
-				}
-			default:
-				b.WriteRune(r)
-			}
-		}
-		b.WriteByte('"')
+		pyjson.WriteString(b, v)
 	case []any:
 		b.WriteByte('[')
 		for i, x := range v {
@@ -114,15 +91,10 @@ func writePython(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writePython(b, k)
+			pyjson.WriteString(b, k)
 			b.WriteString(": ")
 			writePython(b, v[k])
 		}
 		b.WriteByte('}')
 	}
-}
-
-func utf16Surrogates(r rune) (rune, rune) {
-	r -= 0x10000
-	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
 }
