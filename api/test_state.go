@@ -46,6 +46,10 @@ type testStateMachine struct {
 	stubs     map[string]bool
 	retriers  [][]string // ErrorEquals of the retriers that may retry (MaxAttempts > 0)
 	stateType string
+	// fan: a Parallel or Map state. Failures inside its branches may be handled there, so its
+	// own error is known only from the execution's end or, when a catcher handled it, from the
+	// variable caughtVariable that every catcher of the state assigns.
+	fan bool
 }
 
 func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateOutput, error) {
@@ -122,7 +126,15 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 			break
 		}
 	}
-	failure, hasFailure := stateFailure(events)
+	var failure errorCause
+	var hasFailure bool
+	if machine.fan {
+		if text, ok := exitedAssigned(events, machine.name)[caughtVariable]; ok {
+			hasFailure = json.Unmarshal([]byte(text), &failure) == nil
+		}
+	} else {
+		failure, hasFailure = stateFailure(events)
+	}
 	if !hasFailure && res.Status != sfn.StatusSucceeded && machine.stateType != string(asl.TypeFail) {
 		failure, hasFailure = errorCause{res.Error, res.Cause}, true
 	}
@@ -170,6 +182,20 @@ type errorCause struct {
 	Cause string `json:"cause"`
 }
 
+// caughtVariable is the variable the catchers of a Parallel or Map state under test assign
+// the error output to; it is not shown in the inspection data.
+const caughtVariable = "stepflowTestStateCaught"
+
+// exitedAssigned returns the variables (JSON text) the state name assigned when it exited.
+func exitedAssigned(events []sfn.HistoryEvent, name string) map[string]string {
+	for _, ev := range events {
+		if d := ev.StateExitedEventDetails; d != nil && d.Name == name {
+			return d.AssignedVariables
+		}
+	}
+	return nil
+}
+
 // stateFailure finds the first failure the state met (a task, Lambda function or evaluation
 // that failed or timed out) in the history, with its error and cause.
 func stateFailure(events []sfn.HistoryEvent) (errorCause, bool) {
@@ -213,7 +239,24 @@ func buildTestStateMachine(definition string, vars map[string]any) ([]byte, *tes
 	m.jsonata = state["QueryLanguage"] == string(asl.JSONata)
 	switch m.stateType {
 	case string(asl.TypeParallel), string(asl.TypeMap):
-		return nil, nil, clientError(codeInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: TestState does not support %s states at /Type'", m.stateType)
+		m.fan = true
+		catchers, _ := state["Catch"].([]any)
+		for _, c := range catchers {
+			cm, ok := c.(map[string]any)
+			if !ok {
+				continue
+			}
+			assign, _ := cm["Assign"].(map[string]any)
+			if assign == nil {
+				assign = map[string]any{}
+			}
+			if m.jsonata {
+				assign[caughtVariable] = "{% $states.errorOutput %}"
+			} else {
+				assign[caughtVariable+".$"] = "$"
+			}
+			cm["Assign"] = assign
+		}
 	}
 	if resource, ok := state["Resource"].(string); ok {
 		switch {

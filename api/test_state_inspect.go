@@ -31,10 +31,15 @@ type inspectionData struct {
 	AfterArguments      string `json:"afterArguments,omitempty"`
 	AfterInputPath      string `json:"afterInputPath,omitempty"`
 	AfterParameters     string `json:"afterParameters,omitempty"`
+	AfterItemsPath      string `json:"afterItemsPath,omitempty"`
 	Result              string `json:"result,omitempty"`
 	AfterResultSelector string `json:"afterResultSelector,omitempty"`
 	AfterResultPath     string `json:"afterResultPath,omitempty"`
 	Variables           string `json:"variables,omitempty"`
+
+	MaxConcurrency             *int64   `json:"maxConcurrency,omitempty"`
+	ToleratedFailureCount      *int64   `json:"toleratedFailureCount,omitempty"`
+	ToleratedFailurePercentage *float64 `json:"toleratedFailurePercentage,omitempty"`
 }
 
 // parseTestStateVariables reads the request's variables: a JSON object whose keys are
@@ -145,6 +150,9 @@ func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText str
 			result, hasResult = ev.LambdaFunctionSucceededEventDetails.Output.Value, true
 		case ev.StateExitedEventDetails != nil && ev.StateExitedEventDetails.Name == m.name:
 			for name, text := range ev.StateExitedEventDetails.AssignedVariables {
+				if name == caughtVariable {
+					continue
+				}
 				var v any
 				if json.Unmarshal([]byte(text), &v) == nil {
 					assigned[name] = v
@@ -189,6 +197,9 @@ func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText str
 		return data
 	}
 	data.AfterInputPath = jsonText(afterInputPath)
+	if m.stateType == string(asl.TypeMap) {
+		s.inspectMap(ctx, data, st, afterInputPath, vars)
+	}
 	if m.stateType != string(asl.TypeTask) && m.stateType != string(asl.TypePass) {
 		return data
 	}
@@ -225,6 +236,38 @@ func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText str
 		data.AfterResultPath = jsonText(merged)
 	}
 	return data
+}
+
+// inspectMap adds a Map state's items and limits: its ItemsPath applied to the effective
+// input, and its literal MaxConcurrency and tolerated failures.
+func (s *Server) inspectMap(ctx context.Context, data *inspectionData, st map[string]any, effective any, vars map[string]any) {
+	items := effective
+	if p, given := st["ItemsPath"]; given {
+		var ok bool
+		if items, ok = s.evalPass(ctx, map[string]any{"Type": "Pass", "InputPath": p}, effective, vars); !ok {
+			return
+		}
+	}
+	data.AfterItemsPath = jsonText(items)
+	number := func(field string) (float64, bool) {
+		n, ok := st[field].(json.Number)
+		if !ok {
+			return 0, false
+		}
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	if n, ok := number("MaxConcurrency"); ok {
+		v := int64(n)
+		data.MaxConcurrency = &v
+	}
+	if n, ok := number("ToleratedFailureCount"); ok {
+		v := int64(n)
+		data.ToleratedFailureCount = &v
+	}
+	if n, ok := number("ToleratedFailurePercentage"); ok {
+		data.ToleratedFailurePercentage = &n
+	}
 }
 
 // jsonText encodes a decoded JSON value as compact JSON, "" when it cannot be.

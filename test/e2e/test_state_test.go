@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -57,6 +58,42 @@ func TestTestState(t *testing.T) {
 				Output: aws.String(`{"err":{"Cause":"{\"errorMessage\":\"Boom: it exploded\",\"errorType\":\"Boom\"}","Error":"Boom"},"k":1}`), NextState: aws.String("Handler")},
 		},
 		{
+			name:       "parallel",
+			definition: `{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"End":true}}},{"StartAt":"B","States":{"B":{"Type":"Task","Resource":"` + lambda + `double","End":true}}}],"Next":"After"}`,
+			input:      `{"n":2}`,
+			want:       awssfn.TestStateOutput{Status: types.TestExecutionStatusSucceeded, Output: aws.String(`[1,{"n":4}]`), NextState: aws.String("After")},
+		},
+		{
+			name:       "parallel handling a failure inside a branch",
+			definition: `{"Type":"Parallel","Branches":[{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambda + `boom","Catch":[{"ErrorEquals":["States.ALL"],"Next":"Fine"}],"End":true},"Fine":{"Type":"Pass","Result":"fine","End":true}}}],"End":true}`,
+			want:       awssfn.TestStateOutput{Status: types.TestExecutionStatusSucceeded, Output: aws.String(`["fine"]`)},
+		},
+		{
+			name:       "parallel failure a catcher handles",
+			definition: `{"Type":"Parallel","Branches":[{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E1","Cause":"c1"}}}],"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"Handler"}],"Next":"After"}`,
+			input:      `{"k":1}`,
+			want: awssfn.TestStateOutput{Status: types.TestExecutionStatusCaughtError, Error: aws.String("E1"), Cause: aws.String("c1"),
+				Output: aws.String(`{"err":{"Cause":"c1","Error":"E1"},"k":1}`), NextState: aws.String("Handler")},
+		},
+		{
+			name:       "map",
+			definition: `{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"D","States":{"D":{"Type":"Task","Resource":"` + lambda + `double","End":true}}},"End":true}`,
+			input:      `{"items":[{"n":1},{"n":2}]}`,
+			want:       awssfn.TestStateOutput{Status: types.TestExecutionStatusSucceeded, Output: aws.String(`[{"n":2},{"n":4}]`)},
+		},
+		{
+			name:       "map failure a retrier matches",
+			definition: `{"Type":"Map","ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Task","Resource":"` + lambda + `boom","End":true}}},"Retry":[{"ErrorEquals":["Boom"]}],"End":true}`,
+			input:      `[1]`,
+			want:       awssfn.TestStateOutput{Status: types.TestExecutionStatusRetriable, Error: aws.String("Boom"), Cause: aws.String(boomCause)},
+		},
+		{
+			name:       "unhandled map failure",
+			definition: `{"Type":"Map","ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Task","Resource":"` + lambda + `boom","End":true}}},"End":true}`,
+			input:      `[1]`,
+			want:       awssfn.TestStateOutput{Status: types.TestExecutionStatusFailed, Error: aws.String("Boom"), Cause: aws.String(boomCause)},
+		},
+		{
 			name:       "unhandled task failure",
 			definition: `{"Type":"Task","Resource":"` + lambda + `boom","End":true}`,
 			want:       awssfn.TestStateOutput{Status: types.TestExecutionStatusFailed, Error: aws.String("Boom"), Cause: aws.String(boomCause)},
@@ -81,9 +118,7 @@ func TestTestState(t *testing.T) {
 		})
 	}
 
-	_, err := c.TestState(context.Background(), &awssfn.TestStateInput{Definition: aws.String(`{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}`), RoleArn: aws.String(roleARN)})
-	wantAPIError[*types.InvalidDefinition](t, err, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: TestState does not support Map states at /Type'")
-	_, err = c.TestState(context.Background(), &awssfn.TestStateInput{Definition: aws.String(`{"Type":"Pass"}`), RoleArn: aws.String(roleARN)})
+	_, err := c.TestState(context.Background(), &awssfn.TestStateInput{Definition: aws.String(`{"Type":"Pass"}`), RoleArn: aws.String(roleARN)})
 	wantAPIError[*types.InvalidDefinition](t, err, "")
 	_, err = c.TestState(context.Background(), &awssfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), RoleArn: aws.String(roleARN), Input: aws.String("{oops")})
 	wantAPIError[*types.InvalidExecutionInput](t, err, "")
@@ -149,6 +184,15 @@ func TestTestStateInspection(t *testing.T) {
 			output:     `6`,
 		},
 		{
+			name:       "map items and limits",
+			definition: `{"Type":"Map","InputPath":"$.in","ItemsPath":"$.items","MaxConcurrency":2,"ToleratedFailurePercentage":10,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}`,
+			input:      `{"in":{"items":[1,2]}}`,
+			level:      types.InspectionLevelDebug,
+			want: types.InspectionData{Input: aws.String(`{"in":{"items":[1,2]}}`), AfterInputPath: aws.String(`{"items":[1,2]}`), AfterItemsPath: aws.String(`[1,2]`),
+				MaxConcurrency: aws.Int32(2), ToleratedFailurePercentage: aws.Float32(10)},
+			output: `[1,2]`,
+		},
+		{
 			name:       "info level",
 			definition: `{"Type":"Pass","End":true}`,
 			input:      `{"a":1}`,
@@ -180,6 +224,10 @@ func TestTestStateInspection(t *testing.T) {
 				{"afterArguments", aws.ToString(d.AfterArguments), aws.ToString(tt.want.AfterArguments)},
 				{"afterInputPath", aws.ToString(d.AfterInputPath), aws.ToString(tt.want.AfterInputPath)},
 				{"afterParameters", aws.ToString(d.AfterParameters), aws.ToString(tt.want.AfterParameters)},
+				{"afterItemsPath", aws.ToString(d.AfterItemsPath), aws.ToString(tt.want.AfterItemsPath)},
+				{"maxConcurrency", fmt.Sprint(aws.ToInt32(d.MaxConcurrency)), fmt.Sprint(aws.ToInt32(tt.want.MaxConcurrency))},
+				{"toleratedFailureCount", fmt.Sprint(aws.ToInt32(d.ToleratedFailureCount)), fmt.Sprint(aws.ToInt32(tt.want.ToleratedFailureCount))},
+				{"toleratedFailurePercentage", fmt.Sprint(aws.ToFloat32(d.ToleratedFailurePercentage)), fmt.Sprint(aws.ToFloat32(tt.want.ToleratedFailurePercentage))},
 				{"result", aws.ToString(d.Result), aws.ToString(tt.want.Result)},
 				{"afterResultSelector", aws.ToString(d.AfterResultSelector), aws.ToString(tt.want.AfterResultSelector)},
 				{"afterResultPath", aws.ToString(d.AfterResultPath), aws.ToString(tt.want.AfterResultPath)},
