@@ -4,17 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/stepflow/stepflow/asl"
-	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
@@ -50,74 +44,33 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *format != "output" && *format != "describe" && *format != "history" {
 		return fmt.Errorf("--format must be output, describe or history, not %q", *format)
 	}
-	smType := sfn.StateMachineType(strings.ToUpper(*typ))
-	if smType != sfn.TypeStandard && smType != sfn.TypeExpress {
-		return fmt.Errorf("--type must be STANDARD or EXPRESS, not %q", *typ)
-	}
-
-	data, err := os.ReadFile(defFile)
+	smType, err := parseMachineType(*typ)
 	if err != nil {
 		return err
 	}
-	sm, diags := asl.Parse(data, asl.ParseOptions{Type: smType})
-	if diags.HasErrors() {
-		for _, d := range diags {
-			fmt.Fprintf(stderr, "%s: %s %s %s: %s\n", defFile, d.Severity, d.Code, d.Location, d.Message)
-		}
-		return exitError{Code: 1}
-	}
-	var input any = map[string]any{}
-	if *inputFile != "" {
-		if input, err = jsonvalue.ReadFile(*inputFile); err != nil {
-			return fmt.Errorf("read input: %w", err)
-		}
-	}
-
-	scope := sfn.DefaultScope
-	router, _, err := runners.newRouter(scope)
+	prog, err := loadProgram(defFile, smType, interp.Options{PayloadLimit: *payloadLimit, History: *format == "history"}, stderr)
 	if err != nil {
 		return err
 	}
-
-	prog, err := interp.Compile(sm, interp.Options{PayloadLimit: *payloadLimit, History: *format == "history"})
+	input, err := readInput(*inputFile)
 	if err != nil {
 		return err
 	}
-	machine := strings.TrimSuffix(filepath.Base(defFile), filepath.Ext(defFile))
-	machine = strings.TrimSuffix(machine, ".asl")
-	execName := newExecutionName()
-	info := interp.ExecutionInfo{
-		ExecutionARN:     scope.ExecutionARN(machine, execName),
-		ExecutionName:    execName,
-		StateMachineARN:  scope.StateMachineARN(machine),
-		StateMachineName: machine,
-		RoleARN:          scope.RoleARN("StepflowExecutionRole"),
-		StartTime:        time.Now().UTC(),
-		Seed:             uint64(time.Now().UnixNano()),
-	}
-	if smType == sfn.TypeExpress {
-		info.ExecutionARN = scope.ExpressExecutionARN(machine, execName, execName)
-	}
-	var history []sfn.HistoryEvent
-	var stop time.Time
-	res, err := engine.Run(ctx, prog, engine.RunOptions{
-		Info: info, Input: input, Invoker: router, VirtualTime: *virtual,
-		OnStep:   func(evs []sfn.HistoryEvent) { history = append(history, evs...) },
-		OnFinish: func(at time.Time) { stop = at },
-	})
-	if err != nil && !errors.Is(err, engine.ErrStalled) {
+	router, _, err := runners.newRouter(sfn.DefaultScope)
+	if err != nil {
 		return err
 	}
-	if errors.Is(err, engine.ErrStalled) {
-		fmt.Fprintf(stderr, "stepflow run: %v\n", err)
-		return exitError{Code: 1}
+	info := localInfo(machineName(defFile), newExecutionName(), smType)
+	res, err := runLocal(ctx, prog, info, input, router, *virtual, stderr)
+	if err != nil {
+		return err
 	}
 	switch *format {
 	case "describe":
 		// Like describe-execution, describing a failed execution is a success of the command.
-		return writeJSON(stdout, describeResult(info, input, res, stop))
+		return writeJSON(stdout, describeResult(info, input, res.Result, res.Stop))
 	case "history":
-		if err := writeJSON(stdout, map[string]any{"events": history}); err != nil {
+		if err := writeJSON(stdout, map[string]any{"events": res.History}); err != nil {
 			return err
 		}
 	default:

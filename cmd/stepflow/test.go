@@ -2,18 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
 
-	"github.com/stepflow/stepflow/asl"
-	"github.com/stepflow/stepflow/engine"
-	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task/mock"
@@ -51,38 +43,28 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *format != "describe" && *format != "history" {
 		return fmt.Errorf("--format must be describe or history, not %q", *format)
 	}
-	smType := sfn.StateMachineType(strings.ToUpper(*typ))
-	if smType != sfn.TypeStandard && smType != sfn.TypeExpress {
-		return fmt.Errorf("--type must be STANDARD or EXPRESS, not %q", *typ)
+	smType, err := parseMachineType(*typ)
+	if err != nil {
+		return err
 	}
 	defFile := positional[0]
 	if *machine == "" {
-		*machine = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(defFile), ".json"), ".asl")
+		*machine = machineName(defFile)
 	}
 
 	mocks, err := mock.LoadConfig(*mocksFile)
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(defFile)
+	prog, err := loadProgram(defFile, smType, interp.Options{PayloadLimit: *payloadLimit, History: *format == "history"}, stderr)
 	if err != nil {
 		return err
 	}
-	sm, diags := asl.Parse(data, asl.ParseOptions{Type: smType})
-	if diags.HasErrors() {
-		for _, d := range diags {
-			fmt.Fprintf(stderr, "%s: %s %s %s: %s\n", defFile, d.Severity, d.Code, d.Location, d.Message)
-		}
-		return exitError{Code: 1}
+	input, err := readInput(*inputFile)
+	if err != nil {
+		return err
 	}
-	var input any = map[string]any{}
-	if *inputFile != "" {
-		if input, err = jsonvalue.ReadFile(*inputFile); err != nil {
-			return fmt.Errorf("read input: %w", err)
-		}
-	}
-	scope := sfn.DefaultScope
-	router, _, err := runners.newRouter(scope)
+	router, _, err := runners.newRouter(sfn.DefaultScope)
 	if err != nil {
 		return err
 	}
@@ -91,41 +73,15 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := mocked.Check(tc); err != nil {
 		return err
 	}
-	prog, err := interp.Compile(sm, interp.Options{PayloadLimit: *payloadLimit, History: *format == "history"})
-	if err != nil {
-		return err
-	}
-	execName := *testCase
-	info := interp.ExecutionInfo{
-		ExecutionARN:     scope.ExecutionARN(*machine, execName),
-		ExecutionName:    execName,
-		StateMachineARN:  scope.StateMachineARN(*machine),
-		StateMachineName: *machine,
-		RoleARN:          scope.RoleARN("StepflowExecutionRole"),
-		StartTime:        time.Now().UTC(),
-		Seed:             uint64(time.Now().UnixNano()),
-	}
-	if smType == sfn.TypeExpress {
-		info.ExecutionARN = scope.ExpressExecutionARN(*machine, execName, execName)
-	}
-	var history []sfn.HistoryEvent
-	var stop time.Time
-	res, err := engine.Run(mock.WithTestCase(ctx, tc), prog, engine.RunOptions{
-		Info: info, Input: input, Invoker: mocked, VirtualTime: true,
-		OnStep:   func(evs []sfn.HistoryEvent) { history = append(history, evs...) },
-		OnFinish: func(at time.Time) { stop = at },
-	})
-	if errors.Is(err, engine.ErrStalled) {
-		fmt.Fprintf(stderr, "stepflow test: %v\n", err)
-		return exitError{Code: 1}
-	}
+	info := localInfo(*machine, *testCase, smType)
+	res, err := runLocal(mock.WithTestCase(ctx, tc), prog, info, input, mocked, true, stderr)
 	if err != nil {
 		return err
 	}
 	if *format == "history" {
-		err = writeJSON(stdout, map[string]any{"events": history})
+		err = writeJSON(stdout, map[string]any{"events": res.History})
 	} else {
-		err = writeJSON(stdout, describeResult(info, input, res, stop))
+		err = writeJSON(stdout, describeResult(info, input, res.Result, res.Stop))
 	}
 	if err != nil {
 		return err

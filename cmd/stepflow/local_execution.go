@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"github.com/stepflow/stepflow/interp"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/task"
+)
+
+// The pieces `stepflow run` and `stepflow test` share: one in-memory execution of a
+// definition file.
+
+// loadProgram reads, checks and compiles a definition file; problems are printed one per
+// line and end the command with exit status 1.
+func loadProgram(defFile string, smType sfn.StateMachineType, opts interp.Options, stderr io.Writer) (*interp.Program, error) {
+	data, err := os.ReadFile(defFile)
+	if err != nil {
+		return nil, err
+	}
+	sm, diags := asl.Parse(data, asl.ParseOptions{Type: smType})
+	if diags.HasErrors() {
+		for _, d := range diags {
+			fmt.Fprintf(stderr, "%s: %s %s %s: %s\n", defFile, d.Severity, d.Code, d.Location, d.Message)
+		}
+		return nil, exitError{Code: 1}
+	}
+	return interp.Compile(sm, opts)
+}
+
+// readInput reads the execution input; no file means {}.
+func readInput(file string) (any, error) {
+	if file == "" {
+		return map[string]any{}, nil
+	}
+	input, err := jsonvalue.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read input: %w", err)
+	}
+	return input, nil
+}
+
+// parseMachineType checks a --type flag.
+func parseMachineType(typ string) (sfn.StateMachineType, error) {
+	t := sfn.StateMachineType(strings.ToUpper(typ))
+	if t != sfn.TypeStandard && t != sfn.TypeExpress {
+		return "", fmt.Errorf("--type must be STANDARD or EXPRESS, not %q", typ)
+	}
+	return t, nil
+}
+
+// machineName names the state machine after its file: orders.asl.json -> orders.
+func machineName(defFile string) string {
+	name := strings.TrimSuffix(filepath.Base(defFile), filepath.Ext(defFile))
+	return strings.TrimSuffix(name, ".asl")
+}
+
+// localInfo is the identity of a local execution, with ARNs in the default scope.
+func localInfo(machine, execName string, smType sfn.StateMachineType) interp.ExecutionInfo {
+	scope := sfn.DefaultScope
+	info := interp.ExecutionInfo{
+		ExecutionARN:     scope.ExecutionARN(machine, execName),
+		ExecutionName:    execName,
+		StateMachineARN:  scope.StateMachineARN(machine),
+		StateMachineName: machine,
+		RoleARN:          scope.RoleARN("StepflowExecutionRole"),
+		StartTime:        time.Now().UTC(),
+		Seed:             uint64(time.Now().UnixNano()),
+	}
+	if smType == sfn.TypeExpress {
+		info.ExecutionARN = scope.ExpressExecutionARN(machine, execName, execName)
+	}
+	return info
+}
+
+// localResult is how a local execution ended.
+type localResult struct {
+	interp.Result
+	History []sfn.HistoryEvent
+	Stop    time.Time // real or virtual
+}
+
+// runLocal runs the execution in memory. An execution that waits for something nothing will
+// deliver (a task token nobody answers) is reported on stderr and ends the command with exit 1.
+func runLocal(ctx context.Context, prog *interp.Program, info interp.ExecutionInfo, input any, invoker task.Invoker, virtual bool, stderr io.Writer) (*localResult, error) {
+	out := &localResult{}
+	res, err := engine.Run(ctx, prog, engine.RunOptions{
+		Info: info, Input: input, Invoker: invoker, VirtualTime: virtual,
+		OnStep:   func(evs []sfn.HistoryEvent) { out.History = append(out.History, evs...) },
+		OnFinish: func(at time.Time) { out.Stop = at },
+	})
+	if err == engine.ErrStalled {
+		fmt.Fprintf(stderr, "stepflow: %v\n", err)
+		return nil, exitError{Code: 1}
+	}
+	if err != nil {
+		return nil, err
+	}
+	out.Result = res
+	return out, nil
+}
