@@ -252,7 +252,9 @@ func (s *Server) liveFan(ctx context.Context, run *mapRun) (*interp.Fan, error) 
 	}
 	var decoded struct{ State interp.ExecutionState }
 	if err := json.Unmarshal(interpSnapshot(snap.Snapshot), &decoded); err != nil {
-		return nil, fmt.Errorf("decode snapshot of %s: %w", run.ExecutionARN, err)
+		// The snapshot format is the engine's; without it the run is described from history.
+		s.logger.Warn("map run progress unreadable", "execution", run.ExecutionARN, "err", err)
+		return nil, nil
 	}
 	return findFan(decoded.State.Root, run.ARN), nil
 }
@@ -261,8 +263,8 @@ func (s *Server) liveFan(ctx context.Context, run *mapRun) (*interp.Fan, error) 
 // in a stored one. The engine puts a header before it (engine/program.go, unexported):
 // "SFS2\n" TYPE "\n" SOURCE "\n" HASH "\n" LEN "\n", then LEN bytes of definition.
 func interpSnapshot(data []byte) []byte {
-	rest, ok := bytes.CutPrefix(data, []byte("SFS2\n"))
-	if !ok {
+	magic, rest, ok := bytes.Cut(data, []byte("\n"))
+	if !ok || !bytes.HasPrefix(magic, []byte("SFS")) {
 		return data
 	}
 	var size []byte
