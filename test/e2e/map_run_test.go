@@ -89,6 +89,7 @@ func TestMapRunRunning(t *testing.T) {
 		} else if time.Now().After(deadline) {
 			t.Fatal("no map run after 30s")
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	// The first iteration waits for an activity worker; the second waits for room.
 	var described *awssfn.DescribeMapRunOutput
@@ -98,6 +99,7 @@ func TestMapRunRunning(t *testing.T) {
 		if described.ItemCounts.Running == 1 || time.Now().After(deadline) {
 			break
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	items := described.ItemCounts
 	if described.Status != types.MapRunStatusRunning || items.Pending != 1 || items.Running != 1 || items.Total != 2 || items.Succeeded != 0 || described.StopDate != nil ||
