@@ -216,8 +216,10 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 
 	hostname, _ := os.Hostname()
+	// One registry: the engine records into what /metrics serves.
+	prom := metrics.NewPrometheus()
 	eng, err := engine.New(engine.Config{
-		Store: st, Invoker: invoker, Scope: scope, Logger: logger,
+		Store: st, Invoker: invoker, Scope: scope, Logger: logger, Metrics: prom,
 		NodeID: fmt.Sprintf("%s-%d", hostname, os.Getpid()),
 	})
 	if err != nil {
@@ -235,7 +237,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", apiHandler)
-	mux.Handle("GET /metrics", metrics.NewPrometheus().Handler())
+	mux.Handle("GET /metrics", prom.Handler())
 	uiOn := cfg.UI == "on" || (cfg.UI == "auto" && credentials == nil)
 	if uiOn {
 		mux.Handle(ui.Prefix, ui.Handler(eng))
