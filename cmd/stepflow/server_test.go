@@ -240,3 +240,54 @@ func TestServerCommandMocks(t *testing.T) {
 		t.Fatalf("bad mock file: %v", err)
 	}
 }
+
+// TestServerMetricsCountExecutions scrapes /metrics after executions ran through the API: the
+// engine records into the registry the server serves.
+func TestServerMetricsCountExecutions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "s.db"), "--ui", "off")
+	call(t, url, "CreateStateMachine", `{"name":"ok","roleArn":"arn:aws:iam::123456789012:role/r","definition":"{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}"}`)
+	call(t, url, "CreateStateMachine", `{"name":"bad","roleArn":"arn:aws:iam::123456789012:role/r","definition":"{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\",\"Error\":\"E\"}}}"}`)
+	for _, run := range []struct{ machine, name string }{{"ok", "a"}, {"ok", "b"}, {"bad", "c"}} {
+		call(t, url, "StartExecution", `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:`+run.machine+`","name":"`+run.name+`"}`)
+	}
+	want := []string{
+		`stepflow_executions_started_total{state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:ok"} 2`,
+		`stepflow_executions_succeeded_total{state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:ok"} 2`,
+		`stepflow_executions_failed_total{state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:bad"} 1`,
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(string(body), w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %q:\n%s", missing, grepLines(string(body), "stepflow_executions"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func grepLines(text, substr string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
