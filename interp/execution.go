@@ -30,6 +30,7 @@ type Result struct {
 	Status       sfn.ExecutionStatus
 	Output       any
 	Error, Cause string
+	RedriveCount int // how many times the execution was redriven
 }
 
 // Execution is one running execution of a Program. It is not safe for concurrent use: the
@@ -64,6 +65,10 @@ type ExecutionState struct {
 	Root        *Frame
 	// Waits maps every outstanding task and timer id to what waits for it.
 	Waits map[string]Wait
+	// Redrive is where an execution that ended FAILED, ABORTED or TIMED_OUT stopped, for
+	// Execution.Redrive; RedriveDate is when it was last redriven.
+	Redrive     *Resume   `json:",omitempty"`
+	RedriveDate time.Time `json:",omitzero"`
 }
 
 // Wait is an outstanding task or timer: the frame waiting and why.
@@ -111,7 +116,11 @@ type Frame struct {
 	// Silent frames write no history: Distributed Map iterations, child executions on AWS.
 	Silent bool `json:",omitempty"`
 
-	parent    *Frame
+	parent *Frame
+	// endedFan is the fan of the Parallel or Map state the frame is failing in, kept from the
+	// moment the state drops it until the frame ends, so that a redrive can rerun only the
+	// children that did not succeed.
+	endedFan  *Fan
 	variables func(string) (any, bool) // lookupVariable bound to this frame, for intrinsics
 }
 
@@ -138,6 +147,11 @@ type Fan struct {
 	// Writer: a ResultWriter exports the iterations once they all ended; Runs records them.
 	Writer bool       `json:",omitempty"`
 	Runs   []ChildRun `json:",omitempty"`
+	// Unfinished holds where each child that ended without success stopped (nil: it never
+	// entered a state), for a redrive; a redriven fan takes its entries as it restarts them.
+	Unfinished map[int]*Resume `json:",omitempty"`
+	// Redo lists, in a redriven fan, the children still to restart, in order.
+	Redo []int `json:",omitempty"`
 
 	pumping bool
 }
@@ -210,7 +224,7 @@ func (e *Execution) Handle(ev Event, now time.Time) Step {
 
 // Result reports how the execution ended, or Status RUNNING.
 func (e *Execution) Result() Result {
-	return Result{Status: e.s.Status, Output: e.s.Output, Error: e.s.Error, Cause: e.s.Cause}
+	return Result{Status: e.s.Status, Output: e.s.Output, Error: e.s.Error, Cause: e.s.Cause, RedriveCount: e.s.Info.RedriveCount}
 }
 
 // State returns the execution's state; treat it as read-only.
@@ -410,6 +424,9 @@ func (e *Execution) drive(f *Frame, oc outcome) {
 
 // finish ends frame f: the execution when f is the top level, else a branch or iteration.
 func (e *Execution) finish(f *Frame, oc outcome) {
+	if oc.kind != outSucceeded {
+		e.recordStop(f)
+	}
 	f.State = -1
 	delete(e.frames, f.ID)
 	if f.parent != nil {
@@ -452,6 +469,7 @@ func (e *Execution) cancelAll() {
 }
 
 func (e *Execution) timeOut() {
+	e.recordStop(e.s.Root)
 	id := e.nextEventID()
 	e.s.Status, e.s.Error, e.s.Cause = sfn.StatusTimedOut, sfn.ErrorTimeout, ""
 	if e.hist {
@@ -462,6 +480,7 @@ func (e *Execution) timeOut() {
 }
 
 func (e *Execution) abort(errName, cause string) {
+	e.recordStop(e.s.Root)
 	id := e.nextEventID()
 	e.s.Status, e.s.Error, e.s.Cause = sfn.StatusAborted, errName, cause
 	if e.hist {

@@ -10,12 +10,19 @@ import (
 
 // enter moves frame f into state st with the given raw input and runs it.
 func (e *Execution) enter(f *Frame, st *state, input any) outcome {
+	e.arrive(f, st, input)
+	return e.execute(f, st)
+}
+
+// arrive moves frame f into state st and writes the Entered event, without running the state.
+func (e *Execution) arrive(f *Frame, st *state, input any) {
 	f.State = st.index
 	f.Input = input
 	f.Effective = nil
 	f.EnteredTime = e.now
 	f.RetryCount = 0
 	f.RetryAttempts = f.RetryAttempts[:0]
+	f.endedFan = nil
 	id, rec := e.eventID(f)
 	if rec {
 		e.push(sfn.HistoryEvent{Type: st.entered, ID: id, PreviousEventID: f.Last,
@@ -24,7 +31,6 @@ func (e *Execution) enter(f *Frame, st *state, input any) outcome {
 	f.EnteredEventID = id
 	f.EnteredPrev = f.Last
 	f.Last = id
-	return e.execute(f, st)
 }
 
 // execute runs the body of a state: everything after its Entered event. A retry runs it again.
@@ -276,7 +282,7 @@ func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 			}
 			f.RetryAttempts[i]++
 			f.RetryCount++
-			f.Fan = nil
+			f.Fan, f.endedFan = nil, nil
 			f.TimerID = e.newTimer(f, waitRetry, e.now.Add(retryDelay(r, attempt, &e.s.Random)))
 			return outcome{kind: outBlocked}
 		}
@@ -294,7 +300,7 @@ func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 		if f.Fan.Map {
 			t = sfn.EventMapStateFailed
 		}
-		f.Fan = nil
+		f.Fan, f.endedFan = nil, f.Fan
 		e.event(f, t)
 	}
 	for i := range b.Catch {

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"slices"
+	"time"
 
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/asl/jsonpath"
@@ -257,6 +258,9 @@ func (e *Execution) pump(f *Frame, st *state) outcome {
 	fan.pumping = true
 	for !fan.Failed && fan.Started < total && (fan.Max <= 0 || len(fan.Children) < fan.Max) {
 		i := fan.Started
+		if len(fan.Redo) > 0 {
+			i, fan.Redo = fan.Redo[0], fan.Redo[1:]
+		}
 		fan.Started++
 		e.startChild(f, st, i)
 	}
@@ -274,18 +278,26 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 	fan := f.Fan
 	child := e.newFrame(f, i)
 	fan.Children[i] = child
+	rp := fan.takeResume(i)
 	if !fan.Map {
 		child.Last = f.Last
+		if rp != nil {
+			e.drive(child, e.resume(child, rp))
+			return
+		}
 		e.drive(child, e.enter(child, st.branches[i].start, fan.Input))
 		return
 	}
 	child.Silent = child.Silent || fan.Distributed
 	input := fan.Items[i]
-	if st.itemSelector != nil && st.def.(*asl.Map).ItemBatcher == nil {
+	if rp != nil {
+		input = rp.Input
+	} else if st.itemSelector != nil && st.def.(*asl.Map).ItemBatcher == nil {
 		v, err := e.evalTemplate(st.itemSelector, &env{f: f, st: st, input: fan.Input, item: &mapItem{index: i, value: input}})
 		if err != nil {
 			delete(fan.Children, i)
 			delete(e.frames, child.ID)
+			fan.unfinished(i, nil)
 			fan.Failed, fan.Error, fan.Cause = true, err.name, err.cause
 			e.abortChildren(f, st)
 			return
@@ -293,7 +305,11 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 		input = v
 	}
 	if fan.Runs != nil {
-		fan.Runs[i] = ChildRun{Name: randomUUID(&e.s.Random), Input: input, Start: e.now, Status: sfn.StatusRunning}
+		if r := &fan.Runs[i]; rp != nil && r.Name != "" {
+			r.Start, r.Stop, r.Status, r.Error, r.Cause = e.now, time.Time{}, sfn.StatusRunning, "", ""
+		} else {
+			fan.Runs[i] = ChildRun{Name: randomUUID(&e.s.Random), Input: input, Start: e.now, Status: sfn.StatusRunning}
+		}
 	}
 	id, rec := e.eventID(child)
 	if rec {
@@ -301,6 +317,10 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 			MapIterationStartedEventDetails: &sfn.MapIterationDetails{Name: st.name, Index: i}})
 	}
 	child.Last = id
+	if rp != nil {
+		e.drive(child, e.resume(child, rp))
+		return
+	}
 	e.drive(child, e.enter(child, st.processor.start, input))
 }
 
@@ -397,7 +417,8 @@ func (e *Execution) fanSucceeded(f *Frame, st *state) outcome {
 // fanDone writes the fan's end events and completes the state with result.
 func (e *Execution) fanDone(f *Frame, st *state, result any) outcome {
 	fan := f.Fan
-	f.Fan = nil
+	// Kept in case the state's output processing fails: a redrive then reuses every result.
+	f.Fan, f.endedFan = nil, fan
 	if fan.Distributed {
 		run, rec := e.eventID(f)
 		if rec {
@@ -435,6 +456,7 @@ func (e *Execution) abortChildren(f *Frame, st *state) {
 	for _, i := range indexes {
 		child := fan.Children[i]
 		delete(fan.Children, i)
+		fan.unfinished(i, e.stopped(child))
 		e.abortFrame(child)
 		if fan.Map && !fan.Distributed {
 			id, rec := e.eventID(f)
