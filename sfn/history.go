@@ -64,13 +64,10 @@ type Payload struct {
 	Value any
 }
 
-// MarshalJSON writes the value as a JSON string holding its JSON text.
+// MarshalJSON writes the value as a JSON string holding its JSON text (the bytes that
+// marshalling the value, then its text, with encoding/json would give).
 func (p Payload) MarshalJSON() ([]byte, error) {
-	text, err := json.Marshal(p.Value)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(string(text))
+	return p.appendJSON(nil)
 }
 
 // UnmarshalJSON reads a JSON string holding JSON text.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -36,40 +37,93 @@ func (s *Store) ExecutionCreate(ctx context.Context, p *store.ExecutionCreatePar
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	status := p.Status
-	if status == "" {
-		status = sfn.StatusRunning
+	created, errs, err := s.createExecutions(ctx, []*store.ExecutionCreateParams{p})
+	if err == nil {
+		err = errs[0]
 	}
-	snapshot := p.Snapshot
-	if snapshot == nil {
-		snapshot = []byte{}
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	return created[0], nil
+}
+
+// ExecutionCreateBatch creates many executions in one transaction (one fsync), as
+// ExecutionStepBatch commits steps. errs[i] is the outcome of params[i]: nil, or an
+// *store.AlreadyExistsError for a taken ARN, which wrote nothing. A non-nil err means nothing
+// was committed: a database failure, or a start that repeats an event id or task token.
+func (s *Store) ExecutionCreateBatch(ctx context.Context, params []*store.ExecutionCreateParams) (created []*store.Execution, errs []error, err error) {
+	op := "create executions"
+	if len(params) == 1 {
+		op = "create execution " + params[0].ARN
+	}
+	if err := s.checkOpen(op); err != nil {
+		return nil, nil, err
+	}
+	created, errs, err = s.createExecutions(ctx, params)
+	if err != nil {
+		var exists *store.AlreadyExistsError
+		if errors.As(err, &exists) {
+			return nil, nil, fmt.Errorf("%s: %w", op, err)
+		}
+		return nil, nil, s.fail(op, err)
+	}
+	return created, errs, nil
+}
+
+// createExecutions inserts the executions with their first steps in one transaction. The
+// created records are built from the params: a new row holds nothing else.
+func (s *Store) createExecutions(ctx context.Context, params []*store.ExecutionCreateParams) ([]*store.Execution, []error, error) {
+	created := make([]*store.Execution, len(params))
+	errs := make([]error, len(params))
+	if len(params) == 0 {
+		return created, errs, nil
 	}
 	var events []pendingEvent
 	err := s.inTx(ctx, func(tx Tx) error {
-		var id int64
-		err := s.queryRow(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', ?, NULL, 0, NULL, ?, 1, ?)
-			ON CONFLICT (arn) DO NOTHING RETURNING id`,
-			p.ARN, p.StateMachineARN, p.StateMachineVersionARN, p.StateMachineAliasARN, p.Name, string(p.Type),
-			string(status), p.Input, s.timeArg(p.StartDate), p.TraceHeader, snapshot).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return &store.AlreadyExistsError{Resource: store.ResourceExecution, Key: p.ARN}
-		}
-		if err != nil {
-			return err
-		}
-		err = s.writeStepRecords(ctx, tx, &store.ExecutionStepParams{
-			ExecutionARN:  p.ARN,
-			TimersAdd:     p.Timers,
-			DispatchesAdd: p.Dispatches,
-			TaskTokensAdd: p.TaskTokens,
-		})
-		if err != nil {
-			return err
-		}
-		events = make([]pendingEvent, len(p.Events))
-		for i, ev := range p.Events {
-			events[i] = pendingEvent{executionID: id, executionARN: p.ARN, event: ev}
+		events = events[:0]
+		for i, p := range params {
+			created[i], errs[i] = nil, nil
+			status := p.Status
+			if status == "" {
+				status = sfn.StatusRunning
+			}
+			snapshot := p.Snapshot
+			if snapshot == nil {
+				snapshot = []byte{}
+			}
+			var id int64
+			err := s.queryRow(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', ?, NULL, 0, NULL, ?, 1, ?)
+				ON CONFLICT (arn) DO NOTHING RETURNING id`,
+				p.ARN, p.StateMachineARN, p.StateMachineVersionARN, p.StateMachineAliasARN, p.Name, string(p.Type),
+				string(status), p.Input, s.timeArg(p.StartDate), p.TraceHeader, snapshot).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				errs[i] = &store.AlreadyExistsError{Resource: store.ResourceExecution, Key: p.ARN}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			err = s.writeStepRecords(ctx, tx, &store.ExecutionStepParams{
+				ExecutionARN:  p.ARN,
+				TimersAdd:     p.Timers,
+				DispatchesAdd: p.Dispatches,
+				TaskTokensAdd: p.TaskTokens,
+			})
+			if err != nil {
+				if len(params) > 1 {
+					return fmt.Errorf("execution %s: %w", p.ARN, err)
+				}
+				return err
+			}
+			for _, ev := range p.Events {
+				events = append(events, pendingEvent{executionID: id, executionARN: p.ARN, event: ev})
+			}
+			created[i] = &store.Execution{
+				ARN: p.ARN, StateMachineARN: p.StateMachineARN, StateMachineVersionARN: p.StateMachineVersionARN,
+				StateMachineAliasARN: p.StateMachineAliasARN, Name: p.Name, Type: p.Type, Status: status, Input: p.Input,
+				StartDate: store.Stamp(p.StartDate), TraceHeader: p.TraceHeader, Version: 1,
+			}
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
@@ -77,9 +131,9 @@ func (s *Store) ExecutionCreate(ctx context.Context, p *store.ExecutionCreatePar
 		err = s.findDuplicateEvent(ctx, events)
 	}
 	if err != nil {
-		return nil, s.fail(op, err)
+		return nil, nil, err
 	}
-	return s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: p.ARN})
+	return created, errs, nil
 }
 
 // ExecutionGetByARN implements store.Store.
@@ -197,7 +251,7 @@ func (s *Store) ExecutionDeleteFinishedBefore(ctx context.Context, p *store.Exec
 			return err
 		}
 		for _, v := range victims {
-			if _, err := s.exec(ctx, tx, `DELETE FROM history_event WHERE execution_id = ?`, v.id); err != nil {
+			if _, err := s.exec(ctx, tx, `DELETE FROM history_chunk WHERE execution_id = ?`, v.id); err != nil {
 				return err
 			}
 			for _, q := range []string{

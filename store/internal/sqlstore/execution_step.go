@@ -3,11 +3,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/stepflow/stepflow/sfn"
@@ -256,62 +254,6 @@ type pendingEvent struct {
 	executionID  int64
 	executionARN string
 	event        *sfn.HistoryEvent
-}
-
-// errDuplicateEvent says an INSERT skipped an event whose id the execution has; the batch
-// rolls back and findDuplicateEvent names the event.
-var errDuplicateEvent = errors.New("duplicate history event")
-
-// insertEvents appends events to the history, idChunk rows per statement.
-func (s *Store) insertEvents(ctx context.Context, tx Tx, events []pendingEvent) error {
-	args := make([]any, 0, 5*min(len(events), idChunk))
-	for len(events) > 0 {
-		chunk := events[:min(len(events), idChunk)]
-		events = events[len(chunk):]
-		args = args[:0]
-		for _, e := range chunk {
-			body, err := json.Marshal(e.event)
-			if err != nil {
-				return fmt.Errorf("execution %s: encode history event %d: %w", e.executionARN, e.event.ID, err)
-			}
-			args = append(args, e.executionID, e.event.ID, string(e.event.Type), s.timeArg(e.event.Timestamp), string(body))
-		}
-		n, err := s.exec(ctx, tx, `INSERT INTO history_event (execution_id, id, type, timestamp, body)
-			VALUES `+placeholders(len(chunk), 5)+` ON CONFLICT (execution_id, id) DO NOTHING`, args...)
-		if err != nil {
-			return fmt.Errorf("insert history events: %w", err)
-		}
-		if n != int64(len(chunk)) {
-			return errDuplicateEvent
-		}
-	}
-	return nil
-}
-
-// findDuplicateEvent names the event of a rolled-back batch that repeated an id: one the
-// batch holds twice or one the history had already.
-func (s *Store) findDuplicateEvent(ctx context.Context, events []pendingEvent) error {
-	type key struct{ execution, event int64 }
-	seen := make(map[key]bool, len(events))
-	for _, e := range events {
-		k := key{e.executionID, e.event.ID}
-		exists := seen[k]
-		if !exists {
-			var one int
-			err := s.queryRow(ctx, s.db.Reader(), `SELECT 1 FROM history_event WHERE execution_id = ? AND id = ?`,
-				e.executionID, e.event.ID).Scan(&one)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			exists = err == nil
-		}
-		if exists {
-			return fmt.Errorf("execution %s: %w", e.executionARN,
-				&store.AlreadyExistsError{Resource: store.ResourceHistoryEvent, Key: strconv.FormatInt(e.event.ID, 10)})
-		}
-		seen[k] = true
-	}
-	return errDuplicateEvent
 }
 
 // writeStepRecords writes a step's timers, dispatches and task tokens.

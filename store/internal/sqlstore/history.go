@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"github.com/stepflow/stepflow/sfn"
@@ -16,12 +14,14 @@ func (s *Store) HistoryEventList(ctx context.Context, p *store.HistoryEventListP
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	listing, query := "history", `SELECT h.body FROM history_event h
-		WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.id > ? ORDER BY h.id LIMIT ?`
+	// Each chunk that the query returns holds at least one event of the page, so size+1 chunks
+	// are enough; events of a chunk outside the page are skipped.
+	listing, query := "history", `SELECT h.body FROM history_chunk h
+		WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.last_id > ? ORDER BY h.last_id LIMIT ?`
 	var from int64
 	if p.ReverseOrder {
-		listing, query = "history-reverse", `SELECT h.body FROM history_event h
-			WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.id < ? ORDER BY h.id DESC LIMIT ?`
+		listing, query = "history-reverse", `SELECT h.body FROM history_chunk h
+			WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.first_id < ? ORDER BY h.last_id DESC LIMIT ?`
 		from = 1 << 62
 	}
 	if p.NextToken != "" {
@@ -35,19 +35,29 @@ func (s *Store) HistoryEventList(ctx context.Context, p *store.HistoryEventListP
 	}
 	size := store.PageSize(p.MaxResults)
 	rows, err := s.query(ctx, s.db.Reader(), query, p.ExecutionARN, from, size+1)
-	events, err := collect(rows, err, func(r Rows) (*sfn.HistoryEvent, error) {
-		var body string
-		if err := r.Scan(&body); err != nil {
-			return nil, err
-		}
-		var ev sfn.HistoryEvent
-		if err := json.Unmarshal([]byte(body), &ev); err != nil {
-			return nil, fmt.Errorf("decode history event: %w", err)
-		}
-		return &ev, nil
-	})
+	chunks, err := collect(rows, err, func(r Rows) (body string, err error) { return body, r.Scan(&body) })
 	if err != nil {
 		return nil, s.fail(op, err)
+	}
+	var events []*sfn.HistoryEvent
+	for _, body := range chunks {
+		chunk, err := decodeChunk(body)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		if p.ReverseOrder {
+			for i := len(chunk) - 1; i >= 0 && len(events) <= size; i-- {
+				if chunk[i].ID < from {
+					events = append(events, chunk[i])
+				}
+			}
+			continue
+		}
+		for _, ev := range chunk {
+			if ev.ID > from && len(events) <= size {
+				events = append(events, ev)
+			}
+		}
 	}
 	if len(events) == 0 && p.NextToken == "" {
 		// An execution always has ExecutionStarted, so no events means no execution.

@@ -1,0 +1,157 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+// History is stored in chunks: one row holds a run of events with consecutive ids
+// (first_id..last_id) as a JSON array. A step's events become one row instead of one each, so
+// a batch costs a few statements and B-tree inserts however many events its steps add; this
+// is most of the cost of a durable step.
+
+// maxChunkEvents bounds the events of one chunk, so that reading a page of history decodes
+// few events it does not return.
+const maxChunkEvents = 128
+
+// historyChunk is a row of history_chunk being written.
+type historyChunk struct {
+	executionID     int64
+	executionARN    string
+	firstID, lastID int64
+	body            string
+}
+
+// errDuplicateEvent says a chunk repeated an event id the execution has; the batch rolls back
+// and findDuplicateEvent names the event.
+var errDuplicateEvent = errors.New("duplicate history event")
+
+// chunkEvents groups events into chunks: runs of consecutive ids of one execution.
+func chunkEvents(events []pendingEvent) ([]historyChunk, error) {
+	var (
+		chunks []historyChunk
+		body   []byte
+		count  int
+	)
+	for i, e := range events {
+		if i == 0 || e.executionID != events[i-1].executionID || e.event.ID != events[i-1].event.ID+1 || count == maxChunkEvents {
+			if i > 0 {
+				chunks[len(chunks)-1].body = string(append(body, ']'))
+			}
+			chunks = append(chunks, historyChunk{executionID: e.executionID, executionARN: e.executionARN, firstID: e.event.ID})
+			body, count = append(body[:0], '['), 0
+		} else {
+			body = append(body, ',')
+		}
+		var err error
+		if body, err = e.event.AppendJSON(body); err != nil {
+			return nil, fmt.Errorf("execution %s: encode history event %d: %w", e.executionARN, e.event.ID, err)
+		}
+		chunks[len(chunks)-1].lastID = e.event.ID
+		count++
+	}
+	if len(chunks) > 0 {
+		chunks[len(chunks)-1].body = string(append(body, ']'))
+	}
+	return chunks, nil
+}
+
+// overlapping reports whether two chunks of one execution share an event id.
+func overlapping(chunks []historyChunk) bool {
+	sorted := make([]historyChunk, len(chunks))
+	copy(sorted, chunks)
+	sort.Slice(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if a.executionID != b.executionID {
+			return a.executionID < b.executionID
+		}
+		return a.firstID < b.firstID
+	})
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i].executionID == sorted[i-1].executionID && sorted[i].firstID <= sorted[i-1].lastID {
+			return true
+		}
+	}
+	return false
+}
+
+// insertEvents appends events to the history as chunks, idChunk rows per statement. A chunk
+// sharing an id with the history is not inserted (the NOT EXISTS probe reads the index on
+// last_id from the chunk's first id: for an append, only rows of this batch), and the short
+// count rolls the batch back; chunks of this batch are compared with each other here.
+func (s *Store) insertEvents(ctx context.Context, tx Tx, events []pendingEvent) error {
+	chunks, err := chunkEvents(events)
+	if err != nil {
+		return err
+	}
+	if overlapping(chunks) {
+		return errDuplicateEvent
+	}
+	row := "(" + s.dialect.Int64Param + ", " + s.dialect.Int64Param + ", " + s.dialect.Int64Param + ", ?)"
+	args := make([]any, 0, 4*min(len(chunks), idChunk))
+	for len(chunks) > 0 {
+		chunk := chunks[:min(len(chunks), idChunk)]
+		chunks = chunks[len(chunk):]
+		args = args[:0]
+		for _, c := range chunk {
+			args = append(args, c.executionID, c.firstID, c.lastID, c.body)
+		}
+		n, err := s.exec(ctx, tx, `INSERT INTO history_chunk (execution_id, first_id, last_id, body)
+			SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`) AS v
+			WHERE NOT EXISTS (SELECT 1 FROM history_chunk h WHERE h.execution_id = v.column1
+				AND h.last_id >= v.column2 AND h.first_id <= v.column3)
+			ON CONFLICT (execution_id, last_id) DO NOTHING`, args...)
+		if err != nil {
+			return fmt.Errorf("insert history events: %w", err)
+		}
+		if n != int64(len(chunk)) {
+			return errDuplicateEvent
+		}
+	}
+	return nil
+}
+
+// findDuplicateEvent names the event of a rolled-back batch that repeated an id: one the
+// batch holds twice or one the history had already.
+func (s *Store) findDuplicateEvent(ctx context.Context, events []pendingEvent) error {
+	type key struct{ execution, event int64 }
+	seen := make(map[key]bool, len(events))
+	for _, e := range events {
+		k := key{e.executionID, e.event.ID}
+		exists := seen[k]
+		if !exists {
+			var one int
+			err := s.queryRow(ctx, s.db.Reader(), `SELECT 1 FROM history_chunk
+				WHERE execution_id = ? AND last_id >= ? AND first_id <= ? LIMIT 1`,
+				e.executionID, e.event.ID, e.event.ID).Scan(&one)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			exists = err == nil
+		}
+		if exists {
+			return fmt.Errorf("execution %s: %w", e.executionARN,
+				&store.AlreadyExistsError{Resource: store.ResourceHistoryEvent, Key: strconv.FormatInt(e.event.ID, 10)})
+		}
+		seen[k] = true
+	}
+	return errDuplicateEvent
+}
+
+// decodeChunk reads a chunk's events, in id order.
+func decodeChunk(body string) ([]*sfn.HistoryEvent, error) {
+	var events []*sfn.HistoryEvent
+	if err := json.Unmarshal([]byte(body), &events); err != nil {
+		return nil, fmt.Errorf("decode history events: %w", err)
+	}
+	return events, nil
+}
