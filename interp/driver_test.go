@@ -101,6 +101,12 @@ func (d *driver) run(p *Program, input any) *Execution {
 	d.now = testStart
 	info := testInfo()
 	e, step := p.Start(info, input)
+	return d.loop(e, step)
+}
+
+// loop applies a step and drives the execution on until it ends or nothing can happen any more.
+func (d *driver) loop(e *Execution, step Step) *Execution {
+	p := d.program
 	d.apply(step)
 	for !step.Done {
 		var ev Event
