@@ -7,4 +7,7 @@
 // or cancel a timer). Time and randomness come in as inputs (ExecutionInfo.Seed, the now of each
 // Handle), so the same inputs always give the same history. There is no I/O, no goroutine and
 // no clock in this package; an Execution's whole state is JSON-encodable (Snapshot, Restore).
+//
+// An execution that ended FAILED, ABORTED or TIMED_OUT can be redriven (Execution.Redrive): it
+// continues from the states where it stopped, as AWS's RedriveExecution does.
 package interp
