@@ -259,3 +259,27 @@ func TestRedriveRefusesUnredrivableExecutions(t *testing.T) {
 		})
 	}
 }
+
+func TestRedriveIntoTheSameFailure(t *testing.T) {
+	t.Parallel()
+	p := compile(t, `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"seen":1},"Next":"F"},
+		"F":{"Type":"Fail","Error":"E","CausePath":"States.Format('seen {} redrives {}', $seen, $$.Execution.RedriveCount)"}}}`, Options{History: true})
+	e, step := p.Start(testInfo(), map[string]any{})
+	if r := e.Result(); r.Status != sfn.StatusFailed || r.Cause != "seen 1 redrives 0" {
+		t.Fatalf("first run %+v", r)
+	}
+	step, err := e.Redrive(testStart.Add(time.Hour))
+	if err != nil {
+		t.Fatalf("redrive: %v", err)
+	}
+	if r := e.Result(); r.Status != sfn.StatusFailed || r.Cause != "seen 1 redrives 1" || !step.Done {
+		t.Fatalf("redriven run %+v", r)
+	}
+	want := []string{"6 5 ExecutionRedriven", "7 6 FailStateEntered", "8 7 ExecutionFailed"}
+	if got := historyLines(step.Events); !reflect.DeepEqual(got, want) {
+		t.Fatalf("history\n got %q\nwant %q", got, want)
+	}
+	if _, err := e.Redrive(testStart.Add(2 * time.Hour)); err != nil || e.Result().Cause != "seen 1 redrives 2" {
+		t.Fatalf("second redrive: %v, %+v", err, e.Result())
+	}
+}
