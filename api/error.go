@@ -54,7 +54,6 @@ const (
 	codeSerialization                = "SerializationException"
 	codeUnknownOperation             = "UnknownOperationException"
 	codeInternalFailure              = "InternalFailure"
-	codeNotImplemented               = "NotImplemented"
 	codeServiceUnavailable           = "ServiceUnavailable"
 	codeUnrecognizedClient           = "UnrecognizedClientException"
 	codeInvalidSignature             = "InvalidSignatureException"
@@ -117,9 +116,6 @@ func fromError(err error) *Error {
 	}
 	if errors.Is(err, engine.ErrClosed) {
 		return &Error{Code: codeServiceUnavailable, Message: "The server is shutting down", Status: http.StatusServiceUnavailable}
-	}
-	if errors.Is(err, engine.ErrNotImplemented) {
-		return &Error{Code: codeNotImplemented, Message: err.Error(), Status: http.StatusNotImplemented}
 	}
 	return &Error{Code: codeInternalFailure, Message: "Internal error: " + err.Error(), Status: http.StatusInternalServerError}
 }
@@ -206,6 +202,7 @@ func fromEngineError(err error) *Error {
 		badToken        *engine.InvalidTokenError
 		notRunning      *engine.ExecutionNotRunningError
 		badARN          *engine.InvalidARNError
+		notRedrivable   *engine.ExecutionNotRedrivableError
 	)
 	switch {
 	case errors.As(err, &exists):
@@ -224,6 +221,8 @@ func fromEngineError(err error) *Error {
 		return clientError(codeInvalidToken, "%s", badToken.Message)
 	case errors.As(err, &notRunning):
 		return clientError(codeValidation, "Execution is %s: '%s'", notRunning.Status, notRunning.ExecutionARN)
+	case errors.As(err, &notRedrivable):
+		return clientError(codeExecutionNotRedrivable, "%s", notRedrivable.Reason)
 	case errors.As(err, &badARN):
 		return clientError(codeInvalidArn, "%s", badARN.Error())
 	}

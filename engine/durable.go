@@ -119,7 +119,7 @@ func (e *Engine) commitEnd(ctx context.Context, lx *liveExecution, now time.Time
 		return err
 	}
 	p := &store.ExecutionStepParams{ExecutionARN: lx.arn, ExpectedVersion: lx.version, Snapshot: snapshot,
-		Update: endUpdate(lx.ex.Result(), now)}
+		Update: endUpdate(lx.ex, now)}
 	if err := e.commits.commit(ctx, p); err != nil {
 		lx.ex = nil
 		return err
@@ -129,8 +129,14 @@ func (e *Engine) commitEnd(ctx context.Context, lx *liveExecution, now time.Time
 	return nil
 }
 
-func endUpdate(r interp.Result, now time.Time) *store.ExecutionUpdate {
-	u := &store.ExecutionUpdate{Status: r.Status, Error: r.Error, Cause: r.Cause, StopDate: &now}
+// endUpdate is the status fields of an execution that ended. The store replaces them all
+// together, so the redrive count and date are carried along.
+func endUpdate(ex *interp.Execution, now time.Time) *store.ExecutionUpdate {
+	r := ex.Result()
+	u := &store.ExecutionUpdate{Status: r.Status, Error: r.Error, Cause: r.Cause, StopDate: &now, RedriveCount: r.RedriveCount}
+	if d := ex.State().RedriveDate; !d.IsZero() {
+		u.RedriveDate = &d
+	}
 	if r.Status == sfn.StatusSucceeded {
 		out := encodeJSON(r.Output)
 		u.Output = &out
@@ -540,7 +546,7 @@ func (e *Engine) addStep(ob *outbox, lx *liveExecution, step interp.Step, d *del
 		}
 	}
 	if step.Done && p.Update == nil {
-		p.Update = endUpdate(lx.ex.Result(), now)
+		p.Update = endUpdate(lx.ex, now)
 	}
 }
 

@@ -95,9 +95,6 @@ type Engine struct {
 	express  map[string]context.CancelFunc
 }
 
-// ErrNotImplemented marks engine operations not built yet.
-var ErrNotImplemented = errors.New("engine: not implemented yet")
-
 // ErrClosed is returned by operations called after Close.
 var ErrClosed = errors.New("engine: closed")
 
@@ -281,7 +278,11 @@ func (e *Engine) StopExecution(ctx context.Context, executionARN, errName, cause
 // RedriveExecution restarts a FAILED, TIMED_OUT or ABORTED Standard execution from its
 // failed states, as AWS's RedriveExecution does, and returns the redrive date.
 func (e *Engine) RedriveExecution(ctx context.Context, executionARN string) (time.Time, error) {
-	return time.Time{}, ErrNotImplemented
+	if err := e.enter(); err != nil {
+		return time.Time{}, err
+	}
+	defer e.leave()
+	return e.redrive(ctx, executionARN)
 }
 
 // SendTaskSuccess completes the task waiting on token with output (JSON text).

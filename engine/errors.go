@@ -59,3 +59,12 @@ type ExecutionNotRunningError struct {
 func (e *ExecutionNotRunningError) Error() string {
 	return fmt.Sprintf("execution %s is %s", e.ExecutionARN, e.Status)
 }
+
+// ExecutionNotRedrivableError is RedriveExecution's answer for an execution that cannot be
+// redriven (running, succeeded, Express, or ended before redrive was recorded).
+type ExecutionNotRedrivableError struct {
+	ExecutionARN string
+	Reason       string
+}
+
+func (e *ExecutionNotRedrivableError) Error() string { return e.Reason }

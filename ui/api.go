@@ -36,8 +36,6 @@ func writeError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		status = http.StatusNotFound
-	case errors.Is(err, engine.ErrNotImplemented):
-		status = http.StatusNotImplemented
 	case errors.As(err, &exists), errors.Is(err, store.ErrAlreadyExists):
 		status = http.StatusConflict
 	}

@@ -373,9 +373,6 @@ func TestBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`main[data-status="RUNNING"], #action-error:not([hidden])`)),
 			into(chromedp.TextContent(chromedp.CSS(`#action-error`)), &problem),
 		)
-		if strings.Contains(problem, engine.ErrNotImplemented.Error()) {
-			t.Skipf("blocked: engine.RedriveExecution answers %q", problem)
-		}
 		if problem != "" {
 			t.Fatalf("redrive failed: %s", problem)
 		}

@@ -3,7 +3,6 @@ package ui_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -42,7 +41,7 @@ func startServer(t *testing.T, invoker task.Invoker) *uiServer {
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
-	if err := eng.Start(context.Background()); err != nil && !errors.Is(err, engine.ErrNotImplemented) {
+	if err := eng.Start(context.Background()); err != nil {
 		t.Fatalf("start engine: %v", err)
 	}
 	t.Cleanup(func() {

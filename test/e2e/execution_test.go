@@ -45,7 +45,6 @@ func TestExecutionLifecycle(t *testing.T) {
 	machine := createMachine(t, c, "flow")
 
 	started, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Name: aws.String("run-1"), Input: aws.String(`{"n":1}`)})
-	skipIfEngineMissing(t, "StartExecution", err)
 	mustNoErr(t, "StartExecution", err)
 	execARN := aws.ToString(started.ExecutionArn)
 	if execARN != scope.ExecutionARN("flow", "run-1") || started.StartDate == nil {
@@ -291,7 +290,6 @@ func TestStopAndRedriveExecution(t *testing.T) {
 	ctx := context.Background()
 	machine := createMachineWith(t, c, "waits", waitDefinition, types.StateMachineTypeStandard)
 	started, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Name: aws.String("long"), Input: aws.String(`{"k":1}`)})
-	skipIfEngineMissing(t, "StartExecution", err)
 	mustNoErr(t, "StartExecution", err)
 	arn := aws.ToString(started.ExecutionArn)
 	// While it runs, the same name and input is idempotent; another input is refused.
@@ -332,7 +330,6 @@ func TestStopAndRedriveExecution(t *testing.T) {
 	}
 
 	redriven, err := c.RedriveExecution(ctx, &awssfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)})
-	skipIfEngineMissing(t, "RedriveExecution", err)
 	mustNoErr(t, "RedriveExecution", err)
 	if redriven.RedriveDate == nil {
 		t.Fatalf("RedriveExecution without redriveDate")
@@ -352,7 +349,6 @@ func TestStartSyncExecution(t *testing.T) {
 	fails := createMachineWith(t, c, "sync-fail", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"it broke"}}}`, types.StateMachineTypeExpress)
 
 	out, err := c.StartSyncExecution(ctx, &awssfn.StartSyncExecutionInput{StateMachineArn: aws.String(ok), Name: aws.String("s1"), Input: aws.String(`{"a":1}`)})
-	skipIfEngineMissing(t, "StartSyncExecution", err)
 	mustNoErr(t, "StartSyncExecution", err)
 	if out.Status != types.SyncExecutionStatusSucceeded || aws.ToString(out.Output) != `{"ok":true}` || aws.ToString(out.Input) != `{"a":1}` ||
 		out.StartDate == nil || out.StopDate == nil || !strings.Contains(aws.ToString(out.ExecutionArn), ":express:sync-ok:s1:") {
@@ -376,10 +372,8 @@ func TestActivityWorker(t *testing.T) {
 
 	for _, succeed := range []bool{true, false} {
 		started, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"doc":7}`)})
-		skipIfEngineMissing(t, "StartExecution", err)
 		mustNoErr(t, "StartExecution", err)
 		task, err := c.GetActivityTask(ctx, &awssfn.GetActivityTaskInput{ActivityArn: activity.ActivityArn, WorkerName: aws.String("w1")})
-		skipIfEngineMissing(t, "GetActivityTask", err)
 		mustNoErr(t, "GetActivityTask", err)
 		if task.TaskToken == nil || aws.ToString(task.Input) != `{"doc":7}` {
 			t.Fatalf("GetActivityTask = token %v input %s", task.TaskToken, aws.ToString(task.Input))
@@ -433,7 +427,6 @@ func TestExecutionsOfVersionsAndAliases(t *testing.T) {
 	mustNoErr(t, "UpdateStateMachine", err)
 
 	byVersion, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(v1)})
-	skipIfEngineMissing(t, "StartExecution", err)
 	mustNoErr(t, "StartExecution on a version", err)
 	byAlias, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: alias.StateMachineAliasArn})
 	mustNoErr(t, "StartExecution on an alias", err)

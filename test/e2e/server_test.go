@@ -81,7 +81,7 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 	}
 	cfg.Engine = eng
 	engineCtx, stopEngine := context.WithCancel(ctx)
-	if err := eng.Start(engineCtx); err != nil && !errors.Is(err, engine.ErrNotImplemented) {
+	if err := eng.Start(engineCtx); err != nil {
 		t.Fatalf("start engine: %v", err)
 	}
 	handler, err := api.New(cfg)
@@ -184,15 +184,6 @@ func wantErrorCode(t *testing.T, err error, code, msg string) {
 	}
 	if msg != "" && apiErr.ErrorMessage() != msg {
 		t.Fatalf("%s message = %q, want %q", code, apiErr.ErrorMessage(), msg)
-	}
-}
-
-// skipIfEngineMissing skips a test blocked on an engine operation that is not built yet.
-func skipIfEngineMissing(t *testing.T, operation string, err error) {
-	t.Helper()
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "NotImplemented" {
-		t.Skipf("engine %s: not implemented yet", operation)
 	}
 }
 
