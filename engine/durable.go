@@ -625,9 +625,12 @@ func removeTimer(ts []*store.TimerAdd, id string) []*store.TimerAdd {
 // afterCommit starts what a committed step asked for: timers, task invocations, activity
 // wake-ups, cancellations. Nothing here needs to be durable: the outbox rows are.
 func (e *Engine) afterCommit(lx *liveExecution, ob *outbox) {
-	if e.history != nil && len(ob.params.Events) > 0 {
+	if len(ob.params.Events) > 0 {
 		info := lx.ex.State().Info
-		e.history.Record(info.StateMachineARN, lx.arn, info.StartTime, ob.params.Events)
+		if e.history != nil {
+			e.history.Record(info.StateMachineARN, lx.arn, info.StartTime, ob.params.Events)
+		}
+		e.observe(info.StateMachineARN, lx.arn, ob.params.Events)
 	}
 	for _, id := range ob.params.TimersDelete {
 		e.timers.disarm(lx.arn, id)

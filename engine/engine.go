@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stepflow/stepflow/execlog"
+
 	"github.com/stepflow/stepflow/metrics"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -51,6 +53,9 @@ type Config struct {
 	// Metrics receives execution and task counts and timings; nil records nothing. Standard
 	// executions report from the history events of each committed step.
 	Metrics metrics.Recorder
+	// ExecutionLog, when set, receives the history of executions whose state machine has a
+	// loggingConfiguration (level ALL, ERROR or FATAL), as Step Functions sends it to CloudWatch Logs.
+	ExecutionLog *execlog.Writer
 }
 
 // Defaults of the Config fields left zero.
@@ -68,6 +73,8 @@ const (
 type Engine struct {
 	cfg Config
 	log *slog.Logger
+	// logConfigs caches state machines' loggingConfiguration for observe.
+	logConfigs loggingConfigs
 
 	programs programCache
 	history  *metrics.HistoryRecorder // nil without Config.Metrics

@@ -33,7 +33,8 @@ func (e *Engine) prepareExpress(t *target, p *StartExecutionParams) (*interp.Pro
 	if err := json.Unmarshal([]byte(inputText), &input); err != nil {
 		return nil, interp.ExecutionInfo{}, nil, "", &InvalidExecutionInputError{Message: "Invalid State Machine Execution Input: '" + err.Error() + "'"}
 	}
-	prog, err := e.program(t.Definition, t.Type, false)
+	// History only when the state machine's executions are logged: the hot path stays bare.
+	prog, err := e.program(t.Definition, t.Type, e.logsExpress(t))
 	if err != nil {
 		return nil, interp.ExecutionInfo{}, nil, "", err
 	}
@@ -53,7 +54,9 @@ func (e *Engine) runExpressSync(ctx context.Context, t *target, p *StartExecutio
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(e.bg, cancel)()
-	res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker})
+	var events []*sfn.HistoryEvent
+	res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker, OnStep: collectEvents(&events)})
+	e.observeExpress(t, info, events, res)
 	if err != nil && !errors.Is(err, ErrStalled) {
 		return nil, fmt.Errorf("run express execution: %w", err)
 	}
@@ -131,7 +134,9 @@ func (e *Engine) startExpressAsync(ctx context.Context, t *target, p *StartExecu
 	go func() {
 		defer e.loops.Done()
 		defer cancel()
-		res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker})
+		var events []*sfn.HistoryEvent
+		res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker, OnStep: collectEvents(&events)})
+		e.observeExpress(t, info, events, res)
 		e.mu.Lock()
 		delete(e.express, rec.ARN)
 		e.mu.Unlock()
@@ -165,4 +170,29 @@ func (e *Engine) stopExpress(arn string) bool {
 		cancel()
 	}
 	return ok
+}
+
+// logsExpress reports whether an Express execution of t must keep its history for the
+// execution log.
+func (e *Engine) logsExpress(t *target) bool {
+	return e.cfg.ExecutionLog != nil && e.loggingConfig(context.Background(), t.StateMachineARN).Enabled()
+}
+
+// collectEvents gathers a run's history events (there are none on the bare hot path).
+func collectEvents(into *[]*sfn.HistoryEvent) func([]sfn.HistoryEvent) {
+	return func(evs []sfn.HistoryEvent) {
+		for i := range evs {
+			*into = append(*into, &evs[i])
+		}
+	}
+}
+
+// observeExpress reports an Express run: its events when it kept them, else its start and end.
+func (e *Engine) observeExpress(t *target, info interp.ExecutionInfo, events []*sfn.HistoryEvent, res interp.Result) {
+	if len(events) > 0 {
+		e.observe(t.StateMachineARN, info.ExecutionARN, events)
+		return
+	}
+	e.log.Info("execution started", "execution", info.ExecutionARN)
+	e.log.Info("execution ended", "execution", info.ExecutionARN, "status", string(res.Status))
 }

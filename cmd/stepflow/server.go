@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stepflow/stepflow/execlog"
+
 	"github.com/stepflow/stepflow/api"
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/metrics"
@@ -47,6 +49,10 @@ type serverConfig struct {
 	// Mocks is a mock configuration file (AWS Step Functions Local's format): executions
 	// started on "stateMachineArn#TestCaseName" run that test case.
 	Mocks string `json:"mocks"`
+	// ExecutionLogDir holds the execution logs of state machines with a loggingConfiguration:
+	// one JSON-lines file per log group. "" means ./.stepflow/execution-logs beside a default
+	// database; "off" disables them.
+	ExecutionLogDir string `json:"executionLogDir"`
 	// Task runners: functions, httpAllowHosts, bucketsDir.
 	taskRunners
 }
@@ -108,7 +114,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, functions, httpAllowHosts, bucketsDir")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, functions, httpAllowHosts, bucketsDir")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -119,7 +125,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
 	var keys stringList
 	fs.Var(&keys, "access-key", "ID:SECRET accepted with --auth sigv4 (repeatable)")
-	logLevel := fs.String("log-level", "info", "debug (every API request), info, warn or error")
+	logLevel := fs.String("log-level", "info", "debug (every API request and state transition), info, warn or error")
+	logFormat := fs.String("log-format", "text", "text (logfmt) or json (one JSON object per line)")
+	execLogDir := fs.String("execution-log-dir", "", `directory of execution logs for state machines with a loggingConfiguration, one JSON-lines file per log group (default ./.stepflow/execution-logs; "off" disables)`)
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
@@ -142,7 +150,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
@@ -164,7 +172,19 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return &serverConfigError{Field: "log-level", Msg: fmt.Sprintf("must be debug, info, warn or error, not %q", *logLevel)}
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler
+	switch *logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	case "json":
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	default:
+		return &serverConfigError{Field: "log-format", Msg: fmt.Sprintf("must be text or json, not %q", *logFormat)}
+	}
+	if cfg.ExecutionLogDir == "" {
+		cfg.ExecutionLogDir = "./.stepflow/execution-logs"
+	}
+	logger := slog.New(handler)
 	return serve(ctx, &cfg, credentials, logger, stdout, stderr)
 }
 
@@ -218,8 +238,13 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	hostname, _ := os.Hostname()
 	// One registry: the engine records into what /metrics serves.
 	prom := metrics.NewPrometheus()
+	var execLog *execlog.Writer
+	if cfg.ExecutionLogDir != "off" {
+		execLog = execlog.NewWriter(cfg.ExecutionLogDir)
+		defer execLog.Close()
+	}
 	eng, err := engine.New(engine.Config{
-		Store: st, Invoker: invoker, Scope: scope, Logger: logger, Metrics: prom,
+		Store: st, Invoker: invoker, Scope: scope, Logger: logger, Metrics: prom, ExecutionLog: execLog,
 		NodeID: fmt.Sprintf("%s-%d", hostname, os.Getpid()),
 	})
 	if err != nil {

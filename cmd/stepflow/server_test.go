@@ -291,3 +291,32 @@ func grepLines(text, substr string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestServerExecutionLogs: a state machine created with a loggingConfiguration gets its
+// executions' events in the execution log directory, one file per log group.
+func TestServerExecutionLogs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	logDir := filepath.Join(dir, "logs")
+	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "s.db"), "--ui", "off", "--execution-log-dir", logDir, "--log-format", "json")
+	call(t, url, "CreateStateMachine", `{"name":"audited","roleArn":"arn:aws:iam::123456789012:role/r",
+		"definition":"{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}",
+		"loggingConfiguration":{"level":"ALL","includeExecutionData":true,"destinations":[{"cloudWatchLogsLogGroup":{"logGroupArn":"arn:aws:logs:us-east-1:123456789012:log-group:audit:*"}}]}}`)
+	call(t, url, "StartExecution", `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:audited","name":"e1","input":"{\"k\":1}"}`)
+	path := filepath.Join(logDir, "audit.jsonl")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		data, _ := os.ReadFile(path)
+		if strings.Contains(string(data), `"type":"ExecutionSucceeded"`) {
+			lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			if len(lines) != 4 || !strings.Contains(lines[0], `"input":"{\"k\":1}"`) {
+				t.Fatalf("execution log:\n%s", data)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ExecutionSucceeded record in %s: %q", path, data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

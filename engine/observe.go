@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/stepflow/stepflow/execlog"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+// What the engine tells the outside about executions besides metrics: structured log lines
+// (an execution's start and end at info level, each state entered or exited at debug level)
+// and, for state machines with a loggingConfiguration, their execution log records.
+
+// endStatus is the status each final event gives an execution.
+var endStatus = map[sfn.EventType]sfn.ExecutionStatus{
+	sfn.EventExecutionSucceeded: sfn.StatusSucceeded,
+	sfn.EventExecutionFailed:    sfn.StatusFailed,
+	sfn.EventExecutionAborted:   sfn.StatusAborted,
+	sfn.EventExecutionTimedOut:  sfn.StatusTimedOut,
+}
+
+// loggingConfigTTL bounds how long a state machine's loggingConfiguration is cached, so an
+// UpdateStateMachine takes effect within that time without a store read per step.
+const loggingConfigTTL = 5 * time.Second
+
+type loggingConfigs struct {
+	mu    sync.Mutex
+	byARN map[string]cachedLoggingConfig
+}
+
+type cachedLoggingConfig struct {
+	cfg     execlog.Config
+	fetched time.Time
+}
+
+// loggingConfig returns the loggingConfiguration of a state machine (logging off when it
+// cannot be read: a log is never a reason to fail an execution).
+func (e *Engine) loggingConfig(ctx context.Context, stateMachineARN string) execlog.Config {
+	now := time.Now()
+	e.logConfigs.mu.Lock()
+	c, ok := e.logConfigs.byARN[stateMachineARN]
+	e.logConfigs.mu.Unlock()
+	if ok && now.Sub(c.fetched) < loggingConfigTTL {
+		return c.cfg
+	}
+	cfg := execlog.Config{Level: "OFF"}
+	sm, err := e.cfg.Store.StateMachineGetByARN(ctx, &store.StateMachineGetByARNParams{ARN: stateMachineARN})
+	if err == nil {
+		if parsed, perr := execlog.ParseConfig(sm.LoggingConfiguration); perr == nil {
+			cfg = parsed
+		}
+	}
+	e.logConfigs.mu.Lock()
+	if e.logConfigs.byARN == nil {
+		e.logConfigs.byARN = map[string]cachedLoggingConfig{}
+	}
+	e.logConfigs.byARN[stateMachineARN] = cachedLoggingConfig{cfg: cfg, fetched: now}
+	e.logConfigs.mu.Unlock()
+	return cfg
+}
+
+// observe reports a committed step's events: log lines, and execution log records when the
+// engine has an execution log and the state machine asks for one.
+func (e *Engine) observe(stateMachineARN, executionARN string, events []*sfn.HistoryEvent) {
+	ctx := context.Background()
+	debug := e.log.Enabled(ctx, slog.LevelDebug)
+	for _, ev := range events {
+		switch t := string(ev.Type); {
+		case ev.Type == sfn.EventExecutionStarted:
+			e.log.Info("execution started", "execution", executionARN)
+		case ev.Type == sfn.EventExecutionRedriven:
+			e.log.Info("execution redriven", "execution", executionARN)
+		case endStatus[ev.Type] != "":
+			e.log.Info("execution ended", "execution", executionARN, "status", string(endStatus[ev.Type]))
+		case debug && ev.StateEnteredEventDetails != nil:
+			e.log.Debug("state entered", "execution", executionARN, "state", ev.StateEnteredEventDetails.Name, "type", t)
+		case debug && ev.StateExitedEventDetails != nil:
+			e.log.Debug("state exited", "execution", executionARN, "state", ev.StateExitedEventDetails.Name, "type", t)
+		}
+	}
+	if e.cfg.ExecutionLog == nil || len(events) == 0 {
+		return
+	}
+	cfg := e.loggingConfig(ctx, stateMachineARN)
+	if !cfg.Enabled() {
+		return
+	}
+	if err := e.cfg.ExecutionLog.Write(cfg, executionARN, events); err != nil {
+		e.log.Warn("write execution log", "execution", executionARN, "err", err)
+	}
+}
