@@ -77,9 +77,12 @@ func (e *Expr) EvalJSON(input any, opts *EvalOptions, indent string) (data []byt
 }
 
 // evalRaw evaluates to an internal value (ordered objects, sequences) or Undefined.
+// noOptions stands for nil options; it is only read.
+var noOptions EvalOptions
+
 func (e *Expr) evalRaw(input any, opts *EvalOptions) (result any, err error) {
 	if opts == nil {
-		opts = &EvalOptions{}
+		opts = &noOptions
 	}
 	ev := &evaluator{maxDepth: opts.MaxDepth, random: opts.Random}
 	if ev.maxDepth == 0 {
@@ -89,11 +92,7 @@ func (e *Expr) evalRaw(input any, opts *EvalOptions) (result any, err error) {
 		ev.hasDeadline = true
 		ev.deadline = time.Now().Add(opts.TimeLimit)
 	}
-	if opts.Now != nil {
-		ev.now = opts.Now()
-	} else {
-		ev.now = time.Now()
-	}
+	ev.clock = opts.Now
 	if ev.random == nil {
 		ev.random = rand.Float64
 	}

@@ -37,3 +37,22 @@ func BenchmarkEval(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEvalSimplePath is the cost of the commonest expression in a definition, a field
+// path such as {% $states.input.order.id %}: the target is under 1 µs.
+func BenchmarkEvalSimplePath(b *testing.B) {
+	input, err := DecodeJSON([]byte(`{"order":{"id":"o-1","total":12.5}}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	expr, err := Compile(`order.id`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := expr.Eval(input, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

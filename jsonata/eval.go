@@ -7,25 +7,38 @@ import (
 
 // frame is one scope of variable bindings.
 type frame struct {
-	vars   map[string]any
+	// vars are the scope's bindings. Scopes bind a handful of names at most, so a slice
+	// searched from the end beats a map: no hashing, and one allocation instead of several.
+	vars   []binding
 	parent *frame
 }
 
-// newFrame makes an empty scope; its map is allocated on the first binding, since most
+type binding struct {
+	name string
+	v    any
+}
+
+// newFrame makes an empty scope; its bindings are allocated on the first one, since most
 // blocks bind nothing.
 func newFrame(parent *frame) *frame { return &frame{parent: parent} }
 
+// bind sets name in this scope, replacing an earlier binding of the same name.
 func (f *frame) bind(name string, v any) {
-	if f.vars == nil {
-		f.vars = map[string]any{}
+	for i := range f.vars {
+		if f.vars[i].name == name {
+			f.vars[i].v = v
+			return
+		}
 	}
-	f.vars[name] = v
+	f.vars = append(f.vars, binding{name, v})
 }
 
 func (f *frame) lookup(name string) (any, bool) {
 	for fr := f; fr != nil; fr = fr.parent {
-		if v, ok := fr.vars[name]; ok {
-			return v, true
+		for i := len(fr.vars) - 1; i >= 0; i-- {
+			if fr.vars[i].name == name {
+				return fr.vars[i].v, true
+			}
 		}
 	}
 	if b, ok := builtins[name]; ok {
@@ -41,8 +54,23 @@ type evaluator struct {
 	deadline    time.Time
 	hasDeadline bool
 	steps       int
-	now         time.Time
+	now         time.Time // read once, on first use: $now() is the same throughout an evaluation
+	nowRead     bool
+	clock       func() time.Time // nil: the wall clock
 	random      func() float64
+}
+
+// currentTime is the evaluation's time, fixed at its first use.
+func (ev *evaluator) currentTime() time.Time {
+	if !ev.nowRead {
+		if ev.clock != nil {
+			ev.now = ev.clock()
+		} else {
+			ev.now = time.Now()
+		}
+		ev.nowRead = true
+	}
+	return ev.now
 }
 
 func (ev *evaluator) enter() error {
@@ -326,10 +354,10 @@ func (ev *evaluator) evalStep(expr *node, input *seq, env *frame, lastStep bool)
 }
 
 func frameFromTuple(env *frame, t tuple) *frame {
-	fr := &frame{parent: env, vars: make(map[string]any, len(t))}
+	fr := &frame{parent: env, vars: make([]binding, 0, len(t))}
 	for k, v := range t {
 		if k != "@" {
-			fr.vars[k] = v
+			fr.vars = append(fr.vars, binding{k, v})
 		}
 	}
 	return fr

@@ -160,12 +160,12 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) (an
 				return nil, err
 			}
 		}
-		fr := &frame{parent: p.env, vars: make(map[string]any, len(p.node.params))}
+		fr := &frame{parent: p.env, vars: make([]binding, 0, len(p.node.params))}
 		for i, name := range p.node.params {
 			if i < len(args) {
-				fr.vars[name] = args[i]
+				fr.bind(name, args[i])
 			} else {
-				fr.vars[name] = Undefined
+				fr.bind(name, Undefined)
 			}
 		}
 		return ev.eval(p.node.body, p.input, fr)

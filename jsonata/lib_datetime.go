@@ -13,14 +13,14 @@ func isoTimestamp(t time.Time) string {
 
 func defineDateTimeFunctions() {
 	define("now", "<s?s?:s>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		ms := float64(ev.now.UnixMilli())
+		ms := float64(ev.currentTime().UnixMilli())
 		if args[0] == Undefined {
-			return isoTimestamp(ev.now), nil
+			return isoTimestamp(ev.currentTime()), nil
 		}
 		return formatDateTimePicture(ms, args[0], args[1])
 	})
 	define("millis", "<:n>", 0, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		return float64(ev.now.UnixMilli()), nil
+		return float64(ev.currentTime().UnixMilli()), nil
 	})
 	define("fromMillis", "<n-s?s?:s>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		ms, ok := args[0].(float64)
@@ -38,7 +38,7 @@ func defineDateTimeFunctions() {
 			return Undefined, nil
 		}
 		if pic, ok := args[1].(string); ok {
-			return parseDateTimePicture(s, pic, ev.now)
+			return parseDateTimePicture(s, pic, ev.currentTime())
 		}
 		t, ok := parseISO8601(s)
 		if !ok {
