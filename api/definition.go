@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -13,7 +14,7 @@ const maxDefinitionLength = 1048576
 // checkDefinition parses a definition for a state machine of type typ and returns AWS's
 // InvalidDefinition error when it has errors.
 func checkDefinition(definition string, typ sfn.StateMachineType) error {
-	_, diags := asl.Parse([]byte(definition), asl.ParseOptions{Type: typ})
+	_, diags := asl.Parse([]byte(definition), interp.ParseOptions(typ))
 	if !diags.HasErrors() {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
@@ -520,7 +521,7 @@ func (s *Server) validateStateMachineDefinition(ctx context.Context, in *validat
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	_, diags := asl.Parse([]byte(*in.Definition), asl.ParseOptions{Type: sfn.StateMachineType(ptrOr(in.Type, string(sfn.TypeStandard)))})
+	_, diags := asl.Parse([]byte(*in.Definition), interp.ParseOptions(sfn.StateMachineType(ptrOr(in.Type, string(sfn.TypeStandard)))))
 	withWarnings := ptrOr(in.Severity, string(asl.SeverityError)) == string(asl.SeverityWarning)
 	limit := int(ptrOr(in.MaxResults, 0))
 	if limit == 0 {

@@ -99,6 +99,11 @@ func (e *Execution) awsFunctions() map[string]jsonata.Function {
 		return e.functions
 	}
 	e.functions = map[string]jsonata.Function{
+		// AWS runs JSONata without $eval (it offers $parse instead), so a definition that
+		// calls it fails here as it would on AWS, though the engine itself has $eval.
+		"eval": {Call: func([]any) (any, error) {
+			return nil, errors.New("the function $eval is not supported in AWS Step Functions; use $parse to read a JSON string")
+		}},
 		"partition": {Call: func(args []any) (any, error) {
 			arr, ok1 := arg(args, 0).([]any)
 			size, ok2 := arg(args, 1).(float64)

@@ -19,3 +19,23 @@ func TestJSONataTimeLimit(t *testing.T) {
 		t.Fatalf("got %s %s: %s", got.Status, got.Error, got.Cause)
 	}
 }
+
+// TestJSONataEvalUnsupported: AWS runs JSONata without $eval, so a definition calling it fails
+// with States.QueryEvaluationError, while $parse works.
+func TestJSONataEvalUnsupported(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		output, wantStatus, wantCause string
+	}{
+		{`{% $eval('1 + 1') %}`, "FAILED", "the function $eval is not supported in AWS Step Functions"},
+		{`{% $parse('{"a": 1}').a %}`, "SUCCEEDED", ""},
+	}
+	for _, tt := range tests {
+		p := compile(t, `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"`+strings.ReplaceAll(tt.output, `"`, `\"`)+`","End":true}}}`, Options{})
+		d := &driver{tasks: echoTasks, t: t}
+		got := d.run(p, map[string]any{}).Result()
+		if string(got.Status) != tt.wantStatus || !strings.Contains(got.Cause, tt.wantCause) {
+			t.Errorf("%s: %s %s: %s", tt.output, got.Status, got.Error, got.Cause)
+		}
+	}
+}

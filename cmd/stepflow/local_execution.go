@@ -27,7 +27,7 @@ func loadProgram(defFile string, smType sfn.StateMachineType, opts interp.Option
 	if err != nil {
 		return nil, err
 	}
-	sm, diags := asl.Parse(data, asl.ParseOptions{Type: smType})
+	sm, diags := asl.Parse(data, interp.ParseOptions(smType))
 	if diags.HasErrors() {
 		for _, d := range diags {
 			fmt.Fprintf(stderr, "%s: %s %s %s: %s\n", defFile, d.Severity, d.Code, d.Location, d.Message)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/stepflow/stepflow/asl"
-	"github.com/stepflow/stepflow/jsonata"
+	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -55,7 +54,7 @@ func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("read definition: %w", err)
 	}
 
-	_, diags := asl.Parse(data, asl.ParseOptions{Type: smType, JSONataSyntax: jsonataSyntax})
+	_, diags := asl.Parse(data, interp.ParseOptions(smType))
 	resp := validateResponse{Result: "OK", Diagnostics: []asl.Diagnostic(diags)}
 	if resp.Diagnostics == nil {
 		resp.Diagnostics = []asl.Diagnostic{}
@@ -77,16 +76,6 @@ func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return exitError{Code: 1}
 	}
 	return nil
-}
-
-// jsonataSyntax checks a JSONata expression; AWS's message is the parser's without its code.
-func jsonataSyntax(expr string) error {
-	_, err := jsonata.Compile(expr)
-	var jerr *jsonata.Error
-	if errors.As(err, &jerr) {
-		return errors.New(jerr.Message)
-	}
-	return err
 }
 
 // writeDiagnosticsText prints one line per problem, "SEVERITY CODE LOCATION: message", or OK.
