@@ -4,7 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
+
+	sqlitedriver "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/stepflow/stepflow/store/internal/sqlstore"
 )
@@ -15,6 +19,7 @@ import (
 // writer pool has two connections even so: database/sql prepares a statement on a free
 // connection first, and with one connection held by the transaction that would wait forever.
 type database struct {
+	path           string // named in errors about the file itself (disk full, I/O, read-only)
 	writer, reader *statements
 	writeMu        sync.Mutex
 }
@@ -64,7 +69,7 @@ func (d *database) Begin(ctx context.Context) (sqlstore.Tx, error) {
 		d.writeMu.Unlock()
 		return nil, err
 	}
-	return &transaction{tx: tx, stmts: d.writer, unlock: sync.OnceFunc(d.writeMu.Unlock)}, nil
+	return &transaction{path: d.path, tx: tx, stmts: d.writer, unlock: sync.OnceFunc(d.writeMu.Unlock)}, nil
 }
 
 func (d *database) Close() error {
@@ -122,6 +127,7 @@ func (p pool) QueryRow(ctx context.Context, query string, args ...any) sqlstore.
 }
 
 type transaction struct {
+	path   string
 	tx     *sql.Tx
 	stmts  *statements
 	unlock func()
@@ -152,7 +158,7 @@ func (t *transaction) Exec(ctx context.Context, query string, args ...any) (int6
 		res, err = st.ExecContext(ctx, args...)
 	}
 	if err != nil {
-		return 0, err
+		return 0, t.fileErr(err)
 	}
 	return res.RowsAffected()
 }
@@ -182,7 +188,21 @@ func (t *transaction) QueryRow(ctx context.Context, query string, args ...any) s
 
 func (t *transaction) Commit(context.Context) error {
 	defer t.unlock()
-	return t.tx.Commit()
+	return t.fileErr(t.tx.Commit())
+}
+
+// fileErr names the database file in errors that are about the file rather than the data:
+// a full disk, an I/O error, a read-only file. The operator has to act on that file.
+func (t *transaction) fileErr(err error) error {
+	var serr *sqlitedriver.Error
+	if !errors.As(err, &serr) {
+		return err
+	}
+	switch serr.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return fmt.Errorf("SQLite file %s: %w", t.path, err)
+	}
+	return err
 }
 
 func (t *transaction) Rollback(context.Context) error {

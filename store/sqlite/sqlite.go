@@ -108,7 +108,7 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(4)
 	reader.SetMaxIdleConns(4)
-	db := &database{writer: newStatements(writer), reader: newStatements(reader)}
+	db := &database{path: path, writer: newStatements(writer), reader: newStatements(reader)}
 	if err := sqlstore.Migrate(ctx, db, dialect, migrations, ""); err != nil {
 		_ = db.Close()
 		var tooNew *sqlstore.SchemaTooNewError
