@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +23,9 @@ import (
 	"github.com/stepflow/stepflow/store/sqlite"
 	"github.com/stepflow/stepflow/task"
 	"github.com/stepflow/stepflow/task/function"
+	"github.com/stepflow/stepflow/task/httpinvoke"
 	"github.com/stepflow/stepflow/task/mock"
+	"github.com/stepflow/stepflow/task/nested"
 )
 
 const (
@@ -206,4 +209,49 @@ func createMachine(t *testing.T, c *awssfn.Client, name string) string {
 	})
 	mustNoErr(t, "CreateStateMachine", err)
 	return aws.ToString(out.StateMachineArn)
+}
+
+// fixedRequestID is the Lambda request id of functions registered by withFunctions, so
+// lambda:invoke results and ResourceNotFoundException causes are exact.
+const fixedRequestID = "11111111-2222-3333-4444-555555555555"
+
+// withFunctions replaces the server's Lambda functions (testRouter's double and boom) with
+// these, as `stepflow server --functions FILE` registers the functions of its file.
+func withFunctions(funcs map[string]function.Function) serverOption {
+	return func(c *api.Config) {
+		registry := function.NewRegistry(scope)
+		registry.NewRequestID = func() string { return fixedRequestID }
+		for name, f := range funcs {
+			registry.Register(name, f)
+		}
+		router := c.Invoker.(*task.Router)
+		router.HandleLambda(registry)
+		router.HandleService("lambda", registry)
+	}
+}
+
+// withHTTPAllowHosts runs HTTP Tasks, allowed to call these hosts, as
+// `stepflow server --http-allow-host HOST` does.
+func withHTTPAllowHosts(t *testing.T, hosts ...string) serverOption {
+	return func(c *api.Config) {
+		inv, err := httpinvoke.New(httpinvoke.Config{AllowedHosts: hosts})
+		if err != nil {
+			t.Fatalf("httpinvoke: %v", err)
+		}
+		c.Invoker.(*task.Router).HandleService("http", inv)
+	}
+}
+
+// withNestedExecutions runs arn:aws:states:::states:startExecution tasks as children on the
+// server's own engine, as `stepflow server` does. The engine does not exist yet when options
+// apply, so the invoker is built at its first task, from the engine startServer put in c.
+func withNestedExecutions() serverOption {
+	return func(c *api.Config) {
+		var once sync.Once
+		var nestedInvoker *nested.Invoker
+		c.Invoker.(*task.Router).HandleService("states", task.InvokerFunc(func(ctx context.Context, req *task.Request) (any, error) {
+			once.Do(func() { nestedInvoker = nested.New(c.Engine) })
+			return nestedInvoker.Invoke(ctx, req)
+		}))
+	}
 }
