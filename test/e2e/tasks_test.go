@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -326,4 +327,198 @@ func TestTaskCallbacks(t *testing.T) {
 			wantAPIError[*types.TaskTimedOut](t, err, "Task Timed Out: 'Provided task does not exist anymore'")
 		})
 	}
+}
+
+func TestTaskNestedExecutions(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, withNestedExecutions())
+	ctx := context.Background()
+	child := createMachineWith(t, c, "child", `{"StartAt":"Double","States":{"Double":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}`, types.StateMachineTypeStandard)
+	broken := createMachineWith(t, c, "broken", `{"StartAt":"Break","States":{"Break":{"Type":"Fail","Error":"ChildBroke","Cause":"out of parts"}}}`, types.StateMachineTypeStandard)
+	start := func(resource, machine string) string {
+		return `"Resource":"arn:aws:states:::states:` + resource + `","Parameters":{"StateMachineArn":"` + machine + `","Name.$":"States.Format('{}-child', $$.Execution.Name)","Input":{"n.$":"$.n"}}`
+	}
+	describeKeys := []string{"ExecutionArn", "Input", "InputDetails", "Name", "Output", "OutputDetails", "StartDate", "StateMachineArn", "Status", "StopDate"}
+	tests := []struct {
+		name    string
+		members string
+		check   func(t *testing.T, got taskOutcome, name string)
+	}{
+		{"sync:2", start("startExecution.sync:2", child), func(t *testing.T, got taskOutcome, name string) {
+			result := succeededObject(t, got)
+			wantKeys(t, result, describeKeys)
+			want := map[string]any{"ExecutionArn": scope.ExecutionARN("child", name+"-child"), "Input": map[string]any{"n": 4.0},
+				"Output": map[string]any{"doubled": 8.0}, "Name": name + "-child", "StateMachineArn": child, "Status": "SUCCEEDED",
+				"InputDetails": map[string]any{"Included": true}, "OutputDetails": map[string]any{"Included": true}}
+			for k, v := range want {
+				if !jsonEqual(result[k], v) {
+					t.Errorf("%s = %#v, want %#v", k, result[k], v)
+				}
+			}
+		}},
+		{"sync", start("startExecution.sync", child), func(t *testing.T, got taskOutcome, name string) {
+			result := succeededObject(t, got)
+			wantKeys(t, result, describeKeys)
+			if result["Input"] != `{"n":4}` || result["Output"] != `{"doubled":8}` || result["Status"] != "SUCCEEDED" {
+				t.Errorf(".sync Input %#v Output %#v Status %#v, want JSON text and SUCCEEDED", result["Input"], result["Output"], result["Status"])
+			}
+		}},
+		{"request-response", start("startExecution", child), func(t *testing.T, got taskOutcome, name string) {
+			result := succeededObject(t, got)
+			wantKeys(t, result, []string{"ExecutionArn", "SdkHttpMetadata", "StartDate"})
+			if result["ExecutionArn"] != scope.ExecutionARN("child", name+"-child") {
+				t.Errorf("ExecutionArn %v", result["ExecutionArn"])
+			}
+			desc := waitDone(t, c, scope.ExecutionARN("child", name+"-child"))
+			if desc.Status != types.ExecutionStatusSucceeded || aws.ToString(desc.Output) != `{"doubled":8}` {
+				t.Errorf("the child ended %s %s", desc.Status, aws.ToString(desc.Output))
+			}
+		}},
+		{"failing child caught", start("startExecution.sync:2", broken) + `,"Catch":[{"ErrorEquals":["States.TaskFailed"],"ResultPath":"$.error","Next":"Caught"}]`, func(t *testing.T, got taskOutcome, name string) {
+			result := succeededObject(t, got)
+			errOut, _ := result["error"].(map[string]any)
+			if errOut["Error"] != "States.TaskFailed" {
+				t.Fatalf("caught %#v, want States.TaskFailed", errOut)
+			}
+			var cause map[string]any
+			if err := json.Unmarshal([]byte(errOut["Cause"].(string)), &cause); err != nil {
+				t.Fatalf("cause is not JSON: %v", err)
+			}
+			want := map[string]any{"Error": "ChildBroke", "Cause": "out of parts", "Status": "FAILED",
+				"ExecutionArn": scope.ExecutionARN("broken", name+"-child"), "StateMachineArn": broken}
+			for k, v := range want {
+				if cause[k] != v {
+					t.Errorf("cause %s = %#v, want %#v", k, cause[k], v)
+				}
+			}
+		}},
+		{"failing child not caught", start("startExecution.sync", broken), func(t *testing.T, got taskOutcome, name string) {
+			if got.Status != types.ExecutionStatusFailed || got.Error != "States.TaskFailed" || !strings.Contains(got.Cause, `"Error":"ChildBroke"`) {
+				t.Fatalf("execution ended %+v, want FAILED States.TaskFailed with the child's error in the cause", got)
+			}
+		}},
+		{"missing machine", start("startExecution.sync:2", scope.StateMachineARN("missing")), func(t *testing.T, got taskOutcome, name string) {
+			want := taskOutcome{Status: types.ExecutionStatusFailed, Error: "StepFunctions.StateMachineDoesNotExistException",
+				Cause: "State Machine Does Not Exist: '" + scope.StateMachineARN("missing") + "' (Service: AWSStepFunctions; Status Code: 400; Error Code: StateMachineDoesNotExist)"}
+			if got != want {
+				t.Fatalf("execution ended\n %+v\nwant\n %+v", got, want)
+			}
+		}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			machine := createMachineWith(t, c, "parent-"+strconv.Itoa(i), oneTask(tt.members), types.StateMachineTypeStandard)
+			name := "p" + strconv.Itoa(i)
+			started, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Name: aws.String(name), Input: aws.String(`{"n":4}`)})
+			mustNoErr(t, "StartExecution", err)
+			tt.check(t, outcome(waitDone(t, c, aws.ToString(started.ExecutionArn))), name)
+		})
+	}
+}
+
+// succeededObject checks that the execution succeeded with an object and returns it.
+func succeededObject(t *testing.T, got taskOutcome) map[string]any {
+	t.Helper()
+	if got.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("execution ended %+v, want SUCCEEDED", got)
+	}
+	var out map[string]any
+	if err := json.Unmarshal([]byte(got.Output), &out); err != nil {
+		t.Fatalf("output %s: %v", got.Output, err)
+	}
+	return out
+}
+
+func wantKeys(t *testing.T, obj map[string]any, want []string) {
+	t.Helper()
+	var keys []string
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, want) {
+		t.Errorf("keys %v, want %v", keys, want)
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func TestTaskHTTP(t *testing.T) {
+	t.Parallel()
+	refused := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a refused host was called: %s %s", r.Method, r.URL)
+	}))
+	t.Cleanup(refused.Close)
+	allowed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/orders":
+			var body any
+			json.NewDecoder(r.Body).Decode(&body)
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"method": r.Method, "query": r.URL.Query(), "body": body,
+				"requestId": r.Header.Get("X-Request-Id"), "contentType": r.Header.Get("Content-Type")})
+		case "/text":
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write([]byte("pong"))
+		case "/away":
+			http.Redirect(w, r, refused.URL+"/x", http.StatusFound)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"message":"no such order"}`))
+		}
+	}))
+	t.Cleanup(allowed.Close)
+	c, _ := newClient(t, withHTTPAllowHosts(t, allowed.Listener.Addr().String()))
+	refusedHost := refused.Listener.Addr().String()
+	call := func(endpoint, method, extra string) string {
+		return `"Resource":"arn:aws:states:::http:invoke","Parameters":{"ApiEndpoint":"` + endpoint + `","Method":"` + method + `"` + extra + `}`
+	}
+	const shape = `,"ResultSelector":{"ResponseBody.$":"$.ResponseBody","StatusCode.$":"$.StatusCode","StatusText.$":"$.StatusText","ContentType.$":"$.Headers.content-type"}`
+	tests := []struct {
+		name, members string
+		want          taskOutcome
+	}{
+		{"POST JSON", call(allowed.URL+"/orders", "POST", `,"Headers":{"X-Request-Id.$":"$.rid"},"QueryParameters":{"tags":["a","b"]},"RequestBody":{"id.$":"$.id"},"Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:123456789012:connection/orders/1"}`) + shape,
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ContentType":["application/json"],"ResponseBody":{"body":{"id":7},"contentType":"application/json","method":"POST","query":{"tags[0]":["a"],"tags[1]":["b"]},"requestId":"r-1"},"StatusCode":200,"StatusText":"OK"}`}},
+		{"GET text", call(allowed.URL+"/text", "GET", "") + shape,
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ContentType":["text/plain"],"ResponseBody":"pong","StatusCode":200,"StatusText":"OK"}`}},
+		{"host not on the allow-list", call(refused.URL+"/x", "GET", ""),
+			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Runtime", Cause: "HTTP Task refused: host " + refusedHost + " is not on the allow-list of hosts HTTP Tasks may call; the operator must allow it"}},
+		{"redirect to a host not on the allow-list", call(allowed.URL+"/away", "GET", ""),
+			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Runtime", Cause: "HTTP Task refused: host " + refusedHost + " is not on the allow-list of hosts HTTP Tasks may call; the operator must allow it"}},
+		{"refusal is not caught", call(refused.URL+"/x", "GET", "") + `,"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}]`,
+			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Runtime", Cause: "HTTP Task refused: host " + refusedHost + " is not on the allow-list of hosts HTTP Tasks may call; the operator must allow it"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := runDefinition(t, c, "http-"+strconv.Itoa(i), oneTask(tt.members), `{"id":7,"rid":"r-1"}`)
+			if got != tt.want {
+				t.Fatalf("execution ended\n %+v\nwant\n %+v", got, tt.want)
+			}
+		})
+	}
+	t.Run("404 caught", func(t *testing.T) {
+		t.Parallel()
+		got := runDefinition(t, c, "http-404", oneTask(call(allowed.URL+"/missing", "GET", "")+
+			`,"Catch":[{"ErrorEquals":["States.Http.StatusCode.404"],"ResultPath":"$.error","Next":"Caught"}]`), `{}`)
+		errOut, _ := succeededObject(t, got)["error"].(map[string]any)
+		if errOut["Error"] != "States.Http.StatusCode.404" {
+			t.Fatalf("caught %#v, want States.Http.StatusCode.404", errOut)
+		}
+		var cause map[string]any
+		if err := json.Unmarshal([]byte(errOut["Cause"].(string)), &cause); err != nil {
+			t.Fatalf("cause %q is not JSON: %v", errOut["Cause"], err)
+		}
+		wantKeys(t, cause, []string{"Headers", "ResponseBody", "StatusCode", "StatusText"})
+		if !jsonEqual(cause["ResponseBody"], map[string]any{"message": "no such order"}) || cause["StatusCode"] != 404.0 || cause["StatusText"] != "Not Found" {
+			t.Errorf("cause %s", errOut["Cause"])
+		}
+	})
 }
