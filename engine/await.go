@@ -18,7 +18,7 @@ func (e *Engine) AwaitExecution(ctx context.Context, arn string) (*store.Executi
 	}
 	e.awaiting[arn] = append(e.awaiting[arn], ch)
 	e.mu.Unlock()
-	defer e.stopAwaiting(arn, ch)
+	defer func() { e.stopAwaiting(arn, ch) }() // the channel waited on last, not the first one
 	for {
 		rec, err := e.cfg.Store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: arn})
 		if err != nil {

@@ -170,7 +170,7 @@ func (p *Program) Start(info ExecutionInfo, input any) (*Execution, Step) {
 	root := e.newFrame(nil, 0)
 	e.s.Root = root
 	if p.timeoutSeconds > 0 {
-		e.startTimer(executionTimeoutTimer, Wait{Frame: root.ID, Kind: waitExecutionTimeout}, info.StartTime.Add(time.Duration(p.timeoutSeconds)*time.Second))
+		e.startTimer(executionTimeoutTimer, Wait{Frame: root.ID, Kind: waitExecutionTimeout}, afterSeconds(info.StartTime, p.timeoutSeconds))
 	}
 	if exceedsSize(input, p.opts.PayloadLimit) {
 		e.finish(root, outcome{kind: outFailed, err: sfn.ErrorDataLimitExceeded,
@@ -204,7 +204,7 @@ func (e *Execution) Handle(ev Event, now time.Time) Step {
 	case TaskHeartbeat:
 		if f := e.taskFrame(ev.TaskID); f != nil && f.HeartbeatTimerID != "" {
 			e.cancelTimer(f.HeartbeatTimerID)
-			f.HeartbeatTimerID = e.newTimer(f, waitHeartbeat, now.Add(time.Duration(f.HeartbeatSeconds)*time.Second))
+			f.HeartbeatTimerID = e.newTimer(f, waitHeartbeat, afterSeconds(now, f.HeartbeatSeconds))
 		}
 	case TaskStarted:
 		if f := e.taskFrame(ev.TaskID); f != nil {

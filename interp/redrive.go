@@ -75,7 +75,7 @@ func (e *Execution) Redrive(now time.Time) (Step, error) {
 	root.Last = id
 	e.s.Root = root
 	if e.p.timeoutSeconds > 0 {
-		e.startTimer(executionTimeoutTimer, Wait{Frame: root.ID, Kind: waitExecutionTimeout}, now.Add(time.Duration(e.p.timeoutSeconds)*time.Second))
+		e.startTimer(executionTimeoutTimer, Wait{Frame: root.ID, Kind: waitExecutionTimeout}, afterSeconds(now, e.p.timeoutSeconds))
 	}
 	if rp.State < 0 {
 		e.drive(root, e.enter(root, e.p.root.start, e.s.Input))

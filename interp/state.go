@@ -152,7 +152,7 @@ func (e *Execution) waitUntil(f *Frame, st *state, def *asl.Wait, eff any) (time
 	x := &env{f: f, st: st, input: eff}
 	switch {
 	case def.Seconds != nil:
-		return e.now.Add(time.Duration(*def.Seconds) * time.Second), nil
+		return afterSeconds(e.now, *def.Seconds), nil
 	case def.Timestamp != "":
 		t, ok := parseTimestamp(def.Timestamp)
 		if !ok {
@@ -171,7 +171,7 @@ func (e *Execution) waitUntil(f *Frame, st *state, def *asl.Wait, eff any) (time
 		case n < 0:
 			return time.Time{}, runtimeError(f, st, "The SecondsPath parameter references a negative value: %s == %s", def.SecondsPath.Text, plainText(v))
 		}
-		return e.now.Add(time.Duration(n) * time.Second), nil
+		return afterSeconds(e.now, n), nil
 	case def.TimestampPath != nil:
 		v, err := e.get(def.TimestampPath, x)
 		if err != nil {

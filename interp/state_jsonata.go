@@ -87,7 +87,7 @@ func (e *Execution) waitUntilJSONata(x *env) (time.Time, bool, *stateError) {
 		if !ok || n != math.Trunc(n) || n < 0 {
 			return time.Time{}, true, queryError(x, "Seconds", "The Seconds field must be a non-negative integer, but was: %s", encodeJSON(v))
 		}
-		return e.now.Add(time.Duration(n) * time.Second), true, nil
+		return afterSeconds(e.now, n), true, nil
 	case st.timestampExpr != nil:
 		v, err := e.evalTemplate(st.timestampExpr, x)
 		if err != nil {

@@ -1,8 +1,6 @@
 package interp
 
 import (
-	"time"
-
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/asl/jsonpath"
 	"github.com/stepflow/stepflow/sfn"
@@ -51,11 +49,11 @@ func (e *Execution) runTask(f *Frame, st *state) outcome {
 		TaskToken: token, StateName: st.name, Credentials: credentials,
 	})
 	if timeout > 0 {
-		f.TaskTimerID = e.newTimer(f, waitTaskTimeout, e.now.Add(time.Duration(timeout)*time.Second))
+		f.TaskTimerID = e.newTimer(f, waitTaskTimeout, afterSeconds(e.now, timeout))
 	}
 	if heartbeat > 0 {
 		f.HeartbeatSeconds = heartbeat
-		f.HeartbeatTimerID = e.newTimer(f, waitHeartbeat, e.now.Add(time.Duration(heartbeat)*time.Second))
+		f.HeartbeatTimerID = e.newTimer(f, waitHeartbeat, afterSeconds(e.now, heartbeat))
 	}
 	return outcome{kind: outBlocked}
 }

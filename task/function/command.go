@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // Command is a function implemented by a local program, the `stepflow run --functions`
@@ -30,6 +31,8 @@ func (c Command) Call(ctx context.Context, payload []byte) ([]byte, error) {
 		cmd.Env = append(cmd.Environ(), c.Env...)
 	}
 	cmd.Stdin = bytes.NewReader(payload)
+	// A killed command's children may hold its pipes open; don't wait for them past this.
+	cmd.WaitDelay = 2 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -40,7 +43,7 @@ func (c Command) Call(ctx context.Context, payload []byte) ([]byte, error) {
 	if errors.As(err, &exit) {
 		doc := bytes.TrimSpace(stdout.Bytes())
 		if len(doc) == 0 || doc[0] != '{' {
-			doc = []byte(fmt.Sprintf(`{"errorType":"Error","errorMessage":%q}`, strings.TrimSpace(exit.Error()+": "+stderr.String())))
+			doc = newErrorDocument("Error", strings.TrimSpace(exit.Error()+": "+stderr.String()))
 		}
 		return nil, &Error{Payload: doc}
 	}

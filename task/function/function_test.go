@@ -2,9 +2,11 @@ package function
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task"
@@ -81,5 +83,41 @@ func TestCommandKilledOnCancel(t *testing.T) {
 	_, err := Command{Argv: []string{"sleep", "30"}}.Call(ctx, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestCommandErrorDocumentIsJSON: a crash whose stderr holds bytes Go's %q would escape
+// (\x1b, invalid UTF-8) still gives a JSON error document.
+func TestCommandErrorDocumentIsJSON(t *testing.T) {
+	t.Parallel()
+	_, err := Command{Argv: []string{"sh", "-c", `printf '\033[31mred\377' >&2; exit 1`}}.Call(context.Background(), nil)
+	var fe *Error
+	if !errors.As(err, &fe) {
+		t.Fatalf("err = %v", err)
+	}
+	var doc map[string]any
+	if jerr := json.Unmarshal(fe.Payload, &doc); jerr != nil || doc["errorType"] != "Error" {
+		t.Fatalf("error document %q: %v", fe.Payload, jerr)
+	}
+}
+
+// TestCommandCancelDoesNotWaitForGrandchildren: a cancelled command returns promptly even when
+// a child it started keeps the output pipe open.
+func TestCommandCancelDoesNotWaitForGrandchildren(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Command{Argv: []string{"sh", "-c", "sleep 30 & sleep 30"}}.Call(ctx, nil)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the cancelled command is still waited for")
 	}
 }
