@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -87,14 +88,37 @@ func TestTaskFunctions(t *testing.T) {
 		}
 	}))
 	t.Cleanup(endpoint.Close)
+	// lambdaAPI speaks Lambda's Invoke REST API, as the runtime interface emulator does.
+	lambdaAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in any
+		json.NewDecoder(r.Body).Decode(&in)
+		switch r.URL.Path {
+		case "/2015-03-31/functions/ship/invocations":
+			json.NewEncoder(w).Encode(map[string]any{"shipped": in, "qualifier": r.URL.Query().Get("Qualifier"), "invocationType": r.Header.Get("X-Amz-Invocation-Type")})
+		case "/2015-03-31/functions/nocarrier/invocations":
+			w.Header().Set("X-Amz-Function-Error", "Unhandled")
+			w.Write([]byte(`{"errorType":"NoCarrier","errorMessage":"no carrier today"}`))
+		default:
+			w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.lambda/")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"Type":"User","Message":"Function not found: gone"}`))
+		}
+	}))
+	t.Cleanup(lambdaAPI.Close)
+	unreachable := httptest.NewServer(http.NotFoundHandler())
+	unreachable.Close()
 	c, _ := newClient(t, withFunctions(map[string]function.Function{
-		"echo":     sh(`printf '{"got":'; cat; printf '}'`),
-		"reject":   sh(`cat >/dev/null; printf '{"errorType":"OrderRejected","errorMessage":"no stock"}'; exit 3`),
-		"flaky":    sh(`n=$(cat "$COUNTER" 2>/dev/null || echo 0); n=$((n+1)); echo $n >"$COUNTER"; if [ $n -lt 2 ]; then printf '{"errorType":"Transient","errorMessage":"try again"}'; exit 1; fi; printf '{"attempt":%s}' $n`, "COUNTER="+counter),
-		"sleepy":   sh(`exec sleep 30`),
-		"charge":   function.HTTP{URL: endpoint.URL + "/charge", Headers: map[string]string{"Authorization": "Bearer local"}},
-		"declined": function.HTTP{URL: endpoint.URL + "/declined"},
-		"down":     function.HTTP{URL: endpoint.URL + "/down"},
+		"echo":      sh(`printf '{"got":'; cat; printf '}'`),
+		"reject":    sh(`cat >/dev/null; printf '{"errorType":"OrderRejected","errorMessage":"no stock"}'; exit 3`),
+		"flaky":     sh(`n=$(cat "$COUNTER" 2>/dev/null || echo 0); n=$((n+1)); echo $n >"$COUNTER"; if [ $n -lt 2 ]; then printf '{"errorType":"Transient","errorMessage":"try again"}'; exit 1; fi; printf '{"attempt":%s}' $n`, "COUNTER="+counter),
+		"sleepy":    sh(`exec sleep 30`),
+		"charge":    function.HTTP{URL: endpoint.URL + "/charge", Headers: map[string]string{"Authorization": "Bearer local"}},
+		"declined":  function.HTTP{URL: endpoint.URL + "/declined"},
+		"down":      function.HTTP{URL: endpoint.URL + "/down"},
+		"ship":      function.LambdaEndpoint{URL: lambdaAPI.URL, FunctionName: "ship", Qualifier: "live"},
+		"nocarrier": function.LambdaEndpoint{URL: lambdaAPI.URL, FunctionName: "nocarrier"},
+		"gone":      function.LambdaEndpoint{URL: lambdaAPI.URL, FunctionName: "gone"},
+		"offline":   function.HTTP{URL: unreachable.URL},
 	}))
 	const catchAll = `"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Caught"}]`
 	caught := func(task string) string {
@@ -135,11 +159,24 @@ func TestTaskFunctions(t *testing.T) {
 			taskOutcome{Status: types.ExecutionStatusFailed, Error: "CardDeclined", Cause: `{"errorType":"CardDeclined","errorMessage":"insufficient funds"}`}},
 		{"HTTP function answering 502 text", oneTask(`"Resource":"` + lambdaARN + `down"`), `{}`,
 			taskOutcome{Status: types.ExecutionStatusFailed, Error: "Error", Cause: `{"errorType":"Error","errorMessage":"` + endpoint.URL + `/down returned HTTP 502 Bad Gateway: upstream down"}`}},
+		{"Lambda Invoke API function", oneTask(`"Resource":"` + lambdaARN + `ship"`), `{"box":1}`,
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"invocationType":"RequestResponse","qualifier":"live","shipped":{"box":1}}`}},
+		{"Lambda Invoke API function error", oneTask(`"Resource":"` + lambdaARN + `nocarrier"`), `{}`,
+			taskOutcome{Status: types.ExecutionStatusFailed, Error: "NoCarrier", Cause: `{"errorType":"NoCarrier","errorMessage":"no carrier today"}`}},
+		{"Lambda Invoke API service error", oneTask(`"Resource":"` + lambdaARN + `gone"`), `{}`,
+			taskOutcome{Status: types.ExecutionStatusFailed, Error: "Lambda.ResourceNotFoundException", Cause: "Function not found: gone (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Proxy: null)"}},
 	}
+	t.Run("unreachable function", func(t *testing.T) {
+		t.Parallel()
+		got := runDefinition(t, c, "fn-offline", oneTask(`"Resource":"`+lambdaARN+`offline"`), `{}`)
+		if got.Status != types.ExecutionStatusFailed || got.Error != "Lambda.ServiceException" || !strings.HasPrefix(got.Cause, "function offline: ") {
+			t.Fatalf("execution ended %+v, want FAILED Lambda.ServiceException naming the function", got)
+		}
+	})
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := runDefinition(t, c, "fn-"+string(rune('a'+i)), tt.definition, tt.input)
+			got := runDefinition(t, c, "fn-"+strconv.Itoa(i), tt.definition, tt.input)
 			if got != tt.want {
 				t.Fatalf("execution ended\n %+v\nwant\n %+v", got, tt.want)
 			}
@@ -166,28 +203,45 @@ func taskEventKinds(t *testing.T, c *awssfn.Client, arn string) string {
 
 // The docs promise "The process is killed when the task times out": the whole program, not
 // only its first process, or a shell script's children run on after the task ended.
-func TestTaskCommandTimeoutKillsItsChildren(t *testing.T) {
+func TestTaskCommandTimeoutKills(t *testing.T) {
 	t.Parallel()
-	pidFile := filepath.Join(t.TempDir(), "pid")
-	c, _ := newClient(t, withFunctions(map[string]function.Function{
-		"tree": sh(`sleep 30 & echo $! >"$PIDFILE"; wait`, "PIDFILE="+pidFile),
-	}))
-	got := runDefinition(t, c, "tree", oneTask(`"Resource":"`+lambdaARN+`tree","TimeoutSeconds":1`), `{}`)
-	if want := (taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Timeout"}); got != want {
-		t.Fatalf("execution ended %+v, want %+v", got, want)
+	tests := []struct {
+		name, script string
+		bug          string // the known bug that keeps the process running, if any
+	}{
+		{"the command", `echo $$ >"$PIDFILE"; exec sleep 30`, ""},
+		{"the command's children", `sleep 30 & echo $! >"$PIDFILE"; wait`,
+			"BUG: task/function/command.go kills only the command's own process on a timeout: its child (sleep 30) still runs, and Call blocks until it exits because the child holds the stdout pipe (the command needs its own process group, killed as a whole, and cmd.WaitDelay)"},
 	}
-	data, err := os.ReadFile(pidFile)
-	mustNoErr(t, "read the child's pid", err)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	mustNoErr(t, "parse the child's pid", err)
-	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
-	// The kill follows the timeout asynchronously; a child killed is gone (or a zombie) at once.
-	deadline := time.Now().Add(5 * time.Second)
-	for processRuns(pid) {
-		if time.Now().After(deadline) {
-			t.Skipf("BUG: task/function/command.go kills only the command's own process on a timeout: its child %d (sleep 30) still runs 5s later, and Call blocks until it exits, because the child holds the stdout pipe (needs its own process group killed as a whole, and cmd.WaitDelay)", pid)
-		}
-		time.Sleep(50 * time.Millisecond)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pidFile := filepath.Join(t.TempDir(), "pid")
+			c, _ := newClient(t, withFunctions(map[string]function.Function{"sleepy": sh(tt.script, "PIDFILE="+pidFile)}))
+			got := runDefinition(t, c, "sleepy", oneTask(`"Resource":"`+lambdaARN+`sleepy","TimeoutSeconds":1`), `{}`)
+			if want := (taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Timeout"}); got != want {
+				t.Fatalf("execution ended %+v, want %+v", got, want)
+			}
+			data, err := os.ReadFile(pidFile)
+			mustNoErr(t, "read the pid", err)
+			pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+			mustNoErr(t, "parse the pid", err)
+			// Cleanups run last-registered first: this one before the server's, whose engine
+			// waits for the task to return when it closes.
+			t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+			// The kill follows the timeout asynchronously; a killed process is gone or a zombie.
+			deadline := time.Now().Add(5 * time.Second)
+			for processRuns(pid) {
+				if time.Now().After(deadline) {
+					if tt.bug != "" {
+						syscall.Kill(pid, syscall.SIGKILL)
+						t.Skip(tt.bug)
+					}
+					t.Fatalf("process %d still runs 5s after the task timed out", pid)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
 	}
 }
 
@@ -405,6 +459,28 @@ func TestTaskNestedExecutions(t *testing.T) {
 			}
 		}},
 	}
+	t.Run("waitForTaskToken", func(t *testing.T) {
+		t.Parallel()
+		// The child gets the parent's token in its input and, here, the test answers for it.
+		members := `"Resource":"arn:aws:states:::states:startExecution.waitForTaskToken","Parameters":{"StateMachineArn":"` + child +
+			`","Name":"asks","Input":{"n.$":"$.n","token.$":"$$.Task.Token"}},"ResultPath":"$.answer"`
+		machine := createMachineWith(t, c, "parent-token", oneTask(members), types.StateMachineTypeStandard)
+		started, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"n":4}`)})
+		mustNoErr(t, "StartExecution", err)
+		childRun := waitDone(t, c, waitStarted(t, c, scope.ExecutionARN("child", "asks")))
+		var childInput struct {
+			N     float64 `json:"n"`
+			Token string  `json:"token"`
+		}
+		if err := json.Unmarshal([]byte(aws.ToString(childRun.Input)), &childInput); err != nil || childInput.N != 4 || childInput.Token == "" {
+			t.Fatalf("child input %s (%v), want n and the token", aws.ToString(childRun.Input), err)
+		}
+		_, err = c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(childInput.Token), Output: aws.String(`{"doubled":8}`)})
+		mustNoErr(t, "SendTaskSuccess", err)
+		if got, want := outcome(waitDone(t, c, aws.ToString(started.ExecutionArn))), (taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"answer":{"doubled":8},"n":4}`}); got != want {
+			t.Fatalf("parent ended %+v, want %+v", got, want)
+		}
+	})
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -414,6 +490,24 @@ func TestTaskNestedExecutions(t *testing.T) {
 			mustNoErr(t, "StartExecution", err)
 			tt.check(t, outcome(waitDone(t, c, aws.ToString(started.ExecutionArn))), name)
 		})
+	}
+}
+
+// waitStarted waits until the execution arn exists (a task starts it asynchronously) and returns arn.
+func waitStarted(t *testing.T, c *awssfn.Client, arn string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := c.DescribeExecution(context.Background(), &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		var missing *types.ExecutionDoesNotExist
+		if !errors.As(err, &missing) {
+			mustNoErr(t, "DescribeExecution", err)
+			return arn
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("execution %s not started after 30s", arn)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
