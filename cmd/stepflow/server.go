@@ -286,7 +286,11 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if uiOn {
 		fmt.Fprintf(stdout, "web UI at http://%s%s\n", ln.Addr(), ui.Prefix)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	var handler http.Handler = mux
+	if credentials == nil && isLoopback(ln.Addr()) {
+		handler = loopbackHostsOnly(mux)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -318,4 +322,37 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 func isLoopback(addr net.Addr) bool {
 	tcp, ok := addr.(*net.TCPAddr)
 	return ok && tcp.IP.IsLoopback()
+}
+
+// loopbackHostsOnly refuses requests whose Host is not a loopback name or address. Without
+// authentication a loopback-only server is protected by nobody else reaching it; DNS
+// rebinding would let any web page the user visits reach it anyway, under its own host name.
+func loopbackHostsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isLoopbackHost(r.Host) {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, `{"__type":"AccessDeniedException","message":"Host %q is not a loopback host: this server has no authentication and answers only requests addressed to localhost, 127.0.0.1 or ::1"}`, r.Host)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isLoopbackHost accepts localhost and its subdomains (the SDKs call sync-localhost for
+// StartSyncExecution) and loopback IP addresses, with or without a port.
+func isLoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, "-localhost") {
+		return true
+	}
+	if ip := net.ParseIP(strings.TrimPrefix(host, "sync-")); ip != nil {
+		return ip.IsLoopback()
+	}
+	return false
 }

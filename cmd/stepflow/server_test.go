@@ -320,3 +320,36 @@ func TestServerExecutionLogs(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestServerRefusesForeignHosts: without authentication, a loopback server answers only
+// requests addressed to a loopback host, so a DNS-rebound web page cannot drive it.
+func TestServerRefusesForeignHosts(t *testing.T) {
+	t.Parallel()
+	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "s.db"), "--ui", "off")
+	for _, tt := range []struct {
+		host string
+		want int
+	}{
+		{"", 200}, // the URL's own 127.0.0.1:PORT
+		{"localhost:8083", 200},
+		{"sync-localhost:8083", 200},
+		{"[::1]:8083", 200},
+		{"evil.example.com", 403},
+		{"127.0.0.1.evil.example.com", 403},
+	} {
+		req, _ := http.NewRequest("POST", url+"/", strings.NewReader(`{}`))
+		req.Header.Set("X-Amz-Target", "AWSStepFunctions.ListStateMachines")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		if tt.host != "" {
+			req.Host = tt.host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("Host %q: status %d, want %d", tt.host, resp.StatusCode, tt.want)
+		}
+	}
+}
