@@ -84,10 +84,11 @@ func overlapping(chunks []historyChunk) bool {
 	return false
 }
 
-// insertEvents appends events to the history as chunks, idChunk rows per statement. A chunk
-// sharing an id with the history is not inserted (the NOT EXISTS probe reads the index on
-// last_id from the chunk's first id: for an append, only rows of this batch), and the short
-// count rolls the batch back; chunks of this batch are compared with each other here.
+// insertEvents appends events to the history as chunks, idChunk rows per statement. Chunks
+// of this batch are compared with each other here, and with the stored history by one query
+// per statement before it (reading the index on last_id from each chunk's first id: for an
+// append, no row). A plain INSERT of VALUES follows: an INSERT ... SELECT that probes its own
+// table makes SQLite copy every row, bodies included, into a temporary table first.
 func (s *Store) insertEvents(ctx context.Context, tx Tx, events []pendingEvent) error {
 	chunks, err := chunkEvents(events)
 	if err != nil {
@@ -96,20 +97,31 @@ func (s *Store) insertEvents(ctx context.Context, tx Tx, events []pendingEvent) 
 	if overlapping(chunks) {
 		return errDuplicateEvent
 	}
-	row := "(" + s.dialect.Int64Param + ", " + s.dialect.Int64Param + ", " + s.dialect.Int64Param + ", ?)"
+	probe := "(" + s.dialect.Int64Param + ", " + s.dialect.Int64Param + ", " + s.dialect.Int64Param + ")"
 	args := make([]any, 0, 4*min(len(chunks), idChunk))
 	for len(chunks) > 0 {
 		chunk := chunks[:min(len(chunks), idChunk)]
 		chunks = chunks[len(chunk):]
 		args = args[:0]
 		for _, c := range chunk {
+			args = append(args, c.executionID, c.firstID, c.lastID)
+		}
+		rows, err := s.query(ctx, tx, `SELECT 1 FROM (VALUES `+probe+strings.Repeat(", "+probe, len(chunk)-1)+`) AS v
+			WHERE EXISTS (SELECT 1 FROM history_chunk h WHERE h.execution_id = v.column1
+				AND h.last_id >= v.column2 AND h.first_id <= v.column3) LIMIT 1`, args...)
+		taken, err := collect(rows, err, func(r Rows) (one int, err error) { return one, r.Scan(&one) })
+		if err != nil {
+			return fmt.Errorf("check history event ids: %w", err)
+		}
+		if len(taken) > 0 {
+			return errDuplicateEvent
+		}
+		args = args[:0]
+		for _, c := range chunk {
 			args = append(args, c.executionID, c.firstID, c.lastID, c.body)
 		}
 		n, err := s.exec(ctx, tx, `INSERT INTO history_chunk (execution_id, first_id, last_id, body)
-			SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`) AS v
-			WHERE NOT EXISTS (SELECT 1 FROM history_chunk h WHERE h.execution_id = v.column1
-				AND h.last_id >= v.column2 AND h.first_id <= v.column3)
-			ON CONFLICT (execution_id, last_id) DO NOTHING`, args...)
+			VALUES `+placeholders(len(chunk), 4)+` ON CONFLICT (execution_id, last_id) DO NOTHING`, args...)
 		if err != nil {
 			return fmt.Errorf("insert history events: %w", err)
 		}
