@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -144,13 +145,8 @@ func endUpdate(ex *interp.Execution, now time.Time) *store.ExecutionUpdate {
 	return u
 }
 
-func encodeJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "null"
-	}
-	return string(b)
-}
+// encodeJSON is a payload's JSON text as AWS shows it (no HTML escaping).
+func encodeJSON(v any) string { return jsonvalue.MarshalString(v) }
 
 // delivery is one thing that happened to an execution, to be turned into a committed step.
 type delivery struct {

@@ -87,3 +87,24 @@ func TestExecutionLogsAndLogLines(t *testing.T) {
 		}
 	}
 }
+
+// TestPayloadTextKeepsHTMLCharacters: outputs and history payloads keep <, > and & as they
+// are, as AWS shows them; JSON's optional HTML escaping would show users \u003c.
+func TestPayloadTextKeepsHTMLCharacters(t *testing.T) {
+	t.Parallel()
+	e := startEngine(t, Config{})
+	sm := createMachine(t, e, "html", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"tag":"<b>&amp;</b>"},"End":true}}}`, sfn.TypeStandard)
+	rec, err := e.StartExecution(context.Background(), &StartExecutionParams{StateMachineARN: sm, Name: "h", Input: `{"q":"a<b"}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := awaitEnd(t, e, rec.ARN)
+	if done.Output == nil || *done.Output != `{"tag":"<b>&amp;</b>"}` {
+		t.Fatalf("output %v", done.Output)
+	}
+	events := history(t, e.Store(), rec.ARN)
+	body, err := events[0].AppendJSON(nil)
+	if err != nil || !strings.Contains(string(body), `a<b`) {
+		t.Fatalf("ExecutionStarted as stored: %s %v", body, err)
+	}
+}

@@ -1,6 +1,7 @@
 package sfn
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -201,14 +202,16 @@ func (w *jsonWriter) value(v any) {
 	default:
 		// Not a decoded JSON value: let encoding/json write its text, then escape that once as
 		// the enclosing string does.
-		text, err := json.Marshal(v)
-		if err != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
 			if w.err == nil {
 				w.err = err
 			}
 			return
 		}
-		w.b = appendJSONStringBody(w.b, text, false)
+		w.b = appendJSONStringBody(w.b, bytes.TrimSuffix(buf.Bytes(), []byte("\n")), false)
 	}
 }
 
@@ -238,10 +241,12 @@ func (w *jsonWriter) float(f float64) {
 
 const hexDigits = "0123456789abcdef"
 
-// htmlSafe reports the ASCII bytes encoding/json writes unescaped: printable, not ", \, <, >, &.
+// htmlSafe reports the ASCII bytes written unescaped: printable, not " or \. Unlike
+// encoding/json's default, <, > and & stay as they are: AWS shows payload text that way, and a
+// payload's JSON text is what users read (escaping there would show them \u003c).
 var htmlSafe = func() (set [utf8.RuneSelf]bool) {
 	for b := 0x20; b < utf8.RuneSelf; b++ {
-		set[b] = b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
+		set[b] = b != '"' && b != '\\'
 	}
 	return set
 }()

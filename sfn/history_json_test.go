@@ -13,11 +13,22 @@ import (
 // legacyPayloadJSON is how Payload.MarshalJSON wrote a payload before AppendJSON: the value's
 // JSON text marshalled again as a string.
 func legacyPayloadJSON(v any) ([]byte, error) {
-	text, err := json.Marshal(v)
+	text, err := marshalNoHTML(v)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(string(text))
+	return marshalNoHTML(string(text))
+}
+
+// marshalNoHTML is encoding/json without HTML escaping, as AWS writes JSON.
+func marshalNoHTML(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // trickyStrings hold what encoding/json escapes: quotes, backslashes, control characters,
@@ -177,7 +188,7 @@ func TestHistoryEventAppendJSONMatchesEncodingJSON(t *testing.T) {
 	}
 	prefix := []byte("prefix:")
 	for _, e := range events {
-		want, err := json.Marshal(e)
+		want, err := marshalNoHTML(e)
 		if err != nil {
 			t.Fatalf("json.Marshal: %v", err)
 		}
