@@ -242,22 +242,34 @@ func TestTaskCommandTimeoutKills(t *testing.T) {
 	tests := []struct {
 		name, script string
 		bug          string // the known bug that keeps the process running, if any
+		stop         bool   // StopExecution instead of TimeoutSeconds
 	}{
-		{"the command", `echo $$ >"$PIDFILE"; exec sleep 30`, ""},
+		{"the command", `echo $$ >"$PIDFILE"; exec sleep 30`, "", false},
+		{"the command, on StopExecution", `echo $$ >"$PIDFILE"; exec sleep 30`, "", true},
 		{"the command's children", `sleep 30 & echo $! >"$PIDFILE"; wait`,
-			"BUG: task/function/command.go kills only the command's own process on a timeout: its child (sleep 30) still runs, and Call blocks until it exits because the child holds the stdout pipe (the command needs its own process group, killed as a whole, and cmd.WaitDelay)"},
+			"BUG: task/function/command.go kills only the command's own process on a timeout: its child (sleep 30) still runs, and Call blocks until it exits because the child holds the stdout pipe (the command needs its own process group, killed as a whole, and cmd.WaitDelay)", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			pidFile := filepath.Join(t.TempDir(), "pid")
 			c, _ := newClient(t, withFunctions(map[string]function.Function{"sleepy": sh(tt.script, "PIDFILE="+pidFile)}))
-			got := runDefinition(t, c, "sleepy", oneTask(`"Resource":"`+lambdaARN+`sleepy","TimeoutSeconds":1`), `{}`)
-			if want := (taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Timeout"}); got != want {
-				t.Fatalf("execution ended %+v, want %+v", got, want)
+			var data []byte
+			if tt.stop {
+				arn := startDefinition(t, c, "sleepy", oneTask(`"Resource":"`+lambdaARN+`sleepy"`), `{}`)
+				data = waitFile(t, pidFile)
+				_, err := c.StopExecution(context.Background(), &awssfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Enough")})
+				mustNoErr(t, "StopExecution", err)
+				if got, want := outcome(waitDone(t, c, arn)), (taskOutcome{Status: types.ExecutionStatusAborted, Error: "Enough"}); got != want {
+					t.Fatalf("execution ended %+v, want %+v", got, want)
+				}
+			} else {
+				got := runDefinition(t, c, "sleepy", oneTask(`"Resource":"`+lambdaARN+`sleepy","TimeoutSeconds":1`), `{}`)
+				if want := (taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Timeout"}); got != want {
+					t.Fatalf("execution ended %+v, want %+v", got, want)
+				}
+				data = waitFile(t, pidFile)
 			}
-			data, err := os.ReadFile(pidFile)
-			mustNoErr(t, "read the pid", err)
 			pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 			mustNoErr(t, "parse the pid", err)
 			// Cleanups run last-registered first: this one before the server's, whose engine
@@ -276,6 +288,22 @@ func TestTaskCommandTimeoutKills(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 		})
+	}
+}
+
+// waitFile waits until the file exists with a complete line (a command writes it) and returns it.
+func waitFile(t *testing.T, path string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		data, err := os.ReadFile(path)
+		if err == nil && strings.HasSuffix(string(data), "\n") {
+			return data
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not written after 30s (%v)", path, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -514,6 +542,35 @@ func TestTaskNestedExecutions(t *testing.T) {
 				t.Fatalf("execution ended\n %+v\nwant\n %+v", got, want)
 			}
 		}},
+	}
+	// "A task that times out, or whose execution is stopped, stops its child."
+	slow := createMachineWith(t, c, "slow", `{"StartAt":"Wait","States":{"Wait":{"Type":"Wait","Seconds":30,"End":true}}}`, types.StateMachineTypeStandard)
+	for _, stop := range []bool{false, true} {
+		name := "timed-out"
+		if stop {
+			name = "stopped"
+		}
+		t.Run("parent "+name, func(t *testing.T) {
+			t.Parallel()
+			members := `"Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"` + slow + `","Name":"` + name + `"}`
+			if !stop {
+				members += `,"TimeoutSeconds":1`
+			}
+			arn := startDefinition(t, c, "parent-"+name, oneTask(members), `{}`)
+			childARN := waitStarted(t, c, scope.ExecutionARN("slow", name))
+			want := taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Timeout"}
+			if stop {
+				_, err := c.StopExecution(ctx, &awssfn.StopExecutionInput{ExecutionArn: aws.String(arn)})
+				mustNoErr(t, "StopExecution", err)
+				want = taskOutcome{Status: types.ExecutionStatusAborted}
+			}
+			if got := outcome(waitDone(t, c, arn)); got != want {
+				t.Fatalf("parent ended %+v, want %+v", got, want)
+			}
+			if child := waitDone(t, c, childARN); child.Status != types.ExecutionStatusAborted {
+				t.Fatalf("child ended %s, want ABORTED", child.Status)
+			}
+		})
 	}
 	t.Run("waitForTaskToken", func(t *testing.T) {
 		t.Parallel()
