@@ -150,6 +150,9 @@ func (s *Server) getActivityTask(ctx context.Context, in *getActivityTaskInput) 
 	}
 	pollCtx, cancel := context.WithTimeout(ctx, s.cfg.ActivityPollTimeout)
 	defer cancel()
+	// Closing the server ends the long poll with an empty answer, so a shutdown need not
+	// wait out a worker's 60 seconds.
+	defer context.AfterFunc(s.bg, cancel)()
 	task, err := s.engine.GetActivityTask(pollCtx, *in.ActivityArn, ptrOr(in.WorkerName, ""))
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {

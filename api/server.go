@@ -103,8 +103,9 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server's background work (waiting for test-case executions to end). Call
-// it after the HTTP server has stopped.
+// Close stops the server's background work (waiting for test-case executions to end) and
+// answers pending GetActivityTask long polls at once. It may be called more than once: as an
+// HTTP shutdown begins, and after it.
 func (s *Server) Close() {
 	s.stopBg()
 	s.waiters.Wait()

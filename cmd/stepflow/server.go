@@ -300,7 +300,9 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// Long polls (GetActivityTask) may hold requests for up to a minute; don't wait that long.
+	// Long polls (GetActivityTask) may hold requests for up to a minute: closing the API
+	// handler as the shutdown begins answers them at once, so in-flight requests finish fast.
+	srv.RegisterOnShutdown(apiHandler.Close)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	shutdownErr := srv.Shutdown(shutdownCtx)
@@ -309,7 +311,10 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		shutdownErr = nil
 	}
 	apiHandler.Close()
-	if err := eng.Close(shutdownCtx); err != nil {
+	// The engine gets its own time to finish in-flight commits, whatever the HTTP side used.
+	engineCtx, cancelEngine := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelEngine()
+	if err := eng.Close(engineCtx); err != nil {
 		return fmt.Errorf("close engine: %w", err)
 	}
 	if shutdownErr != nil {

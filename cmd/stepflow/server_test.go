@@ -353,3 +353,38 @@ func TestServerRefusesForeignHosts(t *testing.T) {
 		}
 	}
 }
+
+// TestServerShutdownAnswersLongPolls: a worker's GetActivityTask long poll gets its normal
+// empty answer when the server shuts down, instead of having its connection cut.
+func TestServerShutdownAnswersLongPolls(t *testing.T) {
+	t.Parallel()
+	url, _, _, stop := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "s.db"), "--ui", "off")
+	call(t, url, "CreateActivity", `{"name":"work"}`)
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	polled := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", url+"/", strings.NewReader(`{"activityArn":"arn:aws:states:us-east-1:123456789012:activity:work"}`))
+		req.Header.Set("X-Amz-Target", "AWSStepFunctions.GetActivityTask")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			polled <- answer{err: err}
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		polled <- answer{status: resp.StatusCode, body: string(body)}
+	}()
+	time.Sleep(300 * time.Millisecond) // let the poll start waiting
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	a := <-polled
+	if a.err != nil || a.status != 200 || strings.Contains(a.body, "taskToken") {
+		t.Fatalf("long poll at shutdown: status %d body %q err %v", a.status, a.body, a.err)
+	}
+}
