@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -661,6 +662,7 @@ func TestTaskHTTP(t *testing.T) {
 		t.Errorf("a refused host was called: %s %s", r.Method, r.URL)
 	}))
 	t.Cleanup(refused.Close)
+	var busyCalls atomic.Int32
 	allowed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/orders":
@@ -672,6 +674,16 @@ func TestTaskHTTP(t *testing.T) {
 		case "/text":
 			w.Header().Set("Content-Type", "text/plain")
 			w.Write([]byte("pong"))
+		case "/form":
+			r.ParseForm()
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"contentType": r.Header.Get("Content-Type"), "form": r.PostForm})
+		case "/busy":
+			if busyCalls.Add(1) == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.Write([]byte("ready"))
 		case "/away":
 			http.Redirect(w, r, refused.URL+"/x", http.StatusFound)
 		default:
@@ -695,6 +707,12 @@ func TestTaskHTTP(t *testing.T) {
 			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ContentType":["application/json"],"ResponseBody":{"body":{"id":7},"contentType":"application/json","method":"POST","query":{"tags[0]":["a"],"tags[1]":["b"]},"requestId":"r-1"},"StatusCode":200,"StatusText":"OK"}`}},
 		{"GET text", call(allowed.URL+"/text", "GET", "") + shape,
 			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ContentType":["text/plain"],"ResponseBody":"pong","StatusCode":200,"StatusText":"OK"}`}},
+		{"URL-encoded body", call(allowed.URL+"/form", "POST", `,"RequestBody":{"id.$":"$.id","tags":["a","b"]},"Transform":{"RequestBodyEncoding":"URL_ENCODED","RequestEncodingOptions":{"ArrayFormat":"BRACKETS"}}`) + `,"OutputPath":"$.ResponseBody"`,
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"contentType":"application/x-www-form-urlencoded","form":{"id":["7"],"tags[]":["a","b"]}}`}},
+		{"503 retried", call(allowed.URL+"/busy", "GET", "") + `,"Retry":[{"ErrorEquals":["States.Http.StatusCode.503"],"IntervalSeconds":1,"MaxAttempts":1}],"ResultSelector":{"ResponseBody.$":"$.ResponseBody","StatusCode.$":"$.StatusCode"}`,
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ResponseBody":"ready","StatusCode":200}`}},
+		{"bad method", call(allowed.URL+"/orders", "FETCH", ""),
+			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Runtime", Cause: "HTTP Task parameters: Method must be one of GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD, not \"FETCH\""}},
 		{"host not on the allow-list", call(refused.URL+"/x", "GET", ""),
 			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Runtime", Cause: "HTTP Task refused: host " + refusedHost + " is not on the allow-list of hosts HTTP Tasks may call; the operator must allow it"}},
 		{"redirect to a host not on the allow-list", call(allowed.URL+"/away", "GET", ""),
@@ -711,6 +729,15 @@ func TestTaskHTTP(t *testing.T) {
 			}
 		})
 	}
+	t.Run("no allow-list", func(t *testing.T) {
+		t.Parallel()
+		closed, _ := newClient(t, withHTTPAllowHosts(t))
+		got := runDefinition(t, closed, "http-closed", oneTask(call(allowed.URL+"/text", "GET", "")), `{}`)
+		want := taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Runtime", Cause: "HTTP Task refused: host " + allowed.Listener.Addr().String() + " is not on the allow-list of hosts HTTP Tasks may call; the operator must allow it"}
+		if got != want {
+			t.Fatalf("execution ended\n %+v\nwant\n %+v", got, want)
+		}
+	})
 	t.Run("404 caught", func(t *testing.T) {
 		t.Parallel()
 		got := runDefinition(t, c, "http-404", oneTask(call(allowed.URL+"/missing", "GET", "")+
