@@ -122,9 +122,7 @@ func TestTaskFunctions(t *testing.T) {
 		"offline":   function.HTTP{URL: unreachable.URL},
 	}))
 	const catchAll = `"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Caught"}]`
-	caught := func(task string) string {
-		return `{"StartAt":"T","States":{"T":{"Type":"Task",` + task + `,` + catchAll + `,"End":true},"Caught":{"Type":"Pass","End":true}}}`
-	}
+	caught := func(task string) string { return oneTask(task + "," + catchAll) }
 	tests := []struct {
 		name, definition, input string
 		want                    taskOutcome
