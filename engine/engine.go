@@ -53,6 +53,11 @@ type Config struct {
 	// Metrics receives execution and task counts and timings; nil records nothing. Standard
 	// executions report from the history events of each committed step.
 	Metrics metrics.Recorder
+	// SharedStore says other engines use the same store (several nodes on PostgreSQL): Start
+	// then leaves RUNNING Express records alone, since they may be another node's live runs
+	// (Express executions live in the memory of the process that runs them). Alone on a store,
+	// Start records them ABORTED: they died with the previous process.
+	SharedStore bool
 	// ExecutionLog, when set, receives the history of executions whose state machine has a
 	// loggingConfiguration (level ALL, ERROR or FATAL), as Step Functions sends it to CloudWatch Logs.
 	ExecutionLog *execlog.Writer

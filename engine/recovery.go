@@ -31,7 +31,8 @@ func (e *Engine) recover(ctx context.Context) error {
 	}
 	for _, rec := range running {
 		if rec.Type == sfn.TypeExpress {
-			if e.stopExpress(rec.ARN) {
+			if e.stopExpress(rec.ARN) || e.cfg.SharedStore {
+				// On a shared store a running Express record may be another node's live run.
 				continue
 			}
 			now := e.now()

@@ -245,7 +245,8 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	eng, err := engine.New(engine.Config{
 		Store: st, Invoker: invoker, Scope: scope, Logger: logger, Metrics: prom, ExecutionLog: execLog,
-		NodeID: fmt.Sprintf("%s-%d", hostname, os.Getpid()),
+		SharedStore: cfg.Postgres != "", // PostgreSQL is how several nodes share work
+		NodeID:      fmt.Sprintf("%s-%d", hostname, os.Getpid()),
 	})
 	if err != nil {
 		return fmt.Errorf("create engine: %w", err)
