@@ -22,9 +22,6 @@ func epochPtr(t *time.Time) json.Number {
 	return epoch(*t)
 }
 
-// validJSON reports whether text is one JSON document.
-func validJSON(text string) bool { return json.Valid([]byte(text)) }
-
 func sortStrings(s []string) { slices.Sort(s) }
 
 // ptrOr returns *p, or def when p is nil.

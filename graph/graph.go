@@ -70,16 +70,6 @@ type Graph struct {
 	Nodes []*Node // every node, depth first in definition order
 }
 
-// NodeByID returns the node with the given ID, or nil.
-func (g *Graph) NodeByID(id string) *Node {
-	for _, n := range g.Nodes {
-		if n.ID == id {
-			return n
-		}
-	}
-	return nil
-}
-
 // Build makes the graph of a parsed definition. It accepts a best-effort parse of an invalid
 // definition too: transitions to missing states are left out.
 func Build(sm *asl.StateMachine) *Graph {

@@ -19,13 +19,6 @@ func define(name, sig string, nargs int, impl implFunc) {
 	builtins[name] = &builtin{name: name, sig: s, nargs: nargs, impl: impl}
 }
 
-func arg(args []any, i int) any {
-	if i < len(args) {
-		return args[i]
-	}
-	return Undefined
-}
-
 // hofArgs passes a callback the value, then index and array if it declares them.
 func hofArgs(fn any, v any, i int, arr any) []any {
 	n := arityOf(fn)
