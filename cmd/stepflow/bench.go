@@ -127,25 +127,12 @@ func defaultBenchDir() string {
 func benchWorkload(ctx context.Context, dir string, runs, payloadLimit int) benchResult {
 	res := benchResult{Mode: "express-memory", Runs: runs}
 	fail := func(err error) benchResult { res.Error = err.Error(); return res }
-	def, err := os.ReadFile(filepath.Join(dir, "definition.json"))
+	files, err := loadBenchFiles(dir)
 	if err != nil {
 		return fail(err)
 	}
-	inputText, err := os.ReadFile(filepath.Join(dir, "input.json"))
-	if err != nil {
-		return fail(err)
-	}
-	expected, err := jsonvalue.ReadFile(filepath.Join(dir, "expected-output.json"))
-	if err != nil {
-		return fail(err)
-	}
-	var meta struct {
-		Transitions int `json:"transitions"`
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "meta.json")); err == nil {
-		_ = json.Unmarshal(b, &meta)
-	}
-	res.Transitions = meta.Transitions
+	def, inputText, expected := files.definition, files.input, files.expected
+	res.Transitions = files.transitions
 
 	sm, diags := asl.Parse(def, asl.ParseOptions{Type: sfn.TypeExpress})
 	if diags.HasErrors() {
@@ -190,18 +177,53 @@ func benchWorkload(ctx context.Context, dir string, runs, payloadLimit int) benc
 		matched = matched && ok
 		times = append(times, float64(d.Nanoseconds())/1e6)
 	}
+	res.setTimes(times)
+	res.OutputMatched = matched
+	return res
+}
+
+// benchFiles is one workload folder: definition.json, input.json, expected-output.json and
+// meta.json's transition count.
+type benchFiles struct {
+	definition, input []byte
+	expected          any
+	transitions       int
+}
+
+func loadBenchFiles(dir string) (*benchFiles, error) {
+	f := &benchFiles{}
+	var err error
+	if f.definition, err = os.ReadFile(filepath.Join(dir, "definition.json")); err != nil {
+		return nil, err
+	}
+	if f.input, err = os.ReadFile(filepath.Join(dir, "input.json")); err != nil {
+		return nil, err
+	}
+	if f.expected, err = jsonvalue.ReadFile(filepath.Join(dir, "expected-output.json")); err != nil {
+		return nil, err
+	}
+	var meta struct {
+		Transitions int `json:"transitions"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "meta.json")); err == nil {
+		_ = json.Unmarshal(b, &meta)
+	}
+	f.transitions = meta.Transitions
+	return f, nil
+}
+
+// setTimes fills in the minimum, the median and the throughput from the timed runs (ms).
+func (r *benchResult) setTimes(times []float64) {
 	sort.Float64s(times)
-	res.MinMS = round2(times[0])
+	r.MinMS = round2(times[0])
 	median := times[len(times)/2]
 	if len(times)%2 == 0 {
 		median = (times[len(times)/2-1] + times[len(times)/2]) / 2
 	}
-	res.MedianMS = round2(median)
+	r.MedianMS = round2(median)
 	if median > 0 {
-		res.TransitionsPerSec = float64(int64(float64(res.Transitions) / (median / 1000)))
+		r.TransitionsPerSec = float64(int64(float64(r.Transitions) / (median / 1000)))
 	}
-	res.OutputMatched = matched
-	return res
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepflow/stepflow/engine"
@@ -134,25 +135,12 @@ func benchWorkloadNames(positional []string) (string, []string, error) {
 func benchDurableWorkload(ctx context.Context, eng *engine.Engine, dir, name string, runs, concurrency int) benchResult {
 	res := benchResult{Mode: "standard-durable", Runs: runs}
 	fail := func(err error) benchResult { res.Error = err.Error(); return res }
-	def, err := os.ReadFile(filepath.Join(dir, "definition.json"))
+	files, err := loadBenchFiles(dir)
 	if err != nil {
 		return fail(err)
 	}
-	input, err := os.ReadFile(filepath.Join(dir, "input.json"))
-	if err != nil {
-		return fail(err)
-	}
-	expected, err := jsonvalue.ReadFile(filepath.Join(dir, "expected-output.json"))
-	if err != nil {
-		return fail(err)
-	}
-	var meta struct {
-		Transitions int `json:"transitions"`
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "meta.json")); err == nil {
-		_ = json.Unmarshal(b, &meta)
-	}
-	res.Transitions = meta.Transitions * concurrency
+	def, input, expected := files.definition, files.input, files.expected
+	res.Transitions = files.transitions * concurrency
 
 	machine := fmt.Sprintf("bench-%s-%d", name, time.Now().UnixNano())
 	arn := eng.Scope().StateMachineARN(machine)
@@ -162,7 +150,7 @@ func benchDurableWorkload(ctx context.Context, eng *engine.Engine, dir, name str
 	if err != nil {
 		return fail(err)
 	}
-	matched := true
+	var mismatched atomic.Bool // written by the runs' goroutines
 	run := func(round int) (time.Duration, error) {
 		var wg sync.WaitGroup
 		errs := make([]error, concurrency)
@@ -186,7 +174,7 @@ func benchDurableWorkload(ctx context.Context, eng *engine.Engine, dir, name str
 				}
 				out, err := jsonvalue.Unmarshal([]byte(*rec.Output))
 				if err != nil || !jsonvalue.Equal(out, expected) {
-					matched = false
+					mismatched.Store(true)
 				}
 			}()
 		}
@@ -210,16 +198,7 @@ func benchDurableWorkload(ctx context.Context, eng *engine.Engine, dir, name str
 		}
 		times = append(times, float64(d.Nanoseconds())/1e6)
 	}
-	sort.Float64s(times)
-	res.MinMS = round2(times[0])
-	median := times[len(times)/2]
-	if len(times)%2 == 0 {
-		median = (times[len(times)/2-1] + times[len(times)/2]) / 2
-	}
-	res.MedianMS = round2(median)
-	if median > 0 {
-		res.TransitionsPerSec = float64(int64(float64(res.Transitions) / (median / 1000)))
-	}
-	res.OutputMatched = matched
+	res.setTimes(times)
+	res.OutputMatched = !mismatched.Load()
 	return res
 }
