@@ -330,9 +330,10 @@ func TestTaskActivities(t *testing.T) {
 	}{
 		{"no heartbeat", `"HeartbeatSeconds":1,"TimeoutSeconds":60`, func(t *testing.T, token *string) {},
 			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.HeartbeatTimeout"}, "ActivityScheduled,ActivityStarted,ActivityTimedOut,ExecutionFailed"},
-		{"heartbeats in time", `"HeartbeatSeconds":1,"TimeoutSeconds":60`, func(t *testing.T, token *string) {
-			// Beats across more than two heartbeat intervals: each one restarts the interval.
-			for range 8 {
+		{"heartbeats in time", `"HeartbeatSeconds":2,"TimeoutSeconds":60`, func(t *testing.T, token *string) {
+			// Beats for longer than the heartbeat interval: each one restarts it. The interval
+			// is 2s, not 1s, so a loaded machine does not miss it.
+			for range 10 {
 				time.Sleep(300 * time.Millisecond)
 				_, err := c.SendTaskHeartbeat(ctx, &awssfn.SendTaskHeartbeatInput{TaskToken: token})
 				mustNoErr(t, "SendTaskHeartbeat", err)
