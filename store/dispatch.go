@@ -25,6 +25,10 @@ type DispatchAdd struct {
 	Resource    string
 	Input       string
 	CreatedDate time.Time
+	// LeaseOwner and LeaseExpiresAt lease the dispatch from the start to the process that
+	// runs it at once, so no other node's reaper takes it while it runs. Empty: unleased.
+	LeaseOwner     string
+	LeaseExpiresAt *time.Time
 }
 
 // DispatchLeaseParams leases available dispatches of Queue to Owner until Until.

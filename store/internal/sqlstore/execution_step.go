@@ -280,11 +280,11 @@ func (s *Store) writeStepRecords(ctx context.Context, tx Tx, p *store.ExecutionS
 	for _, d := range p.DispatchesAdd {
 		_, err := s.exec(ctx, tx, `INSERT INTO dispatch (execution_arn, task_id, queue, resource, input, attempts,
 				lease_owner, lease_expires_at, created_date)
-			VALUES (?, ?, ?, ?, ?, 0, '', NULL, ?)
+			VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)
 			ON CONFLICT (execution_arn, task_id) DO UPDATE SET queue = excluded.queue, resource = excluded.resource,
-				input = excluded.input, attempts = 0, lease_owner = '', lease_expires_at = NULL,
-				created_date = excluded.created_date`,
-			arn, d.TaskID, d.Queue, d.Resource, d.Input, s.timeArg(d.CreatedDate))
+				input = excluded.input, attempts = 0, lease_owner = excluded.lease_owner,
+				lease_expires_at = excluded.lease_expires_at, created_date = excluded.created_date`,
+			arn, d.TaskID, d.Queue, d.Resource, d.Input, d.LeaseOwner, s.nullTimeArg(d.LeaseExpiresAt), s.timeArg(d.CreatedDate))
 		if err != nil {
 			return fmt.Errorf("add dispatch %s: %w", d.TaskID, err)
 		}

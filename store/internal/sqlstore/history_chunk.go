@@ -19,9 +19,13 @@ import (
 // a batch costs a few statements and B-tree inserts however many events its steps add; this
 // is most of the cost of a durable step.
 
-// maxChunkEvents bounds the events of one chunk, so that reading a page of history decodes
-// few events it does not return.
-const maxChunkEvents = 128
+// maxChunkEvents and maxChunkBytes bound a chunk, so that reading a page of history decodes
+// few events it does not return, and a history of large payloads is not built up as one
+// growing buffer (copied again at every growth) nor stored as one huge row.
+const (
+	maxChunkEvents = 128
+	maxChunkBytes  = 256 << 10
+)
 
 // historyChunk is a row of history_chunk being written.
 type historyChunk struct {
@@ -43,7 +47,8 @@ func chunkEvents(events []pendingEvent) ([]historyChunk, error) {
 		count  int
 	)
 	for i, e := range events {
-		if i == 0 || e.executionID != events[i-1].executionID || e.event.ID != events[i-1].event.ID+1 || count == maxChunkEvents {
+		if i == 0 || e.executionID != events[i-1].executionID || e.event.ID != events[i-1].event.ID+1 ||
+			count == maxChunkEvents || len(body) >= maxChunkBytes {
 			if i > 0 {
 				chunks[len(chunks)-1].body = string(append(body, ']'))
 			}
