@@ -1,0 +1,76 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stepflow/stepflow/sfn"
+)
+
+func TestChunkEvents(t *testing.T) {
+	t.Parallel()
+	pending := func(execution int64, payload string, ids ...int64) []pendingEvent {
+		var out []pendingEvent
+		for _, id := range ids {
+			ev := &sfn.HistoryEvent{ID: id, Type: sfn.EventPassStateEntered}
+			if payload != "" {
+				ev.StateEnteredEventDetails = &sfn.StateEnteredDetails{Name: "S", Input: &sfn.Payload{Value: payload}}
+			}
+			out = append(out, pendingEvent{executionID: execution, executionARN: fmt.Sprint(execution), event: ev})
+		}
+		return out
+	}
+	span := func(from, to int64) []int64 {
+		var ids []int64
+		for id := from; id <= to; id++ {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	big := strings.Repeat("x", 200<<10)
+	for _, tc := range []struct {
+		name   string
+		events []pendingEvent
+		want   string // execution:first-last of each chunk
+	}{
+		{"one run", pending(1, "", 2, 3, 4), "1:2-4"},
+		{"a gap", pending(1, "", 2, 3, 5), "1:2-3 1:5-5"},
+		{"ids going back", pending(1, "", 3, 2), "1:3-3 1:2-2"},
+		{"two executions", append(pending(1, "", 2, 3), pending(2, "", 4, 5)...), "1:2-3 2:4-5"},
+		{"more than maxChunkEvents", pending(1, "", span(1, 300)...), "1:1-128 1:129-256 1:257-300"},
+		{"more than maxChunkBytes", pending(1, big, 1, 2, 3, 4), "1:1-2 1:3-4"},
+		{"none", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			chunks, err := chunkEvents(tc.events)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			next := 0
+			for _, c := range chunks {
+				got = append(got, fmt.Sprintf("%d:%d-%d", c.executionID, c.firstID, c.lastID))
+				var decoded []*sfn.HistoryEvent
+				if err := json.Unmarshal([]byte(c.body), &decoded); err != nil {
+					t.Fatalf("chunk %d-%d: %v", c.firstID, c.lastID, err)
+				}
+				for _, ev := range decoded {
+					want, _ := json.Marshal(tc.events[next].event)
+					if gotJSON, _ := json.Marshal(ev); string(gotJSON) != string(want) {
+						t.Fatalf("event %d of the chunks = %s, want %s", next, gotJSON, want)
+					}
+					next++
+				}
+			}
+			if next != len(tc.events) {
+				t.Fatalf("chunks hold %d events, want %d", next, len(tc.events))
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Fatalf("chunks %q, want %q", strings.Join(got, " "), tc.want)
+			}
+		})
+	}
+}
