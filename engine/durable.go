@@ -563,8 +563,14 @@ func (e *Engine) addTask(lx *liveExecution, ob *outbox, c interp.InvokeTask, now
 		ob.invokes = append(ob.invokes, invocation{TaskID: c.TaskID, Resource: c.Resource, Input: c.Input,
 			TaskToken: c.TaskToken, StateName: c.StateName, TimeoutSeconds: c.TimeoutSeconds, HeartbeatSeconds: c.HeartbeatSeconds})
 	}
-	p.DispatchesAdd = append(p.DispatchesAdd, &store.DispatchAdd{TaskID: c.TaskID, Queue: queue,
-		Resource: c.Resource, Input: input, CreatedDate: now})
+	add := &store.DispatchAdd{TaskID: c.TaskID, Queue: queue, Resource: c.Resource, Input: input, CreatedDate: now}
+	if queue == "" {
+		// This process runs the task as soon as the step commits: lease it from the start,
+		// or another node's reaper would take it and run it a second time meanwhile.
+		until := now.Add(e.cfg.LeaseDuration)
+		add.LeaseOwner, add.LeaseExpiresAt = e.cfg.NodeID, &until
+	}
+	p.DispatchesAdd = append(p.DispatchesAdd, add)
 	if token != "" {
 		p.TaskTokensAdd = append(p.TaskTokensAdd, &store.TaskTokenAdd{Token: token, TaskID: c.TaskID,
 			ActivityARN: activityARN, CreatedDate: now})

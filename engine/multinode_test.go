@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/task"
 )
 
 // TestTwoEnginesShareAStore runs executions on two engines over one database, as two nodes
@@ -80,5 +82,46 @@ func TestEvictedExecutionsReload(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("execution %d history\n got %v\nwant %v", i, got, want)
 		}
+	}
+}
+
+// TestTwoEnginesRunATaskOnce: a task running on one node is leased to it from the moment its
+// step commits, so another node's reaper does not run it a second time meanwhile.
+func TestTwoEnginesRunATaskOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	var calls atomic.Int32
+	slow := funcInvoker{"arn:aws:lambda:us-east-1:123456789012:function:slow": func(ctx context.Context, _ *task.Request) (any, error) {
+		calls.Add(1)
+		select {
+		case <-time.After(2500 * time.Millisecond): // longer than the other node's reaper interval (2 s)
+		case <-ctx.Done():
+		}
+		return map[string]any{"ok": true}, nil
+	}}
+	cfg := func(node string) Config {
+		return Config{Store: openSQLite(t, path), Invoker: slow, NodeID: node, LeaseDuration: 6 * time.Second}
+	}
+	b := startEngine(t, cfg("b")) // first, so its reaper ticks before a's own
+	time.Sleep(100 * time.Millisecond)
+	a := startEngine(t, cfg("a"))
+	sm := createMachine(t, a, "slow", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:slow","End":true}}}`, sfn.TypeStandard)
+	const n = 4
+	arns := make([]string, n)
+	for i := range arns {
+		rec, err := a.StartExecution(ctx, &StartExecutionParams{StateMachineARN: sm, Name: fmt.Sprintf("s-%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns[i] = rec.ARN
+	}
+	for i, arn := range arns {
+		if got := awaitEnd(t, b, arn); got.Status != sfn.StatusSucceeded {
+			t.Fatalf("execution %d: %s", i, got.Status)
+		}
+	}
+	if got := calls.Load(); got != n {
+		t.Fatalf("%d task invocations for %d executions: another node ran tasks that were running", got, n)
 	}
 }
