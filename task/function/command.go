@@ -27,6 +27,7 @@ func (c Command) Call(ctx context.Context, payload []byte) ([]byte, error) {
 	}
 	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
 	cmd.Dir = c.Dir
+	ownProcessGroup(cmd)
 	if len(c.Env) > 0 {
 		cmd.Env = append(cmd.Environ(), c.Env...)
 	}

@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -120,4 +125,25 @@ func TestCommandCancelDoesNotWaitForGrandchildren(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the cancelled command is still waited for")
 	}
+}
+
+// TestCommandCancelKillsChildren: cancelling a command kills the processes it started too.
+func TestCommandCancelKillsChildren(t *testing.T) {
+	t.Parallel()
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(300 * time.Millisecond); cancel() }()
+	_, _ = Command{Argv: []string{"sh", "-c", `sleep 30 & echo $! > ` + pidFile + `; wait`}}.Call(ctx, nil)
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	for i := 0; i < 100; i++ {
+		if err := syscall.Kill(pid, 0); err != nil {
+			return // gone
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the command's child %d outlived the cancelled task", pid)
 }
