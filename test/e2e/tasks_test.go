@@ -240,7 +240,7 @@ func TestTaskCommandTimeoutKills(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, script string
-		stop         bool   // StopExecution instead of TimeoutSeconds
+		stop         bool // StopExecution instead of TimeoutSeconds
 	}{
 		{"the command", `echo $$ >"$PIDFILE"; exec sleep 30`, false},
 		{"the command, on StopExecution", `echo $$ >"$PIDFILE"; exec sleep 30`, true},
