@@ -81,30 +81,20 @@ func (s *Store) createExecutions(ctx context.Context, params []*store.ExecutionC
 	var events []pendingEvent
 	err := s.inTx(ctx, func(tx Tx) error {
 		events = events[:0]
+		ids, err := s.insertExecutions(ctx, tx, params)
+		if err != nil {
+			return err
+		}
 		for i, p := range params {
 			created[i], errs[i] = nil, nil
-			status := p.Status
-			if status == "" {
-				status = sfn.StatusRunning
-			}
-			snapshot := p.Snapshot
-			if snapshot == nil {
-				snapshot = []byte{}
-			}
-			var id int64
-			err := s.queryRow(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', ?, NULL, 0, NULL, ?, 1, ?)
-				ON CONFLICT (arn) DO NOTHING RETURNING id`,
-				p.ARN, p.StateMachineARN, p.StateMachineVersionARN, p.StateMachineAliasARN, p.Name, string(p.Type),
-				string(status), p.Input, s.timeArg(p.StartDate), p.TraceHeader, snapshot).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
+			id, ok := ids[p.ARN]
+			if !ok {
 				errs[i] = &store.AlreadyExistsError{Resource: store.ResourceExecution, Key: p.ARN}
 				continue
 			}
-			if err != nil {
-				return err
-			}
-			err = s.writeStepRecords(ctx, tx, &store.ExecutionStepParams{
+			delete(ids, p.ARN) // a second start of this ARN in the batch finds it taken
+			status := startStatus(p)
+			err := s.writeStepRecords(ctx, tx, &store.ExecutionStepParams{
 				ExecutionARN:  p.ARN,
 				TimersAdd:     p.Timers,
 				DispatchesAdd: p.Dispatches,
@@ -134,6 +124,57 @@ func (s *Store) createExecutions(ctx context.Context, params []*store.ExecutionC
 		return nil, nil, err
 	}
 	return created, errs, nil
+}
+
+func startStatus(p *store.ExecutionCreateParams) sfn.ExecutionStatus {
+	if p.Status == "" {
+		return sfn.StatusRunning
+	}
+	return p.Status
+}
+
+// insertExecutions inserts the rows of new executions, idChunk per statement, and returns the
+// row ids of those it inserted by ARN. A taken ARN, or one repeated in params, is skipped by
+// ON CONFLICT: only its first start in params can have inserted it.
+func (s *Store) insertExecutions(ctx context.Context, tx Tx, params []*store.ExecutionCreateParams) (map[string]int64, error) {
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', ?, NULL, 0, NULL, ?, 1, ?)"
+	ids := make(map[string]int64, len(params))
+	args := make([]any, 0, 11*min(len(params), idChunk))
+	for len(params) > 0 {
+		chunk := params[:min(len(params), idChunk)]
+		params = params[len(chunk):]
+		args = args[:0]
+		for _, p := range chunk {
+			snapshot := p.Snapshot
+			if snapshot == nil {
+				snapshot = []byte{}
+			}
+			args = append(args, p.ARN, p.StateMachineARN, p.StateMachineVersionARN, p.StateMachineAliasARN, p.Name,
+				string(p.Type), string(startStatus(p)), p.Input, s.timeArg(p.StartDate), p.TraceHeader, snapshot)
+		}
+		rows, err := s.query(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
+			VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`
+			ON CONFLICT (arn) DO NOTHING RETURNING arn, id`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var (
+				arn string
+				id  int64
+			)
+			if err := rows.Scan(&arn, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids[arn] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
 }
 
 // ExecutionGetByARN implements store.Store.
