@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -72,9 +73,23 @@ func (e *Engine) getActivityTask(ctx context.Context, arn, worker string) (*Acti
 			return nil, fmt.Errorf("get activity task: %w", err)
 		}
 		if len(leased) > 0 {
+			d := leased[0]
 			var env activityEnvelope
-			if err := json.Unmarshal([]byte(leased[0].Input), &env); err != nil {
-				return nil, fmt.Errorf("get activity task: dispatch of %s: %w", leased[0].ExecutionARN, err)
+			if err := json.Unmarshal([]byte(d.Input), &env); err != nil {
+				return nil, fmt.Errorf("get activity task: dispatch of %s: %w", d.ExecutionARN, err)
+			}
+			// The worker has the task: ActivityStarted (with its name) is committed before it
+			// gets the token, so the history reads Scheduled, Started, then the outcome.
+			if e.enter() != nil {
+				return nil, nil
+			}
+			_, err := e.deliver(ctx, d.ExecutionARN, delivery{event: interp.TaskStarted{TaskID: d.TaskID, WorkerName: worker}})
+			e.leave()
+			if errors.Is(err, errExecutionEnded) {
+				continue // the execution stopped meanwhile: its task is gone
+			}
+			if err != nil {
+				return nil, fmt.Errorf("get activity task: record the start of %s: %w", d.ExecutionARN, err)
 			}
 			return &ActivityTask{TaskToken: env.TaskToken, Input: string(env.Input)}, nil
 		}
