@@ -66,6 +66,7 @@ type runner struct {
 	queue    []interp.Event // results delivered by task goroutines and real timers
 	wake     chan struct{}
 	stopped  bool
+	tasks    sync.WaitGroup // invocations still running; Run waits for them before returning
 }
 
 type timerEntry struct {
@@ -117,7 +118,9 @@ func (r *runner) invoke(ctx context.Context, c interp.InvokeTask) {
 		StateName:    c.StateName,
 	}
 	inv := r.opts.Invoker
+	r.tasks.Add(1)
 	go func() {
+		defer r.tasks.Done()
 		var ev interp.Event
 		if inv == nil {
 			ev = interp.TaskFailed{TaskID: c.TaskID, Error: sfn.ErrorRuntime, Cause: "no task runner is configured for resource " + c.Resource}
@@ -242,6 +245,9 @@ func (r *runner) cancelAll() {
 			t.real.Stop()
 		}
 	}
+	// Cancelled invocations end promptly (invokers honour their context); waiting for them
+	// means no task of a finished execution is still running when Run returns.
+	r.tasks.Wait()
 }
 
 // timerHeap orders virtual timers by fire time, then by id for determinism.
