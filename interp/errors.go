@@ -33,6 +33,29 @@ func dataLimitError(st *state) *stateError {
 		cause: "The state/task '" + st.name + "' returned a result with a size exceeding the maximum number of bytes service limit."}
 }
 
+// checkAssignedSizes applies AWS's quotas on variables to one state's Assign: a single
+// variable, and all the state assigns together, at most the payload limit (256 KiB by default).
+func (e *Execution) checkAssignedSizes(st *state, assigned map[string]any) *stateError {
+	limit := e.p.opts.PayloadLimit
+	if limit <= 0 || len(assigned) == 0 {
+		return nil
+	}
+	total := 2
+	for name, v := range assigned {
+		n := e.sizes.size(v, limit)
+		if n > limit {
+			return &stateError{name: sfn.ErrorDataLimitExceeded, cause: fmt.Sprintf(
+				"The variable '%s' assigned by the state '%s' has a size exceeding the maximum of %d bytes.", name, st.name, limit)}
+		}
+		total += stringSize(name) + 1 + n + 1
+		if total > limit {
+			return &stateError{name: sfn.ErrorDataLimitExceeded, cause: fmt.Sprintf(
+				"The variables assigned by the state '%s' have a combined size exceeding the maximum of %d bytes.", st.name, limit)}
+		}
+	}
+	return nil
+}
+
 // errorMatches applies a Retrier's or Catcher's ErrorEquals to an error name. States.ALL
 // matches every error but the terminal ones; States.TaskFailed every one but States.Timeout.
 func errorMatches(names []string, name string) bool {

@@ -39,3 +39,24 @@ func TestJSONataEvalUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// TestAssignSizeLimits: a variable, or a state's assignments together, larger than the payload
+// limit fail the state with States.DataLimitExceeded, as AWS's variable quotas do.
+func TestAssignSizeLimits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		assign, wantStatus, wantCause string
+	}{
+		{`{"small.$":"States.ArrayRange(1, 3, 1)"}`, "SUCCEEDED", ""},
+		{`{"big.$":"States.ArrayRange(1, 400, 1)"}`, "FAILED", "The variable 'big' assigned by the state 'P' has a size exceeding the maximum of 1000 bytes."},
+		{`{"a.$":"States.ArrayRange(1, 160, 1)","b.$":"States.ArrayRange(1, 160, 1)"}`, "FAILED", "The variables assigned by the state 'P' have a combined size exceeding the maximum of 1000 bytes."},
+	}
+	for _, tt := range tests {
+		p := compile(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","Assign":`+tt.assign+`,"Result":{},"End":true}}}`, Options{PayloadLimit: 1000})
+		d := &driver{tasks: echoTasks, t: t}
+		got := d.run(p, map[string]any{}).Result()
+		if string(got.Status) != tt.wantStatus || got.Cause != tt.wantCause {
+			t.Errorf("%s: %s %s: %s", tt.assign, got.Status, got.Error, got.Cause)
+		}
+	}
+}
