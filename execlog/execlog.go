@@ -147,9 +147,18 @@ func (w *Writer) Close() error {
 	return first
 }
 
+// maxOpenFiles bounds the log files kept open: log group names come from API callers.
+const maxOpenFiles = 64
+
 func (w *Writer) file(name string) (*os.File, error) {
 	if f, ok := w.files[name]; ok {
 		return f, nil
+	}
+	if len(w.files) >= maxOpenFiles {
+		for n, f := range w.files { // files are opened for append: reopening later is cheap
+			_ = f.Close()
+			delete(w.files, n)
+		}
 	}
 	if err := os.MkdirAll(w.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create execution log directory: %w", err)

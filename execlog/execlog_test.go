@@ -3,6 +3,7 @@ package execlog
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +87,32 @@ func TestRecordShapeAndExecutionData(t *testing.T) {
 		if line != want {
 			t.Errorf("include=%v:\n got %s\nwant %s", include, line, want)
 		}
+	}
+}
+
+// TestOpenFilesBounded: log groups named by callers do not pile up open files, and a group
+// whose file was closed gets its later records appended.
+func TestOpenFilesBounded(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	w := NewWriter(dir)
+	defer w.Close()
+	write := func(group string) {
+		cfg, _ := ParseConfig(`{"level":"ALL","destinations":[{"cloudWatchLogsLogGroup":{"logGroupArn":"arn:aws:logs:us-east-1:1:log-group:` + group + `:*"}}]}`)
+		if err := w.Write(cfg, "arn:x", history()[:1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("first")
+	for i := 0; i < 3*maxOpenFiles; i++ {
+		write("g" + strconv.Itoa(i))
+	}
+	write("first")
+	if len(w.files) > maxOpenFiles {
+		t.Fatalf("%d files open", len(w.files))
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "first.jsonl"))
+	if n := strings.Count(string(data), "\n"); n != 2 {
+		t.Fatalf("first.jsonl has %d lines, want 2", n)
 	}
 }
