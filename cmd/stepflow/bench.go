@@ -61,48 +61,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *runs < 1 {
 		return fmt.Errorf("--runs must be at least 1")
 	}
-	dir := ""
-	var names []string
-	for _, a := range positional {
-		if st, err := os.Stat(a); err == nil && st.IsDir() && dir == "" && len(names) == 0 {
-			dir = a
-			continue
-		}
-		names = append(names, a)
-	}
-	if dir == "" {
-		dir = defaultBenchDir()
-	}
-	if len(names) == 0 {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return fmt.Errorf("read bench dir: %w", err)
-		}
-		for _, e := range entries {
-			if _, err := os.Stat(filepath.Join(dir, e.Name(), "definition.json")); e.IsDir() && err == nil {
-				names = append(names, e.Name())
-			}
-		}
-		sort.Strings(names)
+	dir, names, err := benchWorkloadNames(positional)
+	if err != nil {
+		return err
 	}
 	failed := false
 	for _, name := range names {
 		r := benchWorkload(ctx, filepath.Join(dir, name), *runs, *payloadLimit)
 		r.Workload = name
-		if r.Error != "" || !r.OutputMatched {
-			failed = true
-		}
-		if *format == "json" {
-			b, _ := json.Marshal(r)
-			fmt.Fprintln(stdout, string(b))
-			continue
-		}
-		if r.Error != "" {
-			fmt.Fprintf(stdout, "%-18s %-14s FAILED: %s\n", r.Workload, r.Mode, r.Error)
-			continue
-		}
-		fmt.Fprintf(stdout, "%-18s %-14s runs=%d median=%.2fms min=%.2fms transitions=%d %.0f tr/s output_matched=%v\n",
-			r.Workload, r.Mode, r.Runs, r.MedianMS, r.MinMS, r.Transitions, r.TransitionsPerSec, r.OutputMatched)
+		failed = r.print(stdout, *format, "") || failed
 	}
 	if failed {
 		return exitError{Code: 1}
@@ -180,6 +147,21 @@ func benchWorkload(ctx context.Context, dir string, runs, payloadLimit int) benc
 	res.setTimes(times)
 	res.OutputMatched = matched
 	return res
+}
+
+// print writes the result as one JSON object (format json) or one line for people; runs
+// adds to the runs count (e.g. "x20" for concurrent executions). It reports a failure.
+func (r benchResult) print(w io.Writer, format, runs string) (failed bool) {
+	if format == "json" {
+		b, _ := json.Marshal(r)
+		fmt.Fprintln(w, string(b))
+	} else if r.Error != "" {
+		fmt.Fprintf(w, "%-18s %-16s FAILED: %s\n", r.Workload, r.Mode, r.Error)
+	} else {
+		fmt.Fprintf(w, "%-18s %-16s runs=%d%s median=%.2fms min=%.2fms transitions=%d %.0f tr/s output_matched=%v\n",
+			r.Workload, r.Mode, r.Runs, runs, r.MedianMS, r.MinMS, r.Transitions, r.TransitionsPerSec, r.OutputMatched)
+	}
+	return r.Error != "" || !r.OutputMatched
 }
 
 // benchFiles is one workload folder: definition.json, input.json, expected-output.json and

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -78,20 +77,7 @@ func runBenchDurable(ctx context.Context, args []string, stdout, stderr io.Write
 	for _, name := range names {
 		r := benchDurableWorkload(ctx, eng, filepath.Join(dir, name), name, *runs, *concurrency)
 		r.Workload = name
-		if r.Error != "" || !r.OutputMatched {
-			failed = true
-		}
-		if *format == "json" {
-			b, _ := json.Marshal(r)
-			fmt.Fprintln(stdout, string(b))
-			continue
-		}
-		if r.Error != "" {
-			fmt.Fprintf(stdout, "%-18s %-16s FAILED: %s\n", r.Workload, r.Mode, r.Error)
-			continue
-		}
-		fmt.Fprintf(stdout, "%-18s %-16s runs=%d x%d median=%.2fms min=%.2fms transitions=%d %.0f tr/s output_matched=%v\n",
-			r.Workload, r.Mode, r.Runs, *concurrency, r.MedianMS, r.MinMS, r.Transitions, r.TransitionsPerSec, r.OutputMatched)
+		failed = r.print(stdout, *format, fmt.Sprintf(" x%d", *concurrency)) || failed
 	}
 	tx, steps, _ := eng.CommitStats()
 	if *format != "json" && tx > 0 {
