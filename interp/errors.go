@@ -35,7 +35,7 @@ func dataLimitError(st *state) *stateError {
 
 // checkAssignedSizes applies AWS's quotas on variables to one state's Assign: a single
 // variable, and all the state assigns together, at most the payload limit (256 KiB by default).
-func (e *Execution) checkAssignedSizes(st *state, assigned map[string]any) *stateError {
+func (e *Execution) checkAssignedSizes(f *Frame, st *state, assigned map[string]any) *stateError {
 	limit := e.p.opts.PayloadLimit
 	if limit <= 0 || len(assigned) == 0 {
 		return nil
@@ -53,8 +53,33 @@ func (e *Execution) checkAssignedSizes(st *state, assigned map[string]any) *stat
 				"The variables assigned by the state '%s' have a combined size exceeding the maximum of %d bytes.", st.name, limit)}
 		}
 	}
+	// All variables the execution holds, with these assignments in place of the values they
+	// replace. Walking every frame is not free (a Map may hold thousands), so only assignments
+	// large enough to matter pay for it; large values are measured once (the sizer remembers).
+	if total < minAssignForTotalCheck {
+		return nil
+	}
+	stored := 0
+	for _, fr := range e.frames {
+		for name, v := range fr.Vars {
+			if _, replaced := assigned[name]; replaced && fr == f {
+				continue
+			}
+			stored += stringSize(name) + e.sizes.size(v, maxStoredVariables)
+		}
+	}
+	if stored+total > maxStoredVariables {
+		return &stateError{name: sfn.ErrorDataLimitExceeded, cause: fmt.Sprintf(
+			"The variables of the execution would have a combined size exceeding the maximum of %d bytes.", maxStoredVariables)}
+	}
 	return nil
 }
+
+// maxStoredVariables is AWS's quota on all the variables one execution holds: 10 MiB.
+const maxStoredVariables = 10 << 20
+
+// minAssignForTotalCheck: smaller assignments skip the execution-wide total (see above).
+const minAssignForTotalCheck = 16 << 10
 
 // errorMatches applies a Retrier's or Catcher's ErrorEquals to an error name. States.ALL
 // matches every error but the terminal ones; States.TaskFailed every one but States.Timeout.

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +59,27 @@ func TestAssignSizeLimits(t *testing.T) {
 		if string(got.Status) != tt.wantStatus || got.Cause != tt.wantCause {
 			t.Errorf("%s: %s %s: %s", tt.assign, got.Status, got.Error, got.Cause)
 		}
+	}
+}
+
+// TestStoredVariablesLimit: the variables one execution holds may not exceed 10 MiB together,
+// even when each assignment is within the payload limit.
+func TestStoredVariablesLimit(t *testing.T) {
+	t.Parallel()
+	var states strings.Builder
+	const n = 50 // 50 variables of ~240 KB each: 12 MB in all
+	for i := 0; i < n; i++ {
+		next := fmt.Sprintf(`"Next":"S%d"`, i+1)
+		if i == n-1 {
+			next = `"End":true`
+		}
+		fmt.Fprintf(&states, `"S%d":{"Type":"Pass","Assign":{"v%d.$":"$.big"},%s},`, i, i, next)
+	}
+	def := `{"StartAt":"S0","States":{` + strings.TrimSuffix(states.String(), ",") + `}}`
+	p := compile(t, def, Options{PayloadLimit: 600 << 10})
+	d := &driver{tasks: echoTasks, t: t}
+	got := d.run(p, map[string]any{"big": strings.Repeat("x", 240<<10)}).Result()
+	if got.Error != "States.DataLimitExceeded" || !strings.Contains(got.Cause, "variables of the execution") {
+		t.Fatalf("got %s %s: %s", got.Status, got.Error, got.Cause)
 	}
 }

@@ -232,7 +232,7 @@ func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template,
 	if e.sizes.exceeds(out, e.p.opts.PayloadLimit) {
 		return e.fail(f, st, dataLimitError(st))
 	}
-	if err := e.checkAssignedSizes(st, assigned); err != nil {
+	if err := e.checkAssignedSizes(f, st, assigned); err != nil {
 		return e.fail(f, st, err)
 	}
 	if len(assigned) > 0 {
