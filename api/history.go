@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"strings"
 
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -59,26 +58,8 @@ func (s *Server) getExecutionHistory(ctx context.Context, in *getExecutionHistor
 // encodeHistoryEvent writes an event as GetExecutionHistory returns it; without execution
 // data, the inputs and outputs of its details are left out as AWS leaves them out.
 func encodeHistoryEvent(ev *sfn.HistoryEvent, withData bool) (json.RawMessage, error) {
-	data, err := json.Marshal(historyEventJSON{HistoryEvent: ev, Timestamp: epoch(ev.Timestamp)})
-	if err != nil || withData {
-		return data, err
+	if !withData {
+		ev = ev.WithoutExecutionData(false)
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return nil, err
-	}
-	for name, raw := range fields {
-		if !strings.HasSuffix(name, "EventDetails") {
-			continue
-		}
-		var details map[string]json.RawMessage
-		if json.Unmarshal(raw, &details) != nil {
-			continue
-		}
-		for _, payload := range []string{"input", "output", "parameters", "assignedVariables"} {
-			delete(details, payload)
-		}
-		fields[name], _ = json.Marshal(details)
-	}
-	return json.Marshal(fields)
+	return json.Marshal(historyEventJSON{HistoryEvent: ev, Timestamp: epoch(ev.Timestamp)})
 }

@@ -22,7 +22,7 @@ func TestEncodeHistoryEvent(t *testing.T) {
 		want     string
 	}{
 		{true, `{"type":"ExecutionStarted","id":1,"previousEventId":0,"executionStartedEventDetails":{"input":"{\"a\":1}","inputDetails":{"truncated":false},"roleArn":"arn:aws:iam::123456789012:role/r"},"timestamp":1795626000.123}`},
-		{false, `{"executionStartedEventDetails":{"inputDetails":{"truncated":false},"roleArn":"arn:aws:iam::123456789012:role/r"},"id":1,"previousEventId":0,"timestamp":1795626000.123,"type":"ExecutionStarted"}`},
+		{false, `{"type":"ExecutionStarted","id":1,"previousEventId":0,"executionStartedEventDetails":{"inputDetails":{"truncated":false},"roleArn":"arn:aws:iam::123456789012:role/r"},"timestamp":1795626000.123}`},
 	}
 	for _, tt := range tests {
 		got, err := encodeHistoryEvent(ev, tt.withData)

@@ -204,22 +204,8 @@ func stateFailure(events []sfn.HistoryEvent) (errorCause, bool) {
 		if strings.HasPrefix(t, "Execution") || !(strings.HasSuffix(t, "Failed") || strings.HasSuffix(t, "TimedOut")) {
 			continue
 		}
-		data, err := json.Marshal(ev)
-		if err != nil {
-			continue
-		}
-		var fields map[string]json.RawMessage
-		if json.Unmarshal(data, &fields) != nil {
-			continue
-		}
-		for key, raw := range fields {
-			if !strings.HasSuffix(key, "EventDetails") {
-				continue
-			}
-			var ec errorCause
-			if json.Unmarshal(raw, &ec) == nil && ec.Error != "" {
-				return ec, true
-			}
+		if errName, cause, ok := ev.ErrorCause(); ok {
+			return errorCause{Error: errName, Cause: cause}, true
 		}
 	}
 	return errorCause{}, false

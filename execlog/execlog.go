@@ -85,9 +85,6 @@ type record struct {
 	ExecutionARN    string          `json:"execution_arn"`
 }
 
-// executionDataFields are the detail fields that carry execution data.
-var executionDataFields = []string{"input", "inputDetails", "output", "outputDetails", "parameters", "assignedVariables", "assignedVariablesDetails"}
-
 // Writer appends log records to one file per log group under a directory.
 type Writer struct {
 	dir   string
@@ -194,29 +191,14 @@ func (c Config) groups() []string {
 }
 
 func encode(c Config, executionARN string, ev *sfn.HistoryEvent) ([]byte, error) {
-	whole, err := json.Marshal(ev)
-	if err != nil {
-		return nil, fmt.Errorf("encode event %d: %w", ev.ID, err)
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(whole, &fields); err != nil {
-		return nil, err
+	if !c.IncludeExecutionData {
+		ev = ev.WithoutExecutionData(true)
 	}
 	details := json.RawMessage("{}")
-	for k, v := range fields {
-		if strings.HasSuffix(k, "EventDetails") {
-			details = v
-		}
-	}
-	if !c.IncludeExecutionData && len(details) > 2 {
-		var d map[string]json.RawMessage
-		if err := json.Unmarshal(details, &d); err == nil {
-			for _, f := range executionDataFields {
-				delete(d, f)
-			}
-			if details, err = json.Marshal(d); err != nil {
-				return nil, err
-			}
+	if d := ev.Details(); d != nil {
+		var err error
+		if details, err = json.Marshal(d); err != nil {
+			return nil, fmt.Errorf("encode event %d: %w", ev.ID, err)
 		}
 	}
 	return json.Marshal(record{

@@ -142,7 +142,7 @@ type TaskScheduledDetails struct {
 	ResourceType       string           `json:"resourceType"`
 	Resource           string           `json:"resource"`
 	Region             string           `json:"region"`
-	Parameters         *Payload         `json:"parameters"`
+	Parameters         *Payload         `json:"parameters,omitempty"`
 	TimeoutInSeconds   *int64           `json:"timeoutInSeconds,omitempty"`
 	HeartbeatInSeconds *int64           `json:"heartbeatInSeconds,omitempty"`
 	TaskCredentials    *TaskCredentials `json:"taskCredentials,omitempty"`

@@ -360,7 +360,7 @@ func (w *jsonWriter) event(e *HistoryEvent) {
 		obj.str("resourceType", d.ResourceType)
 		obj.str("resource", d.Resource)
 		obj.str("region", d.Region)
-		obj.key("parameters").payload(d.Parameters)
+		obj.payloadOmit("parameters", d.Parameters)
 		obj.intPtr("timeoutInSeconds", d.TimeoutInSeconds)
 		obj.intPtr("heartbeatInSeconds", d.HeartbeatInSeconds)
 		obj.credentials("taskCredentials", d.TaskCredentials)
