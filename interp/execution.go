@@ -23,6 +23,9 @@ type Step struct {
 	Events   []sfn.HistoryEvent // new history events, ids continuing the execution's sequence
 	Commands []Command
 	Done     bool // the execution ended: see Execution.Result
+	// Changed says the state changed even if the step has no events or commands (an
+	// UpdateMapRun that only lowered a limit): a durable engine must still save it.
+	Changed bool
 }
 
 // Result is how an execution ended (Status RUNNING while it has not).
@@ -49,6 +52,7 @@ type Execution struct {
 	uuid      func() string
 	functions map[string]jsonata.Function
 	sizes     sizer // remembers the sizes of large payload parts between states
+	changed   bool  // see Step.Changed
 }
 
 // ExecutionState is the whole state of an execution, JSON-encodable for the durable store.
@@ -69,6 +73,8 @@ type ExecutionState struct {
 	// Execution.Redrive; RedriveDate is when it was last redriven.
 	Redrive     *Resume   `json:",omitempty"`
 	RedriveDate time.Time `json:",omitzero"`
+	// MapRuns keeps the Distributed Map runs that ended, oldest first (see MapRun).
+	MapRuns []MapRunSummary `json:",omitempty"`
 }
 
 // Wait is an outstanding task or timer: the frame waiting and why.
@@ -144,6 +150,10 @@ type Fan struct {
 	Distributed    bool   // a Distributed Map: iterations are silent, MapRun* events instead
 	MapRunStarted  int64  // id of the MapRunStarted event
 	MapRunARN      string `json:",omitempty"` // kept when a ResultWriter needs it
+	// Batched: a Distributed Map's children each process a batch of items. ItemsSucceeded and
+	// ItemsFailed count the items of the batches that ended, for DescribeMapRun.
+	Batched                     bool  `json:",omitempty"`
+	ItemsSucceeded, ItemsFailed int64 `json:",omitempty"`
 	// Writer: a ResultWriter exports the iterations once they all ended; Runs records them.
 	Writer bool       `json:",omitempty"`
 	Runs   []ChildRun `json:",omitempty"`
@@ -218,6 +228,8 @@ func (e *Execution) Handle(ev Event, now time.Time) Step {
 		e.timerFired(ev.TimerID)
 	case StopRequested:
 		e.abort(ev.Error, ev.Cause)
+	case MapRunUpdate:
+		e.updateMapRun(ev)
 	}
 	return e.step()
 }
@@ -235,6 +247,7 @@ func (e *Execution) begin(now time.Time) {
 	e.events = nil
 	e.full = nil
 	e.commands = nil
+	e.changed = false
 }
 
 func (e *Execution) step() Step {
@@ -251,7 +264,7 @@ func (e *Execution) step() Step {
 		events = append(events, e.events...)
 		e.full = nil
 	}
-	return Step{Events: events, Commands: e.commands, Done: e.s.Status != sfn.StatusRunning}
+	return Step{Events: events, Commands: e.commands, Done: e.s.Status != sfn.StatusRunning, Changed: e.changed}
 }
 
 // eventID numbers the next event of frame f and says whether to record it. A silent frame
@@ -465,6 +478,7 @@ func (e *Execution) cancelAll() {
 			e.cancelTimer(id)
 		}
 	}
+	e.abortMapRuns(e.s.Root)
 	clear(e.frames)
 }
 

@@ -100,7 +100,7 @@ func (e *Execution) resume(f *Frame, rp *Resume) outcome {
 	fan.Children = map[int]*Frame{}
 	fan.Redo = redo
 	fan.Started, fan.Finished = total-len(redo), total-len(redo)
-	fan.Failed, fan.Error, fan.Cause, fan.Failures = false, "", "", 0
+	fan.Failed, fan.Error, fan.Cause, fan.Failures, fan.ItemsFailed = false, "", "", 0, 0
 	fan.LastIteration = 0
 	switch {
 	case fan.Distributed:

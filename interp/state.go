@@ -285,12 +285,16 @@ func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 			}
 			f.RetryAttempts[i]++
 			f.RetryCount++
+			if f.Fan != nil {
+				e.mapRunEnded(f, f.Fan, MapRunFailed)
+			}
 			f.Fan, f.endedFan = nil, nil
 			f.TimerID = e.newTimer(f, waitRetry, e.now.Add(retryDelay(r, attempt, &e.s.Random)))
 			return outcome{kind: outBlocked}
 		}
 	}
 	if f.Fan != nil && f.Fan.Distributed {
+		e.mapRunEnded(f, f.Fan, MapRunFailed)
 		run, rec := e.eventID(f)
 		if rec {
 			e.push(sfn.HistoryEvent{Type: sfn.EventMapRunFailed, ID: run, PreviousEventID: f.Fan.MapRunStarted,

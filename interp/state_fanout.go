@@ -112,6 +112,7 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 	}
 	if pc := st.processor.def.ProcessorConfig; pc != nil && pc.Mode == "DISTRIBUTED" {
 		fan.Distributed = true
+		fan.Batched = def.ItemBatcher != nil
 		fan.Writer = def.ResultWriter != nil && def.ResultWriter.Resource != ""
 		id, rec := e.eventID(f)
 		if rec || fan.Writer {
@@ -361,6 +362,9 @@ func (e *Execution) childEnded(f, child *Frame, oc outcome) {
 			r.Status, r.Error, r.Cause = sfn.StatusFailed, oc.err, oc.cause
 		}
 	}
+	if fan.Distributed {
+		fan.countItems(child.Index, oc.kind == outSucceeded)
+	}
 	if oc.kind == outSucceeded {
 		fan.Results[child.Index] = oc.value
 	} else {
@@ -420,6 +424,7 @@ func (e *Execution) fanDone(f *Frame, st *state, result any) outcome {
 	// Kept in case the state's output processing fails: a redrive then reuses every result.
 	f.Fan, f.endedFan = nil, fan
 	if fan.Distributed {
+		e.mapRunEnded(f, fan, MapRunSucceeded)
 		run, rec := e.eventID(f)
 		if rec {
 			e.push(sfn.HistoryEvent{Type: sfn.EventMapRunSucceeded, ID: run, PreviousEventID: fan.MapRunStarted})
@@ -475,6 +480,7 @@ func (e *Execution) abortFrame(f *Frame) {
 	e.cancelTimer(f.HeartbeatTimerID)
 	e.cancelTimer(f.TimerID)
 	if f.Fan != nil {
+		e.mapRunEnded(f, f.Fan, MapRunAborted)
 		indexes := make([]int, 0, len(f.Fan.Children))
 		for i := range f.Fan.Children {
 			indexes = append(indexes, i)
