@@ -35,13 +35,14 @@ type commitRequest struct {
 	created *store.Execution
 }
 
-// ExecutionCreateBatcher is implemented by stores that can create many executions in one
-// transaction (one fsync), as ExecutionStepBatch does for steps: errs[i] is the outcome of
-// params[i] (nil, or an *store.AlreadyExistsError that wrote nothing), a non-nil err means
-// nothing was written. With such a store the committer batches starts as it batches steps;
-// without, each start is its own transaction.
-type ExecutionCreateBatcher interface {
-	ExecutionCreateBatch(ctx context.Context, params []*store.ExecutionCreateParams) (created []*store.Execution, errs []error, err error)
+// ExecutionCommitBatcher is implemented by stores that can create executions and commit
+// steps of other executions in one transaction (one fsync): createErrs[i] is the outcome of
+// creates[i] (nil, or an *store.AlreadyExistsError that wrote nothing) and stepErrs[i] that of
+// steps[i], as ExecutionStepBatch reports them; a non-nil err means nothing was written. With
+// such a store the committer batches starts with steps; without, each start is its own
+// transaction.
+type ExecutionCommitBatcher interface {
+	ExecutionCommitBatch(ctx context.Context, creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) (created []*store.Execution, createErrs, stepErrs []error, err error)
 }
 
 func newCommitter(s store.Store, max, workers int) *committer {
@@ -96,7 +97,7 @@ func (c *committer) run() {
 // create inserts a new execution with its first step, batched with other starts when the
 // store can.
 func (c *committer) create(ctx context.Context, p *store.ExecutionCreateParams) (*store.Execution, error) {
-	if _, ok := c.store.(ExecutionCreateBatcher); !ok {
+	if _, ok := c.store.(ExecutionCommitBatcher); !ok {
 		return c.store.ExecutionCreate(ctx, p)
 	}
 	r := &commitRequest{create: p, done: make(chan error, 1)}
@@ -105,43 +106,13 @@ func (c *committer) create(ctx context.Context, p *store.ExecutionCreateParams) 
 	return r.created, err
 }
 
+// write commits a batch of starts and steps: in one transaction when the store can, else the
+// steps in one (starts never reach the committer then).
 func (c *committer) write(batch []*commitRequest) {
 	defer func(start time.Time) { c.busy.Add(int64(time.Since(start))) }(time.Now())
-	batch = c.writeCreates(batch)
-	if len(batch) == 0 {
-		return
-	}
 	c.batches.Add(1)
 	c.steps.Add(int64(len(batch)))
 	ctx := context.Background()
-	if len(batch) == 1 {
-		batch[0].done <- c.store.ExecutionStep(ctx, batch[0].params)
-		return
-	}
-	steps := make([]*store.ExecutionStepParams, len(batch))
-	for i, r := range batch {
-		steps[i] = r.params
-	}
-	errs, err := c.store.ExecutionStepBatch(ctx, steps)
-	if err != nil && !errors.Is(err, store.ErrClosed) {
-		// One bad step must not fail its neighbours: write them one by one.
-		for _, r := range batch {
-			r.done <- c.store.ExecutionStep(ctx, r.params)
-		}
-		return
-	}
-	for i, r := range batch {
-		if err != nil {
-			r.done <- err
-		} else {
-			r.done <- errs[i]
-		}
-	}
-}
-
-// writeCreates commits the create requests of batch in one transaction and returns the
-// step requests.
-func (c *committer) writeCreates(batch []*commitRequest) []*commitRequest {
 	var creates, steps []*commitRequest
 	for _, r := range batch {
 		if r.create != nil {
@@ -150,33 +121,50 @@ func (c *committer) writeCreates(batch []*commitRequest) []*commitRequest {
 			steps = append(steps, r)
 		}
 	}
-	if len(creates) == 0 {
-		return batch
-	}
-	ctx := context.Background()
-	params := make([]*store.ExecutionCreateParams, len(creates))
+	createParams := make([]*store.ExecutionCreateParams, len(creates))
 	for i, r := range creates {
-		params[i] = r.create
+		createParams[i] = r.create
 	}
-	created, errs, err := c.store.(ExecutionCreateBatcher).ExecutionCreateBatch(ctx, params)
-	if err != nil {
-		// One bad start must not fail its neighbours: create them one by one.
+	stepParams := make([]*store.ExecutionStepParams, len(steps))
+	for i, r := range steps {
+		stepParams[i] = r.params
+	}
+	var (
+		created              []*store.Execution
+		createErrs, stepErrs []error
+		err                  error
+	)
+	if batcher, ok := c.store.(ExecutionCommitBatcher); ok {
+		created, createErrs, stepErrs, err = batcher.ExecutionCommitBatch(ctx, createParams, stepParams)
+	} else {
+		stepErrs, err = c.store.ExecutionStepBatch(ctx, stepParams)
+	}
+	if err != nil && !errors.Is(err, store.ErrClosed) && len(batch) > 1 {
+		// One bad start or step must not fail its neighbours: write them one by one.
 		for _, r := range creates {
-			rec, err := c.store.ExecutionCreate(ctx, r.create)
-			r.created = rec
+			r.created, err = c.store.ExecutionCreate(ctx, r.create)
 			r.done <- err
 		}
-		return steps
+		for _, r := range steps {
+			r.done <- c.store.ExecutionStep(ctx, r.params)
+		}
+		return
 	}
 	for i, r := range creates {
-		if errs[i] != nil {
-			r.done <- errs[i]
+		if err != nil {
+			r.done <- err
 			continue
 		}
 		r.created = created[i]
-		r.done <- nil
+		r.done <- createErrs[i]
 	}
-	return steps
+	for i, r := range steps {
+		if err != nil {
+			r.done <- err
+		} else {
+			r.done <- stepErrs[i]
+		}
+	}
 }
 
 // CommitStats reports how many store transactions wrote how many steps since New, and the

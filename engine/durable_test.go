@@ -64,8 +64,8 @@ func TestStartExecutionIsIdempotentByName(t *testing.T) {
 		t.Run(fmt.Sprintf("batched starts %v", batched), func(t *testing.T) {
 			t.Parallel()
 			st := openSQLite(t, "")
-			if batched {
-				st = &createBatchingStore{Store: st}
+			if !batched {
+				st = unbatchedStore{Store: st}
 			}
 			testIdempotentStart(t, startEngine(t, Config{Store: st}))
 		})

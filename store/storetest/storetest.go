@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionStepTerminal", testExecutionStepTerminal},
 		{"ExecutionStepBatch", testExecutionStepBatch},
 		{"ExecutionStepBatchFatal", testExecutionStepBatchFatal},
+		{"ExecutionStepBatchRecords", testExecutionStepBatchRecords},
+		{"ExecutionCommitBatch", testExecutionCommitBatch},
 		{"ExecutionStepConcurrent", testExecutionStepConcurrent},
 		{"HistoryEventList", testHistoryEventList},
 		{"HistoryEventListLong", testHistoryEventListLong},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -33,16 +32,12 @@ func scanExecution(r Row) (*store.Execution, error) {
 
 // ExecutionCreate implements store.Store.
 func (s *Store) ExecutionCreate(ctx context.Context, p *store.ExecutionCreateParams) (*store.Execution, error) {
-	op := "create execution " + p.ARN
-	if err := s.checkOpen(op); err != nil {
+	created, errs, _, err := s.ExecutionCommitBatch(ctx, []*store.ExecutionCreateParams{p}, nil)
+	if err != nil {
 		return nil, err
 	}
-	created, errs, err := s.createExecutions(ctx, []*store.ExecutionCreateParams{p})
-	if err == nil {
-		err = errs[0]
-	}
-	if err != nil {
-		return nil, s.fail(op, err)
+	if errs[0] != nil {
+		return nil, errs[0]
 	}
 	return created[0], nil
 }
@@ -52,78 +47,86 @@ func (s *Store) ExecutionCreate(ctx context.Context, p *store.ExecutionCreatePar
 // *store.AlreadyExistsError for a taken ARN, which wrote nothing. A non-nil err means nothing
 // was committed: a database failure, or a start that repeats an event id or task token.
 func (s *Store) ExecutionCreateBatch(ctx context.Context, params []*store.ExecutionCreateParams) (created []*store.Execution, errs []error, err error) {
-	op := "create executions"
-	if len(params) == 1 {
-		op = "create execution " + params[0].ARN
-	}
-	if err := s.checkOpen(op); err != nil {
-		return nil, nil, err
-	}
-	created, errs, err = s.createExecutions(ctx, params)
-	if err != nil {
-		var exists *store.AlreadyExistsError
-		if errors.As(err, &exists) {
-			return nil, nil, fmt.Errorf("%s: %w", op, err)
-		}
-		return nil, nil, s.fail(op, err)
-	}
-	return created, errs, nil
+	created, errs, _, err = s.ExecutionCommitBatch(ctx, params, nil)
+	return created, errs, err
 }
 
-// createExecutions inserts the executions with their first steps in one transaction. The
-// created records are built from the params: a new row holds nothing else.
-func (s *Store) createExecutions(ctx context.Context, params []*store.ExecutionCreateParams) ([]*store.Execution, []error, error) {
-	created := make([]*store.Execution, len(params))
-	errs := make([]error, len(params))
-	if len(params) == 0 {
-		return created, errs, nil
+// ExecutionCommitBatch creates executions and commits steps of other executions in one
+// transaction: a busy engine's batch pays one fsync whatever it holds. The outcomes are
+// those of ExecutionCreateBatch and ExecutionStepBatch; a non-nil err means nothing was
+// committed.
+func (s *Store) ExecutionCommitBatch(ctx context.Context, creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) (created []*store.Execution, createErrs, stepErrs []error, err error) {
+	op := "commit execution steps"
+	switch {
+	case len(steps) == 0:
+		op = "create executions"
+	case len(creates) == 1 && len(steps) == 0:
+		op = "create execution " + creates[0].ARN
+	case len(creates) == 0 && len(steps) == 1:
+		op = "commit step of execution " + steps[0].ExecutionARN
+	}
+	if err := s.checkOpen(op); err != nil {
+		return nil, nil, nil, err
 	}
 	var events []pendingEvent
-	err := s.inTx(ctx, func(tx Tx) error {
-		events = events[:0]
-		ids, err := s.insertExecutions(ctx, tx, params)
-		if err != nil {
+	err = s.inTx(ctx, func(tx Tx) error {
+		records := newStepRecords()
+		var startEvents []pendingEvent
+		if created, createErrs, startEvents, err = s.createsInTx(ctx, tx, creates, records); err != nil {
 			return err
 		}
-		for i, p := range params {
-			created[i], errs[i] = nil, nil
-			id, ok := ids[p.ARN]
-			if !ok {
-				errs[i] = &store.AlreadyExistsError{Resource: store.ResourceExecution, Key: p.ARN}
-				continue
-			}
-			delete(ids, p.ARN) // a second start of this ARN in the batch finds it taken
-			status := startStatus(p)
-			err := s.writeStepRecords(ctx, tx, &store.ExecutionStepParams{
-				ExecutionARN:  p.ARN,
-				TimersAdd:     p.Timers,
-				DispatchesAdd: p.Dispatches,
-				TaskTokensAdd: p.TaskTokens,
-			})
-			if err != nil {
-				if len(params) > 1 {
-					return fmt.Errorf("execution %s: %w", p.ARN, err)
-				}
-				return err
-			}
-			for _, ev := range p.Events {
-				events = append(events, pendingEvent{executionID: id, executionARN: p.ARN, event: ev})
-			}
-			created[i] = &store.Execution{
-				ARN: p.ARN, StateMachineARN: p.StateMachineARN, StateMachineVersionARN: p.StateMachineVersionARN,
-				StateMachineAliasARN: p.StateMachineAliasARN, Name: p.Name, Type: p.Type, Status: status, Input: p.Input,
-				StartDate: store.Stamp(p.StartDate), TraceHeader: p.TraceHeader, Version: 1,
-			}
+		if stepErrs, events, err = s.stepsInTx(ctx, tx, steps, records); err != nil {
+			return err
+		}
+		events = append(startEvents, events...)
+		if err := s.writeStepRecords(ctx, tx, records); err != nil {
+			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
-	if errors.Is(err, errDuplicateEvent) {
-		err = s.findDuplicateEvent(ctx, events)
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, s.batchFailure(ctx, op, err, events)
 	}
-	return created, errs, nil
+	return created, createErrs, stepErrs, nil
+}
+
+// createsInTx inserts the executions with the records of their first steps and returns their
+// outcomes and history events. The created records are built from the params: a new row holds
+// nothing else.
+func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.ExecutionCreateParams, records *stepRecords) ([]*store.Execution, []error, []pendingEvent, error) {
+	created := make([]*store.Execution, len(params))
+	errs := make([]error, len(params))
+	if len(params) == 0 {
+		return created, errs, nil, nil
+	}
+	ids, err := s.insertExecutions(ctx, tx, params)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var events []pendingEvent
+	for i, p := range params {
+		id, ok := ids[p.ARN]
+		if !ok {
+			errs[i] = &store.AlreadyExistsError{Resource: store.ResourceExecution, Key: p.ARN}
+			continue
+		}
+		delete(ids, p.ARN) // a second start of this ARN in the batch finds it taken
+		records.add(&store.ExecutionStepParams{
+			ExecutionARN:  p.ARN,
+			TimersAdd:     p.Timers,
+			DispatchesAdd: p.Dispatches,
+			TaskTokensAdd: p.TaskTokens,
+		})
+		for _, ev := range p.Events {
+			events = append(events, pendingEvent{executionID: id, executionARN: p.ARN, event: ev})
+		}
+		created[i] = &store.Execution{
+			ARN: p.ARN, StateMachineARN: p.StateMachineARN, StateMachineVersionARN: p.StateMachineVersionARN,
+			StateMachineAliasARN: p.StateMachineAliasARN, Name: p.Name, Type: p.Type, Status: startStatus(p), Input: p.Input,
+			StartDate: store.Stamp(p.StartDate), TraceHeader: p.TraceHeader, Version: 1,
+		}
+	}
+	return created, errs, events, nil
 }
 
 func startStatus(p *store.ExecutionCreateParams) sfn.ExecutionStatus {

@@ -29,70 +29,71 @@ func (s *Store) ExecutionStep(ctx context.Context, p *store.ExecutionStepParams)
 // reported and the transaction goes on without savepoints. Any other failure is a bug in the
 // caller (a reused event id or token) or a database failure, and rolls the whole batch back.
 func (s *Store) ExecutionStepBatch(ctx context.Context, steps []*store.ExecutionStepParams) ([]error, error) {
-	op := "commit execution steps"
-	if len(steps) == 1 {
-		op = "commit step of execution " + steps[0].ExecutionARN
-	}
-	if err := s.checkOpen(op); err != nil {
-		return nil, err
-	}
 	if len(steps) == 0 {
-		return []error{}, nil
+		return []error{}, s.checkOpen("commit execution steps")
 	}
-	errs := make([]error, len(steps))
-	var events []pendingEvent
-	err := s.inTx(ctx, func(tx Tx) error {
-		ids, err := s.executionIDs(ctx, tx, steps)
-		if err != nil {
-			return err
-		}
-		bulk := bulkSteps(steps, ids)
-		advanced, err := s.advanceVersions(ctx, tx, steps, bulk)
-		if err != nil {
-			return err
-		}
-		events = events[:0]
-		for _, i := range lockOrder(steps) {
-			p := steps[i]
-			id, ok := ids[p.ExecutionARN]
-			if !ok {
-				errs[i] = &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}
-				continue
-			}
-			var refused error
-			switch {
-			case !bulk[i]:
-				refused, err = s.advanceVersion(ctx, tx, p)
-			case !advanced[p.ExecutionARN]:
-				refused, err = s.refusal(ctx, tx, p)
-			}
-			if err != nil {
-				return fmt.Errorf("execution %s: %w", p.ExecutionARN, err)
-			}
-			if refused != nil {
-				errs[i] = refused
-				continue
-			}
-			if err := s.writeStepRecords(ctx, tx, p); err != nil {
-				return fmt.Errorf("execution %s: %w", p.ExecutionARN, err)
-			}
-			for _, ev := range p.Events {
-				events = append(events, pendingEvent{executionID: id, executionARN: p.ExecutionARN, event: ev})
-			}
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	_, _, errs, err := s.ExecutionCommitBatch(ctx, nil, steps)
+	return errs, err
+}
+
+// batchFailure words the error of a rolled-back batch: the event id it repeated, the task
+// token it reused, or the database failure.
+func (s *Store) batchFailure(ctx context.Context, op string, err error, events []pendingEvent) error {
 	if errors.Is(err, errDuplicateEvent) {
 		err = s.findDuplicateEvent(ctx, events)
 	}
-	if err != nil {
-		var exists *store.AlreadyExistsError
-		if errors.As(err, &exists) {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		return nil, s.fail(op, err)
+	var exists *store.AlreadyExistsError
+	if errors.As(err, &exists) {
+		return fmt.Errorf("%s: %w", op, err)
 	}
-	return errs, nil
+	return s.fail(op, err)
+}
+
+// stepsInTx moves the versions of the steps' executions, gathers their records and returns
+// each step's outcome with the history events to insert. A step whose guard fails has written
+// nothing, so it is reported and the transaction goes on without savepoints.
+func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, records *stepRecords) ([]error, []pendingEvent, error) {
+	errs := make([]error, len(steps))
+	if len(steps) == 0 {
+		return errs, nil, nil
+	}
+	ids, err := s.executionIDs(ctx, tx, steps)
+	if err != nil {
+		return nil, nil, err
+	}
+	bulk := bulkSteps(steps, ids)
+	advanced, err := s.advanceVersions(ctx, tx, steps, bulk)
+	if err != nil {
+		return nil, nil, err
+	}
+	var events []pendingEvent
+	for _, i := range lockOrder(steps) {
+		p := steps[i]
+		id, ok := ids[p.ExecutionARN]
+		if !ok {
+			errs[i] = &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}
+			continue
+		}
+		var refused error
+		switch {
+		case !bulk[i]:
+			refused, err = s.advanceVersion(ctx, tx, p)
+		case !advanced[p.ExecutionARN]:
+			refused, err = s.refusal(ctx, tx, p)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("execution %s: %w", p.ExecutionARN, err)
+		}
+		if refused != nil {
+			errs[i] = refused
+			continue
+		}
+		records.add(p)
+		for _, ev := range p.Events {
+			events = append(events, pendingEvent{executionID: id, executionARN: p.ExecutionARN, event: ev})
+		}
+	}
+	return errs, events, nil
 }
 
 // lockOrder returns the indexes of steps sorted by ARN, keeping the order of one execution's
@@ -254,81 +255,4 @@ type pendingEvent struct {
 	executionID  int64
 	executionARN string
 	event        *sfn.HistoryEvent
-}
-
-// writeStepRecords writes a step's timers, dispatches and task tokens.
-func (s *Store) writeStepRecords(ctx context.Context, tx Tx, p *store.ExecutionStepParams) error {
-	arn := p.ExecutionARN
-	for _, id := range p.TimersDelete {
-		if _, err := s.exec(ctx, tx, `DELETE FROM timer WHERE execution_arn = ? AND timer_id = ?`, arn, id); err != nil {
-			return fmt.Errorf("delete timer %s: %w", id, err)
-		}
-	}
-	for _, t := range p.TimersAdd {
-		_, err := s.exec(ctx, tx, `INSERT INTO timer (execution_arn, timer_id, fire_at) VALUES (?, ?, ?)
-			ON CONFLICT (execution_arn, timer_id) DO UPDATE SET fire_at = excluded.fire_at`,
-			arn, t.TimerID, s.timeArg(t.FireAt))
-		if err != nil {
-			return fmt.Errorf("add timer %s: %w", t.TimerID, err)
-		}
-	}
-	for _, id := range p.DispatchesDelete {
-		if _, err := s.exec(ctx, tx, `DELETE FROM dispatch WHERE execution_arn = ? AND task_id = ?`, arn, id); err != nil {
-			return fmt.Errorf("delete dispatch %s: %w", id, err)
-		}
-	}
-	for _, d := range p.DispatchesAdd {
-		_, err := s.exec(ctx, tx, `INSERT INTO dispatch (execution_arn, task_id, queue, resource, input, attempts,
-				lease_owner, lease_expires_at, created_date)
-			VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)
-			ON CONFLICT (execution_arn, task_id) DO UPDATE SET queue = excluded.queue, resource = excluded.resource,
-				input = excluded.input, attempts = 0, lease_owner = excluded.lease_owner,
-				lease_expires_at = excluded.lease_expires_at, created_date = excluded.created_date`,
-			arn, d.TaskID, d.Queue, d.Resource, d.Input, d.LeaseOwner, s.nullTimeArg(d.LeaseExpiresAt), s.timeArg(d.CreatedDate))
-		if err != nil {
-			return fmt.Errorf("add dispatch %s: %w", d.TaskID, err)
-		}
-	}
-	for _, token := range p.TaskTokensClose {
-		_, err := s.exec(ctx, tx, `UPDATE task_token SET status = ? WHERE token = ? AND execution_arn = ?`,
-			string(store.TaskTokenClosed), token, arn)
-		if err != nil {
-			return fmt.Errorf("close task token: %w", err)
-		}
-	}
-	for _, t := range p.TaskTokensAdd {
-		n, err := s.exec(ctx, tx, `INSERT INTO task_token (token, execution_arn, task_id, activity_arn, status,
-				heartbeat_deadline, created_date)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token) DO NOTHING`,
-			t.Token, arn, t.TaskID, t.ActivityARN, string(store.TaskTokenOpen), s.nullTimeArg(t.HeartbeatDeadline),
-			s.timeArg(t.CreatedDate))
-		if err != nil {
-			return fmt.Errorf("add task token of task %s: %w", t.TaskID, err)
-		}
-		if n == 0 {
-			return &store.AlreadyExistsError{Resource: store.ResourceTaskToken, Key: "of task " + t.TaskID}
-		}
-	}
-	if p.Update != nil && p.Update.Status.Terminal() {
-		return s.clearLeftovers(ctx, tx, arn)
-	}
-	return nil
-}
-
-// clearLeftovers removes the pending work of an execution that stopped.
-func (s *Store) clearLeftovers(ctx context.Context, tx Tx, arn string) error {
-	for _, q := range []string{
-		`DELETE FROM timer WHERE execution_arn = ?`,
-		`DELETE FROM dispatch WHERE execution_arn = ?`,
-	} {
-		if _, err := s.exec(ctx, tx, q, arn); err != nil {
-			return fmt.Errorf("clear leftovers: %w", err)
-		}
-	}
-	_, err := s.exec(ctx, tx, `UPDATE task_token SET status = ? WHERE execution_arn = ? AND status = ?`,
-		string(store.TaskTokenClosed), arn, string(store.TaskTokenOpen))
-	if err != nil {
-		return fmt.Errorf("close task tokens: %w", err)
-	}
-	return nil
 }
