@@ -501,6 +501,7 @@ func (e *Engine) outbox(lx *liveExecution, step interp.Step, d *delivery, now ti
 // several steps of one execution commit as one.
 func (e *Engine) addStep(ob *outbox, lx *liveExecution, step interp.Step, d *delivery, now time.Time) {
 	ob.done = ob.done || step.Done
+	ob.bookkeep = ob.bookkeep || step.Changed // a new snapshot is the whole change (UpdateMapRun)
 	p := &ob.params
 	for i := range step.Events {
 		p.Events = append(p.Events, &step.Events[i])

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/stepflow/stepflow/interp"
+	"github.com/stepflow/stepflow/store"
+)
+
+// A Distributed Map run lives in its parent execution: UpdateMapRun reaches it as an event
+// (interp.MapRunUpdate) delivered like a task result, and its new settings, with whatever
+// iterations they started, are committed as one step before UpdateMapRun answers. A restart
+// or another node thus sees them in the snapshot. DescribeMapRun reads the run from the
+// latest committed snapshot.
+
+// UpdateMapRunParams changes a running Distributed Map run; nil members keep their value.
+type UpdateMapRunParams struct {
+	ExecutionARN               string // the execution that runs it
+	MapRunARN                  string
+	MaxConcurrency             *int64
+	ToleratedFailureCount      *int64
+	ToleratedFailurePercentage *float64
+}
+
+// MapRunNotRunningError is UpdateMapRun's answer for a run that is not running any more:
+// Status says how it ended, "" when its execution has ended or no longer knows it.
+type MapRunNotRunningError struct {
+	MapRunARN string
+	Status    string
+}
+
+func (e *MapRunNotRunningError) Error() string {
+	if e.Status == "" {
+		return fmt.Sprintf("map run %s is not running", e.MapRunARN)
+	}
+	return fmt.Sprintf("map run %s is %s", e.MapRunARN, e.Status)
+}
+
+// UpdateMapRun applies UpdateMapRun to a running Distributed Map run of a Standard execution,
+// as AWS does: from now on (see interp.MapRunUpdate).
+func (e *Engine) UpdateMapRun(ctx context.Context, p *UpdateMapRunParams) error {
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.leave()
+	ev := interp.MapRunUpdate{MapRunARN: p.MapRunARN, MaxConcurrency: p.MaxConcurrency,
+		ToleratedFailureCount: p.ToleratedFailureCount, ToleratedFailurePercentage: p.ToleratedFailurePercentage}
+	_, err := e.deliver(ctx, p.ExecutionARN, delivery{event: ev, check: func(lx *liveExecution) error {
+		run, ok := lx.ex.State().MapRun(p.MapRunARN)
+		if !ok {
+			return &MapRunNotRunningError{MapRunARN: p.MapRunARN}
+		}
+		if run.Status != interp.MapRunRunning {
+			return &MapRunNotRunningError{MapRunARN: p.MapRunARN, Status: run.Status}
+		}
+		return nil
+	}})
+	if errors.Is(err, errExecutionEnded) {
+		return &MapRunNotRunningError{MapRunARN: p.MapRunARN}
+	}
+	if err != nil {
+		return fmt.Errorf("update map run %s: %w", p.MapRunARN, err)
+	}
+	return nil
+}
+
+// MapRun describes a Distributed Map run of an execution as its latest committed snapshot
+// holds it. ok is false when the snapshot does not know the run: one of an execution
+// started before runs were recorded, or one older than the runs an execution keeps.
+func (e *Engine) MapRun(ctx context.Context, executionARN, mapRunARN string) (run interp.MapRunSummary, ok bool, err error) {
+	snap, err := e.cfg.Store.ExecutionSnapshotGet(ctx, &store.ExecutionSnapshotGetParams{ExecutionARN: executionARN})
+	if err != nil {
+		return run, false, fmt.Errorf("describe map run %s: %w", mapRunARN, err)
+	}
+	_, _, state, err := decodeSnapshot(snap.Snapshot)
+	if err != nil {
+		return run, false, fmt.Errorf("describe map run %s: %w", mapRunARN, err)
+	}
+	return interp.MapRunInSnapshot(state, mapRunARN)
+}
