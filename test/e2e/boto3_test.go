@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// needBoto3 returns python3's path, or skips the test when python3 or boto3 is missing, except
+// under CI, where .ci/run installs them and the test must run.
+func needBoto3(t *testing.T) string {
+	t.Helper()
+	missing := func(format string, args ...any) {
+		t.Helper()
+		if os.Getenv("CI") == "true" {
+			t.Fatalf(format+" (required under CI; .ci/run installs Debian's python3-boto3)", args...)
+		}
+		t.Skipf(format+"; skipping the boto3 test", args...)
+	}
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		missing("python3 is not installed: %v", err)
+	}
+	if out, err := exec.Command(python, "-c", "import boto3").CombinedOutput(); err != nil {
+		missing("python3 cannot import boto3: %v: %s", err, bytes.TrimSpace(out))
+	}
+	return python
+}
+
+// TestBoto3 drives a server that verifies signatures with boto3 (testdata/boto3_flows.py):
+// create, start, describe, history with pagination and reverse order, list, stop, the errors
+// as boto3's exception classes, and StartSyncExecution/TestState with the sync- host prefix
+// turned off.
+func TestBoto3(t *testing.T) {
+	t.Parallel()
+	python := needBoto3(t)
+	srv := startServer(t, withCredentials(map[string]string{accessKey: secretKey}))
+
+	cmd := exec.Command(python, "testdata/boto3_flows.py")
+	var env []string
+	for _, kv := range os.Environ() {
+		// Whatever AWS_* the caller has (a profile, credentials, AWS_DISABLE_HOST_PREFIX_INJECTION)
+		// would change what the script checks.
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env,
+		"STEPFLOW_ENDPOINT="+srv.URL, "STEPFLOW_REGION="+testRegion, "STEPFLOW_ACCOUNT="+testAccount,
+		"STEPFLOW_ROLE_ARN="+roleARN,
+		"AWS_ACCESS_KEY_ID="+accessKey, "AWS_SECRET_ACCESS_KEY="+secretKey,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("boto3_flows.py: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	got := stdout.String()
+	if !strings.HasSuffix(got, "ok sync_prefix\n") {
+		t.Fatalf("boto3_flows.py exited 0 without running every step:\n%s%s", got, stderr.String())
+	}
+	// The steps, and what an older botocore could not check.
+	t.Log("boto3_flows.py:\n" + got)
+}
