@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -19,12 +19,14 @@ import (
 
 // Distributed Map runs have no table of their own: the interpreter records each run in its
 // parent execution's history (MapRunStarted with the run's ARN, then MapRunSucceeded or
-// MapRunFailed), and a running run's progress lives in the parent's snapshot. A map run is
-// derived from those on every request.
+// MapRunFailed), and keeps its settings and counts in the parent's snapshot: the live ones
+// while it runs, the final ones once it ended (interp.ExecutionState.MapRun). A map run is
+// derived from those on every request; UpdateMapRun goes to the running execution through
+// the engine.
 //
-// A Distributed Map's iterations write no history, so once a run has ended only its outcome
-// is known: a SUCCEEDED run counts all its items succeeded, a FAILED one all failed and an
-// ABORTED one (its execution ended while it ran) all aborted.
+// Executions started before runs were recorded know only a run's outcome once it ended: a
+// SUCCEEDED run then counts all its items succeeded, a FAILED one all failed and an ABORTED
+// one all aborted.
 
 // mapRun is one Distributed Map run as derived from its parent execution.
 type mapRun struct {
@@ -35,6 +37,11 @@ type mapRun struct {
 	Start        time.Time
 	Stop         *time.Time
 	Length       int // items the Map state started with (0 with an ItemReader)
+	RedriveCount int
+	RedriveDate  *time.Time
+	// Summary is the run as the execution's snapshot holds it; nil until read, or when the
+	// snapshot does not know it.
+	Summary *interp.MapRunSummary
 }
 
 // mapRunSettings are a run's concurrency and failure tolerance.
@@ -59,18 +66,10 @@ type mapRunCounts struct {
 }
 
 // mapRunRegistry remembers which execution each map run belongs to (a map run ARN does not
-// name it) and the settings UpdateMapRun gave running runs.
+// name it).
 type mapRunRegistry struct {
 	mu        sync.Mutex
 	execution map[string]string // map run ARN -> execution ARN
-	updates   map[string]mapRunUpdate
-}
-
-// mapRunUpdate holds the members of an UpdateMapRun request that were given.
-type mapRunUpdate struct {
-	MaxConcurrency             *int64
-	ToleratedFailureCount      *int64
-	ToleratedFailurePercentage *float64
 }
 
 func (r *mapRunRegistry) remember(runARN, execARN string) {
@@ -89,35 +88,11 @@ func (r *mapRunRegistry) executionOf(runARN string) (string, bool) {
 	return arn, ok
 }
 
-func (r *mapRunRegistry) update(runARN string, u mapRunUpdate) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.updates == nil {
-		r.updates = map[string]mapRunUpdate{}
-	}
-	prev := r.updates[runARN]
-	if u.MaxConcurrency == nil {
-		u.MaxConcurrency = prev.MaxConcurrency
-	}
-	if u.ToleratedFailureCount == nil {
-		u.ToleratedFailureCount = prev.ToleratedFailureCount
-	}
-	if u.ToleratedFailurePercentage == nil {
-		u.ToleratedFailurePercentage = prev.ToleratedFailurePercentage
-	}
-	r.updates[runARN] = u
-}
-
-func (r *mapRunRegistry) updated(runARN string) mapRunUpdate {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.updates[runARN]
-}
-
 // mapRunsOf derives the map runs of an execution from its history, in start order.
 func (s *Server) mapRunsOf(ctx context.Context, exec *store.Execution) ([]*mapRun, error) {
 	var runs []*mapRun
 	byStart := map[int64]*mapRun{}
+	byARN := map[string]*mapRun{}
 	mapStarts := map[int64]int{} // MapStateStarted event id -> length
 	token := ""
 	for {
@@ -137,13 +112,22 @@ func (s *Server) mapRunsOf(ctx context.Context, exec *store.Execution) ([]*mapRu
 				if ev.MapRunStartedEventDetails == nil {
 					continue
 				}
+				arn := ev.MapRunStartedEventDetails.MapRunArn
+				if run := byARN[arn]; run != nil {
+					// A redriven execution starts the run again under the same ARN.
+					redriven := ev.Timestamp
+					run.Status, run.Stop, run.RedriveDate = interp.MapRunRunning, nil, &redriven
+					run.RedriveCount++
+					byStart[ev.ID] = run
+					continue
+				}
 				run := &mapRun{
-					ARN: ev.MapRunStartedEventDetails.MapRunArn, ExecutionARN: exec.ARN,
-					Status: "RUNNING", Start: ev.Timestamp, Length: mapStarts[ev.PreviousEventID],
-					Label: mapRunLabel(ev.MapRunStartedEventDetails.MapRunArn),
+					ARN: arn, ExecutionARN: exec.ARN,
+					Status: interp.MapRunRunning, Start: ev.Timestamp, Length: mapStarts[ev.PreviousEventID],
+					Label: mapRunLabel(arn),
 				}
 				runs = append(runs, run)
-				byStart[ev.ID] = run
+				byStart[ev.ID], byARN[arn] = run, run
 			case sfn.EventMapRunSucceeded, sfn.EventMapRunFailed, sfn.EventMapRunAborted:
 				run := byStart[ev.PreviousEventID]
 				if run == nil {
@@ -162,14 +146,45 @@ func (s *Server) mapRunsOf(ctx context.Context, exec *store.Execution) ([]*mapRu
 		token = page.NextToken
 	}
 	for _, run := range runs {
-		// A run still open in the history of an execution that ended was cut short with it.
-		if run.Status == "RUNNING" && exec.Status != sfn.StatusRunning {
-			run.Status = "ABORTED"
-			run.Stop = exec.StopDate
-		}
 		s.mapRuns.remember(run.ARN, exec.ARN)
+		if run.Status != interp.MapRunRunning {
+			continue
+		}
+		// Open in the history: still running, or ended without an event of its own (its
+		// execution ended, or its Map state is being retried). The snapshot knows which.
+		if err := s.readSummary(ctx, run); err != nil {
+			return nil, err
+		}
+		switch {
+		case run.Summary != nil && run.Summary.Status != interp.MapRunRunning:
+			stop := run.Summary.Stop
+			run.Status, run.Stop = run.Summary.Status, &stop
+		case exec.Status != sfn.StatusRunning:
+			run.Status, run.Stop = interp.MapRunAborted, exec.StopDate
+		}
 	}
 	return runs, nil
+}
+
+// readSummary reads a run's summary from its execution's snapshot into run.Summary, unless
+// it was read before.
+func (s *Server) readSummary(ctx context.Context, run *mapRun) error {
+	if run.Summary != nil {
+		return nil
+	}
+	summary, ok, err := s.engine.MapRun(ctx, run.ExecutionARN, run.ARN)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		// Without the snapshot the run is described from its history alone.
+		s.logger.Warn("map run progress unreadable", "execution", run.ExecutionARN, "run", run.ARN, "err", err)
+		return nil
+	}
+	if ok {
+		run.Summary = &summary
+	}
+	return nil
 }
 
 // mapRunLabel is the LABEL of arn:...:mapRun:MACHINE/LABEL:ID.
@@ -240,63 +255,8 @@ func (s *Server) findMapRun(ctx context.Context, arn string) (*mapRun, *store.Ex
 	}
 }
 
-// liveFan finds a running run's progress in its execution's snapshot; nil when the run is
-// not running any more.
-func (s *Server) liveFan(ctx context.Context, run *mapRun) (*interp.Fan, error) {
-	snap, err := s.store.ExecutionSnapshotGet(ctx, &store.ExecutionSnapshotGetParams{ExecutionARN: run.ExecutionARN})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var decoded struct{ State interp.ExecutionState }
-	if err := json.Unmarshal(interpSnapshot(snap.Snapshot), &decoded); err != nil {
-		// The snapshot format is the engine's; without it the run is described from history.
-		s.logger.Warn("map run progress unreadable", "execution", run.ExecutionARN, "err", err)
-		return nil, nil
-	}
-	return findFan(decoded.State.Root, run.ARN), nil
-}
-
-// interpSnapshot finds the interpreter's snapshot ({"Version": n, "State": ExecutionState})
-// in a stored one. The engine puts a header before it (engine/program.go, unexported):
-// "SFS2\n" TYPE "\n" SOURCE "\n" HASH "\n" LEN "\n", then LEN bytes of definition.
-func interpSnapshot(data []byte) []byte {
-	magic, rest, ok := bytes.Cut(data, []byte("\n"))
-	if !ok || !bytes.HasPrefix(magic, []byte("SFS")) {
-		return data
-	}
-	var size []byte
-	for range 4 {
-		if size, rest, ok = bytes.Cut(rest, []byte("\n")); !ok {
-			return data
-		}
-	}
-	n, err := strconv.Atoi(string(size))
-	if err != nil || n < 0 || n > len(rest) {
-		return data
-	}
-	return rest[n:]
-}
-
-func findFan(f *interp.Frame, runARN string) *interp.Fan {
-	if f == nil || f.Fan == nil {
-		return nil
-	}
-	if f.Fan.Distributed && f.Fan.MapRunARN == runARN {
-		return f.Fan
-	}
-	for _, child := range f.Fan.Children {
-		if fan := findFan(child, runARN); fan != nil {
-			return fan
-		}
-	}
-	return nil
-}
-
-// definedSettings reads a run's settings from its Map state's definition: literal values
-// only (a run that ended left no trace of those it computed from paths or expressions).
+// definedSettings reads a run's settings from its Map state's definition, for a run its
+// execution's snapshot does not know: literal values only.
 func (s *Server) definedSettings(ctx context.Context, exec *store.Execution, label string) mapRunSettings {
 	out, err := s.describeStateMachineForExecution(ctx, &describeStateMachineForExecutionInput{ExecutionArn: &exec.ARN})
 	if err != nil {
@@ -376,6 +336,7 @@ type describeMapRunOutput struct {
 	ItemCounts                 mapRunCounts `json:"itemCounts"`
 	ExecutionCounts            mapRunCounts `json:"executionCounts"`
 	RedriveCount               int          `json:"redriveCount"`
+	RedriveDate                json.Number  `json:"redriveDate,omitempty"`
 }
 
 func (s *Server) describeMapRun(ctx context.Context, in *mapRunInput) (*describeMapRunOutput, error) {
@@ -390,57 +351,48 @@ func (s *Server) describeMapRun(ctx context.Context, in *mapRunInput) (*describe
 	out := &describeMapRunOutput{
 		MapRunArn: run.ARN, ExecutionArn: run.ExecutionARN, Status: run.Status,
 		StartDate: epoch(run.Start), StopDate: epochPtr(run.Stop),
+		RedriveCount: run.RedriveCount, RedriveDate: epochPtr(run.RedriveDate),
 	}
-	var counts mapRunCounts
-	var fan *interp.Fan
-	if run.Status == "RUNNING" {
-		if fan, err = s.liveFan(ctx, run); err != nil {
-			return nil, err
-		}
+	if err := s.readSummary(ctx, run); err != nil {
+		return nil, err
 	}
-	if fan != nil {
-		out.MaxConcurrency = int64(fan.Max)
-		out.ToleratedFailureCount = max(fan.ToleratedCount, 0)
-		out.ToleratedFailurePercentage = max(fan.ToleratedPct, 0)
-		total := int64(len(fan.Results))
-		counts = mapRunCounts{
-			Total:     total,
-			Pending:   total - int64(fan.Started),
-			Running:   int64(len(fan.Children)),
-			Succeeded: int64(fan.Finished - fan.Failures),
-			Failed:    int64(fan.Failures),
+	if sum := run.Summary; sum != nil {
+		// The snapshot was read after the history: it is the newer word on the status.
+		out.Status = sum.Status
+		if sum.Status == interp.MapRunRunning {
+			out.StopDate = ""
+		} else if run.Stop == nil {
+			out.StopDate = epoch(sum.Stop)
 		}
-	} else {
-		settings := s.definedSettings(ctx, exec, run.Label)
-		out.MaxConcurrency = settings.MaxConcurrency
-		out.ToleratedFailureCount = settings.ToleratedFailureCount
-		out.ToleratedFailurePercentage = settings.ToleratedFailurePercentage
-		counts.Total = int64(run.Length)
-		switch run.Status {
-		case "SUCCEEDED":
-			counts.Succeeded = counts.Total
-		case "FAILED":
-			counts.Failed = counts.Total
-		case "ABORTED":
-			counts.Aborted = counts.Total
-		default:
-			counts.Pending = counts.Total
-		}
+		out.MaxConcurrency = sum.MaxConcurrency
+		out.ToleratedFailureCount = sum.ToleratedFailureCount
+		out.ToleratedFailurePercentage = sum.ToleratedFailurePercentage
+		out.ItemCounts, out.ExecutionCounts = wireCounts(sum.Items), wireCounts(sum.Executions)
+		return out, nil
 	}
-	if run.Status == "RUNNING" {
-		u := s.mapRuns.updated(run.ARN)
-		if u.MaxConcurrency != nil {
-			out.MaxConcurrency = *u.MaxConcurrency
-		}
-		if u.ToleratedFailureCount != nil {
-			out.ToleratedFailureCount = *u.ToleratedFailureCount
-		}
-		if u.ToleratedFailurePercentage != nil {
-			out.ToleratedFailurePercentage = *u.ToleratedFailurePercentage
-		}
+	settings := s.definedSettings(ctx, exec, run.Label)
+	out.MaxConcurrency = settings.MaxConcurrency
+	out.ToleratedFailureCount = settings.ToleratedFailureCount
+	out.ToleratedFailurePercentage = settings.ToleratedFailurePercentage
+	counts := mapRunCounts{Total: int64(run.Length)}
+	switch run.Status {
+	case interp.MapRunSucceeded:
+		counts.Succeeded = counts.Total
+	case interp.MapRunFailed:
+		counts.Failed = counts.Total
+	case interp.MapRunAborted:
+		counts.Aborted = counts.Total
+	default:
+		counts.Pending = counts.Total
 	}
 	out.ItemCounts, out.ExecutionCounts = counts, counts
 	return out, nil
+}
+
+// wireCounts is DescribeMapRun's shape of a run's counts.
+func wireCounts(c interp.MapRunCounts) mapRunCounts {
+	return mapRunCounts{Pending: c.Pending, Running: c.Running, Succeeded: c.Succeeded, Failed: c.Failed,
+		Aborted: c.Aborted, Total: c.Total}
 }
 
 type updateMapRunInput struct {
@@ -471,15 +423,32 @@ func (s *Server) updateMapRun(ctx context.Context, in *updateMapRunInput) (*empt
 	if err != nil {
 		return nil, err
 	}
-	if run.Status != "RUNNING" {
-		return nil, clientError(codeValidation, "Map Run is %s and can no longer be updated: '%s'", run.Status, run.ARN)
+	if run.Status != interp.MapRunRunning {
+		return nil, mapRunEnded(run)
 	}
-	s.mapRuns.update(run.ARN, mapRunUpdate{
-		MaxConcurrency:             in.MaxConcurrency,
-		ToleratedFailureCount:      in.ToleratedFailureCount,
-		ToleratedFailurePercentage: in.ToleratedFailurePercentage,
+	err = s.engine.UpdateMapRun(ctx, &engine.UpdateMapRunParams{
+		ExecutionARN: run.ExecutionARN, MapRunARN: run.ARN, MaxConcurrency: in.MaxConcurrency,
+		ToleratedFailureCount: in.ToleratedFailureCount, ToleratedFailurePercentage: in.ToleratedFailurePercentage,
 	})
+	var ended *engine.MapRunNotRunningError
+	if errors.As(err, &ended) {
+		// It ended since the history was read: look again to say how.
+		if again, _, ferr := s.findMapRun(ctx, run.ARN); ferr == nil && again.Status != interp.MapRunRunning {
+			return nil, mapRunEnded(again)
+		}
+		if ended.Status != "" {
+			return nil, mapRunEnded(&mapRun{ARN: run.ARN, Status: ended.Status})
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
 	return &emptyOutput{}, nil
+}
+
+// mapRunEnded is UpdateMapRun's answer for a run that ended.
+func mapRunEnded(run *mapRun) error {
+	return clientError(codeValidation, "Map Run is %s and can no longer be updated: '%s'", run.Status, run.ARN)
 }
 
 type listMapRunsInput struct {

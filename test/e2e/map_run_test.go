@@ -21,6 +21,23 @@ func distributedMap(iteration string, settings string) string {
 		`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":` + iteration + `}},"End":true}}}`
 }
 
+// awaitMapRun waits for the execution's one map run to start and returns its ARN.
+func awaitMapRun(t *testing.T, c *awssfn.Client, execARN string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		list, err := c.ListMapRuns(context.Background(), &awssfn.ListMapRunsInput{ExecutionArn: aws.String(execARN)})
+		mustNoErr(t, "ListMapRuns", err)
+		if len(list.MapRuns) == 1 {
+			return aws.ToString(list.MapRuns[0].MapRunArn)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no map run after 30s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestMapRunFinished(t *testing.T) {
 	t.Parallel()
 	c, _ := newClient(t)
@@ -79,20 +96,10 @@ func TestMapRunRunning(t *testing.T) {
 	run, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"items":[1,2]}`)})
 	mustNoErr(t, "StartExecution", err)
 
-	var arn string
-	deadline := time.Now().Add(30 * time.Second)
-	for arn == "" {
-		list, err := c.ListMapRuns(ctx, &awssfn.ListMapRunsInput{ExecutionArn: run.ExecutionArn})
-		mustNoErr(t, "ListMapRuns", err)
-		if len(list.MapRuns) == 1 {
-			arn = aws.ToString(list.MapRuns[0].MapRunArn)
-		} else if time.Now().After(deadline) {
-			t.Fatal("no map run after 30s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	arn := awaitMapRun(t, c, aws.ToString(run.ExecutionArn))
 	// The first iteration waits for an activity worker; the second waits for room.
 	var described *awssfn.DescribeMapRunOutput
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		described, err = c.DescribeMapRun(ctx, &awssfn.DescribeMapRunInput{MapRunArn: aws.String(arn)})
 		mustNoErr(t, "DescribeMapRun", err)
@@ -184,4 +191,214 @@ func TestMapRunErrors(t *testing.T) {
 			wantErrorCode(t, tc.call(), tc.code, tc.msg)
 		})
 	}
+}
+
+// activityMap is a state machine whose Distributed Map runs an activity task per item, and
+// the activity's ARN.
+func activityMap(t *testing.T, c *awssfn.Client, name, settings string) (machine, activity string) {
+	t.Helper()
+	created, err := c.CreateActivity(context.Background(), &awssfn.CreateActivityInput{Name: aws.String(name + "-work")})
+	mustNoErr(t, "CreateActivity", err)
+	activity = aws.ToString(created.ActivityArn)
+	iteration := `{"Type":"Task","Resource":"` + activity + `","End":true}`
+	return createMachineWith(t, c, name, distributedMap(iteration, settings), types.StateMachineTypeStandard), activity
+}
+
+// takeTask takes a task of the activity: its token, or "" when none is waiting (the server
+// answers empty after its poll timeout).
+func takeTask(t *testing.T, c *awssfn.Client, activity string) string {
+	t.Helper()
+	task, err := c.GetActivityTask(context.Background(), &awssfn.GetActivityTaskInput{ActivityArn: aws.String(activity)})
+	mustNoErr(t, "GetActivityTask", err)
+	return aws.ToString(task.TaskToken)
+}
+
+func describeRun(t *testing.T, c *awssfn.Client, arn string) *awssfn.DescribeMapRunOutput {
+	t.Helper()
+	out, err := c.DescribeMapRun(context.Background(), &awssfn.DescribeMapRunInput{MapRunArn: aws.String(arn)})
+	mustNoErr(t, "DescribeMapRun", err)
+	return out
+}
+
+// runCounts are the counts of a map run that Stepflow keeps (timedOut, resultsWritten and the
+// redrive counts are always 0).
+type runCounts struct{ pending, running, succeeded, failed, aborted, total int64 }
+
+func counts(pending, running, succeeded, failed, aborted, total int64) runCounts {
+	return runCounts{pending, running, succeeded, failed, aborted, total}
+}
+
+// wantRunCounts checks a run's item counts and that its execution counts are the same (one
+// item per child without an ItemBatcher).
+func wantRunCounts(t *testing.T, when string, run *awssfn.DescribeMapRunOutput, want runCounts) {
+	t.Helper()
+	i, e := run.ItemCounts, run.ExecutionCounts
+	items := runCounts{i.Pending, i.Running, i.Succeeded, i.Failed, i.Aborted, i.Total}
+	execs := runCounts{e.Pending, e.Running, e.Succeeded, e.Failed, e.Aborted, e.Total}
+	if items != want || execs != want || i.TimedOut != 0 || e.TimedOut != 0 {
+		t.Fatalf("%s: itemCounts %+v executionCounts %+v, want %+v", when, items, execs, want)
+	}
+}
+
+// TestUpdateMapRunConcurrency raises a running map run's concurrency and sees more iterations
+// in flight (more activity tasks to take), then lowers it and sees running iterations finish
+// before the next starts.
+func TestUpdateMapRunConcurrency(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, withActivityPollTimeout(300*time.Millisecond))
+	ctx := context.Background()
+	machine, activity := activityMap(t, c, "mr-concurrency", `"MaxConcurrency":1,`)
+	exec, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"items":[1,2,3,4]}`)})
+	mustNoErr(t, "StartExecution", err)
+	arn := awaitMapRun(t, c, aws.ToString(exec.ExecutionArn))
+
+	first := takeTask(t, c, activity)
+	if first == "" || takeTask(t, c, activity) != "" {
+		t.Fatal("with MaxConcurrency 1, want exactly one task in flight")
+	}
+	_, err = c.UpdateMapRun(ctx, &awssfn.UpdateMapRunInput{MapRunArn: aws.String(arn), MaxConcurrency: aws.Int32(3)})
+	mustNoErr(t, "UpdateMapRun", err)
+	second, third := takeTask(t, c, activity), takeTask(t, c, activity)
+	if second == "" || third == "" || takeTask(t, c, activity) != "" {
+		t.Fatal("with MaxConcurrency 3, want exactly three tasks in flight")
+	}
+	run := describeRun(t, c, arn)
+	if run.MaxConcurrency != 3 || run.Status != types.MapRunStatusRunning {
+		t.Fatalf("after raising: %+v", run)
+	}
+	wantRunCounts(t, "after raising", run, counts(1, 3, 0, 0, 0, 4))
+
+	// Lowered to 1: the three running finish before the last one starts.
+	_, err = c.UpdateMapRun(ctx, &awssfn.UpdateMapRunInput{MapRunArn: aws.String(arn), MaxConcurrency: aws.Int32(1)})
+	mustNoErr(t, "UpdateMapRun", err)
+	for i, token := range []string{first, second} {
+		_, err = c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`"done"`)})
+		mustNoErr(t, "SendTaskSuccess", err)
+		wantRunCounts(t, "after lowering", describeRun(t, c, arn), counts(1, int64(2-i), int64(i+1), 0, 0, 4))
+	}
+	if takeTask(t, c, activity) != "" {
+		t.Fatal("a task started while the one running used all the room")
+	}
+	_, err = c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(third), Output: aws.String(`"done"`)})
+	mustNoErr(t, "SendTaskSuccess", err)
+	last := takeTask(t, c, activity)
+	if last == "" {
+		t.Fatal("the last iteration did not start once there was room")
+	}
+	_, err = c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(last), Output: aws.String(`"done"`)})
+	mustNoErr(t, "SendTaskSuccess", err)
+	if done := waitDone(t, c, aws.ToString(exec.ExecutionArn)); done.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s %s", done.Status, aws.ToString(done.Cause))
+	}
+
+	// After the end the counts are still exact, and the settings those it ended with.
+	run = describeRun(t, c, arn)
+	if run.Status != types.MapRunStatusSucceeded || run.MaxConcurrency != 1 || run.StopDate == nil {
+		t.Fatalf("ended run %+v", run)
+	}
+	wantRunCounts(t, "ended", run, counts(0, 0, 4, 0, 0, 4))
+}
+
+func TestUpdateMapRunToleratedFailures(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, withActivityPollTimeout(300*time.Millisecond))
+	ctx := context.Background()
+
+	t.Run("tolerating a failure the definition did not", func(t *testing.T) {
+		machine, activity := activityMap(t, c, "mr-tolerate", `"MaxConcurrency":1,`)
+		exec, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"items":[1,2,3]}`)})
+		mustNoErr(t, "StartExecution", err)
+		arn := awaitMapRun(t, c, aws.ToString(exec.ExecutionArn))
+		_, err = c.UpdateMapRun(ctx, &awssfn.UpdateMapRunInput{MapRunArn: aws.String(arn), ToleratedFailureCount: aws.Int64(1)})
+		mustNoErr(t, "UpdateMapRun", err)
+		_, err = c.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: aws.String(takeTask(t, c, activity)), Error: aws.String("Bad"), Cause: aws.String("bad item")})
+		mustNoErr(t, "SendTaskFailure", err)
+		for range 2 {
+			_, err = c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(takeTask(t, c, activity)), Output: aws.String(`"ok"`)})
+			mustNoErr(t, "SendTaskSuccess", err)
+		}
+		done := waitDone(t, c, aws.ToString(exec.ExecutionArn))
+		if done.Status != types.ExecutionStatusSucceeded || aws.ToString(done.Output) != `[{"Cause":"bad item","Error":"Bad"},"ok","ok"]` {
+			t.Fatalf("execution %s %s %s", done.Status, aws.ToString(done.Output), aws.ToString(done.Cause))
+		}
+		run := describeRun(t, c, arn)
+		if run.Status != types.MapRunStatusSucceeded || run.ToleratedFailureCount != 1 {
+			t.Fatalf("ended run %+v", run)
+		}
+		wantRunCounts(t, "ended", run, counts(0, 0, 2, 1, 0, 3))
+	})
+
+	t.Run("a lower threshold fails the run", func(t *testing.T) {
+		machine, activity := activityMap(t, c, "mr-intolerant", `"MaxConcurrency":2,"ToleratedFailurePercentage":100,`)
+		exec, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"items":[1,2,3,4]}`)})
+		mustNoErr(t, "StartExecution", err)
+		arn := awaitMapRun(t, c, aws.ToString(exec.ExecutionArn))
+		_, err = c.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: aws.String(takeTask(t, c, activity)), Error: aws.String("Bad")})
+		mustNoErr(t, "SendTaskFailure", err)
+		wantRunCounts(t, "after a tolerated failure", describeRun(t, c, arn), counts(1, 2, 0, 1, 0, 4))
+
+		// One of four failed: 25% is over the new 10%.
+		_, err = c.UpdateMapRun(ctx, &awssfn.UpdateMapRunInput{MapRunArn: aws.String(arn), ToleratedFailurePercentage: aws.Float32(10)})
+		mustNoErr(t, "UpdateMapRun", err)
+		done := waitDone(t, c, aws.ToString(exec.ExecutionArn))
+		if done.Status != types.ExecutionStatusFailed || aws.ToString(done.Error) != "States.ExceedToleratedFailureThreshold" {
+			t.Fatalf("execution %s %s", done.Status, aws.ToString(done.Error))
+		}
+		run := describeRun(t, c, arn)
+		if run.Status != types.MapRunStatusFailed || run.ToleratedFailurePercentage != 10 || run.MaxConcurrency != 2 || run.StopDate == nil {
+			t.Fatalf("failed run %+v", run)
+		}
+		wantRunCounts(t, "failed", run, counts(1, 0, 0, 1, 2, 4))
+		_, err = c.UpdateMapRun(ctx, &awssfn.UpdateMapRunInput{MapRunArn: aws.String(arn), ToleratedFailurePercentage: aws.Float32(50)})
+		wantAPIError[*types.ValidationException](t, err, "Map Run is FAILED and can no longer be updated: '"+arn+"'")
+	})
+}
+
+// TestMapRunRetriedAndRedriven covers runs that end without an event of their own (a retried
+// Map state starts a new run) and a run a redrive starts again under the same ARN.
+func TestMapRunRetriedAndRedriven(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t)
+	ctx := context.Background()
+	boom := `{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:boom","End":true}`
+	machine := createMachineWith(t, c, "mr-retry", distributedMap(boom, `"MaxConcurrency":1,"Retry":[{"ErrorEquals":["Boom"],"MaxAttempts":1,"IntervalSeconds":1}],`),
+		types.StateMachineTypeStandard)
+	exec, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"items":[{"n":1},{"n":2}]}`)})
+	mustNoErr(t, "StartExecution", err)
+	if done := waitDone(t, c, aws.ToString(exec.ExecutionArn)); done.Status != types.ExecutionStatusFailed || aws.ToString(done.Error) != "Boom" {
+		t.Fatalf("execution %s %s", done.Status, aws.ToString(done.Error))
+	}
+	runs := func(want int) []types.MapRunListItem {
+		t.Helper()
+		list, err := c.ListMapRuns(ctx, &awssfn.ListMapRunsInput{ExecutionArn: exec.ExecutionArn})
+		mustNoErr(t, "ListMapRuns", err)
+		if len(list.MapRuns) != want {
+			t.Fatalf("%d map runs, want %d", len(list.MapRuns), want)
+		}
+		return list.MapRuns
+	}
+	for _, item := range runs(2) { // the retried one and the last
+		run := describeRun(t, c, aws.ToString(item.MapRunArn))
+		if run.Status != types.MapRunStatusFailed || run.StopDate == nil || item.StopDate == nil || aws.ToInt32(run.RedriveCount) != 0 {
+			t.Fatalf("run %+v", run)
+		}
+		wantRunCounts(t, "failed", run, counts(1, 0, 0, 1, 0, 2))
+	}
+	last := aws.ToString(runs(2)[0].MapRunArn)
+
+	_, err = c.RedriveExecution(ctx, &awssfn.RedriveExecutionInput{ExecutionArn: exec.ExecutionArn})
+	mustNoErr(t, "RedriveExecution", err)
+	if done := waitDone(t, c, aws.ToString(exec.ExecutionArn)); done.Status != types.ExecutionStatusFailed {
+		t.Fatalf("redriven execution %s", done.Status)
+	}
+	// The redrive ran the last run again, whose failure the Map state retried once more.
+	listed := runs(3)
+	if aws.ToString(listed[1].MapRunArn) != last {
+		t.Fatalf("runs %v, want the redriven %s second", listed, last)
+	}
+	run := describeRun(t, c, last)
+	if run.Status != types.MapRunStatusFailed || aws.ToInt32(run.RedriveCount) != 1 || run.RedriveDate == nil {
+		t.Fatalf("redriven run %+v", run)
+	}
+	wantRunCounts(t, "redriven", run, counts(1, 0, 0, 1, 0, 2))
 }
