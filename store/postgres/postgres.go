@@ -39,6 +39,7 @@ var dialect = sqlstore.Dialect{
 	ForUpdate:          " FOR UPDATE",
 	Int64Param:         "CAST(? AS BIGINT)",
 	BytesParam:         "CAST(? AS BYTEA)",
+	TimeParam:          "CAST(? AS TIMESTAMPTZ)",
 }
 
 // Store is a store.Store in a PostgreSQL database.

@@ -48,7 +48,7 @@ var _ store.Store = (*Store)(nil)
 // Path is the file the store keeps its data in.
 func (s *Store) Path() string { return s.path }
 
-var dialect = sqlstore.Dialect{Time: sqlstore.UnixMicro, Int64Param: "?", BytesParam: "?"}
+var dialect = sqlstore.Dialect{Time: sqlstore.UnixMicro, Int64Param: "?", BytesParam: "?", TimeParam: "?"}
 
 // Options tune a store beyond what Open chooses.
 type Options struct {

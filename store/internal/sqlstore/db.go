@@ -55,9 +55,9 @@ type Dialect struct {
 	SkipLocked string
 	// ForUpdate is appended to a SELECT whose rows the transaction will update.
 	ForUpdate string
-	// Int64Param and BytesParam are a placeholder with the cast that a VALUES list needs for
-	// its column to have that type.
-	Int64Param, BytesParam string
+	// Int64Param, BytesParam and TimeParam are a placeholder with the cast that a VALUES list
+	// needs for its column to have that type.
+	Int64Param, BytesParam, TimeParam string
 }
 
 // rebind rewrites ? placeholders for the dialect. Queries here never hold ? in literals.

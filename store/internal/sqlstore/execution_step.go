@@ -57,12 +57,20 @@ func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionSt
 	if len(steps) == 0 {
 		return errs, nil, nil
 	}
-	ids, err := s.executionIDs(ctx, tx, steps)
+	bulk := bulkSteps(steps)
+	// PostgreSQL locks every row first, in ARN order, so that concurrent batches cannot
+	// deadlock; SQLite has one writer and looks up only the executions stepped twice.
+	var lookup []*store.ExecutionStepParams
+	for i, p := range steps {
+		if s.dialect.ForUpdate != "" || !bulk[i] {
+			lookup = append(lookup, p)
+		}
+	}
+	ids, err := s.executionIDs(ctx, tx, lookup)
 	if err != nil {
 		return nil, nil, err
 	}
-	bulk := bulkSteps(steps, ids)
-	advanced, err := s.advanceVersions(ctx, tx, steps, bulk)
+	advanced, err := s.advanceVersions(ctx, tx, steps, bulk, ids)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,7 +78,7 @@ func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionSt
 	for _, i := range lockOrder(steps) {
 		p := steps[i]
 		id, ok := ids[p.ExecutionARN]
-		if !ok {
+		if !ok && !bulk[i] {
 			errs[i] = &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}
 			continue
 		}
@@ -112,56 +120,97 @@ func lockOrder(steps []*store.ExecutionStepParams) []int {
 // the drivers prepare and cache stay few.
 const idChunk = 64
 
-// bulkSteps picks the steps whose version can move in one multi-row UPDATE: those that change
-// no status fields, of executions that exist and have no other step in the batch.
-func bulkSteps(steps []*store.ExecutionStepParams, ids map[string]int64) map[int]bool {
+// bulkSteps picks the steps whose version can move in a multi-row UPDATE: those of
+// executions that have no other step in the batch.
+func bulkSteps(steps []*store.ExecutionStepParams) map[int]bool {
 	count := make(map[string]int, len(steps))
 	for _, p := range steps {
 		count[p.ExecutionARN]++
 	}
 	bulk := make(map[int]bool, len(steps))
 	for i, p := range steps {
-		if _, ok := ids[p.ExecutionARN]; ok && p.Update == nil && count[p.ExecutionARN] == 1 {
+		if count[p.ExecutionARN] == 1 {
 			bulk[i] = true
 		}
 	}
 	return bulk
 }
 
-// advanceVersions moves the versions of the bulk steps, idChunk per statement, and returns
-// the ARNs whose guard held. It costs one round trip per chunk instead of one per step.
-func (s *Store) advanceVersions(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, bulk map[int]bool) (map[string]bool, error) {
-	var picked []*store.ExecutionStepParams
+// advanceVersions moves the versions of the bulk steps, idChunk per statement (one statement
+// for steps that only replace the snapshot, another for those that also change the status
+// fields), and returns the ARNs whose guard held. It costs one round trip per chunk instead
+// of one per step.
+func (s *Store) advanceVersions(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, bulk map[int]bool, ids map[string]int64) (map[string]bool, error) {
+	var plain, updates []*store.ExecutionStepParams
 	for i, p := range steps {
-		if bulk[i] {
-			picked = append(picked, p)
+		switch {
+		case !bulk[i]:
+		case p.Update == nil:
+			plain = append(plain, p)
+		default:
+			updates = append(updates, p)
 		}
 	}
-	advanced := make(map[string]bool, len(picked))
-	row := "(?, " + s.dialect.Int64Param + ", " + s.dialect.BytesParam + ")"
-	for len(picked) > 0 {
-		chunk := picked[:min(len(picked), idChunk)]
-		picked = picked[len(chunk):]
+	advanced := make(map[string]bool, len(plain)+len(updates))
+	d := s.dialect
+	plainRow := "(?, " + d.Int64Param + ", " + d.BytesParam + ")"
+	err := inChunks(plain, func(chunk []*store.ExecutionStepParams) error {
 		args := make([]any, 0, 3*len(chunk))
 		for _, p := range chunk {
-			snapshot := p.Snapshot
-			if snapshot == nil {
-				snapshot = []byte{}
-			}
-			args = append(args, p.ExecutionARN, p.ExpectedVersion, snapshot)
+			args = append(args, p.ExecutionARN, p.ExpectedVersion, snapshotArg(p))
 		}
-		rows, err := s.query(ctx, tx, `UPDATE execution SET version = version + 1, snapshot = v.column3
-			FROM (VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`) AS v
-			WHERE arn = v.column1 AND version = v.column2 RETURNING arn`, args...)
-		arns, err := collect(rows, err, func(r Rows) (arn string, err error) { return arn, r.Scan(&arn) })
-		if err != nil {
-			return nil, err
+		return s.collectAdvanced(ctx, tx, advanced, ids, `UPDATE execution SET version = version + 1, snapshot = v.column3
+			FROM (VALUES `+plainRow+strings.Repeat(", "+plainRow, len(chunk)-1)+`) AS v
+			WHERE arn = v.column1 AND version = v.column2 RETURNING arn, id`, args)
+	})
+	if err != nil {
+		return nil, err
+	}
+	updateRow := "(?, " + d.Int64Param + ", " + d.BytesParam + ", ?, ?, ?, ?, " + d.TimeParam + ", " + d.Int64Param + ", " + d.TimeParam + ")"
+	err = inChunks(updates, func(chunk []*store.ExecutionStepParams) error {
+		args := make([]any, 0, 10*len(chunk))
+		for _, p := range chunk {
+			u := p.Update
+			args = append(args, p.ExecutionARN, p.ExpectedVersion, snapshotArg(p), string(u.Status), u.Output, u.Error, u.Cause,
+				s.nullTimeArg(u.StopDate), int64(u.RedriveCount), s.nullTimeArg(u.RedriveDate))
 		}
-		for _, arn := range arns {
-			advanced[arn] = true
-		}
+		return s.collectAdvanced(ctx, tx, advanced, ids, `UPDATE execution SET version = version + 1, snapshot = v.column3,
+				status = v.column4, output = v.column5, error = v.column6, cause = v.column7, stop_date = v.column8,
+				redrive_count = v.column9, redrive_date = v.column10
+			FROM (VALUES `+updateRow+strings.Repeat(", "+updateRow, len(chunk)-1)+`) AS v
+			WHERE arn = v.column1 AND version = v.column2 RETURNING arn, id`, args)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return advanced, nil
+}
+
+// collectAdvanced runs a guarded multi-row UPDATE and notes the ARNs it moved with their ids.
+func (s *Store) collectAdvanced(ctx context.Context, tx Tx, advanced map[string]bool, ids map[string]int64, query string, args []any) error {
+	rows, err := s.query(ctx, tx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			arn string
+			id  int64
+		)
+		if err := rows.Scan(&arn, &id); err != nil {
+			return err
+		}
+		advanced[arn], ids[arn] = true, id
+	}
+	return rows.Err()
+}
+
+func snapshotArg(p *store.ExecutionStepParams) []byte {
+	if p.Snapshot == nil {
+		return []byte{}
+	}
+	return p.Snapshot
 }
 
 // refusal explains why a bulk step's guard failed: the version it found.
@@ -229,10 +278,7 @@ func placeholders(rows, width int) string {
 // snapshot and status fields. It returns the step's own failure (conflict, not found) as
 // refused, and database failures as err.
 func (s *Store) advanceVersion(ctx context.Context, tx Tx, p *store.ExecutionStepParams) (refused, err error) {
-	snapshot := p.Snapshot
-	if snapshot == nil {
-		snapshot = []byte{}
-	}
+	snapshot := snapshotArg(p)
 	var n int64
 	if u := p.Update; u != nil {
 		n, err = s.exec(ctx, tx, `UPDATE execution SET version = version + 1, snapshot = ?, status = ?,
