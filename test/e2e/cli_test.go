@@ -14,13 +14,20 @@ import (
 // configuration; it returns stdout, stderr and the exit code.
 func awsCLI(t *testing.T, endpoint string, args ...string) (string, string, int) {
 	t.Helper()
+	return awsCLIEnv(t, nil, endpoint, args...)
+}
+
+// awsCLIEnv is awsCLI with more environment variables (NAME=value), which win.
+func awsCLIEnv(t *testing.T, extraEnv []string, endpoint string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command("aws", append([]string{"--endpoint-url", endpoint, "--output", "json", "stepfunctions"}, args...)...)
 	var env []string
 	for _, kv := range os.Environ() {
 		// Keep AWS_CA_BUNDLE and the like; drop whatever names a profile or credentials.
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION":
+		case "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
+			"AWS_DISABLE_HOST_PREFIX_INJECTION":
 			continue
 		}
 		env = append(env, kv)
@@ -28,6 +35,7 @@ func awsCLI(t *testing.T, endpoint string, args ...string) (string, string, int)
 	cmd.Env = append(env,
 		"AWS_ACCESS_KEY_ID="+accessKey, "AWS_SECRET_ACCESS_KEY="+secretKey, "AWS_DEFAULT_REGION="+testRegion,
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1")
+	cmd.Env = append(cmd.Env, extraEnv...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -2,7 +2,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -115,4 +119,49 @@ func TestHostPrefix(t *testing.T) {
 			t.Fatalf("TestState went to %s, want %s", got, srv.Addr)
 		}
 	})
+}
+
+// TestHostPrefixAWSCLI checks the AWS CLI against an IP endpoint: StartSyncExecution cannot
+// connect by default (it goes to sync-127.0.0.1:PORT) and works with host prefix injection
+// turned off by AWS_DISABLE_HOST_PREFIX_INJECTION=true or by disable_host_prefix_injection in
+// the config file, as does TestState.
+func TestHostPrefixAWSCLI(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("aws"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the AWS CLI (aws) is required under CI (.ci/run installs Debian's awscli): %v", err)
+		}
+		t.Skip("the AWS CLI (aws) is not installed; skipping the CLI host prefix test")
+	}
+	srv := startServer(t, withCredentials(map[string]string{accessKey: secretKey}))
+	express := createMachineWith(t, srv.client(t), "express", passDefinition, types.StateMachineTypeExpress)
+
+	_, stderr, code := awsCLI(t, srv.URL, "start-sync-execution", "--state-machine-arn", express)
+	want := `Could not connect to the endpoint URL: "http://sync-` + srv.Addr + `/"`
+	if code == 0 || !strings.Contains(stderr, want) {
+		t.Fatalf("start-sync-execution by default: exit %d, stderr %q, want %q", code, stderr, want)
+	}
+
+	configFile := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(configFile, []byte("[default]\ndisable_host_prefix_injection = true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range [][]string{{"AWS_DISABLE_HOST_PREFIX_INJECTION=true"}, {"AWS_CONFIG_FILE=" + configFile}} {
+		out, stderr, code := awsCLIEnv(t, env, srv.URL, "start-sync-execution", "--state-machine-arn", express, "--input", `{"a":1}`)
+		if code != 0 && strings.Contains(stderr, "sync-"+srv.Addr) {
+			version, _ := exec.Command("aws", "--version").CombinedOutput()
+			t.Skipf("this AWS CLI (%s) does not know %s; it still sends to sync-<host>", strings.TrimSpace(string(version)), env[0])
+		}
+		var got struct{ Status, Output string }
+		if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.Status != "SUCCEEDED" || got.Output != `{"ok":true}` {
+			t.Fatalf("start-sync-execution with %s: exit %d: %s %s", env[0], code, out, stderr)
+		}
+	}
+
+	out, stderr, code := awsCLIEnv(t, []string{"AWS_DISABLE_HOST_PREFIX_INJECTION=true"}, srv.URL,
+		"test-state", "--definition", `{"Type":"Pass","Result":{"ok":true},"End":true}`, "--role-arn", roleARN, "--input", "{}")
+	var tested struct{ Status, Output string }
+	if code != 0 || json.Unmarshal([]byte(out), &tested) != nil || tested.Status != "SUCCEEDED" || tested.Output != `{"ok":true}` {
+		t.Fatalf("test-state with AWS_DISABLE_HOST_PREFIX_INJECTION=true: exit %d: %s %s", code, out, stderr)
+	}
 }
