@@ -392,7 +392,7 @@ func (s *Server) describeMapRun(ctx context.Context, in *mapRunInput) (*describe
 // wireCounts is DescribeMapRun's shape of a run's counts.
 func wireCounts(c interp.MapRunCounts) mapRunCounts {
 	return mapRunCounts{Pending: c.Pending, Running: c.Running, Succeeded: c.Succeeded, Failed: c.Failed,
-		Aborted: c.Aborted, Total: c.Total}
+		Aborted: c.Aborted, Total: c.Total, ResultsWritten: c.ResultsWritten}
 }
 
 type updateMapRunInput struct {

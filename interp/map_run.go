@@ -40,8 +40,10 @@ const (
 )
 
 // MapRunCounts counts a map run's child executions, or the items they process, by status.
+// ResultsWritten counts those a ResultWriter exported.
 type MapRunCounts struct {
 	Pending, Running, Succeeded, Failed, Aborted, Total int64
+	ResultsWritten                                      int64 `json:",omitempty"`
 }
 
 // MapRunSummary is what DescribeMapRun tells of a run: its status, its settings as they are
@@ -193,6 +195,11 @@ func (fan *Fan) mapRunSummary(arn, status string, stop time.Time) MapRunSummary 
 	ex.Failed = int64(fan.Failures)
 	ex.Succeeded = int64(fan.Finished - fan.Failures)
 	ex.Aborted = ex.Total - ex.Pending - ex.Running - ex.Failed - ex.Succeeded
+	// The ResultWriter exports every child once they all ended, and the run succeeds after.
+	written := fan.Writer && status == MapRunSucceeded
+	if written {
+		ex.ResultsWritten = ex.Succeeded + ex.Failed
+	}
 	if !fan.Batched {
 		run.Items = run.Executions
 		return run
@@ -209,6 +216,9 @@ func (fan *Fan) mapRunSummary(arn, status string, stop time.Time) MapRunSummary 
 	}
 	items.Succeeded, items.Failed = fan.ItemsSucceeded, fan.ItemsFailed
 	items.Aborted = items.Total - items.Pending - items.Running - items.Failed - items.Succeeded
+	if written {
+		items.ResultsWritten = items.Succeeded + items.Failed
+	}
 	return run
 }
 

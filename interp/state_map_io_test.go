@@ -192,13 +192,14 @@ func TestResultWriter(t *testing.T) {
 		status       sfn.ExecutionStatus
 		output       string
 		history      []string
+		written      int64 // the map run's resultsWritten
 	}{
-		{name: "writes", fields: writer, answer: answerItems(written),
+		{name: "writes", fields: writer, answer: answerItems(written), written: 2,
 			children: `[{"Status": "SUCCEEDED", "Input": "Hello", "Output": "Hello"}, {"Status": "SUCCEEDED", "Input": "World", "Output": "World"}]`,
 			status:   sfn.StatusSucceeded, output: written,
 			history: []string{"1 0 ExecutionStarted", "2 0 MapStateEntered", "3 2 MapStateStarted", "4 3 MapRunStarted",
 				"5 4 MapRunSucceeded", "6 5 MapStateSucceeded", "7 5 MapStateExited", "8 7 ExecutionSucceeded"}},
-		{name: "tolerated failure", fields: writer + `, "ToleratedFailureCount": 1`, answer: answerItems(written),
+		{name: "tolerated failure", fields: writer + `, "ToleratedFailureCount": 1`, answer: answerItems(written), written: 2,
 			processor: `"StartAt": "Check", "States": {"Check": {"Type": "Choice", "Choices": [{"Variable": "$", "StringEquals": "World", "Next": "Boom"}], "Default": "Done"},
 			  "Boom": {"Type": "Fail", "Error": "Bad", "Cause": "world"}, "Done": {"Type": "Pass", "End": true}}`,
 			children: `[{"Status": "SUCCEEDED", "Input": "Hello", "Output": "Hello"}, {"Status": "FAILED", "Input": "World", "Error": "Bad", "Cause": "world"}]`,
@@ -223,7 +224,8 @@ func TestResultWriter(t *testing.T) {
 				requests = append(requests, inv)
 				return c.answer(inv)
 			}}
-			res := d.run(p, decode(t, `["Hello", "World"]`)).Result()
+			e := d.run(p, decode(t, `["Hello", "World"]`))
+			res := e.Result()
 			checkResult(t, res, c.status, c.output)
 			if got := historyLines(d.events); !reflect.DeepEqual(got, c.history) {
 				t.Errorf("history\n got %q\nwant %q", got, c.history)
@@ -233,6 +235,9 @@ func TestResultWriter(t *testing.T) {
 			}
 			req := requests[0].Input.(map[string]any)[ResultWriterRequest].(map[string]any)
 			run := d.events[3].MapRunStartedEventDetails.MapRunArn
+			if summary, _ := e.State().MapRun(run); summary.Executions.ResultsWritten != c.written || summary.Items.ResultsWritten != c.written {
+				t.Errorf("map run %+v, want %d results written", summary, c.written)
+			}
 			if req["MapRunArn"] != run || !jsonEqual(req["Parameters"], decode(t, `{"Bucket": "result-bucket", "Prefix": "mapJobs"}`)) {
 				t.Errorf("writer request MapRunArn %v Parameters %s, want %s and the Parameters", req["MapRunArn"], encodeJSON(req["Parameters"]), run)
 			}
