@@ -10,4 +10,8 @@
 //
 // An execution that ended FAILED, ABORTED or TIMED_OUT can be redriven (Execution.Redrive): it
 // continues from the states where it stopped, as AWS's RedriveExecution does.
+//
+// A Distributed Map run changes its settings when UpdateMapRun arrives as an event
+// (MapRunUpdate), and keeps its final counts in the state once it ended, for DescribeMapRun
+// (ExecutionState.MapRun).
 package interp
