@@ -1,10 +1,9 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -13,18 +12,23 @@ import (
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/task"
 )
 
 // testStateTimeout bounds one TestState run, as on AWS.
 const testStateTimeout = 5 * time.Minute
 
 type testStateInput struct {
-	Definition      *string `json:"definition"`
-	RoleArn         *string `json:"roleArn"`
-	Input           *string `json:"input"`
-	InspectionLevel *string `json:"inspectionLevel"`
-	RevealSecrets   bool    `json:"revealSecrets"`
-	Variables       *string `json:"variables"`
+	Definition         *string                 `json:"definition"`
+	RoleArn            *string                 `json:"roleArn"`
+	Input              *string                 `json:"input"`
+	InspectionLevel    *string                 `json:"inspectionLevel"`
+	RevealSecrets      bool                    `json:"revealSecrets"`
+	Variables          *string                 `json:"variables"`
+	StateName          *string                 `json:"stateName"`
+	Mock               *testStateMock          `json:"mock"`
+	Context            *string                 `json:"context"`
+	StateConfiguration *testStateConfiguration `json:"stateConfiguration"`
 }
 
 type testStateOutput struct {
@@ -36,45 +40,73 @@ type testStateOutput struct {
 	Status         string          `json:"status"`
 }
 
-// testStateMachine is the one-state machine TestState runs: the state under test, with its
-// retriers taken out (TestState reports RETRIABLE instead of retrying), and a Succeed stub
-// for each state it can go to, so that where it went is seen in the history.
-type testStateMachine struct {
-	name      string         // of the state under test
-	state     map[string]any // its definition, without Retry
-	jsonata   bool           // it uses JSONata
-	stubs     map[string]bool
-	retriers  [][]string // ErrorEquals of the retriers that may retry (MaxAttempts > 0)
-	stateType string
-	// fan: a Parallel or Map state. Failures inside its branches may be handled there, so its
-	// own error is known only from the execution's end or, when a catcher handled it, from the
-	// variable caughtVariable that every catcher of the state assigns.
-	fan bool
-}
+// Error and cause of a Map state whose mapIterationFailureCount exceeds its tolerance.
+const (
+	errorExceedToleratedFailureThreshold = "States.ExceedToleratedFailureThreshold"
+	causeExceedToleratedFailureThreshold = "The specified tolerated failure threshold was exceeded"
+)
 
-func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateOutput, error) {
+func validateTestStateInput(in *testStateInput) error {
 	var v validationErrors
 	v.required("definition", in.Definition != nil)
 	v.length("definition", in.Definition, 1, maxDefinitionLength)
 	v.length("roleArn", in.RoleArn, 1, 256)
 	v.enum("inspectionLevel", in.InspectionLevel, "INFO", "DEBUG", "TRACE")
-	if err := v.err(); err != nil {
-		return nil, err
+	v.length("stateName", in.StateName, 1, 80)
+	if mk := in.Mock; mk != nil {
+		v.length("mock.result", mk.Result, 0, maxPayloadLength)
+		v.enum("mock.fieldValidationMode", mk.FieldValidationMode, "STRICT", "PRESENT", "NONE")
+		if eo := mk.ErrorOutput; eo != nil {
+			v.length("mock.errorOutput.error", eo.Error, 0, 256)
+			v.length("mock.errorOutput.cause", eo.Cause, 0, 32768)
+		}
 	}
-	if err := checkPayload("input", in.Input, func(detail string) *Error {
+	if c := in.StateConfiguration; c != nil {
+		v.intRange("stateConfiguration.retrierRetryCount", c.RetrierRetryCount, 0, math.MaxInt32)
+		v.length("stateConfiguration.errorCausedByState", c.ErrorCausedByState, 1, 80)
+		v.intRange("stateConfiguration.mapIterationFailureCount", c.MapIterationFailureCount, 0, math.MaxInt32)
+		v.length("stateConfiguration.mapItemReaderData", c.MapItemReaderData, 0, maxPayloadLength)
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	if in.Context != nil {
+		return clientError(codeValidation, "Stepflow does not support the context member of TestState: the state runs with the Context object of a new execution")
+	}
+	return checkPayload("input", in.Input, func(detail string) *Error {
 		return clientError(codeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", detail)
-	}); err != nil {
+	})
+}
+
+func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateOutput, error) {
+	if err := validateTestStateInput(in); err != nil {
 		return nil, err
 	}
 	vars, err := parseTestStateVariables(in.Variables)
 	if err != nil {
 		return nil, err
 	}
-	definition, machine, err := buildTestStateMachine(*in.Definition, vars)
+	st, err := findTestState(*in.Definition, in.StateName)
 	if err != nil {
 		return nil, err
 	}
-	sm, diags := asl.Parse(definition, asl.ParseOptions{Type: sfn.TypeStandard})
+	cfg := ptrOr(in.StateConfiguration, testStateConfiguration{})
+	var answer *mockAnswer
+	if in.Mock != nil {
+		if answer, err = validateMock(in, st); err != nil {
+			return nil, err
+		}
+	} else if err := checkUnmocked(in, st, &cfg); err != nil {
+		return nil, err
+	}
+	if list, ok := answer.resultList(); ok && st.typ == string(asl.TypeMap) && cfg.MapIterationFailureCount != nil && int(*cfg.MapIterationFailureCount) > len(list) {
+		return nil, clientError(codeValidation, "Map iteration failure count must be less than or equal to the number of Map iterations")
+	}
+	machine, err := buildTestStateMachine(st, vars, true)
+	if err != nil {
+		return nil, err
+	}
+	sm, diags := asl.Parse(machine.run, interp.ParseOptions(sfn.TypeStandard))
 	if diags.HasErrors() {
 		return nil, clientError(codeInvalidDefinition, "%s", invalidDefinitionMessage(diags))
 	}
@@ -90,6 +122,25 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 
 	runCtx, cancel := context.WithTimeout(ctx, testStateTimeout)
 	defer cancel()
+	var probe *mapProbe
+	if st.typ == string(asl.TypeMap) {
+		probe = s.probeMap(runCtx, st, input, vars, cfg.MapItemReaderData)
+		switch {
+		case probe.failure != nil:
+			answer = &mockAnswer{err: probe.failure}
+		case answer != nil && answer.err == nil && cfg.MapIterationFailureCount != nil && s.exceedsTolerance(runCtx, st, input, vars, int(*cfg.MapIterationFailureCount), len(probe.items)):
+			answer = &mockAnswer{err: &task.Error{Name: errorExceedToleratedFailureThreshold, Cause: causeExceedToleratedFailureThreshold}}
+		}
+	}
+	var invoker task.Invoker = s.cfg.Invoker
+	if answer != nil {
+		invoker = &mockInvoker{answer: answer}
+	}
+	level := ptrOr(in.InspectionLevel, "INFO")
+	var exchange *httpExchange
+	if level == "TRACE" && answer == nil {
+		runCtx, exchange = withHTTPExchange(runCtx)
+	}
 	name := "TestState-" + newUUID()
 	role := ptrOr(in.RoleArn, s.scope.RoleARN("StepflowTestStateRole"))
 	var events []sfn.HistoryEvent
@@ -100,7 +151,7 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 			RoleARN: role, StartTime: s.now().UTC(), Seed: rand.Uint64(),
 		},
 		Input:       withVariables(input, vars),
-		Invoker:     s.cfg.Invoker,
+		Invoker:     invoker,
 		VirtualTime: true,
 		OnStep:      func(evs []sfn.HistoryEvent) { events = append(events, evs...) },
 	})
@@ -116,9 +167,6 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 	}
 
 	out := &testStateOutput{}
-	if lvl := ptrOr(in.InspectionLevel, "INFO"); lvl != "INFO" {
-		out.InspectionData = s.inspect(runCtx, machine, inputText, input, vars, events)
-	}
 	next := ""
 	for _, ev := range events {
 		if ev.StateEnteredEventDetails != nil && machine.stubs[ev.StateEnteredEventDetails.Name] {
@@ -126,20 +174,17 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 			break
 		}
 	}
-	var failure errorCause
-	var hasFailure bool
-	if machine.fan {
-		if text, ok := exitedAssigned(events, machine.name)[caughtVariable]; ok {
-			hasFailure = json.Unmarshal([]byte(text), &failure) == nil
-		}
-	} else {
-		failure, hasFailure = stateFailure(events)
-	}
-	if !hasFailure && res.Status != sfn.StatusSucceeded && machine.stateType != string(asl.TypeFail) {
+	failure, hasFailure := stateFailure(events)
+	if !hasFailure && res.Status != sfn.StatusSucceeded && st.typ != string(asl.TypeFail) {
 		failure, hasFailure = errorCause{res.Error, res.Cause}, true
 	}
+	var details *inspectionErrorDetails
+	retriable := false
+	if hasFailure {
+		details, retriable = machine.errorDetails(failure.Error, cfg.RetrierRetryCount, res.Status == sfn.StatusSucceeded)
+	}
 	switch {
-	case hasFailure && machine.retriable(failure.Error):
+	case retriable:
 		out.Status, out.Error, out.Cause = "RETRIABLE", failure.Error, failure.Cause
 	case res.Status == sfn.StatusSucceeded && hasFailure:
 		out.Status, out.Error, out.Cause, out.NextState = "CAUGHT_ERROR", failure.Error, failure.Cause, next
@@ -150,7 +195,130 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 	default:
 		out.Status, out.Error, out.Cause = "FAILED", res.Error, res.Cause
 	}
+	if level != "INFO" {
+		out.InspectionData = s.inspect(runCtx, machine, inputText, input, vars, events, probe)
+		out.InspectionData.ErrorDetails = details
+		if exchange != nil {
+			out.InspectionData.Request, out.InspectionData.Response = exchange.inspection()
+		}
+	}
 	return out, nil
+}
+
+// checkUnmocked refuses what TestState runs only with a mock.
+func checkUnmocked(in *testStateInput, st *testedState, cfg *testStateConfiguration) error {
+	if cfg.MapIterationFailureCount != nil {
+		return clientError(codeValidation, "TestState does not support MapIterationFailureCount when a mock is not specified.")
+	}
+	switch st.typ {
+	case string(asl.TypeParallel), string(asl.TypeMap):
+		return clientError(codeInvalidDefinition, "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
+	case string(asl.TypeTask):
+		resource, _ := st.def["Resource"].(string)
+		switch {
+		case strings.Contains(resource, ":activity:"):
+			return clientError(codeInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: TestState does not support Activity tasks at /Resource'")
+		case strings.HasSuffix(resource, ".sync") || strings.Contains(resource, ".sync:") || strings.HasSuffix(resource, ".waitForTaskToken"):
+			return clientError(codeInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: TestState does not support the .sync and .waitForTaskToken integration patterns at /Resource'")
+		}
+		if in.RoleArn == nil {
+			return clientError(codeValidation, "RoleArn must be specified when testing a Task state")
+		}
+	}
+	return nil
+}
+
+// resultList is the mocked result when it is an array.
+func (a *mockAnswer) resultList() ([]any, bool) {
+	if a == nil || a.err != nil {
+		return nil, false
+	}
+	list, ok := a.result.([]any)
+	return list, ok
+}
+
+type inspectionErrorDetails struct {
+	CatchIndex                  *int `json:"catchIndex,omitempty"`
+	RetryBackoffIntervalSeconds *int `json:"retryBackoffIntervalSeconds,omitempty"`
+	RetryIndex                  *int `json:"retryIndex,omitempty"`
+}
+
+// errorDetails says what the state's retriers and catchers make of an error: the first
+// retrier whose ErrorEquals matches retries it unless retryCount (the attempts already made)
+// reached its MaxAttempts, then waits its backoff interval; otherwise the first catcher that
+// matches handled it (caught: the run went on to its Next). retriable is whether a retry
+// would be made.
+func (m *testStateMachine) errorDetails(errName string, retryCount *int64, caught bool) (details *inspectionErrorDetails, retriable bool) {
+	base := m.parsed.Base()
+	d := &inspectionErrorDetails{}
+	for i := range base.Retry {
+		r := &base.Retry[i]
+		if !errorMatches(r.ErrorEquals, errName) {
+			continue
+		}
+		index := i
+		d.RetryIndex = &index
+		attempts := ptrOr(retryCount, 0)
+		if attempts < r.MaxAttempts {
+			backoff := retryBackoffSeconds(r, attempts)
+			d.RetryBackoffIntervalSeconds = &backoff
+			return d, true
+		}
+		break
+	}
+	if caught {
+		for i := range base.Catch {
+			if errorMatches(base.Catch[i].ErrorEquals, errName) {
+				index := i
+				d.CatchIndex = &index
+				break
+			}
+		}
+	}
+	if d.RetryIndex == nil && d.CatchIndex == nil {
+		return nil, false
+	}
+	return d, false
+}
+
+// retryBackoffSeconds is the wait before the retry after attempts retries: IntervalSeconds ×
+// BackoffRate^attempts, capped by MaxDelaySeconds, scaled by a random factor with FULL jitter,
+// in whole seconds.
+func retryBackoffSeconds(r *asl.Retrier, attempts int64) int {
+	backoff := r.BackoffRate
+	if backoff == 0 {
+		backoff = 2
+	}
+	seconds := float64(r.IntervalSeconds) * math.Pow(backoff, float64(attempts))
+	if r.MaxDelaySeconds != nil && seconds > float64(*r.MaxDelaySeconds) {
+		seconds = float64(*r.MaxDelaySeconds)
+	}
+	if r.JitterStrategy == "FULL" {
+		seconds *= rand.Float64()
+	}
+	return int(math.Min(seconds, math.MaxInt32))
+}
+
+// errorMatches applies a retrier's or catcher's ErrorEquals to an error name as the
+// interpreter does: States.ALL matches every error but the terminal ones, States.TaskFailed
+// every one but States.Timeout, and States.Runtime is matched by no name.
+func errorMatches(names []string, name string) bool {
+	terminal := name == sfn.ErrorRuntime || name == sfn.ErrorDataLimitExceeded
+	for _, n := range names {
+		switch n {
+		case name:
+			return name != sfn.ErrorRuntime
+		case sfn.ErrorAll:
+			if !terminal {
+				return true
+			}
+		case sfn.ErrorTaskFailed:
+			if !terminal && name != sfn.ErrorTimeout {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func encodeOutput(v any) *string {
@@ -162,38 +330,9 @@ func encodeOutput(v any) *string {
 	return &text
 }
 
-func (m *testStateMachine) retriable(errName string) bool {
-	terminal := errName == sfn.ErrorRuntime || errName == sfn.ErrorDataLimitExceeded
-	for _, names := range m.retriers {
-		for _, n := range names {
-			switch {
-			case n == errName && !terminal,
-				n == sfn.ErrorAll && !terminal,
-				n == sfn.ErrorTaskFailed && !terminal && errName != sfn.ErrorTimeout:
-				return true
-			}
-		}
-	}
-	return false
-}
-
 type errorCause struct {
 	Error string `json:"error"`
 	Cause string `json:"cause"`
-}
-
-// caughtVariable is the variable the catchers of a Parallel or Map state under test assign
-// the error output to; it is not shown in the inspection data.
-const caughtVariable = "stepflowTestStateCaught"
-
-// exitedAssigned returns the variables (JSON text) the state name assigned when it exited.
-func exitedAssigned(events []sfn.HistoryEvent, name string) map[string]string {
-	for _, ev := range events {
-		if d := ev.StateExitedEventDetails; d != nil && d.Name == name {
-			return d.AssignedVariables
-		}
-	}
-	return nil
 }
 
 // stateFailure finds the first failure the state met (a task, Lambda function or evaluation
@@ -209,96 +348,4 @@ func stateFailure(events []sfn.HistoryEvent) (errorCause, bool) {
 		}
 	}
 	return errorCause{}, false
-}
-
-// buildTestStateMachine wraps one state's definition into a machine TestState can run, after
-// a state setting vars when there are any.
-func buildTestStateMachine(definition string, vars map[string]any) ([]byte, *testStateMachine, error) {
-	dec := json.NewDecoder(strings.NewReader(definition))
-	dec.UseNumber()
-	var state map[string]any
-	if err := dec.Decode(&state); err != nil || state == nil {
-		return nil, nil, clientError(codeInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The state definition must be a JSON object at /'")
-	}
-	m := &testStateMachine{stubs: map[string]bool{}, state: state}
-	m.stateType, _ = state["Type"].(string)
-	m.jsonata = state["QueryLanguage"] == string(asl.JSONata)
-	switch m.stateType {
-	case string(asl.TypeParallel), string(asl.TypeMap):
-		m.fan = true
-		catchers, _ := state["Catch"].([]any)
-		for _, c := range catchers {
-			cm, ok := c.(map[string]any)
-			if !ok {
-				continue
-			}
-			assign, _ := cm["Assign"].(map[string]any)
-			if assign == nil {
-				assign = map[string]any{}
-			}
-			if m.jsonata {
-				assign[caughtVariable] = "{% $states.errorOutput %}"
-			} else {
-				assign[caughtVariable+".$"] = "$"
-			}
-			cm["Assign"] = assign
-		}
-	}
-	if resource, ok := state["Resource"].(string); ok {
-		switch {
-		case strings.Contains(resource, ":activity:"):
-			return nil, nil, clientError(codeInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: TestState does not support Activity tasks at /Resource'")
-		case strings.HasSuffix(resource, ".sync") || strings.Contains(resource, ".sync:") || strings.HasSuffix(resource, ".waitForTaskToken"):
-			return nil, nil, clientError(codeInvalidDefinition, "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: TestState does not support the .sync and .waitForTaskToken integration patterns at /Resource'")
-		}
-	}
-	if retry, ok := state["Retry"].([]any); ok {
-		for _, r := range retry {
-			rm, _ := r.(map[string]any)
-			if n, ok := rm["MaxAttempts"].(json.Number); ok && n.String() == "0" {
-				continue
-			}
-			var names []string
-			list, _ := rm["ErrorEquals"].([]any)
-			for _, n := range list {
-				if s, ok := n.(string); ok {
-					names = append(names, s)
-				}
-			}
-			m.retriers = append(m.retriers, names)
-		}
-		delete(state, "Retry")
-	}
-	addTarget := func(v any) {
-		if s, ok := v.(string); ok && s != "" {
-			m.stubs[s] = true
-		}
-	}
-	addTarget(state["Next"])
-	addTarget(state["Default"])
-	for _, list := range []string{"Choices", "Catch"} {
-		items, _ := state[list].([]any)
-		for _, item := range items {
-			if im, ok := item.(map[string]any); ok {
-				addTarget(im["Next"])
-			}
-		}
-	}
-	m.name = uniqueName("TestState", func(n string) bool { return m.stubs[n] })
-	states := map[string]any{m.name: state}
-	for stub := range m.stubs {
-		states[stub] = map[string]any{"Type": "Succeed"}
-	}
-	start := m.name
-	if len(vars) > 0 {
-		start = uniqueName("TestStateVariables", func(n string) bool { return m.stubs[n] || n == m.name })
-		states[start] = variablesState(vars, m.name)
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(map[string]any{"StartAt": start, "States": states}); err != nil {
-		return nil, nil, fmt.Errorf("encode test state machine: %w", err)
-	}
-	return buf.Bytes(), m, nil
 }

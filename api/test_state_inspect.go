@@ -11,6 +11,7 @@ import (
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/task"
 )
 
 // TestState's variables and inspection data.
@@ -37,9 +38,16 @@ type inspectionData struct {
 	AfterResultPath     string `json:"afterResultPath,omitempty"`
 	Variables           string `json:"variables,omitempty"`
 
+	AfterItemSelector string `json:"afterItemSelector,omitempty"`
+	AfterItemBatcher  string `json:"afterItemBatcher,omitempty"`
+
 	MaxConcurrency             *int64   `json:"maxConcurrency,omitempty"`
 	ToleratedFailureCount      *int64   `json:"toleratedFailureCount,omitempty"`
 	ToleratedFailurePercentage *float64 `json:"toleratedFailurePercentage,omitempty"`
+
+	ErrorDetails *inspectionErrorDetails `json:"errorDetails,omitempty"`
+	Request      *inspectionRequest      `json:"request,omitempty"`
+	Response     *inspectionResponse     `json:"response,omitempty"`
 }
 
 // parseTestStateVariables reads the request's variables: a JSON object whose keys are
@@ -92,48 +100,178 @@ func withVariables(input any, vars map[string]any) any {
 	return map[string]any{"v": vars, "i": input}
 }
 
-// evalPass runs one Pass state on input with vars set, and returns its output; ok is false
-// when the state failed.
-func (s *Server) evalPass(ctx context.Context, pass map[string]any, input any, vars map[string]any) (any, bool) {
-	pass["End"] = true
-	states := map[string]any{"Stage": pass}
-	start := "Stage"
+// runStage runs stage (one state, named name) on input with vars set, its tasks sent to inv;
+// ok is false when the stage could not be built.
+func (s *Server) runStage(ctx context.Context, name string, stage map[string]any, input any, vars map[string]any, inv task.Invoker) (interp.Result, bool) {
+	stage["End"] = true
+	states := map[string]any{name: stage}
+	start := name
 	if len(vars) > 0 {
-		states["Variables"] = variablesState(vars, "Stage")
-		start = "Variables"
+		start = uniqueName("TestStateVariables", func(n string) bool { return n == name })
+		states[start] = variablesState(vars, name)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if enc.Encode(map[string]any{"StartAt": start, "States": states}) != nil {
-		return nil, false
+		return interp.Result{}, false
 	}
-	sm, diags := asl.Parse(buf.Bytes(), asl.ParseOptions{Type: sfn.TypeStandard})
+	sm, diags := asl.Parse(buf.Bytes(), interp.ParseOptions(sfn.TypeStandard))
 	if diags.HasErrors() {
-		return nil, false
+		return interp.Result{}, false
 	}
 	prog, err := interp.Compile(sm, interp.Options{PayloadLimit: sfn.DefaultPayloadLimit})
 	if err != nil {
-		return nil, false
+		return interp.Result{}, false
 	}
-	name := "TestState-" + newUUID()
+	execution := "TestState-" + newUUID()
 	res, err := engine.Run(ctx, prog, engine.RunOptions{
 		Info: interp.ExecutionInfo{
-			ExecutionARN: s.scope.ExecutionARN("TestState", name), ExecutionName: name,
+			ExecutionARN: s.scope.ExecutionARN("TestState", execution), ExecutionName: execution,
 			StateMachineARN: s.scope.StateMachineARN("TestState"), StateMachineName: "TestState",
 			StartTime: s.now().UTC(), Seed: rand.Uint64(),
 		},
 		Input:       withVariables(input, vars),
+		Invoker:     inv,
 		VirtualTime: true,
 	})
-	if err != nil || res.Status != sfn.StatusSucceeded {
+	if err != nil && res.Status == sfn.StatusRunning {
+		res = interp.Result{Status: sfn.StatusFailed, Error: sfn.ErrorRuntime, Cause: err.Error()}
+	}
+	return res, true
+}
+
+// evalPass runs one Pass state on input with vars set, and returns its output; ok is false
+// when the state failed.
+func (s *Server) evalPass(ctx context.Context, pass map[string]any, input any, vars map[string]any) (any, bool) {
+	res, ok := s.runStage(ctx, "Stage", pass, input, vars, nil)
+	if !ok || res.Status != sfn.StatusSucceeded {
 		return nil, false
 	}
 	return res.Output, true
 }
 
-// inspect builds the inspection data of the state under test from its run's history.
-func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText string, input any, vars map[string]any, events []sfn.HistoryEvent) *inspectionData {
+// mapProbe is what a mocked Map state does before its iterations would run: the items it
+// finds (ItemsPath or Items, or its ItemReader), selects (ItemSelector) and batches
+// (ItemBatcher), found by running the Map state with those fields and an item processor
+// that passes each item on.
+type mapProbe struct {
+	items    []any // the iterations' inputs
+	selected []any // after ItemSelector, when the state has one
+	batched  []any // after ItemBatcher, when the state has one
+	failure  *task.Error
+}
+
+func (s *Server) probeMap(ctx context.Context, st *testedState, input any, vars map[string]any, readerData *string) *mapProbe {
+	p := &mapProbe{}
+	run := func(batch bool) ([]any, bool) {
+		res, ok := s.runStage(ctx, st.name, mapProbeState(st.def, batch), input, vars, &mockInvoker{readerData: readerData, next: s.cfg.Invoker})
+		if !ok {
+			return nil, false
+		}
+		if res.Status != sfn.StatusSucceeded {
+			p.failure = &task.Error{Name: res.Error, Cause: res.Cause}
+			return nil, false
+		}
+		list, _ := res.Output.([]any)
+		return list, true
+	}
+	var ok bool
+	if p.items, ok = run(false); !ok {
+		return p
+	}
+	_, selector := st.def["ItemSelector"]
+	if _, params := st.def["Parameters"]; selector || (params && !st.jsonata) {
+		p.selected = p.items
+	}
+	if _, batcher := st.def["ItemBatcher"]; batcher {
+		if p.batched, ok = run(true); ok {
+			p.items = p.batched
+		}
+	}
+	return p
+}
+
+// mapProbeState is the Map state that finds a Map state's items: the fields that read,
+// select and batch them, and an item processor of one Pass state.
+func mapProbeState(def map[string]any, batch bool) map[string]any {
+	probe := map[string]any{"Type": "Map"}
+	fields := []string{"QueryLanguage", "InputPath", "ItemsPath", "Items", "ItemSelector", "Parameters", "ItemReader"}
+	if batch {
+		fields = append(fields, "ItemBatcher")
+	}
+	for _, f := range fields {
+		if v, ok := def[f]; ok {
+			probe[f] = v
+		}
+	}
+	processor := map[string]any{"StartAt": "Item", "States": map[string]any{"Item": map[string]any{"Type": "Pass", "End": true}}}
+	for _, key := range []string{"ItemProcessor", "Iterator"} {
+		if p, ok := def[key].(map[string]any); ok {
+			if pc, ok := p["ProcessorConfig"]; ok {
+				processor["ProcessorConfig"] = pc
+			}
+		}
+	}
+	probe["ItemProcessor"] = processor
+	return probe
+}
+
+// mapLimit evaluates a Map state's MaxConcurrency, ToleratedFailureCount or
+// ToleratedFailurePercentage: the literal, the ...Path field (on the input after InputPath)
+// or the JSONata expression; ok is false when the state has none or it cannot be evaluated.
+func (s *Server) mapLimit(ctx context.Context, st *testedState, input any, vars map[string]any, field string) (float64, bool) {
+	number := func(v any) (float64, bool) {
+		switch n := v.(type) {
+		case json.Number:
+			f, err := n.Float64()
+			return f, err == nil
+		case float64:
+			return n, true
+		}
+		return 0, false
+	}
+	if text, ok := st.def[field].(string); ok && st.jsonata {
+		v, ok := s.evalPass(ctx, map[string]any{"Type": "Pass", "QueryLanguage": "JSONata", "Output": text}, input, vars)
+		if !ok {
+			return 0, false
+		}
+		return number(v)
+	}
+	if v, ok := st.def[field]; ok {
+		return number(v)
+	}
+	if path, ok := st.def[field+"Path"]; ok {
+		pass := map[string]any{"Type": "Pass", "Parameters": map[string]any{"v.$": path}}
+		if ip, ok := st.def["InputPath"]; ok {
+			pass["InputPath"] = ip
+		}
+		v, ok := s.evalPass(ctx, pass, input, vars)
+		if !ok {
+			return 0, false
+		}
+		m, _ := v.(map[string]any)
+		return number(m["v"])
+	}
+	return 0, false
+}
+
+// exceedsTolerance says whether failures of n iterations exceed the Map state's tolerated
+// failure count or percentage. A Map state that tolerates nothing explicitly is not failed by
+// failed iterations here, as on AWS.
+func (s *Server) exceedsTolerance(ctx context.Context, st *testedState, input any, vars map[string]any, failures, n int) bool {
+	if count, ok := s.mapLimit(ctx, st, input, vars, "ToleratedFailureCount"); ok && float64(failures) > count {
+		return true
+	}
+	if pct, ok := s.mapLimit(ctx, st, input, vars, "ToleratedFailurePercentage"); ok && n > 0 && float64(failures)*100/float64(n) > pct {
+		return true
+	}
+	return false
+}
+
+// inspect builds the inspection data of the state under test from its run's history (and,
+// for a Map state, from its probe).
+func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText string, input any, vars map[string]any, events []sfn.HistoryEvent, probe *mapProbe) *inspectionData {
 	data := &inspectionData{Input: inputText}
 	var params, result any
 	var hasParams, hasResult bool
@@ -150,9 +288,6 @@ func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText str
 			result, hasResult = ev.LambdaFunctionSucceededEventDetails.Output.Value, true
 		case ev.StateExitedEventDetails != nil && ev.StateExitedEventDetails.Name == m.name:
 			for name, text := range ev.StateExitedEventDetails.AssignedVariables {
-				if name == caughtVariable {
-					continue
-				}
 				var v any
 				if json.Unmarshal([]byte(text), &v) == nil {
 					assigned[name] = v
@@ -171,60 +306,75 @@ func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText str
 		data.Variables = jsonText(all)
 	}
 	st := m.state
-	if m.jsonata {
-		if hasParams {
-			data.AfterArguments = jsonText(params)
-		}
-		if hasResult {
-			data.Result = jsonText(result)
-		}
-		return data
+	typ := asl.StateType(st.typ)
+	if typ == asl.TypeMap {
+		s.inspectMap(ctx, data, st, input, vars, probe)
 	}
-	if m.stateType == string(asl.TypeFail) {
+	if st.jsonata {
+		if typ == asl.TypeTask {
+			if hasParams {
+				data.AfterArguments = jsonText(params)
+			}
+			if hasResult {
+				data.Result = jsonText(result)
+			}
+		}
 		return data
 	}
 	stage := func(fields ...string) map[string]any {
 		pass := map[string]any{"Type": "Pass"}
 		for _, f := range fields {
-			if v, ok := st[f]; ok {
+			if v, ok := st.def[f]; ok {
 				pass[f] = v
 			}
 		}
 		return pass
 	}
-	afterInputPath, ok := s.evalPass(ctx, stage("InputPath"), input, vars)
-	if !ok {
-		return data
-	}
-	data.AfterInputPath = jsonText(afterInputPath)
-	if m.stateType == string(asl.TypeMap) {
-		s.inspectMap(ctx, data, st, afterInputPath, vars)
-	}
-	if m.stateType != string(asl.TypeTask) && m.stateType != string(asl.TypePass) {
-		return data
-	}
-	if !hasParams {
-		params, hasParams = afterInputPath, true
-		if _, given := st["Parameters"]; given {
-			params, hasParams = s.evalPass(ctx, stage("InputPath", "Parameters"), input, vars)
+	_, passResult := st.def["Result"]
+	passResult = passResult && typ == asl.TypePass
+	if typ != asl.TypeParallel && !passResult {
+		afterInputPath, ok := s.evalPass(ctx, stage("InputPath"), input, vars)
+		if !ok {
+			return data
+		}
+		data.AfterInputPath = jsonText(afterInputPath)
+		if _, reader := st.def["ItemReader"]; typ == asl.TypeMap && !reader && probe != nil && probe.failure == nil {
+			s.inspectItemsPath(ctx, data, st, afterInputPath, vars)
+		}
+		if typ == asl.TypePass || (typ == asl.TypeTask && !hasParams) {
+			params, hasParams = afterInputPath, true
+			if _, given := st.def["Parameters"]; given {
+				params, hasParams = s.evalPass(ctx, stage("InputPath", "Parameters"), input, vars)
+			}
 		}
 	}
-	if !hasParams {
-		return data
-	}
-	data.AfterParameters = jsonText(params)
-	if m.stateType == string(asl.TypePass) {
-		result, hasResult = params, true
-		if r, given := st["Result"]; given {
-			result = r
+	switch typ {
+	case asl.TypePass:
+		if passResult {
+			result, hasResult = st.def["Result"], true
+			data.Result = jsonText(result)
+		} else if hasParams {
+			data.AfterParameters = jsonText(params)
+			result, hasResult = params, true
 		}
+	case asl.TypeTask:
+		if !hasParams {
+			return data
+		}
+		data.AfterParameters = jsonText(params)
+		if hasResult {
+			data.Result = jsonText(result)
+		}
+	case asl.TypeParallel, asl.TypeMap:
+	default:
+		return data
 	}
 	if !hasResult {
 		return data
 	}
-	data.Result = jsonText(result)
 	selected := result
-	if rs, given := st["ResultSelector"]; given && m.stateType == string(asl.TypeTask) {
+	if rs, given := st.def["ResultSelector"]; given && typ != asl.TypePass {
+		var ok bool
 		if selected, ok = s.evalPass(ctx, map[string]any{"Type": "Pass", "Parameters": rs}, result, vars); !ok {
 			return data
 		}
@@ -238,36 +388,41 @@ func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText str
 	return data
 }
 
-// inspectMap adds a Map state's items and limits: its ItemsPath applied to the effective
-// input, and its literal MaxConcurrency and tolerated failures.
-func (s *Server) inspectMap(ctx context.Context, data *inspectionData, st map[string]any, effective any, vars map[string]any) {
+// inspectMap adds a Map state's items and limits: its selected and batched items, and its
+// MaxConcurrency (0 when it has none, as AWS shows it) and tolerated failures.
+func (s *Server) inspectMap(ctx context.Context, data *inspectionData, st *testedState, input any, vars map[string]any, probe *mapProbe) {
+	if probe != nil && probe.failure == nil {
+		if probe.selected != nil {
+			data.AfterItemSelector = jsonText(probe.selected)
+		}
+		if probe.batched != nil {
+			data.AfterItemBatcher = jsonText(probe.batched)
+		}
+	}
+	maxConcurrency := int64(0)
+	if n, ok := s.mapLimit(ctx, st, input, vars, "MaxConcurrency"); ok {
+		maxConcurrency = int64(n)
+	}
+	data.MaxConcurrency = &maxConcurrency
+	if n, ok := s.mapLimit(ctx, st, input, vars, "ToleratedFailureCount"); ok {
+		v := int64(n)
+		data.ToleratedFailureCount = &v
+	}
+	if n, ok := s.mapLimit(ctx, st, input, vars, "ToleratedFailurePercentage"); ok {
+		data.ToleratedFailurePercentage = &n
+	}
+}
+
+// inspectItemsPath adds a JSONPath Map state's ItemsPath applied to its effective input.
+func (s *Server) inspectItemsPath(ctx context.Context, data *inspectionData, st *testedState, effective any, vars map[string]any) {
 	items := effective
-	if p, given := st["ItemsPath"]; given {
+	if p, given := st.def["ItemsPath"]; given {
 		var ok bool
 		if items, ok = s.evalPass(ctx, map[string]any{"Type": "Pass", "InputPath": p}, effective, vars); !ok {
 			return
 		}
 	}
 	data.AfterItemsPath = jsonText(items)
-	number := func(field string) (float64, bool) {
-		n, ok := st[field].(json.Number)
-		if !ok {
-			return 0, false
-		}
-		f, err := n.Float64()
-		return f, err == nil
-	}
-	if n, ok := number("MaxConcurrency"); ok {
-		v := int64(n)
-		data.MaxConcurrency = &v
-	}
-	if n, ok := number("ToleratedFailureCount"); ok {
-		v := int64(n)
-		data.ToleratedFailureCount = &v
-	}
-	if n, ok := number("ToleratedFailurePercentage"); ok {
-		data.ToleratedFailurePercentage = &n
-	}
 }
 
 // jsonText encodes a decoded JSON value as compact JSON, "" when it cannot be.

@@ -83,6 +83,10 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	if err != nil {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: "HTTP Task request: " + err.Error()}
 	}
+	x, _ := ctx.Value(exchangeKey{}).(*Exchange)
+	if x != nil {
+		x.recordRequest(httpReq)
+	}
 	resp, err := inv.client.Do(httpReq)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -97,6 +101,9 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	out, err := readResponse(resp)
 	if err != nil {
 		return nil, &task.Error{Name: ErrorSocket, Cause: err.Error()}
+	}
+	if x != nil {
+		x.recordResponse(resp, out.raw)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, &task.Error{Name: fmt.Sprintf("%s%d", ErrorStatusCodePrefix, resp.StatusCode), Cause: out.cause()}

@@ -204,3 +204,35 @@ func TestAllowList(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestInvokeRecordsExchange(t *testing.T) {
+	t.Parallel()
+	srv := echoServer(t, "")
+	inv, err := New(Config{AllowedHosts: []string{hostOf(t, srv.URL)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x Exchange
+	ctx := WithExchange(context.Background(), &x)
+	req := &task.Request{Resource: sfn.ParseResource("arn:aws:states:::http:invoke"), Input: map[string]any{
+		"ApiEndpoint": srv.URL + "/missing", "Method": "PUT", "Headers": map[string]any{"X-Token": "t"}, "RequestBody": map[string]any{"a": 1.0},
+	}}
+	if _, err := inv.Invoke(ctx, req); err == nil {
+		t.Fatal("a 404 answer succeeded")
+	}
+	if x.Method != "PUT" || x.URL != srv.URL+"/missing" || x.Scheme != "http" || string(x.RequestBody) != `{"a":1}` ||
+		x.RequestHeader.Get("X-Token") != "t" || x.RequestHeader.Get("Content-Type") != "application/json" {
+		t.Errorf("request recorded as %+v", x)
+	}
+	if !x.Responded || x.Protocol != "HTTP/1.1" || x.StatusCode != 404 || x.StatusText != "Not Found" ||
+		string(x.ResponseBody) != `{"message":"no such order"}` || x.ResponseHeader.Get("Content-Type") != "application/json" {
+		t.Errorf("response recorded as %+v", x)
+	}
+
+	// Without WithExchange nothing is recorded, and a refused host sends no request.
+	var refused Exchange
+	req.Input = map[string]any{"ApiEndpoint": "http://elsewhere.invalid/x", "Method": "GET"}
+	if _, err := inv.Invoke(WithExchange(context.Background(), &refused), req); err == nil || refused.Method != "" {
+		t.Errorf("refused host: err %v, recorded %+v", err, refused)
+	}
+}

@@ -20,7 +20,8 @@ type response struct {
 	status     int
 	statusText string
 	headers    map[string]any
-	body       any // decoded JSON, or the text; nil when empty
+	body       any    // decoded JSON, or the text; nil when empty
+	raw        []byte // the body as received
 }
 
 func readResponse(resp *http.Response) (*response, error) {
@@ -32,7 +33,7 @@ func readResponse(resp *http.Response) (*response, error) {
 	if len(data) > maxResponseBytes {
 		return nil, fmt.Errorf("response body is larger than %d bytes", maxResponseBytes)
 	}
-	out := &response{status: resp.StatusCode, statusText: statusText(resp), headers: map[string]any{}}
+	out := &response{status: resp.StatusCode, statusText: statusText(resp), headers: map[string]any{}, raw: data}
 	names := make([]string, 0, len(resp.Header))
 	for k := range resp.Header {
 		names = append(names, k)
