@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,13 @@ type committer struct {
 	requests chan *commitRequest
 	wg       sync.WaitGroup
 	once     sync.Once
+
+	// With a store that commits before syncing, the writers hand each written batch to the
+	// syncer, which answers its requests once a sync covers it: the disk syncs one batch
+	// while the next is written, and one sync may cover several batches.
+	unsynced UnsyncedCommitBatcher
+	synced   chan func(syncErr error)
+	syncerWG sync.WaitGroup
 
 	batches atomic.Int64
 	steps   atomic.Int64
@@ -45,8 +53,22 @@ type ExecutionCommitBatcher interface {
 	ExecutionCommitBatch(ctx context.Context, creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) (created []*store.Execution, createErrs, stepErrs []error, err error)
 }
 
+// UnsyncedCommitBatcher is implemented by stores whose batch commit can return before the
+// disk has the data (store/sqlite): ExecutionCommitBatchUnsynced is ExecutionCommitBatch
+// whose changes are durable only once SyncCommits returns.
+type UnsyncedCommitBatcher interface {
+	ExecutionCommitBatcher
+	ExecutionCommitBatchUnsynced(ctx context.Context, creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) (created []*store.Execution, createErrs, stepErrs []error, err error)
+	SyncCommits(ctx context.Context) error
+}
+
 func newCommitter(s store.Store, max, workers int) *committer {
-	return &committer{store: s, max: max, workers: workers, requests: make(chan *commitRequest, max)}
+	c := &committer{store: s, max: max, workers: workers, requests: make(chan *commitRequest, max)}
+	if u, ok := s.(UnsyncedCommitBatcher); ok {
+		c.unsynced = u
+		c.synced = make(chan func(error), 2*workers)
+	}
+	return c
 }
 
 func (c *committer) start() {
@@ -54,13 +76,47 @@ func (c *committer) start() {
 		c.wg.Add(1)
 		go c.run()
 	}
+	if c.unsynced != nil {
+		c.syncerWG.Add(1)
+		go c.sync()
+	}
 }
 
-// stop ends the goroutine once every step handed to it is written. Nobody may call commit
-// afterwards (the engine's gate ensures it).
+// stop ends the goroutines once every step handed to them is written and synced. Nobody may
+// call commit afterwards (the engine's gate ensures it).
 func (c *committer) stop() {
 	c.once.Do(func() { close(c.requests) })
 	c.wg.Wait()
+	if c.unsynced != nil {
+		close(c.synced)
+		c.syncerWG.Wait()
+	}
+}
+
+// sync answers written batches once a sync covers them, taking every batch written while
+// the previous sync ran under the next one.
+func (c *committer) sync() {
+	defer c.syncerWG.Done()
+	answers := make([]func(error), 0, 2*c.workers)
+	for answer := range c.synced {
+		answers = append(answers[:0], answer)
+	drain:
+		for {
+			select {
+			case a, ok := <-c.synced:
+				if !ok {
+					break drain
+				}
+				answers = append(answers, a)
+			default:
+				break drain
+			}
+		}
+		err := c.unsynced.SyncCommits(context.Background())
+		for _, a := range answers {
+			a(err)
+		}
+	}
 }
 
 // commit writes one step and returns its outcome: nil, a *store.ConflictError, a
@@ -134,9 +190,12 @@ func (c *committer) write(batch []*commitRequest) {
 		createErrs, stepErrs []error
 		err                  error
 	)
-	if batcher, ok := c.store.(ExecutionCommitBatcher); ok {
+	switch batcher := c.store.(type) {
+	case UnsyncedCommitBatcher:
+		created, createErrs, stepErrs, err = batcher.ExecutionCommitBatchUnsynced(ctx, createParams, stepParams)
+	case ExecutionCommitBatcher:
 		created, createErrs, stepErrs, err = batcher.ExecutionCommitBatch(ctx, createParams, stepParams)
-	} else {
+	default:
 		stepErrs, err = c.store.ExecutionStepBatch(ctx, stepParams)
 	}
 	if err != nil && !errors.Is(err, store.ErrClosed) && len(batch) > 1 {
@@ -150,21 +209,32 @@ func (c *committer) write(batch []*commitRequest) {
 		}
 		return
 	}
-	for i, r := range creates {
-		if err != nil {
-			r.done <- err
-			continue
+	answer := func(syncErr error) {
+		if err == nil && syncErr != nil {
+			// Written but perhaps not on disk: the engine reloads what the store holds.
+			err = fmt.Errorf("sync commits: %w", syncErr)
 		}
-		r.created = created[i]
-		r.done <- createErrs[i]
-	}
-	for i, r := range steps {
-		if err != nil {
-			r.done <- err
-		} else {
-			r.done <- stepErrs[i]
+		for i, r := range creates {
+			if err != nil {
+				r.done <- err
+				continue
+			}
+			r.created = created[i]
+			r.done <- createErrs[i]
+		}
+		for i, r := range steps {
+			if err != nil {
+				r.done <- err
+			} else {
+				r.done <- stepErrs[i]
+			}
 		}
 	}
+	if c.unsynced != nil && err == nil {
+		c.synced <- answer
+		return
+	}
+	answer(nil)
 }
 
 // CommitStats reports how many store transactions wrote how many steps since New, and the

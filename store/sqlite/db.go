@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 
 	sqlitedriver "modernc.org/sqlite"
@@ -21,7 +23,13 @@ import (
 type database struct {
 	path           string // named in errors about the file itself (disk full, I/O, read-only)
 	writer, reader *statements
-	writeMu        sync.Mutex
+	// unsynced writes like writer, but its commits do not wait for the disk (synchronous=
+	// NORMAL); syncWAL makes them durable. Opened on first use.
+	unsynced     *statements
+	openUnsynced func() (*sql.DB, error)
+	unsyncedOnce sync.Once
+	unsyncedErr  error
+	writeMu      sync.Mutex
 }
 
 // statements caches prepared statements of one pool; the driver compiles SQL only once.
@@ -72,8 +80,54 @@ func (d *database) Begin(ctx context.Context) (sqlstore.Tx, error) {
 	return &transaction{path: d.path, tx: tx, stmts: d.writer, unlock: sync.OnceFunc(d.writeMu.Unlock)}, nil
 }
 
+// BeginUnsynced starts a write transaction whose Commit makes its changes visible to every
+// connection without waiting for the disk; they are durable once syncWAL returns. The data is
+// as safe as with any commit against a crash of the process (the kernel has it); only a
+// machine that loses power before the sync can lose it, and then the database stays
+// consistent at an earlier commit, as SQLite's WAL guarantees with synchronous=NORMAL.
+func (d *database) BeginUnsynced(ctx context.Context) (sqlstore.Tx, error) {
+	d.unsyncedOnce.Do(func() {
+		var db *sql.DB
+		if db, d.unsyncedErr = d.openUnsynced(); d.unsyncedErr == nil {
+			d.unsynced = newStatements(db)
+		}
+	})
+	if d.unsyncedErr != nil {
+		return nil, d.unsyncedErr
+	}
+	d.writeMu.Lock()
+	tx, err := d.unsynced.db.BeginTx(ctx, nil)
+	if err != nil {
+		d.writeMu.Unlock()
+		return nil, err
+	}
+	return &transaction{path: d.path, tx: tx, stmts: d.unsynced, unlock: sync.OnceFunc(d.writeMu.Unlock)}, nil
+}
+
+// syncWAL returns once every commit so far is on disk. A commit's pages are in the WAL file
+// when it returns, so syncing that file covers them. Without a WAL file there is nothing to
+// sync: SQLite removes it only after copying it into the database file and syncing that.
+func (d *database) syncWAL() error {
+	f, err := os.Open(d.path + "-wal")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("SQLite file %s: sync: %w", d.path, err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("SQLite file %s: sync: %w", d.path, err)
+	}
+	return nil
+}
+
 func (d *database) Close() error {
-	return errors.Join(d.reader.close(), d.writer.close())
+	errs := []error{d.reader.close(), d.writer.close()}
+	if d.unsynced != nil {
+		errs = append(errs, d.unsynced.close())
+	}
+	return errors.Join(errs...)
 }
 
 type pool struct {

@@ -40,7 +40,9 @@ const BusyTimeout = 10 * time.Second
 // Store is a store.Store in one SQLite file.
 type Store struct {
 	*sqlstore.Store
-	path string
+	db        *database
+	path      string
+	skipFsync bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -49,6 +51,21 @@ var _ store.Store = (*Store)(nil)
 func (s *Store) Path() string { return s.path }
 
 var dialect = sqlstore.Dialect{Time: sqlstore.UnixMicro, Int64Param: "?", BytesParam: "?", TimeParam: "?"}
+
+// ExecutionCommitBatchUnsynced is ExecutionCommitBatch whose commit is visible when it
+// returns but durable only once SyncCommits returns. A committer can so write its next batch
+// while the disk syncs this one, as long as it answers for a step only after the sync.
+func (s *Store) ExecutionCommitBatchUnsynced(ctx context.Context, creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) (created []*store.Execution, createErrs, stepErrs []error, err error) {
+	return s.ExecutionCommitBatchFrom(ctx, s.db.BeginUnsynced, creates, steps)
+}
+
+// SyncCommits returns once every commit so far is on disk (at once with SkipFsync).
+func (s *Store) SyncCommits(context.Context) error {
+	if s.skipFsync {
+		return nil
+	}
+	return s.db.syncWAL()
+}
 
 // Options tune a store beyond what Open chooses.
 type Options struct {
@@ -95,18 +112,25 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.SkipFsync {
 		synchronous = "NORMAL"
 	}
-	// A checkpoint every 8000 pages (32 MiB of WAL) instead of SQLite's 1000 writes the pages
-	// that many batches touch again and again (execution rows, history index leaves) once;
-	// journal_size_limit trims the WAL file back afterwards.
-	writer, err := sql.Open("sqlite", uri(path)+"?"+busy+
-		"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(8000)&_pragma=journal_size_limit(67108864)&_pragma=synchronous("+synchronous+")&_txlock=immediate")
-	if err != nil {
-		return nil, err
+	openWriter := func(ctx context.Context, synchronous string) (*sql.DB, error) {
+		// A checkpoint every 8000 pages (32 MiB of WAL) instead of SQLite's 1000 writes the
+		// pages that many batches touch again and again (execution rows, history index
+		// leaves) once; journal_size_limit trims the WAL file back afterwards.
+		db, err := sql.Open("sqlite", uri(path)+"?"+busy+
+			"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(8000)&_pragma=journal_size_limit(67108864)&_pragma=synchronous("+synchronous+")&_txlock=immediate")
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(2)
+		db.SetMaxIdleConns(2)
+		if err := db.PingContext(ctx); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		return db, nil
 	}
-	writer.SetMaxOpenConns(2)
-	writer.SetMaxIdleConns(2)
-	if err := writer.PingContext(ctx); err != nil {
-		_ = writer.Close()
+	writer, err := openWriter(ctx, synchronous)
+	if err != nil {
 		return nil, err
 	}
 	reader, err := sql.Open("sqlite", uri(path)+"?"+busy+"&_pragma=query_only(1)")
@@ -116,7 +140,8 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(4)
 	reader.SetMaxIdleConns(4)
-	db := &database{path: path, writer: newStatements(writer), reader: newStatements(reader)}
+	db := &database{path: path, writer: newStatements(writer), reader: newStatements(reader),
+		openUnsynced: func() (*sql.DB, error) { return openWriter(context.Background(), "NORMAL") }}
 	if err := sqlstore.Migrate(ctx, db, dialect, migrations, ""); err != nil {
 		_ = db.Close()
 		var tooNew *sqlstore.SchemaTooNewError
@@ -125,7 +150,7 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		return nil, err
 	}
-	return &Store{Store: sqlstore.New(db, dialect), path: path}, nil
+	return &Store{Store: sqlstore.New(db, dialect), db: db, path: path, skipFsync: opts.SkipFsync}, nil
 }
 
 // useFdatasync switches the process's SQLite commits to fdatasync once; see open.

@@ -56,6 +56,12 @@ func (s *Store) ExecutionCreateBatch(ctx context.Context, params []*store.Execut
 // those of ExecutionCreateBatch and ExecutionStepBatch; a non-nil err means nothing was
 // committed.
 func (s *Store) ExecutionCommitBatch(ctx context.Context, creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) (created []*store.Execution, createErrs, stepErrs []error, err error) {
+	return s.ExecutionCommitBatchFrom(ctx, s.db.Begin, creates, steps)
+}
+
+// ExecutionCommitBatchFrom is ExecutionCommitBatch in a transaction that begin starts: a
+// database may offer transactions whose commit does not wait for the disk.
+func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context.Context) (Tx, error), creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) (created []*store.Execution, createErrs, stepErrs []error, err error) {
 	op := "commit execution steps"
 	switch {
 	case len(steps) == 0:
@@ -69,7 +75,7 @@ func (s *Store) ExecutionCommitBatch(ctx context.Context, creates []*store.Execu
 		return nil, nil, nil, err
 	}
 	var events []pendingEvent
-	err = s.inTx(ctx, func(tx Tx) error {
+	err = s.inTxFrom(ctx, begin, func(tx Tx) error {
 		records := newStepRecords()
 		var startEvents []pendingEvent
 		if created, createErrs, startEvents, err = s.createsInTx(ctx, tx, creates, records); err != nil {

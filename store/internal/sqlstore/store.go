@@ -73,7 +73,12 @@ func (s *Store) fail(op string, err error) error {
 
 // inTx runs fn in a write transaction and commits it when fn succeeds.
 func (s *Store) inTx(ctx context.Context, fn func(tx Tx) error) error {
-	tx, err := s.db.Begin(ctx)
+	return s.inTxFrom(ctx, s.db.Begin, fn)
+}
+
+// inTxFrom is inTx on a transaction that begin starts.
+func (s *Store) inTxFrom(ctx context.Context, begin func(context.Context) (Tx, error), fn func(tx Tx) error) error {
+	tx, err := begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
