@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,6 +32,10 @@ const loadDurationEnv = "STEPFLOW_LOAD_DURATION"
 // defaultLoadDuration keeps the load test short in the normal test run (the machine has 2 cores
 // and other packages test at the same time).
 const defaultLoadDuration = 3 * time.Second
+
+// loadRequestTimeout bounds each request, so a server that stops answering fails the test
+// instead of hanging it.
+const loadRequestTimeout = 30 * time.Second
 
 // loadDefinition computes its output from its input, so a mixed-up or lost execution shows.
 const loadDefinition = `{"StartAt":"Add","States":{
@@ -165,11 +170,13 @@ func (r *loadRun) fail(format string, args ...any) {
 func (r *loadRun) runExecution(ctx context.Context, c *awssfn.Client, machine string, client, seq int) bool {
 	want := loadResult{Client: client, Seq: seq, Sum: client + seq}
 	input, _ := json.Marshal(map[string]int{"client": client, "seq": seq})
-	started, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{
+	reqCtx, cancel := context.WithTimeout(ctx, loadRequestTimeout)
+	started, err := c.StartExecution(reqCtx, &awssfn.StartExecutionInput{
 		StateMachineArn: aws.String(machine),
 		Name:            aws.String(fmt.Sprintf("c%03d-%06d", client, seq)),
 		Input:           aws.String(string(input)),
 	})
+	cancel()
 	if err != nil {
 		r.fail("client %d: StartExecution %d: %v", client, seq, err)
 		return false
@@ -180,7 +187,9 @@ func (r *loadRun) runExecution(ctx context.Context, c *awssfn.Client, machine st
 	r.started[arn] = want
 	r.mu.Unlock()
 	for {
-		desc, err := c.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		reqCtx, cancel := context.WithTimeout(ctx, loadRequestTimeout)
+		desc, err := c.DescribeExecution(reqCtx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		cancel()
 		if err != nil {
 			r.fail("client %d: DescribeExecution %s: %v", client, arn, err)
 			return false
@@ -240,7 +249,7 @@ func createLoadMachine(tb testing.TB, c *awssfn.Client) string {
 func verifyLoad(tb testing.TB, c *awssfn.Client, machine string, run *loadRun) {
 	tb.Helper()
 	if n := run.failed.Load(); n > 0 {
-		tb.Fatalf("%d requests failed or answered wrongly; first: %v", n, run.errs)
+		tb.Fatalf("%d requests failed or answered wrongly; the first:\n%s", n, strings.Join(run.errs, "\n"))
 	}
 	if run.finished != len(run.started) {
 		tb.Fatalf("%d executions started, %d seen to finish", len(run.started), run.finished)
