@@ -70,9 +70,6 @@ func validateTestStateInput(in *testStateInput) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	if in.Context != nil {
-		return clientError(codeValidation, "Stepflow does not support the context member of TestState: the state runs with the Context object of a new execution")
-	}
 	return checkPayload("input", in.Input, func(detail string) *Error {
 		return clientError(codeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", detail)
 	})
@@ -91,9 +88,13 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 		return nil, err
 	}
 	cfg := ptrOr(in.StateConfiguration, testStateConfiguration{})
+	run := &testRun{s: s, vars: vars}
 	var answer *mockAnswer
 	if in.Mock != nil {
 		if answer, err = validateMock(in, st); err != nil {
+			return nil, err
+		}
+		if run.contextObject, err = parseTestStateContext(in.Context, st); err != nil {
 			return nil, err
 		}
 	} else if err := checkUnmocked(in, st, &cfg); err != nil {
@@ -110,7 +111,7 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 	if diags.HasErrors() {
 		return nil, clientError(codeInvalidDefinition, "%s", invalidDefinitionMessage(diags))
 	}
-	prog, err := interp.Compile(sm, interp.Options{PayloadLimit: sfn.DefaultPayloadLimit, History: true})
+	prog, err := interp.Compile(sm, interp.Options{PayloadLimit: sfn.DefaultPayloadLimit, History: true, Context: run.contextObject})
 	if err != nil {
 		return nil, clientError(codeInvalidDefinition, "Invalid State Machine Definition: '%v'", err)
 	}
@@ -124,11 +125,11 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 	defer cancel()
 	var probe *mapProbe
 	if st.typ == string(asl.TypeMap) {
-		probe = s.probeMap(runCtx, st, input, vars, cfg.MapItemReaderData)
+		probe = run.probeMap(runCtx, st, input, cfg.MapItemReaderData)
 		switch {
 		case probe.failure != nil:
 			answer = &mockAnswer{err: probe.failure}
-		case answer != nil && answer.err == nil && cfg.MapIterationFailureCount != nil && s.exceedsTolerance(runCtx, st, input, vars, int(*cfg.MapIterationFailureCount), len(probe.items)):
+		case answer != nil && answer.err == nil && cfg.MapIterationFailureCount != nil && run.exceedsTolerance(runCtx, st, input, int(*cfg.MapIterationFailureCount), len(probe.items)):
 			answer = &mockAnswer{err: &task.Error{Name: errorExceedToleratedFailureThreshold, Cause: causeExceedToleratedFailureThreshold}}
 		}
 	}
@@ -196,7 +197,7 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 		out.Status, out.Error, out.Cause = "FAILED", res.Error, res.Cause
 	}
 	if level != "INFO" {
-		out.InspectionData = s.inspect(runCtx, machine, inputText, input, vars, events, probe)
+		out.InspectionData = run.inspect(runCtx, machine, inputText, input, events, probe)
 		out.InspectionData.ErrorDetails = details
 		if exchange != nil {
 			out.InspectionData.Request, out.InspectionData.Response = exchange.inspection()
@@ -207,6 +208,9 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 
 // checkUnmocked refuses what TestState runs only with a mock.
 func checkUnmocked(in *testStateInput, st *testedState, cfg *testStateConfiguration) error {
+	if in.Context != nil {
+		return clientError(codeValidation, "TestState does not support Context when a mock is not specified.")
+	}
 	if cfg.MapIterationFailureCount != nil {
 		return clientError(codeValidation, "TestState does not support MapIterationFailureCount when a mock is not specified.")
 	}
@@ -226,6 +230,72 @@ func checkUnmocked(in *testStateInput, st *testedState, cfg *testStateConfigurat
 		}
 	}
 	return nil
+}
+
+// contextFields are the members a request's Context object may have, and each member's
+// fields with their JSON types ("" for any).
+var contextFields = map[string]map[string]string{
+	"Execution":    {"Id": "string", "Input": "", "Name": "string", "RoleArn": "string", "StartTime": "string", "RedriveCount": "number", "RedriveTime": "string"},
+	"State":        {"EnteredTime": "string", "Name": "string", "RetryCount": "number"},
+	"StateMachine": {"Id": "string", "Name": "string"},
+	"Task":         {"Token": "string"},
+}
+
+// parseTestStateContext reads the request's Context object, which replaces the one of a new
+// execution as it is given.
+func parseTestStateContext(text *string, st *testedState) (map[string]any, error) {
+	if text == nil {
+		return nil, nil
+	}
+	invalid := func(format string, args ...any) error {
+		return clientError(codeValidation, "Invalid Context object provided: "+format, args...)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(*text), &obj); err != nil || obj == nil {
+		return nil, invalid("it must be a JSON object")
+	}
+	for _, member := range sortedKeys(obj) {
+		fields, ok := contextFields[member]
+		switch {
+		case member == "Map":
+			return nil, invalid("'Map' field is not supported when mocking a Context object")
+		case !ok:
+			return nil, invalid("Field '%s' is not allowed", member)
+		case member == "Task" && !callbackOrSync(st):
+			return nil, invalid("Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern")
+		}
+		values, ok := obj[member].(map[string]any)
+		if !ok {
+			return nil, invalid("%s must be an object", member)
+		}
+		for _, field := range sortedKeys(values) {
+			want, ok := fields[field]
+			if !ok {
+				return nil, invalid("Field '%s' is not allowed", field)
+			}
+			if got := jsonTypeOf(values[field]); want != "" && got != want {
+				return nil, invalid("%s.%s must be a %s", member, field, want)
+			}
+		}
+	}
+	return obj, nil
+}
+
+// callbackOrSync reports whether the state is a Task state of the .sync or .waitForTaskToken
+// pattern.
+func callbackOrSync(st *testedState) bool {
+	resource, _ := st.def["Resource"].(string)
+	return st.typ == string(asl.TypeTask) && (strings.HasSuffix(resource, ".waitForTaskToken") || strings.HasSuffix(resource, ".sync") || strings.HasSuffix(resource, ".sync:2"))
+}
+
+func jsonTypeOf(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	}
+	return "other"
 }
 
 // resultList is the mocked result when it is an array.

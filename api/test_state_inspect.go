@@ -100,9 +100,18 @@ func withVariables(input any, vars map[string]any) any {
 	return map[string]any{"v": vars, "i": input}
 }
 
+// testRun is one TestState request's run: the variables and Context object every stage
+// runs with.
+type testRun struct {
+	s             *Server
+	vars          map[string]any
+	contextObject map[string]any // the request's context, nil for a new execution's
+}
+
 // runStage runs stage (one state, named name) on input with vars set, its tasks sent to inv;
 // ok is false when the stage could not be built.
-func (s *Server) runStage(ctx context.Context, name string, stage map[string]any, input any, vars map[string]any, inv task.Invoker) (interp.Result, bool) {
+func (r *testRun) runStage(ctx context.Context, name string, stage map[string]any, input any, inv task.Invoker) (interp.Result, bool) {
+	vars, s := r.vars, r.s
 	stage["End"] = true
 	states := map[string]any{name: stage}
 	start := name
@@ -120,7 +129,7 @@ func (s *Server) runStage(ctx context.Context, name string, stage map[string]any
 	if diags.HasErrors() {
 		return interp.Result{}, false
 	}
-	prog, err := interp.Compile(sm, interp.Options{PayloadLimit: sfn.DefaultPayloadLimit})
+	prog, err := interp.Compile(sm, interp.Options{PayloadLimit: sfn.DefaultPayloadLimit, Context: r.contextObject})
 	if err != nil {
 		return interp.Result{}, false
 	}
@@ -143,8 +152,8 @@ func (s *Server) runStage(ctx context.Context, name string, stage map[string]any
 
 // evalPass runs one Pass state on input with vars set, and returns its output; ok is false
 // when the state failed.
-func (s *Server) evalPass(ctx context.Context, pass map[string]any, input any, vars map[string]any) (any, bool) {
-	res, ok := s.runStage(ctx, "Stage", pass, input, vars, nil)
+func (r *testRun) evalPass(ctx context.Context, pass map[string]any, input any) (any, bool) {
+	res, ok := r.runStage(ctx, "Stage", pass, input, nil)
 	if !ok || res.Status != sfn.StatusSucceeded {
 		return nil, false
 	}
@@ -162,10 +171,10 @@ type mapProbe struct {
 	failure  *task.Error
 }
 
-func (s *Server) probeMap(ctx context.Context, st *testedState, input any, vars map[string]any, readerData *string) *mapProbe {
+func (r *testRun) probeMap(ctx context.Context, st *testedState, input any, readerData *string) *mapProbe {
 	p := &mapProbe{}
 	run := func(batch bool) ([]any, bool) {
-		res, ok := s.runStage(ctx, st.name, mapProbeState(st.def, batch), input, vars, &mockInvoker{readerData: readerData, next: s.cfg.Invoker})
+		res, ok := r.runStage(ctx, st.name, mapProbeState(st.def, batch), input, &mockInvoker{readerData: readerData, next: r.s.cfg.Invoker})
 		if !ok {
 			return nil, false
 		}
@@ -220,7 +229,7 @@ func mapProbeState(def map[string]any, batch bool) map[string]any {
 // mapLimit evaluates a Map state's MaxConcurrency, ToleratedFailureCount or
 // ToleratedFailurePercentage: the literal, the ...Path field (on the input after InputPath)
 // or the JSONata expression; ok is false when the state has none or it cannot be evaluated.
-func (s *Server) mapLimit(ctx context.Context, st *testedState, input any, vars map[string]any, field string) (float64, bool) {
+func (r *testRun) mapLimit(ctx context.Context, st *testedState, input any, field string) (float64, bool) {
 	number := func(v any) (float64, bool) {
 		switch n := v.(type) {
 		case json.Number:
@@ -232,7 +241,7 @@ func (s *Server) mapLimit(ctx context.Context, st *testedState, input any, vars 
 		return 0, false
 	}
 	if text, ok := st.def[field].(string); ok && st.jsonata {
-		v, ok := s.evalPass(ctx, map[string]any{"Type": "Pass", "QueryLanguage": "JSONata", "Output": text}, input, vars)
+		v, ok := r.evalPass(ctx, map[string]any{"Type": "Pass", "QueryLanguage": "JSONata", "Output": text}, input)
 		if !ok {
 			return 0, false
 		}
@@ -246,7 +255,7 @@ func (s *Server) mapLimit(ctx context.Context, st *testedState, input any, vars 
 		if ip, ok := st.def["InputPath"]; ok {
 			pass["InputPath"] = ip
 		}
-		v, ok := s.evalPass(ctx, pass, input, vars)
+		v, ok := r.evalPass(ctx, pass, input)
 		if !ok {
 			return 0, false
 		}
@@ -259,11 +268,11 @@ func (s *Server) mapLimit(ctx context.Context, st *testedState, input any, vars 
 // exceedsTolerance says whether failures of n iterations exceed the Map state's tolerated
 // failure count or percentage. A Map state that tolerates nothing explicitly is not failed by
 // failed iterations here, as on AWS.
-func (s *Server) exceedsTolerance(ctx context.Context, st *testedState, input any, vars map[string]any, failures, n int) bool {
-	if count, ok := s.mapLimit(ctx, st, input, vars, "ToleratedFailureCount"); ok && float64(failures) > count {
+func (r *testRun) exceedsTolerance(ctx context.Context, st *testedState, input any, failures, n int) bool {
+	if count, ok := r.mapLimit(ctx, st, input, "ToleratedFailureCount"); ok && float64(failures) > count {
 		return true
 	}
-	if pct, ok := s.mapLimit(ctx, st, input, vars, "ToleratedFailurePercentage"); ok && n > 0 && float64(failures)*100/float64(n) > pct {
+	if pct, ok := r.mapLimit(ctx, st, input, "ToleratedFailurePercentage"); ok && n > 0 && float64(failures)*100/float64(n) > pct {
 		return true
 	}
 	return false
@@ -271,7 +280,8 @@ func (s *Server) exceedsTolerance(ctx context.Context, st *testedState, input an
 
 // inspect builds the inspection data of the state under test from its run's history (and,
 // for a Map state, from its probe).
-func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText string, input any, vars map[string]any, events []sfn.HistoryEvent, probe *mapProbe) *inspectionData {
+func (r *testRun) inspect(ctx context.Context, m *testStateMachine, inputText string, input any, events []sfn.HistoryEvent, probe *mapProbe) *inspectionData {
+	vars := r.vars
 	data := &inspectionData{Input: inputText}
 	var params, result any
 	var hasParams, hasResult bool
@@ -308,7 +318,7 @@ func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText str
 	st := m.state
 	typ := asl.StateType(st.typ)
 	if typ == asl.TypeMap {
-		s.inspectMap(ctx, data, st, input, vars, probe)
+		r.inspectMap(ctx, data, st, input, probe)
 	}
 	if st.jsonata {
 		if typ == asl.TypeTask {
@@ -333,18 +343,18 @@ func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText str
 	_, passResult := st.def["Result"]
 	passResult = passResult && typ == asl.TypePass
 	if typ != asl.TypeParallel && !passResult {
-		afterInputPath, ok := s.evalPass(ctx, stage("InputPath"), input, vars)
+		afterInputPath, ok := r.evalPass(ctx, stage("InputPath"), input)
 		if !ok {
 			return data
 		}
 		data.AfterInputPath = jsonText(afterInputPath)
 		if _, reader := st.def["ItemReader"]; typ == asl.TypeMap && !reader && probe != nil && probe.failure == nil {
-			s.inspectItemsPath(ctx, data, st, afterInputPath, vars)
+			r.inspectItemsPath(ctx, data, st, afterInputPath)
 		}
 		if typ == asl.TypePass || (typ == asl.TypeTask && !hasParams) {
 			params, hasParams = afterInputPath, true
 			if _, given := st.def["Parameters"]; given {
-				params, hasParams = s.evalPass(ctx, stage("InputPath", "Parameters"), input, vars)
+				params, hasParams = r.evalPass(ctx, stage("InputPath", "Parameters"), input)
 			}
 		}
 	}
@@ -375,14 +385,14 @@ func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText str
 	selected := result
 	if rs, given := st.def["ResultSelector"]; given && typ != asl.TypePass {
 		var ok bool
-		if selected, ok = s.evalPass(ctx, map[string]any{"Type": "Pass", "Parameters": rs}, result, vars); !ok {
+		if selected, ok = r.evalPass(ctx, map[string]any{"Type": "Pass", "Parameters": rs}, result); !ok {
 			return data
 		}
 	}
 	data.AfterResultSelector = jsonText(selected)
 	merge := stage("ResultPath")
 	merge["Result"] = selected
-	if merged, ok := s.evalPass(ctx, merge, input, vars); ok {
+	if merged, ok := r.evalPass(ctx, merge, input); ok {
 		data.AfterResultPath = jsonText(merged)
 	}
 	return data
@@ -390,7 +400,7 @@ func (s *Server) inspect(ctx context.Context, m *testStateMachine, inputText str
 
 // inspectMap adds a Map state's items and limits: its selected and batched items, and its
 // MaxConcurrency (0 when it has none, as AWS shows it) and tolerated failures.
-func (s *Server) inspectMap(ctx context.Context, data *inspectionData, st *testedState, input any, vars map[string]any, probe *mapProbe) {
+func (r *testRun) inspectMap(ctx context.Context, data *inspectionData, st *testedState, input any, probe *mapProbe) {
 	if probe != nil && probe.failure == nil {
 		if probe.selected != nil {
 			data.AfterItemSelector = jsonText(probe.selected)
@@ -400,25 +410,25 @@ func (s *Server) inspectMap(ctx context.Context, data *inspectionData, st *teste
 		}
 	}
 	maxConcurrency := int64(0)
-	if n, ok := s.mapLimit(ctx, st, input, vars, "MaxConcurrency"); ok {
+	if n, ok := r.mapLimit(ctx, st, input, "MaxConcurrency"); ok {
 		maxConcurrency = int64(n)
 	}
 	data.MaxConcurrency = &maxConcurrency
-	if n, ok := s.mapLimit(ctx, st, input, vars, "ToleratedFailureCount"); ok {
+	if n, ok := r.mapLimit(ctx, st, input, "ToleratedFailureCount"); ok {
 		v := int64(n)
 		data.ToleratedFailureCount = &v
 	}
-	if n, ok := s.mapLimit(ctx, st, input, vars, "ToleratedFailurePercentage"); ok {
+	if n, ok := r.mapLimit(ctx, st, input, "ToleratedFailurePercentage"); ok {
 		data.ToleratedFailurePercentage = &n
 	}
 }
 
 // inspectItemsPath adds a JSONPath Map state's ItemsPath applied to its effective input.
-func (s *Server) inspectItemsPath(ctx context.Context, data *inspectionData, st *testedState, effective any, vars map[string]any) {
+func (r *testRun) inspectItemsPath(ctx context.Context, data *inspectionData, st *testedState, effective any) {
 	items := effective
 	if p, given := st.def["ItemsPath"]; given {
 		var ok bool
-		if items, ok = s.evalPass(ctx, map[string]any{"Type": "Pass", "InputPath": p}, effective, vars); !ok {
+		if items, ok = r.evalPass(ctx, map[string]any{"Type": "Pass", "InputPath": p}, effective); !ok {
 			return
 		}
 	}

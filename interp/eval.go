@@ -76,6 +76,17 @@ func (e *Execution) context(x *env) any {
 	if x.ctx != nil {
 		return x.ctx
 	}
+	if given := e.p.opts.Context; given != nil {
+		ctx := make(map[string]any, len(given)+1)
+		for k, v := range given {
+			ctx[k] = v
+		}
+		if x.item != nil {
+			ctx["Map"] = map[string]any{"Item": map[string]any{"Index": float64(x.item.index), "Value": x.item.value}}
+		}
+		x.ctx = ctx
+		return ctx
+	}
 	info := &e.s.Info
 	ctx := map[string]any{
 		"Execution": map[string]any{

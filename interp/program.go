@@ -26,6 +26,9 @@ type Options struct {
 	// expressions that never end (a tail-recursive loop does not grow the evaluation depth),
 	// not a behaviour a definition can rely on.
 	ExpressionTimeLimit time.Duration
+	// Context, when set, is the Context object ($$, $states.context) of every state, as
+	// given (TestState's context member); inside a Map iteration its Map member is added.
+	Context map[string]any
 }
 
 // DefaultExpressionTimeLimit is the time one JSONata evaluation may take by default.

@@ -204,10 +204,6 @@ func TestTestState(t *testing.T) {
 			func(err error) {
 				wantAPIError[*types.InvalidDefinition](t, err, "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
 			}},
-		{"context", awssfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"` + lambdaARN + `double","End":true}`), Mock: result(`{}`), Context: aws.String(`{}`)},
-			func(err error) {
-				wantAPIError[*types.ValidationException](t, err, "Stepflow does not support the context member of TestState: the state runs with the Context object of a new execution")
-			}},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			_, err := c.TestState(context.Background(), &bad.in)
@@ -577,6 +573,71 @@ func TestTestStateMockFanOut(t *testing.T) {
 		"TestState does not support MapIterationFailureCount when a mock is not specified.")
 	check("", awssfn.TestStateInput{Definition: def(mapState("")), Input: def(`{"Values":[1,1,1]}`), Mock: result(`[1,1,1]`), StateConfiguration: failures(4)},
 		"Map iteration failure count must be less than or equal to the number of Map iterations")
+}
+
+// TestTestStateContext tests the Context object a mocked state runs with.
+func TestTestStateContext(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t)
+	def := aws.String
+	const full = `{"Execution":{"Id":"arn:aws:states:::execution:MyStateMachine:execution-name-12345",` +
+		`"Input":{"input-value":0,"message":"test data","values":["charizard","pikachu","bulbasaur"]},"Name":"execution-name-12345",` +
+		`"RoleArn":"arn:aws:iam:::role/StepFunctionsRole","StartTime":"2025-01-15T10:30:00.000Z"},` +
+		`"State":{"EnteredTime":"2025-01-15T10:30:01.500Z","Name":"MyTaskState","RetryCount":0},` +
+		`"StateMachine":{"Id":"arn:aws:states:::stateMachine:MyStateMachine","Name":"MyStateMachine"}}`
+	resultSelector := func(path string) *string {
+		return def(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName.$":"$.FunctionName","Payload":{"Input.$":"$"}},` +
+			`"ResultSelector":{"LambdaOutput.$":"$","ContextObjectValue.$":"` + path + `"},"End":true}`)
+	}
+	input := def(`{"FunctionName":"lambda_function_name","Payload":{"input-value":0}}`)
+	const params = `{"FunctionName":"lambda_function_name","Payload":{"Input":{"FunctionName":"lambda_function_name","Payload":{"input-value":0}}}}`
+	const pokemon = `{"pokemon":["charizard","pikachu","bulbasaur"]}`
+	const fromFull = `{"ContextObjectValue":` + full + `,"LambdaOutput":` + pokemon + `}`
+	const fromEmpty = `{"ContextObjectValue":{},"LambdaOutput":` + pokemon + `}`
+	runTestStateCases(t, c, []testStateCase{
+		{name: "whole context", noRole: true,
+			in: awssfn.TestStateInput{Definition: resultSelector("$$"), Input: input, Context: def(full), Mock: result(pokemon), InspectionLevel: types.InspectionLevelTrace},
+			want: testStateWant{status: types.TestExecutionStatusSucceeded, output: fromFull,
+				inspection: map[string]string{"input": `{"FunctionName":"lambda_function_name","Payload":{"input-value":0}}`,
+					"afterInputPath": `{"FunctionName":"lambda_function_name","Payload":{"input-value":0}}`, "afterParameters": params,
+					"result": pokemon, "afterResultSelector": fromFull, "afterResultPath": fromFull}}},
+		{name: "empty context", noRole: true,
+			in:   awssfn.TestStateInput{Definition: resultSelector("$$"), Input: input, Context: def(`{}`), Mock: result(pokemon)},
+			want: testStateWant{status: types.TestExecutionStatusSucceeded, output: fromEmpty}},
+		{name: "map items from the context", noRole: true,
+			in: awssfn.TestStateInput{Definition: def(`{"Type":"Map","ItemsPath":"$$.Execution.Input.values","MaxConcurrency":1,` +
+				`"ItemProcessor":{"StartAt":"HandleItem","States":{"HandleItem":{"Type":"Pass","End":true}}},"End":true}`),
+				Input: def(`["fire","electricity","grass"]`), Context: def(full), Mock: result(`["CHARIZARD","PIKACHU","BULBASAUR"]`), InspectionLevel: types.InspectionLevelTrace},
+			want: testStateWant{status: types.TestExecutionStatusSucceeded, output: `["CHARIZARD","PIKACHU","BULBASAUR"]`,
+				inspection: map[string]string{"input": `["fire","electricity","grass"]`, "afterInputPath": `["fire","electricity","grass"]`,
+					"afterItemsPath": `["charizard","pikachu","bulbasaur"]`, "maxConcurrency": "1",
+					"afterResultSelector": `["CHARIZARD","PIKACHU","BULBASAUR"]`, "afterResultPath": `["CHARIZARD","PIKACHU","BULBASAUR"]`}}},
+		{name: "task token from the context", noRole: true,
+			in: awssfn.TestStateInput{Definition: def(`{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",` +
+				`"Parameters":{"QueueUrl":"q","MessageBody":{"TaskToken.$":"$$.Task.Token"}},"ResultPath":"$.SQS","End":true}`),
+				Context: def(strings.TrimSuffix(full, "}") + `,"Task":{"Token":"abcd123"}}`), Mock: result(pokemon), InspectionLevel: types.InspectionLevelDebug},
+			want: testStateWant{status: types.TestExecutionStatusSucceeded, output: `{"SQS":` + pokemon + `}`,
+				inspection: map[string]string{"input": `{}`, "afterInputPath": `{}`, "afterParameters": `{"MessageBody":{"TaskToken":"abcd123"},"QueueUrl":"q"}`,
+					"result": pokemon, "afterResultSelector": pokemon, "afterResultPath": `{"SQS":` + pokemon + `}`}}},
+	})
+
+	startExecution := def(`{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:states:::states:startExecution",` +
+		`"Arguments":{"Input":"{% $states.input.targetInput %}","StateMachineArn":"{% $states.input.stateMachineArn %}"},"End":true}`)
+	for _, bad := range []struct{ context, msg string }{
+		{`{"Execution":{"Id":1}}`, "Invalid Context object provided: Execution.Id must be a string"},
+		{`{"Map":{}}`, "Invalid Context object provided: 'Map' field is not supported when mocking a Context object"},
+		{`{"Execution":{"pokemon":"squirtle"}}`, "Invalid Context object provided: Field 'pokemon' is not allowed"},
+		{`{"Pokedex":{}}`, "Invalid Context object provided: Field 'Pokedex' is not allowed"},
+		{`{"Task":{"Token":"abcd123"}}`, "Invalid Context object provided: Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern"},
+	} {
+		_, err := c.TestState(context.Background(), &awssfn.TestStateInput{Definition: startExecution, Input: def(`{"stateMachineArn":"arn","targetInput":null}`),
+			Context: def(bad.context), Mock: result(`{"ExecutionArn":"exec_arn","StartDate":"2025-12-03T18:51:50.000Z"}`)})
+		wantAPIError[*types.ValidationException](t, err, bad.msg)
+	}
+	_, err := c.TestState(context.Background(), &awssfn.TestStateInput{Definition: def(`{"Type":"Pass","End":true}`), Context: def(full), Mock: result(`{}`)})
+	wantAPIError[*types.ValidationException](t, err, "State type 'Pass' is not supported when a mock is specified")
+	_, err = c.TestState(context.Background(), &awssfn.TestStateInput{Definition: def(`{"Type":"Pass","End":true}`), Context: def(full)})
+	wantAPIError[*types.ValidationException](t, err, "TestState does not support Context when a mock is not specified.")
 }
 
 // TestTestStateHTTPTrace tests the TRACE inspection of an HTTP Task: the request sent and the
