@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -254,7 +256,7 @@ func parseTestStateContext(text *string, st *testedState) (map[string]any, error
 	if err := json.Unmarshal([]byte(*text), &obj); err != nil || obj == nil {
 		return nil, invalid("it must be a JSON object")
 	}
-	for _, member := range sortedKeys(obj) {
+	for _, member := range slices.Sorted(maps.Keys(obj)) {
 		fields, ok := contextFields[member]
 		switch {
 		case member == "Map":
@@ -268,7 +270,7 @@ func parseTestStateContext(text *string, st *testedState) (map[string]any, error
 		if !ok {
 			return nil, invalid("%s must be an object", member)
 		}
-		for _, field := range sortedKeys(values) {
+		for _, field := range slices.Sorted(maps.Keys(values)) {
 			want, ok := fields[field]
 			if !ok {
 				return nil, invalid("Field '%s' is not allowed", field)

@@ -5,7 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/stepflow/stepflow/asl"
@@ -227,7 +228,7 @@ func (s *fieldShape) check(v any, name string, strict bool) string {
 				}
 			}
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if member, ok := s.members[k]; ok {
 				if msg := member.check(m[k], k, strict); msg != "" {
 					return msg
@@ -249,7 +250,7 @@ func (s *fieldShape) check(v any, name string, strict bool) string {
 		if !ok {
 			return fmt.Sprintf("Field '%s' must be a string", name)
 		}
-		if len(s.enum) > 0 && !contains(s.enum, text) {
+		if len(s.enum) > 0 && !slices.Contains(s.enum, text) {
 			return fmt.Sprintf("Field '%s' is not an expected value", name)
 		}
 		if len([]rune(text)) < s.minLen {
@@ -274,79 +275,62 @@ func (s *fieldShape) check(v any, name string, strict bool) string {
 	return ""
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Shorthands for the result shapes below.
 var (
-	str     = &fieldShape{kind: "string"}
-	num     = &fieldShape{kind: "number"}
-	boolean = &fieldShape{kind: "boolean"}
+	shapeString = &fieldShape{kind: "string"}
+	shapeNumber = &fieldShape{kind: "number"}
 )
 
-func object(members map[string]*fieldShape, required ...string) *fieldShape {
+func shapeObject(members map[string]*fieldShape, required ...string) *fieldShape {
 	return &fieldShape{kind: "object", members: members, required: required}
 }
 
-func arrayOf(item *fieldShape) *fieldShape { return &fieldShape{kind: "array", item: item} }
+func shapeArray(item *fieldShape) *fieldShape { return &fieldShape{kind: "array", item: item} }
 
-func numberIn(lo, hi float64) *fieldShape { return &fieldShape{kind: "number", min: &lo, max: &hi} }
+func shapeNumberIn(lo, hi float64) *fieldShape {
+	return &fieldShape{kind: "number", min: &lo, max: &hi}
+}
 
 // mockShapes are the results of the integrations whose mocks are checked, by resource
 // (request-response pattern only: a callback's or a .sync job's answer is not the API's).
 var mockShapes = map[string]*fieldShape{
-	"arn:aws:states:::lambda:invoke": object(map[string]*fieldShape{
-		"StatusCode": num, "FunctionError": str, "LogResult": str, "ExecutedVersion": str,
+	"arn:aws:states:::lambda:invoke": shapeObject(map[string]*fieldShape{
+		"StatusCode": shapeNumber, "FunctionError": shapeString, "LogResult": shapeString, "ExecutedVersion": shapeString,
 	}),
-	"arn:aws:states:::states:startExecution": object(map[string]*fieldShape{
-		"ExecutionArn": str, "StartDate": str,
+	"arn:aws:states:::states:startExecution": shapeObject(map[string]*fieldShape{
+		"ExecutionArn": shapeString, "StartDate": shapeString,
 	}, "ExecutionArn", "StartDate"),
-	"arn:aws:states:::events:putEvents": object(map[string]*fieldShape{
-		"FailedEntryCount": num,
-		"Entries":          arrayOf(object(map[string]*fieldShape{"EventId": str, "ErrorCode": str, "ErrorMessage": str})),
+	"arn:aws:states:::events:putEvents": shapeObject(map[string]*fieldShape{
+		"FailedEntryCount": shapeNumber,
+		"Entries":          shapeArray(shapeObject(map[string]*fieldShape{"EventId": shapeString, "ErrorCode": shapeString, "ErrorMessage": shapeString})),
 	}),
-	"arn:aws:states:::sqs:sendMessage": object(map[string]*fieldShape{
-		"MessageId": str, "MD5OfMessageAttributes": str, "MD5OfMessageSystemAttributes": str, "SequenceNumber": str,
+	"arn:aws:states:::sqs:sendMessage": shapeObject(map[string]*fieldShape{
+		"MessageId": shapeString, "MD5OfMessageAttributes": shapeString, "MD5OfMessageSystemAttributes": shapeString, "SequenceNumber": shapeString,
 	}),
-	"arn:aws:states:::sns:publish": object(map[string]*fieldShape{"MessageId": str, "SequenceNumber": str}),
-	"arn:aws:states:::aws-sdk:s3:getObject": object(map[string]*fieldShape{
-		"ContentLength": num, "ContentType": str, "ETag": str, "LastModified": str,
+	"arn:aws:states:::sns:publish": shapeObject(map[string]*fieldShape{"MessageId": shapeString, "SequenceNumber": shapeString}),
+	"arn:aws:states:::aws-sdk:s3:getObject": shapeObject(map[string]*fieldShape{
+		"ContentLength": shapeNumber, "ContentType": shapeString, "ETag": shapeString, "LastModified": shapeString,
 		"StorageClass": {kind: "string", enum: []string{"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
 			"INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS", "FSX_ONTAP"}},
 	}),
-	"arn:aws:states:::aws-sdk:kms:encrypt": object(map[string]*fieldShape{
-		"CiphertextBlob": {kind: "string", minLen: 1}, "KeyId": str,
+	"arn:aws:states:::aws-sdk:kms:encrypt": shapeObject(map[string]*fieldShape{
+		"CiphertextBlob": {kind: "string", minLen: 1}, "KeyId": shapeString,
 		"EncryptionAlgorithm": {kind: "string", enum: []string{"SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"}},
 	}),
-	"arn:aws:states:::aws-sdk:lambda:getFunction": object(map[string]*fieldShape{
-		"Configuration": object(map[string]*fieldShape{
-			"FunctionName": str, "FunctionArn": str, "Runtime": str, "Role": str, "Handler": str,
-			"CodeSize": num, "Timeout": num, "MemorySize": numberIn(128, 10240), "Version": str,
+	"arn:aws:states:::aws-sdk:lambda:getFunction": shapeObject(map[string]*fieldShape{
+		"Configuration": shapeObject(map[string]*fieldShape{
+			"FunctionName": shapeString, "FunctionArn": shapeString, "Runtime": shapeString, "Role": shapeString, "Handler": shapeString,
+			"CodeSize": shapeNumber, "Timeout": shapeNumber, "MemorySize": shapeNumberIn(128, 10240), "Version": shapeString,
 		}),
 	}),
 }
 
 func init() {
-	capacity := object(map[string]*fieldShape{
-		"TableName": str, "CapacityUnits": num, "ReadCapacityUnits": num, "WriteCapacityUnits": num,
+	capacity := shapeObject(map[string]*fieldShape{
+		"TableName": shapeString, "CapacityUnits": shapeNumber, "ReadCapacityUnits": shapeNumber, "WriteCapacityUnits": shapeNumber,
 	})
 	for _, action := range []string{"getItem", "putItem", "updateItem", "deleteItem"} {
-		mockShapes["arn:aws:states:::dynamodb:"+action] = object(map[string]*fieldShape{"ConsumedCapacity": capacity})
+		mockShapes["arn:aws:states:::dynamodb:"+action] = shapeObject(map[string]*fieldShape{"ConsumedCapacity": capacity})
 	}
 	mockShapes["arn:aws:states:::s3:getObject"] = mockShapes["arn:aws:states:::aws-sdk:s3:getObject"]
 }
