@@ -77,6 +77,11 @@ func validateTestStateInput(in *testStateInput) error {
 	})
 }
 
+// testState runs one state as AWS's TestState does: the request is checked in AWS's order as
+// far as it is known (members, mock, state, configuration), a Map state's items are found by a
+// probe run, then the state runs once in its own machine (test_state_definition.go), with the
+// mock or the server's task runners, and its status, error details and inspection data are
+// read from that run's history.
 func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateOutput, error) {
 	if err := validateTestStateInput(in); err != nil {
 		return nil, err
