@@ -75,6 +75,7 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 		return nil, nil, nil, err
 	}
 	var events []pendingEvent
+	encoded := encodeEvents(creates, steps)
 	err = s.inTxFrom(ctx, begin, func(tx Tx) error {
 		records := newStepRecords()
 		var startEvents []pendingEvent
@@ -88,9 +89,10 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 		if err := s.writeStepRecords(ctx, tx, records); err != nil {
 			return err
 		}
-		return s.insertEvents(ctx, tx, events)
+		return s.insertEvents(ctx, tx, events, encoded)
 	})
 	if err != nil {
+		_ = encoded.wait() // the events must not change under the encoder once the caller has them back
 		return nil, nil, nil, s.batchFailure(ctx, op, err, events)
 	}
 	return created, createErrs, stepErrs, nil

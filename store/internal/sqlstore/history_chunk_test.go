@@ -45,7 +45,7 @@ func TestChunkEvents(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			chunks, err := chunkEvents(tc.events)
+			chunks, err := chunkEvents(tc.events, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
