@@ -79,10 +79,10 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 	err = s.inTxFrom(ctx, begin, func(tx Tx) error {
 		records := newStepRecords()
 		var startEvents []pendingEvent
-		if created, createErrs, startEvents, err = s.createsInTx(ctx, tx, creates, records); err != nil {
+		if created, createErrs, startEvents, err = s.createsInTx(ctx, tx, creates, records, encoded); err != nil {
 			return err
 		}
-		if stepErrs, events, err = s.stepsInTx(ctx, tx, steps, records); err != nil {
+		if stepErrs, events, err = s.stepsInTx(ctx, tx, steps, records, encoded); err != nil {
 			return err
 		}
 		events = append(startEvents, events...)
@@ -101,7 +101,7 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 // createsInTx inserts the executions with the records of their first steps and returns their
 // outcomes and history events. The created records are built from the params: a new row holds
 // nothing else.
-func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.ExecutionCreateParams, records *stepRecords) ([]*store.Execution, []error, []pendingEvent, error) {
+func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.ExecutionCreateParams, records *stepRecords, enc *encodedEvents) ([]*store.Execution, []error, []pendingEvent, error) {
 	created := make([]*store.Execution, len(params))
 	errs := make([]error, len(params))
 	if len(params) == 0 {
@@ -125,8 +125,8 @@ func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.Executio
 			DispatchesAdd: p.Dispatches,
 			TaskTokensAdd: p.TaskTokens,
 		})
-		for _, ev := range p.Events {
-			events = append(events, pendingEvent{executionID: id, executionARN: p.ARN, event: ev})
+		for j, ev := range p.Events {
+			events = append(events, pendingEvent{executionID: id, executionARN: p.ARN, event: ev, encoded: enc.createBase[i] + j})
 		}
 		created[i] = &store.Execution{
 			ARN: p.ARN, StateMachineARN: p.StateMachineARN, StateMachineVersionARN: p.StateMachineVersionARN,

@@ -52,7 +52,7 @@ func (s *Store) batchFailure(ctx context.Context, op string, err error, events [
 // stepsInTx moves the versions of the steps' executions, gathers their records and returns
 // each step's outcome with the history events to insert. A step whose guard fails has written
 // nothing, so it is reported and the transaction goes on without savepoints.
-func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, records *stepRecords) ([]error, []pendingEvent, error) {
+func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, records *stepRecords, enc *encodedEvents) ([]error, []pendingEvent, error) {
 	errs := make([]error, len(steps))
 	if len(steps) == 0 {
 		return errs, nil, nil
@@ -97,8 +97,8 @@ func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionSt
 			continue
 		}
 		records.add(p)
-		for _, ev := range p.Events {
-			events = append(events, pendingEvent{executionID: id, executionARN: p.ExecutionARN, event: ev})
+		for j, ev := range p.Events {
+			events = append(events, pendingEvent{executionID: id, executionARN: p.ExecutionARN, event: ev, encoded: enc.stepBase[i] + j})
 		}
 	}
 	return errs, events, nil
@@ -301,4 +301,5 @@ type pendingEvent struct {
 	executionID  int64
 	executionARN string
 	event        *sfn.HistoryEvent
+	encoded      int // the event's number in the batch's encodedEvents, -1 for none
 }

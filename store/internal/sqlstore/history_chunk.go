@@ -39,50 +39,64 @@ type historyChunk struct {
 // and findDuplicateEvent names the event.
 var errDuplicateEvent = errors.New("duplicate history event")
 
-// encodedEvents is the JSON of a batch's history events, encoded by a goroutine of its own
+// encodedEvents is the JSON of a batch's history events, encoded by goroutines of their own
 // while the batch's first statements run: on a busy engine the single writer is the
-// bottleneck, and encoding is a tenth of its work that need not wait for it.
+// bottleneck, and encoding is a tenth of its work that need not wait for it. Events are
+// numbered in batch order, the creates' then the steps'.
 type encodedEvents struct {
-	done chan struct{}
-	json map[*sfn.HistoryEvent][]byte
-	err  error
+	done       chan struct{}
+	json       [][]byte
+	createBase []int // number of the first event of each create
+	stepBase   []int // number of the first event of each step
+	err        error
 }
+
+// encodeEventsParallelMin is the number of events from which a batch is encoded by two
+// goroutines: a long run of Pass states commits thousands of events in one step.
+const encodeEventsParallelMin = 512
 
 // encodeEvents starts encoding the events of creates and steps.
 func encodeEvents(creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) *encodedEvents {
-	enc := &encodedEvents{done: make(chan struct{})}
+	enc := &encodedEvents{done: make(chan struct{}), createBase: make([]int, len(creates)), stepBase: make([]int, len(steps))}
+	var events []*sfn.HistoryEvent
+	var arns []string
+	for i, p := range creates {
+		enc.createBase[i] = len(events)
+		events = append(events, p.Events...)
+		for range p.Events {
+			arns = append(arns, p.ARN)
+		}
+	}
+	for i, p := range steps {
+		enc.stepBase[i] = len(events)
+		events = append(events, p.Events...)
+		for range p.Events {
+			arns = append(arns, p.ExecutionARN)
+		}
+	}
+	enc.json = make([][]byte, len(events))
+	encode := func(from, to int) error {
+		buf := make([]byte, 0, 256*(to-from))
+		for i := from; i < to; i++ {
+			start := len(buf)
+			var err error
+			if buf, err = events[i].AppendJSON(buf); err != nil {
+				return fmt.Errorf("execution %s: encode history event %d: %w", arns[i], events[i].ID, err)
+			}
+			enc.json[i] = buf[start:len(buf):len(buf)]
+		}
+		return nil
+	}
 	go func() {
 		defer close(enc.done)
-		n := 0
-		for _, p := range creates {
-			n += len(p.Events)
+		if len(events) < encodeEventsParallelMin {
+			enc.err = encode(0, len(events))
+			return
 		}
-		for _, p := range steps {
-			n += len(p.Events)
-		}
-		enc.json = make(map[*sfn.HistoryEvent][]byte, n)
-		var buf []byte
-		add := func(arn string, events []*sfn.HistoryEvent) error {
-			for _, ev := range events {
-				start := len(buf)
-				var err error
-				if buf, err = ev.AppendJSON(buf); err != nil {
-					return fmt.Errorf("execution %s: encode history event %d: %w", arn, ev.ID, err)
-				}
-				enc.json[ev] = buf[start:len(buf):len(buf)]
-			}
-			return nil
-		}
-		for _, p := range creates {
-			if enc.err = add(p.ARN, p.Events); enc.err != nil {
-				return
-			}
-		}
-		for _, p := range steps {
-			if enc.err = add(p.ExecutionARN, p.Events); enc.err != nil {
-				return
-			}
-		}
+		half := len(events) / 2
+		firstErr := make(chan error, 1)
+		go func() { firstErr <- encode(0, half) }()
+		enc.err = errors.Join(encode(half, len(events)), <-firstErr)
 	}()
 	return enc
 }
@@ -93,12 +107,12 @@ func (enc *encodedEvents) wait() error {
 	return enc.err
 }
 
-// of returns the JSON of ev, or nil when enc has none.
-func (enc *encodedEvents) of(ev *sfn.HistoryEvent) []byte {
-	if enc == nil {
+// of returns the JSON of event number n, or nil when enc has none.
+func (enc *encodedEvents) of(n int) []byte {
+	if enc == nil || n < 0 {
 		return nil
 	}
-	return enc.json[ev]
+	return enc.json[n]
 }
 
 // chunkEvents groups events into chunks: runs of consecutive ids of one execution. The JSON
@@ -120,7 +134,7 @@ func chunkEvents(events []pendingEvent, enc *encodedEvents) ([]historyChunk, err
 		} else {
 			body = append(body, ',')
 		}
-		if encoded := enc.of(e.event); encoded != nil {
+		if encoded := enc.of(e.encoded); encoded != nil {
 			body = append(body, encoded...)
 		} else {
 			var err error

@@ -18,7 +18,7 @@ func TestChunkEvents(t *testing.T) {
 			if payload != "" {
 				ev.StateEnteredEventDetails = &sfn.StateEnteredDetails{Name: "S", Input: &sfn.Payload{Value: payload}}
 			}
-			out = append(out, pendingEvent{executionID: execution, executionARN: fmt.Sprint(execution), event: ev})
+			out = append(out, pendingEvent{executionID: execution, executionARN: fmt.Sprint(execution), event: ev, encoded: -1})
 		}
 		return out
 	}
