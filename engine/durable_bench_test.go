@@ -23,6 +23,17 @@ const shortMachine = `{"StartAt":"A","States":{
 	"C":{"Type":"Task","Resource":"` + lambdaARN + `echo","Next":"D"},
 	"D":{"Type":"Pass","End":true}}}`
 
+// mixedMachine is a short workflow of the common shape: states that need no task (Pass,
+// Choice, Succeed) around one Task. 5 state transitions in 2 commits: the start runs up to
+// the task, the task's result runs to the end.
+const mixedMachine = `{"StartAt":"Prepare","States":{
+	"Prepare":{"Type":"Pass","Result":{"ok":true},"ResultPath":"$.prep","Next":"Route"},
+	"Route":{"Type":"Choice","Choices":[{"Variable":"$.x","NumericEquals":1,"Next":"Work"}],"Default":"Reject"},
+	"Work":{"Type":"Task","Resource":"` + lambdaARN + `echo","Next":"Record"},
+	"Record":{"Type":"Pass","Next":"Done"},
+	"Done":{"Type":"Succeed"},
+	"Reject":{"Type":"Fail","Error":"Rejected"}}}`
+
 var echoInvoker = funcInvoker{lambdaARN + "echo": func(ctx context.Context, req *task.Request) (any, error) {
 	return req.Input, nil
 }}
@@ -91,8 +102,9 @@ func taskChain(n int) string {
 }
 
 // BenchmarkDurableTransitions runs many Standard executions at once on SQLite and reports
-// state transitions per second, with batching and without: short ones (4 states, where the
-// unbatched ExecutionCreate dominates) and 20-task ones (where steps dominate).
+// state transitions per second, with batching and without: short ones of tasks only (4
+// states, each its own commit: the hardest case), short ones of the common mixed shape (5
+// states in 2 commits) and 20-task ones (where steps dominate).
 func BenchmarkDurableTransitions(b *testing.B) {
 	benchmarkTransitions(b, 1, func(b *testing.B) store.Store { return openSQLite(b, "") })
 }
@@ -118,6 +130,7 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 		commits     int
 	}{
 		{"short/batched", DefaultMaxBatch, shortMachine, 4, 4},
+		{"mixed/batched", DefaultMaxBatch, mixedMachine, 5, 2},
 		{"short/unbatched", 1, shortMachine, 4, 4},
 		{"tasks20/batched", DefaultMaxBatch, taskChain(20), 20, 21},
 		{"tasks20/unbatched", 1, taskChain(20), 20, 21},
