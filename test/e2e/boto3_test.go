@@ -2,31 +2,37 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 )
 
-// needBoto3 returns python3's path, or skips the test when python3 or boto3 is missing, except
-// under CI, where .ci/run installs them and the test must run.
+// needBoto3 returns the path of a python3 that imports boto3: the one on PATH, else Debian's
+// /usr/bin/python3 (where .ci/run installs python3-boto3 when PATH's python has no boto3). It
+// skips the test when there is none, except under CI, where the test must run.
 func needBoto3(t *testing.T) string {
 	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format+" (required under CI; .ci/run installs Debian's python3-boto3)", args...)
+	var tried []string
+	for _, name := range []string{"python3", "/usr/bin/python3"} {
+		python, err := exec.LookPath(name)
+		if err != nil {
+			tried = append(tried, fmt.Sprintf("%s: %v", name, err))
+			continue
 		}
-		t.Skipf(format+"; skipping the boto3 test", args...)
+		out, err := exec.Command(python, "-c", "import boto3").CombinedOutput()
+		if err == nil {
+			return python
+		}
+		tried = append(tried, fmt.Sprintf("%s cannot import boto3: %v: %s", python, err, bytes.TrimSpace(out)))
 	}
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		missing("python3 is not installed: %v", err)
+	msg := "no python3 with boto3 (" + strings.Join(tried, "; ") + ")"
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s: required under CI; .ci/run installs Debian's python3-boto3", msg)
 	}
-	if out, err := exec.Command(python, "-c", "import boto3").CombinedOutput(); err != nil {
-		missing("python3 cannot import boto3: %v: %s", err, bytes.TrimSpace(out))
-	}
-	return python
+	t.Skipf("%s; skipping the boto3 test", msg)
+	return ""
 }
 
 // TestBoto3 drives a server that verifies signatures with boto3 (testdata/boto3_flows.py):
