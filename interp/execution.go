@@ -287,6 +287,10 @@ func (e *Execution) nextEventID() int64 {
 // of a large Map writes tens of thousands of these large structs.
 func (e *Execution) push(ev sfn.HistoryEvent) {
 	ev.Timestamp = e.now
+	if e.events == nil {
+		// Most steps record a handful of events: one allocation instead of growing 1, 2, 4, 8.
+		e.events = make([]sfn.HistoryEvent, 0, firstEvents)
+	}
 	if len(e.events) == cap(e.events) && len(e.events) >= eventChunk {
 		e.full = append(e.full, e.events)
 		e.events = make([]sfn.HistoryEvent, 0, eventChunk)
@@ -294,7 +298,10 @@ func (e *Execution) push(ev sfn.HistoryEvent) {
 	e.events = append(e.events, ev)
 }
 
-const eventChunk = 512
+const (
+	eventChunk  = 512
+	firstEvents = 8
+)
 
 // event appends a detail-less event for frame f and makes it f's latest.
 func (e *Execution) event(f *Frame, t sfn.EventType) int64 {
