@@ -71,12 +71,18 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 	}
 	lx.mu.Lock()
 	defer lx.mu.Unlock()
-	rec, err := e.commits.create(ctx, &store.ExecutionCreateParams{
+	create := &store.ExecutionCreateParams{
 		ARN: arn, StateMachineARN: t.StateMachineARN, StateMachineVersionARN: t.VersionARN,
 		StateMachineAliasARN: t.AliasARN, Name: name, Type: t.Type, Input: inputText, StartDate: now,
 		TraceHeader: p.TraceHeader, Snapshot: snapshot, Events: ob.params.Events, Timers: ob.params.TimersAdd,
 		Dispatches: ob.params.DispatchesAdd, TaskTokens: ob.params.TaskTokensAdd,
-	})
+	}
+	if step.Done {
+		// Ended with its first step (a run of Pass and Choice states, say): created ended.
+		end := endUpdate(ex, now)
+		create.Status, create.Output, create.Error, create.Cause, create.StopDate = end.Status, end.Output, end.Error, end.Cause, end.StopDate
+	}
+	rec, err := e.commits.create(ctx, create)
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return e.existingExecution(ctx, arn, t, inputText)
 	}
@@ -88,15 +94,7 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 		e.live[arn] = lx
 		e.mu.Unlock()
 	}
-	ob.done = false // recorded by commitEnd below
 	e.afterCommit(lx, ob)
-	if step.Done {
-		// The store creates executions RUNNING; the end comes as a second, status-only step.
-		// A crash between the two is repaired when the execution is next loaded.
-		if err := e.commitEnd(ctx, lx, now); err != nil {
-			e.log.Warn("record end of execution", "execution", arn, "err", err)
-		}
-	}
 	return rec, nil
 }
 

@@ -92,11 +92,13 @@ func (e *Engine) storeExpress(ctx context.Context, rec *store.Execution) error {
 	created, err := e.cfg.Store.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: rec.ARN,
 		StateMachineARN: rec.StateMachineARN, StateMachineVersionARN: rec.StateMachineVersionARN,
 		StateMachineAliasARN: rec.StateMachineAliasARN, Name: rec.Name, Type: rec.Type, Status: rec.Status,
-		Input: rec.Input, StartDate: rec.StartDate, TraceHeader: rec.TraceHeader})
+		Input: rec.Input, StartDate: rec.StartDate, TraceHeader: rec.TraceHeader,
+		Output: rec.Output, Error: rec.Error, Cause: rec.Cause, StopDate: rec.StopDate})
 	if err != nil {
 		return err
 	}
-	return e.updateRecord(ctx, rec, created.Version)
+	rec.Version = created.Version
+	return nil
 }
 
 func (e *Engine) updateRecord(ctx context.Context, rec *store.Execution, version int64) error {

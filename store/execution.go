@@ -30,7 +30,9 @@ type Execution struct {
 }
 
 // ExecutionCreateParams inserts an execution (status RUNNING unless Status says otherwise)
-// with its first step.
+// with its first step. An execution that ended with its first step (or an Express record
+// written when it ended) is created ended: Status terminal, with Output, Error, Cause and
+// StopDate, in one commit.
 type ExecutionCreateParams struct {
 	ARN                    string
 	StateMachineARN        string
@@ -42,6 +44,10 @@ type ExecutionCreateParams struct {
 	Input                  string
 	StartDate              time.Time
 	TraceHeader            string
+	Output                 *string
+	Error                  string
+	Cause                  string
+	StopDate               *time.Time
 
 	Snapshot   []byte
 	Events     []*sfn.HistoryEvent

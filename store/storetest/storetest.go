@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionStepBatchFatal", testExecutionStepBatchFatal},
 		{"ExecutionStepBatchRecords", testExecutionStepBatchRecords},
 		{"ExecutionCommitBatch", testExecutionCommitBatch},
+		{"ExecutionCreateEnded", testExecutionCreateEnded},
 		{"ExecutionStepConcurrent", testExecutionStepConcurrent},
 		{"HistoryEventList", testHistoryEventList},
 		{"HistoryEventListLong", testHistoryEventListLong},

@@ -132,9 +132,18 @@ func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.Executio
 			ARN: p.ARN, StateMachineARN: p.StateMachineARN, StateMachineVersionARN: p.StateMachineVersionARN,
 			StateMachineAliasARN: p.StateMachineAliasARN, Name: p.Name, Type: p.Type, Status: startStatus(p), Input: p.Input,
 			StartDate: store.Stamp(p.StartDate), TraceHeader: p.TraceHeader, Version: 1,
+			Output: p.Output, Error: p.Error, Cause: p.Cause, StopDate: stampPtr(p.StopDate),
 		}
 	}
 	return created, errs, events, nil
+}
+
+func stampPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	stamped := store.Stamp(*t)
+	return &stamped
 }
 
 func startStatus(p *store.ExecutionCreateParams) sfn.ExecutionStatus {
@@ -148,9 +157,9 @@ func startStatus(p *store.ExecutionCreateParams) sfn.ExecutionStatus {
 // row ids of those it inserted by ARN. A taken ARN, or one repeated in params, is skipped by
 // ON CONFLICT: only its first start in params can have inserted it.
 func (s *Store) insertExecutions(ctx context.Context, tx Tx, params []*store.ExecutionCreateParams) (map[string]int64, error) {
-	const row = "(?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', ?, NULL, 0, NULL, ?, 1, ?)"
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, 1, ?)"
 	ids := make(map[string]int64, len(params))
-	args := make([]any, 0, 11*min(len(params), idChunk))
+	args := make([]any, 0, 15*min(len(params), idChunk))
 	for len(params) > 0 {
 		chunk := params[:min(len(params), idChunk)]
 		params = params[len(chunk):]
@@ -161,7 +170,8 @@ func (s *Store) insertExecutions(ctx context.Context, tx Tx, params []*store.Exe
 				snapshot = []byte{}
 			}
 			args = append(args, p.ARN, p.StateMachineARN, p.StateMachineVersionARN, p.StateMachineAliasARN, p.Name,
-				string(p.Type), string(startStatus(p)), p.Input, s.timeArg(p.StartDate), p.TraceHeader, snapshot)
+				string(p.Type), string(startStatus(p)), p.Input, p.Output, p.Error, p.Cause, s.timeArg(p.StartDate),
+				s.nullTimeArg(p.StopDate), p.TraceHeader, snapshot)
 		}
 		rows, err := s.query(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
 			VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`
