@@ -330,7 +330,7 @@ func (m *testStateMachine) errorDetails(errName string, retryCount *int64, caugh
 	d := &inspectionErrorDetails{}
 	for i := range base.Retry {
 		r := &base.Retry[i]
-		if !errorMatches(r.ErrorEquals, errName) {
+		if !interp.ErrorMatches(r.ErrorEquals, errName) {
 			continue
 		}
 		index := i
@@ -345,7 +345,7 @@ func (m *testStateMachine) errorDetails(errName string, retryCount *int64, caugh
 	}
 	if caught {
 		for i := range base.Catch {
-			if errorMatches(base.Catch[i].ErrorEquals, errName) {
+			if interp.ErrorMatches(base.Catch[i].ErrorEquals, errName) {
 				index := i
 				d.CatchIndex = &index
 				break
@@ -374,28 +374,6 @@ func retryBackoffSeconds(r *asl.Retrier, attempts int64) int {
 		seconds *= rand.Float64()
 	}
 	return int(math.Min(seconds, math.MaxInt32))
-}
-
-// errorMatches applies a retrier's or catcher's ErrorEquals to an error name as the
-// interpreter does: States.ALL matches every error but the terminal ones, States.TaskFailed
-// every one but States.Timeout, and States.Runtime is matched by no name.
-func errorMatches(names []string, name string) bool {
-	terminal := name == sfn.ErrorRuntime || name == sfn.ErrorDataLimitExceeded
-	for _, n := range names {
-		switch n {
-		case name:
-			return name != sfn.ErrorRuntime
-		case sfn.ErrorAll:
-			if !terminal {
-				return true
-			}
-		case sfn.ErrorTaskFailed:
-			if !terminal && name != sfn.ErrorTimeout {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func encodeOutput(v any) *string {

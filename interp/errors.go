@@ -81,9 +81,10 @@ const maxStoredVariables = 10 << 20
 // minAssignForTotalCheck: smaller assignments skip the execution-wide total (see above).
 const minAssignForTotalCheck = 16 << 10
 
-// errorMatches applies a Retrier's or Catcher's ErrorEquals to an error name. States.ALL
-// matches every error but the terminal ones; States.TaskFailed every one but States.Timeout.
-func errorMatches(names []string, name string) bool {
+// ErrorMatches applies a Retrier's or Catcher's ErrorEquals to an error name. States.ALL
+// matches every error but the terminal ones; States.TaskFailed every one but States.Timeout;
+// States.Runtime is matched by no name.
+func ErrorMatches(names []string, name string) bool {
 	terminal := name == sfn.ErrorRuntime || name == sfn.ErrorDataLimitExceeded
 	for _, n := range names {
 		switch n {

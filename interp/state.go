@@ -273,7 +273,7 @@ func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 	if serr.name != sfn.ErrorRuntime {
 		for i := range b.Retry {
 			r := &b.Retry[i]
-			if !errorMatches(r.ErrorEquals, serr.name) {
+			if !ErrorMatches(r.ErrorEquals, serr.name) {
 				continue
 			}
 			for len(f.RetryAttempts) < len(b.Retry) {
@@ -312,7 +312,7 @@ func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 	}
 	for i := range b.Catch {
 		c := &b.Catch[i]
-		if !errorMatches(c.ErrorEquals, serr.name) {
+		if !ErrorMatches(c.ErrorEquals, serr.name) {
 			continue
 		}
 		errOut := errorOutput(serr.name, serr.cause)
