@@ -160,6 +160,7 @@ func (d *dispatcher) reap(ctx context.Context) {
 
 func (d *dispatcher) reapOnce(ctx context.Context) {
 	e := d.e
+	d.renew(ctx)
 	for ctx.Err() == nil {
 		now := e.now()
 		leased, err := e.cfg.Store.DispatchLease(ctx, &store.DispatchLeaseParams{Queue: "", Owner: e.cfg.NodeID,
@@ -190,6 +191,27 @@ func (d *dispatcher) reapOnce(ctx context.Context) {
 		if len(leased) < 100 || fresh == 0 {
 			return
 		}
+	}
+}
+
+// renew extends the leases of the tasks running here, every third of a lease: a task may run
+// longer than a lease (a Lambda function for up to 15 minutes, an HTTP task for an hour), and
+// without renewal another node's reaper would take it after LeaseDuration and run it again.
+func (d *dispatcher) renew(ctx context.Context) {
+	d.mu.Lock()
+	keys := make([]store.DispatchKey, 0, len(d.inflight))
+	for k := range d.inflight {
+		keys = append(keys, store.DispatchKey{ExecutionARN: k.arn, TaskID: k.id})
+	}
+	d.mu.Unlock()
+	if len(keys) == 0 {
+		return
+	}
+	e := d.e
+	_, err := e.cfg.Store.DispatchRenew(ctx, &store.DispatchRenewParams{Owner: e.cfg.NodeID,
+		Until: e.now().Add(e.cfg.LeaseDuration), Dispatches: keys})
+	if err != nil && ctx.Err() == nil {
+		e.log.Warn("renew dispatch leases", "err", err)
 	}
 }
 

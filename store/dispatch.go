@@ -31,6 +31,19 @@ type DispatchAdd struct {
 	LeaseExpiresAt *time.Time
 }
 
+// DispatchRenewParams renews Owner's leases of Dispatches until Until.
+type DispatchRenewParams struct {
+	Owner      string
+	Until      time.Time
+	Dispatches []DispatchKey
+}
+
+// DispatchKey names a dispatch.
+type DispatchKey struct {
+	ExecutionARN string
+	TaskID       string
+}
+
 // DispatchLeaseParams leases available dispatches of Queue to Owner until Until.
 // Limit 0 means 100.
 type DispatchLeaseParams struct {

@@ -78,6 +78,10 @@ type Store interface {
 	// expired at or before Now, oldest first, leases them to Owner until Until and counts an
 	// attempt. Two concurrent callers never get the same dispatch.
 	DispatchLease(ctx context.Context, params *DispatchLeaseParams) ([]*Dispatch, error)
+	// DispatchRenew moves the lease of the named dispatches that Owner still holds to Until:
+	// a node renews the tasks it is running, so that no other node takes them while they
+	// run. It returns how many it renewed (a dispatch gone or taken by another is skipped).
+	DispatchRenew(ctx context.Context, params *DispatchRenewParams) (int, error)
 
 	TaskTokenGet(ctx context.Context, params *TaskTokenGetParams) (*TaskToken, error)
 	// TaskTokenHeartbeat moves an open token's heartbeat deadline; a closed or unknown token

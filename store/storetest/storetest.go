@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Timer", testTimer},
 		{"Dispatch", testDispatch},
 		{"DispatchLeaseConcurrent", testDispatchLeaseConcurrent},
+		{"DispatchRenew", testDispatchRenew},
 		{"TaskToken", testTaskToken},
 		{"ExecutionDeleteFinishedBefore", testExecutionDeleteFinishedBefore},
 		{"Closed", testClosed},

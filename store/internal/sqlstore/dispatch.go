@@ -59,3 +59,30 @@ func (s *Store) DispatchLease(ctx context.Context, p *store.DispatchLeaseParams)
 	})
 	return leased, nil
 }
+
+// DispatchRenew implements store.Store.
+func (s *Store) DispatchRenew(ctx context.Context, p *store.DispatchRenewParams) (int, error) {
+	const op = "renew dispatch leases"
+	if err := s.checkOpen(op); err != nil {
+		return 0, err
+	}
+	renewed := 0
+	err := s.inTx(ctx, func(tx Tx) error {
+		renewed = 0
+		return inChunks(p.Dispatches, func(keys []store.DispatchKey) error {
+			args := make([]any, 0, 2+2*len(keys))
+			args = append(args, s.timeArg(p.Until), p.Owner)
+			for _, k := range keys {
+				args = append(args, k.ExecutionARN, k.TaskID)
+			}
+			n, err := s.exec(ctx, tx, `UPDATE dispatch SET lease_expires_at = ?
+				WHERE lease_owner = ? AND (execution_arn, task_id) IN (VALUES `+placeholders(len(keys), 2)+`)`, args...)
+			renewed += int(n)
+			return err
+		})
+	})
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	return renewed, nil
+}
