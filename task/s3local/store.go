@@ -7,6 +7,7 @@ package s3local
 
 import (
 	"crypto/md5"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,9 +20,12 @@ import (
 	"github.com/stepflow/stepflow/task"
 )
 
-// Store is a directory of buckets.
+// Store is a directory of buckets. Files are read and written through an os.Root, which
+// refuses any path that leaves the directory, symbolic links included, at the moment of the
+// call: a link swapped in after objectPath's checks cannot take a read or write outside.
 type Store struct {
 	root string
+	dir  *os.Root
 }
 
 // New returns a Store over the directory root, which must exist.
@@ -37,7 +41,20 @@ func New(root string) (*Store, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("buckets directory %s is not a directory", root)
 	}
-	return &Store{root: abs}, nil
+	dir, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, fmt.Errorf("buckets directory: %w", err)
+	}
+	return &Store{root: abs, dir: dir}, nil
+}
+
+// rel is path relative to the root, as the os.Root methods take it.
+func (s *Store) rel(path string) string {
+	rel, err := filepath.Rel(s.root, path)
+	if err != nil {
+		return path // not under the root: the os.Root call refuses it
+	}
+	return rel
 }
 
 // bucketDir is the directory of bucket, which must exist.
@@ -105,23 +122,22 @@ func (s *Store) readObject(bucket, key string) ([]byte, os.FileInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) || isDirErr(path) {
+	rel := s.rel(path)
+	info, err := s.dir.Stat(rel)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && info.IsDir() {
+		return nil, nil, noSuchKey(bucket, key)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("stat s3://%s/%s: %w", bucket, key, err)
+	}
+	data, err := s.dir.ReadFile(rel)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, noSuchKey(bucket, key)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("stat s3://%s/%s: %w", bucket, key, err)
-	}
 	return data, info, nil
-}
-
-func isDirErr(path string) bool {
-	info, err := os.Stat(path)
-	return err == nil && info.IsDir()
 }
 
 func noSuchKey(bucket, key string) error {
@@ -134,25 +150,27 @@ func (s *Store) writeObject(bucket, key string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	rel := s.rel(path)
+	if err := s.dir.MkdirAll(filepath.Dir(rel), 0o755); err != nil {
 		return fmt.Errorf("write s3://%s/%s: %w", bucket, key, err)
 	}
 	// Write then rename, so a reader never sees half an object.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".put-*")
+	tmp := filepath.Join(filepath.Dir(rel), ".put-"+rand.Text())
+	f, err := s.dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return fmt.Errorf("write s3://%s/%s: %w", bucket, key, err)
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		s.dir.Remove(tmp)
 		return fmt.Errorf("write s3://%s/%s: %w", bucket, key, err)
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
+	if err := f.Close(); err != nil {
+		s.dir.Remove(tmp)
 		return fmt.Errorf("write s3://%s/%s: %w", bucket, key, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
+	if err := s.dir.Rename(tmp, rel); err != nil {
+		s.dir.Remove(tmp)
 		return fmt.Errorf("write s3://%s/%s: %w", bucket, key, err)
 	}
 	return nil
@@ -163,7 +181,6 @@ type object struct {
 	key  string
 	size int64
 	info os.FileInfo
-	path string
 }
 
 // list returns the objects of bucket whose keys start with prefix, in key order (S3 lists
@@ -174,18 +191,15 @@ func (s *Store) list(bucket, prefix string) ([]object, error) {
 		return nil, err
 	}
 	var out []object
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	bucketRel := filepath.ToSlash(s.rel(dir))
+	err = fs.WalkDir(s.dir.FS(), bucketRel, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() || strings.HasPrefix(d.Name(), ".put-") {
 			return nil
 		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		key := filepath.ToSlash(rel)
+		key := strings.TrimPrefix(path, bucketRel+"/")
 		if !strings.HasPrefix(key, prefix) {
 			return nil
 		}
@@ -193,7 +207,7 @@ func (s *Store) list(bucket, prefix string) ([]object, error) {
 		if err != nil {
 			return err
 		}
-		out = append(out, object{key: key, size: info.Size(), info: info, path: path})
+		out = append(out, object{key: key, size: info.Size(), info: info})
 		return nil
 	})
 	if err != nil {
