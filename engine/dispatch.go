@@ -22,11 +22,11 @@ import (
 type dispatcher struct {
 	e        *Engine
 	mu       sync.Mutex
-	inflight map[timerKey]context.CancelFunc // by execution ARN and task id
+	inflight map[string]map[string]context.CancelFunc // by execution ARN, then task id
 }
 
 func newDispatcher(e *Engine) *dispatcher {
-	return &dispatcher{e: e, inflight: map[timerKey]context.CancelFunc{}}
+	return &dispatcher{e: e, inflight: map[string]map[string]context.CancelFunc{}}
 }
 
 // start runs inv unless it already runs here.
@@ -34,12 +34,17 @@ func (d *dispatcher) start(arn string, inv invocation) {
 	e := d.e
 	k := timerKey{arn, inv.TaskID}
 	d.mu.Lock()
-	if _, ok := d.inflight[k]; ok || e.bg.Err() != nil {
+	if _, ok := d.inflight[arn][inv.TaskID]; ok || e.bg.Err() != nil {
 		d.mu.Unlock()
 		return
 	}
 	ctx, cancel := context.WithCancel(e.bg)
-	d.inflight[k] = cancel
+	tasks := d.inflight[arn]
+	if tasks == nil {
+		tasks = map[string]context.CancelFunc{}
+		d.inflight[arn] = tasks
+	}
+	tasks[inv.TaskID] = cancel
 	e.loops.Add(1)
 	d.mu.Unlock()
 	go func() {
@@ -52,13 +57,18 @@ func (d *dispatcher) start(arn string, inv invocation) {
 func (d *dispatcher) finish(k timerKey, cancel context.CancelFunc) {
 	cancel()
 	d.mu.Lock()
-	delete(d.inflight, k)
+	if tasks := d.inflight[k.arn]; tasks != nil {
+		delete(tasks, k.id)
+		if len(tasks) == 0 {
+			delete(d.inflight, k.arn)
+		}
+	}
 	d.mu.Unlock()
 }
 
 func (d *dispatcher) cancel(arn, taskID string) {
 	d.mu.Lock()
-	if cancel, ok := d.inflight[timerKey{arn, taskID}]; ok {
+	if cancel, ok := d.inflight[arn][taskID]; ok {
 		cancel()
 	}
 	d.mu.Unlock()
@@ -66,10 +76,8 @@ func (d *dispatcher) cancel(arn, taskID string) {
 
 func (d *dispatcher) cancelExecution(arn string) {
 	d.mu.Lock()
-	for k, cancel := range d.inflight {
-		if k.arn == arn {
-			cancel()
-		}
+	for _, cancel := range d.inflight[arn] {
+		cancel()
 	}
 	d.mu.Unlock()
 }
@@ -77,7 +85,7 @@ func (d *dispatcher) cancelExecution(arn string) {
 func (d *dispatcher) running(arn, taskID string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	_, ok := d.inflight[timerKey{arn, taskID}]
+	_, ok := d.inflight[arn][taskID]
 	return ok
 }
 
@@ -199,9 +207,11 @@ func (d *dispatcher) reapOnce(ctx context.Context) {
 // without renewal another node's reaper would take it after LeaseDuration and run it again.
 func (d *dispatcher) renew(ctx context.Context) {
 	d.mu.Lock()
-	keys := make([]store.DispatchKey, 0, len(d.inflight))
-	for k := range d.inflight {
-		keys = append(keys, store.DispatchKey{ExecutionARN: k.arn, TaskID: k.id})
+	var keys []store.DispatchKey
+	for arn, tasks := range d.inflight {
+		for id := range tasks {
+			keys = append(keys, store.DispatchKey{ExecutionARN: arn, TaskID: id})
+		}
 	}
 	d.mu.Unlock()
 	if len(keys) == 0 {

@@ -20,6 +20,7 @@ type timerLoop struct {
 	mu     sync.Mutex
 	due    durableTimerHeap
 	byKey  map[timerKey]*durableTimer
+	byARN  map[string]map[string]*durableTimer // the same timers by execution, for disarmExecution
 	firing map[timerKey]bool
 	wake   chan struct{}
 }
@@ -33,8 +34,31 @@ type durableTimer struct {
 }
 
 func newTimerLoop(e *Engine) *timerLoop {
-	return &timerLoop{e: e, byKey: map[timerKey]*durableTimer{},
+	return &timerLoop{e: e, byKey: map[timerKey]*durableTimer{}, byARN: map[string]map[string]*durableTimer{},
 		firing: map[timerKey]bool{}, wake: make(chan struct{}, 1)}
+}
+
+// add puts a new timer in the heap and the indexes; the caller holds mu.
+func (l *timerLoop) add(t *durableTimer) {
+	l.byKey[t.key] = t
+	ids := l.byARN[t.key.arn]
+	if ids == nil {
+		ids = map[string]*durableTimer{}
+		l.byARN[t.key.arn] = ids
+	}
+	ids[t.key.id] = t
+	heap.Push(&l.due, t)
+}
+
+// forget drops a timer from the indexes (not the heap); the caller holds mu.
+func (l *timerLoop) forget(k timerKey) {
+	delete(l.byKey, k)
+	if ids := l.byARN[k.arn]; ids != nil {
+		delete(ids, k.id)
+		if len(ids) == 0 {
+			delete(l.byARN, k.arn)
+		}
+	}
 }
 
 func (l *timerLoop) arm(arn, id string, at time.Time) {
@@ -44,9 +68,7 @@ func (l *timerLoop) arm(arn, id string, at time.Time) {
 		t.fireAt = at
 		heap.Fix(&l.due, t.index)
 	} else {
-		t := &durableTimer{key: k, fireAt: at}
-		l.byKey[k] = t
-		heap.Push(&l.due, t)
+		l.add(&durableTimer{key: k, fireAt: at})
 	}
 	first := l.due[0].key == k
 	l.mu.Unlock()
@@ -60,18 +82,16 @@ func (l *timerLoop) disarm(arn, id string) {
 	l.mu.Lock()
 	if t, ok := l.byKey[k]; ok {
 		heap.Remove(&l.due, t.index)
-		delete(l.byKey, k)
+		l.forget(k)
 	}
 	l.mu.Unlock()
 }
 
 func (l *timerLoop) disarmExecution(arn string) {
 	l.mu.Lock()
-	for k, t := range l.byKey {
-		if k.arn == arn {
-			heap.Remove(&l.due, t.index)
-			delete(l.byKey, k)
-		}
+	for _, t := range l.byARN[arn] {
+		heap.Remove(&l.due, t.index)
+		l.forget(t.key)
 	}
 	l.mu.Unlock()
 }
@@ -108,7 +128,7 @@ func (l *timerLoop) run(ctx context.Context) {
 				break
 			}
 			heap.Pop(&l.due)
-			delete(l.byKey, t.key)
+			l.forget(t.key)
 			l.firing[t.key] = true
 			l.fire(ctx, t.key)
 		}
@@ -147,9 +167,7 @@ func (l *timerLoop) poll(ctx context.Context, until time.Time) {
 			if _, ok := l.byKey[k]; ok || l.firing[k] {
 				continue
 			}
-			dt := &durableTimer{key: k, fireAt: t.FireAt}
-			l.byKey[k] = dt
-			heap.Push(&l.due, dt)
+			l.add(&durableTimer{key: k, fireAt: t.FireAt})
 			added++
 		}
 		l.mu.Unlock()
