@@ -63,9 +63,12 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 	ex, step := prog.Start(info, input)
 	lx := &liveExecution{arn: arn, ref: t.programRef(), ex: ex, version: 1, tokens: map[string]string{}}
 	ob := e.outbox(lx, step, nil, now)
-	// Only the first snapshot carries the definition: should the state machine be updated and
-	// the process restart before the next step, the execution still has it.
-	snapshot, err := encodeSnapshot(lx.ref, t.Definition, ex)
+	// The snapshot names the definition by hash: stored first, it stays with the execution
+	// should the state machine be updated and the process restart.
+	if err := e.storeDefinition(ctx, lx.ref.Hash, t.Definition); err != nil {
+		return nil, fmt.Errorf("start execution %s: %w", arn, err)
+	}
+	snapshot, err := encodeSnapshot(lx.ref, "", ex)
 	if err != nil {
 		return nil, err
 	}

@@ -107,6 +107,29 @@ type programCache struct {
 	mu          sync.Mutex
 	programs    map[string]*interp.Program
 	definitions map[string]string // by hash, for executions restored from snapshots
+	stored      map[string]bool   // hashes of the definitions this process put in the store
+}
+
+// storeDefinition puts a definition in the store under its hash, once per process: the
+// snapshots of the executions that run it name it by hash only.
+func (e *Engine) storeDefinition(ctx context.Context, hash, definition string) error {
+	c := &e.programs
+	c.mu.Lock()
+	done := c.stored[hash]
+	c.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := e.cfg.Store.DefinitionPut(ctx, &store.DefinitionPutParams{Hash: hash, Definition: definition}); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.stored == nil {
+		c.stored = map[string]bool{}
+	}
+	c.stored[hash] = true
+	c.mu.Unlock()
+	return nil
 }
 
 func (e *Engine) program(definition string, typ sfn.StateMachineType, history bool) (*interp.Program, error) {
@@ -175,14 +198,15 @@ func (t *target) programRef() programRef {
 	return programRef{Type: t.Type, Source: source, Hash: definitionHash(t.Definition)}
 }
 
-// A stored snapshot is a header naming the program, the definition itself in the first
-// snapshot of an execution only, and the interpreter's state:
+// A stored snapshot is a header naming the program and the interpreter's state:
 //
 //	"SFS2\n" TYPE "\n" SOURCE "\n" HASH "\n" LEN "\n" DEFINITION STATE
 //
-// A restarted engine finds the definition by hash in its cache, else at SOURCE (the version,
-// or the state machine when it was not updated since), else among the state machine's
-// versions.
+// DEFINITION is empty (LEN 0): the definition is stored once under its hash
+// (store.DefinitionPut) before the execution's first commit. Snapshots written before that
+// carry it in an execution's first snapshot. A restarted engine finds the definition by hash
+// in its cache, else in the store's definitions, else at SOURCE (the version, or the state
+// machine when it was not updated since), else among the state machine's versions.
 const snapshotMagic = "SFS2\n"
 
 func encodeSnapshot(ref programRef, definition string, ex *interp.Execution) ([]byte, error) {
@@ -233,6 +257,15 @@ func (e *Engine) definitionFor(ctx context.Context, ref programRef) (string, err
 		return def, nil
 	}
 	st := e.cfg.Store
+	def, err := st.DefinitionGet(ctx, &store.DefinitionGetParams{Hash: ref.Hash})
+	if err == nil {
+		return def, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("read the definition the execution started with: %w", err)
+	}
+	// Executions started before definitions were stored by hash (schema version 3) name
+	// theirs by where it was read from.
 	if v, err := st.StateMachineVersionGetByARN(ctx, &store.StateMachineVersionGetByARNParams{ARN: ref.Source}); err == nil && definitionHash(v.Definition) == ref.Hash {
 		return v.Definition, nil
 	}

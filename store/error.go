@@ -33,6 +33,7 @@ const (
 	ResourceExecution           Resource = "execution"
 	ResourceHistoryEvent        Resource = "history event"
 	ResourceTaskToken           Resource = "task token"
+	ResourceDefinition          Resource = "definition"
 )
 
 // NotFoundError says which resource does not exist. errors.Is(err, ErrNotFound) holds.

@@ -68,6 +68,12 @@ type Store interface {
 	// with their history, snapshot and leftovers; it returns how many it deleted.
 	ExecutionDeleteFinishedBefore(ctx context.Context, params *ExecutionDeleteFinishedBeforeParams) (int, error)
 
+	// DefinitionPut stores a definition under the hex SHA-256 of its text; storing one that is
+	// there already does nothing. Definitions are never deleted.
+	DefinitionPut(ctx context.Context, params *DefinitionPutParams) error
+	// DefinitionGet returns the definition stored under Hash, or a *NotFoundError.
+	DefinitionGet(ctx context.Context, params *DefinitionGetParams) (string, error)
+
 	// HistoryEventList reads an execution's history by event id, a page at a time.
 	HistoryEventList(ctx context.Context, params *HistoryEventListParams) (*HistoryEventListResult, error)
 

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Dispatch", testDispatch},
 		{"DispatchLeaseConcurrent", testDispatchLeaseConcurrent},
 		{"DispatchRenew", testDispatchRenew},
+		{"Definition", testDefinition},
 		{"TaskToken", testTaskToken},
 		{"ExecutionDeleteFinishedBefore", testExecutionDeleteFinishedBefore},
 		{"Closed", testClosed},
