@@ -74,26 +74,26 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 	if err := s.checkOpen(op); err != nil {
 		return nil, nil, nil, err
 	}
-	var events []pendingEvent
+	var accepted []acceptedHistory
 	encoded := encodeEvents(creates, steps)
 	err = s.inTxFrom(ctx, begin, func(tx Tx) error {
 		records := newStepRecords()
-		var startEvents []pendingEvent
-		if created, createErrs, startEvents, err = s.createsInTx(ctx, tx, creates, records, encoded); err != nil {
+		var started, stepped []acceptedHistory
+		if created, createErrs, started, err = s.createsInTx(ctx, tx, creates, records); err != nil {
 			return err
 		}
-		if stepErrs, events, err = s.stepsInTx(ctx, tx, steps, records, encoded); err != nil {
+		if stepErrs, stepped, err = s.stepsInTx(ctx, tx, steps, len(creates), records); err != nil {
 			return err
 		}
-		events = append(startEvents, events...)
+		accepted = append(started, stepped...)
 		if err := s.writeStepRecords(ctx, tx, records); err != nil {
 			return err
 		}
-		return s.insertEvents(ctx, tx, events, encoded)
+		return s.insertEvents(ctx, tx, accepted, encoded)
 	})
 	if err != nil {
 		_ = encoded.wait() // the events must not change under the encoder once the caller has them back
-		return nil, nil, nil, s.batchFailure(ctx, op, err, events)
+		return nil, nil, nil, s.batchFailure(ctx, op, err, accepted)
 	}
 	return created, createErrs, stepErrs, nil
 }
@@ -101,7 +101,7 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 // createsInTx inserts the executions with the records of their first steps and returns their
 // outcomes and history events. The created records are built from the params: a new row holds
 // nothing else.
-func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.ExecutionCreateParams, records *stepRecords, enc *encodedEvents) ([]*store.Execution, []error, []pendingEvent, error) {
+func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.ExecutionCreateParams, records *stepRecords) ([]*store.Execution, []error, []acceptedHistory, error) {
 	created := make([]*store.Execution, len(params))
 	errs := make([]error, len(params))
 	if len(params) == 0 {
@@ -111,7 +111,7 @@ func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.Executio
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	var events []pendingEvent
+	var accepted []acceptedHistory
 	for i, p := range params {
 		id, ok := ids[p.ARN]
 		if !ok {
@@ -125,8 +125,8 @@ func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.Executio
 			DispatchesAdd: p.Dispatches,
 			TaskTokensAdd: p.TaskTokens,
 		})
-		for j, ev := range p.Events {
-			events = append(events, pendingEvent{executionID: id, executionARN: p.ARN, event: ev, encoded: enc.createBase[i] + j})
+		if len(p.Events) > 0 {
+			accepted = append(accepted, acceptedHistory{source: i, executionID: id, arn: p.ARN, events: p.Events})
 		}
 		created[i] = &store.Execution{
 			ARN: p.ARN, StateMachineARN: p.StateMachineARN, StateMachineVersionARN: p.StateMachineVersionARN,
@@ -135,7 +135,7 @@ func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.Executio
 			Output: p.Output, Error: p.Error, Cause: p.Cause, StopDate: stampPtr(p.StopDate),
 		}
 	}
-	return created, errs, events, nil
+	return created, errs, accepted, nil
 }
 
 func stampPtr(t *time.Time) *time.Time {

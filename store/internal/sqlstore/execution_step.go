@@ -38,9 +38,9 @@ func (s *Store) ExecutionStepBatch(ctx context.Context, steps []*store.Execution
 
 // batchFailure words the error of a rolled-back batch: the event id it repeated, the task
 // token it reused, or the database failure.
-func (s *Store) batchFailure(ctx context.Context, op string, err error, events []pendingEvent) error {
+func (s *Store) batchFailure(ctx context.Context, op string, err error, accepted []acceptedHistory) error {
 	if errors.Is(err, errDuplicateEvent) {
-		err = s.findDuplicateEvent(ctx, events)
+		err = s.findDuplicateEvent(ctx, accepted)
 	}
 	var exists *store.AlreadyExistsError
 	if errors.As(err, &exists) {
@@ -52,7 +52,7 @@ func (s *Store) batchFailure(ctx context.Context, op string, err error, events [
 // stepsInTx moves the versions of the steps' executions, gathers their records and returns
 // each step's outcome with the history events to insert. A step whose guard fails has written
 // nothing, so it is reported and the transaction goes on without savepoints.
-func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, records *stepRecords, enc *encodedEvents) ([]error, []pendingEvent, error) {
+func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, sourceBase int, records *stepRecords) ([]error, []acceptedHistory, error) {
 	errs := make([]error, len(steps))
 	if len(steps) == 0 {
 		return errs, nil, nil
@@ -74,7 +74,7 @@ func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionSt
 	if err != nil {
 		return nil, nil, err
 	}
-	var events []pendingEvent
+	var accepted []acceptedHistory
 	for _, i := range lockOrder(steps) {
 		p := steps[i]
 		id, ok := ids[p.ExecutionARN]
@@ -97,11 +97,11 @@ func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionSt
 			continue
 		}
 		records.add(p)
-		for j, ev := range p.Events {
-			events = append(events, pendingEvent{executionID: id, executionARN: p.ExecutionARN, event: ev, encoded: enc.stepBase[i] + j})
+		if len(p.Events) > 0 {
+			accepted = append(accepted, acceptedHistory{source: sourceBase + i, executionID: id, arn: p.ExecutionARN, events: p.Events})
 		}
 	}
-	return errs, events, nil
+	return errs, accepted, nil
 }
 
 // lockOrder returns the indexes of steps sorted by ARN, keeping the order of one execution's
@@ -296,10 +296,9 @@ func (s *Store) advanceVersion(ctx context.Context, tx Tx, p *store.ExecutionSte
 	return s.refusal(ctx, tx, p)
 }
 
-// pendingEvent is a history event waiting for the batch's INSERT.
+// pendingEvent is a history event of a rolled-back batch, for naming a repeated id.
 type pendingEvent struct {
 	executionID  int64
 	executionARN string
 	event        *sfn.HistoryEvent
-	encoded      int // the event's number in the batch's encodedEvents, -1 for none
 }

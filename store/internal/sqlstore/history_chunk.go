@@ -39,66 +39,98 @@ type historyChunk struct {
 // and findDuplicateEvent names the event.
 var errDuplicateEvent = errors.New("duplicate history event")
 
-// encodedEvents is the JSON of a batch's history events, encoded by goroutines of their own
-// while the batch's first statements run: on a busy engine the single writer is the
-// bottleneck, and encoding is a tenth of its work that need not wait for it. Events are
-// numbered in batch order, the creates' then the steps'.
+// encodedEvents is the history of a batch's starts and steps as chunk rows, encoded by
+// goroutines of their own while the batch's first statements run: on a busy engine the
+// single writer is the bottleneck, and encoding need not wait for it. chunks[n] holds the
+// chunks of the batch's n-th start or step (starts first), their execution ids not yet set.
 type encodedEvents struct {
-	done       chan struct{}
-	json       [][]byte
-	createBase []int // number of the first event of each create
-	stepBase   []int // number of the first event of each step
-	err        error
+	done   chan struct{}
+	chunks [][]historyChunk
+	err    error
 }
 
 // encodeEventsParallelMin is the number of events from which a batch is encoded by two
 // goroutines: a long run of Pass states commits thousands of events in one step.
 const encodeEventsParallelMin = 512
 
+// encodePiece is a run of one start's or step's events that one goroutine encodes.
+type encodePiece struct {
+	source int // the start's or step's number in the batch
+	arn    string
+	events []*sfn.HistoryEvent
+	chunks []historyChunk
+	err    error
+}
+
 // encodeEvents starts encoding the events of creates and steps.
 func encodeEvents(creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) *encodedEvents {
-	enc := &encodedEvents{done: make(chan struct{}), createBase: make([]int, len(creates)), stepBase: make([]int, len(steps))}
-	var events []*sfn.HistoryEvent
-	var arns []string
-	for i, p := range creates {
-		enc.createBase[i] = len(events)
-		events = append(events, p.Events...)
-		for range p.Events {
-			arns = append(arns, p.ARN)
+	enc := &encodedEvents{done: make(chan struct{}), chunks: make([][]historyChunk, len(creates)+len(steps))}
+	var pieces []*encodePiece
+	total := 0
+	add := func(source int, arn string, events []*sfn.HistoryEvent) {
+		if len(events) > 0 {
+			pieces = append(pieces, &encodePiece{source: source, arn: arn, events: events})
+			total += len(events)
 		}
+	}
+	for i, p := range creates {
+		add(i, p.ARN, p.Events)
 	}
 	for i, p := range steps {
-		enc.stepBase[i] = len(events)
-		events = append(events, p.Events...)
-		for range p.Events {
-			arns = append(arns, p.ExecutionARN)
-		}
-	}
-	enc.json = make([][]byte, len(events))
-	encode := func(from, to int) error {
-		buf := make([]byte, 0, 256*(to-from))
-		for i := from; i < to; i++ {
-			start := len(buf)
-			var err error
-			if buf, err = events[i].AppendJSON(buf); err != nil {
-				return fmt.Errorf("execution %s: encode history event %d: %w", arns[i], events[i].ID, err)
-			}
-			enc.json[i] = buf[start:len(buf):len(buf)]
-		}
-		return nil
+		add(len(creates)+i, p.ExecutionARN, p.Events)
 	}
 	go func() {
 		defer close(enc.done)
-		if len(events) < encodeEventsParallelMin {
-			enc.err = encode(0, len(events))
-			return
+		first, second := pieces, []*encodePiece(nil)
+		if total >= encodeEventsParallelMin {
+			pieces, first, second = halve(pieces, total)
 		}
-		half := len(events) / 2
-		firstErr := make(chan error, 1)
-		go func() { firstErr <- encode(0, half) }()
-		enc.err = errors.Join(encode(half, len(events)), <-firstErr)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			encodePieces(second)
+		}()
+		encodePieces(first)
+		<-done
+		for _, p := range pieces {
+			if p.err != nil {
+				enc.err = p.err
+				return
+			}
+			enc.chunks[p.source] = append(enc.chunks[p.source], p.chunks...)
+		}
 	}()
 	return enc
+}
+
+// halve splits pieces into two runs of about total/2 events each, cutting the piece that
+// straddles the middle in two; all is every piece in batch order, the cut one's halves included.
+func halve(pieces []*encodePiece, total int) (all, first, second []*encodePiece) {
+	left := total / 2
+	for i, p := range pieces {
+		if len(p.events) <= left {
+			left -= len(p.events)
+			continue
+		}
+		if left == 0 {
+			return pieces, pieces[:i], pieces[i:]
+		}
+		head := &encodePiece{source: p.source, arn: p.arn, events: p.events[:left]}
+		tail := &encodePiece{source: p.source, arn: p.arn, events: p.events[left:]}
+		all = append(append(append(make([]*encodePiece, 0, len(pieces)+1), pieces[:i]...), head, tail), pieces[i+1:]...)
+		return all, all[:i+1], all[i+1:]
+	}
+	return pieces, pieces, nil
+}
+
+func encodePieces(pieces []*encodePiece) {
+	var buf []byte
+	for _, p := range pieces {
+		p.chunks, buf, p.err = encodeChunks(p.arn, p.events, buf)
+		if p.err != nil {
+			return
+		}
+	}
 }
 
 // wait returns once the encoding is done.
@@ -107,48 +139,44 @@ func (enc *encodedEvents) wait() error {
 	return enc.err
 }
 
-// of returns the JSON of event number n, or nil when enc has none.
-func (enc *encodedEvents) of(n int) []byte {
-	if enc == nil || n < 0 {
-		return nil
-	}
-	return enc.json[n]
-}
-
-// chunkEvents groups events into chunks: runs of consecutive ids of one execution. The JSON
-// of the events comes from enc when it has them.
-func chunkEvents(events []pendingEvent, enc *encodedEvents) ([]historyChunk, error) {
+// encodeChunks groups one execution's events into chunks, runs of consecutive ids, each
+// encoded as the JSON array GetExecutionHistory reads. buf is scratch space, returned for
+// the next call: each chunk's body is one copy of it.
+func encodeChunks(arn string, events []*sfn.HistoryEvent, buf []byte) ([]historyChunk, []byte, error) {
 	var (
 		chunks []historyChunk
-		body   []byte
 		count  int
+		err    error
 	)
-	for i, e := range events {
-		if i == 0 || e.executionID != events[i-1].executionID || e.event.ID != events[i-1].event.ID+1 ||
-			count == maxChunkEvents || len(body) >= maxChunkBytes {
+	for i, ev := range events {
+		if i == 0 || ev.ID != events[i-1].ID+1 || count == maxChunkEvents || len(buf) >= maxChunkBytes {
 			if i > 0 {
-				chunks[len(chunks)-1].body = string(append(body, ']'))
+				chunks[len(chunks)-1].body = string(append(buf, ']'))
 			}
-			chunks = append(chunks, historyChunk{executionID: e.executionID, executionARN: e.executionARN, firstID: e.event.ID})
-			body, count = append(body[:0], '['), 0
+			chunks = append(chunks, historyChunk{executionARN: arn, firstID: ev.ID})
+			buf, count = append(buf[:0], '['), 0
 		} else {
-			body = append(body, ',')
+			buf = append(buf, ',')
 		}
-		if encoded := enc.of(e.encoded); encoded != nil {
-			body = append(body, encoded...)
-		} else {
-			var err error
-			if body, err = e.event.AppendJSON(body); err != nil {
-				return nil, fmt.Errorf("execution %s: encode history event %d: %w", e.executionARN, e.event.ID, err)
-			}
+		if buf, err = ev.AppendJSON(buf); err != nil {
+			return nil, buf, fmt.Errorf("execution %s: encode history event %d: %w", arn, ev.ID, err)
 		}
-		chunks[len(chunks)-1].lastID = e.event.ID
+		chunks[len(chunks)-1].lastID = ev.ID
 		count++
 	}
 	if len(chunks) > 0 {
-		chunks[len(chunks)-1].body = string(append(body, ']'))
+		chunks[len(chunks)-1].body = string(append(buf, ']'))
 	}
-	return chunks, nil
+	return chunks, buf, nil
+}
+
+// acceptedHistory is the history of a start or step the batch accepted: its chunks are
+// encodedEvents.chunks[source], for the execution with row id executionID.
+type acceptedHistory struct {
+	source      int
+	executionID int64
+	arn         string
+	events      []*sfn.HistoryEvent
 }
 
 // overlapping reports whether two chunks of one execution share an event id.
@@ -175,15 +203,16 @@ func overlapping(chunks []historyChunk) bool {
 // per statement before it (reading the index on last_id from each chunk's first id: for an
 // append, no row). A plain INSERT of VALUES follows: an INSERT ... SELECT that probes its own
 // table makes SQLite copy every row, bodies included, into a temporary table first.
-func (s *Store) insertEvents(ctx context.Context, tx Tx, events []pendingEvent, enc *encodedEvents) error {
-	if enc != nil {
-		if err := enc.wait(); err != nil {
-			return err
-		}
-	}
-	chunks, err := chunkEvents(events, enc)
-	if err != nil {
+func (s *Store) insertEvents(ctx context.Context, tx Tx, accepted []acceptedHistory, enc *encodedEvents) error {
+	if err := enc.wait(); err != nil {
 		return err
+	}
+	var chunks []historyChunk
+	for _, a := range accepted {
+		for _, c := range enc.chunks[a.source] {
+			c.executionID = a.executionID
+			chunks = append(chunks, c)
+		}
 	}
 	if overlapping(chunks) {
 		return errDuplicateEvent
@@ -225,7 +254,13 @@ func (s *Store) insertEvents(ctx context.Context, tx Tx, events []pendingEvent, 
 
 // findDuplicateEvent names the event of a rolled-back batch that repeated an id: one the
 // batch holds twice or one the history had already.
-func (s *Store) findDuplicateEvent(ctx context.Context, events []pendingEvent) error {
+func (s *Store) findDuplicateEvent(ctx context.Context, accepted []acceptedHistory) error {
+	var events []pendingEvent
+	for _, a := range accepted {
+		for _, ev := range a.events {
+			events = append(events, pendingEvent{executionID: a.executionID, executionARN: a.arn, event: ev})
+		}
+	}
 	type key struct{ execution, event int64 }
 	seen := make(map[key]bool, len(events))
 	for _, e := range events {

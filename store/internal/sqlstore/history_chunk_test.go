@@ -7,9 +7,10 @@ import (
 	"testing"
 
 	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
 )
 
-func TestChunkEvents(t *testing.T) {
+func TestEncodeChunks(t *testing.T) {
 	t.Parallel()
 	pending := func(execution int64, payload string, ids ...int64) []pendingEvent {
 		var out []pendingEvent
@@ -18,9 +19,33 @@ func TestChunkEvents(t *testing.T) {
 			if payload != "" {
 				ev.StateEnteredEventDetails = &sfn.StateEnteredDetails{Name: "S", Input: &sfn.Payload{Value: payload}}
 			}
-			out = append(out, pendingEvent{executionID: execution, executionARN: fmt.Sprint(execution), event: ev, encoded: -1})
+			out = append(out, pendingEvent{executionID: execution, executionARN: fmt.Sprint(execution), event: ev})
 		}
 		return out
+	}
+	// The batch's encoding, as ExecutionCommitBatch runs it: one step per execution.
+	encode := func(events []pendingEvent) ([]historyChunk, error) {
+		var steps []*store.ExecutionStepParams
+		var ids []int64
+		for _, e := range events {
+			if len(steps) == 0 || ids[len(ids)-1] != e.executionID {
+				steps = append(steps, &store.ExecutionStepParams{ExecutionARN: e.executionARN})
+				ids = append(ids, e.executionID)
+			}
+			steps[len(steps)-1].Events = append(steps[len(steps)-1].Events, e.event)
+		}
+		enc := encodeEvents(nil, steps)
+		if err := enc.wait(); err != nil {
+			return nil, err
+		}
+		var chunks []historyChunk
+		for i, cs := range enc.chunks {
+			for _, c := range cs {
+				c.executionID = ids[i]
+				chunks = append(chunks, c)
+			}
+		}
+		return chunks, nil
 	}
 	span := func(from, to int64) []int64 {
 		var ids []int64
@@ -41,11 +66,13 @@ func TestChunkEvents(t *testing.T) {
 		{"two executions", append(pending(1, "", 2, 3), pending(2, "", 4, 5)...), "1:2-3 2:4-5"},
 		{"more than maxChunkEvents", pending(1, "", span(1, 300)...), "1:1-128 1:129-256 1:257-300"},
 		{"more than maxChunkBytes", pending(1, big, 1, 2, 3, 4), "1:1-2 1:3-4"},
+		// Encoded by two goroutines, the run cut in the middle.
+		{"a long run", pending(1, "", span(1, 600)...), "1:1-128 1:129-256 1:257-300 1:301-428 1:429-556 1:557-600"},
 		{"none", nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			chunks, err := chunkEvents(tc.events, nil)
+			chunks, err := encode(tc.events)
 			if err != nil {
 				t.Fatal(err)
 			}
