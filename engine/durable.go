@@ -409,22 +409,9 @@ func (e *Engine) load(ctx context.Context, lx *liveExecution) error {
 		lx.done = true
 		return nil
 	}
-	ref, definition, state, err := decodeSnapshot(snap.Snapshot)
+	ref, ex, err := e.restore(ctx, snap)
 	if err != nil {
 		return fmt.Errorf("load execution %s: %w", lx.arn, err)
-	}
-	if definition == "" {
-		if definition, err = e.definitionFor(ctx, ref); err != nil {
-			return fmt.Errorf("load execution %s: %w", lx.arn, err)
-		}
-	}
-	prog, err := e.program(definition, ref.Type, true)
-	if err != nil {
-		return fmt.Errorf("load execution %s: %w", lx.arn, err)
-	}
-	ex, err := prog.Restore(state)
-	if err != nil {
-		return fmt.Errorf("load execution %s: restore snapshot: %w", lx.arn, err)
 	}
 	lx.ref, lx.ex, lx.version = ref, ex, snap.Version
 	lx.tokens = map[string]string{}

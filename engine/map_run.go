@@ -74,7 +74,7 @@ func (e *Engine) MapRun(ctx context.Context, executionARN, mapRunARN string) (ru
 	if err != nil {
 		return run, false, fmt.Errorf("describe map run %s: %w", mapRunARN, err)
 	}
-	_, _, state, err := decodeSnapshot(snap.Snapshot)
+	_, _, state, _, err := decodeSnapshot(snap.Snapshot)
 	if err != nil {
 		return run, false, fmt.Errorf("describe map run %s: %w", mapRunARN, err)
 	}

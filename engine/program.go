@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -200,17 +201,23 @@ func (t *target) programRef() programRef {
 
 // A stored snapshot is a header naming the program and the interpreter's state:
 //
-//	"SFS2\n" TYPE "\n" SOURCE "\n" HASH "\n" LEN "\n" DEFINITION STATE
+//	"SFS3\n" TYPE "\n" SOURCE "\n" HASH "\n" LEN "\n" DEFINITION STATE
 //
+// STATE leaves out the execution's input, which the store keeps beside the snapshot
+// (store.ExecutionSnapshot.Input): a large input is not written again at every step.
+// Snapshots written before that start with "SFS2\n" and carry the input in STATE.
 // DEFINITION is empty (LEN 0): the definition is stored once under its hash
 // (store.DefinitionPut) before the execution's first commit. Snapshots written before that
 // carry it in an execution's first snapshot. A restarted engine finds the definition by hash
 // in its cache, else in the store's definitions, else at SOURCE (the version, or the state
 // machine when it was not updated since), else among the state machine's versions.
-const snapshotMagic = "SFS2\n"
+const (
+	snapshotMagic          = "SFS3\n"
+	snapshotMagicWithInput = "SFS2\n"
+)
 
 func encodeSnapshot(ref programRef, definition string, ex *interp.Execution) ([]byte, error) {
-	state, err := ex.Snapshot()
+	state, err := ex.SnapshotWithoutInput()
 	if err != nil {
 		return nil, fmt.Errorf("snapshot execution: %w", err)
 	}
@@ -228,23 +235,59 @@ func encodeSnapshot(ref programRef, definition string, ex *interp.Execution) ([]
 
 var errBadSnapshot = errors.New("snapshot is not in the engine's format")
 
-func decodeSnapshot(data []byte) (ref programRef, definition string, state []byte, err error) {
+// decodeSnapshot splits a stored snapshot; withInput says its state carries the execution's
+// input (an SFS2 snapshot).
+func decodeSnapshot(data []byte) (ref programRef, definition string, state []byte, withInput bool, err error) {
 	rest, ok := bytes.CutPrefix(data, []byte(snapshotMagic))
 	if !ok {
-		return ref, "", nil, errBadSnapshot
+		if rest, ok = bytes.CutPrefix(data, []byte(snapshotMagicWithInput)); !ok {
+			return ref, "", nil, false, errBadSnapshot
+		}
+		withInput = true
 	}
 	var fields [4][]byte
 	for i := range fields {
 		if fields[i], rest, ok = bytes.Cut(rest, []byte("\n")); !ok {
-			return ref, "", nil, errBadSnapshot
+			return ref, "", nil, false, errBadSnapshot
 		}
 	}
 	size, err := strconv.Atoi(string(fields[3]))
 	if err != nil || size < 0 || size > len(rest) {
-		return ref, "", nil, errBadSnapshot
+		return ref, "", nil, false, errBadSnapshot
 	}
 	ref = programRef{Type: sfn.StateMachineType(fields[0]), Source: string(fields[1]), Hash: string(fields[2])}
-	return ref, string(rest[:size]), rest[size:], nil
+	return ref, string(rest[:size]), rest[size:], withInput, nil
+}
+
+// restore rebuilds the execution a stored snapshot holds, on its program.
+func (e *Engine) restore(ctx context.Context, snap *store.ExecutionSnapshot) (programRef, *interp.Execution, error) {
+	ref, definition, state, withInput, err := decodeSnapshot(snap.Snapshot)
+	if err != nil {
+		return ref, nil, err
+	}
+	if definition == "" {
+		if definition, err = e.definitionFor(ctx, ref); err != nil {
+			return ref, nil, err
+		}
+	}
+	prog, err := e.program(definition, ref.Type, true)
+	if err != nil {
+		return ref, nil, err
+	}
+	var ex *interp.Execution
+	if withInput {
+		ex, err = prog.Restore(state)
+	} else {
+		var input any
+		if err = json.Unmarshal([]byte(snap.Input), &input); err != nil {
+			return ref, nil, fmt.Errorf("restore snapshot: the execution's input: %w", err)
+		}
+		ex, err = prog.RestoreWithInput(state, input)
+	}
+	if err != nil {
+		return ref, nil, fmt.Errorf("restore snapshot: %w", err)
+	}
+	return ref, ex, nil
 }
 
 // definitionFor finds the definition text of ref (see snapshotMagic).

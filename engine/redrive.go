@@ -52,22 +52,9 @@ func (e *Engine) redriveOnce(ctx context.Context, arn string) (time.Time, error)
 	default:
 		return time.Time{}, &ExecutionNotRedrivableError{ExecutionARN: arn, Reason: fmt.Sprintf("Execution is %s and cannot be redriven", snap.Status)}
 	}
-	ref, definition, state, err := decodeSnapshot(snap.Snapshot)
+	ref, ex, err := e.restore(ctx, snap)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("redrive execution %s: %w", arn, err)
-	}
-	if definition == "" {
-		if definition, err = e.definitionFor(ctx, ref); err != nil {
-			return time.Time{}, fmt.Errorf("redrive execution %s: %w", arn, err)
-		}
-	}
-	prog, err := e.program(definition, ref.Type, true)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("redrive execution %s: %w", arn, err)
-	}
-	ex, err := prog.Restore(state)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("redrive execution %s: restore snapshot: %w", arn, err)
 	}
 	now := e.now()
 	step, err := ex.Redrive(now)

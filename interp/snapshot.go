@@ -22,6 +22,29 @@ func (e *Execution) Snapshot() ([]byte, error) {
 	return b, nil
 }
 
+// SnapshotWithoutInput is Snapshot without the execution's input, for a store that keeps the
+// input beside the snapshot anyway: the input, up to the payload limit, is then not written
+// again at every step. RestoreWithInput puts it back.
+func (e *Execution) SnapshotWithoutInput() ([]byte, error) {
+	state := e.s
+	state.Input = nil
+	b, err := json.Marshal(snapshot{Version: snapshotVersion, State: state})
+	if err != nil {
+		return nil, fmt.Errorf("snapshot execution %s: %w", e.s.Info.ExecutionARN, err)
+	}
+	return b, nil
+}
+
+// RestoreWithInput is Restore for a SnapshotWithoutInput: input is the execution's input.
+func (p *Program) RestoreWithInput(data []byte, input any) (*Execution, error) {
+	e, err := p.Restore(data)
+	if err != nil {
+		return nil, err
+	}
+	e.s.Input = input
+	return e, nil
+}
+
 // Restore rebuilds an execution of this program from a Snapshot.
 func (p *Program) Restore(data []byte) (*Execution, error) {
 	var s snapshot

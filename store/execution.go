@@ -87,6 +87,7 @@ type ExecutionSnapshot struct {
 	ExecutionARN string
 	Version      int64
 	Status       sfn.ExecutionStatus
+	Input        string // the execution's input, which a snapshot need not repeat
 	Snapshot     []byte
 }
 

@@ -81,7 +81,7 @@ func testExecutionCreate(t *testing.T, s store.Store) {
 	equal(t, "created", exec, want)
 	equal(t, "got", must(s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: exec.ARN})).get(t), want)
 	equal(t, "snapshot", must(s.ExecutionSnapshotGet(ctx, &store.ExecutionSnapshotGetParams{ExecutionARN: exec.ARN})).get(t),
-		&store.ExecutionSnapshot{ExecutionARN: exec.ARN, Version: 1, Status: sfn.StatusRunning, Snapshot: []byte{0, 1, 2, 255}})
+		&store.ExecutionSnapshot{ExecutionARN: exec.ARN, Version: 1, Status: sfn.StatusRunning, Input: `{"n":1}`, Snapshot: []byte{0, 1, 2, 255}})
 	equal(t, "history", history(t, s, exec.ARN),
 		[]*sfn.HistoryEvent{event(1, sfn.EventExecutionStarted), event(2, sfn.EventPassStateEntered)})
 	equal(t, "timers", must(s.TimerListDue(ctx, &store.TimerListDueParams{Now: t0.Add(time.Hour)})).get(t),
@@ -173,7 +173,7 @@ func testExecutionStep(t *testing.T, s store.Store) {
 		TimersAdd:       []*store.TimerAdd{{TimerID: "wait", FireAt: t0.Add(time.Minute)}},
 	}))
 	equal(t, "snapshot", must(s.ExecutionSnapshotGet(ctx, &store.ExecutionSnapshotGetParams{ExecutionARN: exec.ARN})).get(t),
-		&store.ExecutionSnapshot{ExecutionARN: exec.ARN, Version: 2, Status: sfn.StatusRunning, Snapshot: []byte("snapshot-2")})
+		&store.ExecutionSnapshot{ExecutionARN: exec.ARN, Version: 2, Status: sfn.StatusRunning, Input: `{"n":1}`, Snapshot: []byte("snapshot-2")})
 	equal(t, "history", history(t, s, exec.ARN), []*sfn.HistoryEvent{
 		event(1, sfn.EventExecutionStarted), event(2, sfn.EventPassStateEntered), event(3, sfn.EventPassStateExited)})
 	got := must(s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: exec.ARN})).get(t)

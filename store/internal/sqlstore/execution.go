@@ -276,8 +276,8 @@ func (s *Store) ExecutionSnapshotGet(ctx context.Context, p *store.ExecutionSnap
 		return nil, err
 	}
 	snap := store.ExecutionSnapshot{ExecutionARN: p.ExecutionARN}
-	err := s.queryRow(ctx, s.db.Reader(), `SELECT version, status, snapshot FROM execution WHERE arn = ?`,
-		p.ExecutionARN).Scan(&snap.Version, &snap.Status, &snap.Snapshot)
+	err := s.queryRow(ctx, s.db.Reader(), `SELECT version, status, input, snapshot FROM execution WHERE arn = ?`,
+		p.ExecutionARN).Scan(&snap.Version, &snap.Status, &snap.Input, &snap.Snapshot)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}
 	}
