@@ -210,6 +210,7 @@ func (s *Server) updateStateMachineAlias(ctx context.Context, in *updateStateMac
 	alias, err := s.store.StateMachineAliasUpdate(ctx, &store.StateMachineAliasUpdateParams{
 		ARN: ref.ARN, Description: in.Description, Routing: routing, UpdatedDate: store.Stamp(s.now()),
 	})
+	s.engine.ForgetTargets() // the next start reads the change
 	if err != nil {
 		return nil, err
 	}
@@ -223,6 +224,7 @@ func (s *Server) deleteStateMachineAlias(ctx context.Context, in *aliasARNInput)
 		return nil, err
 	}
 	err = s.store.StateMachineAliasDelete(ctx, &store.StateMachineAliasDeleteParams{ARN: ref.ARN})
+	s.engine.ForgetTargets() // the next start reads the change
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, resourceNotFound(ref.ARN)

@@ -344,6 +344,7 @@ func (s *Server) updateStateMachine(ctx context.Context, in *updateStateMachineI
 		params.RevisionID = newUUID()
 	}
 	updated, err := s.store.StateMachineUpdate(ctx, params)
+	s.engine.ForgetTargets() // the next start reads the change
 	if err != nil {
 		return nil, err
 	}
@@ -382,6 +383,7 @@ func (s *Server) deleteStateMachine(ctx context.Context, in *deleteStateMachineI
 	}
 	// Deleting a state machine that does not exist succeeds, as on AWS.
 	err = s.store.StateMachineDelete(ctx, &store.StateMachineDeleteParams{ARN: ref.MachineARN})
+	s.engine.ForgetTargets() // the next start reads the change
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}

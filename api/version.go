@@ -159,6 +159,7 @@ func (s *Server) deleteStateMachineVersion(ctx context.Context, in *deleteStateM
 	}
 	// Deleting a version that does not exist succeeds, as on AWS.
 	err = s.store.StateMachineVersionDelete(ctx, &store.StateMachineVersionDeleteParams{ARN: ref.ARN})
+	s.engine.ForgetTargets() // the next start reads the change
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}

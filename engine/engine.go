@@ -82,6 +82,7 @@ type Engine struct {
 	logConfigs loggingConfigs
 
 	programs programCache
+	targets  targetCache
 	history  *metrics.HistoryRecorder // nil without Config.Metrics
 
 	// gate lets Close wait for every step being committed: steps hold it shared.

@@ -46,9 +46,8 @@ func (e *Engine) resolveTarget(ctx context.Context, arn string) (*target, error)
 		return nil, &InvalidARNError{ARN: arn}
 	}
 	name, qualifier, qualified := strings.Cut(a.Resource, ":")
-	st := e.cfg.Store
 	if !qualified {
-		sm, err := st.StateMachineGetByARN(ctx, &store.StateMachineGetByARNParams{ARN: arn})
+		sm, err := e.stateMachine(ctx, arn)
 		if err != nil {
 			return nil, fmt.Errorf("start execution: %w", err)
 		}
@@ -58,7 +57,7 @@ func (e *Engine) resolveTarget(ctx context.Context, arn string) (*target, error)
 	aliasARN := ""
 	versionARN := arn
 	if _, err := strconv.ParseUint(qualifier, 10, 64); err != nil {
-		alias, err := st.StateMachineAliasGetByARN(ctx, &store.StateMachineAliasGetByARNParams{ARN: arn})
+		alias, err := e.stateMachineAlias(ctx, arn)
 		if err != nil {
 			return nil, fmt.Errorf("start execution: %w", err)
 		}
@@ -67,7 +66,7 @@ func (e *Engine) resolveTarget(ctx context.Context, arn string) (*target, error)
 			return nil, fmt.Errorf("start execution: alias %s routes to no version", arn)
 		}
 	}
-	v, err := st.StateMachineVersionGetByARN(ctx, &store.StateMachineVersionGetByARNParams{ARN: versionARN})
+	v, err := e.stateMachineVersion(ctx, versionARN)
 	if err != nil {
 		return nil, fmt.Errorf("start execution: %w", err)
 	}
