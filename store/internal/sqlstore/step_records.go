@@ -84,7 +84,7 @@ func (r *stepRecords) add(p *store.ExecutionStepParams) {
 	}
 }
 
-// write runs the statements of every round in order.
+// writeStepRecords runs the statements of every round in order.
 func (s *Store) writeStepRecords(ctx context.Context, tx Tx, r *stepRecords) error {
 	for _, round := range r.rounds {
 		if err := s.writeRound(ctx, tx, round); err != nil {
