@@ -68,7 +68,7 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 	if err := e.storeDefinition(ctx, lx.ref.Hash, t.Definition); err != nil {
 		return nil, fmt.Errorf("start execution %s: %w", arn, err)
 	}
-	snapshot, err := encodeSnapshot(lx.ref, "", ex)
+	snapshot, err := encodeSnapshot(lx.ref, ex)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (e *Engine) existingExecution(ctx context.Context, arn string, t *target, i
 
 // commitEnd records the end of an execution whose snapshot already says it ended.
 func (e *Engine) commitEnd(ctx context.Context, lx *liveExecution, now time.Time) error {
-	snapshot, err := encodeSnapshot(lx.ref, "", lx.ex)
+	snapshot, err := encodeSnapshot(lx.ref, lx.ex)
 	if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func (e *Engine) admit(lx *liveExecution, d delivery) (_ delivery, result mailRe
 
 // commitOutbox commits ob as the execution's next step and starts what it asked for.
 func (e *Engine) commitOutbox(ctx context.Context, lx *liveExecution, ob *outbox) error {
-	snapshot, err := encodeSnapshot(lx.ref, "", lx.ex)
+	snapshot, err := encodeSnapshot(lx.ref, lx.ex)
 	if err != nil {
 		lx.ex = nil
 		return err

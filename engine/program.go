@@ -215,19 +215,18 @@ const (
 	snapshotMagicWithInput = "SFS2\n"
 )
 
-func encodeSnapshot(ref programRef, definition string, ex *interp.Execution) ([]byte, error) {
+func encodeSnapshot(ref programRef, ex *interp.Execution) ([]byte, error) {
 	state, err := ex.SnapshotWithoutInput()
 	if err != nil {
 		return nil, fmt.Errorf("snapshot execution: %w", err)
 	}
 	var b bytes.Buffer
-	b.Grow(len(snapshotMagic) + len(ref.Type) + len(ref.Source) + len(ref.Hash) + len(definition) + len(state) + 16)
+	b.Grow(len(snapshotMagic) + len(ref.Type) + len(ref.Source) + len(ref.Hash) + len(state) + 8)
 	b.WriteString(snapshotMagic)
-	for _, field := range []string{string(ref.Type), ref.Source, ref.Hash, strconv.Itoa(len(definition))} {
+	for _, field := range []string{string(ref.Type), ref.Source, ref.Hash, "0"} { // no definition text (LEN 0)
 		b.WriteString(field)
 		b.WriteByte('\n')
 	}
-	b.WriteString(definition)
 	b.Write(state)
 	return b.Bytes(), nil
 }

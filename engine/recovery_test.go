@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
@@ -55,6 +56,23 @@ func TestRestartResumes(t *testing.T) {
 // (already in its snapshot) and the status update: the next Start records the end.
 func TestRecoveryFinishesRecordedEnd(t *testing.T) {
 	t.Parallel()
+	end := runSeeded(t, 3, `{"n":0}`, map[string]any{"n": 0.0}, func(target *target, ex *interp.Execution) []byte {
+		snapshot, err := encodeSnapshot(target.programRef(), ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snapshot
+	})
+	if end.Status != sfn.StatusSucceeded || *end.Output != `{"n":3}` {
+		t.Fatalf("ended %s with %v", end.Status, end.Output)
+	}
+}
+
+// runSeeded writes an execution of a chain of n Pass states as the store holds it after its
+// first step (started on input, the row's input rowInput, the snapshot made by snapshotOf), then
+// starts an engine on the store and returns how the execution ended.
+func runSeeded(t *testing.T, n int, rowInput string, input map[string]any, snapshotOf func(*target, *interp.Execution) []byte) *store.Execution {
+	t.Helper()
 	ctx := context.Background()
 	st := openSQLite(t, "")
 	e, err := New(Config{Store: st})
@@ -62,7 +80,7 @@ func TestRecoveryFinishesRecordedEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close(ctx) })
-	sm := createMachine(t, e, "chain", passChain(3), sfn.TypeStandard)
+	sm := createMachine(t, e, "chain", passChain(n), sfn.TypeStandard)
 	target, err := e.resolveTarget(ctx, sm)
 	if err != nil {
 		t.Fatal(err)
@@ -71,27 +89,19 @@ func TestRecoveryFinishesRecordedEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// What startStandard commits before its second step.
-	arn := e.Scope().ExecutionARN("chain", "half")
-	ex, step := prog.Start(interpInfo(arn), map[string]any{"n": 0.0})
-	snapshot, err := encodeSnapshot(target.programRef(), target.Definition, ex)
-	if err != nil {
-		t.Fatal(err)
-	}
+	arn := e.Scope().ExecutionARN("chain", "seeded")
+	ex, step := prog.Start(interpInfo(arn), input)
 	events := make([]*sfn.HistoryEvent, len(step.Events))
 	for i := range step.Events {
 		events[i] = &step.Events[i]
 	}
-	_, err = st.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: arn, StateMachineARN: sm, Name: "half",
-		Type: sfn.TypeStandard, Input: `{"n":0}`, StartDate: time.Now(), Snapshot: snapshot, Events: events})
+	_, err = st.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: arn, StateMachineARN: sm, Name: "seeded",
+		Type: sfn.TypeStandard, Input: rowInput, StartDate: time.Now(), Snapshot: snapshotOf(target, ex), Events: events})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	end := awaitEnd(t, e, arn)
-	if end.Status != sfn.StatusSucceeded || *end.Output != `{"n":3}` {
-		t.Fatalf("ended %s with %v", end.Status, end.Output)
-	}
+	return awaitEnd(t, e, arn)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
@@ -50,45 +51,16 @@ func TestSnapshotLeavesOutTheInput(t *testing.T) {
 // A snapshot written before inputs were left out (SFS2) carries the input and restores with it.
 func TestSnapshotWithInputStillRestores(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := openSQLite(t, "")
-	e, err := New(Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(ctx) })
-	sm := createMachine(t, e, "chain", passChain(2), sfn.TypeStandard)
-	target, err := e.resolveTarget(ctx, sm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prog, err := e.program(target.Definition, target.Type, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	arn := e.Scope().ExecutionARN("chain", "old")
-	ex, step := prog.Start(interpInfo(arn), map[string]any{"n": 5.0})
-	state, err := ex.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := target.programRef()
-	old := snapshotMagicWithInput + string(ref.Type) + "\n" + ref.Source + "\n" + ref.Hash + "\n" +
-		strconv.Itoa(len(target.Definition)) + "\n" + target.Definition + string(state)
-	events := make([]*sfn.HistoryEvent, len(step.Events))
-	for i := range step.Events {
-		events[i] = &step.Events[i]
-	}
 	// The row's input differs from the snapshot's: an SFS2 snapshot must use its own.
-	_, err = st.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: arn, StateMachineARN: sm, Name: "old",
-		Type: sfn.TypeStandard, Input: `{"n":0}`, StartDate: time.Now(), Snapshot: []byte(old), Events: events})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	end := awaitEnd(t, e, arn)
+	end := runSeeded(t, 2, `{"n":0}`, map[string]any{"n": 5.0}, func(target *target, ex *interp.Execution) []byte {
+		state, err := ex.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := target.programRef()
+		return []byte(snapshotMagicWithInput + string(ref.Type) + "\n" + ref.Source + "\n" + ref.Hash + "\n" +
+			strconv.Itoa(len(target.Definition)) + "\n" + target.Definition + string(state))
+	})
 	if end.Status != sfn.StatusSucceeded || *end.Output != `{"n":7}` {
 		t.Fatalf("ended %s with %v, want {\"n\":7}", end.Status, *end.Output)
 	}

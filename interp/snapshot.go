@@ -14,13 +14,7 @@ type snapshot struct {
 }
 
 // Snapshot encodes the execution's whole state, for a durable store.
-func (e *Execution) Snapshot() ([]byte, error) {
-	b, err := json.Marshal(snapshot{Version: snapshotVersion, State: e.s})
-	if err != nil {
-		return nil, fmt.Errorf("snapshot execution %s: %w", e.s.Info.ExecutionARN, err)
-	}
-	return b, nil
-}
+func (e *Execution) Snapshot() ([]byte, error) { return e.encode(e.s) }
 
 // SnapshotWithoutInput is Snapshot without the execution's input, for a store that keeps the
 // input beside the snapshot anyway: the input, up to the payload limit, is then not written
@@ -28,6 +22,10 @@ func (e *Execution) Snapshot() ([]byte, error) {
 func (e *Execution) SnapshotWithoutInput() ([]byte, error) {
 	state := e.s
 	state.Input = nil
+	return e.encode(state)
+}
+
+func (e *Execution) encode(state ExecutionState) ([]byte, error) {
 	b, err := json.Marshal(snapshot{Version: snapshotVersion, State: state})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot execution %s: %w", e.s.Info.ExecutionARN, err)

@@ -251,3 +251,28 @@ func testExecutionStepTerminal(t *testing.T, s store.Store) {
 	equal(t, "closed token", must(s.TaskTokenGet(ctx, &store.TaskTokenGetParams{Token: "token-e1"})).get(t).Status, store.TaskTokenClosed)
 	equal(t, "open token", must(s.TaskTokenGet(ctx, &store.TaskTokenGetParams{Token: "token-e2"})).get(t).Status, store.TaskTokenOpen)
 }
+
+// An execution that ended with its first step is created ended, in one commit.
+func testExecutionCreateEnded(t *testing.T, s store.Store) {
+	stop := t0.Add(time.Second)
+	created := must(s.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: executionARN("ended"), StateMachineARN: machineARN,
+		Name: "ended", Type: sfn.TypeStandard, Input: `{"a":1}`, StartDate: t0, Snapshot: []byte("s"),
+		Status: sfn.StatusFailed, Error: "Boom", Cause: "it broke", StopDate: &stop,
+		Events: []*sfn.HistoryEvent{event(1, sfn.EventExecutionStarted), event(2, sfn.EventExecutionFailed)}})).get(t)
+	got := must(s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: created.ARN})).get(t)
+	equal(t, "created record", created, got)
+	equal(t, "status", got.Status, sfn.StatusFailed)
+	equal(t, "error and cause", got.Error+"/"+got.Cause, "Boom/it broke")
+	if got.StopDate == nil || !got.StopDate.Equal(store.Stamp(stop)) {
+		t.Fatalf("stop date %v, want %v", got.StopDate, stop)
+	}
+	out := `{"b":2}`
+	ok := must(s.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: executionARN("done"), StateMachineARN: machineARN,
+		Name: "done", Type: sfn.TypeExpress, Input: `{}`, StartDate: t0, Status: sfn.StatusSucceeded, Output: &out, StopDate: &stop})).get(t)
+	got = must(s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: ok.ARN})).get(t)
+	if got.Output == nil || *got.Output != out || got.Status != sfn.StatusSucceeded {
+		t.Fatalf("succeeded record %+v, want output %s", got, out)
+	}
+	list := must(s.ExecutionList(ctx, &store.ExecutionListParams{Status: sfn.StatusSucceeded})).get(t)
+	equal(t, "listed as succeeded", len(list.Executions), 1)
+}

@@ -117,3 +117,28 @@ func testDispatchLeaseConcurrent(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// A node renews the leases of the tasks it runs; a lease another node took is not its to renew.
+func testDispatchRenew(t *testing.T, s store.Store) {
+	a := createExecution(t, s, "renew", 0)
+	lease := t0.Add(time.Minute)
+	check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 1,
+		DispatchesAdd: []*store.DispatchAdd{
+			{TaskID: "mine", Resource: "r", Input: `{}`, CreatedDate: t0, LeaseOwner: "n1", LeaseExpiresAt: &lease},
+			{TaskID: "theirs", Resource: "r", Input: `{}`, CreatedDate: t0, LeaseOwner: "n2", LeaseExpiresAt: &lease},
+		}}))
+	renewed := must(s.DispatchRenew(ctx, &store.DispatchRenewParams{Owner: "n1", Until: t0.Add(10 * time.Minute),
+		Dispatches: []store.DispatchKey{{ExecutionARN: a.ARN, TaskID: "mine"}, {ExecutionARN: a.ARN, TaskID: "theirs"},
+			{ExecutionARN: a.ARN, TaskID: "gone"}}})).get(t)
+	equal(t, "renewed", renewed, 1)
+	// After the first lease ran out, another node finds only the one that was not renewed.
+	later := t0.Add(2 * time.Minute)
+	taken := must(s.DispatchLease(ctx, &store.DispatchLeaseParams{Owner: "n3", Now: later, Until: later.Add(time.Minute)})).get(t)
+	var ids []string
+	for _, d := range taken {
+		ids = append(ids, d.TaskID)
+	}
+	equal(t, "taken after the first lease", ids, []string{"theirs"})
+	taken = must(s.DispatchLease(ctx, &store.DispatchLeaseParams{Owner: "n3", Now: t0.Add(11 * time.Minute), Until: t0.Add(12 * time.Minute)})).get(t)
+	equal(t, "taken after the renewed lease", len(taken), 2)
+}
