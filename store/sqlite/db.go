@@ -116,7 +116,7 @@ func (d *database) syncWAL() error {
 		return fmt.Errorf("SQLite file %s: sync: %w", d.path, err)
 	}
 	defer f.Close()
-	if err := f.Sync(); err != nil {
+	if err := fdatasync(f); err != nil {
 		return fmt.Errorf("SQLite file %s: sync: %w", d.path, err)
 	}
 	return nil
