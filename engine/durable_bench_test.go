@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/internal/gcpace"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -122,6 +123,8 @@ func BenchmarkDurableTransitionsPostgres(b *testing.B) {
 var benchRuns atomic.Int64
 
 func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) store.Store) {
+	// As the stepflow binary runs the engine (GOGC=... in the environment overrides it).
+	b.Cleanup(gcpace.Apply())
 	for _, bc := range []struct {
 		name        string
 		batch       int
@@ -174,6 +177,7 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 // BenchmarkPassChain1000 compares a 1000-state Pass chain run durably with the same chain run
 // in memory by Run.
 func BenchmarkPassChain1000(b *testing.B) {
+	b.Cleanup(gcpace.Apply())
 	def := passChain(1000)
 	b.Run("durable", func(b *testing.B) {
 		e, waiters := benchEngine(b, DefaultMaxBatch)

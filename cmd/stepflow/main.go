@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/stepflow/stepflow/internal/gcpace"
 )
 
 // subcommand is one `stepflow NAME` command. Run gets the arguments after NAME and the
@@ -38,6 +40,7 @@ type exitError struct{ Code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
 func main() {
+	gcpace.Apply()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(runMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
