@@ -104,6 +104,28 @@ func testExecutionCreate(t *testing.T, s store.Store) {
 	wantError(t, err, "execution "+missing+" does not exist")
 }
 
+// testExecutionListTies lists executions that started at the same time: the one created
+// last comes first, and pages split between them lose and repeat none.
+func testExecutionListTies(t *testing.T, s store.Store) {
+	for _, name := range []string{"z", "a", "m", "b"} {
+		createExecution(t, s, name, 7)
+	}
+	var pages [][]string
+	p := store.ExecutionListParams{MaxResults: 3}
+	for {
+		page := must(s.ExecutionList(ctx, &p)).get(t)
+		var names []string
+		for _, e := range page.Executions {
+			names = append(names, e.Name)
+		}
+		pages = append(pages, names)
+		if p.NextToken = page.NextToken; p.NextToken == "" {
+			break
+		}
+	}
+	equal(t, "pages", pages, [][]string{{"b", "m", "a"}, {"z"}})
+}
+
 func testExecutionList(t *testing.T, s store.Store) {
 	// Five executions of machineARN started one second apart, two of them finished, and one
 	// of another machine.

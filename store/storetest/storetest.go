@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Activity", testActivity},
 		{"ExecutionCreate", testExecutionCreate},
 		{"ExecutionList", testExecutionList},
+		{"ExecutionListTies", testExecutionListTies},
 		{"ExecutionStep", testExecutionStep},
 		{"ExecutionStepConflict", testExecutionStepConflict},
 		{"ExecutionStepTerminal", testExecutionStepTerminal},

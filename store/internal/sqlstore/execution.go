@@ -30,6 +30,14 @@ func scanExecution(r Row) (*store.Execution, error) {
 	return &e, nil
 }
 
+// idRow scans a row that starts with the execution's row id into id, the rest as r would.
+type idRow struct {
+	r  Row
+	id *int64
+}
+
+func (x idRow) Scan(dest ...any) error { return x.r.Scan(append([]any{x.id}, dest...)...) }
+
 // ExecutionCreate implements store.Store.
 func (s *Store) ExecutionCreate(ctx context.Context, p *store.ExecutionCreateParams) (*store.Execution, error) {
 	created, errs, _, err := s.ExecutionCommitBatch(ctx, []*store.ExecutionCreateParams{p}, nil)
@@ -244,19 +252,29 @@ func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams)
 		if err != nil {
 			return nil, s.fail(op, store.ErrInvalidPageToken)
 		}
+		id, err := strconv.ParseInt(key[1], 10, 64)
+		if err != nil {
+			return nil, s.fail(op, store.ErrInvalidPageToken)
+		}
 		start := s.timeArg(time.UnixMicro(micros))
-		where = append(where, "(start_date < ? OR (start_date = ? AND arn < ?))")
-		args = append(args, start, start, key[1])
+		where = append(where, "(start_date < ? OR (start_date = ? AND id < ?))")
+		args = append(args, start, start, id)
 	}
-	query := `SELECT ` + executionColumns + ` FROM execution`
+	query := `SELECT id, ` + executionColumns + ` FROM execution`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	size := store.PageSize(p.MaxResults)
-	query += " ORDER BY start_date DESC, arn DESC LIMIT ?"
+	query += " ORDER BY start_date DESC, id DESC LIMIT ?"
 	args = append(args, size+1)
 	rows, err := s.query(ctx, s.db.Reader(), query, args...)
-	executions, err := collect(rows, err, func(r Rows) (*store.Execution, error) { return scanExecution(r) })
+	var ids []int64
+	executions, err := collect(rows, err, func(r Rows) (*store.Execution, error) {
+		var id int64
+		e, err := scanExecution(idRow{r, &id})
+		ids = append(ids, id)
+		return e, err
+	})
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
@@ -264,7 +282,7 @@ func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams)
 	if len(executions) > size {
 		last := executions[size-1]
 		res.Executions = executions[:size]
-		res.NextToken = encodePageToken("executions", strconv.FormatInt(last.StartDate.UnixMicro(), 10), last.ARN)
+		res.NextToken = encodePageToken("executions", strconv.FormatInt(last.StartDate.UnixMicro(), 10), strconv.FormatInt(ids[size-1], 10))
 	}
 	return res, nil
 }
