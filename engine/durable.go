@@ -72,12 +72,16 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 	if err != nil {
 		return nil, err
 	}
+	encoded, err := store.EncodeEvents(ob.params.Events)
+	if err != nil {
+		return nil, fmt.Errorf("start execution %s: encode history: %w", arn, err)
+	}
 	lx.mu.Lock()
 	defer lx.mu.Unlock()
 	create := &store.ExecutionCreateParams{
 		ARN: arn, StateMachineARN: t.StateMachineARN, StateMachineVersionARN: t.VersionARN,
 		StateMachineAliasARN: t.AliasARN, Name: name, Type: t.Type, Input: inputText, StartDate: now,
-		TraceHeader: p.TraceHeader, Snapshot: snapshot, Events: ob.params.Events, Timers: ob.params.TimersAdd,
+		TraceHeader: p.TraceHeader, Snapshot: snapshot, Events: ob.params.Events, EncodedEvents: encoded, Timers: ob.params.TimersAdd,
 		Dispatches: ob.params.DispatchesAdd, TaskTokens: ob.params.TaskTokensAdd,
 	}
 	if step.Done {
@@ -311,6 +315,11 @@ func (e *Engine) commitOutbox(ctx context.Context, lx *liveExecution, ob *outbox
 	ob.params.ExecutionARN = lx.arn
 	ob.params.ExpectedVersion = lx.version
 	ob.params.Snapshot = snapshot
+	// Encoded here, by the execution's goroutine, rather than by the store's single writer.
+	if ob.params.EncodedEvents, err = store.EncodeEvents(ob.params.Events); err != nil {
+		lx.ex = nil
+		return fmt.Errorf("commit step of execution %s: encode history: %w", lx.arn, err)
+	}
 	if err := e.commits.commit(ctx, &ob.params); err != nil {
 		lx.ex = nil // Handle changed it; the store has the truth
 		if errors.Is(err, store.ErrVersionConflict) {

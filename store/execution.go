@@ -49,11 +49,13 @@ type ExecutionCreateParams struct {
 	Cause                  string
 	StopDate               *time.Time
 
-	Snapshot   []byte
-	Events     []*sfn.HistoryEvent
-	Timers     []*TimerAdd
-	Dispatches []*DispatchAdd
-	TaskTokens []*TaskTokenAdd
+	Snapshot []byte
+	Events   []*sfn.HistoryEvent
+	// EncodedEvents, when not nil, is Events encoded by EncodeEvents (see ExecutionStepParams).
+	EncodedEvents *EncodedEvents
+	Timers        []*TimerAdd
+	Dispatches    []*DispatchAdd
+	TaskTokens    []*TaskTokenAdd
 }
 
 // ExecutionGetByARNParams names an execution.

@@ -15,6 +15,9 @@ type ExecutionStepParams struct {
 	Snapshot []byte
 	// Events are appended to the history; their ids must be new for the execution.
 	Events []*sfn.HistoryEvent
+	// EncodedEvents, when not nil, is Events encoded by EncodeEvents: the store writes that
+	// text instead of encoding the events itself.
+	EncodedEvents *EncodedEvents
 	// Update, when not nil, replaces the execution's status fields; nil keeps them.
 	Update *ExecutionUpdate
 

@@ -58,8 +58,10 @@ type encodePiece struct {
 	source int // the start's or step's number in the batch
 	arn    string
 	events []*sfn.HistoryEvent
-	chunks []historyChunk
-	err    error
+	// encoded, when not nil, holds the events' text already; such a piece is never cut.
+	encoded *store.EncodedEvents
+	chunks  []historyChunk
+	err     error
 }
 
 // encodeEvents starts encoding the events of creates and steps.
@@ -67,17 +69,22 @@ func encodeEvents(creates []*store.ExecutionCreateParams, steps []*store.Executi
 	enc := &encodedEvents{done: make(chan struct{}), chunks: make([][]historyChunk, len(creates)+len(steps))}
 	var pieces []*encodePiece
 	total := 0
-	add := func(source int, arn string, events []*sfn.HistoryEvent) {
+	add := func(source int, arn string, events []*sfn.HistoryEvent, encoded *store.EncodedEvents) {
+		if encoded != nil && encoded.Len() != len(events) {
+			encoded = nil // not the caller's events: encode them here
+		}
 		if len(events) > 0 {
-			pieces = append(pieces, &encodePiece{source: source, arn: arn, events: events})
-			total += len(events)
+			pieces = append(pieces, &encodePiece{source: source, arn: arn, events: events, encoded: encoded})
+			if encoded == nil {
+				total += len(events)
+			}
 		}
 	}
 	for i, p := range creates {
-		add(i, p.ARN, p.Events)
+		add(i, p.ARN, p.Events, p.EncodedEvents)
 	}
 	for i, p := range steps {
-		add(len(creates)+i, p.ExecutionARN, p.Events)
+		add(len(creates)+i, p.ExecutionARN, p.Events, p.EncodedEvents)
 	}
 	go func() {
 		defer close(enc.done)
@@ -103,13 +110,16 @@ func encodeEvents(creates []*store.ExecutionCreateParams, steps []*store.Executi
 	return enc
 }
 
-// halve splits pieces into two runs of about total/2 events each, cutting the piece that
-// straddles the middle in two; all is every piece in batch order, the cut one's halves included.
+// halve splits pieces into two runs of about total/2 events to encode each, cutting the
+// piece that straddles the middle in two; all is every piece in batch order, the cut one's
+// halves included. Pieces encoded already count for nothing.
 func halve(pieces []*encodePiece, total int) (all, first, second []*encodePiece) {
 	left := total / 2
 	for i, p := range pieces {
-		if len(p.events) <= left {
-			left -= len(p.events)
+		if p.encoded != nil || len(p.events) <= left {
+			if p.encoded == nil {
+				left -= len(p.events)
+			}
 			continue
 		}
 		if left == 0 {
@@ -126,7 +136,7 @@ func halve(pieces []*encodePiece, total int) (all, first, second []*encodePiece)
 func encodePieces(pieces []*encodePiece) {
 	var buf []byte
 	for _, p := range pieces {
-		p.chunks, buf, p.err = encodeChunks(p.arn, p.events, buf)
+		p.chunks, buf, p.err = encodeChunks(p.arn, p.events, p.encoded, buf)
 		if p.err != nil {
 			return
 		}
@@ -140,9 +150,10 @@ func (enc *encodedEvents) wait() error {
 }
 
 // encodeChunks groups one execution's events into chunks, runs of consecutive ids, each
-// encoded as the JSON array GetExecutionHistory reads. buf is scratch space, returned for
-// the next call: each chunk's body is one copy of it.
-func encodeChunks(arn string, events []*sfn.HistoryEvent, buf []byte) ([]historyChunk, []byte, error) {
+// encoded as the JSON array GetExecutionHistory reads; with encoded, events[i]'s text is
+// encoded.Event(i). buf is scratch space, returned for the next call: each chunk's body is
+// one copy of it.
+func encodeChunks(arn string, events []*sfn.HistoryEvent, encoded *store.EncodedEvents, buf []byte) ([]historyChunk, []byte, error) {
 	var (
 		chunks []historyChunk
 		count  int
@@ -158,7 +169,9 @@ func encodeChunks(arn string, events []*sfn.HistoryEvent, buf []byte) ([]history
 		} else {
 			buf = append(buf, ',')
 		}
-		if buf, err = ev.AppendJSON(buf); err != nil {
+		if encoded != nil {
+			buf = append(buf, encoded.Event(i)...)
+		} else if buf, err = ev.AppendJSON(buf); err != nil {
 			return nil, buf, fmt.Errorf("execution %s: encode history event %d: %w", arn, ev.ID, err)
 		}
 		chunks[len(chunks)-1].lastID = ev.ID

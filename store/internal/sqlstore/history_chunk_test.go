@@ -23,8 +23,9 @@ func TestEncodeChunks(t *testing.T) {
 		}
 		return out
 	}
-	// The batch's encoding, as ExecutionCommitBatch runs it: one step per execution.
-	encode := func(events []pendingEvent) ([]historyChunk, error) {
+	// The batch's encoding, as ExecutionCommitBatch runs it: one step per execution, its
+	// events encoded by the caller (store.EncodeEvents) or not.
+	encode := func(events []pendingEvent, preEncoded bool) ([]historyChunk, error) {
 		var steps []*store.ExecutionStepParams
 		var ids []int64
 		for _, e := range events {
@@ -33,6 +34,14 @@ func TestEncodeChunks(t *testing.T) {
 				ids = append(ids, e.executionID)
 			}
 			steps[len(steps)-1].Events = append(steps[len(steps)-1].Events, e.event)
+		}
+		for _, p := range steps {
+			if preEncoded {
+				var err error
+				if p.EncodedEvents, err = store.EncodeEvents(p.Events); err != nil {
+					return nil, err
+				}
+			}
 		}
 		enc := encodeEvents(nil, steps)
 		if err := enc.wait(); err != nil {
@@ -70,34 +79,36 @@ func TestEncodeChunks(t *testing.T) {
 		{"a long run", pending(1, "", span(1, 600)...), "1:1-128 1:129-256 1:257-300 1:301-428 1:429-556 1:557-600"},
 		{"none", nil, ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			chunks, err := encode(tc.events)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			next := 0
-			for _, c := range chunks {
-				got = append(got, fmt.Sprintf("%d:%d-%d", c.executionID, c.firstID, c.lastID))
-				var decoded []*sfn.HistoryEvent
-				if err := json.Unmarshal([]byte(c.body), &decoded); err != nil {
-					t.Fatalf("chunk %d-%d: %v", c.firstID, c.lastID, err)
+		for _, preEncoded := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/pre-encoded=%v", tc.name, preEncoded), func(t *testing.T) {
+				t.Parallel()
+				chunks, err := encode(tc.events, preEncoded)
+				if err != nil {
+					t.Fatal(err)
 				}
-				for _, ev := range decoded {
-					want, _ := json.Marshal(tc.events[next].event)
-					if gotJSON, _ := json.Marshal(ev); string(gotJSON) != string(want) {
-						t.Fatalf("event %d of the chunks = %s, want %s", next, gotJSON, want)
+				var got []string
+				next := 0
+				for _, c := range chunks {
+					got = append(got, fmt.Sprintf("%d:%d-%d", c.executionID, c.firstID, c.lastID))
+					var decoded []*sfn.HistoryEvent
+					if err := json.Unmarshal([]byte(c.body), &decoded); err != nil {
+						t.Fatalf("chunk %d-%d: %v", c.firstID, c.lastID, err)
 					}
-					next++
+					for _, ev := range decoded {
+						want, _ := json.Marshal(tc.events[next].event)
+						if gotJSON, _ := json.Marshal(ev); string(gotJSON) != string(want) {
+							t.Fatalf("event %d of the chunks = %s, want %s", next, gotJSON, want)
+						}
+						next++
+					}
 				}
-			}
-			if next != len(tc.events) {
-				t.Fatalf("chunks hold %d events, want %d", next, len(tc.events))
-			}
-			if strings.Join(got, " ") != tc.want {
-				t.Fatalf("chunks %q, want %q", strings.Join(got, " "), tc.want)
-			}
-		})
+				if next != len(tc.events) {
+					t.Fatalf("chunks hold %d events, want %d", next, len(tc.events))
+				}
+				if strings.Join(got, " ") != tc.want {
+					t.Fatalf("chunks %q, want %q", strings.Join(got, " "), tc.want)
+				}
+			})
+		}
 	}
 }

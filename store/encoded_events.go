@@ -1,0 +1,38 @@
+package store
+
+import "github.com/stepflow/stepflow/sfn"
+
+// EncodedEvents is the JSON text of a start's or step's history events, each as
+// GetExecutionHistory returns it (sfn.HistoryEvent.AppendJSON). A caller that has many
+// goroutines encodes the events with EncodeEvents before handing the step to a store whose
+// writes go through one writer (SQLite), so that writer only copies the text.
+type EncodedEvents struct {
+	json []byte
+	ends []int // ends[i] is where event i's text ends in json
+}
+
+// EncodeEvents encodes events in order.
+func EncodeEvents(events []*sfn.HistoryEvent) (*EncodedEvents, error) {
+	// About what an event without a large payload takes, so most steps allocate once.
+	enc := &EncodedEvents{ends: make([]int, len(events)), json: make([]byte, 0, 256*len(events))}
+	for i, ev := range events {
+		var err error
+		if enc.json, err = ev.AppendJSON(enc.json); err != nil {
+			return nil, err
+		}
+		enc.ends[i] = len(enc.json)
+	}
+	return enc, nil
+}
+
+// Len is the number of events.
+func (e *EncodedEvents) Len() int { return len(e.ends) }
+
+// Event is the JSON text of event i.
+func (e *EncodedEvents) Event(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = e.ends[i-1]
+	}
+	return e.json[start:e.ends[i]]
+}
