@@ -68,6 +68,9 @@ func TestEncodeChunks(t *testing.T) {
 		name   string
 		events []pendingEvent
 		want   string // execution:first-last of each chunk
+		// wantPreEncoded, when set, is want for events the caller encoded: they are
+		// copied by one goroutine, so no run is cut in the middle.
+		wantPreEncoded string
 	}{
 		{"one run", pending(1, "", 2, 3, 4), "1:2-4"},
 		{"a gap", pending(1, "", 2, 3, 5), "1:2-3 1:5-5"},
@@ -76,7 +79,8 @@ func TestEncodeChunks(t *testing.T) {
 		{"more than maxChunkEvents", pending(1, "", span(1, 300)...), "1:1-128 1:129-256 1:257-300"},
 		{"more than maxChunkBytes", pending(1, big, 1, 2, 3, 4), "1:1-2 1:3-4"},
 		// Encoded by two goroutines, the run cut in the middle.
-		{"a long run", pending(1, "", span(1, 600)...), "1:1-128 1:129-256 1:257-300 1:301-428 1:429-556 1:557-600"},
+		{"a long run", pending(1, "", span(1, 600)...), "1:1-128 1:129-256 1:257-300 1:301-428 1:429-556 1:557-600",
+			"1:1-128 1:129-256 1:257-384 1:385-512 1:513-600"},
 		{"none", nil, ""},
 	} {
 		for _, preEncoded := range []bool{false, true} {
