@@ -72,16 +72,16 @@ func TestEncodeChunks(t *testing.T) {
 		// copied by one goroutine, so no run is cut in the middle.
 		wantPreEncoded string
 	}{
-		{"one run", pending(1, "", 2, 3, 4), "1:2-4"},
-		{"a gap", pending(1, "", 2, 3, 5), "1:2-3 1:5-5"},
-		{"ids going back", pending(1, "", 3, 2), "1:3-3 1:2-2"},
-		{"two executions", append(pending(1, "", 2, 3), pending(2, "", 4, 5)...), "1:2-3 2:4-5"},
-		{"more than maxChunkEvents", pending(1, "", span(1, 300)...), "1:1-128 1:129-256 1:257-300"},
-		{"more than maxChunkBytes", pending(1, big, 1, 2, 3, 4), "1:1-2 1:3-4"},
+		{"one run", pending(1, "", 2, 3, 4), "1:2-4", ""},
+		{"a gap", pending(1, "", 2, 3, 5), "1:2-3 1:5-5", ""},
+		{"ids going back", pending(1, "", 3, 2), "1:3-3 1:2-2", ""},
+		{"two executions", append(pending(1, "", 2, 3), pending(2, "", 4, 5)...), "1:2-3 2:4-5", ""},
+		{"more than maxChunkEvents", pending(1, "", span(1, 300)...), "1:1-128 1:129-256 1:257-300", ""},
+		{"more than maxChunkBytes", pending(1, big, 1, 2, 3, 4), "1:1-2 1:3-4", ""},
 		// Encoded by two goroutines, the run cut in the middle.
 		{"a long run", pending(1, "", span(1, 600)...), "1:1-128 1:129-256 1:257-300 1:301-428 1:429-556 1:557-600",
 			"1:1-128 1:129-256 1:257-384 1:385-512 1:513-600"},
-		{"none", nil, ""},
+		{"none", nil, "", ""},
 	} {
 		for _, preEncoded := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/pre-encoded=%v", tc.name, preEncoded), func(t *testing.T) {
