@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"time"
 
 	sqlitedriver "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -30,6 +31,7 @@ type database struct {
 	unsyncedOnce sync.Once
 	unsyncedErr  error
 	writeMu      sync.Mutex
+	checkpoints  *checkpointer // nil for a read-only use of the file
 }
 
 // statements caches prepared statements of one pool; the driver compiles SQL only once.
@@ -123,7 +125,11 @@ func (d *database) syncWAL() error {
 }
 
 func (d *database) Close() error {
-	errs := []error{d.reader.close(), d.writer.close()}
+	var errs []error
+	if d.checkpoints != nil {
+		errs = append(errs, d.checkpoints.close())
+	}
+	errs = append(errs, d.reader.close(), d.writer.close())
 	if d.unsynced != nil {
 		errs = append(errs, d.unsynced.close())
 	}
@@ -271,3 +277,77 @@ func (r resultRows) Close() { _ = r.Rows.Close() }
 type failedRow struct{ err error }
 
 func (r failedRow) Scan(...any) error { return r.err }
+
+// The checkpointer's defaults: it tries every checkpointInterval, and stops the writer for a
+// moment once the WAL holds checkpointTailFrames pages (about 47 MiB, under the 64 MiB
+// journal_size_limit to which SQLite trims the file when it starts over).
+const (
+	checkpointInterval   = 100 * time.Millisecond
+	checkpointTailFrames = 12000
+)
+
+// checkpointer copies committed pages from the WAL into the database file on its own
+// connection and goroutine. Left to the writer, SQLite checkpoints inside the commit that
+// crosses the threshold, and that commit (with every step waiting for it) waits while each
+// page is copied and the database file synced: a 2,000-event execution waited 10% longer on
+// average. Here the copy runs beside the writer.
+//
+// After another connection's checkpoint the writer did not start the WAL file over, even when
+// the checkpoint had copied everything (measured: the file grew with every commit). So once
+// the WAL holds tailFrames pages, the checkpointer holds the write lock and runs a RESTART
+// checkpoint: it copies what was committed since its last pass, waits for readers of older
+// snapshots, and the next commit writes the WAL from its start.
+type checkpointer struct {
+	db         *sql.DB
+	writeMu    *sync.Mutex
+	interval   time.Duration
+	tailFrames int64
+	stop       chan struct{}
+	done       chan struct{}
+	err        error // the last checkpoint failure, returned by close
+}
+
+func startCheckpointer(db *sql.DB, writeMu *sync.Mutex, interval time.Duration, tailFrames int64) *checkpointer {
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	c := &checkpointer{db: db, writeMu: writeMu, interval: interval, tailFrames: tailFrames,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	tick := time.NewTicker(c.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-tick.C:
+		}
+		walFrames, err := c.checkpoint("PASSIVE")
+		if err == nil && walFrames >= c.tailFrames {
+			c.writeMu.Lock()
+			_, err = c.checkpoint("RESTART")
+			c.writeMu.Unlock()
+		}
+		// A failed checkpoint loses nothing (the pages stay in the WAL), and the writer's
+		// own automatic checkpoint remains as a backstop; the error is kept for close.
+		c.err = err
+	}
+}
+
+// checkpoint runs a checkpoint of mode (PASSIVE: copy what it can without waiting for anyone)
+// and says how many pages the WAL holds.
+func (c *checkpointer) checkpoint(mode string) (walFrames int64, err error) {
+	var busy, copied int64
+	err = c.db.QueryRow(`PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &walFrames, &copied)
+	return walFrames, err
+}
+
+func (c *checkpointer) close() error {
+	close(c.stop)
+	<-c.done
+	return errors.Join(c.err, c.db.Close())
+}

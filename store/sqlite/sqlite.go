@@ -73,6 +73,10 @@ type Options struct {
 	// survives a crash of the process but the last ones may be lost when the machine loses
 	// power. It roughly doubles ExecutionStepBatch's rate; Open keeps it off.
 	SkipFsync bool
+
+	// Tests shrink the checkpointer's interval and WAL size (see checkpointer).
+	checkpointInterval   time.Duration
+	checkpointTailFrames int64
 }
 
 // Open opens (creating it and its directories when missing) the Stepflow database at path and
@@ -113,14 +117,14 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		synchronous = "NORMAL"
 	}
 	openWriter := func(ctx context.Context, synchronous string) (*sql.DB, error) {
-		// A checkpoint every 8000 pages (32 MiB of WAL) instead of SQLite's 1000 writes the
-		// pages that many batches touch again and again (execution rows, history index
-		// leaves) once; journal_size_limit trims the WAL file back afterwards. temp_store
-		// MEMORY keeps the statement journals of the multi-row UPDATEs and INSERTs in memory:
-		// on a temporary file, SQLite wrote a copy of every page such a statement touched,
-		// a seventh of the committer's time.
+		// The checkpointer (db.go) copies the WAL into the database file beside the writer;
+		// the writer's own checkpoint, at 65536 pages (256 MiB) instead of SQLite's 1000, is
+		// only a backstop should the checkpointer fall behind. journal_size_limit trims the
+		// WAL file back when it starts over. temp_store MEMORY keeps the statement journals
+		// of the multi-row UPDATEs and INSERTs in memory: on a temporary file, SQLite wrote
+		// a copy of every page such a statement touched, a seventh of the committer's time.
 		db, err := sql.Open("sqlite", uri(path)+"?"+busy+
-			"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(8000)&_pragma=journal_size_limit(67108864)&_pragma=synchronous("+synchronous+")&_pragma=temp_store(MEMORY)&_txlock=immediate")
+			"&_pragma=journal_mode(WAL)&_pragma=wal_autocheckpoint(65536)&_pragma=journal_size_limit(67108864)&_pragma=synchronous("+synchronous+")&_pragma=temp_store(MEMORY)&_txlock=immediate")
 		if err != nil {
 			return nil, err
 		}
@@ -145,6 +149,16 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	reader.SetMaxIdleConns(4)
 	db := &database{path: path, writer: newStatements(writer), reader: newStatements(reader),
 		openUnsynced: func() (*sql.DB, error) { return openWriter(context.Background(), "NORMAL") }}
+	checkpoints, err := sql.Open("sqlite", uri(path)+"?"+busy+"&_pragma=synchronous(FULL)")
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	interval, tail := checkpointInterval, int64(checkpointTailFrames)
+	if opts.checkpointInterval > 0 {
+		interval, tail = opts.checkpointInterval, opts.checkpointTailFrames
+	}
+	db.checkpoints = startCheckpointer(checkpoints, &db.writeMu, interval, tail)
 	if err := sqlstore.Migrate(ctx, db, dialect, migrations, ""); err != nil {
 		_ = db.Close()
 		var tooNew *sqlstore.SchemaTooNewError

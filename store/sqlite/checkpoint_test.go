@@ -1,0 +1,94 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+// creates makes n executions with a 4 KiB snapshot each, named after prefix.
+func creates(prefix string, n int) []*store.ExecutionCreateParams {
+	const machine = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+	now := time.Now().UTC()
+	out := make([]*store.ExecutionCreateParams, n)
+	for i := range out {
+		name := fmt.Sprintf("%s-%d", prefix, i)
+		out[i] = &store.ExecutionCreateParams{ARN: machine + ":" + name, StateMachineARN: machine, Name: name,
+			Type: sfn.TypeStandard, Input: "{}", StartDate: now, Snapshot: []byte(strings.Repeat("s", 4096)),
+			Events: []*sfn.HistoryEvent{{ID: 1, Type: sfn.EventExecutionStarted, Timestamp: now}}}
+	}
+	return out
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Size()
+}
+
+// The checkpointer copies what the writer committed into the database file while the
+// writer does nothing: the database file grows without another write.
+func TestCheckpointerCopiesTheWALBesideTheWriter(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "stepflow.db")
+	s, err := OpenWith(ctx, path, Options{checkpointInterval: 5 * time.Millisecond, checkpointTailFrames: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	before := fileSize(t, path)
+	if _, errs, _, err := s.ExecutionCommitBatchUnsynced(ctx, creates("a", 200), nil); err != nil || errs[0] != nil {
+		t.Fatalf("commit: %v %v", err, errs)
+	}
+	if err := s.SyncCommits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// 200 snapshots of 4 KiB are 800 KiB of pages, far below the writer's own threshold.
+	deadline := time.Now().Add(10 * time.Second)
+	for fileSize(t, path) < before+800<<10 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes (%d before the commit): the WAL was not checkpointed", fileSize(t, path), before)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A writer that never pauses leaves no moment for a checkpoint to complete on its own; the
+// checkpointer then holds the write lock for the tail, so the WAL file starts over instead of
+// growing with everything written.
+func TestCheckpointerBoundsTheWALOfABusyWriter(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "stepflow.db")
+	const tail = 256 // pages
+	s, err := OpenWith(ctx, path, Options{checkpointInterval: 5 * time.Millisecond, checkpointTailFrames: tail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	written := 0
+	for i := 0; written < 64<<20; i++ { // 64 MiB of snapshots, batch after batch
+		batch := creates(fmt.Sprint("b", i), 64)
+		if _, errs, _, err := s.ExecutionCommitBatchUnsynced(ctx, batch, nil); err != nil || errs[0] != nil {
+			t.Fatalf("commit: %v %v", err, errs)
+		}
+		written += 64 * 4096
+	}
+	if err := s.SyncCommits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The tail copied under the lock is what arrived during one unlocked pass; a WAL file that
+	// never started over would hold all 64 MiB.
+	if size := fileSize(t, path+"-wal"); size > 16<<20 {
+		t.Fatalf("WAL file is %d MiB after %d MiB written: it did not start over", size>>20, written>>20)
+	}
+}
