@@ -11,8 +11,42 @@ type EncodedEvents struct {
 	ends []int // ends[i] is where event i's text ends in json
 }
 
-// EncodeEvents encodes events in order.
+// EncodeEvents encodes events in order. A long run (hundreds of Pass states in one step) is
+// encoded in two halves at once.
 func EncodeEvents(events []*sfn.HistoryEvent) (*EncodedEvents, error) {
+	if len(events) < encodeInHalvesMin {
+		return encodeRun(events)
+	}
+	half := len(events) / 2
+	var (
+		second    *EncodedEvents
+		secondErr error
+		done      = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		second, secondErr = encodeRun(events[half:])
+	}()
+	first, err := encodeRun(events[:half])
+	<-done
+	if err == nil {
+		err = secondErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	base := len(first.json)
+	first.json = append(first.json, second.json...)
+	for _, end := range second.ends {
+		first.ends = append(first.ends, base+end)
+	}
+	return first, nil
+}
+
+// encodeInHalvesMin is the number of events from which EncodeEvents uses two goroutines.
+const encodeInHalvesMin = 512
+
+func encodeRun(events []*sfn.HistoryEvent) (*EncodedEvents, error) {
 	// About what an event without a large payload takes, so most steps allocate once.
 	enc := &EncodedEvents{ends: make([]int, len(events)), json: make([]byte, 0, 256*len(events))}
 	for i, ev := range events {

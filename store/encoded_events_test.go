@@ -1,0 +1,38 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stepflow/stepflow/sfn"
+)
+
+// Each event's text is what AppendJSON writes, for a short run and for a long one encoded in
+// two halves.
+func TestEncodeEvents(t *testing.T) {
+	for _, n := range []int{0, 1, 5, encodeInHalvesMin, encodeInHalvesMin + 3} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			events := make([]*sfn.HistoryEvent, n)
+			for i := range events {
+				events[i] = &sfn.HistoryEvent{ID: int64(i + 1), Type: sfn.EventPassStateEntered,
+					StateEnteredEventDetails: &sfn.StateEnteredDetails{Name: fmt.Sprint("S", i), Input: &sfn.Payload{Value: map[string]any{"i": float64(i)}}}}
+			}
+			enc, err := EncodeEvents(events)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if enc.Len() != n {
+				t.Fatalf("Len = %d, want %d", enc.Len(), n)
+			}
+			for i, ev := range events {
+				want, err := ev.AppendJSON(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := enc.Event(i); string(got) != string(want) {
+					t.Fatalf("event %d = %s, want %s", i, got, want)
+				}
+			}
+		})
+	}
+}
