@@ -185,10 +185,34 @@ type programRef struct {
 	Hash   string // hex SHA-256 of the definition text
 }
 
+// definitionHash is the hex SHA-256 of a definition. Every start needs it, twice; a
+// definition of a thousand states is ~100 KB, whose SHA-256 costs more than finding the
+// text in a map, so the hashes of recent definitions are kept.
 func definitionHash(definition string) string {
+	hashMemo.Lock()
+	h, ok := hashMemo.m[definition]
+	hashMemo.Unlock()
+	if ok {
+		return h
+	}
 	sum := sha256.Sum256([]byte(definition))
-	return hex.EncodeToString(sum[:])
+	h = hex.EncodeToString(sum[:])
+	hashMemo.Lock()
+	if len(hashMemo.m) >= hashMemoSize || hashMemo.m == nil {
+		hashMemo.m = make(map[string]string, hashMemoSize)
+	}
+	hashMemo.m[definition] = h
+	hashMemo.Unlock()
+	return h
 }
+
+// hashMemo holds the hashes of up to hashMemoSize definitions; it starts over when full.
+var hashMemo struct {
+	sync.Mutex
+	m map[string]string
+}
+
+const hashMemoSize = 256
 
 func (t *target) programRef() programRef {
 	source := t.VersionARN
