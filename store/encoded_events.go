@@ -9,6 +9,9 @@ import "github.com/stepflow/stepflow/sfn"
 type EncodedEvents struct {
 	json []byte
 	ends []int // ends[i] is where event i's text ends in json
+	// rest, when not nil, holds the events after these (a long run encoded in two halves),
+	// so the halves need not be copied into one buffer.
+	rest *EncodedEvents
 }
 
 // EncodeEvents encodes events in order. A long run (hundreds of Pass states in one step) is
@@ -35,11 +38,7 @@ func EncodeEvents(events []*sfn.HistoryEvent) (*EncodedEvents, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := len(first.json)
-	first.json = append(first.json, second.json...)
-	for _, end := range second.ends {
-		first.ends = append(first.ends, base+end)
-	}
+	first.rest = second
 	return first, nil
 }
 
@@ -60,10 +59,18 @@ func encodeRun(events []*sfn.HistoryEvent) (*EncodedEvents, error) {
 }
 
 // Len is the number of events.
-func (e *EncodedEvents) Len() int { return len(e.ends) }
+func (e *EncodedEvents) Len() int {
+	if e.rest != nil {
+		return len(e.ends) + e.rest.Len()
+	}
+	return len(e.ends)
+}
 
 // Event is the JSON text of event i.
 func (e *EncodedEvents) Event(i int) []byte {
+	if i >= len(e.ends) {
+		return e.rest.Event(i - len(e.ends))
+	}
 	start := 0
 	if i > 0 {
 		start = e.ends[i-1]
