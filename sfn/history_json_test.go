@@ -56,7 +56,7 @@ func randomString(r *rand.Rand) string {
 	return string(b)
 }
 
-var trickyFloats = []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 1e-7, 1e-6, 123456789, 1e20, 1e21, 1.5e300, -2.5e-300, 3.14159, 1 << 53, 5e-324}
+var trickyFloats = []float64{0, math.Copysign(0, -1), 1, -1, 42, -7, 1e15, 123456789012, 1<<53 - 1, -(1<<53 - 1), 0.5, 1e-7, 1e-6, 123456789, 1e20, 1e21, 1.5e300, -2.5e-300, 3.14159, 1 << 53, 5e-324}
 
 func randomValue(r *rand.Rand, depth int) any {
 	n := 6
@@ -239,4 +239,44 @@ func BenchmarkHistoryEventJSON(b *testing.B) {
 			}
 		}
 	})
+}
+
+// An EventEncoder writes what AppendJSON writes for each event, also when events share
+// payloads (copied from the earlier text) and after an event it cannot encode.
+func TestEventEncoder(t *testing.T) {
+	doc := map[string]any{"a": 1.0, "b": []any{"x", map[string]any{"c": true}}}
+	list := []any{1.0, "two", doc}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	entered := func(id int64, v any) *HistoryEvent {
+		return &HistoryEvent{Timestamp: now, Type: EventPassStateEntered, ID: id, PreviousEventID: id - 1,
+			StateEnteredEventDetails: &StateEnteredDetails{Name: "S", Input: &Payload{Value: v}}}
+	}
+	exited := func(id int64, v any) *HistoryEvent {
+		return &HistoryEvent{Timestamp: now, Type: EventPassStateExited, ID: id, PreviousEventID: id - 1,
+			StateExitedEventDetails: &StateExitedDetails{Name: "S", Output: &Payload{Value: v}}}
+	}
+	bad := entered(99, math.NaN())
+	events := []*HistoryEvent{entered(1, doc), exited(2, doc), entered(3, list), exited(4, doc), entered(5, list),
+		entered(6, map[string]any{}), exited(7, map[string]any{}), entered(8, doc["b"]), exited(9, doc["b"]),
+		entered(10, "text"), exited(11, nil)}
+	var want []byte
+	enc := NewEventEncoder([]byte("prefix"))
+	want = append(want, "prefix"...)
+	for i, ev := range events {
+		if i == 5 {
+			if err := enc.Append(bad); err == nil {
+				t.Fatal("Append of an event with NaN: no error")
+			}
+		}
+		if err := enc.Append(ev); err != nil {
+			t.Fatalf("event %d: %v", ev.ID, err)
+		}
+		var err error
+		if want, err = ev.AppendJSON(want); err != nil {
+			t.Fatal(err)
+		}
+		if got := enc.Bytes(); string(got) != string(want) {
+			t.Fatalf("after event %d:\n got %s\nwant %s", ev.ID, got, want)
+		}
+	}
 }

@@ -47,14 +47,15 @@ const encodeInHalvesMin = 512
 
 func encodeRun(events []*sfn.HistoryEvent) (*EncodedEvents, error) {
 	// About what an event without a large payload takes, so most steps allocate once.
-	enc := &EncodedEvents{ends: make([]int, len(events)), json: make([]byte, 0, 256*len(events))}
+	enc := &EncodedEvents{ends: make([]int, len(events))}
+	w := sfn.NewEventEncoder(make([]byte, 0, 256*len(events)))
 	for i, ev := range events {
-		var err error
-		if enc.json, err = ev.AppendJSON(enc.json); err != nil {
+		if err := w.Append(ev); err != nil {
 			return nil, err
 		}
-		enc.ends[i] = len(enc.json)
+		enc.ends[i] = len(w.Bytes())
 	}
+	enc.json = w.Bytes()
 	return enc, nil
 }
 
