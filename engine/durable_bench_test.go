@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -178,29 +181,41 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 // in memory by Run.
 func BenchmarkPassChain1000(b *testing.B) {
 	b.Cleanup(gcpace.Apply())
-	def := passChain(1000)
-	b.Run("durable", func(b *testing.B) {
-		e, waiters := benchEngine(b, DefaultMaxBatch)
-		sm := createMachine(b, e, "chain", def, sfn.TypeStandard)
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			runAndWait(b, e, waiters, sm, fmt.Sprintf("c-%d", i), `{"n":0}`)
-		}
-	})
-	b.Run("memory", func(b *testing.B) {
-		sm, diags := asl.Parse([]byte(def), asl.ParseOptions{})
-		if diags.HasErrors() {
-			b.Fatal(diags)
-		}
-		prog, err := interp.Compile(sm, interp.Options{PayloadLimit: sfn.DefaultPayloadLimit, History: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			if _, err := Run(context.Background(), prog, RunOptions{Input: map[string]any{"n": 0.0}}); err != nil {
+	workloads := []struct{ name, definition, input string }{{"synthetic", passChain(1000), `{"n":0}`}}
+	// The shared bench's workload, when the repository sits beside ../shared.
+	def, errDef := os.ReadFile(filepath.Join("..", "..", "shared", "bench", "pass-chain-1000", "definition.json"))
+	input, errInput := os.ReadFile(filepath.Join("..", "..", "shared", "bench", "pass-chain-1000", "input.json"))
+	if errDef == nil && errInput == nil {
+		workloads = append(workloads, struct{ name, definition, input string }{"shared", string(def), string(input)})
+	}
+	for _, w := range workloads {
+		b.Run(w.name+"/durable", func(b *testing.B) {
+			e, waiters := benchEngine(b, DefaultMaxBatch)
+			sm := createMachine(b, e, "chain", w.definition, sfn.TypeStandard)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				runAndWait(b, e, waiters, sm, fmt.Sprintf("c-%d", i), w.input)
+			}
+		})
+		b.Run(w.name+"/memory", func(b *testing.B) {
+			sm, diags := asl.Parse([]byte(w.definition), asl.ParseOptions{})
+			if diags.HasErrors() {
+				b.Fatal(diags)
+			}
+			prog, err := interp.Compile(sm, interp.Options{PayloadLimit: sfn.DefaultPayloadLimit, History: true})
+			if err != nil {
 				b.Fatal(err)
 			}
-		}
-	})
+			var in any
+			if err := json.Unmarshal([]byte(w.input), &in); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := Run(context.Background(), prog, RunOptions{Input: in}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
