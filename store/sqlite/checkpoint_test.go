@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -90,5 +91,79 @@ func TestCheckpointerBoundsTheWALOfABusyWriter(t *testing.T) {
 	// never started over would hold all 64 MiB.
 	if size := fileSize(t, path+"-wal"); size > 16<<20 {
 		t.Fatalf("WAL file is %d MiB after %d MiB written: it did not start over", size>>20, written>>20)
+	}
+}
+
+// A reader that keeps an old snapshot (a backup of a large file) makes the RESTART checkpoint
+// give up quickly; the checkpointer then leaves the write lock alone for a while instead of
+// taking it at every pass, and the WAL starts over once the reader is gone.
+func TestCheckpointerBacksOffFromALongReader(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "stepflow.db")
+	s, err := OpenWith(ctx, path, Options{checkpointInterval: 5 * time.Millisecond, checkpointTailFrames: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, _, _, err := s.ExecutionCommitBatchUnsynced(ctx, creates("first", 8), nil); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := sql.Open("sqlite", uri(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	tx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM execution`).Scan(&n); err != nil { // holds its snapshot
+		t.Fatal(err)
+	}
+	ckpt := s.db.checkpoints
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ckpt.refused.Load() == 0; i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("no RESTART checkpoint was refused while a reader held an old snapshot")
+		}
+		if _, _, _, err := s.ExecutionCommitBatchUnsynced(ctx, creates(fmt.Sprint("r", i), 16), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Within the first back-off (1 s) the checkpointer takes the write lock no more.
+	for i := 0; i < 20; i++ {
+		if _, _, _, err := s.ExecutionCommitBatchUnsynced(ctx, creates(fmt.Sprint("b", i), 16), nil); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := ckpt.refused.Load(); got != 1 {
+		t.Fatalf("%d RESTART checkpoints refused within the back-off, want 1", got)
+	}
+	grown, _, err := ckpt.checkpoint("PASSIVE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// Once the reader is gone the WAL starts over (after the back-off, if the writer does not
+	// restart it itself): it holds fewer pages than it had grown to.
+	for i := 0; ; i++ {
+		frames, _, err := ckpt.checkpoint("PASSIVE")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if frames < grown {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the WAL still holds %d pages (%d when the reader ended): it did not start over", frames, grown)
+		}
+		if _, _, _, err := s.ExecutionCommitBatchUnsynced(ctx, creates(fmt.Sprint("a", i), 16), nil); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

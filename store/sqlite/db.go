@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlitedriver "modernc.org/sqlite"
@@ -297,6 +298,11 @@ const (
 // the WAL holds tailFrames pages, the checkpointer holds the write lock and runs a RESTART
 // checkpoint: it copies what was committed since its last pass, waits for readers of older
 // snapshots, and the next commit writes the WAL from its start.
+//
+// A reader that keeps an old snapshot for long (`stepflow backup` of a large file) would make
+// every RESTART wait with the write lock held: the checkpointer's connection waits at most
+// checkpointReaderWait for readers, and after a refusal it leaves the write lock alone for a
+// while (1 s, doubling up to 30 s) and lets the WAL grow meanwhile, as SQLite must anyway.
 type checkpointer struct {
 	db         *sql.DB
 	writeMu    *sync.Mutex
@@ -305,7 +311,13 @@ type checkpointer struct {
 	stop       chan struct{}
 	done       chan struct{}
 	err        error // the last checkpoint failure, returned by close
+
+	restarts, refused atomic.Int64 // RESTART checkpoints completed, and refused by a reader
 }
+
+// checkpointReaderWait bounds how long a RESTART checkpoint, write lock held, waits for
+// readers of older snapshots.
+const checkpointReaderWait = 50 * time.Millisecond
 
 func startCheckpointer(db *sql.DB, writeMu *sync.Mutex, interval time.Duration, tailFrames int64) *checkpointer {
 	db.SetMaxOpenConns(1)
@@ -320,17 +332,32 @@ func (c *checkpointer) run() {
 	defer close(c.done)
 	tick := time.NewTicker(c.interval)
 	defer tick.Stop()
+	var (
+		backoff   time.Duration
+		lockAfter time.Time
+	)
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-tick.C:
 		}
-		walFrames, err := c.checkpoint("PASSIVE")
-		if err == nil && walFrames >= c.tailFrames {
+		walFrames, _, err := c.checkpoint("PASSIVE")
+		if err == nil && walFrames >= c.tailFrames && !time.Now().Before(lockAfter) {
+			var busy bool
 			c.writeMu.Lock()
-			_, err = c.checkpoint("RESTART")
+			_, busy, err = c.checkpoint("RESTART")
 			c.writeMu.Unlock()
+			switch {
+			case err != nil:
+			case busy:
+				c.refused.Add(1)
+				backoff = min(max(2*backoff, time.Second), 30*time.Second)
+				lockAfter = time.Now().Add(backoff)
+			default:
+				c.restarts.Add(1)
+				backoff = 0
+			}
 		}
 		// A failed checkpoint loses nothing (the pages stay in the WAL), and the writer's
 		// own automatic checkpoint remains as a backstop; the error is kept for close.
@@ -339,11 +366,12 @@ func (c *checkpointer) run() {
 }
 
 // checkpoint runs a checkpoint of mode (PASSIVE: copy what it can without waiting for anyone)
-// and says how many pages the WAL holds.
-func (c *checkpointer) checkpoint(mode string) (walFrames int64, err error) {
-	var busy, copied int64
-	err = c.db.QueryRow(`PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &walFrames, &copied)
-	return walFrames, err
+// and says how many pages the WAL holds and whether a reader or writer kept it from
+// completing.
+func (c *checkpointer) checkpoint(mode string) (walFrames int64, busy bool, err error) {
+	var busyFlag, copied int64
+	err = c.db.QueryRow(`PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busyFlag, &walFrames, &copied)
+	return walFrames, busyFlag != 0, err
 }
 
 func (c *checkpointer) close() error {

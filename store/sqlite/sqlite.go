@@ -149,7 +149,8 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	reader.SetMaxIdleConns(4)
 	db := &database{path: path, writer: newStatements(writer), reader: newStatements(reader),
 		openUnsynced: func() (*sql.DB, error) { return openWriter(context.Background(), "NORMAL") }}
-	checkpoints, err := sql.Open("sqlite", uri(path)+"?"+busy+"&_pragma=synchronous(FULL)")
+	checkpoints, err := sql.Open("sqlite", uri(path)+"?"+
+		fmt.Sprintf("_pragma=busy_timeout(%d)", checkpointReaderWait.Milliseconds())+"&_pragma=synchronous(FULL)")
 	if err != nil {
 		_ = db.Close()
 		return nil, err
