@@ -37,13 +37,17 @@ func NewEventEncoder(buf []byte) *EventEncoder {
 
 // Append appends e's JSON; after an error the buffer is as it was before the call.
 func (enc *EventEncoder) Append(e *HistoryEvent) error {
-	n := len(enc.w.b)
-	enc.w.event(e)
-	if err := enc.w.err; err != nil {
-		enc.w.b, enc.w.err = enc.w.b[:n], nil
+	// The writer works on a copy on the stack: the buffer's slice is stored back at every
+	// append, and stores into the heap cost a write barrier each while the collector runs.
+	w := enc.w
+	n := len(w.b)
+	w.event(e)
+	if err := w.err; err != nil {
+		enc.w.b = w.b[:n]
 		enc.recent.forgetFrom(n)
 		return err
 	}
+	enc.w.b = w.b
 	return nil
 }
 
@@ -54,6 +58,9 @@ func (enc *EventEncoder) Bytes() []byte { return enc.w.b }
 type recentPayloads struct {
 	entries [4]recentPayload
 	next    int
+	// time and its text at b[timeStart:timeEnd], when timeEnd > 0
+	time               time.Time
+	timeStart, timeEnd int
 }
 
 type recentPayload struct {
@@ -101,6 +108,9 @@ func (r *recentPayloads) add(k payloadKey, start, end int) {
 
 // forgetFrom drops the entries whose text lies at or after offset n (cut off by an error).
 func (r *recentPayloads) forgetFrom(n int) {
+	if r.timeEnd > n {
+		r.timeEnd = 0
+	}
 	for i, e := range r.entries {
 		if e.key.kind != 0 && e.end > n {
 			r.entries[i] = recentPayload{}
@@ -152,13 +162,16 @@ func (o *object) close() { o.w.b = append(o.w.b, '}') }
 
 // key writes a member name; names here are plain ASCII, which encoding/json writes as they are.
 func (o *object) key(name string) *jsonWriter {
+	// One write of the slice back through o.w: with the collector running, each is a
+	// write barrier, and keys are most of an event's writes.
+	b := o.w.b
 	if !o.first {
-		o.w.b = append(o.w.b, ',')
+		b = append(b, ',')
 	}
 	o.first = false
-	o.w.b = append(o.w.b, '"')
-	o.w.b = append(o.w.b, name...)
-	o.w.b = append(o.w.b, '"', ':')
+	b = append(b, '"')
+	b = append(b, name...)
+	o.w.b = append(b, '"', ':')
 	return o.w
 }
 
@@ -211,7 +224,18 @@ func (w *jsonWriter) bool(v bool) { w.b = strconv.AppendBool(w.b, v) }
 // time writes t as time.Time's MarshalJSON does, with its errors for years beyond 9999 and
 // zone offsets of a day or more.
 func (w *jsonWriter) time(t time.Time) {
+	// The events of one step share their timestamp: an EventEncoder copies the text it wrote
+	// last instead of formatting the time again.
+	if r := w.recent; r != nil && r.timeEnd > 0 && t.Equal(r.time) && t.Location() == r.time.Location() {
+		w.b = append(w.b, w.b[r.timeStart:r.timeEnd]...)
+		return
+	}
 	start := len(w.b)
+	defer func() {
+		if r := w.recent; r != nil && w.err == nil && len(w.b) > start {
+			r.time, r.timeStart, r.timeEnd = t, start, len(w.b)
+		}
+	}()
 	w.b = append(w.b, '"')
 	w.b = t.AppendFormat(w.b, time.RFC3339Nano)
 	w.b = append(w.b, '"')

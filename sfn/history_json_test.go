@@ -252,7 +252,12 @@ func TestEventEncoder(t *testing.T) {
 			StateEnteredEventDetails: &StateEnteredDetails{Name: "S", Input: &Payload{Value: v}}}
 	}
 	exited := func(id int64, v any) *HistoryEvent {
-		return &HistoryEvent{Timestamp: now, Type: EventPassStateExited, ID: id, PreviousEventID: id - 1,
+		// A later time than the events around it, and in another zone from event 9 on.
+		at := now.Add(time.Duration(id) * time.Millisecond)
+		if id >= 9 {
+			at = at.In(time.FixedZone("X", 3600))
+		}
+		return &HistoryEvent{Timestamp: at, Type: EventPassStateExited, ID: id, PreviousEventID: id - 1,
 			StateExitedEventDetails: &StateExitedDetails{Name: "S", Output: &Payload{Value: v}}}
 	}
 	bad := entered(99, math.NaN())
