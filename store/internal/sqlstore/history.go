@@ -16,11 +16,11 @@ func (s *Store) HistoryEventList(ctx context.Context, p *store.HistoryEventListP
 	}
 	// Each chunk that the query returns holds at least one event of the page, so size+1 chunks
 	// are enough; events of a chunk outside the page are skipped.
-	listing, query := "history", `SELECT h.body FROM history_chunk h
+	listing, query := "history", `SELECT h.body, h.body_s2 FROM history_chunk h
 		WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.last_id > ? ORDER BY h.last_id LIMIT ?`
 	var from int64
 	if p.ReverseOrder {
-		listing, query = "history-reverse", `SELECT h.body FROM history_chunk h
+		listing, query = "history-reverse", `SELECT h.body, h.body_s2 FROM history_chunk h
 			WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.first_id < ? ORDER BY h.last_id DESC LIMIT ?`
 		from = 1 << 62
 	}
@@ -35,13 +35,21 @@ func (s *Store) HistoryEventList(ctx context.Context, p *store.HistoryEventListP
 	}
 	size := store.PageSize(p.MaxResults)
 	rows, err := s.query(ctx, s.db.Reader(), query, p.ExecutionARN, from, size+1)
-	chunks, err := collect(rows, err, func(r Rows) (body string, err error) { return body, r.Scan(&body) })
+	type stored struct {
+		body   string
+		bodyS2 []byte
+	}
+	chunks, err := collect(rows, err, func(r Rows) (stored, error) {
+		var c stored
+		err := r.Scan(&c.body, &c.bodyS2)
+		return c, err
+	})
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
 	var events []*sfn.HistoryEvent
-	for _, body := range chunks {
-		chunk, err := decodeChunk(body)
+	for _, c := range chunks {
+		chunk, err := decodeChunk(c.body, c.bodyS2)
 		if err != nil {
 			return nil, s.fail(op, err)
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/klauspost/compress/s2"
+
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
@@ -32,7 +34,25 @@ type historyChunk struct {
 	executionID     int64
 	executionARN    string
 	firstID, lastID int64
-	body            string
+	body            string // the JSON array, or "" when bodyS2 holds it
+	bodyS2          []byte // the JSON array compressed with S2, or nil
+}
+
+// A chunk's JSON is stored compressed (S2) when it is at least compressMinBytes long and
+// compression saves a fifth of it or more: history JSON repeats its keys and payloads, and a
+// run of Pass states' events shrink about tenfold, so a long step writes and syncs that much
+// less. S2 compresses and decompresses at over a GB/s.
+const compressMinBytes = 512
+
+// setBody stores text (a chunk's JSON array) as the chunk's body, compressed when that pays.
+func (c *historyChunk) setBody(text []byte) {
+	if len(text) >= compressMinBytes {
+		if z := s2.Encode(nil, text); len(z) <= len(text)-len(text)/5 {
+			c.bodyS2 = z
+			return
+		}
+	}
+	c.body = string(text)
 }
 
 // errDuplicateEvent says a chunk repeated an event id the execution has; the batch rolls back
@@ -162,7 +182,8 @@ func encodeChunks(arn string, events []*sfn.HistoryEvent, encoded *store.Encoded
 	for i, ev := range events {
 		if i == 0 || ev.ID != events[i-1].ID+1 || count == maxChunkEvents || len(buf) >= maxChunkBytes {
 			if i > 0 {
-				chunks[len(chunks)-1].body = string(append(buf, ']'))
+				buf = append(buf, ']')
+				chunks[len(chunks)-1].setBody(buf)
 			}
 			chunks = append(chunks, historyChunk{executionARN: arn, firstID: ev.ID})
 			buf, count = append(buf[:0], '['), 0
@@ -178,7 +199,8 @@ func encodeChunks(arn string, events []*sfn.HistoryEvent, encoded *store.Encoded
 		count++
 	}
 	if len(chunks) > 0 {
-		chunks[len(chunks)-1].body = string(append(buf, ']'))
+		buf = append(buf, ']')
+		chunks[len(chunks)-1].setBody(buf)
 	}
 	return chunks, buf, nil
 }
@@ -251,10 +273,10 @@ func (s *Store) insertEvents(ctx context.Context, tx Tx, accepted []acceptedHist
 		}
 		args = args[:0]
 		for _, c := range chunk {
-			args = append(args, c.executionID, c.firstID, c.lastID, c.body)
+			args = append(args, c.executionID, c.firstID, c.lastID, c.body, c.bodyS2)
 		}
-		n, err := s.exec(ctx, tx, `INSERT INTO history_chunk (execution_id, first_id, last_id, body)
-			VALUES `+placeholders(len(chunk), 4)+` ON CONFLICT (execution_id, last_id) DO NOTHING`, args...)
+		n, err := s.exec(ctx, tx, `INSERT INTO history_chunk (execution_id, first_id, last_id, body, body_s2)
+			VALUES `+placeholders(len(chunk), 5)+` ON CONFLICT (execution_id, last_id) DO NOTHING`, args...)
 		if err != nil {
 			return fmt.Errorf("insert history events: %w", err)
 		}
@@ -298,10 +320,17 @@ func (s *Store) findDuplicateEvent(ctx context.Context, accepted []acceptedHisto
 	return errDuplicateEvent
 }
 
-// decodeChunk reads a chunk's events, in id order.
-func decodeChunk(body string) ([]*sfn.HistoryEvent, error) {
+// decodeChunk reads a chunk's events, in id order, from its body or its compressed body.
+func decodeChunk(body string, bodyS2 []byte) ([]*sfn.HistoryEvent, error) {
+	text := []byte(body)
+	if bodyS2 != nil {
+		var err error
+		if text, err = s2.Decode(nil, bodyS2); err != nil {
+			return nil, fmt.Errorf("decompress history events: %w", err)
+		}
+	}
 	var events []*sfn.HistoryEvent
-	if err := json.Unmarshal([]byte(body), &events); err != nil {
+	if err := json.Unmarshal(text, &events); err != nil {
 		return nil, fmt.Errorf("decode history events: %w", err)
 	}
 	return events, nil

@@ -94,9 +94,12 @@ func TestEncodeChunks(t *testing.T) {
 				next := 0
 				for _, c := range chunks {
 					got = append(got, fmt.Sprintf("%d:%d-%d", c.executionID, c.firstID, c.lastID))
-					var decoded []*sfn.HistoryEvent
-					if err := json.Unmarshal([]byte(c.body), &decoded); err != nil {
+					decoded, err := decodeChunk(c.body, c.bodyS2)
+					if err != nil {
 						t.Fatalf("chunk %d-%d: %v", c.firstID, c.lastID, err)
+					}
+					if (c.bodyS2 != nil) != (c.lastID-c.firstID >= 8 || tc.events[0].event.StateEnteredEventDetails != nil) {
+						t.Errorf("chunk %d-%d: compressed %v", c.firstID, c.lastID, c.bodyS2 != nil)
 					}
 					for _, ev := range decoded {
 						want, _ := json.Marshal(tc.events[next].event)
