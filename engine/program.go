@@ -206,13 +206,14 @@ func definitionHash(definition string) string {
 	return h
 }
 
-// hashMemo holds the hashes of up to hashMemoSize definitions; it starts over when full.
+// hashMemo holds the hashes of up to hashMemoSize definitions (and so keeps their text, as the
+// program cache does); it starts over when full.
 var hashMemo struct {
 	sync.Mutex
 	m map[string]string
 }
 
-const hashMemoSize = 256
+const hashMemoSize = 64
 
 func (t *target) programRef() programRef {
 	source := t.VersionARN

@@ -6,14 +6,16 @@
 // takes about a third of the CPU of a busy engine on two cores; the single store writer pays
 // part of it in mark assists. A target of 400 collects a quarter as often. A soft memory
 // limit of half the memory the process may use keeps the larger target from growing the heap
-// beyond what the machine has: near the limit the collector runs as often as it must.
+// beyond what the process may use: near the limit the collector runs as often as it must.
 package gcpace
 
 import (
 	"bufio"
 	"bytes"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -23,20 +25,20 @@ import (
 const Percent = 400
 
 // Apply sets the collector's target to Percent unless GOGC is set, and a soft memory limit
-// of half the process's memory (its cgroup's limit, else the machine's) unless GOMEMLIMIT is
-// set. It returns a function that puts back the previous settings.
+// (SoftLimit) unless GOMEMLIMIT is set. It returns a function that puts back the previous
+// settings.
 func Apply() (restore func()) {
-	return apply(os.LookupEnv, availableMemory)
+	return apply(os.LookupEnv, SoftLimit)
 }
 
-func apply(lookupEnv func(string) (string, bool), memory func() int64) (restore func()) {
+func apply(lookupEnv func(string) (string, bool), softLimit func() int64) (restore func()) {
 	previousPercent, previousLimit := -2, int64(-1)
 	if _, set := lookupEnv("GOGC"); !set {
 		previousPercent = debug.SetGCPercent(Percent)
 	}
 	if _, set := lookupEnv("GOMEMLIMIT"); !set {
-		if m := memory(); m > 0 {
-			previousLimit = debug.SetMemoryLimit(m / 2)
+		if limit := softLimit(); limit > 0 {
+			previousLimit = debug.SetMemoryLimit(limit)
 		}
 	}
 	return func() {
@@ -49,24 +51,67 @@ func apply(lookupEnv func(string) (string, bool), memory func() int64) (restore 
 	}
 }
 
-// availableMemory is the memory the process may use in bytes: its cgroup's limit when it has
-// one, else the machine's memory; 0 when neither can be read (not Linux).
-func availableMemory() int64 {
-	total := memTotal("/proc/meminfo")
-	if limit := cgroupLimit("/sys/fs/cgroup/memory.max"); limit > 0 && (total == 0 || limit < total) {
-		return limit
-	}
-	return total
+// SoftLimit is the memory limit Apply sets, in bytes: 90% of the memory limit of the
+// process's cgroup (v2, or v1's memory controller) or of the nearest ancestor that has one,
+// else half the machine's memory; 0 when neither is known (not Linux).
+func SoftLimit() int64 {
+	return softLimit("/proc/self/cgroup", "/sys/fs/cgroup", "/proc/meminfo")
 }
 
-// cgroupLimit reads a cgroup v2 memory.max file: a number of bytes, or "max" for none (0).
-func cgroupLimit(path string) int64 {
+func softLimit(procCgroup, cgroupRoot, meminfo string) int64 {
+	total := memTotal(meminfo)
+	if limit := cgroupLimit(procCgroup, cgroupRoot); limit > 0 && (total == 0 || limit < total) {
+		return limit / 10 * 9
+	}
+	return total / 2
+}
+
+// cgroupLimit reads the memory limit of the cgroup that procCgroup (a /proc/PID/cgroup file)
+// names, the smallest along its path up to the root; 0 for none.
+func cgroupLimit(procCgroup, root string) int64 {
+	data, err := os.ReadFile(procCgroup)
+	if err != nil {
+		return 0
+	}
+	var best int64
+	consider := func(path string) {
+		if n := limitFile(path); n > 0 && (best == 0 || n < best) {
+			best = n
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		var dir, file string
+		switch {
+		case parts[0] == "0" && parts[1] == "": // cgroup v2
+			dir, file = root, "memory.max"
+		case slices.Contains(strings.Split(parts[1], ","), "memory"): // cgroup v1
+			dir, file = filepath.Join(root, "memory"), "memory.limit_in_bytes"
+		default:
+			continue
+		}
+		for p := filepath.Clean("/" + parts[2]); ; p = filepath.Dir(p) {
+			consider(filepath.Join(dir, p, file))
+			if p == "/" {
+				break
+			}
+		}
+	}
+	return best
+}
+
+// limitFile reads a cgroup memory limit file: bytes, or "max" (v2) or a value near 2^63 (v1)
+// for none (0).
+func limitFile(path string) int64 {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
-	if err != nil || n <= 0 {
+	if err != nil || n <= 0 || n >= 1<<62 {
 		return 0
 	}
 	return n

@@ -167,3 +167,30 @@ func TestCheckpointerBacksOffFromALongReader(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Close does not wait for a checkpointer that waits for the write lock behind a transaction
+// that never ends.
+func TestCheckpointerDoesNotHoldUpClose(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "stepflow.db")
+	s, err := OpenWith(ctx, path, Options{checkpointInterval: 5 * time.Millisecond, checkpointTailFrames: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.ExecutionCommitBatchUnsynced(ctx, creates("c", 8), nil); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := s.db.Begin(ctx) // holds the write lock and is never finished
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = tx
+	time.Sleep(50 * time.Millisecond) // the checkpointer now waits for the lock
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return while a transaction held the write lock")
+	}
+}

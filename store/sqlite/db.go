@@ -32,7 +32,7 @@ type database struct {
 	unsyncedOnce sync.Once
 	unsyncedErr  error
 	writeMu      sync.Mutex
-	checkpoints  *checkpointer // nil for a read-only use of the file
+	checkpoints  *checkpointer
 }
 
 // statements caches prepared statements of one pool; the driver compiles SQL only once.
@@ -301,8 +301,9 @@ const (
 //
 // A reader that keeps an old snapshot for long (`stepflow backup` of a large file) would make
 // every RESTART wait with the write lock held: the checkpointer's connection waits at most
-// checkpointReaderWait for readers, and after a refusal it leaves the write lock alone for a
-// while (1 s, doubling up to 30 s) and lets the WAL grow meanwhile, as SQLite must anyway.
+// checkpointReaderWait for readers, and after a refusal (or a failure) it leaves the write
+// lock alone for a while (1 s, doubling up to 30 s) and lets the WAL grow meanwhile, as
+// SQLite must anyway.
 type checkpointer struct {
 	db         *sql.DB
 	writeMu    *sync.Mutex
@@ -310,9 +311,9 @@ type checkpointer struct {
 	tailFrames int64
 	stop       chan struct{}
 	done       chan struct{}
-	err        error // the last checkpoint failure, returned by close
 
-	restarts, refused atomic.Int64 // RESTART checkpoints completed, and refused by a reader
+	// RESTART checkpoints completed and refused by a reader; checkpoints that failed.
+	restarts, refused, failures atomic.Int64
 }
 
 // checkpointReaderWait bounds how long a RESTART checkpoint, write lock held, waits for
@@ -344,24 +345,51 @@ func (c *checkpointer) run() {
 		}
 		walFrames, _, err := c.checkpoint("PASSIVE")
 		if err == nil && walFrames >= c.tailFrames && !time.Now().Before(lockAfter) {
+			if !c.lockWriter() {
+				return
+			}
 			var busy bool
-			c.writeMu.Lock()
 			_, busy, err = c.checkpoint("RESTART")
 			c.writeMu.Unlock()
 			switch {
 			case err != nil:
 			case busy:
 				c.refused.Add(1)
-				backoff = min(max(2*backoff, time.Second), 30*time.Second)
-				lockAfter = time.Now().Add(backoff)
 			default:
 				c.restarts.Add(1)
 				backoff = 0
 			}
+			if err != nil || busy {
+				backoff = min(max(2*backoff, time.Second), 30*time.Second)
+				lockAfter = time.Now().Add(backoff)
+			}
 		}
-		// A failed checkpoint loses nothing (the pages stay in the WAL), and the writer's
-		// own automatic checkpoint remains as a backstop; the error is kept for close.
-		c.err = err
+		if err != nil {
+			// A failed checkpoint loses nothing (the pages stay in the WAL), and the writer's
+			// own automatic checkpoint remains as a backstop. The failure is counted; the
+			// writer's commits report a failing disk themselves.
+			c.failures.Add(1)
+		}
+	}
+}
+
+// lockWriter takes the write lock, or gives up (false) when the checkpointer is stopped
+// meanwhile: Close must not wait behind a transaction that never ends.
+func (c *checkpointer) lockWriter() bool {
+	locked := make(chan struct{})
+	go func() {
+		c.writeMu.Lock()
+		close(locked)
+	}()
+	select {
+	case <-locked:
+		return true
+	case <-c.stop:
+		go func() {
+			<-locked
+			c.writeMu.Unlock()
+		}()
+		return false
 	}
 }
 
@@ -377,5 +405,5 @@ func (c *checkpointer) checkpoint(mode string) (walFrames int64, busy bool, err 
 func (c *checkpointer) close() error {
 	close(c.stop)
 	<-c.done
-	return errors.Join(c.err, c.db.Close())
+	return c.db.Close()
 }

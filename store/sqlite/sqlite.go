@@ -157,7 +157,10 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	interval, tail := checkpointInterval, int64(checkpointTailFrames)
 	if opts.checkpointInterval > 0 {
-		interval, tail = opts.checkpointInterval, opts.checkpointTailFrames
+		interval = opts.checkpointInterval
+	}
+	if opts.checkpointTailFrames > 0 {
+		tail = opts.checkpointTailFrames
 	}
 	db.checkpoints = startCheckpointer(checkpoints, &db.writeMu, interval, tail)
 	if err := sqlstore.Migrate(ctx, db, dialect, migrations, ""); err != nil {
