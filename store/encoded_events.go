@@ -12,11 +12,31 @@ type EncodedEvents struct {
 	// rest, when not nil, holds the events after these (a long run encoded in two halves),
 	// so the halves need not be copied into one buffer.
 	rest *EncodedEvents
+	// from, when set on the first part, is the slice of events encoded, for Encodes.
+	from []*sfn.HistoryEvent
+}
+
+// Encodes reports whether e holds the text of exactly these events (the same slice of the
+// same events that EncodeEvents was given), so a store can trust it instead of encoding.
+func (e *EncodedEvents) Encodes(events []*sfn.HistoryEvent) bool {
+	if e == nil || len(e.from) != len(events) || e.Len() != len(events) {
+		return false
+	}
+	return len(events) == 0 || (&e.from[0] == &events[0] && e.from[0] == events[0])
 }
 
 // EncodeEvents encodes events in order. A long run (hundreds of Pass states in one step) is
 // encoded in two halves at once.
 func EncodeEvents(events []*sfn.HistoryEvent) (*EncodedEvents, error) {
+	enc, err := encodeEvents(events)
+	if err != nil {
+		return nil, err
+	}
+	enc.from = events
+	return enc, nil
+}
+
+func encodeEvents(events []*sfn.HistoryEvent) (*EncodedEvents, error) {
 	if len(events) < encodeInHalvesMin {
 		return encodeRun(events)
 	}

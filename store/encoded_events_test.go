@@ -36,3 +36,31 @@ func TestEncodeEvents(t *testing.T) {
 		})
 	}
 }
+
+// Encodes accepts the slice that was encoded and nothing else.
+func TestEncodedEventsEncodes(t *testing.T) {
+	events := []*sfn.HistoryEvent{{ID: 1, Type: sfn.EventExecutionStarted}, {ID: 2, Type: sfn.EventPassStateEntered}}
+	enc, err := EncodeEvents(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := append([]*sfn.HistoryEvent(nil), events...)
+	for _, tc := range []struct {
+		name   string
+		events []*sfn.HistoryEvent
+		want   bool
+	}{
+		{"the slice encoded", events, true},
+		{"a copy of the slice", copied, false},
+		{"a shorter slice", events[:1], false},
+		{"none", nil, false},
+	} {
+		if got := enc.Encodes(tc.events); got != tc.want {
+			t.Errorf("%s: Encodes = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	var none *EncodedEvents
+	if none.Encodes(events) {
+		t.Error("a nil EncodedEvents encodes events")
+	}
+}

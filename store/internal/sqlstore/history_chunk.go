@@ -90,8 +90,8 @@ func encodeEvents(creates []*store.ExecutionCreateParams, steps []*store.Executi
 	var pieces []*encodePiece
 	total := 0
 	add := func(source int, arn string, events []*sfn.HistoryEvent, encoded *store.EncodedEvents) {
-		if encoded != nil && encoded.Len() != len(events) {
-			encoded = nil // not the caller's events: encode them here
+		if encoded != nil && !encoded.Encodes(events) {
+			encoded = nil // not the text of these events: encode them here
 		}
 		if len(events) > 0 {
 			pieces = append(pieces, &encodePiece{source: source, arn: arn, events: events, encoded: encoded})
