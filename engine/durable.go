@@ -172,13 +172,7 @@ type delivery struct {
 // together and committed as one step. A Map of a thousand tasks thus commits in a few
 // transactions instead of a thousand.
 func (e *Engine) deliver(ctx context.Context, arn string, d delivery) (time.Time, error) {
-	e.mu.Lock()
-	lx := e.live[arn]
-	if lx == nil {
-		lx = &liveExecution{arn: arn}
-		e.live[arn] = lx
-	}
-	e.mu.Unlock()
+	lx := e.liveEntry(arn)
 	m := &mail{d: d, done: make(chan mailResult, 1)}
 	lx.mailMu.Lock()
 	lx.mailbox = append(lx.mailbox, m)
@@ -354,15 +348,22 @@ func waitsFor(ex *interp.Execution, ev interp.Event) bool {
 	return ok
 }
 
-// acquire returns the execution locked and loaded (or marked done).
-func (e *Engine) acquire(ctx context.Context, arn string) (*liveExecution, error) {
+// liveEntry returns the in-memory entry of an execution, adding an empty one (loaded on
+// first use) when it has none.
+func (e *Engine) liveEntry(arn string) *liveExecution {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	lx := e.live[arn]
 	if lx == nil {
 		lx = &liveExecution{arn: arn}
 		e.live[arn] = lx
 	}
-	e.mu.Unlock()
+	return lx
+}
+
+// acquire returns the execution locked and loaded (or marked done).
+func (e *Engine) acquire(ctx context.Context, arn string) (*liveExecution, error) {
+	lx := e.liveEntry(arn)
 	lx.mu.Lock()
 	if lx.ex == nil && !lx.done {
 		if err := e.load(ctx, lx); err != nil {

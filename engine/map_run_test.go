@@ -20,13 +20,7 @@ func TestUpdateMapRunSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "maprun.db")
 	clock := newTestClock()
 	st := openSQLite(t, path)
-	first, err := New(Config{Store: st, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	first := startEngine(t, Config{Store: st, Now: clock.Now})
 	machine := createMachine(t, first, "slow-map", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,
 		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W",
 		"States":{"W":{"Type":"Wait","Seconds":60,"End":true}}},"End":true}}}`, sfn.TypeStandard)

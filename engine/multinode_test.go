@@ -19,7 +19,6 @@ import (
 // conflicts must leave every history complete and without duplicates.
 func TestTwoEnginesShareAStore(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "shared.db")
 	cfg := func(node string) Config {
 		return Config{Store: openSQLite(t, path), Invoker: crashInvoker, NodeID: node,
@@ -28,27 +27,41 @@ func TestTwoEnginesShareAStore(t *testing.T) {
 	a := startEngine(t, cfg("a"))
 	b := startEngine(t, cfg("b"))
 	sm := createMachine(t, a, "crash", crashMachine, sfn.TypeStandard)
-	const n = 20
+	checkCrashRuns(t, a, startOnTwo(t, a, b, sm, 20))
+}
+
+// startOnTwo starts n executions of the crash machine sm, alternating between engines a and b,
+// execution i with input {"n":i,"wait":i%2}.
+func startOnTwo(t *testing.T, a, b *Engine, sm string, n int) []string {
+	t.Helper()
 	arns := make([]string, n)
 	for i := range arns {
 		starter := a
 		if i%2 == 1 {
 			starter = b
 		}
-		rec, err := starter.StartExecution(ctx, &StartExecutionParams{StateMachineARN: sm, Name: fmt.Sprintf("e-%d", i),
-			Input: fmt.Sprintf(`{"n":%d,"wait":%d}`, i, i%2)})
+		rec, err := starter.StartExecution(context.Background(), &StartExecutionParams{StateMachineARN: sm,
+			Name: fmt.Sprintf("e-%d", i), Input: fmt.Sprintf(`{"n":%d,"wait":%d}`, i, i%2)})
 		if err != nil {
 			t.Fatalf("start %d: %v", i, err)
 		}
 		arns[i] = rec.ARN
 	}
+	return arns
+}
+
+// checkCrashRuns waits for executions of the crash machine, execution i started with input
+// {"n":i,"wait":i%2}, and checks each one's output and that its history holds the event
+// types of a reference run.
+func checkCrashRuns(t *testing.T, e *Engine, arns []string) {
+	t.Helper()
 	want := referenceHistory(t)
 	for i, arn := range arns {
-		rec := awaitEnd(t, a, arn)
+		rec := awaitEnd(t, e, arn)
 		if got := output(t, rec); !reflect.DeepEqual(got, map[string]any{"n": float64(i + 3), "wait": float64(i % 2)}) {
 			t.Fatalf("execution %d output %v", i, got)
 		}
-		got := eventTypes(history(t, a.Store(), arn))
+		got := eventTypes(history(t, e.Store(), arn))
 		slices.Sort(got)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("execution %d history (sorted types)\n got %v\nwant %v", i, got, want)
@@ -60,29 +73,9 @@ func TestTwoEnginesShareAStore(t *testing.T) {
 // between steps and reloaded from their snapshots, and must end exactly as without eviction.
 func TestEvictedExecutionsReload(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	e := startEngine(t, Config{Invoker: crashInvoker, MaxLiveExecutions: 1})
 	sm := createMachine(t, e, "crash", crashMachine, sfn.TypeStandard)
-	want := referenceHistory(t)
-	arns := make([]string, 10)
-	for i := range arns {
-		rec, err := e.StartExecution(ctx, &StartExecutionParams{StateMachineARN: sm, Input: fmt.Sprintf(`{"n":%d,"wait":%d}`, i, i%2)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		arns[i] = rec.ARN
-	}
-	for i, arn := range arns {
-		rec := awaitEnd(t, e, arn)
-		if got := output(t, rec); !reflect.DeepEqual(got, map[string]any{"n": float64(i + 3), "wait": float64(i % 2)}) {
-			t.Fatalf("execution %d output %v", i, got)
-		}
-		got := eventTypes(history(t, e.Store(), arn))
-		slices.Sort(got)
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("execution %d history\n got %v\nwant %v", i, got, want)
-		}
-	}
+	checkCrashRuns(t, e, startOnTwo(t, e, e, sm, 10))
 }
 
 // TestTwoEnginesRunATaskOnce: a task running on one node is leased to it from the moment its

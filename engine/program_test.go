@@ -23,13 +23,7 @@ func TestVersionsAliasesAndUpdates(t *testing.T) {
 	clock := newTestClock()
 	path := filepath.Join(t.TempDir(), "versions.db")
 	st := openSQLite(t, path)
-	first, err := New(Config{Store: st, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	first := startEngine(t, Config{Store: st, Now: clock.Now})
 	sm := createMachine(t, first, "m", sprintf(waitThenResult, "v1"), sfn.TypeStandard)
 	v1, err := st.StateMachineVersionCreate(ctx, &store.StateMachineVersionCreateParams{StateMachineARN: sm, CreatedDate: time.Now()})
 	if err != nil {

@@ -20,13 +20,7 @@ func TestRestartResumes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "restart.db")
 	clock := newTestClock()
 	st := openSQLite(t, path)
-	first, err := New(Config{Store: st, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	first := startEngine(t, Config{Store: st, Now: clock.Now})
 	wait := createMachine(t, first, "wait", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"Next":"P"},
 		"P":{"Type":"Pass","Result":"woke","End":true}}}`, sfn.TypeStandard)
 	waiting, err := first.StartExecution(ctx, &StartExecutionParams{StateMachineARN: wait})

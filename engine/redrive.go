@@ -33,13 +33,7 @@ func (e *Engine) redrive(ctx context.Context, arn string) (time.Time, error) {
 }
 
 func (e *Engine) redriveOnce(ctx context.Context, arn string) (time.Time, error) {
-	e.mu.Lock()
-	lx := e.live[arn]
-	if lx == nil {
-		lx = &liveExecution{arn: arn}
-		e.live[arn] = lx
-	}
-	e.mu.Unlock()
+	lx := e.liveEntry(arn)
 	lx.mu.Lock()
 	defer lx.mu.Unlock()
 

@@ -2,16 +2,13 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stepflow/stepflow/internal/pgtest"
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/postgres"
 	"github.com/stepflow/stepflow/store/storetest"
@@ -20,64 +17,20 @@ import (
 // testDSN returns the test server's DSN, skipping the test without one (failing it in CI).
 func testDSN(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv("STEPFLOW_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("STEPFLOW_TEST_POSTGRES not set: CI must run the PostgreSQL store tests")
-		}
-		t.Skip("STEPFLOW_TEST_POSTGRES not set: skipping the PostgreSQL store tests " +
-			"(set it to e.g. postgres://postgres:stepflow@127.0.0.1:5432/stepflow_test?sslmode=disable)")
-	}
-	return dsn
+	return pgtest.DSN(t, "store tests")
 }
 
 // openSchema opens a store in a new schema of its own, dropped when the test ends, so tests
 // run in parallel on one database.
 func openSchema(t testing.TB) (*postgres.Store, string) {
 	t.Helper()
-	ctx := context.Background()
-	dsn := testDSN(t)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "stepflow_test_" + hex.EncodeToString(b)
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Error(err)
-		}
-	})
-	dsn = withSearchPath(t, dsn, schema)
-	s, err := postgres.Open(ctx, dsn)
+	dsn := pgtest.Schema(t, "store tests")
+	s, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s, dsn
-}
-
-func withSearchPath(t testing.TB, dsn, schema string) string {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" {
-		return dsn + " search_path=" + schema
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func TestConformance(t *testing.T) {

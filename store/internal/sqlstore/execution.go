@@ -181,29 +181,34 @@ func (s *Store) insertExecutions(ctx context.Context, tx Tx, params []*store.Exe
 				string(p.Type), string(startStatus(p)), p.Input, p.Output, p.Error, p.Cause, s.timeArg(p.StartDate),
 				s.nullTimeArg(p.StopDate), p.TraceHeader, snapshot)
 		}
-		rows, err := s.query(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
+		err := s.readIDs(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
 			VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`
-			ON CONFLICT (arn) DO NOTHING RETURNING arn, id`, args...)
+			ON CONFLICT (arn) DO NOTHING RETURNING arn, id`, args, func(arn string, id int64) { ids[arn] = id })
 		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var (
-				arn string
-				id  int64
-			)
-			if err := rows.Scan(&arn, &id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			ids[arn] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	}
 	return ids, nil
+}
+
+// readIDs runs query, whose rows are an execution's ARN and row id, and hands each row to found.
+func (s *Store) readIDs(ctx context.Context, tx Querier, query string, args []any, found func(arn string, id int64)) error {
+	rows, err := s.query(ctx, tx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			arn string
+			id  int64
+		)
+		if err := rows.Scan(&arn, &id); err != nil {
+			return err
+		}
+		found(arn, id)
+	}
+	return rows.Err()
 }
 
 // ExecutionGetByARN implements store.Store.

@@ -188,22 +188,7 @@ func (s *Store) advanceVersions(ctx context.Context, tx Tx, steps []*store.Execu
 
 // collectAdvanced runs a guarded multi-row UPDATE and notes the ARNs it moved with their ids.
 func (s *Store) collectAdvanced(ctx context.Context, tx Tx, advanced map[string]bool, ids map[string]int64, query string, args []any) error {
-	rows, err := s.query(ctx, tx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			arn string
-			id  int64
-		)
-		if err := rows.Scan(&arn, &id); err != nil {
-			return err
-		}
-		advanced[arn], ids[arn] = true, id
-	}
-	return rows.Err()
+	return s.readIDs(ctx, tx, query, args, func(arn string, id int64) { advanced[arn], ids[arn] = true, id })
 }
 
 func snapshotArg(p *store.ExecutionStepParams) []byte {
@@ -241,24 +226,9 @@ func (s *Store) executionIDs(ctx context.Context, tx Tx, steps []*store.Executio
 	for len(arns) > 0 {
 		chunk := arns[:min(len(arns), idChunk)]
 		arns = arns[len(chunk):]
-		rows, err := s.query(ctx, tx, `SELECT arn, id FROM execution WHERE arn IN (`+placeholders(len(chunk), 1)+`)
-			ORDER BY arn`+s.dialect.ForUpdate, chunk...)
+		err := s.readIDs(ctx, tx, `SELECT arn, id FROM execution WHERE arn IN (`+placeholders(len(chunk), 1)+`)
+			ORDER BY arn`+s.dialect.ForUpdate, chunk, func(arn string, id int64) { ids[arn] = id })
 		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var (
-				arn string
-				id  int64
-			)
-			if err := rows.Scan(&arn, &id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			ids[arn] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	}
