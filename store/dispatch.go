@@ -38,6 +38,23 @@ type DispatchRenewParams struct {
 	Dispatches []DispatchKey
 }
 
+// DispatchReleaseParams ends every lease Owner holds on dispatches of Queue: a node that
+// starts again under the identity it had before runs nothing yet, so whatever its earlier
+// life leased is free to be taken at once instead of when the lease runs out.
+type DispatchReleaseParams struct {
+	Owner string
+	Queue string
+}
+
+// DispatchFence makes a step commit only while its task's dispatch is still leased to Owner
+// with the attempt count it had when Owner took it (the fencing token). A node that lost the
+// lease (paused or cut off while another node took the task over) cannot commit a result.
+type DispatchFence struct {
+	TaskID   string
+	Owner    string
+	Attempts int
+}
+
 // DispatchKey names a dispatch.
 type DispatchKey struct {
 	ExecutionARN string

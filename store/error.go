@@ -13,6 +13,8 @@ var (
 	ErrAlreadyExists = errors.New("already exists")
 	// ErrVersionConflict: another worker committed a step of the execution first.
 	ErrVersionConflict = errors.New("version conflict")
+	// ErrLeaseLost: a step's fence failed; its task's dispatch is no longer held as it was.
+	ErrLeaseLost = errors.New("dispatch lease lost")
 	// ErrInvalidPageToken: a NextToken that this store did not hand out for this listing.
 	ErrInvalidPageToken = errors.New("invalid page token")
 	// ErrClosed: the store was closed.
@@ -78,3 +80,18 @@ func (e *ConflictError) Error() string {
 
 // Is makes errors.Is(err, ErrVersionConflict) hold.
 func (e *ConflictError) Is(target error) bool { return target == ErrVersionConflict }
+
+// LeaseLostError is returned for a step whose Fence failed: the dispatch was taken over by
+// another node, or is gone. Nothing of the step was written. errors.Is(err, ErrLeaseLost) holds.
+type LeaseLostError struct {
+	ExecutionARN string
+	Fence        DispatchFence
+}
+
+func (e *LeaseLostError) Error() string {
+	return fmt.Sprintf("execution %s: task %s: the dispatch is no longer leased to %s (attempt %d)",
+		e.ExecutionARN, e.Fence.TaskID, e.Fence.Owner, e.Fence.Attempts)
+}
+
+// Is makes errors.Is(err, ErrLeaseLost) hold.
+func (e *LeaseLostError) Is(target error) bool { return target == ErrLeaseLost }

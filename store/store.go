@@ -86,8 +86,11 @@ type Store interface {
 	DispatchLease(ctx context.Context, params *DispatchLeaseParams) ([]*Dispatch, error)
 	// DispatchRenew moves the lease of the named dispatches that Owner still holds to Until:
 	// a node renews the tasks it is running, so that no other node takes them while they
-	// run. It returns how many it renewed (a dispatch gone or taken by another is skipped).
-	DispatchRenew(ctx context.Context, params *DispatchRenewParams) (int, error)
+	// run. It returns the dispatches it renewed (one gone or taken by another is left out).
+	DispatchRenew(ctx context.Context, params *DispatchRenewParams) ([]DispatchKey, error)
+	// DispatchRelease ends the unexpired leases Owner holds on Queue's dispatches and
+	// returns how many it freed.
+	DispatchRelease(ctx context.Context, params *DispatchReleaseParams) (int, error)
 
 	TaskTokenGet(ctx context.Context, params *TaskTokenGetParams) (*TaskToken, error)
 	// TaskTokenHeartbeat moves an open token's heartbeat deadline; a closed or unknown token

@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Dispatch", testDispatch},
 		{"DispatchLeaseConcurrent", testDispatchLeaseConcurrent},
 		{"DispatchRenew", testDispatchRenew},
+		{"DispatchRelease", testDispatchRelease},
+		{"ExecutionStepFence", testExecutionStepFence},
 		{"Definition", testDefinition},
 		{"TaskToken", testTaskToken},
 		{"ExecutionDeleteFinishedBefore", testExecutionDeleteFinishedBefore},

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -130,7 +131,7 @@ func testDispatchRenew(t *testing.T, s store.Store) {
 	renewed := must(s.DispatchRenew(ctx, &store.DispatchRenewParams{Owner: "n1", Until: t0.Add(10 * time.Minute),
 		Dispatches: []store.DispatchKey{{ExecutionARN: a.ARN, TaskID: "mine"}, {ExecutionARN: a.ARN, TaskID: "theirs"},
 			{ExecutionARN: a.ARN, TaskID: "gone"}}})).get(t)
-	equal(t, "renewed", renewed, 1)
+	equal(t, "renewed", renewed, []store.DispatchKey{{ExecutionARN: a.ARN, TaskID: "mine"}})
 	// After the first lease ran out, another node finds only the one that was not renewed.
 	later := t0.Add(2 * time.Minute)
 	taken := must(s.DispatchLease(ctx, &store.DispatchLeaseParams{Owner: "n3", Now: later, Until: later.Add(time.Minute)})).get(t)
@@ -141,4 +142,63 @@ func testDispatchRenew(t *testing.T, s store.Store) {
 	equal(t, "taken after the first lease", ids, []string{"theirs"})
 	taken = must(s.DispatchLease(ctx, &store.DispatchLeaseParams{Owner: "n3", Now: t0.Add(11 * time.Minute), Until: t0.Add(12 * time.Minute)})).get(t)
 	equal(t, "taken after the renewed lease", len(taken), 2)
+}
+
+// A node that starts again under its old name frees what its earlier life leased, and only that:
+// other owners' leases, other queues and rows nobody holds stay as they are.
+func testDispatchRelease(t *testing.T, s store.Store) {
+	a := createExecution(t, s, "release", 0)
+	lease := t0.Add(time.Hour)
+	check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 1,
+		DispatchesAdd: []*store.DispatchAdd{
+			{TaskID: "mine", Resource: "r", Input: `{}`, CreatedDate: t0, LeaseOwner: "n1", LeaseExpiresAt: &lease},
+			{TaskID: "theirs", Resource: "r", Input: `{}`, CreatedDate: t0, LeaseOwner: "n2", LeaseExpiresAt: &lease},
+			{TaskID: "activity", Queue: "q", Resource: "r", Input: `{}`, CreatedDate: t0, LeaseOwner: "n1", LeaseExpiresAt: &lease},
+			{TaskID: "free", Resource: "r", Input: `{}`, CreatedDate: t0},
+		}}))
+	released := must(s.DispatchRelease(ctx, &store.DispatchReleaseParams{Owner: "n1"})).get(t)
+	equal(t, "released", released, 1)
+	taken := must(s.DispatchLease(ctx, &store.DispatchLeaseParams{Owner: "n1", Now: t0, Until: t0.Add(time.Minute)})).get(t)
+	var ids []string
+	for _, d := range taken {
+		ids = append(ids, d.TaskID)
+	}
+	equal(t, "leasable before any lease ran out", ids, []string{"free", "mine"})
+}
+
+// A step fenced by a dispatch lease commits only while the lease is held as the fence says:
+// once another node took the task over, the first node's result writes nothing.
+func testExecutionStepFence(t *testing.T, s store.Store) {
+	a := createExecution(t, s, "fence", 0)
+	expired := t0.Add(time.Minute)
+	check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 1,
+		DispatchesAdd: []*store.DispatchAdd{
+			{TaskID: "t1", Resource: "r", Input: `{}`, CreatedDate: t0, LeaseOwner: "n1", LeaseExpiresAt: &expired},
+		}}))
+	later := t0.Add(2 * time.Minute)
+	taken := must(s.DispatchLease(ctx, &store.DispatchLeaseParams{Owner: "n2", Now: later, Until: later.Add(time.Minute)})).get(t)
+	equal(t, "taken over", len(taken), 1)
+	equal(t, "attempts", taken[0].Attempts, 1)
+
+	stale := &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 2, DispatchesDelete: []string{"t1"},
+		Fence: &store.DispatchFence{TaskID: "t1", Owner: "n1", Attempts: 0}}
+	err := s.ExecutionStep(ctx, stale)
+	var lost *store.LeaseLostError
+	if !errors.As(err, &lost) || !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("stale owner's step: got %v, want a *store.LeaseLostError", err)
+	}
+	// Nothing of it was written: the version did not move and the dispatch is still n2's.
+	errs := must(s.ExecutionStepBatch(ctx, []*store.ExecutionStepParams{
+		{ExecutionARN: a.ARN, ExpectedVersion: 2, DispatchesDelete: []string{"t1"},
+			Fence: &store.DispatchFence{TaskID: "t1", Owner: "n2", Attempts: 1}},
+	})).get(t)
+	check(t, errs[0])
+	got := must(s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: a.ARN})).get(t)
+	equal(t, "version", got.Version, int64(3))
+	// The dispatch went with the fenced step: a fence on it now fails.
+	err = s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 3,
+		Fence: &store.DispatchFence{TaskID: "t1", Owner: "n2", Attempts: 1}})
+	if !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("step fenced by a deleted dispatch: got %v, want ErrLeaseLost", err)
+	}
 }

@@ -61,28 +61,67 @@ func (s *Store) DispatchLease(ctx context.Context, p *store.DispatchLeaseParams)
 }
 
 // DispatchRenew implements store.Store.
-func (s *Store) DispatchRenew(ctx context.Context, p *store.DispatchRenewParams) (int, error) {
+func (s *Store) DispatchRenew(ctx context.Context, p *store.DispatchRenewParams) ([]store.DispatchKey, error) {
 	const op = "renew dispatch leases"
 	if err := s.checkOpen(op); err != nil {
-		return 0, err
+		return nil, err
 	}
-	renewed := 0
+	var renewed []store.DispatchKey
 	err := s.inTx(ctx, func(tx Tx) error {
-		renewed = 0
+		renewed = renewed[:0]
 		return inChunks(p.Dispatches, func(keys []store.DispatchKey) error {
 			args := make([]any, 0, 2+2*len(keys))
 			args = append(args, s.timeArg(p.Until), p.Owner)
 			for _, k := range keys {
 				args = append(args, k.ExecutionARN, k.TaskID)
 			}
-			n, err := s.exec(ctx, tx, `UPDATE dispatch SET lease_expires_at = ?
-				WHERE lease_owner = ? AND (execution_arn, task_id) IN (VALUES `+placeholders(len(keys), 2)+`)`, args...)
-			renewed += int(n)
+			rows, err := s.query(ctx, tx, `UPDATE dispatch SET lease_expires_at = ?
+				WHERE lease_owner = ? AND (execution_arn, task_id) IN (VALUES `+placeholders(len(keys), 2)+`)
+				RETURNING execution_arn, task_id`, args...)
+			keysRenewed, err := collect(rows, err, func(r Rows) (store.DispatchKey, error) {
+				var k store.DispatchKey
+				return k, r.Scan(&k.ExecutionARN, &k.TaskID)
+			})
+			renewed = append(renewed, keysRenewed...)
 			return err
 		})
 	})
 	if err != nil {
-		return 0, s.fail(op, err)
+		return nil, s.fail(op, err)
 	}
 	return renewed, nil
+}
+
+// DispatchRelease implements store.Store.
+func (s *Store) DispatchRelease(ctx context.Context, p *store.DispatchReleaseParams) (int, error) {
+	const op = "release dispatch leases"
+	if err := s.checkOpen(op); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.inTx(ctx, func(tx Tx) error {
+		var err error
+		n, err = s.exec(ctx, tx, `UPDATE dispatch SET lease_expires_at = NULL
+			WHERE lease_owner = ? AND queue = ? AND lease_expires_at IS NOT NULL`, p.Owner, p.Queue)
+		return err
+	})
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	return int(n), nil
+}
+
+// fenceRefusal checks a step's fence, locking the dispatch row on PostgreSQL so that no
+// other node leases it before the step commits. It returns a *store.LeaseLostError when the
+// dispatch is gone or held by another owner or attempt.
+func (s *Store) fenceRefusal(ctx context.Context, tx Tx, p *store.ExecutionStepParams) (refused, err error) {
+	f := p.Fence
+	var held int
+	err = s.queryRow(ctx, tx, `SELECT count(*) FROM (SELECT 1 FROM dispatch
+		WHERE execution_arn = ? AND task_id = ? AND lease_owner = ? AND attempts = ?`+s.dialect.ForUpdate+`) AS held`,
+		p.ExecutionARN, f.TaskID, f.Owner, f.Attempts).Scan(&held)
+	if err != nil || held == 1 {
+		return nil, err
+	}
+	return &store.LeaseLostError{ExecutionARN: p.ExecutionARN, Fence: *f}, nil
 }

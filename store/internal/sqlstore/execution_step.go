@@ -84,6 +84,10 @@ func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionSt
 		}
 		var refused error
 		switch {
+		case p.Fence != nil:
+			if refused, err = s.fenceRefusal(ctx, tx, p); err == nil && refused == nil {
+				refused, err = s.advanceVersion(ctx, tx, p)
+			}
 		case !bulk[i]:
 			refused, err = s.advanceVersion(ctx, tx, p)
 		case !advanced[p.ExecutionARN]:
@@ -121,7 +125,7 @@ func lockOrder(steps []*store.ExecutionStepParams) []int {
 const idChunk = 64
 
 // bulkSteps picks the steps whose version can move in a multi-row UPDATE: those of
-// executions that have no other step in the batch.
+// executions that have no other step in the batch, and no fence to check first.
 func bulkSteps(steps []*store.ExecutionStepParams) map[int]bool {
 	count := make(map[string]int, len(steps))
 	for _, p := range steps {
@@ -129,7 +133,7 @@ func bulkSteps(steps []*store.ExecutionStepParams) map[int]bool {
 	}
 	bulk := make(map[int]bool, len(steps))
 	for i, p := range steps {
-		if count[p.ExecutionARN] == 1 {
+		if count[p.ExecutionARN] == 1 && p.Fence == nil {
 			bulk[i] = true
 		}
 	}
