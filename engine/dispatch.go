@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stepflow/stepflow/interp"
+	"github.com/stepflow/stepflow/metrics"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/task"
@@ -17,20 +18,31 @@ import (
 // dispatcher runs the task invocations of committed steps through the Invoker and feeds
 // their results back as steps. A step's dispatch row is deleted by the step that consumes
 // the result, so a task whose result was not committed runs again after a crash (tasks are
-// at least once). Dispatches of this process run at once, without a lease; the reaper leases
-// the others (left by a crash, or whose lease expired) and runs them.
+// at least once). Every dispatch this process runs is leased to it: a task started by a
+// step of this process is leased from the step's commit, and the reaper leases the others
+// (left by a crash, or whose lease expired). Leases of running tasks are renewed every third
+// of a lease; on a shared store a task whose lease was lost, or could not be renewed before
+// it would run out, is cancelled here before another node may take it, and its result is
+// fenced: it commits only while the lease is still held as it was taken.
 type dispatcher struct {
 	e        *Engine
 	mu       sync.Mutex
-	inflight map[string]map[string]context.CancelFunc // by execution ARN, then task id
+	inflight map[string]map[string]*runningTask // by execution ARN, then task id
+}
+
+// runningTask is a task this process runs, with the lease it holds on the task's dispatch.
+type runningTask struct {
+	cancel      context.CancelFunc
+	leasedUntil time.Time
 }
 
 func newDispatcher(e *Engine) *dispatcher {
-	return &dispatcher{e: e, inflight: map[string]map[string]context.CancelFunc{}}
+	return &dispatcher{e: e, inflight: map[string]map[string]*runningTask{}}
 }
 
-// start runs inv unless it already runs here.
-func (d *dispatcher) start(arn string, inv invocation) {
+// start runs inv unless it already runs here. leasedUntil is when the dispatch's lease,
+// taken by the step that created it or by the reaper, runs out.
+func (d *dispatcher) start(arn string, inv invocation, leasedUntil time.Time) {
 	e := d.e
 	k := timerKey{arn, inv.TaskID}
 	d.mu.Lock()
@@ -41,10 +53,10 @@ func (d *dispatcher) start(arn string, inv invocation) {
 	ctx, cancel := context.WithCancel(e.bg)
 	tasks := d.inflight[arn]
 	if tasks == nil {
-		tasks = map[string]context.CancelFunc{}
+		tasks = map[string]*runningTask{}
 		d.inflight[arn] = tasks
 	}
-	tasks[inv.TaskID] = cancel
+	tasks[inv.TaskID] = &runningTask{cancel: cancel, leasedUntil: leasedUntil}
 	e.loops.Add(1)
 	d.mu.Unlock()
 	go func() {
@@ -68,16 +80,16 @@ func (d *dispatcher) finish(k timerKey, cancel context.CancelFunc) {
 
 func (d *dispatcher) cancel(arn, taskID string) {
 	d.mu.Lock()
-	if cancel, ok := d.inflight[arn][taskID]; ok {
-		cancel()
+	if t, ok := d.inflight[arn][taskID]; ok {
+		t.cancel()
 	}
 	d.mu.Unlock()
 }
 
 func (d *dispatcher) cancelExecution(arn string) {
 	d.mu.Lock()
-	for _, cancel := range d.inflight[arn] {
-		cancel()
+	for _, t := range d.inflight[arn] {
+		t.cancel()
 	}
 	d.mu.Unlock()
 }
@@ -95,9 +107,12 @@ func (d *dispatcher) run(ctx context.Context, arn string, inv invocation) {
 	e := d.e
 	out, err := d.invoke(ctx, arn, inv)
 	if ctx.Err() != nil {
-		return // cancelled by its execution, or the engine is closing: the row stays
+		return // cancelled by its execution, a lost lease, or the engine closing: the row stays
 	}
 	dl := delivery{dispatchDone: inv.TaskID}
+	if e.cfg.SharedStore {
+		dl.fence = &store.DispatchFence{TaskID: inv.TaskID, Owner: e.cfg.NodeID, Attempts: inv.Attempts}
+	}
 	switch {
 	case err != nil:
 		te := task.AsError(err)
@@ -115,6 +130,11 @@ func (d *dispatcher) run(ctx context.Context, arn string, inv invocation) {
 		_, err := e.deliver(ctx, arn, dl)
 		e.leave()
 		if err == nil || errors.Is(err, errExecutionEnded) || errors.Is(err, store.ErrNotFound) {
+			return
+		}
+		if errors.Is(err, store.ErrLeaseLost) {
+			e.log.Warn("task result dropped: another node took the task over", "execution", arn, "task", inv.TaskID)
+			e.cfg.Metrics.TaskRerun(metrics.RerunLeaseLost)
 			return
 		}
 		if attempt >= 5 {
@@ -140,17 +160,19 @@ func (d *dispatcher) invoke(ctx context.Context, arn string, inv invocation) (ou
 		}
 	}()
 	return inv2.Invoke(ctx, &task.Request{
-		Resource:     sfn.ParseResource(inv.Resource),
-		Input:        inv.Input,
-		TaskToken:    inv.TaskToken,
-		Timeout:      time.Duration(inv.TimeoutSeconds) * time.Second,
-		Heartbeat:    time.Duration(inv.HeartbeatSeconds) * time.Second,
-		ExecutionARN: arn,
-		StateName:    inv.StateName,
+		Resource:       sfn.ParseResource(inv.Resource),
+		Input:          inv.Input,
+		TaskToken:      inv.TaskToken,
+		Timeout:        time.Duration(inv.TimeoutSeconds) * time.Second,
+		Heartbeat:      time.Duration(inv.HeartbeatSeconds) * time.Second,
+		ExecutionARN:   arn,
+		StateName:      inv.StateName,
+		IdempotencyKey: arn + "#" + inv.TaskID,
 	})
 }
 
-// reap leases dispatches nobody runs (left by a crash or an expired lease) and runs them.
+// reap leases dispatches nobody runs (left by a crash or an expired lease) and runs them,
+// and renews the leases of the tasks running here, every third of a lease.
 func (d *dispatcher) reap(ctx context.Context) {
 	e := d.e
 	interval := e.cfg.LeaseDuration / 3
@@ -171,8 +193,9 @@ func (d *dispatcher) reapOnce(ctx context.Context) {
 	d.renew(ctx)
 	for ctx.Err() == nil {
 		now := e.now()
+		until := now.Add(e.cfg.LeaseDuration)
 		leased, err := e.cfg.Store.DispatchLease(ctx, &store.DispatchLeaseParams{Queue: "", Owner: e.cfg.NodeID,
-			Now: now, Until: now.Add(e.cfg.LeaseDuration), Limit: 100})
+			Now: now, Until: until, Limit: 100})
 		if err != nil {
 			if ctx.Err() == nil {
 				e.log.Warn("lease dispatches", "err", err)
@@ -190,11 +213,14 @@ func (d *dispatcher) reapOnce(ctx context.Context) {
 				e.log.Warn("dispatch with invalid input", "execution", ds.ExecutionARN, "task", ds.TaskID, "err", err)
 				continue
 			}
-			inv := invocation{TaskID: ds.TaskID, Resource: ds.Resource, Input: input}
+			inv := invocation{TaskID: ds.TaskID, Resource: ds.Resource, Input: input, Attempts: ds.Attempts}
 			if sfn.ParseResource(ds.Resource).WaitsForTaskToken() {
 				inv.TaskToken = e.taskToken(ctx, ds.ExecutionARN, ds.TaskID)
 			}
-			d.start(ds.ExecutionARN, inv)
+			// Every lease after the first is a run again: the task may have run before,
+			// in an earlier life of this process or on another node.
+			e.cfg.Metrics.TaskRerun(metrics.RerunLeaseExpired)
+			d.start(ds.ExecutionARN, inv, until)
 		}
 		if len(leased) < 100 || fresh == 0 {
 			return
@@ -202,15 +228,24 @@ func (d *dispatcher) reapOnce(ctx context.Context) {
 	}
 }
 
-// renew extends the leases of the tasks running here, every third of a lease: a task may run
-// longer than a lease (a Lambda function for up to 15 minutes, an HTTP task for an hour), and
-// without renewal another node's reaper would take it after LeaseDuration and run it again.
+// renew extends the leases of the tasks running here: a task may run longer than a lease (a
+// Lambda function for up to 15 minutes, an HTTP task for an hour), and without renewal
+// another node's reaper would take it after LeaseDuration and run it a second time.
+//
+// On a shared store this process also lets go first: a task whose lease another node took
+// is cancelled, and so is one whose lease could not be renewed (the database unreachable)
+// and has less than a third of a lease left, so that it stops before another node may start
+// it. Alone on its store the process keeps running its tasks through an outage: nobody else
+// can take them.
 func (d *dispatcher) renew(ctx context.Context) {
 	d.mu.Lock()
 	var keys []store.DispatchKey
+	asked := map[store.DispatchKey]bool{}
 	for arn, tasks := range d.inflight {
 		for id := range tasks {
-			keys = append(keys, store.DispatchKey{ExecutionARN: arn, TaskID: id})
+			k := store.DispatchKey{ExecutionARN: arn, TaskID: id}
+			keys = append(keys, k)
+			asked[k] = true
 		}
 	}
 	d.mu.Unlock()
@@ -218,10 +253,36 @@ func (d *dispatcher) renew(ctx context.Context) {
 		return
 	}
 	e := d.e
-	_, err := e.cfg.Store.DispatchRenew(ctx, &store.DispatchRenewParams{Owner: e.cfg.NodeID,
-		Until: e.now().Add(e.cfg.LeaseDuration), Dispatches: keys})
+	until := e.now().Add(e.cfg.LeaseDuration)
+	// A database that hangs must not hold up the decision below past the lease.
+	rctx, cancel := context.WithTimeout(ctx, e.cfg.LeaseDuration/3)
+	renewed, err := e.cfg.Store.DispatchRenew(rctx, &store.DispatchRenewParams{Owner: e.cfg.NodeID, Until: until, Dispatches: keys})
+	cancel()
 	if err != nil && ctx.Err() == nil {
 		e.log.Warn("renew dispatch leases", "err", err)
+	}
+	held := make(map[store.DispatchKey]bool, len(renewed))
+	for _, k := range renewed {
+		held[k] = true
+	}
+	now := e.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for arn, tasks := range d.inflight {
+		for id, t := range tasks {
+			k := store.DispatchKey{ExecutionARN: arn, TaskID: id}
+			switch {
+			case held[k]:
+				t.leasedUntil = until
+			case !e.cfg.SharedStore:
+			case err == nil && asked[k]:
+				e.log.Warn("task cancelled: its lease was taken over", "execution", arn, "task", id)
+				t.cancel()
+			case err != nil && t.leasedUntil.Sub(now) < e.cfg.LeaseDuration/3:
+				e.log.Warn("task cancelled: its lease could not be renewed before running out", "execution", arn, "task", id)
+				t.cancel()
+			}
+		}
 	}
 }
 

@@ -162,6 +162,8 @@ type delivery struct {
 	timerDone    string
 	dispatchDone string
 	tokenDone    string
+	// fence, when set, commits the step only while the task's dispatch is leased as it says.
+	fence *store.DispatchFence
 }
 
 // deliver hands an event to an execution and commits the step it produces, recomputing it
@@ -264,6 +266,20 @@ func (e *Engine) stepGroup(ctx context.Context, lx *liveExecution, batch []*mail
 		err := e.commitOutbox(ctx, lx, ob)
 		if errors.Is(err, store.ErrVersionConflict) && attempt+1 < maxStepAttempts {
 			batch = accepted // recompute them on the reloaded execution
+			continue
+		}
+		var lost *store.LeaseLostError
+		if errors.As(err, &lost) && attempt+1 < maxStepAttempts {
+			// The fenced result goes unanswered-as-committed; the others are recomputed
+			// without it on the reloaded execution.
+			batch = batch[:0]
+			for _, m := range accepted {
+				if m.d.fence != nil && *m.d.fence == lost.Fence {
+					m.done <- mailResult{now: now, err: err}
+					continue
+				}
+				batch = append(batch, m)
+			}
 			continue
 		}
 		for _, m := range accepted {
@@ -479,6 +495,10 @@ type invocation struct {
 	StateName        string
 	TimeoutSeconds   int64
 	HeartbeatSeconds int64
+	// Attempts is the dispatch's lease count when this process took it, its fencing token;
+	// LeasedUntil is when that lease runs out unless renewed.
+	Attempts    int
+	LeasedUntil time.Time
 }
 
 // activityEnvelope is the input of an activity dispatch: the worker needs the token with it.
@@ -507,6 +527,9 @@ func (e *Engine) addStep(ob *outbox, lx *liveExecution, step interp.Step, d *del
 	if d != nil {
 		if d.timerDone != "" {
 			p.TimersDelete = append(p.TimersDelete, d.timerDone)
+		}
+		if d.fence != nil {
+			p.Fences = append(p.Fences, d.fence)
 		}
 		if d.dispatchDone != "" {
 			p.DispatchesDelete = append(p.DispatchesDelete, d.dispatchDone)
@@ -559,8 +582,6 @@ func (e *Engine) addTask(lx *liveExecution, ob *outbox, c interp.InvokeTask, now
 		input = string(env)
 		ob.activities = append(ob.activities, activityTask{taskID: c.TaskID, activityARN: c.Resource})
 	} else {
-		ob.invokes = append(ob.invokes, invocation{TaskID: c.TaskID, Resource: c.Resource, Input: c.Input,
-			TaskToken: c.TaskToken, StateName: c.StateName, TimeoutSeconds: c.TimeoutSeconds, HeartbeatSeconds: c.HeartbeatSeconds})
 	}
 	add := &store.DispatchAdd{TaskID: c.TaskID, Queue: queue, Resource: c.Resource, Input: input, CreatedDate: now}
 	if queue == "" {
@@ -568,6 +589,9 @@ func (e *Engine) addTask(lx *liveExecution, ob *outbox, c interp.InvokeTask, now
 		// or another node's reaper would take it and run it a second time meanwhile.
 		until := now.Add(e.cfg.LeaseDuration)
 		add.LeaseOwner, add.LeaseExpiresAt = e.cfg.NodeID, &until
+		ob.invokes = append(ob.invokes, invocation{TaskID: c.TaskID, Resource: c.Resource, Input: c.Input,
+			TaskToken: c.TaskToken, StateName: c.StateName, TimeoutSeconds: c.TimeoutSeconds, HeartbeatSeconds: c.HeartbeatSeconds,
+			LeasedUntil: until})
 	}
 	p.DispatchesAdd = append(p.DispatchesAdd, add)
 	if token != "" {
@@ -643,7 +667,7 @@ func (e *Engine) afterCommit(lx *liveExecution, ob *outbox) {
 		e.dispatch.cancel(lx.arn, id)
 	}
 	for _, inv := range ob.invokes {
-		e.dispatch.start(lx.arn, inv)
+		e.dispatch.start(lx.arn, inv, inv.LeasedUntil)
 	}
 	for _, t := range ob.activities {
 		e.queues.notify(t.activityARN)

@@ -26,7 +26,11 @@ type Config struct {
 	Logger       *slog.Logger
 	// Now is the clock; nil means time.Now. Tests pass a controllable clock.
 	Now func() time.Time
-	// NodeID names this process in dispatch leases (several nodes may share PostgreSQL).
+	// NodeID names this process in dispatch leases (several nodes may share PostgreSQL). It
+	// must be unique among the engines running on one store at a time, and should stay the
+	// same across restarts: Start frees the leases held under it, which only an earlier life
+	// of this engine can have taken, so their tasks run again at once instead of when the
+	// leases run out. Empty: a random name (leases of a crashed run then wait to expire).
 	NodeID string
 
 	// Retention is how long finished executions are kept; 0 means DefaultRetention and a
@@ -34,8 +38,9 @@ type Config struct {
 	Retention time.Duration
 	// RetentionSweepInterval is how often the retention sweeper runs; 0 means one hour.
 	RetentionSweepInterval time.Duration
-	// LeaseDuration is how long a leased dispatch belongs to its node before another node (or
-	// this one after a restart) may run it again; 0 means DefaultLeaseDuration.
+	// LeaseDuration is how long a leased dispatch belongs to its node before another node may
+	// run it again; the node renews the leases of its running tasks every third of it, so a
+	// node that dies hands its tasks over within about 4/3 of it. 0 means DefaultLeaseDuration.
 	LeaseDuration time.Duration
 	// TimerPollInterval is how often the store is asked for due timers that this process does
 	// not know about (armed by another node or before a restart); 0 means one second.
@@ -66,7 +71,7 @@ type Config struct {
 // Defaults of the Config fields left zero.
 const (
 	DefaultRetention     = 90 * 24 * time.Hour
-	DefaultLeaseDuration = 5 * time.Minute
+	DefaultLeaseDuration = 15 * time.Second
 	DefaultMaxBatch      = 512
 
 	DefaultMaxLiveExecutions = 10000
@@ -172,6 +177,14 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	if !e.started.CompareAndSwap(false, true) {
 		return errors.New("engine: already started")
+	}
+	// Nothing runs here yet, so a lease held under this node's name is an earlier life's.
+	released, err := e.cfg.Store.DispatchRelease(ctx, &store.DispatchReleaseParams{Owner: e.cfg.NodeID})
+	if err != nil {
+		return fmt.Errorf("engine: release the task leases of an earlier run: %w", err)
+	}
+	if released > 0 {
+		e.log.Info("released task leases of an earlier run", "node", e.cfg.NodeID, "count", released)
 	}
 	if err := e.recover(ctx); err != nil {
 		return fmt.Errorf("engine: recover running executions: %w", err)

@@ -73,3 +73,5 @@ func TestMetricsFromCommittedSteps(t *testing.T) {
 		t.Fatalf("metrics %v, want %v", got, want)
 	}
 }
+
+func (c *countingRecorder) TaskRerun(metrics.RerunReason) {}

@@ -86,3 +86,5 @@ func TestHistoryRecorder(t *testing.T) {
 		t.Errorf("calls:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
 }
+
+func (c *callLog) TaskRerun(metrics.RerunReason) {}

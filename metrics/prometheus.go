@@ -24,6 +24,7 @@ type Prometheus struct {
 	executionsThrottled *prometheus.CounterVec
 	executionsRedriven  *prometheus.CounterVec
 	executionTime       *prometheus.HistogramVec
+	taskReruns          *prometheus.CounterVec
 
 	tasks map[TaskKind]*taskCollectors
 }
@@ -57,6 +58,7 @@ func NewPrometheus() *Prometheus {
 	}
 	p.executionsThrottled = p.counter("executions_throttled_total", "StartExecution calls refused for lack of capacity (CloudWatch ExecutionThrottled).", smLabel)
 	p.executionsRedriven = p.counter("executions_redriven_total", "Executions restarted by RedriveExecution (CloudWatch ExecutionsRedriven).", smLabel)
+	p.taskReruns = p.counter("task_reruns_total", "Tasks handed out again after a lease ran out or was lost (tasks run at least once).", []string{"reason"})
 	p.executionTime = p.histogram("execution_time_seconds", "Time from an execution's start to its close (CloudWatch ExecutionTime).", smLabel)
 
 	for _, k := range []struct {
@@ -138,6 +140,11 @@ func (p *Prometheus) TaskScheduled(kind TaskKind, resource string) {
 	if tc := p.tasks[kind]; tc != nil {
 		tc.scheduled.WithLabelValues(resource).Inc()
 	}
+}
+
+// TaskRerun implements Recorder.
+func (p *Prometheus) TaskRerun(reason RerunReason) {
+	p.taskReruns.WithLabelValues(string(reason)).Inc()
 }
 
 // TaskStarted implements Recorder.

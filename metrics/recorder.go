@@ -47,7 +47,22 @@ type Recorder interface {
 	// TaskFinished counts a task that ended; ran is the time since it started, total the
 	// time since it was scheduled.
 	TaskFinished(kind TaskKind, resource string, outcome TaskOutcome, ran, total time.Duration)
+	// TaskRerun counts a task handed out again (tasks run at least once) and why.
+	TaskRerun(reason RerunReason)
 }
+
+// RerunReason says why a task ran, or may have run, more than once.
+type RerunReason string
+
+// Reasons for TaskRerun.
+const (
+	// RerunLeaseExpired: a dispatch whose lease ran out (its node died, restarted or
+	// stopped renewing) was taken again; the task may have run before.
+	RerunLeaseExpired RerunReason = "lease_expired"
+	// RerunLeaseLost: a node ran a task whose lease another node had taken over; its result
+	// was dropped (the task ran twice, its result counts once).
+	RerunLeaseLost RerunReason = "lease_lost"
+)
 
 // Discard is a Recorder that records nothing.
 var Discard Recorder = discard{}
@@ -60,6 +75,7 @@ func (discard) ExecutionThrottled(string)                                       
 func (discard) ExecutionRedriven(string)                                                 {}
 func (discard) TaskScheduled(TaskKind, string)                                           {}
 func (discard) TaskStarted(TaskKind, string, time.Duration)                              {}
+func (discard) TaskRerun(RerunReason)                                                    {}
 func (discard) TaskFinished(TaskKind, string, TaskOutcome, time.Duration, time.Duration) {}
 
 // KindOf says which task metrics a Task state's Resource ARN counts under; ok is false for

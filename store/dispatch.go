@@ -46,7 +46,7 @@ type DispatchReleaseParams struct {
 	Queue string
 }
 
-// DispatchFence makes a step commit only while its task's dispatch is still leased to Owner
+// DispatchFence lets a step commit only while its task's dispatch is still leased to Owner
 // with the attempt count it had when Owner took it (the fencing token). A node that lost the
 // lease (paused or cut off while another node took the task over) cannot commit a result.
 type DispatchFence struct {

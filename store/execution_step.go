@@ -28,9 +28,10 @@ type ExecutionStepParams struct {
 	DispatchesDelete []string // task ids of this execution
 	TaskTokensAdd    []*TaskTokenAdd
 	TaskTokensClose  []string // tokens whose task finished (closed tokens stay readable)
-	// Fence, when not nil, commits the step only while the dispatch it names is still held
-	// as it says; otherwise the step writes nothing and fails with a *LeaseLostError.
-	Fence *DispatchFence
+	// Fences commit the step only while each dispatch they name is still held as it says;
+	// otherwise the step writes nothing and fails with a *LeaseLostError naming the first
+	// fence that failed.
+	Fences []*DispatchFence
 }
 
 // ExecutionUpdate is the new value of an execution's status fields, all set together.

@@ -20,6 +20,10 @@ type Request struct {
 	Heartbeat    time.Duration
 	ExecutionARN string
 	StateName    string
+	// IdempotencyKey is the same every time this one scheduling of the task is run (a task
+	// runs again after a crash: at least once, as on AWS) and differs for a Retry's next
+	// attempt, so the task's owner can recognise a repeat.
+	IdempotencyKey string
 }
 
 // Invoker runs one kind of task. It returns the task's result, or an error: a *Error names

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -53,6 +54,13 @@ type serverConfig struct {
 	// one JSON-lines file per log group. "" means ./.stepflow/execution-logs beside a default
 	// database; "off" disables them.
 	ExecutionLogDir string `json:"executionLogDir"`
+	// NodeID names this server in task leases; "" keeps one in the data directory's node-id
+	// file (beside the SQLite database, or ./.stepflow with PostgreSQL).
+	NodeID string `json:"nodeId"`
+	// Lease is how long a task handed to this server stays its own without renewal (a Go
+	// duration, "15s" by default): the time within which a dead node's tasks move to another.
+	Lease string `json:"lease"`
+	lease time.Duration
 	// Task runners: functions, httpAllowHosts, bucketsDir.
 	taskRunners
 }
@@ -75,6 +83,19 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 	}
 	if c.Region == "" {
 		return nil, &serverConfigError{Field: "region", Msg: "must not be empty"}
+	}
+	if c.NodeID != "" {
+		if err := validNodeID(c.NodeID); err != nil {
+			return nil, &serverConfigError{Field: "node-id", Msg: err.Error()}
+		}
+	}
+	c.lease = engine.DefaultLeaseDuration
+	if c.Lease != "" {
+		d, err := time.ParseDuration(c.Lease)
+		if err != nil || d < 3*time.Second || d > time.Hour {
+			return nil, &serverConfigError{Field: "lease", Msg: fmt.Sprintf("must be a duration from 3s to 1h, not %q", c.Lease)}
+		}
+		c.lease = d
 	}
 	switch c.UI {
 	case "auto", "on", "off":
@@ -114,7 +135,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, functions, httpAllowHosts, bucketsDir")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, nodeId, lease, functions, httpAllowHosts, bucketsDir")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -123,6 +144,8 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	auth := fs.String("auth", "", "none (accept any credentials) or sigv4 (verify signatures against --access-key)")
 	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4), on or off")
 	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
+	nodeID := fs.String("node-id", "", "name of this server in task leases, unique among servers sharing a database (default: kept in the data directory's node-id file)")
+	lease := fs.String("lease", "", "how long a task stays with this server without renewal; a dead server's tasks move to another within about 4/3 of it (default 15s)")
 	var keys stringList
 	fs.Var(&keys, "access-key", "ID:SECRET accepted with --auth sigv4 (repeatable)")
 	logLevel := fs.String("log-level", "info", "debug (every API request and state transition), info, warn or error")
@@ -150,7 +173,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
@@ -235,7 +258,16 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		invoker = mocks
 	}
 
-	hostname, _ := os.Hostname()
+	dataDir := "./.stepflow"
+	if cfg.Postgres == "" {
+		dataDir = filepath.Dir(cfg.DB)
+	}
+	node, err := loadNodeIdentity(cfg.NodeID, dataDir)
+	if err != nil {
+		return err
+	}
+	defer node.Close()
+	logger.Info("task leases", "node", node.ID, "lease", cfg.lease)
 	// One registry: the engine records into what /metrics serves.
 	prom := metrics.NewPrometheus()
 	var execLog *execlog.Writer
@@ -246,7 +278,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	eng, err := engine.New(engine.Config{
 		Store: st, Invoker: invoker, Scope: scope, Logger: logger, Metrics: prom, ExecutionLog: execLog,
 		SharedStore: cfg.Postgres != "", // PostgreSQL is how several nodes share work
-		NodeID:      fmt.Sprintf("%s-%d", hostname, os.Getpid()),
+		NodeID:      node.ID, LeaseDuration: cfg.lease,
 	})
 	if err != nil {
 		return fmt.Errorf("create engine: %w", err)

@@ -181,7 +181,7 @@ func testExecutionStepFence(t *testing.T, s store.Store) {
 	equal(t, "attempts", taken[0].Attempts, 1)
 
 	stale := &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 2, DispatchesDelete: []string{"t1"},
-		Fence: &store.DispatchFence{TaskID: "t1", Owner: "n1", Attempts: 0}}
+		Fences: []*store.DispatchFence{{TaskID: "t1", Owner: "n1", Attempts: 0}}}
 	err := s.ExecutionStep(ctx, stale)
 	var lost *store.LeaseLostError
 	if !errors.As(err, &lost) || !errors.Is(err, store.ErrLeaseLost) {
@@ -190,14 +190,14 @@ func testExecutionStepFence(t *testing.T, s store.Store) {
 	// Nothing of it was written: the version did not move and the dispatch is still n2's.
 	errs := must(s.ExecutionStepBatch(ctx, []*store.ExecutionStepParams{
 		{ExecutionARN: a.ARN, ExpectedVersion: 2, DispatchesDelete: []string{"t1"},
-			Fence: &store.DispatchFence{TaskID: "t1", Owner: "n2", Attempts: 1}},
+			Fences: []*store.DispatchFence{{TaskID: "t1", Owner: "n2", Attempts: 1}}},
 	})).get(t)
 	check(t, errs[0])
 	got := must(s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: a.ARN})).get(t)
 	equal(t, "version", got.Version, int64(3))
 	// The dispatch went with the fenced step: a fence on it now fails.
 	err = s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: a.ARN, ExpectedVersion: 3,
-		Fence: &store.DispatchFence{TaskID: "t1", Owner: "n2", Attempts: 1}})
+		Fences: []*store.DispatchFence{{TaskID: "t1", Owner: "n2", Attempts: 1}}})
 	if !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("step fenced by a deleted dispatch: got %v, want ErrLeaseLost", err)
 	}

@@ -28,28 +28,37 @@ func (c Command) Call(ctx context.Context, payload []byte) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
 	cmd.Dir = c.Dir
 	ownProcessGroup(cmd)
-	if len(c.Env) > 0 {
-		cmd.Env = append(cmd.Environ(), c.Env...)
+	env := c.Env
+	if key := IdempotencyKey(ctx); key != "" {
+		env = append(env[:len(env):len(env)], "STEPFLOW_IDEMPOTENCY_KEY="+key)
+	}
+	if len(env) > 0 {
+		cmd.Env = append(cmd.Environ(), env...)
 	}
 	cmd.Stdin = bytes.NewReader(payload)
 	// A killed command's children may hold its pipes open; don't wait for them past this.
 	cmd.WaitDelay = 2 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Bounded: a program that writes gigabytes must not take the server's memory with it.
+	stdout := &cappedBuffer{max: MaxResponseBytes}
+	stderr := &cappedBuffer{max: maxStderrBytes}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		doc := bytes.TrimSpace(stdout.Bytes())
-		if len(doc) == 0 || doc[0] != '{' {
-			doc = newErrorDocument("Error", strings.TrimSpace(exit.Error()+": "+stderr.String()))
+		doc := bytes.TrimSpace(stdout.buf)
+		if len(doc) == 0 || doc[0] != '{' || stdout.overflow {
+			doc = newErrorDocument("Error", strings.TrimSpace(exit.Error()+": "+string(stderr.buf)))
 		}
 		return nil, &Error{Payload: doc}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", c.Argv[0], err)
 	}
-	return stdout.Bytes(), nil
+	if stdout.overflow {
+		return nil, responseTooLarge()
+	}
+	return stdout.buf, nil
 }

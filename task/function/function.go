@@ -97,6 +97,7 @@ func (r *Registry) lookup(name string) (Function, bool) {
 // Invoke runs the function named by req.Resource (a function ARN) or, for
 // arn:aws:states:::lambda:invoke, by the FunctionName parameter.
 func (r *Registry) Invoke(ctx context.Context, req *task.Request) (any, error) {
+	ctx = withIdempotencyKey(ctx, req.IdempotencyKey)
 	if req.Resource.Kind == sfn.ResourceLambdaFunction {
 		ref := functionRef{name: req.Resource.Name, qualifier: req.Resource.Qualifier, region: req.Resource.Region, account: req.Resource.Account}
 		body, err := r.call(ctx, ref, req.Input, true)

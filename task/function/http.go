@@ -34,6 +34,9 @@ func (h HTTP) Call(ctx context.Context, payload []byte) ([]byte, error) {
 		return nil, fmt.Errorf("build request to %s: %w", h.URL, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if key := IdempotencyKey(ctx); key != "" {
+		req.Header.Set(IdempotencyKeyHeader, key)
+	}
 	for k, v := range h.Headers {
 		req.Header.Set(k, v)
 	}
@@ -63,9 +66,12 @@ func doRequest(client *http.Client, req *http.Request) (response, error) {
 		return response{}, fmt.Errorf("call %s: %w", req.URL.Redacted(), err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	if err != nil {
 		return response{}, fmt.Errorf("read response of %s: %w", req.URL.Redacted(), err)
+	}
+	if len(body) > MaxResponseBytes {
+		return response{}, responseTooLarge()
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }

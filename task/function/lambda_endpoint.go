@@ -48,6 +48,9 @@ func (l LambdaEndpoint) Call(ctx context.Context, payload []byte) ([]byte, error
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
+	if key := IdempotencyKey(ctx); key != "" {
+		req.Header.Set(IdempotencyKeyHeader, key)
+	}
 	resp, err := doRequest(l.Client, req)
 	if err != nil {
 		return nil, err

@@ -115,13 +115,17 @@ func (s *Store) DispatchRelease(ctx context.Context, p *store.DispatchReleasePar
 // other node leases it before the step commits. It returns a *store.LeaseLostError when the
 // dispatch is gone or held by another owner or attempt.
 func (s *Store) fenceRefusal(ctx context.Context, tx Tx, p *store.ExecutionStepParams) (refused, err error) {
-	f := p.Fence
-	var held int
-	err = s.queryRow(ctx, tx, `SELECT count(*) FROM (SELECT 1 FROM dispatch
-		WHERE execution_arn = ? AND task_id = ? AND lease_owner = ? AND attempts = ?`+s.dialect.ForUpdate+`) AS held`,
-		p.ExecutionARN, f.TaskID, f.Owner, f.Attempts).Scan(&held)
-	if err != nil || held == 1 {
-		return nil, err
+	for _, f := range p.Fences {
+		var held int
+		err = s.queryRow(ctx, tx, `SELECT count(*) FROM (SELECT 1 FROM dispatch
+			WHERE execution_arn = ? AND task_id = ? AND lease_owner = ? AND attempts = ?`+s.dialect.ForUpdate+`) AS held`,
+			p.ExecutionARN, f.TaskID, f.Owner, f.Attempts).Scan(&held)
+		if err != nil {
+			return nil, err
+		}
+		if held != 1 {
+			return &store.LeaseLostError{ExecutionARN: p.ExecutionARN, Fence: *f}, nil
+		}
 	}
-	return &store.LeaseLostError{ExecutionARN: p.ExecutionARN, Fence: *f}, nil
+	return nil, nil
 }

@@ -84,7 +84,7 @@ func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionSt
 		}
 		var refused error
 		switch {
-		case p.Fence != nil:
+		case len(p.Fences) > 0:
 			if refused, err = s.fenceRefusal(ctx, tx, p); err == nil && refused == nil {
 				refused, err = s.advanceVersion(ctx, tx, p)
 			}
@@ -133,7 +133,7 @@ func bulkSteps(steps []*store.ExecutionStepParams) map[int]bool {
 	}
 	bulk := make(map[int]bool, len(steps))
 	for i, p := range steps {
-		if count[p.ExecutionARN] == 1 && p.Fence == nil {
+		if count[p.ExecutionARN] == 1 && len(p.Fences) == 0 {
 			bulk[i] = true
 		}
 	}
