@@ -1,0 +1,204 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+var (
+	stepflowBinOnce sync.Once
+	stepflowBin     string
+	stepflowBinErr  error
+)
+
+// buildStepflow builds cmd/stepflow once per test run, as a user would run it.
+func buildStepflow(t *testing.T) string {
+	t.Helper()
+	stepflowBinOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "stepflow-e2e-bin-")
+		if err != nil {
+			stepflowBinErr = err
+			return
+		}
+		stepflowBin = filepath.Join(dir, "stepflow")
+		if out, err := exec.Command("go", "build", "-o", stepflowBin, "../../cmd/stepflow").CombinedOutput(); err != nil {
+			stepflowBinErr = &buildError{err: err, out: string(out)}
+		}
+	})
+	if stepflowBinErr != nil {
+		t.Fatal(stepflowBinErr)
+	}
+	return stepflowBin
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
+
+// serverProcess is a `stepflow server` process started with the settings that ship.
+type serverProcess struct {
+	cmd  *exec.Cmd
+	URL  string
+	done chan error
+}
+
+// runServerProcess starts `stepflow server ARGS` in dir and waits for its address.
+func runServerProcess(t *testing.T, dir string, args ...string) *serverProcess {
+	t.Helper()
+	cmd := exec.Command(buildStepflow(t), append([]string{"server", "--addr", "127.0.0.1:0", "--ui", "off"}, args...)...)
+	cmd.Dir = dir
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &testLogWriter{t: t}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serverProcess{cmd: cmd, done: make(chan error, 1)}
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
+				urls <- m[1]
+			}
+		}
+		p.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() { p.signal(syscall.SIGKILL) })
+	select {
+	case p.URL = <-urls:
+	case err := <-p.done:
+		t.Fatalf("server exited before listening: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not print its address within 30s")
+	}
+	return p
+}
+
+// signal sends sig and waits for the process to end.
+func (p *serverProcess) signal(sig syscall.Signal) {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+func (p *serverProcess) client() *awssfn.Client {
+	return awssfn.New(awssfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.URL),
+		Credentials: aws.AnonymousCredentials{}})
+}
+
+type testLogWriter struct {
+	t  *testing.T
+	mu sync.Mutex
+}
+
+func (w *testLogWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.t.Log("server: " + strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// A server that restarts on the same store runs the tasks that were in flight again at once:
+// its node identity, kept in the data directory, names the leases of its earlier life, which
+// it frees on start. With the shipped lease (15 s) a restart that waited for them would take
+// at least that long; the previous design (a hostname-PID owner and a 5-minute lease) took
+// five minutes. Both a SIGKILL and a graceful SIGTERM are tried.
+func TestRestartResumesInFlightTasksAtOnce(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			// The first run of the task blocks (as a task in flight at a crash); a run again
+			// after the restart answers at once.
+			script := `if [ -e first-run ]; then cat; else touch first-run; exec sleep 120; fi`
+			functions := map[string]any{"functions": map[string]any{"work": map[string]any{
+				"command": []string{"sh", "-c", script}, "dir": dir}}}
+			data, _ := json.Marshal(functions)
+			if err := os.WriteFile(filepath.Join(dir, "functions.json"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"--db", filepath.Join(dir, "data", "stepflow.db"), "--functions", filepath.Join(dir, "functions.json")}
+			first := runServerProcess(t, dir, args...)
+			c := first.client()
+			ctx := context.Background()
+			sm, err := c.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("restart"),
+				RoleArn: aws.String("arn:aws:iam::123456789012:role/r"),
+				Definition: aws.String(`{"StartAt":"Work","States":{"Work":{"Type":"Task",` +
+					`"Resource":"arn:aws:lambda:us-east-1:123456789012:function:work","End":true}}}`)})
+			mustNoErr(t, "create", err)
+			ex, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"n":1}`)})
+			mustNoErr(t, "start", err)
+			waitFor(t, 30*time.Second, "the task's first run", func() bool {
+				_, err := os.Stat(filepath.Join(dir, "first-run"))
+				return err == nil
+			})
+			first.signal(sig)
+
+			restarted := time.Now()
+			second := runServerProcess(t, dir, args...)
+			c = second.client()
+			var out *awssfn.DescribeExecutionOutput
+			waitFor(t, 60*time.Second, "the execution to succeed", func() bool {
+				out, err = c.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
+				return err == nil && out.Status != types.ExecutionStatusRunning
+			})
+			if out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != `{"n":1}` {
+				t.Fatalf("after restart: status %s output %s", out.Status, aws.ToString(out.Output))
+			}
+			// Well inside the 15-second lease: the task did not wait for a lease to run out.
+			if took := time.Since(restarted); took > 10*time.Second {
+				t.Fatalf("the in-flight task ran again %v after the restart; want it within the first reaper pass", took)
+			}
+		})
+	}
+}
+
+func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Two servers on one data directory would share a node identity, and so each other's task
+// leases: the second is refused with a message that says what to do.
+func TestSecondServerOnOneDataDirectoryIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "stepflow.db")
+	runServerProcess(t, dir, "--db", db)
+	out, err := exec.Command(buildStepflow(t), "server", "--addr", "127.0.0.1:0", "--db", db).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is held by another running stepflow server") {
+		t.Fatalf("second server: err %v, output %s", err, out)
+	}
+}
