@@ -6,20 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stepflow/stepflow/internal/repotestdata"
 	"github.com/stepflow/stepflow/sfn"
 )
 
-// TestRecordedDefinitionsAccepted parses every definition AWS ran in the shared execution
+// TestRecordedDefinitionsAccepted parses every definition AWS ran in the recorded execution
 // corpus: AWS accepted them all, so Parse must report nothing.
 func TestRecordedDefinitionsAccepted(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join("..", "..", "shared", "conformance", "localstack")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("conformance corpus not found at %s", dir)
-	}
+	dir := repotestdata.MustDir(t, "conformance", "localstack")
 	defs, err := filepath.Glob(filepath.Join(dir, "*", "definition.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stepflow/stepflow/internal/repotestdata"
 	"github.com/stepflow/stepflow/sfn"
 )
 
-// validationCase is one recorded AWS answer from ../shared/conformance/localstack-validation.
+// validationCase is one recorded AWS answer from testdata/conformance/localstack-validation.
 type validationCase struct {
 	API     string `json:"api"`
 	Request struct {
@@ -29,16 +30,9 @@ type validationCase struct {
 	DefinitionFile string `json:"definition_file"`
 }
 
-// validationCasesDir finds the shared conformance corpus next to the repository.
+// validationCasesDir is the recorded validation corpus in the repository's testdata.
 func validationCasesDir(t testing.TB) string {
-	dir := filepath.Join("..", "..", "shared", "conformance", "localstack-validation")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance corpus missing at %s: %v", dir, err)
-		}
-		t.Skipf("conformance corpus not found at %s (expected ../shared next to the repository)", dir)
-	}
-	return dir
+	return repotestdata.MustDir(t, "conformance", "localstack-validation")
 }
 
 type loadedCase struct {

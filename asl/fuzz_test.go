@@ -5,14 +5,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stepflow/stepflow/internal/repotestdata"
 	"github.com/stepflow/stepflow/sfn"
 )
 
 // FuzzParse checks that no input makes Parse panic, and that its answers hang together:
 // a definition without errors has a machine, and one with errors has an InvalidDefinition
-// message. Seeds are the shared recorded definitions, valid and invalid.
+// message. Seeds are the recorded definitions in testdata/conformance, valid and invalid.
 func FuzzParse(f *testing.F) {
-	root := filepath.Join("..", "..", "shared", "conformance")
+	root := repotestdata.MustDir(f, "conformance")
 	for _, pattern := range []string{"localstack-validation/*/definition.*", "localstack/*/definition.json"} {
 		files, _ := filepath.Glob(filepath.Join(root, pattern))
 		for _, file := range files {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/internal/gcpace"
+	"github.com/stepflow/stepflow/internal/repotestdata"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -182,12 +183,14 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 func BenchmarkPassChain1000(b *testing.B) {
 	b.Cleanup(gcpace.Apply())
 	workloads := []struct{ name, definition, input string }{{"synthetic", passChain(1000), `{"n":0}`}}
-	// The shared bench's workload, when the repository sits beside ../shared.
-	def, errDef := os.ReadFile(filepath.Join("..", "..", "shared", "bench", "pass-chain-1000", "definition.json"))
-	input, errInput := os.ReadFile(filepath.Join("..", "..", "shared", "bench", "pass-chain-1000", "input.json"))
-	if errDef == nil && errInput == nil {
-		workloads = append(workloads, struct{ name, definition, input string }{"shared", string(def), string(input)})
+	// The bench's own workload (testdata/bench), which has a Parameters template and a larger payload.
+	workload := repotestdata.MustDir(b, "bench", "pass-chain-1000")
+	def, errDef := os.ReadFile(filepath.Join(workload, "definition.json"))
+	input, errInput := os.ReadFile(filepath.Join(workload, "input.json"))
+	if errDef != nil || errInput != nil {
+		b.Fatalf("read the bench workload: %v %v", errDef, errInput)
 	}
+	workloads = append(workloads, struct{ name, definition, input string }{"bench", string(def), string(input)})
 	for _, w := range workloads {
 		b.Run(w.name+"/durable", func(b *testing.B) {
 			e, waiters := benchEngine(b, DefaultMaxBatch)

@@ -6,18 +6,17 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stepflow/stepflow/internal/repotestdata"
 	"github.com/stepflow/stepflow/sfn"
 )
-
-const benchDir = "../../shared/bench"
 
 // loadWorkload reads a bench workload: its compiled program, input and expected output.
 func loadWorkload(b testing.TB, name string, opts Options) (*Program, any, any) {
 	b.Helper()
-	dir := filepath.Join(benchDir, name)
+	dir := repotestdata.MustDir(b, "bench", name)
 	def, err := os.ReadFile(filepath.Join(dir, "definition.json"))
 	if err != nil {
-		b.Skipf("bench workload %s not found: %v", name, err)
+		b.Fatalf("bench workload %s: %v", name, err)
 	}
 	p := compile(b, string(def), opts)
 	var input, want any

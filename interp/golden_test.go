@@ -9,10 +9,9 @@ import (
 	"testing"
 
 	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/internal/repotestdata"
 	"github.com/stepflow/stepflow/sfn"
 )
-
-const conformanceDir = "../../shared/conformance/localstack"
 
 type goldenCase struct {
 	Status       string          `json:"status"`
@@ -32,12 +31,10 @@ type goldenEvent struct {
 // error and cause, and the history's event types, ids and previousEventIds.
 func TestGolden(t *testing.T) {
 	t.Parallel()
+	conformanceDir := repotestdata.MustDir(t, "conformance", "localstack")
 	dirs, _ := filepath.Glob(filepath.Join(conformanceDir, "*"))
 	if len(dirs) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance corpus not found at %s", conformanceDir)
-		}
-		t.Skip("conformance corpus not found at " + conformanceDir)
+		t.Fatalf("no recorded cases at %s", conformanceDir)
 	}
 	ran := 0
 	for _, dir := range dirs {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stepflow/stepflow/internal/repotestdata"
 )
 
 // suiteCase is one case of the JSONata project's test suite.
@@ -48,15 +50,10 @@ func (c *suiteCase) UnmarshalJSON(b []byte) error {
 }
 
 func suiteDir(t *testing.T) string {
-	dir, err := filepath.Abs(filepath.Join("..", "..", "shared", "conformance", "jsonata"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Helper()
+	dir := repotestdata.MustDir(t, "conformance", "jsonata")
 	if _, err := os.Stat(filepath.Join(dir, "groups")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("JSONata test suite not found at %s", dir)
-		}
-		t.Skipf("JSONata test suite not found at %s; skipping", dir)
+		t.Fatalf("JSONata test suite incomplete: %v", err)
 	}
 	return dir
 }

@@ -10,10 +10,8 @@ import (
 	"testing"
 
 	"github.com/stepflow/stepflow/asl/jsonpath"
+	"github.com/stepflow/stepflow/internal/repotestdata"
 )
-
-// conformanceDir holds the executions recorded on AWS (../shared beside the repository).
-const conformanceDir = "../../../shared/conformance/localstack"
 
 // recordedCase is one recorded execution of a chain of Pass states whose Parameters call
 // intrinsic functions.
@@ -66,12 +64,10 @@ var recordedContext = map[string]any{
 // with a minimal Pass-state evaluator (Parameters and ResultPath) built on this package.
 func TestRecordedIntrinsicExecutions(t *testing.T) {
 	t.Parallel()
+	conformanceDir := repotestdata.MustDir(t, "conformance", "localstack")
 	dirs, _ := filepath.Glob(filepath.Join(conformanceDir, "intrinsic_functions--*"))
 	if len(dirs) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no recorded cases at %s", conformanceDir)
-		}
-		t.Skip("no recorded cases at " + conformanceDir)
+		t.Fatalf("no recorded cases at %s", conformanceDir)
 	}
 	ran := 0
 	for _, dir := range dirs {

@@ -15,12 +15,13 @@ import (
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"github.com/stepflow/stepflow/internal/repotestdata"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 )
 
 func init() {
-	register(subcommand{name: "bench", summary: "run the benchmark workloads (../shared/bench) and print throughput", run: runBench})
+	register(subcommand{name: "bench", summary: "run the benchmark workloads (testdata/bench by default) and print throughput", run: runBench})
 }
 
 // benchResult is one workload's line; the JSON field names are a contract with external checkers.
@@ -77,18 +78,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// defaultBenchDir is ../shared/bench beside the repository, found from the working directory up.
-func defaultBenchDir() string {
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		candidate := filepath.Join(d, "..", "shared", "bench")
-		if st, err := os.Stat(candidate); err == nil && st.IsDir() {
-			return candidate
-		}
-		if filepath.Dir(d) == d {
-			return filepath.Join("..", "shared", "bench")
-		}
+// defaultBenchDir is the repository's testdata/bench, found from the working directory up.
+// The workloads are not built into the binary, so outside a clone the directory is an argument.
+func defaultBenchDir() (string, error) {
+	dir, err := repotestdata.Dir("bench")
+	if err != nil {
+		return "", fmt.Errorf("no workload directory given, and %v: run inside a Stepflow clone or give the directory (stepflow bench path/to/stepflow/testdata/bench)", err)
 	}
+	return dir, nil
 }
 
 func benchWorkload(ctx context.Context, dir string, runs, payloadLimit int) benchResult {

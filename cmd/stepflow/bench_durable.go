@@ -101,7 +101,10 @@ func benchWorkloadNames(positional []string) (string, []string, error) {
 		names = append(names, a)
 	}
 	if dir == "" {
-		dir = defaultBenchDir()
+		var err error
+		if dir, err = defaultBenchDir(); err != nil {
+			return "", nil, err
+		}
 	}
 	if len(names) == 0 {
 		entries, err := os.ReadDir(dir)

@@ -7,10 +7,11 @@ import (
 	"io"
 
 	"github.com/stepflow/stepflow/internal/conformance"
+	"github.com/stepflow/stepflow/internal/repotestdata"
 )
 
 func init() {
-	register(subcommand{name: "conformance", summary: "run recorded AWS cases (../shared/conformance/localstack format) and print pass rates", run: runConformance})
+	register(subcommand{name: "conformance", summary: "run recorded AWS cases (testdata/conformance/localstack by default) and print pass rates", run: runConformance})
 }
 
 func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -19,18 +20,24 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	verbose := fs.Bool("v", false, "print every case with its result, and why it failed")
 	failures := fs.Bool("failures", false, "print each failing case and why")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow conformance [-v] [-failures] DIR...")
+		fmt.Fprintln(stderr, "usage: stepflow conformance [-v] [-failures] [DIR...]")
+		fmt.Fprintln(stderr, "DIR defaults to testdata/conformance/localstack of the Stepflow clone around the working directory.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return exitError{Code: 2}
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return exitError{Code: 2}
+	dirs := fs.Args()
+	if len(dirs) == 0 {
+		// The recorded cases are not built into the binary: outside a clone the directory is an argument.
+		dir, err := repotestdata.Dir("conformance", "localstack")
+		if err != nil {
+			return fmt.Errorf("no case directory given, and %v: run inside a Stepflow clone or give the directory (stepflow conformance path/to/stepflow/testdata/conformance/localstack)", err)
+		}
+		dirs = []string{dir}
 	}
 	var results []conformance.Result
-	for _, dir := range fs.Args() {
+	for _, dir := range dirs {
 		cases, err := conformance.LoadDir(dir)
 		if err != nil {
 			return err

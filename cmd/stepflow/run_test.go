@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stepflow/stepflow/internal/repotestdata"
 )
 
 // runCLI runs `stepflow ARGS...` in process and returns its exit code and streams.
@@ -31,14 +33,7 @@ func writeTemp(t *testing.T, name, text string) string {
 // productBrief is the folder of the product brief's examples, which must work verbatim.
 func productBrief(t *testing.T, name string) string {
 	t.Helper()
-	path, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "examples", "product-brief", name))
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("product brief example missing: %v", err)
-		}
-		t.Skipf("product brief examples not found beside the repository: %v", err)
-	}
-	return path
+	return repotestdata.MustDir(t, "examples", "product-brief", name)
 }
 
 type describeOutput struct {

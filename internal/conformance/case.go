@@ -1,5 +1,5 @@
 // Package conformance runs recorded AWS Step Functions cases (the format of
-// ../shared/conformance/localstack/: definition.json, input.json, expected.json, optional
+// testdata/conformance/localstack/: definition.json, input.json, expected.json, optional
 // lambda.json) through Stepflow's interpreter and compares status, output, error and cause
 // with what AWS returned, treating the recording's placeholders as AWS's per-run values.
 package conformance

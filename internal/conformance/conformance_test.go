@@ -6,36 +6,21 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/stepflow/stepflow/internal/repotestdata"
 )
 
 var updateKnownFailures = flag.Bool("update-known-failures", false, "rewrite testdata/known-failures.txt from this run")
 
 const knownFailuresFile = "testdata/known-failures.txt"
 
-// sharedDir finds ../shared/conformance/localstack beside the repository.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs("../../../shared/conformance/localstack")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance cases not found at %s: %v", dir, err)
-		}
-		t.Skipf("conformance cases not found at %s (they live in ../shared beside the repository)", dir)
-	}
-	return dir
-}
-
 // TestLocalStackConformance runs every recorded case. A case listed in the known-failures
 // file must fail, every other case must pass, so the list always tells the truth.
 func TestLocalStackConformance(t *testing.T) {
-	dir := sharedDir(t)
+	dir := repotestdata.MustDir(t, "conformance", "localstack")
 	cases, err := LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
