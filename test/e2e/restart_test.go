@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stepflow/stepflow/internal/pgtest"
 )
 
 var (
@@ -136,23 +138,13 @@ func TestRestartResumesInFlightTasksAtOnce(t *testing.T) {
 			dir := t.TempDir()
 			// The first run of the task blocks (as a task in flight at a crash); a run again
 			// after the restart answers at once.
-			script := `if [ -e first-run ]; then cat; else touch first-run; exec sleep 120; fi`
-			functions := map[string]any{"functions": map[string]any{"work": map[string]any{
-				"command": []string{"sh", "-c", script}, "dir": dir}}}
-			data, _ := json.Marshal(functions)
-			if err := os.WriteFile(filepath.Join(dir, "functions.json"), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			args := []string{"--db", filepath.Join(dir, "data", "stepflow.db"), "--functions", filepath.Join(dir, "functions.json")}
+			functions := writeFunctions(t, dir, `if [ -e first-run ]; then cat; else touch first-run; exec sleep 120; fi`)
+			args := []string{"--db", filepath.Join(dir, "data", "stepflow.db"), "--functions", functions}
 			first := runServerProcess(t, dir, args...)
 			c := first.client()
 			ctx := context.Background()
-			sm, err := c.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("restart"),
-				RoleArn: aws.String("arn:aws:iam::123456789012:role/r"),
-				Definition: aws.String(`{"StartAt":"Work","States":{"Work":{"Type":"Task",` +
-					`"Resource":"arn:aws:lambda:us-east-1:123456789012:function:work","End":true}}}`)})
-			mustNoErr(t, "create", err)
-			ex, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"n":1}`)})
+			sm := createWorkMachine(t, c)
+			ex, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: sm, Input: aws.String(`{"n":1}`)})
 			mustNoErr(t, "start", err)
 			waitFor(t, 30*time.Second, "the task's first run", func() bool {
 				_, err := os.Stat(filepath.Join(dir, "first-run"))
@@ -163,11 +155,7 @@ func TestRestartResumesInFlightTasksAtOnce(t *testing.T) {
 			restarted := time.Now()
 			second := runServerProcess(t, dir, args...)
 			c = second.client()
-			var out *awssfn.DescribeExecutionOutput
-			waitFor(t, 60*time.Second, "the execution to succeed", func() bool {
-				out, err = c.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
-				return err == nil && out.Status != types.ExecutionStatusRunning
-			})
+			out := waitForEnd(t, c, ex.ExecutionArn, 60*time.Second)
 			if out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != `{"n":1}` {
 				t.Fatalf("after restart: status %s output %s", out.Status, aws.ToString(out.Output))
 			}
@@ -200,5 +188,99 @@ func TestSecondServerOnOneDataDirectoryIsRefused(t *testing.T) {
 	out, err := exec.Command(buildStepflow(t), "server", "--addr", "127.0.0.1:0", "--db", db).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "is held by another running stepflow server") {
 		t.Fatalf("second server: err %v, output %s", err, out)
+	}
+}
+
+// writeFunctions writes a functions file with one command function, "work", running script
+// in dir, and returns its path.
+func writeFunctions(t *testing.T, dir, script string) string {
+	t.Helper()
+	data, _ := json.Marshal(map[string]any{"functions": map[string]any{"work": map[string]any{
+		"command": []string{"sh", "-c", script}, "dir": dir}}})
+	path := filepath.Join(dir, "functions.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const workMachine = `{"StartAt":"Work","States":{"Work":{"Type":"Task",` +
+	`"Resource":"arn:aws:lambda:us-east-1:123456789012:function:work","End":true}}}`
+
+func createWorkMachine(t *testing.T, c *awssfn.Client) *string {
+	t.Helper()
+	sm, err := c.CreateStateMachine(context.Background(), &awssfn.CreateStateMachineInput{Name: aws.String("work"),
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), Definition: aws.String(workMachine)})
+	mustNoErr(t, "create", err)
+	return sm.StateMachineArn
+}
+
+func waitForEnd(t *testing.T, c *awssfn.Client, arn *string, limit time.Duration) *awssfn.DescribeExecutionOutput {
+	t.Helper()
+	var out *awssfn.DescribeExecutionOutput
+	waitFor(t, limit, "the execution to end", func() bool {
+		var err error
+		out, err = c.DescribeExecution(context.Background(), &awssfn.DescribeExecutionInput{ExecutionArn: arn})
+		return err == nil && out.Status != types.ExecutionStatusRunning
+	})
+	return out
+}
+
+// Two servers share PostgreSQL with the shipped lease (15 s). The node running a task is
+// killed: the other node takes the task over once the dead node's lease runs out, within
+// about 4/3 of a lease (the lease, plus at most one reaper interval of a third of it).
+func TestDeadNodeHandsOverWithinTheLease(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Schema(t, "hand-over test")
+	dir := t.TempDir()
+	functions := writeFunctions(t, dir, `if [ -e first-run ]; then cat; else touch first-run; exec sleep 120; fi`)
+	a := runServerProcess(t, dir, "--postgres", dsn, "--node-id", "a", "--functions", functions)
+	b := runServerProcess(t, dir, "--postgres", dsn, "--node-id", "b", "--functions", functions)
+	ctx := context.Background()
+	sm := createWorkMachine(t, a.client())
+	ex, err := a.client().StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: sm, Input: aws.String(`{"n":2}`)})
+	mustNoErr(t, "start", err)
+	waitFor(t, 30*time.Second, "the task's first run", func() bool {
+		_, err := os.Stat(filepath.Join(dir, "first-run"))
+		return err == nil
+	})
+	a.signal(syscall.SIGKILL)
+	killed := time.Now()
+	out := waitForEnd(t, b.client(), ex.ExecutionArn, 60*time.Second)
+	took := time.Since(killed)
+	t.Logf("hand-over after the node's death: %v", took)
+	if out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != `{"n":2}` {
+		t.Fatalf("status %s output %s", out.Status, aws.ToString(out.Output))
+	}
+	// 4/3 of the 15 s lease, and a little for the commit and the poll here.
+	if took > 25*time.Second {
+		t.Fatalf("the other node took the task over %v after the death; want within about 20 s", took)
+	}
+}
+
+// A task that runs for longer than two leases on one of two live nodes is run once: the node
+// renews its lease while the task runs, so the other node never takes it.
+func TestLongTaskOnTwoNodesRunsOnce(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Schema(t, "long task test")
+	dir := t.TempDir()
+	functions := writeFunctions(t, dir, `echo run >> runs; sleep 35; cat`)
+	a := runServerProcess(t, dir, "--postgres", dsn, "--node-id", "a", "--functions", functions)
+	b := runServerProcess(t, dir, "--postgres", dsn, "--node-id", "b", "--functions", functions)
+	_ = b
+	ctx := context.Background()
+	sm := createWorkMachine(t, a.client())
+	ex, err := a.client().StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: sm, Input: aws.String(`{"n":3}`)})
+	mustNoErr(t, "start", err)
+	out := waitForEnd(t, a.client(), ex.ExecutionArn, 90*time.Second)
+	if out.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("status %s", out.Status)
+	}
+	runs, err := os.ReadFile(filepath.Join(dir, "runs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(runs), "run"); n != 1 {
+		t.Fatalf("the task ran %d times, want once", n)
 	}
 }
