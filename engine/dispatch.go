@@ -167,6 +167,7 @@ func (d *dispatcher) invoke(ctx context.Context, arn string, inv invocation) (ou
 		Heartbeat:      time.Duration(inv.HeartbeatSeconds) * time.Second,
 		ExecutionARN:   arn,
 		StateName:      inv.StateName,
+		Credentials:    inv.Credentials,
 		IdempotencyKey: arn + "#" + inv.TaskID,
 	})
 }
@@ -214,6 +215,14 @@ func (d *dispatcher) reapOnce(ctx context.Context) {
 				continue
 			}
 			inv := invocation{TaskID: ds.TaskID, Resource: ds.Resource, Input: input, Attempts: ds.Attempts}
+			if ds.Details != "" {
+				var details dispatchDetails
+				if err := json.Unmarshal([]byte(ds.Details), &details); err != nil {
+					e.log.Warn("dispatch with invalid details", "execution", ds.ExecutionARN, "task", ds.TaskID, "err", err)
+				}
+				inv.StateName, inv.TimeoutSeconds, inv.HeartbeatSeconds, inv.Credentials =
+					details.StateName, details.TimeoutSeconds, details.HeartbeatSeconds, details.Credentials
+			}
 			if sfn.ParseResource(ds.Resource).WaitsForTaskToken() {
 				inv.TaskToken = e.taskToken(ctx, ds.ExecutionARN, ds.TaskID)
 			}

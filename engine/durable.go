@@ -495,10 +495,28 @@ type invocation struct {
 	StateName        string
 	TimeoutSeconds   int64
 	HeartbeatSeconds int64
+	Credentials      any // the state's Credentials, evaluated
 	// Attempts is the dispatch's lease count when this process took it, its fencing token;
 	// LeasedUntil is when that lease runs out unless renewed.
 	Attempts    int
 	LeasedUntil time.Time
+}
+
+// dispatchDetails is what a dispatch row keeps of its invocation besides the input, so a
+// task run again (after a restart, or on another node) runs as it was scheduled.
+type dispatchDetails struct {
+	StateName        string `json:"stateName,omitempty"`
+	TimeoutSeconds   int64  `json:"timeoutSeconds,omitempty"`
+	HeartbeatSeconds int64  `json:"heartbeatSeconds,omitempty"`
+	Credentials      any    `json:"credentials,omitempty"`
+}
+
+func encodeDispatchDetails(c interp.InvokeTask) string {
+	if c.StateName == "" && c.TimeoutSeconds == 0 && c.HeartbeatSeconds == 0 && c.Credentials == nil {
+		return ""
+	}
+	return encodeJSON(dispatchDetails{StateName: c.StateName, TimeoutSeconds: c.TimeoutSeconds,
+		HeartbeatSeconds: c.HeartbeatSeconds, Credentials: c.Credentials})
 }
 
 // activityEnvelope is the input of an activity dispatch: the worker needs the token with it.
@@ -585,13 +603,14 @@ func (e *Engine) addTask(lx *liveExecution, ob *outbox, c interp.InvokeTask, now
 	}
 	add := &store.DispatchAdd{TaskID: c.TaskID, Queue: queue, Resource: c.Resource, Input: input, CreatedDate: now}
 	if queue == "" {
+		add.Details = encodeDispatchDetails(c)
 		// This process runs the task as soon as the step commits: lease it from the start,
 		// or another node's reaper would take it and run it a second time meanwhile.
 		until := now.Add(e.cfg.LeaseDuration)
 		add.LeaseOwner, add.LeaseExpiresAt = e.cfg.NodeID, &until
 		ob.invokes = append(ob.invokes, invocation{TaskID: c.TaskID, Resource: c.Resource, Input: c.Input,
 			TaskToken: c.TaskToken, StateName: c.StateName, TimeoutSeconds: c.TimeoutSeconds, HeartbeatSeconds: c.HeartbeatSeconds,
-			LeasedUntil: until})
+			Credentials: c.Credentials, LeasedUntil: until})
 	}
 	p.DispatchesAdd = append(p.DispatchesAdd, add)
 	if token != "" {

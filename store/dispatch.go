@@ -12,6 +12,7 @@ type Dispatch struct {
 	Queue          string // "" for the engine's invokers; an activity ARN for activity tasks
 	Resource       string
 	Input          string // JSON text
+	Details        string // what the invocation needs besides the input, as the engine wrote it
 	Attempts       int    // leases handed out so far
 	LeaseOwner     string // "" when not leased
 	LeaseExpiresAt *time.Time
@@ -24,6 +25,9 @@ type DispatchAdd struct {
 	Queue       string
 	Resource    string
 	Input       string
+	// Details is text the engine reads back when it runs the dispatch again (after a
+	// restart, or on another node): the invocation's state name, timeouts and credentials.
+	Details     string
 	CreatedDate time.Time
 	// LeaseOwner and LeaseExpiresAt lease the dispatch from the start to the process that
 	// runs it at once, so no other node's reaper takes it while it runs. Empty: unleased.

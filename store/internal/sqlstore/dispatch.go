@@ -30,14 +30,14 @@ func (s *Store) DispatchLease(ctx context.Context, p *store.DispatchLeaseParams)
 				SELECT execution_arn, task_id FROM dispatch
 				WHERE queue = ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
 				ORDER BY created_date, execution_arn, task_id LIMIT ?`+s.dialect.SkipLocked+`)
-			RETURNING execution_arn, task_id, queue, resource, input, attempts, lease_owner, lease_expires_at, created_date`,
+			RETURNING execution_arn, task_id, queue, resource, input, details, attempts, lease_owner, lease_expires_at, created_date`,
 			p.Owner, s.timeArg(p.Until), p.Queue, now, limit)
 		leased, err = collect(rows, err, func(r Rows) (*store.Dispatch, error) {
 			var (
 				d                store.Dispatch
 				expires, created timeValue
 			)
-			err := r.Scan(&d.ExecutionARN, &d.TaskID, &d.Queue, &d.Resource, &d.Input, &d.Attempts,
+			err := r.Scan(&d.ExecutionARN, &d.TaskID, &d.Queue, &d.Resource, &d.Input, &d.Details, &d.Attempts,
 				&d.LeaseOwner, &expires, &created)
 			d.LeaseExpiresAt, d.CreatedDate = expires.ptr(), created.t
 			return &d, err

@@ -116,17 +116,17 @@ func (s *Store) writeRound(ctx context.Context, tx Tx, round *recordRound) error
 	}
 	err = inChunks(lastOfEach(round.dispatchAdds, func(d dispatchRow) rowKey { return rowKey{d.executionARN, d.dispatch.TaskID} }),
 		func(rows []dispatchRow) error {
-			args := make([]any, 0, 8*len(rows))
+			args := make([]any, 0, 9*len(rows))
 			for _, r := range rows {
 				d := r.dispatch
-				args = append(args, r.executionARN, d.TaskID, d.Queue, d.Resource, d.Input, d.LeaseOwner,
+				args = append(args, r.executionARN, d.TaskID, d.Queue, d.Resource, d.Input, d.Details, d.LeaseOwner,
 					s.nullTimeArg(d.LeaseExpiresAt), s.timeArg(d.CreatedDate))
 			}
-			_, err := s.exec(ctx, tx, `INSERT INTO dispatch (execution_arn, task_id, queue, resource, input, attempts,
+			_, err := s.exec(ctx, tx, `INSERT INTO dispatch (execution_arn, task_id, queue, resource, input, details, attempts,
 					lease_owner, lease_expires_at, created_date)
-				VALUES `+strings.Repeat("(?, ?, ?, ?, ?, 0, ?, ?, ?), ", len(rows)-1)+`(?, ?, ?, ?, ?, 0, ?, ?, ?)
+				VALUES `+strings.Repeat("(?, ?, ?, ?, ?, ?, 0, ?, ?, ?), ", len(rows)-1)+`(?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
 				ON CONFLICT (execution_arn, task_id) DO UPDATE SET queue = excluded.queue, resource = excluded.resource,
-					input = excluded.input, attempts = 0, lease_owner = excluded.lease_owner,
+					input = excluded.input, details = excluded.details, attempts = 0, lease_owner = excluded.lease_owner,
 					lease_expires_at = excluded.lease_expires_at, created_date = excluded.created_date`, args...)
 			return err
 		})
