@@ -251,8 +251,8 @@ func TestBigInlineMapIsCutIntoSteps(t *testing.T) {
 		}
 	}
 	checkIDs(t, r.events)
-	if len(r.steps) != 3 {
-		t.Fatalf("%d steps, want 3 (10,001 states by %d)", len(r.steps), maxStepStates)
+	if want := (items + 1 + maxStepStates - 1) / maxStepStates; len(r.steps) != want {
+		t.Fatalf("%d steps, want %d (10,001 states by %d)", len(r.steps), want, maxStepStates)
 	}
 	next := 0
 	for i, step := range r.steps {
