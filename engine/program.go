@@ -153,7 +153,11 @@ func (e *Engine) program(definition string, typ sfn.StateMachineType, history bo
 		}
 		return nil, fmt.Errorf("compile state machine: %s", msg)
 	}
-	p, err := interp.Compile(sm, interp.Options{PayloadLimit: e.payloadLimit(), History: history})
+	opts := interp.Options{PayloadLimit: e.payloadLimit(), History: history}
+	if typ != sfn.TypeExpress {
+		opts.MaxHistoryEvents = sfn.HistoryEventLimit
+	}
+	p, err := interp.Compile(sm, opts)
 	if err != nil {
 		return nil, fmt.Errorf("compile state machine: %w", err)
 	}

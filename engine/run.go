@@ -171,9 +171,15 @@ func (r *runner) cancelTimer(id string) {
 	}
 }
 
-// next waits for the next event: a task result, a timer, or the end of ctx.
+// next waits for the next event: a task result, a timer, or the end of ctx. The end of ctx
+// comes first: an execution that always has an event ready (a loop the interpreter cuts
+// into steps, see interp's maxStepStates) still stops.
 func (r *runner) next(ctx context.Context) (interp.Event, error) {
 	for {
+		if ctx.Err() != nil && !r.stopped {
+			r.stopped = true
+			return interp.StopRequested{Error: "", Cause: ""}, nil
+		}
 		r.mu.Lock()
 		if len(r.queue) > 0 {
 			ev := r.queue[0]
@@ -185,7 +191,9 @@ func (r *runner) next(ctx context.Context) (interp.Event, error) {
 			return ev, nil
 		}
 		r.mu.Unlock()
-		if r.opts.VirtualTime && len(r.inflight) == 0 {
+		// A timer already due fires even while tasks run (the interpreter's continuation
+		// timers are due at once); later ones wait until no task is in flight.
+		if r.opts.VirtualTime && (len(r.inflight) == 0 || r.due.Len() > 0 && !r.due[0].fireAt.After(r.now)) {
 			if r.due.Len() == 0 {
 				return nil, ErrStalled
 			}

@@ -53,6 +53,9 @@ type Execution struct {
 	functions map[string]jsonata.Function
 	sizes     sizer // remembers the sizes of large payload parts between states
 	changed   bool  // see Step.Changed
+	// What this step did so far, against the bounds that make it yield (see maxStepStates).
+	stepStates  int
+	stepPayload int
 }
 
 // ExecutionState is the whole state of an execution, JSON-encodable for the durable store.
@@ -75,6 +78,10 @@ type ExecutionState struct {
 	RedriveDate time.Time `json:",omitzero"`
 	// MapRuns keeps the Distributed Map runs that ended, oldest first (see MapRun).
 	MapRuns []MapRunSummary `json:",omitempty"`
+	// Parked lists, in order, the frames that stopped only because a step reached its bounds
+	// (see maxStepStates); ContinueTimer is the timer, due at once, whose firing resumes them.
+	Parked        []int  `json:",omitempty"`
+	ContinueTimer string `json:",omitempty"`
 }
 
 // Wait is an outstanding task or timer: the frame waiting and why.
@@ -91,6 +98,7 @@ const (
 	waitState            = "wait"
 	waitRetry            = "retry"
 	waitExecutionTimeout = "execution-timeout"
+	waitContinue         = "continue"
 )
 
 const executionTimeoutTimer = "execution-timeout"
@@ -121,6 +129,9 @@ type Frame struct {
 	Fan              *Fan   `json:",omitempty"`
 	// Silent frames write no history: Distributed Map iterations, child executions on AWS.
 	Silent bool `json:",omitempty"`
+	// Parked: the frame is to enter State with Input when the execution continues (see
+	// ExecutionState.Parked); it has not entered it yet.
+	Parked bool `json:",omitempty"`
 
 	parent *Frame
 	// endedFan is the fan of the Parallel or Map state the frame is failing in, kept from the
@@ -162,6 +173,8 @@ type Fan struct {
 	Unfinished map[int]*Resume `json:",omitempty"`
 	// Redo lists, in a redriven fan, the children still to restart, in order.
 	Redo []int `json:",omitempty"`
+	// Parked: the fan has children left to start when the execution continues.
+	Parked bool `json:",omitempty"`
 
 	pumping bool
 }
@@ -248,7 +261,10 @@ func (e *Execution) begin(now time.Time) {
 	e.full = nil
 	e.commands = nil
 	e.changed = false
+	e.stepStates, e.stepPayload = 0, 0
 }
+
+func (e *Execution) running() bool { return e.s.Status == sfn.StatusRunning }
 
 func (e *Execution) step() Step {
 	events := e.events
@@ -273,8 +289,33 @@ func (e *Execution) eventID(f *Frame) (int64, bool) {
 	if f.Silent {
 		return f.Last, false
 	}
+	if limit := e.p.opts.MaxHistoryEvents; limit > 0 && e.s.LastEventID+1 >= int64(limit) {
+		e.historyFull()
+		return e.s.LastEventID, false
+	}
 	e.s.LastEventID++
 	return e.s.LastEventID, e.hist
+}
+
+// historyFull ends the execution whose next event would be the last its history may hold:
+// that event is ExecutionFailed instead (AWS's hard quota of 25,000 events). Only the events
+// that end the execution (ExecutionSucceeded, and those that end it from outside) take
+// their number without this check. The state that was running stops where it stood: it
+// neither writes events nor starts tasks or timers any more (see running).
+func (e *Execution) historyFull() {
+	if !e.running() {
+		return
+	}
+	limit := e.p.opts.MaxHistoryEvents
+	e.recordStop(e.s.Root)
+	prev := e.s.LastEventID
+	id := e.nextEventID()
+	e.s.Status, e.s.Error, e.s.Cause = sfn.StatusFailed, sfn.ErrorRuntime, sfn.HistoryLimitCause(limit)
+	if e.hist {
+		e.push(sfn.HistoryEvent{Type: sfn.EventExecutionFailed, ID: id, PreviousEventID: prev,
+			ExecutionFailedEventDetails: &sfn.ErrorDetails{Error: e.s.Error, Cause: e.s.Cause}})
+	}
+	e.cancelAll()
 }
 
 func (e *Execution) nextEventID() int64 {
@@ -329,6 +370,9 @@ func (e *Execution) newID(prefix string) string {
 }
 
 func (e *Execution) startTimer(id string, w Wait, at time.Time) {
+	if !e.running() {
+		return // the history filled up while the state ran
+	}
 	e.s.Waits[id] = w
 	e.commands = append(e.commands, StartTimer{TimerID: id, FireAt: at})
 }
@@ -383,8 +427,13 @@ func (e *Execution) timerFired(id string) {
 		return
 	}
 	delete(e.s.Waits, id)
-	if w.Kind == waitExecutionTimeout {
+	switch w.Kind {
+	case waitExecutionTimeout:
 		e.timeOut()
+		return
+	case waitContinue:
+		e.s.ContinueTimer = ""
+		e.continueParked()
 		return
 	}
 	f := e.frames[w.Frame]
@@ -427,11 +476,16 @@ func failed(err *stateError) outcome {
 	return outcome{kind: outFailed, err: err.name, cause: err.cause}
 }
 
-// drive runs frame f through states until it waits or ends.
+// drive runs frame f through states until it waits or ends, or the step reached its bounds
+// (then f is parked before its next state), or the execution ended meanwhile.
 func (e *Execution) drive(f *Frame, oc outcome) {
-	for {
+	for e.running() {
 		switch oc.kind {
 		case outNext:
+			if e.stepFull() {
+				e.park(f, oc.next, oc.value)
+				return
+			}
 			oc = e.enter(f, oc.next, oc.value)
 		case outBlocked:
 			return

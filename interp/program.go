@@ -21,6 +21,11 @@ type Options struct {
 	// History makes executions emit AWS history events. Without it (the Express fast path)
 	// only the result is kept and no event is allocated.
 	History bool
+	// MaxHistoryEvents is the history quota of a Standard execution, sfn.HistoryEventLimit on
+	// AWS: the event that would be number MaxHistoryEvents is ExecutionSucceeded or else an
+	// ExecutionFailed (States.Runtime) that ends the execution. Events are counted whether
+	// or not History records them. 0 means no limit (Express executions).
+	MaxHistoryEvents int
 	// ExpressionTimeLimit bounds one JSONata evaluation; 0 means DefaultExpressionTimeLimit.
 	// It is the one place wall time reaches the interpreter: a safety valve against
 	// expressions that never end (a tail-recursive loop does not grow the evaluation depth),

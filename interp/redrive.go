@@ -53,6 +53,11 @@ func (e *Execution) Redrive(now time.Time) (Step, error) {
 	default:
 		return Step{Done: e.s.Status != sfn.StatusRunning}, &NotRedrivableError{Status: e.s.Status}
 	}
+	if limit := e.p.opts.MaxHistoryEvents; limit > 0 && e.s.LastEventID >= int64(limit)-1 {
+		// AWS redrives only an execution with fewer than 24,999 events: no room is left.
+		return Step{Done: true}, &NotRedrivableError{Status: e.s.Status,
+			Reason: fmt.Sprintf("Execution cannot be redriven: its history holds %d events, the most an execution may have", e.s.LastEventID)}
+	}
 	rp := e.s.Redrive
 	if rp == nil {
 		return Step{Done: true}, &NotRedrivableError{Status: e.s.Status,
@@ -64,6 +69,7 @@ func (e *Execution) Redrive(now time.Time) (Step, error) {
 	e.s.Status, e.s.Output, e.s.Error, e.s.Cause = sfn.StatusRunning, nil, "", ""
 	e.s.Redrive = nil
 	e.s.Waits = map[string]Wait{}
+	e.s.Parked, e.s.ContinueTimer = nil, ""
 	clear(e.frames)
 	prev := e.s.LastEventID
 	id := e.nextEventID()
@@ -99,6 +105,7 @@ func (e *Execution) resume(f *Frame, rp *Resume) outcome {
 	redo := fan.unsuccessful()
 	fan.Children = map[int]*Frame{}
 	fan.Redo = redo
+	fan.Parked = false
 	fan.Started, fan.Finished = total-len(redo), total-len(redo)
 	fan.Failed, fan.Error, fan.Cause, fan.Failures, fan.ItemsFailed = false, "", "", 0, 0
 	fan.LastIteration = 0

@@ -16,9 +16,11 @@ func (e *Execution) enter(f *Frame, st *state, input any) outcome {
 
 // arrive moves frame f into state st and writes the Entered event, without running the state.
 func (e *Execution) arrive(f *Frame, st *state, input any) {
+	e.stepStates++
 	f.State = st.index
 	f.Input = input
 	f.Effective = nil
+	f.Parked = false
 	f.EnteredTime = e.now
 	f.RetryCount = 0
 	f.RetryAttempts = f.RetryAttempts[:0]
@@ -229,8 +231,12 @@ func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template,
 		}
 		assigned, _ = v.(map[string]any)
 	}
-	if e.sizes.exceeds(out, e.p.opts.PayloadLimit) {
-		return e.fail(f, st, dataLimitError(st))
+	if limit := e.p.opts.PayloadLimit; limit > 0 {
+		size := e.sizes.size(out, limit)
+		if size > limit {
+			return e.fail(f, st, dataLimitError(st))
+		}
+		e.countPayload(size)
 	}
 	if err := e.checkAssignedSizes(f, st, assigned); err != nil {
 		return e.fail(f, st, err)

@@ -257,7 +257,14 @@ func (e *Execution) pump(f *Frame, st *state) outcome {
 	fan := f.Fan
 	total := len(fan.Results)
 	fan.pumping = true
-	for !fan.Failed && fan.Started < total && (fan.Max <= 0 || len(fan.Children) < fan.Max) {
+	room := func() bool {
+		return !fan.Failed && fan.Started < total && (fan.Max <= 0 || len(fan.Children) < fan.Max)
+	}
+	for e.running() && room() {
+		if e.stepFull() {
+			e.parkFan(f)
+			break
+		}
 		i := fan.Started
 		if len(fan.Redo) > 0 {
 			i, fan.Redo = fan.Redo[0], fan.Redo[1:]
@@ -267,6 +274,8 @@ func (e *Execution) pump(f *Frame, st *state) outcome {
 	}
 	fan.pumping = false
 	switch {
+	case !e.running():
+		return outcome{kind: outBlocked}
 	case fan.Failed:
 		return e.fail(f, st, &stateError{name: fan.Error, cause: fan.Cause})
 	case fan.Finished == total:

@@ -76,6 +76,9 @@ func (e *Execution) itemReaderRequest(x *env) (req map[string]any, negative bool
 
 // requestIO emits the InvokeTask of a reader or writer and leaves the Map state waiting.
 func (e *Execution) requestIO(f *Frame, st *state, kind, resource string, input any) outcome {
+	if !e.running() {
+		return outcome{kind: outBlocked} // the history filled up
+	}
 	id := e.newID("task-")
 	f.TaskID = id
 	e.s.Waits[id] = Wait{Frame: f.ID, Kind: kind}

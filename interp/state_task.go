@@ -42,8 +42,11 @@ func (e *Execution) runTask(f *Frame, st *state) outcome {
 	}
 	taskID := e.newID("task-")
 	f.TaskID, f.TaskToken = taskID, token
-	e.s.Waits[taskID] = Wait{Frame: f.ID, Kind: waitTask}
 	e.taskScheduledEvents(f, st, params, timeout, heartbeat, credentials)
+	if !e.running() {
+		return outcome{kind: outBlocked} // the history filled up: no task runs
+	}
+	e.s.Waits[taskID] = Wait{Frame: f.ID, Kind: waitTask}
 	e.commands = append(e.commands, InvokeTask{
 		TaskID: taskID, Resource: def.Resource, Input: params, TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat,
 		TaskToken: token, StateName: st.name, Credentials: credentials,

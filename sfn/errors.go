@@ -1,5 +1,7 @@
 package sfn
 
+import "strconv"
+
 // The predefined error names of the Amazon States Language. A state machine can match on
 // them in Retry and Catch; the interpreter raises them with AWS's cause texts.
 const (
@@ -25,3 +27,14 @@ const (
 // execution's input: 256 KiB of UTF-8 encoded JSON. It is a default, not a constant of the
 // engine: callers pass their own limit (0 means no limit) through configuration.
 const DefaultPayloadLimit = 256 * 1024
+
+// HistoryEventLimit is AWS's hard quota on the events in one Standard execution's history.
+// Event number HistoryEventLimit is either ExecutionSucceeded or, whatever the execution was
+// about to do, an ExecutionFailed with ErrorRuntime and HistoryLimitCause. Express executions
+// keep no history on AWS and have no such limit.
+const HistoryEventLimit = 25000
+
+// HistoryLimitCause is the cause AWS records when an execution's history reaches limit events.
+func HistoryLimitCause(limit int) string {
+	return "The execution reached the maximum number of history events (" + strconv.Itoa(limit) + ")."
+}

@@ -34,6 +34,9 @@ func loadProgram(defFile string, smType sfn.StateMachineType, opts interp.Option
 		}
 		return nil, exitError{Code: 1}
 	}
+	if smType != sfn.TypeExpress {
+		opts.MaxHistoryEvents = sfn.HistoryEventLimit // as the server runs Standard executions
+	}
 	return interp.Compile(sm, opts)
 }
 

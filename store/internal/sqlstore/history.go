@@ -49,6 +49,9 @@ func (s *Store) HistoryEventList(ctx context.Context, p *store.HistoryEventListP
 	}
 	var events []*sfn.HistoryEvent
 	for _, c := range chunks {
+		if len(events) > size {
+			break // the page is full: a long history is not decoded whole for every page
+		}
 		chunk, err := decodeChunk(c.body, c.bodyS2)
 		if err != nil {
 			return nil, s.fail(op, err)
