@@ -301,12 +301,12 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(s.cfg.BodyReadTimeout))
 	body, err = readAtMost(r.Body, r.ContentLength, maxBytes)
-	// Past the body, the connection waits for the next request as long as it likes (the
-	// server's idle timeout applies): a read deadline left in place would cancel the
-	// request's context when it passes, cutting long polls.
-	rc.SetReadDeadline(time.Time{})
 	if err != nil {
 		release()
+		// The connection is not read again: the read deadline stays (net/http would
+		// otherwise wait for the rest of the body before answering) and it is closed after
+		// the answer.
+		w.Header().Set("Connection", "close")
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
@@ -316,6 +316,10 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 		}
 		return nil, nil, clientError(codeSerialization, "Cannot read the request body: %v", err)
 	}
+	// Past the body, the connection waits for the next request as long as it likes (the
+	// server's idle timeout applies): a read deadline left in place would cancel the
+	// request's context when it passes, cutting long polls.
+	rc.SetReadDeadline(time.Time{})
 	return body, release, nil
 }
 
