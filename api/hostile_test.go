@@ -71,7 +71,7 @@ func memberCases(member string, typ reflect.Type) []hostileCase {
 			hostileCase{member + " empty", set(`""`), false},
 			hostileCase{member + " control characters", set(`"\u0000\u0001\n\t\"\\"`), false},
 			hostileCase{member + " not JSON inside", set(`"{\"a\":"`), false},
-			hostileCase{member + " deep JSON inside", set(`"`+strings.Repeat("[", 100_000)+`"`), false},
+			hostileCase{member + " deep JSON inside", set(`"` + strings.Repeat("[", 100_000) + `"`), false},
 			hostileCase{member + " ARN-shaped", set(`"arn:aws:states:us-east-1:123456789012:stateMachine:x:1:2#T"`), false},
 		)
 	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Float64:
@@ -101,7 +101,7 @@ func memberCases(member string, typ reflect.Type) []hostileCase {
 		cases = append(cases,
 			hostileCase{member + " empty", set(`[]`), false},
 			hostileCase{member + " of nulls", set(`[null,null]`), false},
-			hostileCase{member + " long", set(`[`+strings.TrimSuffix(strings.Repeat(`{},`, 100_000), ",")+`]`), false},
+			hostileCase{member + " long", set(`[` + strings.TrimSuffix(strings.Repeat(`{},`, 100_000), ",") + `]`), false},
 		)
 	case reflect.Map:
 		cases = append(cases, wrong(`"x"`, `1`, `[]`, `true`)...)
