@@ -119,3 +119,27 @@ func TestDeeperThan(t *testing.T) {
 		}
 	}
 }
+
+// TestDeepTaskOutputRefused: an activity worker's output nested deeper than 1,000 levels is
+// refused with InvalidOutput, and the task still takes a good answer.
+func TestDeepTaskOutputRefused(t *testing.T) {
+	t.Parallel()
+	srv := startEdgeServer(t, nil)
+	act := srv.post(t, "CreateActivity", `{"name":"work"}`)
+	activityARN, _ := act.body["activityArn"].(string)
+	def := `{"StartAt":"W","States":{"W":{"Type":"Task","Resource":"` + activityARN + `","End":true}}}`
+	created := srv.post(t, "CreateStateMachine", `{"name":"m","roleArn":"`+edgeRoleARN+`","definition":`+quoteJSON(def)+`}`)
+	machineARN, _ := created.body["stateMachineArn"].(string)
+	srv.post(t, "StartExecution", `{"stateMachineArn":"`+machineARN+`"}`)
+	task := srv.post(t, "GetActivityTask", `{"activityArn":"`+activityARN+`"}`)
+	token, _ := task.body["taskToken"].(string)
+	if token == "" {
+		t.Fatalf("GetActivityTask: %s", task.raw)
+	}
+	deep := quoteJSON(strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000))
+	srv.post(t, "SendTaskSuccess", `{"taskToken":`+quoteJSON(token)+`,"output":`+deep+`}`).
+		wantAWSError(t, http.StatusBadRequest, "InvalidOutput", "Invalid Output: 'JSON nested deeper than 1000 levels'")
+	if a := srv.post(t, "SendTaskSuccess", `{"taskToken":`+quoteJSON(token)+`,"output":"[]"}`); a.status != 200 {
+		t.Fatalf("SendTaskSuccess after the refused one: %d %s", a.status, a.raw)
+	}
+}
