@@ -62,16 +62,44 @@ func parseAuthorization(header string) (*sigV4Authorization, bool) {
 	return a, true
 }
 
+// credentialScope is what a request's credential scope must name: the server's region and
+// the service the route belongs to ("states" for the Step Functions API; the EventBridge and
+// Scheduler APIs on the same port would expect "events" and "scheduler").
+type credentialScope struct {
+	Region  string
+	Service string
+}
+
+// SigningService is the SigV4 service name of the Step Functions API.
+const SigningService = "states"
+
+const signatureMismatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+
 // verifySignature checks the AWS Signature Version 4 of a request (Authorization header form)
-// against the configured secret keys.
-func verifySignature(r *http.Request, body []byte, credentials map[string]string, now time.Time) error {
+// against the configured secret keys. The payload hash is always computed over the body: a
+// JSON API cannot take UNSIGNED-PAYLOAD, or a body could be swapped under a valid signature.
+// Host and X-Amz-Target must be signed, so that neither the action nor the addressee can be
+// changed either, and the credential scope must name the server's region and the route's
+// service.
+func verifySignature(r *http.Request, body []byte, credentials map[string]string, now time.Time, want credentialScope) error {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return authError(codeMissingAuthenticationToken, "Missing Authentication Token")
 	}
 	auth, ok := parseAuthorization(header)
 	if !ok {
-		return authError(codeIncompleteSignature, "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters with the "+sigV4Algorithm+" algorithm.")
+		return incompleteSignature("Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters with the " + sigV4Algorithm + " algorithm.")
+	}
+	if !containsFold(auth.SignedHeaders, "host") {
+		return incompleteSignature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+	}
+	if r.Header.Get("X-Amz-Target") != "" && !containsFold(auth.SignedHeaders, "x-amz-target") {
+		return incompleteSignature("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.")
+	}
+	for _, name := range auth.SignedHeaders {
+		if !strings.EqualFold(name, "host") && !strings.EqualFold(name, "content-length") && len(r.Header.Values(name)) == 0 {
+			return incompleteSignature("'" + name + "' is named as a SignedHeader, but it does not exist in the HTTP request.")
+		}
 	}
 	secret, ok := credentials[auth.AccessKey]
 	if !ok {
@@ -80,19 +108,23 @@ func verifySignature(r *http.Request, body []byte, credentials map[string]string
 	amzDate := r.Header.Get("X-Amz-Date")
 	signedAt, err := time.Parse("20060102T150405Z", amzDate)
 	if err != nil || !strings.HasPrefix(amzDate, auth.Date) {
-		return authError(codeIncompleteSignature, "Date must be in ISO-8601 'basic format' and match the credential scope. Got '"+amzDate+"'.")
+		return incompleteSignature("Date must be in ISO-8601 'basic format' and match the credential scope. Got '" + amzDate + "'.")
 	}
 	if d := now.Sub(signedAt); d > maxClockSkew || d < -maxClockSkew {
 		return authError(codeInvalidSignature, "Signature expired: "+amzDate+" is now earlier than "+
 			now.Add(-maxClockSkew).UTC().Format("20060102T150405Z")+" ("+now.UTC().Format("20060102T150405Z")+" - 15 min.)")
 	}
-	if !containsFold(auth.SignedHeaders, "host") {
-		return authError(codeInvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+	if auth.Region != want.Region {
+		return authError(codeInvalidSignature, "Credential should be scoped to a valid region, not '"+auth.Region+"'.")
 	}
-	payloadHash := r.Header.Get("X-Amz-Content-Sha256")
-	if payloadHash == "" {
-		sum := sha256.Sum256(body)
-		payloadHash = hex.EncodeToString(sum[:])
+	if auth.Service != want.Service {
+		return authError(codeInvalidSignature, "Credential should be scoped to correct service: '"+want.Service+"'.")
+	}
+	sum := sha256.Sum256(body)
+	payloadHash := hex.EncodeToString(sum[:])
+	// A declared hash (UNSIGNED-PAYLOAD included) must be the hash of the body that was sent.
+	if declared, ok := r.Header[http.CanonicalHeaderKey("X-Amz-Content-Sha256")]; ok && (len(declared) != 1 || declared[0] != payloadHash) {
+		return authError(codeInvalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
 	canonical := canonicalRequest(r, auth.SignedHeaders, payloadHash)
 	scope := auth.Date + "/" + auth.Region + "/" + auth.Service + "/aws4_request"
@@ -102,18 +134,17 @@ func verifySignature(r *http.Request, body []byte, credentials map[string]string
 	key = hmacSHA256(key, auth.Region)
 	key = hmacSHA256(key, auth.Service)
 	key = hmacSHA256(key, "aws4_request")
-	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
-	if !hmac.Equal([]byte(want), []byte(auth.Signature)) {
-		return authError(codeInvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
-	}
-	// A body whose hash was declared must be the body that was sent.
-	if declared := r.Header.Get("X-Amz-Content-Sha256"); declared != "" && declared != "UNSIGNED-PAYLOAD" {
-		sum := sha256.Sum256(body)
-		if declared != hex.EncodeToString(sum[:]) {
-			return authError(codeInvalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")
-		}
+	expected := hex.EncodeToString(hmacSHA256(key, stringToSign))
+	if !hmac.Equal([]byte(expected), []byte(auth.Signature)) {
+		return authError(codeInvalidSignature, signatureMismatch)
 	}
 	return nil
+}
+
+// incompleteSignature is AWS's error for an Authorization header that lacks something; AWS
+// answers it with HTTP 400 (its common errors), unlike the 403 of a wrong signature.
+func incompleteSignature(message string) *Error {
+	return &Error{Code: codeIncompleteSignature, Message: message, Status: http.StatusBadRequest}
 }
 
 const codeIncompleteSignature = "IncompleteSignatureException"

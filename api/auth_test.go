@@ -61,7 +61,7 @@ func TestVerifySignature(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := verifySignature(tt.request(), nil, keys, tt.now)
+			err := verifySignature(tt.request(), nil, keys, tt.now, credentialScope{Region: "us-east-1", Service: "iam"})
 			if tt.wantCode == "" {
 				if err != nil {
 					t.Fatalf("verifySignature = %v, want success", err)
@@ -69,8 +69,12 @@ func TestVerifySignature(t *testing.T) {
 				return
 			}
 			var apiErr *Error
-			if !errors.As(err, &apiErr) || apiErr.Code != tt.wantCode || apiErr.Status != http.StatusForbidden {
-				t.Fatalf("verifySignature = %v, want %s (403)", err, tt.wantCode)
+			wantStatus := http.StatusForbidden
+			if tt.wantCode == codeIncompleteSignature {
+				wantStatus = http.StatusBadRequest
+			}
+			if !errors.As(err, &apiErr) || apiErr.Code != tt.wantCode || apiErr.Status != wantStatus {
+				t.Fatalf("verifySignature = %v, want %s (%d)", err, tt.wantCode, wantStatus)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/store"
@@ -57,6 +58,8 @@ const (
 	codeServiceUnavailable           = "ServiceUnavailable"
 	codeUnrecognizedClient           = "UnrecognizedClientException"
 	codeInvalidSignature             = "InvalidSignatureException"
+	codeThrottling                   = "ThrottlingException"
+	codeRequestTimeout               = "RequestTimeoutException"
 	codeMissingAuthenticationToken   = "MissingAuthenticationTokenException"
 )
 
@@ -124,12 +127,56 @@ func fromError(err error) *Error {
 // validation words them, so that one ValidationException reports them all.
 type validationErrors []string
 
+// The value is left out for the members AWS's API model marks sensitive (definitions, inputs,
+// outputs, errors and causes, descriptions ...), as AWS leaves them out: "Value at 'definition'
+// failed to satisfy constraint: ...". Other values are shown, cut at maxEchoLength.
 func (v *validationErrors) add(value any, field, constraint string) {
-	shown := "null"
-	if value != nil {
-		shown = fmt.Sprintf("'%v'", value)
+	shown := "Value null"
+	switch {
+	case value != nil && sensitiveMembers[field]:
+		shown = "Value"
+	case value != nil:
+		shown = "Value '" + elide(fmt.Sprint(value)) + "'"
 	}
-	*v = append(*v, fmt.Sprintf("Value %s at '%s' failed to satisfy constraint: Member must %s", shown, field, constraint))
+	*v = append(*v, fmt.Sprintf("%s at '%s' failed to satisfy constraint: Member must %s", shown, field, constraint))
+}
+
+// sensitiveMembers are the request members whose shapes AWS's API model for Step Functions
+// marks sensitive (botocore's stepfunctions service-2.json: Definition, SensitiveData,
+// SensitiveError, SensitiveCause, VersionDescription, AliasDescription, TestStateStateName).
+// Their values never appear in an error message.
+var sensitiveMembers = map[string]bool{
+	"definition":                            true,
+	"input":                                 true,
+	"output":                                true,
+	"error":                                 true,
+	"cause":                                 true,
+	"versionDescription":                    true,
+	"description":                           true,
+	"variables":                             true,
+	"context":                               true,
+	"stateName":                             true,
+	"mock.result":                           true,
+	"mock.errorOutput.error":                true,
+	"mock.errorOutput.cause":                true,
+	"stateConfiguration.errorCausedByState": true,
+	"stateConfiguration.mapItemReaderData":  true,
+}
+
+// maxEchoLength bounds how much of a caller's value an error message repeats: enough for any
+// valid ARN (2,048 characters), not the megabytes a hostile request can carry.
+const maxEchoLength = 2048
+
+// elide cuts text longer than maxEchoLength, saying how long it was.
+func elide(text string) string {
+	if len(text) <= maxEchoLength {
+		return text
+	}
+	cut := maxEchoLength
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", text[:cut], len(text))
 }
 
 // required reports a missing member.

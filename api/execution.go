@@ -25,11 +25,51 @@ func checkPayload(field string, text *string, invalid func(detail string) *Error
 	if len(*text) > maxPayloadLength {
 		return clientError(codeValidation, "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", field, maxPayloadLength)
 	}
+	if deeperThan(*text, maxPayloadDepth) {
+		return invalid(fmt.Sprintf("JSON nested deeper than %d levels", maxPayloadDepth))
+	}
 	var v any
 	if err := json.Unmarshal([]byte(*text), &v); err != nil {
 		return invalid(err.Error())
 	}
 	return nil
+}
+
+// maxPayloadDepth bounds how deeply execution input and task output may nest. AWS documents
+// no figure; Stepflow's bound leaves the engine room below encoding/json's own limit of
+// 10,000 levels, which a stored value wrapped in the execution's snapshot must still decode
+// under, and keeps the evaluators' recursion shallow.
+const maxPayloadDepth = 1000
+
+// deeperThan reports whether JSON text nests arrays and objects more than limit levels deep.
+// It looks at brackets outside strings only, so it is exact for valid JSON and cheap for any.
+func deeperThan(text string, limit int) bool {
+	depth := 0
+	inString, escaped := false, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth > limit {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return false
 }
 
 // target is what an execution starts on: a state machine, one of its versions or an alias.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,10 +22,26 @@ import (
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/task"
 	"github.com/stepflow/stepflow/task/mock"
+	"golang.org/x/sync/semaphore"
 )
 
 // DefaultMaxBodyBytes bounds a request body: a 1 MiB definition escaped inside JSON, plus room.
 const DefaultMaxBodyBytes = 4 << 20
+
+// DefaultMaxBodyBytesInFlight bounds the bytes of request bodies the server reads and holds
+// at once, across all requests: 64 bodies of the largest size.
+const DefaultMaxBodyBytesInFlight = 256 << 20
+
+// DefaultBodyReadTimeout is how long a client may take to send a request body once its
+// headers arrived; a client that trickles its body is cut off then.
+const DefaultBodyReadTimeout = 30 * time.Second
+
+// DefaultResponseWriteTimeout is how long a client may take to read the answer.
+const DefaultResponseWriteTimeout = 30 * time.Second
+
+// bodyBudgetWait is how long a request waits for room among the bodies in flight before it
+// is answered ThrottlingException (which the AWS SDKs retry with back-off).
+const bodyBudgetWait = time.Second
 
 // DefaultActivityPollTimeout is how long GetActivityTask waits for a task, as on AWS.
 const DefaultActivityPollTimeout = 60 * time.Second
@@ -39,6 +57,14 @@ type Config struct {
 	Credentials map[string]string
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxBodyBytesInFlight bounds the bytes of request bodies held at once, across requests
+	// (a body of unknown length counts as MaxBodyBytes); 0 means DefaultMaxBodyBytesInFlight.
+	MaxBodyBytesInFlight int64
+	// BodyReadTimeout bounds the time to receive a request body; 0 means DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
+	// ResponseWriteTimeout bounds the time to send an answer; 0 means DefaultResponseWriteTimeout.
+	// It starts when the answer is ready, so a GetActivityTask long poll is not cut by it.
+	ResponseWriteTimeout time.Duration
 	// Invoker runs the Task states of TestState (the engine's task router); nil fails them.
 	Invoker task.Invoker
 	// Mocks runs the test cases of a mock configuration: StartExecution and
@@ -63,6 +89,10 @@ type Server struct {
 	actions map[string]action
 	nextID  atomic.Uint64
 	mapRuns mapRunRegistry
+	// signing is the credential scope signed requests must name.
+	signing credentialScope
+	// bodies is the budget of request body bytes in flight.
+	bodies *semaphore.Weighted
 
 	// bg ends when the server closes: it bounds the goroutines that release test cases.
 	bg      context.Context
@@ -70,8 +100,12 @@ type Server struct {
 	waiters sync.WaitGroup
 }
 
-// action runs one API action on its JSON input and returns the value to encode as output.
-type action func(ctx context.Context, body []byte) (any, error)
+// action is one API action: run decodes its JSON input and returns the value to encode as
+// output; input is the type the body decodes into.
+type action struct {
+	run   func(ctx context.Context, body []byte) (any, error)
+	input reflect.Type
+}
 
 // New returns a server for the engine's store and scope.
 func New(cfg Config) (*Server, error) {
@@ -84,13 +118,27 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ActivityPollTimeout == 0 {
 		cfg.ActivityPollTimeout = DefaultActivityPollTimeout
 	}
+	if cfg.MaxBodyBytesInFlight == 0 {
+		cfg.MaxBodyBytesInFlight = DefaultMaxBodyBytesInFlight
+	}
+	if cfg.BodyReadTimeout == 0 {
+		cfg.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if cfg.ResponseWriteTimeout == 0 {
+		cfg.ResponseWriteTimeout = DefaultResponseWriteTimeout
+	}
+	if cfg.MaxBodyBytes < 0 || cfg.MaxBodyBytesInFlight < cfg.MaxBodyBytes {
+		return nil, fmt.Errorf("api: MaxBodyBytesInFlight (%d) must be at least MaxBodyBytes (%d)", cfg.MaxBodyBytesInFlight, cfg.MaxBodyBytes)
+	}
 	s := &Server{
-		engine: cfg.Engine,
-		store:  cfg.Engine.Store(),
-		scope:  cfg.Engine.Scope(),
-		cfg:    cfg,
-		logger: cfg.Logger,
-		now:    cfg.Now,
+		engine:  cfg.Engine,
+		store:   cfg.Engine.Store(),
+		scope:   cfg.Engine.Scope(),
+		cfg:     cfg,
+		logger:  cfg.Logger,
+		now:     cfg.Now,
+		signing: credentialScope{Region: cfg.Engine.Scope().Region, Service: SigningService},
+		bodies:  semaphore.NewWeighted(cfg.MaxBodyBytesInFlight),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -123,13 +171,14 @@ func (s *Server) Actions() []string {
 
 // handle adapts a typed action method to an action: it decodes the body into In.
 func handle[In any, Out any](f func(ctx context.Context, in *In) (*Out, error)) action {
-	return func(ctx context.Context, body []byte) (any, error) {
+	run := func(ctx context.Context, body []byte) (any, error) {
 		in := new(In)
 		if err := decodeInput(body, in); err != nil {
 			return nil, err
 		}
 		return f(ctx, in)
 	}
+	return action{run: run, input: reflect.TypeFor[In]()}
 }
 
 // decodeInput reads a request body; an empty body is an empty input, as with the AWS SDKs.
@@ -150,7 +199,7 @@ func decodeInput(body []byte, in any) error {
 func serializationError(err error) *Error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return clientError(codeSerialization, "Cannot deserialize value of type %s at '%s'", typeErr.Value, typeErr.Field)
+		return clientError(codeSerialization, "Cannot deserialize value of type %s at '%s'", elide(typeErr.Value), elide(typeErr.Field))
 	}
 	return clientError(codeSerialization, "Malformed JSON: %v", err)
 }
@@ -160,7 +209,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := s.requestID()
 	w.Header().Set("x-amzn-RequestId", requestID)
 	start := time.Now()
+	defer func() {
+		// A fault in one action must not take the connection down without an answer.
+		if p := recover(); p != nil {
+			s.logger.Error("api request panicked", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID, "panic", p)
+			writeError(w, &Error{Code: codeInternalFailure, Message: "Internal error", Status: http.StatusInternalServerError})
+		}
+	}()
 	out, err := s.serve(w, r)
+	// The answer gets its own deadline from now: a long poll may have waited a minute for it.
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.cfg.ResponseWriteTimeout))
 	if err != nil {
 		apiErr := fromError(err)
 		if apiErr.Status >= 500 {
@@ -189,29 +247,104 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (any, error) {
 	if r.Method != http.MethodPost {
 		return nil, &Error{Code: codeUnknownOperation, Message: "The API accepts POST requests to /", Status: http.StatusNotFound}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body, release, err := s.readBody(w, r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, &Error{Code: codeValidation, Message: fmt.Sprintf("Request body is larger than %d bytes", s.cfg.MaxBodyBytes), Status: http.StatusRequestEntityTooLarge}
-		}
-		return nil, clientError(codeSerialization, "Cannot read the request body: %v", err)
+		return nil, err
 	}
+	// The body's share of the budget is held while the action runs: its decoded form lives
+	// as long.
+	defer release()
 	if s.cfg.Credentials != nil {
-		if err := verifySignature(r, body, s.cfg.Credentials, s.now()); err != nil {
+		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), s.signing); err != nil {
 			return nil, err
 		}
 	}
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, targetPrefix)
-	act := s.actions[name]
-	if !ok || act == nil {
+	act, known := s.actions[name]
+	if !ok || !known {
 		if target == "" {
 			return nil, clientError(codeUnknownOperation, "Missing the X-Amz-Target header")
 		}
-		return nil, clientError(codeUnknownOperation, "Unknown operation: '%s'", target)
+		return nil, clientError(codeUnknownOperation, "Unknown operation: '%s'", elide(target))
 	}
-	return act(r.Context(), body)
+	return act.run(r.Context(), body)
+}
+
+// readBody reads the request body within the per-request size bound, the server-wide budget
+// of bodies in flight and the body read timeout. release gives the body's share of the budget
+// back.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), err error) {
+	maxBytes := s.cfg.MaxBodyBytes
+	// A declared length over the bound is refused before a byte of the body is read.
+	if r.ContentLength > maxBytes {
+		return nil, nil, bodyTooLarge(maxBytes)
+	}
+	// A body of unknown length (chunked) reserves the most it may grow to.
+	weight := maxBytes
+	if r.ContentLength >= 0 {
+		weight = r.ContentLength
+	}
+	if weight > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), bodyBudgetWait)
+		err := s.bodies.Acquire(ctx, weight)
+		cancel()
+		if err != nil {
+			return nil, nil, &Error{Code: codeThrottling, Message: "Rate exceeded", Status: http.StatusBadRequest}
+		}
+	}
+	release = func() {
+		if weight > 0 {
+			s.bodies.Release(weight)
+		}
+	}
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(s.cfg.BodyReadTimeout))
+	body, err = readAtMost(r.Body, r.ContentLength, maxBytes)
+	if err != nil {
+		release()
+		// The connection is not read again: the read deadline stays (net/http would
+		// otherwise wait for the rest of the body before answering) and it is closed after
+		// the answer.
+		w.Header().Set("Connection", "close")
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			return nil, nil, bodyTooLarge(maxBytes)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return nil, nil, &Error{Code: codeRequestTimeout, Message: fmt.Sprintf("The request body was not received within %s", s.cfg.BodyReadTimeout), Status: http.StatusRequestTimeout}
+		}
+		return nil, nil, clientError(codeSerialization, "Cannot read the request body: %v", err)
+	}
+	// Past the body, the connection waits for the next request as long as it likes (the
+	// server's idle timeout applies): a read deadline left in place would cancel the
+	// request's context when it passes, cutting long polls.
+	rc.SetReadDeadline(time.Time{})
+	return body, release, nil
+}
+
+// readAtMost reads a body of the declared length (or, when unknown, up to maxBytes) into a
+// buffer of that size, instead of letting it grow (and double) as it arrives.
+func readAtMost(body io.Reader, declared, maxBytes int64) ([]byte, error) {
+	if declared >= 0 {
+		buf := make([]byte, declared)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(body, maxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > maxBytes {
+		return nil, &http.MaxBytesError{Limit: maxBytes}
+	}
+	return data, nil
+}
+
+func bodyTooLarge(maxBytes int64) *Error {
+	return &Error{Code: codeValidation, Message: fmt.Sprintf("Request body is larger than %d bytes", maxBytes), Status: http.StatusRequestEntityTooLarge}
 }
 
 func writeError(w http.ResponseWriter, e *Error) {

@@ -67,7 +67,7 @@ func parseTestStateVariables(text *string) (map[string]any, error) {
 	}
 	for name := range vars {
 		if !variableName(name) {
-			return nil, clientError(codeValidation, "Invalid variables: '%s' is not a valid variable name", name)
+			return nil, clientError(codeValidation, "Invalid variables: '%s' is not a valid variable name", elide(name))
 		}
 	}
 	return vars, nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -61,6 +62,17 @@ type serverConfig struct {
 	// duration, "15s" by default): the time within which a dead node's tasks move to another.
 	Lease string `json:"lease"`
 	lease time.Duration
+	// MaxRequestBytes bounds one request body; 0 means api.DefaultMaxBodyBytes.
+	MaxRequestBytes int64 `json:"maxRequestBytes"`
+	// MaxRequestBytesInFlight bounds the request bodies held at once, across requests; 0
+	// means api.DefaultMaxBodyBytesInFlight.
+	MaxRequestBytesInFlight int64 `json:"maxRequestBytesInFlight"`
+	// BodyReadTimeout ("30s") bounds the time a client takes to send a request body; ""
+	// means api.DefaultBodyReadTimeout.
+	BodyReadTimeout string `json:"bodyReadTimeout"`
+	// MetricsToken, when set, is the bearer token GET /metrics requires. With --auth sigv4
+	// and no token, /metrics is refused: a scraper cannot sign requests.
+	MetricsToken string `json:"metricsToken"`
 	// Task runners: functions, httpAllowHosts, bucketsDir.
 	taskRunners
 }
@@ -97,6 +109,18 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 		}
 		c.lease = d
 	}
+	if c.MaxRequestBytes < 0 {
+		return nil, &serverConfigError{Field: "max-request-bytes", Msg: fmt.Sprintf("must not be negative, not %d", c.MaxRequestBytes)}
+	}
+	if c.MaxRequestBytesInFlight < 0 {
+		return nil, &serverConfigError{Field: "max-request-bytes-in-flight", Msg: fmt.Sprintf("must not be negative, not %d", c.MaxRequestBytesInFlight)}
+	}
+	if perRequest, inFlight := orDefault(c.MaxRequestBytes, api.DefaultMaxBodyBytes), orDefault(c.MaxRequestBytesInFlight, api.DefaultMaxBodyBytesInFlight); inFlight < perRequest {
+		return nil, &serverConfigError{Field: "max-request-bytes-in-flight", Msg: fmt.Sprintf("must be at least max-request-bytes (%d), not %d", perRequest, inFlight)}
+	}
+	if _, err := c.bodyReadTimeout(); err != nil {
+		return nil, err
+	}
 	switch c.UI {
 	case "auto", "on", "off":
 	default:
@@ -125,6 +149,25 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 	return nil, &serverConfigError{Field: "auth", Msg: fmt.Sprintf("must be none or sigv4, not %q", c.Auth)}
 }
 
+// bodyReadTimeout parses BodyReadTimeout; 0 means the API's default.
+func (c *serverConfig) bodyReadTimeout() (time.Duration, error) {
+	if c.BodyReadTimeout == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(c.BodyReadTimeout)
+	if err != nil || d <= 0 {
+		return 0, &serverConfigError{Field: "body-read-timeout", Msg: fmt.Sprintf("must be a positive duration such as 30s, not %q", c.BodyReadTimeout)}
+	}
+	return d, nil
+}
+
+func orDefault(v, def int64) int64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
 // stringList is a repeatable string flag.
 type stringList []string
 
@@ -135,7 +178,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, nodeId, lease, functions, httpAllowHosts, bucketsDir")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, nodeId, lease, functions, httpAllowHosts, bucketsDir")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -150,11 +193,15 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(&keys, "access-key", "ID:SECRET accepted with --auth sigv4 (repeatable)")
 	logLevel := fs.String("log-level", "info", "debug (every API request and state transition), info, warn or error")
 	logFormat := fs.String("log-format", "text", "text (logfmt) or json (one JSON object per line)")
+	maxRequestBytes := fs.Int64("max-request-bytes", 0, fmt.Sprintf("largest request body accepted, in bytes (default %d)", api.DefaultMaxBodyBytes))
+	maxInFlight := fs.Int64("max-request-bytes-in-flight", 0, fmt.Sprintf("request body bytes held at once across all requests; a request that finds no room within a second gets ThrottlingException (default %d)", api.DefaultMaxBodyBytesInFlight))
+	bodyReadTimeout := fs.String("body-read-timeout", "", fmt.Sprintf("time a client may take to send a request body (default %s)", api.DefaultBodyReadTimeout))
+	metricsToken := fs.String("metrics-token", "", "bearer token GET /metrics requires (default $STEPFLOW_METRICS_TOKEN); with --auth sigv4 and no token /metrics is refused")
 	execLogDir := fs.String("execution-log-dir", "", `directory of execution logs for state machines with a loggingConfiguration, one JSON-lines file per log group (default ./.stepflow/execution-logs; "off" disables)`)
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--mocks FILE] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -173,13 +220,19 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
 	}
 	if len(keys) > 0 {
 		cfg.AccessKeys = keys
+	}
+	if *maxRequestBytes != 0 {
+		cfg.MaxRequestBytes = *maxRequestBytes
+	}
+	if *maxInFlight != 0 {
+		cfg.MaxRequestBytesInFlight = *maxInFlight
 	}
 	if len(runners.HTTPAllowHosts) > 0 {
 		cfg.HTTPAllowHosts = runners.HTTPAllowHosts
@@ -289,16 +342,23 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if err := eng.Start(ctx); err != nil {
 		return fmt.Errorf("start engine: %w", err)
 	}
-	apiHandler, err := api.New(api.Config{Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, Logger: logger})
+	bodyTimeout, _ := cfg.bodyReadTimeout() // checked by Validate
+	apiHandler, err := api.New(api.Config{
+		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, Logger: logger,
+		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
+	})
 	if err != nil {
 		return err
 	}
+	if bodyTimeout == 0 {
+		bodyTimeout = api.DefaultBodyReadTimeout
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/", apiHandler)
-	mux.Handle("GET /metrics", prom.Handler())
+	mux.Handle("GET /metrics", metricsAuth(prom.Handler(), cfg.MetricsToken, credentials != nil))
 	uiOn := cfg.UI == "on" || (cfg.UI == "auto" && credentials == nil)
 	if uiOn {
-		mux.Handle(ui.Prefix, ui.Handler(eng))
+		mux.Handle(ui.Prefix, bodyReadDeadline(ui.Handler(eng), bodyTimeout))
 		mux.Handle("GET /{$}", http.RedirectHandler(ui.Prefix, http.StatusFound))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -323,7 +383,16 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if credentials == nil && isLoopback(ln.Addr()) {
 		handler = loopbackHostsOnly(mux)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// No ReadTimeout: a read deadline that passes after the body was read cancels the
+	// request's context, which would cut GetActivityTask's long poll; the API and the UI set
+	// a deadline on the body alone. WriteTimeout is a backstop for the other handlers: the
+	// API gives each answer its own deadline when the answer is ready.
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      api.DefaultActivityPollTimeout + api.DefaultResponseWriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -355,6 +424,63 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	fmt.Fprintln(stdout, "stepflow server stopped")
 	return nil
+}
+
+// metricsAuth guards GET /metrics: with a token, only requests carrying it as a bearer token
+// get through; without one, requests get through only when the API has no authentication
+// either (the metrics name state machines and activities).
+func metricsAuth(next http.Handler, token string, apiSigned bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case token != "":
+			given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(given), []byte(token)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="stepflow metrics"`)
+				writeAccessDenied(w, http.StatusUnauthorized, "GET /metrics needs the metrics token as a bearer token (Authorization: Bearer TOKEN)")
+				return
+			}
+		case apiSigned:
+			writeAccessDenied(w, http.StatusForbidden, "GET /metrics is off: with --auth sigv4 it needs --metrics-token (or STEPFLOW_METRICS_TOKEN)")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeAccessDenied(w http.ResponseWriter, status int, message string) {
+	body, _ := json.Marshal(map[string]string{"__type": "AccessDeniedException", "message": message})
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// bodyReadDeadline gives a request's body d to arrive, as the API does for its own; the
+// deadline is lifted when the body has been read to its end.
+func bodyReadDeadline(next http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+			rc := http.NewResponseController(w)
+			rc.SetReadDeadline(time.Now().Add(d))
+			r.Body = &deadlineLiftingBody{ReadCloser: r.Body, lift: func() { rc.SetReadDeadline(time.Time{}) }}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type deadlineLiftingBody struct {
+	io.ReadCloser
+	lift   func()
+	lifted bool
+}
+
+func (b *deadlineLiftingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.lifted {
+		b.lifted = true
+		b.lift()
+	}
+	return n, err
 }
 
 func isLoopback(addr net.Addr) bool {

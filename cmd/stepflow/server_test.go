@@ -147,6 +147,10 @@ func TestServerConfigValidate(t *testing.T) {
 		{"keys without sigv4", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", AccessKeys: []string{"a:b"}}, "access-key: access keys need --auth sigv4", nil},
 		{"bad ui", serverConfig{UI: "maybe", Region: "us-east-1", Account: "123456789012", Auth: "none"}, `ui: must be auto, on or off, not "maybe"`, nil},
 		{"sigv4", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"AKID:se:cret"}}, "", map[string]string{"AKID": "se:cret"}},
+		{"negative body size", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", MaxRequestBytes: -1}, "max-request-bytes: must not be negative, not -1", nil},
+		{"budget below one body", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", MaxRequestBytesInFlight: 1 << 20}, "max-request-bytes-in-flight: must be at least max-request-bytes (4194304), not 1048576", nil},
+		{"bad body timeout", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", BodyReadTimeout: "soon"}, `body-read-timeout: must be a positive duration such as 30s, not "soon"`, nil},
+		{"limits", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", MaxRequestBytes: 1 << 20, MaxRequestBytesInFlight: 1 << 20, BodyReadTimeout: "1m"}, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,5 +390,58 @@ func TestServerShutdownAnswersLongPolls(t *testing.T) {
 	a := <-polled
 	if a.err != nil || a.status != 200 || strings.Contains(a.body, "taskToken") {
 		t.Fatalf("long poll at shutdown: status %d body %q err %v", a.status, a.body, a.err)
+	}
+}
+
+// TestServerMetricsFollowAuth: with --auth sigv4, /metrics answers only with the metrics
+// token, and not at all without one; a token also guards it without authentication.
+func TestServerMetricsFollowAuth(t *testing.T) {
+	t.Parallel()
+	get := func(t *testing.T, url, authorization string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url+"/metrics", nil)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	dir := t.TempDir()
+	signedNoToken, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "a.db"), "--auth", "sigv4", "--access-key", "AKID:secret")
+	if status, body := get(t, signedNoToken, ""); status != 403 || !strings.Contains(body, `"__type":"AccessDeniedException"`) {
+		t.Fatalf("sigv4 without a metrics token: %d %s", status, body)
+	}
+	signed, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "b.db"), "--auth", "sigv4", "--access-key", "AKID:secret", "--metrics-token", "scrape-me")
+	for _, tt := range []struct {
+		authorization string
+		want          int
+	}{{"", 401}, {"Bearer wrong", 401}, {"Basic scrape-me", 401}, {"Bearer scrape-me", 200}} {
+		status, body := get(t, signed, tt.authorization)
+		if status != tt.want || (tt.want == 200) != strings.Contains(body, "go_goroutines") {
+			t.Errorf("sigv4 with a metrics token, Authorization %q: %d %.200s", tt.authorization, status, body)
+		}
+	}
+	open, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "c.db"), "--ui", "off", "--metrics-token", "scrape-me")
+	if status, _ := get(t, open, ""); status != 401 {
+		t.Errorf("no auth, metrics token, none given: %d", status)
+	}
+	if status, _ := get(t, open, "Bearer scrape-me"); status != 200 {
+		t.Errorf("no auth, metrics token given: %d", status)
+	}
+}
+
+// TestServerRequestLimitFlags: --max-request-bytes reaches the API.
+func TestServerRequestLimitFlags(t *testing.T) {
+	t.Parallel()
+	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "s.db"), "--ui", "off",
+		"--max-request-bytes", "1000", "--max-request-bytes-in-flight", "100000", "--body-read-timeout", "45s")
+	body := call(t, url, "CreateActivity", `{"name":"`+strings.Repeat("a", 1000)+`"}`)
+	if !strings.Contains(body, `"message":"Request body is larger than 1000 bytes"`) {
+		t.Fatalf("a body over --max-request-bytes: %s", body)
 	}
 }

@@ -60,7 +60,7 @@ func TestProtocolErrors(t *testing.T) {
 		{"GET", "GET", "AWSStepFunctions.ListStateMachines", ``, 404, "UnknownOperationException", "The API accepts POST requests to /"},
 		{"body over the limit", "POST", "AWSStepFunctions.ValidateStateMachineDefinition", `{"definition":"` + strings.Repeat(" ", 5<<20) + `"}`, 413, "ValidationException", "Request body is larger than 4194304 bytes"},
 		{"missing required member", "POST", "AWSStepFunctions.DescribeStateMachine", `{}`, 400, "ValidationException", "1 validation error detected: Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null"},
-		{"definition over 1 MiB", "POST", "AWSStepFunctions.ValidateStateMachineDefinition", `{"definition":"` + strings.Repeat(" ", 1048577) + `"}`, 400, "ValidationException", "1 validation error detected: Value '" + strings.Repeat(" ", 1048577) + "' at 'definition' failed to satisfy constraint: Member must have length less than or equal to 1048576"},
+		{"definition over 1 MiB", "POST", "AWSStepFunctions.ValidateStateMachineDefinition", `{"definition":"` + strings.Repeat(" ", 1048577) + `"}`, 400, "ValidationException", "1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length less than or equal to 1048576"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
