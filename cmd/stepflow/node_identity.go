@@ -13,9 +13,10 @@ import (
 // nodeIdentity is the name a server leases tasks under. It stays the same across restarts,
 // so a server that comes back (after kill -9, a crash, SIGTERM or a reboot) frees the leases
 // of its earlier life and runs their tasks again at once, instead of waiting for the leases
-// to run out. Given by --node-id, or kept in a node-id file in the data directory, which the
-// server holds locked while it runs: a second server on the same directory (the same SQLite
-// database) is refused rather than allowed to take the first one's name.
+// to run out. Given by --node-id, or kept in a file beside the data (DB.node-id beside a
+// SQLite database, ./.stepflow/node-id with PostgreSQL), which the server holds locked while
+// it runs: a second server on the same SQLite database, or in the same working directory on
+// PostgreSQL, is refused rather than allowed to take the first one's name.
 type nodeIdentity struct {
 	ID   string
 	file *os.File // the locked node-id file; nil when the id was given
@@ -36,16 +37,15 @@ func validNodeID(id string) error {
 	return nil
 }
 
-// loadNodeIdentity returns the configured id, or the one kept in dir/node-id, creating it
-// (hostname and a random suffix) on first start. The file stays locked until Close.
-func loadNodeIdentity(configured, dir string) (*nodeIdentity, error) {
+// loadNodeIdentity returns the configured id, or the one kept in the file at path, creating
+// it (hostname and a random suffix) on first start. The file stays locked until Close.
+func loadNodeIdentity(configured, path string) (*nodeIdentity, error) {
 	if configured != "" {
 		return &nodeIdentity{ID: configured}, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("node identity: %w", err)
 	}
-	path := filepath.Join(dir, "node-id")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("node identity: %w", err)
@@ -54,7 +54,7 @@ func loadNodeIdentity(configured, dir string) (*nodeIdentity, error) {
 		f.Close()
 		if errors.Is(err, errLocked) {
 			return nil, fmt.Errorf("node identity: %s is held by another running stepflow server: "+
-				"give each server its own data directory (--db) or its own --node-id", path)
+				"give each server its own database (--db), working directory or --node-id", path)
 		}
 		return nil, fmt.Errorf("node identity: lock %s: %w", path, err)
 	}

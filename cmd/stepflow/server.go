@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -55,8 +54,8 @@ type serverConfig struct {
 	// one JSON-lines file per log group. "" means ./.stepflow/execution-logs beside a default
 	// database; "off" disables them.
 	ExecutionLogDir string `json:"executionLogDir"`
-	// NodeID names this server in task leases; "" keeps one in the data directory's node-id
-	// file (beside the SQLite database, or ./.stepflow with PostgreSQL).
+	// NodeID names this server in task leases; "" keeps one in a file: DB.node-id beside the
+	// SQLite database, ./.stepflow/node-id with PostgreSQL.
 	NodeID string `json:"nodeId"`
 	// Lease is how long a task handed to this server stays its own without renewal (a Go
 	// duration, "15s" by default): the time within which a dead node's tasks move to another.
@@ -187,7 +186,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	auth := fs.String("auth", "", "none (accept any credentials) or sigv4 (verify signatures against --access-key)")
 	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4), on or off")
 	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
-	nodeID := fs.String("node-id", "", "name of this server in task leases, unique among servers sharing a database (default: kept in the data directory's node-id file)")
+	nodeID := fs.String("node-id", "", "name of this server in task leases, unique among servers sharing a database (default: kept in DB.node-id beside the SQLite database, or ./.stepflow/node-id with PostgreSQL)")
 	lease := fs.String("lease", "", "how long a task stays with this server without renewal; a dead server's tasks move to another within about 4/3 of it (default 15s)")
 	var keys stringList
 	fs.Var(&keys, "access-key", "ID:SECRET accepted with --auth sigv4 (repeatable)")
@@ -311,11 +310,11 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		invoker = mocks
 	}
 
-	dataDir := "./.stepflow"
+	nodeIDFile := "./.stepflow/node-id"
 	if cfg.Postgres == "" {
-		dataDir = filepath.Dir(cfg.DB)
+		nodeIDFile = cfg.DB + ".node-id"
 	}
-	node, err := loadNodeIdentity(cfg.NodeID, dataDir)
+	node, err := loadNodeIdentity(cfg.NodeID, nodeIDFile)
 	if err != nil {
 		return err
 	}

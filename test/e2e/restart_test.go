@@ -127,7 +127,7 @@ func (w *testLogWriter) Write(p []byte) (int, error) {
 }
 
 // A server that restarts on the same store runs the tasks that were in flight again at once:
-// its node identity, kept in the data directory, names the leases of its earlier life, which
+// its node identity, kept beside its database, names the leases of its earlier life, which
 // it frees on start. With the shipped lease (15 s) a restart that waited for them would take
 // at least that long; the previous design (a hostname-PID owner and a 5-minute lease) took
 // five minutes. Both a SIGKILL and a graceful SIGTERM are tried.
@@ -178,9 +178,9 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 	}
 }
 
-// Two servers on one data directory would share a node identity, and so each other's task
-// leases: the second is refused with a message that says what to do.
-func TestSecondServerOnOneDataDirectoryIsRefused(t *testing.T) {
+// Two servers on one database would share a node identity, and so each other's task leases:
+// the second is refused with a message that says what to do.
+func TestSecondServerOnOneDatabaseIsRefused(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "stepflow.db")
