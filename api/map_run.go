@@ -27,6 +27,9 @@ import (
 // Executions started before runs were recorded know only a run's outcome once it ended: a
 // SUCCEEDED run then counts all its items succeeded, a FAILED one all failed and an ABORTED
 // one all aborted.
+//
+// A redrive of the execution starts its unfinished run again under the same ARN, with
+// MapRunRedriven (which counts the run's redrives) where the first attempt wrote MapRunStarted.
 
 // mapRun is one Distributed Map run as derived from its parent execution.
 type mapRun struct {
@@ -114,7 +117,7 @@ func (s *Server) mapRunsOf(ctx context.Context, exec *store.Execution) ([]*mapRu
 				}
 				arn := ev.MapRunStartedEventDetails.MapRunArn
 				if run := byARN[arn]; run != nil {
-					// A redriven execution starts the run again under the same ARN.
+					// Before MapRunRedriven was written, a redrive wrote MapRunStarted again.
 					redriven := ev.Timestamp
 					run.Status, run.Stop, run.RedriveDate = interp.MapRunRunning, nil, &redriven
 					run.RedriveCount++
@@ -128,6 +131,15 @@ func (s *Server) mapRunsOf(ctx context.Context, exec *store.Execution) ([]*mapRu
 				}
 				runs = append(runs, run)
 				byStart[ev.ID], byARN[arn] = run, run
+			case sfn.EventMapRunRedriven:
+				d := ev.MapRunRedrivenEventDetails
+				if d == nil || byARN[d.MapRunArn] == nil {
+					continue
+				}
+				run := byARN[d.MapRunArn]
+				redriven := ev.Timestamp
+				run.Status, run.Stop, run.RedriveDate, run.RedriveCount = interp.MapRunRunning, nil, &redriven, d.RedriveCount
+				byStart[ev.ID] = run
 			case sfn.EventMapRunSucceeded, sfn.EventMapRunFailed, sfn.EventMapRunAborted:
 				run := byStart[ev.PreviousEventID]
 				if run == nil {
@@ -356,9 +368,15 @@ func (s *Server) describeMapRun(ctx context.Context, in *mapRunInput) (*describe
 	if err := s.readSummary(ctx, run); err != nil {
 		return nil, err
 	}
+	// The execution's redrive would start no ended run again: its children that ended without
+	// success are there to stay.
+	redrivable, _ := s.redriveStatus(exec)
 	if sum := run.Summary; sum != nil {
 		// The snapshot was read after the history: it is the newer word on the status.
 		out.Status = sum.Status
+		if sum.Status != interp.MapRunRunning && redrivable != "REDRIVABLE" {
+			sum.FailuresNotRedrivable()
+		}
 		if sum.Status == interp.MapRunRunning {
 			out.StopDate = ""
 		} else if run.Stop == nil {
@@ -385,6 +403,9 @@ func (s *Server) describeMapRun(ctx context.Context, in *mapRunInput) (*describe
 	default:
 		counts.Pending = counts.Total
 	}
+	if run.Status != interp.MapRunRunning && redrivable != "REDRIVABLE" {
+		counts.FailuresNotRedrivable = counts.Failed + counts.Aborted
+	}
 	out.ItemCounts, out.ExecutionCounts = counts, counts
 	return out, nil
 }
@@ -392,7 +413,8 @@ func (s *Server) describeMapRun(ctx context.Context, in *mapRunInput) (*describe
 // wireCounts is DescribeMapRun's shape of a run's counts.
 func wireCounts(c interp.MapRunCounts) mapRunCounts {
 	return mapRunCounts{Pending: c.Pending, Running: c.Running, Succeeded: c.Succeeded, Failed: c.Failed,
-		Aborted: c.Aborted, Total: c.Total, ResultsWritten: c.ResultsWritten}
+		TimedOut: c.TimedOut, Aborted: c.Aborted, Total: c.Total, ResultsWritten: c.ResultsWritten,
+		FailuresNotRedrivable: c.FailuresNotRedrivable, PendingRedrive: c.PendingRedrive}
 }
 
 type updateMapRunInput struct {

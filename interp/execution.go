@@ -161,10 +161,15 @@ type Fan struct {
 	Distributed    bool   // a Distributed Map: iterations are silent, MapRun* events instead
 	MapRunStarted  int64  // id of the MapRunStarted event
 	MapRunARN      string `json:",omitempty"` // kept when a ResultWriter needs it
-	// Batched: a Distributed Map's children each process a batch of items. ItemsSucceeded and
-	// ItemsFailed count the items of the batches that ended, for DescribeMapRun.
-	Batched                     bool  `json:",omitempty"`
-	ItemsSucceeded, ItemsFailed int64 `json:",omitempty"`
+	// Batched: a Distributed Map's children each process a batch of items.
+	Batched bool `json:",omitempty"`
+	// ChildStatus says, in a Distributed Map, how each child that ended without success ended
+	// (a child execution's FAILED, ABORTED or TIMED_OUT) until a redrive starts it again: the
+	// run's counts read it, and the children a redrive has yet to start again are its
+	// pendingRedrive.
+	ChildStatus map[int]sfn.ExecutionStatus `json:",omitempty"`
+	// RedriveCount counts the redrives of a Distributed Map run, as its MapRunRedriven says.
+	RedriveCount int `json:",omitempty"`
 	// Writer: a ResultWriter exports the iterations once they all ended; Runs records them.
 	Writer bool       `json:",omitempty"`
 	Runs   []ChildRun `json:",omitempty"`

@@ -39,12 +39,21 @@ const (
 	MapRunAborted   = "ABORTED"
 )
 
-// MapRunCounts counts a map run's child executions, or the items they process, by status.
-// ResultsWritten counts those a ResultWriter exported.
+// MapRunCounts counts a map run's child executions, or the items they process, by status:
+// Pending (never started), Running, Succeeded, Failed, TimedOut and Aborted add up to Total.
+// The others overlap them: ResultsWritten counts those a ResultWriter exported;
+// PendingRedrive those that ended without success and that a redrive of the run has yet to
+// start again (0 once the run ended); FailuresNotRedrivable those that ended without success
+// and that no redrive will start again (filled in when the run is described).
 type MapRunCounts struct {
-	Pending, Running, Succeeded, Failed, Aborted, Total int64
-	ResultsWritten                                      int64 `json:",omitempty"`
+	Pending, Running, Succeeded, Failed, TimedOut, Aborted, Total int64
+	ResultsWritten                                                int64 `json:",omitempty"`
+	PendingRedrive                                                int64 `json:",omitempty"`
+	FailuresNotRedrivable                                         int64 `json:"-"`
 }
+
+// unsuccessful is how many ended without success.
+func (c *MapRunCounts) unsuccessful() int64 { return c.Failed + c.TimedOut + c.Aborted }
 
 // MapRunSummary is what DescribeMapRun tells of a run: its status, its settings as they are
 // (after any UpdateMapRun), and its counts. A tolerance that was never set is 0.
@@ -66,6 +75,13 @@ const maxMapRunRecords = 1000
 
 // MapRun describes the run named arn: running (from its fan) or ended (from its record).
 // The fans of an execution that ended stay in its state, for a redrive, but run no more.
+//
+// The failures of a run that ended are not redrivable unless a redrive of the execution, as
+// it stands, would start the run again: the execution ended without success while the run's
+// Map state had not exited (its fan is where the execution stopped). A run that succeeded
+// with tolerated failures, one whose failure was caught or retried, or one of an execution
+// still running or that succeeded, will never run its failed children again. (The API adds
+// what the state does not know: the 14-day window, the execution's type.)
 func (s *ExecutionState) MapRun(arn string) (MapRunSummary, bool) {
 	if s.Status == sfn.StatusRunning {
 		if f := findMapRunFrame(s.Root, arn); f != nil {
@@ -74,10 +90,48 @@ func (s *ExecutionState) MapRun(arn string) (MapRunSummary, bool) {
 	}
 	for i := len(s.MapRuns) - 1; i >= 0; i-- {
 		if s.MapRuns[i].ARN == arn {
-			return s.MapRuns[i], true
+			run := s.MapRuns[i]
+			if !s.redrivesMapRun(arn) {
+				run.FailuresNotRedrivable()
+			}
+			return run, true
 		}
 	}
 	return MapRunSummary{}, false
+}
+
+// FailuresNotRedrivable counts every child (and item) of the run that ended without success
+// as one no redrive will start again.
+func (run *MapRunSummary) FailuresNotRedrivable() {
+	run.Executions.FailuresNotRedrivable = run.Executions.unsuccessful()
+	run.Items.FailuresNotRedrivable = run.Items.unsuccessful()
+}
+
+// redrivesMapRun says whether a redrive of the execution would start the run arn again.
+func (s *ExecutionState) redrivesMapRun(arn string) bool {
+	switch s.Status {
+	case sfn.StatusFailed, sfn.StatusAborted, sfn.StatusTimedOut:
+		return resumesMapRun(s.Redrive, arn)
+	}
+	return false
+}
+
+// resumesMapRun says whether resuming rp starts the run arn again: its fan is where rp, or
+// a child of a Parallel or inline Map it resumes, stopped. A Map whose ItemReader never
+// delivered its items starts a new run instead.
+func resumesMapRun(rp *Resume, arn string) bool {
+	if rp == nil || rp.Fan == nil {
+		return false
+	}
+	if rp.Fan.Distributed {
+		return rp.Fan.MapRunARN == arn && rp.Fan.Items != nil
+	}
+	for _, child := range rp.Fan.Unfinished {
+		if resumesMapRun(child, arn) {
+			return true
+		}
+	}
+	return false
 }
 
 // MapRunInSnapshot describes the run named arn as a Snapshot holds it (see
@@ -177,47 +231,61 @@ func (e *Execution) abortMapRuns(f *Frame) {
 	}
 }
 
-// mapRunSummary describes the fan as the run arn with status. Children started and neither
-// running nor ended were aborted (the run failed, or was stopped); once the run ended, the
-// ones still running are too.
+// mapRunSummary describes the fan as the run arn with status. Once the run ended, the
+// children still running were aborted with it; those never started stay pending, and a
+// redrive's wait for those it has yet to start again ends.
 func (fan *Fan) mapRunSummary(arn, status string, stop time.Time) MapRunSummary {
 	run := MapRunSummary{ARN: arn, Status: status, Stop: stop, MaxConcurrency: int64(fan.Max),
 		ToleratedFailureCount: max(fan.ToleratedCount, 0), ToleratedFailurePercentage: max(fan.ToleratedPct, 0)}
-	running := fan.Children
-	if status != MapRunRunning {
-		running = nil
+	var fresh, redrive []int
+	for _, i := range fan.pendingChildren() {
+		if _, ended := fan.ChildStatus[i]; ended {
+			redrive = append(redrive, i)
+		} else {
+			fresh = append(fresh, i)
+		}
 	}
-	pending := fan.pendingChildren()
-	ex := &run.Executions
-	ex.Total = int64(len(fan.Results))
-	ex.Pending = int64(len(pending))
-	ex.Running = int64(len(running))
-	ex.Failed = int64(fan.Failures)
-	ex.Succeeded = int64(fan.Finished - fan.Failures)
-	ex.Aborted = ex.Total - ex.Pending - ex.Running - ex.Failed - ex.Succeeded
-	// The ResultWriter exports every child once they all ended, and the run succeeds after.
-	written := fan.Writer && status == MapRunSucceeded
-	if written {
-		ex.ResultsWritten = ex.Succeeded + ex.Failed
+	ended := status != MapRunRunning
+	count := func(c *MapRunCounts, size func(int) int64) {
+		for i := range fan.Results {
+			c.Total += size(i)
+		}
+		for _, i := range fresh {
+			c.Pending += size(i)
+		}
+		for i := range fan.Children {
+			if ended {
+				c.Aborted += size(i)
+			} else {
+				c.Running += size(i)
+			}
+		}
+		if !ended {
+			for _, i := range redrive {
+				c.PendingRedrive += size(i)
+			}
+		}
+		for i, st := range fan.ChildStatus {
+			switch st {
+			case sfn.StatusFailed:
+				c.Failed += size(i)
+			case sfn.StatusTimedOut:
+				c.TimedOut += size(i)
+			default:
+				c.Aborted += size(i)
+			}
+		}
+		c.Succeeded = c.Total - c.Pending - c.Running - c.unsuccessful()
+		// The ResultWriter exports every child once they all ended, and the run succeeds after.
+		if fan.Writer && status == MapRunSucceeded {
+			c.ResultsWritten = c.Succeeded + c.Failed + c.TimedOut
+		}
 	}
-	if !fan.Batched {
+	count(&run.Executions, func(int) int64 { return 1 })
+	if fan.Batched {
+		count(&run.Items, fan.batchSize)
+	} else {
 		run.Items = run.Executions
-		return run
-	}
-	items := &run.Items
-	for i := range fan.Items {
-		items.Total += fan.batchSize(i)
-	}
-	for _, i := range pending {
-		items.Pending += fan.batchSize(i)
-	}
-	for i := range running {
-		items.Running += fan.batchSize(i)
-	}
-	items.Succeeded, items.Failed = fan.ItemsSucceeded, fan.ItemsFailed
-	items.Aborted = items.Total - items.Pending - items.Running - items.Failed - items.Succeeded
-	if written {
-		items.ResultsWritten = items.Succeeded + items.Failed
 	}
 	return run
 }
@@ -245,16 +313,15 @@ func (fan *Fan) batchSize(i int) int64 {
 	return int64(len(items))
 }
 
-// countItems adds child i's items to the items that ended as it did.
-func (fan *Fan) countItems(i int, succeeded bool) {
-	if !fan.Batched {
+// childUnsuccessful records how child i of a Distributed Map ended without success.
+func (fan *Fan) childUnsuccessful(i int, status sfn.ExecutionStatus) {
+	if !fan.Distributed {
 		return
 	}
-	if succeeded {
-		fan.ItemsSucceeded += fan.batchSize(i)
-	} else {
-		fan.ItemsFailed += fan.batchSize(i)
+	if fan.ChildStatus == nil {
+		fan.ChildStatus = map[int]sfn.ExecutionStatus{}
 	}
+	fan.ChildStatus[i] = status
 }
 
 // sortedChildren lists the indexes of a fan's running children in order.

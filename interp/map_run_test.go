@@ -29,7 +29,13 @@ type liveRun struct {
 
 func startRun(t *testing.T, fields, input string) *liveRun {
 	t.Helper()
-	r := &liveRun{t: t, p: compile(t, runMachine(fields), Options{History: true}), now: testStart}
+	return startRunOf(t, runMachine(fields), input)
+}
+
+// startRunOf starts a liveRun of a machine whose first state is a Distributed Map.
+func startRunOf(t *testing.T, machine, input string) *liveRun {
+	t.Helper()
+	r := &liveRun{t: t, p: compile(t, machine, Options{History: true}), now: testStart}
 	e, step := r.p.Start(testInfo(), decode(t, input))
 	r.e = e
 	for _, ev := range step.Events {
@@ -179,7 +185,8 @@ func TestMapRunUpdateTolerance(t *testing.T) {
 		if run.Status != MapRunSucceeded || run.ToleratedFailureCount != 1 {
 			t.Fatalf("run %+v", run)
 		}
-		r.wantCounts("ended", run.Executions, MapRunCounts{Succeeded: 2, Failed: 1, Total: 3})
+		// The execution succeeded: no redrive will run the failed child again.
+		r.wantCounts("ended", run.Executions, MapRunCounts{Succeeded: 2, Failed: 1, Total: 3, FailuresNotRedrivable: 1})
 	})
 	t.Run("a lower threshold fails the run at once", func(t *testing.T) {
 		t.Parallel()
@@ -336,5 +343,146 @@ func TestMapRunRecordsBounded(t *testing.T) {
 	}
 	if !strings.Contains(arns[0], ":mapRun:machine/M:") {
 		t.Fatalf("run ARN %s", arns[0])
+	}
+}
+
+// stepEventTypes lists the types of a step's events.
+func stepEventTypes(step Step) []sfn.EventType {
+	types := make([]sfn.EventType, 0, len(step.Events))
+	for _, ev := range step.Events {
+		types = append(types, ev.Type)
+	}
+	return types
+}
+
+// TestMapRunRedriven fails a run's children, redrives the execution with room for one child at
+// a time, and follows the run's counts: the failed children wait to be redriven (pendingRedrive,
+// still counted failed) until each starts again, and the run ends as one run, redriven once.
+func TestMapRunRedriven(t *testing.T) {
+	t.Parallel()
+	r := startRun(t, `"MaxConcurrency":3,"ToleratedFailureCount":3,`, `[1,2,3,4]`)
+	r.answer(true)
+	r.answer(false)
+	r.answer(false)
+	r.answer(false)
+	if res := r.e.Result(); res.Status != sfn.StatusSucceeded {
+		t.Fatalf("execution %s", res.Status)
+	}
+	r.wantCounts("tolerated", r.run().Executions, MapRunCounts{Succeeded: 1, Failed: 3, Total: 4, FailuresNotRedrivable: 3})
+
+	r = startRun(t, `"MaxConcurrency":3,`, `[1,2,3,4]`)
+	r.answer(true)
+	r.answer(false) // fails the run: the two others are aborted
+	if res := r.e.Result(); res.Status != sfn.StatusFailed {
+		t.Fatalf("execution %s", res.Status)
+	}
+	// The execution can be redriven, and with it the run: its failures are redrivable.
+	r.wantCounts("failed", r.run().Executions, MapRunCounts{Succeeded: 1, Failed: 1, Aborted: 2, Total: 4})
+
+	r.update(MapRunUpdate{MaxConcurrency: ptr[int64](1)}) // ignored: the run ended
+	r.now = r.now.Add(time.Minute)
+	step, err := r.e.Redrive(r.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.apply(step)
+	want := []sfn.EventType{sfn.EventExecutionRedriven, sfn.EventMapStateEntered, sfn.EventMapStateStarted, sfn.EventMapRunRedriven}
+	if got := stepEventTypes(step); !reflect.DeepEqual(got, want) {
+		t.Fatalf("redrive events %v, want %v", got, want)
+	}
+	redriven := step.Events[3]
+	if d := redriven.MapRunRedrivenEventDetails; d == nil || d.MapRunArn != r.arn || d.RedriveCount != 1 || redriven.PreviousEventID != step.Events[2].ID {
+		t.Fatalf("MapRunRedriven %+v details %+v", redriven, d)
+	}
+	// MaxConcurrency 3: all three unsuccessful children start again at once.
+	r.wantCounts("redriven", r.run().Executions, MapRunCounts{Succeeded: 1, Running: 3, Total: 4})
+	r.answer(true)
+	r.answer(true)
+	r.answer(false)
+	if res := r.e.Result(); res.Status != sfn.StatusFailed {
+		t.Fatalf("redriven execution %s", res.Status)
+	}
+	r.wantCounts("failed again", r.run().Executions, MapRunCounts{Succeeded: 3, Failed: 1, Total: 4})
+
+	// The second redrive meets a lower limit: one child runs, the others wait their turn.
+	if step, err = r.e.Redrive(r.now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	r.apply(step)
+	if d := step.Events[len(step.Events)-1].MapRunRedrivenEventDetails; d == nil || d.RedriveCount != 2 {
+		t.Fatalf("second redrive events %v", stepEventTypes(step))
+	}
+	r.wantCounts("redriven twice", r.run().Executions, MapRunCounts{Succeeded: 3, Running: 1, Total: 4})
+	r.answer(true)
+	if res := r.e.Result(); res.Status != sfn.StatusSucceeded {
+		t.Fatalf("execution after the second redrive %s", res.Status)
+	}
+	r.wantCounts("succeeded", r.run().Executions, MapRunCounts{Succeeded: 4, Total: 4})
+}
+
+// TestMapRunPendingRedrive redrives a run whose failed and aborted children outnumber its
+// MaxConcurrency: those not yet started again are pendingRedrive and keep their last status.
+func TestMapRunPendingRedrive(t *testing.T) {
+	t.Parallel()
+	r := startRun(t, `"MaxConcurrency":1,"ToleratedFailureCount":1,`, `[1,2,3,4]`)
+	r.answer(false)
+	r.answer(false) // the second failure is one too many
+	r.wantCounts("failed", r.run().Executions, MapRunCounts{Pending: 2, Failed: 2, Total: 4})
+	step, err := r.e.Redrive(r.now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.apply(step)
+	r.wantCounts("redriven", r.run().Executions, MapRunCounts{Pending: 2, Running: 1, Failed: 1, Total: 4, PendingRedrive: 1})
+	r.answer(true)
+	r.wantCounts("one done", r.run().Executions, MapRunCounts{Pending: 2, Running: 1, Succeeded: 1, Total: 4})
+	r.handle(StopRequested{Error: "Stop"})
+	// Stopped: the running child is aborted; the pending ones stay pending.
+	r.wantCounts("stopped", r.run().Executions, MapRunCounts{Pending: 2, Succeeded: 1, Aborted: 1, Total: 4})
+}
+
+// TestMapRunRetried fails a Distributed Map whose state retries once, then catches: each
+// attempt is a run of its own, started under a new ARN and failed with MapRunFailed (the retry
+// writes no MapStateFailed), and neither run can be redriven once the state moved on.
+func TestMapRunRetried(t *testing.T) {
+	t.Parallel()
+	machine := strings.TrimSuffix(runMachine(`"Retry":[{"ErrorEquals":["Boom"],"MaxAttempts":1,"IntervalSeconds":1}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],`), `"End":true}}}`) +
+		`"Next":"Caught"},"Caught":{"Type":"Fail","Error":"Caught"}}}`
+	r := startRunOf(t, machine, `[1]`)
+	first := r.arn
+	step := r.handle(TaskFailed{TaskID: r.open[0].TaskID, Error: "Boom"})
+	r.open = r.open[1:]
+	// The iterations are child executions: their events are not the parent's.
+	if got, want := stepEventTypes(step), []sfn.EventType{sfn.EventMapRunFailed}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("first failure events %v, want %v", got, want)
+	}
+	if d := step.Events[0].MapRunFailedEventDetails; d == nil || d.Error != "Boom" {
+		t.Fatalf("MapRunFailed %+v", step.Events[0])
+	}
+	failed := step.Events[0].ID
+	var timer StartTimer
+	for _, c := range step.Commands {
+		if c, ok := c.(StartTimer); ok {
+			timer = c
+		}
+	}
+	step = r.handle(TimerFired{TimerID: timer.TimerID})
+	if got, want := stepEventTypes(step), []sfn.EventType{sfn.EventMapStateStarted, sfn.EventMapRunStarted}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("retry events %v, want %v", got, want)
+	}
+	second := step.Events[1].MapRunStartedEventDetails.MapRunArn
+	if second == first || step.Events[0].PreviousEventID != failed {
+		t.Fatalf("retry started %s (first %s), MapStateStarted after %d, want %d", second, first, step.Events[0].PreviousEventID, failed)
+	}
+	r.answer(false)
+	if res := r.e.Result(); res.Status != sfn.StatusFailed || res.Error != "Caught" {
+		t.Fatalf("execution %s %s", res.Status, res.Error)
+	}
+	for _, arn := range []string{first, second} {
+		run, ok := r.e.State().MapRun(arn)
+		if !ok || run.Status != MapRunFailed {
+			t.Fatalf("run %s: %+v %v", arn, run, ok)
+		}
+		r.wantCounts(arn, run.Executions, MapRunCounts{Failed: 1, Total: 1, FailuresNotRedrivable: 1})
 	}
 }

@@ -107,15 +107,17 @@ func (e *Execution) resume(f *Frame, rp *Resume) outcome {
 	fan.Redo = redo
 	fan.Parked = false
 	fan.Started, fan.Finished = total-len(redo), total-len(redo)
-	fan.Failed, fan.Error, fan.Cause, fan.Failures, fan.ItemsFailed = false, "", "", 0, 0
+	fan.Failed, fan.Error, fan.Cause, fan.Failures = false, "", "", 0
 	fan.LastIteration = 0
 	switch {
 	case fan.Distributed:
+		// The same run goes on: MapRunRedriven, where a first attempt wrote MapRunStarted.
 		e.mapStarted(f, total)
+		fan.RedriveCount++
 		run, rec := e.eventID(f)
 		if rec {
-			e.push(sfn.HistoryEvent{Type: sfn.EventMapRunStarted, ID: run, PreviousEventID: f.Last,
-				MapRunStartedEventDetails: &sfn.MapRunStartedDetails{MapRunArn: fan.MapRunARN}})
+			e.push(sfn.HistoryEvent{Type: sfn.EventMapRunRedriven, ID: run, PreviousEventID: f.Last,
+				MapRunRedrivenEventDetails: &sfn.MapRunRedrivenDetails{MapRunArn: fan.MapRunARN, RedriveCount: fan.RedriveCount}})
 		}
 		f.Last, fan.MapRunStarted = run, run
 	case fan.Map:
@@ -167,8 +169,10 @@ func (e *Execution) stopped(f *Frame) *Resume {
 	kept := *fan
 	kept.Children, kept.pumping = nil, false
 	kept.Unfinished = maps.Clone(fan.Unfinished)
+	kept.ChildStatus = maps.Clone(fan.ChildStatus)
 	for i, child := range fan.Children {
 		kept.unfinished(i, e.stopped(child))
+		kept.childUnsuccessful(i, sfn.StatusAborted) // stopped with the execution or its state
 	}
 	rp.Fan = &kept
 	return rp

@@ -276,6 +276,16 @@ func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 	if serr.query {
 		e.evaluationFailed(f, st, serr)
 	}
+	if f.Fan != nil && f.Fan.Distributed && f.Fan.MapRunStarted != 0 {
+		// The run fails whether or not its state is retried (a retry starts a new run).
+		e.mapRunEnded(f, f.Fan, MapRunFailed)
+		run, rec := e.eventID(f)
+		if rec {
+			e.push(sfn.HistoryEvent{Type: sfn.EventMapRunFailed, ID: run, PreviousEventID: f.Fan.MapRunStarted,
+				MapRunFailedEventDetails: &sfn.ErrorDetails{Error: serr.name, Cause: serr.cause}})
+		}
+		f.Last, f.Fan.MapRunStarted = run, 0
+	}
 	if serr.name != sfn.ErrorRuntime {
 		for i := range b.Retry {
 			r := &b.Retry[i]
@@ -291,22 +301,10 @@ func (e *Execution) fail(f *Frame, st *state, serr *stateError) outcome {
 			}
 			f.RetryAttempts[i]++
 			f.RetryCount++
-			if f.Fan != nil {
-				e.mapRunEnded(f, f.Fan, MapRunFailed)
-			}
 			f.Fan, f.endedFan = nil, nil
 			f.TimerID = e.newTimer(f, waitRetry, e.now.Add(retryDelay(r, attempt, &e.s.Random)))
 			return outcome{kind: outBlocked}
 		}
-	}
-	if f.Fan != nil && f.Fan.Distributed {
-		e.mapRunEnded(f, f.Fan, MapRunFailed)
-		run, rec := e.eventID(f)
-		if rec {
-			e.push(sfn.HistoryEvent{Type: sfn.EventMapRunFailed, ID: run, PreviousEventID: f.Fan.MapRunStarted,
-				MapRunFailedEventDetails: &sfn.ErrorDetails{Error: serr.name, Cause: serr.cause}})
-		}
-		f.Last = run
 	}
 	if f.Fan != nil {
 		t := sfn.EventParallelStateFailed

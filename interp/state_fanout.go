@@ -288,6 +288,7 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 	fan := f.Fan
 	child := e.newFrame(f, i)
 	fan.Children[i] = child
+	delete(fan.ChildStatus, i) // started again by a redrive
 	rp := fan.takeResume(i)
 	if !fan.Map {
 		child.Last = f.Last
@@ -308,6 +309,7 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 			delete(fan.Children, i)
 			delete(e.frames, child.ID)
 			fan.unfinished(i, nil)
+			fan.childUnsuccessful(i, sfn.StatusAborted)
 			fan.Failed, fan.Error, fan.Cause = true, err.name, err.cause
 			e.abortChildren(f, st)
 			return
@@ -371,8 +373,8 @@ func (e *Execution) childEnded(f, child *Frame, oc outcome) {
 			r.Status, r.Error, r.Cause = sfn.StatusFailed, oc.err, oc.cause
 		}
 	}
-	if fan.Distributed {
-		fan.countItems(child.Index, oc.kind == outSucceeded)
+	if oc.kind != outSucceeded {
+		fan.childUnsuccessful(child.Index, sfn.StatusFailed)
 	}
 	if oc.kind == outSucceeded {
 		fan.Results[child.Index] = oc.value
@@ -471,6 +473,7 @@ func (e *Execution) abortChildren(f *Frame, st *state) {
 		child := fan.Children[i]
 		delete(fan.Children, i)
 		fan.unfinished(i, e.stopped(child))
+		fan.childUnsuccessful(i, sfn.StatusAborted)
 		e.abortFrame(child)
 		if fan.Map && !fan.Distributed {
 			id, rec := e.eventID(f)

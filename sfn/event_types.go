@@ -39,6 +39,7 @@ const (
 	EventMapStateSucceeded            EventType = "MapStateSucceeded"
 	EventMapRunAborted                EventType = "MapRunAborted"
 	EventMapRunFailed                 EventType = "MapRunFailed"
+	EventMapRunRedriven               EventType = "MapRunRedriven"
 	EventMapRunStarted                EventType = "MapRunStarted"
 	EventMapRunSucceeded              EventType = "MapRunSucceeded"
 	EventParallelStateAborted         EventType = "ParallelStateAborted"

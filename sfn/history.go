@@ -44,6 +44,7 @@ type HistoryEvent struct {
 	MapIterationAbortedEventDetails   *MapIterationDetails    `json:"mapIterationAbortedEventDetails,omitempty"`
 	MapRunStartedEventDetails         *MapRunStartedDetails   `json:"mapRunStartedEventDetails,omitempty"`
 	MapRunFailedEventDetails          *ErrorDetails           `json:"mapRunFailedEventDetails,omitempty"`
+	MapRunRedrivenEventDetails        *MapRunRedrivenDetails  `json:"mapRunRedrivenEventDetails,omitempty"`
 
 	LambdaFunctionFailedEventDetails         *ErrorDetails                   `json:"lambdaFunctionFailedEventDetails,omitempty"`
 	LambdaFunctionScheduleFailedEventDetails *ErrorDetails                   `json:"lambdaFunctionScheduleFailedEventDetails,omitempty"`
@@ -176,6 +177,13 @@ type MapIterationDetails struct {
 // MapRunStartedDetails gives the ARN of a Distributed Map run.
 type MapRunStartedDetails struct {
 	MapRunArn string `json:"mapRunArn"`
+}
+
+// MapRunRedrivenDetails names a Distributed Map run a redrive started again, and counts the
+// redrives of that run so far, this one included.
+type MapRunRedrivenDetails struct {
+	MapRunArn    string `json:"mapRunArn"`
+	RedriveCount int    `json:"redriveCount"`
 }
 
 // LambdaFunctionScheduledDetails is a Lambda function (by ARN resource) about to run.

@@ -60,6 +60,8 @@ func (e *HistoryEvent) Details() any {
 		return e.MapRunStartedEventDetails
 	case e.MapRunFailedEventDetails != nil:
 		return e.MapRunFailedEventDetails
+	case e.MapRunRedrivenEventDetails != nil:
+		return e.MapRunRedrivenEventDetails
 	case e.LambdaFunctionFailedEventDetails != nil:
 		return e.LambdaFunctionFailedEventDetails
 	case e.LambdaFunctionScheduleFailedEventDetails != nil:

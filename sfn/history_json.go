@@ -546,6 +546,12 @@ func (w *jsonWriter) event(e *HistoryEvent) {
 		obj.close()
 	}
 	o.errorDetails("mapRunFailedEventDetails", e.MapRunFailedEventDetails)
+	if d := e.MapRunRedrivenEventDetails; d != nil {
+		obj := o.key("mapRunRedrivenEventDetails").open()
+		obj.str("mapRunArn", d.MapRunArn)
+		obj.int("redriveCount", int64(d.RedriveCount))
+		obj.close()
+	}
 
 	o.errorDetails("lambdaFunctionFailedEventDetails", e.LambdaFunctionFailedEventDetails)
 	o.errorDetails("lambdaFunctionScheduleFailedEventDetails", e.LambdaFunctionScheduleFailedEventDetails)

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -220,24 +222,70 @@ func describeRun(t *testing.T, c *awssfn.Client, arn string) *awssfn.DescribeMap
 	return out
 }
 
-// runCounts are the counts of a map run that Stepflow keeps (timedOut, resultsWritten and the
-// redrive counts are always 0).
-type runCounts struct{ pending, running, succeeded, failed, aborted, total int64 }
-
-func counts(pending, running, succeeded, failed, aborted, total int64) runCounts {
-	return runCounts{pending, running, succeeded, failed, aborted, total}
+// runCounts are a map run's counts, as DescribeMapRun gives them for its items and, without
+// an ItemBatcher, alike for its child executions.
+type runCounts struct {
+	pending, running, succeeded, failed, timedOut, aborted, total int64
+	resultsWritten, failuresNotRedrivable, pendingRedrive         int64
 }
 
-// wantRunCounts checks a run's item counts and that its execution counts are the same (one
-// item per child without an ItemBatcher).
+// counts are the counts by status; the other counts are 0 unless set.
+func counts(pending, running, succeeded, failed, aborted, total int64) runCounts {
+	return runCounts{pending: pending, running: running, succeeded: succeeded, failed: failed, aborted: aborted, total: total}
+}
+
+// notRedrivable sets failuresNotRedrivable.
+func (c runCounts) notRedrivable(n int64) runCounts {
+	c.failuresNotRedrivable = n
+	return c
+}
+
+// waitingRedrive sets pendingRedrive.
+func (c runCounts) waitingRedrive(n int64) runCounts {
+	c.pendingRedrive = n
+	return c
+}
+
+// wantRunCounts checks every count of a run's items, and that its execution counts are the
+// same (one item per child without an ItemBatcher).
 func wantRunCounts(t *testing.T, when string, run *awssfn.DescribeMapRunOutput, want runCounts) {
 	t.Helper()
 	i, e := run.ItemCounts, run.ExecutionCounts
-	items := runCounts{i.Pending, i.Running, i.Succeeded, i.Failed, i.Aborted, i.Total}
-	execs := runCounts{e.Pending, e.Running, e.Succeeded, e.Failed, e.Aborted, e.Total}
-	if items != want || execs != want || i.TimedOut != 0 || e.TimedOut != 0 {
+	items := runCounts{i.Pending, i.Running, i.Succeeded, i.Failed, i.TimedOut, i.Aborted, i.Total,
+		i.ResultsWritten, aws.ToInt64(i.FailuresNotRedrivable), aws.ToInt64(i.PendingRedrive)}
+	execs := runCounts{e.Pending, e.Running, e.Succeeded, e.Failed, e.TimedOut, e.Aborted, e.Total,
+		e.ResultsWritten, aws.ToInt64(e.FailuresNotRedrivable), aws.ToInt64(e.PendingRedrive)}
+	if items != want || execs != want || i.FailuresNotRedrivable == nil || i.PendingRedrive == nil {
 		t.Fatalf("%s: itemCounts %+v executionCounts %+v, want %+v", when, items, execs, want)
 	}
+}
+
+// historyOf is an execution's history.
+func historyOf(t *testing.T, c *awssfn.Client, execARN string) []types.HistoryEvent {
+	t.Helper()
+	out, err := c.GetExecutionHistory(context.Background(), &awssfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execARN), MaxResults: 1000})
+	mustNoErr(t, "GetExecutionHistory", err)
+	return out.Events
+}
+
+// mapRunEvents lists an execution's MapRun* events as TYPE ARN-or-ERROR lines.
+func mapRunEvents(t *testing.T, c *awssfn.Client, execARN string) []string {
+	t.Helper()
+	var lines []string
+	for _, ev := range historyOf(t, c, execARN) {
+		switch {
+		case ev.MapRunStartedEventDetails != nil:
+			lines = append(lines, string(ev.Type)+" "+aws.ToString(ev.MapRunStartedEventDetails.MapRunArn))
+		case ev.MapRunRedrivenEventDetails != nil:
+			d := ev.MapRunRedrivenEventDetails
+			lines = append(lines, fmt.Sprintf("%s %s %d", ev.Type, aws.ToString(d.MapRunArn), aws.ToInt32(d.RedriveCount)))
+		case ev.MapRunFailedEventDetails != nil:
+			lines = append(lines, string(ev.Type)+" "+aws.ToString(ev.MapRunFailedEventDetails.Error))
+		case strings.HasPrefix(string(ev.Type), "MapRun"):
+			lines = append(lines, string(ev.Type))
+		}
+	}
+	return lines
 }
 
 // TestUpdateMapRunConcurrency raises a running map run's concurrency and sees more iterations
@@ -325,7 +373,8 @@ func TestUpdateMapRunToleratedFailures(t *testing.T) {
 		if run.Status != types.MapRunStatusSucceeded || run.ToleratedFailureCount != 1 {
 			t.Fatalf("ended run %+v", run)
 		}
-		wantRunCounts(t, "ended", run, counts(0, 0, 2, 1, 0, 3))
+		// The execution succeeded: no redrive will run the failed child again.
+		wantRunCounts(t, "ended", run, counts(0, 0, 2, 1, 0, 3).notRedrivable(1))
 	})
 
 	t.Run("a lower threshold fails the run", func(t *testing.T) {
@@ -348,7 +397,11 @@ func TestUpdateMapRunToleratedFailures(t *testing.T) {
 		if run.Status != types.MapRunStatusFailed || run.ToleratedFailurePercentage != 10 || run.MaxConcurrency != 2 || run.StopDate == nil {
 			t.Fatalf("failed run %+v", run)
 		}
+		// The execution failed at the run: a redrive would run its failures again.
 		wantRunCounts(t, "failed", run, counts(1, 0, 0, 1, 2, 4))
+		if got, want := mapRunEvents(t, c, aws.ToString(exec.ExecutionArn)), []string{"MapRunStarted " + arn, "MapRunFailed States.ExceedToleratedFailureThreshold"}; !slices.Equal(got, want) {
+			t.Fatalf("history %q, want %q", got, want)
+		}
 		_, err = c.UpdateMapRun(ctx, &awssfn.UpdateMapRunInput{MapRunArn: aws.String(arn), ToleratedFailurePercentage: aws.Float32(50)})
 		wantAPIError[*types.ValidationException](t, err, "Map Run is FAILED and can no longer be updated: '"+arn+"'")
 	})
@@ -377,14 +430,22 @@ func TestMapRunRetriedAndRedriven(t *testing.T) {
 		}
 		return list.MapRuns
 	}
-	for _, item := range runs(2) { // the retried one and the last
+	listed := runs(2)
+	last, retried := aws.ToString(listed[0].MapRunArn), aws.ToString(listed[1].MapRunArn)
+	for _, item := range listed {
 		run := describeRun(t, c, aws.ToString(item.MapRunArn))
 		if run.Status != types.MapRunStatusFailed || run.StopDate == nil || item.StopDate == nil || aws.ToInt32(run.RedriveCount) != 0 {
 			t.Fatalf("run %+v", run)
 		}
-		wantRunCounts(t, "failed", run, counts(1, 0, 0, 1, 0, 2))
 	}
-	last := aws.ToString(runs(2)[0].MapRunArn)
+	// Each attempt is a run of its own, which fails with MapRunFailed; only the last is where
+	// the execution stopped, and a redrive would run its failure again.
+	wantRunCounts(t, "retried", describeRun(t, c, retried), counts(1, 0, 0, 1, 0, 2).notRedrivable(1))
+	wantRunCounts(t, "last", describeRun(t, c, last), counts(1, 0, 0, 1, 0, 2))
+	wantEvents := []string{"MapRunStarted " + retried, "MapRunFailed Boom", "MapRunStarted " + last, "MapRunFailed Boom"}
+	if got := mapRunEvents(t, c, aws.ToString(exec.ExecutionArn)); !slices.Equal(got, wantEvents) {
+		t.Fatalf("history %q, want %q", got, wantEvents)
+	}
 
 	_, err = c.RedriveExecution(ctx, &awssfn.RedriveExecutionInput{ExecutionArn: exec.ExecutionArn})
 	mustNoErr(t, "RedriveExecution", err)
@@ -392,13 +453,132 @@ func TestMapRunRetriedAndRedriven(t *testing.T) {
 		t.Fatalf("redriven execution %s", done.Status)
 	}
 	// The redrive ran the last run again, whose failure the Map state retried once more.
-	listed := runs(3)
+	listed = runs(3)
 	if aws.ToString(listed[1].MapRunArn) != last {
 		t.Fatalf("runs %v, want the redriven %s second", listed, last)
+	}
+	third := aws.ToString(listed[0].MapRunArn)
+	wantEvents = append(wantEvents, "MapRunRedriven "+last+" 1", "MapRunFailed Boom", "MapRunStarted "+third, "MapRunFailed Boom")
+	if got := mapRunEvents(t, c, aws.ToString(exec.ExecutionArn)); !slices.Equal(got, wantEvents) {
+		t.Fatalf("history %q, want %q", got, wantEvents)
 	}
 	run := describeRun(t, c, last)
 	if run.Status != types.MapRunStatusFailed || aws.ToInt32(run.RedriveCount) != 1 || run.RedriveDate == nil {
 		t.Fatalf("redriven run %+v", run)
 	}
-	wantRunCounts(t, "redriven", run, counts(1, 0, 0, 1, 0, 2))
+	wantRunCounts(t, "redriven", run, counts(1, 0, 0, 1, 0, 2).notRedrivable(1))
+	wantRunCounts(t, "third", describeRun(t, c, third), counts(1, 0, 0, 1, 0, 2))
+}
+
+// TestMapRunEndings ends map runs every way they end and checks every count right after.
+func TestMapRunEndings(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, withActivityPollTimeout(300*time.Millisecond))
+	ctx := context.Background()
+
+	t.Run("success", func(t *testing.T) {
+		machine := createMachineWith(t, c, "mr-ok", distributedMap("", `"MaxConcurrency":2,`), types.StateMachineTypeStandard)
+		exec, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"items":[{"n":1},{"n":2},{"n":3}]}`)})
+		mustNoErr(t, "StartExecution", err)
+		if done := waitDone(t, c, aws.ToString(exec.ExecutionArn)); done.Status != types.ExecutionStatusSucceeded {
+			t.Fatalf("execution %s %s", done.Status, aws.ToString(done.Cause))
+		}
+		arn := awaitMapRun(t, c, aws.ToString(exec.ExecutionArn))
+		run := describeRun(t, c, arn)
+		if run.Status != types.MapRunStatusSucceeded || run.StopDate == nil {
+			t.Fatalf("run %+v", run)
+		}
+		wantRunCounts(t, "succeeded", run, counts(0, 0, 3, 0, 0, 3))
+		if got, want := mapRunEvents(t, c, aws.ToString(exec.ExecutionArn)), []string{"MapRunStarted " + arn, "MapRunSucceeded"}; !slices.Equal(got, want) {
+			t.Fatalf("history %q, want %q", got, want)
+		}
+	})
+
+	t.Run("stopped", func(t *testing.T) {
+		machine, activity := activityMap(t, c, "mr-stop", `"MaxConcurrency":2,`)
+		exec, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"items":[1,2,3,4]}`)})
+		mustNoErr(t, "StartExecution", err)
+		arn := awaitMapRun(t, c, aws.ToString(exec.ExecutionArn))
+		_, err = c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(takeTask(t, c, activity)), Output: aws.String(`1`)})
+		mustNoErr(t, "SendTaskSuccess", err)
+		wantRunCounts(t, "running", describeRun(t, c, arn), counts(1, 2, 1, 0, 0, 4))
+		_, err = c.StopExecution(ctx, &awssfn.StopExecutionInput{ExecutionArn: exec.ExecutionArn})
+		mustNoErr(t, "StopExecution", err)
+		run := describeRun(t, c, arn)
+		if run.Status != types.MapRunStatusAborted || run.StopDate == nil {
+			t.Fatalf("run %+v", run)
+		}
+		// The running children were aborted, the last never started; a redrive would run
+		// both again.
+		wantRunCounts(t, "stopped", run, counts(1, 0, 1, 0, 2, 4))
+	})
+
+	t.Run("execution timed out", func(t *testing.T) {
+		_, activity := activityMap(t, c, "mr-timeout-work", "")
+		iteration := `{"Type":"Task","Resource":"` + activity + `","End":true}`
+		machine := createMachineWith(t, c, "mr-timeout", strings.Replace(distributedMap(iteration, `"MaxConcurrency":1,`), `{"StartAt":"M"`, `{"TimeoutSeconds":1,"StartAt":"M"`, 1),
+			types.StateMachineTypeStandard)
+		exec, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"items":[1,2]}`)})
+		mustNoErr(t, "StartExecution", err)
+		if done := waitDone(t, c, aws.ToString(exec.ExecutionArn)); done.Status != types.ExecutionStatusTimedOut {
+			t.Fatalf("execution %s", done.Status)
+		}
+		arn := awaitMapRun(t, c, aws.ToString(exec.ExecutionArn))
+		run := describeRun(t, c, arn)
+		if run.Status != types.MapRunStatusAborted || run.StopDate == nil {
+			t.Fatalf("run %+v", run)
+		}
+		// The parent timed out, not its children: the running one was aborted.
+		wantRunCounts(t, "timed out", run, counts(1, 0, 0, 0, 1, 2))
+	})
+
+	t.Run("redriven", func(t *testing.T) {
+		machine, activity := activityMap(t, c, "mr-redrive", `"MaxConcurrency":1,"ToleratedFailureCount":1,`)
+		exec, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"items":[1,2,3]}`)})
+		mustNoErr(t, "StartExecution", err)
+		execARN := aws.ToString(exec.ExecutionArn)
+		arn := awaitMapRun(t, c, execARN)
+		for range 2 { // the second failure is one too many
+			_, err = c.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: aws.String(takeTask(t, c, activity)), Error: aws.String("Bad")})
+			mustNoErr(t, "SendTaskFailure", err)
+		}
+		if done := waitDone(t, c, execARN); done.Status != types.ExecutionStatusFailed {
+			t.Fatalf("execution %s", done.Status)
+		}
+		wantRunCounts(t, "failed", describeRun(t, c, arn), counts(1, 0, 0, 2, 0, 3))
+
+		_, err = c.RedriveExecution(ctx, &awssfn.RedriveExecutionInput{ExecutionArn: exec.ExecutionArn})
+		mustNoErr(t, "RedriveExecution", err)
+		// Room for one: the first failed child runs again, the second waits to be redriven
+		// (still counted failed), the third was never started.
+		first := takeTask(t, c, activity)
+		run := describeRun(t, c, arn)
+		if run.Status != types.MapRunStatusRunning || run.StopDate != nil || aws.ToInt32(run.RedriveCount) != 1 || run.RedriveDate == nil {
+			t.Fatalf("redriven run %+v", run)
+		}
+		wantRunCounts(t, "redriven", run, counts(1, 1, 0, 1, 0, 3).waitingRedrive(1))
+		list, err := c.ListMapRuns(ctx, &awssfn.ListMapRunsInput{ExecutionArn: exec.ExecutionArn})
+		mustNoErr(t, "ListMapRuns", err)
+		if len(list.MapRuns) != 1 || list.MapRuns[0].StopDate != nil {
+			t.Fatalf("map runs %+v, want the one redriven, running", list.MapRuns)
+		}
+		for token := first; token != ""; token = takeTask(t, c, activity) {
+			_, err = c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`"ok"`)})
+			mustNoErr(t, "SendTaskSuccess", err)
+			if done, err := c.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: exec.ExecutionArn}); err == nil && done.Status != types.ExecutionStatusRunning {
+				break
+			}
+		}
+		if done := waitDone(t, c, execARN); done.Status != types.ExecutionStatusSucceeded {
+			t.Fatalf("redriven execution %s %s", done.Status, aws.ToString(done.Cause))
+		}
+		run = describeRun(t, c, arn)
+		if run.Status != types.MapRunStatusSucceeded || run.StopDate == nil || aws.ToInt32(run.RedriveCount) != 1 {
+			t.Fatalf("run after the redrive %+v", run)
+		}
+		wantRunCounts(t, "succeeded", run, counts(0, 0, 3, 0, 0, 3))
+		if got, want := mapRunEvents(t, c, execARN), []string{"MapRunStarted " + arn, "MapRunFailed States.ExceedToleratedFailureThreshold", "MapRunRedriven " + arn + " 1", "MapRunSucceeded"}; !slices.Equal(got, want) {
+			t.Fatalf("history %q, want %q", got, want)
+		}
+	})
 }
