@@ -64,6 +64,10 @@ func New(cfg Config) (*Invoker, error) {
 	return inv, nil
 }
 
+// IdempotencyKeyHeader carries task.Request.IdempotencyKey on the requests of HTTP Tasks the
+// engine runs (not on TestState's).
+const IdempotencyKeyHeader = "X-Stepflow-Idempotency-Key"
+
 // Invoke sends the request of one HTTP Task.
 func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) {
 	if req.Resource.Service != "http" || req.Resource.Action != "invoke" {
@@ -82,6 +86,11 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	httpReq, err := p.request(ctx)
 	if err != nil {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: "HTTP Task request: " + err.Error()}
+	}
+	if req.IdempotencyKey != "" && httpReq.Header.Get(IdempotencyKeyHeader) == "" {
+		// The same for every run of one scheduling of the task (tasks run at least once), so
+		// the endpoint can recognise a repeat after a crash.
+		httpReq.Header.Set(IdempotencyKeyHeader, req.IdempotencyKey)
 	}
 	x, _ := ctx.Value(exchangeKey{}).(*Exchange)
 	if x != nil {

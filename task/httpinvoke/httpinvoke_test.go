@@ -236,3 +236,35 @@ func TestInvokeRecordsExchange(t *testing.T) {
 		t.Errorf("refused host: err %v, recorded %+v", err, refused)
 	}
 }
+
+// The engine's runs of an HTTP Task carry the task's idempotency key; a header of that name
+// the definition sets itself wins.
+func TestInvokeSendsIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	got := make(chan string, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get(IdempotencyKeyHeader)
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	inv, err := New(Config{AllowedHosts: []string{hostOf(t, srv.URL)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		headers map[string]any
+		want    string
+	}{{nil, "arn:x#task-3"}, {map[string]any{IdempotencyKeyHeader: "mine"}, "mine"}} {
+		params := map[string]any{"ApiEndpoint": srv.URL, "Method": "GET"}
+		if tc.headers != nil {
+			params["Headers"] = tc.headers
+		}
+		if _, err := inv.Invoke(context.Background(), &task.Request{Resource: sfn.ParseResource("arn:aws:states:::http:invoke"),
+			Input: params, IdempotencyKey: "arn:x#task-3"}); err != nil {
+			t.Fatal(err)
+		}
+		if h := <-got; h != tc.want {
+			t.Fatalf("header %q, want %q", h, tc.want)
+		}
+	}
+}
