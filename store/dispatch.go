@@ -21,10 +21,10 @@ type Dispatch struct {
 
 // DispatchAdd is a dispatch created by a step.
 type DispatchAdd struct {
-	TaskID      string
-	Queue       string
-	Resource    string
-	Input       string
+	TaskID   string
+	Queue    string
+	Resource string
+	Input    string
 	// Details is text the engine reads back when it runs the dispatch again (after a
 	// restart, or on another node): the invocation's state name, timeouts and credentials.
 	Details     string
