@@ -252,7 +252,7 @@ func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template,
 		assigned, _ = v.(map[string]any)
 	}
 	if e.sizes.exceeds(out, e.p.opts.PayloadLimit) {
-		return e.fail(f, st, dataLimitError(st))
+		return e.fail(f, st, dataLimitErrorFor(st, out))
 	}
 	if err := e.checkAssignedSizes(f, st, assigned); err != nil {
 		return e.fail(f, st, err)
