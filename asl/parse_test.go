@@ -209,6 +209,11 @@ func TestParseDiagnostics(t *testing.T) {
 		{"duplicate names across scopes", `{"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
 			{"StartAt": "P", "States": {"P": {"Type": "Succeed"}}}]}}}`, "",
 			Diagnostics{{Severity: SeverityError, Code: CodeDuplicateStateName, Location: "/States/P/Branches[0]/States/P", Message: "Duplicate State name: P"}}},
+		{"wait seconds past AWS's maximum", `{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100000000, "End": true}}}`, "",
+			Diagnostics{schema("/States/W/Seconds", "Maximum value is 99999999")}},
+		{"wait seconds of 9.2e18", `{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 9200000000000000000, "End": true}}}`, "",
+			Diagnostics{schema("/States/W/Seconds", "Maximum value is 99999999")}},
+		{"wait seconds at AWS's maximum", `{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 99999999, "End": true}}}`, "", nil},
 		{"wait timestamp and choice", `{"StartAt": "W", "States": {"W": {"Type": "Wait", "Timestamp": "2016-12-05T21:29:29", "End": true}}}`, "",
 			Diagnostics{schema("/States/W/Timestamp", "String does not match RFC3339 timestamp")}},
 		{"bad dollar field", `{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"x.$": "nope"}, "End": true}}}`, "",

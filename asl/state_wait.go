@@ -26,6 +26,11 @@ func (sp *stateParser) parseWait() State {
 			s.SecondsExpr = sp.p.jsonataNode(n.str, sp.loc("Seconds"))
 		} else {
 			s.Seconds = sp.p.nonNegativeInt(n, sp.loc("Seconds"), "Seconds")
+			if s.Seconds != nil && *s.Seconds > MaxWaitSeconds {
+				// AWS's words: "SCHEMA_VALIDATION_FAILED: Maximum value is 99999999 at /States/Wait/Seconds"
+				sp.p.schemaf(sp.loc("Seconds"), "Maximum value is %d", MaxWaitSeconds)
+				s.Seconds = nil
+			}
 		}
 	}
 	if v, ok := sp.stringField("Timestamp"); ok {
@@ -46,6 +51,10 @@ func (sp *stateParser) parseWait() State {
 	}
 	return s
 }
+
+// MaxWaitSeconds is the largest Seconds a Wait state may give, in a definition or from a
+// JSONata expression: AWS documents "an integer value from 0 to 99999999".
+const MaxWaitSeconds = 99999999
 
 var rfc3339Pattern = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$`)
 

@@ -33,6 +33,16 @@ func dataLimitError(st *state) *stateError {
 		cause: "The state/task '" + st.name + "' returned a result with a size exceeding the maximum number of bytes service limit."}
 }
 
+// dataLimitErrorFor is dataLimitError for v, saying so when v is refused for its nesting
+// rather than its size.
+func dataLimitErrorFor(st *state, v any) *stateError {
+	if TooDeep(v) {
+		return &stateError{name: sfn.ErrorDataLimitExceeded,
+			cause: fmt.Sprintf("The state/task '%s' returned a result nested more than %d levels deep.", st.name, MaxValueDepth)}
+	}
+	return dataLimitError(st)
+}
+
 // checkAssignedSizes applies AWS's quotas on variables to one state's Assign: a single
 // variable, and all the state assigns together, at most the payload limit (256 KiB by default).
 func (e *Execution) checkAssignedSizes(f *Frame, st *state, assigned map[string]any) *stateError {

@@ -201,8 +201,8 @@ func (p *Program) Start(info ExecutionInfo, input any) (*Execution, Step) {
 		e.startTimer(executionTimeoutTimer, Wait{Frame: root.ID, Kind: waitExecutionTimeout}, afterSeconds(info.StartTime, p.timeoutSeconds))
 	}
 	if exceedsSize(input, p.opts.PayloadLimit) {
-		e.finish(root, outcome{kind: outFailed, err: sfn.ErrorDataLimitExceeded,
-			cause: "The state/task '" + p.root.start.name + "' returned a result with a size exceeding the maximum number of bytes service limit."})
+		err := dataLimitErrorFor(p.root.start, input)
+		e.finish(root, outcome{kind: outFailed, err: err.name, cause: err.cause})
 		return e, e.step()
 	}
 	e.drive(root, e.enter(root, p.root.start, input))

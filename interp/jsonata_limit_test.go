@@ -83,3 +83,17 @@ func TestStoredVariablesLimit(t *testing.T) {
 		t.Fatalf("got %s %s: %s", got.Status, got.Error, got.Cause)
 	}
 }
+
+// TestJSONataMemoryBudget: an expression that keeps allocating fails the state with
+// States.QueryEvaluationError and the budget's U1003 cause, instead of taking the process's
+// memory (this one passed 4 GB before its time limit stopped it).
+func TestJSONataMemoryBudget(t *testing.T) {
+	t.Parallel()
+	p := compile(t, `{"QueryLanguage":"JSONata","StartAt":"Grow","States":{"Grow":{"Type":"Pass",
+		"Output":"{% $map([1..10000000], function($v){[1..10000000]}) %}","End":true}}}`, Options{})
+	d := &driver{tasks: echoTasks, t: t}
+	got := d.run(p, map[string]any{}).Result()
+	if got.Status != "FAILED" || got.Error != "States.QueryEvaluationError" || !strings.Contains(got.Cause, "U1003: Evaluation budget exceeded") {
+		t.Fatalf("got %s %s: %s", got.Status, got.Error, got.Cause)
+	}
+}

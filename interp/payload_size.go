@@ -38,8 +38,9 @@ type sizeKey struct {
 }
 
 type sizeEntry struct {
-	v    any // keeps the container alive
-	size int
+	v      any // keeps the container alive
+	size   int
+	height int
 }
 
 // Only containers at least this large are remembered, and at most maxMemo of them, so the memo
@@ -57,48 +58,106 @@ func (s *sizer) exceeds(v any, limit int) bool {
 	return s.size(v, limit) > limit
 }
 
+// MaxValueDepth bounds how deeply the values an execution holds may nest. A value nested
+// deeper counts as larger than any payload limit. Go's encoding/json refuses documents
+// nested more than 10,000 levels, and a value is stored inside a snapshot some levels
+// deep: without this bound an input of 10,000 levels was accepted, and the execution could
+// then not be restored from its snapshot. Real documents nest a few dozen levels.
+const MaxValueDepth = 1000
+
+// TooDeep reports whether v nests more than MaxValueDepth levels of arrays and objects,
+// for callers that decode values at the edge (the API, task results) and want to refuse
+// them there with a clear message.
+func TooDeep(v any) bool { return tooDeepAt(v, 1) }
+
+func tooDeepAt(v any, depth int) bool {
+	switch x := v.(type) {
+	case []any:
+		if depth > MaxValueDepth {
+			return true
+		}
+		for _, item := range x {
+			if tooDeepAt(item, depth+1) {
+				return true
+			}
+		}
+	case map[string]any:
+		if depth > MaxValueDepth {
+			return true
+		}
+		for _, item := range x {
+			if tooDeepAt(item, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (s *sizer) size(v any, budget int) int {
+	n, _ := s.sizeAt(v, budget, 1)
+	return n
+}
+
+// sizeAt is size for a value nested depth levels deep; it also returns the value's height
+// (1 for an array or object of scalars), which the memo keeps so that a remembered
+// container met deeper down is still checked against MaxValueDepth.
+func (s *sizer) sizeAt(v any, budget, depth int) (int, int) {
 	switch x := v.(type) {
 	case nil:
-		return 4
+		return 4, 0
 	case bool:
 		if x {
-			return 4
+			return 4, 0
 		}
-		return 5
+		return 5, 0
 	case float64:
-		return floatSize(x)
+		return floatSize(x), 0
 	case string:
-		return stringSize(x)
+		return stringSize(x), 0
 	case []any:
+		if depth > MaxValueDepth {
+			return max(budget, 0) + 1, 1
+		}
 		if len(x) == 0 {
-			return 2
+			return 2, 1
 		}
 		key := sizeKey{p: unsafe.Pointer(&x[0]), n: len(x)}
 		if e, ok := s.lookup(key); ok {
-			return e
+			if depth+e.height-1 > MaxValueDepth {
+				return max(budget, 0) + 1, e.height
+			}
+			return e.size, e.height
 		}
-		n := 2
+		n, height := 2, 1
 		for i, item := range x {
 			if i > 0 {
 				n++
 			}
-			n += s.size(item, budget-n)
+			m, h := s.sizeAt(item, budget-n, depth+1)
+			n += m
+			height = max(height, h+1)
 			if n > budget {
-				return n
+				return n, height
 			}
 		}
-		s.remember(key, x, n)
-		return n
+		s.remember(key, x, n, height)
+		return n, height
 	case map[string]any:
+		if depth > MaxValueDepth {
+			return max(budget, 0) + 1, 1
+		}
 		if len(x) == 0 {
-			return 2
+			return 2, 1
 		}
 		key := sizeKey{p: *(*unsafe.Pointer)(unsafe.Pointer(&x)), n: -1}
 		if e, ok := s.lookup(key); ok {
-			return e
+			if depth+e.height-1 > MaxValueDepth {
+				return max(budget, 0) + 1, e.height
+			}
+			return e.size, e.height
 		}
-		n := 2
+		n, height := 2, 1
 		first := true
 		for k, item := range x {
 			if !first {
@@ -106,39 +165,41 @@ func (s *sizer) size(v any, budget int) int {
 			}
 			first = false
 			n += stringSize(k) + 1
-			n += s.size(item, budget-n)
+			m, h := s.sizeAt(item, budget-n, depth+1)
+			n += m
+			height = max(height, h+1)
 			if n > budget {
-				return n
+				return n, height
 			}
 		}
-		s.remember(key, x, n)
-		return n
+		s.remember(key, x, n, height)
+		return n, height
 	case int:
-		return len(strconv.Itoa(x))
+		return len(strconv.Itoa(x)), 0
 	case int64:
-		return len(strconv.FormatInt(x, 10))
+		return len(strconv.FormatInt(x, 10)), 0
 	default:
-		return len(encodeJSON(v))
+		return len(encodeJSON(v)), 0
 	}
 }
 
-func (s *sizer) lookup(k sizeKey) (int, bool) {
+func (s *sizer) lookup(k sizeKey) (sizeEntry, bool) {
 	if s == nil || s.memo == nil {
-		return 0, false
+		return sizeEntry{}, false
 	}
 	e, ok := s.memo[k]
-	return e.size, ok
+	return e, ok
 }
 
 // remember records an exact size (callers never pass one cut short by the budget).
-func (s *sizer) remember(k sizeKey, v any, size int) {
+func (s *sizer) remember(k sizeKey, v any, size, height int) {
 	if s == nil || size < minMemoSize {
 		return
 	}
 	if s.memo == nil || len(s.memo) >= maxMemo {
 		s.memo = make(map[sizeKey]sizeEntry)
 	}
-	s.memo[k] = sizeEntry{v: v, size: size}
+	s.memo[k] = sizeEntry{v: v, size: size, height: height}
 }
 
 // floatSize follows encoding/json's float64 format.

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -21,20 +22,41 @@ func TestAfterSecondsSaturates(t *testing.T) {
 	}
 }
 
-// TestHugeWaitDoesNotEndAtOnce: a Wait of 10^10 seconds from a path used to overflow
-// time.Duration and fire immediately.
-func TestHugeWaitDoesNotEndAtOnce(t *testing.T) {
+// TestWaitBounds: a Wait that would last more than a year fails
+// with States.Runtime (AWS would time the execution out first; a wrapped-around timer used to
+// end such a Wait at once), a SecondsPath beyond a Java long cannot be parsed, as on AWS, and
+// JSONata Seconds must be in AWS's documented range.
+func TestWaitBounds(t *testing.T) {
 	t.Parallel()
-	p := compile(t, `{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`, Options{})
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	_, step := p.Start(ExecutionInfo{StartTime: start}, map[string]any{"s": 1e10})
-	var fireAt time.Time
-	for _, c := range step.Commands {
-		if st, ok := c.(StartTimer); ok {
-			fireAt = st.FireAt
-		}
+	const jsonPath = `{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`
+	const jsonPathTimestamp = `{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}}`
+	const jsonata = `{"QueryLanguage":"JSONata","StartAt":"W","States":{"W":{"Type":"Wait","Seconds":"{% $states.input.s %}","End":true}}}`
+	tooLate := "longer than the maximum duration of an execution (one year)"
+	tests := []struct {
+		name, def string
+		input     map[string]any
+		status    string
+		error     string
+		cause     string
+	}{
+		{"a year exactly", jsonPath, map[string]any{"s": 365 * 24 * 3600.0}, "SUCCEEDED", "", ""},
+		{"a year and a second", jsonPath, map[string]any{"s": 365*24*3600.0 + 1}, "FAILED", "States.Runtime", tooLate},
+		{"1e10 seconds", jsonPath, map[string]any{"s": 1e10}, "FAILED", "States.Runtime", tooLate},
+		{"9.2e18 seconds", jsonPath, map[string]any{"s": 9.2e18}, "FAILED", "States.Runtime", tooLate},
+		{"1e300 seconds", jsonPath, map[string]any{"s": 1e300}, "FAILED", "States.Runtime", "The SecondsPath parameter cannot be parsed as a long value: $.s == 1e+300"},
+		{"timestamp in year 9999", jsonPathTimestamp, map[string]any{"t": "9999-12-31T23:59:59Z"}, "FAILED", "States.Runtime", tooLate},
+		{"JSONata 99999999", jsonata, map[string]any{"s": 99999999.0}, "FAILED", "States.Runtime", tooLate},
+		{"JSONata 1e300", jsonata, map[string]any{"s": 1e300}, "FAILED", "States.QueryEvaluationError", "The Seconds field must be an integer from 0 to 99999999, but was: 1e+300"},
 	}
-	if !fireAt.After(start.AddDate(200, 0, 0)) {
-		t.Fatalf("timer fires at %v", fireAt)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := compile(t, tt.def, Options{})
+			d := &driver{tasks: echoTasks, t: t}
+			got := d.run(p, tt.input).Result()
+			if string(got.Status) != tt.status || got.Error != tt.error || !strings.Contains(got.Cause, tt.cause) {
+				t.Fatalf("got %s %s: %s", got.Status, got.Error, got.Cause)
+			}
+		})
 	}
 }

@@ -130,6 +130,9 @@ func (e *Execution) runWait(f *Frame, st *state) outcome {
 			return e.fail(f, st, err)
 		}
 	}
+	if err := e.checkWaitEnd(f, st, at); err != nil {
+		return e.fail(f, st, err)
+	}
 	f.Effective = eff
 	f.TimerID = e.newTimer(f, waitState, at)
 	return outcome{kind: outBlocked}
@@ -168,7 +171,7 @@ func (e *Execution) waitUntil(f *Frame, st *state, def *asl.Wait, eff any) (time
 		}
 		n, ok := v.(float64)
 		switch {
-		case !ok || n != math.Trunc(n):
+		case !ok || n != math.Trunc(n) || math.Abs(n) >= maxLong:
 			return time.Time{}, runtimeError(f, st, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", def.SecondsPath.Text, plainText(v))
 		case n < 0:
 			return time.Time{}, runtimeError(f, st, "The SecondsPath parameter references a negative value: %s == %s", def.SecondsPath.Text, plainText(v))
@@ -187,6 +190,25 @@ func (e *Execution) waitUntil(f *Frame, st *state, def *asl.Wait, eff any) (time
 		return t, nil
 	}
 	return e.now, nil
+}
+
+// maxLong is 2^63: SecondsPath is read as a Java long on AWS, so larger numbers cannot be
+// parsed at all.
+const maxLong = 1 << 63
+
+// maxExecutionDuration is the longest a Standard execution may run on AWS: one year.
+const maxExecutionDuration = 365 * 24 * time.Hour
+
+// checkWaitEnd fails a Wait that would last longer than a year: AWS would time the
+// execution out before it ends, and a timer that far away (up to the 292 years a
+// time.Duration holds) would keep the execution open for nothing. The failure is
+// States.Runtime, which, like AWS's time-out, no Catch can handle.
+func (e *Execution) checkWaitEnd(f *Frame, st *state, at time.Time) *stateError {
+	if limit := e.now.Add(maxExecutionDuration); at.After(limit) {
+		return runtimeError(f, st, "The Wait state would last until %s, longer than the maximum duration of an execution (one year)",
+			at.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // plainText writes a value in a cause: strings bare, the rest as JSON.
@@ -234,7 +256,7 @@ func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template,
 	if limit := e.p.opts.PayloadLimit; limit > 0 {
 		size := e.sizes.size(out, limit)
 		if size > limit {
-			return e.fail(f, st, dataLimitError(st))
+			return e.fail(f, st, dataLimitErrorFor(st, out))
 		}
 		e.countPayload(size)
 	}

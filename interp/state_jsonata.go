@@ -87,6 +87,9 @@ func (e *Execution) waitUntilJSONata(x *env) (time.Time, bool, *stateError) {
 		if !ok || n != math.Trunc(n) || n < 0 {
 			return time.Time{}, true, queryError(x, "Seconds", "The Seconds field must be a non-negative integer, but was: %s", encodeJSON(v))
 		}
+		if n > asl.MaxWaitSeconds {
+			return time.Time{}, true, queryError(x, "Seconds", "The Seconds field must be an integer from 0 to %d, but was: %s", asl.MaxWaitSeconds, encodeJSON(v))
+		}
 		return afterSeconds(e.now, n), true, nil
 	case st.timestampExpr != nil:
 		v, err := e.evalTemplate(st.timestampExpr, x)

@@ -205,7 +205,7 @@ func (e *Execution) taskSucceeded(f *Frame, output any) outcome {
 	}
 	f.Last = id
 	if e.sizes.exceeds(output, e.p.opts.PayloadLimit) {
-		return e.fail(f, st, dataLimitError(st))
+		return e.fail(f, st, dataLimitErrorFor(st, output))
 	}
 	return e.complete(f, st, output)
 }

@@ -31,6 +31,14 @@ type EvalOptions struct {
 	MaxDepth int
 	// TimeLimit stops evaluation with U1001 once exceeded (no limit when zero).
 	TimeLimit time.Duration
+	// MaxElements bounds the array items and object entries the evaluation may build, in
+	// all (DefaultMaxElements when zero, none when negative); past it the evaluation fails
+	// with U1003.
+	MaxElements int
+	// MaxStringBytes bounds the bytes of the strings the evaluation may build, in all
+	// (DefaultMaxStringBytes when zero, none when negative); past it the evaluation fails
+	// with U1003.
+	MaxStringBytes int
 	// Now is the clock for $now() and $millis(), read once per evaluation (time.Now if nil).
 	Now func() time.Time
 	// Random supplies $random() and $shuffle() (math/rand if nil).
@@ -52,12 +60,12 @@ func (e *Expr) String() string { return e.src }
 // Eval evaluates the expression against input (Undefined for no input). It returns the
 // result as decoded JSON, Undefined when the result is undefined, or an *Error.
 func (e *Expr) Eval(input any, opts *EvalOptions) (result any, err error) {
-	v, err := e.evalRaw(input, opts)
+	v, ev, err := e.evalRaw(input, opts)
 	if err != nil || v == Undefined {
 		return v, err
 	}
-	defer recoverTooDeep(&err)
-	return toPublic(v), nil
+	defer recoverLimit(&err)
+	return toPublic(&ev.budget, v), nil
 }
 
 // EvalJSON is Eval with the result encoded as JSON (indented by indent when not empty),
@@ -65,14 +73,15 @@ func (e *Expr) Eval(input any, opts *EvalOptions) (result any, err error) {
 // undefined result, or a function (which has no JSON form), is reported as nil data and a
 // nil error.
 func (e *Expr) EvalJSON(input any, opts *EvalOptions, indent string) (data []byte, err error) {
-	v, err := e.evalRaw(input, opts)
+	v, ev, err := e.evalRaw(input, opts)
 	if err != nil || v == Undefined || isFunction(v) {
 		return nil, err
 	}
-	defer recoverTooDeep(&err)
+	defer recoverLimit(&err)
 	var sb strings.Builder
-	w := jsonWriter{sb: &sb, indent: indent, exact: true}
+	w := jsonWriter{sb: &sb, indent: indent, exact: true, budget: &ev.budget}
 	w.write(v, "")
+	w.finish()
 	return []byte(sb.String()), nil
 }
 
@@ -80,11 +89,11 @@ func (e *Expr) EvalJSON(input any, opts *EvalOptions, indent string) (data []byt
 // noOptions stands for nil options; it is only read.
 var noOptions EvalOptions
 
-func (e *Expr) evalRaw(input any, opts *EvalOptions) (result any, err error) {
+func (e *Expr) evalRaw(input any, opts *EvalOptions) (result any, ev *evaluator, err error) {
 	if opts == nil {
 		opts = &noOptions
 	}
-	ev := &evaluator{maxDepth: opts.MaxDepth, random: opts.Random}
+	ev = &evaluator{maxDepth: opts.MaxDepth, random: opts.Random, budget: newBudget(opts)}
 	if ev.maxDepth == 0 {
 		ev.maxDepth = DefaultMaxDepth
 	}
@@ -114,8 +123,8 @@ func (e *Expr) evalRaw(input any, opts *EvalOptions) (result any, err error) {
 	defer func() {
 		// a bug in the engine must not take the host process down
 		if r := recover(); r != nil {
-			if r == errValueTooDeep {
-				e := *errValueTooDeep
+			if l, ok := r.(*limitExceeded); ok {
+				e := *l.err
 				result, err = nil, &e
 				return
 			}
@@ -128,20 +137,20 @@ func (e *Expr) evalRaw(input any, opts *EvalOptions) (result any, err error) {
 	}()
 	v, err := ev.eval(e.root, input, env)
 	if err != nil {
-		return nil, finishError(err)
+		return nil, ev, finishError(err)
 	}
 	if f, ok := v.(float64); ok {
 		if _, _, err := checkNumber(f); err != nil {
-			return nil, finishError(err)
+			return nil, ev, finishError(err)
 		}
 	}
 	if v == Undefined {
-		return Undefined, nil
+		return Undefined, ev, nil
 	}
 	if s, ok := v.(*seq); ok && s.sequence && len(s.items) == 0 {
-		return Undefined, nil
+		return Undefined, ev, nil
 	}
-	return v, nil
+	return v, ev, nil
 }
 
 func finishError(err error) error {
@@ -176,7 +185,7 @@ func (g *goFunction) arity() int {
 	return 1
 }
 
-func (g *goFunction) call(args []any, input any) (any, error) {
+func (g *goFunction) call(b *budget, args []any, input any) (any, error) {
 	if g.sig != nil {
 		var err error
 		if args, err = g.sig.validate(args, input); err != nil {
@@ -188,7 +197,7 @@ func (g *goFunction) call(args []any, input any) (any, error) {
 		if a == Undefined {
 			plain[i] = Undefined
 		} else {
-			plain[i] = toPublic(a)
+			plain[i] = toPublic(b, a)
 		}
 	}
 	v, err := g.fn.Call(plain)

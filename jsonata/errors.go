@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error is a JSONata error: Code is JSONata's error code (S0xxx syntax, T0xxx/T1xxx/T2xxx
@@ -174,9 +175,27 @@ func quoteValue(v any) string {
 		return "null"
 	}
 	var sb strings.Builder
-	w := jsonWriter{sb: &sb, exact: true}
+	w := jsonWriter{sb: &sb, exact: true, limit: maxMessageValue}
 	w.write(v, "")
+	if w.truncated {
+		return truncateUTF8(sb.String(), maxMessageValue) + "..."
+	}
 	return sb.String()
+}
+
+// maxMessageValue bounds the text of a value quoted in an error message: the message is
+// read by a person, and the value may be as large as the evaluation's budget.
+const maxMessageValue = 1000
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func describe(v any) string {
@@ -189,9 +208,11 @@ func describe(v any) string {
 	if f, ok := v.(float64); ok {
 		return formatNumber(f)
 	}
-	s, err := stringify(v, false)
-	if err != nil {
-		return fmt.Sprint(v)
+	var sb strings.Builder
+	w := jsonWriter{sb: &sb, limit: maxMessageValue}
+	w.write(v, "")
+	if w.truncated {
+		return truncateUTF8(sb.String(), maxMessageValue) + "..."
 	}
-	return s
+	return sb.String()
 }

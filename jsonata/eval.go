@@ -58,6 +58,7 @@ type evaluator struct {
 	nowRead     bool
 	clock       func() time.Time // nil: the wall clock
 	random      func() float64
+	budget      budget
 }
 
 // currentTime is the evaluation's time, fixed at its first use.
@@ -127,13 +128,13 @@ func (ev *evaluator) evalNode(expr *node, input any, env *frame) (any, error) {
 	case "unary":
 		return ev.evalUnary(expr, input, env)
 	case "name":
-		return lookupField(input, expr.value), nil
+		return lookupField(&ev.budget, input, expr.value), nil
 	case "string", "number", "value":
 		return expr.lit, nil
 	case "wildcard":
-		return evalWildcard(input), nil
+		return evalWildcard(&ev.budget, input), nil
 	case "descendant":
-		return evalDescendants(input), nil
+		return evalDescendants(&ev.budget, input), nil
 	case "parent":
 		v, _ := env.lookup(expr.slot.label)
 		return v, nil
@@ -272,6 +273,7 @@ func (ev *evaluator) evalPath(expr *node, input any, env *frame) (any, error) {
 		} else {
 			out := newSeq()
 			if tuples != nil {
+				ev.budget.spend(len(tuples.items))
 				for _, t := range tuples.items {
 					out.items = append(out.items, t.(tuple)["@"])
 				}
@@ -345,6 +347,7 @@ func (ev *evaluator) evalStep(expr *node, input *seq, env *frame, lastStep bool)
 			continue
 		}
 		if arr, ok := asArray(res); ok {
+			ev.budget.spend(len(arr))
 			out.items = append(out.items, arr...)
 		} else {
 			out.items = append(out.items, res)
@@ -378,6 +381,7 @@ func (ev *evaluator) evalTupleStep(expr *node, input *seq, tuples *seq, env *fra
 				return nil, err
 			}
 			result = &seq{sequence: true, tupleStream: true}
+			ev.budget.spend((objectCost + 2) * len(toSeq(sorted).items))
 			for i, item := range toSeq(sorted).items {
 				t := tuple{"@": item}
 				if expr.index != "" {
@@ -398,6 +402,7 @@ func (ev *evaluator) evalTupleStep(expr *node, input *seq, tuples *seq, env *fra
 	result := &seq{sequence: true, tupleStream: true}
 	if tuples == nil {
 		tuples = &seq{sequence: true, tupleStream: true}
+		ev.budget.spend((objectCost + 1) * len(input.items))
 		for _, item := range input.items {
 			tuples.items = append(tuples.items, tuple{"@": item})
 		}
@@ -417,6 +422,7 @@ func (ev *evaluator) evalTupleStep(expr *node, input *seq, tuples *seq, env *fra
 			items = []any{res}
 		}
 		resSeq, _ := res.(*seq)
+		ev.budget.spend(len(items) * (objectCost + len(bindings) + 2))
 		for bb, v := range items {
 			t := make(tuple, len(bindings)+2)
 			for k, x := range bindings {
@@ -532,10 +538,12 @@ func (ev *evaluator) evalFilter(predicate *node, input any, env *frame) (any, er
 					ii += len(items)
 				}
 				if ii == index {
+					ev.budget.spend(1)
 					results.items = append(results.items, item)
 				}
 			}
 		} else if truthy(res) {
+			ev.budget.spend(1)
 			results.items = append(results.items, item)
 		}
 	}
@@ -558,18 +566,26 @@ func arrayOfNumbers(v any) ([]float64, bool) {
 	return out, true
 }
 
-// lookupField is JSONata's field access: over arrays it maps and flattens.
-func lookupField(input any, key string) any {
+// lookupField is JSONata's field access: over arrays it maps and flattens, and the items
+// it gathers count against b.
+func lookupField(b *budget, input any, key string) any {
+	return lookupFieldAt(b, 0, input, key)
+}
+
+func lookupFieldAt(b *budget, depth int, input any, key string) any {
 	if arr, ok := asArray(input); ok {
+		checkValueDepth(depth)
 		result := newSeq()
 		for _, item := range arr {
-			res := lookupField(item, key)
+			res := lookupFieldAt(b, depth+1, item, key)
 			if res == Undefined {
 				continue
 			}
 			if ra, ok := asArray(res); ok {
+				b.spend(len(ra))
 				result.items = append(result.items, ra...)
 			} else {
+				b.spend(1)
 				result.items = append(result.items, res)
 			}
 		}
@@ -581,7 +597,7 @@ func lookupField(input any, key string) any {
 	return Undefined
 }
 
-func evalWildcard(input any) any {
+func evalWildcard(b *budget, input any) any {
 	results := newSeq()
 	if s, ok := input.(*seq); ok && s.outerWrapper && len(s.items) > 0 {
 		input = s.items[0]
@@ -590,8 +606,9 @@ func evalWildcard(input any) any {
 		for _, k := range objectKeys(input) {
 			v, _ := objectGet(input, k)
 			if _, ok := asArray(v); ok {
-				results.items = append(results.items, flattenDeep(v, nil)...)
+				results.items = flattenDeepAt(b, 0, v, results.items)
 			} else {
+				b.spend(1)
 				results.items = append(results.items, v)
 			}
 		}
@@ -599,50 +616,44 @@ func evalWildcard(input any) any {
 	return results
 }
 
-func flattenDeep(v any, out []any) []any {
-	return flattenDeepAt(0, v, out)
-}
-
-func flattenDeepAt(depth int, v any, out []any) []any {
+func flattenDeepAt(b *budget, depth int, v any, out []any) []any {
 	checkValueDepth(depth)
 	if arr, ok := asArray(v); ok {
 		for _, x := range arr {
-			out = flattenDeepAt(depth+1, x, out)
+			out = flattenDeepAt(b, depth+1, x, out)
 		}
 		return out
 	}
+	b.spend(1)
 	return append(out, v)
 }
 
-func evalDescendants(input any) any {
+func evalDescendants(b *budget, input any) any {
 	if input == Undefined {
 		return Undefined
 	}
 	results := newSeq()
-	recurseDescendants(input, results)
+	recurseDescendantsAt(b, 0, input, results)
 	if len(results.items) == 1 {
 		return results.items[0]
 	}
 	return results
 }
 
-func recurseDescendants(input any, results *seq) {
-	recurseDescendantsAt(0, input, results)
-}
-
-func recurseDescendantsAt(depth int, input any, results *seq) {
+func recurseDescendantsAt(b *budget, depth int, input any, results *seq) {
 	checkValueDepth(depth)
 	if arr, ok := asArray(input); ok {
 		for _, x := range arr {
-			recurseDescendantsAt(depth+1, x, results)
+			recurseDescendantsAt(b, depth+1, x, results)
 		}
 		return
 	}
+	b.spend(1)
 	results.items = append(results.items, input)
 	if isObject(input) {
 		for _, k := range objectKeys(input) {
 			v, _ := objectGet(input, k)
-			recurseDescendantsAt(depth+1, v, results)
+			recurseDescendantsAt(b, depth+1, v, results)
 		}
 	}
 }
@@ -663,6 +674,7 @@ func (ev *evaluator) evalUnary(expr *node, input any, env *frame) (any, error) {
 		return nil, newError("D1002", expr.pos, "-", v)
 	case "[":
 		result := &seq{items: []any{}}
+		shared := false
 		for _, item := range expr.exprs {
 			v, err := ev.eval(item, input, env)
 			if err != nil {
@@ -672,15 +684,24 @@ func (ev *evaluator) evalUnary(expr *node, input any, env *frame) (any, error) {
 				continue
 			}
 			if item.typ == "unary" && item.value == "[" {
+				ev.budget.spend(1)
 				result.items = append(result.items, v)
 			} else if arr, ok := asArray(v); ok {
-				if len(result.items) == 0 {
+				switch {
+				case len(result.items) == 0:
 					// share rather than copy; the capped capacity makes later appends copy
 					result.items = arr[:len(arr):len(arr)]
-				} else {
+					shared = true
+				case shared:
+					ev.budget.spend(len(result.items) + len(arr))
+					result.items = append(result.items, arr...)
+					shared = false
+				default:
+					ev.budget.spend(len(arr))
 					result.items = append(result.items, arr...)
 				}
 			} else {
+				ev.budget.spend(1)
 				result.items = append(result.items, v)
 			}
 		}
@@ -695,10 +716,12 @@ func (ev *evaluator) evalUnary(expr *node, input any, env *frame) (any, error) {
 }
 
 func (ev *evaluator) evalGroup(g *groupSpec, input any, env *frame) (any, error) {
+	ev.budget.spend(objectCost)
 	result := newObject()
 	type entry struct {
 		data      any
 		exprIndex int
+		owned     bool // data is a *seq this grouping built, so items may be appended in place
 	}
 	groups := map[string]*entry{}
 	var order []string
@@ -742,8 +765,9 @@ func (ev *evaluator) evalGroup(g *groupSpec, input any, env *frame) (any, error)
 				if e.exprIndex != pi {
 					return nil, newError("D1009", g.pos, "", ks)
 				}
-				e.data = appendValues(e.data, item)
+				e.data = appendOwned(&ev.budget, e.data, item, &e.owned)
 			} else {
+				ev.budget.spend(1)
 				groups[ks] = &entry{data: item, exprIndex: pi}
 				order = append(order, ks)
 			}
@@ -754,7 +778,7 @@ func (ev *evaluator) evalGroup(g *groupSpec, input any, env *frame) (any, error)
 		context := e.data
 		venv := env
 		if reduce {
-			t := reduceTupleStream(e.data)
+			t := reduceTupleStream(&ev.budget, e.data)
 			context = t["@"]
 			delete(t, "@")
 			venv = frameFromTuple(env, t)
@@ -770,8 +794,10 @@ func (ev *evaluator) evalGroup(g *groupSpec, input any, env *frame) (any, error)
 	return result, nil
 }
 
-func reduceTupleStream(data any) tuple {
+func reduceTupleStream(b *budget, data any) tuple {
+	b.spend(objectCost)
 	if t, ok := data.(tuple); ok {
+		b.spend(len(t))
 		out := tuple{}
 		for k, v := range t {
 			out[k] = v
@@ -784,9 +810,11 @@ func reduceTupleStream(data any) tuple {
 		return out
 	}
 	first, _ := items[0].(tuple)
+	b.spend(len(first))
 	for k, v := range first {
 		out[k] = v
 	}
+	owned := map[string]bool{} // keys whose value is a *seq built here, appended to in place
 	for _, it := range items[1:] {
 		t, _ := it.(tuple)
 		for k, v := range t {
@@ -794,30 +822,50 @@ func reduceTupleStream(data any) tuple {
 			if !ok {
 				prev = Undefined
 			}
-			out[k] = appendValues(prev, v)
+			isOwned := owned[k]
+			out[k] = appendOwned(b, prev, v, &isOwned)
+			owned[k] = isOwned
 		}
 	}
 	return out
 }
 
-// appendValues is $append: concatenates values, treating non-arrays as singletons.
-func appendValues(a, b any) any {
+// appendValues is $append: concatenates values, treating non-arrays as singletons. A new
+// array counts against bud.
+func appendValues(bud *budget, a, b any) any {
 	if a == Undefined {
 		return b
 	}
 	if b == Undefined {
 		return a
 	}
-	aa, ok := asArray(a)
-	if !ok {
-		aa = []any{a}
+	return &seq{items: appendFlat(bud, appendFlat(bud, nil, a), b)}
+}
+
+// appendOwned is appendValues for a loop that gathers values into acc: once acc is an array
+// the loop built (*owned), b is appended to it in place, since a fresh copy at every step
+// would cost the square of the number of values.
+func appendOwned(bud *budget, acc, b any, owned *bool) any {
+	switch {
+	case acc == Undefined:
+		return b
+	case b == Undefined:
+		return acc
+	case *owned:
+		s := acc.(*seq)
+		s.items = appendFlat(bud, s.items, b)
+		return s
 	}
-	bb, ok := asArray(b)
-	if !ok {
-		bb = []any{b}
+	*owned = true
+	return appendValues(bud, acc, b)
+}
+
+// appendFlat appends v to items: its items if it is an array, else v itself.
+func appendFlat(b *budget, items []any, v any) []any {
+	if arr, ok := asArray(v); ok {
+		b.spend(len(arr))
+		return append(items, arr...)
 	}
-	out := make([]any, 0, len(aa)+len(bb))
-	out = append(out, aa...)
-	out = append(out, bb...)
-	return &seq{items: out}
+	b.spend(1)
+	return append(items, v)
 }

@@ -227,7 +227,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) (an
 		}
 		return ms[0].toMatcherObject(s), nil
 	case *goFunction:
-		return p.call(args, input)
+		return p.call(&ev.budget, args, input)
 	}
 	return nil, newError("T1006", 0, "", nil)
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // formatNumber renders a float64 the way JavaScript's Number#toString does, which is what
@@ -69,8 +70,9 @@ func precision15(f float64) float64 {
 	return r
 }
 
-// stringify is $string: strings unchanged, functions empty, everything else as JSON.
-func stringify(v any, pretty bool) (string, error) {
+// stringify is $string: strings unchanged, functions empty, everything else as JSON. The
+// JSON text counts against b (nil: not counted).
+func stringify(b *budget, v any, pretty bool) (string, error) {
 	switch x := v.(type) {
 	case string:
 		return x, nil
@@ -89,7 +91,12 @@ func stringify(v any, pretty bool) (string, error) {
 		return "", newError("D1001", 0, "", nil)
 	}
 	var sb strings.Builder
-	writeJSON(&sb, v, pretty, "")
+	w := jsonWriter{sb: &sb, budget: b}
+	if pretty {
+		w.indent = "  "
+	}
+	w.write(v, "")
+	w.finish()
 	return sb.String(), nil
 }
 
@@ -120,24 +127,46 @@ func hasNonFiniteAt(depth int, v any) bool {
 	return false
 }
 
-func writeJSON(sb *strings.Builder, v any, pretty bool, indent string) {
-	w := jsonWriter{sb: sb}
-	if pretty {
-		w.indent = "  "
-	}
-	w.write(v, indent)
-}
-
 // jsonWriter renders internal values as JSON. exact prints numbers with full precision
 // (results); otherwise non-integers are rounded to 15 significant digits ($string).
+//
+// A value that shares one array a million times is small in memory but not as text, so the
+// writer watches its length as it goes: past the budget's room it spends the budget (which
+// stops the evaluation), and past limit it stops writing and sets truncated.
 type jsonWriter struct {
-	depth  int
-	sb     *strings.Builder
-	indent string
-	exact  bool
+	depth     int
+	sb        *strings.Builder
+	indent    string
+	exact     bool
+	budget    *budget // nil: not counted
+	limit     int     // > 0: write at most about this many bytes
+	truncated bool
 }
 
+// full reports whether the writer must stop, spending the budget when the text has
+// outgrown the room left in it.
+func (w *jsonWriter) full() bool {
+	if w.truncated {
+		return true
+	}
+	n := w.sb.Len()
+	if w.limit > 0 && n > w.limit {
+		w.truncated = true
+		return true
+	}
+	if room := w.budget.stringRoom(); room >= 0 && n > room {
+		w.budget.spendString(n) // panics
+	}
+	return false
+}
+
+// finish counts the text written against the budget.
+func (w *jsonWriter) finish() { w.budget.spendString(w.sb.Len()) }
+
 func (w *jsonWriter) write(v any, indent string) {
+	if w.full() {
+		return
+	}
 	w.depth++
 	defer func() { w.depth-- }()
 	checkValueDepth(w.depth)
@@ -161,6 +190,10 @@ func (w *jsonWriter) write(v any, indent string) {
 			sb.WriteString(formatNumber(precision15(x)))
 		}
 	case string:
+		if w.limit > 0 && len(x) > w.limit {
+			x = truncateUTF8(x, w.limit)
+			w.truncated = true
+		}
 		writeJSONString(sb, x)
 	case callable:
 		if w.exact {
@@ -183,6 +216,9 @@ func (w *jsonWriter) write(v any, indent string) {
 		sb.WriteByte('[')
 		inner := indent + w.indent
 		for i, it := range kept {
+			if w.full() {
+				return
+			}
 			if i > 0 {
 				sb.WriteByte(',')
 			}
@@ -203,6 +239,9 @@ func (w *jsonWriter) write(v any, indent string) {
 			val, _ := objectGet(x, k)
 			if val == Undefined || (w.exact && isFunction(val)) {
 				continue
+			}
+			if w.full() {
+				return
 			}
 			if !first {
 				sb.WriteByte(',')
@@ -227,11 +266,32 @@ func (w *jsonWriter) write(v any, indent string) {
 	}
 }
 
+// writeJSONString writes s as a JSON string, copying runs that need no escape whole.
+// Invalid UTF-8 becomes U+FFFD, as when ranging over the string's runes.
 func writeJSONString(sb *strings.Builder, s string) {
 	const hex = "0123456789abcdef"
 	sb.WriteByte('"')
-	for _, r := range s {
-		switch r {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				sb.WriteString(s[start:i])
+				sb.WriteString("\uFFFD")
+				i++
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		if c >= 0x20 && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		sb.WriteString(s[start:i])
+		switch c {
 		case '"':
 			sb.WriteString(`\"`)
 		case '\\':
@@ -247,15 +307,14 @@ func writeJSONString(sb *strings.Builder, s string) {
 		case '\f':
 			sb.WriteString(`\f`)
 		default:
-			if r < 0x20 {
-				sb.WriteString(`\u00`)
-				sb.WriteByte(hex[r>>4])
-				sb.WriteByte(hex[r&15])
-			} else {
-				sb.WriteRune(r)
-			}
+			sb.WriteString(`\u00`)
+			sb.WriteByte(hex[c>>4])
+			sb.WriteByte(hex[c&15])
 		}
+		i++
+		start = i
 	}
+	sb.WriteString(s[start:])
 	sb.WriteByte('"')
 }
 

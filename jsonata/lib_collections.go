@@ -11,7 +11,7 @@ func defineArrayFunctions() {
 		return float64(len(items)), nil
 	})
 	define("append", "<xx:a>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		return appendValues(args[0], args[1]), nil
+		return appendValues(&ev.budget, args[0], args[1]), nil
 	})
 	define("reverse", "<a:a>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		items, ok := asArray(args[0])
@@ -21,6 +21,7 @@ func defineArrayFunctions() {
 		if len(items) <= 1 {
 			return args[0], nil
 		}
+		ev.budget.spend(len(items))
 		out := make([]any, len(items))
 		for i, x := range items {
 			out[len(items)-1-i] = x
@@ -35,6 +36,7 @@ func defineArrayFunctions() {
 		if len(items) <= 1 {
 			return args[0], nil
 		}
+		ev.budget.spend(len(items))
 		out := append([]any(nil), items...)
 		for i := len(out) - 1; i > 0; i-- {
 			j := int(ev.random() * float64(i+1))
@@ -60,6 +62,7 @@ func defineArrayFunctions() {
 				}
 			}
 			if !dup {
+				ev.budget.spend(1)
 				out.items = append(out.items, x)
 			}
 		}
@@ -81,6 +84,7 @@ func defineArrayFunctions() {
 		if length < 0 {
 			length = 0
 		}
+		ev.budget.spend(length * (1 + len(arrays)))
 		out := make([]any, length)
 		for i := 0; i < length; i++ {
 			tuple := make([]any, len(arrays))
@@ -127,6 +131,7 @@ func defineArrayFunctions() {
 				return compareUTF16(a.(string), b.(string)) > 0, nil
 			}
 		}
+		ev.budget.spend(len(items))
 		out, err := mergeSort(items, greater)
 		if err != nil {
 			return nil, err
@@ -170,22 +175,24 @@ func mergeSort(items []any, greater func(a, b any) (bool, error)) ([]any, error)
 
 func defineObjectFunctions() {
 	define("keys", "<x-:a<s>>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		return keysOf(args[0]), nil
+		return keysOf(&ev.budget, args[0]), nil
 	})
 	define("lookup", "<x-s:x>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		key, _ := args[1].(string)
-		return lookupField(args[0], key), nil
+		return lookupField(&ev.budget, args[0], key), nil
 	})
 	define("spread", "<x-:a<o>>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		return spread(args[0]), nil
+		return spread(&ev.budget, args[0]), nil
 	})
 	define("merge", "<a<o>:o>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		items, ok := asArray(args[0])
 		if !ok {
 			return Undefined, nil
 		}
+		ev.budget.spend(objectCost)
 		out := newObject()
 		for _, o := range items {
+			ev.budget.spend(objectLen(o))
 			for _, k := range objectKeys(o) {
 				v, _ := objectGet(o, k)
 				out.set(k, v)
@@ -230,42 +237,71 @@ func defineObjectFunctions() {
 		return nil, &Error{Code: "D3141", Message: msg}
 	})
 	define("clone", "<(oa)-:o>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		return deepClone(args[0]), nil
+		return deepClone(&ev.budget, args[0]), nil
 	})
 }
 
-func keysOf(v any) any {
+func keysOf(b *budget, v any) any {
+	return keysOfAt(b, 0, v)
+}
+
+func keysOfAt(b *budget, depth int, v any) any {
+	checkValueDepth(depth)
 	out := newSeq()
 	if items, ok := asArray(v); ok {
 		seen := map[string]bool{}
 		for _, it := range items {
-			itemKeys, _ := asArray(keysOf(it))
+			itemKeys, _ := asArray(keysOfAt(b, depth+1, it))
 			for _, kv := range itemKeys {
 				k := kv.(string)
 				if !seen[k] {
 					seen[k] = true
+					b.spend(1)
 					out.items = append(out.items, k)
 				}
 			}
 		}
 		return out
 	}
+	b.spend(objectLen(v))
 	for _, k := range objectKeys(v) {
 		out.items = append(out.items, k)
 	}
 	return out
 }
 
-func spread(v any) any {
+func spread(b *budget, v any) any {
 	if items, ok := asArray(v); ok {
-		var result any = newSeq()
-		for _, it := range items {
-			result = appendValues(result, spread(it))
-		}
+		result := newSeq()
+		result.items = spreadInto(b, 0, v, result.items)
+		// as the $append that JSONata uses: a concatenation is an array, not a sequence
+		result.sequence = len(items) == 0
 		return result
 	}
+	return spreadOne(b, v)
+}
+
+// spreadInto appends the spread of each item of v, flattened, as $append would.
+func spreadInto(b *budget, depth int, v any, out []any) []any {
+	checkValueDepth(depth)
+	items, _ := asArray(v)
+	for _, it := range items {
+		if _, ok := asArray(it); ok {
+			out = spreadInto(b, depth+1, it, out)
+			continue
+		}
+		if one := spreadOne(b, it); one != Undefined {
+			out = appendFlat(b, out, one)
+		}
+	}
+	return out
+}
+
+// spreadOne is $spread of a value that is not an array.
+func spreadOne(b *budget, v any) any {
 	if isObject(v) {
 		out := newSeq()
+		b.spend((objectCost + 2) * objectLen(v))
 		for _, k := range objectKeys(v) {
 			val, _ := objectGet(v, k)
 			o := newObject()
@@ -277,26 +313,29 @@ func spread(v any) any {
 	return v
 }
 
-// deepClone copies a value so that a transform can modify the copy in place.
-func deepClone(v any) any {
-	return deepCloneAt(0, v)
+// deepClone copies a value so that a transform can modify the copy in place; the copy
+// counts against b.
+func deepClone(b *budget, v any) any {
+	return deepCloneAt(b, 0, v)
 }
 
-func deepCloneAt(depth int, v any) any {
+func deepCloneAt(b *budget, depth int, v any) any {
 	checkValueDepth(depth)
 	switch x := v.(type) {
 	case []any, *seq:
 		items, _ := asArray(x)
+		b.spend(len(items))
 		out := make([]any, len(items))
 		for i, it := range items {
-			out[i] = deepCloneAt(depth+1, it)
+			out[i] = deepCloneAt(b, depth+1, it)
 		}
 		return &seq{items: out}
 	case map[string]any, *object:
 		o := newObject()
+		b.spend(objectCost + objectLen(x))
 		for _, k := range objectKeys(x) {
 			val, _ := objectGet(x, k)
-			o.set(k, deepCloneAt(depth+1, val))
+			o.set(k, deepCloneAt(b, depth+1, val))
 		}
 		return o
 	}
@@ -316,6 +355,7 @@ func defineHigherOrderFunctions() {
 				return nil, err
 			}
 			if v != Undefined {
+				ev.budget.spend(1)
 				out.items = append(out.items, v)
 			}
 		}
@@ -333,6 +373,7 @@ func defineHigherOrderFunctions() {
 				return nil, err
 			}
 			if truthy(v) {
+				ev.budget.spend(1)
 				out.items = append(out.items, x)
 			}
 		}
@@ -416,6 +457,7 @@ func defineHigherOrderFunctions() {
 				return nil, err
 			}
 			if r != Undefined {
+				ev.budget.spend(1)
 				out.items = append(out.items, r)
 			}
 		}
@@ -426,6 +468,7 @@ func defineHigherOrderFunctions() {
 		if obj == Undefined {
 			return Undefined, nil
 		}
+		ev.budget.spend(objectCost)
 		out := newObject()
 		for _, k := range objectKeys(obj) {
 			v, _ := objectGet(obj, k)
@@ -438,6 +481,7 @@ func defineHigherOrderFunctions() {
 				return nil, err
 			}
 			if truthy(r) {
+				ev.budget.spend(1)
 				out.set(k, v)
 			}
 		}
@@ -513,6 +557,7 @@ func (ev *evaluator) evalSort(expr *node, input *seq, env *frame) (any, error) {
 		}
 		return comp == 1, nil
 	}
+	ev.budget.spend(len(input.items))
 	out, err := mergeSort(input.items, greater)
 	if err != nil {
 		return nil, err
@@ -563,7 +608,7 @@ func (ev *evaluator) transform(t *transformer, v any) (any, error) {
 					uv, _ := objectGet(update, k)
 					// a copy: the update may hold the matched object itself ({"self": $}),
 					// which would make the result contain itself
-					m.set(k, deepClone(uv))
+					m.set(k, deepClone(&ev.budget, uv))
 				}
 			}
 		}

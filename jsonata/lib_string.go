@@ -94,7 +94,7 @@ func defineStringFunctions() {
 			return Undefined, nil
 		}
 		pretty, _ := args[1].(bool)
-		return stringify(args[0], pretty)
+		return stringify(&ev.budget, args[0], pretty)
 	})
 	define("length", "<s-:n>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		s, ok := args[0].(string)
@@ -130,9 +130,11 @@ func defineStringFunctions() {
 				end = float64(n) + start + length
 			}
 			a, b := jsSlice(n, start, end)
+			ev.budget.spendString(b - a)
 			return string(runes[a:b]), nil
 		}
 		a, b := jsSlice(n, start, float64(n))
+		ev.budget.spendString(b - a)
 		return string(runes[a:b]), nil
 	})
 	define("substringBefore", "<s-s:s>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
@@ -169,7 +171,10 @@ func defineStringFunctions() {
 			if !ok {
 				return Undefined, nil
 			}
-			return f(s), nil
+			// the result is at most a few times longer than s, so it is counted once built
+			r := f(s)
+			ev.budget.spendString(len(r))
+			return r, nil
 		})
 	}
 	stringMap("lowercase", strings.ToLower)
@@ -201,6 +206,7 @@ func defineStringFunctions() {
 				return nil, &Error{Code: "D3137", Message: "Invalid base64 string"}
 			}
 		}
+		ev.budget.spendString(2 * len(b))
 		runes := make([]rune, len(b))
 		for i, c := range b {
 			runes[i] = rune(c)
@@ -214,6 +220,7 @@ func defineStringFunctions() {
 				return Undefined, nil
 			}
 			r, ok := f(s)
+			ev.budget.spendString(len(r))
 			if !ok {
 				e := newError("D3140", 0, name, s)
 				e.extra = map[string]any{"functionName": name}
@@ -252,11 +259,24 @@ func defineStringFunctions() {
 		if padLen <= 0 {
 			return s, nil
 		}
-		padding := []rune(strings.Repeat(char, padLen))[:padLen]
-		if width > 0 {
-			return s + string(padding), nil
+		// padLen characters taken from char repeated; the budget is spent before building
+		charRunes := utf8.RuneCountInString(char)
+		whole, part := padLen/charRunes, padLen%charRunes
+		cut := 0
+		for i := range char {
+			if part == 0 {
+				break
+			}
+			part--
+			_, size := utf8.DecodeRuneInString(char[i:])
+			cut = i + size
 		}
-		return string(padding) + s, nil
+		ev.budget.spendString(len(s) + whole*len(char) + cut)
+		padding := strings.Repeat(char, whole) + char[:cut]
+		if width > 0 {
+			return s + padding, nil
+		}
+		return padding + s, nil
 	})
 	define("contains", "<s-(sf):b>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		s, ok := args[0].(string)
@@ -287,6 +307,7 @@ func defineStringFunctions() {
 		switch p := args[1].(type) {
 		case string:
 			if p == "" {
+				ev.budget.spend(len(s))
 				for _, u := range toUTF16(s) {
 					parts = append(parts, string(rune(u)))
 				}
@@ -294,11 +315,13 @@ func defineStringFunctions() {
 					parts = nil
 				}
 			} else {
+				ev.budget.spend(strings.Count(s, p) + 1)
 				parts = strings.Split(s, p)
 			}
 		case *regexValue:
 			prev := 0
 			for _, m := range p.matches(s, -1) {
+				ev.budget.spend(1)
 				parts = append(parts, s[prev:m.start])
 				prev = m.end
 			}
@@ -322,9 +345,12 @@ func defineStringFunctions() {
 		}
 		sep, _ := args[1].(string)
 		parts := make([]string, len(items))
+		size := max(len(items)-1, 0) * len(sep)
 		for i, x := range items {
 			parts[i], _ = x.(string)
+			size += len(parts[i])
 		}
+		ev.budget.spendString(size)
 		return strings.Join(parts, sep), nil
 	})
 	define("match", "<s-f<s:o>n?:a<o>>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
@@ -354,6 +380,7 @@ func defineStringFunctions() {
 		}
 		out := &seq{sequence: true}
 		for _, m := range found {
+			ev.budget.spend(objectCost + 4 + len(m.groups))
 			out.items = append(out.items, m.toObject())
 		}
 		return out, nil
@@ -416,6 +443,13 @@ func (ev *evaluator) replace(s string, pattern, replacement any, limit int, call
 		if !ok {
 			return nil, newError("T0410", 0, "replace", replacement).withIndex(3)
 		}
+		n := strings.Count(s, p)
+		if limit >= 0 && limit < n {
+			n = limit
+		}
+		if n > 0 {
+			ev.budget.spendString(len(s) + n*(len(rep)-len(p)))
+		}
 		return strings.Replace(s, p, rep, limit), nil
 	}
 	re, ok := pattern.(*regexValue)
@@ -427,6 +461,10 @@ func (ev *evaluator) replace(s string, pattern, replacement any, limit int, call
 	for _, m := range re.matches(s, limit) {
 		if m.match == "" {
 			return nil, newError("D1004", 0, "replace", re.source)
+		}
+		// the text grows with each replacement; stop it before the budget would
+		if room := ev.budget.stringRoom(); room >= 0 && sb.Len() > room {
+			ev.budget.spendString(sb.Len())
 		}
 		sb.WriteString(s[prev:m.start])
 		switch r := replacement.(type) {
@@ -446,6 +484,7 @@ func (ev *evaluator) replace(s string, pattern, replacement any, limit int, call
 		prev = m.end
 	}
 	sb.WriteString(s[prev:])
+	ev.budget.spendString(sb.Len())
 	return sb.String(), nil
 }
 

@@ -46,18 +46,26 @@ func (ev *evaluator) evalBinary(expr *node, input any, env *frame) (any, error) 
 	case "&":
 		var ls, rs string
 		if lhs != Undefined {
-			if ls, err = stringify(lhs, false); err != nil {
+			if ls, err = stringify(&ev.budget, lhs, false); err != nil {
 				break
 			}
 		}
 		if rhs != Undefined {
-			if rs, err = stringify(rhs, false); err != nil {
+			if rs, err = stringify(&ev.budget, rhs, false); err != nil {
 				break
+			}
+		}
+		if ls != "" && rs != "" {
+			ev.budget.spendString(len(ls) + len(rs))
+			if isConcatenation(expr.lhs) {
+				// the left side is the string the previous & of a chain built (a & b & c), which
+				// nothing else holds and which is garbage now that it is copied
+				ev.budget.stringBytes -= len(ls)
 			}
 		}
 		result = ls + rs
 	case "..":
-		result, err = rangeValues(lhs, rhs)
+		result, err = rangeValues(&ev.budget, lhs, rhs)
 	case "in":
 		if lhs == Undefined || rhs == Undefined {
 			return false, nil
@@ -87,6 +95,11 @@ func (ev *evaluator) evalBinary(expr *node, input any, env *frame) (any, error) 
 		return nil, err
 	}
 	return result, nil
+}
+
+// isConcatenation reports whether n is a bare a & b, whose result only its parent sees.
+func isConcatenation(n *node) bool {
+	return n.typ == "binary" && n.value == "&" && len(n.predicate) == 0 && n.group == nil && len(n.stages) == 0 && !n.keepArray
 }
 
 func checkNumber(v any) (float64, bool, error) {
@@ -210,7 +223,7 @@ func compareUTF16(a, b string) int {
 
 const maxRangeSize = 1e7
 
-func rangeValues(lhs, rhs any) (any, error) {
+func rangeValues(b *budget, lhs, rhs any) (any, error) {
 	l, lok := lhs.(float64)
 	if lhs != Undefined && (!lok || l != math.Trunc(l)) {
 		return nil, newError("T2003", 0, "..", lhs)
@@ -226,6 +239,7 @@ func rangeValues(lhs, rhs any) (any, error) {
 	if size > maxRangeSize {
 		return nil, newError("D2014", 0, "..", size)
 	}
+	b.spend(int(size))
 	items := make([]any, int(size))
 	for i := range items {
 		items[i] = l + float64(i)

@@ -187,14 +187,17 @@ type FunctionValue struct{}
 
 // toPublic converts an internal value to plain decoded JSON: sequences and constructed
 // arrays become []any, ordered objects become maps.
-func toPublic(v any) any {
-	return toPublicAt(0, v)
+// Copies count against b (nil: not counted), since a value shared many times inside a result
+// becomes that many copies.
+func toPublic(b *budget, v any) any {
+	return toPublicAt(b, 0, v)
 }
 
-func toPublicAt(depth int, v any) any {
+func toPublicAt(b *budget, depth int, v any) any {
 	checkValueDepth(depth)
 	switch x := v.(type) {
 	case *seq:
+		b.spend(len(x.items))
 		out := make([]any, 0, len(x.items))
 		for _, it := range x.items {
 			if it == Undefined {
@@ -205,7 +208,7 @@ func toPublicAt(depth int, v any) any {
 				out = append(out, nil)
 				continue
 			}
-			out = append(out, toPublicAt(depth+1, it))
+			out = append(out, toPublicAt(b, depth+1, it))
 		}
 		return out
 	case []any:
@@ -219,21 +222,23 @@ func toPublicAt(depth int, v any) any {
 		if !changed {
 			return x
 		}
+		b.spend(len(x))
 		out := make([]any, len(x))
 		for i, it := range x {
 			if !isFunction(it) {
-				out[i] = toPublicAt(depth+1, it)
+				out[i] = toPublicAt(b, depth+1, it)
 			}
 		}
 		return out
 	case *object:
+		b.spend(objectCost + len(x.keys))
 		out := make(map[string]any, len(x.keys))
 		for _, k := range x.keys {
 			val := x.vals[k]
 			if val == Undefined || isFunction(val) {
 				continue
 			}
-			out[k] = toPublicAt(depth+1, val)
+			out[k] = toPublicAt(b, depth+1, val)
 		}
 		return out
 	case map[string]any:
@@ -247,10 +252,11 @@ func toPublicAt(depth int, v any) any {
 		if !changed {
 			return x
 		}
+		b.spend(objectCost + len(x))
 		out := make(map[string]any, len(x))
 		for k, it := range x {
 			if !isFunction(it) {
-				out[k] = toPublicAt(depth+1, it)
+				out[k] = toPublicAt(b, depth+1, it)
 			}
 		}
 		return out
@@ -291,24 +297,14 @@ func needsConversionAt(depth int, v any) bool {
 
 // maxValueDepth bounds the nesting of values the engine walks recursively. Deeper values
 // (built by a loop, or cyclic) would exhaust the Go stack, which is fatal; the walk panics
-// with errValueTooDeep instead and Eval reports error U1001.
-const maxValueDepth = 20000
+// with errValueTooDeep instead and Eval reports error U1001. Real documents nest a few dozen
+// levels; Step Functions payloads are refused past 1,000 levels before they get here.
+const maxValueDepth = 10000
 
-var errValueTooDeep = &Error{Code: "U1001", Message: "Value nesting is too deep"}
+var errValueTooDeep = &limitExceeded{&Error{Code: "U1001", Message: "Value nesting is too deep"}}
 
 func checkValueDepth(depth int) {
 	if depth > maxValueDepth {
 		panic(errValueTooDeep)
-	}
-}
-
-// recoverTooDeep turns the errValueTooDeep panic into the returned error.
-func recoverTooDeep(err *error) {
-	if r := recover(); r != nil {
-		if r != errValueTooDeep {
-			panic(r)
-		}
-		e := *errValueTooDeep
-		*err = &e
 	}
 }

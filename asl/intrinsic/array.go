@@ -101,8 +101,12 @@ func statesArrayUnique(c *Call, args []any, _ Env) (any, error) {
 	// Items are compared by value; their canonical JSON text (sorted keys) is the key.
 	seen := make(map[string]struct{}, len(a))
 	out := make([]any, 0, len(a))
+	keyBytes := 0
 	for _, item := range a {
 		key := jsonText(item)
+		if keyBytes += len(key); keyBytes > maxTextBytes {
+			return nil, textLimitFailure(c.Name)
+		}
 		if _, dup := seen[key]; dup {
 			continue
 		}

@@ -36,12 +36,18 @@ func statesFormat(c *Call, args []any, _ Env) (any, error) {
 	b.Grow(64)
 	next := 1
 	for _, p := range template {
+		if textTooLong(&b) {
+			return nil, textLimitFailure(c.Name)
+		}
 		if p.hole {
 			writeNatural(&b, args[next])
 			next++
 			continue
 		}
 		b.WriteString(p.text)
+	}
+	if textTooLong(&b) {
+		return nil, textLimitFailure(c.Name)
 	}
 	return b.String(), nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stepflow/stepflow/asl/jsonpath"
@@ -327,5 +328,49 @@ func TestFunctions(t *testing.T) {
 		if got := LooksLikeCall(text); got != want {
 			t.Errorf("LooksLikeCall(%q) = %v, want %v", text, got, want)
 		}
+	}
+}
+
+// TestEvalTextLimit: nested calls that refer to one large value many times fail with
+// States.IntrinsicFailure once the text they build passes maxTextBytes, instead of building
+// gigabytes; the same calls on the value once work.
+func TestEvalTextLimit(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 200<<10) // a payload-sized string
+	env := Env{Input: map[string]any{"big": big, "obj": map[string]any{"k": big}}}
+	refs := strings.TrimSuffix(strings.Repeat("$.big, ", 64), ", ")
+	objs := strings.TrimSuffix(strings.Repeat("$.obj, ", 64), ", ")
+	holes := strings.Repeat("{}", 64)
+	tests := []struct {
+		call, name string
+	}{
+		{"States.JsonToString(States.Array(" + refs + "))", "States.JsonToString"},
+		{"States.Format('" + holes + "', " + refs + ")", "States.Format"},
+		{"States.Format('{}', States.Array(" + refs + "))", "States.Format"},
+		{"States.ArrayUnique(States.Array(" + objs + "))", "States.ArrayUnique"},
+	}
+	for _, tt := range tests {
+		_, err := MustCompile(tt.call).Eval(env)
+		want := tt.name + " would build a text longer than 8388608 bytes"
+		var ie *Error
+		if !errors.As(err, &ie) || ie.Name != "States.IntrinsicFailure" || ie.Cause != want {
+			t.Errorf("%.60s: error %.200v, want %s", tt.call, err, want)
+		}
+	}
+	for _, call := range []string{"States.JsonToString($.obj)", "States.Format('{}', $.big)", "States.ArrayUnique(States.Array($.obj, $.obj))"} {
+		if _, err := MustCompile(call).Eval(env); err != nil {
+			t.Errorf("%s: %v", call, err)
+		}
+	}
+}
+
+// TestArrayRangeHuge: a range of 100 million items is refused before anything is built
+// (AWS allows at most 1,000 items).
+func TestArrayRangeHuge(t *testing.T) {
+	t.Parallel()
+	_, err := MustCompile("States.ArrayRange(1, 100000000, 1)").Eval(Env{})
+	var ie *Error
+	if !errors.As(err, &ie) || ie.Cause != "States.ArrayRange would create 100000000 items, more than the limit of 1000" {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -39,8 +39,12 @@ func normalizeZero(v any) any {
 	return v
 }
 
-func statesJSONToString(_ *Call, args []any, _ Env) (any, error) {
-	return jsonText(args[0]), nil
+func statesJSONToString(c *Call, args []any, _ Env) (any, error) {
+	s := jsonText(args[0])
+	if len(s) > maxTextBytes {
+		return nil, textLimitFailure(c.Name)
+	}
+	return s, nil
 }
 
 func statesJSONMerge(c *Call, args []any, _ Env) (any, error) {

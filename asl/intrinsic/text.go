@@ -8,8 +8,22 @@ import (
 	"strings"
 )
 
+// maxTextBytes bounds the text an intrinsic builds (States.Format, States.JsonToString and
+// the keys of States.ArrayUnique). A payload is at most 256 KiB, but nested calls can refer
+// to one value many times (States.Array($.big, $.big, ...)), whose text is then that many
+// times larger; past this bound the writers stop and the call fails.
+const maxTextBytes = 8 << 20
+
+// textTooLong reports whether b has outgrown maxTextBytes, so a writer stops adding to it.
+func textTooLong(b *strings.Builder) bool { return b.Len() > maxTextBytes }
+
+func textLimitFailure(name string) *Error {
+	return failure("%s would build a text longer than %d bytes", name, maxTextBytes)
+}
+
 // jsonText encodes a decoded JSON value compactly, without escaping <, > and &, with object
-// keys sorted and integral numbers without a decimal point (States.JsonToString).
+// keys sorted and integral numbers without a decimal point (States.JsonToString). Past
+// maxTextBytes the text is cut short.
 func jsonText(v any) string {
 	var b strings.Builder
 	writeJSON(&b, v)
@@ -17,6 +31,9 @@ func jsonText(v any) string {
 }
 
 func writeJSON(b *strings.Builder, v any) {
+	if textTooLong(b) {
+		return
+	}
 	switch x := v.(type) {
 	case nil:
 		b.WriteString("null")
@@ -110,6 +127,9 @@ func formatNumber(f float64) string {
 // booleans and null as in JSON, objects as {key=value, ...} and arrays as [a, b], the way
 // AWS prints them (recorded: {Arg1=1, Arg2=[]}).
 func writeNatural(b *strings.Builder, v any) {
+	if textTooLong(b) {
+		return
+	}
 	switch x := v.(type) {
 	case string:
 		b.WriteString(x)
