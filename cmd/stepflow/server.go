@@ -234,6 +234,8 @@ func openStore(ctx context.Context, cfg *serverConfig) (store.Store, error) {
 // serve runs the server until ctx ends, then shuts it down gracefully: it stops accepting
 // requests, lets those in flight finish, and closes the engine and the store.
 func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string, logger *slog.Logger, stdout, stderr io.Writer) error {
+	ctx, stop := stopWhenGoRunExits(ctx, logger)
+	defer stop()
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
