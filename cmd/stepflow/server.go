@@ -257,6 +257,8 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 			return err
 		}
 		mocks = mock.New(mockCfg, router)
+		// Bindings of Standard executions to test cases survive a restart.
+		mocks.KeepIn(st)
 		invoker = mocks
 	}
 
