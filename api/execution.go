@@ -187,7 +187,9 @@ func (s *Server) startExecution(ctx context.Context, in *startExecutionInput) (*
 	exec, err := s.engine.StartExecution(ctx, params)
 	if err != nil {
 		if bound != "" {
-			s.cfg.Mocks.Release(bound)
+			if rerr := s.cfg.Mocks.Release(ctx, bound); rerr != nil {
+				s.logger.Warn("release test case", "execution", bound, "error", rerr)
+			}
 		}
 		return nil, err
 	}
@@ -240,7 +242,8 @@ func (s *Server) startSyncExecution(ctx context.Context, in *startExecutionInput
 		return nil, err
 	}
 	if tc != nil {
-		s.cfg.Mocks.Release(res.Execution.ARN)
+		// Run under the request's context, never bound: only memory to free.
+		_ = s.cfg.Mocks.Release(ctx, res.Execution.ARN)
 	}
 	exec := res.Execution
 	stop := exec.StartDate

@@ -148,6 +148,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.actions = s.routes()
 	s.bg, s.stopBg = context.WithCancel(context.Background())
+	if cfg.Mocks != nil {
+		if err := s.awaitKeptTestCases(s.bg); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/stepflow/stepflow/sfn"
@@ -16,7 +17,9 @@ import (
 //
 // A Standard execution's ARN is known before it starts (a name is generated when the request
 // has none), so the test case is bound to it before the engine runs a single state, and
-// released by a goroutine that waits for the execution to end (engine.AwaitExecution). A
+// released by a goroutine that waits for the execution to end (engine.AwaitExecution). The
+// binding is kept in the store (mock.Invoker.KeepIn), so after a restart the execution's
+// tasks still run its test case; New starts the waits again for those executions. A
 // StartSyncExecution carries the test case in its context, which the engine passes to every
 // task of the run. An Express execution started asynchronously gets its ARN from the engine
 // (with a random id) and runs detached from the request, so it cannot be bound: such a start
@@ -60,22 +63,54 @@ func (s *Server) bindTestCase(ctx context.Context, machineName, executionName st
 	if !errors.Is(err, store.ErrNotFound) {
 		return "", err
 	}
-	if err := s.cfg.Mocks.Bind(arn, tc); err != nil {
+	if err := s.cfg.Mocks.Check(tc); err != nil {
 		return "", clientError(codeValidation, "Test case '%s' does not exist: %v", tc.Name, err)
+	}
+	if err := s.cfg.Mocks.Bind(ctx, arn, tc); err != nil {
+		return "", err
 	}
 	return arn, nil
 }
 
-// releaseWhenDone forgets an execution's test case once it has ended, or when the server
-// closes (a test case is not kept across restarts: a resumed execution's tasks go to the
-// task runners).
+// releaseWhenDone forgets an execution's test case once it has ended. When the server closes
+// first, the binding stays in the store for the next start.
 func (s *Server) releaseWhenDone(arn string) {
 	s.waiters.Add(1)
 	go func() {
 		defer s.waiters.Done()
-		defer s.cfg.Mocks.Release(arn)
-		s.engine.AwaitExecution(s.bg, arn)
+		rec, err := s.engine.AwaitExecution(s.bg, arn)
+		if err != nil || !rec.Status.Terminal() {
+			return
+		}
+		if err := s.cfg.Mocks.Release(context.Background(), arn); err != nil {
+			s.logger.Warn("release test case", "execution", arn, "error", err)
+		}
 	}()
+}
+
+// awaitKeptTestCases starts releaseWhenDone for the running executions that a previous run
+// of the server bound to a test case.
+func (s *Server) awaitKeptTestCases(ctx context.Context) error {
+	params := &store.ExecutionListParams{Status: sfn.StatusRunning, MaxResults: 1000}
+	for {
+		page, err := s.store.ExecutionList(ctx, params)
+		if err != nil {
+			return fmt.Errorf("list running executions: %w", err)
+		}
+		for _, e := range page.Executions {
+			_, bound, err := s.cfg.Mocks.Bound(ctx, e.ARN)
+			if err != nil {
+				return err
+			}
+			if bound {
+				s.releaseWhenDone(e.ARN)
+			}
+		}
+		if page.NextToken == "" {
+			return nil
+		}
+		params.NextToken = page.NextToken
+	}
 }
 
 // expressTestCaseError refuses a test case on an asynchronous Express start.

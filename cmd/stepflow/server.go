@@ -286,6 +286,8 @@ func openStore(ctx context.Context, cfg *serverConfig) (store.Store, error) {
 // serve runs the server until ctx ends, then shuts it down gracefully: it stops accepting
 // requests, lets those in flight finish, and closes the engine and the store.
 func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string, logger *slog.Logger, stdout, stderr io.Writer) error {
+	ctx, stop := stopWhenGoRunExits(ctx, logger)
+	defer stop()
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -307,6 +309,8 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 			return err
 		}
 		mocks = mock.New(mockCfg, router)
+		// Bindings of Standard executions to test cases survive a restart.
+		mocks.KeepIn(st)
 		invoker = mocks
 	}
 
@@ -374,6 +378,11 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		where = "PostgreSQL"
 	}
 	fmt.Fprintf(stdout, "stepflow server listening on http://%s (%s, region %s, account %s)\n", ln.Addr(), where, cfg.Region, cfg.Account)
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
+		for _, line := range sdkEndpointAdvice(tcp, localhostSubdomainsReach(ctx, tcp)) {
+			fmt.Fprintln(stdout, line)
+		}
+	}
 
 	if uiOn {
 		fmt.Fprintf(stdout, "web UI at http://%s%s\n", ln.Addr(), ui.Prefix)
@@ -503,15 +512,18 @@ func loopbackHostsOnly(next http.Handler) http.Handler {
 	})
 }
 
-// isLoopbackHost accepts localhost and its subdomains (the SDKs call sync-localhost for
-// StartSyncExecution) and loopback IP addresses, with or without a port.
+// isLoopbackHost accepts localhost and its subdomains (RFC 6761 reserves them for loopback;
+// the SDKs call sync-stepflow.localhost for StartSyncExecution on stepflow.localhost),
+// sync-localhost, and loopback IP addresses with or without the "sync-" prefix, each with or
+// without a port. A client whose request for sync-127.0.0.1 goes through HTTP_PROXY set to
+// this server arrives with that name as its host.
 func isLoopbackHost(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, "-localhost") {
+	if host == "localhost" || host == "sync-localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
 	if ip := net.ParseIP(strings.TrimPrefix(host, "sync-")); ip != nil {

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -337,9 +339,16 @@ func TestServerRefusesForeignHosts(t *testing.T) {
 		{"", 200}, // the URL's own 127.0.0.1:PORT
 		{"localhost:8083", 200},
 		{"sync-localhost:8083", 200},
+		{"stepflow.localhost:8083", 200},
+		{"sync-stepflow.localhost:8083", 200},
+		{"SYNC-Stepflow.LOCALHOST.:8083", 200},
+		{"sync-127.0.0.1:8083", 200}, // a request sent through HTTP_PROXY
 		{"[::1]:8083", 200},
 		{"evil.example.com", 403},
 		{"127.0.0.1.evil.example.com", 403},
+		{"localhost.evil.example.com", 403},
+		{"evil-localhost:8083", 403},
+		{"sync-10.0.0.1:8083", 403},
 	} {
 		req, _ := http.NewRequest("POST", url+"/", strings.NewReader(`{}`))
 		req.Header.Set("X-Amz-Target", "AWSStepFunctions.ListStateMachines")
@@ -443,5 +452,40 @@ func TestServerRequestLimitFlags(t *testing.T) {
 	body := call(t, url, "CreateActivity", `{"name":"`+strings.Repeat("a", 1000)+`"}`)
 	if !strings.Contains(body, `"message":"Request body is larger than 1000 bytes"`) {
 		t.Fatalf("a body over --max-request-bytes: %s", body)
+	}
+}
+
+// TestSDKEndpointAdvice: the banner names the endpoint for the SDKs, a subdomain of localhost
+// where those resolve to the server, else the listening address with the variable that turns
+// the sync- prefix off and the HTTP_PROXY the SDK for Go v2 needs instead.
+func TestSDKEndpointAdvice(t *testing.T) {
+	t.Parallel()
+	loopback := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8083}
+	for _, tt := range []struct {
+		listen  *net.TCPAddr
+		resolve bool
+		want    []string
+	}{
+		{loopback, true, []string{"AWS SDKs and CLI: export AWS_ENDPOINT_URL_SFN=http://stepflow.localhost:8083"}},
+		{loopback, false, []string{
+			"AWS SDKs and CLI: export AWS_ENDPOINT_URL_SFN=http://127.0.0.1:8083 AWS_DISABLE_HOST_PREFIX_INJECTION=true",
+			"  (sync-stepflow.localhost does not resolve here; the SDK for Go v2 ignores that variable: give its process HTTP_PROXY=http://127.0.0.1:8083 for StartSyncExecution and TestState, see docs/api.md#the-sync--host-prefix)",
+		}},
+		{&net.TCPAddr{IP: net.IPv6zero, Port: 9000}, false, []string{
+			"AWS SDKs and CLI: export AWS_ENDPOINT_URL_SFN=http://127.0.0.1:9000 AWS_DISABLE_HOST_PREFIX_INJECTION=true",
+			"  (sync-stepflow.localhost does not resolve here; the SDK for Go v2 ignores that variable: give its process HTTP_PROXY=http://127.0.0.1:9000 for StartSyncExecution and TestState, see docs/api.md#the-sync--host-prefix)",
+		}},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 8083}, false, []string{
+			"AWS SDKs and CLI: export AWS_ENDPOINT_URL_SFN=http://[::1]:8083 AWS_DISABLE_HOST_PREFIX_INJECTION=true",
+			"  (sync-stepflow.localhost does not resolve here; the SDK for Go v2 ignores that variable: give its process HTTP_PROXY=http://[::1]:8083 for StartSyncExecution and TestState, see docs/api.md#the-sync--host-prefix)",
+		}},
+	} {
+		if got := sdkEndpointAdvice(tt.listen, tt.resolve); !slices.Equal(got, tt.want) {
+			t.Errorf("sdkEndpointAdvice(%s, %v) =\n%q\nwant\n%q", tt.listen, tt.resolve, got, tt.want)
+		}
+	}
+	// A non-loopback address is never reached through a name that resolves to loopback.
+	if localhostSubdomainsReach(context.Background(), &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 1}) {
+		t.Error("localhostSubdomainsReach(192.0.2.1) = true")
 	}
 }

@@ -2,11 +2,16 @@ package mock
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/sqlite"
 	"github.com/stepflow/stepflow/task"
 )
 
@@ -77,7 +82,7 @@ func TestInvokeRoutesUnmockedStates(t *testing.T) {
 	t.Parallel()
 	next := task.InvokerFunc(func(ctx context.Context, req *task.Request) (any, error) { return "real " + req.StateName, nil })
 	withNext, alone := newInvoker(t, next), newInvoker(t, nil)
-	if err := alone.Bind("arn:aws:states:us-east-1:123456789012:execution:Orders:e1", TestCase{StateMachine: "Orders", Name: "HybridPath"}); err != nil {
+	if err := alone.Bind(context.Background(), "arn:aws:states:us-east-1:123456789012:execution:Orders:e1", TestCase{StateMachine: "Orders", Name: "HybridPath"}); err != nil {
 		t.Fatal(err)
 	}
 	hybrid := WithTestCase(context.Background(), TestCase{StateMachine: "Orders", Name: "HybridPath"})
@@ -126,7 +131,7 @@ func TestBindAndCheck(t *testing.T) {
 		{TestCase{"Orders", "Sad"}, `state machine "Orders" has no test case "Sad" in the mock file (it has: HappyPath, HybridPath, RetryPath)`},
 	}
 	for _, tt := range tests {
-		err := m.Bind("arn:e", tt.tc)
+		err := m.Bind(context.Background(), "arn:e", tt.tc)
 		if (err == nil && tt.want != "") || (err != nil && err.Error() != tt.want) {
 			t.Errorf("Bind(%v) = %v, want %q", tt.tc, err, tt.want)
 		}
@@ -141,12 +146,14 @@ func TestReleaseRestartsCounts(t *testing.T) {
 	t.Parallel()
 	m := newInvoker(t, nil)
 	req := request("arn:aws:states:::lambda:invoke", "Charge")
-	if err := m.Bind(req.ExecutionARN, TestCase{"Orders", "RetryPath"}); err != nil {
+	if err := m.Bind(context.Background(), req.ExecutionARN, TestCase{"Orders", "RetryPath"}); err != nil {
 		t.Fatal(err)
 	}
 	_, first := m.Invoke(context.Background(), req)
-	m.Release(req.ExecutionARN)
-	if err := m.Bind(req.ExecutionARN, TestCase{"Orders", "RetryPath"}); err != nil {
+	if err := m.Release(context.Background(), req.ExecutionARN); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Bind(context.Background(), req.ExecutionARN, TestCase{"Orders", "RetryPath"}); err != nil {
 		t.Fatal(err)
 	}
 	_, again := m.Invoke(context.Background(), req)
@@ -193,4 +200,80 @@ func TestReturnNullIsAnAnswer(t *testing.T) {
 	if err != nil || out != nil {
 		t.Fatalf("got %#v, %v", out, err)
 	}
+}
+
+// TestKeptBindingOutlivesTheInvoker: with KeepIn, a second Invoker on the same SQLite file (a
+// restarted server) answers a bound execution from its test case, gives a task that runs
+// again (same idempotency key) the answer it had, and goes on with the next ones; Release
+// removes what was kept.
+func TestKeptBindingOutlivesTheInvoker(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "stepflow.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := newInvoker(t, nil)
+	first.KeepIn(st)
+	const arn = "arn:aws:states:us-east-1:123456789012:execution:Orders:e1"
+	if err := first.Bind(ctx, arn, TestCase{"Orders", "RetryPath"}); err != nil {
+		t.Fatal(err)
+	}
+	charge := func(inv *Invoker, key string) string {
+		t.Helper()
+		req := request("arn:aws:states:::lambda:invoke", "Charge")
+		req.ExecutionARN, req.IdempotencyKey = arn, key
+		out, err := inv.Invoke(ctx, req)
+		if err != nil {
+			return err.Error()
+		}
+		return "returned " + strings.TrimSpace(string(must(json.Marshal(out))))
+	}
+	if got := charge(first, "attempt-0"); got != "Lambda.TooManyRequestsException: slow down" {
+		t.Fatalf("first attempt: %s", got)
+	}
+	if got := charge(first, "attempt-1"); got != "Lambda.ServiceException: oops" {
+		t.Fatalf("second attempt: %s", got)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	restarted := newInvoker(t, nil)
+	restarted.KeepIn(st)
+	for _, tt := range []struct{ key, want string }{
+		{"attempt-1", "Lambda.ServiceException: oops"}, // re-dispatched after the restart
+		{"attempt-2", "Lambda.ServiceException: oops"},
+		{"attempt-3", `returned {"Payload":{"charged":true}}`},
+		{"attempt-0", "Lambda.TooManyRequestsException: slow down"},
+	} {
+		if got := charge(restarted, tt.key); got != tt.want {
+			t.Fatalf("after restart, %s: %s, want %s", tt.key, got, tt.want)
+		}
+	}
+	if err := restarted.Release(ctx, arn); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := st.TagList(ctx, &store.TagListParams{ResourceARN: arn})
+	if err != nil || len(tags) != 0 {
+		t.Fatalf("after Release the store keeps %v (%v)", tags, err)
+	}
+	again := newInvoker(t, nil)
+	again.KeepIn(st)
+	if _, bound, err := again.Bound(ctx, arn); bound || err != nil {
+		t.Fatalf("after Release: bound %v, %v", bound, err)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,6 +59,30 @@ type serverProcess struct {
 	cmd  *exec.Cmd
 	URL  string
 	done chan error
+
+	mu     sync.Mutex
+	stdout []string // the lines printed so far
+}
+
+// stdoutLine waits for the first line of standard output that re matches.
+func (p *serverProcess) stdoutLine(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		p.mu.Lock()
+		for _, line := range p.stdout {
+			if m := re.FindStringSubmatch(line); m != nil {
+				p.mu.Unlock()
+				return m
+			}
+		}
+		p.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t.Fatalf("the server printed no line matching %s: %q", re, p.stdout)
+	return nil
 }
 
 // runServerProcess starts `stepflow server ARGS` in dir and waits for its address.
@@ -78,6 +103,9 @@ func runServerProcess(t *testing.T, dir string, args ...string) *serverProcess {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			p.mu.Lock()
+			p.stdout = append(p.stdout, sc.Text())
+			p.mu.Unlock()
 			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
 				urls <- m[1]
 			}
