@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,142 +20,6 @@ import (
 
 	"github.com/stepflow/stepflow/internal/pgtest"
 )
-
-// dbProxy forwards TCP connections to a database and can cut them off, as a network outage
-// or a database restart would, without touching the database other tests share.
-type dbProxy struct {
-	upstream string
-	addr     string
-
-	mu       sync.Mutex
-	ln       net.Listener
-	mode     proxyMode
-	forwards map[net.Conn]bool // both ends of every forwarded connection
-	held     []net.Conn        // connections accepted while black-holed: never answered
-	closed   bool
-}
-
-type proxyMode int
-
-const (
-	proxyUp        proxyMode = iota
-	proxyRefuse              // nothing listens: connections are refused at once
-	proxyBlackHole           // connections are accepted and never answered
-)
-
-func startDBProxy(t *testing.T, upstream string) *dbProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &dbProxy{upstream: upstream, addr: ln.Addr().String(), ln: ln, forwards: map[net.Conn]bool{}}
-	go p.accept(ln)
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *dbProxy) accept(ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		switch {
-		case p.closed:
-			p.mu.Unlock()
-			c.Close()
-			continue
-		case p.mode == proxyBlackHole:
-			p.held = append(p.held, c)
-			p.mu.Unlock()
-			continue
-		}
-		p.mu.Unlock()
-		go p.forward(c)
-	}
-}
-
-func (p *dbProxy) forward(c net.Conn) {
-	up, err := net.Dial("tcp", p.upstream)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	if p.mode != proxyUp || p.closed {
-		p.mu.Unlock()
-		c.Close()
-		up.Close()
-		return
-	}
-	p.forwards[c], p.forwards[up] = true, true
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
-	<-done
-	c.Close()
-	up.Close()
-	p.mu.Lock()
-	delete(p.forwards, c)
-	delete(p.forwards, up)
-	p.mu.Unlock()
-}
-
-// cut closes every forwarded connection and, until restore, refuses or black-holes new ones.
-func (p *dbProxy) cut(mode proxyMode) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.mode = mode
-	if mode == proxyRefuse {
-		p.ln.Close()
-	}
-	for c := range p.forwards {
-		c.Close()
-	}
-}
-
-// restore forwards new connections again. Connections accepted while black-holed stay
-// unanswered, as half-open connections of a partition do.
-func (p *dbProxy) restore(t *testing.T) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.mode == proxyRefuse {
-		ln, err := net.Listen("tcp", p.addr)
-		if err != nil {
-			t.Fatalf("listen again on %s: %v", p.addr, err)
-		}
-		p.ln = ln
-		go p.accept(ln)
-	}
-	p.mode = proxyUp
-}
-
-func (p *dbProxy) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.closed = true
-	p.ln.Close()
-	for c := range p.forwards {
-		c.Close()
-	}
-	for _, c := range p.held {
-		c.Close()
-	}
-}
-
-// throughProxy rewrites a postgres:// DSN to connect through the proxy.
-func throughProxy(t *testing.T, dsn string, p *dbProxy) string {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" {
-		t.Skipf("the outage test needs STEPFLOW_TEST_POSTGRES as a postgres:// URL, not %q", dsn)
-	}
-	u.Host = p.addr
-	return u.String()
-}
 
 // outageMachine is a task, a wait and a task: executions in flight at a cut are in either.
 const outageMachine = `{"StartAt":"Work","States":{
@@ -182,8 +43,8 @@ func TestPostgresOutage(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []struct {
 		name string
-		mode proxyMode
-	}{{"refused", proxyRefuse}, {"hanging", proxyBlackHole}} {
+		mode pgtest.ProxyMode
+	}{{"refused", pgtest.ProxyRefuse}, {"hanging", pgtest.ProxyBlackHole}} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
 			dsn := pgtest.Schema(t, "outage test")
@@ -191,11 +52,11 @@ func TestPostgresOutage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			proxy := startDBProxy(t, u.Host)
+			proxy := pgtest.StartProxy(t, u.Host)
 			dir := t.TempDir()
 			functions := writeFunctions(t, dir, `sleep 1; cat`)
-			srv := runServerProcess(t, dir, "--postgres", throughProxy(t, dsn, proxy), "--node-id", "outage", "--functions", functions)
-			runOutage(t, srv, func() { proxy.cut(mode.mode) }, func() { proxy.restore(t) })
+			srv := runServerProcess(t, dir, "--postgres", proxy.DSN(t, dsn), "--node-id", "outage", "--functions", functions)
+			runOutage(t, srv, func() { proxy.Cut(mode.mode) }, func() { proxy.Restore(t) })
 		})
 	}
 }
