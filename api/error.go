@@ -117,6 +117,13 @@ func fromError(err error) *Error {
 	if errors.Is(err, store.ErrInvalidPageToken) {
 		return invalidToken("Invalid pagination token")
 	}
+	var down *store.UnavailableError
+	if errors.As(err, &down) {
+		// AWS's answer when it cannot serve a request for now; the SDKs retry it. The reason
+		// says what the operator must fix, without the address or file the log names.
+		return &Error{Code: codeServiceUnavailable, Status: http.StatusServiceUnavailable,
+			Message: "The request has failed due to a temporary failure of the server: " + down.Reason}
+	}
 	if errors.Is(err, engine.ErrClosed) {
 		return &Error{Code: codeServiceUnavailable, Message: "The server is shutting down", Status: http.StatusServiceUnavailable}
 	}

@@ -198,8 +198,11 @@ func (c *committer) write(batch []*commitRequest) {
 	default:
 		stepErrs, err = c.store.ExecutionStepBatch(ctx, stepParams)
 	}
-	if err != nil && !errors.Is(err, store.ErrClosed) && len(batch) > 1 {
-		// One bad start or step must not fail its neighbours: write them one by one.
+	if err != nil && !errors.Is(err, store.ErrClosed) && !errors.Is(err, store.ErrUnavailable) && len(batch) > 1 {
+		// One bad start or step must not fail its neighbours: write them one by one. Not
+		// when the database is unavailable: that fails them all alike, and writing a batch
+		// of 512 one by one against a database that takes seconds to refuse each would hold
+		// every other step for minutes.
 		for _, r := range creates {
 			r.created, err = c.store.ExecutionCreate(ctx, r.create)
 			r.done <- err

@@ -137,14 +137,22 @@ func (d *dispatcher) run(ctx context.Context, arn string, inv invocation) {
 			e.cfg.Metrics.TaskRerun(metrics.RerunLeaseLost)
 			return
 		}
-		if attempt >= 5 {
+		unavailable := errors.Is(err, store.ErrUnavailable)
+		if attempt >= 5 && !unavailable {
 			e.log.Error("commit task result", "execution", arn, "task", inv.TaskID, "err", err)
-			return // the dispatch row stays: the task runs again after a restart
+			return // the dispatch row stays: the task runs again once its lease runs out
 		}
+		if unavailable && attempt%20 == 5 {
+			e.log.Warn("task result waits for the database", "execution", arn, "task", inv.TaskID, "err", err)
+		}
+		// The result is kept while the database is unavailable, rather than run the task
+		// again afterwards: retried until the database is back, or until ctx ends (the
+		// engine closes, or, on a shared store, the lease could not be renewed and another
+		// node may run the task).
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
+		case <-time.After(min(time.Duration(attempt+1)*50*time.Millisecond, time.Second)):
 		}
 	}
 }

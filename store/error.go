@@ -95,3 +95,31 @@ func (e *LeaseLostError) Error() string {
 
 // Is makes errors.Is(err, ErrLeaseLost) hold.
 func (e *LeaseLostError) Is(target error) bool { return target == ErrLeaseLost }
+
+// ErrUnavailable: the database cannot serve the call now (unreachable, restarting, its disk
+// full). Nothing of a write that failed with it was committed, unless the failure came after
+// the commit was sent (a connection lost while committing): the caller reloads what the store
+// holds before acting on it. Retrying later may succeed.
+var ErrUnavailable = errors.New("database unavailable")
+
+// UnavailableError says why the database could not serve a call, in words fit for an API
+// client (Reason names no address, file or credential), and wraps the driver's error, which
+// the logs show. errors.Is(err, ErrUnavailable) holds.
+type UnavailableError struct {
+	Reason string
+	Err    error
+}
+
+func (e *UnavailableError) Error() string { return e.Reason + ": " + e.Err.Error() }
+
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrUnavailable) hold.
+func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }
+
+// Reasons of an UnavailableError.
+const (
+	ReasonUnreachable = "the database cannot be reached"
+	ReasonDiskFull    = "the database's disk is full"
+	ReasonDiskFailing = "the database's file cannot be written"
+)

@@ -66,6 +66,7 @@ func open(ctx context.Context, dsn string) (*Store, error) {
 		// pgx's parse errors can quote the DSN; say what is wrong without it.
 		return nil, errors.New("invalid DSN")
 	}
+	boundConnections(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -78,7 +79,7 @@ func open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	db := &database{pool: pool}
+	db := &database{pool: pool, gate: &breaker{}}
 	if err := sqlstore.Migrate(ctx, db, dialect, migrations, migrationLock); err != nil {
 		pool.Close()
 		var tooNew *sqlstore.SchemaTooNewError

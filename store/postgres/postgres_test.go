@@ -3,8 +3,10 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -113,5 +115,56 @@ func TestOpenRefusesForeignSchema(t *testing.T) {
 	}
 	if !errors.Is(err, store.ErrNotStepflowDatabase) {
 		t.Fatalf("errors.Is(%v, ErrNotStepflowDatabase) = false", err)
+	}
+}
+
+// An unreachable database is store.ErrUnavailable, promptly: a refused connection at once; a
+// connection that hangs within the connect timeout, and meanwhile the other calls at once
+// (the breaker). Once the database is back the next call succeeds.
+func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Schema(t, "unreachable database test")
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := pgtest.StartProxy(t, u.Host)
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, proxy.DSN(t, dsn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	get := func() (time.Duration, error) {
+		began := time.Now()
+		_, err := st.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: "arn:aws:states:us-east-1:123456789012:execution:m:e"})
+		return time.Since(began), err
+	}
+	for _, mode := range []pgtest.ProxyMode{pgtest.ProxyRefuse, pgtest.ProxyBlackHole} {
+		proxy.Cut(mode)
+		took, err := get()
+		var down *store.UnavailableError
+		if !errors.As(err, &down) || down.Reason != store.ReasonUnreachable {
+			t.Fatalf("mode %d: %v; want a store.UnavailableError (%s)", mode, err, store.ReasonUnreachable)
+		}
+		if took > 8*time.Second {
+			t.Fatalf("mode %d: the call took %v; want the connect timeout (5 s) at most", mode, took)
+		}
+		if mode == pgtest.ProxyBlackHole {
+			// While one call waits for a hanging connection attempt, the others fail at once.
+			probe := make(chan error, 1)
+			go func() { _, err := get(); probe <- err }()
+			time.Sleep(500 * time.Millisecond)
+			if took, err := get(); !errors.Is(err, store.ErrUnavailable) || took > time.Second {
+				t.Fatalf("a call beside the probe: %v after %v; want ErrUnavailable at once", err, took)
+			}
+			if err := <-probe; !errors.Is(err, store.ErrUnavailable) {
+				t.Fatalf("the probe: %v", err)
+			}
+		}
+		proxy.Restore(t)
+		if _, err := get(); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("mode %d: after the database came back: %v; want ExecutionDoesNotExist's ErrNotFound", mode, err)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	sqlitedriver "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/internal/sqlstore"
 )
 
@@ -71,7 +72,9 @@ func (c *statements) close() error {
 }
 
 func (d *database) Reader() sqlstore.Querier { return pool{stmts: d.reader} }
-func (d *database) Writer() sqlstore.Querier { return pool{stmts: d.writer, mu: &d.writeMu} }
+func (d *database) Writer() sqlstore.Querier {
+	return pool{stmts: d.writer, mu: &d.writeMu, path: d.path}
+}
 
 func (d *database) Begin(ctx context.Context) (sqlstore.Tx, error) {
 	d.writeMu.Lock()
@@ -116,11 +119,11 @@ func (d *database) syncWAL() error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("SQLite file %s: sync: %w", d.path, err)
+		return &store.UnavailableError{Reason: store.ReasonDiskFailing, Err: fmt.Errorf("SQLite file %s: sync: %w", d.path, err)}
 	}
 	defer f.Close()
 	if err := fdatasync(f); err != nil {
-		return fmt.Errorf("SQLite file %s: sync: %w", d.path, err)
+		return &store.UnavailableError{Reason: store.ReasonDiskFailing, Err: fmt.Errorf("SQLite file %s: sync: %w", d.path, err)}
 	}
 	return nil
 }
@@ -140,6 +143,7 @@ func (d *database) Close() error {
 type pool struct {
 	stmts *statements
 	mu    *sync.Mutex // held around writes; nil for the readers
+	path  string      // the writer's file, named in errors about it
 }
 
 func (p pool) Exec(ctx context.Context, query string, args ...any) (int64, error) {
@@ -162,7 +166,7 @@ func (p pool) Exec(ctx context.Context, query string, args ...any) (int64, error
 		res, err = st.ExecContext(ctx, args...)
 	}
 	if err != nil {
-		return 0, err
+		return 0, fileErr(p.path, err)
 	}
 	return res.RowsAffected()
 }
@@ -231,7 +235,7 @@ func (t *transaction) Query(ctx context.Context, query string, args ...any) (sql
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, err
+		return nil, t.fileErr(err)
 	}
 	return resultRows{rows}, nil
 }
@@ -253,15 +257,21 @@ func (t *transaction) Commit(context.Context) error {
 }
 
 // fileErr names the database file in errors that are about the file rather than the data:
-// a full disk, an I/O error, a read-only file. The operator has to act on that file.
-func (t *transaction) fileErr(err error) error {
+// a full disk, an I/O error, a read-only file. The operator has to act on that file; until
+// then the store is unavailable (*store.UnavailableError), which callers tell from a bad
+// request.
+func (t *transaction) fileErr(err error) error { return fileErr(t.path, err) }
+
+func fileErr(path string, err error) error {
 	var serr *sqlitedriver.Error
 	if !errors.As(err, &serr) {
 		return err
 	}
 	switch serr.Code() & 0xff {
-	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
-		return fmt.Errorf("SQLite file %s: %w", t.path, err)
+	case sqlite3.SQLITE_FULL:
+		return &store.UnavailableError{Reason: store.ReasonDiskFull, Err: fmt.Errorf("SQLite file %s: %w", path, err)}
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return &store.UnavailableError{Reason: store.ReasonDiskFailing, Err: fmt.Errorf("SQLite file %s: %w", path, err)}
 	}
 	return err
 }
