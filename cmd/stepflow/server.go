@@ -26,6 +26,7 @@ import (
 	"github.com/stepflow/stepflow/store/postgres"
 	"github.com/stepflow/stepflow/store/sqlite"
 	"github.com/stepflow/stepflow/task"
+	awsint "github.com/stepflow/stepflow/task/aws"
 	"github.com/stepflow/stepflow/task/mock"
 	"github.com/stepflow/stepflow/task/nested"
 	"github.com/stepflow/stepflow/ui"
@@ -61,7 +62,7 @@ type serverConfig struct {
 	// duration, "15s" by default): the time within which a dead node's tasks move to another.
 	Lease string `json:"lease"`
 	lease time.Duration
-	// Task runners: functions, httpAllowHosts, bucketsDir.
+	// Task runners: functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow.
 	taskRunners
 }
 
@@ -96,6 +97,10 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 			return nil, &serverConfigError{Field: "lease", Msg: fmt.Sprintf("must be a duration from 3s to 1h, not %q", c.Lease)}
 		}
 		c.lease = d
+	}
+	// AWS settings are checked before anything is opened, naming the field that is wrong.
+	if _, err := awsint.New(awsint.Config{Region: c.Region, Endpoints: c.AWSEndpoints, Allow: c.AWSAllow}); err != nil {
+		return nil, err
 	}
 	switch c.UI {
 	case "auto", "on", "off":
@@ -135,7 +140,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, nodeId, lease, functions, httpAllowHosts, bucketsDir")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -154,7 +159,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--mocks FILE] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -183,6 +188,12 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if len(runners.HTTPAllowHosts) > 0 {
 		cfg.HTTPAllowHosts = runners.HTTPAllowHosts
+	}
+	if len(runners.AWSEndpoints) > 0 {
+		cfg.AWSEndpoints = runners.AWSEndpoints
+	}
+	if len(runners.AWSAllow) > 0 {
+		cfg.AWSAllow = runners.AWSAllow
 	}
 	if cfg.DB == "" && cfg.Postgres == "" {
 		cfg.DB = "./.stepflow/stepflow.db"

@@ -1,0 +1,41 @@
+package aws
+
+import (
+	"context"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"github.com/stepflow/stepflow/task"
+)
+
+// eventsPutEvents is events:putEvents. An entry's Detail may be an object, sent as its JSON
+// text. When some entries fail the task fails with EventBridge.FailedEntry and the whole
+// response as its cause, as AWS does; the result has no SDK metadata.
+func eventsPutEvents(ctx context.Context, c *caller, input any) (any, error) {
+	params := copyObject(input)
+	if entries, ok := params["Entries"].([]any); ok {
+		out := make([]any, len(entries))
+		for i, e := range entries {
+			entry, isObject := e.(map[string]any)
+			if !isObject {
+				out[i] = e
+				continue
+			}
+			entry = copyObject(entry)
+			if d, ok := entry["Detail"]; ok && d != nil {
+				if _, isString := d.(string); !isString {
+					entry["Detail"] = jsonvalue.MarshalString(d)
+				}
+			}
+			out[i] = entry
+		}
+		params["Entries"] = out
+	}
+	result, _, err := c.callJSON(ctx, "PutEvents", params, false)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := result["FailedEntryCount"].(float64); n > 0 {
+		return nil, &task.Error{Name: "EventBridge.FailedEntry", Cause: jsonvalue.MarshalString(result)}
+	}
+	return result, nil
+}
