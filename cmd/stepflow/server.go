@@ -100,6 +100,10 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 	}
 	// AWS settings are checked before anything is opened, naming the field that is wrong.
 	if _, err := awsint.New(awsint.Config{Region: c.Region, Endpoints: c.AWSEndpoints, Allow: c.AWSAllow}); err != nil {
+		var awsErr *awsint.ConfigError
+		if errors.As(err, &awsErr) {
+			return nil, &serverConfigError{Field: awsErr.Field, Msg: awsErr.Msg}
+		}
 		return nil, err
 	}
 	switch c.UI {

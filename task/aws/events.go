@@ -11,25 +11,7 @@ import (
 // text. When some entries fail the task fails with EventBridge.FailedEntry and the whole
 // response as its cause, as AWS does; the result has no SDK metadata.
 func eventsPutEvents(ctx context.Context, c *caller, input any) (any, error) {
-	params := copyObject(input)
-	if entries, ok := params["Entries"].([]any); ok {
-		out := make([]any, len(entries))
-		for i, e := range entries {
-			entry, isObject := e.(map[string]any)
-			if !isObject {
-				out[i] = e
-				continue
-			}
-			entry = copyObject(entry)
-			if d, ok := entry["Detail"]; ok && d != nil {
-				if _, isString := d.(string); !isString {
-					entry["Detail"] = jsonvalue.MarshalString(d)
-				}
-			}
-			out[i] = entry
-		}
-		params["Entries"] = out
-	}
+	params := withDetailsAsText(copyObject(input))
 	result, _, err := c.callJSON(ctx, "PutEvents", params, false)
 	if err != nil {
 		return nil, err
@@ -38,4 +20,26 @@ func eventsPutEvents(ctx context.Context, c *caller, input any) (any, error) {
 		return nil, &task.Error{Name: "EventBridge.FailedEntry", Cause: jsonvalue.MarshalString(result)}
 	}
 	return result, nil
+}
+
+// withDetailsAsText returns params with each entry's Detail as JSON text.
+func withDetailsAsText(params map[string]any) map[string]any {
+	entries, ok := params["Entries"].([]any)
+	if !ok {
+		return params
+	}
+	params = copyObject(params)
+	out := make([]any, len(entries))
+	for i, e := range entries {
+		entry, isObject := e.(map[string]any)
+		if !isObject {
+			out[i] = e
+			continue
+		}
+		entry = copyObject(entry)
+		stringifyMember(entry, "Detail")
+		out[i] = entry
+	}
+	params["Entries"] = out
+	return params
 }

@@ -2,6 +2,8 @@ package aws
 
 import (
 	"context"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"unicode"
 	"unicode/utf8"
 )
@@ -19,6 +21,7 @@ func (c *caller) sdkCall(ctx context.Context, action string, input any) (any, er
 	if params == nil {
 		params = map[string]any{}
 	}
+	params = implicitJSON(c.svc.name(), params)
 	if c.svc.camelMembers {
 		params = convertKeys(params, lowerFirst)
 	}
@@ -58,4 +61,35 @@ func upperFirst(s string) string {
 func lowerFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// implicitJSON serialises the string members AWS lets a definition give as JSON values:
+// Step Functions' Input and Output, an SQS MessageBody, EventBridge entries' Detail.
+func implicitJSON(service string, params any) any {
+	m, ok := params.(map[string]any)
+	if !ok {
+		return params
+	}
+	switch service {
+	case "states":
+		m = copyObject(m)
+		for _, k := range []string{"Input", "Output"} {
+			stringifyMember(m, k)
+		}
+	case "sqs":
+		m = copyObject(m)
+		stringifyMember(m, "MessageBody")
+	case "events":
+		m = withDetailsAsText(m)
+	}
+	return m
+}
+
+// stringifyMember replaces m[key] by its JSON text unless it is a string or absent.
+func stringifyMember(m map[string]any, key string) {
+	if v, ok := m[key]; ok && v != nil {
+		if _, isString := v.(string); !isString {
+			m[key] = jsonvalue.MarshalString(v)
+		}
+	}
 }

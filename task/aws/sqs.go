@@ -1,20 +1,12 @@
 package aws
 
-import (
-	"context"
-
-	"github.com/stepflow/stepflow/internal/jsonvalue"
-)
+import "context"
 
 // sqsSendMessage is sqs:sendMessage. A MessageBody that is not a string (an object built by
 // Parameters) is sent as its JSON text, as AWS does; the call uses SQS's JSON protocol.
 func sqsSendMessage(ctx context.Context, c *caller, input any) (any, error) {
 	params := copyObject(input)
-	if body, ok := params["MessageBody"]; ok && body != nil {
-		if _, isString := body.(string); !isString {
-			params["MessageBody"] = jsonvalue.MarshalString(body)
-		}
-	}
+	stringifyMember(params, "MessageBody")
 	out, resp, err := c.callJSON(ctx, "SendMessage", params, false)
 	if err != nil {
 		return nil, err
