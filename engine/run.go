@@ -116,6 +116,7 @@ func (r *runner) invoke(ctx context.Context, c interp.InvokeTask) {
 		Heartbeat:    time.Duration(c.HeartbeatSeconds) * time.Second,
 		ExecutionARN: r.opts.Info.ExecutionARN,
 		StateName:    c.StateName,
+		Credentials:  c.Credentials, // as the durable dispatcher passes it: AWS calls assume the role
 	}
 	inv := r.opts.Invoker
 	r.tasks.Add(1)

@@ -26,6 +26,7 @@ import (
 	"github.com/stepflow/stepflow/store/postgres"
 	"github.com/stepflow/stepflow/store/sqlite"
 	"github.com/stepflow/stepflow/task"
+	awsint "github.com/stepflow/stepflow/task/aws"
 	"github.com/stepflow/stepflow/task/mock"
 	"github.com/stepflow/stepflow/task/nested"
 	"github.com/stepflow/stepflow/ui"
@@ -72,7 +73,7 @@ type serverConfig struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires. With --auth sigv4
 	// and no token, /metrics is refused: a scraper cannot sign requests.
 	MetricsToken string `json:"metricsToken"`
-	// Task runners: functions, httpAllowHosts, bucketsDir.
+	// Task runners: functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow.
 	taskRunners
 }
 
@@ -118,6 +119,14 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 		return nil, &serverConfigError{Field: "max-request-bytes-in-flight", Msg: fmt.Sprintf("must be at least max-request-bytes (%d), not %d", perRequest, inFlight)}
 	}
 	if _, err := c.bodyReadTimeout(); err != nil {
+		return nil, err
+	}
+	// AWS settings are checked before anything is opened, naming the field that is wrong.
+	if _, err := awsint.New(awsint.Config{Region: c.Region, Endpoints: c.AWSEndpoints, Allow: c.AWSAllow}); err != nil {
+		var awsErr *awsint.ConfigError
+		if errors.As(err, &awsErr) {
+			return nil, &serverConfigError{Field: awsErr.Field, Msg: awsErr.Msg}
+		}
 		return nil, err
 	}
 	switch c.UI {
@@ -177,7 +186,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, nodeId, lease, functions, httpAllowHosts, bucketsDir")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -200,7 +209,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -235,6 +244,12 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if len(runners.HTTPAllowHosts) > 0 {
 		cfg.HTTPAllowHosts = runners.HTTPAllowHosts
+	}
+	if len(runners.AWSEndpoints) > 0 {
+		cfg.AWSEndpoints = runners.AWSEndpoints
+	}
+	if len(runners.AWSAllow) > 0 {
+		cfg.AWSAllow = runners.AWSAllow
 	}
 	if cfg.DB == "" && cfg.Postgres == "" {
 		cfg.DB = "./.stepflow/stepflow.db"

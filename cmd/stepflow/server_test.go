@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	awsint "github.com/stepflow/stepflow/task/aws"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test to share.
@@ -148,6 +150,9 @@ func TestServerConfigValidate(t *testing.T) {
 		{"malformed key", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"nosecret"}}, "access-key: must be ID:SECRET", nil},
 		{"keys without sigv4", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", AccessKeys: []string{"a:b"}}, "access-key: access keys need --auth sigv4", nil},
 		{"bad ui", serverConfig{UI: "maybe", Region: "us-east-1", Account: "123456789012", Auth: "none"}, `ui: must be auto, on or off, not "maybe"`, nil},
+		{"aws endpoint not a URL", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", taskRunners: taskRunners{AWSEndpoints: []string{"sqs=localhost:9324"}}}, `aws-endpoint: "localhost:9324" is not an http:// or https:// URL (in "sqs=localhost:9324")`, nil},
+		{"aws endpoint unknown service", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", taskRunners: taskRunners{AWSEndpoints: []string{"sqs=http://localhost:9324", "dynamo=http://localhost:8000"}}}, `aws-endpoint: unknown service "dynamo" in "dynamo=http://localhost:8000"; known services: ` + strings.Join(awsint.ServiceNames(), ", "), nil},
+		{"aws allow unknown service", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", taskRunners: taskRunners{AWSAllow: []string{"dynamo:putItem"}}}, `aws-allow: "dynamo:putItem" must be *, SERVICE or SERVICE:ACTION with a known service (` + strings.Join(awsint.ServiceNames(), ", ") + ")", nil},
 		{"sigv4", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"AKID:se:cret"}}, "", map[string]string{"AKID": "se:cret"}},
 		{"negative body size", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", MaxRequestBytes: -1}, "max-request-bytes: must not be negative, not -1", nil},
 		{"budget below one body", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", MaxRequestBytesInFlight: 1 << 20}, "max-request-bytes-in-flight: must be at least max-request-bytes (4194304), not 1048576", nil},

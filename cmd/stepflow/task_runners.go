@@ -6,6 +6,7 @@ import (
 
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task"
+	awsint "github.com/stepflow/stepflow/task/aws"
 	"github.com/stepflow/stepflow/task/function"
 	"github.com/stepflow/stepflow/task/httpinvoke"
 	"github.com/stepflow/stepflow/task/itemio"
@@ -21,6 +22,8 @@ type taskRunners struct {
 	Functions      string   `json:"functions"`      // functions file (task/function)
 	HTTPAllowHosts []string `json:"httpAllowHosts"` // hosts HTTP Tasks may call (task/httpinvoke)
 	BucketsDir     string   `json:"bucketsDir"`     // directory of buckets standing in for S3 (task/s3local)
+	AWSEndpoints   []string `json:"awsEndpoints"`   // SERVICE=URL: where AWS service calls go (task/aws)
+	AWSAllow       []string `json:"awsAllow"`       // what definitions may call on AWS (task/aws)
 }
 
 // addFlags defines --functions, --http-allow-host (repeatable) and --buckets-dir.
@@ -28,6 +31,14 @@ func (c *taskRunners) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Functions, "functions", "", `functions file: {"functions": {"NAME": {"command": [...]} | {"http": {"url": ...}} | {"lambdaEndpoint": {"url": ..., "functionName": ...}}}}`)
 	fs.Func("http-allow-host", "a host HTTP Tasks (arn:aws:states:::http:invoke) may call: api.example.com, 127.0.0.1:9000 or *.example.com; repeat for more (default: none)", func(v string) error {
 		c.HTTPAllowHosts = append(c.HTTPAllowHosts, v)
+		return nil
+	})
+	fs.Func("aws-endpoint", "SERVICE=URL: send calls to an AWS service (dynamodb, sqs, sns, events, lambda, secretsmanager, ...) to URL instead of AWS, e.g. *=http://localhost:4566 for LocalStack; repeat for more", func(v string) error {
+		c.AWSEndpoints = append(c.AWSEndpoints, v)
+		return nil
+	})
+	fs.Func("aws-allow", "what definitions may call on AWS services: * (everything), SERVICE (dynamodb) or SERVICE:ACTION (sqs:sendMessage); repeat for more (default: nothing)", func(v string) error {
+		c.AWSAllow = append(c.AWSAllow, v)
 		return nil
 	})
 	fs.StringVar(&c.BucketsDir, "buckets-dir", "", "directory standing in for S3: object KEY of bucket B is DIR/B/KEY (s3:getObject, s3:putObject, s3:listObjectsV2, Distributed Map ItemReader/ResultWriter)")
@@ -47,8 +58,20 @@ func (c taskRunners) newRouter(scope sfn.Scope) (*task.Router, *s3local.Store, e
 		}
 		cfg.Register(registry)
 	}
-	router.HandleLambda(registry)
-	router.HandleService("lambda", registry)
+	awsCalls, err := awsint.New(awsint.Config{Region: scope.Region, Endpoints: c.AWSEndpoints, Allow: c.AWSAllow})
+	if err != nil {
+		return nil, nil, err
+	}
+	var lambda task.Invoker = registry
+	if awsCalls.Enabled() {
+		// Functions the file does not have go to AWS Lambda; AWS services get their routes.
+		lambda = awsCalls.Lambda(registry)
+		for _, service := range awsCalls.Routes() {
+			router.HandleService(service, awsCalls)
+		}
+	}
+	router.HandleLambda(lambda)
+	router.HandleService("lambda", lambda)
 	// HTTP Tasks always get a runner: with an empty allow-list its error names the refused host.
 	httpTasks, err := httpinvoke.New(httpinvoke.Config{AllowedHosts: c.HTTPAllowHosts})
 	if err != nil {

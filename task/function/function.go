@@ -73,6 +73,19 @@ type Registry struct {
 	funcs map[string]Function
 	// NewRequestID makes the per-invocation request ids Lambda returns (random by default).
 	NewRequestID func() string
+	remote       RemoteFunc
+}
+
+// RemoteFunc finds a function the registry does not have, e.g. on AWS Lambda; it returns
+// nil for a function it does not run either. region is "" unless the resource names one.
+type RemoteFunc func(ctx context.Context, name, qualifier, region string) Function
+
+// SetRemote makes the registry ask f for the functions it does not have, before failing
+// with Lambda.ResourceNotFoundException: the functions file wins for the names it has.
+func (r *Registry) SetRemote(f RemoteFunc) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.remote = f
 }
 
 // NewRegistry returns an empty registry whose ARNs use scope.
@@ -138,6 +151,15 @@ func (r *Registry) Invoke(ctx context.Context, req *task.Request) (any, error) {
 
 func (r *Registry) call(ctx context.Context, ref functionRef, payload any, hasPayload bool) ([]byte, error) {
 	f, ok := r.lookup(ref.name)
+	if !ok {
+		r.mu.RLock()
+		remote := r.remote
+		r.mu.RUnlock()
+		if remote != nil {
+			f = remote(ctx, ref.name, ref.qualifier, ref.region)
+			ok = f != nil
+		}
+	}
 	if !ok {
 		return nil, &task.Error{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf(
 			"Function not found: %s (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: %s; Proxy: null)",

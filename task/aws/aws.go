@@ -1,0 +1,159 @@
+// Package aws runs Task states that call AWS services — on AWS itself, or on LocalStack,
+// moto or any other implementation of their APIs the operator points Stepflow at.
+//
+// It serves the optimized integrations (arn:aws:states:::dynamodb:putItem, sqs:sendMessage,
+// sns:publish, events:putEvents, and Lambda functions not in the functions file) with the
+// request fields, result shapes and error names AWS Step Functions gives them, and the AWS
+// SDK integrations (arn:aws:states:::aws-sdk:SERVICE:ACTION) of every service speaking the
+// AWS JSON protocols, from one table of services rather than one SDK module per service.
+//
+// Nothing is reachable until the operator allows it (--aws-allow): a definition is data,
+// and whoever starts an execution picks its Resource ARNs. Requests are signed with SigV4
+// by the AWS SDK for Go v2's signer, with credentials from the SDK's default chain or from
+// STS AssumeRole for a state's Credentials.RoleArn.
+package aws
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/task"
+)
+
+// DefaultMaxResponseBytes bounds the body of one AWS response read into memory. The largest
+// results AWS services give a state (a 400 KB DynamoDB item, a 256 KB SQS batch) fit well.
+const DefaultMaxResponseBytes = 8 << 20
+
+// Config is what the operator configured for calls to AWS services.
+type Config struct {
+	// Region is where services are called when the resource names no region: the region
+	// of the state machine, as on AWS.
+	Region string
+	// Endpoints maps services to the URL their requests go to (--aws-endpoint SERVICE=URL,
+	// "*" for every service); a service without one is called on AWS.
+	Endpoints []string
+	// Allow lists what definitions may call (--aws-allow): "*", "SERVICE" or "SERVICE:ACTION".
+	Allow []string
+	// Credentials signs the requests; nil means the AWS SDK for Go v2's default chain
+	// (environment, shared config and profiles, SSO, web identity, container and instance
+	// metadata), loaded on first use.
+	Credentials sdkaws.CredentialsProvider
+	// HTTPClient sends the requests; nil means one with a 70-second timeout per request.
+	HTTPClient *http.Client
+	// MaxResponseBytes bounds a response body; 0 means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+}
+
+// Invoker calls AWS services for Task states.
+type Invoker struct {
+	region    string
+	endpoints map[string]*url.URL
+	allowed   *allowList
+	creds     *credentialSource
+	client    *http.Client
+	maxBody   int64
+	// now signs requests; tests never change it, it is here so a signature's time is one
+	// value, not two calls.
+	now func() time.Time
+}
+
+// New checks cfg and returns an Invoker. Credentials are not looked for until a call needs
+// them, so a server with no AWS credentials starts and fails only the tasks that call AWS.
+func New(cfg Config) (*Invoker, error) {
+	endpoints, err := ParseEndpoints(cfg.Endpoints)
+	if err != nil {
+		return nil, err
+	}
+	allowed, err := parseAllowList(cfg.Allow)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, &ConfigError{Field: "region", Msg: "must not be empty"}
+	}
+	inv := &Invoker{region: cfg.Region, endpoints: endpoints, allowed: allowed, client: cfg.HTTPClient,
+		maxBody: cfg.MaxResponseBytes, now: time.Now}
+	if inv.client == nil {
+		inv.client = &http.Client{Timeout: 70 * time.Second}
+	}
+	if inv.maxBody <= 0 {
+		inv.maxBody = DefaultMaxResponseBytes
+	}
+	inv.creds = newCredentialSource(cfg.Credentials, inv)
+	return inv, nil
+}
+
+// Enabled reports whether anything is allowed: with an empty allow-list nothing is routed here.
+func (inv *Invoker) Enabled() bool { return !inv.allowed.empty() }
+
+// Routes lists the router services (task.Router.HandleService) this invoker serves.
+func (inv *Invoker) Routes() []string {
+	routes := []string{"dynamodb", "sqs", "sns", "events"}
+	for _, name := range SDKServices() {
+		routes = append(routes, "aws-sdk:"+name)
+	}
+	return routes
+}
+
+// Invoke calls the service a Task state's resource names.
+func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) {
+	r := req.Resource
+	sdk := len(r.Service) > len("aws-sdk:") && r.Service[:len("aws-sdk:")] == "aws-sdk:"
+	name := r.Service
+	if sdk {
+		name = r.Service[len("aws-sdk:"):]
+	}
+	svc := lookupService(name)
+	if svc == nil || (sdk && svc.targetPrefix == "") {
+		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("Stepflow cannot call resource %s: service %s is not supported", r.ARN, name)}
+	}
+	if err := inv.checkAllowed(svc, r.Action, r.ARN); err != nil {
+		return nil, err
+	}
+	if r.Pattern == "sync" || r.Pattern == "sync:2" {
+		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("resource %s: the .%s pattern is not supported for this integration", r.ARN, r.Pattern)}
+	}
+	c := &caller{inv: inv, svc: svc, region: inv.region, role: roleARN(req.Credentials)}
+	if sdk {
+		return c.sdkCall(ctx, r.Action, req.Input)
+	}
+	op, ok := optimized[svc.name()+":"+r.Action]
+	if !ok {
+		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("resource %s: action %s is not supported for the %s integration", r.ARN, r.Action, svc.name())}
+	}
+	return op(ctx, c, req.Input)
+}
+
+// checkAllowed fails a call outside the allow-list with States.Runtime naming the flag.
+func (inv *Invoker) checkAllowed(svc *service, action, arn string) error {
+	if inv.allowed.allows(svc, action) {
+		return nil
+	}
+	return &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf(
+		"resource %s is not allowed: the operator must allow it with --aws-allow %s:%s (or --aws-allow %s for the whole service)",
+		arn, svc.name(), action, svc.name())}
+}
+
+// roleARN reads the evaluated Credentials field of a Task state: {"RoleArn": "arn:..."}.
+func roleARN(credentials any) string {
+	m, _ := credentials.(map[string]any)
+	role, _ := m["RoleArn"].(string)
+	return role
+}
+
+// optimized are the optimized integrations by "service:action".
+var optimized = map[string]func(ctx context.Context, c *caller, input any) (any, error){
+	"dynamodb:getItem":    dynamoDBCall("GetItem"),
+	"dynamodb:putItem":    dynamoDBCall("PutItem"),
+	"dynamodb:updateItem": dynamoDBCall("UpdateItem"),
+	"dynamodb:deleteItem": dynamoDBCall("DeleteItem"),
+	"sqs:sendMessage":     sqsSendMessage,
+	"sns:publish":         snsPublish,
+	"events:putEvents":    eventsPutEvents,
+}

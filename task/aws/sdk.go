@@ -1,0 +1,95 @@
+package aws
+
+import (
+	"context"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"unicode"
+	"unicode/utf8"
+)
+
+// sdkCall is arn:aws:states:::aws-sdk:SERVICE:ACTION for a service speaking the AWS JSON
+// protocol: the PascalCase parameters are the request, the response is the result, errors
+// are SdkName.NAME with the AWS SDK for Java 2's cause.
+//
+// Services whose wire members are camelCase (Step Functions, ECS, CloudWatch Logs...) get
+// their keys converted both ways. Without the services' models the conversion cannot tell
+// a member from a key of a free-form map (tags as a map, ECS dockerLabels): those keys get
+// their first letter's case changed too.
+func (c *caller) sdkCall(ctx context.Context, action string, input any) (any, error) {
+	params := input
+	if params == nil {
+		params = map[string]any{}
+	}
+	params = implicitJSON(c.svc.name(), params)
+	if c.svc.camelMembers {
+		params = convertKeys(params, lowerFirst)
+	}
+	out, _, err := c.callJSON(ctx, upperFirst(action), params, true)
+	if err != nil {
+		return nil, err
+	}
+	if c.svc.camelMembers {
+		return convertKeys(out, upperFirst), nil
+	}
+	return out, nil
+}
+
+func convertKeys(v any, conv func(string) string) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[conv(k)] = convertKeys(e, conv)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = convertKeys(e, conv)
+		}
+		return out
+	}
+	return v
+}
+
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// implicitJSON serialises the string members AWS lets a definition give as JSON values:
+// Step Functions' Input and Output, an SQS MessageBody, EventBridge entries' Detail.
+func implicitJSON(service string, params any) any {
+	m, ok := params.(map[string]any)
+	if !ok {
+		return params
+	}
+	switch service {
+	case "states":
+		m = copyObject(m)
+		for _, k := range []string{"Input", "Output"} {
+			stringifyMember(m, k)
+		}
+	case "sqs":
+		m = copyObject(m)
+		stringifyMember(m, "MessageBody")
+	case "events":
+		m = withDetailsAsText(m)
+	}
+	return m
+}
+
+// stringifyMember replaces m[key] by its JSON text unless it is a string or absent.
+func stringifyMember(m map[string]any, key string) {
+	if v, ok := m[key]; ok && v != nil {
+		if _, isString := v.(string); !isString {
+			m[key] = jsonvalue.MarshalString(v)
+		}
+	}
+}
