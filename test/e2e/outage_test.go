@@ -31,8 +31,10 @@ const outageMachine = `{"StartAt":"Work","States":{
 const outageDuration = 30 * time.Second
 
 // unavailableWithin bounds how long an API call may take to answer during an outage: the
-// server gives up on the database (a connection attempt, a statement) within seconds.
-const unavailableWithin = 15 * time.Second
+// server gives up on the database within seconds (a connection attempt after 5 s). The
+// bound is a hang detector, not a speed target: it leaves room for a machine as loaded as the
+// 2-core one the whole suite runs on, where one call once took over 15 s.
+const unavailableWithin = 25 * time.Second
 
 // TestPostgresOutage cuts a server off its PostgreSQL database for 30 s while executions are
 // in flight (in a task, in a wait), with connections refused and with connections that hang
