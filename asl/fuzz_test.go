@@ -26,7 +26,8 @@ var knownCodes = map[string]bool{
 // JSONata syntax check, and checks that the answers hang together:
 //   - Parse never panics, and parsing the same bytes twice gives the same diagnostics in the
 //     same order (no map order leaks into what ValidateStateMachineDefinition answers);
-//   - every diagnostic has a known code, a severity, a message and a JSON-pointer location;
+//   - every diagnostic has a known code, a severity, a message and a JSON-pointer location
+//     (or, for a JSON syntax error, Jackson's "[Source: ...]" as AWS gives it);
 //   - a definition with errors has an InvalidDefinition message; one without errors has a
 //     machine whose StartAt and every transition name a state of the same machine, and whose
 //     Order lists each state once, at every nesting level;
