@@ -94,6 +94,9 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, &ConfigError{File: file, Field: "(file)", Msg: err.Error()}
 	}
+	if rest := bytes.TrimSpace(data[dec.InputOffset():]); len(rest) > 0 {
+		return nil, &ConfigError{File: file, Field: "(file)", Msg: "unexpected content after the end of the JSON document"}
+	}
 	if err := c.Validate(file); err != nil {
 		return nil, err
 	}

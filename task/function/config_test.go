@@ -13,6 +13,7 @@ func TestParseConfigNamesBadField(t *testing.T) {
 		name, config, want string
 	}{
 		{"no functions", `{}`, "f.json: functions: is required (an object of function name to definition)"},
+		{"content after the document", `{"functions": {}} {"functions": {"f": {"command": ["x"]}}}`, "f.json: (file): unexpected content after the end of the JSON document"},
 		{"unknown field", `{"functions": {"f": {"cmd": ["x"]}}}`, `f.json: (file): json: unknown field "cmd"`},
 		{"no kind", `{"functions": {"f": {}}}`, `f.json: functions.f: needs one of command (e.g. ["python3", "handler.py"]), http ({"url": ...}) or lambdaEndpoint ({"url": ..., "functionName": ...})`},
 		{"two kinds", `{"functions": {"f": {"command": ["x"], "http": {"url": "http://h"}}}}`, "f.json: functions.f: sets more than one of command, http and lambdaEndpoint; a function runs one way"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -66,6 +67,9 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	var c Config
 	if err := dec.Decode(&c); err != nil {
 		return nil, &ConfigError{File: file, Field: "(file)", Msg: err.Error()}
+	}
+	if rest := bytes.TrimSpace(data[dec.InputOffset():]); len(rest) > 0 {
+		return nil, &ConfigError{File: file, Field: "(file)", Msg: "unexpected content after the end of the JSON document"}
 	}
 	if err := c.Validate(file); err != nil {
 		return nil, err
@@ -135,14 +139,15 @@ func (r MockedResponse) schedule() ([]step, *ConfigError) {
 		steps = append(steps, step{first: first, last: last, answer: a})
 	}
 	sort.Slice(steps, func(i, j int) bool { return steps[i].first < steps[j].first })
-	next := 0
+	next, covered := 0, false // covered: a range reached the largest int, so next cannot count on
 	for _, s := range steps {
 		switch {
+		case covered || s.first < next:
+			return nil, &ConfigError{Msg: fmt.Sprintf("invocation %d is answered twice", s.first)}
 		case s.first > next:
 			return nil, &ConfigError{Msg: fmt.Sprintf("no answer for invocation %d: keys must cover 0, 1, 2, ... without gaps", next)}
-		case s.first < next:
-			return nil, &ConfigError{Msg: fmt.Sprintf("invocation %d is answered twice", s.first)}
 		}
+		covered = s.last == math.MaxInt
 		next = s.last + 1
 	}
 	return steps, nil

@@ -178,6 +178,8 @@ func TestParseConfigNamesBadField(t *testing.T) {
 		{"throw without error", `{"StateMachines": {}, "MockedResponses": {"R": {"0": {"Throw": {"Cause": "c"}}}}}`, `m.json: MockedResponses.R."0".Throw.Error: is required: the error name a Retry or Catch matches`},
 		{"gap", `{"StateMachines": {}, "MockedResponses": {"R": {"0": {"Return": 1}, "2": {"Return": 2}}}}`, `m.json: MockedResponses.R: no answer for invocation 1: keys must cover 0, 1, 2, ... without gaps`},
 		{"overlap", `{"StateMachines": {}, "MockedResponses": {"R": {"0-1": {"Return": 1}, "1": {"Return": 2}}}}`, `m.json: MockedResponses.R: invocation 1 is answered twice`},
+		{"overlap after the largest index", `{"StateMachines": {}, "MockedResponses": {"R": {"0-9223372036854775807": {"Return": 1}, "5": {"Return": 2}}}}`, `m.json: MockedResponses.R: invocation 5 is answered twice`},
+		{"content after the document", `{"StateMachines": {}, "MockedResponses": {}}]`, `m.json: (file): unexpected content after the end of the JSON document`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
