@@ -161,6 +161,12 @@ type EventDeliveryLeaseParams struct {
 	Limit int
 }
 
+// EventDeliveryReleaseParams names the node whose leased deliveries become due at Now.
+type EventDeliveryReleaseParams struct {
+	Owner string
+	Now   time.Time
+}
+
 // EventDeliveryDeleteParams removes a delivery that reached its target.
 type EventDeliveryDeleteParams struct{ ID string }
 

@@ -117,6 +117,9 @@ type Store interface {
 	EventDeliveryCreate(ctx context.Context, params *EventDeliveryCreateParams) error
 	// EventDeliveryLease takes due deliveries for one node (see EventDeliveryLeaseParams).
 	EventDeliveryLease(ctx context.Context, params *EventDeliveryLeaseParams) ([]*EventDelivery, error)
+	// EventDeliveryRelease makes the pending deliveries Owner holds due at Now: a node that
+	// restarts takes back at once what it held when it stopped. It returns how many.
+	EventDeliveryRelease(ctx context.Context, params *EventDeliveryReleaseParams) (int, error)
 	EventDeliveryDelete(ctx context.Context, params *EventDeliveryDeleteParams) error
 	EventDeliveryUpdate(ctx context.Context, params *EventDeliveryUpdateParams) error
 	EventDeliveryList(ctx context.Context, params *EventDeliveryListParams) (*EventDeliveryListResult, error)

@@ -126,6 +126,12 @@ func testEventDelivery(t *testing.T, s store.Store) {
 	equal(t, "taken over once the lease ran out", len(leased), 1)
 	equal(t, "taken over by", leased[0].ID+" "+leased[0].LeaseOwner, "a n2")
 
+	// n2 restarts: what it held (a and b) is due at once; n1 has nothing to release.
+	equal(t, "released by n1", must(s.EventDeliveryRelease(ctx, &store.EventDeliveryReleaseParams{Owner: "n1", Now: at(32)})).get(t), 0)
+	equal(t, "released by n2", must(s.EventDeliveryRelease(ctx, &store.EventDeliveryReleaseParams{Owner: "n2", Now: at(32)})).get(t), 2)
+	leased = must(s.EventDeliveryLease(ctx, &store.EventDeliveryLeaseParams{Owner: "n2", Now: at(32), Until: at(62)})).get(t)
+	equal(t, "taken back after release", len(leased), 2)
+
 	check(t, s.EventDeliveryUpdate(ctx, &store.EventDeliveryUpdateParams{ID: "a", State: store.EventDeliveryDead, Attempts: 3, NextAttemptAt: at(40), LastError: "gone"}))
 	check(t, s.EventDeliveryDelete(ctx, &store.EventDeliveryDeleteParams{ID: "b"}))
 	equal(t, "nothing left to lease", len(must(s.EventDeliveryLease(ctx, &store.EventDeliveryLeaseParams{Owner: "n1", Now: at(1000), Until: at(1030)})).get(t)), 0)

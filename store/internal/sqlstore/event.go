@@ -385,6 +385,21 @@ func (s *Store) EventDeliveryLease(ctx context.Context, p *store.EventDeliveryLe
 	return leased, nil
 }
 
+// EventDeliveryRelease implements store.Store.
+func (s *Store) EventDeliveryRelease(ctx context.Context, p *store.EventDeliveryReleaseParams) (int, error) {
+	op := "release event deliveries of " + p.Owner
+	if err := s.checkOpen(op); err != nil {
+		return 0, err
+	}
+	n, err := s.exec(ctx, s.db.Writer(), `UPDATE event_delivery SET next_attempt_at = ?, lease_owner = ''
+		WHERE state = ? AND lease_owner = ? AND next_attempt_at > ?`,
+		s.timeArg(p.Now), store.EventDeliveryPending, p.Owner, s.timeArg(p.Now))
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	return int(n), nil
+}
+
 // EventDeliveryDelete implements store.Store.
 func (s *Store) EventDeliveryDelete(ctx context.Context, p *store.EventDeliveryDeleteParams) error {
 	op := "delete event delivery " + p.ID
