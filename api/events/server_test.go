@@ -2,6 +2,8 @@ package events_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -162,4 +165,13 @@ func decodeJSON(t *testing.T, text string) map[string]any {
 		t.Fatalf("not a JSON object: %s", text)
 	}
 	return v
+}
+
+// sign signs a hand-made request as the SDK would, for the "events" service.
+func sign(t *testing.T, req *http.Request, body []byte) {
+	t.Helper()
+	sum := sha256.Sum256(body)
+	err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}, req,
+		hex.EncodeToString(sum[:]), eventsapi.SigningName, scope.Region, time.Now())
+	check(t, "sign", err)
 }
