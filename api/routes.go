@@ -1,8 +1,8 @@
 package api
 
 // routes maps each action name of the AWSStepFunctions service to its handler.
-func (s *Server) routes() map[string]action {
-	return map[string]action{
+func (s *Server) routes() map[string]Action {
+	return map[string]Action{
 		"CreateStateMachine":               handle(s.createStateMachine),
 		"DescribeStateMachine":             handle(s.describeStateMachine),
 		"UpdateStateMachine":               handle(s.updateStateMachine),

@@ -76,6 +76,20 @@ type Config struct {
 	Logger              *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Services are other AWS JSON APIs served on the same port (EventBridge's, say), told
+	// apart by their X-Amz-Target prefix; they share the body bounds and the credentials.
+	Services []Service
+}
+
+// Service is an AWS JSON protocol served beside Step Functions.
+type Service struct {
+	// TargetPrefix starts the X-Amz-Target of its actions ("AWSEvents.").
+	TargetPrefix string
+	// SigningName is the service a signed request's credential scope must name ("events").
+	SigningName string
+	// ContentType is the answers' media type ("application/x-amz-json-1.1").
+	ContentType string
+	Actions     map[string]Action
 }
 
 // Server is the Step Functions API as an http.Handler.
@@ -86,7 +100,7 @@ type Server struct {
 	cfg     Config
 	logger  *slog.Logger
 	now     func() time.Time
-	actions map[string]action
+	actions map[string]Action
 	nextID  atomic.Uint64
 	mapRuns mapRunRegistry
 	// signing is the credential scope signed requests must name.
@@ -100,9 +114,10 @@ type Server struct {
 	waiters sync.WaitGroup
 }
 
-// action is one API action: run decodes its JSON input and returns the value to encode as
-// output; input is the type the body decodes into.
-type action struct {
+// Action is one API action: run decodes its JSON input and returns the value to encode as
+// output (or an error, which an *Error gives its AWS shape); input is the type the body
+// decodes into.
+type Action struct {
 	run   func(ctx context.Context, body []byte) (any, error)
 	input reflect.Type
 }
@@ -175,8 +190,13 @@ func (s *Server) Actions() []string {
 	return names
 }
 
+// Handle adapts a typed action method to an Action: it decodes the body into In.
+func Handle[In any, Out any](f func(ctx context.Context, in *In) (*Out, error)) Action {
+	return handle(f)
+}
+
 // handle adapts a typed action method to an action: it decodes the body into In.
-func handle[In any, Out any](f func(ctx context.Context, in *In) (*Out, error)) action {
+func handle[In any, Out any](f func(ctx context.Context, in *In) (*Out, error)) Action {
 	run := func(ctx context.Context, body []byte) (any, error) {
 		in := new(In)
 		if err := decodeInput(body, in); err != nil {
@@ -184,7 +204,7 @@ func handle[In any, Out any](f func(ctx context.Context, in *In) (*Out, error)) 
 		}
 		return f(ctx, in)
 	}
-	return action{run: run, input: reflect.TypeFor[In]()}
+	return Action{run: run, input: reflect.TypeFor[In]()}
 }
 
 // decodeInput reads a request body; an empty body is an empty input, as with the AWS SDKs.
@@ -222,7 +242,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, &Error{Code: codeInternalFailure, Message: "Internal error", Status: http.StatusInternalServerError})
 		}
 	}()
-	out, err := s.serve(w, r)
+	out, contentType, err := s.serve(w, r)
 	// The answer gets its own deadline from now: a long poll may have waited a minute for it.
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.cfg.ResponseWriteTimeout))
 	if err != nil {
@@ -233,7 +253,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.logger.Debug("api request refused", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID,
 				"code", apiErr.Code, "message", apiErr.Message, "duration", time.Since(start))
 		}
-		writeError(w, apiErr)
+		writeErrorAs(w, apiErr, contentType)
 		return
 	}
 	s.logger.Debug("api request", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID, "duration", time.Since(start))
@@ -243,38 +263,48 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fromError(fmt.Errorf("encode response: %w", err)))
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(data)
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) (any, error) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, contentType string, err error) {
+	contentType = stepFunctionsContentType
 	if r.Method != http.MethodPost {
-		return nil, &Error{Code: codeUnknownOperation, Message: "The API accepts POST requests to /", Status: http.StatusNotFound}
+		return nil, contentType, &Error{Code: codeUnknownOperation, Message: "The API accepts POST requests to /", Status: http.StatusNotFound}
+	}
+	target := r.Header.Get("X-Amz-Target")
+	actions, signing := s.actions, s.signing
+	name, ok := strings.CutPrefix(target, targetPrefix)
+	for _, svc := range s.cfg.Services {
+		if n, found := strings.CutPrefix(target, svc.TargetPrefix); found {
+			name, ok, actions, contentType = n, true, svc.Actions, svc.ContentType
+			signing = credentialScope{Region: s.signing.Region, Service: svc.SigningName}
+			break
+		}
 	}
 	body, release, err := s.readBody(w, r)
 	if err != nil {
-		return nil, err
+		return nil, contentType, err
 	}
 	// The body's share of the budget is held while the action runs: its decoded form lives
 	// as long.
 	defer release()
 	if s.cfg.Credentials != nil {
-		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), s.signing); err != nil {
-			return nil, err
+		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), signing); err != nil {
+			return nil, contentType, err
 		}
 	}
-	target := r.Header.Get("X-Amz-Target")
-	name, ok := strings.CutPrefix(target, targetPrefix)
-	act, known := s.actions[name]
+	act, known := actions[name]
 	if !ok || !known {
 		if target == "" {
-			return nil, clientError(codeUnknownOperation, "Missing the X-Amz-Target header")
+			return nil, contentType, clientError(codeUnknownOperation, "Missing the X-Amz-Target header")
 		}
-		return nil, clientError(codeUnknownOperation, "Unknown operation: '%s'", elide(target))
+		return nil, contentType, clientError(codeUnknownOperation, "Unknown operation: '%s'", elide(target))
 	}
-	return act.run(r.Context(), body)
+	out, err = act.run(r.Context(), body)
+	return out, contentType, err
 }
 
 // readBody reads the request body within the per-request size bound, the server-wide budget
@@ -353,7 +383,12 @@ func bodyTooLarge(maxBytes int64) *Error {
 	return &Error{Code: codeValidation, Message: fmt.Sprintf("Request body is larger than %d bytes", maxBytes), Status: http.StatusRequestEntityTooLarge}
 }
 
-func writeError(w http.ResponseWriter, e *Error) {
+// stepFunctionsContentType is the media type of the Step Functions protocol (AWS JSON 1.0).
+const stepFunctionsContentType = "application/x-amz-json-1.0"
+
+func writeError(w http.ResponseWriter, e *Error) { writeErrorAs(w, e, stepFunctionsContentType) }
+
+func writeErrorAs(w http.ResponseWriter, e *Error, contentType string) {
 	body := map[string]any{}
 	for k, v := range e.Fields {
 		body[k] = v
@@ -361,7 +396,7 @@ func writeError(w http.ResponseWriter, e *Error) {
 	body["__type"] = e.Code
 	body["message"] = e.Message
 	data, _ := json.Marshal(body)
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(e.Status)

@@ -675,6 +675,7 @@ func (e *Engine) afterCommit(lx *liveExecution, ob *outbox) {
 			e.history.Record(info.StateMachineARN, lx.arn, info.StartTime, ob.params.Events)
 		}
 		e.observe(info.StateMachineARN, lx.arn, ob.params.Events)
+		e.reportStatusChanges(info.StateMachineARN, lx.arn, ob.params.Events)
 	}
 	for _, id := range ob.params.TimersDelete {
 		e.timers.disarm(lx.arn, id)

@@ -66,6 +66,20 @@ type Config struct {
 	// ExecutionLog, when set, receives the history of executions whose state machine has a
 	// loggingConfiguration (level ALL, ERROR or FATAL), as Step Functions sends it to CloudWatch Logs.
 	ExecutionLog *execlog.Writer
+	// OnStatusChange, when set, learns of every status change of a Standard execution
+	// (started, redriven, ended) once the step that made it is committed. It is called on the
+	// engine's commit path and must return at once (the event bus queues the change).
+	OnStatusChange func(StatusChange)
+}
+
+// StatusChange is a Standard execution's new status, as Step Functions reports it to
+// EventBridge: RUNNING when it starts or is redriven, then SUCCEEDED, FAILED, TIMED_OUT or
+// ABORTED.
+type StatusChange struct {
+	ExecutionARN    string
+	StateMachineARN string
+	Status          sfn.ExecutionStatus
+	Time            time.Time
 }
 
 // Defaults of the Config fields left zero.

@@ -93,3 +93,20 @@ func (e *Engine) observe(stateMachineARN, executionARN string, events []*sfn.His
 		e.log.Warn("write execution log", "execution", executionARN, "err", err)
 	}
 }
+
+// reportStatusChanges tells Config.OnStatusChange of the status changes among a committed
+// step's events.
+func (e *Engine) reportStatusChanges(stateMachineARN, executionARN string, events []*sfn.HistoryEvent) {
+	if e.cfg.OnStatusChange == nil {
+		return
+	}
+	for _, ev := range events {
+		status := endStatus[ev.Type]
+		if ev.Type == sfn.EventExecutionStarted || ev.Type == sfn.EventExecutionRedriven {
+			status = sfn.StatusRunning
+		}
+		if status != "" {
+			e.cfg.OnStatusChange(StatusChange{ExecutionARN: executionARN, StateMachineARN: stateMachineARN, Status: status, Time: ev.Timestamp})
+		}
+	}
+}

@@ -27,6 +27,13 @@ type Prometheus struct {
 	taskReruns          *prometheus.CounterVec
 
 	tasks map[TaskKind]*taskCollectors
+
+	// The event bus's counts (CloudWatch AWS/Events).
+	eventsMatched         *prometheus.CounterVec
+	eventsTriggeredRules  *prometheus.CounterVec
+	eventsInvocations     *prometheus.CounterVec
+	eventsFailed          *prometheus.CounterVec
+	eventsDeadLetterCount *prometheus.CounterVec
 }
 
 // taskCollectors are one task kind's counters and timings, e.g. ActivitiesScheduled ...
@@ -60,6 +67,13 @@ func NewPrometheus() *Prometheus {
 	p.executionsRedriven = p.counter("executions_redriven_total", "Executions restarted by RedriveExecution (CloudWatch ExecutionsRedriven).", smLabel)
 	p.taskReruns = p.counter("task_reruns_total", "Tasks handed out again after a lease ran out or was lost (tasks run at least once).", []string{"reason"})
 	p.executionTime = p.histogram("execution_time_seconds", "Time from an execution's start to its close (CloudWatch ExecutionTime).", smLabel)
+
+	ruleLabel := []string{"rule_arn"}
+	p.eventsMatched = p.counter("events_matched_events_total", "Events that matched at least one rule (CloudWatch AWS/Events MatchedEvents).", nil)
+	p.eventsTriggeredRules = p.counter("events_triggered_rules_total", "Events that matched a rule (CloudWatch AWS/Events TriggeredRules).", ruleLabel)
+	p.eventsInvocations = p.counter("events_invocations_total", "Deliveries to targets that ended, made or given up (CloudWatch AWS/Events Invocations).", ruleLabel)
+	p.eventsFailed = p.counter("events_failed_invocations_total", "Deliveries to targets that failed for good (CloudWatch AWS/Events FailedInvocations).", ruleLabel)
+	p.eventsDeadLetterCount = p.counter("events_dead_letter_invocations_total", "Failed deliveries kept as dead letters (CloudWatch AWS/Events DeadLetterInvocations).", ruleLabel)
 
 	for _, k := range []struct {
 		kind                 TaskKind
@@ -172,4 +186,25 @@ func (p *Prometheus) TaskFinished(kind TaskKind, resource string, outcome TaskOu
 	c.WithLabelValues(resource).Inc()
 	tc.runTime.WithLabelValues(resource).Observe(ran.Seconds())
 	tc.time.WithLabelValues(resource).Observe(total.Seconds())
+}
+
+// EventsMatched implements events.Recorder.
+func (p *Prometheus) EventsMatched(n int) { p.eventsMatched.WithLabelValues().Add(float64(n)) }
+
+// RuleTriggered implements events.Recorder.
+func (p *Prometheus) RuleTriggered(ruleARN string, n int) {
+	p.eventsTriggeredRules.WithLabelValues(ruleARN).Add(float64(n))
+}
+
+// Invocation implements events.Recorder.
+func (p *Prometheus) Invocation(ruleARN string, failed bool) {
+	p.eventsInvocations.WithLabelValues(ruleARN).Inc()
+	if failed {
+		p.eventsFailed.WithLabelValues(ruleARN).Inc()
+	}
+}
+
+// DeadLetter implements events.Recorder.
+func (p *Prometheus) DeadLetter(ruleARN string) {
+	p.eventsDeadLetterCount.WithLabelValues(ruleARN).Inc()
 }

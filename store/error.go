@@ -36,6 +36,9 @@ const (
 	ResourceHistoryEvent        Resource = "history event"
 	ResourceTaskToken           Resource = "task token"
 	ResourceDefinition          Resource = "definition"
+	ResourceEventBus            Resource = "event bus"
+	ResourceEventRule           Resource = "event rule"
+	ResourceEventDelivery       Resource = "event delivery"
 )
 
 // NotFoundError says which resource does not exist. errors.Is(err, ErrNotFound) holds.

@@ -97,6 +97,33 @@ type Store interface {
 	// gives a *NotFoundError.
 	TaskTokenHeartbeat(ctx context.Context, params *TaskTokenHeartbeatParams) error
 
+	EventBusCreate(ctx context.Context, params *EventBusCreateParams) (*EventBus, error)
+	EventBusGet(ctx context.Context, params *EventBusGetParams) (*EventBus, error)
+	EventBusList(ctx context.Context, params *EventBusListParams) (*EventBusListResult, error)
+	// EventBusDelete deletes a bus with its rules, their targets and the tags of both.
+	EventBusDelete(ctx context.Context, params *EventBusDeleteParams) error
+
+	EventRulePut(ctx context.Context, params *EventRulePutParams) (*EventRule, error)
+	EventRuleGet(ctx context.Context, params *EventRuleGetParams) (*EventRule, error)
+	EventRuleList(ctx context.Context, params *EventRuleListParams) (*EventRuleListResult, error)
+	// EventRuleDelete deletes a rule with its targets and tags.
+	EventRuleDelete(ctx context.Context, params *EventRuleDeleteParams) error
+
+	EventTargetPut(ctx context.Context, params *EventTargetPutParams) error
+	EventTargetDelete(ctx context.Context, params *EventTargetDeleteParams) error
+	EventTargetList(ctx context.Context, params *EventTargetListParams) ([]*EventTarget, error)
+
+	// EventDeliveryCreate writes an accepted PutEvents' deliveries in one transaction.
+	EventDeliveryCreate(ctx context.Context, params *EventDeliveryCreateParams) error
+	// EventDeliveryLease takes due deliveries for one node (see EventDeliveryLeaseParams).
+	EventDeliveryLease(ctx context.Context, params *EventDeliveryLeaseParams) ([]*EventDelivery, error)
+	// EventDeliveryRelease makes the pending deliveries Owner holds due at Now: a node that
+	// restarts takes back at once what it held when it stopped. It returns how many.
+	EventDeliveryRelease(ctx context.Context, params *EventDeliveryReleaseParams) (int, error)
+	EventDeliveryDelete(ctx context.Context, params *EventDeliveryDeleteParams) error
+	EventDeliveryUpdate(ctx context.Context, params *EventDeliveryUpdateParams) error
+	EventDeliveryList(ctx context.Context, params *EventDeliveryListParams) (*EventDeliveryListResult, error)
+
 	// Close releases the database; methods called afterwards return ErrClosed.
 	Close() error
 }

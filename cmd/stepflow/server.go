@@ -19,7 +19,9 @@ import (
 	"github.com/stepflow/stepflow/execlog"
 
 	"github.com/stepflow/stepflow/api"
+	eventsapi "github.com/stepflow/stepflow/api/events"
 	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/events"
 	"github.com/stepflow/stepflow/metrics"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -346,13 +348,21 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		execLog = execlog.NewWriter(cfg.ExecutionLogDir)
 		defer execLog.Close()
 	}
+	// The event bus starts executions through the engine and hears of their status changes
+	// from it: it is made right after the engine, before the engine starts reporting.
+	var bus *events.Bus
 	eng, err := engine.New(engine.Config{
 		Store: st, Invoker: invoker, Scope: scope, Logger: logger, Metrics: prom, ExecutionLog: execLog,
 		SharedStore: cfg.Postgres != "", // PostgreSQL is how several nodes share work
 		NodeID:      node.ID, LeaseDuration: cfg.lease,
+		OnStatusChange: func(c engine.StatusChange) { bus.StatusChanged(c) },
 	})
 	if err != nil {
 		return fmt.Errorf("create engine: %w", err)
+	}
+	bus, err = events.New(events.Config{Store: st, Starter: eng, Scope: scope, NodeID: node.ID, Logger: logger, Metrics: prom})
+	if err != nil {
+		return fmt.Errorf("create event bus: %w", err)
 	}
 	// Nested executions need the engine itself; registered before Start, which re-dispatches
 	// the tasks of running executions.
@@ -360,10 +370,16 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if err := eng.Start(ctx); err != nil {
 		return fmt.Errorf("start engine: %w", err)
 	}
+	if err := bus.Start(ctx); err != nil {
+		eng.Close(context.Background())
+		return fmt.Errorf("start event bus: %w", err)
+	}
+	defer bus.Close()                       // runs after the engine is closed below; deliveries stopped then end at once
 	bodyTimeout, _ := cfg.bodyReadTimeout() // checked by Validate
 	apiHandler, err := api.New(api.Config{
 		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
+		Services: []api.Service{eventsapi.Service(bus, st)},
 	})
 	if err != nil {
 		return err
@@ -436,6 +452,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		shutdownErr = nil
 	}
 	apiHandler.Close()
+	bus.Close()
 	// The engine gets its own time to finish in-flight commits, whatever the HTTP side used.
 	engineCtx, cancelEngine := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancelEngine()

@@ -52,6 +52,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Definition", testDefinition},
 		{"TaskToken", testTaskToken},
 		{"ExecutionDeleteFinishedBefore", testExecutionDeleteFinishedBefore},
+		{"EventBus", testEventBus},
+		{"EventRule", testEventRule},
+		{"EventDelivery", testEventDelivery},
+		{"EventDeliveryLeaseConcurrent", testEventDeliveryLeaseConcurrent},
 		{"Closed", testClosed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

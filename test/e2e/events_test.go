@@ -1,0 +1,195 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/sqlite"
+)
+
+func (p *serverProcess) eventsClient() *eventbridge.Client {
+	return eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.URL),
+		Credentials: aws.AnonymousCredentials{}})
+}
+
+// listAllExecutions lists every execution of a state machine.
+func listAllExecutions(t *testing.T, c *awssfn.Client, machine *string) []string {
+	t.Helper()
+	var names []string
+	var token *string
+	for {
+		out, err := c.ListExecutions(context.Background(), &awssfn.ListExecutionsInput{StateMachineArn: machine, NextToken: token, MaxResults: 1000})
+		mustNoErr(t, "list executions", err)
+		for _, e := range out.Executions {
+			names = append(names, *e.Name)
+		}
+		if token = out.NextToken; token == nil {
+			return names
+		}
+	}
+}
+
+// TestAcceptedEventsSurviveKill9: events accepted by PutEvents reach their target even when
+// `stepflow server` is killed with SIGKILL before it started their executions, and each
+// starts exactly one execution across the crash (the delivery names its execution).
+func TestAcceptedEventsSurviveKill9(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "data", "stepflow.db")
+	first := runServerProcess(t, dir, "--db", db)
+	ctx := context.Background()
+	c, eb := first.client(), first.eventsClient()
+	machine, err := c.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Notify"), RoleArn: aws.String(roleARN),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	mustNoErr(t, "create state machine", err)
+	_, err = eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("stock"), EventPattern: aws.String(`{"source":["shop.inventory"]}`)})
+	mustNoErr(t, "put rule", err)
+	_, err = eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("stock"), Targets: []ebtypes.Target{
+		{Id: aws.String("notify"), Arn: machine.StateMachineArn, InputPath: aws.String("$.detail")}}})
+	mustNoErr(t, "put targets", err)
+
+	const calls, perCall = 30, 10
+	accepted := map[string]bool{}
+	for i := range calls {
+		var entries []ebtypes.PutEventsRequestEntry
+		for j := range perCall {
+			entries = append(entries, ebtypes.PutEventsRequestEntry{Source: aws.String("shop.inventory"), DetailType: aws.String("StockChanged"),
+				Detail: aws.String(fmt.Sprintf(`{"sku":"S-%d-%d"}`, i, j))})
+		}
+		out, err := eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries})
+		mustNoErr(t, "put events", err)
+		if out.FailedEntryCount != 0 {
+			t.Fatalf("put events: %d failed", out.FailedEntryCount)
+		}
+		for _, e := range out.Entries {
+			accepted[*e.EventId] = true
+		}
+	}
+	first.signal(syscall.SIGKILL)
+
+	// What the killed server had accepted but not yet delivered is in its database.
+	st, err := sqlite.Open(ctx, db)
+	mustNoErr(t, "open the killed server's database", err)
+	pending, err := st.EventDeliveryList(ctx, &store.EventDeliveryListParams{State: store.EventDeliveryPending, MaxResults: store.MaxPageSize})
+	mustNoErr(t, "list deliveries", err)
+	st.Close()
+	t.Logf("%d of %d accepted events were not yet delivered when the server was killed", len(pending.Deliveries), len(accepted))
+	if len(pending.Deliveries) == 0 {
+		t.Fatal("every event was delivered before the kill; the test did not kill between acceptance and start")
+	}
+
+	second := runServerProcess(t, dir, "--db", db)
+	defer second.signal(syscall.SIGTERM)
+	c = second.client()
+	var names []string
+	waitFor(t, 60*time.Second, "an execution per accepted event", func() bool {
+		names = listAllExecutions(t, c, machine.StateMachineArn)
+		return len(names) >= len(accepted)
+	})
+	started := map[string]int{}
+	for _, n := range names {
+		id, _, _ := strings.Cut(n, "_")
+		started[id]++
+	}
+	for id := range accepted {
+		if started[id] != 1 {
+			t.Errorf("event %s started %d executions", id, started[id])
+		}
+	}
+	if len(names) != len(accepted) {
+		t.Fatalf("%d executions for %d events", len(names), len(accepted))
+	}
+}
+
+// TestEventsAWSCLI: the AWS CLI's `aws events` against `stepflow server`: a rule, a target,
+// an event, and the execution it starts.
+func TestEventsAWSCLI(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("aws"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the AWS CLI (aws) is required under CI: %v", err)
+		}
+		t.Skip("the AWS CLI (aws) is not installed")
+	}
+	dir := t.TempDir()
+	srv := runServerProcess(t, dir, "--db", filepath.Join(dir, "stepflow.db"))
+	defer srv.signal(syscall.SIGTERM)
+	run := func(args ...string) map[string]any {
+		t.Helper()
+		cmd := exec.Command("aws", append([]string{"--endpoint-url", srv.URL, "--output", "json", "events"}, args...)...)
+		var env []string
+		for _, kv := range os.Environ() {
+			if name, _, _ := strings.Cut(kv, "="); !strings.HasPrefix(name, "AWS_") {
+				env = append(env, kv)
+			}
+		}
+		cmd.Env = append(env, "AWS_ACCESS_KEY_ID="+accessKey, "AWS_SECRET_ACCESS_KEY="+secretKey, "AWS_DEFAULT_REGION="+testRegion,
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("aws events %s: %v: %s", strings.Join(args, " "), err, stderr.String())
+		}
+		out := map[string]any{}
+		if stdout.Len() > 0 {
+			if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+				t.Fatalf("aws events %s: not JSON: %s", args[0], stdout.String())
+			}
+		}
+		return out
+	}
+	ctx := context.Background()
+	c := srv.client()
+	machine, err := c.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Promote"), RoleArn: aws.String(roleARN),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	mustNoErr(t, "create state machine", err)
+
+	rule := run("put-rule", "--name", "restocked", "--event-pattern", `{"source":["shop.inventory"],"detail":{"quantity":[{"numeric":[">",0]}]}}`)
+	if rule["RuleArn"] != "arn:aws:events:us-east-1:123456789012:rule/restocked" {
+		t.Fatalf("put-rule: %v", rule)
+	}
+	targets := run("put-targets", "--rule", "restocked", "--targets",
+		`[{"Id":"promote","Arn":"`+*machine.StateMachineArn+`","RoleArn":"`+roleARN+`","InputTransformer":{"InputPathsMap":{"sku":"$.detail.sku"},"InputTemplate":"{\"sku\": <sku>}"}}]`)
+	if targets["FailedEntryCount"] != float64(0) {
+		t.Fatalf("put-targets: %v", targets)
+	}
+	if got := run("test-event-pattern", "--event-pattern", `{"source":["shop.inventory"]}`, "--event",
+		`{"id":"1","account":"123456789012","source":"shop.inventory","time":"2026-01-01T00:00:00Z","region":"us-east-1","detail-type":"x","detail":{}}`); got["Result"] != true {
+		t.Fatalf("test-event-pattern: %v", got)
+	}
+	put := run("put-events", "--entries", `[{"Source":"shop.inventory","DetailType":"StockChanged","Detail":"{\"sku\":\"A-1\",\"quantity\":5}"}]`)
+	if put["FailedEntryCount"] != float64(0) {
+		t.Fatalf("put-events: %v", put)
+	}
+	var names []string
+	waitFor(t, 30*time.Second, "the execution the event starts", func() bool {
+		names = listAllExecutions(t, c, machine.StateMachineArn)
+		return len(names) > 0
+	})
+	out, err := c.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(scopeExecutionARN("Promote", names[0]))})
+	mustNoErr(t, "describe execution", err)
+	if aws.ToString(out.Input) != `{"sku": "A-1"}` {
+		t.Fatalf("execution input %s", aws.ToString(out.Input))
+	}
+	rules := run("list-rules")
+	if list, _ := rules["Rules"].([]any); len(list) != 1 {
+		t.Fatalf("list-rules: %v", rules)
+	}
+}
+
+func scopeExecutionARN(machine, name string) string { return scope.ExecutionARN(machine, name) }
