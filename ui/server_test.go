@@ -12,6 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/stepflow/stepflow/api"
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -51,11 +56,29 @@ func startServer(t *testing.T, invoker task.Invoker) *uiServer {
 			t.Errorf("close engine: %v", err)
 		}
 	})
+	// The API beside the UI, as stepflow server mounts them: the editor deploys through it,
+	// and tests check what it deployed with the AWS SDK.
+	apiServer, err := api.New(api.Config{Engine: eng})
+	if err != nil {
+		t.Fatalf("new api server: %v", err)
+	}
+	t.Cleanup(apiServer.Close)
 	mux := http.NewServeMux()
-	mux.Handle(ui.Prefix, ui.Handler(eng))
+	mux.Handle("/", apiServer)
+	mux.Handle(ui.Prefix, ui.Handler(eng, ui.WithOperations(apiServer)))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &uiServer{Server: srv, eng: eng}
+}
+
+// sdk is an AWS SDK for Go v2 client of the server's API (which takes unsigned callers).
+func (s *uiServer) sdk() *awssfn.Client {
+	return awssfn.New(awssfn.Options{
+		Region:           s.eng.Scope().Region,
+		BaseEndpoint:     aws.String(s.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
+		RetryMaxAttempts: 1,
+	})
 }
 
 // createStateMachine stores a Standard state machine and returns its ARN.
