@@ -142,3 +142,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// getJSON fetches a path and decodes the JSON answer into out.
+func (s *uiServer) getJSON(t *testing.T, path string, out any) int {
+	t.Helper()
+	resp, err := http.Get(s.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: decode answer: %v", path, err)
+	}
+	return resp.StatusCode
+}
