@@ -79,6 +79,36 @@ type ExecutionListResult struct {
 	NextToken  string
 }
 
+// ExecutionTimingListParams selects the executions of StateMachineARN (of every version and
+// alias) that started at or after StartedFrom and before StartedBefore. Limit bounds the
+// answer (0 or more than MaxExecutionTimings means MaxExecutionTimings).
+type ExecutionTimingListParams struct {
+	StateMachineARN string
+	StartedFrom     time.Time
+	StartedBefore   time.Time
+	Limit           int
+}
+
+// MaxExecutionTimings bounds one ExecutionTimingList answer.
+const MaxExecutionTimings = 100000
+
+// ExecutionTiming is an execution's outcome and times. Error is the error name of a failed
+// execution ("" otherwise).
+type ExecutionTiming struct {
+	ARN       string
+	Status    sfn.ExecutionStatus
+	Error     string
+	StartDate time.Time
+	StopDate  *time.Time
+}
+
+// ExecutionTimingListResult holds the timings, newest first. Truncated says that more
+// executions started in the range than the limit let through: the oldest were left out.
+type ExecutionTimingListResult struct {
+	Timings   []*ExecutionTiming
+	Truncated bool
+}
+
 // ExecutionSnapshotGetParams names the execution whose snapshot to read.
 type ExecutionSnapshotGetParams struct {
 	ExecutionARN string

@@ -52,6 +52,10 @@ type Store interface {
 	// ExecutionList lists executions newest first (by start date, then ARN), optionally of one
 	// state machine, version or alias and in one status. Recovery lists StatusRunning.
 	ExecutionList(ctx context.Context, params *ExecutionListParams) (*ExecutionListResult, error)
+	// ExecutionTimingList lists the status, start and stop of one state machine's executions
+	// that started in a time range, newest first, without their payloads: what performance
+	// charts are drawn from.
+	ExecutionTimingList(ctx context.Context, params *ExecutionTimingListParams) (*ExecutionTimingListResult, error)
 	// ExecutionSnapshotGet returns the interpreter's snapshot and the version to step from.
 	ExecutionSnapshotGet(ctx context.Context, params *ExecutionSnapshotGetParams) (*ExecutionSnapshot, error)
 	// ExecutionStep commits one step in one transaction if the execution is still at

@@ -1,6 +1,9 @@
 // Package ui is Stepflow's web UI: state machines with their graphs, executions coloured by
 // the status of each state and updated live, their histories, and the actions an operator
-// needs (start, stop, redrive, approve or reject a task waiting for its token).
+// needs (start, stop, redrive, approve or reject a task waiting for its token); an editor
+// that validates a definition as it is typed, marks each problem at its line and state, and
+// deploys it through the API's own actions; and a dashboard of each state machine's
+// executions over time.
 //
 // Every page, script and stylesheet is embedded in the binary; nothing is fetched from
 // elsewhere, so the UI works offline. Pages are server-rendered HTML with a little vanilla

@@ -35,10 +35,13 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // Handler serves the UI: pages under /ui/, assets under /ui/assets/ and JSON under /ui/api/.
 // Mount it with mux.Handle("/ui/", ui.Handler(eng)); it reads through eng.Store() and acts
-// through eng.
-func Handler(eng *engine.Engine) http.Handler {
+// through eng. WithOperations gives the editor the API to deploy through.
+func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	s := &server{eng: eng, store: eng.Store(), pages: map[string]*template.Template{}}
-	for _, page := range []string{"state_machines", "state_machine", "execution", "error"} {
+	for _, opt := range opts {
+		opt(s)
+	}
+	for _, page := range []string{"state_machines", "state_machine", "execution", "error", "editor", "performance"} {
 		s.pages[page] = template.Must(template.New("layout.html").Funcs(templateFuncs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html"))
 	}
@@ -50,6 +53,9 @@ func Handler(eng *engine.Engine) http.Handler {
 	mux.HandleFunc("GET /ui/{$}", s.stateMachinesPage)
 	mux.HandleFunc("GET /ui/state-machines/{arn}", s.stateMachinePage)
 	mux.HandleFunc("GET /ui/executions/{arn}", s.executionPage)
+	mux.HandleFunc("GET /ui/editor", s.newEditorPage)
+	mux.HandleFunc("GET /ui/state-machines/{arn}/edit", s.editorPage)
+	mux.HandleFunc("GET /ui/state-machines/{arn}/performance", s.performancePage)
 	mux.Handle("GET /ui/assets/", http.StripPrefix("/ui/assets/", http.FileServerFS(assets)))
 	mux.HandleFunc("GET /ui/api/state-machines", s.apiStateMachines)
 	mux.HandleFunc("GET /ui/api/state-machines/{arn}/executions", s.apiExecutions)
@@ -59,6 +65,9 @@ func Handler(eng *engine.Engine) http.Handler {
 	mux.HandleFunc("POST /ui/api/executions/{arn}/redrive", s.apiRedriveExecution)
 	mux.HandleFunc("POST /ui/api/tasks/success", s.apiTaskSuccess)
 	mux.HandleFunc("POST /ui/api/tasks/failure", s.apiTaskFailure)
+	mux.HandleFunc("POST /ui/api/validate", s.apiValidate)
+	mux.HandleFunc("POST /ui/api/deploy", s.apiDeploy)
+	mux.HandleFunc("GET /ui/api/state-machines/{arn}/performance", s.apiPerformance)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -71,6 +80,7 @@ func Handler(eng *engine.Engine) http.Handler {
 type server struct {
 	eng   *engine.Engine
 	store store.Store
+	ops   Operations // nil: the editor cannot deploy
 	pages map[string]*template.Template
 }
 

@@ -12,6 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/stepflow/stepflow/api"
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -51,11 +56,29 @@ func startServer(t *testing.T, invoker task.Invoker) *uiServer {
 			t.Errorf("close engine: %v", err)
 		}
 	})
+	// The API beside the UI, as stepflow server mounts them: the editor deploys through it,
+	// and tests check what it deployed with the AWS SDK.
+	apiServer, err := api.New(api.Config{Engine: eng})
+	if err != nil {
+		t.Fatalf("new api server: %v", err)
+	}
+	t.Cleanup(apiServer.Close)
 	mux := http.NewServeMux()
-	mux.Handle(ui.Prefix, ui.Handler(eng))
+	mux.Handle("/", apiServer)
+	mux.Handle(ui.Prefix, ui.Handler(eng, ui.WithOperations(apiServer)))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &uiServer{Server: srv, eng: eng}
+}
+
+// sdk is an AWS SDK for Go v2 client of the server's API (which takes unsigned callers).
+func (s *uiServer) sdk() *awssfn.Client {
+	return awssfn.New(awssfn.Options{
+		Region:           s.eng.Scope().Region,
+		BaseEndpoint:     aws.String(s.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
+		RetryMaxAttempts: 1,
+	})
 }
 
 // createStateMachine stores a Standard state machine and returns its ARN.
@@ -118,4 +141,18 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// getJSON fetches a path and decodes the JSON answer into out.
+func (s *uiServer) getJSON(t *testing.T, path string, out any) int {
+	t.Helper()
+	resp, err := http.Get(s.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: decode answer: %v", path, err)
+	}
+	return resp.StatusCode
 }

@@ -392,7 +392,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	mux.Handle("GET /metrics", metricsAuth(prom.Handler(), cfg.MetricsToken, credentials != nil))
 	uiOn := cfg.UI == "on" || (cfg.UI == "auto" && credentials == nil)
 	if uiOn {
-		mux.Handle(ui.Prefix, bodyReadDeadline(ui.Handler(eng), bodyTimeout))
+		mux.Handle(ui.Prefix, bodyReadDeadline(ui.Handler(eng, ui.WithOperations(apiHandler)), bodyTimeout))
 		mux.Handle("GET /{$}", http.RedirectHandler(ui.Prefix, http.StatusFound))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -29,6 +29,10 @@ func testClosed(t *testing.T, s store.Store) {
 			_, err := s.ExecutionList(ctx, &store.ExecutionListParams{})
 			return err
 		}},
+		{"list execution timings: store is closed", func() error {
+			_, err := s.ExecutionTimingList(ctx, &store.ExecutionTimingListParams{StateMachineARN: machineARN})
+			return err
+		}},
 		{"create state machine " + machineARN + ": store is closed", func() error {
 			_, err := s.StateMachineCreate(ctx, &store.StateMachineCreateParams{ARN: machineARN})
 			return err

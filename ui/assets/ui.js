@@ -277,10 +277,395 @@
     poll();
   }
 
+  // ---- editor: definition text beside its live graph, problems at their lines, deploy ----
+  const VALIDATE_PAUSE_MS = 400;
+
+  // lineDiff compares two texts line by line: the common head and tail are kept whole, the
+  // middle is compared by longest common subsequence when small enough, else shown replaced.
+  function lineDiff(before, after) {
+    const a = before === "" ? [] : before.split("\n");
+    const b = after === "" ? [] : after.split("\n");
+    let head = 0;
+    while (head < a.length && head < b.length && a[head] === b[head]) head++;
+    let tail = 0;
+    while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+    const out = [];
+    for (let i = 0; i < head; i++) out.push([" ", a[i]]);
+    const ma = a.slice(head, a.length - tail), mb = b.slice(head, b.length - tail);
+    if (ma.length * mb.length > 4000000) {
+      for (const l of ma) out.push(["-", l]);
+      for (const l of mb) out.push(["+", l]);
+    } else {
+      const n = ma.length, m = mb.length;
+      const lcs = Array.from({ length: n + 1 }, () => new Int32Array(m + 1));
+      for (let i = n - 1; i >= 0; i--) {
+        for (let j = m - 1; j >= 0; j--) {
+          lcs[i][j] = ma[i] === mb[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+        }
+      }
+      let i = 0, j = 0;
+      while (i < n || j < m) {
+        if (i < n && j < m && ma[i] === mb[j]) { out.push([" ", ma[i]]); i++; j++; }
+        else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) { out.push(["+", mb[j]]); j++; }
+        else { out.push(["-", ma[i]]); i++; }
+      }
+    }
+    for (let i = a.length - tail; i < a.length; i++) out.push([" ", a[i]]);
+    return out;
+  }
+
+  // renderDiff shows changed lines with three lines of context around them.
+  function renderDiff(pre, diff) {
+    pre.replaceChildren();
+    const changed = diff.map((d) => d[0] !== " ");
+    const near = (i) => { for (let k = Math.max(0, i - 3); k <= Math.min(diff.length - 1, i + 3); k++) if (changed[k]) return true; return false; };
+    let skipped = false;
+    for (let i = 0; i < diff.length; i++) {
+      if (!near(i)) { skipped = true; continue; }
+      if (skipped) { pre.append(el("span", { class: "diff-skip", text: "…\n" })); skipped = false; }
+      const [op, line] = diff[i];
+      pre.append(el("span", { class: op === "+" ? "diff-add" : op === "-" ? "diff-del" : "diff-same", text: op + " " + line + "\n" }));
+    }
+    if (!changed.includes(true)) pre.append(el("span", { class: "diff-same", text: "(no changes)\n" }));
+  }
+
+  function editorPage(main) {
+    const text = $("definition");
+    const gutter = $("gutter");
+    const status = $("validation-status");
+    let arn = main.dataset.arn;
+    let revision = main.dataset.revision;
+    let lineCount = 0;
+    let timer = null;
+    let sequence = 0; // answers to older validations are dropped
+    let lastResult = null;
+
+    function renderGutter() {
+      const lines = text.value.split("\n").length;
+      if (lines === lineCount) return;
+      lineCount = lines;
+      const frag = document.createDocumentFragment();
+      for (let i = 1; i <= lines; i++) frag.append(el("div", { "data-line": String(i), text: String(i) }));
+      gutter.replaceChildren(frag);
+    }
+    text.addEventListener("scroll", () => { gutter.scrollTop = text.scrollTop; });
+
+    // goToLine puts the caret at the start of a line (and column) and scrolls it into view.
+    function goToLine(line, column) {
+      const lines = text.value.split("\n");
+      let offset = 0;
+      for (let i = 0; i < line - 1 && i < lines.length; i++) offset += lines[i].length + 1;
+      offset += Math.max(0, (column || 1) - 1);
+      text.focus();
+      text.setSelectionRange(offset, offset);
+      const lineHeight = parseFloat(getComputedStyle(text).lineHeight) || 16;
+      text.scrollTop = Math.max(0, (line - 5) * lineHeight);
+    }
+
+    function showProblems(result) {
+      gutter.querySelectorAll(".problem").forEach((n) => { n.classList.remove("problem", "warning"); n.removeAttribute("title"); });
+      document.querySelectorAll("#graph .sf-problem").forEach((n) => n.classList.remove("sf-problem"));
+      const list = $("problems");
+      list.replaceChildren();
+      for (const d of result.diagnostics) {
+        const where = d.line ? "line " + d.line : "";
+        const item = el("li", { class: d.severity === "ERROR" ? "error" : "warning", "data-line": String(d.line || ""), "data-state": d.state || "", "data-code": d.code },
+          el("span", { class: "where", text: where }), " ",
+          el("code", { text: d.code }), " ",
+          document.createTextNode(d.message + (d.state ? " (state " + d.state + ")" : "")));
+        item.addEventListener("click", () => goToLine(d.line, d.column));
+        list.append(item);
+        const mark = gutter.querySelector('[data-line="' + d.line + '"]');
+        if (mark) {
+          mark.classList.add("problem");
+          if (d.severity !== "ERROR" && !mark.title) mark.classList.add("warning");
+          else mark.classList.remove("warning");
+          mark.title = (mark.title ? mark.title + "\n" : "") + d.code + ": " + d.message;
+        }
+        if (d.state) {
+          document.querySelectorAll('#graph .sf-node[data-state="' + CSS.escape(d.state) + '"]').forEach((n) => n.classList.add("sf-problem"));
+        }
+      }
+      if (result.truncated) list.append(el("li", { class: "hint", text: "More problems are not shown." }));
+      const errors = result.diagnostics.filter((d) => d.severity === "ERROR").length;
+      status.textContent = result.result === "OK" ? (result.diagnostics.length ? "valid, with warnings" : "valid") : errors + (errors === 1 ? " error" : " errors");
+      status.className = "validation " + (result.result === "OK" ? "valid" : "invalid");
+      main.dataset.validation = result.result;
+    }
+
+    async function validate() {
+      const mine = ++sequence;
+      main.dataset.validation = "pending";
+      try {
+        const result = await api("POST", "/ui/api/validate", { definition: text.value, type: $("sm-type").value });
+        if (mine !== sequence) return;
+        lastResult = result;
+        // A definition whose shape cannot be read keeps the last graph, marked stale.
+        if (result.graph) {
+          $("graph").innerHTML = result.graph; // drawn by our own renderer, which escapes every name
+          $("graph").classList.remove("stale");
+        } else {
+          $("graph").classList.add("stale");
+        }
+        showProblems(result);
+      } catch (err) {
+        if (mine !== sequence) return;
+        status.textContent = String(err.message || err);
+        status.className = "validation invalid";
+        main.dataset.validation = "error";
+      }
+    }
+
+    text.addEventListener("input", () => {
+      renderGutter();
+      clearTimeout(timer);
+      timer = setTimeout(validate, VALIDATE_PAUSE_MS);
+    });
+    // Tab indents instead of leaving the text.
+    text.addEventListener("keydown", (e) => {
+      if (e.key !== "Tab" || e.shiftKey) return;
+      e.preventDefault();
+      text.setRangeText("  ", text.selectionStart, text.selectionEnd, "end");
+      text.dispatchEvent(new Event("input"));
+    });
+    // Clicking a state in the graph finds its definition in the text.
+    $("graph").addEventListener("click", (e) => {
+      const node = e.target.closest(".sf-node[data-state]");
+      if (!node) return;
+      const key = JSON.stringify(node.dataset.state);
+      const re = new RegExp(key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "\\s*:\\s*\\{");
+      const m = re.exec(text.value);
+      if (!m) return;
+      const line = text.value.slice(0, m.index).split("\n").length;
+      goToLine(line, m.index - text.value.lastIndexOf("\n", m.index - 1));
+      document.querySelectorAll("#graph .sf-selected").forEach((n) => n.classList.remove("sf-selected"));
+      node.classList.add("sf-selected");
+    });
+
+    renderGutter();
+    validate();
+
+    if (main.dataset.canDeploy !== "true") return;
+    const deployError = $("deploy-error");
+    const deployResult = $("deploy-result");
+    function done(message) {
+      showError(deployError, null);
+      deployResult.hidden = false;
+      deployResult.replaceChildren(...message);
+    }
+    $("review").addEventListener("click", async () => {
+      showError(deployError, null);
+      deployResult.hidden = true;
+      await validate();
+      if (lastResult && lastResult.result !== "OK") {
+        showError(deployError, new Error("Fix the definition's errors before deploying."));
+        return;
+      }
+      if (!arn && !$("sm-name").value.trim()) {
+        showError(deployError, new Error("Give the state machine a name."));
+        return;
+      }
+      renderDiff($("diff"), lineDiff($("deployed").value, text.value));
+      $("diff-title").textContent = arn ? "Changes to the deployed definition" : "The new definition";
+      $("review-pane").hidden = false;
+    });
+    $("cancel-review").addEventListener("click", () => { $("review-pane").hidden = true; });
+    $("deploy").addEventListener("click", async () => {
+      const button = $("deploy");
+      button.disabled = true;
+      const publish = $("publish").checked;
+      const body = {
+        action: arn ? "update" : "create", stateMachineArn: arn, revisionId: revision,
+        definition: text.value, roleArn: $("sm-role").value.trim(), type: $("sm-type").value,
+        publish, versionDescription: publish ? $("version-description").value : "",
+      };
+      if (!arn) body.name = $("sm-name").value.trim();
+      try {
+        const out = await api("POST", "/ui/api/deploy", body);
+        const created = !arn;
+        arn = out.stateMachineArn;
+        revision = out.revisionId;
+        main.dataset.arn = arn;
+        main.dataset.revision = revision;
+        $("deployed").value = text.value;
+        $("review-pane").hidden = true;
+        done([document.createTextNode((created ? "Created " : "Updated ")),
+          el("a", { href: "/ui/state-machines/" + encodeURIComponent(arn), id: "deployed-link", text: arn }),
+          document.createTextNode(out.stateMachineVersionArn ? " and published " + out.stateMachineVersionArn : "")]);
+        if (created) {
+          // The page becomes the editor of the machine it created.
+          history.replaceState(null, "", "/ui/state-machines/" + encodeURIComponent(arn) + "/edit");
+          $("review").textContent = "Review and update";
+          $("deploy").textContent = "Update";
+        }
+        main.dataset.deployed = out.stateMachineVersionArn ? "published" : (created ? "created" : "updated");
+      } catch (err) {
+        showError(deployError, err);
+      }
+      button.disabled = false;
+    });
+    const publishOnly = $("publish-only");
+    if (publishOnly) publishOnly.addEventListener("click", async () => {
+      publishOnly.disabled = true;
+      try {
+        const out = await api("POST", "/ui/api/deploy", { action: "publish", stateMachineArn: arn, versionDescription: $("version-description").value });
+        done([document.createTextNode("Published " + out.stateMachineVersionArn)]);
+        main.dataset.deployed = "published";
+      } catch (err) {
+        showError(deployError, err);
+      }
+      publishOnly.disabled = false;
+    });
+  }
+
+  // ---- performance: counts and duration percentiles per interval, slowest states, errors ----
+  const SVG_NS = "http://www.w3.org/2000/svg";
+
+  function svgEl(tag, attrs, text) {
+    const e = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function fmtMs(ms) {
+    if (ms === null || ms === undefined) return "–";
+    if (ms < 1000) return ms.toFixed(ms < 10 ? 1 : 0) + " ms";
+    if (ms < 60000) return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + " s";
+    if (ms < 3600000) return (ms / 60000).toFixed(1) + " min";
+    return (ms / 3600000).toFixed(1) + " h";
+  }
+
+  // niceMax rounds a chart's top value up to 1, 2 or 5 times a power of ten.
+  function niceMax(v) {
+    if (v <= 0) return 1;
+    const p = Math.pow(10, Math.floor(Math.log10(v)));
+    for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+    return 10 * p;
+  }
+
+  function bucketLabel(start, bucketSeconds) {
+    const d = new Date(start);
+    const iso = d.toISOString();
+    return bucketSeconds >= 86400 ? iso.slice(5, 10) : iso.slice(11, 16);
+  }
+
+  // chartFrame draws the axes of a chart of n buckets and returns the plotting helpers.
+  function chartFrame(svg, n, top, format, data) {
+    const W = 900, H = 220, L = 64, R = 12, T = 10, B = 28;
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    svg.setAttribute("class", "sf-chart");
+    const pw = (W - L - R) / n;
+    const y = (v) => T + (H - T - B) * (1 - v / top);
+    for (let k = 0; k <= 4; k++) {
+      const v = top * k / 4;
+      svg.append(svgEl("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
+      svg.append(svgEl("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", class: "axis" }, format(v)));
+    }
+    const every = Math.ceil(n / 12);
+    for (let i = 0; i < n; i += every) {
+      svg.append(svgEl("text", { x: L + pw * (i + 0.5), y: H - 8, "text-anchor": "middle", class: "axis" }, bucketLabel(data.buckets[i].start, data.bucketSeconds)));
+    }
+    return { pw, y, L, base: y(0) };
+  }
+
+  const COUNT_SERIES = [["succeeded", "c-succeeded"], ["failed", "c-failed"], ["timedOut", "c-timedout"], ["aborted", "c-aborted"], ["running", "c-running"]];
+
+  function countChart(node, data) {
+    const svg = svgEl("svg", {});
+    const n = data.buckets.length;
+    const top = niceMax(Math.max(...data.buckets.map((b) => b.started)));
+    const f = chartFrame(svg, n, top, (v) => String(Math.round(v * 100) / 100), data);
+    data.buckets.forEach((b, i) => {
+      let acc = 0;
+      const g = svgEl("g", { class: "bar", "data-bucket": String(i), "data-started": String(b.started) });
+      for (const [key, cls] of COUNT_SERIES) {
+        if (!b[key]) continue;
+        const y0 = f.y(acc), y1 = f.y(acc + b[key]);
+        g.append(svgEl("rect", { x: f.L + f.pw * i + f.pw * 0.15, width: f.pw * 0.7, y: y1, height: y0 - y1, class: cls, "data-series": key }));
+        acc += b[key];
+      }
+      g.append(svgEl("title", {}, bucketLabel(b.start, data.bucketSeconds) + ": " + b.started + " started, " + b.succeeded + " succeeded, " +
+        b.failed + " failed, " + b.timedOut + " timed out, " + b.aborted + " aborted, " + b.running + " running"));
+      svg.append(g);
+    });
+    node.replaceChildren(svg);
+  }
+
+  function durationChart(node, data) {
+    const svg = svgEl("svg", {});
+    const n = data.buckets.length;
+    const top = niceMax(Math.max(0, ...data.buckets.map((b) => b.p99Ms || 0)));
+    const f = chartFrame(svg, n, top, fmtMs, data);
+    for (const [key, cls] of [["p50Ms", "c-p50"], ["p90Ms", "c-p90"], ["p99Ms", "c-p99"]]) {
+      // A bucket without ended executions breaks the line rather than dropping it to zero.
+      let d = "", pen = "M";
+      data.buckets.forEach((b, i) => {
+        if (b[key] === null || b[key] === undefined) { pen = "M"; return; }
+        const x = f.L + f.pw * (i + 0.5), y = f.y(b[key]);
+        d += pen + x.toFixed(1) + " " + y.toFixed(1) + " ";
+        pen = "L";
+        const dot = svgEl("circle", { cx: x, cy: y, r: 3, class: cls, "data-series": key, "data-bucket": String(i) });
+        dot.append(svgEl("title", {}, key.slice(0, 3) + " " + fmtMs(b[key])));
+        svg.append(dot);
+      });
+      if (d) svg.insertBefore(svgEl("path", { d, class: "line " + cls, "data-series": key }), svg.querySelector("circle"));
+    }
+    node.replaceChildren(svg);
+  }
+
+  function performancePage(main) {
+    const url = "/ui/api/state-machines/" + encodeURIComponent(main.dataset.arn) + "/performance";
+
+    async function load() {
+      showError($("perf-error"), null);
+      main.dataset.loaded = "";
+      try {
+        const data = await api("GET", url + "?range=" + encodeURIComponent($("range").value));
+        const t = data.totals;
+        for (const td of document.querySelectorAll("#totals [data-count]")) {
+          const k = td.dataset.count;
+          td.textContent = k.endsWith("Ms") ? fmtMs(t[k]) : String(t[k]);
+        }
+        $("range-text").textContent = fmtTime(data.from) + " – " + fmtTime(data.to);
+        $("perf-truncated").hidden = !data.truncated;
+        countChart($("count-chart"), data);
+        durationChart($("duration-chart"), data);
+        const states = $("slowest-states").querySelector("tbody");
+        states.replaceChildren();
+        const longest = Math.max(1, ...data.slowestStates.map((s) => s.averageMs));
+        for (const s of data.slowestStates) {
+          states.append(el("tr", { "data-state": s.state },
+            el("td", { text: s.state }), el("td", { text: String(s.runs) }), el("td", { text: fmtMs(s.averageMs) }),
+            el("td", { text: fmtMs(s.p90Ms) }), el("td", { text: fmtMs(s.maxMs) }),
+            el("td", { class: "bar-cell" }, el("span", { class: "hbar", style: "width:" + Math.max(2, 100 * s.averageMs / longest).toFixed(0) + "%" }))));
+        }
+        $("state-sample").textContent = data.stateSample ? "(from the histories of the " + data.stateSample + " most recent ended executions)" : "";
+        $("states-empty").hidden = data.slowestStates.length > 0;
+        const errors = $("errors").querySelector("tbody");
+        errors.replaceChildren();
+        for (const e of data.errors) {
+          errors.append(el("tr", { "data-error": e.error },
+            el("td", {}, el("code", { text: e.error })), el("td", { text: String(e.count) }),
+            el("td", {}, el("a", { href: executionURL(e.exampleExecutionArn), text: e.exampleExecutionArn.split(":").pop() }))));
+        }
+        $("errors-empty").hidden = data.errors.length > 0;
+        main.dataset.loaded = data.range;
+      } catch (err) {
+        showError($("perf-error"), err);
+      }
+    }
+    $("range").addEventListener("change", load);
+    $("refresh").addEventListener("click", load);
+    load();
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const main = document.querySelector("main[data-page]");
     if (!main) return;
     if (main.dataset.page === "state-machine") stateMachinePage(main);
     if (main.dataset.page === "execution") executionPage(main);
+    if (main.dataset.page === "editor") editorPage(main);
+    if (main.dataset.page === "performance") performancePage(main);
   });
 })();

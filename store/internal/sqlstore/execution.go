@@ -292,6 +292,42 @@ func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams)
 	return res, nil
 }
 
+// ExecutionTimingList implements store.Store. It reads the execution_by_machine index's range
+// and the rows it points to; only five small columns are sent, never the payloads.
+func (s *Store) ExecutionTimingList(ctx context.Context, p *store.ExecutionTimingListParams) (*store.ExecutionTimingListResult, error) {
+	const op = "list execution timings"
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	limit := p.Limit
+	if limit <= 0 || limit > store.MaxExecutionTimings {
+		limit = store.MaxExecutionTimings
+	}
+	rows, err := s.query(ctx, s.db.Reader(), `SELECT arn, status, error, start_date, stop_date FROM execution
+		WHERE state_machine_arn = ? AND start_date >= ? AND start_date < ?
+		ORDER BY start_date DESC, id DESC LIMIT ?`,
+		p.StateMachineARN, s.timeArg(p.StartedFrom), s.timeArg(p.StartedBefore), limit+1)
+	timings, err := collect(rows, err, func(r Rows) (*store.ExecutionTiming, error) {
+		var (
+			t           store.ExecutionTiming
+			start, stop timeValue
+		)
+		if err := r.Scan(&t.ARN, &t.Status, &t.Error, &start, &stop); err != nil {
+			return nil, err
+		}
+		t.StartDate, t.StopDate = start.t, stop.ptr()
+		return &t, nil
+	})
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	res := &store.ExecutionTimingListResult{Timings: timings}
+	if len(timings) > limit {
+		res.Timings, res.Truncated = timings[:limit], true
+	}
+	return res, nil
+}
+
 // ExecutionSnapshotGet implements store.Store.
 func (s *Store) ExecutionSnapshotGet(ctx context.Context, p *store.ExecutionSnapshotGetParams) (*store.ExecutionSnapshot, error) {
 	op := "get snapshot of execution " + p.ExecutionARN
