@@ -230,7 +230,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}

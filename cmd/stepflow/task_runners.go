@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"log/slog"
 
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task"
@@ -10,6 +11,7 @@ import (
 	"github.com/stepflow/stepflow/task/function"
 	"github.com/stepflow/stepflow/task/httpinvoke"
 	"github.com/stepflow/stepflow/task/itemio"
+	"github.com/stepflow/stepflow/task/jobs"
 	"github.com/stepflow/stepflow/task/mock"
 	"github.com/stepflow/stepflow/task/s3local"
 )
@@ -24,6 +26,7 @@ type taskRunners struct {
 	BucketsDir     string   `json:"bucketsDir"`     // directory of buckets standing in for S3 (task/s3local)
 	AWSEndpoints   []string `json:"awsEndpoints"`   // SERVICE=URL: where AWS service calls go (task/aws)
 	AWSAllow       []string `json:"awsAllow"`       // what definitions may call on AWS (task/aws)
+	Jobs           string   `json:"jobs"`           // jobs file: Batch and ECS jobs as local commands (task/jobs)
 }
 
 // addFlags defines --functions, --http-allow-host (repeatable) and --buckets-dir.
@@ -41,6 +44,7 @@ func (c *taskRunners) addFlags(fs *flag.FlagSet) {
 		c.AWSAllow = append(c.AWSAllow, v)
 		return nil
 	})
+	fs.StringVar(&c.Jobs, "jobs", "", `jobs file: {"jobs": {"JOB-DEFINITION": {"command": ["prog", "arg"], "dir": ..., "env": {...}, "parameters": {...}}}} runs batch:submitJob and ecs:runTask (and .sync) as local processes`)
 	fs.StringVar(&c.BucketsDir, "buckets-dir", "", "directory standing in for S3: object KEY of bucket B is DIR/B/KEY (s3:getObject, s3:putObject, s3:listObjectsV2, Distributed Map ItemReader/ResultWriter)")
 }
 
@@ -85,6 +89,17 @@ func (c taskRunners) newRouter(scope sfn.Scope) (*task.Router, *s3local.Store, e
 		}
 		router.HandleService("s3", itemio.New(buckets, buckets)) // Map ItemReader/ResultWriter, then plain S3 tasks
 		router.HandleService("aws-sdk:s3", buckets)
+	}
+	if c.Jobs != "" {
+		cfg, err := jobs.LoadConfig(c.Jobs)
+		if err != nil {
+			return nil, nil, err
+		}
+		// Jobs the file does not name fail as the service fails an unknown definition.
+		local := jobs.New(jobs.Options{Scope: scope, Jobs: cfg, Logger: slog.Default()})
+		for _, service := range local.Routes() {
+			router.HandleService(service, local)
+		}
 	}
 	router.HandleOther(mock.Unconfigured)
 	return router, buckets, nil
