@@ -4,34 +4,16 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stepflow/stepflow/internal/tinyfs"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/sqlite"
 )
-
-// mountTinyFS mounts a small tmpfs, so the disk really fills up. Mounting needs root (as CI
-// has); elsewhere the test skips.
-func mountTinyFS(t *testing.T, size string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "tiny")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("mount a tmpfs for the full-disk test (CI runs as root): %v: %s", err, out)
-		}
-		t.Skipf("cannot mount a tmpfs here (needs root): %v: %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
 
 // TestFullDisk: when the disk is full a step fails with an error that names the file and says
 // the disk is full, nothing of that step is written, and everything committed before is still
@@ -39,7 +21,7 @@ func mountTinyFS(t *testing.T, size string) string {
 func TestFullDisk(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dir := mountTinyFS(t, "2m")
+	dir := tinyfs.Mount(t, "2m")
 	path := filepath.Join(dir, "stepflow.db")
 	st, err := sqlite.Open(ctx, path)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/stepflow/stepflow/internal/capbuf"
 )
 
 // Command is a function implemented by a local program, the `stepflow run --functions`
@@ -39,8 +41,8 @@ func (c Command) Call(ctx context.Context, payload []byte) ([]byte, error) {
 	// A killed command's children may hold its pipes open; don't wait for them past this.
 	cmd.WaitDelay = 2 * time.Second
 	// Bounded: a program that writes gigabytes must not take the server's memory with it.
-	stdout := &cappedBuffer{max: MaxResponseBytes}
-	stderr := &cappedBuffer{max: maxStderrBytes}
+	stdout := capbuf.New(MaxResponseBytes)
+	stderr := capbuf.New(maxStderrBytes)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	if ctx.Err() != nil {
@@ -48,17 +50,17 @@ func (c Command) Call(ctx context.Context, payload []byte) ([]byte, error) {
 	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		doc := bytes.TrimSpace(stdout.buf)
-		if len(doc) == 0 || doc[0] != '{' || stdout.overflow {
-			doc = newErrorDocument("Error", strings.TrimSpace(exit.Error()+": "+string(stderr.buf)))
+		doc := bytes.TrimSpace(stdout.Bytes())
+		if len(doc) == 0 || doc[0] != '{' || stdout.Overflowed() {
+			doc = newErrorDocument("Error", strings.TrimSpace(exit.Error()+": "+string(stderr.Bytes())))
 		}
 		return nil, &Error{Payload: doc}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", c.Argv[0], err)
 	}
-	if stdout.overflow {
+	if stdout.Overflowed() {
 		return nil, responseTooLarge()
 	}
-	return stdout.buf, nil
+	return stdout.Bytes(), nil
 }

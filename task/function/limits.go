@@ -19,25 +19,6 @@ func responseTooLarge() *Error {
 		fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxResponseBytes))}
 }
 
-// cappedBuffer keeps the first max bytes written to it and counts the rest, so a process that
-// writes gigabytes costs no more memory than max.
-type cappedBuffer struct {
-	buf      []byte
-	max      int
-	overflow bool
-}
-
-func (c *cappedBuffer) Write(p []byte) (int, error) {
-	room := c.max - len(c.buf)
-	if len(p) > room {
-		c.overflow = true
-		c.buf = append(c.buf, p[:max(room, 0)]...)
-		return len(p), nil
-	}
-	c.buf = append(c.buf, p...)
-	return len(p), nil
-}
-
 // idempotencyKeyContext carries a task's idempotency key to the function call.
 type idempotencyKeyContext struct{}
 

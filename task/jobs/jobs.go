@@ -182,10 +182,10 @@ func (inv *Invoker) logProcess(kind, id string, res processResult) {
 	if res.timedOut {
 		attrs = append(attrs, "timedOut", true)
 	}
-	out := strings.TrimSpace(string(res.output.buf))
+	out := strings.TrimSpace(string(res.output.Bytes()))
 	attrs = append(attrs, "output", out)
-	if res.output.dropped > 0 {
-		attrs = append(attrs, "outputDroppedBytes", res.output.dropped)
+	if res.output.Overflowed() {
+		attrs = append(attrs, "outputDroppedBytes", res.output.Dropped())
 	}
 	inv.opts.Logger.Info(kind+" process ended", attrs...)
 }

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/stepflow/stepflow/internal/capbuf"
 )
 
 // maxOutputBytes is how much of one process's standard output and error is kept for the
@@ -30,7 +32,7 @@ type processResult struct {
 	// reason says why the process could not start (CannotStartContainerError: ...).
 	reason   string
 	timedOut bool
-	output   *cappedBuffer
+	output   *capbuf.Buffer
 }
 
 // runProcess runs spec to its end. The process gets a process group of its own; when ctx
@@ -49,7 +51,7 @@ func runProcess(ctx context.Context, spec processSpec) (processResult, error) {
 	ownProcessGroup(cmd)
 	// A killed group's stragglers may hold the pipes open; don't wait for them past this.
 	cmd.WaitDelay = 2 * time.Second
-	out := &cappedBuffer{max: maxOutputBytes}
+	out := capbuf.New(maxOutputBytes)
 	cmd.Stdout, cmd.Stderr = out, out
 	res := processResult{started: time.Now(), output: out}
 	err := cmd.Run()
@@ -70,22 +72,4 @@ func runProcess(ctx context.Context, spec processSpec) (processResult, error) {
 		res.reason = "CannotStartContainerError: " + err.Error()
 	}
 	return res, nil
-}
-
-// cappedBuffer keeps the first max bytes written to it and counts the rest.
-type cappedBuffer struct {
-	buf     []byte
-	max     int
-	dropped int64
-}
-
-func (c *cappedBuffer) Write(p []byte) (int, error) {
-	room := c.max - len(c.buf)
-	if len(p) > room {
-		c.buf = append(c.buf, p[:max(room, 0)]...)
-		c.dropped += int64(len(p) - max(room, 0))
-		return len(p), nil
-	}
-	c.buf = append(c.buf, p...)
-	return len(p), nil
 }

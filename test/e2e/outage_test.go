@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/stepflow/stepflow/internal/pgtest"
+	"github.com/stepflow/stepflow/internal/tinyfs"
 )
 
 // outageMachine is a task, a wait and a task: executions in flight at a cut are in either.
@@ -218,52 +218,18 @@ func wantWellFormedHistory(t *testing.T, c *awssfn.Client, arn string) {
 	}
 }
 
-// mountTinyFS mounts a small tmpfs, so that the disk really fills up. Mounting needs root (as
-// CI has); elsewhere the test skips.
-func mountTinyFS(t *testing.T, size string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "tiny")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("mount a tmpfs for the full-disk test (CI runs as root): %v: %s", err, out)
-		}
-		t.Skipf("cannot mount a tmpfs here (needs root): %v: %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
-
-// fillDisk writes path until the disk is full.
-func fillDisk(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			return
-		}
-	}
-}
-
 // TestSQLiteFullDisk fills the disk of a server's SQLite file for 30 s while executions are in
 // flight. Meanwhile the calls that write answer ServiceUnavailable (503) saying the disk is
 // full, without naming the file; once space is freed the server resumes by itself and every
 // acknowledged execution succeeds once with a well-formed history.
 func TestSQLiteFullDisk(t *testing.T) {
 	t.Parallel()
-	disk := mountTinyFS(t, "16m")
+	disk := tinyfs.Mount(t, "16m")
 	dir := t.TempDir()
 	functions := writeFunctions(t, dir, `sleep 1; cat`)
 	srv := runServerProcess(t, dir, "--db", filepath.Join(disk, "stepflow.db"), "--functions", functions)
 	filler := filepath.Join(disk, "filler")
-	runOutage(t, srv, func() { fillDisk(t, filler) }, func() {
+	runOutage(t, srv, func() { tinyfs.Fill(t, filler) }, func() {
 		if err := os.Remove(filler); err != nil {
 			t.Fatal(err)
 		}
