@@ -87,7 +87,7 @@ func TestEvaluate(t *testing.T) {
 			},
 		},
 		{
-			name: "NotAction allows everything but the listed actions",
+			name:     "NotAction allows everything but the listed actions",
 			policies: []string{`{"Version":"2012-10-17","Statement":{"Sid":"AllButIam","Effect":"Allow","NotAction":"iam:*","Resource":"*"}}`},
 			checks: []check{
 				{action: "states:DeleteStateMachine", resource: machineA, want: Allowed, sid: "AllButIam"},
@@ -195,7 +195,7 @@ func TestEvaluate(t *testing.T) {
 			},
 		},
 		{
-			name: "variables are plain text in a 2008-10-17 policy",
+			name:     "variables are plain text in a 2008-10-17 policy",
 			policies: []string{`{"Statement":{"Sid":"Old","Effect":"Allow","Action":"states:*","Resource":"arn:aws:states:*:*:stateMachine:${aws:username}"}}`},
 			checks: []check{
 				{action: "states:StartExecution", resource: "arn:aws:states:us-east-1:1:stateMachine:alice", ctx: Context{"aws:username": {"alice"}}, want: ImplicitDeny},
