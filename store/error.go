@@ -36,6 +36,9 @@ const (
 	ResourceHistoryEvent        Resource = "history event"
 	ResourceTaskToken           Resource = "task token"
 	ResourceDefinition          Resource = "definition"
+	ResourcePrincipal           Resource = "principal"
+	ResourcePrincipalPolicy     Resource = "principal policy"
+	ResourceAccessKey           Resource = "access key"
 )
 
 // NotFoundError says which resource does not exist. errors.Is(err, ErrNotFound) holds.

@@ -52,6 +52,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Definition", testDefinition},
 		{"TaskToken", testTaskToken},
 		{"ExecutionDeleteFinishedBefore", testExecutionDeleteFinishedBefore},
+		{"Principal", testPrincipal},
+		{"AccessKey", testAccessKey},
 		{"Closed", testClosed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
