@@ -165,7 +165,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = sqlite.Open(ctx, path)
-	want := "open store " + path + ": file was written by a newer Stepflow (schema version 99 is newer than this build of Stepflow knows (6))"
+	want := "open store " + path + ": file was written by a newer Stepflow (schema version 99 is newer than this build of Stepflow knows (8))"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got error %v\nwant %s", err, want)
 	}
