@@ -329,7 +329,6 @@ func statementJSON(st iam.Statement) map[string]any {
 	return m
 }
 
-
 func runIAM(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	usage := func() {
 		fmt.Fprintln(stderr, "usage: stepflow iam COMMAND [--db FILE | --postgres DSN] [--account ID] [--iam-key-file F] [flags]")
