@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +18,13 @@ import (
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
 
+	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/iam"
+	"github.com/stepflow/stepflow/internal/pgtest"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/postgres"
+	"github.com/stepflow/stepflow/task"
 )
 
 // iamServer is an edge server that authorizes with IAM, and the directory of its users.
@@ -234,4 +240,81 @@ func TestIAMResourceForEveryAction(t *testing.T) {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestIAMKeyRotationAcrossServers: two servers share one PostgreSQL database; a key made
+// Inactive through one directory is refused at once by both, and the rotated key works on both.
+func TestIAMKeyRotationAcrossServers(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Schema(t, "IAM key rotation across servers")
+	ctx := context.Background()
+	box, err := iam.NewSecretBox([]byte("an AES-256 server key, 32 bytes!"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var urls []string
+	var dirs []*iam.Directory
+	for i := range 2 {
+		st, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng, err := engine.New(engine.Config{Store: st, Invoker: task.NewRouter(), Scope: sfn.DefaultScope, SharedStore: true, NodeID: fmt.Sprintf("node-%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := iam.NewDirectory(st, box, sfn.DefaultScope, nil)
+		handler, err := New(Config{Engine: eng, IAM: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(handler)
+		t.Cleanup(func() {
+			handler.Close()
+			srv.Close()
+			eng.Close(context.Background())
+			st.Close()
+		})
+		urls = append(urls, srv.URL)
+		dirs = append(dirs, dir)
+	}
+	if _, err := dirs[0].CreatePrincipal(ctx, store.PrincipalUser, "ci", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := dirs[0].PutPolicy(ctx, store.PrincipalUser, "ci", "list", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:List*","Resource":"*"}}`); err != nil {
+		t.Fatal(err)
+	}
+	client := func(url string, k *iam.NewAccessKey) *awssfn.Client {
+		return awssfn.New(awssfn.Options{Region: sfn.DefaultRegion, BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
+			Credentials: credentials.NewStaticCredentialsProvider(k.ID, k.Secret, "")})
+	}
+	old, err := dirs[0].CreateAccessKey(ctx, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, url := range urls {
+		if _, err := client(url, old).ListStateMachines(ctx, &awssfn.ListStateMachinesInput{}); err != nil {
+			t.Fatalf("old key on %s: %v", url, err)
+		}
+	}
+	// Rotation: a new key made on the second server, the old one retired on the first.
+	fresh, err := dirs[1].CreateAccessKey(ctx, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dirs[0].UpdateAccessKey(ctx, "ci", old.ID, store.AccessKeyInactive); err != nil {
+		t.Fatal(err)
+	}
+	for _, url := range urls {
+		_, err := client(url, old).ListStateMachines(ctx, &awssfn.ListStateMachinesInput{})
+		wantSDKError(t, err, "UnrecognizedClientException", "The security token included in the request is invalid.")
+		if _, err := client(url, fresh).ListStateMachines(ctx, &awssfn.ListStateMachinesInput{}); err != nil {
+			t.Fatalf("new key on %s: %v", url, err)
+		}
+	}
+	if err := dirs[1].DeleteAccessKey(ctx, "ci", old.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client(urls[0], old).ListStateMachines(ctx, &awssfn.ListStateMachinesInput{})
+	wantSDKError(t, err, "UnrecognizedClientException", "The security token included in the request is invalid.")
 }
