@@ -38,6 +38,12 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*iam.Caller, error)
 		if errors.Is(err, iam.ErrUnknownAccessKey) {
 			return "", errUnknownAccessKey
 		}
+		if errors.Is(err, iam.ErrSealedSecret) {
+			// The key was sealed under another server key: the caller cannot be told apart
+			// from one with a wrong key, but the operator should hear of it.
+			s.logger.Warn("access key does not open with the server key (was the server key changed?)", "access_key", accessKey)
+			return "", errUnknownAccessKey
+		}
 		if err != nil {
 			return "", fmt.Errorf("authenticate access key %s: %w", accessKey, err)
 		}
@@ -72,11 +78,15 @@ func (s *Server) authorize(ctx context.Context, check *accessCheck, in any) erro
 		// resource lets it through.
 		resource = "*"
 	}
+	reqCtx, err := s.requestContext(ctx, check, input, resource)
+	if err != nil {
+		return err
+	}
 	req := &iam.Request{
 		Principal: check.caller.Principal.ARN,
 		Action:    iam.StepFunctionsService + ":" + check.action,
 		Resource:  resource,
-		Context:   s.requestContext(ctx, check, input, resource),
+		Context:   reqCtx,
 	}
 	decision := iam.Evaluate(check.caller.Policies, req)
 	s.logger.Debug("api authorization", "principal", req.Principal, "access_key", check.caller.KeyID, "action", req.Action,
@@ -89,7 +99,9 @@ func (s *Server) authorize(ctx context.Context, check *accessCheck, in any) erro
 
 // requestContext gathers the condition keys of a request: the caller's, the connection's, the
 // clock's, the request's tags and the tags of the resource it acts on.
-func (s *Server) requestContext(ctx context.Context, check *accessCheck, input map[string]any, resource string) iam.Context {
+// A store that cannot list the resource's tags fails the request: deciding without them could
+// let through what a Deny on a tag refuses.
+func (s *Server) requestContext(ctx context.Context, check *accessCheck, input map[string]any, resource string) (iam.Context, error) {
 	c := iam.Context{}
 	check.caller.FillContext(c, s.scope.Account)
 	now := s.now().UTC()
@@ -103,13 +115,14 @@ func (s *Server) requestContext(ctx context.Context, check *accessCheck, input m
 	iam.StepFunctionsRequestTags(check.action, input, c)
 	if taggable(resource) {
 		tags, err := s.store.TagList(ctx, &store.TagListParams{ResourceARN: resource})
-		if err == nil {
-			for _, t := range tags {
-				c.Set(iam.KeyResourceTag+t.Key, t.Value)
-			}
+		if err != nil {
+			return nil, fmt.Errorf("authorize: tags of %s: %w", resource, err)
+		}
+		for _, t := range tags {
+			c.Set(iam.KeyResourceTag+t.Key, t.Value)
 		}
 	}
-	return c
+	return c, nil
 }
 
 // taggable reports whether an ARN names a resource that carries tags: a state machine (not a

@@ -318,3 +318,26 @@ func TestIAMKeyRotationAcrossServers(t *testing.T) {
 	_, err = client(urls[0], old).ListStateMachines(ctx, &awssfn.ListStateMachinesInput{})
 	wantSDKError(t, err, "UnrecognizedClientException", "The security token included in the request is invalid.")
 }
+
+// TestIAMKeySealedUnderAnotherServerKey: a server started with another server key refuses the
+// keys sealed under the first as unrecognized (not as a server fault the SDKs would retry).
+func TestIAMKeySealedUnderAnotherServerKey(t *testing.T) {
+	t.Parallel()
+	srv := startIAMServer(t)
+	client, key := srv.user(t, "u", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:*","Resource":"*"}}`)
+	ctx := context.Background()
+	if _, err := client.ListActivities(ctx, &awssfn.ListActivitiesInput{}); err != nil {
+		t.Fatal(err)
+	}
+	otherBox, err := iam.NewSecretBox([]byte("another server key of 32 bytes!!"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := startEdgeServer(t, func(c *Config) {
+		c.IAM = iam.NewDirectory(srv.dir.Store(), otherBox, c.Engine.Scope(), nil)
+	})
+	otherClient := awssfn.New(awssfn.Options{Region: sfn.DefaultRegion, BaseEndpoint: aws.String(other.url), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(key.ID, key.Secret, "")})
+	_, err = otherClient.ListActivities(ctx, &awssfn.ListActivitiesInput{})
+	wantSDKError(t, err, "UnrecognizedClientException", "The security token included in the request is invalid.")
+}

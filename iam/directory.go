@@ -61,6 +61,9 @@ func NewDirectory(st store.Store, box *SecretBox, scope sfn.Scope, now func() ti
 	return &Directory{store: st, box: box, scope: scope, now: now, parsed: map[string]*Policy{}}
 }
 
+// Store is the store the directory keeps principals in.
+func (d *Directory) Store() store.Store { return d.store }
+
 // Scope is the partition and account principals belong to.
 func (d *Directory) Scope() sfn.Scope { return d.scope }
 

@@ -2,7 +2,10 @@ package iam
 
 import (
 	"errors"
+	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzParsePolicy checks that any document either parses into a policy that evaluates without
@@ -35,4 +38,43 @@ func FuzzParsePolicy(f *testing.F) {
 		ctx.Set(KeyCurrentTime, "2024-01-01T00:00:00Z")
 		Evaluate([]NamedPolicy{{Name: "p", Policy: p}}, &Request{Action: action, Resource: resource, Context: ctx})
 	})
+}
+
+// FuzzWildcardMatch checks the matcher against a regular expression built from the pattern.
+func FuzzWildcardMatch(f *testing.F) {
+	for _, s := range [][2]string{{"a*b?c", "axxbyc"}, {"*", ""}, {"?*?", "ab"}, {"a*a*a*b", "aaaaaaab"}, {"arn:*:states", "arn:aws:states"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		if !utf8.ValidString(pattern) || !utf8.ValidString(s) || strings.ContainsRune(pattern, '?') && !isASCII(s) {
+			// ? matches one byte, as AWS's matcher matches one character of ASCII ARNs.
+			return
+		}
+		var expr strings.Builder
+		expr.WriteString(`(?s)^`)
+		for _, r := range pattern {
+			switch r {
+			case '*':
+				expr.WriteString(`.*`)
+			case '?':
+				expr.WriteString(`.`)
+			default:
+				expr.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		expr.WriteString(`$`)
+		want := regexp.MustCompile(expr.String()).MatchString(s)
+		if got := wildcardMatch(pattern, s); got != want {
+			t.Fatalf("wildcardMatch(%q, %q) = %v, regexp %s says %v", pattern, s, got, expr.String(), want)
+		}
+	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
