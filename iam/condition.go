@@ -74,6 +74,9 @@ type operatorRule struct {
 	// variables: policy variables are resolved in the operator's values (string and ARN
 	// operators only, as on AWS).
 	variables bool
+	// wildcards: the operator matches * and ? in its values (StringLike, the ARN operators);
+	// the others compare a resolved value as it is.
+	wildcards bool
 }
 
 var operatorTable = map[string]operatorRule{
@@ -81,8 +84,8 @@ var operatorTable = map[string]operatorRule{
 	opStringNotEquals:        {match: stringEquals, negated: true, variables: true},
 	opStringEqualsIgnoreCase: {match: strings.EqualFold, variables: true},
 	opStringNotEqualsIC:      {match: strings.EqualFold, negated: true, variables: true},
-	opStringLike:             {match: wildcardMatch, variables: true},
-	opStringNotLike:          {match: wildcardMatch, negated: true, variables: true},
+	opStringLike:             {match: wildcardMatch, variables: true, wildcards: true},
+	opStringNotLike:          {match: wildcardMatch, negated: true, variables: true, wildcards: true},
 	opNumericEquals:          {match: numeric(func(c int) bool { return c == 0 })},
 	opNumericNotEquals:       {match: numeric(func(c int) bool { return c == 0 }), negated: true},
 	opNumericLessThan:        {match: numeric(func(c int) bool { return c < 0 })},
@@ -99,10 +102,10 @@ var operatorTable = map[string]operatorRule{
 	opBinaryEquals:           {match: stringEquals},
 	opIPAddress:              {match: ipInRange},
 	opNotIPAddress:           {match: ipInRange, negated: true},
-	opArnEquals:              {match: arnMatch, variables: true},
-	opArnLike:                {match: arnMatch, variables: true},
-	opArnNotEquals:           {match: arnMatch, negated: true, variables: true},
-	opArnNotLike:             {match: arnMatch, negated: true, variables: true},
+	opArnEquals:              {match: arnMatch, variables: true, wildcards: true},
+	opArnLike:                {match: arnMatch, variables: true, wildcards: true},
+	opArnNotEquals:           {match: arnMatch, negated: true, variables: true, wildcards: true},
+	opArnNotLike:             {match: arnMatch, negated: true, variables: true, wildcards: true},
 }
 
 // parseOperator reads "[ForAllValues:|ForAnyValue:]Base[IfExists]".

@@ -137,10 +137,13 @@ func (st *Statement) matches(version string, req *Request) bool {
 	for i := range st.Conditions {
 		c := &st.Conditions[i]
 		values, resolved := c.Values, allResolved(len(c.Values))
-		if operatorTable[c.Operator.base].variables && version == Version2012 {
+		if rule := operatorTable[c.Operator.base]; rule.variables && version == Version2012 {
 			values, resolved = make([]string, len(c.Values)), make([]bool, len(c.Values))
 			for j, v := range c.Values {
 				values[j], resolved[j] = substituteVariables(v, req)
+				if !rule.wildcards {
+					values[j] = strings.ReplaceAll(values[j], string(literalMark), "")
+				}
 			}
 		}
 		if !c.evaluate(req, values, resolved) {
@@ -207,21 +210,21 @@ func substituteVariables(s string, req *Request) (string, bool) {
 		s = s[start+end+1:]
 		switch inner {
 		case "*", "?", "$":
-			// AWS's escapes for a literal *, ? and $. The matcher has no literal form of * and
-			// ?, so ${*} and ${?} still match as wildcards here: a known difference from AWS.
-			b.WriteString(inner)
+			// AWS's escapes for a literal *, ? and $.
+			b.WriteString(escapeWildcards(inner))
 			continue
 		}
 		key, def, hasDefault := strings.Cut(inner, ",")
 		key = strings.TrimSpace(key)
+		// A value is matched literally: a tag value "*" must not turn into a wildcard.
 		if values, ok := req.Context.lookup(key); ok && len(values) == 1 {
-			b.WriteString(values[0])
+			b.WriteString(escapeWildcards(values[0]))
 			continue
 		}
 		if hasDefault {
 			def = strings.TrimSpace(def)
 			if len(def) >= 2 && def[0] == '\'' && def[len(def)-1] == '\'' {
-				b.WriteString(def[1 : len(def)-1])
+				b.WriteString(escapeWildcards(def[1 : len(def)-1]))
 				continue
 			}
 		}

@@ -42,7 +42,7 @@ func FuzzParsePolicy(f *testing.F) {
 
 // FuzzWildcardMatch checks the matcher against a regular expression built from the pattern.
 func FuzzWildcardMatch(f *testing.F) {
-	for _, s := range [][2]string{{"a*b?c", "axxbyc"}, {"*", ""}, {"?*?", "ab"}, {"a*a*a*b", "aaaaaaab"}, {"arn:*:states", "arn:aws:states"}} {
+	for _, s := range [][2]string{{"a*b?c", "axxbyc"}, {"*", ""}, {"?*?", "ab"}, {"a*a*a*b", "aaaaaaab"}, {"arn:*:states", "arn:aws:states"}, {"a\x00*b", "a*b"}, {"*\x00?", "x?"}} {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, pattern, s string) {
@@ -52,15 +52,25 @@ func FuzzWildcardMatch(f *testing.F) {
 		}
 		var expr strings.Builder
 		expr.WriteString(`(?s)^`)
+		escaped := false
 		for _, r := range pattern {
-			switch r {
-			case '*':
+			switch {
+			case escaped:
+				expr.WriteString(regexp.QuoteMeta(string(r)))
+				escaped = false
+			case r == literalMark:
+				escaped = true
+			case r == '*':
 				expr.WriteString(`.*`)
-			case '?':
+			case r == '?':
 				expr.WriteString(`.`)
 			default:
 				expr.WriteString(regexp.QuoteMeta(string(r)))
 			}
+		}
+		if escaped {
+			// A mark at the very end has no byte to make literal: it is itself.
+			expr.WriteString(regexp.QuoteMeta(string(literalMark)))
 		}
 		expr.WriteString(`$`)
 		want := regexp.MustCompile(expr.String()).MatchString(s)

@@ -2,14 +2,46 @@ package iam
 
 import "strings"
 
+// literalMark in a pattern makes the byte after it literal: a * or ? that came from a policy
+// variable's value or from AWS's ${*} and ${?} escapes matches only itself.
+const literalMark = '\x00'
+
+// escapeWildcards marks the * and ? of a value that goes into a pattern as literal.
+func escapeWildcards(value string) string {
+	if !strings.ContainsAny(value, "*?") {
+		return value
+	}
+	var b strings.Builder
+	for i := 0; i < len(value); i++ {
+		if value[i] == '*' || value[i] == '?' {
+			b.WriteByte(literalMark)
+		}
+		b.WriteByte(value[i])
+	}
+	return b.String()
+}
+
 // wildcardMatch reports whether s matches pattern, where * matches any run of characters
-// (none included) and ? matches exactly one. It backtracks only to the last *, so it runs in
-// time proportional to len(pattern)*len(s) at worst, whatever the pattern.
+// (none included), ? matches exactly one, and literalMark makes the next byte literal. It
+// backtracks only to the last *, so it runs in time proportional to len(pattern)*len(s) at
+// worst, whatever the pattern.
 func wildcardMatch(pattern, s string) bool {
 	p, i := 0, 0
 	star, mark := -1, 0
 	for i < len(s) {
 		switch {
+		case p+1 < len(pattern) && pattern[p] == literalMark:
+			if pattern[p+1] == s[i] {
+				p += 2
+				i++
+				continue
+			}
+			if star < 0 {
+				return false
+			}
+			p = star + 1
+			mark++
+			i = mark
 		case p < len(pattern) && pattern[p] == '*':
 			star, mark = p, i
 			p++
