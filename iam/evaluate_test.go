@@ -195,6 +195,23 @@ func TestEvaluate(t *testing.T) {
 			},
 		},
 		{
+			name: "a variable's value is matched literally, never as a wildcard",
+			policies: []string{`{"Version":"2012-10-17","Statement":[
+				{"Sid":"Res","Effect":"Allow","Action":"states:StartExecution","Resource":"arn:aws:states:*:*:stateMachine:${aws:PrincipalTag/project}"},
+				{"Sid":"Like","Effect":"Allow","Action":"states:DescribeStateMachine","Resource":"*","Condition":{"StringLike":{"aws:ResourceTag/project":"${aws:PrincipalTag/project}"}}},
+				{"Sid":"Eq","Effect":"Allow","Action":"states:DeleteStateMachine","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/project":"${aws:PrincipalTag/project}"}}},
+				{"Sid":"Esc","Effect":"Allow","Action":"states:UpdateStateMachine","Resource":"arn:aws:states:*:*:stateMachine:a${*}b"}]}`},
+			checks: []check{
+				{action: "states:StartExecution", resource: "arn:aws:states:us-east-1:1:stateMachine:Payroll", ctx: Context{"aws:principaltag/project": {"*"}}, want: ImplicitDeny},
+				{action: "states:StartExecution", resource: "arn:aws:states:us-east-1:1:stateMachine:*", ctx: Context{"aws:principaltag/project": {"*"}}, want: Allowed, sid: "Res"},
+				{action: "states:DescribeStateMachine", resource: machineA, ctx: Context{"aws:principaltag/project": {"a?"}, "aws:resourcetag/project": {"ab"}}, want: ImplicitDeny},
+				{action: "states:DescribeStateMachine", resource: machineA, ctx: Context{"aws:principaltag/project": {"a?"}, "aws:resourcetag/project": {"a?"}}, want: Allowed, sid: "Like"},
+				{action: "states:DeleteStateMachine", resource: machineA, ctx: Context{"aws:principaltag/project": {"a*"}, "aws:resourcetag/project": {"a*"}}, want: Allowed, sid: "Eq"},
+				{action: "states:UpdateStateMachine", resource: "arn:aws:states:us-east-1:1:stateMachine:a*b", want: Allowed, sid: "Esc"},
+				{action: "states:UpdateStateMachine", resource: "arn:aws:states:us-east-1:1:stateMachine:axxb", want: ImplicitDeny},
+			},
+		},
+		{
 			name:     "variables are plain text in a 2008-10-17 policy",
 			policies: []string{`{"Statement":{"Sid":"Old","Effect":"Allow","Action":"states:*","Resource":"arn:aws:states:*:*:stateMachine:${aws:username}"}}`},
 			checks: []check{
