@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -82,6 +83,22 @@ const signatureMismatch = "The request signature we calculated does not match th
 // changed either, and the credential scope must name the server's region and the route's
 // service.
 func verifySignature(r *http.Request, body []byte, credentials map[string]string, now time.Time, want credentialScope) error {
+	return verifySignatureWith(r, body, func(accessKey string) (string, error) {
+		secret, ok := credentials[accessKey]
+		if !ok {
+			return "", errUnknownAccessKey
+		}
+		return secret, nil
+	}, now, want)
+}
+
+// errUnknownAccessKey is what a secret lookup answers for a key it does not accept.
+var errUnknownAccessKey = errors.New("unknown access key")
+
+// verifySignatureWith is verifySignature with the secret of an access key looked up by
+// secretOf, which answers errUnknownAccessKey (wrapped or not) for a key it does not accept;
+// any other error of it is returned as it is.
+func verifySignatureWith(r *http.Request, body []byte, secretOf func(accessKey string) (string, error), now time.Time, want credentialScope) error {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return authError(codeMissingAuthenticationToken, "Missing Authentication Token")
@@ -101,9 +118,12 @@ func verifySignature(r *http.Request, body []byte, credentials map[string]string
 			return incompleteSignature("'" + name + "' is named as a SignedHeader, but it does not exist in the HTTP request.")
 		}
 	}
-	secret, ok := credentials[auth.AccessKey]
-	if !ok {
+	secret, err := secretOf(auth.AccessKey)
+	if errors.Is(err, errUnknownAccessKey) {
 		return authError(codeUnrecognizedClient, "The security token included in the request is invalid.")
+	}
+	if err != nil {
+		return err
 	}
 	amzDate := r.Header.Get("X-Amz-Date")
 	signedAt, err := time.Parse("20060102T150405Z", amzDate)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/iam"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/task"
@@ -55,6 +56,10 @@ type Config struct {
 	// Credentials maps access key ids to secret keys. When it is nil any caller is accepted;
 	// otherwise every request must carry an AWS Signature Version 4 made with one of them.
 	Credentials map[string]string
+	// IAM, when set, authenticates every request by the access key it is signed with, as the
+	// store has it now (users and keys of the iam package), and authorizes every action with
+	// the caller's policies before it runs. Credentials is then ignored.
+	IAM *iam.Directory
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// MaxBodyBytesInFlight bounds the bytes of request bodies held at once, across requests
@@ -202,6 +207,9 @@ func handle[In any, Out any](f func(ctx context.Context, in *In) (*Out, error)) 
 		if err := decodeInput(body, in); err != nil {
 			return nil, err
 		}
+		if err := authorizeInput(ctx, in); err != nil {
+			return nil, err
+		}
 		return f(ctx, in)
 	}
 	return Action{run: run, input: reflect.TypeFor[In]()}
@@ -291,7 +299,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, content
 	// The body's share of the budget is held while the action runs: its decoded form lives
 	// as long.
 	defer release()
-	if s.cfg.Credentials != nil {
+	var caller *iam.Caller
+	switch {
+	case s.cfg.IAM != nil:
+		if caller, err = s.authenticate(r, body, signing); err != nil {
+			return nil, contentType, err
+		}
+	case s.cfg.Credentials != nil:
 		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), signing); err != nil {
 			return nil, contentType, err
 		}
@@ -303,7 +317,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, content
 		}
 		return nil, contentType, clientError(codeUnknownOperation, "Unknown operation: '%s'", elide(target))
 	}
-	out, err = act.run(r.Context(), body)
+	ctx := r.Context()
+	if caller != nil {
+		ctx = context.WithValue(ctx, accessCheckKey{}, &accessCheck{server: s, caller: caller, action: name, request: r})
+	}
+	out, err = act.run(ctx, body)
 	return out, contentType, err
 }
 

@@ -39,6 +39,9 @@ const (
 	ResourceEventBus            Resource = "event bus"
 	ResourceEventRule           Resource = "event rule"
 	ResourceEventDelivery       Resource = "event delivery"
+	ResourcePrincipal           Resource = "principal"
+	ResourcePrincipalPolicy     Resource = "principal policy"
+	ResourceAccessKey           Resource = "access key"
 )
 
 // NotFoundError says which resource does not exist. errors.Is(err, ErrNotFound) holds.

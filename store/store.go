@@ -128,6 +128,29 @@ type Store interface {
 	EventDeliveryUpdate(ctx context.Context, params *EventDeliveryUpdateParams) error
 	EventDeliveryList(ctx context.Context, params *EventDeliveryListParams) (*EventDeliveryListResult, error)
 
+	// PrincipalCreate creates a user or role; an ARN, name or id already taken gives an
+	// *AlreadyExistsError.
+	PrincipalCreate(ctx context.Context, params *PrincipalCreateParams) (*Principal, error)
+	// PrincipalGetByARN returns a principal with its inline policies.
+	PrincipalGetByARN(ctx context.Context, params *PrincipalGetByARNParams) (*Principal, error)
+	// PrincipalList lists the principals of a kind by ARN, with their policies.
+	PrincipalList(ctx context.Context, params *PrincipalListParams) ([]*Principal, error)
+	// PrincipalDelete deletes a principal with its policies, tags and access keys.
+	PrincipalDelete(ctx context.Context, params *PrincipalDeleteParams) error
+	// PrincipalPolicyPut adds or replaces an inline policy of an existing principal.
+	PrincipalPolicyPut(ctx context.Context, params *PrincipalPolicyPutParams) error
+	// PrincipalPolicyDelete removes an inline policy; a *NotFoundError if it has none by that name.
+	PrincipalPolicyDelete(ctx context.Context, params *PrincipalPolicyDeleteParams) error
+
+	// AccessKeyCreate adds an access key to an existing principal.
+	AccessKeyCreate(ctx context.Context, params *AccessKeyCreateParams) (*AccessKey, error)
+	// AccessKeyGet reads a key as it is now: every server sharing the database sees a status
+	// change or a deletion at its next request.
+	AccessKeyGet(ctx context.Context, params *AccessKeyGetParams) (*AccessKey, error)
+	AccessKeyList(ctx context.Context, params *AccessKeyListParams) ([]*AccessKey, error)
+	AccessKeyUpdate(ctx context.Context, params *AccessKeyUpdateParams) error
+	AccessKeyDelete(ctx context.Context, params *AccessKeyDeleteParams) error
+
 	// Close releases the database; methods called afterwards return ErrClosed.
 	Close() error
 }

@@ -22,6 +22,7 @@ import (
 	eventsapi "github.com/stepflow/stepflow/api/events"
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/events"
+	"github.com/stepflow/stepflow/iam"
 	"github.com/stepflow/stepflow/metrics"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -48,7 +49,11 @@ type serverConfig struct {
 	Account    string   `json:"account"`
 	Auth       string   `json:"auth"`
 	AccessKeys []string `json:"accessKeys"` // "ID:SECRET"
-	// UI is "auto" (served unless --auth sigv4: a browser cannot sign requests), "on" or "off".
+	// IAMKeyFile holds the server key that seals access key secrets (--auth iam); without it
+	// the key comes from $STEPFLOW_IAM_KEY. The key itself never goes into this file.
+	IAMKeyFile string `json:"iamKeyFile"`
+	// UI is "auto" (served unless requests are signed, --auth sigv4 or iam: a browser cannot
+	// sign them), "on" or "off".
 	UI string `json:"ui"`
 	// Mocks is a mock configuration file (AWS Step Functions Local's format): executions
 	// started on "stateMachineArn#TestCaseName" run that test case.
@@ -142,6 +147,11 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 			return nil, &serverConfigError{Field: "access-key", Msg: "access keys need --auth sigv4"}
 		}
 		return nil, nil
+	case "iam":
+		if len(c.AccessKeys) > 0 {
+			return nil, &serverConfigError{Field: "access-key", Msg: "with --auth iam, keys are made with stepflow iam create-access-key, not given as flags"}
+		}
+		return nil, nil
 	case "sigv4":
 		keys := map[string]string{}
 		for _, k := range c.AccessKeys {
@@ -156,7 +166,7 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 		}
 		return keys, nil
 	}
-	return nil, &serverConfigError{Field: "auth", Msg: fmt.Sprintf("must be none or sigv4, not %q", c.Auth)}
+	return nil, &serverConfigError{Field: "auth", Msg: fmt.Sprintf("must be none, sigv4 or iam, not %q", c.Auth)}
 }
 
 // bodyReadTimeout parses BodyReadTimeout; 0 means the API's default.
@@ -194,8 +204,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
 	region := fs.String("region", "", "region of the ARNs (default "+sfn.DefaultRegion+")")
 	account := fs.String("account", "", "account id of the ARNs (default "+sfn.DefaultAccount+")")
-	auth := fs.String("auth", "", "none (accept any credentials) or sigv4 (verify signatures against --access-key)")
-	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4), on or off")
+	auth := fs.String("auth", "", "none (accept any credentials), sigv4 (verify signatures against --access-key) or iam (users, keys and policies in the store: see stepflow iam)")
+	iamKeyFile := fs.String("iam-key-file", "", "with --auth iam: file holding the server key that seals access key secrets, 64 hex digits (default $STEPFLOW_IAM_KEY)")
+	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4 or iam), on or off")
 	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
 	nodeID := fs.String("node-id", "", "name of this server in task leases, unique among servers sharing a database (default: kept in DB.node-id beside the SQLite database, or ./.stepflow/node-id with PostgreSQL)")
 	lease := fs.String("lease", "", "how long a task stays with this server without renewal; a dead server's tasks move to another within about 4/3 of it (default 15s)")
@@ -211,7 +222,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -230,7 +241,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
@@ -376,8 +387,17 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	defer bus.Close()                       // runs after the engine is closed below; deliveries stopped then end at once
 	bodyTimeout, _ := cfg.bodyReadTimeout() // checked by Validate
+	var directory *iam.Directory
+	if cfg.Auth == "iam" {
+		if directory, err = openDirectory(st, scope, cfg.IAMKeyFile); err != nil {
+			eng.Close(context.Background())
+			return err
+		}
+	}
+	// signed: every API request must carry a signature (sigv4 or iam).
+	signed := credentials != nil || directory != nil
 	apiHandler, err := api.New(api.Config{
-		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, Logger: logger,
+		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
 		Services: []api.Service{eventsapi.Service(bus, st)},
 	})
@@ -389,8 +409,8 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", apiHandler)
-	mux.Handle("GET /metrics", metricsAuth(prom.Handler(), cfg.MetricsToken, credentials != nil))
-	uiOn := cfg.UI == "on" || (cfg.UI == "auto" && credentials == nil)
+	mux.Handle("GET /metrics", metricsAuth(prom.Handler(), cfg.MetricsToken, signed))
+	uiOn := cfg.UI == "on" || (cfg.UI == "auto" && !signed)
 	if uiOn {
 		mux.Handle(ui.Prefix, bodyReadDeadline(ui.Handler(eng, ui.WithOperations(apiHandler)), bodyTimeout))
 		mux.Handle("GET /{$}", http.RedirectHandler(ui.Prefix, http.StatusFound))
@@ -401,8 +421,8 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		eng.Close(context.Background())
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	if credentials == nil && !isLoopback(ln.Addr()) {
-		fmt.Fprintf(stderr, "stepflow server: WARNING: listening on %s without authentication: anyone who can reach it can run state machines. Use --auth sigv4 --access-key ID:SECRET.\n", ln.Addr())
+	if !signed && !isLoopback(ln.Addr()) {
+		fmt.Fprintf(stderr, "stepflow server: WARNING: listening on %s without authentication: anyone who can reach it can run state machines. Use --auth iam (or --auth sigv4 --access-key ID:SECRET).\n", ln.Addr())
 	}
 	where := "SQLite " + cfg.DB
 	if cfg.Postgres != "" {
@@ -419,7 +439,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		fmt.Fprintf(stdout, "web UI at http://%s%s\n", ln.Addr(), ui.Prefix)
 	}
 	var handler http.Handler = mux
-	if credentials == nil && isLoopback(ln.Addr()) {
+	if !signed && isLoopback(ln.Addr()) {
 		handler = loopbackHostsOnly(mux)
 	}
 	// No ReadTimeout: a read deadline that passes after the body was read cancels the
@@ -480,7 +500,7 @@ func metricsAuth(next http.Handler, token string, apiSigned bool) http.Handler {
 				return
 			}
 		case apiSigned:
-			writeAccessDenied(w, http.StatusForbidden, "GET /metrics is off: with --auth sigv4 it needs --metrics-token (or STEPFLOW_METRICS_TOKEN)")
+			writeAccessDenied(w, http.StatusForbidden, "GET /metrics is off: with --auth sigv4 or iam it needs --metrics-token (or STEPFLOW_METRICS_TOKEN)")
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -145,7 +145,7 @@ func TestServerConfigValidate(t *testing.T) {
 		{"defaults", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", UI: "auto", DB: "x.db"}, "", nil},
 		{"both stores", serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", UI: "auto", DB: "x.db", Postgres: "postgres://x"}, "db: give either --db or --postgres, not both", nil},
 		{"short account", serverConfig{UI: "auto", Region: "us-east-1", Account: "123", Auth: "none"}, `account: must be 12 digits, not "123"`, nil},
-		{"unknown auth", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "basic"}, `auth: must be none or sigv4, not "basic"`, nil},
+		{"unknown auth", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "basic"}, `auth: must be none, sigv4 or iam, not "basic"`, nil},
 		{"sigv4 without keys", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "sigv4"}, "access-key: --auth sigv4 needs at least one --access-key ID:SECRET", nil},
 		{"malformed key", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"nosecret"}}, "access-key: must be ID:SECRET", nil},
 		{"keys without sigv4", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", AccessKeys: []string{"a:b"}}, "access-key: access keys need --auth sigv4", nil},

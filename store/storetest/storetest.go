@@ -57,6 +57,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventRule", testEventRule},
 		{"EventDelivery", testEventDelivery},
 		{"EventDeliveryLeaseConcurrent", testEventDeliveryLeaseConcurrent},
+		{"Principal", testPrincipal},
+		{"AccessKey", testAccessKey},
 		{"Closed", testClosed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,142 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/stepflow/stepflow/iam"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+const codeAccessDenied = "AccessDeniedException"
+
+// accessCheck is what serve leaves in a request's context when the server authorizes with
+// IAM: who called and which action. The action's handler checks it once its input is decoded,
+// so the resource IAM sees is read from the very input the action will run with.
+type accessCheck struct {
+	server  *Server
+	caller  *iam.Caller
+	action  string
+	request *http.Request
+}
+
+type accessCheckKey struct{}
+
+// authenticate verifies the request's SigV4 signature with the secret of its access key as
+// the store has it now, and returns the key's caller.
+func (s *Server) authenticate(r *http.Request, body []byte, signing credentialScope) (*iam.Caller, error) {
+	var caller *iam.Caller
+	err := verifySignatureWith(r, body, func(accessKey string) (string, error) {
+		c, secret, err := s.cfg.IAM.Authenticate(r.Context(), accessKey)
+		if errors.Is(err, iam.ErrUnknownAccessKey) {
+			return "", errUnknownAccessKey
+		}
+		if errors.Is(err, iam.ErrSealedSecret) {
+			// The key was sealed under another server key: the caller cannot be told apart
+			// from one with a wrong key, but the operator should hear of it.
+			s.logger.Warn("access key does not open with the server key (was the server key changed?)", "access_key", accessKey)
+			return "", errUnknownAccessKey
+		}
+		if err != nil {
+			return "", fmt.Errorf("authenticate access key %s: %w", accessKey, err)
+		}
+		caller = c
+		return secret, nil
+	}, s.now(), signing)
+	if err != nil {
+		return nil, err
+	}
+	return caller, nil
+}
+
+// authorizeInput checks the decoded input of an action against the caller's policies, when the
+// server authorizes with IAM; it refuses with AWS's AccessDeniedException.
+func authorizeInput(ctx context.Context, in any) error {
+	check, _ := ctx.Value(accessCheckKey{}).(*accessCheck)
+	if check == nil {
+		return nil
+	}
+	return check.server.authorize(ctx, check, in)
+}
+
+func (s *Server) authorize(ctx context.Context, check *accessCheck, in any) error {
+	// The input is seen as IAM's table names its members: through its JSON form.
+	var input map[string]any
+	if data, err := json.Marshal(in); err == nil {
+		_ = json.Unmarshal(data, &input)
+	}
+	resource, known := iam.StepFunctionsResource(check.action, input, s.scope)
+	if !known {
+		// An action the table lacks is checked on "*": only a policy granting it on every
+		// resource lets it through.
+		resource = "*"
+	}
+	reqCtx, err := s.requestContext(ctx, check, input, resource)
+	if err != nil {
+		return err
+	}
+	req := &iam.Request{
+		Principal: check.caller.Principal.ARN,
+		Action:    iam.StepFunctionsService + ":" + check.action,
+		Resource:  resource,
+		Context:   reqCtx,
+	}
+	decision := iam.Evaluate(check.caller.Policies, req)
+	s.logger.Debug("api authorization", "principal", req.Principal, "access_key", check.caller.KeyID, "action", req.Action,
+		"resource", resource, "decision", decision.Outcome.String(), "policy", decision.Policy, "statement", decision.Statement, "sid", decision.Sid)
+	if decision.Allowed() {
+		return nil
+	}
+	return &Error{Code: codeAccessDenied, Message: iam.DenialMessage(req, decision), Status: http.StatusBadRequest}
+}
+
+// requestContext gathers the condition keys of a request: the caller's, the connection's, the
+// clock's, the request's tags and the tags of the resource it acts on.
+// A store that cannot list the resource's tags fails the request: deciding without them could
+// let through what a Deny on a tag refuses.
+func (s *Server) requestContext(ctx context.Context, check *accessCheck, input map[string]any, resource string) (iam.Context, error) {
+	c := iam.Context{}
+	check.caller.FillContext(c, s.scope.Account)
+	now := s.now().UTC()
+	c.Set(iam.KeyCurrentTime, now.Format("2006-01-02T15:04:05Z"))
+	c.Set(iam.KeyEpochTime, strconv.FormatInt(now.Unix(), 10))
+	c.Set(iam.KeySecureTransport, strconv.FormatBool(check.request.TLS != nil))
+	c.Set(iam.KeyRequestedRegion, s.scope.Region)
+	if host, _, err := net.SplitHostPort(check.request.RemoteAddr); err == nil {
+		c.Set(iam.KeySourceIP, host)
+	}
+	iam.StepFunctionsRequestTags(check.action, input, c)
+	if taggable(resource) {
+		tags, err := s.store.TagList(ctx, &store.TagListParams{ResourceARN: resource})
+		if err != nil {
+			return nil, fmt.Errorf("authorize: tags of %s: %w", resource, err)
+		}
+		for _, t := range tags {
+			c.Set(iam.KeyResourceTag+t.Key, t.Value)
+		}
+	}
+	return c, nil
+}
+
+// taggable reports whether an ARN names a resource that carries tags: a state machine (not a
+// version or alias of it) or an activity.
+func taggable(arn string) bool {
+	a, err := sfn.ParseARN(arn)
+	if err != nil {
+		return false
+	}
+	switch a.Kind {
+	case "stateMachine":
+		return !strings.Contains(a.Resource, ":")
+	case "activity":
+		return true
+	}
+	return false
+}

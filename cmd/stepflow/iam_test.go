@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/smithy-go"
+)
+
+// iamCLI runs `stepflow iam ARGS` in-process and returns its standard output; it fails the
+// test unless the command succeeds.
+func iamCLI(t *testing.T, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := runMain(context.Background(), append([]string{"iam"}, args...), &stdout, &stderr); code != 0 {
+		t.Fatalf("stepflow iam %s: exit %d: %s", strings.Join(args, " "), code, stderr.String())
+	}
+	return stdout.String()
+}
+
+// TestIAMCommandAndServer: users, policies and keys made with `stepflow iam` decide what an
+// AWS SDK client of `stepflow server --auth iam` may do; a key made Inactive with the command
+// is refused by the running server at its next request.
+func TestIAMCommandAndServer(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "stepflow.db")
+	keyFile := filepath.Join(dir, "server.key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("5a", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	policyFile := filepath.Join(dir, "policy.json")
+	orders := "arn:aws:states:us-east-1:123456789012:stateMachine:Orders"
+	other := "arn:aws:states:us-east-1:123456789012:stateMachine:Other"
+	policy := `{"Version":"2012-10-17","Statement":[
+		{"Sid":"ManageOrders","Effect":"Allow","Action":["states:CreateStateMachine","states:StartExecution"],"Resource":"` + orders + `"},
+		{"Sid":"List","Effect":"Allow","Action":"states:List*","Resource":"*"}]}`
+	if err := os.WriteFile(policyFile, []byte(policy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--db", db}
+	iamCLI(t, append([]string{"create-user", "--user-name", "ops", "--tag", "team=blue"}, common...)...)
+	iamCLI(t, append([]string{"put-user-policy", "--user-name", "ops", "--policy-name", "orders", "--policy-document", "file://" + policyFile}, common...)...)
+	var created struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey, Status string }
+	}
+	out := iamCLI(t, append([]string{"create-access-key", "--user-name", "ops", "--iam-key-file", keyFile}, common...)...)
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.AccessKey.Status != "Active" || len(created.AccessKey.SecretAccessKey) != 40 {
+		t.Fatalf("create-access-key: %s %v", out, err)
+	}
+
+	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", db, "--auth", "iam", "--iam-key-file", keyFile)
+	client := awssfn.New(awssfn.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(created.AccessKey.AccessKeyId, created.AccessKey.SecretAccessKey, ""),
+	})
+	ctx := context.Background()
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	if _, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Orders"), Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")}); err != nil {
+		t.Fatalf("create Orders: %v", err)
+	}
+	_, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Other"), Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
+	wantAPIError(t, err, "AccessDeniedException", "User: arn:aws:iam::123456789012:user/ops is not authorized to perform: states:CreateStateMachine on resource: "+other+" because no identity-based policy allows the states:CreateStateMachine action")
+	if _, err := client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(orders)}); err != nil {
+		t.Fatalf("start Orders: %v", err)
+	}
+	if _, err := client.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{}); err != nil {
+		t.Fatalf("list: %v", err)
+	}
+
+	// Signed requests only: no UI by default, no /metrics without a token.
+	for _, path := range []string{"/ui/", "/metrics"} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("GET %s answered 200 on a server with --auth iam", path)
+		}
+	}
+
+	// The simulator explains a decision with the statement that made it.
+	var sim struct {
+		EvaluationResults []struct {
+			EvalDecision      string
+			MatchedStatements []struct{ SourcePolicyId, Sid string }
+			Message           string
+		}
+	}
+	out = iamCLI(t, append([]string{"simulate", "--principal", "ops", "--action", "states:StartExecution", "--resource", orders}, common...)...)
+	if err := json.Unmarshal([]byte(out), &sim); err != nil || sim.EvaluationResults[0].EvalDecision != "allowed" ||
+		sim.EvaluationResults[0].MatchedStatements[0].SourcePolicyId != "orders" || sim.EvaluationResults[0].MatchedStatements[0].Sid != "ManageOrders" {
+		t.Fatalf("simulate allowed: %s %v", out, err)
+	}
+	out = iamCLI(t, append([]string{"simulate", "--principal", "arn:aws:iam::123456789012:user/ops", "--action", "states:StopExecution", "--resource", "*"}, common...)...)
+	sim.EvaluationResults = nil
+	if err := json.Unmarshal([]byte(out), &sim); err != nil || sim.EvaluationResults[0].EvalDecision != "implicitDeny" ||
+		sim.EvaluationResults[0].Message != "User: arn:aws:iam::123456789012:user/ops is not authorized to perform: states:StopExecution on resource: * because no identity-based policy allows the states:StopExecution action" {
+		t.Fatalf("simulate denied: %s %v", out, err)
+	}
+
+	// Inactive: refused at the next request by the running server.
+	iamCLI(t, append([]string{"update-access-key", "--user-name", "ops", "--access-key-id", created.AccessKey.AccessKeyId, "--status", "Inactive"}, common...)...)
+	_, err = client.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{})
+	wantAPIError(t, err, "UnrecognizedClientException", "The security token included in the request is invalid.")
+	out = iamCLI(t, append([]string{"list-access-keys", "--user-name", "ops"}, common...)...)
+	if !strings.Contains(out, `"Status": "Inactive"`) || strings.Contains(out, created.AccessKey.SecretAccessKey) {
+		t.Fatalf("list-access-keys: %s", out)
+	}
+	iamCLI(t, append([]string{"delete-access-key", "--user-name", "ops", "--access-key-id", created.AccessKey.AccessKeyId}, common...)...)
+	// The secret was never written in clear into the database.
+	data, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte(created.AccessKey.SecretAccessKey)) {
+		t.Fatal("the database holds the secret in clear")
+	}
+}
+
+func wantAPIError(t *testing.T, err error, code, message string) {
+	t.Helper()
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != code || apiErr.ErrorMessage() != message {
+		t.Fatalf("got %v\nwant %s: %s", err, code, message)
+	}
+}
+
+// TestIAMServerNeedsTheServerKey: --auth iam without a server key, or with a malformed one,
+// does not start.
+func TestIAMServerNeedsTheServerKey(t *testing.T) {
+	t.Setenv(serverKeyEnv, "")
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	code := runMain(context.Background(), []string{"server", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "a.db"), "--auth", "iam"}, &bytes.Buffer{}, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "iam-key-file: --auth iam needs the server key that seals access key secrets: --iam-key-file FILE or STEPFLOW_IAM_KEY") {
+		t.Fatalf("server without a key: exit %d: %s", code, stderr.String())
+	}
+	t.Setenv(serverKeyEnv, "too short")
+	stderr.Reset()
+	code = runMain(context.Background(), []string{"server", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "b.db"), "--auth", "iam"}, &bytes.Buffer{}, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "iam-key-file: $STEPFLOW_IAM_KEY: server key must be 32 bytes") || strings.Contains(stderr.String(), "too short") {
+		t.Fatalf("server with a bad key: exit %d: %s", code, stderr.String())
+	}
+}
