@@ -1,0 +1,172 @@
+package jsonata
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// referenceCase is one expression with the result jsonata-js 2.2.2 gives for it: a JSON
+// value, "undefined", or an error code.
+type referenceCase struct {
+	expr string
+	data string // JSON input; empty: undefined
+	want string // JSON result or "undefined"; empty when code is set
+	code string
+}
+
+// referenceClock fixes $now() so that date results that default to today are stable.
+var referenceClock = func() time.Time { return time.Date(2024, 3, 14, 15, 9, 26, 535_000_000, time.UTC) }
+
+func runReferenceCases(t *testing.T, cases []referenceCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.expr, func(t *testing.T) {
+			t.Parallel()
+			var input any = Undefined
+			if tc.data != "" {
+				v, err := DecodeJSON([]byte(tc.data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				input = v
+			}
+			e, err := Compile(tc.expr)
+			if err != nil {
+				checkReferenceError(t, tc, err)
+				return
+			}
+			got, err := e.EvalJSON(input, &EvalOptions{Now: referenceClock, TimeLimit: 10 * time.Second}, "")
+			if err != nil {
+				checkReferenceError(t, tc, err)
+				return
+			}
+			if tc.code != "" {
+				t.Fatalf("got %s, want error %s", got, tc.code)
+			}
+			if got == nil {
+				if tc.want != "undefined" {
+					t.Fatalf("got undefined, want %s", tc.want)
+				}
+				return
+			}
+			var gotV, wantV any
+			if err := json.Unmarshal(got, &gotV); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(tc.want), &wantV); err != nil {
+				t.Fatalf("bad want %q: %v", tc.want, err)
+			}
+			g, _ := json.Marshal(gotV)
+			w, _ := json.Marshal(wantV)
+			if string(g) != string(w) {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func checkReferenceError(t *testing.T, tc referenceCase, err error) {
+	t.Helper()
+	e, ok := err.(*Error)
+	if !ok {
+		t.Fatalf("got %T %v, want *Error", err, err)
+	}
+	if tc.code == "" {
+		t.Fatalf("got error %s %s, want %s", e.Code, e.Message, tc.want)
+	}
+	if e.Code != tc.code {
+		t.Fatalf("got error %s (%s), want %s", e.Code, e.Message, tc.code)
+	}
+}
+
+// finder is a custom matcher written in JSONata: $find($s, needle, 0) returns the first
+// occurrence of needle from 0 on, with a next() that continues after it.
+const finder = `$find := function($str, $needle, $from) {(
+	$rest := $substring($str, $from);
+	$contains($rest, $needle) ? (
+		$start := $from + $length($substringBefore($rest, $needle));
+		{"match": $needle, "start": $start, "end": $start + $length($needle), "groups": [$uppercase($needle)],
+		 "next": function() { $find($str, $needle, $start + $length($needle)) }}
+	)
+)};
+$ab := function($s) { $find($s, "ab", 0) };
+`
+
+func withFinder(expr string) string { return "(" + finder + expr + ")" }
+
+func TestCustomMatchers(t *testing.T) {
+	t.Parallel()
+	runReferenceCases(t, []referenceCase{
+		{expr: withFinder(`$match("xxabyyabzz", $ab)`), want: `[{"match":"ab","index":2,"groups":["AB"]},{"match":"ab","index":6,"groups":["AB"]}]`},
+		{expr: withFinder(`$match("xxabyyabzz", $ab, 1)`), want: `{"match":"ab","index":2,"groups":["AB"]}`},
+		{expr: withFinder(`$match("xxabyyabzz", $ab, 0)`), want: `undefined`},
+		{expr: withFinder(`$match("xyz", $ab)`), want: `undefined`},
+		{expr: withFinder(`$match("xyz", $ab, -1)`), code: "D3040"},
+		{expr: withFinder(`$contains("xxabyyabzz", $ab)`), want: `true`},
+		{expr: withFinder(`$contains("xyz", $ab)`), want: `false`},
+		{expr: withFinder(`$split("xxabyyabzz", $ab)`), want: `["xx","yy","zz"]`},
+		{expr: withFinder(`$split("xxabyyabzz", $ab, 1)`), want: `["xx"]`},
+		{expr: withFinder(`$split("xxabyyabzz", $ab, 2)`), want: `["xx","yy"]`},
+		{expr: withFinder(`$split("xxabyyabzz", $ab, 3)`), want: `["xx","yy","zz"]`},
+		{expr: withFinder(`$split("xxabyyabzz", $ab, 0)`), want: `[]`},
+		{expr: withFinder(`$split("abab", $ab)`), want: `["","",""]`},
+		{expr: withFinder(`$split("xyz", $ab)`), want: `["xyz"]`},
+		{expr: withFinder(`$split("xyz", $ab, -1)`), code: "D3020"},
+		{expr: withFinder(`$replace("xxabyyabzz", $ab, "[$0|$1]")`), want: `"xx[ab|AB]yy[ab|AB]zz"`},
+		{expr: withFinder(`$replace("xxabyyabzz", $ab, "[$0|$1]", 1)`), want: `"xx[ab|AB]yyabzz"`},
+		{expr: withFinder(`$replace("xxabyyabzz", $ab, "[$0|$1]", 0)`), want: `"xxabyyabzz"`},
+		{expr: withFinder(`$replace("xyz", $ab, "Q")`), want: `"xyz"`},
+		// a replacement function receives the matcher's object itself, next() included
+		{expr: withFinder(`$replace("xxabyyabzz", $ab, function($m){ $string($m.start) & "-" & $string($m.end) & ":" & $join($keys($m), ",") })`),
+			want: `"xx2-4:match,start,end,groups,nextyy6-8:match,start,end,groups,nextzz"`},
+		{expr: withFinder(`$replace("xxabyyabzz", $ab, function($m){ 5 })`), code: "D3012"},
+		// offsets are JavaScript string offsets (UTF-16 code units)
+		{expr: withFinder(`$match("é€abé€ab!", $ab)`), want: `[{"match":"ab","index":2,"groups":["AB"]},{"match":"ab","index":6,"groups":["AB"]}]`},
+		{expr: withFinder(`$replace("é€abé€ab!", $ab, "<$0>")`), want: `"é€<ab>é€<ab>!"`},
+		// what the matcher returns is checked as jsonata-js checks it
+		{expr: `$match("abc", function($s){ 5 })`, code: "T1010"},
+		{expr: `$match("abc", function($s){ "x" })`, code: "T1010"},
+		{expr: `$match("abc", function($s){ {"foo": 1} })`, code: "T1010"},
+		{expr: `$replace("abc", function($s){ 5 }, "X")`, code: "T1010"},
+		{expr: `$split("abc", function($s){ true })`, code: "T1010"},
+		{expr: `$contains("abc", function($s){ "x" })`, code: "T1010"},
+		{expr: `$contains("abc", function($s){ {"start": 1} })`, want: `true`},
+		{expr: `$contains("abc", function($s){ undefined })`, want: `false`},
+		{expr: `$contains("abc", function($s){ null })`, want: `true`},
+		{expr: `$contains("abc", function($s){ 0 })`, want: `true`},
+		{expr: `$split("abc", function($s){ undefined })`, want: `["abc"]`},
+		{expr: `$replace("abc", function($s){ undefined }, "x")`, want: `"abc"`},
+		{expr: `$match("abc", function($s){ undefined })`, want: `undefined`},
+		{expr: `$match("abc", function($s){ $error("boom") })`, code: "D3137"},
+		{expr: `$match("ab", function($s){ {"match": "ab", "start": 0, "end": 2, "groups": [], "next": function(){ undefined }} })`,
+			want: `{"match":"ab","index":0,"groups":[]}`},
+		// jsonata-js fails with a JavaScript TypeError when a match has no next(); here T1010
+		{expr: `$match("abc", function($s){ {"match": "b", "start": 1, "end": 2, "groups": []} })`, code: "T1010"},
+		{expr: `$match("abc", "b")`, code: "T0410"},
+	})
+}
+
+func TestRegexMatcherObjects(t *testing.T) {
+	t.Parallel()
+	runReferenceCases(t, []referenceCase{
+		{expr: `$keys(/b/("abcb"))`, want: `["match","start","end","groups","next"]`},
+		{expr: `/b/("abcb").next().start`, want: `3`},
+		{expr: `/(b)/("abcb").next().next()`, want: `undefined`},
+		{expr: `/x*/("abc")`, want: `{"match":"","start":0,"end":0,"groups":[]}`},
+		{expr: `/x*/("abc").next()`, code: "D1004"},
+		{expr: `$replace("abcb", /b/, function($m){ $join($keys($m), ",") })`, want: `"amatch,start,end,groups,nextcmatch,start,end,groups,next"`},
+		{expr: `$match("😀ab", /a/)`, want: `{"match":"a","index":2,"groups":[]}`},
+		// the first match may be empty; only a later empty match fails
+		{expr: `$match("", /x*/)`, want: `{"match":"","index":0,"groups":[]}`},
+		{expr: `$replace("", /x*/, "q")`, want: `"q"`},
+		{expr: `$split("", /x*/)`, want: `["",""]`},
+		{expr: `$match("abc", /x*/)`, code: "D1004"},
+		{expr: `$match("abc", /x*/, 1)`, code: "D1004"},
+		{expr: `$match("aa", /a*/)`, want: `{"match":"aa","index":0,"groups":[]}`},
+		{expr: `$match("aab", /a*/)`, code: "D1004"},
+		{expr: `$replace("aa", /a*/, "q")`, want: `"q"`},
+		{expr: `$contains("abc", /x*/)`, want: `true`},
+		{expr: `$match("abc", $match)`, code: "T0410"}, // $match called with one argument
+	})
+}
