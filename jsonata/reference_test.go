@@ -170,3 +170,36 @@ func TestRegexMatcherObjects(t *testing.T) {
 		{expr: `$match("abc", $match)`, code: "T0410"}, // $match called with one argument
 	})
 }
+
+func TestWildcardAndDescendants(t *testing.T) {
+	t.Parallel()
+	runReferenceCases(t, []referenceCase{
+		// * yields an array's members (its keys are indexes), flattened
+		{expr: `*`, data: `[1,2,[3,4]]`, want: `[1,2,3,4]`},
+		{expr: `*`, data: `[[]]`, want: `[]`},
+		{expr: `*`, data: `[[1],[[2]]]`, want: `[1,2]`},
+		// once an array value is flattened in, the result is a plain array: not collapsed
+		{expr: `*`, data: `{"a":[1]}`, want: `[1]`},
+		{expr: `*`, data: `{"b":2,"a":[]}`, want: `[2]`},
+		{expr: `*`, data: `{"b":2}`, want: `2`},
+		{expr: `a.*`, data: `{"a":{"b":[1]}}`, want: `[1]`},
+		{expr: `x.*`, data: `{"x":{"y":[]}}`, want: `[]`},
+		{expr: `$type(x.*)`, data: `{"x":{"y":[]}}`, want: `"array"`},
+		{expr: `x.*`, data: `[{"x":{"y":[]}},{"x":{"y":[]}}]`, want: `undefined`},
+		{expr: `a.*`, data: `{"a":[{"b":[1]},{"c":[]}]}`, want: `1`},
+		{expr: `{"k": *}`, data: `[[]]`, want: `{"k":[]}`},
+		{expr: `*.*.*`, data: `{"x":{"y":{"z":[]}}}`, want: `[]`},
+		{expr: `*`, data: `"str"`, want: `undefined`},
+		{expr: `$.*`, data: `5`, want: `undefined`},
+		// ** visits every value that is not an array, depth first in key order
+		{expr: `**`, data: `[1,2,[3,{"a":[5]}]]`, want: `[1,2,3,{"a":[5]},5]`},
+		{expr: `**`, data: `{"a":[]}`, want: `{"a":[]}`},
+		{expr: `**`, data: `[[]]`, want: `undefined`},
+		{expr: `**`, data: `"str"`, want: `"str"`},
+		{expr: `**.a`, data: `{"a":1,"b":{"a":[2,3]}}`, want: `[1,2,3]`},
+		{expr: `a.**`, data: `{"a":[{"b":1},{"c":{"d":2}}]}`, want: `[{"b":1},1,{"c":{"d":2}},{"d":2},2]`},
+		{expr: `**[0]`, data: `{"a":[1,2],"b":{"c":3}}`, want: `{"a":[1,2],"b":{"c":3}}`},
+		{expr: `**`, data: `{"a":null,"b":{"c":null}}`, want: `[{"a":null,"b":{"c":null}},null,{"c":null},null]`},
+		{expr: `**`, want: `undefined`},
+	})
+}
