@@ -203,3 +203,91 @@ func TestWildcardAndDescendants(t *testing.T) {
 		{expr: `**`, want: `undefined`},
 	})
 }
+
+// Tail calls run in constant stack: far deeper than the depth limit (DefaultMaxDepth), yet
+// still bounded by the time limit and the allocation budget.
+func TestTailCalls(t *testing.T) {
+	t.Parallel()
+	runReferenceCases(t, []referenceCase{
+		{expr: `($f := function($n, $acc){ $n = 0 ? $acc : $f($n-1, $acc+1) }; $f(200000, 0))`, want: `200000`},
+		{expr: `($f := function($n){ $n = 0 ? "done" : $g($n-1) }; $g := function($n){ $f($n) }; $f(100000))`, want: `"done"`},
+		{expr: `($f := function($n){ $n = 0 ? "done" : ($x := $n - 1; $f($x)) }; $f(100000))`, want: `"done"`},
+		{expr: `($f := function($n){ $n = 0 ? "done" : $n > 0 ? $f($n-1) }; $f(100000))`, want: `"done"`},
+		// not tail calls: the depth limit applies (jsonata-js, whose stack is the heap, goes on)
+		{expr: `($f := function($n){ $n = 0 ? 0 : 1 + $f($n-1) }; $f(100000))`, code: "U1001"},
+		{expr: `($f := function($n){ $n = 0 ? "done" : [$f($n-1)] }; $f(100000))`, code: "U1001"},
+	})
+	for _, tc := range []struct {
+		name, expr string
+		opts       *EvalOptions
+		code       string
+	}{
+		{"endless tail recursion meets the time limit", `($f := function($n){ $f($n + 1) }; $f(0))`, &EvalOptions{TimeLimit: 200 * time.Millisecond}, "U1001"},
+		{"growing tail recursion meets the budget", `($f := function($a){ $f($append($a, $a)) }; $f([1]))`, nil, "U1003"},
+		{"string-growing tail recursion meets the budget", `($f := function($s){ $f($s & $s) }; $f("ab"))`, nil, "U1003"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := Compile(tc.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = e.Eval(Undefined, tc.opts)
+			if e, ok := err.(*Error); !ok || e.Code != tc.code {
+				t.Fatalf("got %v, want %s", err, tc.code)
+			}
+		})
+	}
+}
+
+func TestToMillis(t *testing.T) {
+	t.Parallel()
+	runReferenceCases(t, []referenceCase{
+		// without a picture: jsonata-js's ISO 8601 check (D3110), then Date.parse
+		{expr: `$toMillis("2018")`, want: `1514764800000`},
+		{expr: `$toMillis("2018-02-03T12:00:00.5+01:00")`, want: `1517655600500`},
+		{expr: `$toMillis("2018-02-03T12:00:00-1200")`, want: `1517702400000`},
+		{expr: `$toMillis("2018-02T12:00:00")`, want: `1517486400000`},
+		{expr: `$toMillis("2018T12:00:00Z")`, want: `1514808000000`},
+		{expr: `$toMillis("2018-02-03Z")`, want: `1517616000000`},
+		{expr: `$toMillis("2018-02-30")`, want: `1519948800000`},
+		{expr: `$toMillis("2018-02-03T24:00:00")`, want: `1517702400000`},
+		{expr: `$toMillis("2018-02-03T12:00:00.1234Z")`, want: `1517659200123`},
+		{expr: `$toMillis("2018-13-01")`, want: `null`},
+		{expr: `$toMillis("2018-00-01")`, want: `null`},
+		{expr: `$toMillis("2018-02-32")`, want: `null`},
+		{expr: `$toMillis("2018-25")`, want: `null`},
+		{expr: `$toMillis("2018-02-03T25:00:00")`, want: `null`},
+		{expr: `$toMillis("2018-02-03T24:00:01")`, want: `null`},
+		{expr: `$toMillis("2018-02-03T12:00:00+24:00")`, want: `null`},
+		{expr: `$toMillis("2018-02-03+01:00")`, want: `null`},
+		{expr: `$type($toMillis("2018-13-01"))`, want: `"object"`},
+		{expr: `$toMillis("2018-02-03 12:00:00")`, code: "D3110"},
+		{expr: `$toMillis("2018-02-03T12:00:00+01:60")`, code: "D3110"},
+		{expr: `$toMillis("2018-02-03T12:00")`, code: "D3110"},
+		{expr: `$toMillis("foo")`, code: "D3110"},
+		{expr: `$toMillis("")`, code: "D3110"},
+		// with a picture
+		{expr: `$toMillis("2018", "[Yz]")`, code: "D3130"},
+		{expr: `$toMillis("2018", "[Y#]")`, code: "D3130"},
+		{expr: `$toMillis("2018 AD", "[Y] [E]")`, code: "D3133"},
+		{expr: `$toMillis("2018-01-01 99", "[Y]-[M]-[D] [C]")`, code: "D3133"},
+		{expr: `$toMillis("2018", "[Yn]")`, code: "D3133"},
+		{expr: `$toMillis("2018w3", "[X]w[W]")`, code: "D3136"},
+		{expr: `$toMillis("2018 30", "[Y] [m]")`, code: "D3136"},
+		{expr: `$toMillis("2018", "[Y,2-3]")`, want: `1514764800000`},
+		{expr: `$toMillis("18", "[Y,2]")`, want: `-1640995200000`},    // Date.UTC reads year 18 as 1918
+		{expr: `$toMillis("2018", "[Y][M]")`, want: `-2101334400000`}, // Y takes one digit, M is 18
+		{expr: `$toMillis("201802", "[Y,*-4][M01]")`, want: `1517443200000`},
+		{expr: `$toMillis("2018-366", "[Y]-[d]")`, want: `1514764800000`}, // day 366 wraps into the same year
+		{expr: `$toMillis("2018-032", "[Y]-[d]")`, want: `1517443200000`},
+		{expr: `$toMillis("12", "[h]") % 86400000`, want: `0`},        // no am/pm: 12 is midnight
+		{expr: `$toMillis("pm", "[P]") % 86400000`, want: `43200000`}, // the hour defaults to 0, pm adds 12
+		{expr: `$toMillis("3 pm", "[h] [P]") % 86400000`, want: `54000000`},
+		{expr: `$toMillis("Monday", "[F]")`, want: `1710428966535`}, // only a day of the week: now
+		{expr: `$toMillis("2018-02-03 GMT-05:00", "[Y]-[M]-[D] [z]")`, want: `1517634000000`},
+		{expr: `$toMillis("2018-02-03 +0130", "[Y]-[M]-[D] [Z0101]")`, want: `1517610600000`},
+		{expr: `$toMillis("abc", "[Y]")`, want: `undefined`},
+		{expr: `$toMillis("2018abc", "[Y]abc")`, want: `1514764800000`},
+	})
+}
