@@ -291,3 +291,33 @@ func TestToMillis(t *testing.T) {
 		{expr: `$toMillis("2018abc", "[Y]abc")`, want: `1514764800000`},
 	})
 }
+
+// $formatNumber checks its picture as jsonata-js does: every check runs, and the code of
+// the last one that fails is reported.
+func TestFormatNumberPictureChecks(t *testing.T) {
+	t.Parallel()
+	runReferenceCases(t, []referenceCase{
+		{expr: `$formatNumber(1234.5, "#,##0.00")`, want: `"1,234.50"`},
+		{expr: `$formatNumber(1234.5, "#0#.00")`, want: `"1234.50"`}, // only digits before the first # count
+		{expr: `$formatNumber(1234.5, "0#.00")`, code: "D3090"},
+		{expr: `$formatNumber(1234.5, "0.#0")`, code: "D3091"},
+		{expr: `$formatNumber(1234.5, "abc")`, code: "D3086"},
+		{expr: `$formatNumber(1234.5, " ")`, code: "D3086"},
+		{expr: `$formatNumber(1234.5, "")`, code: "D3085"},
+		{expr: `$formatNumber(1234.5, "0%0")`, code: "D3086"},
+		{expr: `$formatNumber(1234.5, "#,##0.0.0")`, code: "D3081"},
+		{expr: `$formatNumber(1234.5, "#,##0.00%%")`, code: "D3082"},
+		{expr: `$formatNumber(1234.5, "#,##0.00‰‰")`, code: "D3083"},
+		{expr: `$formatNumber(1234.5, "#,##0.00%‰")`, code: "D3084"},
+		{expr: `$formatNumber(1234.5, " #‰‰#;%.")`, code: "D3086"},
+		{expr: `$formatNumber(1234.5, "  0%.,")`, code: "D3087"},
+		{expr: `$formatNumber(1234.5, " # ,‰")`, code: "D3088"},
+		{expr: `$formatNumber(1234.5, "#,,##0.00")`, code: "D3089"},
+		{expr: `$formatNumber(1234.5, "0.0e0%")`, code: "D3092"},
+		{expr: `$formatNumber(1234.5, " #,.,e")`, code: "D3093"},
+		{expr: `$formatNumber(1234.5, "#e0e0")`, code: "D3093"},
+		{expr: `$formatNumber(1234.5, "0.00;a;b")`, code: "D3080"},
+		{expr: `$formatNumber(1234.5, "0.0e00")`, want: `"1.2e03"`},
+		{expr: `$formatNumber(-1234.5, "0.00;(0.00)")`, want: `"(1234.50)"`},
+	})
+}
