@@ -25,6 +25,9 @@ func parseDateTimePicture(s, picture string, now time.Time) (any, error) {
 			sb.WriteString(regexp.QuoteMeta(m.literal))
 			continue
 		}
+		if err := checkParsable(m); err != nil {
+			return nil, err
+		}
 		adjacent := i+1 < len(markers) && !markers[i+1].isLiteral
 		sb.WriteString("(" + markerPattern(m, adjacent) + ")")
 		fields = append(fields, m)
@@ -38,113 +41,161 @@ func parseDateTimePicture(s, picture string, now time.Time) (any, error) {
 	if match == nil {
 		return Undefined, nil
 	}
-	const (
-		year = iota
-		month
-		day
-		hour
-		minute
-		second
-		milli
-		nparts
-	)
-	var parts [nparts]int
-	var have [nparts]bool
-	dayOfYear, haveDayOfYear := 0, false
-	pm, havePeriod := false, false
-	offset, haveOffset := 0, false
+	// the captured components by marker letter; absent ones are missing from the map
+	comps := map[byte]float64{}
 	for i, m := range fields {
 		text := match[i+1]
 		switch m.component {
-		case 'X', 'x', 'W', 'w':
-			return nil, newError("D3136", 0, "", nil)
-		case 'F', 'C', 'E':
-			continue
 		case 'P':
-			pm, havePeriod = strings.EqualFold(text, "pm"), true
+			comps['P'] = 0
+			if strings.EqualFold(text, "pm") {
+				comps['P'] = 1
+			}
 			continue
 		case 'Z', 'z':
-			offset, haveOffset = parseOffsetText(text), true
+			comps[m.component] = float64(parseOffsetText(text))
 			continue
 		case 'f':
 			digits := (text + "000")[:3]
 			v, _ := strconv.Atoi(digits)
-			parts[milli], have[milli] = v, true
+			comps['f'] = float64(v)
 			continue
 		}
 		v, err := markerValue(m, text)
 		if err != nil {
 			return nil, err
 		}
-		switch m.component {
-		case 'Y':
-			parts[year], have[year] = v, true
-		case 'M':
-			parts[month], have[month] = v, true
-		case 'D':
-			parts[day], have[day] = v, true
-		case 'd':
-			dayOfYear, haveDayOfYear = v, true
-		case 'H', 'h':
-			parts[hour], have[hour] = v, true
-		case 'm':
-			parts[minute], have[minute] = v, true
-		case 's':
-			parts[second], have[second] = v, true
-		}
+		comps[m.component] = float64(v)
 	}
-	if haveDayOfYear {
-		if have[month] || have[day] {
-			return nil, newError("D3136", 0, "", nil)
-		}
-		have[month], have[day] = true, true
-	}
-	first, last := -1, -1
-	for i, h := range have {
-		if h {
-			if first < 0 {
-				first = i
-			}
-			last = i
-		}
-	}
-	if first < 0 {
+	if len(comps) == 0 {
 		return Undefined, nil
 	}
-	for i := first; i <= last; i++ {
-		if !have[i] {
-			return nil, newError("D3136", 0, "", nil)
+	return assembleDateTime(comps, now)
+}
+
+// assembleDateTime turns parsed components into epoch millis as jsonata-js does. The
+// components present choose one date form ({Y,M,D}, {Y,d}, or the week-based ones, which
+// cannot be parsed: D3136) and one time form ({H,m,s,f} or {P,h,m,s,f}). Within the
+// chosen forms, components more significant than any given come from now, less
+// significant ones take their minimum, and a gap in between is D3136. Components outside
+// the chosen forms (a day of the week, say) are ignored.
+func assembleDateTime(comps map[byte]float64, now time.Time) (any, error) {
+	mask := func(letters string) int {
+		m := 0
+		for i := 0; i < len(letters); i++ {
+			m <<= 1
+			if _, ok := comps[letters[i]]; ok {
+				m++
+			}
 		}
+		return m
 	}
-	nowParts := [nparts]int{now.Year(), int(now.Month()), now.Day(), now.Hour(), now.Minute(), now.Second(), now.Nanosecond() / 1e6}
-	minimum := [nparts]int{0, 1, 1, 0, 0, 0, 0}
-	for i := 0; i < nparts; i++ {
-		switch {
-		case i < first:
-			parts[i] = nowParts[i]
-		case i > last:
-			parts[i] = minimum[i]
-		}
+	// a form fits when no component outside it is present and at least one inside is
+	fits := func(form, m int) bool { return ^form&m == 0 && form&m != 0 }
+	const (
+		dateYMD  = 0b10100001 // over YXMxWwdD
+		dateYd   = 0b10000010
+		dateXxwF = 0b01010100
+		dateXWF  = 0b01001000
+		timeHmsf = 0b010111 // over PHhmsf
+		timePhms = 0b101111
+	)
+	dm := mask("YXMxWwdD")
+	isYMD := fits(dateYMD, dm)
+	isYd := !isYMD && fits(dateYd, dm)
+	if fits(dateXxwF, dm) || fits(dateXWF, dm) {
+		return nil, newError("D3136", 0, "", nil)
 	}
-	if havePeriod {
-		if parts[hour] == 12 {
-			parts[hour] = 0
-		}
-		if pm {
-			parts[hour] += 12
-		}
+	tm := mask("PHhmsf")
+	is12h := !fits(timeHmsf, tm) && fits(timePhms, tm)
+	order := "YMD"
+	if isYd {
+		order = "YD"
 	}
-	var t time.Time
-	if haveDayOfYear {
-		t = time.Date(parts[year], 1, 1, parts[hour], parts[minute], parts[second], parts[milli]*1e6, time.UTC).AddDate(0, 0, dayOfYear-1)
+	if is12h {
+		order += "Phmsf"
 	} else {
-		t = time.Date(parts[year], time.Month(parts[month]), parts[day], parts[hour], parts[minute], parts[second], parts[milli]*1e6, time.UTC)
+		order += "Hmsf"
 	}
-	ms := float64(t.UnixMilli())
-	if haveOffset {
-		ms -= float64(offset) * 60000
+	started, ended := false, false
+	for i := 0; i < len(order); i++ {
+		c := order[i]
+		if _, ok := comps[c]; ok {
+			started = true
+			if ended {
+				return nil, newError("D3136", 0, "", nil)
+			}
+			continue
+		}
+		if started {
+			comps[c] = 0
+			if c == 'M' || c == 'D' {
+				comps[c] = 1
+			}
+			ended = true
+			continue
+		}
+		switch c {
+		case 'Y':
+			comps[c] = float64(now.Year())
+		case 'M':
+			comps[c] = float64(now.Month())
+		case 'D':
+			comps[c] = float64(now.Day())
+		case 'H':
+			comps[c] = float64(now.Hour())
+		case 'h':
+			comps[c] = float64((now.Hour()+11)%12 + 1)
+		case 'm':
+			comps[c] = float64(now.Minute())
+		case 's':
+			comps[c] = float64(now.Second())
+		case 'f':
+			comps[c] = float64(now.Nanosecond() / 1e6)
+		case 'P':
+			// jsonata-js takes "am" or "pm" from now here, which never equals 1 below:
+			// an hour on a 12-hour clock with no marker is read as am.
+			comps[c] = 0
+		}
+	}
+	year, month, day := comps['Y'], comps['M']-1, comps['D']
+	if month < 0 {
+		month = 0
+	}
+	if isYd {
+		// only the month and day are taken from the day of the year: a day past the
+		// year's end wraps into the same year, as in jsonata-js
+		firstJan := utcMillis(year, 0, 1, 0, 0, 0, 0)
+		derived := time.UnixMilli(int64(firstJan + (comps['d']-1)*86400000)).UTC()
+		month, day = float64(derived.Month()-1), float64(derived.Day())
+	}
+	hour := comps['H']
+	if is12h {
+		hour = comps['h']
+		if hour == 12 {
+			hour = 0
+		}
+		if comps['P'] == 1 {
+			hour += 12
+		}
+	}
+	ms := utcMillis(year, month, day, hour, comps['m'], comps['s'], comps['f'])
+	if z := comps['Z']; z != 0 {
+		ms -= z * 60000
+	} else if z := comps['z']; z != 0 {
+		ms -= z * 60000
 	}
 	return ms, nil
+}
+
+// utcMillis is JavaScript's Date.UTC: fields may overflow into the next larger ones, and
+// a year from 0 to 99 means 1900 to 1999.
+func utcMillis(year, month, day, hour, minute, second, milli float64) float64 {
+	if year >= 0 && year <= 99 {
+		year += 1900
+	}
+	t := time.Date(int(year), time.Month(int(month)+1), int(day), int(hour), int(minute), int(second), int(milli)*1e6, time.UTC)
+	return float64(t.UnixMilli())
 }
 
 func markerPattern(m dateMarker, adjacent bool) string {
@@ -173,14 +224,46 @@ func markerPattern(m dateMarker, adjacent bool) string {
 	if m.ordinal {
 		suffix = "(?:st|nd|rd|th)?"
 	}
+	// a marker followed directly by another reads exactly its minimum width: the
+	// mandatory digits, raised to the width modifier's minimum (or, for a year, set
+	// to its maximum)
 	digits := countDigits(p)
+	if m.minWidth > digits {
+		digits = m.minWidth
+	}
+	if m.component == 'Y' && m.maxWidth > 0 {
+		digits = m.maxWidth
+	}
 	switch {
-	case m.maxWidth > 0:
-		return "[0-9]{1," + strconv.Itoa(m.maxWidth) + "}" + suffix
 	case adjacent && digits > 0:
 		return "[0-9]{" + strconv.Itoa(digits) + "}" + suffix
 	}
 	return "[0-9]+" + suffix
+}
+
+// checkParsable rejects, as jsonata-js does before reading any text, the markers it cannot
+// parse: names of anything but months, days and am/pm (D3133), and integer pictures that
+// are neither decimal, letters, roman numerals nor words (D3130).
+func checkParsable(m dateMarker) error {
+	p := m.presentation
+	switch m.component {
+	case 'P', 'Z', 'z', 'f':
+		return nil
+	}
+	if strings.HasPrefix(p, "N") || strings.HasPrefix(p, "n") {
+		switch m.component {
+		case 'M', 'x', 'F':
+			return nil
+		}
+		return newError("D3133", 0, "", string(m.component))
+	}
+	if _, err := analyseIntegerPicture(p); err != nil {
+		if e, ok := err.(*Error); ok {
+			e.Token = ""
+		}
+		return err
+	}
+	return nil
 }
 
 func markerValue(m dateMarker, text string) (int, error) {
@@ -189,6 +272,13 @@ func markerValue(m dateMarker, text string) (int, error) {
 		if m.component == 'M' {
 			for i, name := range monthNames {
 				if len(text) >= 3 && strings.HasPrefix(strings.ToLower(name), strings.ToLower(text)) {
+					return i + 1, nil
+				}
+			}
+		}
+		if m.component == 'F' {
+			for i, name := range dayNames {
+				if len(text) >= 2 && strings.HasPrefix(strings.ToLower(name), strings.ToLower(text)) {
 					return i + 1, nil
 				}
 			}

@@ -605,15 +605,28 @@ func evalWildcard(b *budget, input any) any {
 	if isObject(input) {
 		for _, k := range objectKeys(input) {
 			v, _ := objectGet(input, k)
-			if _, ok := asArray(v); ok {
-				results.items = flattenDeepAt(b, 0, v, results.items)
-			} else {
-				b.spend(1)
-				results.items = append(results.items, v)
-			}
+			appendWildcardValue(b, v, results)
+		}
+	} else if items, ok := asArray(input); ok {
+		// an array's keys are its indexes to jsonata-js, so * yields its members
+		for _, v := range items {
+			appendWildcardValue(b, v, results)
 		}
 	}
 	return results
+}
+
+// appendWildcardValue adds one value to the results of *: an array is flattened into
+// them, which in jsonata-js (Array.concat) also turns the result sequence into a plain
+// array, so that a path ending in * keeps [x] and [] rather than collapsing them.
+func appendWildcardValue(b *budget, v any, results *seq) {
+	if _, ok := asArray(v); ok {
+		results.sequence = false
+		results.items = flattenDeepAt(b, 0, v, results.items)
+		return
+	}
+	b.spend(1)
+	results.items = append(results.items, v)
 }
 
 func flattenDeepAt(b *budget, depth int, v any, out []any) []any {

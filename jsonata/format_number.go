@@ -74,6 +74,11 @@ func formatNumberPicture(value float64, picture string, options any) (string, er
 	if len(parts) > 2 {
 		return "", newError("D3080", 0, "formatNumber", nil)
 	}
+	for _, p := range parts {
+		if err := checkNumberPicture(p, &f); err != nil {
+			return "", err
+		}
+	}
 	pics := make([]*subPicture, len(parts))
 	for i, p := range parts {
 		sp, err := analysePicture(p, &f)
@@ -292,22 +297,6 @@ func analysePicture(p string, f *decimalFormat) (*subPicture, error) {
 	}
 	if len(intPart) > 0 && intPart[len(intPart)-1] == f.groupSep {
 		return nil, errf("D3088")
-	}
-	seenDigit := false
-	for _, r := range intPart {
-		if f.isDigit(r) {
-			seenDigit = true
-		} else if r == f.digit && seenDigit {
-			return nil, errf("D3090")
-		}
-	}
-	seenOptional := false
-	for _, r := range fracPart {
-		if r == f.digit {
-			seenOptional = true
-		} else if f.isDigit(r) && seenOptional {
-			return nil, errf("D3091")
-		}
 	}
 	hasOptionalInt := false
 	digitsRight := 0

@@ -225,7 +225,9 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) (an
 		if len(ms) == 0 {
 			return Undefined, nil
 		}
-		return ms[0].toMatcherObject(s), nil
+		return ms[0].toMatcherObject(p, s), nil
+	case *regexNext:
+		return p.call()
 	case *goFunction:
 		return p.call(&ev.budget, args, input)
 	}

@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -201,10 +202,13 @@ func defineObjectFunctions() {
 		return out, nil
 	})
 	define("type", "<x:s>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		switch args[0].(type) {
+		switch x := args[0].(type) {
 		case nil:
 			return "null", nil
 		case float64:
+			if math.IsNaN(x) {
+				return "object", nil // jsonata-js: NaN (from $toMillis) is not numeric
+			}
 			return "number", nil
 		case string:
 			return "string", nil

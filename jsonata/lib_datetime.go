@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -40,54 +41,68 @@ func defineDateTimeFunctions() {
 		if pic, ok := args[1].(string); ok {
 			return parseDateTimePicture(s, pic, ev.currentTime())
 		}
-		t, ok := parseISO8601(s)
+		ms, ok := isoToMillis(s)
 		if !ok {
 			return nil, newError("D3110", 0, "toMillis", s)
 		}
-		return float64(t.UnixMilli()), nil
+		return ms, nil
 	})
 }
 
-var isoPattern = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?)?)?)?$`)
+// isoTimestampText is the check jsonata-js makes before it hands the text to JavaScript's
+// Date.parse: text it rejects is D3110.
+var isoTimestampText = regexp.MustCompile(`^(\d{4})(-[01]\d)?(-[0-3]\d)?(T([0-2]\d):([0-5]\d):([0-5]\d))?(\.\d+)?([+-]([0-2]\d):?([0-5]\d)|Z)?$`)
 
-// parseISO8601 accepts the forms JavaScript's Date parses from ISO 8601 text: a date,
-// optionally a time, optionally a zone (UTC when absent).
-func parseISO8601(s string) (time.Time, bool) {
-	m := isoPattern.FindStringSubmatch(s)
+// isoToMillis is $toMillis without a picture. Text that passes the check but that
+// JavaScript's Date.parse cannot read (month 13, hour 25, an offset of 24 hours or more,
+// an offset on a date with no time) gives NaN, which jsonata-js returns and which prints
+// as null. Day numbers up to 31 roll over into the next month and 24:00:00 is the next
+// day's midnight, as in Date.parse. ok is false when the text fails the check.
+func isoToMillis(s string) (ms float64, ok bool) {
+	m := isoTimestampText.FindStringSubmatch(s)
 	if m == nil {
-		return time.Time{}, false
+		return 0, false
 	}
-	num := func(x string, def int) int {
-		if x == "" {
-			return def
-		}
-		n, _ := strconv.Atoi(x)
+	num := func(x string) int {
+		n, _ := strconv.Atoi(strings.TrimLeft(x, "-"))
 		return n
 	}
-	year, month, day := num(m[1], 0), num(m[2], 1), num(m[3], 1)
-	hour, minute, sec := num(m[4], 0), num(m[5], 0), num(m[6], 0)
-	nanos := 0
-	if m[7] != "" {
-		frac := (m[7] + "000000000")[:9]
-		nanos, _ = strconv.Atoi(frac)
+	nan := math.NaN()
+	year, month, day := num(m[1]), 1, 1
+	hasTime := m[4] != ""
+	switch {
+	case m[2] == "" && m[3] != "": // a day with no month: "2018-25"
+		return nan, true
+	case m[8] != "" && !hasTime:
+		// a fraction with no time: Date.parse falls back to its legacy reading, which
+		// this implementation does not follow
+		return nan, true
 	}
-	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || sec > 59 {
-		return time.Time{}, false
+	if m[2] != "" {
+		month = num(m[2])
 	}
-	loc := time.UTC
-	if z := m[8]; z != "" && z != "Z" {
-		sign := 1
-		if z[0] == '-' {
-			sign = -1
+	if m[3] != "" {
+		day = num(m[3])
+	}
+	hour, minute, sec := num(m[5]), num(m[6]), num(m[7])
+	millis := 0
+	if m[8] != "" {
+		millis, _ = strconv.Atoi((m[8][1:] + "00")[:3])
+	}
+	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 ||
+		hour == 24 && (minute != 0 || sec != 0 || millis != 0) {
+		return nan, true
+	}
+	offset := 0
+	if z := m[9]; z != "" && z != "Z" {
+		if !hasTime || num(m[10]) > 23 {
+			return nan, true
 		}
-		digits := regexp.MustCompile(`\d`).FindAllString(z, -1)
-		h, _ := strconv.Atoi(digits[0] + digits[1])
-		mi, _ := strconv.Atoi(digits[2] + digits[3])
-		loc = time.FixedZone("", sign*(h*3600+mi*60))
+		offset = num(m[10])*60 + num(m[11])
+		if z[0] == '-' {
+			offset = -offset
+		}
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, loc)
-	if t.Day() != day {
-		return time.Time{}, false
-	}
-	return t, true
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, millis*1e6, time.UTC)
+	return float64(t.UnixMilli() - int64(offset)*60000), true
 }

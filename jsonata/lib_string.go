@@ -278,7 +278,7 @@ func defineStringFunctions() {
 		}
 		return padding + s, nil
 	})
-	define("contains", "<s-(sf):b>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+	define("contains", "<s-(sf):b>", 2, func(ev *evaluator, args []any, call *callContext) (any, error) {
 		s, ok := args[0].(string)
 		if !ok {
 			return Undefined, nil
@@ -289,9 +289,12 @@ func defineStringFunctions() {
 		case *regexValue:
 			return p.re.MatchString(s), nil
 		}
+		if isFunction(args[1]) {
+			return ev.containsCustom(s, args[1], call.env)
+		}
 		return Undefined, nil
 	})
-	define("split", "<s-(sf)n?:a<s>>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+	define("split", "<s-(sf)n?:a<s>>", 3, func(ev *evaluator, args []any, call *callContext) (any, error) {
 		s, ok := args[0].(string)
 		if !ok {
 			return Undefined, nil
@@ -319,15 +322,28 @@ func defineStringFunctions() {
 				parts = strings.Split(s, p)
 			}
 		case *regexValue:
+			found, err := p.chain(s, limit, "split")
+			if err != nil {
+				return nil, err
+			}
+			if limit == 0 {
+				break
+			}
 			prev := 0
-			for _, m := range p.matches(s, -1) {
+			for _, m := range found {
 				ev.budget.spend(1)
 				parts = append(parts, s[prev:m.start])
 				prev = m.end
 			}
 			parts = append(parts, s[prev:])
 		default:
-			return nil, newError("T0410", 0, "split", args[1]).withIndex(2)
+			if !isFunction(p) {
+				return nil, newError("T0410", 0, "split", args[1]).withIndex(2)
+			}
+			var err error
+			if parts, err = ev.splitCustom(s, p, limit, call.env); err != nil {
+				return nil, err
+			}
 		}
 		if limit >= 0 && limit < len(parts) {
 			parts = parts[:limit]
@@ -353,14 +369,10 @@ func defineStringFunctions() {
 		ev.budget.spendString(size)
 		return strings.Join(parts, sep), nil
 	})
-	define("match", "<s-f<s:o>n?:a<o>>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
+	define("match", "<s-f<s:o>n?:a<o>>", 3, func(ev *evaluator, args []any, call *callContext) (any, error) {
 		s, ok := args[0].(string)
 		if !ok {
 			return Undefined, nil
-		}
-		re, ok := args[1].(*regexValue)
-		if !ok {
-			return nil, newError("T0410", 0, "match", args[1]).withIndex(2)
 		}
 		limit := -1
 		if l, ok := args[2].(float64); ok {
@@ -369,14 +381,13 @@ func defineStringFunctions() {
 			}
 			limit = int(l)
 		}
-		if limit == 0 {
-			return newSeq(), nil
+		re, ok := args[1].(*regexValue)
+		if !ok {
+			return ev.matchCustom(s, args[1], limit, call.env)
 		}
-		found := re.matches(s, limit)
-		for _, m := range found {
-			if m.match == "" {
-				return nil, newError("D1004", 0, "match", re.source)
-			}
+		found, err := re.chain(s, limit, "match")
+		if err != nil {
+			return nil, err
 		}
 		out := &seq{sequence: true}
 		for _, m := range found {
@@ -452,16 +463,20 @@ func (ev *evaluator) replace(s string, pattern, replacement any, limit int, call
 		}
 		return strings.Replace(s, p, rep, limit), nil
 	}
-	re, ok := pattern.(*regexValue)
-	if !ok || replacement == Undefined {
+	if replacement == Undefined {
 		return Undefined, nil
+	}
+	re, ok := pattern.(*regexValue)
+	if !ok {
+		return ev.replaceCustom(s, pattern, replacement, limit, call.env)
 	}
 	var sb strings.Builder
 	prev := 0
-	for _, m := range re.matches(s, limit) {
-		if m.match == "" {
-			return nil, newError("D1004", 0, "replace", re.source)
-		}
+	found, err := re.chain(s, limit, "replace")
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range found {
 		// the text grows with each replacement; stop it before the budget would
 		if room := ev.budget.stringRoom(); room >= 0 && sb.Len() > room {
 			ev.budget.spendString(sb.Len())
@@ -471,7 +486,7 @@ func (ev *evaluator) replace(s string, pattern, replacement any, limit int, call
 		case string:
 			sb.WriteString(substituteGroups(r, m))
 		default:
-			v, err := ev.apply(r, []any{m.toMatcherObject(s)}, Undefined, call.env)
+			v, err := ev.apply(r, []any{m.toMatcherObject(re, s)}, Undefined, call.env)
 			if err != nil {
 				return nil, err
 			}
