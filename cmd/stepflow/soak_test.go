@@ -94,7 +94,7 @@ func TestSoakReportRerunsAndRecovery(t *testing.T) {
 		line("start", 1, "task-2", 501, 100), // in flight at the kill at 2 s
 		line("start", 1.2, "task-5", 502, 100),
 		line("end", 1.5, "task-5", 502, 100), // ended, its result not committed: run again
-		line("start", 2, "task-7", 503, 1), // forked as process 100 died: its parent is init
+		line("start", 2, "task-7", 503, 1),   // forked as process 100 died: its parent is init
 		line("end", 2.5, "task-2", 501, 100), // the orphan ends after the kill
 		line("start", 3.5, "task-2", 601, 200),
 		line("start", 3.6, "task-5", 602, 200),
