@@ -11,8 +11,10 @@ import (
 	"io"
 	mathrand "math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -133,20 +135,35 @@ func soakExpectedOutput(n int) any {
 	return map[string]any{"n": f, "parity": parity, "fanout": []any{f + 1, f + 2}, "items": []any{f + 1, f + 2, f + 3}}
 }
 
-// soakWorkScript is the soak-work function: a shell program, independent of Stepflow, that
+// soakWorkScript is the soak-work function: a bash program, independent of Stepflow, that
 // records its run in the run file (start and end, with its node, idempotency key, process id
 // and its parent's: the server process that ran it), sleeps 0-2 s and answers {"echo": its
-// payload}. A short line appended with O_APPEND lands whole, so concurrent runs do not mix
-// their lines. The parent's process id, not the time, tells which life of a server ran a
-// task: a process forked just before a kill may write its first line after it.
-const soakWorkScript = `echo "start $(date +%s.%N) $STEPFLOW_SOAK_NODE $STEPFLOW_IDEMPOTENCY_KEY $$ $PPID" >> "$STEPFLOW_SOAK_RUNS"
-payload=$(cat)
-r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-ms=$((r % 2000))
-sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
-echo "end $(date +%s.%N) $STEPFLOW_SOAK_NODE $STEPFLOW_IDEMPOTENCY_KEY $$ $PPID" >> "$STEPFLOW_SOAK_RUNS"
+// payload}. Only the sleep is another process: a soak of a thousand executions runs six
+// thousand of these, and a script that forks for the time and each random number loads a
+// small machine more than the servers under test do. A short line appended with O_APPEND
+// lands whole, so concurrent runs do not mix their lines. The parent's process id, not the
+// time, tells which life of a server ran a task: a process forked just before a kill may
+// write its first line after it.
+const soakWorkScript = `echo "start $EPOCHREALTIME $STEPFLOW_SOAK_NODE $STEPFLOW_IDEMPOTENCY_KEY $$ $PPID" >> "$STEPFLOW_SOAK_RUNS"
+IFS= read -r -d '' payload
+ms=$(( (RANDOM * 32768 + RANDOM) % 2000 ))
+printf -v fraction %03d $((ms % 1000))
+sleep "$((ms / 1000)).$fraction"
+echo "end $EPOCHREALTIME $STEPFLOW_SOAK_NODE $STEPFLOW_IDEMPOTENCY_KEY $$ $PPID" >> "$STEPFLOW_SOAK_RUNS"
 printf '{"echo":%s}' "$payload"
 `
+
+// soakCheckBash fails unless bash 5 or later (for EPOCHREALTIME) can run the function.
+func soakCheckBash() error {
+	out, err := exec.Command("bash", "-c", "echo $EPOCHREALTIME").Output()
+	if err != nil {
+		return fmt.Errorf("the soak's function needs bash: %w", err)
+	}
+	if _, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64); err != nil {
+		return fmt.Errorf("the soak's function needs bash 5 or later (EPOCHREALTIME): bash printed %q", out)
+	}
+	return nil
+}
 
 func runSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
@@ -182,6 +199,9 @@ func runSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return exitError{Code: 2}
 	}
 	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if err := soakCheckBash(); err != nil {
 		return err
 	}
 	if cfg.Spread == 0 {
@@ -266,8 +286,9 @@ func soak(ctx context.Context, cfg *soakConfig, exe string, progress io.Writer) 
 		name := fmt.Sprintf("node-%d", i)
 		functions := filepath.Join(cfg.Dir, "functions-"+name+".json")
 		doc := map[string]any{"functions": map[string]any{"soak-work": map[string]any{
-			"command": []string{"sh", "-c", soakWorkScript},
-			"env":     map[string]string{"STEPFLOW_SOAK_NODE": name, "STEPFLOW_SOAK_RUNS": runsPath},
+			"command": []string{"bash", "-c", soakWorkScript},
+			// The C locale writes EPOCHREALTIME with a decimal point.
+			"env": map[string]string{"STEPFLOW_SOAK_NODE": name, "STEPFLOW_SOAK_RUNS": runsPath, "LC_ALL": "C"},
 		}}}
 		data, _ := json.MarshalIndent(doc, "", "  ")
 		if err := os.WriteFile(functions, data, 0o644); err != nil {
