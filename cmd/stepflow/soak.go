@@ -269,6 +269,7 @@ type soakKillEvent struct {
 	ready     time.Time // the new process listening
 	pid       int       // the new process
 	restart   error
+	refused   []string // restarts refused because the node-id file was held, with its holders
 }
 
 // soak runs one soak: start the servers, the executions and the kills, wait, check, report.
@@ -350,7 +351,8 @@ func soak(ctx context.Context, cfg *soakConfig, exe string, progress io.Writer) 
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		kills = soakKillAll(runCtx, cfg, cluster, began, progress)
+		// A server that does not come back ends the run: the starts stop retrying.
+		kills = soakKillAll(runCtx, cancelRun, cfg, cluster, began, progress)
 	}()
 	wg.Wait()
 	lastStart := time.Now()
@@ -441,8 +443,8 @@ func soakStartAll(ctx context.Context, cfg *soakConfig, cluster *soakCluster, sm
 
 // soakKillAll kills a random node at a random moment of each of cfg.Kills equal slots of the
 // time executions run (the starts and one execution's span after), and starts it again on
-// the same store after cfg.Downtime.
-func soakKillAll(ctx context.Context, cfg *soakConfig, cluster *soakCluster, began time.Time, progress io.Writer) []soakKillEvent {
+// the same store after cfg.Downtime. If it cannot, it calls fail.
+func soakKillAll(ctx context.Context, fail context.CancelFunc, cfg *soakConfig, cluster *soakCluster, began time.Time, progress io.Writer) []soakKillEvent {
 	rng := mathrand.New(mathrand.NewPCG(cfg.Seed, cfg.Seed^0x5eed))
 	window := cfg.Spread + soakExecutionSpan
 	var kills []soakKillEvent
@@ -461,10 +463,24 @@ func soakKillAll(ctx context.Context, cfg *soakConfig, cluster *soakCluster, beg
 			time.Sleep(cfg.Downtime)
 		}
 		ev.restarted = time.Now()
-		ev.ready, ev.restart = node.start()
+		for {
+			ev.ready, ev.restart = node.start()
+			if !errors.Is(ev.restart, errSoakNodeIDHeld) || time.Since(ev.restarted) > soakStartTimeout {
+				break
+			}
+			// A supervisor (systemd's Restart=) would start it again: so does the soak, and
+			// reports who held the file.
+			holders := strings.Join(soakFileHolders(filepath.Join(cfg.Dir, "data", "node-id")), "; ")
+			if holders == "" {
+				holders = "a process gone by the time /proc was read"
+			}
+			ev.refused = append(ev.refused, fmt.Sprintf("%.3fs after the kill, held by %s", time.Since(ev.killed).Seconds(), holders))
+			time.Sleep(100 * time.Millisecond)
+		}
 		ev.pid = node.pid()
 		kills = append(kills, ev)
 		if ev.restart != nil {
+			fail()
 			return kills
 		}
 		fmt.Fprintf(progress, "soak: kill %d: %s killed at %v, listening again %v later\n", k+1, node.name,

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -55,7 +57,8 @@ func (n *soakNode) start() (time.Time, error) {
 	}
 	cmd := exec.Command(n.exe, append([]string{"server", "--addr", addr}, n.args...)...)
 	cmd.Dir = n.dir
-	cmd.Stderr = logFile
+	stderrTail := &tailBuffer{max: 4096}
+	cmd.Stderr = io.MultiWriter(logFile, stderrTail)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		logFile.Close()
@@ -101,11 +104,80 @@ func (n *soakNode) start() (time.Time, error) {
 		n.mu.Unlock()
 		return ready, nil
 	case <-exited:
+		if strings.Contains(stderrTail.String(), "is held by another running stepflow server") {
+			return time.Time{}, fmt.Errorf("%s: %w (its log: %s)", n.name, errSoakNodeIDHeld, n.logPath)
+		}
 		return time.Time{}, fmt.Errorf("%s exited before listening (its log: %s)", n.name, n.logPath)
 	case <-time.After(soakStartTimeout):
 		n.signal(syscall.SIGKILL)
 		return time.Time{}, fmt.Errorf("%s did not listen within %v (its log: %s)", n.name, soakStartTimeout, n.logPath)
 	}
+}
+
+// errSoakNodeIDHeld is a server refusing to start because another process holds its node-id
+// file's lock.
+var errSoakNodeIDHeld = errors.New("refused to start: its node-id file is held by another process")
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if len(b.buf) > b.max {
+		b.buf = append(b.buf[:0], b.buf[len(b.buf)-b.max:]...)
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+// soakFileHolders names the processes that have path open, as far as /proc shows them (on
+// Linux; elsewhere nothing): who holds a node-id file's lock when a restart is refused.
+func soakFileHolders(path string) []string {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var holders []string
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			if target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && target == path {
+				cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+				status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+				ppid := ""
+				for _, line := range strings.Split(string(status), "\n") {
+					if v, ok := strings.CutPrefix(line, "PPid:"); ok {
+						ppid = strings.TrimSpace(v)
+					}
+				}
+				cmd := strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
+				if len(cmd) > 60 {
+					cmd = cmd[:60] + "..."
+				}
+				holders = append(holders, fmt.Sprintf("pid %d (parent %s): %s", pid, ppid, cmd))
+				break
+			}
+		}
+	}
+	return holders
 }
 
 // signal sends sig to the current life and waits for the process to end.

@@ -165,6 +165,7 @@ type soakReport struct {
 	RerunTasks        int `json:"rerunTasks"`        // tasks run more than once
 	Reruns            int `json:"reruns"`            // runs beyond each task's first
 	RerunsWithoutKill int `json:"rerunsWithoutKill"` // re-runs no kill explains (a lease lost while the node lived)
+	RefusedRestarts   int `json:"refusedRestarts"`   // kills after which the server refused to start at first
 
 	Restart       soakStat         `json:"restart"`       // kill to listening again
 	FirstProgress soakStat         `json:"firstProgress"` // listening again to the node's first task run
@@ -187,11 +188,12 @@ type soakStat struct {
 // took to listen, how many of the killed one's tasks were in flight, and how soon after the
 // new process started tasks ran again.
 type soakKillReport struct {
-	Node     string  `json:"node"`
-	At       float64 `json:"at"`
-	Restart  float64 `json:"restart"`  // the new process started to listening
-	InFlight int     `json:"inFlight"` // runs of the killed process not ended by the kill
-	Rerun    int     `json:"rerun"`    // tasks of the killed process run again (by any node)
+	Node     string   `json:"node"`
+	At       float64  `json:"at"`
+	Restart  float64  `json:"restart"`           // the new process started to listening
+	Refused  []string `json:"refused,omitempty"` // starts refused: the node-id file was still held
+	InFlight int      `json:"inFlight"`          // runs of the killed process not ended by the kill
+	Rerun    int      `json:"rerun"`             // tasks of the killed process run again (by any node)
 	// FirstProgress: the new process started to its first task run (null: it ran none).
 	FirstProgress *float64 `json:"firstProgress"`
 	// Resumed: the new process started to the last of Rerun run again (null: none);
@@ -288,6 +290,11 @@ func newSoakReport(cfg *soakConfig, nodes int, execs []*soakExecution, kills []s
 	for i, kl := range kills {
 		kr := soakKillReport{Node: kl.node, At: seconds(kl.killed.Sub(began)), Restart: seconds(kl.ready.Sub(kl.restarted)), Rerun: len(perKill[i])}
 		restarts = append(restarts, kr.Restart)
+		kr.Refused = kl.refused
+		if len(kl.refused) > 0 {
+			rep.RefusedRestarts++
+			problem("kill %d: %s refused to start %d times (node-id file held): %s", i+1, kl.node, len(kl.refused), strings.Join(kl.refused, " / "))
+		}
 		var first time.Time
 		for _, r := range ourRuns {
 			if r.node == kl.node && r.life == kl.killedPID && (r.end.IsZero() || r.end.After(kl.killed)) {
@@ -367,6 +374,7 @@ func (r *soakReport) writeText(w io.Writer) {
 		}
 		return fmt.Sprintf("median %.3fs, max %.3fs (%d kills)", s.Median, s.Max, s.Count)
 	}
+	row("restarts refused at first", r.RefusedRestarts)
 	row("restart to listening", stat(r.Restart))
 	row("restart to first task", stat(r.FirstProgress))
 	row("restart to in-flight resumed", stat(r.Resumed))
