@@ -88,14 +88,17 @@ const soakExecutionSpan = 5 * time.Second
 // soakDefinition is a representative Standard workflow: a Task, a Wait, a Choice, a Parallel
 // of two Tasks and an inline Map of three. Every task calls soak-work, which answers
 // {"echo": its payload}; the payloads are computed from the input, so the output
-// (soakExpectedOutput) shows any result delivered to the wrong task or lost.
+// (soakExpectedOutput) shows any result delivered to the wrong task or lost. Each Task
+// retries Lambda's transient errors as AWS recommends for Lambda tasks; the report counts
+// and names every task failure found in the histories, retried or not.
 const soakDefinition = `{
   "Comment": "stepflow soak: a Task, a Wait, a Choice, a Parallel of two Tasks, an inline Map of three",
   "StartAt": "First",
   "States": {
     "First": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
       "Parameters": {"FunctionName": "soak-work", "Payload": {"step": "first", "n.$": "$.n", "even.$": "$.even"}},
-      "ResultSelector": {"echo.$": "$.Payload.echo"}, "ResultPath": "$.first", "Next": "Pause"},
+      "ResultSelector": {"echo.$": "$.Payload.echo"},
+      "Retry": [{"ErrorEquals": ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}], "ResultPath": "$.first", "Next": "Pause"},
     "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Parity"},
     "Parity": {"Type": "Choice",
       "Choices": [{"Variable": "$.first.echo.even", "BooleanEquals": true, "Next": "Even"}],
@@ -106,10 +109,12 @@ const soakDefinition = `{
       "Branches": [
         {"StartAt": "Left", "States": {"Left": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
           "Parameters": {"FunctionName": "soak-work", "Payload": {"step": "left", "x.$": "States.MathAdd($.n, 1)"}},
-          "ResultSelector": {"echo.$": "$.Payload.echo"}, "End": true}}},
+          "ResultSelector": {"echo.$": "$.Payload.echo"},
+      "Retry": [{"ErrorEquals": ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}], "End": true}}},
         {"StartAt": "Right", "States": {"Right": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
           "Parameters": {"FunctionName": "soak-work", "Payload": {"step": "right", "x.$": "States.MathAdd($.n, 2)"}},
-          "ResultSelector": {"echo.$": "$.Payload.echo"}, "End": true}}}
+          "ResultSelector": {"echo.$": "$.Payload.echo"},
+      "Retry": [{"ErrorEquals": ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}], "End": true}}}
       ]},
     "Items": {"Type": "Pass", "Parameters": {"list.$": "States.ArrayRange(1, 3, 1)"}, "ResultPath": "$.items", "Next": "Each"},
     "Each": {"Type": "Map", "ItemsPath": "$.items.list", "ResultPath": "$.mapped", "Next": "Report",
@@ -117,7 +122,8 @@ const soakDefinition = `{
       "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Item", "States": {
         "Item": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
           "Parameters": {"FunctionName": "soak-work", "Payload": {"step": "item", "y.$": "States.MathAdd($.n, $.i)"}},
-          "ResultSelector": {"echo.$": "$.Payload.echo"}, "End": true}}}},
+          "ResultSelector": {"echo.$": "$.Payload.echo"},
+      "Retry": [{"ErrorEquals": ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}], "End": true}}}},
     "Report": {"Type": "Pass", "End": true, "Parameters": {
       "n.$": "$.first.echo.n", "parity.$": "$.parity",
       "fanout.$": "$.fanout[*].echo.x", "items.$": "$.mapped[*].echo.y"}}
@@ -255,9 +261,10 @@ type soakExecution struct {
 	name     string
 	arn      string
 	startErr error
-	problem  string // what is wrong with it, "" when nothing
-	kind     string // succeeded, failed, lost, wrong-output, not-started
-	malform  string // what is wrong with its history, "" when well-formed
+	problem  string   // what is wrong with it, "" when nothing
+	kind     string   // succeeded, failed, lost, wrong-output, not-started
+	malform  string   // what is wrong with its history, "" when well-formed
+	taskErrs []string // "Error: Cause" of each task failure in its history
 }
 
 // soakKillEvent is one SIGKILL of a node and its restart.
@@ -568,7 +575,7 @@ func soakCheck(ctx context.Context, cluster *soakCluster, ex *soakExecution) {
 		err := cluster.call(ctx, ex.index, func(c *awssfn.Client) error {
 			var err error
 			out, err = c.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: aws.String(ex.arn),
-				MaxResults: 1000, NextToken: next, IncludeExecutionData: aws.Bool(false)})
+				MaxResults: 1000, NextToken: next})
 			return err
 		})
 		if err != nil {
@@ -583,5 +590,13 @@ func soakCheck(ctx context.Context, cluster *soakCluster, ex *soakExecution) {
 	}
 	if err := checkSoakHistory(events, desc.Status); err != nil {
 		ex.malform = err.Error()
+	}
+	for _, ev := range events {
+		if d := ev.TaskFailedEventDetails; d != nil {
+			ex.taskErrs = append(ex.taskErrs, aws.ToString(d.Error)+": "+aws.ToString(d.Cause))
+		}
+		if d := ev.LambdaFunctionFailedEventDetails; d != nil {
+			ex.taskErrs = append(ex.taskErrs, aws.ToString(d.Error)+": "+aws.ToString(d.Cause))
+		}
 	}
 }

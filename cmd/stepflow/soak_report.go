@@ -166,6 +166,9 @@ type soakReport struct {
 	Reruns            int `json:"reruns"`            // runs beyond each task's first
 	RerunsWithoutKill int `json:"rerunsWithoutKill"` // re-runs no kill explains (a lease lost while the node lived)
 	RefusedRestarts   int `json:"refusedRestarts"`   // kills after which the server refused to start at first
+	// TaskFailures counts the task failures in the histories (retried or not), by error and
+	// cause: a function that ran and answered should not fail.
+	TaskFailures map[string]int `json:"taskFailures"`
 
 	Restart       soakStat         `json:"restart"`       // kill to listening again
 	FirstProgress soakStat         `json:"firstProgress"` // listening again to the node's first task run
@@ -205,7 +208,7 @@ const soakMaxProblems = 20
 
 func newSoakReport(cfg *soakConfig, nodes int, execs []*soakExecution, kills []soakKillEvent, runs []*soakRun, lives map[int]bool, began time.Time) *soakReport {
 	rep := &soakReport{Store: cfg.Store, Nodes: nodes, Executions: cfg.Executions, Kills: len(kills), Seed: cfg.Seed,
-		Lease: cfg.Lease, Spread: seconds(cfg.Spread), Downtime: seconds(cfg.Downtime), KillList: []soakKillReport{}}
+		Lease: cfg.Lease, Spread: seconds(cfg.Spread), Downtime: seconds(cfg.Downtime), KillList: []soakKillReport{}, TaskFailures: map[string]int{}}
 	problem := func(format string, args ...any) {
 		if len(rep.Problems) < soakMaxProblems {
 			rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...))
@@ -230,6 +233,9 @@ func newSoakReport(cfg *soakConfig, nodes int, execs []*soakExecution, kills []s
 		}
 		if ex.problem != "" {
 			problem("%s: %s", ex.name, ex.problem)
+		}
+		for _, e := range ex.taskErrs {
+			rep.TaskFailures[e]++
 		}
 		if ex.malform != "" {
 			rep.Malformed++
@@ -374,6 +380,11 @@ func (r *soakReport) writeText(w io.Writer) {
 		}
 		return fmt.Sprintf("median %.3fs, max %.3fs (%d kills)", s.Median, s.Max, s.Count)
 	}
+	failures := 0
+	for _, n := range r.TaskFailures {
+		failures += n
+	}
+	row("task failures (retried)", failures)
 	row("restarts refused at first", r.RefusedRestarts)
 	row("restart to listening", stat(r.Restart))
 	row("restart to first task", stat(r.FirstProgress))
@@ -389,6 +400,17 @@ func (r *soakReport) writeText(w io.Writer) {
 		}
 		for i, k := range r.KillList {
 			fmt.Fprintf(w, "  %-4d %-7s %8.3fs %8.3fs %9d %7d %12s %9s\n", i+1, k.Node, k.At, k.Restart, k.InFlight, k.Rerun, opt(k.FirstProgress), opt(k.Resumed))
+		}
+	}
+	if len(r.TaskFailures) > 0 {
+		fmt.Fprintln(w, "\ntask failures:")
+		causes := make([]string, 0, len(r.TaskFailures))
+		for c := range r.TaskFailures {
+			causes = append(causes, c)
+		}
+		sort.Strings(causes)
+		for _, c := range causes {
+			fmt.Fprintf(w, "  %5d  %s\n", r.TaskFailures[c], c)
 		}
 	}
 	if len(r.Problems) > 0 {

@@ -68,9 +68,10 @@ func runSoak(t *testing.T, args ...string) {
 	if rep.Kills != kills || rep.Restart.Count != kills {
 		t.Fatalf("soak made %d kills (%d restarts), want %d", rep.Kills, rep.Restart.Count, kills)
 	}
-	// Six tasks an execution, each run at least once; a run again is always a killed
-	// server's task (with the shipped lease no task outlives its lease here).
-	if rep.Tasks != 6*executions || rep.RerunsWithoutKill != 0 {
+	// Six tasks an execution (more when a task was retried), each run at least once; a run
+	// again is always a killed server's task (with the shipped lease no task outlives its
+	// lease here).
+	if rep.Tasks < 6*executions || rep.RerunsWithoutKill != 0 {
 		t.Fatalf("soak: %d tasks (want %d), %d re-runs without a kill: %v", rep.Tasks, 6*executions, rep.RerunsWithoutKill, rep.Problems)
 	}
 }
