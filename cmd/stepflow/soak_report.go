@@ -265,7 +265,9 @@ func newSoakReport(cfg *soakConfig, nodes int, execs []*soakExecution, kills []s
 	}
 	rep.TaskRuns = len(ourRuns)
 	rep.Tasks = len(byKey)
-	// A run again is explained by a kill when the run before it was the killed process's.
+	// A run again is explained by a kill when the run before it was the killed process's; it
+	// counts towards the last kill of that node before it (the restart that had it run
+	// again: a later life if the node was killed again before it got to it).
 	perKill := make([][]*soakRun, len(kills))
 	for _, rs := range byKey {
 		sort.Slice(rs, func(i, j int) bool { return rs[i].start.Before(rs[j].start) })
@@ -277,14 +279,19 @@ func newSoakReport(cfg *soakConfig, nodes int, execs []*soakExecution, kills []s
 			prev, cur := rs[j-1], rs[j]
 			k := -1
 			for i, kl := range kills {
-				if kl.node == prev.node && kl.killedPID == prev.life {
+				if kl.node == prev.node && kl.killedPID == prev.life && kl.killed.Before(cur.start) {
 					k = i
 					break
 				}
 			}
+			for i := k + 1; k >= 0 && i < len(kills); i++ {
+				if kills[i].node == prev.node && kills[i].killed.Before(cur.start) {
+					k = i
+				}
+			}
 			if k < 0 {
 				rep.RerunsWithoutKill++
-				problem("task %s ran again on %s (pid %d) at %.3fs, after a run on %s (pid %d, not killed) at %.3fs", cur.key,
+				problem("task %s ran again on %s (pid %d) at %.3fs, after a run on %s (pid %d, not killed in between) at %.3fs", cur.key,
 					cur.node, cur.life, seconds(cur.start.Sub(began)), prev.node, prev.life, seconds(prev.start.Sub(began)))
 				continue
 			}

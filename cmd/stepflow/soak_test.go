@@ -106,6 +106,10 @@ func TestSoakReportRerunsAndRecovery(t *testing.T) {
 		line("end", 5.5, "task-9", 604, 200),
 		line("start", 6, "task-9", 605, 200), // run again by the same process: not a kill's doing
 		line("end", 6.5, "task-9", 605, 200),
+		line("start", 7, "task-15", 606, 200), // in flight at the second kill
+		line("start", 7.1, "task-16", 607, 200),
+		line("start", 9.5, "task-15", 701, 300), // the third life runs them again
+		line("start", 13, "task-16", 801, 400),  // killed again first: the fourth does
 	}, "\n") + "\n"
 	path := filepath.Join(t.TempDir(), "runs.log")
 	if err := os.WriteFile(path, []byte(runFile), 0o644); err != nil {
@@ -116,10 +120,12 @@ func TestSoakReportRerunsAndRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	sec := func(s float64) time.Time { return began.Add(time.Duration(s * float64(time.Second))) }
-	kills := []soakKillEvent{{node: "node-1", killedPID: 100, killed: sec(1.95), restarted: sec(3), ready: sec(3.25), pid: 200}}
+	kills := []soakKillEvent{{node: "node-1", killedPID: 100, killed: sec(1.95), restarted: sec(3), ready: sec(3.25), pid: 200},
+		{node: "node-1", killedPID: 200, killed: sec(8), restarted: sec(9), ready: sec(9.2), pid: 300},
+		{node: "node-1", killedPID: 300, killed: sec(11), restarted: sec(12), ready: sec(12.2), pid: 400}}
 	execs := []*soakExecution{{index: 0, name: "run-00000", arn: arn, kind: "succeeded"}}
-	rep := newSoakReport(&soakConfig{Store: "sqlite", Executions: 1}, 1, execs, kills, runs, map[int]bool{100: true, 200: true}, began)
-	if rep.Tasks != 4 || rep.TaskRuns != 8 || rep.RerunTasks != 4 || rep.Reruns != 4 || rep.RerunsWithoutKill != 1 {
+	rep := newSoakReport(&soakConfig{Store: "sqlite", Executions: 1}, 1, execs, kills, runs, map[int]bool{100: true, 200: true, 300: true, 400: true}, began)
+	if rep.Tasks != 6 || rep.TaskRuns != 12 || rep.RerunTasks != 6 || rep.Reruns != 6 || rep.RerunsWithoutKill != 1 {
 		t.Fatalf("tasks %d, runs %d, tasks run again %d, re-runs %d (%d without a kill)",
 			rep.Tasks, rep.TaskRuns, rep.RerunTasks, rep.Reruns, rep.RerunsWithoutKill)
 	}
@@ -127,7 +133,18 @@ func TestSoakReportRerunsAndRecovery(t *testing.T) {
 	if k.InFlight != 2 || k.Rerun != 3 || k.Restart != 0.25 || *k.FirstProgress != 0.5 || *k.Resumed != 0.9 {
 		t.Fatalf("kill: %+v (first %v, resumed %v)", k, *k.FirstProgress, *k.Resumed)
 	}
-	if len(rep.Problems) != 2 || !strings.Contains(rep.Problems[0], "#task-9 ran again on node-1 (pid 200) at 6.000s, after a run on node-1 (pid 200, not killed) at 5.000s") {
+	// The second kill's in-flight tasks: one run again by the next life, one only by the
+	// life after, which counts towards the third kill.
+	for i, want := range []struct {
+		inFlight, rerun int
+		resumed         float64
+	}{{2, 1, 0.5}, {1, 1, 1}} {
+		k := rep.KillList[i+1]
+		if k.InFlight != want.inFlight || k.Rerun != want.rerun || k.Resumed == nil || *k.Resumed != want.resumed {
+			t.Fatalf("kill %d: %+v", i+2, k)
+		}
+	}
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "#task-9 ran again on node-1 (pid 200) at 6.000s, after a run on node-1 (pid 200, not killed in between) at 5.000s") {
 		t.Fatalf("problems: %q", rep.Problems)
 	}
 	if rep.Pass != true {
