@@ -170,9 +170,10 @@ type soakReport struct {
 	// cause: a function that ran and answered should not fail.
 	TaskFailures map[string]int `json:"taskFailures"`
 
-	Restart       soakStat         `json:"restart"`       // kill to listening again
-	FirstProgress soakStat         `json:"firstProgress"` // listening again to the node's first task run
-	Resumed       soakStat         `json:"resumed"`       // listening again to the last in-flight task run again
+	Restart       soakStat         `json:"restart"`          // a killed node's new process started to listening
+	FirstProgress soakStat         `json:"firstProgress"`    // the new process started to its first task run
+	Resumed       soakStat         `json:"resumed"`          // the new process started to the last of the killed one's tasks run again
+	HandedOver    soakStat         `json:"resumedAfterKill"` // the kill to the last of its tasks run again (by any node)
 	KillList      []soakKillReport `json:"killList"`
 
 	Problems []string `json:"problems,omitempty"` // the first problems found, one line each
@@ -202,6 +203,9 @@ type soakKillReport struct {
 	// Resumed: the new process started to the last of Rerun run again (null: none);
 	// negative when another node took them all over before the restart.
 	Resumed *float64 `json:"resumed"`
+	// ResumedAfterKill: the kill to the last of Rerun run again; with --downtime longer than
+	// a lease, the time another node took to hand them over.
+	ResumedAfterKill *float64 `json:"resumedAfterKill"`
 }
 
 const soakMaxProblems = 20
@@ -299,7 +303,7 @@ func newSoakReport(cfg *soakConfig, nodes int, execs []*soakExecution, kills []s
 		}
 	}
 
-	var restarts, firsts, resumes []float64
+	var restarts, firsts, resumes, handovers []float64
 	for i, kl := range kills {
 		kr := soakKillReport{Node: kl.node, At: seconds(kl.killed.Sub(began)), Restart: seconds(kl.ready.Sub(kl.restarted)), Rerun: len(perKill[i])}
 		restarts = append(restarts, kr.Restart)
@@ -332,10 +336,14 @@ func newSoakReport(cfg *soakConfig, nodes int, execs []*soakExecution, kills []s
 			v := seconds(last.Sub(kl.restarted))
 			kr.Resumed = &v
 			resumes = append(resumes, v)
+			h := seconds(last.Sub(kl.killed))
+			kr.ResumedAfterKill = &h
+			handovers = append(handovers, h)
 		}
 		rep.KillList = append(rep.KillList, kr)
 	}
 	rep.Restart, rep.FirstProgress, rep.Resumed = newSoakStat(restarts), newSoakStat(firsts), newSoakStat(resumes)
+	rep.HandedOver = newSoakStat(handovers)
 	if want := rep.Succeeded * soakTasksPerExecution; rep.Tasks < want {
 		problem("%d tasks recorded in the run file for %d succeeded executions, want at least %d", rep.Tasks, rep.Succeeded, want)
 	}
@@ -396,9 +404,10 @@ func (r *soakReport) writeText(w io.Writer) {
 	row("restart to listening", stat(r.Restart))
 	row("restart to first task", stat(r.FirstProgress))
 	row("restart to in-flight resumed", stat(r.Resumed))
+	row("kill to in-flight resumed", stat(r.HandedOver))
 	row("duration", fmt.Sprintf("%.1fs", r.Seconds))
 	if len(r.KillList) > 0 {
-		fmt.Fprintf(w, "\n  %-4s %-7s %9s %9s %9s %7s %12s %9s\n", "kill", "node", "at", "restart", "in-flight", "re-run", "first task", "resumed")
+		fmt.Fprintf(w, "\n  %-4s %-7s %9s %9s %9s %7s %11s %9s %11s\n", "kill", "node", "at", "restart", "in-flight", "re-run", "first task", "resumed", "after kill")
 		opt := func(v *float64) string {
 			if v == nil {
 				return "-"
@@ -406,7 +415,7 @@ func (r *soakReport) writeText(w io.Writer) {
 			return fmt.Sprintf("%.3fs", *v)
 		}
 		for i, k := range r.KillList {
-			fmt.Fprintf(w, "  %-4d %-7s %8.3fs %8.3fs %9d %7d %12s %9s\n", i+1, k.Node, k.At, k.Restart, k.InFlight, k.Rerun, opt(k.FirstProgress), opt(k.Resumed))
+			fmt.Fprintf(w, "  %-4d %-7s %8.3fs %8.3fs %9d %7d %11s %9s %11s\n", i+1, k.Node, k.At, k.Restart, k.InFlight, k.Rerun, opt(k.FirstProgress), opt(k.Resumed), opt(k.ResumedAfterKill))
 		}
 	}
 	if len(r.TaskFailures) > 0 {

@@ -140,7 +140,7 @@ func TestSoakReportRerunsAndRecovery(t *testing.T) {
 		resumed         float64
 	}{{2, 1, 0.5}, {1, 1, 1}} {
 		k := rep.KillList[i+1]
-		if k.InFlight != want.inFlight || k.Rerun != want.rerun || k.Resumed == nil || *k.Resumed != want.resumed {
+		if k.InFlight != want.inFlight || k.Rerun != want.rerun || k.Resumed == nil || *k.Resumed != want.resumed || *k.ResumedAfterKill != want.resumed+1 {
 			t.Fatalf("kill %d: %+v", i+2, k)
 		}
 	}
