@@ -400,6 +400,11 @@ func soak(ctx context.Context, cfg *soakConfig, exe string, progress io.Writer) 
 		return nil, err
 	}
 	rep := newSoakReport(cfg, nodeCount, execs, kills, runs, cluster.lifePIDs(), began)
+	for _, n := range cluster.nodes {
+		if err := countServerWarnings(n.logPath, rep.ServerWarnings); err != nil {
+			return nil, err
+		}
+	}
 	rep.Seconds = seconds(ended.Sub(began))
 	return rep, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -169,6 +170,8 @@ type soakReport struct {
 	// TaskFailures counts the task failures in the histories (retried or not), by error and
 	// cause: a function that ran and answered should not fail.
 	TaskFailures map[string]int `json:"taskFailures"`
+	// ServerWarnings counts the servers' WARN and ERROR log lines by level, message and error.
+	ServerWarnings map[string]int `json:"serverWarnings"`
 
 	Restart       soakStat         `json:"restart"`          // a killed node's new process started to listening
 	FirstProgress soakStat         `json:"firstProgress"`    // the new process started to its first task run
@@ -212,7 +215,8 @@ const soakMaxProblems = 20
 
 func newSoakReport(cfg *soakConfig, nodes int, execs []*soakExecution, kills []soakKillEvent, runs []*soakRun, lives map[int]bool, began time.Time) *soakReport {
 	rep := &soakReport{Store: cfg.Store, Nodes: nodes, Executions: cfg.Executions, Kills: len(kills), Seed: cfg.Seed,
-		Lease: cfg.Lease, Spread: seconds(cfg.Spread), Downtime: seconds(cfg.Downtime), KillList: []soakKillReport{}, TaskFailures: map[string]int{}}
+		Lease: cfg.Lease, Spread: seconds(cfg.Spread), Downtime: seconds(cfg.Downtime), KillList: []soakKillReport{}, TaskFailures: map[string]int{},
+		ServerWarnings: map[string]int{}}
 	problem := func(format string, args ...any) {
 		if len(rep.Problems) < soakMaxProblems {
 			rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...))
@@ -418,17 +422,8 @@ func (r *soakReport) writeText(w io.Writer) {
 			fmt.Fprintf(w, "  %-4d %-7s %8.3fs %8.3fs %9d %7d %11s %9s %11s\n", i+1, k.Node, k.At, k.Restart, k.InFlight, k.Rerun, opt(k.FirstProgress), opt(k.Resumed), opt(k.ResumedAfterKill))
 		}
 	}
-	if len(r.TaskFailures) > 0 {
-		fmt.Fprintln(w, "\ntask failures:")
-		causes := make([]string, 0, len(r.TaskFailures))
-		for c := range r.TaskFailures {
-			causes = append(causes, c)
-		}
-		sort.Strings(causes)
-		for _, c := range causes {
-			fmt.Fprintf(w, "  %5d  %s\n", r.TaskFailures[c], c)
-		}
-	}
+	writeCounts(w, "task failures", r.TaskFailures)
+	writeCounts(w, "server warnings and errors", r.ServerWarnings)
 	if len(r.Problems) > 0 {
 		fmt.Fprintln(w, "\nproblems:")
 		for _, p := range r.Problems {
@@ -438,4 +433,57 @@ func (r *soakReport) writeText(w io.Writer) {
 	if r.Dir != "" {
 		fmt.Fprintf(w, "\nworking directory (server logs, run file): %s\n", r.Dir)
 	}
+}
+
+func writeCounts(w io.Writer, title string, counts map[string]int) {
+	if len(counts) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s:\n", title)
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %5d  %s\n", counts[k], k)
+	}
+}
+
+var (
+	soakLogLevelRE = regexp.MustCompile(`\blevel=(WARN|ERROR)\b`)
+	soakLogMsgRE   = regexp.MustCompile(`\bmsg=("(?:[^"\\]|\\.)*"|\S+)`)
+	soakLogErrRE   = regexp.MustCompile(`\berr=("(?:[^"\\]|\\.)*"|\S+)`)
+)
+
+// countServerWarnings adds the WARN and ERROR lines of a server log (logfmt, as the soak
+// starts the servers) to counts, keyed by level, message and error: the times, executions
+// and tasks they name differ from line to line.
+func countServerWarnings(path string, counts map[string]int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		level := soakLogLevelRE.FindStringSubmatch(line)
+		if level == nil {
+			continue
+		}
+		key := level[1]
+		for _, re := range []*regexp.Regexp{soakLogMsgRE, soakLogErrRE} {
+			if m := re.FindStringSubmatch(line); m != nil {
+				v := m[1]
+				if u, err := strconv.Unquote(v); err == nil {
+					v = u
+				}
+				key += " " + v
+			}
+		}
+		counts[key]++
+	}
+	return sc.Err()
 }

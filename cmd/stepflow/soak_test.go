@@ -151,3 +151,30 @@ func TestSoakReportRerunsAndRecovery(t *testing.T) {
 		t.Fatal("a run again is allowed: tasks run at least once")
 	}
 }
+
+func TestCountServerWarnings(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "node-1.log")
+	log := `--- soak: node-1 life 1 starting at 2026-12-06T19:46:25Z
+time=2026-12-06T19:46:25.556Z level=INFO msg="execution ended" execution=arn:x status=SUCCEEDED
+time=2026-12-06T19:46:26.172Z level=WARN msg="renew dispatch leases" err="renew dispatch leases: ERROR: deadlock detected (SQLSTATE 40P01)"
+time=2026-12-06T19:47:05.217Z level=WARN msg="renew dispatch leases" err="renew dispatch leases: ERROR: deadlock detected (SQLSTATE 40P01)"
+time=2026-12-06T19:47:06.000Z level=ERROR msg="commit task result" execution=arn:y task=task-2 err="store: \"closed\""
+time=2026-12-06T19:47:07.000Z level=WARN msg=draining
+`
+	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	if err := countServerWarnings(path, counts); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{
+		"WARN renew dispatch leases renew dispatch leases: ERROR: deadlock detected (SQLSTATE 40P01)": 2,
+		`ERROR commit task result store: "closed"`:                                                    1,
+		"WARN draining": 1,
+	}
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", counts, want)
+	}
+}
