@@ -379,7 +379,9 @@ func soak(ctx context.Context, cfg *soakConfig, exe string, progress io.Writer) 
 			break
 		}
 		if waitCtx.Err() != nil {
-			fmt.Fprintf(progress, "soak: %d executions still running after %v\n", running, cfg.Timeout)
+			if ctx.Err() == nil {
+				fmt.Fprintf(progress, "soak: executions still running %v after the last start\n", cfg.Timeout)
+			}
 			break
 		}
 		select {
@@ -388,6 +390,9 @@ func soak(ctx context.Context, cfg *soakConfig, exe string, progress io.Writer) 
 		}
 	}
 	ended := time.Now()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("interrupted: %w", ctx.Err())
+	}
 
 	checkCtx, cancelCheck := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancelCheck()
