@@ -274,6 +274,11 @@ func (d *dispatcher) renew(ctx context.Context) {
 	// A database that hangs must not hold up the decision below past the lease.
 	rctx, cancel := context.WithTimeout(ctx, e.cfg.LeaseDuration/3)
 	renewed, err := e.cfg.Store.DispatchRenew(rctx, &store.DispatchRenewParams{Owner: e.cfg.NodeID, Until: until, Dispatches: keys})
+	if err != nil && rctx.Err() == nil {
+		// On PostgreSQL a renewal can lose a deadlock to another node's step that touches
+		// the same dispatch rows: one more try, rather than a third of a lease later.
+		renewed, err = e.cfg.Store.DispatchRenew(rctx, &store.DispatchRenewParams{Owner: e.cfg.NodeID, Until: until, Dispatches: keys})
+	}
 	cancel()
 	if err != nil && ctx.Err() == nil {
 		e.log.Warn("renew dispatch leases", "err", err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // nodeIdentity is the name a server leases tasks under. It stays the same across restarts,
@@ -50,7 +51,14 @@ func loadNodeIdentity(configured, path string) (*nodeIdentity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node identity: %w", err)
 	}
-	if err := lockFile(f); err != nil {
+	err = lockFile(f)
+	// Right after a kill -9 a child the dead server was starting may hold the descriptor for
+	// a moment (between fork and exec): try for a few seconds before refusing.
+	for deadline := time.Now().Add(5 * time.Second); errors.Is(err, errLocked) && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		err = lockFile(f)
+	}
+	if err != nil {
 		f.Close()
 		if errors.Is(err, errLocked) {
 			return nil, fmt.Errorf("node identity: %s is held by another running stepflow server: "+

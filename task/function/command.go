@@ -39,7 +39,10 @@ func (c Command) Call(ctx context.Context, payload []byte) ([]byte, error) {
 	}
 	cmd.Stdin = bytes.NewReader(payload)
 	// A killed command's children may hold its pipes open; don't wait for them past this.
-	cmd.WaitDelay = 2 * time.Second
+	// Go counts it from the process's exit too, not only from a cancellation, so it must
+	// also cover a server short of CPU copying the last output: 2 s was seen to fail
+	// commands that had exited 0 on a loaded 2-core machine (stepflow soak).
+	cmd.WaitDelay = 15 * time.Second
 	// Bounded: a program that writes gigabytes must not take the server's memory with it.
 	stdout := capbuf.New(MaxResponseBytes)
 	stderr := capbuf.New(maxStderrBytes)
