@@ -102,11 +102,13 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 			return err
 		}
 		accepted = append(started, stepped...)
+		second := s.batch(ctx, tx)
+		// SQLite writes the records as they are queued, while the history is still being
+		// encoded.
+		taken := s.queueStepRecords(second, records)
 		if err := encoded.wait(); err != nil {
 			return err
 		}
-		second := s.batch(ctx, tx)
-		taken := s.queueStepRecords(second, records)
 		if err := s.queueEvents(second, accepted, encoded); err != nil {
 			return err
 		}
