@@ -143,12 +143,18 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 		{"tasks20/unbatched", 1, taskChain(20), 20, 21},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			e, waiters := benchEngineOn(b, open(b), bc.batch, workers)
+			st := open(b)
+			e, waiters := benchEngineOn(b, st, bc.batch, workers)
 			// Each run has its own machine: the PostgreSQL runs share one schema.
 			sm := createMachine(b, e, fmt.Sprintf("m%d", benchRuns.Add(1)), bc.definition, sfn.TypeStandard)
 			const concurrency = 256
 			var next atomic.Int64
 			var wg sync.WaitGroup
+			trips, _ := st.(interface{ RoundTrips() int64 })
+			var tripsBefore int64
+			if trips != nil {
+				tripsBefore = trips.RoundTrips()
+			}
 			b.ResetTimer()
 			start := time.Now()
 			for w := 0; w < concurrency; w++ {
@@ -173,6 +179,10 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 			b.ReportMetric(float64(b.N*bc.commits)/elapsed.Seconds(), "commits/s")
 			if tx > 0 {
 				b.ReportMetric(float64(steps)/float64(tx), "steps/batch")
+				if trips != nil {
+					// Every round trip of the run (reads too) per commit batch.
+					b.ReportMetric(float64(trips.RoundTrips()-tripsBefore)/float64(tx), "round-trips/batch")
+				}
 			}
 		})
 	}

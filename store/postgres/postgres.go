@@ -45,7 +45,14 @@ var dialect = sqlstore.Dialect{
 // Store is a store.Store in a PostgreSQL database.
 type Store struct {
 	*sqlstore.Store
+	db *database
 }
+
+// RoundTrips is how many round trips to the server the store has made since it was opened:
+// each statement, pipelined batch of statements, BEGIN sent alone and COMMIT counts one. It
+// is what bounds a commit's time on a busy machine, where each round trip waits for a
+// process to be scheduled on either side.
+func (s *Store) RoundTrips() int64 { return s.db.trips.Load() }
 
 var _ store.Store = (*Store)(nil)
 
@@ -88,7 +95,7 @@ func open(ctx context.Context, dsn string) (*Store, error) {
 		}
 		return nil, err
 	}
-	return &Store{Store: sqlstore.New(db, dialect)}, nil
+	return &Store{Store: sqlstore.New(db, dialect), db: db}, nil
 }
 
 // inspect refuses a schema that holds another application's tables, before migrating

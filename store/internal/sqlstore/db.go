@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -81,3 +82,74 @@ func (d *Dialect) rebind(query string) string {
 
 // UnixMicro stores a time as microseconds since the Unix epoch (SQLite's time columns).
 func UnixMicro(t time.Time) any { return t.UnixMicro() }
+
+// Batch is statements that run in order, in one transaction, as one unit: PostgreSQL sends
+// them in one round trip and reads their results after (a commit's statements are most of its
+// time on a server a round trip away, each one waiting for a process to be scheduled on each
+// side), while an in-process database runs each as it is queued. A statement's callback sees
+// its result; the first failure, of a statement or a callback, skips the statements after it
+// and is what Send returns, wrapped with the failed statement's what.
+type Batch interface {
+	// Exec queues a statement; done, when not nil, gets the rows it affected.
+	Exec(what, query string, args []any, done func(rowsAffected int64) error)
+	// Query queues a query; read gets its rows and reads them.
+	Query(what, query string, args []any, read func(Rows) error)
+	// Send runs whatever has not run yet and returns the first failure.
+	Send(ctx context.Context) error
+}
+
+// Batcher is a Tx that sends a Batch in one go. A Tx that is not one runs each statement of a
+// batch as it is queued.
+type Batcher interface {
+	Batch(ctx context.Context) Batch
+}
+
+// immediateBatch runs each statement as it is queued, for a database in the same process.
+type immediateBatch struct {
+	ctx context.Context
+	q   Querier
+	err error
+}
+
+func (b *immediateBatch) Exec(what, query string, args []any, done func(int64) error) {
+	if b.err != nil {
+		return
+	}
+	n, err := b.q.Exec(b.ctx, query, args...)
+	if err != nil {
+		b.err = fmt.Errorf("%s: %w", what, err)
+		return
+	}
+	if done != nil {
+		b.err = done(n)
+	}
+}
+
+func (b *immediateBatch) Query(what, query string, args []any, read func(Rows) error) {
+	if b.err != nil {
+		return
+	}
+	rows, err := b.q.Query(b.ctx, query, args...)
+	if err != nil {
+		b.err = fmt.Errorf("%s: %w", what, err)
+		return
+	}
+	defer rows.Close()
+	if err := read(rows); err != nil {
+		b.err = err
+		return
+	}
+	if err := rows.Err(); err != nil {
+		b.err = fmt.Errorf("%s: %w", what, err)
+	}
+}
+
+func (b *immediateBatch) Send(context.Context) error { return b.err }
+
+// newBatch returns a batch of statements in tx.
+func newBatch(ctx context.Context, tx Querier) Batch {
+	if b, ok := tx.(Batcher); ok {
+		return b.Batch(ctx)
+	}
+	return &immediateBatch{ctx: ctx, q: tx}
+}

@@ -85,19 +85,38 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 	var accepted []acceptedHistory
 	encoded := encodeEvents(creates, steps)
 	err = s.inTxFrom(ctx, begin, func(tx Tx) error {
+		// Two batches of statements: the first inserts the new executions and moves the
+		// versions of the stepped ones, the second writes the records and history of those
+		// whose guard held. Only a step the first could not settle in bulk (a fence, a second
+		// step of one execution, a failed guard) costs statements of its own between them.
 		records := newStepRecords()
-		var started, stepped []acceptedHistory
-		if created, createErrs, started, err = s.createsInTx(ctx, tx, creates, records); err != nil {
+		first := s.batch(ctx, tx)
+		createIDs := s.queueInsertExecutions(first, creates)
+		lookup := s.queueStepLookups(first, steps)
+		if err := first.send(ctx); err != nil {
 			return err
 		}
-		if stepErrs, stepped, err = s.stepsInTx(ctx, tx, steps, len(creates), records); err != nil {
+		var started, stepped []acceptedHistory
+		created, createErrs, started = s.createsAccepted(creates, createIDs, records)
+		if stepErrs, stepped, err = s.stepsAccepted(ctx, tx, steps, lookup, len(creates), records); err != nil {
 			return err
 		}
 		accepted = append(started, stepped...)
-		if err := s.writeStepRecords(ctx, tx, records); err != nil {
+		second := s.batch(ctx, tx)
+		// SQLite writes the records as they are queued, while the history is still being
+		// encoded.
+		taken := s.queueStepRecords(second, records)
+		if err := encoded.wait(); err != nil {
 			return err
 		}
-		return s.insertEvents(ctx, tx, accepted, encoded)
+		if err := s.queueEvents(second, accepted, encoded); err != nil {
+			return err
+		}
+		err := second.send(ctx)
+		if errors.Is(err, errTakenToken) {
+			return s.takenToken(ctx, tx, *taken)
+		}
+		return err
 	})
 	if err != nil {
 		_ = encoded.wait() // the events must not change under the encoder once the caller has them back
@@ -106,19 +125,12 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 	return created, createErrs, stepErrs, nil
 }
 
-// createsInTx inserts the executions with the records of their first steps and returns their
-// outcomes and history events. The created records are built from the params: a new row holds
-// nothing else.
-func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.ExecutionCreateParams, records *stepRecords) ([]*store.Execution, []error, []acceptedHistory, error) {
+// createsAccepted returns the outcomes and history events of the starts whose rows were
+// inserted (ids, by ARN), and gathers the records of their first steps. The created records
+// are built from the params: a new row holds nothing else.
+func (s *Store) createsAccepted(params []*store.ExecutionCreateParams, ids map[string]int64, records *stepRecords) ([]*store.Execution, []error, []acceptedHistory) {
 	created := make([]*store.Execution, len(params))
 	errs := make([]error, len(params))
-	if len(params) == 0 {
-		return created, errs, nil, nil
-	}
-	ids, err := s.insertExecutions(ctx, tx, params)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	var accepted []acceptedHistory
 	for i, p := range params {
 		id, ok := ids[p.ARN]
@@ -143,7 +155,7 @@ func (s *Store) createsInTx(ctx context.Context, tx Tx, params []*store.Executio
 			Output: p.Output, Error: p.Error, Cause: p.Cause, StopDate: stampPtr(p.StopDate),
 		}
 	}
-	return created, errs, accepted, nil
+	return created, errs, accepted
 }
 
 func stampPtr(t *time.Time) *time.Time {
@@ -161,17 +173,17 @@ func startStatus(p *store.ExecutionCreateParams) sfn.ExecutionStatus {
 	return p.Status
 }
 
-// insertExecutions inserts the rows of new executions, idChunk per statement, and returns the
-// row ids of those it inserted by ARN. A taken ARN, or one repeated in params, is skipped by
-// ON CONFLICT: only its first start in params can have inserted it.
-func (s *Store) insertExecutions(ctx context.Context, tx Tx, params []*store.ExecutionCreateParams) (map[string]int64, error) {
+// queueInsertExecutions queues the inserts of new executions, idChunk per statement, and
+// returns the map that holds, once the batch is sent, the row ids of those inserted by ARN. A
+// taken ARN, or one repeated in params, is skipped by ON CONFLICT: only its first start in
+// params can have inserted it.
+func (s *Store) queueInsertExecutions(b statements, params []*store.ExecutionCreateParams) map[string]int64 {
 	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, 1, ?)"
 	ids := make(map[string]int64, len(params))
-	args := make([]any, 0, 15*min(len(params), idChunk))
 	for len(params) > 0 {
 		chunk := params[:min(len(params), idChunk)]
 		params = params[len(chunk):]
-		args = args[:0]
+		args := make([]any, 0, 15*len(chunk))
 		for _, p := range chunk {
 			snapshot := p.Snapshot
 			if snapshot == nil {
@@ -181,34 +193,28 @@ func (s *Store) insertExecutions(ctx context.Context, tx Tx, params []*store.Exe
 				string(p.Type), string(startStatus(p)), p.Input, p.Output, p.Error, p.Cause, s.timeArg(p.StartDate),
 				s.nullTimeArg(p.StopDate), p.TraceHeader, snapshot)
 		}
-		err := s.readIDs(ctx, tx, `INSERT INTO execution (`+executionColumns+`, snapshot)
+		b.query("insert executions", `INSERT INTO execution (`+executionColumns+`, snapshot)
 			VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`
-			ON CONFLICT (arn) DO NOTHING RETURNING arn, id`, args, func(arn string, id int64) { ids[arn] = id })
-		if err != nil {
-			return nil, err
-		}
+			ON CONFLICT (arn) DO NOTHING RETURNING arn, id`, args, readIDs(func(arn string, id int64) { ids[arn] = id }))
 	}
-	return ids, nil
+	return ids
 }
 
-// readIDs runs query, whose rows are an execution's ARN and row id, and hands each row to found.
-func (s *Store) readIDs(ctx context.Context, tx Querier, query string, args []any, found func(arn string, id int64)) error {
-	rows, err := s.query(ctx, tx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			arn string
-			id  int64
-		)
-		if err := rows.Scan(&arn, &id); err != nil {
-			return err
+// readIDs reads rows of an execution's ARN and row id, handing each to found.
+func readIDs(found func(arn string, id int64)) func(Rows) error {
+	return func(rows Rows) error {
+		for rows.Next() {
+			var (
+				arn string
+				id  int64
+			)
+			if err := rows.Scan(&arn, &id); err != nil {
+				return err
+			}
+			found(arn, id)
 		}
-		found(arn, id)
+		return nil
 	}
-	return rows.Err()
 }
 
 // ExecutionGetByARN implements store.Store.

@@ -49,48 +49,60 @@ func (s *Store) batchFailure(ctx context.Context, op string, err error, accepted
 	return s.fail(op, err)
 }
 
-// stepsInTx moves the versions of the steps' executions, gathers their records and returns
-// each step's outcome with the history events to insert. A step whose guard fails has written
-// nothing, so it is reported and the transaction goes on without savepoints.
-func (s *Store) stepsInTx(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, sourceBase int, records *stepRecords) ([]error, []acceptedHistory, error) {
-	errs := make([]error, len(steps))
+// stepLookup is what the first batch of a commit learns about its steps' executions.
+type stepLookup struct {
+	bulk     map[int]bool     // the steps moved by the multi-row UPDATEs
+	ids      map[string]int64 // row ids by ARN, of executions that exist
+	advanced map[string]bool  // ARNs whose bulk step's guard held
+}
+
+// queueStepLookups queues the statements that look up the steps' executions and move the
+// versions of the bulk steps.
+func (s *Store) queueStepLookups(b statements, steps []*store.ExecutionStepParams) *stepLookup {
+	l := &stepLookup{bulk: bulkSteps(steps), ids: make(map[string]int64, len(steps)), advanced: make(map[string]bool, len(steps))}
 	if len(steps) == 0 {
-		return errs, nil, nil
+		return l
 	}
-	bulk := bulkSteps(steps)
 	// PostgreSQL locks every row first, in ARN order, so that concurrent batches cannot
 	// deadlock; SQLite has one writer and looks up only the executions stepped twice.
 	var lookup []*store.ExecutionStepParams
 	for i, p := range steps {
-		if s.dialect.ForUpdate != "" || !bulk[i] {
+		if s.dialect.ForUpdate != "" || !l.bulk[i] {
 			lookup = append(lookup, p)
 		}
 	}
-	ids, err := s.executionIDs(ctx, tx, lookup)
-	if err != nil {
-		return nil, nil, err
-	}
-	advanced, err := s.advanceVersions(ctx, tx, steps, bulk, ids)
-	if err != nil {
-		return nil, nil, err
-	}
+	s.queueExecutionIDs(b, lookup, l.ids)
+	s.queueAdvanceVersions(b, steps, l)
+	return l
+}
+
+// stepsAccepted returns each step's outcome with the history events to insert, and gathers
+// the records of those accepted, once the first batch has moved the bulk steps. The others
+// (fenced ones, a second step of one execution, a failed guard to explain) run statements of
+// their own here. A step whose guard fails has written nothing, so it is reported and the
+// transaction goes on without savepoints.
+func (s *Store) stepsAccepted(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, l *stepLookup, sourceBase int, records *stepRecords) ([]error, []acceptedHistory, error) {
+	errs := make([]error, len(steps))
 	var accepted []acceptedHistory
 	for _, i := range lockOrder(steps) {
 		p := steps[i]
-		id, ok := ids[p.ExecutionARN]
-		if !ok && !bulk[i] {
+		id, ok := l.ids[p.ExecutionARN]
+		if !ok && !l.bulk[i] {
 			errs[i] = &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ExecutionARN}
 			continue
 		}
-		var refused error
+		var (
+			refused error
+			err     error
+		)
 		switch {
 		case len(p.Fences) > 0:
 			if refused, err = s.fenceRefusal(ctx, tx, p); err == nil && refused == nil {
 				refused, err = s.advanceVersion(ctx, tx, p)
 			}
-		case !bulk[i]:
+		case !l.bulk[i]:
 			refused, err = s.advanceVersion(ctx, tx, p)
-		case !advanced[p.ExecutionARN]:
+		case !l.advanced[p.ExecutionARN]:
 			refused, err = s.refusal(ctx, tx, p)
 		}
 		if err != nil {
@@ -140,59 +152,48 @@ func bulkSteps(steps []*store.ExecutionStepParams) map[int]bool {
 	return bulk
 }
 
-// advanceVersions moves the versions of the bulk steps, idChunk per statement (one statement
-// for steps that only replace the snapshot, another for those that also change the status
-// fields), and returns the ARNs whose guard held. It costs one round trip per chunk instead
-// of one per step.
-func (s *Store) advanceVersions(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams, bulk map[int]bool, ids map[string]int64) (map[string]bool, error) {
+// queueAdvanceVersions queues the moves of the bulk steps' versions, idChunk per statement
+// (one statement for steps that only replace the snapshot, another for those that also
+// change the status fields), which note in l the ARNs whose guard held.
+func (s *Store) queueAdvanceVersions(b statements, steps []*store.ExecutionStepParams, l *stepLookup) {
 	var plain, updates []*store.ExecutionStepParams
 	for i, p := range steps {
 		switch {
-		case !bulk[i]:
+		case !l.bulk[i]:
 		case p.Update == nil:
 			plain = append(plain, p)
 		default:
 			updates = append(updates, p)
 		}
 	}
-	advanced := make(map[string]bool, len(plain)+len(updates))
+	moved := readIDs(func(arn string, id int64) { l.advanced[arn], l.ids[arn] = true, id })
 	d := s.dialect
 	plainRow := "(?, " + d.Int64Param + ", " + d.BytesParam + ")"
-	err := inChunks(plain, func(chunk []*store.ExecutionStepParams) error {
+	_ = inChunks(plain, func(chunk []*store.ExecutionStepParams) error {
 		args := make([]any, 0, 3*len(chunk))
 		for _, p := range chunk {
 			args = append(args, p.ExecutionARN, p.ExpectedVersion, snapshotArg(p))
 		}
-		return s.collectAdvanced(ctx, tx, advanced, ids, `UPDATE execution SET version = version + 1, snapshot = v.column3
+		b.query("advance versions", `UPDATE execution SET version = version + 1, snapshot = v.column3
 			FROM (VALUES `+plainRow+strings.Repeat(", "+plainRow, len(chunk)-1)+`) AS v
-			WHERE arn = v.column1 AND version = v.column2 RETURNING arn, id`, args)
+			WHERE arn = v.column1 AND version = v.column2 RETURNING arn, id`, args, moved)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	updateRow := "(?, " + d.Int64Param + ", " + d.BytesParam + ", ?, ?, ?, ?, " + d.TimeParam + ", " + d.Int64Param + ", " + d.TimeParam + ")"
-	err = inChunks(updates, func(chunk []*store.ExecutionStepParams) error {
+	_ = inChunks(updates, func(chunk []*store.ExecutionStepParams) error {
 		args := make([]any, 0, 10*len(chunk))
 		for _, p := range chunk {
 			u := p.Update
 			args = append(args, p.ExecutionARN, p.ExpectedVersion, snapshotArg(p), string(u.Status), u.Output, u.Error, u.Cause,
 				s.nullTimeArg(u.StopDate), int64(u.RedriveCount), s.nullTimeArg(u.RedriveDate))
 		}
-		return s.collectAdvanced(ctx, tx, advanced, ids, `UPDATE execution SET version = version + 1, snapshot = v.column3,
+		b.query("advance versions", `UPDATE execution SET version = version + 1, snapshot = v.column3,
 				status = v.column4, output = v.column5, error = v.column6, cause = v.column7, stop_date = v.column8,
 				redrive_count = v.column9, redrive_date = v.column10
 			FROM (VALUES `+updateRow+strings.Repeat(", "+updateRow, len(chunk)-1)+`) AS v
-			WHERE arn = v.column1 AND version = v.column2 RETURNING arn, id`, args)
+			WHERE arn = v.column1 AND version = v.column2 RETURNING arn, id`, args, moved)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return advanced, nil
-}
-
-// collectAdvanced runs a guarded multi-row UPDATE and notes the ARNs it moved with their ids.
-func (s *Store) collectAdvanced(ctx context.Context, tx Tx, advanced map[string]bool, ids map[string]int64, query string, args []any) error {
-	return s.readIDs(ctx, tx, query, args, func(arn string, id int64) { advanced[arn], ids[arn] = true, id })
 }
 
 func snapshotArg(p *store.ExecutionStepParams) []byte {
@@ -215,10 +216,10 @@ func (s *Store) refusal(ctx context.Context, tx Tx, p *store.ExecutionStepParams
 	return &store.ConflictError{ExecutionARN: p.ExecutionARN, ExpectedVersion: p.ExpectedVersion, ActualVersion: actual}, nil
 }
 
-// executionIDs maps the ARNs of steps that exist to their row ids. On PostgreSQL it locks
-// their rows in ARN order, so concurrent batches wait for each other instead of deadlocking.
-func (s *Store) executionIDs(ctx context.Context, tx Tx, steps []*store.ExecutionStepParams) (map[string]int64, error) {
-	ids := make(map[string]int64, len(steps))
+// queueExecutionIDs queues the lookups that map the ARNs of steps that exist to their row
+// ids in ids. On PostgreSQL they lock the rows in ARN order, so concurrent batches wait for
+// each other instead of deadlocking.
+func (s *Store) queueExecutionIDs(b statements, steps []*store.ExecutionStepParams, ids map[string]int64) {
 	var arns []any
 	seen := make(map[string]bool, len(steps))
 	for _, p := range steps {
@@ -227,16 +228,15 @@ func (s *Store) executionIDs(ctx context.Context, tx Tx, steps []*store.Executio
 			arns = append(arns, p.ExecutionARN)
 		}
 	}
+	// Sorted across chunks too: each chunk locks after the one before.
+	sort.Slice(arns, func(i, j int) bool { return arns[i].(string) < arns[j].(string) })
+	found := readIDs(func(arn string, id int64) { ids[arn] = id })
 	for len(arns) > 0 {
 		chunk := arns[:min(len(arns), idChunk)]
 		arns = arns[len(chunk):]
-		err := s.readIDs(ctx, tx, `SELECT arn, id FROM execution WHERE arn IN (`+placeholders(len(chunk), 1)+`)
-			ORDER BY arn`+s.dialect.ForUpdate, chunk, func(arn string, id int64) { ids[arn] = id })
-		if err != nil {
-			return nil, err
-		}
+		b.query("look up executions", `SELECT arn, id FROM execution WHERE arn IN (`+placeholders(len(chunk), 1)+`)
+			ORDER BY arn`+s.dialect.ForUpdate, chunk, found)
 	}
-	return ids, nil
 }
 
 // placeholders returns "(?, ?), (?, ?)" for rows of width columns, or "?, ?" for width 1.

@@ -233,15 +233,14 @@ func overlapping(chunks []historyChunk) bool {
 	return false
 }
 
-// insertEvents appends events to the history as chunks, idChunk rows per statement. Chunks
-// of this batch are compared with each other here, and with the stored history by one query
-// per statement before it (reading the index on last_id from each chunk's first id: for an
-// append, no row). A plain INSERT of VALUES follows: an INSERT ... SELECT that probes its own
-// table makes SQLite copy every row, bodies included, into a temporary table first.
-func (s *Store) insertEvents(ctx context.Context, tx Tx, accepted []acceptedHistory, enc *encodedEvents) error {
-	if err := enc.wait(); err != nil {
-		return err
-	}
+// queueEvents queues the appends of the accepted events to the history as chunks, idChunk
+// rows per statement; their encoding must be done. Chunks of this batch are compared with
+// each other here, and with the stored history by one query per statement before it
+// (reading the index on last_id from each chunk's first id: for an append, no row). A plain
+// INSERT of VALUES follows: an INSERT ... SELECT that probes its own table makes SQLite copy
+// every row, bodies included, into a temporary table first. A repeated id fails the batch
+// with errDuplicateEvent (returned at once when the batch repeats one itself).
+func (s *Store) queueEvents(b statements, accepted []acceptedHistory, enc *encodedEvents) error {
 	var chunks []historyChunk
 	for _, a := range accepted {
 		for _, c := range enc.chunks[a.source] {
@@ -253,36 +252,32 @@ func (s *Store) insertEvents(ctx context.Context, tx Tx, accepted []acceptedHist
 		return errDuplicateEvent
 	}
 	probe := "(" + s.dialect.Int64Param + ", " + s.dialect.Int64Param + ", " + s.dialect.Int64Param + ")"
-	args := make([]any, 0, 4*min(len(chunks), idChunk))
 	for len(chunks) > 0 {
 		chunk := chunks[:min(len(chunks), idChunk)]
 		chunks = chunks[len(chunk):]
-		args = args[:0]
+		args := make([]any, 0, 3*len(chunk))
 		for _, c := range chunk {
 			args = append(args, c.executionID, c.firstID, c.lastID)
 		}
-		rows, err := s.query(ctx, tx, `SELECT 1 FROM (VALUES `+probe+strings.Repeat(", "+probe, len(chunk)-1)+`) AS v
+		b.query("check history event ids", `SELECT 1 FROM (VALUES `+probe+strings.Repeat(", "+probe, len(chunk)-1)+`) AS v
 			WHERE EXISTS (SELECT 1 FROM history_chunk h WHERE h.execution_id = v.column1
-				AND h.last_id >= v.column2 AND h.first_id <= v.column3) LIMIT 1`, args...)
-		taken, err := collect(rows, err, func(r Rows) (one int, err error) { return one, r.Scan(&one) })
-		if err != nil {
-			return fmt.Errorf("check history event ids: %w", err)
-		}
-		if len(taken) > 0 {
-			return errDuplicateEvent
-		}
-		args = args[:0]
+				AND h.last_id >= v.column2 AND h.first_id <= v.column3) LIMIT 1`, args, func(rows Rows) error {
+			if rows.Next() {
+				return errDuplicateEvent
+			}
+			return nil
+		})
+		args = make([]any, 0, 5*len(chunk))
 		for _, c := range chunk {
 			args = append(args, c.executionID, c.firstID, c.lastID, c.body, c.bodyS2)
 		}
-		n, err := s.exec(ctx, tx, `INSERT INTO history_chunk (execution_id, first_id, last_id, body, body_s2)
-			VALUES `+placeholders(len(chunk), 5)+` ON CONFLICT (execution_id, last_id) DO NOTHING`, args...)
-		if err != nil {
-			return fmt.Errorf("insert history events: %w", err)
-		}
-		if n != int64(len(chunk)) {
-			return errDuplicateEvent
-		}
+		b.exec("insert history events", `INSERT INTO history_chunk (execution_id, first_id, last_id, body, body_s2)
+			VALUES `+placeholders(len(chunk), 5)+` ON CONFLICT (execution_id, last_id) DO NOTHING`, args, func(n int64) error {
+			if n != int64(len(chunk)) {
+				return errDuplicateEvent
+			}
+			return nil
+		})
 	}
 	return nil
 }

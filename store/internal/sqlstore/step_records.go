@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -84,37 +85,34 @@ func (r *stepRecords) add(p *store.ExecutionStepParams) {
 	}
 }
 
-// writeStepRecords runs the statements of every round in order.
-func (s *Store) writeStepRecords(ctx context.Context, tx Tx, r *stepRecords) error {
+// errTakenToken says a multi-row INSERT of task tokens skipped a token taken already; the
+// batch rolls back and takenToken names it.
+var errTakenToken = errors.New("task token taken")
+
+// queueStepRecords queues the statements of every round in order. When the batch fails with
+// errTakenToken, the returned rows hold the tokens of the INSERT that skipped one.
+func (s *Store) queueStepRecords(b statements, r *stepRecords) *[]tokenRow {
+	taken := new([]tokenRow)
 	for _, round := range r.rounds {
-		if err := s.writeRound(ctx, tx, round); err != nil {
-			return err
-		}
+		s.queueRound(b, round, taken)
 	}
-	return nil
+	return taken
 }
 
-func (s *Store) writeRound(ctx context.Context, tx Tx, round *recordRound) error {
-	if err := s.deleteRows(ctx, tx, `DELETE FROM timer WHERE (execution_arn, timer_id) IN (VALUES `, round.timerDeletes); err != nil {
-		return fmt.Errorf("delete timers: %w", err)
-	}
-	if err := s.deleteRows(ctx, tx, `DELETE FROM dispatch WHERE (execution_arn, task_id) IN (VALUES `, round.dispatchDeletes); err != nil {
-		return fmt.Errorf("delete dispatches: %w", err)
-	}
-	err := inChunks(lastOfEach(round.timerAdds, func(t timerRow) rowKey { return rowKey{t.executionARN, t.timer.TimerID} }),
+func (s *Store) queueRound(b statements, round *recordRound, taken *[]tokenRow) {
+	s.queueDeletes(b, "delete timers", `DELETE FROM timer WHERE (execution_arn, timer_id) IN (VALUES `, round.timerDeletes)
+	s.queueDeletes(b, "delete dispatches", `DELETE FROM dispatch WHERE (execution_arn, task_id) IN (VALUES `, round.dispatchDeletes)
+	_ = inChunks(lastOfEach(round.timerAdds, func(t timerRow) rowKey { return rowKey{t.executionARN, t.timer.TimerID} }),
 		func(rows []timerRow) error {
 			args := make([]any, 0, 3*len(rows))
 			for _, t := range rows {
 				args = append(args, t.executionARN, t.timer.TimerID, s.timeArg(t.timer.FireAt))
 			}
-			_, err := s.exec(ctx, tx, `INSERT INTO timer (execution_arn, timer_id, fire_at) VALUES `+placeholders(len(rows), 3)+`
-				ON CONFLICT (execution_arn, timer_id) DO UPDATE SET fire_at = excluded.fire_at`, args...)
-			return err
+			b.exec("add timers", `INSERT INTO timer (execution_arn, timer_id, fire_at) VALUES `+placeholders(len(rows), 3)+`
+				ON CONFLICT (execution_arn, timer_id) DO UPDATE SET fire_at = excluded.fire_at`, args, nil)
+			return nil
 		})
-	if err != nil {
-		return fmt.Errorf("add timers: %w", err)
-	}
-	err = inChunks(lastOfEach(round.dispatchAdds, func(d dispatchRow) rowKey { return rowKey{d.executionARN, d.dispatch.TaskID} }),
+	_ = inChunks(lastOfEach(round.dispatchAdds, func(d dispatchRow) rowKey { return rowKey{d.executionARN, d.dispatch.TaskID} }),
 		func(rows []dispatchRow) error {
 			args := make([]any, 0, 9*len(rows))
 			for _, r := range rows {
@@ -122,61 +120,55 @@ func (s *Store) writeRound(ctx context.Context, tx Tx, round *recordRound) error
 				args = append(args, r.executionARN, d.TaskID, d.Queue, d.Resource, d.Input, d.Details, d.LeaseOwner,
 					s.nullTimeArg(d.LeaseExpiresAt), s.timeArg(d.CreatedDate))
 			}
-			_, err := s.exec(ctx, tx, `INSERT INTO dispatch (execution_arn, task_id, queue, resource, input, details, attempts,
+			b.exec("add dispatches", `INSERT INTO dispatch (execution_arn, task_id, queue, resource, input, details, attempts,
 					lease_owner, lease_expires_at, created_date)
 				VALUES `+strings.Repeat("(?, ?, ?, ?, ?, ?, 0, ?, ?, ?), ", len(rows)-1)+`(?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
 				ON CONFLICT (execution_arn, task_id) DO UPDATE SET queue = excluded.queue, resource = excluded.resource,
 					input = excluded.input, details = excluded.details, attempts = 0, lease_owner = excluded.lease_owner,
-					lease_expires_at = excluded.lease_expires_at, created_date = excluded.created_date`, args...)
-			return err
+					lease_expires_at = excluded.lease_expires_at, created_date = excluded.created_date`, args, nil)
+			return nil
 		})
-	if err != nil {
-		return fmt.Errorf("add dispatches: %w", err)
-	}
-	err = inChunks(round.tokenCloses, func(rows []rowKey) error {
+	_ = inChunks(round.tokenCloses, func(rows []rowKey) error {
 		args := make([]any, 0, 1+2*len(rows))
 		args = append(args, string(store.TaskTokenClosed))
 		for _, k := range rows {
 			args = append(args, k.id, k.executionARN)
 		}
-		_, err := s.exec(ctx, tx, `UPDATE task_token SET status = ? WHERE (token, execution_arn) IN (VALUES `+
-			placeholders(len(rows), 2)+`)`, args...)
-		return err
+		b.exec("close task tokens", `UPDATE task_token SET status = ? WHERE (token, execution_arn) IN (VALUES `+
+			placeholders(len(rows), 2)+`)`, args, nil)
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("close task tokens: %w", err)
-	}
-	err = inChunks(round.tokenAdds, func(rows []tokenRow) error {
+	_ = inChunks(round.tokenAdds, func(rows []tokenRow) error {
 		args := make([]any, 0, 7*len(rows))
 		for _, r := range rows {
 			t := r.token
 			args = append(args, t.Token, r.executionARN, t.TaskID, t.ActivityARN, string(store.TaskTokenOpen),
 				s.nullTimeArg(t.HeartbeatDeadline), s.timeArg(t.CreatedDate))
 		}
-		n, err := s.exec(ctx, tx, `INSERT INTO task_token (token, execution_arn, task_id, activity_arn, status,
+		b.exec("add task tokens", `INSERT INTO task_token (token, execution_arn, task_id, activity_arn, status,
 				heartbeat_deadline, created_date)
-			VALUES `+placeholders(len(rows), 7)+` ON CONFLICT (token) DO NOTHING`, args...)
-		if err == nil && n != int64(len(rows)) {
-			return s.takenToken(ctx, tx, rows)
-		}
-		return err
+			VALUES `+placeholders(len(rows), 7)+` ON CONFLICT (token) DO NOTHING`, args, func(n int64) error {
+			if n != int64(len(rows)) {
+				*taken = rows
+				return errTakenToken
+			}
+			return nil
+		})
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return s.clearLeftovers(ctx, tx, round.finished)
+	s.queueClearLeftovers(b, round.finished)
 }
 
-// deleteRows deletes the rows keyed (execution ARN, id) named by keys; head is the statement up
-// to its VALUES list.
-func (s *Store) deleteRows(ctx context.Context, tx Tx, head string, keys []rowKey) error {
-	return inChunks(keys, func(rows []rowKey) error {
+// queueDeletes queues the deletes of the rows keyed (execution ARN, id) named by keys; head is
+// the statement up to its VALUES list.
+func (s *Store) queueDeletes(b statements, what, head string, keys []rowKey) {
+	_ = inChunks(keys, func(rows []rowKey) error {
 		args := make([]any, 0, 2*len(rows))
 		for _, k := range rows {
 			args = append(args, k.executionARN, k.id)
 		}
-		_, err := s.exec(ctx, tx, head+placeholders(len(rows), 2)+`)`, args...)
-		return err
+		b.exec(what, head+placeholders(len(rows), 2)+`)`, args, nil)
+		return nil
 	})
 }
 
@@ -201,27 +193,18 @@ func (s *Store) takenToken(ctx context.Context, tx Tx, rows []tokenRow) error {
 		&store.AlreadyExistsError{Resource: store.ResourceTaskToken, Key: "of task " + taken.token.TaskID})
 }
 
-// clearLeftovers removes the pending work of executions that stopped.
-func (s *Store) clearLeftovers(ctx context.Context, tx Tx, arns []string) error {
-	return inChunks(arns, func(chunk []string) error {
+// queueClearLeftovers queues the removal of the pending work of executions that stopped.
+func (s *Store) queueClearLeftovers(b statements, arns []string) {
+	_ = inChunks(arns, func(chunk []string) error {
 		args := make([]any, 0, 2+len(chunk))
 		for _, arn := range chunk {
 			args = append(args, arn)
 		}
 		list := placeholders(len(chunk), 1)
-		for _, q := range []string{
-			`DELETE FROM timer WHERE execution_arn IN (` + list + `)`,
-			`DELETE FROM dispatch WHERE execution_arn IN (` + list + `)`,
-		} {
-			if _, err := s.exec(ctx, tx, q, args...); err != nil {
-				return fmt.Errorf("clear leftovers: %w", err)
-			}
-		}
-		args = append([]any{string(store.TaskTokenClosed), string(store.TaskTokenOpen)}, args...)
-		_, err := s.exec(ctx, tx, `UPDATE task_token SET status = ? WHERE status = ? AND execution_arn IN (`+list+`)`, args...)
-		if err != nil {
-			return fmt.Errorf("close task tokens: %w", err)
-		}
+		b.exec("clear leftovers", `DELETE FROM timer WHERE execution_arn IN (`+list+`)`, args, nil)
+		b.exec("clear leftovers", `DELETE FROM dispatch WHERE execution_arn IN (`+list+`)`, args, nil)
+		b.exec("close task tokens", `UPDATE task_token SET status = ? WHERE status = ? AND execution_arn IN (`+list+`)`,
+			append([]any{string(store.TaskTokenClosed), string(store.TaskTokenOpen)}, args...), nil)
 		return nil
 	})
 }

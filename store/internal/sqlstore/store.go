@@ -121,3 +121,24 @@ func collect[T any](rows Rows, err error, scan func(Rows) (T, error)) ([]T, erro
 	}
 	return out, rows.Err()
 }
+
+// statements is a Batch whose statements are written with ? placeholders.
+type statements struct {
+	s *Store
+	b Batch
+}
+
+// batch starts a batch of statements in tx.
+func (s *Store) batch(ctx context.Context, tx Querier) statements {
+	return statements{s, newBatch(ctx, tx)}
+}
+
+func (b statements) exec(what, query string, args []any, done func(rowsAffected int64) error) {
+	b.b.Exec(what, b.s.q(query), args, done)
+}
+
+func (b statements) query(what, query string, args []any, read func(Rows) error) {
+	b.b.Query(what, b.s.q(query), args, read)
+}
+
+func (b statements) send(ctx context.Context) error { return b.b.Send(ctx) }
