@@ -39,6 +39,8 @@ const (
 	ResourceEventBus            Resource = "event bus"
 	ResourceEventRule           Resource = "event rule"
 	ResourceEventDelivery       Resource = "event delivery"
+	ResourceScheduleGroup       Resource = "schedule group"
+	ResourceSchedule            Resource = "schedule"
 )
 
 // NotFoundError says which resource does not exist. errors.Is(err, ErrNotFound) holds.

@@ -57,6 +57,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventRule", testEventRule},
 		{"EventDelivery", testEventDelivery},
 		{"EventDeliveryLeaseConcurrent", testEventDeliveryLeaseConcurrent},
+		{"ScheduleGroup", testScheduleGroup},
+		{"Schedule", testSchedule},
+		{"ScheduleFireConcurrent", testScheduleFireConcurrent},
 		{"Closed", testClosed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
