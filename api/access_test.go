@@ -341,3 +341,56 @@ func TestIAMKeySealedUnderAnotherServerKey(t *testing.T) {
 	_, err = otherClient.ListActivities(ctx, &awssfn.ListActivitiesInput{})
 	wantSDKError(t, err, "UnrecognizedClientException", "The security token included in the request is invalid.")
 }
+
+// Under IAM a REST service on the same port (EventBridge Scheduler's) takes only requests
+// signed with a key of the store: an unsigned or wrongly signed one never reaches it.
+func TestIAMAuthenticatesRESTServices(t *testing.T) {
+	t.Parallel()
+	reached := 0
+	var dir *iam.Directory
+	box, err := iam.NewSecretBox([]byte("an AES-256 server key, 32 bytes!"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startEdgeServer(t, func(c *Config) {
+		dir = iam.NewDirectory(c.Engine.Store(), box, c.Engine.Scope(), nil)
+		c.IAM = dir
+		c.REST = []RESTService{{PathPrefixes: []string{"/schedules"}, SigningName: "scheduler",
+			Handle: func(context.Context, *RESTRequest) (any, error) { reached++; return map[string]any{}, nil }}}
+	})
+	ctx := context.Background()
+	if _, err := dir.CreatePrincipal(ctx, store.PrincipalUser, "ops", nil); err != nil {
+		t.Fatal(err)
+	}
+	key, err := dir.CreateAccessKey(ctx, "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(id, secret string) int {
+		req, _ := http.NewRequest(http.MethodGet, srv.url+"/schedules", nil)
+		if id != "" {
+			hash := sha256Hex("")
+			req.Header.Set("X-Amz-Content-Sha256", hash)
+			signer := v4.NewSigner()
+			if err := signer.SignHTTP(ctx, aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, req, hash,
+				"scheduler", sfn.DefaultRegion, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := send("", ""); status < 400 || status >= 500 || reached != 0 {
+		t.Fatalf("unsigned: HTTP %d, handler reached %d times", status, reached)
+	}
+	if status := send(key.ID, "not-the-secret"); status < 400 || status >= 500 || reached != 0 {
+		t.Fatalf("wrong secret: HTTP %d, handler reached %d times", status, reached)
+	}
+	if status := send(key.ID, key.Secret); status != 200 || reached != 1 {
+		t.Fatalf("signed with a store key: HTTP %d, handler reached %d times", status, reached)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -69,6 +70,8 @@ func parseAuthorization(header string) (*sigV4Authorization, bool) {
 type credentialScope struct {
 	Region  string
 	Service string
+	// escapePathAgain: the canonical path is the request's escaped path escaped once more.
+	escapePathAgain bool
 }
 
 // SigningService is the SigV4 service name of the Step Functions API.
@@ -146,7 +149,7 @@ func verifySignatureWith(r *http.Request, body []byte, secretOf func(accessKey s
 	if declared, ok := r.Header[http.CanonicalHeaderKey("X-Amz-Content-Sha256")]; ok && (len(declared) != 1 || declared[0] != payloadHash) {
 		return authError(codeInvalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
-	canonical := canonicalRequest(r, auth.SignedHeaders, payloadHash)
+	canonical := canonicalRequest(r, auth.SignedHeaders, payloadHash, want.escapePathAgain)
 	scope := auth.Date + "/" + auth.Region + "/" + auth.Service + "/aws4_request"
 	canonicalHash := sha256.Sum256([]byte(canonical))
 	stringToSign := sigV4Algorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(canonicalHash[:])
@@ -185,13 +188,16 @@ func hmacSHA256(key []byte, data string) []byte {
 }
 
 // canonicalRequest builds SigV4's canonical form of the request.
-func canonicalRequest(r *http.Request, signedHeaders []string, payloadHash string) string {
+func canonicalRequest(r *http.Request, signedHeaders []string, payloadHash string, escapePathAgain bool) string {
 	var b strings.Builder
 	b.WriteString(r.Method)
 	b.WriteByte('\n')
 	path := r.URL.EscapedPath()
 	if path == "" {
 		path = "/"
+	}
+	if escapePathAgain {
+		path = escapeSigV4Path(path)
 	}
 	b.WriteString(path)
 	b.WriteByte('\n')
@@ -247,4 +253,18 @@ func canonicalQuery(q url.Values) string {
 // sigV4Escape percent-encodes everything but SigV4's unreserved characters.
 func sigV4Escape(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
+// escapeSigV4Path escapes every byte of path but the unreserved ones and "/".
+func escapeSigV4Path(path string) string {
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c == '/' || c == '-' || c == '_' || c == '.' || c == '~' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -84,6 +85,39 @@ type Config struct {
 	// Services are other AWS JSON APIs served on the same port (EventBridge's, say), told
 	// apart by their X-Amz-Target prefix; they share the body bounds and the credentials.
 	Services []Service
+	// REST are AWS REST-JSON APIs served on the same port (EventBridge Scheduler's), told
+	// apart by the first segment of the path; they share the body bounds and the credentials.
+	REST []RESTService
+}
+
+// RESTService is an AWS REST-JSON protocol served beside Step Functions.
+type RESTService struct {
+	// PathPrefixes are the paths it answers and those under them ("/schedules").
+	PathPrefixes []string
+	// SigningName is the service a signed request's credential scope must name ("scheduler").
+	SigningName string
+	// Handle answers a request: the value to encode as the JSON answer (HTTP 200), or an
+	// error, which an *Error gives its AWS shape.
+	Handle func(ctx context.Context, r *RESTRequest) (any, error)
+}
+
+// RESTRequest is a request to a RESTService: its body is read and its signature checked.
+type RESTRequest struct {
+	Method string
+	// Path is the request's path, unescaped.
+	Path  string
+	Query url.Values
+	Body  []byte
+}
+
+// matches says whether the service answers path.
+func (rs *RESTService) matches(path string) bool {
+	for _, p := range rs.PathPrefixes {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // Service is an AWS JSON protocol served beside Step Functions.
@@ -279,6 +313,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, contentType string, err error) {
 	contentType = stepFunctionsContentType
+	if r.Header.Get("X-Amz-Target") == "" {
+		for i := range s.cfg.REST {
+			if rs := &s.cfg.REST[i]; rs.matches(r.URL.Path) {
+				out, err := s.serveREST(w, r, rs)
+				return out, restContentType, err
+			}
+		}
+	}
 	if r.Method != http.MethodPost {
 		return nil, contentType, &Error{Code: codeUnknownOperation, Message: "The API accepts POST requests to /", Status: http.StatusNotFound}
 	}
@@ -323,6 +365,33 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, content
 	}
 	out, err = act.run(ctx, body)
 	return out, contentType, err
+}
+
+// restContentType is the media type of REST-JSON answers.
+const restContentType = "application/json"
+
+func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *RESTService) (any, error) {
+	body, release, err := s.readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	// REST services sign the path escaped once more than it is sent, as SigV4 asks of every
+	// service but S3.
+	scope := credentialScope{Region: s.signing.Region, Service: rs.SigningName, escapePathAgain: true}
+	switch {
+	case s.cfg.IAM != nil:
+		// Authenticated with the store's keys; actions of REST services are not yet
+		// authorized per IAM policy (README, "What is not finished").
+		if _, err := s.authenticate(r, body, scope); err != nil {
+			return nil, err
+		}
+	case s.cfg.Credentials != nil:
+		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), scope); err != nil {
+			return nil, err
+		}
+	}
+	return rs.Handle(r.Context(), &RESTRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body})
 }
 
 // readBody reads the request body within the per-request size bound, the server-wide budget

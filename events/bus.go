@@ -209,3 +209,7 @@ func (b *Bus) compiled(ctx context.Context, bus string) (*busRules, error) {
 
 // Account is the account id the bus's ARNs and events carry.
 func (b *Bus) Account() string { return b.cfg.Scope.Account }
+
+// Wake tells the delivery loop that deliveries were written (by the scheduler, say) and are
+// due now, so it need not wait for its next poll.
+func (b *Bus) Wake() { b.wake() }

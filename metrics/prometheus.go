@@ -34,6 +34,8 @@ type Prometheus struct {
 	eventsInvocations     *prometheus.CounterVec
 	eventsFailed          *prometheus.CounterVec
 	eventsDeadLetterCount *prometheus.CounterVec
+	scheduleFires         *prometheus.CounterVec
+	scheduleLateness      *prometheus.HistogramVec
 }
 
 // taskCollectors are one task kind's counters and timings, e.g. ActivitiesScheduled ...
@@ -74,6 +76,8 @@ func NewPrometheus() *Prometheus {
 	p.eventsInvocations = p.counter("events_invocations_total", "Deliveries to targets that ended, made or given up (CloudWatch AWS/Events Invocations).", ruleLabel)
 	p.eventsFailed = p.counter("events_failed_invocations_total", "Deliveries to targets that failed for good (CloudWatch AWS/Events FailedInvocations).", ruleLabel)
 	p.eventsDeadLetterCount = p.counter("events_dead_letter_invocations_total", "Failed deliveries kept as dead letters (CloudWatch AWS/Events DeadLetterInvocations).", ruleLabel)
+	p.scheduleFires = p.counter("scheduler_fires_total", "Slots of EventBridge Scheduler schedules fired.", []string{"schedule_arn"})
+	p.scheduleLateness = p.histogram("scheduler_lateness_seconds", "Time from a slot's fire time (inside its flexible window) to its fire.", []string{"schedule_arn"})
 
 	for _, k := range []struct {
 		kind                 TaskKind
@@ -207,4 +211,10 @@ func (p *Prometheus) Invocation(ruleARN string, failed bool) {
 // DeadLetter implements events.Recorder.
 func (p *Prometheus) DeadLetter(ruleARN string) {
 	p.eventsDeadLetterCount.WithLabelValues(ruleARN).Inc()
+}
+
+// ScheduleFired implements scheduler.Recorder.
+func (p *Prometheus) ScheduleFired(scheduleARN string, lateness time.Duration) {
+	p.scheduleFires.WithLabelValues(scheduleARN).Inc()
+	p.scheduleLateness.WithLabelValues(scheduleARN).Observe(max(lateness, 0).Seconds())
 }

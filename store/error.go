@@ -42,6 +42,8 @@ const (
 	ResourcePrincipal           Resource = "principal"
 	ResourcePrincipalPolicy     Resource = "principal policy"
 	ResourceAccessKey           Resource = "access key"
+	ResourceScheduleGroup       Resource = "schedule group"
+	ResourceSchedule            Resource = "schedule"
 )
 
 // NotFoundError says which resource does not exist. errors.Is(err, ErrNotFound) holds.

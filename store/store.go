@@ -151,6 +151,23 @@ type Store interface {
 	AccessKeyUpdate(ctx context.Context, params *AccessKeyUpdateParams) error
 	AccessKeyDelete(ctx context.Context, params *AccessKeyDeleteParams) error
 
+	ScheduleGroupCreate(ctx context.Context, params *ScheduleGroupCreateParams) (*ScheduleGroup, error)
+	ScheduleGroupGet(ctx context.Context, params *ScheduleGroupGetParams) (*ScheduleGroup, error)
+	ScheduleGroupList(ctx context.Context, params *ScheduleGroupListParams) (*ScheduleGroupListResult, error)
+	// ScheduleGroupDelete deletes a group with its schedules, their fires and its tags.
+	ScheduleGroupDelete(ctx context.Context, params *ScheduleGroupDeleteParams) error
+
+	ScheduleCreate(ctx context.Context, params *ScheduleCreateParams) (*Schedule, error)
+	ScheduleGet(ctx context.Context, params *ScheduleGetParams) (*Schedule, error)
+	ScheduleUpdate(ctx context.Context, params *ScheduleUpdateParams) (*Schedule, error)
+	ScheduleDelete(ctx context.Context, params *ScheduleDeleteParams) error
+	ScheduleList(ctx context.Context, params *ScheduleListParams) (*ScheduleListResult, error)
+	// ScheduleDue lists enabled schedules whose next slot is due (see ScheduleDueParams).
+	ScheduleDue(ctx context.Context, params *ScheduleDueParams) ([]*Schedule, error)
+	// ScheduleFire fires a slot at most once (see ScheduleFireParams).
+	ScheduleFire(ctx context.Context, params *ScheduleFireParams) (*ScheduleFireResult, error)
+	ScheduleFireList(ctx context.Context, params *ScheduleFireListParams) ([]*ScheduleFire, error)
+
 	// Close releases the database; methods called afterwards return ErrClosed.
 	Close() error
 }

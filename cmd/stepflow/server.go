@@ -8,6 +8,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	schedulerapi "github.com/stepflow/stepflow/api/scheduler"
+	"github.com/stepflow/stepflow/scheduler"
 	"io"
 	"log/slog"
 	"net"
@@ -385,7 +387,14 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		eng.Close(context.Background())
 		return fmt.Errorf("start event bus: %w", err)
 	}
-	defer bus.Close()                       // runs after the engine is closed below; deliveries stopped then end at once
+	defer bus.Close() // runs after the engine is closed below; deliveries stopped then end at once
+	// The scheduler writes each fired slot as a delivery, which the bus makes.
+	sched, err := scheduler.New(scheduler.Config{Store: st, Deliveries: bus, Scope: scope, Logger: logger, Metrics: prom})
+	if err != nil {
+		return fmt.Errorf("create scheduler: %w", err)
+	}
+	sched.Start()
+	defer sched.Close()
 	bodyTimeout, _ := cfg.bodyReadTimeout() // checked by Validate
 	var directory *iam.Directory
 	if cfg.Auth == "iam" {
@@ -400,6 +409,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
 		Services: []api.Service{eventsapi.Service(bus, st)},
+		REST:     []api.RESTService{schedulerapi.Service(st, scope, nil)},
 	})
 	if err != nil {
 		return err

@@ -59,6 +59,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventDeliveryLeaseConcurrent", testEventDeliveryLeaseConcurrent},
 		{"Principal", testPrincipal},
 		{"AccessKey", testAccessKey},
+		{"ScheduleGroup", testScheduleGroup},
+		{"Schedule", testSchedule},
+		{"ScheduleFireConcurrent", testScheduleFireConcurrent},
 		{"Closed", testClosed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

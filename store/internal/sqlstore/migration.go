@@ -45,9 +45,11 @@ func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 		out = append(out, Migration{Version: version, Name: strings.TrimSuffix(name, ".sql"), SQL: string(text)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	// Versions count up but may skip numbers: features built side by side take their numbers
+	// ahead of time, and a database applies each version it has not had (see Migrate).
 	for i, m := range out {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migration %s: versions must count up from 1 without gaps", m.Name)
+		if m.Version < 1 || (i > 0 && m.Version == out[i-1].Version) {
+			return nil, fmt.Errorf("migration %s: versions must be unique and count up from 1", m.Name)
 		}
 	}
 	return out, nil
@@ -84,10 +86,34 @@ func Migrate(ctx context.Context, db DB, d Dialect, migrations []Migration, lock
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM `+MigrationTable).Scan(&current); err != nil {
 		return fmt.Errorf("migrate: read schema version: %w", err)
 	}
-	if current > len(migrations) {
-		return &SchemaTooNewError{Found: current, Known: len(migrations)}
+	known := 0
+	if len(migrations) > 0 {
+		known = migrations[len(migrations)-1].Version
 	}
-	for _, m := range migrations[current:] {
+	if current > known {
+		return &SchemaTooNewError{Found: current, Known: known}
+	}
+	applied := map[int]bool{}
+	rows, err := tx.Query(ctx, `SELECT version FROM `+MigrationTable)
+	if err != nil {
+		return fmt.Errorf("migrate: read applied versions: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate: read applied versions: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: read applied versions: %w", err)
+	}
+	for _, m := range migrations {
+		if applied[m.Version] {
+			continue
+		}
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return fmt.Errorf("migrate: apply %s: %w", m.Name, err)
 		}

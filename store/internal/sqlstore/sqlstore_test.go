@@ -82,7 +82,8 @@ func TestLoadMigrations(t *testing.T) {
 		fs   fstest.MapFS
 		want string
 	}{
-		{"gap", fstest.MapFS{"m/001_a.sql": {}, "m/003_c.sql": {}}, "migration 003_c: versions must count up from 1 without gaps"},
+		{"twice", fstest.MapFS{"m/001_a.sql": {}, "m/001_b.sql": {}}, "migration 001_b: versions must be unique and count up from 1"},
+		{"zero", fstest.MapFS{"m/000_a.sql": {}}, "migration 000_a: versions must be unique and count up from 1"},
 		{"bad name", fstest.MapFS{"m/first.sql": {}}, "migration file first.sql: want NNN_name.sql"},
 		{"not a number", fstest.MapFS{"m/one_a.sql": {}}, "migration file one_a.sql: want NNN_name.sql"},
 	} {

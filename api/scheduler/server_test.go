@@ -1,0 +1,362 @@
+package scheduler_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsscheduler "github.com/aws/aws-sdk-go-v2/service/scheduler"
+	stypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/smithy-go"
+
+	"github.com/stepflow/stepflow/api"
+	schedulerapi "github.com/stepflow/stepflow/api/scheduler"
+	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/events"
+	"github.com/stepflow/stepflow/scheduler"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/sqlite"
+	"github.com/stepflow/stepflow/task"
+)
+
+const (
+	accessKey = "AKIDSCHEDULERTEST"
+	secretKey = "scheduler-test-secret"
+	roleARN   = "arn:aws:iam::123456789012:role/StepflowRole"
+)
+
+var (
+	scope = sfn.Scope{Partition: "aws", Region: "us-east-1", Account: "123456789012"}
+	ctx   = context.Background()
+)
+
+// clock is a virtual clock the API and the schedulers read.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+
+type testServer struct {
+	store     store.Store
+	bus       *events.Bus
+	clock     *clock
+	scheduler *awsscheduler.Client
+	sfn       *awssfn.Client
+}
+
+func startServer(t *testing.T, start time.Time) *testServer {
+	t.Helper()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{now: start}
+	eng, err := engine.New(engine.Config{Store: st, Invoker: task.NewRouter(), Scope: scope, NodeID: "scheduler-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The bus delivers on the virtual clock too: a fired slot's delivery is due at once.
+	bus, err := events.New(events.Config{Store: st, Starter: eng, Scope: scope, NodeID: "scheduler-test", Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	handler, err := api.New(api.Config{Engine: eng, Credentials: map[string]string{accessKey: secretKey},
+		REST: []api.RESTService{schedulerapi.Service(st, scope, clk.Now)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: handler}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		srv.Close()
+		handler.Close()
+		bus.Close()
+		eng.Close(context.Background())
+		st.Close()
+	})
+	url := "http://" + ln.Addr().String()
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(scope.Region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")),
+		config.WithRetryMaxAttempts(1), config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{store: st, bus: bus, clock: clk,
+		scheduler: awsscheduler.NewFromConfig(cfg, func(o *awsscheduler.Options) { o.BaseEndpoint = aws.String(url) }),
+		sfn:       awssfn.NewFromConfig(cfg, func(o *awssfn.Options) { o.BaseEndpoint = aws.String(url) }),
+	}
+}
+
+// node is one scheduler process over the server's store, on the virtual clock.
+func (s *testServer) node(t *testing.T) *scheduler.Service {
+	t.Helper()
+	n, err := scheduler.New(scheduler.Config{Store: s.store, Deliveries: s.bus, Scope: scope, Now: s.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func check(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func wantError(t *testing.T, err error, code, msg string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != code || ae.ErrorMessage() != msg {
+		t.Fatalf("got %v, want %s: %s", err, code, msg)
+	}
+}
+
+func (s *testServer) createMachine(t *testing.T, name string) string {
+	t.Helper()
+	out, err := s.sfn.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String(name), RoleArn: aws.String(roleARN),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	check(t, "create state machine", err)
+	return *out.StateMachineArn
+}
+
+// executions waits until the machine has want executions (deliveries run on the bus's
+// goroutine) and returns their names.
+func (s *testServer) executions(t *testing.T, machine string, want int) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := s.sfn.ListExecutions(ctx, &awssfn.ListExecutionsInput{StateMachineArn: aws.String(machine)})
+		check(t, "list executions", err)
+		if len(out.Executions) >= want || time.Now().After(deadline) {
+			var names []string
+			for _, e := range out.Executions {
+				names = append(names, *e.Name)
+			}
+			if len(names) != want {
+				t.Fatalf("%d executions %v, want %d", len(names), names, want)
+			}
+			return names
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func fire(t *testing.T, n *scheduler.Service) int {
+	t.Helper()
+	got, err := n.FireDue(ctx)
+	check(t, "fire", err)
+	return got
+}
+
+// TestScheduleFiresOncePerSlot: a cron schedule in New York created with the AWS SDK fires
+// each slot once on a virtual clock: not again on the same node, not on a second node, not
+// after a restart; slots missed while no node ran fire once, late; the executions started
+// are named after the schedule and slot.
+func TestScheduleFiresOncePerSlot(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 8, 6, 58, 0, 0, time.UTC) // 01:58 EST, the night clocks spring forward
+	srv := startServer(t, start)
+	machine := srv.createMachine(t, "Nightly")
+
+	out, err := srv.scheduler.CreateSchedule(ctx, &awsscheduler.CreateScheduleInput{
+		Name: aws.String("every-five"), ScheduleExpression: aws.String("cron(0/5 * * * ? *)"),
+		ScheduleExpressionTimezone: aws.String("America/New_York"),
+		FlexibleTimeWindow:         &stypes.FlexibleTimeWindow{Mode: stypes.FlexibleTimeWindowModeOff},
+		Target: &stypes.Target{Arn: aws.String(machine), RoleArn: aws.String(roleARN),
+			Input: aws.String(`{"at":"<aws.scheduler.scheduled-time>"}`)},
+	})
+	check(t, "create schedule", err)
+	if want := "arn:aws:scheduler:us-east-1:123456789012:schedule/default/every-five"; *out.ScheduleArn != want {
+		t.Fatalf("ARN %s, want %s", *out.ScheduleArn, want)
+	}
+	got, err := srv.scheduler.GetSchedule(ctx, &awsscheduler.GetScheduleInput{Name: aws.String("every-five")})
+	check(t, "get schedule", err)
+	if *got.ScheduleExpressionTimezone != "America/New_York" || got.State != stypes.ScheduleStateEnabled || *got.GroupName != "default" ||
+		!got.CreationDate.Equal(start) || *got.Target.Input != `{"at":"<aws.scheduler.scheduled-time>"}` {
+		t.Fatalf("get schedule: %+v", got)
+	}
+
+	a, b := srv.node(t), srv.node(t)
+	if n := fire(t, a) + fire(t, b); n != 0 {
+		t.Fatalf("%d fires before the first slot", n)
+	}
+	// 02:00 EST does not exist this night: the next slot is 03:00 EDT (07:00 UTC).
+	srv.clock.Set(time.Date(2026, 3, 8, 7, 0, 30, 0, time.UTC))
+	var wg sync.WaitGroup
+	fired := make([]int, 4)
+	for i, n := range []*scheduler.Service{a, b, a, b} {
+		wg.Add(1)
+		go func() { defer wg.Done(); fired[i] = fire(t, n) }()
+	}
+	wg.Wait()
+	if total := fired[0] + fired[1] + fired[2] + fired[3]; total != 1 {
+		t.Fatalf("two nodes fired the 03:00 slot %d times", total)
+	}
+	// A restart: a new node over the same store does not fire it again.
+	if n := fire(t, srv.node(t)); n != 0 {
+		t.Fatalf("a restarted node fired %d more", n)
+	}
+	names := srv.executions(t, machine, 1)
+	if !strings.HasPrefix(names[0], "every-five_20260308T070000Z_") {
+		t.Fatalf("execution name %s", names[0])
+	}
+	desc, err := srv.sfn.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(strings.Replace(machine, ":stateMachine:", ":execution:", 1) + ":" + names[0])})
+	check(t, "describe execution", err)
+	if *desc.Input != `{"at":"2026-03-08T07:00:00Z"}` {
+		t.Fatalf("input %s", *desc.Input)
+	}
+
+	// Every node down for an hour: the twelve missed slots fire once, as the latest.
+	srv.clock.Set(time.Date(2026, 3, 8, 8, 2, 0, 0, time.UTC))
+	if n := fire(t, a) + fire(t, b); n != 1 {
+		t.Fatalf("missed slots fired %d times, want once", n)
+	}
+	names = srv.executions(t, machine, 2)
+	if !containsPrefix(names, "every-five_20260308T080000Z_") {
+		t.Fatalf("late fire names %v", names)
+	}
+
+	// Disabled, it does not fire; enabled again, it starts from now.
+	update := func(state stypes.ScheduleState) {
+		_, err := srv.scheduler.UpdateSchedule(ctx, &awsscheduler.UpdateScheduleInput{Name: aws.String("every-five"),
+			ScheduleExpression: aws.String("cron(0/5 * * * ? *)"), ScheduleExpressionTimezone: aws.String("America/New_York"), State: state,
+			FlexibleTimeWindow: &stypes.FlexibleTimeWindow{Mode: stypes.FlexibleTimeWindowModeOff},
+			Target:             &stypes.Target{Arn: aws.String(machine), RoleArn: aws.String(roleARN)}})
+		check(t, "update schedule", err)
+	}
+	update(stypes.ScheduleStateDisabled)
+	srv.clock.Set(time.Date(2026, 3, 8, 9, 0, 0, 0, time.UTC))
+	if n := fire(t, a); n != 0 {
+		t.Fatalf("a disabled schedule fired %d", n)
+	}
+	update(stypes.ScheduleStateEnabled)
+	if n := fire(t, a); n != 1 {
+		t.Fatalf("the re-enabled schedule fired %d at its slot", n)
+	}
+	srv.executions(t, machine, 3)
+}
+
+func containsPrefix(names []string, prefix string) bool {
+	for _, n := range names {
+		if strings.HasPrefix(n, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOneTimeScheduleDeletes: at() with ActionAfterCompletion DELETE fires once and is gone.
+func TestOneTimeScheduleDeletes(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, time.Date(2026, 10, 24, 12, 0, 0, 0, time.UTC))
+	machine := srv.createMachine(t, "Once")
+	_, err := srv.scheduler.CreateSchedule(ctx, &awsscheduler.CreateScheduleInput{
+		Name: aws.String("once"), ScheduleExpression: aws.String("at(2026-10-25T02:30:00)"),
+		ScheduleExpressionTimezone: aws.String("Europe/Berlin"), ActionAfterCompletion: stypes.ActionAfterCompletionDelete,
+		FlexibleTimeWindow: &stypes.FlexibleTimeWindow{Mode: stypes.FlexibleTimeWindowModeOff},
+		Target:             &stypes.Target{Arn: aws.String(machine), RoleArn: aws.String(roleARN)},
+	})
+	check(t, "create", err)
+	n := srv.node(t)
+	// 02:30 happens twice in Berlin that night; the first (00:30 UTC) fires.
+	srv.clock.Set(time.Date(2026, 10, 25, 0, 29, 59, 0, time.UTC))
+	if got := fire(t, n); got != 0 {
+		t.Fatalf("fired %d early", got)
+	}
+	srv.clock.Set(time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC))
+	if got := fire(t, n); got != 1 {
+		t.Fatalf("fired %d at its time", got)
+	}
+	srv.executions(t, machine, 1)
+	_, err = srv.scheduler.GetSchedule(ctx, &awsscheduler.GetScheduleInput{Name: aws.String("once")})
+	wantError(t, err, "ResourceNotFoundException", "Schedule once does not exist.")
+	srv.clock.Set(time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC))
+	if got := fire(t, n); got != 0 {
+		t.Fatalf("fired %d again", got)
+	}
+}
+
+func TestSchedulerAPIErrorsAndGroups(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	machine := srv.createMachine(t, "M")
+	input := func(name, expr, target string) *awsscheduler.CreateScheduleInput {
+		return &awsscheduler.CreateScheduleInput{Name: aws.String(name), ScheduleExpression: aws.String(expr),
+			FlexibleTimeWindow: &stypes.FlexibleTimeWindow{Mode: stypes.FlexibleTimeWindowModeFlexible, MaximumWindowInMinutes: aws.Int32(15)},
+			Target:             &stypes.Target{Arn: aws.String(target), RoleArn: aws.String(roleARN)}}
+	}
+	_, err := srv.scheduler.CreateSchedule(ctx, input("bad", "cron(0 12 * * *)", machine))
+	wantError(t, err, "ValidationException", "Invalid Schedule Expression cron(0 12 * * *).")
+	_, err = srv.scheduler.CreateSchedule(ctx, input("queue", "rate(5 minutes)", "arn:aws:sqs:us-east-1:123456789012:q"))
+	wantError(t, err, "ValidationException", "Stepflow's Scheduler starts state machines only (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME); target arn:aws:sqs:us-east-1:123456789012:q is not one.")
+	in := input("tz", "rate(5 minutes)", machine)
+	in.ScheduleExpressionTimezone = aws.String("Mars/Olympus")
+	_, err = srv.scheduler.CreateSchedule(ctx, in)
+	wantError(t, err, "ValidationException", "Invalid time zone: Mars/Olympus.")
+	_, err = srv.scheduler.CreateSchedule(ctx, input("ok", "rate(5 minutes)", machine))
+	check(t, "create", err)
+	_, err = srv.scheduler.CreateSchedule(ctx, input("ok", "rate(5 minutes)", machine))
+	wantError(t, err, "ConflictException", "Schedule ok already exists.")
+	in = input("grouped", "rate(5 minutes)", machine)
+	in.GroupName = aws.String("jobs")
+	_, err = srv.scheduler.CreateSchedule(ctx, in)
+	wantError(t, err, "ResourceNotFoundException", "Schedule group jobs does not exist.")
+
+	grp, err := srv.scheduler.CreateScheduleGroup(ctx, &awsscheduler.CreateScheduleGroupInput{Name: aws.String("jobs"),
+		Tags: []stypes.Tag{{Key: aws.String("team"), Value: aws.String("ops")}}})
+	check(t, "create group", err)
+	_, err = srv.scheduler.CreateSchedule(ctx, in)
+	check(t, "create in group", err)
+	tags, err := srv.scheduler.ListTagsForResource(ctx, &awsscheduler.ListTagsForResourceInput{ResourceArn: grp.ScheduleGroupArn})
+	check(t, "list tags", err)
+	if len(tags.Tags) != 1 || *tags.Tags[0].Key != "team" {
+		t.Fatalf("tags %+v", tags.Tags)
+	}
+	_, err = srv.scheduler.UntagResource(ctx, &awsscheduler.UntagResourceInput{ResourceArn: grp.ScheduleGroupArn, TagKeys: []string{"team"}})
+	check(t, "untag", err)
+	groups, err := srv.scheduler.ListScheduleGroups(ctx, &awsscheduler.ListScheduleGroupsInput{})
+	check(t, "list groups", err)
+	if len(groups.ScheduleGroups) != 2 || *groups.ScheduleGroups[0].Name != "default" || *groups.ScheduleGroups[1].Name != "jobs" {
+		t.Fatalf("groups %+v", groups.ScheduleGroups)
+	}
+	list, err := srv.scheduler.ListSchedules(ctx, &awsscheduler.ListSchedulesInput{GroupName: aws.String("jobs")})
+	check(t, "list schedules", err)
+	if len(list.Schedules) != 1 || *list.Schedules[0].Name != "grouped" || *list.Schedules[0].Target.Arn != machine {
+		t.Fatalf("schedules %+v", list.Schedules)
+	}
+	_, err = srv.scheduler.DeleteScheduleGroup(ctx, &awsscheduler.DeleteScheduleGroupInput{Name: aws.String("default")})
+	wantError(t, err, "ValidationException", "The default schedule group cannot be deleted.")
+	_, err = srv.scheduler.DeleteScheduleGroup(ctx, &awsscheduler.DeleteScheduleGroupInput{Name: aws.String("jobs")})
+	check(t, "delete group", err)
+	_, err = srv.scheduler.GetSchedule(ctx, &awsscheduler.GetScheduleInput{Name: aws.String("grouped"), GroupName: aws.String("jobs")})
+	wantError(t, err, "ResourceNotFoundException", "Schedule grouped does not exist.")
+	_, err = srv.scheduler.DeleteSchedule(ctx, &awsscheduler.DeleteScheduleInput{Name: aws.String("ok")})
+	check(t, "delete", err)
+	_, err = srv.scheduler.DeleteSchedule(ctx, &awsscheduler.DeleteScheduleInput{Name: aws.String("ok")})
+	wantError(t, err, "ResourceNotFoundException", "Schedule ok does not exist.")
+}
