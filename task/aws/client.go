@@ -289,3 +289,33 @@ func exceptionName(code string) string {
 	}
 	return code + "Exception"
 }
+
+// callRESTJSON makes one REST-JSON protocol call (Batch, Lambda: METHOD PATH with a JSON
+// body) and returns the decoded result, or the error the integration style names.
+func (c *caller) callRESTJSON(ctx context.Context, method, path string, params any, sdkStyle bool) (map[string]any, *httpResponse, error) {
+	var body []byte
+	if params != nil {
+		var err error
+		if body, err = jsonvalue.Marshal(params); err != nil {
+			return nil, nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("encode %s %s parameters: %v", method, path, err)}
+		}
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	resp, err := c.send(ctx, &httpRequest{method: method, path: path, header: h, body: body})
+	if err != nil {
+		return nil, nil, c.failure(err, sdkStyle)
+	}
+	if resp.status < 200 || resp.status > 299 {
+		return nil, resp, c.serviceError(resp, parseJSONError(resp), sdkStyle)
+	}
+	if len(bytes.TrimSpace(resp.body)) == 0 {
+		return map[string]any{}, resp, nil
+	}
+	v, err := jsonvalue.Unmarshal(resp.body)
+	m, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return nil, resp, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the %s response to %s %s is not a JSON object: %.200q", c.svc.name(), method, path, resp.body)}, sdkStyle)
+	}
+	return m, resp, nil
+}

@@ -18,6 +18,9 @@ type service struct {
 	// speaking another protocol (SNS's query, Lambda's REST).
 	targetPrefix string
 	jsonVersion  string
+	// restJSON: the service speaks REST-JSON (Batch: POST /v1/submitjob), whose wire
+	// members are camelCase.
+	restJSON bool
 	// camelMembers: the service's wire members are camelCase (Step Functions, ECS, CloudWatch
 	// Logs...) while aws-sdk: parameters and results are PascalCase, so keys are converted.
 	camelMembers bool
@@ -39,6 +42,7 @@ var services = []*service{
 	{names: []string{"sqs"}, endpointPrefix: "sqs", signingName: "sqs", targetPrefix: "AmazonSQS", jsonVersion: "1.0", sdkName: "Sqs", integrationName: "SQS", javaName: "AmazonSQS", javaException: "AmazonSQSException"},
 	{names: []string{"sns"}, endpointPrefix: "sns", signingName: "sns", sdkName: "Sns", integrationName: "SNS", javaName: "AmazonSNS", javaException: "AmazonSNSException"},
 	{names: []string{"events", "eventbridge"}, endpointPrefix: "events", signingName: "events", targetPrefix: "AWSEvents", jsonVersion: "1.1", sdkName: "EventBridge", integrationName: "EventBridge", javaName: "AmazonEventBridge", javaException: "AmazonEventBridgeException"},
+	{names: []string{"batch"}, endpointPrefix: "batch", signingName: "batch", restJSON: true, sdkName: "Batch", integrationName: "Batch", javaName: "AWSBatch", javaException: "AWSBatchException"},
 	{names: []string{"lambda"}, endpointPrefix: "lambda", signingName: "lambda", sdkName: "Lambda", integrationName: "Lambda", javaName: "AWSLambda", javaException: "AWSLambdaException"},
 	{names: []string{"states", "sfn"}, endpointPrefix: "states", signingName: "states", targetPrefix: "AWSStepFunctions", jsonVersion: "1.0", camelMembers: true, sdkName: "Sfn", integrationName: "StepFunctions", javaName: "AWSStepFunctions", javaException: "AWSStepFunctionsException"},
 	{names: []string{"secretsmanager"}, endpointPrefix: "secretsmanager", signingName: "secretsmanager", targetPrefix: "secretsmanager", jsonVersion: "1.1", sdkName: "SecretsManager"},
@@ -49,7 +53,7 @@ var services = []*service{
 	{names: []string{"cloudwatchlogs", "logs"}, endpointPrefix: "logs", signingName: "logs", targetPrefix: "Logs_20140328", jsonVersion: "1.1", camelMembers: true, sdkName: "CloudWatchLogs"},
 	{names: []string{"glue"}, endpointPrefix: "glue", signingName: "glue", targetPrefix: "AWSGlue", jsonVersion: "1.1", sdkName: "Glue"},
 	{names: []string{"athena"}, endpointPrefix: "athena", signingName: "athena", targetPrefix: "AmazonAthena", jsonVersion: "1.1", sdkName: "Athena"},
-	{names: []string{"ecs"}, endpointPrefix: "ecs", signingName: "ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", jsonVersion: "1.1", camelMembers: true, sdkName: "Ecs"},
+	{names: []string{"ecs"}, endpointPrefix: "ecs", signingName: "ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", jsonVersion: "1.1", camelMembers: true, sdkName: "Ecs", integrationName: "ECS", javaName: "AmazonECS", javaException: "AmazonECSException"},
 	{names: []string{"codebuild"}, endpointPrefix: "codebuild", signingName: "codebuild", targetPrefix: "CodeBuild_20161006", jsonVersion: "1.1", camelMembers: true, sdkName: "CodeBuild"},
 	{names: []string{"sagemaker"}, endpointPrefix: "api.sagemaker", signingName: "sagemaker", targetPrefix: "SageMaker", jsonVersion: "1.1", sdkName: "SageMaker"},
 	{names: []string{"ecr"}, endpointPrefix: "api.ecr", signingName: "ecr", targetPrefix: "AmazonEC2ContainerRegistry_V20150921", jsonVersion: "1.1", sdkName: "Ecr"},
