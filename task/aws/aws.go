@@ -111,8 +111,8 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 		name = r.Service[len("aws-sdk:"):]
 	}
 	svc := lookupService(name)
-	if svc == nil || (sdk && svc.targetPrefix == "") {
-		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("Stepflow cannot call resource %s: service %s is not supported", r.ARN, name)}
+	if svc == nil || (sdk && !sfn.SDKIntegrationSupported(svc.sdkResourceName(), r.Action)) {
+		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("Stepflow cannot call resource %s: service %s or its action %s is not supported", r.ARN, name, r.Action)}
 	}
 	if err := inv.checkAllowed(svc, r.Action, r.ARN); err != nil {
 		return nil, err
@@ -125,6 +125,9 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	}
 	if r.Pattern == "sync" || r.Pattern == "sync:2" {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("resource %s: the .%s pattern is not supported for this integration", r.ARN, r.Pattern)}
+	}
+	if sdk && svc.targetPrefix == "" {
+		return c.sdkOtherCall(ctx, r.Action, req.Input)
 	}
 	if sdk {
 		return c.sdkCall(ctx, r.Action, req.Input)

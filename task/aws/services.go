@@ -3,6 +3,8 @@ package aws
 import (
 	"sort"
 	"strings"
+
+	"github.com/stepflow/stepflow/sfn"
 )
 
 // service is one AWS service Stepflow can call: how it is named in Resource ARNs, where
@@ -43,6 +45,7 @@ var services = []*service{
 	{names: []string{"sns"}, endpointPrefix: "sns", signingName: "sns", sdkName: "Sns", integrationName: "SNS", javaName: "AmazonSNS", javaException: "AmazonSNSException"},
 	{names: []string{"events", "eventbridge"}, endpointPrefix: "events", signingName: "events", targetPrefix: "AWSEvents", jsonVersion: "1.1", sdkName: "EventBridge", integrationName: "EventBridge", javaName: "AmazonEventBridge", javaException: "AmazonEventBridgeException"},
 	{names: []string{"batch"}, endpointPrefix: "batch", signingName: "batch", restJSON: true, sdkName: "Batch", integrationName: "Batch", javaName: "AWSBatch", javaException: "AWSBatchException"},
+	{names: []string{"s3"}, endpointPrefix: "s3", signingName: "s3", sdkName: "S3"},
 	{names: []string{"lambda"}, endpointPrefix: "lambda", signingName: "lambda", sdkName: "Lambda", integrationName: "Lambda", javaName: "AWSLambda", javaException: "AWSLambdaException"},
 	{names: []string{"states", "sfn"}, endpointPrefix: "states", signingName: "states", targetPrefix: "AWSStepFunctions", jsonVersion: "1.0", camelMembers: true, sdkName: "Sfn", integrationName: "StepFunctions", javaName: "AWSStepFunctions", javaException: "AWSStepFunctionsException"},
 	{names: []string{"secretsmanager"}, endpointPrefix: "secretsmanager", signingName: "secretsmanager", targetPrefix: "secretsmanager", jsonVersion: "1.1", sdkName: "SecretsManager"},
@@ -92,13 +95,24 @@ func ServiceNames() []string {
 func SDKServices() []string {
 	var names []string
 	for _, s := range services {
-		if s.targetPrefix == "" {
+		if _, ok := sfn.SDKIntegrationServices()[s.sdkResourceName()]; !ok {
 			continue
 		}
 		names = append(names, s.names...)
 	}
 	sort.Strings(names)
 	return names
+}
+
+// sdkResourceName is the service's name in AWS's aws-sdk: Resource ARNs (the names sfn's
+// list uses): "eventbridge" rather than "events", "sfn" rather than "states".
+func (s *service) sdkResourceName() string {
+	for _, n := range s.names {
+		if _, ok := sfn.SDKIntegrationServices()[n]; ok {
+			return n
+		}
+	}
+	return s.name()
 }
 
 func (s *service) name() string { return s.names[0] }
