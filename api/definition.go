@@ -15,7 +15,7 @@ const maxDefinitionLength = 1048576
 // checkDefinition parses a definition for a state machine of type typ and returns AWS's
 // InvalidDefinition error when it has errors.
 func checkDefinition(definition string, typ sfn.StateMachineType) error {
-	_, diags := asl.Parse([]byte(definition), interp.ParseOptions(typ))
+	_, diags := asl.Parse([]byte(definition), interp.DefinitionParseOptions(typ))
 	if !diags.HasErrors() {
 		return nil
 	}

@@ -523,7 +523,7 @@ func (s *Server) validateStateMachineDefinition(ctx context.Context, in *validat
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	_, diags := asl.Parse([]byte(*in.Definition), interp.ParseOptions(sfn.StateMachineType(ptrOr(in.Type, string(sfn.TypeStandard)))))
+	_, diags := asl.Parse([]byte(*in.Definition), interp.DefinitionParseOptions(sfn.StateMachineType(ptrOr(in.Type, string(sfn.TypeStandard)))))
 	withWarnings := ptrOr(in.Severity, string(asl.SeverityError)) == string(asl.SeverityWarning)
 	limit := int(ptrOr(in.MaxResults, 0))
 	if limit == 0 {

@@ -21,6 +21,11 @@ type ParseOptions struct {
 	// JSONataWarnings, when set, names what in an expression AWS would not run (such as
 	// operators newer than AWS's JSONata); each becomes a WARNING diagnostic.
 	JSONataWarnings func(expr string) []string
+	// SDKIntegrationSupported, when set, refuses an AWS SDK integration
+	// (arn:aws:states:::aws-sdk:SERVICE:ACTION) for which it returns false, as AWS refuses a
+	// resource it does not recognise. Creating and validating a state machine set it to what
+	// the server can call; TestState with mocks and the graph leave it nil.
+	SDKIntegrationSupported func(service, action string) bool
 }
 
 // Parse reads a definition into the typed model and checks it the way AWS's

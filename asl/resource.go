@@ -132,3 +132,11 @@ func classifyResource(resource string) (resourceKind, string) {
 	}
 	return resourceUnknown, ""
 }
+
+// sdkServiceAction splits arn:aws:states:::aws-sdk:SERVICE:ACTION[.waitForTaskToken].
+func sdkServiceAction(resource string) (service, action string) {
+	_, rest, _ := strings.Cut(resource, ":::aws-sdk:")
+	service, action, _ = strings.Cut(rest, ":")
+	action, _, _ = strings.Cut(action, ".")
+	return service, action
+}

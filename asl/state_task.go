@@ -56,6 +56,12 @@ func (p *parser) checkResource(resource, location string) {
 		return
 	}
 	kind, pattern := classifyResource(resource)
+	if kind == resourceSDK && p.opts.SDKIntegrationSupported != nil {
+		service, action := sdkServiceAction(resource)
+		if !p.opts.SDKIntegrationSupported(service, action) {
+			kind = resourceUnknown
+		}
+	}
 	if kind == resourceUnknown {
 		p.schemaf(location, "The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", resource)
 		return

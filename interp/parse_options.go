@@ -37,3 +37,12 @@ func jsonataWarnings(expr string) []string {
 	}
 	return out
 }
+
+// DefinitionParseOptions are ParseOptions for creating and validating state machines: an AWS
+// SDK integration Stepflow cannot call (sfn.SDKIntegrationSupported) is refused as AWS
+// refuses a resource it does not recognise, rather than failing each execution.
+func DefinitionParseOptions(typ sfn.StateMachineType) asl.ParseOptions {
+	opts := ParseOptions(typ)
+	opts.SDKIntegrationSupported = sfn.SDKIntegrationSupported
+	return opts
+}

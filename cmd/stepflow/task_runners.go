@@ -95,8 +95,13 @@ func (c taskRunners) newRouter(scope sfn.Scope) (*task.Router, *s3local.Store, e
 		if err != nil {
 			return nil, nil, err
 		}
-		// Jobs the file does not name fail as the service fails an unknown definition.
-		local := jobs.New(jobs.Options{Scope: scope, Jobs: cfg, Logger: slog.Default()})
+		// Jobs the file does not name go to AWS Batch and ECS when allowed (the allow-list
+		// then decides), else fail as the service fails an unknown definition.
+		opts := jobs.Options{Scope: scope, Jobs: cfg, Logger: slog.Default()}
+		if awsCalls.Enabled() {
+			opts.Next = awsCalls
+		}
+		local := jobs.New(opts)
 		for _, service := range local.Routes() {
 			router.HandleService(service, local)
 		}

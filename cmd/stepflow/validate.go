@@ -54,7 +54,7 @@ func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("read definition: %w", err)
 	}
 
-	_, diags := asl.Parse(data, interp.ParseOptions(smType))
+	_, diags := asl.Parse(data, interp.DefinitionParseOptions(smType))
 	resp := validateResponse{Result: "OK", Diagnostics: []asl.Diagnostic(diags)}
 	if resp.Diagnostics == nil {
 		resp.Diagnostics = []asl.Diagnostic{}

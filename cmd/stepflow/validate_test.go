@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,10 @@ func TestValidateCommand(t *testing.T) {
 	bad := write("bad.json", `{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "C": {"Type": "Succeed"}}}`)
 	wftt := write("wftt.json", `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}}`)
 	text := write("text.txt", `not a definition`)
+	sdk := func(resource string) string {
+		return write(strings.NewReplacer(":", "_", "/", "_").Replace(resource)+".json",
+			`{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "`+resource+`", "End": true}}}`)
+	}
 	jsonataBad := write("jsonata.json", `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% 1 + %}", "End": true}}}`)
 
 	tests := []struct {
@@ -44,6 +49,12 @@ func TestValidateCommand(t *testing.T) {
 		{"standard", []string{wftt}, "OK\n", 0},
 		{"JSONata syntax", []string{jsonataBad},
 			"ERROR INVALID_JSONATA_EXPRESSION /States/P/Output: Unexpected end of expression\n", 1},
+		{"aws-sdk service Stepflow calls", []string{sdk("arn:aws:states:::aws-sdk:secretsmanager:getSecretValue")}, "OK\n", 0},
+		{"aws-sdk action Stepflow calls", []string{sdk("arn:aws:states:::aws-sdk:s3:getObject.waitForTaskToken")}, "OK\n", 0},
+		{"aws-sdk service Stepflow cannot call", []string{sdk("arn:aws:states:::aws-sdk:nosuchservice:doThing")},
+			"ERROR SCHEMA_VALIDATION_FAILED /States/T/Resource: The resource provided arn:aws:states:::aws-sdk:nosuchservice:doThing is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.\n", 1},
+		{"aws-sdk action Stepflow cannot call", []string{sdk("arn:aws:states:::aws-sdk:s3:createBucket")},
+			"ERROR SCHEMA_VALIDATION_FAILED /States/T/Resource: The resource provided arn:aws:states:::aws-sdk:s3:createBucket is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.\n", 1},
 		{"not JSON", []string{text},
 			"ERROR INVALID_JSON_DESCRIPTION: Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')  at [Source: (String)\"not a definition\"; line: 1, column: 4]\n", 1},
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,11 +25,11 @@ const Region = "us-east-1"
 var Credentials = credentials.NewStaticCredentialsProvider("AKIDMOTOTEST", "moto-test-secret", "")
 
 var (
-	once   sync.Once
-	url    string
-	cmd    *exec.Cmd
-	logf   *os.File
-	errMsg string
+	once    sync.Once
+	baseURL string
+	cmd     *exec.Cmd
+	logf    *os.File
+	errMsg  string
 )
 
 // URL returns the base URL of a moto server shared by the tests of the package, starting it
@@ -43,40 +44,79 @@ func URL(t testing.TB) string {
 		}
 		t.Skip(errMsg)
 	}
-	return url
+	return baseURL
 }
 
 func start() {
+	baseURL, cmd, logf, errMsg = launch(nil)
+}
+
+// launch starts a moto server with extra environment variables and waits for it to answer.
+func launch(env []string) (base string, c *exec.Cmd, log *os.File, problem string) {
 	path, err := exec.LookPath("moto_server")
 	if err != nil {
-		errMsg = "moto_server is not installed (pip install 'moto[server]'): " + err.Error()
-		return
+		return "", nil, nil, "moto_server is not installed (pip install 'moto[server]'): " + err.Error()
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		errMsg = err.Error()
-		return
+		return "", nil, nil, err.Error()
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	logf, _ = os.CreateTemp("", "moto-*.log")
-	cmd = exec.Command(path, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		errMsg = "start moto_server: " + err.Error()
-		return
+	log, _ = os.CreateTemp("", "moto-*.log")
+	c = exec.Command(path, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	c.Stdout, c.Stderr = log, log
+	c.Env = append(os.Environ(), env...)
+	if err := c.Start(); err != nil {
+		return "", nil, log, "start moto_server: " + err.Error()
 	}
-	url = fmt.Sprintf("http://127.0.0.1:%d", port)
+	base = fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(url + "/moto-api/")
+		resp, err := http.Get(base + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
-			return
+			return base, c, log, ""
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	errMsg = "moto_server did not answer within 60s; its log is " + logf.Name()
+	return base, c, log, "moto_server did not answer within 60s; its log is " + log.Name()
+}
+
+// Own starts a moto server for one test, with extra environment variables (e.g.
+// MOTO_SIMPLE_BATCH_FAIL_AFTER) and, when config is not empty, moto's configuration
+// (POST /moto-api/config, e.g. {"batch": {"use_docker": false}}), and stops it when the test
+// ends. Without moto_server the test is skipped, or fails under CI=true.
+func Own(t testing.TB, config string, env ...string) string {
+	t.Helper()
+	base, c, log, problem := launch(env)
+	t.Cleanup(func() {
+		if c != nil && c.Process != nil {
+			_ = c.Process.Kill()
+			_ = c.Wait()
+		}
+		if log != nil {
+			log.Close()
+			os.Remove(log.Name())
+		}
+	})
+	if problem != "" {
+		if os.Getenv("CI") == "true" || c != nil {
+			t.Fatal(problem)
+		}
+		t.Skip(problem)
+	}
+	if config != "" {
+		resp, err := http.Post(base+"/moto-api/config", "application/json", strings.NewReader(config))
+		if err != nil {
+			t.Fatalf("configure moto: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+			t.Fatalf("configure moto: %s", resp.Status)
+		}
+	}
+	return base
 }
 
 // Stop ends the moto server, if one was started.

@@ -2,7 +2,8 @@
 // moto or any other implementation of their APIs the operator points Stepflow at.
 //
 // It serves the optimized integrations (arn:aws:states:::dynamodb:putItem, sqs:sendMessage,
-// sns:publish, events:putEvents, and Lambda functions not in the functions file) with the
+// sns:publish, events:putEvents, batch:submitJob and ecs:runTask with .sync, and Lambda
+// functions not in the functions file) with the
 // request fields, result shapes and error names AWS Step Functions gives them, and the AWS
 // SDK integrations (arn:aws:states:::aws-sdk:SERVICE:ACTION) of every service speaking the
 // AWS JSON protocols, from one table of services rather than one SDK module per service.
@@ -94,7 +95,7 @@ func (inv *Invoker) Enabled() bool { return !inv.allowed.empty() }
 
 // Routes lists the router services (task.Router.HandleService) this invoker serves.
 func (inv *Invoker) Routes() []string {
-	routes := []string{"dynamodb", "sqs", "sns", "events"}
+	routes := []string{"dynamodb", "sqs", "sns", "events", "batch", "ecs"}
 	for _, name := range SDKServices() {
 		routes = append(routes, "aws-sdk:"+name)
 	}
@@ -110,16 +111,24 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 		name = r.Service[len("aws-sdk:"):]
 	}
 	svc := lookupService(name)
-	if svc == nil || (sdk && svc.targetPrefix == "") {
-		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("Stepflow cannot call resource %s: service %s is not supported", r.ARN, name)}
+	if svc == nil || (sdk && !sfn.SDKIntegrationSupported(svc.sdkResourceName(), r.Action)) {
+		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("Stepflow cannot call resource %s: service %s or its action %s is not supported", r.ARN, name, r.Action)}
 	}
 	if err := inv.checkAllowed(svc, r.Action, r.ARN); err != nil {
 		return nil, err
 	}
+	c := &caller{inv: inv, svc: svc, region: inv.region, role: roleARN(req.Credentials)}
+	if !sdk {
+		if job, ok := jobIntegrations[svc.name()+":"+r.Action]; ok && r.Pattern != "sync:2" {
+			return job(ctx, c, req.Input, r.Pattern)
+		}
+	}
 	if r.Pattern == "sync" || r.Pattern == "sync:2" {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("resource %s: the .%s pattern is not supported for this integration", r.ARN, r.Pattern)}
 	}
-	c := &caller{inv: inv, svc: svc, region: inv.region, role: roleARN(req.Credentials)}
+	if sdk && svc.targetPrefix == "" {
+		return c.sdkOtherCall(ctx, r.Action, req.Input)
+	}
 	if sdk {
 		return c.sdkCall(ctx, r.Action, req.Input)
 	}
@@ -128,6 +137,13 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("resource %s: action %s is not supported for the %s integration", r.ARN, r.Action, svc.name())}
 	}
 	return op(ctx, c, req.Input)
+}
+
+// jobIntegrations are the optimized integrations that start jobs, with .sync: their
+// functions get the pattern ("" for request-response and .waitForTaskToken).
+var jobIntegrations = map[string]func(ctx context.Context, c *caller, input any, pattern string) (any, error){
+	"batch:submitJob": batchSubmitJob,
+	"ecs:runTask":     ecsRunTask,
 }
 
 // checkAllowed fails a call outside the allow-list with States.Runtime naming the flag.

@@ -26,12 +26,14 @@ type caller struct {
 	svc    *service
 	region string
 	role   string
+	// bucketHost is the S3 bucket of a call to AWS itself, which goes to its virtual host.
+	bucketHost string
 }
 
 // httpRequest is one request before signing.
 type httpRequest struct {
 	method string
-	path   string // under the endpoint, starting with "/"
+	path   string // under the endpoint, escaped, starting with "/"
 	query  url.Values
 	header http.Header
 	body   []byte
@@ -75,7 +77,16 @@ func (e *transportError) Error() string { return e.err.Error() }
 func (c *caller) send(ctx context.Context, r *httpRequest) (*httpResponse, error) {
 	base := c.inv.endpoint(c.svc, c.region)
 	u := *base
-	u.Path = base.Path + r.path
+	if c.bucketHost != "" {
+		u.Host = c.bucketHost + "." + u.Host
+	}
+	// r.path is escaped (an S3 key's spaces are %20): keep it as written.
+	u.RawPath = base.EscapedPath() + r.path
+	path, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return nil, &transportError{err}
+	}
+	u.Path = path
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}
@@ -91,6 +102,9 @@ func (c *caller) send(ctx context.Context, r *httpRequest) (*httpResponse, error
 		return nil, err
 	}
 	sum := sha256.Sum256(r.body)
+	if c.svc.signingName == "s3" {
+		req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:])) // S3 wants the payload hash signed
+	}
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), c.svc.signingName, c.region, c.inv.now()); err != nil {
 		return nil, &transportError{fmt.Errorf("sign request: %w", err)}
 	}
@@ -288,4 +302,34 @@ func exceptionName(code string) string {
 		return code
 	}
 	return code + "Exception"
+}
+
+// callRESTJSON makes one REST-JSON protocol call (Batch, Lambda: METHOD PATH with a JSON
+// body) and returns the decoded result, or the error the integration style names.
+func (c *caller) callRESTJSON(ctx context.Context, method, path string, params any, sdkStyle bool) (map[string]any, *httpResponse, error) {
+	var body []byte
+	if params != nil {
+		var err error
+		if body, err = jsonvalue.Marshal(params); err != nil {
+			return nil, nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("encode %s %s parameters: %v", method, path, err)}
+		}
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	resp, err := c.send(ctx, &httpRequest{method: method, path: path, header: h, body: body})
+	if err != nil {
+		return nil, nil, c.failure(err, sdkStyle)
+	}
+	if resp.status < 200 || resp.status > 299 {
+		return nil, resp, c.serviceError(resp, parseJSONError(resp), sdkStyle)
+	}
+	if len(bytes.TrimSpace(resp.body)) == 0 {
+		return map[string]any{}, resp, nil
+	}
+	v, err := jsonvalue.Unmarshal(resp.body)
+	m, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return nil, resp, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the %s response to %s %s is not a JSON object: %.200q", c.svc.name(), method, path, resp.body)}, sdkStyle)
+	}
+	return m, resp, nil
 }

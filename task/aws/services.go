@@ -3,6 +3,8 @@ package aws
 import (
 	"sort"
 	"strings"
+
+	"github.com/stepflow/stepflow/sfn"
 )
 
 // service is one AWS service Stepflow can call: how it is named in Resource ARNs, where
@@ -18,6 +20,9 @@ type service struct {
 	// speaking another protocol (SNS's query, Lambda's REST).
 	targetPrefix string
 	jsonVersion  string
+	// restJSON: the service speaks REST-JSON (Batch: POST /v1/submitjob), whose wire
+	// members are camelCase.
+	restJSON bool
 	// camelMembers: the service's wire members are camelCase (Step Functions, ECS, CloudWatch
 	// Logs...) while aws-sdk: parameters and results are PascalCase, so keys are converted.
 	camelMembers bool
@@ -39,6 +44,8 @@ var services = []*service{
 	{names: []string{"sqs"}, endpointPrefix: "sqs", signingName: "sqs", targetPrefix: "AmazonSQS", jsonVersion: "1.0", sdkName: "Sqs", integrationName: "SQS", javaName: "AmazonSQS", javaException: "AmazonSQSException"},
 	{names: []string{"sns"}, endpointPrefix: "sns", signingName: "sns", sdkName: "Sns", integrationName: "SNS", javaName: "AmazonSNS", javaException: "AmazonSNSException"},
 	{names: []string{"events", "eventbridge"}, endpointPrefix: "events", signingName: "events", targetPrefix: "AWSEvents", jsonVersion: "1.1", sdkName: "EventBridge", integrationName: "EventBridge", javaName: "AmazonEventBridge", javaException: "AmazonEventBridgeException"},
+	{names: []string{"batch"}, endpointPrefix: "batch", signingName: "batch", restJSON: true, sdkName: "Batch", integrationName: "Batch", javaName: "AWSBatch", javaException: "AWSBatchException"},
+	{names: []string{"s3"}, endpointPrefix: "s3", signingName: "s3", sdkName: "S3"},
 	{names: []string{"lambda"}, endpointPrefix: "lambda", signingName: "lambda", sdkName: "Lambda", integrationName: "Lambda", javaName: "AWSLambda", javaException: "AWSLambdaException"},
 	{names: []string{"states", "sfn"}, endpointPrefix: "states", signingName: "states", targetPrefix: "AWSStepFunctions", jsonVersion: "1.0", camelMembers: true, sdkName: "Sfn", integrationName: "StepFunctions", javaName: "AWSStepFunctions", javaException: "AWSStepFunctionsException"},
 	{names: []string{"secretsmanager"}, endpointPrefix: "secretsmanager", signingName: "secretsmanager", targetPrefix: "secretsmanager", jsonVersion: "1.1", sdkName: "SecretsManager"},
@@ -49,7 +56,7 @@ var services = []*service{
 	{names: []string{"cloudwatchlogs", "logs"}, endpointPrefix: "logs", signingName: "logs", targetPrefix: "Logs_20140328", jsonVersion: "1.1", camelMembers: true, sdkName: "CloudWatchLogs"},
 	{names: []string{"glue"}, endpointPrefix: "glue", signingName: "glue", targetPrefix: "AWSGlue", jsonVersion: "1.1", sdkName: "Glue"},
 	{names: []string{"athena"}, endpointPrefix: "athena", signingName: "athena", targetPrefix: "AmazonAthena", jsonVersion: "1.1", sdkName: "Athena"},
-	{names: []string{"ecs"}, endpointPrefix: "ecs", signingName: "ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", jsonVersion: "1.1", camelMembers: true, sdkName: "Ecs"},
+	{names: []string{"ecs"}, endpointPrefix: "ecs", signingName: "ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", jsonVersion: "1.1", camelMembers: true, sdkName: "Ecs", integrationName: "ECS", javaName: "AmazonECS", javaException: "AmazonECSException"},
 	{names: []string{"codebuild"}, endpointPrefix: "codebuild", signingName: "codebuild", targetPrefix: "CodeBuild_20161006", jsonVersion: "1.1", camelMembers: true, sdkName: "CodeBuild"},
 	{names: []string{"sagemaker"}, endpointPrefix: "api.sagemaker", signingName: "sagemaker", targetPrefix: "SageMaker", jsonVersion: "1.1", sdkName: "SageMaker"},
 	{names: []string{"ecr"}, endpointPrefix: "api.ecr", signingName: "ecr", targetPrefix: "AmazonEC2ContainerRegistry_V20150921", jsonVersion: "1.1", sdkName: "Ecr"},
@@ -88,13 +95,24 @@ func ServiceNames() []string {
 func SDKServices() []string {
 	var names []string
 	for _, s := range services {
-		if s.targetPrefix == "" {
+		if _, ok := sfn.SDKIntegrationServices()[s.sdkResourceName()]; !ok {
 			continue
 		}
 		names = append(names, s.names...)
 	}
 	sort.Strings(names)
 	return names
+}
+
+// sdkResourceName is the service's name in AWS's aws-sdk: Resource ARNs (the names sfn's
+// list uses): "eventbridge" rather than "events", "sfn" rather than "states".
+func (s *service) sdkResourceName() string {
+	for _, n := range s.names {
+		if _, ok := sfn.SDKIntegrationServices()[n]; ok {
+			return n
+		}
+	}
+	return s.name()
 }
 
 func (s *service) name() string { return s.names[0] }

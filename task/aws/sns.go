@@ -15,6 +15,15 @@ import (
 // snsPublish is sns:publish, over SNS's query protocol. A Message that is not a string is
 // sent as its JSON text, as AWS does. Errors are SNS.NAME (SNS.NotFoundException).
 func snsPublish(ctx context.Context, c *caller, input any) (any, error) {
+	out, resp, err := snsPublishCall(ctx, c, input, false)
+	if err != nil {
+		return nil, err
+	}
+	return withSDKMetadata(out, resp), nil
+}
+
+// snsPublishCall makes SNS's Publish call; sdkStyle names errors as aws-sdk:sns:publish does.
+func snsPublishCall(ctx context.Context, c *caller, input any, sdkStyle bool) (map[string]any, *httpResponse, error) {
 	params := copyObject(input)
 	if m, ok := params["Message"]; ok && m != nil {
 		if _, isString := m.(string); !isString {
@@ -39,10 +48,10 @@ func snsPublish(ctx context.Context, c *caller, input any) (any, error) {
 	h.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 	resp, err := c.send(ctx, &httpRequest{method: http.MethodPost, path: "/", header: h, body: []byte(form.Encode())})
 	if err != nil {
-		return nil, c.failure(err, false)
+		return nil, nil, c.failure(err, sdkStyle)
 	}
 	if resp.status < 200 || resp.status > 299 {
-		return nil, c.serviceError(resp, parseXMLError(resp), false)
+		return nil, resp, c.serviceError(resp, parseXMLError(resp), sdkStyle)
 	}
 	var doc struct {
 		Result struct {
@@ -52,7 +61,7 @@ func snsPublish(ctx context.Context, c *caller, input any) (any, error) {
 		RequestID string `xml:"ResponseMetadata>RequestId"`
 	}
 	if err := xml.Unmarshal(resp.body, &doc); err != nil || doc.Result.MessageID == "" {
-		return nil, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the SNS Publish response has no MessageId: %.200q", resp.body)}, false)
+		return nil, resp, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the SNS Publish response has no MessageId: %.200q", resp.body)}, sdkStyle)
 	}
 	if resp.requestID == "" {
 		resp.requestID = doc.RequestID
@@ -61,7 +70,7 @@ func snsPublish(ctx context.Context, c *caller, input any) (any, error) {
 	if doc.Result.SequenceNumber != "" {
 		out["SequenceNumber"] = doc.Result.SequenceNumber
 	}
-	return withSDKMetadata(out, resp), nil
+	return out, resp, nil
 }
 
 // addQueryValue flattens a parameter into query protocol fields: structures as
