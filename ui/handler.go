@@ -68,6 +68,7 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	mux.HandleFunc("POST /ui/api/validate", s.apiValidate)
 	mux.HandleFunc("POST /ui/api/deploy", s.apiDeploy)
 	mux.HandleFunc("GET /ui/api/editor/task-templates", s.apiTaskTemplates)
+	mux.HandleFunc("POST /ui/api/editor/convert", s.apiConvert)
 	mux.HandleFunc("GET /ui/api/state-machines/{arn}/performance", s.apiPerformance)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
