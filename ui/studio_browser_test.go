@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -293,6 +295,55 @@ func TestBrowserVisualEditor(t *testing.T) {
 		rules, _ := json.Marshal(m.States["Choice"]["Choices"])
 		if string(rules) != `[{"Condition":"{% $states.input.Payload.n \u003e 1 %}","Next":""}]` {
 			t.Errorf("Choice rules = %s", rules)
+		}
+	})
+
+	t.Run("YAML in and out", func(t *testing.T) {
+		var yamlText, text, undone, yamlProblem string
+		run(t, ctx, "edit as YAML",
+			chromedp.Navigate(s.URL+"/ui/editor"),
+			chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"]`)),
+			chromedp.Click(chromedp.CSS(`#show-yaml`)),
+			chromedp.WaitVisible(chromedp.CSS(`#yaml-pane`)),
+			into(chromedp.Evaluate[string](`document.getElementById("yaml-text").value`), &yamlText),
+		)
+		want := "Comment: A new state machine\nStartAt: Hello\nStates:\n  Hello:\n    Type: Pass\n    Result:\n      hello: world\n    End: true\n"
+		if yamlText != want {
+			t.Fatalf("YAML of the new machine:\n%s\nwant\n%s", yamlText, want)
+		}
+		run(t, ctx, "apply YAML",
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("yaml-text").value = `+strconv.Quote(strings.Replace(yamlText, "hello: world", "hello: [1, 2]", 1))),
+			chromedp.Click(chromedp.CSS(`#apply-yaml`)),
+			chromedp.WaitVisible(chromedp.CSS(`main[data-yaml="applied"][data-validation="OK"]`)),
+			definitionText(&text),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("yaml-text").value = "StartAt: A\nStates: [\n"`),
+			chromedp.Click(chromedp.CSS(`#apply-yaml`)),
+			chromedp.WaitVisible(chromedp.CSS(`#yaml-error:not([hidden])`)),
+			into(chromedp.Text(chromedp.CSS(`#yaml-error`)), &yamlProblem),
+			chromedp.Click(chromedp.CSS(`#undo`)),
+			definitionText(&undone),
+		)
+		if compact(t, text) != `{"Comment":"A new state machine","StartAt":"Hello","States":{"Hello":{"Type":"Pass","Result":{"hello":[1,2]},"End":true}}}` {
+			t.Errorf("text after applying YAML:\n%s", text)
+		}
+		if !strings.HasPrefix(yamlProblem, "line 2: ") {
+			t.Errorf("bad YAML shows %q, want its line", yamlProblem)
+		}
+		if !strings.Contains(undone, `"hello": "world"`) {
+			t.Errorf("undo after applying YAML:\n%s", undone)
+		}
+
+		file := filepath.Join(t.TempDir(), "waiter.asl.yaml")
+		if err := os.WriteFile(file, []byte("StartAt: Nap\nStates:\n  Nap:\n    Type: Wait\n    Seconds: 1\n    End: true\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		run(t, ctx, "open a YAML file",
+			chromedp.SetUploadFiles(chromedp.CSS(`#open-file`), []string{file}),
+			chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Nap"]`)),
+			definitionText(&text),
+		)
+		if compact(t, text) != `{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":1,"End":true}}}` {
+			t.Errorf("text after opening a YAML file:\n%s", text)
 		}
 	})
 }

@@ -707,6 +707,90 @@
     if (t) insert("Task", t);
   });
 
+  // ---- YAML in and out, converted by the server ----
+  async function convert(from, textIn) {
+    const resp = await fetch("/ui/api/editor/convert", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ from, text: textIn }),
+    });
+    const data = await resp.json().catch(() => ({}));
+    if (!resp.ok) throw new Error((data.line ? "line " + data.line + ": " : "") + (data.error || resp.status + " " + resp.statusText));
+    return data.text;
+  }
+
+  function yamlError(err) {
+    $("yaml-error").hidden = !err;
+    $("yaml-error").textContent = err ? String(err.message || err) : "";
+  }
+
+  // replaceText puts a whole new definition in the editor, as one step of undo.
+  function replaceText(json) {
+    record();
+    text.value = json;
+    record();
+    text.dispatchEvent(new Event("input"));
+    renderForm();
+  }
+
+  $("show-yaml").addEventListener("click", async () => {
+    yamlError(null);
+    try {
+      $("yaml-text").value = await convert("json", text.value);
+      $("yaml-pane").hidden = false;
+      main.dataset.yaml = "shown";
+    } catch (err) {
+      yamlError(new Error("The JSON cannot be shown as YAML: " + err.message));
+    }
+  });
+  $("apply-yaml").addEventListener("click", async () => {
+    yamlError(null);
+    try {
+      replaceText(await convert("yaml", $("yaml-text").value));
+      main.dataset.yaml = "applied";
+    } catch (err) {
+      yamlError(err);
+    }
+  });
+  $("close-yaml").addEventListener("click", () => { $("yaml-pane").hidden = true; });
+
+  // A file is taken as JSON when it parses as JSON, else converted from YAML.
+  $("open-file").addEventListener("change", async (e) => {
+    const file = e.target.files[0];
+    e.target.value = "";
+    if (!file) return;
+    yamlError(null);
+    try {
+      const content = await file.text();
+      let json = content;
+      try { JSON.parse(content); } catch (notJSON) { json = await convert("yaml", content); }
+      replaceText(json);
+    } catch (err) {
+      yamlError(new Error(file.name + ": " + err.message));
+    }
+  });
+
+  function download(name, content, type) {
+    const url = URL.createObjectURL(new Blob([content], { type }));
+    const a = el("a", { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+  const baseName = () => (($("sm-name") && $("sm-name").value.trim()) || document.title.replace(/^Edit /, "").split(" · ")[0] || "definition").replace(/[^A-Za-z0-9_-]+/g, "-");
+  $("download-json").addEventListener("click", (e) => {
+    e.preventDefault();
+    download(baseName() + ".asl.json", text.value, "application/json");
+  });
+  $("download-yaml").addEventListener("click", async (e) => {
+    e.preventDefault();
+    yamlError(null);
+    try {
+      download(baseName() + ".asl.yaml", await convert("json", text.value), "application/yaml");
+    } catch (err) {
+      yamlError(new Error("The JSON cannot be saved as YAML: " + err.message));
+    }
+  });
+
   updateHistoryButtons();
   updateTargets();
   loadTemplates();
