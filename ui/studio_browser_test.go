@@ -126,6 +126,7 @@ func TestBrowserVisualEditor(t *testing.T) {
 			definitionText(&text),
 		)
 		run(t, ctx, "build by clicks", steps...)
+		run(t, ctx, "show the graph and the form", chromedp.Evaluate[chromedp.Void](`document.querySelector(".editor-graph h2").scrollIntoView()`))
 		screenshot(t, ctx, "editor-visual")
 
 		m := decodeMachine(t, text)

@@ -76,6 +76,9 @@
   $("redo").addEventListener("click", redo);
   document.addEventListener("keydown", (e) => {
     if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+    // Other fields (the name, a form field being typed in) keep the browser's own undo.
+    const t = e.target;
+    if (t !== text && t instanceof HTMLElement && t.matches("input, textarea, select")) return;
     const key = e.key.toLowerCase();
     if (key === "z" && !e.shiftKey) { e.preventDefault(); undo(); }
     else if ((key === "z" && e.shiftKey) || key === "y") { e.preventDefault(); redo(); }
