@@ -299,6 +299,26 @@ func TestBrowserVisualEditor(t *testing.T) {
 		}
 	})
 
+	t.Run("odd fields do not break the form", func(t *testing.T) {
+		odd := `{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "r", "Retry": [null, {"ErrorEquals": "x"}], "Catch": 5, "Choices": 1, "End": true}}}`
+		var rows int
+		steps := []chromedp.Action[chromedp.Void]{
+			chromedp.Navigate(s.URL + "/ui/editor"),
+			chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"]`)),
+			setDefinition(odd),
+			chromedp.WaitVisible(chromedp.CSS(`main[data-validation="FAIL"] #graph .sf-node[data-state="A"]`)),
+		}
+		steps = append(steps, clickState("A")...)
+		steps = append(steps,
+			chromedp.WaitVisible(chromedp.CSS(`#state-form [data-action="add-catch"]`)),
+			into(chromedp.Evaluate[int](`document.querySelectorAll("#state-form .retry-row").length`), &rows),
+		)
+		run(t, ctx, "a Task with a null retrier and a numeric Catch", steps...)
+		if rows != 2 {
+			t.Errorf("the form shows %d retry rows, want 2", rows)
+		}
+	})
+
 	t.Run("YAML in and out", func(t *testing.T) {
 		var yamlText, text, undone, yamlProblem string
 		run(t, ctx, "edit as YAML",

@@ -284,6 +284,10 @@
       return;
     }
     const { state, scope } = found;
+    if (!state || typeof state !== "object" || Array.isArray(state)) {
+      form.append(el("p", { class: "hint", text: selected + " is not a JSON object: edit it in the text." }));
+      return;
+    }
     const ql = queryLanguage(def, state);
     form.dataset.state = selected;
     form.dataset.queryLanguage = ql;
@@ -396,6 +400,7 @@
     const box = el("fieldset", { "data-section": "Choices" }, el("legend", { text: "Choice rules" }));
     const rules = Array.isArray(state.Choices) ? state.Choices : [];
     rules.forEach((rule, i) => {
+      if (!rule || typeof rule !== "object") rule = {};
       const r = el("div", { class: "row choice-rule", "data-index": String(i) });
       const next = selectControl("Next", "Next of rule " + (i + 1), targetOptions(scope, selected, "(choose)"), rule.Next,
         (v) => edit((st) => { st.Choices[i].Next = v; }));
@@ -445,7 +450,8 @@
 
   function branches(state) {
     const box = el("fieldset", { "data-section": "Branches" }, el("legend", { text: "Branches" }));
-    (state.Branches || []).forEach((b, i) => {
+    (Array.isArray(state.Branches) ? state.Branches : []).forEach((b, i) => {
+      if (!b || typeof b !== "object") b = {};
       const remove = el("button", { type: "button", class: "secondary", "data-action": "remove-branch", text: "Remove" });
       remove.addEventListener("click", () => edit((st) => { st.Branches.splice(i, 1); }, true));
       box.append(el("div", { class: "row branch", "data-index": String(i) },
@@ -483,10 +489,11 @@
       box.append(el("div", { class: "row row-head" }, ...["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate"].map((h) => el("div", { text: h })),
         el("div", { style: "flex: 0 0 70px" })));
     }
-    (state.Retry || []).forEach((r, i) => {
+    (Array.isArray(state.Retry) ? state.Retry : []).forEach((r, i) => {
+      if (!r || typeof r !== "object") r = {};
       const line = el("div", { class: "row retry-row", "data-index": String(i) });
       const errors = el("input", { type: "text", "data-field": "ErrorEquals", "aria-label": "Errors of retrier " + (i + 1), spellcheck: "false" });
-      errors.value = (r.ErrorEquals || []).join(", ");
+      errors.value = Array.isArray(r.ErrorEquals) ? r.ErrorEquals.join(", ") : "";
       errors.addEventListener("change", () => edit((st) => { st.Retry[i].ErrorEquals = errorList(errors.value); }));
       line.append(errors);
       for (const [f, label] of [["IntervalSeconds", "interval s"], ["MaxAttempts", "attempts"], ["BackoffRate", "backoff"]]) {
@@ -511,10 +518,11 @@
 
   function catchers(state, scope, jsonPath) {
     const box = el("fieldset", { "data-section": "Catch" }, el("legend", { text: "Catch" }));
-    (state.Catch || []).forEach((c, i) => {
+    (Array.isArray(state.Catch) ? state.Catch : []).forEach((c, i) => {
+      if (!c || typeof c !== "object") c = {};
       const line = el("div", { class: "row catch-row", "data-index": String(i) });
       const errors = el("input", { type: "text", "data-field": "ErrorEquals", "aria-label": "Errors of catcher " + (i + 1), spellcheck: "false" });
-      errors.value = (c.ErrorEquals || []).join(", ");
+      errors.value = Array.isArray(c.ErrorEquals) ? c.ErrorEquals.join(", ") : "";
       errors.addEventListener("change", () => edit((st) => { st.Catch[i].ErrorEquals = errorList(errors.value); }));
       const next = selectControl("Next", "Next of catcher " + (i + 1), targetOptions(scope, selected, "(choose)"), c.Next,
         (v) => edit((st) => { st.Catch[i].Next = v; }));
