@@ -67,6 +67,8 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	mux.HandleFunc("POST /ui/api/tasks/failure", s.apiTaskFailure)
 	mux.HandleFunc("POST /ui/api/validate", s.apiValidate)
 	mux.HandleFunc("POST /ui/api/deploy", s.apiDeploy)
+	mux.HandleFunc("GET /ui/api/editor/task-templates", s.apiTaskTemplates)
+	mux.HandleFunc("POST /ui/api/editor/convert", s.apiConvert)
 	mux.HandleFunc("GET /ui/api/state-machines/{arn}/performance", s.apiPerformance)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -78,10 +80,11 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 }
 
 type server struct {
-	eng   *engine.Engine
-	store store.Store
-	ops   Operations // nil: the editor cannot deploy
-	pages map[string]*template.Template
+	eng     *engine.Engine
+	store   store.Store
+	ops     Operations  // nil: the editor cannot deploy
+	catalog TaskCatalog // what the palette offers as Task templates
+	pages   map[string]*template.Template
 }
 
 var templateFuncs = template.FuncMap{

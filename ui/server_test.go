@@ -34,6 +34,12 @@ type uiServer struct {
 // startServer starts an engine whose tasks run invoker, and serves the UI for it.
 func startServer(t *testing.T, invoker task.Invoker) *uiServer {
 	t.Helper()
+	return startServerWith(t, invoker)
+}
+
+// startServerWith is startServer with options for the UI (the API's operations are always given).
+func startServerWith(t *testing.T, invoker task.Invoker, opts ...ui.Option) *uiServer {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "stepflow.db"))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -65,7 +71,7 @@ func startServer(t *testing.T, invoker task.Invoker) *uiServer {
 	t.Cleanup(apiServer.Close)
 	mux := http.NewServeMux()
 	mux.Handle("/", apiServer)
-	mux.Handle(ui.Prefix, ui.Handler(eng, ui.WithOperations(apiServer)))
+	mux.Handle(ui.Prefix, ui.Handler(eng, append([]ui.Option{ui.WithOperations(apiServer)}, opts...)...))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &uiServer{Server: srv, eng: eng}

@@ -422,7 +422,13 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	mux.Handle("GET /metrics", metricsAuth(prom.Handler(), cfg.MetricsToken, signed))
 	uiOn := cfg.UI == "on" || (cfg.UI == "auto" && !signed)
 	if uiOn {
-		mux.Handle(ui.Prefix, bodyReadDeadline(ui.Handler(eng, ui.WithOperations(apiHandler)), bodyTimeout))
+		catalog, err := cfg.taskCatalog()
+		if err != nil {
+			apiHandler.Close()
+			eng.Close(context.Background())
+			return err
+		}
+		mux.Handle(ui.Prefix, bodyReadDeadline(ui.Handler(eng, ui.WithOperations(apiHandler), ui.WithTaskCatalog(catalog)), bodyTimeout))
 		mux.Handle("GET /{$}", http.RedirectHandler(ui.Prefix, http.StatusFound))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -492,5 +493,37 @@ func TestSDKEndpointAdvice(t *testing.T) {
 	// A non-loopback address is never reached through a name that resolves to loopback.
 	if localhostSubdomainsReach(context.Background(), &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 1}) {
 		t.Error("localhostSubdomainsReach(192.0.2.1) = true")
+	}
+}
+
+// The editor's palette offers what the server's flags configure.
+func TestServerUITaskTemplates(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	functions := filepath.Join(dir, "functions.json")
+	if err := os.WriteFile(functions, []byte(`{"functions": {"resize": {"command": ["true"]}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "stepflow.db"),
+		"--functions", functions, "--http-allow-host", "api.example.com", "--aws-allow", "sqs:sendMessage")
+	resp, err := http.Get(url + "/ui/api/editor/task-templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Templates []struct{ Group, Label, Resource string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("task templates: %d %v", resp.StatusCode, err)
+	}
+	var got []string
+	for _, tt := range out.Templates {
+		got = append(got, tt.Group+"/"+tt.Label+"/"+tt.Resource)
+	}
+	want := "Functions/resize/arn:aws:states:::lambda:invoke HTTP Tasks/api.example.com/arn:aws:states:::http:invoke " +
+		"AWS SDK/sqs:sendMessage/arn:aws:states:::aws-sdk:sqs:sendMessage"
+	if strings.Join(got, " ") != want {
+		t.Errorf("templates %q, want %q", got, want)
 	}
 }

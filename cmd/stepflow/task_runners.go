@@ -14,6 +14,7 @@ import (
 	"github.com/stepflow/stepflow/task/jobs"
 	"github.com/stepflow/stepflow/task/mock"
 	"github.com/stepflow/stepflow/task/s3local"
+	"github.com/stepflow/stepflow/ui"
 )
 
 // taskRunners configures the task runners of a command: Lambda functions, HTTP Tasks and the
@@ -108,4 +109,25 @@ func (c taskRunners) newRouter(scope sfn.Scope) (*task.Router, *s3local.Store, e
 	}
 	router.HandleOther(mock.Unconfigured)
 	return router, buckets, nil
+}
+
+// taskCatalog lists what the runners reach, for the UI editor's palette of Task templates.
+// It reads the functions and jobs files again; newRouter has already checked them.
+func (c taskRunners) taskCatalog() (ui.TaskCatalog, error) {
+	catalog := ui.TaskCatalog{HTTPAllowHosts: c.HTTPAllowHosts, AWSAllow: c.AWSAllow}
+	if c.Functions != "" {
+		cfg, err := function.LoadConfig(c.Functions)
+		if err != nil {
+			return catalog, err
+		}
+		catalog.Functions = cfg.Names()
+	}
+	if c.Jobs != "" {
+		cfg, err := jobs.LoadConfig(c.Jobs)
+		if err != nil {
+			return catalog, err
+		}
+		catalog.Jobs = cfg.Names()
+	}
+	return catalog, nil
 }

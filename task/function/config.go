@@ -108,7 +108,7 @@ func (c *Config) Validate(file string) error {
 	if c.Functions == nil {
 		return &ConfigError{File: file, Field: "functions", Msg: "is required (an object of function name to definition)"}
 	}
-	for _, name := range c.names() {
+	for _, name := range c.Names() {
 		if err := c.Functions[name].validate(); err != nil {
 			err.File, err.Field = file, "functions."+name+err.Field
 			return err
@@ -171,7 +171,7 @@ func checkURL(raw string) error {
 
 // Register adds every configured function to reg.
 func (c *Config) Register(reg *Registry) {
-	for _, name := range c.names() {
+	for _, name := range c.Names() {
 		reg.Register(name, c.Functions[name].function())
 	}
 }
@@ -194,7 +194,8 @@ func (f FunctionConfig) function() Function {
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
-func (c *Config) names() []string {
+// Names are the configured function names, sorted.
+func (c *Config) Names() []string {
 	names := make([]string, 0, len(c.Functions))
 	for n := range c.Functions {
 		names = append(names, n)

@@ -92,7 +92,7 @@ func (c *Config) Validate(file string) error {
 	if c.Jobs == nil {
 		return &ConfigError{File: file, Field: "jobs", Msg: `is required (an object of job definition name to {"command": [...]})`}
 	}
-	for _, name := range c.names() {
+	for _, name := range c.Names() {
 		field, msg := c.Jobs[name].check(name)
 		if msg != "" {
 			return &ConfigError{File: file, Field: "jobs." + name + field, Msg: msg}
@@ -125,7 +125,8 @@ func (j JobConfig) check(name string) (field, msg string) {
 	return "", ""
 }
 
-func (c *Config) names() []string { return sortedKeys(c.Jobs) }
+// Names are the configured job definitions, sorted.
+func (c *Config) Names() []string { return sortedKeys(c.Jobs) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

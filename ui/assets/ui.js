@@ -408,6 +408,8 @@
           $("graph").classList.add("stale");
         }
         showProblems(result);
+        // The visual editor (studio.js) re-marks its selection on the new graph and re-reads its form.
+        main.dispatchEvent(new CustomEvent("sf-validated", { detail: result }));
       } catch (err) {
         if (mine !== sequence) return;
         status.textContent = String(err.message || err);

@@ -1,0 +1,808 @@
+// Stepflow UI: building a state machine visually in the editor. A palette adds states, a
+// form edits the selected state's fields, and both work by rewriting the definition text, so
+// the text stays the one source of truth: validation, the graph, undo and deploy all read it.
+// Vanilla JavaScript, no build step, no libraries.
+"use strict";
+
+(function () {
+  const main = document.querySelector('main[data-page="editor"]');
+  if (!main) return;
+  const text = document.getElementById("definition");
+  const form = document.getElementById("state-form");
+  const errorNode = document.getElementById("studio-error");
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "class") e.className = v;
+      else if (k === "text") e.textContent = v;
+      else e.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children) if (c != null) e.append(c);
+    return e;
+  }
+
+  function showError(message) {
+    errorNode.hidden = !message;
+    errorNode.textContent = message || "";
+  }
+
+  // ---- undo and redo over states of the text ----
+  // Typing is recorded after the same pause that validates it; an edit by the form or the
+  // palette is recorded at once. The browser's own undo is replaced: it does not see text the
+  // form wrote.
+  const RECORD_PAUSE_MS = 400;
+  const MAX_HISTORY = 200;
+  const undoStack = [];
+  const redoStack = [];
+  let current = text.value;
+  let recordTimer = null;
+
+  function record() {
+    clearTimeout(recordTimer);
+    if (text.value === current) return;
+    undoStack.push(current);
+    if (undoStack.length > MAX_HISTORY) undoStack.shift();
+    redoStack.length = 0;
+    current = text.value;
+    updateHistoryButtons();
+  }
+
+  function updateHistoryButtons() {
+    $("undo").disabled = undoStack.length === 0;
+    $("redo").disabled = redoStack.length === 0;
+  }
+
+  function restore(from, to) {
+    record(); // typing not yet recorded becomes a state of its own
+    if (from.length === 0) return;
+    to.push(current);
+    current = from.pop();
+    text.value = current;
+    text.dispatchEvent(new Event("input"));
+    updateHistoryButtons();
+    renderForm();
+  }
+  const undo = () => restore(undoStack, redoStack);
+  const redo = () => restore(redoStack, undoStack);
+
+  text.addEventListener("input", () => {
+    clearTimeout(recordTimer);
+    recordTimer = setTimeout(record, RECORD_PAUSE_MS);
+  });
+  $("undo").addEventListener("click", undo);
+  $("redo").addEventListener("click", redo);
+  document.addEventListener("keydown", (e) => {
+    if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+    // Other fields (the name, a form field being typed in) keep the browser's own undo.
+    const t = e.target;
+    if (t !== text && t instanceof HTMLElement && t.matches("input, textarea, select")) return;
+    const key = e.key.toLowerCase();
+    if (key === "z" && !e.shiftKey) { e.preventDefault(); undo(); }
+    else if ((key === "z" && e.shiftKey) || key === "y") { e.preventDefault(); redo(); }
+  }, true);
+
+  // ---- reading and writing the definition ----
+  function parse() {
+    try {
+      const def = JSON.parse(text.value);
+      return def && typeof def === "object" && !Array.isArray(def) ? def : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // write replaces the text with the edited definition, records it and validates it.
+  function write(def) {
+    text.value = JSON.stringify(def, null, 2) + "\n";
+    record();
+    text.dispatchEvent(new Event("input"));
+  }
+
+  // scopes lists every States object of the machine (the top level, each Parallel branch,
+  // each Map processor) with the state that owns it.
+  function scopes(def) {
+    const out = [];
+    function walk(scope, owner, label) {
+      if (!scope || typeof scope.States !== "object" || scope.States === null) return;
+      out.push({ scope, owner, label });
+      for (const [name, st] of Object.entries(scope.States)) {
+        if (!st || typeof st !== "object") continue;
+        if (Array.isArray(st.Branches)) st.Branches.forEach((b, i) => walk(b, name, name + " branch " + (i + 1)));
+        if (st.ItemProcessor) walk(st.ItemProcessor, name, name + " processor");
+        else if (st.Iterator) walk(st.Iterator, name, name + " iterator");
+      }
+    }
+    walk(def, null, "top level");
+    return out;
+  }
+
+  // find returns the scope that holds a state (names are unique across a whole machine).
+  function find(def, name) {
+    for (const s of scopes(def)) {
+      if (Object.prototype.hasOwnProperty.call(s.scope.States, name)) return { scope: s.scope, state: s.scope.States[name] };
+    }
+    return null;
+  }
+
+  function allNames(def) {
+    const names = new Set();
+    for (const s of scopes(def)) for (const n of Object.keys(s.scope.States)) names.add(n);
+    return names;
+  }
+
+  function uniqueName(def, base) {
+    const names = allNames(def);
+    if (!names.has(base)) return base;
+    for (let i = 2; ; i++) if (!names.has(base + " " + i)) return base + " " + i;
+  }
+
+  // withKey rebuilds an object with a key inserted after another (or renamed), keeping the
+  // order of the rest, as the text shows states in the order they were written.
+  function insertAfter(obj, afterKey, key, value) {
+    const out = {};
+    let placed = false;
+    for (const [k, v] of Object.entries(obj)) {
+      out[k] = v;
+      if (k === afterKey) { out[key] = value; placed = true; }
+    }
+    if (!placed) out[key] = value;
+    return out;
+  }
+
+  function renameKey(obj, from, to) {
+    const out = {};
+    for (const [k, v] of Object.entries(obj)) out[k === from ? to : k] = v;
+    return out;
+  }
+
+  function queryLanguage(def, state) {
+    return (state && state.QueryLanguage) || def.QueryLanguage || "JSONPath";
+  }
+
+  const TERMINAL = new Set(["Succeed", "Fail"]);
+  const takesNext = (st) => st && !TERMINAL.has(st.Type) && st.Type !== "Choice";
+
+  // ---- selection ----
+  let selected = null;
+
+  function markSelection() {
+    document.querySelectorAll("#graph .sf-selected").forEach((n) => n.classList.remove("sf-selected"));
+    if (!selected) return;
+    document.querySelectorAll('#graph .sf-node[data-state="' + CSS.escape(selected) + '"]').forEach((n) => n.classList.add("sf-selected"));
+  }
+
+  function select(name) {
+    selected = name;
+    main.dataset.selected = name || "";
+    markSelection();
+    renderForm();
+  }
+
+  $("graph").addEventListener("click", (e) => {
+    const node = e.target.closest(".sf-node[data-state]");
+    if (node) select(node.dataset.state);
+  });
+
+  // The text is the source: after each validation the selection is re-marked on the new
+  // graph, and the form re-read unless the change came from the form itself.
+  let formText = null;
+  main.addEventListener("sf-validated", () => {
+    markSelection();
+    updateTargets();
+    if (text.value !== formText) renderForm();
+  });
+
+  // ---- editing the selected state ----
+  // edit applies a change to the selected state of a fresh parse of the text and writes it
+  // back. rerender redraws the form (rows added or removed); otherwise the form, which already
+  // shows the change, keeps its focus.
+  function edit(change, rerender) {
+    const def = parse();
+    if (!def) return;
+    const found = selected && find(def, selected);
+    if (!found) return;
+    const err = change(found.state, found.scope, def);
+    if (typeof err === "string") { showError(err); return; }
+    showError(null);
+    write(def);
+    formText = text.value;
+    if (rerender) renderForm();
+  }
+
+  function setOrDelete(obj, key, value) {
+    if (value === undefined || value === "" || (typeof value === "number" && isNaN(value))) delete obj[key];
+    else obj[key] = value;
+  }
+
+  // Form controls. Each carries data-field so a test (or a person with dev tools) finds it.
+  function row(grid, label, control) {
+    grid.append(el("label", { text: label }), control);
+    return control;
+  }
+
+  function textField(grid, label, field, value, onChange, attrs) {
+    // The value is also the attribute, so the form's state can be read from its markup.
+    const shown = value === undefined || value === null ? "" : String(value);
+    const input = el("input", Object.assign({ type: "text", "data-field": field, "aria-label": label, spellcheck: "false", value: shown }, attrs || {}));
+    input.addEventListener("change", () => onChange(input.value));
+    return row(grid, label, input);
+  }
+
+  function numberField(grid, label, field, value, onChange) {
+    return textField(grid, label, field, value, (v) => onChange(v.trim() === "" ? undefined : Number(v)), { type: "number", step: "any", min: "0" });
+  }
+
+  // jsonField edits a JSON value; text that does not parse is marked and not applied.
+  function jsonField(grid, label, field, value, onChange) {
+    const area = el("textarea", { "data-field": field, "aria-label": label, spellcheck: "false", rows: "3" });
+    area.value = value === undefined ? "" : JSON.stringify(value, null, 2);
+    area.addEventListener("change", () => {
+      if (area.value.trim() === "") { area.classList.remove("invalid"); onChange(undefined); return; }
+      let v;
+      try { v = JSON.parse(area.value); } catch (e) { area.classList.add("invalid"); area.title = String(e.message); return; }
+      area.classList.remove("invalid");
+      area.removeAttribute("title");
+      onChange(v);
+    });
+    return row(grid, label, area);
+  }
+
+  function selectControl(field, label, options, value, onChange) {
+    const sel = el("select", { "data-field": field, "aria-label": label });
+    for (const [v, l] of options) sel.append(el("option", { value: v, text: l }));
+    if (value !== undefined && value !== null && !options.some(([v]) => v === value)) sel.append(el("option", { value, text: value + " (missing)" }));
+    sel.value = value === undefined || value === null ? "" : value;
+    sel.addEventListener("change", () => onChange(sel.value));
+    return sel;
+  }
+
+  // targets are the states a transition from a state may name: those of its own scope.
+  function targetOptions(scope, self, none) {
+    const out = none ? [["", none]] : [];
+    for (const n of Object.keys(scope.States)) if (n !== self) out.push([n, n]);
+    return out;
+  }
+
+  const errorList = (v) => v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+
+  function renderForm() {
+    formText = text.value;
+    form.replaceChildren();
+    const def = parse();
+    const found = def && selected && find(def, selected);
+    form.hidden = !selected;
+    if (!selected) return;
+    if (!def) {
+      form.append(el("p", { class: "hint", text: "The text is not valid JSON: fix it to edit " + selected + " here." }));
+      return;
+    }
+    if (!found) {
+      form.append(el("p", { class: "hint", text: "There is no state " + selected + " in the definition." }));
+      return;
+    }
+    const { state, scope } = found;
+    if (!state || typeof state !== "object" || Array.isArray(state)) {
+      form.append(el("p", { class: "hint", text: selected + " is not a JSON object: edit it in the text." }));
+      return;
+    }
+    const ql = queryLanguage(def, state);
+    form.dataset.state = selected;
+    form.dataset.queryLanguage = ql;
+
+    const del = el("button", { type: "button", class: "danger", id: "delete-state", text: "Delete" });
+    del.addEventListener("click", () => deleteSelected());
+    form.append(el("h3", {}, document.createTextNode(selected), el("span", { class: "tag", text: state.Type || "?" }), del));
+
+    const grid = el("div", { class: "grid" });
+    form.append(grid);
+    textField(grid, "Name", "Name", selected, (v) => rename(v));
+    textField(grid, "Comment", "Comment", state.Comment, (v) => edit((st) => setOrDelete(st, "Comment", v)));
+    row(grid, "Query language", selectControl("QueryLanguage", "Query language",
+      [["", "inherit (" + (def.QueryLanguage || "JSONPath") + ")"], ["JSONPath", "JSONPath"], ["JSONata", "JSONata"]],
+      state.QueryLanguage || "", (v) => edit((st) => setOrDelete(st, "QueryLanguage", v), true)));
+
+    if (takesNext(state)) {
+      row(grid, "Next", selectControl("Next", "Next", targetOptions(scope, selected, "(End)"), state.End ? "" : state.Next,
+        (v) => edit((st) => {
+          if (v === "") { delete st.Next; st.End = true; } else { delete st.End; st.Next = v; }
+        })));
+    }
+
+    const jsonPath = ql === "JSONPath";
+    const type = state.Type;
+    if (type === "Task") {
+      textField(grid, "Resource", "Resource", state.Resource, (v) => edit((st) => { st.Resource = v; }));
+      numberField(grid, "TimeoutSeconds", "TimeoutSeconds", state.TimeoutSeconds, (v) => edit((st) => setOrDelete(st, "TimeoutSeconds", v)));
+      numberField(grid, "HeartbeatSeconds", "HeartbeatSeconds", state.HeartbeatSeconds, (v) => edit((st) => setOrDelete(st, "HeartbeatSeconds", v)));
+    }
+    if (type === "Pass" && jsonPath) {
+      jsonField(grid, "Result", "Result", state.Result, (v) => edit((st) => setOrDelete(st, "Result", v)));
+    }
+    if (type === "Wait") waitFields(grid, state, jsonPath);
+    if (type === "Fail") {
+      textField(grid, "Error", "Error", state.Error, (v) => edit((st) => setOrDelete(st, "Error", v)));
+      textField(grid, "Cause", "Cause", state.Cause, (v) => edit((st) => setOrDelete(st, "Cause", v)));
+      if (jsonPath) {
+        textField(grid, "ErrorPath", "ErrorPath", state.ErrorPath, (v) => edit((st) => setOrDelete(st, "ErrorPath", v)));
+        textField(grid, "CausePath", "CausePath", state.CausePath, (v) => edit((st) => setOrDelete(st, "CausePath", v)));
+      }
+    }
+    if (type === "Map") {
+      if (jsonPath) textField(grid, "ItemsPath", "ItemsPath", state.ItemsPath, (v) => edit((st) => setOrDelete(st, "ItemsPath", v)));
+      else textField(grid, "Items", "Items", typeof state.Items === "string" ? state.Items : JSON.stringify(state.Items), (v) => edit((st) => setOrDelete(st, "Items", v)));
+      numberField(grid, "MaxConcurrency", "MaxConcurrency", state.MaxConcurrency, (v) => edit((st) => setOrDelete(st, "MaxConcurrency", v)));
+    }
+
+    // Data fields, as the state's query language has them.
+    const dataFields = jsonPath ? {
+      Pass: ["InputPath", "Parameters", "ResultPath", "OutputPath"],
+      Task: ["InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath"],
+      Parallel: ["InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath"],
+      Map: ["InputPath", "ItemSelector", "ResultSelector", "ResultPath", "OutputPath"],
+      Choice: ["InputPath", "OutputPath"], Wait: ["InputPath", "OutputPath"], Succeed: ["InputPath", "OutputPath"],
+    } : {
+      Pass: ["Output", "Assign"], Task: ["Arguments", "Output", "Assign"], Parallel: ["Arguments", "Output", "Assign"],
+      Map: ["ItemSelector", "Output", "Assign"], Choice: ["Output", "Assign"], Wait: ["Output", "Assign"], Succeed: ["Output"],
+    };
+    const jsonValued = new Set(["Parameters", "ResultSelector", "ItemSelector", "Arguments", "Output", "Assign"]);
+    for (const f of dataFields[type] || []) {
+      if (jsonValued.has(f)) jsonField(grid, f, f, state[f], (v) => edit((st) => setOrDelete(st, f, v)));
+      else textField(grid, f, f, state[f], (v) => edit((st) => setOrDelete(st, f, v)));
+    }
+
+    if (type === "Choice") choiceRules(state, scope, jsonPath);
+    if (type === "Parallel") branches(state);
+    if (type === "Map") processor(state);
+    if (["Task", "Parallel", "Map"].includes(type)) {
+      retriers(state);
+      catchers(state, scope, jsonPath);
+    }
+  }
+
+  const WAIT_FIELDS_JSONPATH = ["Seconds", "Timestamp", "SecondsPath", "TimestampPath"];
+  const WAIT_FIELDS_JSONATA = ["Seconds", "Timestamp"];
+
+  function waitFields(grid, state, jsonPath) {
+    const kinds = jsonPath ? WAIT_FIELDS_JSONPATH : WAIT_FIELDS_JSONATA;
+    const kind = kinds.find((k) => state[k] !== undefined) || "Seconds";
+    const value = el("input", { type: "text", "data-field": "WaitValue", "aria-label": "Wait value", spellcheck: "false" });
+    value.value = state[kind] === undefined ? "" : String(state[kind]);
+    const apply = () => edit((st) => {
+      const k = kindSelect.value;
+      for (const other of WAIT_FIELDS_JSONPATH) delete st[other];
+      // Seconds is a number unless it is a JSONata expression; the rest are strings.
+      st[k] = k === "Seconds" && value.value.trim() !== "" && !isNaN(Number(value.value)) ? Number(value.value) : value.value;
+    });
+    const kindSelect = selectControl("WaitKind", "Wait for", kinds.map((k) => [k, k]), kind, apply);
+    value.addEventListener("change", apply);
+    row(grid, "Wait", el("div", { class: "row" }, kindSelect, value));
+  }
+
+  const OPERATORS = [
+    "StringEquals", "StringLessThan", "StringGreaterThan", "StringMatches", "NumericEquals", "NumericLessThan",
+    "NumericGreaterThan", "NumericLessThanEquals", "NumericGreaterThanEquals", "BooleanEquals", "TimestampEquals",
+    "TimestampLessThan", "TimestampGreaterThan", "IsPresent", "IsNull", "IsString", "IsNumeric", "IsBoolean", "IsTimestamp",
+    "StringEqualsPath", "NumericEqualsPath", "NumericLessThanPath", "NumericGreaterThanPath", "BooleanEqualsPath", "TimestampEqualsPath",
+  ];
+
+  // operatorValue reads a comparison's value as its operator wants it: a number, a boolean, or text.
+  function operatorValue(op, raw) {
+    if (op.endsWith("Path")) return raw;
+    if (op.startsWith("Numeric")) return Number(raw);
+    if (op.startsWith("Is") || op === "BooleanEquals") return raw.trim() === "true";
+    return raw;
+  }
+
+  function choiceRules(state, scope, jsonPath) {
+    const box = el("fieldset", { "data-section": "Choices" }, el("legend", { text: "Choice rules" }));
+    const rules = Array.isArray(state.Choices) ? state.Choices : [];
+    rules.forEach((rule, i) => {
+      if (!rule || typeof rule !== "object") rule = {};
+      const r = el("div", { class: "row choice-rule", "data-index": String(i) });
+      const next = selectControl("Next", "Next of rule " + (i + 1), targetOptions(scope, selected, "(choose)"), rule.Next,
+        (v) => edit((st) => { st.Choices[i].Next = v; }));
+      const remove = el("button", { type: "button", class: "secondary", "data-action": "remove-rule", text: "Remove" });
+      remove.addEventListener("click", () => edit((st) => { st.Choices.splice(i, 1); }, true));
+      if (!jsonPath) {
+        const cond = el("input", { type: "text", "data-field": "Condition", "aria-label": "Condition of rule " + (i + 1), spellcheck: "false" });
+        cond.value = rule.Condition || "";
+        cond.addEventListener("change", () => edit((st) => { st.Choices[i].Condition = cond.value; }));
+        r.append(cond, el("span", { text: "→" }), next, remove);
+      } else {
+        const op = OPERATORS.find((o) => rule[o] !== undefined);
+        if (!op || rule.Variable === undefined) {
+          // And, Or and Not nest rules; those are edited in the text.
+          r.append(el("code", { class: "hint", text: JSON.stringify(Object.fromEntries(Object.entries(rule).filter(([k]) => k !== "Next"))) }),
+            el("span", { text: "→" }), next, remove);
+        } else {
+          const variable = el("input", { type: "text", "data-field": "Variable", "aria-label": "Variable of rule " + (i + 1), spellcheck: "false" });
+          variable.value = rule.Variable;
+          const value = el("input", { type: "text", "data-field": "Value", "aria-label": "Value of rule " + (i + 1), spellcheck: "false" });
+          value.value = String(rule[op]);
+          const opSelect = selectControl("Operator", "Operator of rule " + (i + 1), OPERATORS.map((o) => [o, o]), op, () => apply());
+          const apply = () => edit((st) => {
+            const rl = st.Choices[i];
+            delete rl[op];
+            for (const o of OPERATORS) delete rl[o];
+            rl.Variable = variable.value;
+            rl[opSelect.value] = operatorValue(opSelect.value, value.value);
+          }, opSelect.value !== op);
+          variable.addEventListener("change", apply);
+          value.addEventListener("change", apply);
+          r.append(variable, opSelect, value, el("span", { text: "→" }), next, remove);
+        }
+      }
+      box.append(r);
+    });
+    const add = el("button", { type: "button", class: "secondary", "data-action": "add-rule", text: "Add rule" });
+    add.addEventListener("click", () => edit((st) => {
+      st.Choices = Array.isArray(st.Choices) ? st.Choices : [];
+      st.Choices.push(jsonPath ? { Variable: "$.value", StringEquals: "", Next: "" } : { Condition: "{% true %}", Next: "" });
+    }, true));
+    const deflt = selectControl("Default", "Default", targetOptions(scope, selected, "(none)"), state.Default,
+      (v) => edit((st) => setOrDelete(st, "Default", v)));
+    box.append(el("div", { class: "row" }, add, el("span", { text: "Default" }), deflt));
+    form.append(box);
+  }
+
+  function branches(state) {
+    const box = el("fieldset", { "data-section": "Branches" }, el("legend", { text: "Branches" }));
+    (Array.isArray(state.Branches) ? state.Branches : []).forEach((b, i) => {
+      if (!b || typeof b !== "object") b = {};
+      const remove = el("button", { type: "button", class: "secondary", "data-action": "remove-branch", text: "Remove" });
+      remove.addEventListener("click", () => edit((st) => { st.Branches.splice(i, 1); }, true));
+      box.append(el("div", { class: "row branch", "data-index": String(i) },
+        el("span", { text: "Branch " + (i + 1) + ": starts at " + (b.StartAt || "?") + ", " + Object.keys(b.States || {}).length + " states" }), remove));
+    });
+    const add = el("button", { type: "button", class: "secondary", "data-action": "add-branch", text: "Add branch" });
+    add.addEventListener("click", () => edit((st, scope, def) => {
+      const name = uniqueName(def, "Branch " + ((st.Branches || []).length + 1) + " Pass");
+      st.Branches = st.Branches || [];
+      st.Branches.push({ StartAt: name, States: { [name]: { Type: "Pass", End: true } } });
+    }, true));
+    box.append(el("div", { class: "row" }, add));
+    form.append(box);
+  }
+
+  function processor(state) {
+    const p = state.ItemProcessor || state.Iterator || {};
+    const box = el("fieldset", { "data-section": "ItemProcessor" }, el("legend", { text: "Item processor" }));
+    const mode = (p.ProcessorConfig && p.ProcessorConfig.Mode) || "INLINE";
+    box.append(el("div", { class: "row" },
+      el("span", { text: "starts at " + (p.StartAt || "?") + ", " + Object.keys(p.States || {}).length + " states; mode" }),
+      selectControl("Mode", "Processor mode", [["INLINE", "INLINE"], ["DISTRIBUTED", "DISTRIBUTED"]], mode, (v) => edit((st) => {
+        const proc = st.ItemProcessor || st.Iterator;
+        if (!proc) return "This Map has no ItemProcessor.";
+        proc.ProcessorConfig = Object.assign({}, proc.ProcessorConfig, { Mode: v });
+        if (v === "DISTRIBUTED" && !proc.ProcessorConfig.ExecutionType) proc.ProcessorConfig.ExecutionType = "STANDARD";
+        if (v === "INLINE") delete proc.ProcessorConfig.ExecutionType;
+      }))));
+    form.append(box);
+  }
+
+  function retriers(state) {
+    const box = el("fieldset", { "data-section": "Retry" }, el("legend", { text: "Retry" }));
+    if ((state.Retry || []).length) {
+      box.append(el("div", { class: "row row-head" }, ...["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate"].map((h) => el("div", { text: h })),
+        el("div", { style: "flex: 0 0 70px" })));
+    }
+    (Array.isArray(state.Retry) ? state.Retry : []).forEach((r, i) => {
+      if (!r || typeof r !== "object") r = {};
+      const line = el("div", { class: "row retry-row", "data-index": String(i) });
+      const errors = el("input", { type: "text", "data-field": "ErrorEquals", "aria-label": "Errors of retrier " + (i + 1), spellcheck: "false" });
+      errors.value = Array.isArray(r.ErrorEquals) ? r.ErrorEquals.join(", ") : "";
+      errors.addEventListener("change", () => edit((st) => { st.Retry[i].ErrorEquals = errorList(errors.value); }));
+      line.append(errors);
+      for (const [f, label] of [["IntervalSeconds", "interval s"], ["MaxAttempts", "attempts"], ["BackoffRate", "backoff"]]) {
+        const n = el("input", { type: "number", step: "any", min: "0", "data-field": f, "aria-label": f + " of retrier " + (i + 1), placeholder: label });
+        n.value = r[f] === undefined ? "" : String(r[f]);
+        n.addEventListener("change", () => edit((st) => setOrDelete(st.Retry[i], f, n.value.trim() === "" ? undefined : Number(n.value))));
+        line.append(n);
+      }
+      const remove = el("button", { type: "button", class: "secondary", "data-action": "remove-retry", text: "Remove" });
+      remove.addEventListener("click", () => edit((st) => { st.Retry.splice(i, 1); if (!st.Retry.length) delete st.Retry; }, true));
+      line.append(remove);
+      box.append(line);
+    });
+    const add = el("button", { type: "button", class: "secondary", "data-action": "add-retry", text: "Add retrier" });
+    add.addEventListener("click", () => edit((st) => {
+      st.Retry = st.Retry || [];
+      st.Retry.push({ ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 });
+    }, true));
+    box.append(el("div", { class: "row" }, add));
+    form.append(box);
+  }
+
+  function catchers(state, scope, jsonPath) {
+    const box = el("fieldset", { "data-section": "Catch" }, el("legend", { text: "Catch" }));
+    (Array.isArray(state.Catch) ? state.Catch : []).forEach((c, i) => {
+      if (!c || typeof c !== "object") c = {};
+      const line = el("div", { class: "row catch-row", "data-index": String(i) });
+      const errors = el("input", { type: "text", "data-field": "ErrorEquals", "aria-label": "Errors of catcher " + (i + 1), spellcheck: "false" });
+      errors.value = Array.isArray(c.ErrorEquals) ? c.ErrorEquals.join(", ") : "";
+      errors.addEventListener("change", () => edit((st) => { st.Catch[i].ErrorEquals = errorList(errors.value); }));
+      const next = selectControl("Next", "Next of catcher " + (i + 1), targetOptions(scope, selected, "(choose)"), c.Next,
+        (v) => edit((st) => { st.Catch[i].Next = v; }));
+      line.append(errors, el("span", { text: "→" }), next);
+      if (jsonPath) {
+        const rp = el("input", { type: "text", "data-field": "ResultPath", "aria-label": "ResultPath of catcher " + (i + 1), placeholder: "ResultPath", spellcheck: "false" });
+        rp.value = c.ResultPath || "";
+        rp.addEventListener("change", () => edit((st) => setOrDelete(st.Catch[i], "ResultPath", rp.value)));
+        line.append(rp);
+      }
+      const remove = el("button", { type: "button", class: "secondary", "data-action": "remove-catch", text: "Remove" });
+      remove.addEventListener("click", () => edit((st) => { st.Catch.splice(i, 1); if (!st.Catch.length) delete st.Catch; }, true));
+      line.append(remove);
+      box.append(line);
+    });
+    const add = el("button", { type: "button", class: "secondary", "data-action": "add-catch", text: "Add catcher" });
+    add.addEventListener("click", () => edit((st) => {
+      st.Catch = st.Catch || [];
+      st.Catch.push({ ErrorEquals: ["States.ALL"], Next: "" });
+    }, true));
+    box.append(el("div", { class: "row" }, add));
+    form.append(box);
+  }
+
+  // ---- rename and delete ----
+  // rename changes a state's key and every transition to it in its scope: StartAt, Next,
+  // Default, Choice rules' Next and Catch's Next.
+  function rename(to) {
+    to = to.trim();
+    const from = selected;
+    if (to === from) return;
+    const def = parse();
+    if (!def) return;
+    if (to === "" || to.length > 80) { showError("A state name has 1 to 80 characters."); renderForm(); return; }
+    if (allNames(def).has(to)) { showError("There is already a state named " + to + "."); renderForm(); return; }
+    const found = find(def, from);
+    if (!found) return;
+    const scope = found.scope;
+    scope.States = renameKey(scope.States, from, to);
+    if (scope.StartAt === from) scope.StartAt = to;
+    for (const st of Object.values(scope.States)) {
+      if (!st || typeof st !== "object") continue;
+      if (st.Next === from) st.Next = to;
+      if (st.Default === from) st.Default = to;
+      for (const rule of Array.isArray(st.Choices) ? st.Choices : []) if (rule && rule.Next === from) rule.Next = to;
+      for (const c of Array.isArray(st.Catch) ? st.Catch : []) if (c && c.Next === from) c.Next = to;
+    }
+    showError(null);
+    write(def);
+    select(to);
+  }
+
+  // deleteSelected removes the state; transitions to it are left for validation to flag, so
+  // nothing is rewired behind the author's back.
+  function deleteSelected() {
+    const def = parse();
+    const found = def && selected && find(def, selected);
+    if (!found) return;
+    delete found.scope.States[selected];
+    write(def);
+    select(null);
+  }
+
+  // ---- the palette ----
+  function newState(def, type, ql, template) {
+    const jsonata = ql === "JSONata";
+    switch (type) {
+      case "Pass": return { Type: "Pass" };
+      case "Task": {
+        if (template) return taskFromTemplate(template, jsonata);
+        return jsonata
+          ? { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Arguments: { FunctionName: "my-function", Payload: "{% $states.input %}" } }
+          : { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: "my-function", "Payload.$": "$" } };
+      }
+      case "Choice": return { Type: "Choice", Choices: [jsonata ? { Condition: "{% $states.input.value = 1 %}", Next: "" } : { Variable: "$.value", NumericEquals: 1, Next: "" }] };
+      case "Wait": return { Type: "Wait", Seconds: 5 };
+      case "Succeed": return { Type: "Succeed" };
+      case "Fail": return { Type: "Fail", Error: "Failed", Cause: "" };
+      case "Parallel": {
+        const inner = uniqueName(def, "Branch 1 Pass");
+        return { Type: "Parallel", Branches: [{ StartAt: inner, States: { [inner]: { Type: "Pass", End: true } } }] };
+      }
+      case "Map": {
+        const inner = uniqueName(def, "Process item");
+        const m = { Type: "Map", ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, StartAt: inner, States: { [inner]: { Type: "Pass", End: true } } } };
+        if (jsonata) m.Items = "{% $states.input.items %}"; else m.ItemsPath = "$.items";
+        return m;
+      }
+    }
+    return null;
+  }
+
+  // taskFromTemplate writes a template's JSONPath parameters as JSONata arguments when the
+  // state is JSONata: "Key.$": "$.a.b" becomes "Key": "{% $states.input.a.b %}".
+  function taskFromTemplate(t, jsonata) {
+    const st = { Type: "Task", Resource: t.resource };
+    if (!t.parameters) return st;
+    if (!jsonata) { st.Parameters = t.parameters; return st; }
+    const args = {};
+    for (const [k, v] of Object.entries(t.parameters)) {
+      if (k.endsWith(".$") && typeof v === "string" && v.startsWith("$")) args[k.slice(0, -2)] = "{% $states.input" + v.slice(1) + " %}";
+      else args[k] = v;
+    }
+    st.Arguments = args;
+    return st;
+  }
+
+  // insert adds a state where the palette's target says: after the selected state (taking
+  // over its Next, which now leads to the new state), or first in a Parallel branch or a Map
+  // processor. With nothing selected the state becomes the machine's first.
+  function insert(type, template) {
+    const def = parse();
+    if (!def) { showError("The text is not valid JSON: fix it before adding states."); return; }
+    if (typeof def.States !== "object" || def.States === null || Array.isArray(def.States)) def.States = {};
+    const target = $("insert-target").value;
+    let scope = def;
+    let after = null;
+    if (target.startsWith("scope:")) {
+      const s = scopes(def)[Number(target.slice(6))];
+      if (!s) { showError("That branch is gone; pick another place."); updateTargets(); return; }
+      scope = s.scope;
+    } else if (selected) {
+      const found = find(def, selected);
+      if (found) { scope = found.scope; after = selected; }
+    }
+    const base = template ? template.label.replace(/[^A-Za-z0-9 _-]+/g, " ").trim().slice(0, 60) || "Task" : type;
+    const name = uniqueName(def, base);
+    const st = newState(def, type, queryLanguage(def, null), template);
+    if (after) {
+      const prev = scope.States[after];
+      const oldNext = prev.End ? null : prev.Next || null;
+      if (takesNext(prev)) {
+        delete prev.End;
+        prev.Next = name;
+      }
+      connect(st, oldNext);
+      scope.States = insertAfter(scope.States, after, name, st);
+    } else {
+      connect(st, scope.StartAt && scope.States[scope.StartAt] ? scope.StartAt : null);
+      scope.States = Object.assign({ [name]: st }, scope.States);
+      scope.StartAt = name;
+    }
+    showError(null);
+    write(def);
+    select(name);
+  }
+
+  // connect leads a new state on to next (or ends it there).
+  function connect(st, next) {
+    if (TERMINAL.has(st.Type)) return;
+    if (st.Type === "Choice") {
+      st.Choices[0].Next = next || "";
+      if (next) st.Default = next;
+      return;
+    }
+    if (next) st.Next = next; else st.End = true;
+  }
+
+  function updateTargets() {
+    const def = parse();
+    const sel = $("insert-target");
+    const keep = sel.value;
+    sel.replaceChildren(el("option", { value: "after", text: "after the selected state" }));
+    if (!def) return;
+    scopes(def).forEach((s, i) => {
+      if (s.owner) sel.append(el("option", { value: "scope:" + i, text: "start of " + s.label }));
+    });
+    sel.value = [...sel.options].some((o) => o.value === keep) ? keep : "after";
+  }
+
+  document.querySelectorAll("#palette .add-state").forEach((b) => b.addEventListener("click", () => insert(b.dataset.type)));
+
+  let templates = [];
+  async function loadTemplates() {
+    try {
+      const resp = await fetch("/ui/api/editor/task-templates");
+      if (!resp.ok) return;
+      templates = (await resp.json()).templates || [];
+    } catch (e) {
+      return; // the palette still has every state type
+    }
+    const sel = $("task-template");
+    const groups = new Map();
+    templates.forEach((t, i) => {
+      if (!groups.has(t.group)) { groups.set(t.group, el("optgroup", { label: t.group })); sel.append(groups.get(t.group)); }
+      groups.get(t.group).append(el("option", { value: String(i), text: t.label }));
+    });
+    sel.hidden = templates.length === 0;
+  }
+  $("task-template").addEventListener("change", (e) => {
+    const t = templates[Number(e.target.value)];
+    e.target.value = "";
+    if (t) insert("Task", t);
+  });
+
+  // ---- YAML in and out, converted by the server ----
+  async function convert(from, textIn) {
+    const resp = await fetch("/ui/api/editor/convert", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ from, text: textIn }),
+    });
+    const data = await resp.json().catch(() => ({}));
+    if (!resp.ok) throw new Error((data.line ? "line " + data.line + ": " : "") + (data.error || resp.status + " " + resp.statusText));
+    return data.text;
+  }
+
+  function yamlError(err) {
+    $("yaml-error").hidden = !err;
+    $("yaml-error").textContent = err ? String(err.message || err) : "";
+  }
+
+  // replaceText puts a whole new definition in the editor, as one step of undo.
+  function replaceText(json) {
+    record();
+    text.value = json;
+    record();
+    text.dispatchEvent(new Event("input"));
+    renderForm();
+  }
+
+  $("show-yaml").addEventListener("click", async () => {
+    yamlError(null);
+    try {
+      $("yaml-text").value = await convert("json", text.value);
+      $("yaml-pane").hidden = false;
+      main.dataset.yaml = "shown";
+    } catch (err) {
+      yamlError(new Error("The JSON cannot be shown as YAML: " + err.message));
+    }
+  });
+  $("apply-yaml").addEventListener("click", async () => {
+    yamlError(null);
+    try {
+      replaceText(await convert("yaml", $("yaml-text").value));
+      main.dataset.yaml = "applied";
+    } catch (err) {
+      yamlError(err);
+    }
+  });
+  $("close-yaml").addEventListener("click", () => { $("yaml-pane").hidden = true; });
+
+  // A file is taken as JSON when it parses as JSON, else converted from YAML.
+  $("open-file").addEventListener("change", async (e) => {
+    const file = e.target.files[0];
+    e.target.value = "";
+    if (!file) return;
+    yamlError(null);
+    try {
+      const content = await file.text();
+      let json = content;
+      try { JSON.parse(content); } catch (notJSON) { json = await convert("yaml", content); }
+      replaceText(json);
+    } catch (err) {
+      yamlError(new Error(file.name + ": " + err.message));
+    }
+  });
+
+  function download(name, content, type) {
+    const url = URL.createObjectURL(new Blob([content], { type }));
+    const a = el("a", { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+  const baseName = () => (($("sm-name") && $("sm-name").value.trim()) || document.title.replace(/^Edit /, "").split(" · ")[0] || "definition").replace(/[^A-Za-z0-9_-]+/g, "-");
+  $("download-json").addEventListener("click", (e) => {
+    e.preventDefault();
+    download(baseName() + ".asl.json", text.value, "application/json");
+  });
+  $("download-yaml").addEventListener("click", async (e) => {
+    e.preventDefault();
+    yamlError(null);
+    try {
+      download(baseName() + ".asl.yaml", await convert("json", text.value), "application/yaml");
+    } catch (err) {
+      yamlError(new Error("The JSON cannot be saved as YAML: " + err.message));
+    }
+  });
+
+  updateHistoryButtons();
+  updateTargets();
+  loadTemplates();
+})();
