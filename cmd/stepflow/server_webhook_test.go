@@ -208,3 +208,24 @@ func TestServerWebhookConfig(t *testing.T) { // not parallel: it sets an environ
 		t.Fatalf("webhook on a missing bus: %v", err)
 	}
 }
+
+// TestServerWebhookUnderSigV4: a webhook is authenticated by its own signature, so it works
+// when the API requires SigV4.
+func TestServerWebhookUnderSigV4(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	config := filepath.Join(dir, "stepflow.json")
+	if err := os.WriteFile(config, []byte(`{"addr":"127.0.0.1:0","db":"`+filepath.Join(dir, "s.db")+`","executionLogDir":"off",
+		"auth":"sigv4","accessKeys":["AKID:secret"],
+		"webhooks":[{"name":"gh","source":"github","detailType":"push","secret":"`+hookSecret+`"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _, _, _ := startServerCommand(t, "--config", config)
+	body := []byte(`{"ref":"refs/heads/main"}`)
+	if status, answer := postHook(t, "POST", url+"/webhooks/gh", body, webhook.Sign(hookSecret, body, time.Now())); status != 200 || answer["EventId"] == "" {
+		t.Fatalf("signed webhook under sigv4: %d %v", status, answer)
+	}
+	if status, answer := postHook(t, "POST", url+"/webhooks/gh", body, ""); status != 401 {
+		t.Fatalf("unsigned webhook under sigv4: %d %v", status, answer)
+	}
+}
