@@ -41,7 +41,7 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	for _, opt := range opts {
 		opt(s)
 	}
-	for _, page := range []string{"state_machines", "state_machine", "execution", "error", "editor", "performance"} {
+	for _, page := range []string{"state_machines", "state_machine", "execution", "error", "editor", "performance", "rules", "schedules"} {
 		s.pages[page] = template.Must(template.New("layout.html").Funcs(templateFuncs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html"))
 	}
@@ -54,6 +54,8 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /ui/state-machines/{arn}", s.stateMachinePage)
 	mux.HandleFunc("GET /ui/executions/{arn}", s.executionPage)
 	mux.HandleFunc("GET /ui/editor", s.newEditorPage)
+	mux.HandleFunc("GET /ui/rules", s.rulesPage)
+	mux.HandleFunc("GET /ui/schedules", s.schedulesPage)
 	mux.HandleFunc("GET /ui/state-machines/{arn}/edit", s.editorPage)
 	mux.HandleFunc("GET /ui/state-machines/{arn}/performance", s.performancePage)
 	mux.Handle("GET /ui/assets/", http.StripPrefix("/ui/assets/", http.FileServerFS(assets)))

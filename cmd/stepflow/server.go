@@ -24,6 +24,7 @@ import (
 	eventsapi "github.com/stepflow/stepflow/api/events"
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/events"
+	"github.com/stepflow/stepflow/events/webhook"
 	"github.com/stepflow/stepflow/iam"
 	"github.com/stepflow/stepflow/metrics"
 	"github.com/stepflow/stepflow/sfn"
@@ -82,6 +83,8 @@ type serverConfig struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires. With --auth sigv4
 	// and no token, /metrics is refused: a scraper cannot sign requests.
 	MetricsToken string `json:"metricsToken"`
+	// Webhooks turn signed POST /webhooks/NAME requests into events (config file only).
+	Webhooks []webhook.Config `json:"webhooks"`
 	// Task runners: functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow.
 	taskRunners
 }
@@ -131,6 +134,13 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 		return nil, err
 	}
 	// AWS settings are checked before anything is opened, naming the field that is wrong.
+	if err := webhook.ValidateAll(c.Webhooks); err != nil {
+		var hookErr *webhook.ConfigError
+		if errors.As(err, &hookErr) {
+			return nil, &serverConfigError{Field: hookErr.Field, Msg: hookErr.Msg}
+		}
+		return nil, err
+	}
 	if _, err := awsint.New(awsint.Config{Region: c.Region, Endpoints: c.AWSEndpoints, Allow: c.AWSAllow}); err != nil {
 		var awsErr *awsint.ConfigError
 		if errors.As(err, &awsErr) {
@@ -200,7 +210,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, webhooks")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -396,6 +406,15 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	sched.Start()
 	defer sched.Close()
 	bodyTimeout, _ := cfg.bodyReadTimeout() // checked by Validate
+	hooks, err := webhook.New(ctx, bus, cfg.Webhooks, logger)
+	if err != nil {
+		var hookErr *webhook.ConfigError
+		if errors.As(err, &hookErr) {
+			err = &serverConfigError{Field: hookErr.Field, Msg: hookErr.Msg}
+		}
+		eng.Close(context.Background())
+		return err
+	}
 	var directory *iam.Directory
 	if cfg.Auth == "iam" {
 		if directory, err = openDirectory(st, scope, cfg.IAMKeyFile); err != nil {
@@ -420,6 +439,9 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	mux := http.NewServeMux()
 	mux.Handle("/", apiHandler)
 	mux.Handle("GET /metrics", metricsAuth(prom.Handler(), cfg.MetricsToken, signed))
+	// Webhooks are authenticated by their own signatures, not by SigV4: senders such as
+	// GitHub cannot sign AWS requests.
+	mux.Handle(webhook.Prefix, bodyReadDeadline(hooks, bodyTimeout))
 	uiOn := cfg.UI == "on" || (cfg.UI == "auto" && !signed)
 	if uiOn {
 		catalog, err := cfg.taskCatalog()
