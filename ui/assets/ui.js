@@ -662,6 +662,103 @@
     load();
   }
 
+  // call runs one API action through the UI (POST /ui/api/call/ACTION), as the API would.
+  const call = (action, input) => api("POST", "/ui/api/call/" + action, input);
+
+  // ---- activity inbox: claim a task, answer it, heartbeat while holding it ----
+  const HEARTBEAT_SECONDS = 10;
+  function activitiesPage(main) {
+    const tbody = $("activities").querySelector("tbody");
+    let held = null; // {token, activity, timer, beats}
+
+    async function load() {
+      try {
+        const data = await api("GET", "/ui/api/activities");
+        tbody.replaceChildren();
+        for (const a of data.activities) {
+          const claim = el("button", { type: "button", class: "claim", text: "Claim next task" });
+          claim.disabled = a.waiting === 0 || held !== null || main.dataset.canAct !== "true";
+          claim.addEventListener("click", () => claimTask(a, claim));
+          tbody.append(el("tr", { "data-arn": a.activityArn },
+            el("td", {}, document.createTextNode(a.name), el("div", { class: "arn", text: a.activityArn })),
+            el("td", { class: "waiting", text: String(a.waiting) }),
+            el("td", {}, claim)));
+        }
+        $("activities-empty").hidden = data.activities.length > 0;
+        main.dataset.loaded = String(Date.now());
+        showError($("inbox-error"), null);
+      } catch (err) {
+        showError($("inbox-error"), err);
+      }
+    }
+
+    async function claimTask(a, button) {
+      button.disabled = true;
+      $("task-result").hidden = true;
+      const worker = $("worker-name").value.trim() || "ui";
+      try {
+        const task = await call("GetActivityTask", { activityArn: a.activityArn, workerName: worker });
+        if (!task.taskToken) throw new Error("No task was waiting: another worker took it.");
+        held = { token: task.taskToken, activity: a.name, beats: 0 };
+        held.timer = setInterval(heartbeat, HEARTBEAT_SECONDS * 1000);
+        $("task-activity").textContent = a.name;
+        $("task-worker").textContent = worker;
+        $("heartbeat-every").textContent = String(HEARTBEAT_SECONDS);
+        $("heartbeats").textContent = "0";
+        $("task-input").textContent = pretty(task.input);
+        $("task-panel").hidden = false;
+        showError($("task-error-text"), null);
+      } catch (err) {
+        showError($("inbox-error"), err);
+      }
+      load();
+    }
+
+    async function heartbeat() {
+      if (!held) return;
+      try {
+        await call("SendTaskHeartbeat", { taskToken: held.token });
+        held.beats++;
+        $("heartbeats").textContent = String(held.beats);
+      } catch (err) {
+        showError($("task-error-text"), err);
+      }
+    }
+
+    async function finish(action, input, message) {
+      if (!held) return;
+      try {
+        await call(action, Object.assign({ taskToken: held.token }, input));
+        clearInterval(held.timer);
+        held = null;
+        $("task-panel").hidden = true;
+        $("task-result").textContent = message;
+        $("task-result").hidden = false;
+        load();
+      } catch (err) {
+        showError($("task-error-text"), err);
+      }
+    }
+
+    $("task-success").addEventListener("click", () => {
+      const output = $("task-output").value;
+      try { JSON.parse(output); } catch (err) {
+        showError($("task-error-text"), new Error("The output is not JSON: " + err.message));
+        return;
+      }
+      finish("SendTaskSuccess", { output }, "Sent the output of the " + held.activity + " task.");
+    });
+    $("task-failure").addEventListener("click", () => {
+      const input = {};
+      if ($("task-error").value) input.error = $("task-error").value;
+      if ($("task-cause").value) input.cause = $("task-cause").value;
+      finish("SendTaskFailure", input, "Failed the " + held.activity + " task.");
+    });
+    $("task-heartbeat").addEventListener("click", heartbeat);
+    $("refresh").addEventListener("click", load);
+    load();
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const main = document.querySelector("main[data-page]");
     if (!main) return;
@@ -669,5 +766,6 @@
     if (main.dataset.page === "execution") executionPage(main);
     if (main.dataset.page === "editor") editorPage(main);
     if (main.dataset.page === "performance") performancePage(main);
+    if (main.dataset.page === "activities") activitiesPage(main);
   });
 })();

@@ -1,0 +1,169 @@
+package ui_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/chromedp/chromedp"
+)
+
+// waitExecution polls DescribeExecution until the execution leaves RUNNING.
+func waitExecution(t *testing.T, sdk *awssfn.Client, arn string) *awssfn.DescribeExecutionOutput {
+	t.Helper()
+	var out *awssfn.DescribeExecutionOutput
+	waitFor(t, "execution "+arn+" to end", func() bool {
+		var err error
+		out, err = sdk.DescribeExecution(context.Background(), &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
+			t.Fatalf("describe execution: %v", err)
+		}
+		return out.Status != types.ExecutionStatusRunning
+	})
+	return out
+}
+
+func TestBrowserActivityInbox(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	sdk := s.sdk()
+	bg := context.Background()
+
+	activity, err := sdk.CreateActivity(bg, &awssfn.CreateActivityInput{Name: aws.String("approve-order")})
+	if err != nil {
+		t.Fatalf("create activity: %v", err)
+	}
+	if _, err := sdk.CreateActivity(bg, &awssfn.CreateActivityInput{Name: aws.String("idle")}); err != nil {
+		t.Fatalf("create activity: %v", err)
+	}
+	machine, err := sdk.CreateStateMachine(bg, &awssfn.CreateStateMachineInput{
+		Name: aws.String("Approval"), RoleArn: aws.String("arn:aws:iam::123456789012:role/ui"),
+		Definition: aws.String(`{"StartAt": "Approve", "States": {"Approve": {"Type": "Task", "Resource": "` +
+			*activity.ActivityArn + `", "HeartbeatSeconds": 60, "End": true}}}`),
+	})
+	if err != nil {
+		t.Fatalf("create state machine: %v", err)
+	}
+	start := func(input string) string {
+		t.Helper()
+		out, err := sdk.StartExecution(bg, &awssfn.StartExecutionInput{StateMachineArn: machine.StateMachineArn, Input: aws.String(input)})
+		if err != nil {
+			t.Fatalf("start execution: %v", err)
+		}
+		return *out.ExecutionArn
+	}
+	approved := start(`{"order": 1, "total": 250}`)
+	rejected := start(`{"order": 2, "total": 9000}`)
+	waitFor(t, "both tasks to be queued", func() bool {
+		var out struct {
+			Activities []struct {
+				Name    string `json:"name"`
+				Waiting int    `json:"waiting"`
+			} `json:"activities"`
+		}
+		s.getJSON(t, "/ui/api/activities", &out)
+		return len(out.Activities) == 2 && out.Activities[0].Name == "approve-order" && out.Activities[0].Waiting == 2
+	})
+	row := `#activities tr[data-arn="` + *activity.ActivityArn + `"]`
+	idleRow := `#activities tr[data-arn$=":activity:idle"]`
+
+	var waiting, idleWaiting, input, beats string
+	var idleDisabled bool
+	run(t, ctx, "claim the first task",
+		chromedp.Navigate(s.URL+"/ui/activities"),
+		chromedp.WaitVisible(chromedp.CSS(row+` .claim`)),
+		into(chromedp.Text(chromedp.CSS(row+` .waiting`)), &waiting),
+		into(chromedp.Text(chromedp.CSS(idleRow+` .waiting`)), &idleWaiting),
+		into(chromedp.Evaluate[bool](`document.querySelector(`+strconv.Quote(idleRow+` .claim`)+`).disabled`), &idleDisabled),
+		chromedp.SetValue(chromedp.CSS(`#worker-name`), "alice"),
+		chromedp.Click(chromedp.CSS(row+` .claim`)),
+		chromedp.WaitVisible(chromedp.CSS(`#task-panel`)),
+		into(chromedp.Text(chromedp.CSS(`#task-input`)), &input),
+		chromedp.Click(chromedp.CSS(`#task-heartbeat`)),
+		chromedp.WaitVisible(chromedp.CSS(`#heartbeats`)),
+	)
+	if waiting != "2" || idleWaiting != "0" || !idleDisabled {
+		t.Errorf("inbox shows %s waiting (want 2) and %s for idle (want 0, claim disabled: %v)", waiting, idleWaiting, idleDisabled)
+	}
+	if want := "{\n  \"order\": 1,\n  \"total\": 250\n}"; input != want {
+		t.Errorf("task input = %q, want %q", input, want)
+	}
+	waitFor(t, "the heartbeat to be counted", func() bool {
+		run(t, ctx, "read heartbeats", into(chromedp.Text(chromedp.CSS(`#heartbeats`)), &beats))
+		return beats == "1"
+	})
+	screenshot(t, ctx, "activity-inbox")
+
+	// The history records the person as the worker who started the task.
+	history, err := sdk.GetExecutionHistory(bg, &awssfn.GetExecutionHistoryInput{ExecutionArn: aws.String(approved)})
+	if err != nil {
+		t.Fatalf("get history: %v", err)
+	}
+	worker := ""
+	for _, e := range history.Events {
+		if e.ActivityStartedEventDetails != nil {
+			worker = aws.ToString(e.ActivityStartedEventDetails.WorkerName)
+		}
+	}
+	if worker != "alice" {
+		t.Errorf("ActivityStarted worker = %q, want alice", worker)
+	}
+
+	var result string
+	run(t, ctx, "send success",
+		chromedp.SetValue(chromedp.CSS(`#task-output`), `{"approved": true}`),
+		chromedp.Click(chromedp.CSS(`#task-success`)),
+		chromedp.WaitVisible(chromedp.CSS(`#task-result`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#task-panel`)),
+		into(chromedp.Text(chromedp.CSS(`#task-result`)), &result),
+	)
+	if !strings.Contains(result, "Sent the output") {
+		t.Errorf("result = %q", result)
+	}
+	if out := waitExecution(t, sdk, approved); out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != `{"approved":true}` {
+		t.Errorf("approved execution: %s with output %s", out.Status, aws.ToString(out.Output))
+	}
+
+	var badOutput string
+	run(t, ctx, "claim the second task and fail it",
+		chromedp.WaitVisible(chromedp.CSS(row+` .claim:not([disabled])`)),
+		chromedp.Click(chromedp.CSS(row+` .claim`)),
+		chromedp.WaitVisible(chromedp.CSS(`#task-panel`)),
+		chromedp.SetValue(chromedp.CSS(`#task-output`), `{not json`),
+		chromedp.Click(chromedp.CSS(`#task-success`)),
+		chromedp.WaitVisible(chromedp.CSS(`#task-error-text`)),
+		into(chromedp.Text(chromedp.CSS(`#task-error-text`)), &badOutput),
+		chromedp.SetValue(chromedp.CSS(`#task-error`), "Rejected"),
+		chromedp.SetValue(chromedp.CSS(`#task-cause`), "total over the limit"),
+		chromedp.Click(chromedp.CSS(`#task-failure`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#task-panel`)),
+	)
+	if !strings.HasPrefix(badOutput, "The output is not JSON") {
+		t.Errorf("malformed output answered %q", badOutput)
+	}
+	out := waitExecution(t, sdk, rejected)
+	if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "Rejected" || aws.ToString(out.Cause) != "total over the limit" {
+		t.Errorf("rejected execution: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	run(t, ctx, "nothing waits any more",
+		chromedp.Click(chromedp.CSS(`#refresh`)),
+		chromedp.WaitVisible(chromedp.CSS(row+` .claim[disabled]`)),
+		into(chromedp.Text(chromedp.CSS(row+` .waiting`)), &waiting),
+	)
+	if waiting != "0" {
+		t.Errorf("after both tasks, %s waiting", waiting)
+	}
+
+	// An action the UI does not offer is refused, and the list is the only way in.
+	if status, body := s.post(t, "/ui/api/call/DeleteStateMachine", "application/json", `{"stateMachineArn": "`+*machine.StateMachineArn+`"}`); status != 404 || !strings.Contains(body["error"].(string), "does not offer") {
+		t.Errorf("DeleteStateMachine through the UI: %d %v", status, body)
+	}
+	// A claim with nothing waiting comes back empty (after a short wait, not a worker's minute).
+	if status, body := s.post(t, "/ui/api/call/GetActivityTask", "application/json", `{"activityArn": "`+*activity.ActivityArn+`", "workerName": "bob"}`); status != 200 || body["taskToken"] != nil {
+		t.Errorf("empty claim: %d %v", status, body)
+	}
+}
