@@ -167,3 +167,83 @@ func TestBrowserActivityInbox(t *testing.T) {
 		t.Errorf("empty claim: %d %v", status, body)
 	}
 }
+
+func TestBrowserAliases(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	sdk := s.sdk()
+	bg := context.Background()
+
+	created, err := sdk.CreateStateMachine(bg, &awssfn.CreateStateMachineInput{
+		Name: aws.String("Routed"), RoleArn: aws.String("arn:aws:iam::123456789012:role/ui"), Publish: true,
+		Definition: aws.String(`{"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 1, "End": true}}}`),
+	})
+	if err != nil {
+		t.Fatalf("create state machine: %v", err)
+	}
+	updated, err := sdk.UpdateStateMachine(bg, &awssfn.UpdateStateMachineInput{
+		StateMachineArn: created.StateMachineArn, Publish: true,
+		Definition: aws.String(`{"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 2, "End": true}}}`),
+	})
+	if err != nil {
+		t.Fatalf("update state machine: %v", err)
+	}
+	v1, v2 := *created.StateMachineVersionArn, *updated.StateMachineVersionArn
+	page := s.URL + "/ui/state-machines/" + esc(*created.StateMachineArn)
+
+	var routes, badWeights string
+	run(t, ctx, "create an alias to version 1",
+		chromedp.Navigate(page),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-aliases-loaded="0"]`)),
+		chromedp.SetValue(chromedp.CSS(`#alias-name`), "live"),
+		chromedp.SetValue(chromedp.CSS(`#alias-version-1`), v1),
+		chromedp.SetValue(chromedp.CSS(`#alias-description`), "what customers run"),
+		chromedp.Click(chromedp.CSS(`#alias-save`)),
+		chromedp.WaitVisible(chromedp.CSS(`#aliases tr[data-alias="live"]`)),
+		into(chromedp.Text(chromedp.CSS(`#aliases tr[data-alias="live"] .routes`)), &routes),
+	)
+	if routes != "version 1 100%" {
+		t.Errorf("alias routes shown as %q", routes)
+	}
+	run(t, ctx, "weights that do not add up to 100 are refused by the API",
+		chromedp.Click(chromedp.CSS(`#aliases tr[data-alias="live"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#alias-save`)),
+		chromedp.SetValue(chromedp.CSS(`#alias-version-2`), v2),
+		chromedp.SetValue(chromedp.CSS(`#alias-weight-1`), "80"),
+		chromedp.SetValue(chromedp.CSS(`#alias-weight-2`), "30"),
+		chromedp.Click(chromedp.CSS(`#alias-save`)),
+		chromedp.WaitVisible(chromedp.CSS(`#alias-error`)),
+		into(chromedp.Text(chromedp.CSS(`#alias-error`)), &badWeights),
+	)
+	if !strings.Contains(badWeights, "ValidationException") {
+		t.Errorf("weights of 110 answered %q", badWeights)
+	}
+	var button string
+	run(t, ctx, "split the alias 80/20 between the two versions",
+		into(chromedp.Text(chromedp.CSS(`#alias-save`)), &button),
+		chromedp.SetValue(chromedp.CSS(`#alias-weight-2`), "20"),
+		chromedp.Click(chromedp.CSS(`#alias-save`)),
+		chromedp.WaitVisible(chromedp.CSS(`#alias-result`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#alias-error`)),
+		into(chromedp.Text(chromedp.CSS(`#aliases tr[data-alias="live"] .routes`)), &routes),
+	)
+	if button != "Update alias" {
+		t.Errorf("editing an existing alias offers %q", button)
+	}
+	screenshot(t, ctx, "aliases")
+	aliasARN := *created.StateMachineArn + ":live"
+	alias, err := sdk.DescribeStateMachineAlias(bg, &awssfn.DescribeStateMachineAliasInput{StateMachineAliasArn: aws.String(aliasARN)})
+	if err != nil {
+		t.Fatalf("describe alias: %v", err)
+	}
+	var got []string
+	for _, r := range alias.RoutingConfiguration {
+		got = append(got, *r.StateMachineVersionArn+"="+strconv.Itoa(int(r.Weight)))
+	}
+	if want := []string{v1 + "=80", v2 + "=20"}; strings.Join(got, " ") != strings.Join(want, " ") || aws.ToString(alias.Description) != "what customers run" {
+		t.Errorf("alias routes %v (%q), want %v", got, aws.ToString(alias.Description), want)
+	}
+	if routes != "version 1 80%, version 2 20%" {
+		t.Errorf("page shows routes %q", routes)
+	}
+}

@@ -665,6 +665,95 @@
   // call runs one API action through the UI (POST /ui/api/call/ACTION), as the API would.
   const call = (action, input) => api("POST", "/ui/api/call/" + action, input);
 
+  // ---- state machine page: aliases routing to one or two versions ----
+  function versionLabel(arn) { return "version " + arn.slice(arn.lastIndexOf(":") + 1); }
+
+  function aliasPanel(main) {
+    const arn = main.dataset.arn;
+    const tbody = $("aliases").querySelector("tbody");
+    let aliases = {}; // name -> DescribeStateMachineAlias
+
+    function fillVersions(node, versions, withNone) {
+      node.replaceChildren();
+      if (withNone) node.append(el("option", { value: "", text: "(none)" }));
+      for (const v of versions) node.append(el("option", { value: v.stateMachineVersionArn, text: versionLabel(v.stateMachineVersionArn) }));
+    }
+
+    function syncButton() {
+      $("alias-save").textContent = aliases[$("alias-name").value.trim()] ? "Update alias" : "Create alias";
+    }
+
+    function edit(alias) {
+      $("alias-name").value = alias.name;
+      const routes = alias.routingConfiguration || [];
+      $("alias-version-1").value = routes[0] ? routes[0].stateMachineVersionArn : "";
+      $("alias-weight-1").value = routes[0] ? routes[0].weight : 100;
+      $("alias-version-2").value = routes[1] ? routes[1].stateMachineVersionArn : "";
+      $("alias-weight-2").value = routes[1] ? routes[1].weight : 0;
+      $("alias-description").value = alias.description || "";
+      syncButton();
+    }
+
+    async function load() {
+      try {
+        const [versions, list] = await Promise.all([
+          call("ListStateMachineVersions", { stateMachineArn: arn }),
+          call("ListStateMachineAliases", { stateMachineArn: arn })]);
+        fillVersions($("alias-version-1"), versions.stateMachineVersions, false);
+        fillVersions($("alias-version-2"), versions.stateMachineVersions, true);
+        $("versions-empty").hidden = versions.stateMachineVersions.length > 0;
+        const described = await Promise.all(list.stateMachineAliases.map((a) =>
+          call("DescribeStateMachineAlias", { stateMachineAliasArn: a.stateMachineAliasArn })));
+        aliases = {};
+        tbody.replaceChildren();
+        for (const a of described) {
+          aliases[a.name] = a;
+          const routes = (a.routingConfiguration || []).map((r) => versionLabel(r.stateMachineVersionArn) + " " + r.weight + "%").join(", ");
+          const link = el("a", { href: "#", text: a.name });
+          link.addEventListener("click", (e) => { e.preventDefault(); edit(a); });
+          tbody.append(el("tr", { "data-alias": a.name },
+            el("td", {}, link, el("div", { class: "arn", text: a.stateMachineAliasArn })),
+            el("td", { class: "routes", text: routes }),
+            el("td", { text: a.description || "" })));
+        }
+        $("aliases-empty").hidden = described.length > 0;
+        syncButton();
+        main.dataset.aliasesLoaded = String(described.length);
+      } catch (err) {
+        showError($("alias-error"), err);
+      }
+    }
+
+    $("alias-name").addEventListener("input", syncButton);
+    $("alias-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      $("alias-result").hidden = true;
+      const name = $("alias-name").value.trim();
+      const routing = [{ stateMachineVersionArn: $("alias-version-1").value, weight: Number($("alias-weight-1").value) }];
+      if ($("alias-version-2").value) {
+        routing.push({ stateMachineVersionArn: $("alias-version-2").value, weight: Number($("alias-weight-2").value) });
+      }
+      const description = $("alias-description").value;
+      try {
+        const existing = aliases[name];
+        if (existing) {
+          await call("UpdateStateMachineAlias", { stateMachineAliasArn: existing.stateMachineAliasArn, routingConfiguration: routing, description });
+        } else {
+          const input = { name, routingConfiguration: routing };
+          if (description) input.description = description;
+          await call("CreateStateMachineAlias", input);
+        }
+        showError($("alias-error"), null);
+        await load();
+        $("alias-result").textContent = (existing ? "Updated" : "Created") + " alias " + name + ".";
+        $("alias-result").hidden = false;
+      } catch (err) {
+        showError($("alias-error"), err);
+      }
+    });
+    load();
+  }
+
   // ---- activity inbox: claim a task, answer it, heartbeat while holding it ----
   const HEARTBEAT_SECONDS = 10;
   function activitiesPage(main) {
@@ -762,7 +851,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     const main = document.querySelector("main[data-page]");
     if (!main) return;
-    if (main.dataset.page === "state-machine") stateMachinePage(main);
+    if (main.dataset.page === "state-machine") { stateMachinePage(main); aliasPanel(main); }
     if (main.dataset.page === "execution") executionPage(main);
     if (main.dataset.page === "editor") editorPage(main);
     if (main.dataset.page === "performance") performancePage(main);
