@@ -247,3 +247,96 @@ func TestBrowserAliases(t *testing.T) {
 		t.Errorf("page shows routes %q", routes)
 	}
 }
+
+// testedMachine has a Pass state that reshapes its input and a Task whose result is mocked.
+const testedMachine = `{
+  "StartAt": "Shape",
+  "States": {
+    "Shape": {
+      "Type": "Pass", "InputPath": "$.order",
+      "Parameters": {"id.$": "$.id", "doubled.$": "States.MathAdd($.total, $.total)"},
+      "ResultPath": "$.shaped", "Next": "Charge"
+    },
+    "Charge": {
+      "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge",
+      "ResultSelector": {"paid.$": "$.Payload.ok"}, "ResultPath": "$.charge", "End": true
+    }
+  }
+}`
+
+func TestBrowserEditorTestState(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+
+	steps := func(dst *map[string]string) chromedp.Action[chromedp.Void] {
+		return into(chromedp.Evaluate[map[string]string](`Object.fromEntries([...document.querySelectorAll("#test-inspection-data tbody tr")].map(r => [r.dataset.step, r.querySelector("td").textContent.replace(/\s+/g, "")]))`), dst)
+	}
+	var shape map[string]string
+	var status, next string
+	run(t, ctx, "test the Pass state at DEBUG",
+		chromedp.Navigate(s.URL+"/ui/editor"),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"]`)),
+		setDefinition(testedMachine),
+		chromedp.WaitVisible(chromedp.CSS(`#graph .sf-node[data-state="Charge"]`)),
+		chromedp.SetValue(chromedp.CSS(`#test-state-name`), "Shape"),
+		chromedp.SetValue(chromedp.CSS(`#test-input`), `{"order": {"id": 7, "total": 5}}`),
+		chromedp.Click(chromedp.CSS(`#test-run`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-tested="SUCCEEDED"] #test-result`)),
+		into(chromedp.Text(chromedp.CSS(`#test-status`)), &status),
+		into(chromedp.Text(chromedp.CSS(`#test-next`)), &next),
+		steps(&shape),
+	)
+	want := map[string]string{
+		"input":           `{"order":{"id":7,"total":5}}`,
+		"afterInputPath":  `{"id":7,"total":5}`,
+		"afterParameters": `{"doubled":10,"id":7}`,
+		"afterResultPath": `{"order":{"id":7,"total":5},"shaped":{"doubled":10,"id":7}}`,
+		"output":          `{"order":{"id":7,"total":5},"shaped":{"doubled":10,"id":7}}`,
+	}
+	for step, v := range want {
+		if shape[step] != v {
+			t.Errorf("Shape %s = %s, want %s", step, shape[step], v)
+		}
+	}
+	if status != "SUCCEEDED" || next != "next state: Charge" {
+		t.Errorf("Shape: %q %q", status, next)
+	}
+
+	var charge map[string]string
+	run(t, ctx, "test the Task with a mocked result at TRACE",
+		chromedp.SetValue(chromedp.CSS(`#test-state-name`), "Charge"),
+		chromedp.SetValue(chromedp.CSS(`#test-inspection`), "TRACE"),
+		chromedp.SetValue(chromedp.CSS(`#test-input`), `{"id": 7}`),
+		chromedp.SetValue(chromedp.CSS(`#test-mock`), `{"Payload": {"ok": true}}`),
+		chromedp.Evaluate[chromedp.Void](`delete document.querySelector("main").dataset.tested`),
+		chromedp.Click(chromedp.CSS(`#test-run`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-tested="SUCCEEDED"] #test-result`)),
+		steps(&charge),
+	)
+	if charge["afterResultSelector"] != `{"paid":true}` || charge["result"] != `{"Payload":{"ok":true}}` || charge["output"] != `{"charge":{"paid":true},"id":7}` {
+		t.Errorf("Charge: %v", charge)
+	}
+	screenshot(t, ctx, "editor-test-state")
+
+	var failed map[string]string
+	var badVariables string
+	run(t, ctx, "a state that fails shows its error",
+		chromedp.SetValue(chromedp.CSS(`#test-state-name`), "Shape"),
+		chromedp.SetValue(chromedp.CSS(`#test-input`), `{"no order": true}`),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("test-mock").value = ""`),
+		chromedp.Evaluate[chromedp.Void](`delete document.querySelector("main").dataset.tested`),
+		chromedp.Click(chromedp.CSS(`#test-run`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-tested="FAILED"] #test-result`)),
+		steps(&failed),
+		chromedp.SetValue(chromedp.CSS(`#test-variables`), `{oops`),
+		chromedp.Click(chromedp.CSS(`#test-run`)),
+		chromedp.WaitVisible(chromedp.CSS(`#test-error`)),
+		into(chromedp.Text(chromedp.CSS(`#test-error`)), &badVariables),
+	)
+	if !strings.HasPrefix(failed["error"], "States.Runtime:") {
+		t.Errorf("failed Shape: %v", failed)
+	}
+	if !strings.HasPrefix(badVariables, "Variables is not JSON") {
+		t.Errorf("malformed variables answered %q", badVariables)
+	}
+}

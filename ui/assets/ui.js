@@ -754,6 +754,74 @@
     load();
   }
 
+  // ---- editor: test one state of the definition with TestState ----
+  // The order data flows through a state, as AWS's console shows it.
+  const INSPECTION_STEPS = [
+    ["input", "Input"], ["afterInputPath", "After InputPath"], ["afterParameters", "After Parameters"],
+    ["afterArguments", "After Arguments"], ["afterItemsPath", "After ItemsPath"],
+    ["afterItemSelector", "After ItemSelector"], ["afterItemBatcher", "After ItemBatcher"],
+    ["result", "Result"], ["afterResultSelector", "After ResultSelector"],
+    ["afterResultPath", "After ResultPath"], ["variables", "Variables"]];
+
+  function testStatePanel(main) {
+    const select = $("test-state-name");
+    function refreshStates() {
+      let names = [];
+      try { names = Object.keys(JSON.parse($("definition").value).States || {}); } catch (e) { /* keep the last list */ return; }
+      const want = main.dataset.selected && names.includes(main.dataset.selected) ? main.dataset.selected : select.value;
+      select.replaceChildren(...names.map((n) => el("option", { value: n, text: n })));
+      if (names.includes(want)) select.value = want;
+    }
+    function optionalJSON(id, what) {
+      const text = $(id).value.trim();
+      if (!text) return undefined;
+      try { JSON.parse(text); } catch (err) { throw new Error(what + " is not JSON: " + err.message); }
+      return text;
+    }
+    async function runTest() {
+      const tbody = $("test-inspection-data").querySelector("tbody");
+      try {
+        const input = {
+          definition: $("definition").value, stateName: select.value, roleArn: $("test-role").value,
+          input: optionalJSON("test-input", "The input") || "{}", inspectionLevel: $("test-inspection").value,
+        };
+        const variables = optionalJSON("test-variables", "Variables");
+        if (variables) input.variables = variables;
+        const context = optionalJSON("test-context", "The context");
+        if (context) input.context = context;
+        const mock = optionalJSON("test-mock", "The mocked result");
+        if (mock) input.mock = { result: mock };
+        const out = await call("TestState", input);
+        showError($("test-error"), null);
+        $("test-status").textContent = out.status;
+        $("test-status").className = "status status-" + (out.status === "SUCCEEDED" ? "SUCCEEDED" : out.status === "FAILED" ? "FAILED" : "RUNNING");
+        $("test-next").textContent = out.nextState ? "next state: " + out.nextState : "";
+        const rows = [];
+        const data = out.inspectionData || {};
+        for (const [key, label] of INSPECTION_STEPS) {
+          if (data[key] !== undefined) rows.push([key, label, pretty(data[key])]);
+        }
+        if (data.errorDetails) rows.push(["errorDetails", "Error details", pretty(data.errorDetails)]);
+        if (data.request) rows.push(["request", "HTTP request", pretty(data.request)]);
+        if (data.response) rows.push(["response", "HTTP response", pretty(data.response)]);
+        if (out.output !== undefined) rows.push(["output", "Output", pretty(out.output)]);
+        if (out.error) rows.push(["error", "Error", out.error + (out.cause ? ": " + out.cause : "")]);
+        tbody.replaceChildren(...rows.map(([key, label, text]) =>
+          el("tr", { "data-step": key }, el("th", { text: label }), el("td", {}, el("pre", { class: "json", text })))));
+        $("test-result").hidden = false;
+        main.dataset.tested = out.status;
+      } catch (err) {
+        $("test-result").hidden = true;
+        showError($("test-error"), err);
+      }
+    }
+    $("definition").addEventListener("input", refreshStates);
+    select.addEventListener("focus", refreshStates);
+    document.getElementById("graph").addEventListener("click", () => setTimeout(refreshStates, 0));
+    $("test-run").addEventListener("click", runTest);
+    refreshStates();
+  }
+
   // ---- activity inbox: claim a task, answer it, heartbeat while holding it ----
   const HEARTBEAT_SECONDS = 10;
   function activitiesPage(main) {
@@ -853,7 +921,7 @@
     if (!main) return;
     if (main.dataset.page === "state-machine") { stateMachinePage(main); aliasPanel(main); }
     if (main.dataset.page === "execution") executionPage(main);
-    if (main.dataset.page === "editor") editorPage(main);
+    if (main.dataset.page === "editor") { editorPage(main); testStatePanel(main); }
     if (main.dataset.page === "performance") performancePage(main);
     if (main.dataset.page === "activities") activitiesPage(main);
   });
