@@ -65,6 +65,12 @@ type DispatchKey struct {
 	TaskID       string
 }
 
+// DispatchCountWaitingParams counts Queue's dispatches nobody holds at Now.
+type DispatchCountWaitingParams struct {
+	Queue string
+	Now   time.Time
+}
+
 // DispatchLeaseParams leases available dispatches of Queue to Owner until Until.
 // Limit 0 means 100.
 type DispatchLeaseParams struct {

@@ -95,6 +95,9 @@ type Store interface {
 	// DispatchRelease ends the unexpired leases Owner holds on Queue's dispatches and
 	// returns how many it freed.
 	DispatchRelease(ctx context.Context, params *DispatchReleaseParams) (int, error)
+	// DispatchCountWaiting counts the dispatches of one queue that a DispatchLease at Now
+	// could take: an activity's tasks waiting for a worker.
+	DispatchCountWaiting(ctx context.Context, params *DispatchCountWaitingParams) (int, error)
 
 	TaskTokenGet(ctx context.Context, params *TaskTokenGetParams) (*TaskToken, error)
 	// TaskTokenHeartbeat moves an open token's heartbeat deadline; a closed or unknown token

@@ -41,7 +41,7 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	for _, opt := range opts {
 		opt(s)
 	}
-	for _, page := range []string{"state_machines", "state_machine", "execution", "error", "editor", "performance", "rules", "schedules"} {
+	for _, page := range []string{"state_machines", "state_machine", "execution", "error", "editor", "performance", "rules", "schedules", "activities"} {
 		s.pages[page] = template.Must(template.New("layout.html").Funcs(templateFuncs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html"))
 	}
@@ -72,6 +72,9 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /ui/api/editor/task-templates", s.apiTaskTemplates)
 	mux.HandleFunc("POST /ui/api/editor/convert", s.apiConvert)
 	mux.HandleFunc("GET /ui/api/state-machines/{arn}/performance", s.apiPerformance)
+	mux.HandleFunc("GET /ui/activities", s.activitiesPage)
+	mux.HandleFunc("GET /ui/api/activities", s.apiActivities)
+	mux.HandleFunc("POST /ui/api/call/{operation}", s.apiCall)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)

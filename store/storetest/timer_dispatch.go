@@ -62,8 +62,17 @@ func testDispatch(t *testing.T, s store.Store) {
 	equal(t, "second lease task", got[0].TaskID, "t3")
 	equal(t, "nothing left while leased", lease("", "w2", t0.Add(59*time.Second), 0), []*store.Dispatch(nil))
 
+	waiting := func(queue string, now time.Time) int {
+		t.Helper()
+		return must(s.DispatchCountWaiting(ctx, &store.DispatchCountWaitingParams{Queue: queue, Now: now})).get(t)
+	}
+	equal(t, "activity task waiting", waiting(activity, t0), 1)
+	equal(t, "leased tasks are not waiting", waiting("", t0.Add(time.Second)), 0)
+	equal(t, "expired leases are waiting again", waiting("", t0.Add(61*time.Second)), 3)
+	equal(t, "no such queue", waiting("arn:aws:states:us-east-1:123456789012:activity:none", t0), 0)
 	got = lease(activity, "worker", t0, 0)
 	equal(t, "activity queue", len(got), 1)
+	equal(t, "activity task taken", waiting(activity, t0), 0)
 	equal(t, "activity task", got[0].TaskID, "act")
 
 	// t1 completes (its step deletes it); the others' leases expire and they are handed out again.

@@ -662,12 +662,267 @@
     load();
   }
 
+  // call runs one API action through the UI (POST /ui/api/call/ACTION), as the API would.
+  const call = (action, input) => api("POST", "/ui/api/call/" + action, input);
+
+  // ---- state machine page: aliases routing to one or two versions ----
+  function versionLabel(arn) { return "version " + arn.slice(arn.lastIndexOf(":") + 1); }
+
+  function aliasPanel(main) {
+    const arn = main.dataset.arn;
+    const tbody = $("aliases").querySelector("tbody");
+    let aliases = {}; // name -> DescribeStateMachineAlias
+
+    function fillVersions(node, versions, withNone) {
+      node.replaceChildren();
+      if (withNone) node.append(el("option", { value: "", text: "(none)" }));
+      for (const v of versions) node.append(el("option", { value: v.stateMachineVersionArn, text: versionLabel(v.stateMachineVersionArn) }));
+    }
+
+    function syncButton() {
+      $("alias-save").textContent = aliases[$("alias-name").value.trim()] ? "Update alias" : "Create alias";
+    }
+
+    function edit(alias) {
+      $("alias-name").value = alias.name;
+      const routes = alias.routingConfiguration || [];
+      $("alias-version-1").value = routes[0] ? routes[0].stateMachineVersionArn : "";
+      $("alias-weight-1").value = routes[0] ? routes[0].weight : 100;
+      $("alias-version-2").value = routes[1] ? routes[1].stateMachineVersionArn : "";
+      $("alias-weight-2").value = routes[1] ? routes[1].weight : 0;
+      $("alias-description").value = alias.description || "";
+      syncButton();
+    }
+
+    async function load() {
+      try {
+        const [versions, list] = await Promise.all([
+          call("ListStateMachineVersions", { stateMachineArn: arn }),
+          call("ListStateMachineAliases", { stateMachineArn: arn })]);
+        fillVersions($("alias-version-1"), versions.stateMachineVersions, false);
+        fillVersions($("alias-version-2"), versions.stateMachineVersions, true);
+        $("versions-empty").hidden = versions.stateMachineVersions.length > 0;
+        const described = await Promise.all(list.stateMachineAliases.map((a) =>
+          call("DescribeStateMachineAlias", { stateMachineAliasArn: a.stateMachineAliasArn })));
+        aliases = {};
+        tbody.replaceChildren();
+        for (const a of described) {
+          aliases[a.name] = a;
+          const routes = (a.routingConfiguration || []).map((r) => versionLabel(r.stateMachineVersionArn) + " " + r.weight + "%").join(", ");
+          const link = el("a", { href: "#", text: a.name });
+          link.addEventListener("click", (e) => { e.preventDefault(); edit(a); });
+          tbody.append(el("tr", { "data-alias": a.name },
+            el("td", {}, link, el("div", { class: "arn", text: a.stateMachineAliasArn })),
+            el("td", { class: "routes", text: routes }),
+            el("td", { text: a.description || "" })));
+        }
+        $("aliases-empty").hidden = described.length > 0;
+        syncButton();
+        main.dataset.aliasesLoaded = String(described.length);
+      } catch (err) {
+        showError($("alias-error"), err);
+      }
+    }
+
+    $("alias-name").addEventListener("input", syncButton);
+    $("alias-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      $("alias-result").hidden = true;
+      const name = $("alias-name").value.trim();
+      const routing = [{ stateMachineVersionArn: $("alias-version-1").value, weight: Number($("alias-weight-1").value) }];
+      if ($("alias-version-2").value) {
+        routing.push({ stateMachineVersionArn: $("alias-version-2").value, weight: Number($("alias-weight-2").value) });
+      }
+      const description = $("alias-description").value;
+      try {
+        const existing = aliases[name];
+        if (existing) {
+          await call("UpdateStateMachineAlias", { stateMachineAliasArn: existing.stateMachineAliasArn, routingConfiguration: routing, description });
+        } else {
+          const input = { name, routingConfiguration: routing };
+          if (description) input.description = description;
+          await call("CreateStateMachineAlias", input);
+        }
+        showError($("alias-error"), null);
+        await load();
+        $("alias-result").textContent = (existing ? "Updated" : "Created") + " alias " + name + ".";
+        $("alias-result").hidden = false;
+      } catch (err) {
+        showError($("alias-error"), err);
+      }
+    });
+    load();
+  }
+
+  // ---- editor: test one state of the definition with TestState ----
+  // The order data flows through a state, as AWS's console shows it.
+  const INSPECTION_STEPS = [
+    ["input", "Input"], ["afterInputPath", "After InputPath"], ["afterParameters", "After Parameters"],
+    ["afterArguments", "After Arguments"], ["afterItemsPath", "After ItemsPath"],
+    ["afterItemSelector", "After ItemSelector"], ["afterItemBatcher", "After ItemBatcher"],
+    ["result", "Result"], ["afterResultSelector", "After ResultSelector"],
+    ["afterResultPath", "After ResultPath"], ["variables", "Variables"]];
+
+  function testStatePanel(main) {
+    const select = $("test-state-name");
+    function refreshStates() {
+      let names = [];
+      try { names = Object.keys(JSON.parse($("definition").value).States || {}); } catch (e) { /* keep the last list */ return; }
+      const want = main.dataset.selected && names.includes(main.dataset.selected) ? main.dataset.selected : select.value;
+      select.replaceChildren(...names.map((n) => el("option", { value: n, text: n })));
+      if (names.includes(want)) select.value = want;
+    }
+    function optionalJSON(id, what) {
+      const text = $(id).value.trim();
+      if (!text) return undefined;
+      try { JSON.parse(text); } catch (err) { throw new Error(what + " is not JSON: " + err.message); }
+      return text;
+    }
+    async function runTest() {
+      const tbody = $("test-inspection-data").querySelector("tbody");
+      try {
+        const input = {
+          definition: $("definition").value, stateName: select.value, roleArn: $("test-role").value,
+          input: optionalJSON("test-input", "The input") || "{}", inspectionLevel: $("test-inspection").value,
+        };
+        const variables = optionalJSON("test-variables", "Variables");
+        if (variables) input.variables = variables;
+        const context = optionalJSON("test-context", "The context");
+        if (context) input.context = context;
+        const mock = optionalJSON("test-mock", "The mocked result");
+        if (mock) input.mock = { result: mock };
+        const out = await call("TestState", input);
+        showError($("test-error"), null);
+        $("test-status").textContent = out.status;
+        $("test-status").className = "status status-" + (out.status === "SUCCEEDED" ? "SUCCEEDED" : out.status === "FAILED" ? "FAILED" : "RUNNING");
+        $("test-next").textContent = out.nextState ? "next state: " + out.nextState : "";
+        const rows = [];
+        const data = out.inspectionData || {};
+        for (const [key, label] of INSPECTION_STEPS) {
+          if (data[key] !== undefined) rows.push([key, label, pretty(data[key])]);
+        }
+        if (data.errorDetails) rows.push(["errorDetails", "Error details", pretty(data.errorDetails)]);
+        if (data.request) rows.push(["request", "HTTP request", pretty(data.request)]);
+        if (data.response) rows.push(["response", "HTTP response", pretty(data.response)]);
+        if (out.output !== undefined) rows.push(["output", "Output", pretty(out.output)]);
+        if (out.error) rows.push(["error", "Error", out.error + (out.cause ? ": " + out.cause : "")]);
+        tbody.replaceChildren(...rows.map(([key, label, text]) =>
+          el("tr", { "data-step": key }, el("th", { text: label }), el("td", {}, el("pre", { class: "json", text })))));
+        $("test-result").hidden = false;
+        main.dataset.tested = out.status;
+      } catch (err) {
+        $("test-result").hidden = true;
+        showError($("test-error"), err);
+      }
+    }
+    $("definition").addEventListener("input", refreshStates);
+    select.addEventListener("focus", refreshStates);
+    document.getElementById("graph").addEventListener("click", () => setTimeout(refreshStates, 0));
+    $("test-run").addEventListener("click", runTest);
+    refreshStates();
+  }
+
+  // ---- activity inbox: claim a task, answer it, heartbeat while holding it ----
+  const HEARTBEAT_SECONDS = 10;
+  function activitiesPage(main) {
+    const tbody = $("activities").querySelector("tbody");
+    let held = null; // {token, activity, timer, beats}
+
+    async function load() {
+      try {
+        const data = await api("GET", "/ui/api/activities");
+        tbody.replaceChildren();
+        for (const a of data.activities) {
+          const claim = el("button", { type: "button", class: "claim", text: "Claim next task" });
+          claim.disabled = a.waiting === 0 || held !== null || main.dataset.canAct !== "true";
+          claim.addEventListener("click", () => claimTask(a, claim));
+          tbody.append(el("tr", { "data-arn": a.activityArn },
+            el("td", {}, document.createTextNode(a.name), el("div", { class: "arn", text: a.activityArn })),
+            el("td", { class: "waiting", text: String(a.waiting) }),
+            el("td", {}, claim)));
+        }
+        $("activities-empty").hidden = data.activities.length > 0;
+        main.dataset.loaded = String(Date.now());
+        showError($("inbox-error"), null);
+      } catch (err) {
+        showError($("inbox-error"), err);
+      }
+    }
+
+    async function claimTask(a, button) {
+      button.disabled = true;
+      $("task-result").hidden = true;
+      const worker = $("worker-name").value.trim() || "ui";
+      try {
+        const task = await call("GetActivityTask", { activityArn: a.activityArn, workerName: worker });
+        if (!task.taskToken) throw new Error("No task was waiting: another worker took it.");
+        held = { token: task.taskToken, activity: a.name, beats: 0 };
+        held.timer = setInterval(heartbeat, HEARTBEAT_SECONDS * 1000);
+        $("task-activity").textContent = a.name;
+        $("task-worker").textContent = worker;
+        $("heartbeat-every").textContent = String(HEARTBEAT_SECONDS);
+        $("heartbeats").textContent = "0";
+        $("task-input").textContent = pretty(task.input);
+        $("task-panel").hidden = false;
+        showError($("task-error-text"), null);
+      } catch (err) {
+        showError($("inbox-error"), err);
+      }
+      load();
+    }
+
+    async function heartbeat() {
+      if (!held) return;
+      try {
+        await call("SendTaskHeartbeat", { taskToken: held.token });
+        held.beats++;
+        $("heartbeats").textContent = String(held.beats);
+      } catch (err) {
+        showError($("task-error-text"), err);
+      }
+    }
+
+    async function finish(action, input, message) {
+      if (!held) return;
+      try {
+        await call(action, Object.assign({ taskToken: held.token }, input));
+        clearInterval(held.timer);
+        held = null;
+        $("task-panel").hidden = true;
+        $("task-result").textContent = message;
+        $("task-result").hidden = false;
+        load();
+      } catch (err) {
+        showError($("task-error-text"), err);
+      }
+    }
+
+    $("task-success").addEventListener("click", () => {
+      const output = $("task-output").value;
+      try { JSON.parse(output); } catch (err) {
+        showError($("task-error-text"), new Error("The output is not JSON: " + err.message));
+        return;
+      }
+      finish("SendTaskSuccess", { output }, "Sent the output of the " + held.activity + " task.");
+    });
+    $("task-failure").addEventListener("click", () => {
+      const input = {};
+      if ($("task-error").value) input.error = $("task-error").value;
+      if ($("task-cause").value) input.cause = $("task-cause").value;
+      finish("SendTaskFailure", input, "Failed the " + held.activity + " task.");
+    });
+    $("task-heartbeat").addEventListener("click", heartbeat);
+    $("refresh").addEventListener("click", load);
+    load();
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const main = document.querySelector("main[data-page]");
     if (!main) return;
-    if (main.dataset.page === "state-machine") stateMachinePage(main);
+    if (main.dataset.page === "state-machine") { stateMachinePage(main); aliasPanel(main); }
     if (main.dataset.page === "execution") executionPage(main);
-    if (main.dataset.page === "editor") editorPage(main);
+    if (main.dataset.page === "editor") { editorPage(main); testStatePanel(main); }
     if (main.dataset.page === "performance") performancePage(main);
+    if (main.dataset.page === "activities") activitiesPage(main);
   });
 })();

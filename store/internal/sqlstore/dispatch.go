@@ -111,6 +111,21 @@ func (s *Store) DispatchRelease(ctx context.Context, p *store.DispatchReleasePar
 	return int(n), nil
 }
 
+// DispatchCountWaiting implements store.Store, with the condition DispatchLease takes rows by.
+func (s *Store) DispatchCountWaiting(ctx context.Context, p *store.DispatchCountWaitingParams) (int, error) {
+	op := "count waiting dispatches of queue " + p.Queue
+	if err := s.checkOpen(op); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.queryRow(ctx, s.db.Reader(), `SELECT count(*) FROM dispatch
+		WHERE queue = ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`, p.Queue, s.timeArg(p.Now)).Scan(&n)
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	return n, nil
+}
+
 // fenceRefusal checks a step's fence, locking the dispatch row on PostgreSQL so that no
 // other node leases it before the step commits. It returns a *store.LeaseLostError when the
 // dispatch is gone or held by another owner or attempt.
