@@ -360,11 +360,30 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 			MapIterationStartedEventDetails: &sfn.MapIterationDetails{Name: st.name, Index: i}})
 	}
 	child.Last = id
+	if fan.Distributed && st.processor.def.ProcessorConfig.ExecutionType == "EXPRESS" {
+		limit := e.p.opts.ExpressChildTimeLimit
+		if limit <= 0 {
+			limit = sfn.ExpressDurationLimit
+		}
+		child.ChildTimerID = e.newTimer(child, waitChildTimeout, e.now.Add(limit))
+	}
 	if rp != nil {
 		e.drive(child, e.resume(child, rp))
 		return
 	}
 	e.drive(child, e.enter(child, st.processor.start, input))
+}
+
+// childTimedOut ends a Distributed Map's EXPRESS child that is still running when its time
+// is up: what it was doing is withdrawn, and the Map counts it as a failure (States.Timeout)
+// and DescribeMapRun as timed out.
+func (e *Execution) childTimedOut(child *Frame) {
+	parent := child.parent
+	if parent == nil || parent.Fan == nil || parent.Fan.Children[child.Index] != child {
+		return
+	}
+	e.abortFrame(child)
+	e.finish(child, outcome{kind: outFailed, err: sfn.ErrorTimeout, timedOut: true})
 }
 
 // childEnded records a branch's or iteration's end and lets the parent state go on.
@@ -375,6 +394,8 @@ func (e *Execution) childEnded(f, child *Frame, oc outcome) {
 	}
 	st := e.p.states[f.State]
 	delete(fan.Children, child.Index)
+	e.cancelTimer(child.ChildTimerID)
+	child.ChildTimerID = ""
 	fan.Finished++
 	if fan.Distributed {
 		child.Last = f.Last
@@ -402,9 +423,14 @@ func (e *Execution) childEnded(f, child *Frame, oc outcome) {
 		r.Stop, r.Status = e.now, sfn.StatusSucceeded
 		if oc.kind != outSucceeded {
 			r.Status, r.Error, r.Cause = sfn.StatusFailed, oc.err, oc.cause
+			if oc.timedOut {
+				r.Status = sfn.StatusTimedOut
+			}
 		}
 	}
-	if oc.kind != outSucceeded {
+	if oc.timedOut {
+		fan.childUnsuccessful(child.Index, sfn.StatusTimedOut)
+	} else if oc.kind != outSucceeded {
 		fan.childUnsuccessful(child.Index, sfn.StatusFailed)
 	}
 	if oc.kind == outSucceeded {
@@ -522,6 +548,7 @@ func (e *Execution) abortFrame(f *Frame) {
 	e.cancelTimer(f.TaskTimerID)
 	e.cancelTimer(f.HeartbeatTimerID)
 	e.cancelTimer(f.TimerID)
+	e.cancelTimer(f.ChildTimerID)
 	if f.Fan != nil {
 		e.mapRunEnded(f, f.Fan, MapRunAborted)
 		indexes := make([]int, 0, len(f.Fan.Children))
