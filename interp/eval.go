@@ -252,12 +252,19 @@ func (e *Execution) resultPath(f *Frame, st *state, p asl.OptionalPath, raw, res
 
 // integerValue reads a path's value as a non-negative integer field such as MaxConcurrencyPath.
 func integerValue(v any) (int64, bool) {
+	n, ok := signedIntegerValue(v)
+	return n, ok && n >= 0
+}
+
+// signedIntegerValue reads a whole number of either sign, for the fields whose negative values
+// AWS names as such rather than calling them "not a valid integer".
+func signedIntegerValue(v any) (int64, bool) {
 	if s, isString := v.(string); isString {
 		n, err := strconv.ParseInt(s, 10, 64)
-		return n, err == nil && n >= 0
+		return n, err == nil
 	}
 	f, ok := v.(float64)
-	if !ok || f != float64(int64(f)) || f < 0 {
+	if !ok || f != float64(int64(f)) {
 		return 0, false
 	}
 	return int64(f), true

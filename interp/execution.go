@@ -95,6 +95,7 @@ const (
 	waitTask             = "task"
 	waitTaskTimeout      = "task-timeout"
 	waitHeartbeat        = "heartbeat"
+	waitChildTimeout     = "express-child-timeout"
 	waitState            = "wait"
 	waitRetry            = "retry"
 	waitExecutionTimeout = "execution-timeout"
@@ -126,7 +127,9 @@ type Frame struct {
 	HeartbeatSeconds int64  `json:",omitempty"`
 	AwaitingWorker   bool   `json:",omitempty"` // an activity task no worker has taken yet
 	TimerID          string `json:",omitempty"`
-	Fan              *Fan   `json:",omitempty"`
+	// ChildTimerID times a Distributed Map's EXPRESS child out (see Options.ExpressChildTimeLimit).
+	ChildTimerID string `json:",omitempty"`
+	Fan          *Fan   `json:",omitempty"`
 	// Silent frames write no history: Distributed Map iterations, child executions on AWS.
 	Silent bool `json:",omitempty"`
 	// Parked: the frame is to enter State with Input when the execution continues (see
@@ -458,6 +461,9 @@ func (e *Execution) timerFired(id string) {
 	case waitHeartbeat:
 		f.HeartbeatTimerID = ""
 		e.drive(f, e.taskFailed(f, sfn.ErrorHeartbeatTimeout, "", true))
+	case waitChildTimeout:
+		f.ChildTimerID = ""
+		e.childTimedOut(f)
 	}
 }
 
@@ -468,6 +474,8 @@ type outcome struct {
 	value any    // outNext: the next state's input; outSucceeded: the frame's output
 	err   string // outFailed
 	cause string
+	// timedOut: a Distributed Map child that ran out of time (a TIMED_OUT child execution).
+	timedOut bool
 }
 
 const (

@@ -34,6 +34,10 @@ type Options struct {
 	// Context, when set, is the Context object ($$, $states.context) of every state, as
 	// given (TestState's context member); inside a Map iteration its Map member is added.
 	Context map[string]any
+	// ExpressChildTimeLimit is how long a Distributed Map's EXPRESS child execution may run
+	// before it times out; 0 means sfn.ExpressDurationLimit, AWS's five minutes. Tests and
+	// virtual-time runs lower it to reach the limit without waiting for it.
+	ExpressChildTimeLimit time.Duration
 }
 
 // DefaultExpressionTimeLimit is the time one JSONata evaluation may take by default.

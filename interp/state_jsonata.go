@@ -120,6 +120,20 @@ func (e *Execution) jsonataInteger(x *env, t *template) (int64, *stateError) {
 	return n, nil
 }
 
+// jsonataSignedInteger is jsonataInteger for a field whose negative values get their own error.
+func (e *Execution) jsonataSignedInteger(x *env, t *template) (int64, *stateError) {
+	v, err := e.evalTemplate(t, x)
+	if err != nil {
+		return 0, err
+	}
+	n, ok := signedIntegerValue(v)
+	if !ok {
+		return 0, queryError(x, t.where, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected 'integer', but was '%s' for value: %s",
+			exprText(t), t.where, jsonTypeName(v), encodeJSON(v))
+	}
+	return n, nil
+}
+
 func exprText(t *template) string {
 	if t.expr != nil {
 		return t.expr.String()

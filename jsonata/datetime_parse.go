@@ -257,11 +257,15 @@ func checkParsable(m dateMarker) error {
 		}
 		return newError("D3133", 0, "", string(m.component))
 	}
-	if _, err := analyseIntegerPicture(p); err != nil {
+	ip, err := analyseIntegerPicture(p)
+	if err != nil {
 		if e, ok := err.(*Error); ok {
 			e.Token = ""
 		}
 		return err
+	}
+	if ip.kind == "sequence" {
+		return newError("D3130", 0, "", primaryOf(p))
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package jsonata
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +25,6 @@ var defaultPresentation = map[byte]string{
 	'H': "1", 'h': "1", 'P': "n", 'm': "01", 's': "01", 'f': "1", 'Z': "01:01", 'z': "01:01",
 	'C': "n", 'E': "n",
 }
-
-var widthPattern = regexp.MustCompile(`^(\*|[0-9]+)(-(\*|[0-9]+))?$`)
 
 func parseDatePicture(picture string) ([]dateMarker, error) {
 	var out []dateMarker
@@ -76,14 +73,16 @@ func parseDatePicture(picture string) ([]dateMarker, error) {
 			return nil, newError("D3132", 0, "", string(m.component))
 		}
 		rest := body[1:]
-		if k := strings.LastIndexByte(rest, ','); k >= 0 && widthPattern.MatchString(rest[k+1:]) {
-			w := widthPattern.FindStringSubmatch(rest[k+1:])
+		// The last comma always starts the width modifier, as in the reference: "[Y0,]" is
+		// the presentation "0" with no width, and a width that is no number sets nothing.
+		if k := strings.LastIndexByte(rest, ','); k >= 0 {
+			minText, maxText, _ := strings.Cut(rest[k+1:], "-")
 			rest = rest[:k]
-			if w[1] != "*" {
-				m.minWidth, _ = strconv.Atoi(w[1])
+			if n, ok := leadingInt(minText); ok {
+				m.minWidth = n
 			}
-			if w[3] != "" && w[3] != "*" {
-				m.maxWidth, _ = strconv.Atoi(w[3])
+			if n, ok := leadingInt(maxText); ok {
+				m.maxWidth = n
 			}
 		}
 		if rest != "" {
@@ -369,4 +368,17 @@ func padInt(n, width int) string {
 		s = "0" + s
 	}
 	return s
+}
+
+// leadingInt reads a width as JavaScript's parseInt does: the digits it starts with.
+func leadingInt(s string) (int, bool) {
+	end := 0
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	if end == 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s[:end])
+	return n, err == nil
 }

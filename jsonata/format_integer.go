@@ -2,43 +2,58 @@ package jsonata
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// integerPicture is an analysed $formatInteger picture (XPath fn:format-integer).
+// integerPicture is an analysed $formatInteger picture (XPath fn:format-integer), as the
+// reference implementation reads it.
 type integerPicture struct {
 	kind      string // "decimal", "letters", "roman", "words"
 	upper     bool
 	title     bool
 	ordinal   bool
-	zero      rune
+	zero      rune // the zero of the digits' decimal group
 	mandatory int
-	optional  int
-	groups    []int
-	groupSeps []rune
-	regular   int
+	// seps are the grouping separators from the right: each with the number of digit signs
+	// (mandatory or optional) to its right. Every character of a decimal picture that is no
+	// digit of a decimal group and no '#' is one, letters included ("0a0" formats 12 as "1a2").
+	seps []integerSeparator
+	// regular is the interval of separators that repeat: one character at every multiple of
+	// regular, as many as the picture has; 0 when they do not.
+	regular int
 }
 
+type integerSeparator struct {
+	position int
+	char     rune
+}
+
+// decimalGroupZeros are the zeros of the decimal digit groups the reference implementation
+// knows (all in the Basic Multilingual Plane): other Unicode digits, such as the mathematical
+// digits of U+1D7CE, are grouping separators to it.
+var decimalGroupZeros = []rune{0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6,
+	0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0,
+	0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10}
+
+// digitZero finds the zero of r's decimal group, if r is a digit of one.
 func digitZero(r rune) (rune, bool) {
-	if !unicode.IsDigit(r) {
-		return 0, false
-	}
-	for _, rg := range unicode.Nd.R16 {
-		if rune(rg.Lo) <= r && r <= rune(rg.Hi) {
-			return rune(rg.Lo) + (r-rune(rg.Lo))/10*10, true
-		}
-	}
-	for _, rg := range unicode.Nd.R32 {
-		if rune(rg.Lo) <= r && r <= rune(rg.Hi) {
-			return rune(rg.Lo) + (r-rune(rg.Lo))/10*10, true
+	for _, z := range decimalGroupZeros {
+		if z <= r && r <= z+9 {
+			return z, true
 		}
 	}
 	return 0, false
 }
 
+// analyseIntegerPicture reads a picture in the reference's order: the format modifier after
+// the last ';', the named formats, then a decimal pattern scanned from the right, where
+// digits of two decimal groups fail at once (D3131) and a pattern with no digit is a
+// numbering sequence, which fails only when a number is formatted with it (D3130).
 func analyseIntegerPicture(picture string) (*integerPicture, error) {
 	p := &integerPicture{kind: "decimal", zero: '0'}
 	primary := picture
@@ -65,58 +80,86 @@ func analyseIntegerPicture(picture string) (*integerPicture, error) {
 	}
 	runes := []rune(primary)
 	zeroSet := false
-	digitsRight := 0
+	position := 0
 	for i := len(runes) - 1; i >= 0; i-- {
 		r := runes[i]
-		switch {
-		case r == '#':
-			p.optional++
-			digitsRight++
-		case unicode.IsDigit(r):
-			z, _ := digitZero(r)
+		if z, ok := digitZero(r); ok {
 			if zeroSet && z != p.zero {
 				return nil, newError("D3131", 0, "formatInteger", nil)
 			}
 			p.zero, zeroSet = z, true
 			p.mandatory++
-			digitsRight++
-		case unicode.IsLetter(r):
-			return nil, newError("D3130", 0, "formatInteger", primary)
-		default:
-			p.groups = append(p.groups, digitsRight)
-			p.groupSeps = append(p.groupSeps, r)
+			position++
+			continue
 		}
+		if r == '#' {
+			position++
+			continue
+		}
+		p.seps = append(p.seps, integerSeparator{position: position, char: r})
 	}
 	if p.mandatory == 0 {
-		return nil, newError("D3130", 0, "formatInteger", primary)
+		p.kind = "sequence"
+		return p, nil
 	}
-	if len(p.groups) > 0 {
-		n := p.groups[0]
-		regular := n > 0
-		for i, g := range p.groups {
-			if g != n*(i+1) || p.groupSeps[i] != p.groupSeps[0] {
-				regular = false
-			}
-		}
-		if regular {
-			p.regular = n
-		}
-	}
+	p.regular = regularSeparators(p.seps)
 	return p, nil
 }
 
+// regularSeparators is the interval of separators that are one character at every multiple
+// of their greatest common divisor (as many multiples as separators), else 0. A separator at
+// the very right (position 0) makes them irregular.
+func regularSeparators(seps []integerSeparator) int {
+	if len(seps) == 0 {
+		return 0
+	}
+	for _, s := range seps[1:] {
+		if s.char != seps[0].char {
+			return 0
+		}
+	}
+	factor := 0
+	for _, s := range seps {
+		factor = gcd(factor, s.position)
+	}
+	if factor == 0 {
+		return 0
+	}
+	for k := 1; k <= len(seps); k++ {
+		if !slices.ContainsFunc(seps, func(s integerSeparator) bool { return s.position == k*factor }) {
+			return 0
+		}
+	}
+	return factor
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// maxRomanValue bounds $formatInteger's Roman numerals: the reference writes one numeral per
+// recursive call and overflows its stack long before this many thousands.
+const maxRomanValue = 10_000_000
+
 func formatIntegerPicture(value float64, picture string) (string, error) {
+	value = math.Floor(value)
 	p, err := analyseIntegerPicture(picture)
 	if err != nil {
 		return "", err
 	}
 	neg := value < 0
-	value = math.Floor(math.Abs(value))
+	value = math.Abs(value)
 	var out string
 	switch p.kind {
 	case "letters":
 		out = toLetters(int64(value), p.upper)
 	case "roman":
+		if value > maxRomanValue {
+			return "", newError("U1001", 0, "formatInteger", nil)
+		}
 		out = toRoman(int64(value))
 		if !p.upper {
 			out = strings.ToLower(out)
@@ -129,41 +172,79 @@ func formatIntegerPicture(value float64, picture string) (string, error) {
 		case p.title:
 			out = titleWords(out)
 		}
+	case "sequence":
+		return "", newError("D3130", 0, "formatInteger", primaryOf(picture))
 	default:
-		digits := formatNumber(value)
-		if strings.ContainsAny(digits, "e.") {
-			digits = strings.TrimRight(strings.TrimRight(fmtFixed(value), "0"), ".")
-		}
-		for len(digits) < p.mandatory {
-			digits = "0" + digits
-		}
-		var sb strings.Builder
-		for i, c := range digits {
-			sb.WriteRune(p.zero + (c - '0'))
-			fromRight := len(digits) - 1 - i
-			if fromRight > 0 {
-				if p.regular > 0 {
-					if fromRight%p.regular == 0 {
-						sb.WriteRune(p.groupSeps[0])
-					}
-				} else {
-					for gi, g := range p.groups {
-						if g == fromRight {
-							sb.WriteRune(p.groupSeps[gi])
-						}
-					}
-				}
-			}
-		}
-		out = sb.String()
-		if p.ordinal {
-			out += ordinalSuffix(int64(value))
-		}
+		out = formatDecimalPicture(value, p)
 	}
 	if neg {
 		out = "-" + out
 	}
 	return out, nil
+}
+
+// primaryOf is the picture before its format modifier.
+func primaryOf(picture string) string {
+	if i := strings.LastIndexByte(picture, ';'); i >= 0 {
+		return picture[:i]
+	}
+	return picture
+}
+
+// formatDecimalPicture writes a non-negative whole number with a decimal pattern. It works in
+// UTF-16 code units, as the reference does: an irregular separator further left than the
+// digits are long is put at an index counted back from the end (so "#,##,0" formats 5 as
+// ",,5"), and the ordinal suffix looks at the last two code units written, separators
+// included.
+func formatDecimalPicture(value float64, p *integerPicture) string {
+	digits := formatNumber(value) // the number as JavaScript writes it ("1e+21" included)
+	if pad := p.mandatory - len(digits); pad > 0 {
+		digits = strings.Repeat("0", pad) + digits
+	}
+	var units []uint16
+	for _, c := range digits {
+		units = utf16.AppendRune(units, c+p.zero-'0')
+	}
+	insert := func(pos int, sep rune) {
+		n := len(units)
+		head := units[:max(min(pos, n), 0)]
+		if pos < 0 {
+			head = nil
+		}
+		from := pos
+		if from < 0 {
+			from = max(n+from, 0)
+		}
+		tail := units[min(from, n):]
+		next := make([]uint16, 0, n+2)
+		next = append(next, head...)
+		next = utf16.AppendRune(next, sep)
+		units = append(next, tail...)
+	}
+	if p.regular > 0 {
+		for k := (len(units) - 1) / p.regular; k > 0; k-- {
+			insert(len(units)-k*p.regular, p.seps[0].char)
+		}
+	} else {
+		for i := len(p.seps) - 1; i >= 0; i-- {
+			insert(len(units)-p.seps[i].position, p.seps[i].char)
+		}
+	}
+	if p.ordinal {
+		suffix := "th"
+		if n := len(units); n > 0 && (n == 1 || units[n-2] != '1') {
+			switch units[n-1] {
+			case '1':
+				suffix = "st"
+			case '2':
+				suffix = "nd"
+			case '3':
+				suffix = "rd"
+			}
+		}
+		units = append(units, utf16.Encode([]rune(suffix))...)
+	}
+	return string(utf16.Decode(units))
 }
 
 func fmtFixed(v float64) string { return strings.TrimSuffix(formatFixed(v), ".") }
@@ -318,6 +399,8 @@ func parseIntegerPicture(s, picture string) (any, error) {
 		return float64(fromRoman(strings.ToUpper(s))), nil
 	case "words":
 		return fromWords(strings.ToLower(s)), nil
+	case "sequence":
+		return nil, newError("D3130", 0, "parseInteger", primaryOf(picture))
 	}
 	n := 0.0
 	for _, r := range s {

@@ -1,6 +1,9 @@
 package sfn
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // The predefined error names of the Amazon States Language. A state machine can match on
 // them in Retry and Catch; the interpreter raises them with AWS's cause texts.
@@ -33,6 +36,10 @@ const DefaultPayloadLimit = 256 * 1024
 // about to do, an ExecutionFailed with ErrorRuntime and HistoryLimitCause. Express executions
 // keep no history on AWS and have no such limit.
 const HistoryEventLimit = 25000
+
+// ExpressDurationLimit is the longest an Express execution runs on AWS, a Distributed Map's
+// Express child executions included: one still running then times out (States.Timeout).
+const ExpressDurationLimit = 5 * time.Minute
 
 // HistoryLimitCause is the cause AWS records when an execution's history reaches limit events.
 func HistoryLimitCause(limit int) string {
