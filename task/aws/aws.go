@@ -41,6 +41,10 @@ type Config struct {
 	Endpoints []string
 	// Allow lists what definitions may call (--aws-allow): "*", "SERVICE" or "SERVICE:ACTION".
 	Allow []string
+	// AssumeStateMachineRole makes every call of an execution with its state machine's
+	// roleArn assumed through STS, as AWS does (--assume-state-machine-role); a state's own
+	// Credentials.RoleArn still wins. Without it, calls are signed with Credentials.
+	AssumeStateMachineRole bool
 	// Credentials signs the requests; nil means the AWS SDK for Go v2's default chain
 	// (environment, shared config and profiles, SSO, web identity, container and instance
 	// metadata), loaded on first use.
@@ -57,8 +61,10 @@ type Invoker struct {
 	endpoints map[string]*url.URL
 	allowed   *allowList
 	creds     *credentialSource
-	client    *http.Client
-	maxBody   int64
+	// assumeStateMachineRole: see Config.AssumeStateMachineRole.
+	assumeStateMachineRole bool
+	client                 *http.Client
+	maxBody                int64
 	// now signs requests; tests never change it, it is here so a signature's time is one
 	// value, not two calls.
 	now func() time.Time
@@ -79,7 +85,7 @@ func New(cfg Config) (*Invoker, error) {
 		return nil, &ConfigError{Field: "region", Msg: "must not be empty"}
 	}
 	inv := &Invoker{region: cfg.Region, endpoints: endpoints, allowed: allowed, client: cfg.HTTPClient,
-		maxBody: cfg.MaxResponseBytes, now: time.Now}
+		maxBody: cfg.MaxResponseBytes, now: time.Now, assumeStateMachineRole: cfg.AssumeStateMachineRole}
 	if inv.client == nil {
 		inv.client = &http.Client{Timeout: 70 * time.Second}
 	}
@@ -117,7 +123,7 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	if err := inv.checkAllowed(svc, r.Action, r.ARN); err != nil {
 		return nil, err
 	}
-	c := &caller{inv: inv, svc: svc, region: inv.region, role: roleARN(req.Credentials)}
+	c := &caller{inv: inv, svc: svc, region: inv.region, role: inv.role(req)}
 	if !sdk {
 		if job, ok := jobIntegrations[svc.name()+":"+r.Action]; ok && r.Pattern != "sync:2" {
 			return job(ctx, c, req.Input, r.Pattern)
@@ -154,6 +160,19 @@ func (inv *Invoker) checkAllowed(svc *service, action, arn string) error {
 	return &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf(
 		"resource %s is not allowed: the operator must allow it with --aws-allow %s:%s (or --aws-allow %s for the whole service)",
 		arn, svc.name(), action, svc.name())}
+}
+
+// role is the IAM role a task's calls are made as: the state's Credentials.RoleArn, else
+// (with --assume-state-machine-role) its state machine's roleArn, else none ("": the
+// credentials the invoker was configured with).
+func (inv *Invoker) role(req *task.Request) string {
+	if role := roleARN(req.Credentials); role != "" {
+		return role
+	}
+	if inv.assumeStateMachineRole {
+		return req.StateMachineRoleARN
+	}
+	return ""
 }
 
 // roleARN reads the evaluated Credentials field of a Task state: {"RoleArn": "arn:..."}.
