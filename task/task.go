@@ -85,6 +85,9 @@ func (r *Router) HandleActivity(inv Invoker) { r.activity = inv }
 // HandleService registers the invoker for arn:aws:states:::SERVICE:... integrations.
 func (r *Router) HandleService(service string, inv Invoker) { r.integrations[service] = inv }
 
+// Handles reports whether an invoker is registered for arn:aws:states:::SERVICE:... integrations.
+func (r *Router) Handles(service string) bool { return r.integrations[service] != nil }
+
 // HandleOther registers the invoker for every resource no other route takes (e.g. mocks).
 func (r *Router) HandleOther(inv Invoker) { r.fallback = inv }
 

@@ -381,8 +381,11 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		return fmt.Errorf("create event bus: %w", err)
 	}
 	// Nested executions need the engine itself; registered before Start, which re-dispatches
-	// the tasks of running executions.
-	router.HandleService("states", nested.New(eng))
+	// the tasks of running executions. With a Step Functions endpoint of its own
+	// (--aws-endpoint states=URL) they run there instead.
+	if !router.Handles("states") {
+		router.HandleService("states", nested.New(eng))
+	}
 	if err := eng.Start(ctx); err != nil {
 		return fmt.Errorf("start engine: %w", err)
 	}

@@ -79,6 +79,11 @@ func (c taskRunners) newRouter(scope sfn.Scope) (*task.Router, *s3local.Store, e
 			router.HandleService(service, awsCalls)
 		}
 	}
+	if awsCalls.RemoteStepFunctions() {
+		// states has an endpoint of its own: states:startExecution goes there, not to this
+		// server's engine, and the allow-list decides (even an empty one, which refuses it).
+		router.HandleService("states", awsCalls)
+	}
 	router.HandleLambda(lambda)
 	router.HandleService("lambda", lambda)
 	// HTTP Tasks always get a runner: with an empty allow-list its error names the refused host.

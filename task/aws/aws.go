@@ -102,6 +102,9 @@ func (inv *Invoker) Enabled() bool { return !inv.allowed.empty() }
 // Routes lists the router services (task.Router.HandleService) this invoker serves.
 func (inv *Invoker) Routes() []string {
 	routes := []string{"dynamodb", "sqs", "sns", "events", "batch", "ecs"}
+	if inv.RemoteStepFunctions() {
+		routes = append(routes, "states")
+	}
 	for _, name := range SDKServices() {
 		routes = append(routes, "aws-sdk:"+name)
 	}
@@ -125,7 +128,7 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	}
 	c := &caller{inv: inv, svc: svc, region: inv.region, role: inv.role(req)}
 	if !sdk {
-		if job, ok := jobIntegrations[svc.name()+":"+r.Action]; ok && r.Pattern != "sync:2" {
+		if job, ok := jobIntegrations[svc.name()+":"+r.Action]; ok && (r.Pattern != "sync:2" || svc.name() == "states") {
 			return job(ctx, c, req.Input, r.Pattern)
 		}
 	}
@@ -150,6 +153,9 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 var jobIntegrations = map[string]func(ctx context.Context, c *caller, input any, pattern string) (any, error){
 	"batch:submitJob": batchSubmitJob,
 	"ecs:runTask":     ecsRunTask,
+	// Only when states has an endpoint of its own (see RemoteStepFunctions); otherwise
+	// stepflow server runs nested executions on its own engine.
+	"states:startExecution": statesStartExecution,
 }
 
 // checkAllowed fails a call outside the allow-list with States.Runtime naming the flag.
