@@ -101,7 +101,7 @@ func (inv *Invoker) Enabled() bool { return !inv.allowed.empty() }
 
 // Routes lists the router services (task.Router.HandleService) this invoker serves.
 func (inv *Invoker) Routes() []string {
-	routes := []string{"dynamodb", "sqs", "sns", "events", "batch", "ecs"}
+	routes := []string{"dynamodb", "sqs", "sns", "events", "batch", "ecs", "glue"}
 	if inv.RemoteStepFunctions() {
 		routes = append(routes, "states")
 	}
@@ -151,8 +151,9 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 // jobIntegrations are the optimized integrations that start jobs, with .sync: their
 // functions get the pattern ("" for request-response and .waitForTaskToken).
 var jobIntegrations = map[string]func(ctx context.Context, c *caller, input any, pattern string) (any, error){
-	"batch:submitJob": batchSubmitJob,
-	"ecs:runTask":     ecsRunTask,
+	"batch:submitJob":  batchSubmitJob,
+	"ecs:runTask":      ecsRunTask,
+	"glue:startJobRun": glueStartJobRun,
 	// Only when states has an endpoint of its own (see RemoteStepFunctions); otherwise
 	// stepflow server runs nested executions on its own engine.
 	"states:startExecution": statesStartExecution,
