@@ -2,8 +2,9 @@
 // moto or any other implementation of their APIs the operator points Stepflow at.
 //
 // It serves the optimized integrations (arn:aws:states:::dynamodb:putItem, sqs:sendMessage,
-// sns:publish, events:putEvents, batch:submitJob and ecs:runTask with .sync, and Lambda
-// functions not in the functions file) with the
+// sns:publish, events:putEvents, batch:submitJob, ecs:runTask and glue:startJobRun with
+// .sync, states:startExecution on a remote Step Functions, and Lambda functions not in the
+// functions file) with the
 // request fields, result shapes and error names AWS Step Functions gives them, and the AWS
 // SDK integrations (arn:aws:states:::aws-sdk:SERVICE:ACTION) of every service speaking the
 // AWS JSON protocols, from one table of services rather than one SDK module per service.
@@ -11,7 +12,8 @@
 // Nothing is reachable until the operator allows it (--aws-allow): a definition is data,
 // and whoever starts an execution picks its Resource ARNs. Requests are signed with SigV4
 // by the AWS SDK for Go v2's signer, with credentials from the SDK's default chain or from
-// STS AssumeRole for a state's Credentials.RoleArn.
+// STS AssumeRole for a state's Credentials.RoleArn (or, when configured, the state
+// machine's roleArn).
 package aws
 
 import (
