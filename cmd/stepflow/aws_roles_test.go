@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,5 +102,20 @@ func TestServerAssumesStateMachineRole(t *testing.T) {
 	}
 	if got := assumed.list(); !slices.Equal(got, []string{role}) {
 		t.Errorf("roles assumed %q, want the state machine's %q", got, role)
+	}
+}
+
+// stepflow run --role-arn names the local state machine's role ($$.Execution.RoleArn,
+// which --assume-state-machine-role assumes); a value that is not an ARN is refused.
+func TestRunRoleARN(t *testing.T) {
+	t.Parallel()
+	def := writeTemp(t, "def.json", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"role.$":"$$.Execution.RoleArn"},"End":true}}}`)
+	code, stdout, stderr := runCLI(t, "run", def, "--role-arn", "arn:aws:iam::123456789012:role/etl", "--assume-state-machine-role")
+	if code != 0 || !strings.Contains(stdout, `"role": "arn:aws:iam::123456789012:role/etl"`) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "run", def, "--role-arn", "etl")
+	if code != 1 || !strings.Contains(stderr, `--role-arn: "etl" is not an ARN (arn:aws:iam::ACCOUNT:role/NAME)`) {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }

@@ -71,7 +71,7 @@ func machineName(defFile string) string {
 // addRoleARNFlag defines --role-arn, the local state machine's roleArn, which
 // --assume-state-machine-role assumes for its AWS calls.
 func addRoleARNFlag(fs *flag.FlagSet) *string {
-	return fs.String("role-arn", "", "the state machine's IAM role ARN ($$.StateMachine.RoleArn; with --assume-state-machine-role, AWS calls are made as it); default: a placeholder role that exists nowhere")
+	return fs.String("role-arn", "", "the state machine's IAM role ARN ($$.Execution.RoleArn; with --assume-state-machine-role, AWS calls are made as it); default: a placeholder role that exists nowhere")
 }
 
 // checkRoleARN refuses a --role-arn that is not an ARN, as CreateStateMachine refuses it.
