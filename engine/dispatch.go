@@ -168,15 +168,16 @@ func (d *dispatcher) invoke(ctx context.Context, arn string, inv invocation) (ou
 		}
 	}()
 	return inv2.Invoke(ctx, &task.Request{
-		Resource:       sfn.ParseResource(inv.Resource),
-		Input:          inv.Input,
-		TaskToken:      inv.TaskToken,
-		Timeout:        time.Duration(inv.TimeoutSeconds) * time.Second,
-		Heartbeat:      time.Duration(inv.HeartbeatSeconds) * time.Second,
-		ExecutionARN:   arn,
-		StateName:      inv.StateName,
-		Credentials:    inv.Credentials,
-		IdempotencyKey: arn + "#" + inv.TaskID,
+		Resource:            sfn.ParseResource(inv.Resource),
+		Input:               inv.Input,
+		TaskToken:           inv.TaskToken,
+		Timeout:             time.Duration(inv.TimeoutSeconds) * time.Second,
+		Heartbeat:           time.Duration(inv.HeartbeatSeconds) * time.Second,
+		ExecutionARN:        arn,
+		StateName:           inv.StateName,
+		Credentials:         inv.Credentials,
+		StateMachineRoleARN: inv.RoleARN,
+		IdempotencyKey:      arn + "#" + inv.TaskID,
 	})
 }
 
@@ -228,8 +229,8 @@ func (d *dispatcher) reapOnce(ctx context.Context) {
 				if err := json.Unmarshal([]byte(ds.Details), &details); err != nil {
 					e.log.Warn("dispatch with invalid details", "execution", ds.ExecutionARN, "task", ds.TaskID, "err", err)
 				}
-				inv.StateName, inv.TimeoutSeconds, inv.HeartbeatSeconds, inv.Credentials =
-					details.StateName, details.TimeoutSeconds, details.HeartbeatSeconds, details.Credentials
+				inv.StateName, inv.TimeoutSeconds, inv.HeartbeatSeconds, inv.Credentials, inv.RoleARN =
+					details.StateName, details.TimeoutSeconds, details.HeartbeatSeconds, details.Credentials, details.RoleARN
 			}
 			if sfn.ParseResource(ds.Resource).WaitsForTaskToken() {
 				inv.TaskToken = e.taskToken(ctx, ds.ExecutionARN, ds.TaskID)

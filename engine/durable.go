@@ -496,6 +496,9 @@ type invocation struct {
 	TimeoutSeconds   int64
 	HeartbeatSeconds int64
 	Credentials      any // the state's Credentials, evaluated
+	// RoleARN is the roleArn of the execution's state machine, kept with the dispatch so a
+	// task run again after a restart calls AWS as the same role.
+	RoleARN string
 	// Attempts is the dispatch's lease count when this process took it, its fencing token;
 	// LeasedUntil is when that lease runs out unless renewed.
 	Attempts    int
@@ -509,14 +512,15 @@ type dispatchDetails struct {
 	TimeoutSeconds   int64  `json:"timeoutSeconds,omitempty"`
 	HeartbeatSeconds int64  `json:"heartbeatSeconds,omitempty"`
 	Credentials      any    `json:"credentials,omitempty"`
+	RoleARN          string `json:"roleArn,omitempty"`
 }
 
-func encodeDispatchDetails(c interp.InvokeTask) string {
-	if c.StateName == "" && c.TimeoutSeconds == 0 && c.HeartbeatSeconds == 0 && c.Credentials == nil {
+func encodeDispatchDetails(c interp.InvokeTask, roleARN string) string {
+	if c.StateName == "" && c.TimeoutSeconds == 0 && c.HeartbeatSeconds == 0 && c.Credentials == nil && roleARN == "" {
 		return ""
 	}
 	return encodeJSON(dispatchDetails{StateName: c.StateName, TimeoutSeconds: c.TimeoutSeconds,
-		HeartbeatSeconds: c.HeartbeatSeconds, Credentials: c.Credentials})
+		HeartbeatSeconds: c.HeartbeatSeconds, Credentials: c.Credentials, RoleARN: roleARN})
 }
 
 // activityEnvelope is the input of an activity dispatch: the worker needs the token with it.
@@ -603,14 +607,18 @@ func (e *Engine) addTask(lx *liveExecution, ob *outbox, c interp.InvokeTask, now
 	}
 	add := &store.DispatchAdd{TaskID: c.TaskID, Queue: queue, Resource: c.Resource, Input: input, CreatedDate: now}
 	if queue == "" {
-		add.Details = encodeDispatchDetails(c)
+		var roleARN string
+		if lx.ex != nil { // always so when a step invokes a task
+			roleARN = lx.ex.State().Info.RoleARN
+		}
+		add.Details = encodeDispatchDetails(c, roleARN)
 		// This process runs the task as soon as the step commits: lease it from the start,
 		// or another node's reaper would take it and run it a second time meanwhile.
 		until := now.Add(e.cfg.LeaseDuration)
 		add.LeaseOwner, add.LeaseExpiresAt = e.cfg.NodeID, &until
 		ob.invokes = append(ob.invokes, invocation{TaskID: c.TaskID, Resource: c.Resource, Input: c.Input,
 			TaskToken: c.TaskToken, StateName: c.StateName, TimeoutSeconds: c.TimeoutSeconds, HeartbeatSeconds: c.HeartbeatSeconds,
-			Credentials: c.Credentials, LeasedUntil: until})
+			Credentials: c.Credentials, RoleARN: roleARN, LeasedUntil: until})
 	}
 	p.DispatchesAdd = append(p.DispatchesAdd, add)
 	if token != "" {

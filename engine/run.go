@@ -109,14 +109,15 @@ func (r *runner) invoke(ctx context.Context, c interp.InvokeTask) {
 	tctx, cancel := context.WithCancel(ctx)
 	r.inflight[c.TaskID] = cancel
 	req := &task.Request{
-		Resource:     sfn.ParseResource(c.Resource),
-		Input:        c.Input,
-		TaskToken:    c.TaskToken,
-		Timeout:      time.Duration(c.TimeoutSeconds) * time.Second,
-		Heartbeat:    time.Duration(c.HeartbeatSeconds) * time.Second,
-		ExecutionARN: r.opts.Info.ExecutionARN,
-		StateName:    c.StateName,
-		Credentials:  c.Credentials, // as the durable dispatcher passes it: AWS calls assume the role
+		Resource:            sfn.ParseResource(c.Resource),
+		Input:               c.Input,
+		TaskToken:           c.TaskToken,
+		Timeout:             time.Duration(c.TimeoutSeconds) * time.Second,
+		Heartbeat:           time.Duration(c.HeartbeatSeconds) * time.Second,
+		ExecutionARN:        r.opts.Info.ExecutionARN,
+		StateName:           c.StateName,
+		Credentials:         c.Credentials, // as the durable dispatcher passes it: AWS calls assume the role
+		StateMachineRoleARN: r.opts.Info.RoleARN,
 	}
 	inv := r.opts.Invoker
 	r.tasks.Add(1)

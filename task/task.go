@@ -23,6 +23,9 @@ type Request struct {
 	// Credentials is the state's Credentials field, evaluated ({"RoleArn": ...}); nil
 	// without one. Runners that call AWS assume the role; local runners ignore it.
 	Credentials any
+	// StateMachineRoleARN is the roleArn of the execution's state machine. Runners that call
+	// AWS may assume it for every call (--assume-state-machine-role), as AWS does.
+	StateMachineRoleARN string
 	// IdempotencyKey is the same every time this one scheduling of the task is run (a task
 	// runs again after a crash: at least once, as on AWS) and differs for a Retry's next
 	// attempt, so the task's owner can recognise a repeat.
@@ -81,6 +84,9 @@ func (r *Router) HandleActivity(inv Invoker) { r.activity = inv }
 
 // HandleService registers the invoker for arn:aws:states:::SERVICE:... integrations.
 func (r *Router) HandleService(service string, inv Invoker) { r.integrations[service] = inv }
+
+// Handles reports whether an invoker is registered for arn:aws:states:::SERVICE:... integrations.
+func (r *Router) Handles(service string) bool { return r.integrations[service] != nil }
 
 // HandleOther registers the invoker for every resource no other route takes (e.g. mocks).
 func (r *Router) HandleOther(inv Invoker) { r.fallback = inv }

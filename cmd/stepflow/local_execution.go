@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -67,15 +68,33 @@ func machineName(defFile string) string {
 	return strings.TrimSuffix(name, ".asl")
 }
 
-// localInfo is the identity of a local execution, with ARNs in the default scope.
-func localInfo(machine, execName string, smType sfn.StateMachineType) interp.ExecutionInfo {
+// addRoleARNFlag defines --role-arn, the local state machine's roleArn, which
+// --assume-state-machine-role assumes for its AWS calls.
+func addRoleARNFlag(fs *flag.FlagSet) *string {
+	return fs.String("role-arn", "", "the state machine's IAM role ARN ($$.Execution.RoleArn; with --assume-state-machine-role, AWS calls are made as it); default: a placeholder role that exists nowhere")
+}
+
+// checkRoleARN refuses a --role-arn that is not an ARN, as CreateStateMachine refuses it.
+func checkRoleARN(role string) error {
+	if role != "" && !strings.HasPrefix(role, "arn:") {
+		return fmt.Errorf("--role-arn: %q is not an ARN (arn:aws:iam::ACCOUNT:role/NAME)", role)
+	}
+	return nil
+}
+
+// localInfo is the identity of a local execution, with ARNs in the default scope; role
+// "" is a placeholder role.
+func localInfo(machine, execName string, smType sfn.StateMachineType, role string) interp.ExecutionInfo {
 	scope := sfn.DefaultScope
+	if role == "" {
+		role = scope.RoleARN("StepflowExecutionRole")
+	}
 	info := interp.ExecutionInfo{
 		ExecutionARN:     scope.ExecutionARN(machine, execName),
 		ExecutionName:    execName,
 		StateMachineARN:  scope.StateMachineARN(machine),
 		StateMachineName: machine,
-		RoleARN:          scope.RoleARN("StepflowExecutionRole"),
+		RoleARN:          role,
 		StartTime:        time.Now().UTC(),
 		Seed:             uint64(time.Now().UnixNano()),
 	}

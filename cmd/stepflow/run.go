@@ -27,6 +27,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	typ := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
 	var runners taskRunners
 	runners.addFlags(fs)
+	roleARN := addRoleARNFlag(fs)
 	payloadLimit := fs.Int("payload-limit", sfn.DefaultPayloadLimit, "largest state input/output in bytes (0 = no limit)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: stepflow run DEF.json [--input IN.json] [--format output|describe|history] [--virtual-time] [--type STANDARD|EXPRESS] [--functions F.json]")
@@ -56,11 +57,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if err := checkRoleARN(*roleARN); err != nil {
+		return err
+	}
 	router, _, err := runners.newRouter(sfn.DefaultScope)
 	if err != nil {
 		return err
 	}
-	info := localInfo(machineName(defFile), newExecutionName(), smType)
+	info := localInfo(machineName(defFile), newExecutionName(), smType, *roleARN)
 	res, err := runLocal(ctx, prog, info, input, router, *virtual, stderr)
 	if err != nil {
 		return err

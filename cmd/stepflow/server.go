@@ -210,7 +210,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, webhooks")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, webhooks")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -275,6 +275,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if len(runners.AWSAllow) > 0 {
 		cfg.AWSAllow = runners.AWSAllow
+	}
+	if runners.AssumeStateMachineRole {
+		cfg.AssumeStateMachineRole = true
 	}
 	if cfg.DB == "" && cfg.Postgres == "" {
 		cfg.DB = "./.stepflow/stepflow.db"
@@ -388,8 +391,11 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		return fmt.Errorf("create event bus: %w", err)
 	}
 	// Nested executions need the engine itself; registered before Start, which re-dispatches
-	// the tasks of running executions.
-	router.HandleService("states", nested.New(eng))
+	// the tasks of running executions. With a Step Functions endpoint of its own
+	// (--aws-endpoint states=URL) they run there instead.
+	if !router.Handles("states") {
+		router.HandleService("states", nested.New(eng))
+	}
 	if err := eng.Start(ctx); err != nil {
 		return fmt.Errorf("start engine: %w", err)
 	}

@@ -28,6 +28,8 @@ type taskRunners struct {
 	AWSEndpoints   []string `json:"awsEndpoints"`   // SERVICE=URL: where AWS service calls go (task/aws)
 	AWSAllow       []string `json:"awsAllow"`       // what definitions may call on AWS (task/aws)
 	Jobs           string   `json:"jobs"`           // jobs file: Batch and ECS jobs as local commands (task/jobs)
+	// AssumeStateMachineRole makes AWS calls as the state machine's roleArn, through STS.
+	AssumeStateMachineRole bool `json:"assumeStateMachineRole"`
 }
 
 // addFlags defines --functions, --http-allow-host (repeatable) and --buckets-dir.
@@ -45,6 +47,7 @@ func (c *taskRunners) addFlags(fs *flag.FlagSet) {
 		c.AWSAllow = append(c.AWSAllow, v)
 		return nil
 	})
+	fs.BoolVar(&c.AssumeStateMachineRole, "assume-state-machine-role", false, "make every AWS call of an execution as its state machine's roleArn, assumed through STS, as AWS does (a state's Credentials.RoleArn still wins); default: the AWS SDK's default credentials")
 	fs.StringVar(&c.Jobs, "jobs", "", `jobs file: {"jobs": {"JOB-DEFINITION": {"command": ["prog", "arg"], "dir": ..., "env": {...}, "parameters": {...}}}} runs batch:submitJob and ecs:runTask (and .sync) as local processes`)
 	fs.StringVar(&c.BucketsDir, "buckets-dir", "", "directory standing in for S3: object KEY of bucket B is DIR/B/KEY (s3:getObject, s3:putObject, s3:listObjectsV2, Distributed Map ItemReader/ResultWriter)")
 }
@@ -63,7 +66,8 @@ func (c taskRunners) newRouter(scope sfn.Scope) (*task.Router, *s3local.Store, e
 		}
 		cfg.Register(registry)
 	}
-	awsCalls, err := awsint.New(awsint.Config{Region: scope.Region, Endpoints: c.AWSEndpoints, Allow: c.AWSAllow})
+	awsCalls, err := awsint.New(awsint.Config{Region: scope.Region, Endpoints: c.AWSEndpoints, Allow: c.AWSAllow,
+		AssumeStateMachineRole: c.AssumeStateMachineRole})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,6 +78,11 @@ func (c taskRunners) newRouter(scope sfn.Scope) (*task.Router, *s3local.Store, e
 		for _, service := range awsCalls.Routes() {
 			router.HandleService(service, awsCalls)
 		}
+	}
+	if awsCalls.RemoteStepFunctions() {
+		// states has an endpoint of its own: states:startExecution goes there, not to this
+		// server's engine, and the allow-list decides (even an empty one, which refuses it).
+		router.HandleService("states", awsCalls)
 	}
 	router.HandleLambda(lambda)
 	router.HandleService("lambda", lambda)

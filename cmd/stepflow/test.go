@@ -27,6 +27,7 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	payloadLimit := fs.Int("payload-limit", sfn.DefaultPayloadLimit, "largest state input/output in bytes (0 = no limit)")
 	var runners taskRunners
 	runners.addFlags(fs)
+	roleARN := addRoleARNFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: stepflow test DEF.json --mocks MOCKS.json --case NAME [--input IN.json] [--state-machine NAME] [--format describe|history] [--functions F.json] [--http-allow-host HOST]... [--buckets-dir DIR]")
 		fmt.Fprintln(stderr, "Runs the definition on virtual time; states the test case mocks get their mocked answers, the others the configured task runners. Exits 1 unless the execution succeeds.")
@@ -64,6 +65,9 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if err := checkRoleARN(*roleARN); err != nil {
+		return err
+	}
 	router, _, err := runners.newRouter(sfn.DefaultScope)
 	if err != nil {
 		return err
@@ -73,7 +77,7 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := mocked.Check(tc); err != nil {
 		return err
 	}
-	info := localInfo(*machine, *testCase, smType)
+	info := localInfo(*machine, *testCase, smType, *roleARN)
 	res, err := runLocal(mock.WithTestCase(ctx, tc), prog, info, input, mocked, true, stderr)
 	if err != nil {
 		return err

@@ -2,8 +2,9 @@
 // moto or any other implementation of their APIs the operator points Stepflow at.
 //
 // It serves the optimized integrations (arn:aws:states:::dynamodb:putItem, sqs:sendMessage,
-// sns:publish, events:putEvents, batch:submitJob and ecs:runTask with .sync, and Lambda
-// functions not in the functions file) with the
+// sns:publish, events:putEvents, batch:submitJob, ecs:runTask and glue:startJobRun with
+// .sync, states:startExecution on a remote Step Functions, and Lambda functions not in the
+// functions file) with the
 // request fields, result shapes and error names AWS Step Functions gives them, and the AWS
 // SDK integrations (arn:aws:states:::aws-sdk:SERVICE:ACTION) of every service speaking the
 // AWS JSON protocols, from one table of services rather than one SDK module per service.
@@ -11,7 +12,8 @@
 // Nothing is reachable until the operator allows it (--aws-allow): a definition is data,
 // and whoever starts an execution picks its Resource ARNs. Requests are signed with SigV4
 // by the AWS SDK for Go v2's signer, with credentials from the SDK's default chain or from
-// STS AssumeRole for a state's Credentials.RoleArn.
+// STS AssumeRole for a state's Credentials.RoleArn (or, when configured, the state
+// machine's roleArn).
 package aws
 
 import (
@@ -41,6 +43,10 @@ type Config struct {
 	Endpoints []string
 	// Allow lists what definitions may call (--aws-allow): "*", "SERVICE" or "SERVICE:ACTION".
 	Allow []string
+	// AssumeStateMachineRole makes every call of an execution with its state machine's
+	// roleArn assumed through STS, as AWS does (--assume-state-machine-role); a state's own
+	// Credentials.RoleArn still wins. Without it, calls are signed with Credentials.
+	AssumeStateMachineRole bool
 	// Credentials signs the requests; nil means the AWS SDK for Go v2's default chain
 	// (environment, shared config and profiles, SSO, web identity, container and instance
 	// metadata), loaded on first use.
@@ -57,8 +63,10 @@ type Invoker struct {
 	endpoints map[string]*url.URL
 	allowed   *allowList
 	creds     *credentialSource
-	client    *http.Client
-	maxBody   int64
+	// assumeStateMachineRole: see Config.AssumeStateMachineRole.
+	assumeStateMachineRole bool
+	client                 *http.Client
+	maxBody                int64
 	// now signs requests; tests never change it, it is here so a signature's time is one
 	// value, not two calls.
 	now func() time.Time
@@ -79,7 +87,7 @@ func New(cfg Config) (*Invoker, error) {
 		return nil, &ConfigError{Field: "region", Msg: "must not be empty"}
 	}
 	inv := &Invoker{region: cfg.Region, endpoints: endpoints, allowed: allowed, client: cfg.HTTPClient,
-		maxBody: cfg.MaxResponseBytes, now: time.Now}
+		maxBody: cfg.MaxResponseBytes, now: time.Now, assumeStateMachineRole: cfg.AssumeStateMachineRole}
 	if inv.client == nil {
 		inv.client = &http.Client{Timeout: 70 * time.Second}
 	}
@@ -95,7 +103,10 @@ func (inv *Invoker) Enabled() bool { return !inv.allowed.empty() }
 
 // Routes lists the router services (task.Router.HandleService) this invoker serves.
 func (inv *Invoker) Routes() []string {
-	routes := []string{"dynamodb", "sqs", "sns", "events", "batch", "ecs"}
+	routes := []string{"dynamodb", "sqs", "sns", "events", "batch", "ecs", "glue"}
+	if inv.RemoteStepFunctions() {
+		routes = append(routes, "states")
+	}
 	for _, name := range SDKServices() {
 		routes = append(routes, "aws-sdk:"+name)
 	}
@@ -117,9 +128,9 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	if err := inv.checkAllowed(svc, r.Action, r.ARN); err != nil {
 		return nil, err
 	}
-	c := &caller{inv: inv, svc: svc, region: inv.region, role: roleARN(req.Credentials)}
+	c := &caller{inv: inv, svc: svc, region: inv.region, role: inv.role(req)}
 	if !sdk {
-		if job, ok := jobIntegrations[svc.name()+":"+r.Action]; ok && r.Pattern != "sync:2" {
+		if job, ok := jobIntegrations[svc.name()+":"+r.Action]; ok && (r.Pattern != "sync:2" || svc.name() == "states") {
 			return job(ctx, c, req.Input, r.Pattern)
 		}
 	}
@@ -142,8 +153,12 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 // jobIntegrations are the optimized integrations that start jobs, with .sync: their
 // functions get the pattern ("" for request-response and .waitForTaskToken).
 var jobIntegrations = map[string]func(ctx context.Context, c *caller, input any, pattern string) (any, error){
-	"batch:submitJob": batchSubmitJob,
-	"ecs:runTask":     ecsRunTask,
+	"batch:submitJob":  batchSubmitJob,
+	"ecs:runTask":      ecsRunTask,
+	"glue:startJobRun": glueStartJobRun,
+	// Only when states has an endpoint of its own (see RemoteStepFunctions); otherwise
+	// stepflow server runs nested executions on its own engine.
+	"states:startExecution": statesStartExecution,
 }
 
 // checkAllowed fails a call outside the allow-list with States.Runtime naming the flag.
@@ -154,6 +169,19 @@ func (inv *Invoker) checkAllowed(svc *service, action, arn string) error {
 	return &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf(
 		"resource %s is not allowed: the operator must allow it with --aws-allow %s:%s (or --aws-allow %s for the whole service)",
 		arn, svc.name(), action, svc.name())}
+}
+
+// role is the IAM role a task's calls are made as: the state's Credentials.RoleArn, else
+// (with --assume-state-machine-role) its state machine's roleArn, else none ("": the
+// credentials the invoker was configured with).
+func (inv *Invoker) role(req *task.Request) string {
+	if role := roleARN(req.Credentials); role != "" {
+		return role
+	}
+	if inv.assumeStateMachineRole {
+		return req.StateMachineRoleARN
+	}
+	return ""
 }
 
 // roleARN reads the evaluated Credentials field of a Task state: {"RoleArn": "arn:..."}.

@@ -100,7 +100,7 @@ func (s *credentialSource) roleProvider(base sdkaws.CredentialsProvider, role st
 // credentialsError is the task failure of a call that found no credentials to sign with.
 func credentialsError(err error, role string) error {
 	if role != "" {
-		return &task.Error{Name: sfn.ErrorTaskFailed, Cause: fmt.Sprintf("could not assume role %s for the task's Credentials: %v", role, err)}
+		return &task.Error{Name: sfn.ErrorTaskFailed, Cause: fmt.Sprintf("could not assume role %s through STS: %v", role, err)}
 	}
 	return &task.Error{Name: sfn.ErrorTaskFailed, Cause: fmt.Sprintf(
 		"no AWS credentials to sign the request with: %v. Stepflow looks for them as the AWS SDKs do: environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), shared config and credentials files (AWS_PROFILE), SSO, web identity, container and instance metadata", err)}

@@ -1,11 +1,15 @@
 package aws_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -246,5 +250,87 @@ func TestLambdaFunctionsFileWinsOthersGoToLambda(t *testing.T) {
 	res, _ = run(t, newRouter(closed, registry), `{"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "remote"}, "End": true}}}`, nil)
 	if res.Error != "Lambda.ResourceNotFoundException" {
 		t.Errorf("lambda not allowed: %s: %s", res.Error, res.Cause)
+	}
+}
+
+// stsRecorder stands in front of moto's STS and records the roles assumed through it.
+type stsRecorder struct {
+	mu    sync.Mutex
+	roles []string
+}
+
+func (s *stsRecorder) proxy(t *testing.T, target string) *httptest.Server {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(b))
+		s.mu.Lock()
+		s.roles = append(s.roles, form.Get("RoleArn"))
+		s.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// --assume-state-machine-role: every call is made as the state machine's roleArn, assumed
+// once through STS (moto's) and cached; a state's own Credentials.RoleArn still wins.
+func TestStateMachineRoleIsAssumed(t *testing.T) {
+	t.Parallel()
+	var assumed stsRecorder
+	sts := assumed.proxy(t, mototest.URL(t))
+	var sigs signatures
+	srv := httptest.NewServer(sigs.handler(`{}`))
+	defer srv.Close()
+	inv := newInvoker(t, awsint.Config{Endpoints: []string{"sts=" + sts.URL, "dynamodb=" + srv.URL}, Allow: []string{"dynamodb"},
+		AssumeStateMachineRole: true})
+	put := func(id, next string) string {
+		return `{"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "Parameters": {"TableName": "t", "Item": {"id": {"S": "` + id + `"}}}, ` + next + `}`
+	}
+	def := `{"StartAt": "Own", "States": {
+	  "Own": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+	    "Credentials": {"RoleArn": "arn:aws:iam::123456789012:role/orders-writer"},
+	    "Parameters": {"TableName": "t", "Item": {"id": {"S": "1"}}}, "Next": "Machine1"},
+	  "Machine1": ` + put("2", `"Next": "Machine2"`) + `,
+	  "Machine2": ` + put("3", `"End": true`) + `}}`
+	res, _ := run(t, newRouter(inv, nil), def, nil)
+	mustSucceed(t, res)
+	machineRole := sfn.DefaultScope.RoleARN("r") // the run helper's state machine role
+	if want := []string{"arn:aws:iam::123456789012:role/orders-writer", machineRole}; !slices.Equal(assumed.roles, want) {
+		t.Errorf("roles assumed %q, want %q (the state's own, then the state machine's once)", assumed.roles, want)
+	}
+	if len(sigs.auth) != 3 {
+		t.Fatalf("%d requests, want 3", len(sigs.auth))
+	}
+	for i, auth := range sigs.auth {
+		if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=") || strings.Contains(auth, "AKIDMOTOTEST") {
+			t.Errorf("call %d was signed with %q, want an assumed role's keys", i, auth)
+		}
+	}
+	if key := func(a string) string {
+		return strings.SplitN(strings.TrimPrefix(a, "AWS4-HMAC-SHA256 Credential="), "/", 2)[0]
+	}; key(sigs.auth[1]) != key(sigs.auth[2]) || key(sigs.auth[0]) == key(sigs.auth[1]) {
+		t.Errorf("signatures %q: want the state machine role's cached keys for the last two calls, other keys for the first", sigs.auth)
+	}
+
+	// A role STS refuses fails the task with the role named, and nothing is sent.
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>`))
+	}))
+	defer refusing.Close()
+	denied := newInvoker(t, awsint.Config{Endpoints: []string{"sts=" + refusing.URL, "dynamodb=" + srv.URL}, Allow: []string{"dynamodb"},
+		AssumeStateMachineRole: true})
+	res, _ = run(t, newRouter(denied, nil), `{"StartAt": "P", "States": {"P": `+put("4", `"End": true`)+`}}`, nil)
+	if res.Error != sfn.ErrorTaskFailed || !strings.HasPrefix(res.Cause, "could not assume role "+machineRole+" through STS: ") || !strings.Contains(res.Cause, "AccessDenied") {
+		t.Errorf("%s: %s", res.Error, res.Cause)
+	}
+	if len(sigs.auth) != 3 {
+		t.Errorf("%d requests after the refused role, want still 3", len(sigs.auth))
 	}
 }

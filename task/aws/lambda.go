@@ -42,7 +42,7 @@ func (inv *Invoker) Lambda(registry *function.Registry) task.Invoker {
 		}}
 	})
 	return task.InvokerFunc(func(ctx context.Context, req *task.Request) (any, error) {
-		if role := roleARN(req.Credentials); role != "" {
+		if role := inv.role(req); role != "" {
 			ctx = context.WithValue(ctx, roleKey{}, role)
 		}
 		return registry.Invoke(ctx, req)

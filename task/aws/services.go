@@ -54,7 +54,7 @@ var services = []*service{
 	{names: []string{"kinesis"}, endpointPrefix: "kinesis", signingName: "kinesis", targetPrefix: "Kinesis_20131202", jsonVersion: "1.1", sdkName: "Kinesis"},
 	{names: []string{"firehose"}, endpointPrefix: "firehose", signingName: "firehose", targetPrefix: "Firehose_20150804", jsonVersion: "1.1", sdkName: "Firehose"},
 	{names: []string{"cloudwatchlogs", "logs"}, endpointPrefix: "logs", signingName: "logs", targetPrefix: "Logs_20140328", jsonVersion: "1.1", camelMembers: true, sdkName: "CloudWatchLogs"},
-	{names: []string{"glue"}, endpointPrefix: "glue", signingName: "glue", targetPrefix: "AWSGlue", jsonVersion: "1.1", sdkName: "Glue"},
+	{names: []string{"glue"}, endpointPrefix: "glue", signingName: "glue", targetPrefix: "AWSGlue", jsonVersion: "1.1", sdkName: "Glue", integrationName: "Glue", javaName: "AWSGlue", javaException: "AWSGlueException"},
 	{names: []string{"athena"}, endpointPrefix: "athena", signingName: "athena", targetPrefix: "AmazonAthena", jsonVersion: "1.1", sdkName: "Athena"},
 	{names: []string{"ecs"}, endpointPrefix: "ecs", signingName: "ecs", targetPrefix: "AmazonEC2ContainerServiceV20141113", jsonVersion: "1.1", camelMembers: true, sdkName: "Ecs", integrationName: "ECS", javaName: "AmazonECS", javaException: "AmazonECSException"},
 	{names: []string{"codebuild"}, endpointPrefix: "codebuild", signingName: "codebuild", targetPrefix: "CodeBuild_20161006", jsonVersion: "1.1", camelMembers: true, sdkName: "CodeBuild"},
