@@ -24,7 +24,9 @@ const batchTerminateReason = "Terminated by Stepflow: the Step Functions executi
 // cause, as Step Functions fails it); a task whose context ends first terminates the job.
 func batchSubmitJob(ctx context.Context, c *caller, input any, pattern string) (any, error) {
 	params := convertMembers(input, lowerFirst, batchFreeForm)
-	out, resp, err := c.callRESTJSON(ctx, http.MethodPost, "/v1/submitjob", params, false)
+	sctx, cancel := startCtx(ctx, pattern)
+	out, resp, err := c.callRESTJSON(sctx, http.MethodPost, "/v1/submitjob", params, false)
+	cancel()
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,9 @@ const ecsStopReason = "Stopped by Stepflow: the Step Functions execution or task
 // context ends first stops the ECS task.
 func ecsRunTask(ctx context.Context, c *caller, input any, pattern string) (any, error) {
 	params := convertMembers(input, lowerFirst, ecsFreeForm)
-	out, resp, err := c.callJSON(ctx, "RunTask", params, false)
+	sctx, cancel := startCtx(ctx, pattern)
+	out, resp, err := c.callJSON(sctx, "RunTask", params, false)
+	cancel()
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,9 @@ func glueStartJobRun(ctx context.Context, c *caller, input any, pattern string) 
 	if !ok {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: "the parameters of glue:startJobRun must be an object with JobName"}
 	}
-	out, resp, err := c.callJSON(ctx, "StartJobRun", params, false)
+	sctx, cancel := startCtx(ctx, pattern)
+	out, resp, err := c.callJSON(sctx, "StartJobRun", params, false)
+	cancel()
 	if err != nil {
 		return nil, err
 	}

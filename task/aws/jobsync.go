@@ -18,6 +18,16 @@ const (
 
 // pollUntil calls look until it reports done or fails, waiting between calls as above. When
 // ctx ends first, stop is called (with a context of its own) and ctx's error returned.
+// startCtx is the context a .sync task starts its job under: not cancelled by the task's
+// own context, so that a task stopped while the start request is in flight still learns the
+// job's id and stops the job, instead of leaving a job nobody will stop.
+func startCtx(ctx context.Context, pattern string) (context.Context, context.CancelFunc) {
+	if pattern != "sync" {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), stopCallTimeout)
+}
+
 func pollUntil(ctx context.Context, look func(ctx context.Context) (done bool, err error), stop func(ctx context.Context)) error {
 	delay := firstPollDelay
 	for {
