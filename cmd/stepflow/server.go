@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -82,6 +83,14 @@ type serverConfig struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires. With --auth sigv4
 	// and no token, /metrics is refused: a scraper cannot sign requests.
 	MetricsToken string `json:"metricsToken"`
+	// TLSCert and TLSKey are PEM files of the certificate (with its chain) and its private
+	// key; with both, the server speaks HTTPS only, and loads them again when they change or
+	// on SIGHUP.
+	TLSCert string `json:"tlsCert"`
+	TLSKey  string `json:"tlsKey"`
+	// AuditLog is the file that gets one JSON line per API call under --auth sigv4 or iam
+	// ("-" is standard output; "" writes none).
+	AuditLog string `json:"auditLog"`
 	// Task runners: functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow.
 	taskRunners
 }
@@ -137,6 +146,12 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 			return nil, &serverConfigError{Field: awsErr.Field, Msg: awsErr.Msg}
 		}
 		return nil, err
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return nil, &serverConfigError{Field: "tls-cert", Msg: "give both --tls-cert and --tls-key, or neither"}
+	}
+	if c.AuditLog != "" && c.Auth == "none" {
+		return nil, &serverConfigError{Field: "audit-log", Msg: "an audit log needs --auth sigv4 or iam: without authentication there is no principal to record"}
 	}
 	switch c.UI {
 	case "auto", "on", "off":
@@ -200,7 +215,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -220,11 +235,14 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	maxInFlight := fs.Int64("max-request-bytes-in-flight", 0, fmt.Sprintf("request body bytes held at once across all requests; a request that finds no room within a second gets ThrottlingException (default %d)", api.DefaultMaxBodyBytesInFlight))
 	bodyReadTimeout := fs.String("body-read-timeout", "", fmt.Sprintf("time a client may take to send a request body (default %s)", api.DefaultBodyReadTimeout))
 	metricsToken := fs.String("metrics-token", "", "bearer token GET /metrics requires (default $STEPFLOW_METRICS_TOKEN); with --auth sigv4 and no token /metrics is refused")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate file (with its chain): serve HTTPS only, TLS 1.2 or later; reloaded when the file changes or on SIGHUP")
+	tlsKey := fs.String("tls-key", "", "PEM private key file of --tls-cert")
+	auditLog := fs.String("audit-log", "", `with --auth sigv4 or iam: file that gets one JSON line per API call (principal, source IP, action, resource, decision, error code); "-" for standard output`)
 	execLogDir := fs.String("execution-log-dir", "", `directory of execution logs for state machines with a loggingConfiguration, one JSON-lines file per log group (default ./.stepflow/execution-logs; "off" disables)`)
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--tls-cert F --tls-key F] [--audit-log F|-] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -243,7 +261,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {*tlsCert, &cfg.TLSCert}, {*tlsKey, &cfg.TLSKey}, {*auditLog, &cfg.AuditLog}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
@@ -318,6 +336,14 @@ func openStore(ctx context.Context, cfg *serverConfig) (store.Store, error) {
 func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string, logger *slog.Logger, stdout, stderr io.Writer) error {
 	ctx, stop := stopWhenGoRunExits(ctx, logger)
 	defer stop()
+	var certs *certReloader
+	if cfg.TLSCert != "" {
+		var err error
+		if certs, err = newCertReloader(cfg.TLSCert, cfg.TLSKey, logger); err != nil {
+			return err
+		}
+		certs.reloadOnHangup(ctx)
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -440,19 +466,30 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if !signed && !isLoopback(ln.Addr()) {
 		fmt.Fprintf(stderr, "stepflow server: WARNING: listening on %s without authentication: anyone who can reach it can run state machines. Use --auth iam (or --auth sigv4 --access-key ID:SECRET).\n", ln.Addr())
 	}
+	if certs == nil && !isLoopback(ln.Addr()) {
+		fmt.Fprintf(stderr, "stepflow server: WARNING: listening on %s without TLS: inputs, outputs and task tokens cross the network in clear. Use --tls-cert and --tls-key.\n", ln.Addr())
+	}
+	scheme := "http"
+	if certs != nil {
+		ln = tls.NewListener(ln, certs.tlsConfig())
+		scheme = "https"
+	}
 	where := "SQLite " + cfg.DB
 	if cfg.Postgres != "" {
 		where = "PostgreSQL"
 	}
-	fmt.Fprintf(stdout, "stepflow server listening on http://%s (%s, region %s, account %s)\n", ln.Addr(), where, cfg.Region, cfg.Account)
-	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
+	fmt.Fprintf(stdout, "stepflow server listening on %s://%s (%s, region %s, account %s)\n", scheme, ln.Addr(), where, cfg.Region, cfg.Account)
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && certs == nil {
 		for _, line := range sdkEndpointAdvice(tcp, localhostSubdomainsReach(ctx, tcp)) {
 			fmt.Fprintln(stdout, line)
 		}
 	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && certs != nil {
+		fmt.Fprintf(stdout, "AWS SDKs and CLI: export AWS_ENDPOINT_URL_SFN=https://NAME:%d, NAME a host name the certificate is for\n", tcp.Port)
+	}
 
 	if uiOn {
-		fmt.Fprintf(stdout, "web UI at http://%s%s\n", ln.Addr(), ui.Prefix)
+		fmt.Fprintf(stdout, "web UI at %s://%s%s\n", scheme, ln.Addr(), ui.Prefix)
 	}
 	var handler http.Handler = mux
 	if !signed && isLoopback(ln.Addr()) {
