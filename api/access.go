@@ -22,7 +22,9 @@ const codeAccessDenied = "AccessDeniedException"
 // so the resource IAM sees is read from the very input the action will run with.
 type accessCheck struct {
 	server  *Server
-	caller  *iam.Caller
+	caller *iam.Caller
+	// service is the IAM prefix of the action's service (states, events), action its name.
+	service string
 	action  string
 	request *http.Request
 }
@@ -61,40 +63,61 @@ func (s *Server) authenticate(r *http.Request, body []byte, signing credentialSc
 func authorizeInput(ctx context.Context, in any) error {
 	check, _ := ctx.Value(accessCheckKey{}).(*accessCheck)
 	if check == nil {
+		if rec := auditOf(ctx); rec != nil && rec.server != nil {
+			// Under --auth sigv4 nothing is authorized, but the audit log still names the
+			// resource the call acts on.
+			rec.Resource, _ = rec.server.resourceOf(rec.service, rec.action, inputFields(in))
+		}
 		return nil
 	}
 	return check.server.authorize(ctx, check, in)
 }
 
 func (s *Server) authorize(ctx context.Context, check *accessCheck, in any) error {
-	// The input is seen as IAM's table names its members: through its JSON form.
-	var input map[string]any
-	if data, err := json.Marshal(in); err == nil {
-		_ = json.Unmarshal(data, &input)
-	}
-	resource, known := iam.StepFunctionsResource(check.action, input, s.scope)
-	if !known {
-		// An action the table lacks is checked on "*": only a policy granting it on every
-		// resource lets it through.
-		resource = "*"
-	}
+	input := inputFields(in)
+	resource, _ := s.resourceOf(check.service, check.action, input)
 	reqCtx, err := s.requestContext(ctx, check, input, resource)
 	if err != nil {
 		return err
 	}
 	req := &iam.Request{
 		Principal: check.caller.Principal.ARN,
-		Action:    iam.StepFunctionsService + ":" + check.action,
+		Action:    check.service + ":" + check.action,
 		Resource:  resource,
 		Context:   reqCtx,
 	}
 	decision := iam.Evaluate(check.caller.Policies, req)
+	auditOf(ctx).decided(req, decision)
 	s.logger.Debug("api authorization", "principal", req.Principal, "access_key", check.caller.KeyID, "action", req.Action,
 		"resource", resource, "decision", decision.Outcome.String(), "policy", decision.Policy, "statement", decision.Statement, "sid", decision.Sid)
 	if decision.Allowed() {
 		return nil
 	}
 	return &Error{Code: codeAccessDenied, Message: iam.DenialMessage(req, decision), Status: http.StatusBadRequest}
+}
+
+// inputFields is an action's input as IAM's tables name its members: its JSON form.
+func inputFields(in any) map[string]any {
+	var input map[string]any
+	if data, err := json.Marshal(in); err == nil {
+		_ = json.Unmarshal(data, &input)
+	}
+	return input
+}
+
+// resourceOf is the resource an action is checked on. An action the tables lack is checked on
+// "*": only a policy granting it on every resource lets it through.
+func (s *Server) resourceOf(service, action string, input map[string]any) (string, bool) {
+	var resource string
+	var known bool
+	switch service {
+	case iam.StepFunctionsService:
+		resource, known = iam.StepFunctionsResource(action, input, s.scope)
+	}
+	if !known {
+		return "*", false
+	}
+	return resource, true
 }
 
 // requestContext gathers the condition keys of a request: the caller's, the connection's, the

@@ -88,6 +88,10 @@ type Config struct {
 	// REST are AWS REST-JSON APIs served on the same port (EventBridge Scheduler's), told
 	// apart by the first segment of the path; they share the body bounds and the credentials.
 	REST []RESTService
+	// AuditLog, when set, gets one JSON line per API call of a signed server (Credentials or
+	// IAM): time, request id, principal, access key id, source IP, action, resource, decision
+	// and deciding statement, error code. Never a secret or a payload.
+	AuditLog io.Writer
 }
 
 // RESTService is an AWS REST-JSON protocol served beside Step Functions.
@@ -146,6 +150,8 @@ type Server struct {
 	signing credentialScope
 	// bodies is the budget of request body bytes in flight.
 	bodies *semaphore.Weighted
+	// audit is the audit log; nil keeps none.
+	audit *auditLog
 
 	// bg ends when the server closes: it bounds the goroutines that release test cases.
 	bg      context.Context
@@ -196,6 +202,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.AuditLog != nil && (cfg.IAM != nil || cfg.Credentials != nil) {
+		s.audit = &auditLog{w: cfg.AuditLog}
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -277,11 +286,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := s.requestID()
 	w.Header().Set("x-amzn-RequestId", requestID)
 	start := time.Now()
+	r, audit := s.startAudit(r, requestID, s.now())
 	defer func() {
 		// A fault in one action must not take the connection down without an answer.
 		if p := recover(); p != nil {
 			s.logger.Error("api request panicked", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID, "panic", p)
-			writeError(w, &Error{Code: codeInternalFailure, Message: "Internal error", Status: http.StatusInternalServerError})
+			internal := &Error{Code: codeInternalFailure, Message: "Internal error", Status: http.StatusInternalServerError}
+			s.finishAudit(audit, internal)
+			writeError(w, internal)
 		}
 	}()
 	out, contentType, err := s.serve(w, r)
@@ -289,6 +301,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.cfg.ResponseWriteTimeout))
 	if err != nil {
 		apiErr := fromError(err)
+		s.finishAudit(audit, apiErr)
 		if apiErr.Status >= 500 {
 			s.logger.Error("api request failed", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID, "err", err)
 		} else {
@@ -299,6 +312,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger.Debug("api request", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID, "duration", time.Since(start))
+	s.finishAudit(audit, nil)
 	data, err := json.Marshal(out)
 	if err != nil {
 		s.logger.Error("api response encoding failed", "target", r.Header.Get("X-Amz-Target"), "err", err)
@@ -334,6 +348,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, content
 			break
 		}
 	}
+	audit := auditOf(r.Context())
+	if audit != nil && ok {
+		if _, known := actions[name]; known {
+			// The signing name of each service is its IAM prefix too (states, events).
+			audit.Action = signing.Service + ":" + name
+			audit.server, audit.service, audit.action = s, signing.Service, name
+		}
+	}
 	body, release, err := s.readBody(w, r)
 	if err != nil {
 		return nil, contentType, err
@@ -347,9 +369,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, content
 		if caller, err = s.authenticate(r, body, signing); err != nil {
 			return nil, contentType, err
 		}
+		if audit != nil {
+			audit.Principal, audit.AccessKeyID = caller.Principal.ARN, caller.KeyID
+		}
 	case s.cfg.Credentials != nil:
 		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), signing); err != nil {
 			return nil, contentType, err
+		}
+		if audit != nil && audit.Action != "" {
+			audit.Decision, audit.Reason = "allow", "signedKey"
 		}
 	}
 	act, known := actions[name]
@@ -361,7 +389,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, content
 	}
 	ctx := r.Context()
 	if caller != nil {
-		ctx = context.WithValue(ctx, accessCheckKey{}, &accessCheck{server: s, caller: caller, action: name, request: r})
+		ctx = context.WithValue(ctx, accessCheckKey{}, &accessCheck{server: s, caller: caller, service: signing.Service, action: name, request: r})
 	}
 	out, err = act.run(ctx, body)
 	return out, contentType, err
@@ -379,16 +407,27 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *RESTServi
 	// REST services sign the path escaped once more than it is sent, as SigV4 asks of every
 	// service but S3.
 	scope := credentialScope{Region: s.signing.Region, Service: rs.SigningName, escapePathAgain: true}
+	audit := auditOf(r.Context())
+	if audit != nil {
+		audit.Operation = r.Method + " " + r.URL.Path
+	}
 	switch {
 	case s.cfg.IAM != nil:
 		// Authenticated with the store's keys; actions of REST services are not yet
 		// authorized per IAM policy (README, "What is not finished").
-		if _, err := s.authenticate(r, body, scope); err != nil {
+		caller, err := s.authenticate(r, body, scope)
+		if err != nil {
 			return nil, err
+		}
+		if audit != nil {
+			audit.Principal, audit.AccessKeyID = caller.Principal.ARN, caller.KeyID
 		}
 	case s.cfg.Credentials != nil:
 		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), scope); err != nil {
 			return nil, err
+		}
+		if audit != nil {
+			audit.Decision, audit.Reason = "allow", "signedKey"
 		}
 	}
 	return rs.Handle(r.Context(), &RESTRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body})

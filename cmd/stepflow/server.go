@@ -431,11 +431,28 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	// signed: every API request must carry a signature (sigv4 or iam).
 	signed := credentials != nil || directory != nil
+	var auditLog io.Writer
+	switch cfg.AuditLog {
+	case "":
+	case "-":
+		auditLog = stdout
+	default:
+		// Appended to, never truncated: an audit log outlives restarts. Readable by its
+		// owner only, as it names who did what.
+		f, err := os.OpenFile(cfg.AuditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			eng.Close(context.Background())
+			return &serverConfigError{Field: "audit-log", Msg: err.Error()}
+		}
+		defer f.Close()
+		auditLog = f
+	}
 	apiHandler, err := api.New(api.Config{
 		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
 		Services: []api.Service{eventsapi.Service(bus, st)},
 		REST:     []api.RESTService{schedulerapi.Service(st, scope, nil)},
+		AuditLog: auditLog,
 	})
 	if err != nil {
 		return err

@@ -80,6 +80,7 @@ func servedSerial(t *testing.T, addr string) int64 {
 func TestServerTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	auditFile := filepath.Join(dir, "audit.log")
 	certPEM, keyPEM, cert := selfSignedPair(t, 1)
 	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
 		t.Fatal(err)
@@ -88,7 +89,7 @@ func TestServerTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	url, stdout, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "db"),
-		"--auth", "sigv4", "--access-key", "AKIDTLS:secret", "--tls-cert", certFile, "--tls-key", keyFile)
+		"--auth", "sigv4", "--access-key", "AKIDTLS:secret", "--tls-cert", certFile, "--tls-key", keyFile, "--audit-log", auditFile)
 	if !strings.HasPrefix(url, "https://") {
 		t.Fatalf("listening on %s; stdout %s", url, stdout.String())
 	}
@@ -105,6 +106,18 @@ func TestServerTLS(t *testing.T) {
 	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
 	if _, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Secure"), Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")}); err != nil {
 		t.Fatalf("create over TLS: %v", err)
+	}
+	// The audit log file, readable by its owner only, has the call and not the secret.
+	audit, err := os.ReadFile(auditFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(auditFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("audit log mode: %v %v", fi.Mode(), err)
+	}
+	if !strings.Contains(string(audit), `"accessKeyId":"AKIDTLS","sourceIp":"127.0.0.1","action":"states:CreateStateMachine","resource":"arn:aws:states:us-east-1:123456789012:stateMachine:Secure","decision":"allow"`) ||
+		strings.Contains(string(audit), "secret") || strings.Contains(string(audit), "StartAt") {
+		t.Fatalf("audit log: %s", audit)
 	}
 	// A client that does not trust the certificate is refused by its own TLS check.
 	untrusting := awssfn.New(awssfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
@@ -181,6 +194,14 @@ func waitForSerial(t *testing.T, addr string, want int64) {
 			t.Fatalf("the server serves certificate %d, want %d", got, want)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestServerAuditLogNeedsAuth(t *testing.T) {
+	t.Parallel()
+	cfg := serverConfig{Region: "us-east-1", Account: "123456789012", Auth: "none", UI: "auto", AuditLog: "-"}
+	if _, err := cfg.Validate(); err == nil || err.Error() != "audit-log: an audit log needs --auth sigv4 or iam: without authentication there is no principal to record" {
+		t.Fatalf("Validate: %v", err)
 	}
 }
 
