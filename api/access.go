@@ -21,7 +21,7 @@ const codeAccessDenied = "AccessDeniedException"
 // IAM: who called and which action. The action's handler checks it once its input is decoded,
 // so the resource IAM sees is read from the very input the action will run with.
 type accessCheck struct {
-	server  *Server
+	server *Server
 	caller *iam.Caller
 	// service is the IAM prefix of the action's service (states, events), action its name.
 	service string
