@@ -355,16 +355,27 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if err != nil {
 		return err
 	}
+	var directory *iam.Directory
+	if cfg.Auth == "iam" {
+		if directory, err = openDirectory(st, scope, cfg.IAMKeyFile); err != nil {
+			return err
+		}
+	}
 	// With a mock configuration the engine's tasks go through the mocks first: states a test
-	// case does not mock, and executions without a test case, reach the router.
+	// case does not mock, and executions without a test case, reach the router. Under --auth
+	// iam, a task reaches the router only if its execution's role (when the store has it)
+	// allows it.
 	var invoker task.Invoker = router
+	if directory != nil {
+		invoker = iam.NewRoleInvoker(directory, router)
+	}
 	var mocks *mock.Invoker
 	if cfg.Mocks != "" {
 		mockCfg, err := mock.LoadConfig(cfg.Mocks)
 		if err != nil {
 			return err
 		}
-		mocks = mock.New(mockCfg, router)
+		mocks = mock.New(mockCfg, invoker)
 		// Bindings of Standard executions to test cases survive a restart.
 		mocks.KeepIn(st)
 		invoker = mocks
@@ -422,13 +433,6 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	sched.Start()
 	defer sched.Close()
 	bodyTimeout, _ := cfg.bodyReadTimeout() // checked by Validate
-	var directory *iam.Directory
-	if cfg.Auth == "iam" {
-		if directory, err = openDirectory(st, scope, cfg.IAMKeyFile); err != nil {
-			eng.Close(context.Background())
-			return err
-		}
-	}
 	// signed: every API request must carry a signature (sigv4 or iam).
 	signed := credentials != nil || directory != nil
 	var auditLog io.Writer
