@@ -66,7 +66,8 @@ func authorizeInput(ctx context.Context, in any) error {
 		if rec := auditOf(ctx); rec != nil && rec.server != nil {
 			// Under --auth sigv4 nothing is authorized, but the audit log still names the
 			// resource the call acts on.
-			rec.Resource, _ = rec.server.resourceOf(rec.service, rec.action, inputFields(in))
+			resources, _ := rec.server.resourcesOf(rec.service, rec.action, inputFields(in))
+			rec.Resource = strings.Join(resources, ",")
 		}
 		return nil
 	}
@@ -75,25 +76,28 @@ func authorizeInput(ctx context.Context, in any) error {
 
 func (s *Server) authorize(ctx context.Context, check *accessCheck, in any) error {
 	input := inputFields(in)
-	resource, _ := s.resourceOf(check.service, check.action, input)
-	reqCtx, err := s.requestContext(ctx, check, input, resource)
-	if err != nil {
-		return err
+	resources, _ := s.resourcesOf(check.service, check.action, input)
+	return s.decide(ctx, check, check.service+":"+check.action, resources, input)
+}
+
+// decide checks an action on each of its resources (PutEvents acts on every bus its entries
+// name) and refuses at the first denial.
+func (s *Server) decide(ctx context.Context, check *accessCheck, action string, resources []string, input map[string]any) error {
+	for _, resource := range resources {
+		reqCtx, err := s.requestContext(ctx, check, input, resource)
+		if err != nil {
+			return err
+		}
+		req := &iam.Request{Principal: check.caller.Principal.ARN, Action: action, Resource: resource, Context: reqCtx}
+		decision := iam.Evaluate(check.caller.Policies, req)
+		auditOf(ctx).decided(req, decision)
+		s.logger.Debug("api authorization", "principal", req.Principal, "access_key", check.caller.KeyID, "action", req.Action,
+			"resource", resource, "decision", decision.Outcome.String(), "policy", decision.Policy, "statement", decision.Statement, "sid", decision.Sid)
+		if !decision.Allowed() {
+			return &Error{Code: codeAccessDenied, Message: iam.DenialMessage(req, decision), Status: http.StatusBadRequest}
+		}
 	}
-	req := &iam.Request{
-		Principal: check.caller.Principal.ARN,
-		Action:    check.service + ":" + check.action,
-		Resource:  resource,
-		Context:   reqCtx,
-	}
-	decision := iam.Evaluate(check.caller.Policies, req)
-	auditOf(ctx).decided(req, decision)
-	s.logger.Debug("api authorization", "principal", req.Principal, "access_key", check.caller.KeyID, "action", req.Action,
-		"resource", resource, "decision", decision.Outcome.String(), "policy", decision.Policy, "statement", decision.Statement, "sid", decision.Sid)
-	if decision.Allowed() {
-		return nil
-	}
-	return &Error{Code: codeAccessDenied, Message: iam.DenialMessage(req, decision), Status: http.StatusBadRequest}
+	return nil
 }
 
 // inputFields is an action's input as IAM's tables name its members: its JSON form.
@@ -105,19 +109,18 @@ func inputFields(in any) map[string]any {
 	return input
 }
 
-// resourceOf is the resource an action is checked on. An action the tables lack is checked on
-// "*": only a policy granting it on every resource lets it through.
-func (s *Server) resourceOf(service, action string, input map[string]any) (string, bool) {
-	var resource string
-	var known bool
+// resourcesOf is the resources an action is checked on. An action the tables lack is checked
+// on "*": only a policy granting it on every resource lets it through.
+func (s *Server) resourcesOf(service, action string, input map[string]any) ([]string, bool) {
 	switch service {
 	case iam.StepFunctionsService:
-		resource, known = iam.StepFunctionsResource(action, input, s.scope)
+		if resource, known := iam.StepFunctionsResource(action, input, s.scope); known {
+			return []string{resource}, true
+		}
+	case iam.EventBridgeService:
+		return iam.EventBridgeResources(action, input, s.scope)
 	}
-	if !known {
-		return "*", false
-	}
-	return resource, true
+	return []string{"*"}, false
 }
 
 // requestContext gathers the condition keys of a request: the caller's, the connection's, the
@@ -135,7 +138,9 @@ func (s *Server) requestContext(ctx context.Context, check *accessCheck, input m
 	if host, _, err := net.SplitHostPort(check.request.RemoteAddr); err == nil {
 		c.Set(iam.KeySourceIP, host)
 	}
-	iam.StepFunctionsRequestTags(check.action, input, c)
+	if check.service == iam.StepFunctionsService {
+		iam.StepFunctionsRequestTags(check.action, input, c)
+	}
 	if taggable(resource) {
 		tags, err := s.store.TagList(ctx, &store.TagListParams{ResourceARN: resource})
 		if err != nil {

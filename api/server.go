@@ -103,6 +103,11 @@ type RESTService struct {
 	// Handle answers a request: the value to encode as the JSON answer (HTTP 200), or an
 	// error, which an *Error gives its AWS shape.
 	Handle func(ctx context.Context, r *RESTRequest) (any, error)
+	// Access names the IAM action ("scheduler:CreateSchedule") and resource of a request,
+	// which a server authorizing with IAM checks before Handle runs; action "" is a call no
+	// route answers (Handle refuses it). Nil leaves the service's calls unchecked beyond
+	// authentication.
+	Access func(r *RESTRequest) (action, resource string)
 }
 
 // RESTRequest is a request to a RESTService: its body is read and its signature checked.
@@ -422,12 +427,32 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *RESTServi
 		if audit != nil {
 			audit.Principal, audit.AccessKeyID = caller.Principal.ARN, caller.KeyID
 		}
+		if rs.Access != nil {
+			req := &RESTRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body}
+			if action, resource := rs.Access(req); action != "" {
+				if audit != nil {
+					audit.Action = action
+				}
+				check := &accessCheck{server: s, caller: caller, service: rs.SigningName, request: r}
+				if err := s.decide(r.Context(), check, action, []string{resource}, nil); err != nil {
+					var denied *Error
+					if errors.As(err, &denied) {
+						// REST-JSON services answer AccessDeniedException with HTTP 403.
+						denied.Status = http.StatusForbidden
+					}
+					return nil, err
+				}
+			}
+		}
 	case s.cfg.Credentials != nil:
 		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), scope); err != nil {
 			return nil, err
 		}
 		if audit != nil {
 			audit.Decision, audit.Reason = "allow", "signedKey"
+			if rs.Access != nil {
+				audit.Action, audit.Resource = rs.Access(&RESTRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body})
+			}
 		}
 	}
 	return rs.Handle(r.Context(), &RESTRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body})
