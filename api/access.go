@@ -168,3 +168,20 @@ func taggable(arn string) bool {
 	}
 	return false
 }
+
+// assumableRole refuses, when the server requires known roles, a roleArn that names no role in
+// the store, as AWS refuses a role Step Functions cannot assume.
+func (s *Server) assumableRole(ctx context.Context, roleARN string) error {
+	if !s.cfg.RequireKnownRoles || s.cfg.IAM == nil {
+		return nil
+	}
+	p, err := s.store.PrincipalGetByARN(ctx, &store.PrincipalGetByARNParams{ARN: roleARN})
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Kind != store.PrincipalRole) {
+		return &Error{Code: codeAccessDenied, Status: http.StatusBadRequest,
+			Message: "Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role."}
+	}
+	if err != nil {
+		return fmt.Errorf("role %s: %w", roleARN, err)
+	}
+	return nil
+}

@@ -61,6 +61,9 @@ type Config struct {
 	// store has it now (users and keys of the iam package), and authorizes every action with
 	// the caller's policies before it runs. Credentials is then ignored.
 	IAM *iam.Directory
+	// RequireKnownRoles, with IAM, refuses CreateStateMachine and UpdateStateMachine with a
+	// roleArn that names no role in the store, as AWS refuses a role it cannot assume.
+	RequireKnownRoles bool
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// MaxBodyBytesInFlight bounds the bytes of request bodies held at once, across requests

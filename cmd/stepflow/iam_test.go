@@ -182,13 +182,18 @@ func TestIAMExecutionRole(t *testing.T) {
 	if err := json.Unmarshal([]byte(iamCLI(t, append([]string{"create-access-key", "--user-name", "admin", "--iam-key-file", keyFile}, common...)...)), &created); err != nil {
 		t.Fatal(err)
 	}
-	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", db, "--auth", "iam", "--iam-key-file", keyFile)
+	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", db, "--auth", "iam", "--iam-key-file", keyFile, "--iam-known-roles")
 	client := awssfn.New(awssfn.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(created.AccessKey.AccessKeyId, created.AccessKey.SecretAccessKey, ""),
 	})
 	ctx := context.Background()
 	role := aws.String("arn:aws:iam::123456789012:role/runner")
+	// --iam-known-roles: a role the store does not have cannot be given to a state machine.
+	const cannotAssume = "Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role."
+	_, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Placeholder"), RoleArn: aws.String("arn:aws:iam::123456789012:role/DummyRole"),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	wantAPIError(t, err, "AccessDeniedException", cannotAssume)
 	for _, name := range []string{"Child", "Payroll"} {
 		if _, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String(name), RoleArn: role,
 			Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)}); err != nil {
@@ -223,6 +228,9 @@ func TestIAMExecutionRole(t *testing.T) {
 	if d := wait(nest("RunsChild", "Child")); d.Status != "SUCCEEDED" {
 		t.Fatalf("RunsChild: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
+	_, err = client.UpdateStateMachine(ctx, &awssfn.UpdateStateMachineInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:Child"),
+		RoleArn: aws.String("arn:aws:iam::123456789012:user/admin")})
+	wantAPIError(t, err, "AccessDeniedException", cannotAssume)
 	d := wait(nest("RunsPayroll", "Payroll"))
 	if d.Status != "FAILED" || aws.ToString(d.Error) != "StepFunctions.AWSStepFunctionsException" ||
 		!strings.Contains(aws.ToString(d.Cause), "is not authorized to perform: states:StartExecution on resource: arn:aws:states:us-east-1:123456789012:stateMachine:Payroll because no identity-based policy allows the states:StartExecution action (Service: AWSStepFunctions; Status Code: 400; Error Code: AccessDeniedException;") {

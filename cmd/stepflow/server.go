@@ -55,6 +55,9 @@ type serverConfig struct {
 	// IAMKeyFile holds the server key that seals access key secrets (--auth iam); without it
 	// the key comes from $STEPFLOW_IAM_KEY. The key itself never goes into this file.
 	IAMKeyFile string `json:"iamKeyFile"`
+	// IAMKnownRoles, with --auth iam, refuses state machines whose roleArn names no role
+	// made with stepflow iam create-role (by default they run bounded by the task flags alone).
+	IAMKnownRoles bool `json:"iamKnownRoles"`
 	// UI is "auto" (served unless requests are signed, --auth sigv4 or iam: a browser cannot
 	// sign them), "on" or "off".
 	UI string `json:"ui"`
@@ -153,6 +156,9 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 	if c.AuditLog != "" && c.Auth == "none" {
 		return nil, &serverConfigError{Field: "audit-log", Msg: "an audit log needs --auth sigv4 or iam: without authentication there is no principal to record"}
 	}
+	if c.IAMKnownRoles && c.Auth != "iam" {
+		return nil, &serverConfigError{Field: "iam-known-roles", Msg: "needs --auth iam: roles are kept with the IAM users"}
+	}
 	switch c.UI {
 	case "auto", "on", "off":
 	default:
@@ -215,7 +221,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, iamKnownRoles, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -223,6 +229,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	account := fs.String("account", "", "account id of the ARNs (default "+sfn.DefaultAccount+")")
 	auth := fs.String("auth", "", "none (accept any credentials), sigv4 (verify signatures against --access-key) or iam (users, keys and policies in the store: see stepflow iam)")
 	iamKeyFile := fs.String("iam-key-file", "", "with --auth iam: file holding the server key that seals access key secrets, 64 hex digits (default $STEPFLOW_IAM_KEY)")
+	iamKnownRoles := fs.Bool("iam-known-roles", false, "with --auth iam: refuse CreateStateMachine and UpdateStateMachine with a roleArn that names no role in the store, as AWS refuses a role it cannot assume")
 	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4 or iam), on or off")
 	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
 	nodeID := fs.String("node-id", "", "name of this server in task leases, unique among servers sharing a database (default: kept in DB.node-id beside the SQLite database, or ./.stepflow/node-id with PostgreSQL)")
@@ -268,6 +275,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if len(keys) > 0 {
 		cfg.AccessKeys = keys
+	}
+	if *iamKnownRoles {
+		cfg.IAMKnownRoles = true
 	}
 	if *maxRequestBytes != 0 {
 		cfg.MaxRequestBytes = *maxRequestBytes
@@ -452,7 +462,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		auditLog = f
 	}
 	apiHandler, err := api.New(api.Config{
-		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, Logger: logger,
+		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, RequireKnownRoles: cfg.IAMKnownRoles, Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
 		Services: []api.Service{eventsapi.Service(bus, st)},
 		REST:     []api.RESTService{schedulerapi.Service(st, scope, nil)},
