@@ -21,8 +21,10 @@ const codeAccessDenied = "AccessDeniedException"
 // IAM: who called and which action. The action's handler checks it once its input is decoded,
 // so the resource IAM sees is read from the very input the action will run with.
 type accessCheck struct {
-	server  *Server
-	caller  *iam.Caller
+	server *Server
+	caller *iam.Caller
+	// service is the IAM prefix of the action's service (states, events), action its name.
+	service string
 	action  string
 	request *http.Request
 }
@@ -61,40 +63,64 @@ func (s *Server) authenticate(r *http.Request, body []byte, signing credentialSc
 func authorizeInput(ctx context.Context, in any) error {
 	check, _ := ctx.Value(accessCheckKey{}).(*accessCheck)
 	if check == nil {
+		if rec := auditOf(ctx); rec != nil && rec.server != nil {
+			// Under --auth sigv4 nothing is authorized, but the audit log still names the
+			// resource the call acts on.
+			resources, _ := rec.server.resourcesOf(rec.service, rec.action, inputFields(in))
+			rec.Resource = strings.Join(resources, ",")
+		}
 		return nil
 	}
 	return check.server.authorize(ctx, check, in)
 }
 
 func (s *Server) authorize(ctx context.Context, check *accessCheck, in any) error {
-	// The input is seen as IAM's table names its members: through its JSON form.
+	input := inputFields(in)
+	resources, _ := s.resourcesOf(check.service, check.action, input)
+	return s.decide(ctx, check, check.service+":"+check.action, resources, input)
+}
+
+// decide checks an action on each of its resources (PutEvents acts on every bus its entries
+// name) and refuses at the first denial.
+func (s *Server) decide(ctx context.Context, check *accessCheck, action string, resources []string, input map[string]any) error {
+	for _, resource := range resources {
+		reqCtx, err := s.requestContext(ctx, check, input, resource)
+		if err != nil {
+			return err
+		}
+		req := &iam.Request{Principal: check.caller.Principal.ARN, Action: action, Resource: resource, Context: reqCtx}
+		decision := iam.Evaluate(check.caller.Policies, req)
+		auditOf(ctx).decided(req, decision)
+		s.logger.Debug("api authorization", "principal", req.Principal, "access_key", check.caller.KeyID, "action", req.Action,
+			"resource", resource, "decision", decision.Outcome.String(), "policy", decision.Policy, "statement", decision.Statement, "sid", decision.Sid)
+		if !decision.Allowed() {
+			return &Error{Code: codeAccessDenied, Message: iam.DenialMessage(req, decision), Status: http.StatusBadRequest}
+		}
+	}
+	return nil
+}
+
+// inputFields is an action's input as IAM's tables name its members: its JSON form.
+func inputFields(in any) map[string]any {
 	var input map[string]any
 	if data, err := json.Marshal(in); err == nil {
 		_ = json.Unmarshal(data, &input)
 	}
-	resource, known := iam.StepFunctionsResource(check.action, input, s.scope)
-	if !known {
-		// An action the table lacks is checked on "*": only a policy granting it on every
-		// resource lets it through.
-		resource = "*"
+	return input
+}
+
+// resourcesOf is the resources an action is checked on. An action the tables lack is checked
+// on "*": only a policy granting it on every resource lets it through.
+func (s *Server) resourcesOf(service, action string, input map[string]any) ([]string, bool) {
+	switch service {
+	case iam.StepFunctionsService:
+		if resource, known := iam.StepFunctionsResource(action, input, s.scope); known {
+			return []string{resource}, true
+		}
+	case iam.EventBridgeService:
+		return iam.EventBridgeResources(action, input, s.scope)
 	}
-	reqCtx, err := s.requestContext(ctx, check, input, resource)
-	if err != nil {
-		return err
-	}
-	req := &iam.Request{
-		Principal: check.caller.Principal.ARN,
-		Action:    iam.StepFunctionsService + ":" + check.action,
-		Resource:  resource,
-		Context:   reqCtx,
-	}
-	decision := iam.Evaluate(check.caller.Policies, req)
-	s.logger.Debug("api authorization", "principal", req.Principal, "access_key", check.caller.KeyID, "action", req.Action,
-		"resource", resource, "decision", decision.Outcome.String(), "policy", decision.Policy, "statement", decision.Statement, "sid", decision.Sid)
-	if decision.Allowed() {
-		return nil
-	}
-	return &Error{Code: codeAccessDenied, Message: iam.DenialMessage(req, decision), Status: http.StatusBadRequest}
+	return []string{"*"}, false
 }
 
 // requestContext gathers the condition keys of a request: the caller's, the connection's, the
@@ -112,7 +138,9 @@ func (s *Server) requestContext(ctx context.Context, check *accessCheck, input m
 	if host, _, err := net.SplitHostPort(check.request.RemoteAddr); err == nil {
 		c.Set(iam.KeySourceIP, host)
 	}
-	iam.StepFunctionsRequestTags(check.action, input, c)
+	if check.service == iam.StepFunctionsService {
+		iam.StepFunctionsRequestTags(check.action, input, c)
+	}
 	if taggable(resource) {
 		tags, err := s.store.TagList(ctx, &store.TagListParams{ResourceARN: resource})
 		if err != nil {
@@ -139,4 +167,21 @@ func taggable(arn string) bool {
 		return true
 	}
 	return false
+}
+
+// assumableRole refuses, when the server requires known roles, a roleArn that names no role in
+// the store, as AWS refuses a role Step Functions cannot assume.
+func (s *Server) assumableRole(ctx context.Context, roleARN string) error {
+	if !s.cfg.RequireKnownRoles || s.cfg.IAM == nil {
+		return nil
+	}
+	p, err := s.store.PrincipalGetByARN(ctx, &store.PrincipalGetByARNParams{ARN: roleARN})
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Kind != store.PrincipalRole) {
+		return &Error{Code: codeAccessDenied, Status: http.StatusBadRequest,
+			Message: "Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role."}
+	}
+	if err != nil {
+		return fmt.Errorf("role %s: %w", roleARN, err)
+	}
+	return nil
 }

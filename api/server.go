@@ -61,6 +61,9 @@ type Config struct {
 	// store has it now (users and keys of the iam package), and authorizes every action with
 	// the caller's policies before it runs. Credentials is then ignored.
 	IAM *iam.Directory
+	// RequireKnownRoles, with IAM, refuses CreateStateMachine and UpdateStateMachine with a
+	// roleArn that names no role in the store, as AWS refuses a role it cannot assume.
+	RequireKnownRoles bool
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// MaxBodyBytesInFlight bounds the bytes of request bodies held at once, across requests
@@ -88,6 +91,10 @@ type Config struct {
 	// REST are AWS REST-JSON APIs served on the same port (EventBridge Scheduler's), told
 	// apart by the first segment of the path; they share the body bounds and the credentials.
 	REST []RESTService
+	// AuditLog, when set, gets one JSON line per API call of a signed server (Credentials or
+	// IAM): time, request id, principal, access key id, source IP, action, resource, decision
+	// and deciding statement, error code. Never a secret or a payload.
+	AuditLog io.Writer
 }
 
 // RESTService is an AWS REST-JSON protocol served beside Step Functions.
@@ -99,6 +106,11 @@ type RESTService struct {
 	// Handle answers a request: the value to encode as the JSON answer (HTTP 200), or an
 	// error, which an *Error gives its AWS shape.
 	Handle func(ctx context.Context, r *RESTRequest) (any, error)
+	// Access names the IAM action ("scheduler:CreateSchedule") and resource of a request,
+	// which a server authorizing with IAM checks before Handle runs; action "" is a call no
+	// route answers (Handle refuses it). Nil leaves the service's calls unchecked beyond
+	// authentication.
+	Access func(r *RESTRequest) (action, resource string)
 }
 
 // RESTRequest is a request to a RESTService: its body is read and its signature checked.
@@ -146,6 +158,8 @@ type Server struct {
 	signing credentialScope
 	// bodies is the budget of request body bytes in flight.
 	bodies *semaphore.Weighted
+	// audit is the audit log; nil keeps none.
+	audit *auditLog
 
 	// bg ends when the server closes: it bounds the goroutines that release test cases.
 	bg      context.Context
@@ -196,6 +210,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.AuditLog != nil && (cfg.IAM != nil || cfg.Credentials != nil) {
+		s.audit = &auditLog{w: cfg.AuditLog}
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -277,11 +294,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := s.requestID()
 	w.Header().Set("x-amzn-RequestId", requestID)
 	start := time.Now()
+	r, audit := s.startAudit(r, requestID, s.now())
 	defer func() {
 		// A fault in one action must not take the connection down without an answer.
 		if p := recover(); p != nil {
 			s.logger.Error("api request panicked", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID, "panic", p)
-			writeError(w, &Error{Code: codeInternalFailure, Message: "Internal error", Status: http.StatusInternalServerError})
+			internal := &Error{Code: codeInternalFailure, Message: "Internal error", Status: http.StatusInternalServerError}
+			s.finishAudit(audit, internal)
+			writeError(w, internal)
 		}
 	}()
 	out, contentType, err := s.serve(w, r)
@@ -289,6 +309,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.cfg.ResponseWriteTimeout))
 	if err != nil {
 		apiErr := fromError(err)
+		s.finishAudit(audit, apiErr)
 		if apiErr.Status >= 500 {
 			s.logger.Error("api request failed", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID, "err", err)
 		} else {
@@ -299,6 +320,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger.Debug("api request", "target", r.Header.Get("X-Amz-Target"), "request_id", requestID, "duration", time.Since(start))
+	s.finishAudit(audit, nil)
 	data, err := json.Marshal(out)
 	if err != nil {
 		s.logger.Error("api response encoding failed", "target", r.Header.Get("X-Amz-Target"), "err", err)
@@ -334,6 +356,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, content
 			break
 		}
 	}
+	audit := auditOf(r.Context())
+	if audit != nil && ok {
+		if _, known := actions[name]; known {
+			// The signing name of each service is its IAM prefix too (states, events).
+			audit.Action = signing.Service + ":" + name
+			audit.server, audit.service, audit.action = s, signing.Service, name
+		}
+	}
 	body, release, err := s.readBody(w, r)
 	if err != nil {
 		return nil, contentType, err
@@ -347,9 +377,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, content
 		if caller, err = s.authenticate(r, body, signing); err != nil {
 			return nil, contentType, err
 		}
+		if audit != nil {
+			audit.Principal, audit.AccessKeyID = caller.Principal.ARN, caller.KeyID
+		}
 	case s.cfg.Credentials != nil:
 		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), signing); err != nil {
 			return nil, contentType, err
+		}
+		if audit != nil && audit.Action != "" {
+			audit.Decision, audit.Reason = "allow", "signedKey"
 		}
 	}
 	act, known := actions[name]
@@ -361,7 +397,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, content
 	}
 	ctx := r.Context()
 	if caller != nil {
-		ctx = context.WithValue(ctx, accessCheckKey{}, &accessCheck{server: s, caller: caller, action: name, request: r})
+		ctx = context.WithValue(ctx, accessCheckKey{}, &accessCheck{server: s, caller: caller, service: signing.Service, action: name, request: r})
 	}
 	out, err = act.run(ctx, body)
 	return out, contentType, err
@@ -379,16 +415,47 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *RESTServi
 	// REST services sign the path escaped once more than it is sent, as SigV4 asks of every
 	// service but S3.
 	scope := credentialScope{Region: s.signing.Region, Service: rs.SigningName, escapePathAgain: true}
+	audit := auditOf(r.Context())
+	if audit != nil {
+		audit.Operation = r.Method + " " + r.URL.Path
+	}
 	switch {
 	case s.cfg.IAM != nil:
 		// Authenticated with the store's keys; actions of REST services are not yet
 		// authorized per IAM policy (README, "What is not finished").
-		if _, err := s.authenticate(r, body, scope); err != nil {
+		caller, err := s.authenticate(r, body, scope)
+		if err != nil {
 			return nil, err
+		}
+		if audit != nil {
+			audit.Principal, audit.AccessKeyID = caller.Principal.ARN, caller.KeyID
+		}
+		if rs.Access != nil {
+			req := &RESTRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body}
+			if action, resource := rs.Access(req); action != "" {
+				if audit != nil {
+					audit.Action = action
+				}
+				check := &accessCheck{server: s, caller: caller, service: rs.SigningName, request: r}
+				if err := s.decide(r.Context(), check, action, []string{resource}, nil); err != nil {
+					var denied *Error
+					if errors.As(err, &denied) {
+						// REST-JSON services answer AccessDeniedException with HTTP 403.
+						denied.Status = http.StatusForbidden
+					}
+					return nil, err
+				}
+			}
 		}
 	case s.cfg.Credentials != nil:
 		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), scope); err != nil {
 			return nil, err
+		}
+		if audit != nil {
+			audit.Decision, audit.Reason = "allow", "signedKey"
+			if rs.Access != nil {
+				audit.Action, audit.Resource = rs.Access(&RESTRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body})
+			}
 		}
 	}
 	return rs.Handle(r.Context(), &RESTRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body})

@@ -99,6 +99,9 @@ func (s *Server) createStateMachine(ctx context.Context, in *createStateMachineI
 	if !strings.HasPrefix(*in.RoleArn, "arn:") {
 		return nil, clientError(codeInvalidArn, "Invalid Arn: 'Invalid ARN prefix: %s'", *in.RoleArn)
 	}
+	if err := s.assumableRole(ctx, *in.RoleArn); err != nil {
+		return nil, err
+	}
 	if in.VersionDescription != nil && !in.Publish {
 		return nil, clientError(codeValidation, "Version description can only be set when publish is true")
 	}
@@ -311,6 +314,11 @@ func (s *Server) updateStateMachine(ctx context.Context, in *updateStateMachineI
 	}
 	if in.RoleArn != nil && !strings.HasPrefix(*in.RoleArn, "arn:") {
 		return nil, clientError(codeInvalidArn, "Invalid Arn: 'Invalid ARN prefix: %s'", *in.RoleArn)
+	}
+	if in.RoleArn != nil {
+		if err := s.assumableRole(ctx, *in.RoleArn); err != nil {
+			return nil, err
+		}
 	}
 	sm, err := s.getMachine(ctx, ref.MachineARN)
 	if err != nil {

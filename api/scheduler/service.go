@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stepflow/stepflow/api"
+	"github.com/stepflow/stepflow/iam"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
@@ -36,6 +37,15 @@ func Service(st store.Store, scope sfn.Scope, now func() time.Time) api.RESTServ
 		PathPrefixes: []string{"/schedules", "/schedule-groups", "/tags"},
 		SigningName:  SigningName,
 		Handle:       h.route,
+		Access: func(r *api.RESTRequest) (string, string) {
+			group := r.Query.Get("groupName")
+			if r.Method == http.MethodPost || r.Method == http.MethodPut {
+				var body struct{ GroupName string }
+				_ = json.Unmarshal(r.Body, &body) // a malformed body is refused by the handler
+				group = body.GroupName
+			}
+			return iam.SchedulerAccess(r.Method, r.Path, group, scope)
+		},
 	}
 }
 

@@ -144,6 +144,44 @@ var iamCommands = []iamCommand{
 			return d.DeletePolicy(ctx, store.PrincipalUser, *name, *policyName)
 		}
 	}},
+	{name: "list-roles", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+			roles, err := d.ListPrincipals(ctx, store.PrincipalRole)
+			if err != nil {
+				return err
+			}
+			list := []any{}
+			for _, r := range roles {
+				list = append(list, principalJSON(r))
+			}
+			return writeJSON(out, map[string]any{"Roles": list})
+		}
+	}},
+	{name: "delete-role", usage: "--role-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+		name := fs.String("role-name", "", "the role to delete, with its policies")
+		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+			return d.DeletePrincipal(ctx, store.PrincipalRole, *name)
+		}
+	}},
+	{name: "put-role-policy", usage: "--role-name NAME --policy-name NAME --policy-document JSON|file://PATH", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+		name := fs.String("role-name", "", "the role")
+		policyName := fs.String("policy-name", "", "the inline policy's name; a policy of that name is replaced")
+		document := fs.String("policy-document", "", "the policy, as JSON or file://PATH")
+		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+			doc, err := readDocument(*document)
+			if err != nil {
+				return err
+			}
+			return d.PutPolicy(ctx, store.PrincipalRole, *name, *policyName, doc)
+		}
+	}},
+	{name: "delete-role-policy", usage: "--role-name NAME --policy-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+		name := fs.String("role-name", "", "the role")
+		policyName := fs.String("policy-name", "", "the inline policy's name")
+		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+			return d.DeletePolicy(ctx, store.PrincipalRole, *name, *policyName)
+		}
+	}},
 	{name: "create-access-key", usage: "--user-name NAME", needKey: true, flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
 		name := fs.String("user-name", "", "the user; it may have two keys")
 		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {

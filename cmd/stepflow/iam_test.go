@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -152,5 +153,87 @@ func TestIAMServerNeedsTheServerKey(t *testing.T) {
 	code = runMain(context.Background(), []string{"server", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "b.db"), "--auth", "iam"}, &bytes.Buffer{}, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "iam-key-file: $STEPFLOW_IAM_KEY: server key must be 32 bytes") || strings.Contains(stderr.String(), "too short") {
 		t.Fatalf("server with a bad key: exit %d: %s", code, stderr.String())
+	}
+}
+
+// TestIAMExecutionRole: with --auth iam, a state machine whose roleArn names a role made with
+// `stepflow iam create-role` runs its Tasks only as far as the role's policy allows.
+func TestIAMExecutionRole(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "stepflow.db")
+	keyFile := filepath.Join(dir, "server.key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("5b", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--db", db}
+	iamCLI(t, append([]string{"create-user", "--user-name", "admin"}, common...)...)
+	iamCLI(t, append([]string{"put-user-policy", "--user-name", "admin", "--policy-name", "all", "--policy-document",
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:*","Resource":"*"}}`}, common...)...)
+	iamCLI(t, append([]string{"create-role", "--role-name", "runner"}, common...)...)
+	iamCLI(t, append([]string{"put-role-policy", "--role-name", "runner", "--policy-name", "child", "--policy-document",
+		`{"Version":"2012-10-17","Statement":{"Sid":"Child","Effect":"Allow","Action":"states:StartExecution","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:Child"}}`}, common...)...)
+	if out := iamCLI(t, append([]string{"list-roles"}, common...)...); !strings.Contains(out, `"Arn": "arn:aws:iam::123456789012:role/runner"`) {
+		t.Fatalf("list-roles: %s", out)
+	}
+	var created struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
+	if err := json.Unmarshal([]byte(iamCLI(t, append([]string{"create-access-key", "--user-name", "admin", "--iam-key-file", keyFile}, common...)...)), &created); err != nil {
+		t.Fatal(err)
+	}
+	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", db, "--auth", "iam", "--iam-key-file", keyFile, "--iam-known-roles")
+	client := awssfn.New(awssfn.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(created.AccessKey.AccessKeyId, created.AccessKey.SecretAccessKey, ""),
+	})
+	ctx := context.Background()
+	role := aws.String("arn:aws:iam::123456789012:role/runner")
+	// --iam-known-roles: a role the store does not have cannot be given to a state machine.
+	const cannotAssume = "Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role."
+	_, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Placeholder"), RoleArn: aws.String("arn:aws:iam::123456789012:role/DummyRole"),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	wantAPIError(t, err, "AccessDeniedException", cannotAssume)
+	for _, name := range []string{"Child", "Payroll"} {
+		if _, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String(name), RoleArn: role,
+			Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nest := func(name, target string) string {
+		out, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String(name), RoleArn: role,
+			Definition: aws.String(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:` + target + `"},"End":true}}}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		started, err := client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: out.StateMachineArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *started.ExecutionArn
+	}
+	wait := func(arn string) *awssfn.DescribeExecutionOutput {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			d, err := client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Status != "RUNNING" || time.Now().After(deadline) {
+				return d
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if d := wait(nest("RunsChild", "Child")); d.Status != "SUCCEEDED" {
+		t.Fatalf("RunsChild: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	_, err = client.UpdateStateMachine(ctx, &awssfn.UpdateStateMachineInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:Child"),
+		RoleArn: aws.String("arn:aws:iam::123456789012:user/admin")})
+	wantAPIError(t, err, "AccessDeniedException", cannotAssume)
+	d := wait(nest("RunsPayroll", "Payroll"))
+	if d.Status != "FAILED" || aws.ToString(d.Error) != "StepFunctions.AWSStepFunctionsException" ||
+		!strings.Contains(aws.ToString(d.Cause), "is not authorized to perform: states:StartExecution on resource: arn:aws:states:us-east-1:123456789012:stateMachine:Payroll because no identity-based policy allows the states:StartExecution action (Service: AWSStepFunctions; Status Code: 400; Error Code: AccessDeniedException;") {
+		t.Fatalf("RunsPayroll: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 }

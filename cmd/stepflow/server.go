@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -55,6 +56,9 @@ type serverConfig struct {
 	// IAMKeyFile holds the server key that seals access key secrets (--auth iam); without it
 	// the key comes from $STEPFLOW_IAM_KEY. The key itself never goes into this file.
 	IAMKeyFile string `json:"iamKeyFile"`
+	// IAMKnownRoles, with --auth iam, refuses state machines whose roleArn names no role
+	// made with stepflow iam create-role (by default they run bounded by the task flags alone).
+	IAMKnownRoles bool `json:"iamKnownRoles"`
 	// UI is "auto" (served unless requests are signed, --auth sigv4 or iam: a browser cannot
 	// sign them), "on" or "off".
 	UI string `json:"ui"`
@@ -85,6 +89,14 @@ type serverConfig struct {
 	MetricsToken string `json:"metricsToken"`
 	// Webhooks turn signed POST /webhooks/NAME requests into events (config file only).
 	Webhooks []webhook.Config `json:"webhooks"`
+	// TLSCert and TLSKey are PEM files of the certificate (with its chain) and its private
+	// key; with both, the server speaks HTTPS only, and loads them again when they change or
+	// on SIGHUP.
+	TLSCert string `json:"tlsCert"`
+	TLSKey  string `json:"tlsKey"`
+	// AuditLog is the file that gets one JSON line per API call under --auth sigv4 or iam
+	// ("-" is standard output; "" writes none).
+	AuditLog string `json:"auditLog"`
 	// Task runners: functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow.
 	taskRunners
 }
@@ -148,6 +160,15 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 		}
 		return nil, err
 	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return nil, &serverConfigError{Field: "tls-cert", Msg: "give both --tls-cert and --tls-key, or neither"}
+	}
+	if c.AuditLog != "" && c.Auth == "none" {
+		return nil, &serverConfigError{Field: "audit-log", Msg: "an audit log needs --auth sigv4 or iam: without authentication there is no principal to record"}
+	}
+	if c.IAMKnownRoles && c.Auth != "iam" {
+		return nil, &serverConfigError{Field: "iam-known-roles", Msg: "needs --auth iam: roles are kept with the IAM users"}
+	}
 	switch c.UI {
 	case "auto", "on", "off":
 	default:
@@ -210,7 +231,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, webhooks")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, iamKnownRoles, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, webhooks")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -218,6 +239,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	account := fs.String("account", "", "account id of the ARNs (default "+sfn.DefaultAccount+")")
 	auth := fs.String("auth", "", "none (accept any credentials), sigv4 (verify signatures against --access-key) or iam (users, keys and policies in the store: see stepflow iam)")
 	iamKeyFile := fs.String("iam-key-file", "", "with --auth iam: file holding the server key that seals access key secrets, 64 hex digits (default $STEPFLOW_IAM_KEY)")
+	iamKnownRoles := fs.Bool("iam-known-roles", false, "with --auth iam: refuse CreateStateMachine and UpdateStateMachine with a roleArn that names no role in the store, as AWS refuses a role it cannot assume")
 	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4 or iam), on or off")
 	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
 	nodeID := fs.String("node-id", "", "name of this server in task leases, unique among servers sharing a database (default: kept in DB.node-id beside the SQLite database, or ./.stepflow/node-id with PostgreSQL)")
@@ -230,11 +252,14 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	maxInFlight := fs.Int64("max-request-bytes-in-flight", 0, fmt.Sprintf("request body bytes held at once across all requests; a request that finds no room within a second gets ThrottlingException (default %d)", api.DefaultMaxBodyBytesInFlight))
 	bodyReadTimeout := fs.String("body-read-timeout", "", fmt.Sprintf("time a client may take to send a request body (default %s)", api.DefaultBodyReadTimeout))
 	metricsToken := fs.String("metrics-token", "", "bearer token GET /metrics requires (default $STEPFLOW_METRICS_TOKEN); with --auth sigv4 and no token /metrics is refused")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate file (with its chain): serve HTTPS only, TLS 1.2 or later; reloaded when the file changes or on SIGHUP")
+	tlsKey := fs.String("tls-key", "", "PEM private key file of --tls-cert")
+	auditLog := fs.String("audit-log", "", `with --auth sigv4 or iam: file that gets one JSON line per API call (principal, source IP, action, resource, decision, error code); "-" for standard output`)
 	execLogDir := fs.String("execution-log-dir", "", `directory of execution logs for state machines with a loggingConfiguration, one JSON-lines file per log group (default ./.stepflow/execution-logs; "off" disables)`)
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--tls-cert F --tls-key F] [--audit-log F|-] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -253,13 +278,16 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {*tlsCert, &cfg.TLSCert}, {*tlsKey, &cfg.TLSKey}, {*auditLog, &cfg.AuditLog}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
 	}
 	if len(keys) > 0 {
 		cfg.AccessKeys = keys
+	}
+	if *iamKnownRoles {
+		cfg.IAMKnownRoles = true
 	}
 	if *maxRequestBytes != 0 {
 		cfg.MaxRequestBytes = *maxRequestBytes
@@ -331,6 +359,14 @@ func openStore(ctx context.Context, cfg *serverConfig) (store.Store, error) {
 func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string, logger *slog.Logger, stdout, stderr io.Writer) error {
 	ctx, stop := stopWhenGoRunExits(ctx, logger)
 	defer stop()
+	var certs *certReloader
+	if cfg.TLSCert != "" {
+		var err error
+		if certs, err = newCertReloader(cfg.TLSCert, cfg.TLSKey, logger); err != nil {
+			return err
+		}
+		certs.reloadOnHangup(ctx)
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -342,16 +378,27 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if err != nil {
 		return err
 	}
+	var directory *iam.Directory
+	if cfg.Auth == "iam" {
+		if directory, err = openDirectory(st, scope, cfg.IAMKeyFile); err != nil {
+			return err
+		}
+	}
 	// With a mock configuration the engine's tasks go through the mocks first: states a test
-	// case does not mock, and executions without a test case, reach the router.
+	// case does not mock, and executions without a test case, reach the router. Under --auth
+	// iam, a task reaches the router only if its execution's role (when the store has it)
+	// allows it.
 	var invoker task.Invoker = router
+	if directory != nil {
+		invoker = iam.NewRoleInvoker(directory, router)
+	}
 	var mocks *mock.Invoker
 	if cfg.Mocks != "" {
 		mockCfg, err := mock.LoadConfig(cfg.Mocks)
 		if err != nil {
 			return err
 		}
-		mocks = mock.New(mockCfg, router)
+		mocks = mock.New(mockCfg, invoker)
 		// Bindings of Standard executions to test cases survive a restart.
 		mocks.KeepIn(st)
 		invoker = mocks
@@ -421,20 +468,30 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		eng.Close(context.Background())
 		return err
 	}
-	var directory *iam.Directory
-	if cfg.Auth == "iam" {
-		if directory, err = openDirectory(st, scope, cfg.IAMKeyFile); err != nil {
-			eng.Close(context.Background())
-			return err
-		}
-	}
 	// signed: every API request must carry a signature (sigv4 or iam).
 	signed := credentials != nil || directory != nil
+	var auditLog io.Writer
+	switch cfg.AuditLog {
+	case "":
+	case "-":
+		auditLog = stdout
+	default:
+		// Appended to, never truncated: an audit log outlives restarts. Readable by its
+		// owner only, as it names who did what.
+		f, err := os.OpenFile(cfg.AuditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			eng.Close(context.Background())
+			return &serverConfigError{Field: "audit-log", Msg: err.Error()}
+		}
+		defer f.Close()
+		auditLog = f
+	}
 	apiHandler, err := api.New(api.Config{
-		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, Logger: logger,
+		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, RequireKnownRoles: cfg.IAMKnownRoles, Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
 		Services: []api.Service{eventsapi.Service(bus, st)},
 		REST:     []api.RESTService{schedulerapi.Service(st, scope, nil)},
+		AuditLog: auditLog,
 	})
 	if err != nil {
 		return err
@@ -468,19 +525,30 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	if !signed && !isLoopback(ln.Addr()) {
 		fmt.Fprintf(stderr, "stepflow server: WARNING: listening on %s without authentication: anyone who can reach it can run state machines. Use --auth iam (or --auth sigv4 --access-key ID:SECRET).\n", ln.Addr())
 	}
+	if certs == nil && !isLoopback(ln.Addr()) {
+		fmt.Fprintf(stderr, "stepflow server: WARNING: listening on %s without TLS: inputs, outputs and task tokens cross the network in clear. Use --tls-cert and --tls-key.\n", ln.Addr())
+	}
+	scheme := "http"
+	if certs != nil {
+		ln = tls.NewListener(ln, certs.tlsConfig())
+		scheme = "https"
+	}
 	where := "SQLite " + cfg.DB
 	if cfg.Postgres != "" {
 		where = "PostgreSQL"
 	}
-	fmt.Fprintf(stdout, "stepflow server listening on http://%s (%s, region %s, account %s)\n", ln.Addr(), where, cfg.Region, cfg.Account)
-	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
+	fmt.Fprintf(stdout, "stepflow server listening on %s://%s (%s, region %s, account %s)\n", scheme, ln.Addr(), where, cfg.Region, cfg.Account)
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && certs == nil {
 		for _, line := range sdkEndpointAdvice(tcp, localhostSubdomainsReach(ctx, tcp)) {
 			fmt.Fprintln(stdout, line)
 		}
 	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && certs != nil {
+		fmt.Fprintf(stdout, "AWS SDKs and CLI: export AWS_ENDPOINT_URL_SFN=https://NAME:%d, NAME a host name the certificate is for\n", tcp.Port)
+	}
 
 	if uiOn {
-		fmt.Fprintf(stdout, "web UI at http://%s%s\n", ln.Addr(), ui.Prefix)
+		fmt.Fprintf(stdout, "web UI at %s://%s%s\n", scheme, ln.Addr(), ui.Prefix)
 	}
 	var handler http.Handler = mux
 	if !signed && isLoopback(ln.Addr()) {

@@ -38,7 +38,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
+var listeningRE = regexp.MustCompile(`listening on (https?://\S+)`)
 
 // startServerCommand runs `stepflow server ARGS` in-process until the returned stop is called.
 func startServerCommand(t *testing.T, args ...string) (url string, stdout, stderr *syncBuffer, stop func() error) {
