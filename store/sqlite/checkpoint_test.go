@@ -83,6 +83,9 @@ func TestCheckpointerBoundsTheWALOfABusyWriter(t *testing.T) {
 			t.Fatalf("commit: %v %v", err, errs)
 		}
 		written += 64 * 4096
+		// A real writer waits for each batch's sync; this one does not, so on a loaded
+		// machine it could fill 64 MiB before the checkpointer goroutine is scheduled at all.
+		time.Sleep(time.Millisecond)
 	}
 	if err := s.SyncCommits(ctx); err != nil {
 		t.Fatal(err)
