@@ -176,8 +176,8 @@ func benchOpen(ctx context.Context, cfg *benchOpenConfig, exe, dir string, out i
 		}
 		// The StartExecution probes stay open too: they count from here on.
 		arns = append(arns, probes...)
-		fmt.Fprintf(out, "%s: %d open  RSS %.1f MiB  Go heap %.1f MiB  database %.1f MiB (%.0f B/execution) + WAL %.1f MiB\n",
-			label, open, mib(mem.rss), mib(mem.heap), mib(size), float64(size)/float64(open), mib(wal))
+		fmt.Fprintf(out, "%s: %d open  RSS %.1f MiB  Go heap %.1f MiB (live %.1f MiB)  database %.1f MiB (%.0f B/execution) + WAL %.1f MiB\n",
+			label, open, mib(mem.rss), mib(mem.heap), mib(mem.live), mib(size), float64(size)/float64(open), mib(wal))
 		for _, l := range lat {
 			fmt.Fprintf(out, "  %-18s p50 %7.2f ms  p99 %7.2f ms\n", l.Name, ms(l.P50), ms(l.P99))
 		}
@@ -219,7 +219,7 @@ func benchOpen(ctx context.Context, cfg *benchOpenConfig, exe, dir string, out i
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "  started %8d  %6.0f starts/s  RSS %7.1f MiB  Go heap %7.1f MiB\n", to, float64(to-from)/d.Seconds(), mib(mem.rss), mib(mem.heap))
+		fmt.Fprintf(out, "  started %8d  %6.0f starts/s  RSS %7.1f MiB  Go heap %7.1f MiB (live %6.1f MiB)\n", to, float64(to-from)/d.Seconds(), mib(mem.rss), mib(mem.heap), mib(mem.live))
 	}
 	fmt.Fprintf(out, "start rate: %.0f StartExecution/s over %d starts (%v)\n", float64(cfg.Executions)/startTime.Seconds(), cfg.Executions, startTime.Round(time.Millisecond))
 	end, err := benchMemory(node)
@@ -227,8 +227,8 @@ func benchOpen(ctx context.Context, cfg *benchOpenConfig, exe, dir string, out i
 		return err
 	}
 	if grown := len(arns) - baseOpen; grown > 0 {
-		fmt.Fprintf(out, "memory per open execution beyond the first %d: RSS %.0f B, Go heap %.0f B\n", baseOpen,
-			float64(end.rss-base.rss)/float64(grown), float64(end.heap-base.heap)/float64(grown))
+		fmt.Fprintf(out, "memory per open execution beyond the first %d: RSS %.0f B, Go heap %.0f B, live Go heap %.0f B\n", baseOpen,
+			float64(end.rss-base.rss)/float64(grown), float64(end.heap-base.heap)/float64(grown), float64(end.live-base.live)/float64(grown))
 	}
 	if err := report("all started"); err != nil {
 		return err
@@ -333,8 +333,9 @@ func benchCountRunning(ctx context.Context, client *awssfn.Client, smARN string)
 	return n, nil
 }
 
-// benchMem is a server process's resident memory and Go heap, in bytes.
-type benchMem struct{ rss, heap int64 }
+// benchMem is a server process's resident memory, Go heap in use and live Go heap (after
+// the last collection), in bytes.
+type benchMem struct{ rss, heap, live int64 }
 
 // benchMemory reads VmRSS from /proc and the Go heap in use from the server's /metrics.
 func benchMemory(node *soakNode) (benchMem, error) {
@@ -354,13 +355,26 @@ func benchMemory(node *soakNode) (benchMem, error) {
 		return m, fmt.Errorf("read the server's metrics: %w", err)
 	}
 	defer resp.Body.Close()
+	var nextGC, gogc float64
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
-			f, _ := strconv.ParseFloat(v, 64)
+		name, v, _ := strings.Cut(sc.Text(), " ")
+		f, _ := strconv.ParseFloat(v, 64)
+		switch name {
+		case "go_memstats_heap_inuse_bytes":
 			m.heap = int64(f)
+		case "go_memstats_next_gc_bytes":
+			nextGC = f
+		case "go_gc_gogc_percent":
+			gogc = f
 		}
+	}
+	// The collector sets its next target at (1 + GOGC/100) times what was alive after the
+	// last collection: that is the live heap, where the heap in use also holds garbage
+	// (gcpace sets GOGC=400, so up to four times as much).
+	if gogc > 0 {
+		m.live = int64(nextGC / (1 + gogc/100))
 	}
 	if m.heap == 0 {
 		return m, errors.New("the server's /metrics has no go_memstats_heap_inuse_bytes")
