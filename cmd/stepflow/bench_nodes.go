@@ -104,15 +104,17 @@ func runBenchNodes(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 	fmt.Fprintf(stdout, "bench-nodes: %d executions of Pass, Choice, Task, Succeed per node count, %d clients, %d CPU cores on this machine\n",
 		cfg.Executions, cfg.Clients, runtime.NumCPU())
-	fmt.Fprintf(stdout, "%5s %9s %13s %10s %14s %14s %9s\n", "nodes", "seconds", "transitions/s", "starts/s", "postgres CPU", "servers CPU", "repeated")
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Fprintf(stdout, "load average before: %s", load)
+	fmt.Fprintf(stdout, "%5s %9s %13s %10s %14s %14s %14s %9s\n", "nodes", "seconds", "transitions/s", "starts/s", "postgres CPU", "servers CPU", "this CPU", "repeated")
 	for _, n := range cfg.Nodes {
 		r, err := benchNodesRun(ctx, cfg, exe, dir, functions, n)
 		if err != nil {
 			return fmt.Errorf("%d node(s): %w", n, err)
 		}
-		fmt.Fprintf(stdout, "%5d %9.2f %13.0f %10.0f %8.2f cores %8.2f cores %9d\n", n, r.seconds,
+		fmt.Fprintf(stdout, "%5d %9.2f %13.0f %10.0f %8.2f cores %8.2f cores %8.2f cores %9d\n", n, r.seconds,
 			float64(cfg.Executions*benchNodesStatesPerExecution)/r.seconds, float64(cfg.Executions)/r.seconds,
-			r.postgresCPU/r.seconds, r.serversCPU/r.seconds, r.repeated)
+			r.postgresCPU/r.seconds, r.serversCPU/r.seconds, r.clientCPU/r.seconds, r.repeated)
 	}
 	return nil
 }
@@ -120,6 +122,7 @@ func runBenchNodes(ctx context.Context, args []string, stdout, stderr io.Writer)
 type benchNodesResult struct {
 	seconds                 float64
 	postgresCPU, serversCPU float64 // CPU seconds used during the run
+	clientCPU               float64 // by this process: the SDK clients and the echo function
 	repeated                int64
 }
 
@@ -171,6 +174,7 @@ func benchNodesRun(ctx context.Context, cfg *benchNodesConfig, exe, dir, functio
 
 	pgBefore := benchPostgresCPU()
 	serversBefore := benchNodesCPU(cluster)
+	clientBefore := benchProcessCPU(os.Getpid())
 	retriesBefore := benchRetries.Load()
 	began := time.Now()
 	var next atomic.Int64
@@ -225,7 +229,7 @@ func benchNodesRun(ctx context.Context, cfg *benchNodesConfig, exe, dir, functio
 		time.Sleep(20 * time.Millisecond)
 	}
 	r := &benchNodesResult{seconds: time.Since(began).Seconds(), postgresCPU: benchPostgresCPU() - pgBefore,
-		serversCPU: benchNodesCPU(cluster) - serversBefore, repeated: benchRetries.Load() - retriesBefore}
+		serversCPU: benchNodesCPU(cluster) - serversBefore, clientCPU: benchProcessCPU(os.Getpid()) - clientBefore, repeated: benchRetries.Load() - retriesBefore}
 	succeeded, err := benchCountStatus(ctx, clients[0], smARN, types.ExecutionStatusSucceeded)
 	if err != nil {
 		return nil, err
