@@ -236,6 +236,7 @@ func benchOpen(ctx context.Context, cfg *benchOpenConfig, exe, dir string, out i
 
 	// A restart: the time from the new process's start to it answering, with all of them open.
 	node.stop()
+	logBefore := benchFileSize(node.logPath)
 	began := time.Now()
 	ready, err := node.start()
 	if err != nil {
@@ -246,6 +247,15 @@ func benchOpen(ctx context.Context, cfg *benchOpenConfig, exe, dir string, out i
 	}
 	fmt.Fprintf(out, "restart: listening %v after the process started, first DescribeExecution answered after %v\n",
 		ready.Sub(began).Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+	// The engine loads every running execution once in the background (recording ends a
+	// crash left unrecorded); its log line says when that pass is done.
+	for !benchLogHas(node.logPath, logBefore, "recovered running executions") {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fmt.Fprintf(out, "restart: the background recovery pass over every running execution ended after %v\n", time.Since(began).Round(time.Millisecond))
 	running, err := benchCountRunning(ctx, client, smARN)
 	if err != nil {
 		return err
@@ -380,6 +390,23 @@ func benchMemory(node *soakNode) (benchMem, error) {
 		return m, errors.New("the server's /metrics has no go_memstats_heap_inuse_bytes")
 	}
 	return m, nil
+}
+
+func benchFileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// benchLogHas tells whether the file at path has text after its first from bytes.
+func benchLogHas(path string, from int64, text string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil || int64(len(data)) < from {
+		return false
+	}
+	return strings.Contains(string(data[from:]), text)
 }
 
 // benchDBSize is the bytes of a SQLite database file and of its write-ahead log.
