@@ -65,9 +65,12 @@ func (e *Engine) Recovered() <-chan struct{} { return e.recovered }
 
 func (e *Engine) recoverOne(ctx context.Context, rec *store.Execution) {
 	if rec.Type == sfn.TypeExpress {
-		if !rec.StartDate.Before(e.recoverFrom) || e.cfg.SharedStore {
-			// One started since Start is this process's own live run; on a shared store a
-			// running Express record may be another node's.
+		e.mu.Lock()
+		_, ours := e.express[rec.ARN]
+		e.mu.Unlock()
+		if ours || !rec.StartDate.Before(e.recoverFrom) || e.cfg.SharedStore {
+			// One started since Start is this process's own run (live, or ended since the
+			// page was read); on a shared store a running Express record may be another node's.
 			return
 		}
 		now := e.now()
