@@ -100,6 +100,10 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 		e.mu.Lock()
 		e.live[arn] = lx
 		e.mu.Unlock()
+		// Starts alone must keep the bound too: executions that start and wait (a long Wait, a
+		// task token) are never driven, so drive's eviction would not see them. This one is
+		// not evicted: its lock is held.
+		e.evictIdle()
 	}
 	e.afterCommit(lx, ob)
 	return rec, nil

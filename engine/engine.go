@@ -109,6 +109,11 @@ type Engine struct {
 	closing atomic.Bool
 	started atomic.Bool
 
+	// recovered is closed when the recovery pass that Start begins has ended (or the engine
+	// closed first); recoverFrom is when Start ran: records started since are this process's.
+	recovered   chan struct{}
+	recoverFrom time.Time
+
 	bg       context.Context // cancelled by Close: stops loops and in-flight invocations
 	stopBg   context.CancelFunc
 	loops    sync.WaitGroup // background loops and invocation goroutines
@@ -168,7 +173,8 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.MaxLiveExecutions <= 0 {
 		cfg.MaxLiveExecutions = DefaultMaxLiveExecutions
 	}
-	e := &Engine{cfg: cfg, log: cfg.Logger, live: map[string]*liveExecution{}, express: map[string]context.CancelFunc{}}
+	e := &Engine{cfg: cfg, log: cfg.Logger, live: map[string]*liveExecution{}, express: map[string]context.CancelFunc{},
+		recovered: make(chan struct{})}
 	e.bg, e.stopBg = context.WithCancel(context.Background())
 	e.commits = newCommitter(cfg.Store, cfg.MaxBatch, cfg.CommitWorkers)
 	e.commits.start()
@@ -200,9 +206,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	if released > 0 {
 		e.log.Info("released task leases of an earlier run", "node", e.cfg.NodeID, "count", released)
 	}
-	if err := e.recover(ctx); err != nil {
-		return fmt.Errorf("engine: recover running executions: %w", err)
-	}
+	e.recoverFrom = e.now()
+	e.goLoop(e.recover)
 	e.goLoop(e.timers.run)
 	e.goLoop(e.dispatch.reap)
 	if e.cfg.Retention > 0 {

@@ -39,11 +39,13 @@ func TestStartLeavesOtherNodesExpressRuns(t *testing.T) {
 		return got.Status
 	}
 
-	startEngine(t, Config{Store: st, SharedStore: true, NodeID: "b"})
+	b := startEngine(t, Config{Store: st, SharedStore: true, NodeID: "b"})
+	<-b.Recovered()
 	if s := status(); s != sfn.StatusRunning {
 		t.Fatalf("after a second node started on the shared store: %s, want RUNNING", s)
 	}
-	startEngine(t, Config{Store: st, NodeID: "c"}) // believes it is alone: the record is a leftover
+	c := startEngine(t, Config{Store: st, NodeID: "c"}) // believes it is alone: the record is a leftover
+	<-c.Recovered()
 	if s := status(); s != sfn.StatusAborted {
 		t.Fatalf("after an engine alone on the store started: %s, want ABORTED", s)
 	}

@@ -61,8 +61,17 @@ func (l *timerLoop) forget(k timerKey) {
 	}
 }
 
+// timerHoldAhead is how far ahead a timer a step arms is held in memory. One due later is
+// left to its row, which the poll arms within one TimerPollInterval of its time: a million
+// executions waiting days then hold no memory for their timers.
+const timerHoldAhead = time.Minute
+
 func (l *timerLoop) arm(arn, id string, at time.Time) {
 	k := timerKey{arn, id}
+	if at.Sub(l.e.now()) > max(timerHoldAhead, 2*l.e.cfg.TimerPollInterval) {
+		l.disarm(arn, id)
+		return
+	}
 	l.mu.Lock()
 	if t, ok := l.byKey[k]; ok {
 		t.fireAt = at
