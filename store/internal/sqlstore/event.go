@@ -67,27 +67,17 @@ func (s *Store) EventBusList(ctx context.Context, p *store.EventBusListParams) (
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	after := ""
-	if p.NextToken != "" {
-		key, err := decodePageToken(p.NextToken, "event buses", 1)
-		if err != nil {
-			return nil, s.fail(op, err)
-		}
-		after = key[0]
-	}
-	size := store.PageSize(p.MaxResults)
-	rows, err := s.query(ctx, s.db.Reader(), `SELECT `+eventBusColumns+` FROM event_bus
-		WHERE name > ? AND `+prefixMatch("name")+` ORDER BY name LIMIT ?`, after, p.NamePrefix, p.NamePrefix, size+1)
-	buses, err := collect(rows, err, func(r Rows) (*store.EventBus, error) { return scanEventBus(r) })
+	buses, next, err := keysetPage(s, op, "event buses", 1, p.NextToken, p.MaxResults,
+		func(after []string, limit int) (Rows, error) {
+			return s.query(ctx, s.db.Reader(), `SELECT `+eventBusColumns+` FROM event_bus
+				WHERE name > ? AND `+prefixMatch("name")+` ORDER BY name LIMIT ?`, after[0], p.NamePrefix, p.NamePrefix, limit)
+		},
+		func(r Rows) (*store.EventBus, error) { return scanEventBus(r) },
+		func(b *store.EventBus) []string { return []string{b.Name} })
 	if err != nil {
-		return nil, s.fail(op, err)
+		return nil, err
 	}
-	res := &store.EventBusListResult{EventBuses: buses}
-	if len(buses) > size {
-		res.EventBuses = buses[:size]
-		res.NextToken = encodePageToken("event buses", buses[size-1].Name)
-	}
-	return res, nil
+	return &store.EventBusListResult{EventBuses: buses, NextToken: next}, nil
 }
 
 // EventBusDelete implements store.Store.
@@ -181,29 +171,18 @@ func (s *Store) EventRuleList(ctx context.Context, p *store.EventRuleListParams)
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	afterBus, afterName := "", ""
-	if p.NextToken != "" {
-		key, err := decodePageToken(p.NextToken, "event rules", 2)
-		if err != nil {
-			return nil, s.fail(op, err)
-		}
-		afterBus, afterName = key[0], key[1]
-	}
-	size := store.PageSize(p.MaxResults)
-	rows, err := s.query(ctx, s.db.Reader(), `SELECT `+eventRuleColumns+` FROM event_rule
-		WHERE (CAST(? AS TEXT) = '' OR bus_name = ?) AND (bus_name > ? OR (bus_name = ? AND name > ?)) AND `+prefixMatch("name")+`
-		ORDER BY bus_name, name LIMIT ?`, p.BusName, p.BusName, afterBus, afterBus, afterName, p.NamePrefix, p.NamePrefix, size+1)
-	rules, err := collect(rows, err, func(r Rows) (*store.EventRule, error) { return scanEventRule(r) })
+	rules, next, err := keysetPage(s, op, "event rules", 2, p.NextToken, p.MaxResults,
+		func(after []string, limit int) (Rows, error) {
+			return s.query(ctx, s.db.Reader(), `SELECT `+eventRuleColumns+` FROM event_rule
+				WHERE (CAST(? AS TEXT) = '' OR bus_name = ?) AND (bus_name > ? OR (bus_name = ? AND name > ?)) AND `+prefixMatch("name")+`
+				ORDER BY bus_name, name LIMIT ?`, p.BusName, p.BusName, after[0], after[0], after[1], p.NamePrefix, p.NamePrefix, limit)
+		},
+		func(r Rows) (*store.EventRule, error) { return scanEventRule(r) },
+		func(r *store.EventRule) []string { return []string{r.BusName, r.Name} })
 	if err != nil {
-		return nil, s.fail(op, err)
+		return nil, err
 	}
-	res := &store.EventRuleListResult{Rules: rules}
-	if len(rules) > size {
-		res.Rules = rules[:size]
-		last := rules[size-1]
-		res.NextToken = encodePageToken("event rules", last.BusName, last.Name)
-	}
-	return res, nil
+	return &store.EventRuleListResult{Rules: rules, NextToken: next}, nil
 }
 
 // EventRuleDelete implements store.Store.

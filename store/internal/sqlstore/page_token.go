@@ -26,3 +26,29 @@ func decodePageToken(token, listing string, parts int) ([]string, error) {
 	}
 	return fields[1:], nil
 }
+
+// keysetPage reads one page of a listing ordered by a key of width columns: query gets the
+// key NextToken carries ("" for each column on the first page) and how many rows to read (one
+// more than a page, to tell whether another follows); key gives a row's key for the next
+// token. It returns the page and the token of the next one ("" at the end).
+func keysetPage[T any](s *Store, op, listing string, width int, nextToken string, maxResults int,
+	query func(after []string, limit int) (Rows, error), scan func(Rows) (T, error), key func(T) []string) ([]T, string, error) {
+	after := make([]string, width)
+	if nextToken != "" {
+		k, err := decodePageToken(nextToken, listing, width)
+		if err != nil {
+			return nil, "", s.fail(op, err)
+		}
+		after = k
+	}
+	size := store.PageSize(maxResults)
+	rows, err := query(after, size+1)
+	items, err := collect(rows, err, scan)
+	if err != nil {
+		return nil, "", s.fail(op, err)
+	}
+	if len(items) <= size {
+		return items, "", nil
+	}
+	return items[:size], encodePageToken(listing, key(items[size-1])...), nil
+}

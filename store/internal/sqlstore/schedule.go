@@ -61,27 +61,17 @@ func (s *Store) ScheduleGroupList(ctx context.Context, p *store.ScheduleGroupLis
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	after := ""
-	if p.NextToken != "" {
-		key, err := decodePageToken(p.NextToken, "schedule groups", 1)
-		if err != nil {
-			return nil, s.fail(op, err)
-		}
-		after = key[0]
-	}
-	size := store.PageSize(p.MaxResults)
-	rows, err := s.query(ctx, s.db.Reader(), `SELECT `+scheduleGroupColumns+` FROM schedule_group
-		WHERE name > ? AND `+prefixMatch("name")+` ORDER BY name LIMIT ?`, after, p.NamePrefix, p.NamePrefix, size+1)
-	groups, err := collect(rows, err, func(r Rows) (*store.ScheduleGroup, error) { return scanScheduleGroup(r) })
+	groups, next, err := keysetPage(s, op, "schedule groups", 1, p.NextToken, p.MaxResults,
+		func(after []string, limit int) (Rows, error) {
+			return s.query(ctx, s.db.Reader(), `SELECT `+scheduleGroupColumns+` FROM schedule_group
+				WHERE name > ? AND `+prefixMatch("name")+` ORDER BY name LIMIT ?`, after[0], p.NamePrefix, p.NamePrefix, limit)
+		},
+		func(r Rows) (*store.ScheduleGroup, error) { return scanScheduleGroup(r) },
+		func(g *store.ScheduleGroup) []string { return []string{g.Name} })
 	if err != nil {
-		return nil, s.fail(op, err)
+		return nil, err
 	}
-	res := &store.ScheduleGroupListResult{Groups: groups}
-	if len(groups) > size {
-		res.Groups = groups[:size]
-		res.NextToken = encodePageToken("schedule groups", groups[size-1].Name)
-	}
-	return res, nil
+	return &store.ScheduleGroupListResult{Groups: groups, NextToken: next}, nil
 }
 
 // ScheduleGroupDelete implements store.Store.
@@ -243,31 +233,20 @@ func (s *Store) ScheduleList(ctx context.Context, p *store.ScheduleListParams) (
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	afterGroup, afterName := "", ""
-	if p.NextToken != "" {
-		key, err := decodePageToken(p.NextToken, "schedules", 2)
-		if err != nil {
-			return nil, s.fail(op, err)
-		}
-		afterGroup, afterName = key[0], key[1]
-	}
-	size := store.PageSize(p.MaxResults)
-	rows, err := s.query(ctx, s.db.Reader(), `SELECT `+scheduleColumns+` FROM schedule
-		WHERE (CAST(? AS TEXT) = '' OR group_name = ?) AND (CAST(? AS TEXT) = '' OR state = ?)
-			AND (group_name > ? OR (group_name = ? AND name > ?)) AND `+prefixMatch("name")+`
-		ORDER BY group_name, name LIMIT ?`,
-		p.GroupName, p.GroupName, p.State, p.State, afterGroup, afterGroup, afterName, p.NamePrefix, p.NamePrefix, size+1)
-	list, err := collect(rows, err, func(r Rows) (*store.Schedule, error) { return scanSchedule(r) })
+	list, next, err := keysetPage(s, op, "schedules", 2, p.NextToken, p.MaxResults,
+		func(after []string, limit int) (Rows, error) {
+			return s.query(ctx, s.db.Reader(), `SELECT `+scheduleColumns+` FROM schedule
+				WHERE (CAST(? AS TEXT) = '' OR group_name = ?) AND (CAST(? AS TEXT) = '' OR state = ?)
+					AND (group_name > ? OR (group_name = ? AND name > ?)) AND `+prefixMatch("name")+`
+				ORDER BY group_name, name LIMIT ?`,
+				p.GroupName, p.GroupName, p.State, p.State, after[0], after[0], after[1], p.NamePrefix, p.NamePrefix, limit)
+		},
+		func(r Rows) (*store.Schedule, error) { return scanSchedule(r) },
+		func(sc *store.Schedule) []string { return []string{sc.GroupName, sc.Name} })
 	if err != nil {
-		return nil, s.fail(op, err)
+		return nil, err
 	}
-	res := &store.ScheduleListResult{Schedules: list}
-	if len(list) > size {
-		res.Schedules = list[:size]
-		last := list[size-1]
-		res.NextToken = encodePageToken("schedules", last.GroupName, last.Name)
-	}
-	return res, nil
+	return &store.ScheduleListResult{Schedules: list, NextToken: next}, nil
 }
 
 // ScheduleDue implements store.Store.
