@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -64,6 +65,60 @@ func openDirectory(st store.Store, scope sfn.Scope, keyFile string) (*iam.Direct
 	return iam.NewDirectory(st, box, scope, nil), nil
 }
 
+// principalCommands are the create, list, delete, put-policy and delete-policy subcommands of
+// one kind of principal (noun "user" or "role"): the same for both but for names.
+func principalCommands(kind store.PrincipalKind, noun, listKey, tagHelp, deleteHelp string) []iamCommand {
+	nameFlag := noun + "-name"
+	return []iamCommand{
+		{name: "create-" + noun, usage: "--" + nameFlag + " NAME [--tag KEY=VALUE ...]", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			name := fs.String(nameFlag, "", "the "+noun+"'s name")
+			var tags stringList
+			fs.Var(&tags, "tag", tagHelp)
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				return createPrincipal(ctx, d, out, kind, *name, tags)
+			}
+		}},
+		{name: "list-" + noun + "s", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				principals, err := d.ListPrincipals(ctx, kind)
+				if err != nil {
+					return err
+				}
+				list := []any{}
+				for _, p := range principals {
+					list = append(list, principalJSON(p))
+				}
+				return writeJSON(out, map[string]any{listKey: list})
+			}
+		}},
+		{name: "delete-" + noun, usage: "--" + nameFlag + " NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			name := fs.String(nameFlag, "", deleteHelp)
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				return d.DeletePrincipal(ctx, kind, *name)
+			}
+		}},
+		{name: "put-" + noun + "-policy", usage: "--" + nameFlag + " NAME --policy-name NAME --policy-document JSON|file://PATH", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			name := fs.String(nameFlag, "", "the "+noun)
+			policyName := fs.String("policy-name", "", "the inline policy's name; a policy of that name is replaced")
+			document := fs.String("policy-document", "", "the policy, as JSON or file://PATH")
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				doc, err := readDocument(*document)
+				if err != nil {
+					return err
+				}
+				return d.PutPolicy(ctx, kind, *name, *policyName, doc)
+			}
+		}},
+		{name: "delete-" + noun + "-policy", usage: "--" + nameFlag + " NAME --policy-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			name := fs.String(nameFlag, "", "the "+noun)
+			policyName := fs.String("policy-name", "", "the inline policy's name")
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				return d.DeletePolicy(ctx, kind, *name, *policyName)
+			}
+		}},
+	}
+}
+
 // iamCommand is one `stepflow iam NAME` subcommand: its flags beyond the common ones and what
 // it does with the directory.
 type iamCommand struct {
@@ -73,168 +128,80 @@ type iamCommand struct {
 	flags   func(fs *flag.FlagSet) func(ctx context.Context, d *iam.Directory, out io.Writer) error
 }
 
-var iamCommands = []iamCommand{
-	{name: "create-user", usage: "--user-name NAME [--tag KEY=VALUE ...]", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("user-name", "", "the user's name")
-		var tags stringList
-		fs.Var(&tags, "tag", "KEY=VALUE tag of the user, for aws:PrincipalTag/KEY conditions (repeatable)")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			return createPrincipal(ctx, d, out, store.PrincipalUser, *name, tags)
-		}
-	}},
-	{name: "create-role", usage: "--role-name NAME [--tag KEY=VALUE ...]", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("role-name", "", "the role's name")
-		var tags stringList
-		fs.Var(&tags, "tag", "KEY=VALUE tag of the role (repeatable)")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			return createPrincipal(ctx, d, out, store.PrincipalRole, *name, tags)
-		}
-	}},
-	{name: "list-users", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			users, err := d.ListPrincipals(ctx, store.PrincipalUser)
-			if err != nil {
-				return err
-			}
-			list := []any{}
-			for _, u := range users {
-				list = append(list, principalJSON(u))
-			}
-			return writeJSON(out, map[string]any{"Users": list})
-		}
-	}},
-	{name: "delete-user", usage: "--user-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("user-name", "", "the user to delete, with its policies and access keys")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			return d.DeletePrincipal(ctx, store.PrincipalUser, *name)
-		}
-	}},
-	{name: "put-user-policy", usage: "--user-name NAME --policy-name NAME --policy-document JSON|file://PATH", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("user-name", "", "the user")
-		policyName := fs.String("policy-name", "", "the inline policy's name; a policy of that name is replaced")
-		document := fs.String("policy-document", "", "the policy, as JSON or file://PATH")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			doc, err := readDocument(*document)
-			if err != nil {
-				return err
-			}
-			return d.PutPolicy(ctx, store.PrincipalUser, *name, *policyName, doc)
-		}
-	}},
-	{name: "get-user-policy", usage: "--user-name NAME --policy-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("user-name", "", "the user")
-		policyName := fs.String("policy-name", "", "the inline policy's name")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			p, err := d.Principal(ctx, store.PrincipalUser, *name)
-			if err != nil {
-				return err
-			}
-			for _, pp := range p.Policies {
-				if pp.Name == *policyName {
-					return writeJSON(out, map[string]any{"UserName": p.Name, "PolicyName": pp.Name, "PolicyDocument": json.RawMessage(pp.Document)})
+var iamCommands = slices.Concat(
+	principalCommands(store.PrincipalUser, "user", "Users", "KEY=VALUE tag of the user, for aws:PrincipalTag/KEY conditions (repeatable)", "the user to delete, with its policies and access keys"),
+	principalCommands(store.PrincipalRole, "role", "Roles", "KEY=VALUE tag of the role (repeatable)", "the role to delete, with its policies"),
+	[]iamCommand{
+		{name: "get-user-policy", usage: "--user-name NAME --policy-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			name := fs.String("user-name", "", "the user")
+			policyName := fs.String("policy-name", "", "the inline policy's name")
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				p, err := d.Principal(ctx, store.PrincipalUser, *name)
+				if err != nil {
+					return err
 				}
+				for _, pp := range p.Policies {
+					if pp.Name == *policyName {
+						return writeJSON(out, map[string]any{"UserName": p.Name, "PolicyName": pp.Name, "PolicyDocument": json.RawMessage(pp.Document)})
+					}
+				}
+				return &iam.Error{Code: iam.CodeNoSuchEntity, Message: fmt.Sprintf("The user policy with name %s cannot be found.", *policyName)}
 			}
-			return &iam.Error{Code: iam.CodeNoSuchEntity, Message: fmt.Sprintf("The user policy with name %s cannot be found.", *policyName)}
-		}
-	}},
-	{name: "delete-user-policy", usage: "--user-name NAME --policy-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("user-name", "", "the user")
-		policyName := fs.String("policy-name", "", "the inline policy's name")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			return d.DeletePolicy(ctx, store.PrincipalUser, *name, *policyName)
-		}
-	}},
-	{name: "list-roles", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			roles, err := d.ListPrincipals(ctx, store.PrincipalRole)
-			if err != nil {
-				return err
+		}},
+		{name: "create-access-key", usage: "--user-name NAME", needKey: true, flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			name := fs.String("user-name", "", "the user; it may have two keys")
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				k, err := d.CreateAccessKey(ctx, *name)
+				if err != nil {
+					return err
+				}
+				// The secret is shown this once; the store keeps it sealed.
+				return writeJSON(out, map[string]any{"AccessKey": map[string]any{
+					"UserName": *name, "AccessKeyId": k.ID, "Status": k.Status, "SecretAccessKey": k.Secret, "CreateDate": k.CreatedDate.UTC().Format(time.RFC3339),
+				}})
 			}
-			list := []any{}
-			for _, r := range roles {
-				list = append(list, principalJSON(r))
+		}},
+		{name: "list-access-keys", usage: "--user-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			name := fs.String("user-name", "", "the user")
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				keys, err := d.ListAccessKeys(ctx, *name)
+				if err != nil {
+					return err
+				}
+				list := []any{}
+				for _, k := range keys {
+					list = append(list, map[string]any{"UserName": *name, "AccessKeyId": k.ID, "Status": k.Status, "CreateDate": k.CreatedDate.UTC().Format(time.RFC3339)})
+				}
+				return writeJSON(out, map[string]any{"AccessKeyMetadata": list})
 			}
-			return writeJSON(out, map[string]any{"Roles": list})
-		}
-	}},
-	{name: "delete-role", usage: "--role-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("role-name", "", "the role to delete, with its policies")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			return d.DeletePrincipal(ctx, store.PrincipalRole, *name)
-		}
-	}},
-	{name: "put-role-policy", usage: "--role-name NAME --policy-name NAME --policy-document JSON|file://PATH", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("role-name", "", "the role")
-		policyName := fs.String("policy-name", "", "the inline policy's name; a policy of that name is replaced")
-		document := fs.String("policy-document", "", "the policy, as JSON or file://PATH")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			doc, err := readDocument(*document)
-			if err != nil {
-				return err
+		}},
+		{name: "update-access-key", usage: "--user-name NAME --access-key-id ID --status Active|Inactive", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			name := fs.String("user-name", "", "the user")
+			id := fs.String("access-key-id", "", "the key")
+			status := fs.String("status", "", "Active or Inactive: an Inactive key is refused at once by every server sharing the database")
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				return d.UpdateAccessKey(ctx, *name, *id, store.AccessKeyStatus(*status))
 			}
-			return d.PutPolicy(ctx, store.PrincipalRole, *name, *policyName, doc)
-		}
-	}},
-	{name: "delete-role-policy", usage: "--role-name NAME --policy-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("role-name", "", "the role")
-		policyName := fs.String("policy-name", "", "the inline policy's name")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			return d.DeletePolicy(ctx, store.PrincipalRole, *name, *policyName)
-		}
-	}},
-	{name: "create-access-key", usage: "--user-name NAME", needKey: true, flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("user-name", "", "the user; it may have two keys")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			k, err := d.CreateAccessKey(ctx, *name)
-			if err != nil {
-				return err
+		}},
+		{name: "delete-access-key", usage: "--user-name NAME --access-key-id ID", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			name := fs.String("user-name", "", "the user")
+			id := fs.String("access-key-id", "", "the key")
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				return d.DeleteAccessKey(ctx, *name, *id)
 			}
-			// The secret is shown this once; the store keeps it sealed.
-			return writeJSON(out, map[string]any{"AccessKey": map[string]any{
-				"UserName": *name, "AccessKeyId": k.ID, "Status": k.Status, "SecretAccessKey": k.Secret, "CreateDate": k.CreatedDate.UTC().Format(time.RFC3339),
-			}})
-		}
-	}},
-	{name: "list-access-keys", usage: "--user-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("user-name", "", "the user")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			keys, err := d.ListAccessKeys(ctx, *name)
-			if err != nil {
-				return err
+		}},
+		{name: "simulate", usage: "--principal USER|ARN --action states:ACTION --resource ARN|* [--context KEY=VALUE ...]", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+			principal := fs.String("principal", "", "a user name, or a user or role ARN")
+			action := fs.String("action", "", "the action, such as states:StartExecution")
+			resource := fs.String("resource", "*", "the resource ARN the action is checked on")
+			var contextValues stringList
+			fs.Var(&contextValues, "context", "KEY=VALUE condition key of the request, such as aws:SourceIp=10.0.0.1 (repeatable; repeat a key for several values)")
+			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+				return simulate(ctx, d, out, *principal, *action, *resource, contextValues)
 			}
-			list := []any{}
-			for _, k := range keys {
-				list = append(list, map[string]any{"UserName": *name, "AccessKeyId": k.ID, "Status": k.Status, "CreateDate": k.CreatedDate.UTC().Format(time.RFC3339)})
-			}
-			return writeJSON(out, map[string]any{"AccessKeyMetadata": list})
-		}
-	}},
-	{name: "update-access-key", usage: "--user-name NAME --access-key-id ID --status Active|Inactive", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("user-name", "", "the user")
-		id := fs.String("access-key-id", "", "the key")
-		status := fs.String("status", "", "Active or Inactive: an Inactive key is refused at once by every server sharing the database")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			return d.UpdateAccessKey(ctx, *name, *id, store.AccessKeyStatus(*status))
-		}
-	}},
-	{name: "delete-access-key", usage: "--user-name NAME --access-key-id ID", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		name := fs.String("user-name", "", "the user")
-		id := fs.String("access-key-id", "", "the key")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			return d.DeleteAccessKey(ctx, *name, *id)
-		}
-	}},
-	{name: "simulate", usage: "--principal USER|ARN --action states:ACTION --resource ARN|* [--context KEY=VALUE ...]", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-		principal := fs.String("principal", "", "a user name, or a user or role ARN")
-		action := fs.String("action", "", "the action, such as states:StartExecution")
-		resource := fs.String("resource", "*", "the resource ARN the action is checked on")
-		var contextValues stringList
-		fs.Var(&contextValues, "context", "KEY=VALUE condition key of the request, such as aws:SourceIp=10.0.0.1 (repeatable; repeat a key for several values)")
-		return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-			return simulate(ctx, d, out, *principal, *action, *resource, contextValues)
-		}
-	}},
-}
+		}},
+	},
+)
 
 func createPrincipal(ctx context.Context, d *iam.Directory, out io.Writer, kind store.PrincipalKind, name string, tagFlags []string) error {
 	var tags []store.Tag
