@@ -33,6 +33,9 @@ func TestBenchAndConformanceDefaultToTestdata(t *testing.T) {
 	if !strings.Contains(stdout, "TOTAL") || !strings.Contains(stdout, "/713 ") {
 		t.Fatalf("conformance did not run the 713 recorded cases:\n%s", stdout)
 	}
+	if !strings.Contains(stdout, "VALIDATION ") || !strings.Contains(stdout, "/115 ") {
+		t.Fatalf("conformance did not check the 115 recorded validation answers:\n%s", stdout)
+	}
 }
 
 // TestBenchAndConformanceOutsideAClone: the data is not in the binary, so outside a clone

@@ -24,6 +24,9 @@ func TestMatcherPlaceholders(t *testing.T) {
 		{[]any{"a.b"}, []any{"aXb"}, false},
 		{map[string]any{"RequestId": "RequestId"}, map[string]any{"RequestId": "5f2c"}, true},
 		{map[string]any{"RequestId": "RequestId"}, map[string]any{}, false},
+		{`{"requestId": "<request-id>"}`, `{"requestId": "00000000-0000-4000-8000-000000000001"}`, true},
+		{`{"requestId":<request-id>"}`, `{"requestId":"00000000-0000-4000-8000-000000000001"}`, true},
+		{`{"requestId": "<request-id>"}`, `{"requestId": "not-a-request-id"}`, false},
 	}
 	for _, tt := range tests {
 		if ok, why := m.value(tt.want, tt.got, "$"); ok != tt.ok {
