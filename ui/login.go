@@ -76,7 +76,6 @@ type login struct {
 	Login
 	sessions *sessions
 	now      func() time.Time
-	page     *template.Template
 
 	mu       sync.Mutex
 	failures map[string][]time.Time // by source IP
@@ -170,6 +169,10 @@ func (l *login) signIn(w http.ResponseWriter, r *http.Request) {
 			Message: "The access key ID or the secret access key is not right, or the key is not active."})
 		return
 	}
+	if old := cookieValue(r); old != "" {
+		// Signing in again replaces the session the browser had.
+		l.sessions.end(old)
+	}
 	sess := l.sessions.start(keyID, principal)
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: sess.id, Path: Prefix, HttpOnly: true,
@@ -262,6 +265,7 @@ func (l *login) serveSignedIn(s *server, next http.Handler, w http.ResponseWrite
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		token := r.Header.Get(csrfHeader)
 		if token == "" && r.URL.Path == Prefix+"logout" {
+			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 			token = r.PostFormValue(csrfField)
 		}
 		if !sess.csrfMatches(token) {

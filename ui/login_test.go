@@ -395,6 +395,11 @@ func TestSignInCSRF(t *testing.T) {
 	if st, body := b.stop(info.CSRFToken); st != http.StatusOK {
 		t.Errorf("stop with the token: %d %s", st, body)
 	}
+	// An action the access rules do not know is refused, token or not.
+	resp, body = b.do("POST", "/ui/api/not-a-route", "application/json", "{}", map[string]string{"X-CSRF-Token": info.CSRFToken})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "AccessDeniedException: the UI has no access rule for POST /ui/api/not-a-route") {
+		t.Errorf("unknown action: %d %s", resp.StatusCode, body)
+	}
 
 	// Stops are audited with the principal that made them.
 	found := false
