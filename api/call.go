@@ -10,9 +10,9 @@ import (
 // Call runs one API action in process, as an HTTP request with X-Amz-Target
 // AWSStepFunctions.<operation> would, without the wire or its signature check: the embedded
 // UI deploys state machines through it, so they pass exactly the API's checks; in a context
-// from ActAs, the action is authorized with the signed-in principal's policies and audited. input is
-// encoded as the request body and the answer decoded into output (which may be nil). A refusal
-// is an *Error carrying AWS's code, message and HTTP status.
+// from ActAs, the action is authorized with the signed-in principal's policies and audited.
+// input is encoded as the request body and the answer decoded into output (which may be nil).
+// A refusal is an *Error carrying AWS's code, message and HTTP status.
 func (s *Server) Call(ctx context.Context, operation string, input, output any) error {
 	act, ok := s.actions[operation]
 	if !ok {

@@ -56,6 +56,26 @@ func TestBrowserSignIn(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#stop`)),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-status="ABORTED"]`)),
 	)
+	// The editor's deploy goes through the API as the admin, with the token too.
+	run(t, ctx, "the admin creates a state machine in the editor",
+		chromedp.Navigate(s.URL+"/ui/editor"),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"]`)),
+		chromedp.SetValue(chromedp.CSS(`#sm-name`), "from-ui"),
+		chromedp.Click(chromedp.CSS(`#review`)),
+		chromedp.WaitVisible(chromedp.CSS(`#review-pane`)),
+		chromedp.Click(chromedp.CSS(`#deploy`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-deployed="created"]`)),
+	)
+	created := false
+	for _, rec := range s.auditLines(t) {
+		if rec["action"] == "states:CreateStateMachine" && rec["principal"] == "arn:aws:iam::123456789012:user/admin" &&
+			rec["decision"] == "allow" && rec["resource"] == "arn:aws:states:us-east-1:123456789012:stateMachine:from-ui" {
+			created = true
+		}
+	}
+	if !created {
+		t.Errorf("no audit record of the admin's CreateStateMachine from the editor")
+	}
 	run(t, ctx, "the admin signs out",
 		chromedp.Click(chromedp.CSS(`#sign-out`)),
 		chromedp.WaitVisible(chromedp.CSS(`#login-form`)),
@@ -97,6 +117,15 @@ func TestBrowserSignIn(t *testing.T) {
 	)
 	if startDisplay != "none" {
 		t.Errorf("the reader's start form has display %q, want none", startDisplay)
+	}
+	var reviewDisplay string
+	run(t, ctx, "the reader opens the editor",
+		chromedp.Navigate(s.URL+"/ui/state-machines/"+esc(s.machine)+"/edit"),
+		chromedp.WaitReady(chromedp.CSS(`#session-hide`)),
+		into(chromedp.Evaluate[string](`getComputedStyle(document.getElementById("review")).display`), &reviewDisplay),
+	)
+	if reviewDisplay != "none" {
+		t.Errorf("the reader's Review and update button has display %q, want none", reviewDisplay)
 	}
 
 	// Through the JSON endpoint, with the session's token, the stop is refused by policy.
