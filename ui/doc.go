@@ -8,4 +8,8 @@
 // Every page, script and stylesheet is embedded in the binary; nothing is fetched from
 // elsewhere, so the UI works offline. Pages are server-rendered HTML with a little vanilla
 // JavaScript that polls the JSON endpoints under /ui/api/.
+//
+// WithLogin puts a sign-in in front of it when the API authenticates its callers: people sign
+// in with an access key, keep a session cookie, send its CSRF token with every change, and see
+// and do what the key's policies allow, checked by the API (login.go, session.go, access.go).
 package ui

@@ -75,12 +75,18 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /ui/activities", s.activitiesPage)
 	mux.HandleFunc("GET /ui/api/activities", s.apiActivities)
 	mux.HandleFunc("POST /ui/api/call/{operation}", s.apiCall)
+	var routes http.Handler = mux
+	if s.login != nil {
+		// Sign-in, CSRF and access rules (login.go, access.go): a new route needs a row in
+		// accessRules.
+		routes = s.login.gate(s, mux)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
-		mux.ServeHTTP(w, r)
+		routes.ServeHTTP(w, r)
 	})
 }
 
@@ -90,6 +96,7 @@ type server struct {
 	ops     Operations  // nil: the editor cannot deploy
 	catalog TaskCatalog // what the palette offers as Task templates
 	pages   map[string]*template.Template
+	login   *login // nil: no sign-in (the server has no authentication)
 }
 
 var templateFuncs = template.FuncMap{

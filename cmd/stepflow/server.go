@@ -59,8 +59,8 @@ type serverConfig struct {
 	// IAMKnownRoles, with --auth iam, refuses state machines whose roleArn names no role
 	// made with stepflow iam create-role (by default they run bounded by the task flags alone).
 	IAMKnownRoles bool `json:"iamKnownRoles"`
-	// UI is "auto" (served unless requests are signed, --auth sigv4 or iam: a browser cannot
-	// sign them), "on" or "off".
+	// UI is "auto" (served unless requests are signed, --auth sigv4 or iam), "on" (with
+	// --auth sigv4 or iam, people sign in with an access key) or "off".
 	UI string `json:"ui"`
 	// Mocks is a mock configuration file (AWS Step Functions Local's format): executions
 	// started on "stateMachineArn#TestCaseName" run that test case.
@@ -240,7 +240,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	auth := fs.String("auth", "", "none (accept any credentials), sigv4 (verify signatures against --access-key) or iam (users, keys and policies in the store: see stepflow iam)")
 	iamKeyFile := fs.String("iam-key-file", "", "with --auth iam: file holding the server key that seals access key secrets, 64 hex digits (default $STEPFLOW_IAM_KEY)")
 	iamKnownRoles := fs.Bool("iam-known-roles", false, "with --auth iam: refuse CreateStateMachine and UpdateStateMachine with a roleArn that names no role in the store, as AWS refuses a role it cannot assume")
-	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4 or iam), on or off")
+	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4 or iam), on (with --auth, people sign in with an access key) or off")
 	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
 	nodeID := fs.String("node-id", "", "name of this server in task leases, unique among servers sharing a database (default: kept in DB.node-id beside the SQLite database, or ./.stepflow/node-id with PostgreSQL)")
 	lease := fs.String("lease", "", "how long a task stays with this server without renewal; a dead server's tasks move to another within about 4/3 of it (default 15s)")
@@ -513,7 +513,12 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 			eng.Close(context.Background())
 			return err
 		}
-		mux.Handle(ui.Prefix, bodyReadDeadline(ui.Handler(eng, ui.WithOperations(apiHandler), ui.WithTaskCatalog(catalog)), bodyTimeout))
+		uiOpts := []ui.Option{ui.WithOperations(apiHandler), ui.WithTaskCatalog(catalog)}
+		if signed {
+			// People sign in with the API's access keys and act with their policies.
+			uiOpts = append(uiOpts, ui.WithLogin(ui.Login{Authority: apiHandler, SecureCookie: certs != nil}))
+		}
+		mux.Handle(ui.Prefix, bodyReadDeadline(ui.Handler(eng, uiOpts...), bodyTimeout))
 		mux.Handle("GET /{$}", http.RedirectHandler(ui.Prefix, http.StatusFound))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
