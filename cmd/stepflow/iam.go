@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -257,81 +256,30 @@ func simulate(ctx context.Context, d *iam.Directory, out io.Writer, principal, a
 	if !strings.HasPrefix(principal, "arn:") {
 		arn = d.UserARN(principal)
 	}
-	caller, err := d.CallerByARN(ctx, arn)
-	if err != nil {
-		return err
-	}
 	if action == "" {
 		return errors.New("--action is required")
 	}
-	reqCtx := iam.Context{}
-	caller.FillContext(reqCtx, d.Scope().Account)
-	reqCtx.Set(iam.KeyCurrentTime, time.Now().UTC().Format("2006-01-02T15:04:05Z"))
-	given := map[string][]string{}
+	given := iam.Context{}
+	values := map[string][]string{}
 	var keys []string
 	for _, kv := range contextValues {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return fmt.Errorf("--context %q: want KEY=VALUE", kv)
 		}
-		if _, seen := given[k]; !seen {
+		if _, seen := values[k]; !seen {
 			keys = append(keys, k)
 		}
-		given[k] = append(given[k], v)
+		values[k] = append(values[k], v)
 	}
-	sort.Strings(keys)
 	for _, k := range keys {
-		reqCtx.Set(k, given[k]...)
+		given.Set(k, values[k]...)
 	}
-	req := &iam.Request{Principal: caller.Principal.ARN, Action: action, Resource: resource, Context: reqCtx}
-	decision := iam.Evaluate(caller.Policies, req)
-	result := map[string]any{
-		"EvalActionName":   action,
-		"EvalResourceName": resource,
-		"EvalDecision":     decision.Outcome.String(),
+	results, err := d.Simulate(ctx, arn, []string{action}, []string{resource}, given, time.Now())
+	if err != nil {
+		return err
 	}
-	if decision.Outcome != iam.ImplicitDeny {
-		st := map[string]any{"SourcePolicyId": decision.Policy, "StatementIndex": decision.Statement}
-		if decision.Sid != "" {
-			st["Sid"] = decision.Sid
-		}
-		for _, p := range caller.Policies {
-			if p.Name == decision.Policy {
-				st["Statement"] = statementJSON(p.Policy.Statements[decision.Statement])
-			}
-		}
-		result["MatchedStatements"] = []any{st}
-	} else {
-		result["MatchedStatements"] = []any{}
-	}
-	if !decision.Allowed() {
-		result["Message"] = iam.DenialMessage(req, decision)
-	}
-	return writeJSON(out, map[string]any{"EvaluationResults": []any{result}})
-}
-
-// statementJSON shows a parsed statement in the policy language's shape.
-func statementJSON(st iam.Statement) map[string]any {
-	m := map[string]any{"Effect": st.Effect}
-	if st.Sid != "" {
-		m["Sid"] = st.Sid
-	}
-	for name, list := range map[string][]string{"Action": st.Actions, "NotAction": st.NotActions, "Resource": st.Resources, "NotResource": st.NotResources} {
-		if list != nil {
-			m[name] = list
-		}
-	}
-	if len(st.Conditions) > 0 {
-		cond := map[string]map[string][]string{}
-		for _, c := range st.Conditions {
-			if cond[c.Operator.Name] == nil {
-				cond[c.Operator.Name] = map[string][]string{}
-			}
-			cond[c.Operator.Name][c.Key] = c.Values
-		}
-		m["Condition"] = cond
-	}
-	return m
+	return writeJSON(out, map[string]any{"EvaluationResults": results})
 }
 
 func runIAM(ctx context.Context, args []string, stdout, stderr io.Writer) error {

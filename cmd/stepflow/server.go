@@ -23,6 +23,7 @@ import (
 
 	"github.com/stepflow/stepflow/api"
 	eventsapi "github.com/stepflow/stepflow/api/events"
+	"github.com/stepflow/stepflow/api/iamadmin"
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/events"
 	"github.com/stepflow/stepflow/events/webhook"
@@ -486,10 +487,15 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		defer f.Close()
 		auditLog = f
 	}
+	services := []api.Service{eventsapi.Service(bus, st)}
+	if directory != nil {
+		// The admin API authorizes with the same directory: iam:* actions in users' policies.
+		services = append(services, iamadmin.Service(directory))
+	}
 	apiHandler, err := api.New(api.Config{
 		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, RequireKnownRoles: cfg.IAMKnownRoles, Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
-		Services: []api.Service{eventsapi.Service(bus, st)},
+		Services: services,
 		REST:     []api.RESTService{schedulerapi.Service(st, scope, nil)},
 		AuditLog: auditLog,
 	})
