@@ -184,6 +184,10 @@ type Action struct {
 	input reflect.Type
 }
 
+// Run runs the action on a JSON body in-process, outside any server: nothing is signed or
+// authorized, so it is for callers that hold the store itself (the stepflow iam command).
+func (a Action) Run(ctx context.Context, body []byte) (any, error) { return a.run(ctx, body) }
+
 // New returns a server for the engine's store and scope.
 func New(cfg Config) (*Server, error) {
 	if cfg.Engine == nil {
