@@ -253,7 +253,9 @@ func TestIAMCommandThroughTheAdminAPI(t *testing.T) {
 	iamCLI(t, "create-user", "--user-name", "admin", "--db", db)
 	iamCLI(t, "put-user-policy", "--user-name", "admin", "--policy-name", "all", "--db", db, "--policy-document",
 		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["iam:*","states:*"],"Resource":"*"}}`)
-	var adminKey struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+	var adminKey struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
 	if err := json.Unmarshal([]byte(iamCLI(t, "create-access-key", "--user-name", "admin", "--db", db, "--iam-key-file", keyFile)), &adminKey); err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +276,9 @@ func TestIAMCommandThroughTheAdminAPI(t *testing.T) {
 	if !strings.Contains(out, `"Action": "states:List*"`) {
 		t.Fatalf("get-user-policy prints the document as JSON: %s", out)
 	}
-	var botKey struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+	var botKey struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
 	if err := json.Unmarshal([]byte(iamCLI(t, "create-access-key", "--user-name", "bot", "--endpoint", url)), &botKey); err != nil {
 		t.Fatal(err)
 	}
