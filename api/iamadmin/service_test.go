@@ -1,12 +1,15 @@
 package iamadmin_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,6 +39,11 @@ type testServer struct {
 
 func startServer(t *testing.T, st store.Store, node string) *testServer {
 	t.Helper()
+	return startServerWithAudit(t, st, node, nil)
+}
+
+func startServerWithAudit(t *testing.T, st store.Store, node string, audit io.Writer) *testServer {
+	t.Helper()
 	box, err := iam.NewSecretBox(serverKey)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +53,7 @@ func startServer(t *testing.T, st store.Store, node string) *testServer {
 		t.Fatal(err)
 	}
 	dir := iam.NewDirectory(st, box, sfn.DefaultScope, nil)
-	handler, err := api.New(api.Config{Engine: eng, IAM: dir, Services: []api.Service{iamadmin.Service(dir)}})
+	handler, err := api.New(api.Config{Engine: eng, IAM: dir, Services: []api.Service{iamadmin.Service(dir)}, AuditLog: audit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,12 +68,35 @@ func startServer(t *testing.T, st store.Store, node string) *testServer {
 
 func startSQLiteServer(t *testing.T) *testServer {
 	t.Helper()
+	return startSQLiteServerWithAudit(t, nil)
+}
+
+func startSQLiteServerWithAudit(t *testing.T, audit io.Writer) *testServer {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "stepflow.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return startServer(t, st, "admin-test")
+	return startServerWithAudit(t, st, "admin-test", audit)
+}
+
+// lockedBuffer is an audit log the server writes and the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 const adminPolicy = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["iam:*","states:*"],"Resource":"*"}}`
@@ -127,7 +158,8 @@ func call[Out any](t *testing.T, c *iamadmin.Client, action string, in any) *Out
 // Inactive, and IAM's errors come in IAM's codes and statuses.
 func TestAdminAPI(t *testing.T) {
 	t.Parallel()
-	srv := startSQLiteServer(t)
+	var audit lockedBuffer
+	srv := startSQLiteServerWithAudit(t, &audit)
 	admin := srv.bootstrap(t)
 	ctx := context.Background()
 
@@ -218,6 +250,20 @@ func TestAdminAPI(t *testing.T) {
 	}
 	err = admin.Call(ctx, "SimulatePrincipalPolicy", map[string]any{"PolicySourceArn": "arn:aws:iam::123456789012:user/ghost", "ActionNames": []string{"states:StartExecution"}}, nil)
 	wantError(t, err, 400, "InvalidInput", "The principal arn:aws:iam::123456789012:user/ghost cannot be found.")
+
+	// The audit log names each admin call and its resource, never a secret.
+	log := audit.String()
+	for _, want := range []string{
+		`"action":"iam:CreateAccessKey","resource":"arn:aws:iam::123456789012:user/orders-bot","decision":"allow"`,
+		`"action":"iam:CreateUser","resource":"arn:aws:iam::123456789012:user/mallory","decision":"deny","reason":"implicitDeny"`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("audit log lacks %s:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, key.SecretAccessKey) || strings.Contains(log, second.SecretAccessKey) {
+		t.Error("the audit log holds a secret")
+	}
 
 	// Deleting the user ends its remaining key too.
 	call[iamadmin.Empty](t, admin, "DeleteUser", map[string]any{"UserName": "orders-bot"})
