@@ -159,8 +159,11 @@ func (s *Server) requestContext(ctx context.Context, check *accessCheck, input m
 	if host, _, err := net.SplitHostPort(check.request.RemoteAddr); err == nil {
 		c.Set(iam.KeySourceIP, host)
 	}
-	if check.service == iam.StepFunctionsService {
+	switch check.service {
+	case iam.StepFunctionsService:
 		iam.StepFunctionsRequestTags(check.action, input, c)
+	case iam.AdminService:
+		iam.AdminRequestTags(check.action, input, c)
 	}
 	if taggable(resource) {
 		tags, err := s.store.TagList(ctx, &store.TagListParams{ResourceARN: resource})

@@ -35,6 +35,9 @@ var adminResources = map[string]adminResourceKind{
 	"ListAccessKeys":   adminOnUser,
 	"UpdateAccessKey":  adminOnUser,
 	"DeleteAccessKey":  adminOnUser,
+	"TagUser":          adminOnUser,
+	"UntagUser":        adminOnUser,
+	"ListUserTags":     adminOnUser,
 	"ListUsers":        adminOnAny,
 
 	"CreateRole":       adminOnRole,
@@ -44,6 +47,9 @@ var adminResources = map[string]adminResourceKind{
 	"GetRolePolicy":    adminOnRole,
 	"DeleteRolePolicy": adminOnRole,
 	"ListRolePolicies": adminOnRole,
+	"TagRole":          adminOnRole,
+	"UntagRole":        adminOnRole,
+	"ListRoleTags":     adminOnRole,
 	"ListRoles":        adminOnAny,
 
 	"SimulatePrincipalPolicy": adminOnPolicySource,
@@ -101,4 +107,39 @@ func AdminResource(action string, input map[string]any, scope sfn.Scope, caller 
 		}
 	}
 	return "*", true
+}
+
+// AdminRequestTags fills the request-tag condition keys of an admin action that tags a user or
+// role (aws:RequestTag/KEY and aws:TagKeys), or of UntagUser and UntagRole (aws:TagKeys), as IAM
+// does: a policy may then keep some tags (stepflow:rate-limit, say) out of an administrator's
+// reach.
+func AdminRequestTags(action string, input map[string]any, ctx Context) {
+	switch action {
+	case "CreateUser", "CreateRole", "TagUser", "TagRole":
+		tags, _ := input["Tags"].([]any)
+		var keys []string
+		for _, t := range tags {
+			tag, _ := t.(map[string]any)
+			key := stringField(tag, "Key")
+			if key == "" {
+				continue
+			}
+			keys = append(keys, key)
+			ctx.Set(KeyRequestTag+key, stringField(tag, "Value"))
+		}
+		if len(keys) > 0 {
+			ctx.Set(KeyTagKeys, keys...)
+		}
+	case "UntagUser", "UntagRole":
+		list, _ := input["TagKeys"].([]any)
+		var keys []string
+		for _, k := range list {
+			if s, ok := k.(string); ok {
+				keys = append(keys, s)
+			}
+		}
+		if len(keys) > 0 {
+			ctx.Set(KeyTagKeys, keys...)
+		}
+	}
 }

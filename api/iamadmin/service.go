@@ -38,6 +38,9 @@ func Service(dir *iam.Directory) api.Service {
 			"GetUserPolicy":    api.Handle(h.getUserPolicy),
 			"ListUserPolicies": api.Handle(h.listUserPolicies),
 			"DeleteUserPolicy": api.Handle(h.deleteUserPolicy),
+			"TagUser":          api.Handle(h.tagUser),
+			"UntagUser":        api.Handle(h.untagUser),
+			"ListUserTags":     api.Handle(h.listUserTags),
 
 			"CreateRole":       api.Handle(h.createRole),
 			"GetRole":          api.Handle(h.getRole),
@@ -47,6 +50,9 @@ func Service(dir *iam.Directory) api.Service {
 			"GetRolePolicy":    api.Handle(h.getRolePolicy),
 			"ListRolePolicies": api.Handle(h.listRolePolicies),
 			"DeleteRolePolicy": api.Handle(h.deleteRolePolicy),
+			"TagRole":          api.Handle(h.tagRole),
+			"UntagRole":        api.Handle(h.untagRole),
+			"ListRoleTags":     api.Handle(h.listRoleTags),
 
 			"CreateAccessKey": api.Handle(h.createAccessKey),
 			"ListAccessKeys":  api.Handle(h.listAccessKeys),
@@ -359,6 +365,75 @@ func (h *handler) deleteUserPolicy(ctx context.Context, in *PolicyInput) (*Empty
 
 func (h *handler) deleteRolePolicy(ctx context.Context, in *PolicyInput) (*Empty, error) {
 	return &Empty{}, fail(h.dir.DeletePolicy(ctx, store.PrincipalRole, in.RoleName, in.PolicyName))
+}
+
+// TagsInput tags a user or role (TagUser, TagRole), removes its tags by key (UntagUser,
+// UntagRole) or names it (ListUserTags, ListRoleTags).
+type TagsInput struct {
+	UserName string `json:",omitempty"`
+	RoleName string `json:",omitempty"`
+	Tags     []Tag
+	TagKeys  []string
+}
+
+// TagsOutput is the answer of ListUserTags and ListRoleTags.
+type TagsOutput struct {
+	Tags        []Tag
+	IsTruncated bool
+}
+
+func (h *handler) tag(ctx context.Context, kind store.PrincipalKind, name string, in *TagsInput) (*Empty, error) {
+	if len(in.Tags) == 0 {
+		return nil, validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
+	}
+	tags, err := storeTags(in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	return &Empty{}, fail(h.dir.TagPrincipal(ctx, kind, name, tags))
+}
+
+func (h *handler) untag(ctx context.Context, kind store.PrincipalKind, name string, in *TagsInput) (*Empty, error) {
+	if len(in.TagKeys) == 0 {
+		return nil, validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
+	}
+	return &Empty{}, fail(h.dir.UntagPrincipal(ctx, kind, name, in.TagKeys))
+}
+
+func (h *handler) listTags(ctx context.Context, kind store.PrincipalKind, name string) (*TagsOutput, error) {
+	tags, err := h.dir.PrincipalTags(ctx, kind, name)
+	if err != nil {
+		return nil, fail(err)
+	}
+	out := &TagsOutput{Tags: []Tag{}}
+	for _, t := range tags {
+		out.Tags = append(out.Tags, Tag{Key: t.Key, Value: t.Value})
+	}
+	return out, nil
+}
+
+func (h *handler) tagUser(ctx context.Context, in *TagsInput) (*Empty, error) {
+	return h.tag(ctx, store.PrincipalUser, in.UserName, in)
+}
+
+func (h *handler) tagRole(ctx context.Context, in *TagsInput) (*Empty, error) {
+	return h.tag(ctx, store.PrincipalRole, in.RoleName, in)
+}
+
+func (h *handler) untagUser(ctx context.Context, in *TagsInput) (*Empty, error) {
+	return h.untag(ctx, store.PrincipalUser, in.UserName, in)
+}
+
+func (h *handler) untagRole(ctx context.Context, in *TagsInput) (*Empty, error) {
+	return h.untag(ctx, store.PrincipalRole, in.RoleName, in)
+}
+
+func (h *handler) listUserTags(ctx context.Context, in *TagsInput) (*TagsOutput, error) {
+	return h.listTags(ctx, store.PrincipalUser, in.UserName)
+}
+
+func (h *handler) listRoleTags(ctx context.Context, in *TagsInput) (*TagsOutput, error) {
+	return h.listTags(ctx, store.PrincipalRole, in.RoleName)
 }
 
 // AccessKeyInput names a user's access key (UpdateAccessKey also sets its status).

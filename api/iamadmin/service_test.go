@@ -251,6 +251,32 @@ func TestAdminAPI(t *testing.T) {
 	err = admin.Call(ctx, "SimulatePrincipalPolicy", map[string]any{"PolicySourceArn": "arn:aws:iam::123456789012:user/ghost", "ActionNames": []string{"states:StartExecution"}}, nil)
 	wantError(t, err, 400, "InvalidInput", "The principal arn:aws:iam::123456789012:user/ghost cannot be found.")
 
+	// Tags after creation; a policy may keep the rate-limit tag out of a helpdesk's reach.
+	call[iamadmin.Empty](t, admin, "TagUser", map[string]any{"UserName": "orders-bot", "Tags": []map[string]string{{"Key": "stepflow:rate-limit", "Value": "5"}, {"Key": "team", "Value": "billing"}}})
+	tags := call[iamadmin.TagsOutput](t, admin, "ListUserTags", map[string]any{"UserName": "orders-bot"})
+	if len(tags.Tags) != 2 || tags.Tags[1] != (iamadmin.Tag{Key: "team", Value: "billing"}) {
+		t.Fatalf("ListUserTags after TagUser: %+v", tags)
+	}
+	call[iamadmin.Empty](t, admin, "UntagUser", map[string]any{"UserName": "orders-bot", "TagKeys": []string{"stepflow:rate-limit"}})
+	if tags := call[iamadmin.TagsOutput](t, admin, "ListUserTags", map[string]any{"UserName": "orders-bot"}); len(tags.Tags) != 1 {
+		t.Fatalf("ListUserTags after UntagUser: %+v", tags)
+	}
+	many := []map[string]string{}
+	for i := range 50 {
+		many = append(many, map[string]string{"Key": fmt.Sprintf("k%d", i), "Value": "v"})
+	}
+	err = admin.Call(ctx, "TagUser", map[string]any{"UserName": "orders-bot", "Tags": many}, nil)
+	wantError(t, err, 409, "LimitExceeded", "The number of tags has reached the maximum limit of 50 for this user.")
+	call[iamadmin.UserOutput](t, admin, "CreateUser", map[string]any{"UserName": "helpdesk"})
+	call[iamadmin.Empty](t, admin, "PutUserPolicy", map[string]any{"UserName": "helpdesk", "PolicyName": "tags", "PolicyDocument": `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["iam:TagUser","iam:UntagUser"],"Resource":"*"},
+		{"Sid":"NoRateLimits","Effect":"Deny","Action":["iam:TagUser","iam:UntagUser"],"Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":"stepflow:rate-limit"}}}]}`})
+	helpdeskKey := call[iamadmin.AccessKeyOutput](t, admin, "CreateAccessKey", map[string]any{"UserName": "helpdesk"}).AccessKey
+	helpdesk := srv.client(helpdeskKey.AccessKeyId, helpdeskKey.SecretAccessKey)
+	call[iamadmin.Empty](t, helpdesk, "TagUser", map[string]any{"UserName": "orders-bot", "Tags": []map[string]string{{"Key": "team", "Value": "orders"}}})
+	err = helpdesk.Call(ctx, "TagUser", map[string]any{"UserName": "orders-bot", "Tags": []map[string]string{{"Key": "stepflow:rate-limit", "Value": "none"}}}, nil)
+	wantError(t, err, 400, "AccessDeniedException", "User: arn:aws:iam::123456789012:user/helpdesk is not authorized to perform: iam:TagUser on resource: arn:aws:iam::123456789012:user/orders-bot with an explicit deny in an identity-based policy")
+
 	// The audit log names each admin call and its resource, never a secret.
 	log := audit.String()
 	for _, want := range []string{

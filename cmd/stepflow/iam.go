@@ -99,13 +99,9 @@ func principalCommands(noun, title, tagHelp, deleteHelp string) []iamCommand {
 			var tags stringList
 			fs.Var(&tags, "tag", tagHelp)
 			return func() (adminCall, error) {
-				list := []iamadmin.Tag{}
-				for _, t := range tags {
-					k, v, ok := strings.Cut(t, "=")
-					if !ok || k == "" {
-						return adminCall{}, fmt.Errorf("--tag %q: want KEY=VALUE", t)
-					}
-					list = append(list, iamadmin.Tag{Key: k, Value: v})
+				list, err := tagList(tags)
+				if err != nil {
+					return adminCall{}, err
 				}
 				return adminCall{"Create" + title, map[string]any{nameMember: *name, "Tags": list}}, nil
 			}
@@ -116,6 +112,32 @@ func principalCommands(noun, title, tagHelp, deleteHelp string) []iamCommand {
 		}},
 		{name: "list-" + noun + "s", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
 			return func() (adminCall, error) { return adminCall{"List" + title + "s", map[string]any{}}, nil }
+		}},
+		{name: "tag-" + noun, usage: "--" + nameFlag + " NAME --tag KEY=VALUE ...", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun)
+			var tags stringList
+			fs.Var(&tags, "tag", "KEY=VALUE tag to add or change (repeatable)")
+			return func() (adminCall, error) {
+				list, err := tagList(tags)
+				if err != nil {
+					return adminCall{}, err
+				}
+				return adminCall{"Tag" + title, map[string]any{nameMember: *name, "Tags": list}}, nil
+			}
+		}},
+		{name: "untag-" + noun, usage: "--" + nameFlag + " NAME --tag-key KEY ...", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun)
+			var keys stringList
+			fs.Var(&keys, "tag-key", "key of a tag to remove (repeatable)")
+			return func() (adminCall, error) {
+				return adminCall{"Untag" + title, map[string]any{nameMember: *name, "TagKeys": []string(keys)}}, nil
+			}
+		}},
+		{name: "list-" + noun + "-tags", usage: "--" + nameFlag + " NAME", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun)
+			return func() (adminCall, error) {
+				return adminCall{"List" + title + "Tags", map[string]any{nameMember: *name}}, nil
+			}
 		}},
 		{name: "delete-" + noun, usage: "--" + nameFlag + " NAME", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
 			name := named(fs, deleteHelp)
@@ -148,6 +170,19 @@ func principalCommands(noun, title, tagHelp, deleteHelp string) []iamCommand {
 			}
 		}},
 	}
+}
+
+// tagList reads --tag KEY=VALUE flags.
+func tagList(flags []string) ([]iamadmin.Tag, error) {
+	list := []iamadmin.Tag{}
+	for _, t := range flags {
+		k, v, ok := strings.Cut(t, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--tag %q: want KEY=VALUE", t)
+		}
+		list = append(list, iamadmin.Tag{Key: k, Value: v})
+	}
+	return list, nil
 }
 
 // accessKeyCommand is a command on one of a user's access keys.

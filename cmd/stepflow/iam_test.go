@@ -294,6 +294,15 @@ func TestIAMCommandThroughTheAdminAPI(t *testing.T) {
 	_, err := bot.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{})
 	wantAPIError(t, err, "ThrottlingException", "Rate exceeded")
 
+	// The tag changed through the admin API applies at the next request.
+	iamCLI(t, "tag-user", "--user-name", "bot", "--tag", "stepflow:rate-limit=none", "--endpoint", url)
+	if out := iamCLI(t, "list-user-tags", "--user-name", "bot", "--endpoint", url); !strings.Contains(out, `"Value": "none"`) {
+		t.Fatalf("list-user-tags: %s", out)
+	}
+	if _, err := bot.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{}); err != nil {
+		t.Fatalf("after the limit was lifted: %v", err)
+	}
+
 	iamCLI(t, "update-access-key", "--user-name", "bot", "--access-key-id", botKey.AccessKey.AccessKeyId, "--status", "Inactive", "--endpoint", url)
 	_, err = bot.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{})
 	wantAPIError(t, err, "UnrecognizedClientException", "The security token included in the request is invalid.")
