@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -187,4 +188,29 @@ func TestRateLimiterIsBounded(t *testing.T) {
 			t.Fatalf("%d buckets after %d keys, bound 100", n, i+1)
 		}
 	}
+}
+
+// BenchmarkRateLimiter: the cost of one request's token, and the memory of a full table of
+// buckets (reported as bytes/bucket), the figure the documented bound rests on.
+func BenchmarkRateLimiter(b *testing.B) {
+	limit := RateLimit{PerSecond: 100, Burst: 100}
+	keys := make([]string, DefaultMaxRateLimitBuckets)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("AKIA%016d", i)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	l := newRateLimiter(0)
+	now := time.Now()
+	for _, k := range keys {
+		l.allow(k, limit, now)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perBucket := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(len(keys))
+	for i := 0; b.Loop(); i++ {
+		l.allow(keys[i%len(keys)], limit, now.Add(time.Duration(i)))
+	}
+	b.ReportMetric(perBucket, "bytes/bucket")
 }
