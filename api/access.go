@@ -31,6 +31,22 @@ type accessCheck struct {
 
 type accessCheckKey struct{}
 
+// CallerOf is the authenticated caller of a request under IAM authorization, or nil.
+func CallerOf(ctx context.Context) *iam.Caller {
+	if check, _ := ctx.Value(accessCheckKey{}).(*accessCheck); check != nil {
+		return check.caller
+	}
+	return nil
+}
+
+// CallerUserName is the user name of a caller, or "" when it is nil or not a user.
+func CallerUserName(c *iam.Caller) string {
+	if c == nil || c.Principal.Kind != store.PrincipalUser {
+		return ""
+	}
+	return c.Principal.Name
+}
+
 // authenticate verifies the request's SigV4 signature with the secret of its access key as
 // the store has it now, and returns the key's caller.
 func (s *Server) authenticate(r *http.Request, body []byte, signing credentialScope) (*iam.Caller, error) {
@@ -66,7 +82,7 @@ func authorizeInput(ctx context.Context, in any) error {
 		if rec := auditOf(ctx); rec != nil && rec.server != nil {
 			// Under --auth sigv4 nothing is authorized, but the audit log still names the
 			// resource the call acts on.
-			resources, _ := rec.server.resourcesOf(rec.service, rec.action, inputFields(in))
+			resources, _ := rec.server.resourcesOf(rec.service, rec.action, inputFields(in), nil)
 			rec.Resource = strings.Join(resources, ",")
 		}
 		return nil
@@ -76,7 +92,7 @@ func authorizeInput(ctx context.Context, in any) error {
 
 func (s *Server) authorize(ctx context.Context, check *accessCheck, in any) error {
 	input := inputFields(in)
-	resources, _ := s.resourcesOf(check.service, check.action, input)
+	resources, _ := s.resourcesOf(check.service, check.action, input, check.caller)
 	return s.decide(ctx, check, check.service+":"+check.action, resources, input)
 }
 
@@ -109,10 +125,15 @@ func inputFields(in any) map[string]any {
 	return input
 }
 
-// resourcesOf is the resources an action is checked on. An action the tables lack is checked
-// on "*": only a policy granting it on every resource lets it through.
-func (s *Server) resourcesOf(service, action string, input map[string]any) ([]string, bool) {
+// resourcesOf is the resources an action is checked on; caller, when known, is who calls (an
+// access-key action of the admin API that names no user acts on the caller). An action the
+// tables lack is checked on "*": only a policy granting it on every resource lets it through.
+func (s *Server) resourcesOf(service, action string, input map[string]any, caller *iam.Caller) ([]string, bool) {
 	switch service {
+	case iam.AdminService:
+		if resource, known := iam.AdminResource(action, input, s.scope, CallerUserName(caller)); known {
+			return []string{resource}, true
+		}
 	case iam.StepFunctionsService:
 		if resource, known := iam.StepFunctionsResource(action, input, s.scope); known {
 			return []string{resource}, true
@@ -138,8 +159,11 @@ func (s *Server) requestContext(ctx context.Context, check *accessCheck, input m
 	if host, _, err := net.SplitHostPort(check.request.RemoteAddr); err == nil {
 		c.Set(iam.KeySourceIP, host)
 	}
-	if check.service == iam.StepFunctionsService {
+	switch check.service {
+	case iam.StepFunctionsService:
 		iam.StepFunctionsRequestTags(check.action, input, c)
+	case iam.AdminService:
+		iam.AdminRequestTags(check.action, input, c)
 	}
 	if taggable(resource) {
 		tags, err := s.store.TagList(ctx, &store.TagListParams{ResourceARN: resource})

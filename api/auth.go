@@ -133,9 +133,13 @@ func verifySignatureWith(r *http.Request, body []byte, secretOf func(accessKey s
 	if err != nil || !strings.HasPrefix(amzDate, auth.Date) {
 		return incompleteSignature("Date must be in ISO-8601 'basic format' and match the credential scope. Got '" + amzDate + "'.")
 	}
-	if d := now.Sub(signedAt); d > maxClockSkew || d < -maxClockSkew {
+	if d := now.Sub(signedAt); d > maxClockSkew {
 		return authError(codeInvalidSignature, "Signature expired: "+amzDate+" is now earlier than "+
 			now.Add(-maxClockSkew).UTC().Format("20060102T150405Z")+" ("+now.UTC().Format("20060102T150405Z")+" - 15 min.)")
+	} else if d < -maxClockSkew {
+		// A clock ahead of the server's: AWS's words for a signature from the future.
+		return authError(codeInvalidSignature, "Signature not yet current: "+amzDate+" is still later than "+
+			now.Add(maxClockSkew).UTC().Format("20060102T150405Z")+" ("+now.UTC().Format("20060102T150405Z")+" + 15 min.)")
 	}
 	if auth.Region != want.Region {
 		return authError(codeInvalidSignature, "Credential should be scoped to a valid region, not '"+auth.Region+"'.")

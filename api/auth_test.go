@@ -79,3 +79,33 @@ func TestVerifySignature(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifySignatureClockSkew: a signature up to 15 minutes from the server's clock either
+// way is accepted; beyond, AWS's messages for one too old and one from the future.
+func TestVerifySignatureClockSkew(t *testing.T) {
+	t.Parallel()
+	const published = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+	keys := map[string]string{"AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
+	signedAt := time.Date(2015, 8, 30, 12, 36, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		skew    time.Duration // the server's clock minus the signing time
+		message string
+	}{
+		{15 * time.Minute, ""},
+		{-15 * time.Minute, ""},
+		{15*time.Minute + time.Second, "Signature expired: 20150830T123600Z is now earlier than 20150830T123601Z (20150830T125101Z - 15 min.)"},
+		{-15*time.Minute - time.Second, "Signature not yet current: 20150830T123600Z is still later than 20150830T123559Z (20150830T122059Z + 15 min.)"},
+	} {
+		err := verifySignature(exampleRequest(t, published), nil, keys, signedAt.Add(tt.skew), credentialScope{Region: "us-east-1", Service: "iam"})
+		if tt.message == "" {
+			if err != nil {
+				t.Errorf("skew %s: %v", tt.skew, err)
+			}
+			continue
+		}
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || apiErr.Code != codeInvalidSignature || apiErr.Status != http.StatusForbidden || apiErr.Message != tt.message {
+			t.Errorf("skew %s: %v\nwant 403 InvalidSignatureException: %s", tt.skew, err, tt.message)
+		}
+	}
+}

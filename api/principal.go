@@ -135,7 +135,7 @@ func (s *Server) Authorize(ctx context.Context, action string, input map[string]
 	var err error
 	if acting.caller == nil {
 		if rec != nil {
-			resources, _ := s.resourcesOf(service, name, input)
+			resources, _ := s.resourcesOf(service, name, input, acting.caller)
 			rec.Resource = strings.Join(resources, ",")
 			rec.Decision, rec.Reason = "allow", "signedKey"
 		}
@@ -144,7 +144,7 @@ func (s *Server) Authorize(ctx context.Context, action string, input map[string]
 			rec.Principal = acting.caller.Principal.ARN
 		}
 		check := &accessCheck{server: s, caller: acting.caller, service: service, action: name, request: acting.request}
-		resources, _ := s.resourcesOf(service, name, input)
+		resources, _ := s.resourcesOf(service, name, input, acting.caller)
 		err = s.decide(ctx, check, action, resources, input)
 	}
 	if rec != nil && (err != nil || !readOnlyAction(name)) {
@@ -223,7 +223,7 @@ func (s *Server) Permits(ctx context.Context, action string, input map[string]an
 	}
 	service, name, _ := strings.Cut(action, ":")
 	check := &accessCheck{server: s, caller: acting.caller, service: service, action: name, request: acting.request}
-	resources, _ := s.resourcesOf(service, name, input)
+	resources, _ := s.resourcesOf(service, name, input, acting.caller)
 	err := s.decide(context.WithValue(ctx, auditRecordKey{}, (*auditRecord)(nil)), check, action, resources, input)
 	var denied *Error
 	if errors.As(err, &denied) && denied.Code == codeAccessDenied {

@@ -91,6 +91,13 @@ type Config struct {
 	// REST are AWS REST-JSON APIs served on the same port (EventBridge Scheduler's), told
 	// apart by the first segment of the path; they share the body bounds and the credentials.
 	REST []RESTService
+	// RateLimit, when set, is a token bucket of requests per access key of a signed server
+	// (Credentials or IAM): a request over it is answered ThrottlingException. Under IAM, a
+	// user's RateLimitTag overrides it for that user's keys.
+	RateLimit *RateLimit
+	// MaxRateLimitBuckets bounds the token buckets kept at once; 0 means
+	// DefaultMaxRateLimitBuckets.
+	MaxRateLimitBuckets int
 	// AuditLog, when set, gets one JSON line per API call of a signed server (Credentials or
 	// IAM): time, request id, principal, access key id, source IP, action, resource, decision
 	// and deciding statement, error code. Never a secret or a payload.
@@ -160,6 +167,8 @@ type Server struct {
 	bodies *semaphore.Weighted
 	// audit is the audit log; nil keeps none.
 	audit *auditLog
+	// limiter keeps the token buckets of the access keys.
+	limiter *rateLimiter
 
 	// bg ends when the server closes: it bounds the goroutines that release test cases.
 	bg      context.Context
@@ -174,6 +183,10 @@ type Action struct {
 	run   func(ctx context.Context, body []byte) (any, error)
 	input reflect.Type
 }
+
+// Run runs the action on a JSON body in-process, outside any server: nothing is signed or
+// authorized, so it is for callers that hold the store itself (the stepflow iam command).
+func (a Action) Run(ctx context.Context, body []byte) (any, error) { return a.run(ctx, body) }
 
 // New returns a server for the engine's store and scope.
 func New(cfg Config) (*Server, error) {
@@ -207,6 +220,7 @@ func New(cfg Config) (*Server, error) {
 		now:     cfg.Now,
 		signing: credentialScope{Region: cfg.Engine.Scope().Region, Service: SigningService},
 		bodies:  semaphore.NewWeighted(cfg.MaxBodyBytesInFlight),
+		limiter: newRateLimiter(cfg.MaxRateLimitBuckets),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -380,12 +394,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (out any, content
 		if audit != nil {
 			audit.Principal, audit.AccessKeyID = caller.Principal.ARN, caller.KeyID
 		}
+		if err := s.checkRate(caller, caller.KeyID); err != nil {
+			return nil, contentType, err
+		}
 	case s.cfg.Credentials != nil:
 		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), signing); err != nil {
 			return nil, contentType, err
 		}
 		if audit != nil && audit.Action != "" {
 			audit.Decision, audit.Reason = "allow", "signedKey"
+		}
+		if err := s.checkRate(nil, signedKeyID(r)); err != nil {
+			return nil, contentType, err
 		}
 	}
 	act, known := actions[name]
@@ -430,6 +450,9 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *RESTServi
 		if audit != nil {
 			audit.Principal, audit.AccessKeyID = caller.Principal.ARN, caller.KeyID
 		}
+		if err := s.checkRate(caller, caller.KeyID); err != nil {
+			return nil, err
+		}
 		if rs.Access != nil {
 			req := &RESTRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body}
 			if action, resource := rs.Access(req); action != "" {
@@ -449,6 +472,9 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *RESTServi
 		}
 	case s.cfg.Credentials != nil:
 		if err := verifySignature(r, body, s.cfg.Credentials, s.now(), scope); err != nil {
+			return nil, err
+		}
+		if err := s.checkRate(nil, signedKeyID(r)); err != nil {
 			return nil, err
 		}
 		if audit != nil {

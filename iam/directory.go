@@ -98,6 +98,31 @@ func (d *Directory) principalARN(kind store.PrincipalKind, name string) string {
 	return d.UserARN(name)
 }
 
+// MaxPrincipalTags is IAM's quota of tags per user or role.
+const MaxPrincipalTags = 50
+
+// validTags checks tags as IAM does: keys of 1 to 128 characters, values of up to 256, and at
+// most MaxPrincipalTags on a principal once added to the existing ones.
+func validTags(kind store.PrincipalKind, existing, tags []store.Tag) error {
+	keys := map[string]bool{}
+	for _, t := range existing {
+		keys[t.Key] = true
+	}
+	for _, t := range tags {
+		if n := len([]rune(t.Key)); n < 1 || n > 128 {
+			return &Error{Code: CodeValidationError, Message: fmt.Sprintf("1 validation error detected: Value '%s' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 128", t.Key)}
+		}
+		if len([]rune(t.Value)) > 256 {
+			return &Error{Code: CodeValidationError, Message: "1 validation error detected: Value at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256"}
+		}
+		keys[t.Key] = true
+	}
+	if len(keys) > MaxPrincipalTags {
+		return &Error{Code: CodeLimitExceeded, Message: fmt.Sprintf("The number of tags has reached the maximum limit of %d for this %s.", MaxPrincipalTags, kind)}
+	}
+	return nil
+}
+
 // CreatePrincipal creates a user or a role with tags.
 func (d *Directory) CreatePrincipal(ctx context.Context, kind store.PrincipalKind, name string, tags []store.Tag) (*store.Principal, error) {
 	member, prefix := "userName", "AIDA"
@@ -105,6 +130,9 @@ func (d *Directory) CreatePrincipal(ctx context.Context, kind store.PrincipalKin
 		member, prefix = "roleName", "AROA"
 	}
 	if err := validName(member, name, nameRE); err != nil {
+		return nil, err
+	}
+	if err := validTags(kind, nil, tags); err != nil {
 		return nil, err
 	}
 	arn := d.principalARN(kind, name)
@@ -143,6 +171,36 @@ func (d *Directory) Principal(ctx context.Context, kind store.PrincipalKind, nam
 
 func noSuchPrincipal(kind store.PrincipalKind, name string) *Error {
 	return &Error{Code: CodeNoSuchEntity, Message: fmt.Sprintf("The %s with name %s cannot be found.", kind, name)}
+}
+
+// PrincipalTags lists a user's or role's tags.
+func (d *Directory) PrincipalTags(ctx context.Context, kind store.PrincipalKind, name string) ([]store.Tag, error) {
+	p, err := d.Principal(ctx, kind, name)
+	if err != nil {
+		return nil, err
+	}
+	return d.store.TagList(ctx, &store.TagListParams{ResourceARN: p.ARN})
+}
+
+// TagPrincipal adds tags to a user or role, replacing the values of keys it has. A change to
+// a user's tags decides its next request (aws:PrincipalTag, the stepflow:rate-limit tag).
+func (d *Directory) TagPrincipal(ctx context.Context, kind store.PrincipalKind, name string, tags []store.Tag) error {
+	existing, err := d.PrincipalTags(ctx, kind, name)
+	if err != nil {
+		return err
+	}
+	if err := validTags(kind, existing, tags); err != nil {
+		return err
+	}
+	return d.store.TagSet(ctx, &store.TagSetParams{ResourceARN: d.principalARN(kind, name), Tags: tags})
+}
+
+// UntagPrincipal removes tags of a user or role by key; keys it lacks are ignored.
+func (d *Directory) UntagPrincipal(ctx context.Context, kind store.PrincipalKind, name string, keys []string) error {
+	if _, err := d.Principal(ctx, kind, name); err != nil {
+		return err
+	}
+	return d.store.TagDelete(ctx, &store.TagDeleteParams{ResourceARN: d.principalARN(kind, name), Keys: keys})
 }
 
 // ListPrincipals lists the users or the roles.

@@ -1,8 +1,10 @@
 // Package iam is Stepflow's access control: AWS's IAM JSON policy language (parsing with
 // AWS's MalformedPolicyDocument reasons, and evaluation as AWS documents it: an explicit deny
 // wins, then an allow, else the request is implicitly denied), the table that names, for every
-// Step Functions action, the resource ARN IAM checks it on, and the principals and access keys
-// the API authenticates.
+// Step Functions action (and every action of the EventBridge, Scheduler and admin APIs), the
+// resource ARN IAM checks it on, the checks a Task makes with its execution's role (or the role
+// its Credentials name), the policy simulator, and the principals and access keys the API
+// authenticates.
 //
 // Evaluation (ParsePolicy, Evaluate) is pure: a Request carries everything a policy may look at (the principal, the
 // action, the resource and the request context, including aws:CurrentTime), so the same

@@ -45,7 +45,8 @@ func (ri *RoleInvoker) check(ctx context.Context, req *task.Request) error {
 		return nil
 	}
 	perms, denial := TaskPermissions(req.Resource, req.Input, machineARN, ri.dir.scope)
-	if len(perms) == 0 {
+	target := credentialsRoleARN(req.Credentials)
+	if len(perms) == 0 && target == "" {
 		return nil
 	}
 	sm, err := ri.dir.store.StateMachineGetByARN(ctx, &store.StateMachineGetByARNParams{ARN: machineARN})
@@ -55,40 +56,82 @@ func (ri *RoleInvoker) check(ctx context.Context, req *task.Request) error {
 	if err != nil {
 		return fmt.Errorf("execution role: state machine %s: %w", machineARN, err)
 	}
-	role, err := ri.dir.caller(ctx, sm.RoleARN)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
+	acting, err := ri.localRole(ctx, sm.RoleARN)
 	if err != nil {
-		return fmt.Errorf("execution role %s: %w", sm.RoleARN, err)
+		return err
 	}
-	if role.Principal.Kind != store.PrincipalRole {
+	if target != "" {
+		// The Task's Credentials name a role its execution's role assumes for it (AWS: "a
+		// target role the state machine's execution role must assume before invoking the
+		// specified Resource"): a local execution role must be allowed sts:AssumeRole on it,
+		// and the Task then runs with the target's policies when the target is a local role.
+		if acting != nil {
+			assume := TaskPermission{Action: "sts:AssumeRole", Resource: target}
+			if err := ri.decide(acting, req.ExecutionARN, assume, denial); err != nil {
+				return err
+			}
+		}
+		if acting, err = ri.localRole(ctx, target); err != nil {
+			return err
+		}
+	}
+	if acting == nil {
 		return nil
 	}
-	principal := assumedRoleARN(role.Principal, ri.dir.scope, req.ExecutionARN)
-	now := ri.dir.now().UTC()
 	for _, p := range perms {
-		c := Context{}
-		role.FillContext(c, ri.dir.scope.Account)
-		c.Set(KeyCurrentTime, now.Format("2006-01-02T15:04:05Z"))
-		c.Set(KeyEpochTime, strconv.FormatInt(now.Unix(), 10))
-		c.Set(KeyRequestedRegion, ri.dir.scope.Region)
-		for k, v := range p.Context {
-			c.Set(k, v...)
+		if err := ri.decide(acting, req.ExecutionARN, p, denial); err != nil {
+			return err
 		}
-		r := &Request{Principal: principal, Action: p.Action, Resource: p.Resource, Context: c}
-		decision := Evaluate(role.Policies, r)
-		if decision.Allowed() {
-			continue
-		}
-		message := DenialMessage(r, decision)
-		if denial.Service == "" {
-			return &task.Error{Name: denial.ErrorName, Cause: message}
-		}
-		return &task.Error{Name: denial.ErrorName, Cause: fmt.Sprintf("%s (Service: %s; Status Code: %d; Error Code: AccessDeniedException; Request ID: %s; Proxy: null)",
-			message, denial.Service, denial.Status, requestID())}
 	}
 	return nil
+}
+
+// localRole is the caller a role ARN names when it is a role kept in the directory, or nil.
+func (ri *RoleInvoker) localRole(ctx context.Context, arn string) (*Caller, error) {
+	role, err := ri.dir.caller(ctx, arn)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("execution role %s: %w", arn, err)
+	}
+	if role.Principal.Kind != store.PrincipalRole {
+		return nil, nil
+	}
+	return role, nil
+}
+
+// decide evaluates one permission with a role's policies, as the role's session for the
+// execution, and fails the Task as the integration does on AWS when it is denied.
+func (ri *RoleInvoker) decide(role *Caller, executionARN string, p TaskPermission, denial TaskDenial) error {
+	principal := assumedRoleARN(role.Principal, ri.dir.scope, executionARN)
+	now := ri.dir.now().UTC()
+	c := Context{}
+	role.FillContext(c, ri.dir.scope.Account)
+	c.Set(KeyCurrentTime, now.Format("2006-01-02T15:04:05Z"))
+	c.Set(KeyEpochTime, strconv.FormatInt(now.Unix(), 10))
+	c.Set(KeyRequestedRegion, ri.dir.scope.Region)
+	for k, v := range p.Context {
+		c.Set(k, v...)
+	}
+	r := &Request{Principal: principal, Action: p.Action, Resource: p.Resource, Context: c}
+	decision := Evaluate(role.Policies, r)
+	if decision.Allowed() {
+		return nil
+	}
+	message := DenialMessage(r, decision)
+	if denial.Service == "" {
+		return &task.Error{Name: denial.ErrorName, Cause: message}
+	}
+	return &task.Error{Name: denial.ErrorName, Cause: fmt.Sprintf("%s (Service: %s; Status Code: %d; Error Code: AccessDeniedException; Request ID: %s; Proxy: null)",
+		message, denial.Service, denial.Status, requestID())}
+}
+
+// credentialsRoleARN is the RoleArn of a Task's evaluated Credentials field, or "".
+func credentialsRoleARN(credentials any) string {
+	m, _ := credentials.(map[string]any)
+	s, _ := m["RoleArn"].(string)
+	return s
 }
 
 // stateMachineOf is the state machine of an execution ARN: of a Standard or Express

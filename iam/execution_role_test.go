@@ -39,9 +39,22 @@ func TestRoleInvokerWithEngine(t *testing.T) {
 	if err := dir.PutPolicy(ctx, store.PrincipalRole, "orders-role", "invoke", `{"Version":"2012-10-17","Statement":[
 		{"Sid":"Lambda","Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:123456789012:function:allowed*"},
 		{"Sid":"Nested","Effect":"Allow","Action":"states:StartExecution","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:Child"},
+		{"Sid":"Assume","Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/orders-target"},
 		{"Sid":"GetOnly","Effect":"Allow","Action":"states:InvokeHTTPEndpoint","Resource":"*",
 		 "Condition":{"StringEquals":{"states:HTTPMethod":"GET"},"StringLike":{"states:HTTPEndpoint":"https://api.example.com/*"}}}]}`); err != nil {
 		t.Fatal(err)
+	}
+	// Roles a Task's Credentials may name: one the execution role may assume, one it may not.
+	for name, policy := range map[string]string{
+		"orders-target": `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:123456789012:function:target-*"}}`,
+		"other-target":  `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`,
+	} {
+		if _, err := dir.CreatePrincipal(ctx, store.PrincipalRole, name, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := dir.PutPolicy(ctx, store.PrincipalRole, name, "p", policy); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	invoked := map[string]int{}
@@ -89,7 +102,11 @@ func TestRoleInvokerWithEngine(t *testing.T) {
 		}
 		return res.Execution
 	}
+	withCredentials := func(resource, roleARN string) string {
+		return `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + resource + `","Credentials":{"RoleArn":"` + roleARN + `"},"End":true}}}`
+	}
 	lambdaARN := "arn:aws:lambda:us-east-1:123456789012:function:"
+	deniedTarget := regexp.QuoteMeta("User: arn:aws:sts::123456789012:assumed-role/orders-target/") + "[0-9a-f]{32}" + regexp.QuoteMeta(" is not authorized to perform: ")
 	denied := regexp.QuoteMeta("User: arn:aws:sts::123456789012:assumed-role/orders-role/") + "[0-9a-f]{32}" + regexp.QuoteMeta(" is not authorized to perform: ")
 
 	for _, tt := range []struct {
@@ -110,6 +127,14 @@ func TestRoleInvokerWithEngine(t *testing.T) {
 		{"httpPostDenied", role, task1("arn:aws:states:::http:invoke", `{"ApiEndpoint":"https://api.example.com/orders","Method":"POST"}`), "States.TaskFailed",
 			denied + regexp.QuoteMeta("states:InvokeHTTPEndpoint on resource: arn:aws:states:us-east-1:123456789012:stateMachine:httpPostDenied because no identity-based policy allows the states:InvokeHTTPEndpoint action") + "$"},
 		{"unknownRole", "arn:aws:iam::123456789012:role/not-in-store", task1(lambdaARN+"payroll", `{}`), "", ""},
+		// Credentials.RoleArn: the execution's role assumes the target, whose policy decides.
+		{"credentialsTarget", role, withCredentials(lambdaARN+"target-1", "arn:aws:iam::123456789012:role/orders-target"), "", ""},
+		{"credentialsTargetDenies", role, withCredentials(lambdaARN+"allowed-3", "arn:aws:iam::123456789012:role/orders-target"), "Lambda.AWSLambdaException",
+			deniedTarget + regexp.QuoteMeta("lambda:InvokeFunction on resource: "+lambdaARN+"allowed-3 because no identity-based policy allows the lambda:InvokeFunction action (Service: AWSLambda;")},
+		{"credentialsAssumeDenied", role, withCredentials(lambdaARN+"target-2", "arn:aws:iam::123456789012:role/other-target"), "Lambda.AWSLambdaException",
+			denied + regexp.QuoteMeta("sts:AssumeRole on resource: arn:aws:iam::123456789012:role/other-target because no identity-based policy allows the sts:AssumeRole action (Service: AWSLambda;")},
+		{"credentialsFromUnknownRole", "arn:aws:iam::123456789012:role/not-in-store", withCredentials(lambdaARN+"payroll", "arn:aws:iam::123456789012:role/orders-target"), "Lambda.AWSLambdaException",
+			deniedTarget + regexp.QuoteMeta("lambda:InvokeFunction on resource: "+lambdaARN+"payroll because")},
 	} {
 		exec := run(create(tt.name, tt.roleARN, sfn.TypeExpress, tt.definition))
 		if tt.wantError == "" {
@@ -122,7 +147,8 @@ func TestRoleInvokerWithEngine(t *testing.T) {
 			t.Errorf("%s: %s %s: %s\nwant error %s, cause matching %s", tt.name, exec.Status, exec.Error, exec.Cause, tt.wantError, tt.wantCause)
 		}
 	}
-	if invoked["payroll"] != 1 || invoked["allowed-1"] != 1 || invoked["lambda:invoke"] != 1 || invoked["http"] != 1 {
+	if invoked["payroll"] != 1 || invoked["allowed-1"] != 1 || invoked["lambda:invoke"] != 1 || invoked["http"] != 1 ||
+		invoked["target-1"] != 1 || invoked["target-2"] != 0 || invoked["allowed-3"] != 0 {
 		t.Errorf("invocations reaching the runners: %v", invoked)
 	}
 

@@ -47,8 +47,9 @@ var sdkIAMPrefixes = map[string]string{
 
 // TaskPermissions lists the checks a Task makes before it runs, on the execution's state
 // machine machineARN, and how a denial fails it. An activity needs none: its worker, not the
-// execution's role, calls Step Functions. Resources the request does not name precisely are
-// checked on "*".
+// execution's role, calls Step Functions. An optimized integration and its aws-sdk form are
+// checked alike, on the resources IAM's service authorization reference names for the action
+// (TaskResourcePermissions); resources the request does not name precisely are checked on "*".
 func TaskPermissions(res sfn.Resource, input any, machineARN string, scope sfn.Scope) ([]TaskPermission, TaskDenial) {
 	in, _ := input.(map[string]any)
 	denial := TaskDenial{ErrorName: sfn.ErrorTaskFailed}
@@ -59,65 +60,16 @@ func TaskPermissions(res sfn.Resource, input any, machineARN string, scope sfn.S
 		return []TaskPermission{{Action: "lambda:InvokeFunction", Resource: res.ARN}}, integrationDenials["lambda"]
 	}
 	service, action := res.Service, res.Action
+	prefix := service
 	if sdkService, ok := strings.CutPrefix(service, "aws-sdk:"); ok {
-		prefix := sdkService
+		prefix = sdkService
 		if p, ok := sdkIAMPrefixes[sdkService]; ok {
 			prefix = p
 		}
-		resource := "*"
-		if prefix == "s3" {
-			resource = s3ObjectARN(scope, in)
-		}
-		return []TaskPermission{{Action: prefix + ":" + upperFirst(action), Resource: resource}}, denial
-	}
-	if d, ok := integrationDenials[service]; ok {
+	} else if d, ok := integrationDenials[service]; ok {
 		denial = d
 	}
-	region := scope.Region
-	arn := func(svc, rest string) string {
-		return "arn:" + scope.Partition + ":" + svc + ":" + region + ":" + scope.Account + ":" + rest
-	}
-	switch service + ":" + action {
-	case "lambda:invoke":
-		return []TaskPermission{{Action: "lambda:InvokeFunction", Resource: lambdaFunctionARN(stringField(in, "FunctionName"), scope)}}, denial
-	case "states:startExecution":
-		return []TaskPermission{{Action: "states:StartExecution", Resource: orAny(stringField(in, "StateMachineArn"))}}, denial
-	case "dynamodb:getItem", "dynamodb:putItem", "dynamodb:deleteItem", "dynamodb:updateItem":
-		table := stringField(in, "TableName")
-		resource := "*"
-		if strings.HasPrefix(table, "arn:") {
-			resource = table
-		} else if table != "" {
-			resource = arn("dynamodb", "table/"+table)
-		}
-		return []TaskPermission{{Action: "dynamodb:" + upperFirst(action), Resource: resource}}, denial
-	case "sns:publish":
-		return []TaskPermission{{Action: "sns:Publish", Resource: orAny(stringField(in, "TopicArn"))}}, denial
-	case "sqs:sendMessage":
-		return []TaskPermission{{Action: "sqs:SendMessage", Resource: sqsQueueARN(stringField(in, "QueueUrl"), scope)}}, denial
-	case "events:putEvents":
-		var perms []TaskPermission
-		seen := map[string]bool{}
-		entries, _ := in["Entries"].([]any)
-		for _, e := range entries {
-			entry, _ := e.(map[string]any)
-			bus := stringField(entry, "EventBusName")
-			if bus == "" {
-				bus = "default"
-			}
-			if !strings.HasPrefix(bus, "arn:") {
-				bus = arn("events", "event-bus/"+bus)
-			}
-			if !seen[bus] {
-				seen[bus] = true
-				perms = append(perms, TaskPermission{Action: "events:PutEvents", Resource: bus})
-			}
-		}
-		if len(perms) == 0 {
-			perms = []TaskPermission{{Action: "events:PutEvents", Resource: arn("events", "event-bus/default")}}
-		}
-		return perms, denial
-	case "http:invoke":
+	if service+":"+action == "http:invoke" {
 		// AWS checks the HTTP Task on the state machine, with the method and the endpoint
 		// as condition keys.
 		c := Context{}
@@ -125,7 +77,140 @@ func TaskPermissions(res sfn.Resource, input any, machineARN string, scope sfn.S
 		c.Set("states:HTTPEndpoint", stringField(in, "ApiEndpoint"))
 		return []TaskPermission{{Action: "states:InvokeHTTPEndpoint", Resource: machineARN, Context: c}}, denial
 	}
-	return []TaskPermission{{Action: service + ":" + upperFirst(action), Resource: "*"}}, denial
+	return TaskResourcePermissions(prefix+":"+upperFirst(action), in, scope), denial
+}
+
+// TaskResourcePermissions is the check of one AWS API call a Task makes, IAM action
+// "prefix:Action" (lambda:Invoke is IAM's lambda:InvokeFunction), on the resources AWS's
+// service authorization reference names for it, read from the call's parameters: the
+// function, the table, the queue, the topic, the bus, the state machine or execution, the S3
+// object, the Batch job definition and job queue, the ECS task definition (with ecs:cluster),
+// the Glue job. Other calls are checked on "*".
+func TaskResourcePermissions(action string, in map[string]any, scope sfn.Scope) []TaskPermission {
+	prefix, name, _ := strings.Cut(action, ":")
+	arn := func(svc, rest string) string {
+		return "arn:" + scope.Partition + ":" + svc + ":" + scope.Region + ":" + scope.Account + ":" + rest
+	}
+	one := func(resource string) []TaskPermission {
+		return []TaskPermission{{Action: action, Resource: resource}}
+	}
+	switch prefix {
+	case "lambda":
+		if name == "Invoke" || name == "InvokeAsync" {
+			action = "lambda:InvokeFunction"
+		}
+		return one(lambdaFunctionARN(stringField(in, "FunctionName"), scope))
+	case "states":
+		if resource, known := StepFunctionsResource(name, lowerFirstKeys(in), scope); known {
+			return one(resource)
+		}
+	case "dynamodb":
+		table := stringField(in, "TableName")
+		switch {
+		case strings.HasPrefix(table, "arn:"):
+			return one(table)
+		case table != "":
+			return one(arn("dynamodb", "table/"+table))
+		}
+	case "sns":
+		for _, member := range []string{"TopicArn", "TargetArn"} {
+			if topic := stringField(in, member); topic != "" {
+				return one(topic)
+			}
+		}
+	case "sqs":
+		if url := stringField(in, "QueueUrl"); url != "" {
+			return one(sqsQueueARN(url, scope))
+		}
+	case "events":
+		if name == "PutEvents" {
+			return putEventsPermissions(in, scope)
+		}
+		if resources, known := EventBridgeResources(name, in, scope); known && len(resources) == 1 {
+			return one(resources[0])
+		}
+	case "s3":
+		return one(s3ObjectARN(scope, in))
+	case "batch":
+		if name == "SubmitJob" {
+			// Both the job definition and the job queue are resources of SubmitJob; the
+			// definition without a revision is revision 1, as the local runner records it.
+			definition, queue := stringField(in, "JobDefinition"), stringField(in, "JobQueue")
+			if definition != "" && !strings.HasPrefix(definition, "arn:") {
+				if !strings.Contains(definition, ":") {
+					definition += ":1"
+				}
+				definition = arn("batch", "job-definition/"+definition)
+			}
+			if queue != "" && !strings.HasPrefix(queue, "arn:") {
+				queue = arn("batch", "job-queue/"+queue)
+			}
+			return []TaskPermission{{Action: action, Resource: orAny(definition)}, {Action: action, Resource: orAny(queue)}}
+		}
+	case "ecs":
+		if name == "RunTask" {
+			definition := stringField(in, "TaskDefinition")
+			if definition != "" && !strings.HasPrefix(definition, "arn:") {
+				if !strings.Contains(definition, ":") {
+					definition += ":1"
+				}
+				definition = arn("ecs", "task-definition/"+definition)
+			}
+			cluster := stringField(in, "Cluster")
+			if cluster == "" {
+				cluster = "default"
+			}
+			if !strings.HasPrefix(cluster, "arn:") {
+				cluster = arn("ecs", "cluster/"+cluster)
+			}
+			c := Context{}
+			c.Set("ecs:cluster", cluster)
+			return []TaskPermission{{Action: action, Resource: orAny(definition), Context: c}}
+		}
+	case "glue":
+		if job := stringField(in, "JobName"); job != "" {
+			return one(arn("glue", "job/"+job))
+		}
+	}
+	return one("*")
+}
+
+// putEventsPermissions checks events:PutEvents on every bus the entries name.
+func putEventsPermissions(in map[string]any, scope sfn.Scope) []TaskPermission {
+	var perms []TaskPermission
+	seen := map[string]bool{}
+	entries, _ := in["Entries"].([]any)
+	for _, e := range entries {
+		entry, _ := e.(map[string]any)
+		bus := stringField(entry, "EventBusName")
+		if bus == "" {
+			bus = "default"
+		}
+		if !strings.HasPrefix(bus, "arn:") {
+			bus = "arn:" + scope.Partition + ":events:" + scope.Region + ":" + scope.Account + ":event-bus/" + bus
+		}
+		if !seen[bus] {
+			seen[bus] = true
+			perms = append(perms, TaskPermission{Action: "events:PutEvents", Resource: bus})
+		}
+	}
+	if len(perms) == 0 {
+		perms = []TaskPermission{{Action: "events:PutEvents", Resource: "arn:" + scope.Partition + ":events:" + scope.Region + ":" + scope.Account + ":event-bus/default"}}
+	}
+	return perms
+}
+
+// lowerFirstKeys is an aws-sdk:sfn call's parameters (StateMachineArn) as the Step Functions
+// API's JSON names them (stateMachineArn).
+func lowerFirstKeys(in map[string]any) map[string]any {
+	out := make(map[string]any, len(in))
+	for k, v := range in {
+		if k != "" {
+			k = strings.ToLower(k[:1]) + k[1:]
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func orAny(arn string) string {

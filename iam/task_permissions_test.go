@@ -29,6 +29,19 @@ func TestTaskPermissions(t *testing.T) {
 		{"arn:aws:states:::aws-sdk:sfn:listStateMachines", `{}`, "states:ListStateMachines *", "States.TaskFailed"},
 		{"arn:aws:states:::aws-sdk:s3:getObject", `{"Bucket":"b","Key":"k/1"}`, "s3:GetObject arn:aws:s3:::b/k/1", "States.TaskFailed"},
 		{"arn:aws:states:::glue:startJobRun.sync", `{}`, "glue:StartJobRun *", "States.TaskFailed"},
+		{"arn:aws:states:::glue:startJobRun.sync", `{"JobName":"etl"}`, "glue:StartJobRun arn:aws:glue:us-east-1:123456789012:job/etl", "States.TaskFailed"},
+		{"arn:aws:states:::aws-sdk:dynamodb:query", `{"TableName":"T"}`, "dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/T", "States.TaskFailed"},
+		{"arn:aws:states:::aws-sdk:lambda:invoke", `{"FunctionName":"f"}`, "lambda:InvokeFunction arn:aws:lambda:us-east-1:123456789012:function:f", "States.TaskFailed"},
+		{"arn:aws:states:::aws-sdk:sfn:describeExecution", `{"ExecutionArn":"arn:aws:states:us-east-1:123456789012:execution:C:e"}`, "states:DescribeExecution arn:aws:states:us-east-1:123456789012:execution:C:e", "States.TaskFailed"},
+		{"arn:aws:states:::aws-sdk:sqs:receiveMessage", `{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/q"}`, "sqs:ReceiveMessage arn:aws:sqs:us-east-1:123456789012:q", "States.TaskFailed"},
+		{"arn:aws:states:::aws-sdk:eventbridge:putRule", `{"Name":"r"}`, "events:PutRule arn:aws:events:us-east-1:123456789012:rule/r", "States.TaskFailed"},
+		{"arn:aws:states:::aws-sdk:sns:listTopics", `{}`, "sns:ListTopics *", "States.TaskFailed"},
+		{"arn:aws:states:::batch:submitJob.sync", `{"JobDefinition":"render","JobQueue":"gpu","JobName":"j"}`,
+			"batch:SubmitJob arn:aws:batch:us-east-1:123456789012:job-definition/render:1,batch:SubmitJob arn:aws:batch:us-east-1:123456789012:job-queue/gpu", "Batch.AWSBatchException"},
+		{"arn:aws:states:::batch:submitJob", `{"JobDefinition":"arn:aws:batch:us-east-1:123456789012:job-definition/render:7","JobQueue":"arn:aws:batch:us-east-1:123456789012:job-queue/gpu"}`,
+			"batch:SubmitJob arn:aws:batch:us-east-1:123456789012:job-definition/render:7,batch:SubmitJob arn:aws:batch:us-east-1:123456789012:job-queue/gpu", "Batch.AWSBatchException"},
+		{"arn:aws:states:::ecs:runTask.sync", `{"TaskDefinition":"web:3","Cluster":"prod"}`, "ecs:RunTask arn:aws:ecs:us-east-1:123456789012:task-definition/web:3", "ECS.AmazonECSException"},
+		{"arn:aws:states:::aws-sdk:ecs:runTask", `{"TaskDefinition":"web"}`, "ecs:RunTask arn:aws:ecs:us-east-1:123456789012:task-definition/web:1", "States.TaskFailed"},
 		{"arn:aws:states:us-east-1:123456789012:activity:a", `{}`, "", "States.TaskFailed"},
 	} {
 		var input any
@@ -42,6 +55,25 @@ func TestTaskPermissions(t *testing.T) {
 		}
 		if strings.Join(got, ",") != tt.want || denial.ErrorName != tt.wantError {
 			t.Errorf("%s %s: %q %s, want %q %s", tt.resource, tt.input, got, denial.ErrorName, tt.want, tt.wantError)
+		}
+	}
+}
+
+// TestTaskPermissionsECSCluster: RunTask's cluster is the ecs:cluster condition key.
+func TestTaskPermissionsECSCluster(t *testing.T) {
+	t.Parallel()
+	for input, want := range map[string]string{
+		`{"TaskDefinition":"web","Cluster":"prod"}`:                                         "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+		`{"TaskDefinition":"web"}`:                                                          "arn:aws:ecs:us-east-1:123456789012:cluster/default",
+		`{"TaskDefinition":"web","Cluster":"arn:aws:ecs:eu-west-1:123456789012:cluster/x"}`: "arn:aws:ecs:eu-west-1:123456789012:cluster/x",
+	} {
+		var in any
+		if err := json.Unmarshal([]byte(input), &in); err != nil {
+			t.Fatal(err)
+		}
+		perms, _ := TaskPermissions(sfn.ParseResource("arn:aws:states:::ecs:runTask"), in, "", sfn.DefaultScope)
+		if got, _ := perms[0].Context.lookup("ecs:cluster"); len(perms) != 1 || len(got) != 1 || got[0] != want {
+			t.Errorf("%s: ecs:cluster %v, want %s", input, got, want)
 		}
 	}
 }

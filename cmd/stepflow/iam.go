@@ -9,10 +9,11 @@ import (
 	"io"
 	"os"
 	"slices"
-	"sort"
 	"strings"
-	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/stepflow/stepflow/api/iamadmin"
 	"github.com/stepflow/stepflow/iam"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -65,175 +66,196 @@ func openDirectory(st store.Store, scope sfn.Scope, keyFile string) (*iam.Direct
 	return iam.NewDirectory(st, box, scope, nil), nil
 }
 
-// principalCommands are the create, list, delete, put-policy and delete-policy subcommands of
-// one kind of principal (noun "user" or "role"): the same for both but for names.
-func principalCommands(kind store.PrincipalKind, noun, listKey, tagHelp, deleteHelp string) []iamCommand {
-	nameFlag := noun + "-name"
+// adminCaller runs an admin API action: in-process on the database (iamadmin.Local) or
+// over HTTP with --endpoint (iamadmin.Client).
+type adminCaller interface {
+	Call(ctx context.Context, action string, in, out any) error
+}
+
+// adminCall is what a command asks of the admin API.
+type adminCall struct {
+	action string
+	input  any
+}
+
+// iamCommand is one `stepflow iam NAME` subcommand: its flags beyond the common ones and the
+// admin API call it makes of them.
+type iamCommand struct {
+	name    string
+	usage   string
+	needKey bool // the command seals a secret: the server key is required on the database
+	flags   func(fs *flag.FlagSet, account *string) func() (adminCall, error)
+}
+
+// principalCommands are the create, get, list, delete, put-policy, get-policy and
+// delete-policy subcommands of one kind of principal (noun "user" or "role"): the same for
+// both but for names.
+func principalCommands(noun, title, tagHelp, deleteHelp string) []iamCommand {
+	nameFlag, nameMember := noun+"-name", title+"Name"
+	named := func(fs *flag.FlagSet, help string) *string { return fs.String(nameFlag, "", help) }
 	return []iamCommand{
-		{name: "create-" + noun, usage: "--" + nameFlag + " NAME [--tag KEY=VALUE ...]", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-			name := fs.String(nameFlag, "", "the "+noun+"'s name")
+		{name: "create-" + noun, usage: "--" + nameFlag + " NAME [--tag KEY=VALUE ...]", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun+"'s name")
 			var tags stringList
 			fs.Var(&tags, "tag", tagHelp)
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-				return createPrincipal(ctx, d, out, kind, *name, tags)
-			}
-		}},
-		{name: "list-" + noun + "s", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-				principals, err := d.ListPrincipals(ctx, kind)
+			return func() (adminCall, error) {
+				list, err := tagList(tags)
 				if err != nil {
-					return err
+					return adminCall{}, err
 				}
-				list := []any{}
-				for _, p := range principals {
-					list = append(list, principalJSON(p))
-				}
-				return writeJSON(out, map[string]any{listKey: list})
+				return adminCall{"Create" + title, map[string]any{nameMember: *name, "Tags": list}}, nil
 			}
 		}},
-		{name: "delete-" + noun, usage: "--" + nameFlag + " NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-			name := fs.String(nameFlag, "", deleteHelp)
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-				return d.DeletePrincipal(ctx, kind, *name)
+		{name: "get-" + noun, usage: "--" + nameFlag + " NAME", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun)
+			return func() (adminCall, error) { return adminCall{"Get" + title, map[string]any{nameMember: *name}}, nil }
+		}},
+		{name: "list-" + noun + "s", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			return func() (adminCall, error) { return adminCall{"List" + title + "s", map[string]any{}}, nil }
+		}},
+		{name: "tag-" + noun, usage: "--" + nameFlag + " NAME --tag KEY=VALUE ...", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun)
+			var tags stringList
+			fs.Var(&tags, "tag", "KEY=VALUE tag to add or change (repeatable)")
+			return func() (adminCall, error) {
+				list, err := tagList(tags)
+				if err != nil {
+					return adminCall{}, err
+				}
+				return adminCall{"Tag" + title, map[string]any{nameMember: *name, "Tags": list}}, nil
 			}
 		}},
-		{name: "put-" + noun + "-policy", usage: "--" + nameFlag + " NAME --policy-name NAME --policy-document JSON|file://PATH", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-			name := fs.String(nameFlag, "", "the "+noun)
+		{name: "untag-" + noun, usage: "--" + nameFlag + " NAME --tag-key KEY ...", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun)
+			var keys stringList
+			fs.Var(&keys, "tag-key", "key of a tag to remove (repeatable)")
+			return func() (adminCall, error) {
+				return adminCall{"Untag" + title, map[string]any{nameMember: *name, "TagKeys": []string(keys)}}, nil
+			}
+		}},
+		{name: "list-" + noun + "-tags", usage: "--" + nameFlag + " NAME", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun)
+			return func() (adminCall, error) {
+				return adminCall{"List" + title + "Tags", map[string]any{nameMember: *name}}, nil
+			}
+		}},
+		{name: "delete-" + noun, usage: "--" + nameFlag + " NAME", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, deleteHelp)
+			return func() (adminCall, error) { return adminCall{"Delete" + title, map[string]any{nameMember: *name}}, nil }
+		}},
+		{name: "put-" + noun + "-policy", usage: "--" + nameFlag + " NAME --policy-name NAME --policy-document JSON|file://PATH", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun)
 			policyName := fs.String("policy-name", "", "the inline policy's name; a policy of that name is replaced")
 			document := fs.String("policy-document", "", "the policy, as JSON or file://PATH")
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
+			return func() (adminCall, error) {
 				doc, err := readDocument(*document)
 				if err != nil {
-					return err
+					return adminCall{}, err
 				}
-				return d.PutPolicy(ctx, kind, *name, *policyName, doc)
+				return adminCall{"Put" + title + "Policy", map[string]any{nameMember: *name, "PolicyName": *policyName, "PolicyDocument": doc}}, nil
 			}
 		}},
-		{name: "delete-" + noun + "-policy", usage: "--" + nameFlag + " NAME --policy-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-			name := fs.String(nameFlag, "", "the "+noun)
+		{name: "get-" + noun + "-policy", usage: "--" + nameFlag + " NAME --policy-name NAME", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun)
 			policyName := fs.String("policy-name", "", "the inline policy's name")
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-				return d.DeletePolicy(ctx, kind, *name, *policyName)
+			return func() (adminCall, error) {
+				return adminCall{"Get" + title + "Policy", map[string]any{nameMember: *name, "PolicyName": *policyName}}, nil
+			}
+		}},
+		{name: "delete-" + noun + "-policy", usage: "--" + nameFlag + " NAME --policy-name NAME", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+			name := named(fs, "the "+noun)
+			policyName := fs.String("policy-name", "", "the inline policy's name")
+			return func() (adminCall, error) {
+				return adminCall{"Delete" + title + "Policy", map[string]any{nameMember: *name, "PolicyName": *policyName}}, nil
 			}
 		}},
 	}
 }
 
-// iamCommand is one `stepflow iam NAME` subcommand: its flags beyond the common ones and what
-// it does with the directory.
-type iamCommand struct {
-	name    string
-	usage   string
-	needKey bool // the command seals a secret: the server key is required
-	flags   func(fs *flag.FlagSet) func(ctx context.Context, d *iam.Directory, out io.Writer) error
+// tagList reads --tag KEY=VALUE flags.
+func tagList(flags []string) ([]iamadmin.Tag, error) {
+	list := []iamadmin.Tag{}
+	for _, t := range flags {
+		k, v, ok := strings.Cut(t, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--tag %q: want KEY=VALUE", t)
+		}
+		list = append(list, iamadmin.Tag{Key: k, Value: v})
+	}
+	return list, nil
+}
+
+// accessKeyCommand is a command on one of a user's access keys.
+func accessKeyCommand(name, usage, action string, withID, withStatus bool) iamCommand {
+	return iamCommand{name: name, usage: usage, needKey: action == "CreateAccessKey", flags: func(fs *flag.FlagSet, _ *string) func() (adminCall, error) {
+		user := fs.String("user-name", "", "the user (with --endpoint, default: the caller)")
+		var id, status *string
+		if withID {
+			id = fs.String("access-key-id", "", "the key")
+		}
+		if withStatus {
+			status = fs.String("status", "", "Active or Inactive: an Inactive key is refused at once by every server sharing the database")
+		}
+		return func() (adminCall, error) {
+			in := map[string]any{}
+			if *user != "" {
+				in["UserName"] = *user
+			}
+			if id != nil {
+				in["AccessKeyId"] = *id
+			}
+			if status != nil {
+				in["Status"] = *status
+			}
+			return adminCall{action, in}, nil
+		}
+	}}
 }
 
 var iamCommands = slices.Concat(
-	principalCommands(store.PrincipalUser, "user", "Users", "KEY=VALUE tag of the user, for aws:PrincipalTag/KEY conditions (repeatable)", "the user to delete, with its policies and access keys"),
-	principalCommands(store.PrincipalRole, "role", "Roles", "KEY=VALUE tag of the role (repeatable)", "the role to delete, with its policies"),
+	principalCommands("user", "User", "KEY=VALUE tag of the user, for aws:PrincipalTag/KEY conditions and stepflow:rate-limit (repeatable)", "the user to delete, with its policies and access keys"),
+	principalCommands("role", "Role", "KEY=VALUE tag of the role (repeatable)", "the role to delete, with its policies"),
 	[]iamCommand{
-		{name: "get-user-policy", usage: "--user-name NAME --policy-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-			name := fs.String("user-name", "", "the user")
-			policyName := fs.String("policy-name", "", "the inline policy's name")
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-				p, err := d.Principal(ctx, store.PrincipalUser, *name)
-				if err != nil {
-					return err
-				}
-				for _, pp := range p.Policies {
-					if pp.Name == *policyName {
-						return writeJSON(out, map[string]any{"UserName": p.Name, "PolicyName": pp.Name, "PolicyDocument": json.RawMessage(pp.Document)})
-					}
-				}
-				return &iam.Error{Code: iam.CodeNoSuchEntity, Message: fmt.Sprintf("The user policy with name %s cannot be found.", *policyName)}
-			}
-		}},
-		{name: "create-access-key", usage: "--user-name NAME", needKey: true, flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-			name := fs.String("user-name", "", "the user; it may have two keys")
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-				k, err := d.CreateAccessKey(ctx, *name)
-				if err != nil {
-					return err
-				}
-				// The secret is shown this once; the store keeps it sealed.
-				return writeJSON(out, map[string]any{"AccessKey": map[string]any{
-					"UserName": *name, "AccessKeyId": k.ID, "Status": k.Status, "SecretAccessKey": k.Secret, "CreateDate": k.CreatedDate.UTC().Format(time.RFC3339),
-				}})
-			}
-		}},
-		{name: "list-access-keys", usage: "--user-name NAME", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-			name := fs.String("user-name", "", "the user")
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-				keys, err := d.ListAccessKeys(ctx, *name)
-				if err != nil {
-					return err
-				}
-				list := []any{}
-				for _, k := range keys {
-					list = append(list, map[string]any{"UserName": *name, "AccessKeyId": k.ID, "Status": k.Status, "CreateDate": k.CreatedDate.UTC().Format(time.RFC3339)})
-				}
-				return writeJSON(out, map[string]any{"AccessKeyMetadata": list})
-			}
-		}},
-		{name: "update-access-key", usage: "--user-name NAME --access-key-id ID --status Active|Inactive", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-			name := fs.String("user-name", "", "the user")
-			id := fs.String("access-key-id", "", "the key")
-			status := fs.String("status", "", "Active or Inactive: an Inactive key is refused at once by every server sharing the database")
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-				return d.UpdateAccessKey(ctx, *name, *id, store.AccessKeyStatus(*status))
-			}
-		}},
-		{name: "delete-access-key", usage: "--user-name NAME --access-key-id ID", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
-			name := fs.String("user-name", "", "the user")
-			id := fs.String("access-key-id", "", "the key")
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-				return d.DeleteAccessKey(ctx, *name, *id)
-			}
-		}},
-		{name: "simulate", usage: "--principal USER|ARN --action states:ACTION --resource ARN|* [--context KEY=VALUE ...]", flags: func(fs *flag.FlagSet) func(context.Context, *iam.Directory, io.Writer) error {
+		accessKeyCommand("create-access-key", "--user-name NAME", "CreateAccessKey", false, false),
+		accessKeyCommand("list-access-keys", "--user-name NAME", "ListAccessKeys", false, false),
+		accessKeyCommand("update-access-key", "--user-name NAME --access-key-id ID --status Active|Inactive", "UpdateAccessKey", true, true),
+		accessKeyCommand("delete-access-key", "--user-name NAME --access-key-id ID", "DeleteAccessKey", true, false),
+		{name: "simulate", usage: "--principal USER|ARN --action states:ACTION --resource ARN|* [--context KEY=VALUE ...]", flags: func(fs *flag.FlagSet, account *string) func() (adminCall, error) {
 			principal := fs.String("principal", "", "a user name, or a user or role ARN")
 			action := fs.String("action", "", "the action, such as states:StartExecution")
 			resource := fs.String("resource", "*", "the resource ARN the action is checked on")
 			var contextValues stringList
 			fs.Var(&contextValues, "context", "KEY=VALUE condition key of the request, such as aws:SourceIp=10.0.0.1 (repeatable; repeat a key for several values)")
-			return func(ctx context.Context, d *iam.Directory, out io.Writer) error {
-				return simulate(ctx, d, out, *principal, *action, *resource, contextValues)
+			return func() (adminCall, error) {
+				if *action == "" {
+					return adminCall{}, errors.New("--action is required")
+				}
+				arn := *principal
+				if !strings.HasPrefix(arn, "arn:") {
+					arn = "arn:" + sfn.DefaultPartition + ":iam::" + *account + ":user/" + arn
+				}
+				values := map[string][]string{}
+				var keys []string
+				for _, kv := range contextValues {
+					k, v, ok := strings.Cut(kv, "=")
+					if !ok || k == "" {
+						return adminCall{}, fmt.Errorf("--context %q: want KEY=VALUE", kv)
+					}
+					if _, seen := values[k]; !seen {
+						keys = append(keys, k)
+					}
+					values[k] = append(values[k], v)
+				}
+				entries := []iamadmin.ContextEntry{}
+				for _, k := range keys {
+					entries = append(entries, iamadmin.ContextEntry{ContextKeyName: k, ContextKeyValues: values[k]})
+				}
+				return adminCall{"SimulatePrincipalPolicy", iamadmin.SimulateInput{PolicySourceArn: arn, ActionNames: []string{*action},
+					ResourceArns: []string{*resource}, ContextEntries: entries}}, nil
 			}
 		}},
 	},
 )
-
-func createPrincipal(ctx context.Context, d *iam.Directory, out io.Writer, kind store.PrincipalKind, name string, tagFlags []string) error {
-	var tags []store.Tag
-	for _, t := range tagFlags {
-		k, v, ok := strings.Cut(t, "=")
-		if !ok || k == "" {
-			return fmt.Errorf("--tag %q: want KEY=VALUE", t)
-		}
-		tags = append(tags, store.Tag{Key: k, Value: v})
-	}
-	p, err := d.CreatePrincipal(ctx, kind, name, tags)
-	if err != nil {
-		return err
-	}
-	field := "User"
-	if kind == store.PrincipalRole {
-		field = "Role"
-	}
-	return writeJSON(out, map[string]any{field: principalJSON(p)})
-}
-
-func principalJSON(p *store.Principal) map[string]any {
-	nameField, idField := "UserName", "UserId"
-	if p.Kind == store.PrincipalRole {
-		nameField, idField = "RoleName", "RoleId"
-	}
-	policies := []string{}
-	for _, pp := range p.Policies {
-		policies = append(policies, pp.Name)
-	}
-	return map[string]any{nameField: p.Name, idField: p.ID, "Arn": p.ARN, "CreateDate": p.CreatedDate.UTC().Format(time.RFC3339), "PolicyNames": policies}
-}
 
 // readDocument reads a policy given inline or, as the AWS CLI does, as file://PATH.
 func readDocument(arg string) (string, error) {
@@ -250,93 +272,21 @@ func readDocument(arg string) (string, error) {
 	return arg, nil
 }
 
-// simulate evaluates one request against a principal's policies and prints the decision, the
-// statement that decided and, for a denial, AWS's AccessDenied message.
-func simulate(ctx context.Context, d *iam.Directory, out io.Writer, principal, action, resource string, contextValues []string) error {
-	arn := principal
-	if !strings.HasPrefix(principal, "arn:") {
-		arn = d.UserARN(principal)
+// printAnswer prints an admin API answer as the AWS CLI does: nothing for an empty one, and
+// a policy document as JSON rather than as a string.
+func printAnswer(out io.Writer, answer map[string]any) error {
+	if len(answer) == 0 {
+		return nil
 	}
-	caller, err := d.CallerByARN(ctx, arn)
-	if err != nil {
-		return err
+	if doc, ok := answer["PolicyDocument"].(string); ok && json.Valid([]byte(doc)) {
+		answer["PolicyDocument"] = json.RawMessage(doc)
 	}
-	if action == "" {
-		return errors.New("--action is required")
-	}
-	reqCtx := iam.Context{}
-	caller.FillContext(reqCtx, d.Scope().Account)
-	reqCtx.Set(iam.KeyCurrentTime, time.Now().UTC().Format("2006-01-02T15:04:05Z"))
-	given := map[string][]string{}
-	var keys []string
-	for _, kv := range contextValues {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return fmt.Errorf("--context %q: want KEY=VALUE", kv)
-		}
-		if _, seen := given[k]; !seen {
-			keys = append(keys, k)
-		}
-		given[k] = append(given[k], v)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		reqCtx.Set(k, given[k]...)
-	}
-	req := &iam.Request{Principal: caller.Principal.ARN, Action: action, Resource: resource, Context: reqCtx}
-	decision := iam.Evaluate(caller.Policies, req)
-	result := map[string]any{
-		"EvalActionName":   action,
-		"EvalResourceName": resource,
-		"EvalDecision":     decision.Outcome.String(),
-	}
-	if decision.Outcome != iam.ImplicitDeny {
-		st := map[string]any{"SourcePolicyId": decision.Policy, "StatementIndex": decision.Statement}
-		if decision.Sid != "" {
-			st["Sid"] = decision.Sid
-		}
-		for _, p := range caller.Policies {
-			if p.Name == decision.Policy {
-				st["Statement"] = statementJSON(p.Policy.Statements[decision.Statement])
-			}
-		}
-		result["MatchedStatements"] = []any{st}
-	} else {
-		result["MatchedStatements"] = []any{}
-	}
-	if !decision.Allowed() {
-		result["Message"] = iam.DenialMessage(req, decision)
-	}
-	return writeJSON(out, map[string]any{"EvaluationResults": []any{result}})
-}
-
-// statementJSON shows a parsed statement in the policy language's shape.
-func statementJSON(st iam.Statement) map[string]any {
-	m := map[string]any{"Effect": st.Effect}
-	if st.Sid != "" {
-		m["Sid"] = st.Sid
-	}
-	for name, list := range map[string][]string{"Action": st.Actions, "NotAction": st.NotActions, "Resource": st.Resources, "NotResource": st.NotResources} {
-		if list != nil {
-			m[name] = list
-		}
-	}
-	if len(st.Conditions) > 0 {
-		cond := map[string]map[string][]string{}
-		for _, c := range st.Conditions {
-			if cond[c.Operator.Name] == nil {
-				cond[c.Operator.Name] = map[string][]string{}
-			}
-			cond[c.Operator.Name][c.Key] = c.Values
-		}
-		m["Condition"] = cond
-	}
-	return m
+	return writeJSON(out, answer)
 }
 
 func runIAM(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	usage := func() {
-		fmt.Fprintln(stderr, "usage: stepflow iam COMMAND [--db FILE | --postgres DSN] [--account ID] [--iam-key-file F] [flags]")
+		fmt.Fprintln(stderr, "usage: stepflow iam COMMAND [--db FILE | --postgres DSN | --endpoint URL] [--account ID] [--iam-key-file F] [flags]")
 		fmt.Fprintln(stderr, "\ncommands:")
 		for _, c := range iamCommands {
 			fmt.Fprintf(stderr, "  %-20s %s\n", c.name, c.usage)
@@ -365,12 +315,13 @@ func runIAM(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
+	endpoint := fs.String("endpoint", "", "a server's URL: go through its admin API, signed with the AWS credentials of the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...), instead of the database")
 	account := fs.String("account", sfn.DefaultAccount, "account id of the principals' ARNs (the server's --account)")
 	region := fs.String("region", sfn.DefaultRegion, "region of the server (the server's --region)")
-	keyFile := fs.String("iam-key-file", "", "file holding the server key (default $"+serverKeyEnv+"); needed by create-access-key")
-	run := cmd.flags(fs)
+	keyFile := fs.String("iam-key-file", "", "file holding the server key (default $"+serverKeyEnv+"); needed by create-access-key on the database")
+	build := cmd.flags(fs, account)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: stepflow iam %s %s [--db FILE | --postgres DSN] [--account ID]\n", cmd.name, cmd.usage)
+		fmt.Fprintf(stderr, "usage: stepflow iam %s %s [--db FILE | --postgres DSN | --endpoint URL] [--account ID]\n", cmd.name, cmd.usage)
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args[1:])
@@ -381,27 +332,60 @@ func runIAM(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.Usage()
 		return exitError{Code: 2}
 	}
-	cfg := serverConfig{DB: *db, Postgres: *pg, Account: *account, Region: *region}
-	if cfg.DB == "" && cfg.Postgres == "" {
-		cfg.DB = "./.stepflow/stepflow.db"
+	if len(*account) != 12 || strings.Trim(*account, "0123456789") != "" {
+		return &serverConfigError{Field: "account", Msg: fmt.Sprintf("must be 12 digits, not %q", *account)}
 	}
-	if len(cfg.Account) != 12 || strings.Trim(cfg.Account, "0123456789") != "" {
-		return &serverConfigError{Field: "account", Msg: fmt.Sprintf("must be 12 digits, not %q", cfg.Account)}
-	}
-	st, err := openStore(ctx, &cfg)
+	call, err := build()
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	scope := sfn.Scope{Partition: sfn.DefaultPartition, Region: cfg.Region, Account: cfg.Account}
-	var d *iam.Directory
-	if cmd.needKey {
-		if d, err = openDirectory(st, scope, *keyFile); err != nil {
+	var caller adminCaller
+	if *endpoint != "" {
+		if *db != "" || *pg != "" {
+			return &serverConfigError{Field: "endpoint", Msg: "give either --endpoint or --db/--postgres, not both"}
+		}
+		if caller, err = adminClient(ctx, *endpoint, *region); err != nil {
 			return err
 		}
 	} else {
-		// Commands that seal nothing need no server key.
-		d = iam.NewDirectory(st, nil, scope, nil)
+		cfg := serverConfig{DB: *db, Postgres: *pg, Account: *account, Region: *region}
+		if cfg.DB == "" && cfg.Postgres == "" {
+			cfg.DB = "./.stepflow/stepflow.db"
+		}
+		st, err := openStore(ctx, &cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		scope := sfn.Scope{Partition: sfn.DefaultPartition, Region: cfg.Region, Account: cfg.Account}
+		var d *iam.Directory
+		if cmd.needKey {
+			if d, err = openDirectory(st, scope, *keyFile); err != nil {
+				return err
+			}
+		} else {
+			// Commands that seal nothing need no server key.
+			d = iam.NewDirectory(st, nil, scope, nil)
+		}
+		caller = iamadmin.NewLocal(d)
 	}
-	return run(ctx, d, stdout)
+	var answer map[string]any
+	if err := caller.Call(ctx, call.action, call.input, &answer); err != nil {
+		return err
+	}
+	return printAnswer(stdout, answer)
+}
+
+// adminClient is the admin API of the server at endpoint, signing with the AWS credentials
+// the environment names, as the AWS CLI finds them.
+func adminClient(ctx context.Context, endpoint, region string) (*iamadmin.Client, error) {
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	if err != nil {
+		return nil, fmt.Errorf("AWS credentials for --endpoint: %w", err)
+	}
+	creds, err := awsCfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("AWS credentials for --endpoint (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE): %w", err)
+	}
+	return &iamadmin.Client{Endpoint: endpoint, Region: region, Credentials: creds}, nil
 }

@@ -237,3 +237,87 @@ func TestIAMExecutionRole(t *testing.T) {
 		t.Fatalf("RunsPayroll: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 }
+
+// TestIAMCommandThroughTheAdminAPI: the first administrator is made on the database; with
+// --endpoint, `stepflow iam` then manages users and keys through the running server's admin
+// API, signed with the administrator's key from the environment (no database, no server key
+// at hand). The server's --rate-limit and a user's stepflow:rate-limit tag throttle keys.
+// Not parallel: the AWS credentials come from the environment.
+func TestIAMCommandThroughTheAdminAPI(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "stepflow.db")
+	keyFile := filepath.Join(dir, "server.key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("6b", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	iamCLI(t, "create-user", "--user-name", "admin", "--db", db)
+	iamCLI(t, "put-user-policy", "--user-name", "admin", "--policy-name", "all", "--db", db, "--policy-document",
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["iam:*","states:*"],"Resource":"*"}}`)
+	var adminKey struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
+	if err := json.Unmarshal([]byte(iamCLI(t, "create-access-key", "--user-name", "admin", "--db", db, "--iam-key-file", keyFile)), &adminKey); err != nil {
+		t.Fatal(err)
+	}
+	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", db, "--auth", "iam", "--iam-key-file", keyFile, "--rate-limit", "1000:1000")
+	t.Setenv("AWS_ACCESS_KEY_ID", adminKey.AccessKey.AccessKeyId)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", adminKey.AccessKey.SecretAccessKey)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "no-config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "no-credentials"))
+	t.Setenv("AWS_PROFILE", "")
+
+	out := iamCLI(t, "create-user", "--user-name", "bot", "--tag", "stepflow:rate-limit=0.001:2", "--endpoint", url)
+	if !strings.Contains(out, `"Arn": "arn:aws:iam::123456789012:user/bot"`) {
+		t.Fatalf("create-user through the admin API: %s", out)
+	}
+	iamCLI(t, "put-user-policy", "--user-name", "bot", "--policy-name", "list", "--endpoint", url, "--policy-document",
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:List*","Resource":"*"}}`)
+	out = iamCLI(t, "get-user-policy", "--user-name", "bot", "--policy-name", "list", "--endpoint", url)
+	if !strings.Contains(out, `"Action": "states:List*"`) {
+		t.Fatalf("get-user-policy prints the document as JSON: %s", out)
+	}
+	var botKey struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
+	if err := json.Unmarshal([]byte(iamCLI(t, "create-access-key", "--user-name", "bot", "--endpoint", url)), &botKey); err != nil {
+		t.Fatal(err)
+	}
+	bot := awssfn.New(awssfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(botKey.AccessKey.AccessKeyId, botKey.AccessKey.SecretAccessKey, "")})
+	ctx := context.Background()
+	// The tag's burst of 2, refilled once in 1,000 seconds: the third request is throttled.
+	for i := range 2 {
+		if _, err := bot.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{}); err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+	}
+	_, err := bot.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{})
+	wantAPIError(t, err, "ThrottlingException", "Rate exceeded")
+
+	// The tag changed through the admin API applies at the next request.
+	iamCLI(t, "tag-user", "--user-name", "bot", "--tag", "stepflow:rate-limit=none", "--endpoint", url)
+	if out := iamCLI(t, "list-user-tags", "--user-name", "bot", "--endpoint", url); !strings.Contains(out, `"Value": "none"`) {
+		t.Fatalf("list-user-tags: %s", out)
+	}
+	if _, err := bot.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{}); err != nil {
+		t.Fatalf("after the limit was lifted: %v", err)
+	}
+
+	iamCLI(t, "update-access-key", "--user-name", "bot", "--access-key-id", botKey.AccessKey.AccessKeyId, "--status", "Inactive", "--endpoint", url)
+	_, err = bot.ListStateMachines(ctx, &awssfn.ListStateMachinesInput{})
+	wantAPIError(t, err, "UnrecognizedClientException", "The security token included in the request is invalid.")
+
+	var stdout, stderr bytes.Buffer
+	code := runMain(ctx, []string{"iam", "get-user", "--user-name", "nobody", "--endpoint", url}, &stdout, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "NoSuchEntity: The user with name nobody cannot be found.") {
+		t.Fatalf("get-user of an unknown user: exit %d: %s", code, stderr.String())
+	}
+	// A key without iam:* permissions is refused by the admin API.
+	t.Setenv("AWS_ACCESS_KEY_ID", botKey.AccessKey.AccessKeyId)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", botKey.AccessKey.SecretAccessKey)
+	stderr.Reset()
+	code = runMain(ctx, []string{"iam", "list-users", "--endpoint", url}, &stdout, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "UnrecognizedClientException") {
+		t.Fatalf("list-users with an Inactive key: exit %d: %s", code, stderr.String())
+	}
+}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/stepflow/stepflow/api"
 	eventsapi "github.com/stepflow/stepflow/api/events"
+	"github.com/stepflow/stepflow/api/iamadmin"
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/events"
 	"github.com/stepflow/stepflow/events/webhook"
@@ -97,6 +98,10 @@ type serverConfig struct {
 	// AuditLog is the file that gets one JSON line per API call under --auth sigv4 or iam
 	// ("-" is standard output; "" writes none).
 	AuditLog string `json:"auditLog"`
+	// RateLimit is "RPS[:BURST]": a token bucket of requests per access key under --auth
+	// sigv4 or iam; "" sets none. A user's stepflow:rate-limit tag overrides it.
+	RateLimit string `json:"rateLimit"`
+	rateLimit *api.RateLimit
 	// Task runners: functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow.
 	taskRunners
 }
@@ -166,6 +171,16 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 	if c.AuditLog != "" && c.Auth == "none" {
 		return nil, &serverConfigError{Field: "audit-log", Msg: "an audit log needs --auth sigv4 or iam: without authentication there is no principal to record"}
 	}
+	if c.RateLimit != "" {
+		if c.Auth == "none" {
+			return nil, &serverConfigError{Field: "rate-limit", Msg: "needs --auth sigv4 or iam: requests are counted per access key"}
+		}
+		limit, err := api.ParseRateLimit(c.RateLimit)
+		if err != nil {
+			return nil, &serverConfigError{Field: "rate-limit", Msg: err.Error()}
+		}
+		c.rateLimit = &limit
+	}
 	if c.IAMKnownRoles && c.Auth != "iam" {
 		return nil, &serverConfigError{Field: "iam-known-roles", Msg: "needs --auth iam: roles are kept with the IAM users"}
 	}
@@ -231,7 +246,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, iamKnownRoles, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, webhooks")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, rateLimit, iamKnownRoles, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, webhooks")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -255,11 +270,12 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	tlsCert := fs.String("tls-cert", "", "PEM certificate file (with its chain): serve HTTPS only, TLS 1.2 or later; reloaded when the file changes or on SIGHUP")
 	tlsKey := fs.String("tls-key", "", "PEM private key file of --tls-cert")
 	auditLog := fs.String("audit-log", "", `with --auth sigv4 or iam: file that gets one JSON line per API call (principal, source IP, action, resource, decision, error code); "-" for standard output`)
+	rateLimit := fs.String("rate-limit", "", "with --auth sigv4 or iam: RPS[:BURST], a token bucket of requests per access key (burst defaults to RPS); a request over it gets ThrottlingException. A user's stepflow:rate-limit tag overrides it (\"none\" lifts it)")
 	execLogDir := fs.String("execution-log-dir", "", `directory of execution logs for state machines with a loggingConfiguration, one JSON-lines file per log group (default ./.stepflow/execution-logs; "off" disables)`)
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--tls-cert F --tls-key F] [--audit-log F|-] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--tls-cert F --tls-key F] [--audit-log F|-] [--rate-limit RPS[:BURST]] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -278,7 +294,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {*tlsCert, &cfg.TLSCert}, {*tlsKey, &cfg.TLSKey}, {*auditLog, &cfg.AuditLog}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {*tlsCert, &cfg.TLSCert}, {*tlsKey, &cfg.TLSKey}, {*auditLog, &cfg.AuditLog}, {*rateLimit, &cfg.RateLimit}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
@@ -486,12 +502,17 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		defer f.Close()
 		auditLog = f
 	}
+	services := []api.Service{eventsapi.Service(bus, st)}
+	if directory != nil {
+		// The admin API authorizes with the same directory: iam:* actions in users' policies.
+		services = append(services, iamadmin.Service(directory))
+	}
 	apiHandler, err := api.New(api.Config{
 		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, RequireKnownRoles: cfg.IAMKnownRoles, Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
-		Services: []api.Service{eventsapi.Service(bus, st)},
+		Services: services,
 		REST:     []api.RESTService{schedulerapi.Service(st, scope, nil)},
-		AuditLog: auditLog,
+		AuditLog: auditLog, RateLimit: cfg.rateLimit,
 	})
 	if err != nil {
 		return err

@@ -158,6 +158,9 @@ func TestServerConfigValidate(t *testing.T) {
 		{"negative body size", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", MaxRequestBytes: -1}, "max-request-bytes: must not be negative, not -1", nil},
 		{"budget below one body", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", MaxRequestBytesInFlight: 1 << 20}, "max-request-bytes-in-flight: must be at least max-request-bytes (4194304), not 1048576", nil},
 		{"bad body timeout", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", BodyReadTimeout: "soon"}, `body-read-timeout: must be a positive duration such as 30s, not "soon"`, nil},
+		{"rate limit without auth", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", RateLimit: "10"}, "rate-limit: needs --auth sigv4 or iam: requests are counted per access key", nil},
+		{"bad rate limit", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"a:b"}, RateLimit: "10:0"}, `rate-limit: want RPS[:BURST] with BURST a whole number of requests from 1 to 1e+06, not "10:0"`, nil},
+		{"rate limit", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "sigv4", AccessKeys: []string{"a:b"}, RateLimit: "10:20"}, "", map[string]string{"a": "b"}},
 		{"limits", serverConfig{UI: "auto", Region: "us-east-1", Account: "123456789012", Auth: "none", MaxRequestBytes: 1 << 20, MaxRequestBytesInFlight: 1 << 20, BodyReadTimeout: "1m"}, "", nil},
 	}
 	for _, tt := range tests {
