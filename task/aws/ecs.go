@@ -22,15 +22,44 @@ const ecsStopReason = "Stopped by Stepflow: the Step Functions execution or task
 // AWS documents), else polls DescribeTasks until the task is STOPPED: the result is the
 // task in PascalCase, and a container that exited non-zero, or a task that could not
 // start, fails the state with States.TaskFailed and the task as the cause. A task whose
-// context ends first stops the ECS task.
-func ecsRunTask(ctx context.Context, c *caller, input any, pattern string) (any, error) {
-	params := convertMembers(input, lowerFirst, ecsFreeForm)
-	sctx, cancel := startCtx(ctx, pattern)
-	out, resp, err := c.callJSON(sctx, "RunTask", params, false)
-	cancel()
-	if err != nil {
-		return nil, err
+// context ends first stops the ECS task. The request carries the task's key digest as its
+// clientToken (ECS's own idempotency, for 24 hours) and as a tag, and a task run again
+// after a restart rejoins the ECS task so tagged instead of running another.
+func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern string) (any, error) {
+	params, _ := convertMembers(req.Input, lowerFirst, ecsFreeForm).(map[string]any)
+	if params == nil {
+		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: "the parameters of ecs:runTask must be an object with TaskDefinition"}
 	}
+	sctx, cancel := startCtx(ctx, pattern)
+	var out map[string]any
+	var resp *httpResponse
+	if digest := taskKeyDigest(req.IdempotencyKey); digest != "" {
+		if _, ok := params["clientToken"]; !ok {
+			params["clientToken"] = digest
+		}
+		tags, _ := params["tags"].([]any)
+		params["tags"] = append(tags[:len(tags):len(tags)], map[string]any{"key": taskKeyTag, "value": digest})
+		found, listed, err := c.ecsFindTasks(sctx, params, digest)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		if len(found) > 0 {
+			for _, t := range found {
+				withoutTaskKeyTag(t.(map[string]any))
+			}
+			out, resp = map[string]any{"tasks": found, "failures": []any{}}, listed
+		}
+	}
+	if out == nil {
+		var err error
+		out, resp, err = c.callJSON(sctx, "RunTask", params, false)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+	}
+	cancel()
 	answer := convertMembers(out, upperFirst, ecsFreeForm).(map[string]any)
 	if pattern != "sync" {
 		return withSDKMetadata(answer, resp), nil
@@ -79,6 +108,7 @@ func ecsRunTask(ctx context.Context, c *caller, input any, pattern string) (any,
 	if err := pollUntil(ctx, look, stop); err != nil {
 		return nil, err
 	}
+	withoutTaskKeyTag(last)
 	desc := convertMembers(last, upperFirst, ecsFreeForm)
 	if ecsTaskFailed(last) {
 		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: jsonvalue.MarshalString(desc)}
