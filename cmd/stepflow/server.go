@@ -278,7 +278,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {*tlsCert, &cfg.TLSCert}, {*tlsKey, &cfg.TLSKey}, {*auditLog, &cfg.AuditLog}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {*tlsCert, &cfg.TLSCert}, {*tlsKey, &cfg.TLSKey}, {*auditLog, &cfg.AuditLog}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}, {runners.JobsJournal, &cfg.JobsJournal}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
@@ -309,6 +309,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if cfg.DB == "" && cfg.Postgres == "" {
 		cfg.DB = "./.stepflow/stepflow.db"
+	}
+	if cfg.Jobs != "" && cfg.JobsJournal == "" && cfg.DB != "" {
+		cfg.JobsJournal = cfg.DB + ".jobs" // beside the database, like the node-id file
 	}
 	credentials, err := cfg.Validate()
 	if err != nil {
