@@ -12,7 +12,9 @@
 // A job's processes run in a process group of their own, killed when the execution stops or
 // the task times out. A .sync job belongs to its task: a server that dies mid-job runs the
 // task again after its restart (tasks are at least once), and the job with it, under the same
-// job id.
+// job id. A request-response job outlives its task, so it is written down in a journal
+// directory while it runs, and Resume runs again, under the same job id, those a killed
+// server left unfinished.
 package jobs
 
 import (
