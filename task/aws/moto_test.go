@@ -297,6 +297,19 @@ func TestSDKSecretsManagerGetSecretValue(t *testing.T) {
 	if _, has := out["SdkHttpMetadata"]; has {
 		t.Errorf("aws-sdk results carry no SdkHttpMetadata: %v", out)
 	}
+	// Timestamps are ISO-8601 strings, as the AWS SDK for Java 2 renders them for Step
+	// Functions, not the epoch seconds of the wire: the same instant the Go SDK reads.
+	direct, err := sm.GetSecretValue(mototest.Context(t), &secretsmanager.GetSecretValueInput{SecretId: aws.String("stepflow/db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := direct.CreatedDate.UTC().Format("2006-01-02T15:04:05.000Z")
+	if direct.CreatedDate.UnixMilli()%1000 == 0 {
+		want = direct.CreatedDate.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	if out["CreatedDate"] != want {
+		t.Errorf("CreatedDate = %#v, want %q", out["CreatedDate"], want)
+	}
 	// A missing secret is SecretsManager.ResourceNotFoundException, caught by name.
 	res, hist := run(t, newRouter(inv, nil), def, map[string]any{"name": "stepflow/none"})
 	if res.Status != "SUCCEEDED" || res.Output != "missing" {
