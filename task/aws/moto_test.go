@@ -318,7 +318,8 @@ func TestSDKSecretsManagerGetSecretValue(t *testing.T) {
 	for _, ev := range hist {
 		if d := ev.TaskFailedEventDetails; d != nil {
 			// AWS answers 400, moto 404: the format is what is checked.
-			if !strings.Contains(d.Cause, "(Service: SecretsManager, Status Code: ") || !strings.Contains(d.Cause, ", Request ID: ") {
+			// The AWS SDK for Java 2's format, as recorded on AWS for aws-sdk:sfn.
+			if !strings.Contains(d.Cause, "(Service: SecretsManager, Status Code: ") || !strings.Contains(d.Cause, ", Request ID: ") || !strings.HasSuffix(d.Cause, ") (SDK Attempt Count: 1)") {
 				t.Errorf("cause %q is not in the AWS SDK's format", d.Cause)
 			}
 		}
