@@ -45,9 +45,6 @@ func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern strin
 			return nil, err
 		}
 		if len(found) > 0 {
-			for _, t := range found {
-				withoutTaskKeyTag(t.(map[string]any))
-			}
 			out, resp = map[string]any{"tasks": found, "failures": []any{}}, listed
 		}
 	}
@@ -60,6 +57,12 @@ func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern strin
 		}
 	}
 	cancel()
+	tasks, _ := out["tasks"].([]any)
+	for _, t := range tasks {
+		if m, ok := t.(map[string]any); ok {
+			withoutTaskKeyTag(m) // RunTask answers the tasks with their tags
+		}
+	}
 	answer := convertMembers(out, upperFirst, ecsFreeForm).(map[string]any)
 	if pattern != "sync" {
 		return withSDKMetadata(answer, resp), nil
@@ -67,7 +70,6 @@ func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern strin
 	if failures, _ := out["failures"].([]any); len(failures) > 0 {
 		return nil, &task.Error{Name: "AmazonECS.Unknown", Cause: jsonvalue.MarshalString(answer["Failures"])}
 	}
-	tasks, _ := out["tasks"].([]any)
 	first, _ := func() (map[string]any, bool) {
 		if len(tasks) == 0 {
 			return nil, false

@@ -305,3 +305,39 @@ func waitForExecution(t *testing.T, base, machine string, input any) string {
 	t.Fatalf("no execution of %s with input %v", machine, input)
 	return ""
 }
+
+// A request-response RunTask run again answers the task it started, and neither answer
+// shows Stepflow's tag, which the ECS task carries.
+func TestECSRunTaskRequestResponseRunAgainAnswersSameTask(t *testing.T) {
+	t.Parallel()
+	base := mototest.URL(t)
+	cluster, family := ecsSetup(t, base, "rr-again")
+	var params map[string]any
+	if err := json.Unmarshal([]byte(fmt.Sprintf("{"+ecsRunTaskParams+", \"Tags\": [{\"Key\": \"team\", \"Value\": \"etl\"}]}", cluster, family)), &params); err != nil {
+		t.Fatal(err)
+	}
+	inv := newInvoker(t, awsint.Config{Endpoints: []string{"*=" + base}, Allow: []string{"ecs"}})
+	req := &task.Request{Resource: sfn.ParseResource("arn:aws:states:::ecs:runTask"), Input: params,
+		IdempotencyKey: "arn:aws:states:us-east-1:123456789012:execution:m:e#9"}
+	var arns []any
+	for i := 0; i < 2; i++ {
+		out, err := inv.Invoke(mototest.Context(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tasks, _ := get(out, "Tasks").([]any)
+		if len(tasks) != 1 {
+			t.Fatalf("run %d: Tasks %s", i, jsonvalue.MarshalString(get(out, "Tasks")))
+		}
+		if tags := jsonvalue.MarshalString(get(tasks[0], "Tags")); tags != `[{"Key":"team","Value":"etl"}]` {
+			t.Errorf("run %d: Tags %s, want the definition's tags only", i, tags)
+		}
+		arns = append(arns, get(tasks[0], "TaskArn"))
+	}
+	if arns[0] == nil || arns[0] != arns[1] {
+		t.Errorf("task run again answered %v, first run %v", arns[1], arns[0])
+	}
+	if listed, _ := wireCall(t, base, "/", ecsTarget+"ListTasks", map[string]any{"cluster": cluster})["taskArns"].([]any); len(listed) != 1 {
+		t.Errorf("tasks in the cluster: %v, want one", listed)
+	}
+}
