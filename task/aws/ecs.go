@@ -12,6 +12,10 @@ import (
 // ecsFreeForm are the ECS members whose keys are the user's, not the API's.
 var ecsFreeForm = map[string]bool{"dockerlabels": true, "options": true}
 
+// startedByStepFunctions is the StartedBy Step Functions gives the tasks it runs with .sync
+// (recorded on AWS); a definition's own StartedBy wins.
+const startedByStepFunctions = "AWS Step Functions"
+
 // ecsStopReason is the reason StopTask gets when the execution that started a .sync task
 // stops (or its Task state times out).
 const ecsStopReason = "Stopped by Stepflow: the Step Functions execution or task that started it ended"
@@ -29,6 +33,9 @@ func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern strin
 	params, _ := convertMembers(req.Input, lowerFirst, ecsFreeForm).(map[string]any)
 	if params == nil {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: "the parameters of ecs:runTask must be an object with TaskDefinition"}
+	}
+	if _, ok := params["startedBy"]; !ok && pattern == "sync" {
+		params["startedBy"] = startedByStepFunctions // as Step Functions marks the tasks it waits for
 	}
 	sctx, cancel := startCtx(ctx, pattern)
 	var out map[string]any

@@ -84,8 +84,9 @@ func (c *caller) batchFindJob(ctx context.Context, params map[string]any, digest
 	return nil, nil, nil
 }
 
-// withoutTaskKeyTag removes Stepflow's tag from a job's or task's tags (a map for Batch, a
-// list of key/value pairs for ECS), dropping tags that held nothing else.
+// withoutTaskKeyTag removes Stepflow's tag from a job's or task's tags: a map for Batch
+// (dropped when it held nothing else, as DescribeJobs leaves it out), a list of key/value
+// pairs for ECS (left empty, as ECS answers).
 func withoutTaskKeyTag(resource map[string]any) {
 	switch tags := resource["tags"].(type) {
 	case map[string]any:
@@ -100,11 +101,7 @@ func withoutTaskKeyTag(resource map[string]any) {
 				kept = append(kept, t)
 			}
 		}
-		if len(kept) == 0 {
-			delete(resource, "tags")
-		} else {
-			resource["tags"] = kept
-		}
+		resource["tags"] = kept // ECS shows "Tags": [] for a task without tags
 	}
 }
 
