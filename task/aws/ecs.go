@@ -70,7 +70,7 @@ func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern strin
 			withoutTaskKeyTag(m) // RunTask answers the tasks with their tags
 		}
 	}
-	answer := convertMembers(out, upperFirst, ecsFreeForm).(map[string]any)
+	answer := optimizedTimestamps(convertMembers(out, upperFirst, ecsFreeForm)).(map[string]any)
 	if pattern != "sync" {
 		return withSDKMetadata(answer, resp), nil
 	}
@@ -118,7 +118,7 @@ func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern strin
 		return nil, err
 	}
 	withoutTaskKeyTag(last)
-	desc := convertMembers(last, upperFirst, ecsFreeForm)
+	desc := optimizedTimestamps(convertMembers(last, upperFirst, ecsFreeForm))
 	if ecsTaskFailed(last) {
 		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: jsonvalue.MarshalString(desc)}
 	}

@@ -57,6 +57,26 @@ func sdkTimestamps(v any) any {
 	return v
 }
 
+// optimizedTimestamps renders the timestamp members of an optimized integration's result
+// (PascalCase keys) as the AWS SDK for Java 1 does for Step Functions: epoch milliseconds.
+func optimizedTimestamps(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if f, ok := e.(float64); ok && timestampMember(k) && f >= minEpochSeconds && f < maxEpochSeconds {
+				v[k] = math.Round(f * 1000)
+				continue
+			}
+			v[k] = optimizedTimestamps(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = optimizedTimestamps(e)
+		}
+	}
+	return v
+}
+
 // isoInstant prints epoch seconds as java.time.Instant does, to the millisecond the
 // services send: no fraction when it is zero.
 func isoInstant(seconds float64) string {

@@ -36,3 +36,12 @@ func TestSDKTimestamps(t *testing.T) {
 		t.Errorf("sdkTimestamps:\n got %v\nwant %v", got, want)
 	}
 }
+
+func TestOptimizedTimestamps(t *testing.T) {
+	t.Parallel()
+	in := map[string]any{"CreatedAt": 1700000000.123, "Containers": []any{map[string]any{"ExitCode": 0.0}}, "StoppedAt": 1700000001.0, "Version": 5.0}
+	want := map[string]any{"CreatedAt": 1700000000123.0, "Containers": []any{map[string]any{"ExitCode": 0.0}}, "StoppedAt": 1700000001000.0, "Version": 5.0}
+	if got := optimizedTimestamps(in); !reflect.DeepEqual(got, want) {
+		t.Errorf("optimizedTimestamps:\n got %v\nwant %v", got, want)
+	}
+}
