@@ -14,6 +14,10 @@
 // by the AWS SDK for Go v2's signer, with credentials from the SDK's default chain or from
 // STS AssumeRole for a state's Credentials.RoleArn (or, when configured, the state
 // machine's roleArn).
+//
+// Tasks run at least once: a Batch job, ECS task or remote child execution is marked with a
+// digest of its task's idempotency key, and a task run again after its server was killed
+// rejoins what it started instead of starting it twice (rejoin.go).
 package aws
 
 import (
