@@ -272,6 +272,21 @@ func TestRemoteStartExecutionSyncRejoinsChildAfterKill(t *testing.T) {
 			}
 		})
 	}
+	// A child the definition names keeps AWS's answer once it has ended, even to the same
+	// input: ExecutionAlreadyExists, which definitions catch to start a child only once.
+	named := &task.Request{Resource: sfn.ParseResource("arn:aws:states:::states:startExecution"),
+		Input:          map[string]any{"StateMachineArn": machine, "Name": "named-child", "Input": map[string]any{"case": "named"}},
+		IdempotencyKey: "arn:aws:states:us-east-1:123456789012:execution:parent:p#named"}
+	inv := newInvoker(t, cfg)
+	out, err := inv.Invoke(mototest.Context(t), named)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wireCallJSON10(t, base, sfnTarget+"StopExecution", map[string]any{"executionArn": get(out, "ExecutionArn")})
+	_, err = inv.Invoke(mototest.Context(t), named)
+	if te, ok := err.(*task.Error); !ok || te.Name != "StepFunctions.ExecutionAlreadyExistsException" {
+		t.Errorf("the named child again after it ended: %v, want StepFunctions.ExecutionAlreadyExistsException", err)
+	}
 }
 
 func wireCallJSON10(t *testing.T, base, target string, body any) map[string]any {
