@@ -246,7 +246,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, rateLimit, iamKnownRoles, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, webhooks")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, rateLimit, iamKnownRoles, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, jobsJournal, webhooks")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -294,7 +294,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, f := range []struct {
 		flag string
 		dst  *string
-	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {*tlsCert, &cfg.TLSCert}, {*tlsKey, &cfg.TLSKey}, {*auditLog, &cfg.AuditLog}, {*rateLimit, &cfg.RateLimit}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}} {
+	}{{*addr, &cfg.Addr}, {*db, &cfg.DB}, {*pg, &cfg.Postgres}, {*region, &cfg.Region}, {*account, &cfg.Account}, {*auth, &cfg.Auth}, {*uiMode, &cfg.UI}, {*mocks, &cfg.Mocks}, {*execLogDir, &cfg.ExecutionLogDir}, {*bodyReadTimeout, &cfg.BodyReadTimeout}, {os.Getenv("STEPFLOW_METRICS_TOKEN"), &cfg.MetricsToken}, {*metricsToken, &cfg.MetricsToken}, {*nodeID, &cfg.NodeID}, {*lease, &cfg.Lease}, {*iamKeyFile, &cfg.IAMKeyFile}, {*tlsCert, &cfg.TLSCert}, {*tlsKey, &cfg.TLSKey}, {*auditLog, &cfg.AuditLog}, {*rateLimit, &cfg.RateLimit}, {runners.Functions, &cfg.Functions}, {runners.BucketsDir, &cfg.BucketsDir}, {runners.Jobs, &cfg.Jobs}, {runners.JobsJournal, &cfg.JobsJournal}} {
 		if f.flag != "" {
 			*f.dst = f.flag
 		}
@@ -325,6 +325,9 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if cfg.DB == "" && cfg.Postgres == "" {
 		cfg.DB = "./.stepflow/stepflow.db"
+	}
+	if cfg.Jobs != "" && cfg.JobsJournal == "" && cfg.DB != "" {
+		cfg.JobsJournal = cfg.DB + ".jobs" // beside the database, like the node-id file
 	}
 	credentials, err := cfg.Validate()
 	if err != nil {

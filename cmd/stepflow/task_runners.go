@@ -28,6 +28,9 @@ type taskRunners struct {
 	AWSEndpoints   []string `json:"awsEndpoints"`   // SERVICE=URL: where AWS service calls go (task/aws)
 	AWSAllow       []string `json:"awsAllow"`       // what definitions may call on AWS (task/aws)
 	Jobs           string   `json:"jobs"`           // jobs file: Batch and ECS jobs as local commands (task/jobs)
+	// JobsJournal is where request-response local jobs are written down while they run, so
+	// a killed server runs them again at its next start (task/jobs); "" keeps no journal.
+	JobsJournal string `json:"jobsJournal"`
 	// AssumeStateMachineRole makes AWS calls as the state machine's roleArn, through STS.
 	AssumeStateMachineRole bool `json:"assumeStateMachineRole"`
 }
@@ -49,6 +52,7 @@ func (c *taskRunners) addFlags(fs *flag.FlagSet) {
 	})
 	fs.BoolVar(&c.AssumeStateMachineRole, "assume-state-machine-role", false, "make every AWS call of an execution as its state machine's roleArn, assumed through STS, as AWS does (a state's Credentials.RoleArn still wins); default: the AWS SDK's default credentials")
 	fs.StringVar(&c.Jobs, "jobs", "", `jobs file: {"jobs": {"JOB-DEFINITION": {"command": ["prog", "arg"], "dir": ..., "env": {...}, "parameters": {...}}}} runs batch:submitJob and ecs:runTask (and .sync) as local processes`)
+	fs.StringVar(&c.JobsJournal, "jobs-journal", "", "directory where request-response local jobs (--jobs) are written down while they run, so that a server killed meanwhile runs them again at its next start (stepflow server's default: the SQLite database's path + .jobs)")
 	fs.StringVar(&c.BucketsDir, "buckets-dir", "", "directory standing in for S3: object KEY of bucket B is DIR/B/KEY (s3:getObject, s3:putObject, s3:listObjectsV2, Distributed Map ItemReader/ResultWriter)")
 }
 
@@ -107,11 +111,15 @@ func (c taskRunners) newRouter(scope sfn.Scope) (*task.Router, *s3local.Store, e
 		}
 		// Jobs the file does not name go to AWS Batch and ECS when allowed (the allow-list
 		// then decides), else fail as the service fails an unknown definition.
-		opts := jobs.Options{Scope: scope, Jobs: cfg, Logger: slog.Default()}
+		opts := jobs.Options{Scope: scope, Jobs: cfg, Logger: slog.Default(), JournalDir: c.JobsJournal}
 		if awsCalls.Enabled() {
 			opts.Next = awsCalls
 		}
 		local := jobs.New(opts)
+		// Request-response jobs a killed server left unfinished run again now.
+		if _, err := local.Resume(); err != nil {
+			return nil, nil, err
+		}
 		for _, service := range local.Routes() {
 			router.HandleService(service, local)
 		}

@@ -38,8 +38,27 @@ var identity = Identity{
 // caseTimeout bounds one case; everything runs on virtual time, so only a hang reaches it.
 const caseTimeout = 20 * time.Second
 
-// Run executes one case and compares it with the recording.
-func Run(ctx context.Context, c *Case) (res Result) {
+// Run executes one case, its Lambda functions played as lambda.json describes them, and
+// compares it with the recording.
+func Run(ctx context.Context, c *Case) Result {
+	router := task.NewRouter()
+	reg := function.NewRegistry(scope)
+	for name, b := range c.Lambdas {
+		if b.Kind != "missing" {
+			reg.Register(name, fakeLambda(b))
+		}
+	}
+	router.HandleLambda(reg)
+	router.HandleService("lambda", reg)
+	return RunWithInvoker(ctx, c, router)
+}
+
+// Scope is the partition, region and account the recorded definitions name in their ARNs.
+func Scope() sfn.Scope { return scope }
+
+// RunWithInvoker executes one case with its tasks run by invoker (e.g. real Lambda functions
+// standing in for lambda.json's) and compares it with the recording.
+func RunWithInvoker(ctx context.Context, c *Case, invoker task.Invoker) (res Result) {
 	res.Case = c
 	defer func() {
 		if p := recover(); p != nil {
@@ -58,16 +77,6 @@ func Run(ctx context.Context, c *Case) (res Result) {
 	if err != nil {
 		return Result{Case: c, Reason: "compile: " + err.Error()}
 	}
-	router := task.NewRouter()
-	reg := function.NewRegistry(scope)
-	for name, b := range c.Lambdas {
-		if b.Kind != "missing" {
-			reg.Register(name, fakeLambda(b))
-		}
-	}
-	router.HandleLambda(reg)
-	router.HandleService("lambda", reg)
-
 	execARN := scope.ExecutionARN(identity.StateMachineName, identity.ExecutionName)
 	if typ == sfn.TypeExpress {
 		execARN = scope.ExpressExecutionARN(identity.StateMachineName, identity.ExecutionName, "00000000-0000-4000-8000-000000000000")
@@ -83,7 +92,7 @@ func Run(ctx context.Context, c *Case) (res Result) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, caseTimeout)
 	defer cancel()
-	got, err := engine.Run(ctx, prog, engine.RunOptions{Info: info, Input: c.Input, Invoker: router, VirtualTime: true})
+	got, err := engine.Run(ctx, prog, engine.RunOptions{Info: info, Input: c.Input, Invoker: invoker, VirtualTime: true})
 	if err != nil {
 		return Result{Case: c, Reason: "run: " + err.Error()}
 	}

@@ -14,6 +14,10 @@
 // by the AWS SDK for Go v2's signer, with credentials from the SDK's default chain or from
 // STS AssumeRole for a state's Credentials.RoleArn (or, when configured, the state
 // machine's roleArn).
+//
+// Tasks run at least once: a Batch job, ECS task or remote child execution is marked with a
+// digest of its task's idempotency key, and a task run again after its server was killed
+// rejoins what it started instead of starting it twice (rejoin.go).
 package aws
 
 import (
@@ -131,7 +135,7 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	c := &caller{inv: inv, svc: svc, region: inv.region, role: inv.role(req)}
 	if !sdk {
 		if job, ok := jobIntegrations[svc.name()+":"+r.Action]; ok && (r.Pattern != "sync:2" || svc.name() == "states") {
-			return job(ctx, c, req.Input, r.Pattern)
+			return job(ctx, c, req, r.Pattern)
 		}
 	}
 	if r.Pattern == "sync" || r.Pattern == "sync:2" {
@@ -151,8 +155,9 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 }
 
 // jobIntegrations are the optimized integrations that start jobs, with .sync: their
-// functions get the pattern ("" for request-response and .waitForTaskToken).
-var jobIntegrations = map[string]func(ctx context.Context, c *caller, input any, pattern string) (any, error){
+// functions get the whole request (its idempotency key finds a job started before a
+// restart) and the pattern ("" for request-response and .waitForTaskToken).
+var jobIntegrations = map[string]func(ctx context.Context, c *caller, req *task.Request, pattern string) (any, error){
 	"batch:submitJob":  batchSubmitJob,
 	"ecs:runTask":      ecsRunTask,
 	"glue:startJobRun": glueStartJobRun,

@@ -22,19 +22,50 @@ const batchTerminateReason = "Terminated by Stepflow: the Step Functions executi
 // metadata. .sync polls DescribeJobs until the job is SUCCEEDED (the result is the job as
 // DescribeJobs gives it, in PascalCase) or FAILED (States.TaskFailed with the job as the
 // cause, as Step Functions fails it); a task whose context ends first terminates the job.
-func batchSubmitJob(ctx context.Context, c *caller, input any, pattern string) (any, error) {
-	params := convertMembers(input, lowerFirst, batchFreeForm)
-	sctx, cancel := startCtx(ctx, pattern)
-	out, resp, err := c.callRESTJSON(sctx, http.MethodPost, "/v1/submitjob", params, false)
-	cancel()
-	if err != nil {
-		return nil, err
+// The job is tagged with the task's key digest, and a task run again after a restart
+// rejoins the job so tagged instead of submitting another (SubmitJob has no idempotency
+// token).
+func batchSubmitJob(ctx context.Context, c *caller, req *task.Request, pattern string) (any, error) {
+	params, _ := convertMembers(req.Input, lowerFirst, batchFreeForm).(map[string]any)
+	if params == nil {
+		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: "the parameters of batch:submitJob must be an object with JobName, JobQueue and JobDefinition"}
 	}
-	answer := convertMembers(out, upperFirst, batchFreeForm).(map[string]any)
+	sctx, cancel := startCtx(ctx, pattern)
+	var jobID string
+	var answer map[string]any
+	var resp *httpResponse
+	digest := taskKeyDigest(req.IdempotencyKey)
+	if digest != "" {
+		tags, _ := params["tags"].(map[string]any)
+		withKey := make(map[string]any, len(tags)+1)
+		for k, v := range tags {
+			withKey[k] = v
+		}
+		withKey[taskKeyTag] = digest
+		params["tags"] = withKey
+		found, listed, err := c.batchFindJob(sctx, params, digest)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		if found != nil {
+			jobID, _ = found["jobId"].(string)
+			answer, resp = map[string]any{"JobArn": found["jobArn"], "JobId": jobID, "JobName": found["jobName"]}, listed
+		}
+	}
+	if answer == nil {
+		out, submitted, err := c.callRESTJSON(sctx, http.MethodPost, "/v1/submitjob", params, false)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		jobID, _ = out["jobId"].(string)
+		answer, resp = convertMembers(out, upperFirst, batchFreeForm).(map[string]any), submitted
+	}
+	cancel()
 	if pattern != "sync" {
 		return withSDKMetadata(answer, resp), nil
 	}
-	jobID, _ := out["jobId"].(string)
 	if jobID == "" {
 		return nil, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the Batch SubmitJob response has no jobId: %.200q", resp.body)}, false)
 	}
@@ -59,6 +90,7 @@ func batchSubmitJob(ctx context.Context, c *caller, input any, pattern string) (
 	if err := pollUntil(ctx, look, terminate); err != nil {
 		return nil, err
 	}
+	withoutTaskKeyTag(job)
 	desc := convertMembers(job, upperFirst, batchFreeForm)
 	if job["status"] != "SUCCEEDED" {
 		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: jsonvalue.MarshalString(desc)}

@@ -283,7 +283,8 @@ func (c *caller) serviceError(resp *httpResponse, d errorDetail, sdkStyle bool) 
 		if unmodeledErrors[code] {
 			name = c.svc.sdkName + "." + c.svc.sdkName + "Exception"
 		}
-		return &task.Error{Name: name, Cause: fmt.Sprintf("%s (Service: %s, Status Code: %d, Request ID: %s)", d.message, c.svc.sdkName, resp.status, resp.requestID)}
+		// The AWS SDK for Java 2 ends its messages with the attempts it made; Stepflow makes one.
+		return &task.Error{Name: name, Cause: fmt.Sprintf("%s (Service: %s, Status Code: %d, Request ID: %s) (SDK Attempt Count: 1)", d.message, c.svc.sdkName, resp.status, resp.requestID)}
 	}
 	name := c.svc.integrationName + "." + exceptionName(code)
 	if unmodeledErrors[code] {

@@ -12,6 +12,10 @@ import (
 // ecsFreeForm are the ECS members whose keys are the user's, not the API's.
 var ecsFreeForm = map[string]bool{"dockerlabels": true, "options": true}
 
+// startedByStepFunctions is the StartedBy Step Functions gives the tasks it runs with .sync
+// (recorded on AWS); a definition's own StartedBy wins.
+const startedByStepFunctions = "AWS Step Functions"
+
 // ecsStopReason is the reason StopTask gets when the execution that started a .sync task
 // stops (or its Task state times out).
 const ecsStopReason = "Stopped by Stepflow: the Step Functions execution or task that started it ended"
@@ -22,23 +26,57 @@ const ecsStopReason = "Stopped by Stepflow: the Step Functions execution or task
 // AWS documents), else polls DescribeTasks until the task is STOPPED: the result is the
 // task in PascalCase, and a container that exited non-zero, or a task that could not
 // start, fails the state with States.TaskFailed and the task as the cause. A task whose
-// context ends first stops the ECS task.
-func ecsRunTask(ctx context.Context, c *caller, input any, pattern string) (any, error) {
-	params := convertMembers(input, lowerFirst, ecsFreeForm)
-	sctx, cancel := startCtx(ctx, pattern)
-	out, resp, err := c.callJSON(sctx, "RunTask", params, false)
-	cancel()
-	if err != nil {
-		return nil, err
+// context ends first stops the ECS task. The request carries the task's key digest as its
+// clientToken (ECS's own idempotency, for 24 hours) and as a tag, and a task run again
+// after a restart rejoins the ECS task so tagged instead of running another.
+func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern string) (any, error) {
+	params, _ := convertMembers(req.Input, lowerFirst, ecsFreeForm).(map[string]any)
+	if params == nil {
+		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: "the parameters of ecs:runTask must be an object with TaskDefinition"}
 	}
-	answer := convertMembers(out, upperFirst, ecsFreeForm).(map[string]any)
+	if _, ok := params["startedBy"]; !ok && pattern == "sync" {
+		params["startedBy"] = startedByStepFunctions // as Step Functions marks the tasks it waits for
+	}
+	sctx, cancel := startCtx(ctx, pattern)
+	var out map[string]any
+	var resp *httpResponse
+	if digest := taskKeyDigest(req.IdempotencyKey); digest != "" {
+		if _, ok := params["clientToken"]; !ok {
+			params["clientToken"] = digest
+		}
+		tags, _ := params["tags"].([]any)
+		params["tags"] = append(tags[:len(tags):len(tags)], map[string]any{"key": taskKeyTag, "value": digest})
+		found, listed, err := c.ecsFindTasks(sctx, params, digest)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		if len(found) > 0 {
+			out, resp = map[string]any{"tasks": found, "failures": []any{}}, listed
+		}
+	}
+	if out == nil {
+		var err error
+		out, resp, err = c.callJSON(sctx, "RunTask", params, false)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+	}
+	cancel()
+	tasks, _ := out["tasks"].([]any)
+	for _, t := range tasks {
+		if m, ok := t.(map[string]any); ok {
+			withoutTaskKeyTag(m) // RunTask answers the tasks with their tags
+		}
+	}
+	answer := optimizedTimestamps(convertMembers(out, upperFirst, ecsFreeForm)).(map[string]any)
 	if pattern != "sync" {
 		return withSDKMetadata(answer, resp), nil
 	}
 	if failures, _ := out["failures"].([]any); len(failures) > 0 {
 		return nil, &task.Error{Name: "AmazonECS.Unknown", Cause: jsonvalue.MarshalString(answer["Failures"])}
 	}
-	tasks, _ := out["tasks"].([]any)
 	first, _ := func() (map[string]any, bool) {
 		if len(tasks) == 0 {
 			return nil, false
@@ -79,7 +117,8 @@ func ecsRunTask(ctx context.Context, c *caller, input any, pattern string) (any,
 	if err := pollUntil(ctx, look, stop); err != nil {
 		return nil, err
 	}
-	desc := convertMembers(last, upperFirst, ecsFreeForm)
+	withoutTaskKeyTag(last)
+	desc := optimizedTimestamps(convertMembers(last, upperFirst, ecsFreeForm))
 	if ecsTaskFailed(last) {
 		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: jsonvalue.MarshalString(desc)}
 	}

@@ -18,8 +18,8 @@ var glueEndStates = map[string]bool{"SUCCEEDED": true, "FAILED": true, "STOPPED"
 // GetJobRun gives it (dates in epoch milliseconds); any other end fails the state with
 // States.TaskFailed and the JobRun as the cause. A task whose context ends first stops the
 // run with BatchStopJobRun.
-func glueStartJobRun(ctx context.Context, c *caller, input any, pattern string) (any, error) {
-	params, ok := input.(map[string]any)
+func glueStartJobRun(ctx context.Context, c *caller, req *task.Request, pattern string) (any, error) {
+	params, ok := req.Input.(map[string]any)
 	if !ok {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: "the parameters of glue:startJobRun must be an object with JobName"}
 	}

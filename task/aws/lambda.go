@@ -57,16 +57,23 @@ type remoteLambda struct {
 }
 
 func (l remoteLambda) Call(ctx context.Context, payload []byte) ([]byte, error) {
-	body, err := l.endpoint.Call(ctx, payload)
+	resp, err := l.InvokeWithOptions(ctx, payload, function.InvokeOptions{})
+	return resp.Payload, err
+}
+
+// InvokeWithOptions passes lambda:invoke's InvocationType, LogType and ClientContext to
+// Lambda, which queues Event invocations itself.
+func (l remoteLambda) InvokeWithOptions(ctx context.Context, payload []byte, opts function.InvokeOptions) (function.InvokeResponse, error) {
+	resp, err := l.endpoint.InvokeWithOptions(ctx, payload, opts)
 	var fe *function.Error
 	var te *task.Error
 	switch {
 	case err == nil || errors.As(err, &fe):
-		return body, err
+		return resp, err
 	case errors.As(err, &te):
-		return nil, te // no credentials: the cause says so, not a transport failure
+		return resp, te // no credentials: the cause says so, not a transport failure
 	}
-	return nil, &task.Error{Name: "Lambda.SdkClientException", Cause: "Unable to execute HTTP request: " + err.Error()}
+	return resp, &task.Error{Name: "Lambda.SdkClientException", Cause: "Unable to execute HTTP request: " + err.Error()}
 }
 
 // signingTransport signs each request with SigV4 for the caller's service and region.

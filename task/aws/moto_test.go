@@ -297,6 +297,19 @@ func TestSDKSecretsManagerGetSecretValue(t *testing.T) {
 	if _, has := out["SdkHttpMetadata"]; has {
 		t.Errorf("aws-sdk results carry no SdkHttpMetadata: %v", out)
 	}
+	// Timestamps are ISO-8601 strings, as the AWS SDK for Java 2 renders them for Step
+	// Functions, not the epoch seconds of the wire: the same instant the Go SDK reads.
+	direct, err := sm.GetSecretValue(mototest.Context(t), &secretsmanager.GetSecretValueInput{SecretId: aws.String("stepflow/db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := direct.CreatedDate.UTC().Format("2006-01-02T15:04:05.000Z")
+	if direct.CreatedDate.UnixMilli()%1000 == 0 {
+		want = direct.CreatedDate.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	if out["CreatedDate"] != want {
+		t.Errorf("CreatedDate = %#v, want %q", out["CreatedDate"], want)
+	}
 	// A missing secret is SecretsManager.ResourceNotFoundException, caught by name.
 	res, hist := run(t, newRouter(inv, nil), def, map[string]any{"name": "stepflow/none"})
 	if res.Status != "SUCCEEDED" || res.Output != "missing" {
@@ -305,7 +318,8 @@ func TestSDKSecretsManagerGetSecretValue(t *testing.T) {
 	for _, ev := range hist {
 		if d := ev.TaskFailedEventDetails; d != nil {
 			// AWS answers 400, moto 404: the format is what is checked.
-			if !strings.Contains(d.Cause, "(Service: SecretsManager, Status Code: ") || !strings.Contains(d.Cause, ", Request ID: ") {
+			// The AWS SDK for Java 2's format, as recorded on AWS for aws-sdk:sfn.
+			if !strings.Contains(d.Cause, "(Service: SecretsManager, Status Code: ") || !strings.Contains(d.Cause, ", Request ID: ") || !strings.HasSuffix(d.Cause, ") (SDK Attempt Count: 1)") {
 				t.Errorf("cause %q is not in the AWS SDK's format", d.Cause)
 			}
 		}

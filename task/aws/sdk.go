@@ -30,9 +30,9 @@ func (c *caller) sdkCall(ctx context.Context, action string, input any) (any, er
 		return nil, err
 	}
 	if c.svc.camelMembers {
-		return convertKeys(out, upperFirst), nil
+		return sdkTimestamps(convertKeys(out, upperFirst)), nil
 	}
-	return out, nil
+	return sdkTimestamps(out), nil
 }
 
 func convertKeys(v any, conv func(string) string) any {

@@ -136,7 +136,7 @@ func s3SDKCall(ctx context.Context, c *caller, action string, params map[string]
 	bucket, _ := params["Bucket"].(string)
 	key, _ := params["Key"].(string)
 	if bucket == "" || (action != "listobjectsv2" && key == "") {
-		return nil, &task.Error{Name: "S3.S3Exception", Cause: "Bucket and Key are required (Service: S3, Status Code: 400, Request ID: null)"}
+		return nil, &task.Error{Name: "S3.S3Exception", Cause: "Bucket and Key are required (Service: S3, Status Code: 400, Request ID: null) (SDK Attempt Count: 1)"}
 	}
 	sc := *c
 	if c.inv.endpointOverride(c.svc) == nil {

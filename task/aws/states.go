@@ -2,8 +2,10 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
@@ -30,12 +32,17 @@ func (inv *Invoker) RemoteStepFunctions() bool {
 // Output as JSON text (.sync) or as JSON values (.sync:2); an execution that did not
 // succeed fails the state with States.TaskFailed and the description (with its Error and
 // Cause) as the cause. A task whose context ends first stops the remote execution.
-func statesStartExecution(ctx context.Context, c *caller, input any, pattern string) (any, error) {
-	m, ok := input.(map[string]any)
+//
+// A child the definition does not name is named after the task's key digest, so a task run
+// again after a restart asks for the same name: ExecutionAlreadyExists then means the child
+// it started before, which it rejoins (as Step Functions itself answers a repeated
+// StartExecution of a running execution with the same name and input).
+func statesStartExecution(ctx context.Context, c *caller, req *task.Request, pattern string) (any, error) {
+	m, ok := req.Input.(map[string]any)
 	if !ok {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: "the parameters of states:startExecution must be an object with StateMachineArn, and optionally Input and Name"}
 	}
-	params := make(map[string]any, len(m))
+	params := make(map[string]any, len(m)+1)
 	for k, v := range m {
 		if k == "Input" {
 			switch v.(type) {
@@ -48,13 +55,34 @@ func statesStartExecution(ctx context.Context, c *caller, input any, pattern str
 		}
 		params[lowerFirst(k)] = v
 	}
+	derivedName := false
+	if digest := taskKeyDigest(req.IdempotencyKey); digest != "" && params["name"] == nil {
+		params["name"], derivedName = childExecutionName(digest), true
+	}
+	var arn string
+	var startDate any
 	out, resp, err := c.callJSON(ctx, "StartExecution", params, false)
-	if err != nil {
+	var te *task.Error
+	switch {
+	case err == nil:
+		arn, _ = out["executionArn"].(string)
+		startDate = out["startDate"]
+	case derivedName && errors.As(err, &te) && strings.HasSuffix(te.Name, ".ExecutionAlreadyExistsException"):
+		machine, _ := params["stateMachineArn"].(string)
+		arn = executionARN(machine, params["name"].(string))
+		if arn == "" {
+			return nil, err
+		}
+		desc, described, derr := c.callJSON(ctx, "DescribeExecution", map[string]any{"executionArn": arn}, false)
+		if derr != nil {
+			return nil, derr
+		}
+		startDate, resp = desc["startDate"], described
+	default:
 		return nil, err
 	}
-	arn, _ := out["executionArn"].(string)
 	if pattern != "sync" && pattern != "sync:2" {
-		answer := map[string]any{"ExecutionArn": arn, "StartDate": epochSecondsToMillis(out["startDate"])}
+		answer := map[string]any{"ExecutionArn": arn, "StartDate": epochSecondsToMillis(startDate)}
 		return withSDKMetadata(answer, resp), nil
 	}
 	if arn == "" {

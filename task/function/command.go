@@ -48,6 +48,9 @@ func (c Command) Call(ctx context.Context, payload []byte) ([]byte, error) {
 	stderr := capbuf.New(maxStderrBytes)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
+	if sink := logSinkFrom(ctx); sink != nil {
+		sink.write(stderr.Bytes()) // LogType Tail: a command's log is its standard error
+	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

@@ -128,7 +128,11 @@ func (r *Registry) Invoke(ctx context.Context, req *task.Request) (any, error) {
 	if q, ok := params["Qualifier"].(string); ok && ref.qualifier == "" {
 		ref.qualifier = q
 	}
-	body, err := r.call(ctx, ref, params["Payload"], params["Payload"] != nil)
+	opts, err := invokeOptions(params)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := r.callWithOptions(ctx, ref, params["Payload"], params["Payload"] != nil, opts)
 	if te, ok := err.(*task.Error); ok && te.Name != "Lambda.ResourceNotFoundException" {
 		// The integration reports a function error with the error document re-serialised
 		// compactly, where the function ARN resource passes the runtime's text through.
@@ -142,14 +146,25 @@ func (r *Registry) Invoke(ctx context.Context, req *task.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	result, err := decodePayload(body)
+	if resp.StatusCode != 200 {
+		// Event (202) and DryRun (204) answer no payload: Step Functions shows an empty string.
+		return r.invokeOutput("", 0, resp), nil
+	}
+	result, err := decodePayload(resp.Payload)
 	if err != nil {
 		return nil, err
 	}
-	return r.invokeOutput(result, len(body)), nil
+	return r.invokeOutput(result, len(resp.Payload), resp), nil
 }
 
 func (r *Registry) call(ctx context.Context, ref functionRef, payload any, hasPayload bool) ([]byte, error) {
+	resp, err := r.callWithOptions(ctx, ref, payload, hasPayload, InvokeOptions{})
+	return resp.Payload, err
+}
+
+// callWithOptions finds the function ref names and invokes it with opts, turning its
+// failures into the errors Step Functions reports.
+func (r *Registry) callWithOptions(ctx context.Context, ref functionRef, payload any, hasPayload bool, opts InvokeOptions) (InvokeResponse, error) {
 	f, ok := r.lookup(ref.name)
 	if !ok {
 		r.mu.RLock()
@@ -161,25 +176,25 @@ func (r *Registry) call(ctx context.Context, ref functionRef, payload any, hasPa
 		}
 	}
 	if !ok {
-		return nil, &task.Error{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf(
+		return InvokeResponse{}, &task.Error{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf(
 			"Function not found: %s (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: %s; Proxy: null)",
 			r.functionARN(ref), r.NewRequestID())}
 	}
 	in, err := encodePayload(payload, hasPayload)
 	if err != nil {
-		return nil, fmt.Errorf("encode payload for function %s: %w", ref.name, err)
+		return InvokeResponse{}, fmt.Errorf("encode payload for function %s: %w", ref.name, err)
 	}
-	body, err := f.Call(ctx, in)
+	resp, err := callWithOptions(ctx, f, in, opts)
 	if fe, ok := err.(*Error); ok {
-		return nil, &task.Error{Name: fe.errorType(), Cause: string(fe.Payload)}
+		return InvokeResponse{}, &task.Error{Name: fe.errorType(), Cause: string(fe.Payload)}
 	}
 	if err != nil {
 		if te, ok := err.(*task.Error); ok {
-			return nil, te
+			return InvokeResponse{}, te
 		}
-		return nil, &task.Error{Name: "Lambda.ServiceException", Cause: fmt.Sprintf("function %s: %v", ref.name, err)}
+		return InvokeResponse{}, &task.Error{Name: "Lambda.ServiceException", Cause: fmt.Sprintf("function %s: %v", ref.name, err)}
 	}
-	return body, nil
+	return resp, nil
 }
 
 // encodePayload is the request body Lambda gets. No payload (or null) is "{}"; a string
@@ -205,41 +220,40 @@ func decodePayload(body []byte) (any, error) {
 	return v, nil
 }
 
-// invokeOutput is the result shape of arn:aws:states:::lambda:invoke.
-func (r *Registry) invokeOutput(payload any, contentLength int) map[string]any {
+// invokeOutput is the result shape of arn:aws:states:::lambda:invoke: the payload with
+// Invoke's status, executed version and log tail, and the AWS SDK for Java's metadata.
+func (r *Registry) invokeOutput(payload any, contentLength int, resp InvokeResponse) map[string]any {
 	id := r.NewRequestID()
 	length := fmt.Sprint(contentLength)
 	date := httpDate()
 	trace := "Root=1-" + strings.ReplaceAll(id[:8], "-", "") + "-" + strings.ReplaceAll(id[9:], "-", "")[:24]
-	return map[string]any{
-		"ExecutedVersion": "$LATEST",
-		"Payload":         payload,
-		"SdkHttpMetadata": map[string]any{
-			"AllHttpHeaders": map[string]any{
-				"X-Amz-Executed-Version":         []any{"$LATEST"},
-				"x-amzn-Remapped-Content-Length": []any{"0"},
-				"Connection":                     []any{"keep-alive"},
-				"x-amzn-RequestId":               []any{id},
-				"Content-Length":                 []any{length},
-				"Date":                           []any{date},
-				"X-Amzn-Trace-Id":                []any{trace},
-				"Content-Type":                   []any{"application/json"},
-			},
-			"HttpHeaders": map[string]any{
-				"Connection":                     "keep-alive",
-				"Content-Length":                 length,
-				"Content-Type":                   "application/json",
-				"Date":                           date,
-				"X-Amz-Executed-Version":         "$LATEST",
-				"x-amzn-Remapped-Content-Length": "0",
-				"x-amzn-RequestId":               id,
-				"X-Amzn-Trace-Id":                trace,
-			},
-			"HttpStatusCode": float64(200),
-		},
-		"SdkResponseMetadata": map[string]any{"RequestId": id},
-		"StatusCode":          float64(200),
+	headers := map[string]string{
+		"x-amzn-Remapped-Content-Length": "0",
+		"Connection":                     "keep-alive",
+		"x-amzn-RequestId":               id,
+		"Content-Length":                 length,
+		"Date":                           date,
+		"X-Amzn-Trace-Id":                trace,
+		"Content-Type":                   "application/json",
 	}
+	out := map[string]any{"Payload": payload}
+	if resp.ExecutedVersion != "" {
+		headers["X-Amz-Executed-Version"] = resp.ExecutedVersion
+		out["ExecutedVersion"] = resp.ExecutedVersion
+	}
+	if resp.LogResult != "" {
+		headers["X-Amz-Log-Result"] = resp.LogResult
+		out["LogResult"] = resp.LogResult
+	}
+	all, first := map[string]any{}, map[string]any{}
+	for k, v := range headers {
+		all[k], first[k] = []any{v}, v
+	}
+	status := float64(resp.StatusCode)
+	out["SdkHttpMetadata"] = map[string]any{"AllHttpHeaders": all, "HttpHeaders": first, "HttpStatusCode": status}
+	out["SdkResponseMetadata"] = map[string]any{"RequestId": id}
+	out["StatusCode"] = status
+	return out
 }
 
 type functionRef struct {

@@ -37,6 +37,14 @@ func (l LambdaEndpoint) InvokeURL() string {
 
 // Call invokes the function once, synchronously (InvocationType RequestResponse).
 func (l LambdaEndpoint) Call(ctx context.Context, payload []byte) ([]byte, error) {
+	resp, err := l.InvokeWithOptions(ctx, payload, InvokeOptions{})
+	return resp.Payload, err
+}
+
+// InvokeWithOptions invokes the function once with Invoke's InvocationType, LogType and
+// ClientContext, and returns its answer: the payload (none for Event and DryRun), the status,
+// X-Amz-Executed-Version and X-Amz-Log-Result.
+func (l LambdaEndpoint) InvokeWithOptions(ctx context.Context, payload []byte, opts InvokeOptions) (InvokeResponse, error) {
 	if l.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, l.Timeout)
@@ -44,24 +52,41 @@ func (l LambdaEndpoint) Call(ctx context.Context, payload []byte) ([]byte, error
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.InvokeURL(), bytes.NewReader(payload))
 	if err != nil {
-		return nil, fmt.Errorf("build Lambda Invoke request for %s: %w", l.FunctionName, err)
+		return InvokeResponse{}, fmt.Errorf("build Lambda Invoke request for %s: %w", l.FunctionName, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
+	invocationType := opts.InvocationType
+	if invocationType == "" {
+		invocationType = InvocationRequestResponse
+	}
+	req.Header.Set("X-Amz-Invocation-Type", invocationType)
+	if opts.LogType != "" {
+		req.Header.Set("X-Amz-Log-Type", opts.LogType)
+	}
+	if opts.ClientContext != "" {
+		req.Header.Set("X-Amz-Client-Context", opts.ClientContext)
+	}
 	if key := IdempotencyKey(ctx); key != "" {
 		req.Header.Set(IdempotencyKeyHeader, key)
 	}
 	resp, err := doRequest(l.Client, req)
 	if err != nil {
-		return nil, err
+		return InvokeResponse{}, err
 	}
 	if resp.header.Get("X-Amz-Function-Error") != "" {
-		return nil, &Error{Payload: errorDocument(resp.body, "function "+l.FunctionName+" failed")}
+		return InvokeResponse{}, &Error{Payload: errorDocument(resp.body, "function "+l.FunctionName+" failed")}
 	}
 	if resp.status < 200 || resp.status > 299 {
-		return nil, serviceError(resp)
+		return InvokeResponse{}, serviceError(resp)
 	}
-	return resp.body, nil
+	out := InvokeResponse{Payload: resp.body, StatusCode: resp.status,
+		ExecutedVersion: resp.header.Get("X-Amz-Executed-Version"), LogResult: resp.header.Get("X-Amz-Log-Result")}
+	if resp.status != http.StatusOK {
+		out.Payload = nil // Event and DryRun answer no payload (a clone may echo one)
+	} else if out.ExecutedVersion == "" {
+		out.ExecutedVersion = "$LATEST" // Lambda names it; clones of its API may not
+	}
+	return out, nil
 }
 
 // serviceError turns a Lambda API error response into the Lambda.* error AWS Step Functions
@@ -90,5 +115,9 @@ func serviceError(resp response) error {
 	if msg == "" {
 		msg = strings.TrimSpace(string(resp.body))
 	}
-	return &task.Error{Name: "Lambda." + code, Cause: fmt.Sprintf("%s (Service: AWSLambda; Status Code: %d; Error Code: %s; Proxy: null)", msg, resp.status, code)}
+	requestID := ""
+	if id := resp.header.Get("X-Amzn-Requestid"); id != "" {
+		requestID = "Request ID: " + id + "; " // as the AWS SDK for Java words it, when Lambda gives one
+	}
+	return &task.Error{Name: "Lambda." + code, Cause: fmt.Sprintf("%s (Service: AWSLambda; Status Code: %d; Error Code: %s; %sProxy: null)", msg, resp.status, code, requestID)}
 }

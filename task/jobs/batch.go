@@ -99,7 +99,9 @@ func (inv *Invoker) submitJob(ctx context.Context, req *task.Request) (any, erro
 		return nil, err
 	}
 	if req.Resource.Pattern != "sync" {
-		inv.startBackground(func(ctx context.Context) { inv.runBatchJob(ctx, job) })
+		if err := inv.startBackground(req, func(ctx context.Context) { _, _ = inv.runBatchJob(ctx, job) }); err != nil {
+			return nil, err
+		}
 		reqID := requestID()
 		answer := map[string]any{"JobArn": job.arn, "JobId": job.id, "JobName": job.name}
 		return sdkMetadata(answer, reqID, len(jsonvalue.MarshalString(answer))), nil

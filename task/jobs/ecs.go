@@ -75,7 +75,9 @@ func (inv *Invoker) runTask(ctx context.Context, req *task.Request) (any, error)
 	}
 	t := inv.newECSTask(&in, key, entry, req)
 	if req.Resource.Pattern != "sync" {
-		inv.startBackground(func(ctx context.Context) { _, _ = inv.runECSTask(ctx, t) })
+		if err := inv.startBackground(req, func(ctx context.Context) { _, _ = inv.runECSTask(ctx, t) }); err != nil {
+			return nil, err
+		}
 		reqID := requestID()
 		started := t.describe("PROVISIONING", "RUNNING")
 		answer := map[string]any{"Tasks": []any{started}, "Failures": []any{}}

@@ -12,7 +12,9 @@
 // A job's processes run in a process group of their own, killed when the execution stops or
 // the task times out. A .sync job belongs to its task: a server that dies mid-job runs the
 // task again after its restart (tasks are at least once), and the job with it, under the same
-// job id.
+// job id. A request-response job outlives its task, so it is written down in a journal
+// directory while it runs, and Resume runs again, under the same job id, those a killed
+// server left unfinished.
 package jobs
 
 import (
@@ -45,6 +47,10 @@ type Options struct {
 	Next task.Invoker
 	// Logger gets a line per finished process with the start of its output; nil discards.
 	Logger *slog.Logger
+	// JournalDir is where request-response jobs are written down while they run, so that
+	// Resume runs again, at the next start, those a killed server left unfinished; "" keeps
+	// no journal (such a job dies with the server and is forgotten).
+	JournalDir string
 }
 
 // Invoker runs batch:submitJob and ecs:runTask tasks.
@@ -90,9 +96,9 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	}
 	switch r.Service + ":" + r.Action {
 	case "batch:submitJob":
-		return inv.submitJob(ctx, req)
+		return inv.submitJob(ctx, inv.withJournalKey(req))
 	case "ecs:runTask":
-		return inv.runTask(ctx, req)
+		return inv.runTask(ctx, inv.withJournalKey(req))
 	}
 	if inv.opts.Next != nil {
 		return inv.opts.Next.Invoke(ctx, req)
@@ -100,19 +106,26 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("resource %s: Stepflow runs batch:submitJob and ecs:runTask locally; %s:%s is not supported", r.ARN, r.Service, r.Action)}
 }
 
-// startBackground runs a request-response job after its task has answered. A job that
-// cannot be kept track of any more (the server is closing) is killed, not left behind.
-func (inv *Invoker) startBackground(run func(ctx context.Context)) {
+// startBackground runs a request-response job after its task has answered, written down
+// in the journal (when there is one) until it ends. A job that cannot be kept track of any
+// more (the server is closing) is killed, not left behind; its record stays, for Resume.
+func (inv *Invoker) startBackground(req *task.Request, run func(ctx context.Context)) error {
 	inv.backgroundJobsMu.Lock()
 	defer inv.backgroundJobsMu.Unlock()
 	if inv.background.Err() != nil {
-		return
+		return &task.Error{Name: sfn.ErrorTaskFailed, Cause: "the server is shutting down: the job was not started"}
+	}
+	ended, err := inv.journalStart(req)
+	if err != nil {
+		return err
 	}
 	inv.backgroundJobs.Add(1)
 	go func() {
 		defer inv.backgroundJobs.Done()
 		run(inv.background)
+		ended(inv.background)
 	}()
+	return nil
 }
 
 // decodeInput reads a task's parameters into the request structure of an API.
