@@ -256,6 +256,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	tlsKey := fs.String("tls-key", "", "PEM private key file of --tls-cert")
 	auditLog := fs.String("audit-log", "", `with --auth sigv4 or iam: file that gets one JSON line per API call (principal, source IP, action, resource, decision, error code); "-" for standard output`)
 	execLogDir := fs.String("execution-log-dir", "", `directory of execution logs for state machines with a loggingConfiguration, one JSON-lines file per log group (default ./.stepflow/execution-logs; "off" disables)`)
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to FILE when the server stops (go tool pprof reads it)")
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
@@ -331,6 +332,13 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		cfg.ExecutionLogDir = "./.stepflow/execution-logs"
 	}
 	logger := slog.New(handler)
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	return serve(ctx, &cfg, credentials, logger, stdout, stderr)
 }
 
