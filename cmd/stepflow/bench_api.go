@@ -426,4 +426,3 @@ func benchLoadAverage() string {
 	}
 	return strings.Join(f[:3], " ")
 }
-
