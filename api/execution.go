@@ -87,7 +87,7 @@ func (s *Server) resolveTarget(ctx context.Context, arn string) (*target, error)
 	}
 	switch {
 	case ref.Version > 0:
-		version, err := s.store.StateMachineVersionGetByARN(ctx, &store.StateMachineVersionGetByARNParams{ARN: ref.ARN})
+		version, err := s.engine.CachedStateMachineVersion(ctx, ref.ARN)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, stateMachineDoesNotExist(ref.ARN)
 		}
@@ -96,14 +96,18 @@ func (s *Server) resolveTarget(ctx context.Context, arn string) (*target, error)
 		}
 		return &target{ref: ref, typ: version.Type, name: ref.Name}, nil
 	case ref.Alias != "":
-		if _, err := s.store.StateMachineAliasGetByARN(ctx, &store.StateMachineAliasGetByARNParams{ARN: ref.ARN}); err != nil {
+		if _, err := s.engine.CachedStateMachineAlias(ctx, ref.ARN); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, stateMachineDoesNotExist(ref.ARN)
 			}
 			return nil, err
 		}
 	}
-	sm, err := s.getMachine(ctx, ref.MachineARN)
+	// The engine's copy: the start that follows reads the same record without a query.
+	sm, err := s.engine.CachedStateMachine(ctx, ref.MachineARN)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, stateMachineDoesNotExist(ref.MachineARN)
+	}
 	if err != nil {
 		return nil, err
 	}
