@@ -188,7 +188,7 @@ func (s *Server) startExecution(ctx context.Context, in *startExecutionInput) (*
 			return nil, err
 		}
 	}
-	exec, err := s.engine.StartExecution(ctx, params)
+	exec, err := s.startAdmitted(ctx, params)
 	if err != nil {
 		if bound != "" {
 			if rerr := s.cfg.Mocks.Release(ctx, bound); rerr != nil {
@@ -201,6 +201,16 @@ func (s *Server) startExecution(ctx context.Context, in *startExecutionInput) (*
 		s.releaseWhenDone(bound)
 	}
 	return &startExecutionOutput{ExecutionArn: exec.ARN, StartDate: epoch(exec.StartDate)}, nil
+}
+
+// startAdmitted starts an execution once the server's start admission lets it in.
+func (s *Server) startAdmitted(ctx context.Context, params *engine.StartExecutionParams) (*store.Execution, error) {
+	done, err := s.starts.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.engine.StartExecution(ctx, params)
 }
 
 type payloadDetails struct {
@@ -241,7 +251,12 @@ func (s *Server) startSyncExecution(ctx context.Context, in *startExecutionInput
 		// The engine runs a synchronous execution under the request's context.
 		ctx = mock.WithTestCase(ctx, *tc)
 	}
+	done, err := s.syncStarts.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
 	res, err := s.engine.StartSyncExecution(ctx, params)
+	done()
 	if err != nil {
 		return nil, err
 	}
