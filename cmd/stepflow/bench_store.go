@@ -328,10 +328,11 @@ func (b *benchStore) measure(ctx context.Context) error {
 		{"ListExecutions, state machine", store.ExecutionListParams{StateMachineARN: b.machines[1]}},
 		{"ListExecutions, status SUCCEEDED", store.ExecutionListParams{Status: sfn.StatusSucceeded}},
 		{"ListExecutions, status RUNNING (1 in 100,000)", store.ExecutionListParams{Status: sfn.StatusRunning}},
-		{"ListExecutions, state machine + FAILED (2%)", store.ExecutionListParams{StateMachineARN: b.machines[2], Status: sfn.StatusFailed}},
+		{"ListExecutions, state machine + FAILED (1 in 100)", store.ExecutionListParams{StateMachineARN: b.machines[1%b.cfg.Machines], Status: sfn.StatusFailed}},
 		{"ListExecutions, state machine + RUNNING", store.ExecutionListParams{StateMachineARN: b.machines[9%b.cfg.Machines], Status: sfn.StatusRunning}},
 		{"ListExecutions, version ARN (1 in 7)", store.ExecutionListParams{StateMachineVersionARN: b.machines[3%b.cfg.Machines] + ":1"}},
-		{"ListExecutions, version ARN + ABORTED", store.ExecutionListParams{StateMachineVersionARN: b.machines[3%b.cfg.Machines] + ":1", Status: sfn.StatusAborted}},
+		{"ListExecutions, version ARN + FAILED (1 in 700)", store.ExecutionListParams{StateMachineVersionARN: b.machines[1%b.cfg.Machines] + ":1", Status: sfn.StatusFailed}},
+		{"ListExecutions, version ARN + ABORTED (none)", store.ExecutionListParams{StateMachineVersionARN: b.machines[3%b.cfg.Machines] + ":1", Status: sfn.StatusAborted}},
 		{"ListExecutions, alias ARN (none started so)", store.ExecutionListParams{StateMachineAliasARN: b.machines[0] + ":live"}},
 	}
 	for _, l := range lists {

@@ -254,6 +254,14 @@ func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams)
 			args = append(args, f.value)
 		}
 	}
+	// The version and alias indexes hold only executions that have one; saying so lets the
+	// planner use them for a parameter it cannot see.
+	if p.StateMachineVersionARN != "" {
+		where = append(where, "state_machine_version_arn <> ''")
+	}
+	if p.StateMachineAliasARN != "" {
+		where = append(where, "state_machine_alias_arn <> ''")
+	}
 	if p.NextToken != "" {
 		key, err := decodePageToken(p.NextToken, "executions", 2)
 		if err != nil {
