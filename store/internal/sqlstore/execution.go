@@ -276,8 +276,10 @@ func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams)
 			return nil, s.fail(op, store.ErrInvalidPageToken)
 		}
 		start := s.timeArg(time.UnixMicro(micros))
-		where = append(where, "(start_date < ? OR (start_date = ? AND id < ?))")
-		args = append(args, start, start, id)
+		// The first term is implied by the second, but PostgreSQL does not see it there: without
+		// it, page 500 of a million executions read every index entry before it (450 ms).
+		where = append(where, "start_date <= ?", "(start_date < ? OR (start_date = ? AND id < ?))")
+		args = append(args, start, start, start, id)
 	}
 	query := `SELECT id, ` + executionColumns + ` FROM execution`
 	if len(where) > 0 {
