@@ -47,7 +47,8 @@ func errThrottled() *Error {
 }
 
 // admit returns once the call may run, with the function that ends its turn, or a
-// ThrottlingException. A caller that goes away while queued gets its context's error.
+// ThrottlingException. A caller that goes away while queued is answered the same (nobody
+// reads it; a context error would be logged as a server failure) without being counted.
 func (a *admission) admit(ctx context.Context) (done func(), err error) {
 	select {
 	case a.slots <- struct{}{}:
@@ -71,7 +72,7 @@ func (a *admission) admit(ctx context.Context) (done func(), err error) {
 		a.throttled.Add(1)
 		return nil, errThrottled()
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, errThrottled()
 	}
 }
 
