@@ -87,7 +87,7 @@ func (s *Server) resolveTarget(ctx context.Context, arn string) (*target, error)
 	}
 	switch {
 	case ref.Version > 0:
-		version, err := s.store.StateMachineVersionGetByARN(ctx, &store.StateMachineVersionGetByARNParams{ARN: ref.ARN})
+		version, err := s.engine.CachedStateMachineVersion(ctx, ref.ARN)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, stateMachineDoesNotExist(ref.ARN)
 		}
@@ -96,14 +96,18 @@ func (s *Server) resolveTarget(ctx context.Context, arn string) (*target, error)
 		}
 		return &target{ref: ref, typ: version.Type, name: ref.Name}, nil
 	case ref.Alias != "":
-		if _, err := s.store.StateMachineAliasGetByARN(ctx, &store.StateMachineAliasGetByARNParams{ARN: ref.ARN}); err != nil {
+		if _, err := s.engine.CachedStateMachineAlias(ctx, ref.ARN); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, stateMachineDoesNotExist(ref.ARN)
 			}
 			return nil, err
 		}
 	}
-	sm, err := s.getMachine(ctx, ref.MachineARN)
+	// The engine's copy: the start that follows reads the same record without a query.
+	sm, err := s.engine.CachedStateMachine(ctx, ref.MachineARN)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, stateMachineDoesNotExist(ref.MachineARN)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +188,7 @@ func (s *Server) startExecution(ctx context.Context, in *startExecutionInput) (*
 			return nil, err
 		}
 	}
-	exec, err := s.engine.StartExecution(ctx, params)
+	exec, err := s.startAdmitted(ctx, params)
 	if err != nil {
 		if bound != "" {
 			if rerr := s.cfg.Mocks.Release(ctx, bound); rerr != nil {
@@ -197,6 +201,16 @@ func (s *Server) startExecution(ctx context.Context, in *startExecutionInput) (*
 		s.releaseWhenDone(bound)
 	}
 	return &startExecutionOutput{ExecutionArn: exec.ARN, StartDate: epoch(exec.StartDate)}, nil
+}
+
+// startAdmitted starts an execution once the server's start admission lets it in.
+func (s *Server) startAdmitted(ctx context.Context, params *engine.StartExecutionParams) (*store.Execution, error) {
+	done, err := s.starts.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.engine.StartExecution(ctx, params)
 }
 
 type payloadDetails struct {
@@ -237,7 +251,12 @@ func (s *Server) startSyncExecution(ctx context.Context, in *startExecutionInput
 		// The engine runs a synchronous execution under the request's context.
 		ctx = mock.WithTestCase(ctx, *tc)
 	}
+	done, err := s.syncStarts.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
 	res, err := s.engine.StartSyncExecution(ctx, params)
+	done()
 	if err != nil {
 		return nil, err
 	}

@@ -98,6 +98,15 @@ type Config struct {
 	// MaxRateLimitBuckets bounds the token buckets kept at once; 0 means
 	// DefaultMaxRateLimitBuckets.
 	MaxRateLimitBuckets int
+	// MaxStartsInFlight bounds the StartExecution calls run at once, and apart the
+	// StartSyncExecution calls; 0 means DefaultMaxStartsInFlight.
+	MaxStartsInFlight int
+	// MaxStartsQueued bounds the starts waiting for a place among those in flight; a start
+	// beyond it is answered ThrottlingException at once. 0 means DefaultMaxStartsQueued.
+	MaxStartsQueued int
+	// StartQueueWait is how long a queued start waits before it is answered
+	// ThrottlingException; 0 means DefaultStartQueueWait.
+	StartQueueWait time.Duration
 	// AuditLog, when set, gets one JSON line per API call of a signed server (Credentials or
 	// IAM): time, request id, principal, access key id, source IP, action, resource, decision
 	// and deciding statement, error code. Never a secret or a payload.
@@ -165,6 +174,8 @@ type Server struct {
 	signing credentialScope
 	// bodies is the budget of request body bytes in flight.
 	bodies *semaphore.Weighted
+	// starts and syncStarts shed the starts the store cannot take (admission.go).
+	starts, syncStarts *admission
 	// audit is the audit log; nil keeps none.
 	audit *auditLog
 	// limiter keeps the token buckets of the access keys.
@@ -208,19 +219,33 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ResponseWriteTimeout == 0 {
 		cfg.ResponseWriteTimeout = DefaultResponseWriteTimeout
 	}
+	if cfg.MaxStartsInFlight == 0 {
+		cfg.MaxStartsInFlight = DefaultMaxStartsInFlight
+	}
+	if cfg.MaxStartsQueued == 0 {
+		cfg.MaxStartsQueued = DefaultMaxStartsQueued
+	}
+	if cfg.StartQueueWait == 0 {
+		cfg.StartQueueWait = DefaultStartQueueWait
+	}
+	if cfg.MaxStartsInFlight < 0 || cfg.MaxStartsQueued < 0 || cfg.StartQueueWait < 0 {
+		return nil, fmt.Errorf("api: MaxStartsInFlight (%d), MaxStartsQueued (%d) and StartQueueWait (%v) must not be negative", cfg.MaxStartsInFlight, cfg.MaxStartsQueued, cfg.StartQueueWait)
+	}
 	if cfg.MaxBodyBytes < 0 || cfg.MaxBodyBytesInFlight < cfg.MaxBodyBytes {
 		return nil, fmt.Errorf("api: MaxBodyBytesInFlight (%d) must be at least MaxBodyBytes (%d)", cfg.MaxBodyBytesInFlight, cfg.MaxBodyBytes)
 	}
 	s := &Server{
-		engine:  cfg.Engine,
-		store:   cfg.Engine.Store(),
-		scope:   cfg.Engine.Scope(),
-		cfg:     cfg,
-		logger:  cfg.Logger,
-		now:     cfg.Now,
-		signing: credentialScope{Region: cfg.Engine.Scope().Region, Service: SigningService},
-		bodies:  semaphore.NewWeighted(cfg.MaxBodyBytesInFlight),
-		limiter: newRateLimiter(cfg.MaxRateLimitBuckets),
+		engine:     cfg.Engine,
+		store:      cfg.Engine.Store(),
+		scope:      cfg.Engine.Scope(),
+		cfg:        cfg,
+		logger:     cfg.Logger,
+		now:        cfg.Now,
+		signing:    credentialScope{Region: cfg.Engine.Scope().Region, Service: SigningService},
+		bodies:     semaphore.NewWeighted(cfg.MaxBodyBytesInFlight),
+		limiter:    newRateLimiter(cfg.MaxRateLimitBuckets),
+		starts:     newAdmission(cfg.MaxStartsInFlight, cfg.MaxStartsQueued, cfg.StartQueueWait),
+		syncStarts: newAdmission(cfg.MaxStartsInFlight, cfg.MaxStartsQueued, cfg.StartQueueWait),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -506,7 +531,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, 
 		err := s.bodies.Acquire(ctx, weight)
 		cancel()
 		if err != nil {
-			return nil, nil, &Error{Code: codeThrottling, Message: "Rate exceeded", Status: http.StatusBadRequest}
+			return nil, nil, errThrottled()
 		}
 	}
 	release = func() {

@@ -87,9 +87,12 @@ func finishRecord(rec *store.Execution, res interp.Result, now time.Time) {
 	}
 }
 
-// storeExpress writes an ended Express execution's record.
+// storeExpress writes an ended Express execution's record. It goes through the committer,
+// as a Standard start does: records of many StartSyncExecution calls share one transaction
+// and one sync instead of paying one each (on SQLite 430 µs of server CPU per call before,
+// most of it the commit).
 func (e *Engine) storeExpress(ctx context.Context, rec *store.Execution) error {
-	created, err := e.cfg.Store.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: rec.ARN,
+	created, err := e.commits.create(ctx, &store.ExecutionCreateParams{ARN: rec.ARN,
 		StateMachineARN: rec.StateMachineARN, StateMachineVersionARN: rec.StateMachineVersionARN,
 		StateMachineAliasARN: rec.StateMachineAliasARN, Name: rec.Name, Type: rec.Type, Status: rec.Status,
 		Input: rec.Input, StartDate: rec.StartDate, TraceHeader: rec.TraceHeader,
@@ -120,7 +123,7 @@ func (e *Engine) startExpressAsync(ctx context.Context, t *target, p *StartExecu
 		return nil, err
 	}
 	rec := expressRecord(t, info, inputText, p.TraceHeader)
-	created, err := e.cfg.Store.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: rec.ARN,
+	created, err := e.commits.create(ctx, &store.ExecutionCreateParams{ARN: rec.ARN,
 		StateMachineARN: rec.StateMachineARN, StateMachineVersionARN: rec.StateMachineVersionARN,
 		StateMachineAliasARN: rec.StateMachineAliasARN, Name: rec.Name, Type: rec.Type,
 		Input: rec.Input, StartDate: rec.StartDate, TraceHeader: rec.TraceHeader})

@@ -8,8 +8,8 @@ import (
 )
 
 // retentionBatch is how many executions one delete call removes, so a sweep never holds the
-// database for long.
-const retentionBatch = 1000
+// database for long: on SQLite a call holds the single writer, and steps wait for it.
+const retentionBatch = 200
 
 // sweepRetention deletes executions that ended more than Config.Retention ago, at start and
 // then every RetentionSweepInterval.
@@ -35,6 +35,7 @@ func (e *Engine) SweepRetention(ctx context.Context) int {
 	before := e.now().Add(-e.cfg.Retention)
 	total := 0
 	for ctx.Err() == nil {
+		began := time.Now()
 		n, err := e.cfg.Store.ExecutionDeleteFinishedBefore(ctx, &store.ExecutionDeleteFinishedBeforeParams{
 			Before: before, Limit: retentionBatch})
 		if err != nil {
@@ -46,6 +47,14 @@ func (e *Engine) SweepRetention(ctx context.Context) int {
 		total += n
 		if n < retentionBatch {
 			break
+		}
+		// Rest three times as long as the batch took: the sweep takes at most a quarter of the
+		// writer's time, and the steps queued behind a batch go first. Without the rest, 1,000-execution
+		// batches back to back cut a durable workload from 3,066 to 87 starts/s (p99 33 ms
+		// to 903 ms) while 250,000 executions were deleted (stepflow bench-store --retention).
+		select {
+		case <-ctx.Done():
+		case <-time.After(3 * time.Since(began)):
 		}
 	}
 	if total > 0 {

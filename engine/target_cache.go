@@ -77,3 +77,20 @@ func (e *Engine) stateMachineAlias(ctx context.Context, arn string) (*store.Stat
 		return e.cfg.Store.StateMachineAliasGetByARN(ctx, &store.StateMachineAliasGetByARNParams{ARN: arn})
 	})
 }
+
+// CachedStateMachine returns the state machine as starts see it: the record this engine read
+// within the last second (forgotten at once when the API changes it), else the store's. The
+// API checks a start's target with it, so that a start reads no record twice.
+func (e *Engine) CachedStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
+	return e.stateMachine(ctx, arn)
+}
+
+// CachedStateMachineVersion is CachedStateMachine for a version.
+func (e *Engine) CachedStateMachineVersion(ctx context.Context, arn string) (*store.StateMachineVersion, error) {
+	return e.stateMachineVersion(ctx, arn)
+}
+
+// CachedStateMachineAlias is CachedStateMachine for an alias.
+func (e *Engine) CachedStateMachineAlias(ctx context.Context, arn string) (*store.StateMachineAlias, error) {
+	return e.stateMachineAlias(ctx, arn)
+}

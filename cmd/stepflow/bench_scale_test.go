@@ -18,6 +18,10 @@ func TestBenchScaleFlagsRefused(t *testing.T) {
 		{[]string{"bench-open", "--samples", "0"}, "stepflow bench-open: samples: must be at least 1\n"},
 		{[]string{"bench-nodes", "--postgres", "postgres://x/y", "--nodes", "1,0"}, "stepflow bench-nodes: nodes: must be node counts from 1 to 16, not \"0\"\n"},
 		{[]string{"bench-nodes", "--postgres", "postgres://x/y", "--executions", "0"}, "stepflow bench-nodes: executions: must be at least 1\n"},
+		{[]string{"bench-api", "--mode", "fast"}, "stepflow bench-api: mode: must be start-describe or sync, not \"fast\"\n"},
+		{[]string{"bench-api", "--connections", "0"}, "stepflow bench-api: connections: must be at least 1\n"},
+		{[]string{"bench-store", "--executions", "10"}, "stepflow bench-store: db: give --db FILE or --postgres DSN\n"},
+		{[]string{"bench-store", "--db", "x.db", "--executions", "0"}, "stepflow bench-store: executions: must be at least 1\n"},
 		{[]string{"bench-nodes", "--postgres", ""}, "stepflow bench-nodes: postgres: give --postgres DSN or set STEPFLOW_TEST_POSTGRES\n"},
 	} {
 		code, _, stderr := runCLI(t, tc.args...)

@@ -82,6 +82,12 @@ type serverConfig struct {
 	// MaxRequestBytesInFlight bounds the request bodies held at once, across requests; 0
 	// means api.DefaultMaxBodyBytesInFlight.
 	MaxRequestBytesInFlight int64 `json:"maxRequestBytesInFlight"`
+	// MaxStartsInFlight bounds the StartExecution (and apart the StartSyncExecution) calls run
+	// at once; 0 means api.DefaultMaxStartsInFlight.
+	MaxStartsInFlight int `json:"maxStartsInFlight"`
+	// MaxStartsQueued bounds the starts waiting for a place among those; a start beyond it
+	// gets ThrottlingException. 0 means api.DefaultMaxStartsQueued.
+	MaxStartsQueued int `json:"maxStartsQueued"`
 	// BodyReadTimeout ("30s") bounds the time a client takes to send a request body; ""
 	// means api.DefaultBodyReadTimeout.
 	BodyReadTimeout string `json:"bodyReadTimeout"`
@@ -140,6 +146,12 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 	}
 	if c.MaxRequestBytes < 0 {
 		return nil, &serverConfigError{Field: "max-request-bytes", Msg: fmt.Sprintf("must not be negative, not %d", c.MaxRequestBytes)}
+	}
+	if c.MaxStartsInFlight < 0 {
+		return nil, &serverConfigError{Field: "max-starts-in-flight", Msg: fmt.Sprintf("must not be negative, not %d", c.MaxStartsInFlight)}
+	}
+	if c.MaxStartsQueued < 0 {
+		return nil, &serverConfigError{Field: "max-starts-queued", Msg: fmt.Sprintf("must not be negative, not %d", c.MaxStartsQueued)}
 	}
 	if c.MaxRequestBytesInFlight < 0 {
 		return nil, &serverConfigError{Field: "max-request-bytes-in-flight", Msg: fmt.Sprintf("must not be negative, not %d", c.MaxRequestBytesInFlight)}
@@ -246,7 +258,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, rateLimit, iamKnownRoles, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, jobsJournal, webhooks")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, maxStartsInFlight, maxStartsQueued, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, rateLimit, iamKnownRoles, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, jobsJournal, webhooks")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -265,6 +277,8 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	logFormat := fs.String("log-format", "text", "text (logfmt) or json (one JSON object per line)")
 	maxRequestBytes := fs.Int64("max-request-bytes", 0, fmt.Sprintf("largest request body accepted, in bytes (default %d)", api.DefaultMaxBodyBytes))
 	maxInFlight := fs.Int64("max-request-bytes-in-flight", 0, fmt.Sprintf("request body bytes held at once across all requests; a request that finds no room within a second gets ThrottlingException (default %d)", api.DefaultMaxBodyBytesInFlight))
+	maxStarts := fs.Int("max-starts-in-flight", 0, fmt.Sprintf("StartExecution calls run at once, and apart StartSyncExecution calls (default %d)", api.DefaultMaxStartsInFlight))
+	maxStartsQueued := fs.Int("max-starts-queued", 0, fmt.Sprintf("starts waiting for a place among those in flight; a start beyond them, or one that waits %v, gets ThrottlingException (default %d)", api.DefaultStartQueueWait, api.DefaultMaxStartsQueued))
 	bodyReadTimeout := fs.String("body-read-timeout", "", fmt.Sprintf("time a client may take to send a request body (default %s)", api.DefaultBodyReadTimeout))
 	metricsToken := fs.String("metrics-token", "", "bearer token GET /metrics requires (default $STEPFLOW_METRICS_TOKEN); with --auth sigv4 and no token /metrics is refused")
 	tlsCert := fs.String("tls-cert", "", "PEM certificate file (with its chain): serve HTTPS only, TLS 1.2 or later; reloaded when the file changes or on SIGHUP")
@@ -272,6 +286,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	auditLog := fs.String("audit-log", "", `with --auth sigv4 or iam: file that gets one JSON line per API call (principal, source IP, action, resource, decision, error code); "-" for standard output`)
 	rateLimit := fs.String("rate-limit", "", "with --auth sigv4 or iam: RPS[:BURST], a token bucket of requests per access key (burst defaults to RPS); a request over it gets ThrottlingException. A user's stepflow:rate-limit tag overrides it (\"none\" lifts it)")
 	execLogDir := fs.String("execution-log-dir", "", `directory of execution logs for state machines with a loggingConfiguration, one JSON-lines file per log group (default ./.stepflow/execution-logs; "off" disables)`)
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to FILE when the server stops (go tool pprof reads it)")
 	var runners taskRunners
 	runners.addFlags(fs)
 	fs.Usage = func() {
@@ -310,6 +325,12 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *maxInFlight != 0 {
 		cfg.MaxRequestBytesInFlight = *maxInFlight
+	}
+	if *maxStarts != 0 {
+		cfg.MaxStartsInFlight = *maxStarts
+	}
+	if *maxStartsQueued != 0 {
+		cfg.MaxStartsQueued = *maxStartsQueued
 	}
 	if len(runners.HTTPAllowHosts) > 0 {
 		cfg.HTTPAllowHosts = runners.HTTPAllowHosts
@@ -350,6 +371,13 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		cfg.ExecutionLogDir = "./.stepflow/execution-logs"
 	}
 	logger := slog.New(handler)
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	return serve(ctx, &cfg, credentials, logger, stdout, stderr)
 }
 
@@ -513,6 +541,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	apiHandler, err := api.New(api.Config{
 		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, RequireKnownRoles: cfg.IAMKnownRoles, Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
+		MaxStartsInFlight: cfg.MaxStartsInFlight, MaxStartsQueued: cfg.MaxStartsQueued,
 		Services: services,
 		REST:     []api.RESTService{schedulerapi.Service(st, scope, nil)},
 		AuditLog: auditLog, RateLimit: cfg.rateLimit,

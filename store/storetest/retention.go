@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -43,5 +45,26 @@ func testExecutionDeleteFinishedBefore(t *testing.T, s store.Store) {
 	equal(t, "third sweep", n, 0)
 	for _, e := range []*store.Execution{recent, running} {
 		equal(t, "kept "+e.Name, len(history(t, s, e.ARN)) > 0, true)
+	}
+
+	// More than one statement's worth of executions (a store deletes them in chunks) go in
+	// one call, every one of them with its history and tokens.
+	var bulk []*store.Execution
+	for i := range 70 {
+		bulk = append(bulk, finish(fmt.Sprintf("bulk%02d", i), t0.Add(time.Duration(i)*time.Minute)))
+	}
+	n = must(s.ExecutionDeleteFinishedBefore(ctx, &store.ExecutionDeleteFinishedBeforeParams{Before: cutoff, Limit: 100})).get(t)
+	equal(t, "bulk sweep", n, 70)
+	for _, e := range bulk {
+		_, err := s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: e.ARN})
+		wantError(t, err, "execution "+e.ARN+" does not exist")
+		_, err = s.HistoryEventList(ctx, &store.HistoryEventListParams{ExecutionARN: e.ARN})
+		wantError(t, err, "execution "+e.ARN+" does not exist")
+		if _, err = s.TaskTokenGet(ctx, &store.TaskTokenGetParams{Token: "tok-" + e.Name}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("task token of %s after the sweep: got %v, want not found", e.Name, err)
+		}
+	}
+	for _, e := range []*store.Execution{recent, running} {
+		equal(t, "still kept "+e.Name, len(history(t, s, e.ARN)) > 0, true)
 	}
 }

@@ -254,6 +254,14 @@ func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams)
 			args = append(args, f.value)
 		}
 	}
+	// The version and alias indexes hold only executions that have one; saying so lets the
+	// planner use them for a parameter it cannot see.
+	if p.StateMachineVersionARN != "" {
+		where = append(where, "state_machine_version_arn <> ''")
+	}
+	if p.StateMachineAliasARN != "" {
+		where = append(where, "state_machine_alias_arn <> ''")
+	}
 	if p.NextToken != "" {
 		key, err := decodePageToken(p.NextToken, "executions", 2)
 		if err != nil {
@@ -268,8 +276,10 @@ func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams)
 			return nil, s.fail(op, store.ErrInvalidPageToken)
 		}
 		start := s.timeArg(time.UnixMicro(micros))
-		where = append(where, "(start_date < ? OR (start_date = ? AND id < ?))")
-		args = append(args, start, start, id)
+		// The first term is implied by the second, but PostgreSQL does not see it there: without
+		// it, page 500 of a million executions read every index entry before it (450 ms).
+		where = append(where, "start_date <= ?", "(start_date < ? OR (start_date = ? AND id < ?))")
+		args = append(args, start, start, start, id)
 	}
 	query := `SELECT id, ` + executionColumns + ` FROM execution`
 	if len(where) > 0 {
@@ -377,20 +387,32 @@ func (s *Store) ExecutionDeleteFinishedBefore(ctx context.Context, p *store.Exec
 		if err != nil {
 			return err
 		}
-		for _, v := range victims {
-			if _, err := s.exec(ctx, tx, `DELETE FROM history_chunk WHERE execution_id = ?`, v.id); err != nil {
+		// A statement per table and chunk of idChunk executions, never one per execution: a
+		// sweep holds the write lock for as short a time as it can. The last chunk repeats its
+		// last execution so every chunk is one prepared statement.
+		for from := 0; from < len(victims); from += idChunk {
+			chunk := victims[from:min(from+idChunk, len(victims))]
+			ids, arns := make([]any, idChunk), make([]any, idChunk)
+			for k := range idChunk {
+				v := chunk[min(k, len(chunk)-1)]
+				ids[k], arns[k] = v.id, v.arn
+			}
+			in := "(" + placeholders(idChunk, 1) + ")"
+			if _, err := s.exec(ctx, tx, `DELETE FROM history_chunk WHERE execution_id IN `+in, ids...); err != nil {
 				return err
 			}
 			for _, q := range []string{
-				`DELETE FROM timer WHERE execution_arn = ?`,
-				`DELETE FROM dispatch WHERE execution_arn = ?`,
-				`DELETE FROM task_token WHERE execution_arn = ?`,
-				`DELETE FROM tag WHERE resource_arn = ?`,
-				`DELETE FROM execution WHERE arn = ?`,
+				`DELETE FROM timer WHERE execution_arn IN `,
+				`DELETE FROM dispatch WHERE execution_arn IN `,
+				`DELETE FROM task_token WHERE execution_arn IN `,
+				`DELETE FROM tag WHERE resource_arn IN `,
 			} {
-				if _, err := s.exec(ctx, tx, q, v.arn); err != nil {
+				if _, err := s.exec(ctx, tx, q+in, arns...); err != nil {
 					return err
 				}
+			}
+			if _, err := s.exec(ctx, tx, `DELETE FROM execution WHERE id IN `+in, ids...); err != nil {
+				return err
 			}
 		}
 		deleted = len(victims)
