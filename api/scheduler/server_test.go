@@ -360,3 +360,45 @@ func TestSchedulerAPIErrorsAndGroups(t *testing.T) {
 	_, err = srv.scheduler.DeleteSchedule(ctx, &awsscheduler.DeleteScheduleInput{Name: aws.String("ok")})
 	wantError(t, err, "ResourceNotFoundException", "Schedule ok does not exist.")
 }
+
+// TestRateScheduleFirstFires: a rate schedule created without a StartDate fires at once (on
+// the next whole second after its creation), as EventBridge Scheduler documents, and then
+// every period; with a StartDate its first fire is the StartDate.
+func TestRateScheduleFirstFires(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 5, 4, 10, 0, 0, 400_000_000, time.UTC)
+	srv := startServer(t, created)
+	machine := srv.createMachine(t, "Every5")
+	create := func(name string, start *time.Time) {
+		_, err := srv.scheduler.CreateSchedule(ctx, &awsscheduler.CreateScheduleInput{
+			Name: aws.String(name), ScheduleExpression: aws.String("rate(5 minutes)"), StartDate: start,
+			FlexibleTimeWindow: &stypes.FlexibleTimeWindow{Mode: stypes.FlexibleTimeWindowModeOff},
+			Target:             &stypes.Target{Arn: aws.String(machine), RoleArn: aws.String(roleARN)}})
+		check(t, "create "+name, err)
+	}
+	create("now", nil)
+	startDate := time.Date(2026, 5, 4, 11, 0, 0, 0, time.UTC)
+	create("later", &startDate)
+	n := srv.node(t)
+	steps := []struct {
+		at   time.Time
+		want int
+	}{
+		{created, 0},
+		{time.Date(2026, 5, 4, 10, 0, 1, 0, time.UTC), 1}, // "now": its first slot
+		{time.Date(2026, 5, 4, 10, 5, 0, 0, time.UTC), 0},
+		{time.Date(2026, 5, 4, 10, 5, 1, 0, time.UTC), 1},   // "now": one period on
+		{time.Date(2026, 5, 4, 10, 59, 59, 0, time.UTC), 1}, // "now" late, once; "later" not yet
+		{time.Date(2026, 5, 4, 11, 0, 0, 0, time.UTC), 1},   // "later": its StartDate
+	}
+	for _, s := range steps {
+		srv.clock.Set(s.at)
+		if got := fire(t, n); got != s.want {
+			t.Fatalf("at %s fired %d, want %d", s.at.Format(time.TimeOnly), got, s.want)
+		}
+	}
+	names := srv.executions(t, machine, 4)
+	if !containsPrefix(names, "now_20260504T100001Z_") || !containsPrefix(names, "later_20260504T110000Z_") {
+		t.Fatalf("executions %v", names)
+	}
+}
