@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventRule", testEventRule},
 		{"EventDelivery", testEventDelivery},
 		{"EventDeliveryLeaseConcurrent", testEventDeliveryLeaseConcurrent},
+		{"StepEventDeliveries", testStepEventDeliveries},
 		{"Principal", testPrincipal},
 		{"AccessKey", testAccessKey},
 		{"ScheduleGroup", testScheduleGroup},
