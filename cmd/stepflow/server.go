@@ -429,6 +429,9 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		SharedStore: cfg.Postgres != "", // PostgreSQL is how several nodes share work
 		NodeID:      node.ID, LeaseDuration: cfg.lease,
 		OnStatusChange: func(c engine.StatusChange) { bus.StatusChanged(c) },
+		StatusChangeEvents: func(ctx context.Context, c []engine.StatusChange) ([]*store.EventDelivery, error) {
+			return bus.StatusChangeDeliveries(ctx, c)
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("create engine: %w", err)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -193,3 +194,90 @@ func TestEventsAWSCLI(t *testing.T) {
 }
 
 func scopeExecutionARN(machine, name string) string { return scope.ExecutionARN(machine, name) }
+
+// TestStatusChangeEventsSurviveKill9: a status change's event is written in the transaction
+// of the step that makes the change, so every execution that committed SUCCEEDED before
+// `stepflow server` was killed with SIGKILL starts its rule's target exactly once after the
+// restart, though most of those events were not yet delivered at the kill.
+func TestStatusChangeEventsSurviveKill9(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "data", "stepflow.db")
+	first := runServerProcess(t, dir, "--db", db)
+	ctx := context.Background()
+	c, eb := first.client(), first.eventsClient()
+	pass := aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	order, err := c.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Order"), RoleArn: aws.String(roleARN), Definition: pass})
+	mustNoErr(t, "create Order", err)
+	audit, err := c.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Audit"), RoleArn: aws.String(roleARN), Definition: pass})
+	mustNoErr(t, "create Audit", err)
+	_, err = eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("audit-orders"), EventPattern: aws.String(
+		`{"source":["aws.states"],"detail-type":["Step Functions Execution Status Change"],"detail":{"status":["SUCCEEDED"],"stateMachineArn":["` +
+			*order.StateMachineArn + `"]}}`)})
+	mustNoErr(t, "put rule", err)
+	_, err = eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("audit-orders"), Targets: []ebtypes.Target{
+		{Id: aws.String("audit"), Arn: audit.StateMachineArn, InputTransformer: &ebtypes.InputTransformer{
+			InputPathsMap: map[string]string{"order": "$.detail.executionArn"}, InputTemplate: aws.String(`{"order": <order>}`)}}}})
+	mustNoErr(t, "put targets", err)
+
+	const workers, perWorker = 8, 40
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWorker {
+				_, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: order.StateMachineArn,
+					Name: aws.String(fmt.Sprintf("o-%d-%d", w, i))})
+				if err != nil {
+					t.Errorf("start: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	first.signal(syscall.SIGKILL)
+	if t.Failed() {
+		return
+	}
+
+	st, err := sqlite.Open(ctx, db)
+	mustNoErr(t, "open the killed server's database", err)
+	pending, err := st.EventDeliveryList(ctx, &store.EventDeliveryListParams{State: store.EventDeliveryPending, MaxResults: store.MaxPageSize})
+	mustNoErr(t, "list deliveries", err)
+	st.Close()
+	t.Logf("%d of %d status-change events were not yet delivered when the server was killed", len(pending.Deliveries), workers*perWorker)
+	if len(pending.Deliveries) == 0 {
+		t.Fatal("every event was delivered before the kill; the test did not kill between the commit and the delivery")
+	}
+
+	second := runServerProcess(t, dir, "--db", db)
+	defer second.signal(syscall.SIGTERM)
+	c = second.client()
+	orders := listAllExecutions(t, c, order.StateMachineArn)
+	if len(orders) != workers*perWorker {
+		t.Fatalf("%d orders, want %d", len(orders), workers*perWorker)
+	}
+	var audits []string
+	waitFor(t, 60*time.Second, "an audit per order", func() bool {
+		audits = listAllExecutions(t, c, audit.StateMachineArn)
+		return len(audits) >= len(orders)
+	})
+	audited := map[string]int{}
+	for _, name := range audits {
+		out, err := c.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(scopeExecutionARN("Audit", name))})
+		mustNoErr(t, "describe audit", err)
+		var in struct{ Order string }
+		mustNoErr(t, "audit input", json.Unmarshal([]byte(aws.ToString(out.Input)), &in))
+		audited[in.Order]++
+	}
+	for _, name := range orders {
+		if n := audited[scopeExecutionARN("Order", name)]; n != 1 {
+			t.Errorf("order %s audited %d times", name, n)
+		}
+	}
+	if len(audits) != len(orders) {
+		t.Fatalf("%d audits for %d orders", len(audits), len(orders))
+	}
+}
