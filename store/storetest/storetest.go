@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ScheduleGroup", testScheduleGroup},
 		{"Schedule", testSchedule},
 		{"ScheduleFireConcurrent", testScheduleFireConcurrent},
+		{"Webhook", testWebhook},
 		{"Closed", testClosed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
