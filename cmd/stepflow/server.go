@@ -87,7 +87,7 @@ type serverConfig struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires. With --auth sigv4
 	// and no token, /metrics is refused: a scraper cannot sign requests.
 	MetricsToken string `json:"metricsToken"`
-	// Webhooks turn signed POST /webhooks/NAME requests into events (config file only).
+	// Webhooks turn signed POST /webhooks/NAME requests into events; more are made through the API (CreateWebhook).
 	Webhooks []webhook.Config `json:"webhooks"`
 	// TLSCert and TLSKey are PEM files of the certificate (with its chain) and its private
 	// key; with both, the server speaks HTTPS only, and loads them again when they change or
@@ -462,7 +462,12 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	sched.Start()
 	defer sched.Close()
 	bodyTimeout, _ := cfg.bodyReadTimeout() // checked by Validate
-	hooks, err := webhook.New(ctx, bus, cfg.Webhooks, logger)
+	sealer, err := webhookSealer(cfg.IAMKeyFile)
+	if err != nil {
+		eng.Close(context.Background())
+		return err
+	}
+	hooks, err := webhook.New(ctx, webhook.Options{Bus: bus, Store: st, Hooks: cfg.Webhooks, Sealer: sealer, Scope: scope, Logger: logger})
 	if err != nil {
 		var hookErr *webhook.ConfigError
 		if errors.As(err, &hookErr) {
@@ -492,7 +497,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	apiHandler, err := api.New(api.Config{
 		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, RequireKnownRoles: cfg.IAMKnownRoles, Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
-		Services: []api.Service{eventsapi.Service(bus, st)},
+		Services: []api.Service{eventsapi.Service(bus, st, eventsapi.WithWebhooks(hooks))},
 		REST:     []api.RESTService{schedulerapi.Service(st, scope, nil)},
 		AuditLog: auditLog,
 	})
@@ -697,4 +702,22 @@ func isLoopbackHost(hostport string) bool {
 		return ip.IsLoopback()
 	}
 	return false
+}
+
+// webhookSealer is the server key's box when the server has a key (--iam-key-file or
+// $STEPFLOW_IAM_KEY, whatever --auth is): it seals the secrets of webhooks made through the
+// API. Without a key they are stored as given.
+func webhookSealer(keyFile string) (webhook.Sealer, error) {
+	if keyFile == "" && os.Getenv(serverKeyEnv) == "" {
+		return nil, nil
+	}
+	key, err := loadServerKey(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	box, err := iam.NewSecretBox(key)
+	if err != nil {
+		return nil, err
+	}
+	return box, nil
 }
