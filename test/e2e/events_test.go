@@ -117,43 +117,53 @@ func TestAcceptedEventsSurviveKill9(t *testing.T) {
 	}
 }
 
-// TestEventsAWSCLI: the AWS CLI's `aws events` against `stepflow server`: a rule, a target,
-// an event, and the execution it starts.
-func TestEventsAWSCLI(t *testing.T) {
-	t.Parallel()
+// needAWSCLI skips a test when the AWS CLI is not installed, except under CI.
+func needAWSCLI(t *testing.T) {
+	t.Helper()
 	if _, err := exec.LookPath("aws"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("the AWS CLI (aws) is required under CI: %v", err)
 		}
 		t.Skip("the AWS CLI (aws) is not installed")
 	}
+}
+
+// awsServiceCLI runs `aws SERVICE ARGS` against url with the test's credentials and returns its JSON
+// answer (empty when it prints nothing).
+func awsServiceCLI(t *testing.T, url, service string, args ...string) map[string]any {
+	t.Helper()
+	cmd := exec.Command("aws", append([]string{"--endpoint-url", url, "--output", "json", service}, args...)...)
+	var env []string
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); !strings.HasPrefix(name, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "AWS_ACCESS_KEY_ID="+accessKey, "AWS_SECRET_ACCESS_KEY="+secretKey, "AWS_DEFAULT_REGION="+testRegion,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("aws %s %s: %v: %s", service, strings.Join(args, " "), err, stderr.String())
+	}
+	out := map[string]any{}
+	if stdout.Len() > 0 {
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatalf("aws %s %s: not JSON: %s", service, args[0], stdout.String())
+		}
+	}
+	return out
+}
+
+// TestEventsAWSCLI: the AWS CLI's `aws events` against `stepflow server`: a rule, a target,
+// an event, and the execution it starts.
+func TestEventsAWSCLI(t *testing.T) {
+	t.Parallel()
+	needAWSCLI(t)
 	dir := t.TempDir()
 	srv := runServerProcess(t, dir, "--db", filepath.Join(dir, "stepflow.db"))
 	defer srv.signal(syscall.SIGTERM)
-	run := func(args ...string) map[string]any {
-		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", srv.URL, "--output", "json", "events"}, args...)...)
-		var env []string
-		for _, kv := range os.Environ() {
-			if name, _, _ := strings.Cut(kv, "="); !strings.HasPrefix(name, "AWS_") {
-				env = append(env, kv)
-			}
-		}
-		cmd.Env = append(env, "AWS_ACCESS_KEY_ID="+accessKey, "AWS_SECRET_ACCESS_KEY="+secretKey, "AWS_DEFAULT_REGION="+testRegion,
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1")
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("aws events %s: %v: %s", strings.Join(args, " "), err, stderr.String())
-		}
-		out := map[string]any{}
-		if stdout.Len() > 0 {
-			if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-				t.Fatalf("aws events %s: not JSON: %s", args[0], stdout.String())
-			}
-		}
-		return out
-	}
+	run := func(args ...string) map[string]any { t.Helper(); return awsServiceCLI(t, srv.URL, "events", args...) }
 	ctx := context.Background()
 	c := srv.client()
 	machine, err := c.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Promote"), RoleArn: aws.String(roleARN),
@@ -279,5 +289,59 @@ func TestStatusChangeEventsSurviveKill9(t *testing.T) {
 	}
 	if len(audits) != len(orders) {
 		t.Fatalf("%d audits for %d orders", len(audits), len(orders))
+	}
+}
+
+// TestSchedulerAWSCLI: the AWS CLI's `aws scheduler` against `stepflow server`: a group, a
+// rate schedule that fires at once and the execution it starts, get, list and delete.
+func TestSchedulerAWSCLI(t *testing.T) {
+	t.Parallel()
+	needAWSCLI(t)
+	dir := t.TempDir()
+	srv := runServerProcess(t, dir, "--db", filepath.Join(dir, "stepflow.db"))
+	defer srv.signal(syscall.SIGTERM)
+	run := func(args ...string) map[string]any { t.Helper(); return awsServiceCLI(t, srv.URL, "scheduler", args...) }
+	ctx := context.Background()
+	c := srv.client()
+	machine, err := c.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Report"), RoleArn: aws.String(roleARN),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	mustNoErr(t, "create state machine", err)
+
+	if got := run("create-schedule-group", "--name", "reports"); got["ScheduleGroupArn"] != "arn:aws:scheduler:us-east-1:123456789012:schedule-group/reports" {
+		t.Fatalf("create-schedule-group: %v", got)
+	}
+	created := run("create-schedule", "--name", "hourly-report", "--group-name", "reports", "--schedule-expression", "rate(1 hour)",
+		"--flexible-time-window", `{"Mode":"OFF"}`,
+		"--target", `{"Arn":"`+*machine.StateMachineArn+`","RoleArn":"`+roleARN+`","Input":"{\"slot\":\"<aws.scheduler.scheduled-time>\"}"}`)
+	if created["ScheduleArn"] != "arn:aws:scheduler:us-east-1:123456789012:schedule/reports/hourly-report" {
+		t.Fatalf("create-schedule: %v", created)
+	}
+	got := run("get-schedule", "--name", "hourly-report", "--group-name", "reports")
+	if got["ScheduleExpression"] != "rate(1 hour)" || got["State"] != "ENABLED" {
+		t.Fatalf("get-schedule: %v", got)
+	}
+	var names []string
+	waitFor(t, 30*time.Second, "the execution the schedule starts at once", func() bool {
+		names = listAllExecutions(t, c, machine.StateMachineArn)
+		return len(names) > 0
+	})
+	if len(names) != 1 || !strings.HasPrefix(names[0], "hourly-report_") {
+		t.Fatalf("executions %v", names)
+	}
+	out, err := c.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(scopeExecutionARN("Report", names[0]))})
+	mustNoErr(t, "describe execution", err)
+	var input struct{ Slot string }
+	mustNoErr(t, "execution input", json.Unmarshal([]byte(aws.ToString(out.Input)), &input))
+	if _, err := time.Parse(time.RFC3339, input.Slot); err != nil {
+		t.Fatalf("execution input %s", aws.ToString(out.Input))
+	}
+	list := run("list-schedules", "--group-name", "reports")
+	if schedules, _ := list["Schedules"].([]any); len(schedules) != 1 {
+		t.Fatalf("list-schedules: %v", list)
+	}
+	run("delete-schedule", "--name", "hourly-report", "--group-name", "reports")
+	run("delete-schedule-group", "--name", "reports")
+	if groups, _ := run("list-schedule-groups")["ScheduleGroups"].([]any); len(groups) != 1 {
+		t.Fatalf("groups after delete: %v", groups)
 	}
 }
