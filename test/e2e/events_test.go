@@ -300,7 +300,10 @@ func TestSchedulerAWSCLI(t *testing.T) {
 	dir := t.TempDir()
 	srv := runServerProcess(t, dir, "--db", filepath.Join(dir, "stepflow.db"))
 	defer srv.signal(syscall.SIGTERM)
-	run := func(args ...string) map[string]any { t.Helper(); return awsServiceCLI(t, srv.URL, "scheduler", args...) }
+	run := func(args ...string) map[string]any {
+		t.Helper()
+		return awsServiceCLI(t, srv.URL, "scheduler", args...)
+	}
 	ctx := context.Background()
 	c := srv.client()
 	machine, err := c.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Report"), RoleArn: aws.String(roleARN),
