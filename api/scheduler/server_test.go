@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -400,5 +401,29 @@ func TestRateScheduleFirstFires(t *testing.T) {
 	names := srv.executions(t, machine, 4)
 	if !containsPrefix(names, "now_20260504T100001Z_") || !containsPrefix(names, "later_20260504T110000Z_") {
 		t.Fatalf("executions %v", names)
+	}
+}
+
+// TestScheduleExpressionsAsAWS: the expressions AWS refused and accepted when LocalStack's
+// AWS-validated scheduler tests were recorded (tests/aws/services/scheduler), with AWS's
+// message for each refusal.
+func TestScheduleExpressionsAsAWS(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	machine := srv.createMachine(t, "M")
+	create := func(name, expr string) error {
+		_, err := srv.scheduler.CreateSchedule(ctx, &awsscheduler.CreateScheduleInput{Name: aws.String(name), ScheduleExpression: aws.String(expr),
+			FlexibleTimeWindow: &stypes.FlexibleTimeWindow{Mode: stypes.FlexibleTimeWindowModeOff},
+			Target:             &stypes.Target{Arn: aws.String(machine), RoleArn: aws.String(roleARN)}})
+		return err
+	}
+	for i, expr := range []string{"cron(0 1 * * * *)", "cron(7 20 * * NOT *)", "cron(INVALID)", "cron(0 dummy ? * MON-FRI *)",
+		"cron(71 8 1 * ? *)", "cron()", "rate(10 seconds)", "rate(10 years)", "rate()", "rate(10)", "rate(10 minutess)",
+		"rate(foo minutes)", "rate(-10 minutes)", "rate( 10 minutes )", " rate(10 minutes)", "at(2021-12-31T23:59:59Z)", "at(2021-12-31)"} {
+		wantError(t, create(fmt.Sprintf("bad-%d", i), expr), "ValidationException", "Invalid Schedule Expression "+expr+".")
+	}
+	for i, expr := range []string{"cron(0-15/1 8-8 ? * 2,3,4,5,6,7 *)", "cron(30-30 13-13 ? * 2,4,6 *)", "cron(1-31/30 1-1 ? * 1,7 *)",
+		"cron(0 18 ? * MON-FRI *)", "cron(*/15 * * * ? *)", "cron(0-59/10 0-23/2 ? * * *)"} {
+		check(t, expr, create(fmt.Sprintf("good-%d", i), expr))
 	}
 }
