@@ -128,16 +128,20 @@ func (b *Bus) PutRule(ctx context.Context, p *PutRuleParams) (*store.EventRule, 
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case p.EventPattern == "" && p.ScheduleExpression == "":
+	if p.EventPattern == "" && p.ScheduleExpression == "" {
 		return nil, validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
-	case p.ScheduleExpression != "":
-		// Scheduled rules are refused rather than stored and never run.
-		return nil, validation("ScheduleExpression is not supported by Stepflow yet; use an EventPattern.")
 	}
-	compact := pattern.Compact(p.EventPattern)
-	if _, err := pattern.Parse(p.EventPattern); err != nil {
-		return nil, &Error{Code: CodeInvalidEventPattern, Message: err.Error()}
+	if p.ScheduleExpression != "" {
+		if err := checkScheduleExpression(bus, p.ScheduleExpression); err != nil {
+			return nil, err
+		}
+	}
+	compact := ""
+	if p.EventPattern != "" {
+		compact = pattern.Compact(p.EventPattern)
+		if _, err := pattern.Parse(p.EventPattern); err != nil {
+			return nil, &Error{Code: CodeInvalidEventPattern, Message: err.Error()}
+		}
 	}
 	state := p.State
 	switch state {
@@ -152,11 +156,19 @@ func (b *Bus) PutRule(ctx context.Context, p *PutRuleParams) (*store.EventRule, 
 	}
 	now := b.now()
 	rule, err := b.cfg.Store.EventRulePut(ctx, &store.EventRulePutParams{Rule: store.EventRule{
-		BusName: bus, Name: p.Name, ARN: b.ruleARN(bus, p.Name), EventPattern: compact, State: state,
-		Description: p.Description, RoleARN: p.RoleArn, CreatedDate: now, UpdatedDate: now,
+		BusName: bus, Name: p.Name, ARN: b.ruleARN(bus, p.Name), EventPattern: compact, ScheduleExpression: p.ScheduleExpression,
+		State: state, Description: p.Description, RoleARN: p.RoleArn, CreatedDate: now, UpdatedDate: now,
 	}})
 	b.invalidate(bus)
-	return rule, err
+	if err != nil {
+		return nil, err
+	}
+	if bus == DefaultBusName {
+		if err := b.syncRuleSchedule(ctx, rule); err != nil {
+			return nil, fmt.Errorf("schedule of rule %s: %w", rule.Name, err)
+		}
+	}
+	return rule, nil
 }
 
 // DescribeRule returns a rule.
@@ -209,10 +221,13 @@ func (b *Bus) DeleteRule(ctx context.Context, name, busName string, force bool) 
 	}
 	err = b.cfg.Store.EventRuleDelete(ctx, &store.EventRuleDeleteParams{BusName: bus, Name: name})
 	b.invalidate(bus)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
-	return err
+	if bus == DefaultBusName {
+		return b.syncRuleSchedule(ctx, &store.EventRule{BusName: bus, Name: name}) // no expression: no schedule
+	}
+	return nil
 }
 
 // SetRuleState enables or disables a rule.
@@ -222,9 +237,16 @@ func (b *Bus) SetRuleState(ctx context.Context, name, busName, state string) err
 		return err
 	}
 	rule.State, rule.UpdatedDate = state, b.now()
-	_, err = b.cfg.Store.EventRulePut(ctx, &store.EventRulePutParams{Rule: *rule})
-	b.invalidate(rule.BusName)
-	return err
+	bus := rule.BusName
+	rule, err = b.cfg.Store.EventRulePut(ctx, &store.EventRulePutParams{Rule: *rule})
+	b.invalidate(bus)
+	if err != nil {
+		return err
+	}
+	if rule.BusName == DefaultBusName {
+		return b.syncRuleSchedule(ctx, rule)
+	}
+	return nil
 }
 
 // FailedEntry is a target PutTargets or RemoveTargets could not handle.

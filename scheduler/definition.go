@@ -20,6 +20,16 @@ type Definition struct {
 	Description                string             `json:"Description,omitempty"`
 	ActionAfterCompletion      string             `json:"ActionAfterCompletion,omitempty"`
 	KmsKeyArn                  string             `json:"KmsKeyArn,omitempty"`
+	// EventRule, set on the schedules of EventBridge's scheduled rules (in the group
+	// store.EventRuleScheduleGroup), names the rule whose targets a fire starts; Target is
+	// then unused.
+	EventRule *EventRuleRef `json:"StepflowEventRule,omitempty"`
+}
+
+// EventRuleRef names an EventBridge rule.
+type EventRuleRef struct {
+	BusName string `json:"BusName"`
+	Name    string `json:"Name"`
 }
 
 // FlexibleTimeWindow lets a slot fire up to MaximumWindowInMinutes after its time.

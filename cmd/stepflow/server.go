@@ -455,7 +455,8 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	defer bus.Close() // runs after the engine is closed below; deliveries stopped then end at once
 	// The scheduler writes each fired slot as a delivery, which the bus makes.
-	sched, err := scheduler.New(scheduler.Config{Store: st, Deliveries: bus, Scope: scope, Logger: logger, Metrics: prom})
+	sched, err := scheduler.New(scheduler.Config{Store: st, Deliveries: bus, Scope: scope, Logger: logger, Metrics: prom,
+		RuleEvents: bus.ScheduledRuleDeliveries})
 	if err != nil {
 		return fmt.Errorf("create scheduler: %w", err)
 	}
