@@ -91,7 +91,7 @@ type StatusChange struct {
 	// (filled for StatusChangeEvents; OnStatusChange gets the fields above only).
 	EventID      int64 // the history event that made the change
 	Name         string
-	Input        string
+	Input        string // the input text as given; "" after the start step (read it from the store)
 	StartDate    time.Time
 	Output       *string // SUCCEEDED only
 	Error, Cause string  // FAILED, TIMED_OUT, ABORTED

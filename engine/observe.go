@@ -118,7 +118,8 @@ func statusAfter(ev *sfn.HistoryEvent) sfn.ExecutionStatus {
 
 // statusChangeDeliveries asks Config.StatusChangeEvents for the event deliveries of the
 // status changes among a step's events, described as ex is after the step; input is the
-// execution's input text ("" to encode the one ex holds). When that fails (the event bus
+// execution's input text as the start received it, "" when the engine no longer has it
+// (the receiver reads it from the store if it needs it). When that fails (the event bus
 // could not read its rules), the step commits without them and the failure is logged: the
 // execution must not wait on the event bus.
 func (e *Engine) statusChangeDeliveries(ctx context.Context, ex *interp.Execution, input string, events []*sfn.HistoryEvent) []*store.EventDelivery {
@@ -132,9 +133,6 @@ func (e *Engine) statusChangeDeliveries(ctx context.Context, ex *interp.Executio
 			continue
 		}
 		st := ex.State()
-		if input == "" {
-			input = encodeJSON(st.Input)
-		}
 		c := StatusChange{ExecutionARN: st.Info.ExecutionARN, StateMachineARN: st.Info.StateMachineARN, Status: status,
 			Time: ev.Timestamp, EventID: ev.ID, Name: st.Info.ExecutionName, Input: input, StartDate: st.Info.StartTime,
 			RedriveCount: ex.Result().RedriveCount}

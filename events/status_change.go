@@ -63,6 +63,15 @@ func (b *Bus) StatusChangeDeliveries(ctx context.Context, changes []engine.Statu
 	var all []*store.EventDelivery
 	for i := range changes {
 		c := &changes[i]
+		if c.Input == "" {
+			// The event carries the input as the execution received it, which the engine
+			// keeps only decoded.
+			rec, err := b.cfg.Store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: c.ExecutionARN})
+			if err != nil {
+				return nil, err
+			}
+			c.Input = rec.Input
+		}
 		ev, err := b.statusChangeEvent(c)
 		if err != nil {
 			return nil, err

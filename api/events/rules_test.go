@@ -251,7 +251,9 @@ func (s *testServer) post(t *testing.T, action, body string) (int, []byte) {
 func TestStatusChangeChainsWorkflows(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
-	order := srv.createMachine(t, "Order", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"OutOfStock","Cause":"none left"}}}`)
+	// The Wait makes the failure a later step than the start: its event's input is read back
+	// from the store as the execution received it.
+	order := srv.createMachine(t, "Order", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":0,"Next":"F"},"F":{"Type":"Fail","Error":"OutOfStock","Cause":"none left"}}}`)
 	refund := srv.createMachine(t, "Refund", echoDefinition)
 	pattern := `{"source":["aws.states"],"detail-type":["Step Functions Execution Status Change"],"detail":{"status":["FAILED"],"stateMachineArn":["` + order + `"]}}`
 	_, err := srv.events.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("refund-on-failure"), EventPattern: aws.String(pattern)})
@@ -259,7 +261,7 @@ func TestStatusChangeChainsWorkflows(t *testing.T) {
 	_, err = srv.events.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("refund-on-failure"), Targets: []ebtypes.Target{
 		{Id: aws.String("refund"), Arn: aws.String(refund)}}})
 	check(t, "put targets", err)
-	start, err := srv.sfn.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(order), Name: aws.String("o-1"), Input: aws.String(`{"order":1}`)})
+	start, err := srv.sfn.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(order), Name: aws.String("o-1"), Input: aws.String(`{"order": 1}`)})
 	check(t, "start", err)
 
 	ex := srv.executions(t, refund, 1)[0]
@@ -270,7 +272,7 @@ func TestStatusChangeChainsWorkflows(t *testing.T) {
 		t.Fatalf("event %s", *ex.Input)
 	}
 	for k, want := range map[string]any{"executionArn": *start.ExecutionArn, "stateMachineArn": order, "name": "o-1", "status": "FAILED",
-		"input": `{"order":1}`, "error": "OutOfStock", "cause": "none left", "output": nil} {
+		"input": `{"order": 1}`, "error": "OutOfStock", "cause": "none left", "output": nil} {
 		if detail[k] != want {
 			t.Fatalf("detail.%s = %v, want %v (event %s)", k, detail[k], want, *ex.Input)
 		}
