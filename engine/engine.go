@@ -68,8 +68,14 @@ type Config struct {
 	ExecutionLog *execlog.Writer
 	// OnStatusChange, when set, learns of every status change of a Standard execution
 	// (started, redriven, ended) once the step that made it is committed. It is called on the
-	// engine's commit path and must return at once (the event bus queues the change).
+	// engine's commit path and must return at once.
 	OnStatusChange func(StatusChange)
+	// StatusChangeEvents, when set, turns the status changes of a Standard execution's step
+	// into event deliveries (the event bus's StatusChangeDeliveries) before the step
+	// commits; the step's transaction writes them, so a committed status change is never
+	// without its event, even after kill -9. It is called on the execution's goroutine; a
+	// step that is not committed (a conflict, a crash) drops what it returned.
+	StatusChangeEvents func(ctx context.Context, changes []StatusChange) ([]*store.EventDelivery, error)
 }
 
 // StatusChange is a Standard execution's new status, as Step Functions reports it to
@@ -80,6 +86,17 @@ type StatusChange struct {
 	StateMachineARN string
 	Status          sfn.ExecutionStatus
 	Time            time.Time
+
+	// What AWS's status-change event tells besides, as the step leaves the execution
+	// (filled for StatusChangeEvents; OnStatusChange gets the fields above only).
+	EventID      int64 // the history event that made the change
+	Name         string
+	Input        string // the input text as given; "" after the start step (read it from the store)
+	StartDate    time.Time
+	Output       *string // SUCCEEDED only
+	Error, Cause string  // FAILED, TIMED_OUT, ABORTED
+	RedriveCount int
+	RedriveDate  *time.Time
 }
 
 // Defaults of the Config fields left zero.

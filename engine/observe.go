@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stepflow/stepflow/execlog"
+	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
@@ -101,12 +102,60 @@ func (e *Engine) reportStatusChanges(stateMachineARN, executionARN string, event
 		return
 	}
 	for _, ev := range events {
-		status := endStatus[ev.Type]
-		if ev.Type == sfn.EventExecutionStarted || ev.Type == sfn.EventExecutionRedriven {
-			status = sfn.StatusRunning
-		}
-		if status != "" {
+		if status := statusAfter(ev); status != "" {
 			e.cfg.OnStatusChange(StatusChange{ExecutionARN: executionARN, StateMachineARN: stateMachineARN, Status: status, Time: ev.Timestamp})
 		}
 	}
+}
+
+// statusAfter is the status an event gives its execution, or "" when it changes none.
+func statusAfter(ev *sfn.HistoryEvent) sfn.ExecutionStatus {
+	if ev.Type == sfn.EventExecutionStarted || ev.Type == sfn.EventExecutionRedriven {
+		return sfn.StatusRunning
+	}
+	return endStatus[ev.Type]
+}
+
+// statusChangeDeliveries asks Config.StatusChangeEvents for the event deliveries of the
+// status changes among a step's events, described as ex is after the step; input is the
+// execution's input text as the start received it, "" when the engine no longer has it
+// (the receiver reads it from the store if it needs it). When that fails (the event bus
+// could not read its rules), the step commits without them and the failure is logged: the
+// execution must not wait on the event bus.
+func (e *Engine) statusChangeDeliveries(ctx context.Context, ex *interp.Execution, input string, events []*sfn.HistoryEvent) []*store.EventDelivery {
+	if e.cfg.StatusChangeEvents == nil {
+		return nil
+	}
+	var changes []StatusChange
+	for _, ev := range events {
+		status := statusAfter(ev)
+		if status == "" {
+			continue
+		}
+		st := ex.State()
+		c := StatusChange{ExecutionARN: st.Info.ExecutionARN, StateMachineARN: st.Info.StateMachineARN, Status: status,
+			Time: ev.Timestamp, EventID: ev.ID, Name: st.Info.ExecutionName, Input: input, StartDate: st.Info.StartTime,
+			RedriveCount: ex.Result().RedriveCount}
+		if !st.RedriveDate.IsZero() {
+			c.RedriveDate = &st.RedriveDate
+		}
+		if status != sfn.StatusRunning {
+			r := ex.Result()
+			c.Error, c.Cause = r.Error, r.Cause
+			if status == sfn.StatusSucceeded {
+				out := encodeJSON(r.Output)
+				c.Output = &out
+			}
+		}
+		changes = append(changes, c)
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	ds, err := e.cfg.StatusChangeEvents(ctx, changes)
+	if err != nil {
+		e.log.Warn("status-change events not written", "execution", changes[0].ExecutionARN, "err", err)
+		return nil
+	}
+	return ds
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepflow/stepflow/engine"
@@ -60,10 +61,12 @@ type Bus struct {
 	mu    sync.Mutex
 	rules map[string]*busRules // by bus name
 
-	kick    chan struct{}
-	changes chan engine.StatusChange
-	stop    context.CancelFunc
-	done    sync.WaitGroup
+	kick chan struct{}
+	// statusDeliveries counts the status-change deliveries handed to the engine since the
+	// last wake: the engine's commit of them wakes delivery (see StatusChanged).
+	statusDeliveries atomic.Int64
+	stop             context.CancelFunc
+	done             sync.WaitGroup
 }
 
 // busRules are one bus's enabled rules, compiled, with their targets.
@@ -108,25 +111,23 @@ func New(cfg Config) (*Bus, error) {
 		cfg.RulesTTL = DefaultRulesTTL
 	}
 	return &Bus{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		rules:   map[string]*busRules{},
-		kick:    make(chan struct{}, 1),
-		changes: make(chan engine.StatusChange, statusChangeBuffer),
+		cfg:   cfg,
+		log:   cfg.Logger,
+		rules: map[string]*busRules{},
+		kick:  make(chan struct{}, 1),
 	}, nil
 }
 
 // Start takes back the deliveries an earlier life of this node left leased and starts the
-// delivery and status-change loops.
+// delivery loop.
 func (b *Bus) Start(ctx context.Context) error {
 	if _, err := b.cfg.Store.EventDeliveryRelease(ctx, &store.EventDeliveryReleaseParams{Owner: b.cfg.NodeID, Now: b.now()}); err != nil {
 		return err
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	b.stop = cancel
-	b.done.Add(2)
+	b.done.Add(1)
 	go func() { defer b.done.Done(); b.deliverLoop(bg) }()
-	go func() { defer b.done.Done(); b.statusLoop(bg) }()
 	return nil
 }
 

@@ -11,6 +11,8 @@
 // retried by the target's RetryPolicy; those that give up are kept as dead letters when the
 // target has a DeadLetterConfig.
 //
-// The engine reports execution status changes through a callback; the bus publishes them
-// to the default bus as "Step Functions Execution Status Change" events from "aws.states".
+// Execution status changes become "Step Functions Execution Status Change" events from
+// "aws.states" on the default bus: the engine asks the bus for their deliveries before it
+// commits the step that changes the status (StatusChangeDeliveries), and writes them in
+// that step's transaction, so a committed status change is never without its event.
 package events

@@ -229,6 +229,16 @@ func TestEventPattern(patternText, eventText string) (bool, error) {
 func newEventID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
+	return uuidText(b)
+}
+
+// derivedEventID is a UUID-shaped event id that key determines.
+func derivedEventID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return uuidText([16]byte(sum[:16]))
+}
+
+func uuidText(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -15,7 +16,7 @@ import (
 var (
 	ruleNamePattern = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
 	busNamePattern  = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,256}$`)
-	targetIDPattern = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
+	targetIDChars   = regexp.MustCompile(`^[\.\-_A-Za-z0-9]+$`)
 )
 
 const (
@@ -127,16 +128,20 @@ func (b *Bus) PutRule(ctx context.Context, p *PutRuleParams) (*store.EventRule, 
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case p.EventPattern == "" && p.ScheduleExpression == "":
+	if p.EventPattern == "" && p.ScheduleExpression == "" {
 		return nil, validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
-	case p.ScheduleExpression != "":
-		// Scheduled rules are refused rather than stored and never run.
-		return nil, validation("ScheduleExpression is not supported by Stepflow yet; use an EventPattern.")
 	}
-	compact := pattern.Compact(p.EventPattern)
-	if _, err := pattern.Parse(p.EventPattern); err != nil {
-		return nil, &Error{Code: CodeInvalidEventPattern, Message: err.Error()}
+	if p.ScheduleExpression != "" {
+		if err := checkScheduleExpression(bus, p.ScheduleExpression); err != nil {
+			return nil, err
+		}
+	}
+	compact := ""
+	if p.EventPattern != "" {
+		compact = pattern.Compact(p.EventPattern)
+		if _, err := pattern.Parse(p.EventPattern); err != nil {
+			return nil, &Error{Code: CodeInvalidEventPattern, Message: err.Error()}
+		}
 	}
 	state := p.State
 	switch state {
@@ -151,11 +156,19 @@ func (b *Bus) PutRule(ctx context.Context, p *PutRuleParams) (*store.EventRule, 
 	}
 	now := b.now()
 	rule, err := b.cfg.Store.EventRulePut(ctx, &store.EventRulePutParams{Rule: store.EventRule{
-		BusName: bus, Name: p.Name, ARN: b.ruleARN(bus, p.Name), EventPattern: compact, State: state,
-		Description: p.Description, RoleARN: p.RoleArn, CreatedDate: now, UpdatedDate: now,
+		BusName: bus, Name: p.Name, ARN: b.ruleARN(bus, p.Name), EventPattern: compact, ScheduleExpression: p.ScheduleExpression,
+		State: state, Description: p.Description, RoleARN: p.RoleArn, CreatedDate: now, UpdatedDate: now,
 	}})
 	b.invalidate(bus)
-	return rule, err
+	if err != nil {
+		return nil, err
+	}
+	if bus == DefaultBusName {
+		if err := b.syncRuleSchedule(ctx, rule); err != nil {
+			return nil, fmt.Errorf("schedule of rule %s: %w", rule.Name, err)
+		}
+	}
+	return rule, nil
 }
 
 // DescribeRule returns a rule.
@@ -208,10 +221,13 @@ func (b *Bus) DeleteRule(ctx context.Context, name, busName string, force bool) 
 	}
 	err = b.cfg.Store.EventRuleDelete(ctx, &store.EventRuleDeleteParams{BusName: bus, Name: name})
 	b.invalidate(bus)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
-	return err
+	if bus == DefaultBusName {
+		return b.syncRuleSchedule(ctx, &store.EventRule{BusName: bus, Name: name}) // no expression: no schedule
+	}
+	return nil
 }
 
 // SetRuleState enables or disables a rule.
@@ -221,9 +237,16 @@ func (b *Bus) SetRuleState(ctx context.Context, name, busName, state string) err
 		return err
 	}
 	rule.State, rule.UpdatedDate = state, b.now()
-	_, err = b.cfg.Store.EventRulePut(ctx, &store.EventRulePutParams{Rule: *rule})
-	b.invalidate(rule.BusName)
-	return err
+	bus := rule.BusName
+	rule, err = b.cfg.Store.EventRulePut(ctx, &store.EventRulePutParams{Rule: *rule})
+	b.invalidate(bus)
+	if err != nil {
+		return err
+	}
+	if rule.BusName == DefaultBusName {
+		return b.syncRuleSchedule(ctx, rule)
+	}
+	return nil
 }
 
 // FailedEntry is a target PutTargets or RemoveTargets could not handle.
@@ -235,6 +258,12 @@ type FailedEntry struct {
 
 // PutTargets adds or replaces targets of a rule.
 func (b *Bus) PutTargets(ctx context.Context, ruleName, busName string, targets []Target) ([]FailedEntry, error) {
+	// The request is checked before the rule is looked up, as AWS validates a request first.
+	for i := range targets {
+		if err := checkTarget(i, &targets[i]); err != nil {
+			return nil, err
+		}
+	}
 	rule, err := b.DescribeRule(ctx, ruleName, busName)
 	if err != nil {
 		return nil, err
@@ -250,9 +279,6 @@ func (b *Bus) PutTargets(ctx context.Context, ruleName, busName string, targets 
 	rows := make([]store.EventTarget, 0, len(targets))
 	for i := range targets {
 		t := &targets[i]
-		if err := checkTarget(t); err != nil {
-			return nil, err
-		}
 		ids[t.Id] = true
 		config, err := json.Marshal(t)
 		if err != nil {
@@ -271,10 +297,10 @@ func (b *Bus) PutTargets(ctx context.Context, ruleName, busName string, targets 
 	return nil, err
 }
 
-// checkTarget refuses a target that could never be delivered.
-func checkTarget(t *Target) error {
-	if !targetIDPattern.MatchString(t.Id) {
-		return constraint(t.Id, "targets.member.id", ruleNameRule)
+// checkTarget refuses a target that could never be delivered; i is its index in the request.
+func checkTarget(i int, t *Target) error {
+	if err := checkTargetID(i, t.Id); err != nil {
+		return err
 	}
 	if !strings.Contains(t.Arn, ":states:") || !strings.Contains(t.Arn, ":stateMachine:") {
 		return validation("Stepflow delivers events to state machines only; target %s has ARN '%s'.", t.Id, t.Arn)
@@ -307,6 +333,9 @@ func checkTarget(t *Target) error {
 			if _, err := jsonpath.Compile(path); err != nil {
 				return validation("InputPath for target %s is invalid.", t.Id)
 			}
+		}
+		if name := undefinedPlaceholder(it); name != "" {
+			return validation("InputTemplate for target %s contains invalid placeholder %s.", t.Id, name)
 		}
 	}
 	if shapes > 1 {
@@ -375,4 +404,49 @@ func (b *Bus) ResourceExists(ctx context.Context, arn string) error {
 		return err
 	}
 	return &Error{Code: CodeResourceNotFound, Message: "Resource " + arn + " does not exist."}
+}
+
+// placeholderPattern is a placeholder of an InputTemplate: a name in angle brackets.
+var placeholderPattern = regexp.MustCompile(`<([A-Za-z0-9_.\-]+)>`)
+
+// undefinedPlaceholder is the first placeholder of the template that names neither a key of
+// InputPathsMap nor a predefined variable, which EventBridge refuses at PutTargets.
+func undefinedPlaceholder(it *InputTransformer) string {
+	for _, m := range placeholderPattern.FindAllStringSubmatch(it.InputTemplate, -1) {
+		name := m[1]
+		if _, ok := it.InputPathsMap[name]; ok {
+			continue
+		}
+		switch name {
+		case varRuleARN, varRuleName, varIngestionTime, varEvent, varEventJSON:
+			continue
+		}
+		return name
+	}
+	return ""
+}
+
+// checkTargetID words a bad target id as AWS's request validation does: each broken
+// constraint of targets.N.member.id (N counting from 1), the pattern before the length.
+func checkTargetID(i int, id string) error {
+	var broken []string
+	if !targetIDChars.MatchString(id) {
+		broken = append(broken, ruleNameRule)
+	}
+	if len(id) > 64 {
+		broken = append(broken, "Member must have length less than or equal to 64")
+	}
+	if len(broken) == 0 {
+		return nil
+	}
+	field := fmt.Sprintf("targets.%d.member.id", i+1)
+	parts := make([]string, len(broken))
+	for j, rule := range broken {
+		parts[j] = fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", id, field, rule)
+	}
+	head := "1 validation error detected: "
+	if len(broken) > 1 {
+		head = fmt.Sprintf("%d validation errors detected: ", len(broken))
+	}
+	return validation("%s", head+strings.Join(parts, "; "))
 }

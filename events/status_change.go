@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/stepflow/stepflow/engine"
@@ -16,29 +17,12 @@ const (
 	StatusChangeDetailType = "Step Functions Execution Status Change"
 )
 
-// statusChangeBuffer bounds the status changes waiting to be published; beyond it they are
-// dropped (and logged), so a slow store never holds up the engine's commits.
-const statusChangeBuffer = 4096
-
-// StatusChanged is the engine's StatusChange callback: it queues the change for publishing.
-func (b *Bus) StatusChanged(c engine.StatusChange) {
-	select {
-	case b.changes <- c:
-	default:
-		b.log.Warn("status-change event dropped: too many waiting", "execution", c.ExecutionARN, "status", string(c.Status))
-	}
-}
-
-func (b *Bus) statusLoop(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case c := <-b.changes:
-			if err := b.publishStatusChange(ctx, c); err != nil && ctx.Err() == nil {
-				b.log.Warn("publish status-change event", "execution", c.ExecutionARN, "err", err)
-			}
-		}
+// StatusChanged is the engine's OnStatusChange callback, called once a step is committed:
+// when status-change deliveries were made for the engine since the last call, they are
+// committed now (or dropped with their step), so delivery is woken.
+func (b *Bus) StatusChanged(engine.StatusChange) {
+	if b.statusDeliveries.Swap(0) > 0 {
+		b.wake()
 	}
 }
 
@@ -64,65 +48,81 @@ type dataDetails struct {
 	Included bool `json:"included"`
 }
 
-// publishStatusChange puts a status-change event on the default bus, when a rule there may
-// want it.
-func (b *Bus) publishStatusChange(ctx context.Context, c engine.StatusChange) error {
+// StatusChangeDeliveries implements engine.StatusChangeEvents: it makes the events of an
+// execution's status changes and matches them against the default bus's rules; the engine
+// writes the deliveries in the transaction of the step that changed the status, so that a
+// status change is published exactly when it is committed, even if the process dies next.
+// The event id derives from the execution and its history event, so a step that is redone
+// makes the same deliveries, which the store writes once.
+func (b *Bus) StatusChangeDeliveries(ctx context.Context, changes []engine.StatusChange) ([]*store.EventDelivery, error) {
 	rules, err := b.compiled(ctx, DefaultBusName)
 	if err != nil || rules.set.Len() == 0 {
-		return err
+		return nil, err
 	}
-	rec, err := b.cfg.Store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: c.ExecutionARN})
-	if err != nil {
-		return err
+	now := b.now()
+	var all []*store.EventDelivery
+	for i := range changes {
+		c := &changes[i]
+		if c.Input == "" {
+			// The event carries the input as the execution received it, which the engine
+			// keeps only decoded.
+			rec, err := b.cfg.Store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: c.ExecutionARN})
+			if err != nil {
+				return nil, err
+			}
+			c.Input = rec.Input
+		}
+		ev, err := b.statusChangeEvent(c)
+		if err != nil {
+			return nil, err
+		}
+		text, err := json.Marshal(ev)
+		if err != nil {
+			return nil, err
+		}
+		ds, matched, err := b.match(ctx, DefaultBusName, ev.ID, string(text), now)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range matched {
+			b.cfg.Metrics.RuleTriggered(r, 1)
+		}
+		if len(matched) > 0 {
+			b.cfg.Metrics.EventsMatched(1)
+		}
+		all = append(all, ds...)
 	}
+	b.statusDeliveries.Add(int64(len(all)))
+	return all, nil
+}
+
+// statusChangeEvent is the event Step Functions publishes for a status change.
+func (b *Bus) statusChangeEvent(c *engine.StatusChange) (*event, error) {
 	millis := func(t time.Time) int64 { return t.UnixMilli() }
 	text := func(s string) *string { return &s }
 	d := statusDetail{
-		ExecutionArn: rec.ARN, StateMachineArn: rec.StateMachineARN, Name: rec.Name, Status: string(c.Status),
-		StartDate: millis(rec.StartDate), Input: text(rec.Input), InputDetails: &dataDetails{Included: true},
-		RedriveCount: rec.RedriveCount,
+		ExecutionArn: c.ExecutionARN, StateMachineArn: c.StateMachineARN, Name: c.Name, Status: string(c.Status),
+		StartDate: millis(c.StartDate), Input: text(c.Input), InputDetails: &dataDetails{Included: true},
+		RedriveCount: c.RedriveCount,
 	}
-	if rec.RedriveDate != nil {
-		d.RedriveDate = new(millis(*rec.RedriveDate))
+	if c.RedriveDate != nil {
+		d.RedriveDate = new(millis(*c.RedriveDate))
 	}
 	if c.Status != sfn.StatusRunning {
-		stop := millis(c.Time)
-		if rec.StopDate != nil {
-			stop = millis(*rec.StopDate)
-		}
-		d.StopDate = &stop
-		if c.Status == sfn.StatusSucceeded && rec.Output != nil {
-			d.Output, d.OutputDetails = rec.Output, &dataDetails{Included: true}
+		d.StopDate = new(millis(c.Time))
+		if c.Status == sfn.StatusSucceeded && c.Output != nil {
+			d.Output, d.OutputDetails = c.Output, &dataDetails{Included: true}
 		}
 		if c.Status != sfn.StatusSucceeded {
-			d.Error, d.Cause = text(rec.Error), text(rec.Cause)
+			d.Error, d.Cause = text(c.Error), text(c.Cause)
 		}
 	}
 	detail, err := json.Marshal(d)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ev := event{Version: "0", ID: newEventID(), DetailType: StatusChangeDetailType, Source: StatusChangeSource,
-		Account: b.cfg.Scope.Account, Time: c.Time.UTC().Format("2006-01-02T15:04:05Z"), Region: b.cfg.Scope.Region,
-		Resources: []string{rec.ARN}, Detail: detail}
-	evText, err := json.Marshal(ev)
-	if err != nil {
-		return err
-	}
-	now := b.now()
-	ds, matched, err := b.match(ctx, DefaultBusName, ev.ID, string(evText), now)
-	if err != nil || len(matched) == 0 {
-		return err
-	}
-	if err := b.cfg.Store.EventDeliveryCreate(ctx, &store.EventDeliveryCreateParams{Deliveries: ds}); err != nil {
-		return err
-	}
-	for _, r := range matched {
-		b.cfg.Metrics.RuleTriggered(r, 1)
-	}
-	b.cfg.Metrics.EventsMatched(1)
-	if len(ds) > 0 {
-		b.wake()
-	}
-	return nil
+	return &event{Version: "0", ID: derivedEventID(fmt.Sprintf("%s#%d#%s", c.ExecutionARN, c.EventID, c.Status)),
+		DetailType: StatusChangeDetailType, Source: StatusChangeSource, Account: b.cfg.Scope.Account,
+		Time: c.Time.UTC().Format("2006-01-02T15:04:05Z"), Region: b.cfg.Scope.Region,
+		Resources: []string{c.ExecutionARN}, Detail: detail}, nil
 }

@@ -68,7 +68,10 @@ func EventBridgeResources(action string, input map[string]any, scope sfn.Scope) 
 		return resources, true
 	case "TagResource", "UntagResource", "ListTagsForResource":
 		return []string{orAny(stringField(input, "ResourceARN"))}, true
-	case "ListRules", "ListEventBuses", "TestEventPattern", "ListDeadLetters":
+	case "CreateWebhook", "DescribeWebhook", "DeleteWebhook":
+		// Stepflow's own webhooks, named as EventBridge names its resources.
+		return []string{prefix + "webhook/" + stringField(input, "Name")}, true
+	case "ListRules", "ListEventBuses", "TestEventPattern", "ListDeadLetters", "ListWebhooks":
 		return []string{"*"}, true
 	}
 	return []string{"*"}, false

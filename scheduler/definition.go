@@ -20,6 +20,16 @@ type Definition struct {
 	Description                string             `json:"Description,omitempty"`
 	ActionAfterCompletion      string             `json:"ActionAfterCompletion,omitempty"`
 	KmsKeyArn                  string             `json:"KmsKeyArn,omitempty"`
+	// EventRule, set on the schedules of EventBridge's scheduled rules (in the group
+	// store.EventRuleScheduleGroup), names the rule whose targets a fire starts; Target is
+	// then unused.
+	EventRule *EventRuleRef `json:"StepflowEventRule,omitempty"`
+}
+
+// EventRuleRef names an EventBridge rule.
+type EventRuleRef struct {
+	BusName string `json:"BusName"`
+	Name    string `json:"Name"`
 }
 
 // FlexibleTimeWindow lets a slot fire up to MaximumWindowInMinutes after its time.
@@ -81,8 +91,15 @@ func NewPlan(d *Definition, id string, created time.Time) (*Plan, error) {
 			return nil, err
 		}
 	}
-	p := &Plan{expr: expr, loc: loc, start: d.StartDate, end: d.EndDate, id: id,
-		anchor: created.UTC().Truncate(time.Second)}
+	// A rate without a StartDate "starts invoking the target immediately" (EventBridge
+	// Scheduler's user guide, rate-based schedules): its first slot is the creation time,
+	// rounded up to the whole second so that the slot is not before the schedule existed.
+	anchor := created.UTC().Truncate(time.Second)
+	if anchor.Before(created) {
+		anchor = anchor.Add(time.Second)
+	}
+	p := &Plan{expr: expr, loc: loc, start: d.StartDate, end: d.EndDate, id: id, anchor: anchor}
+	// With a StartDate, the StartDate is the rate's first occurrence.
 	if d.StartDate != nil {
 		p.anchor = d.StartDate.UTC()
 	}

@@ -139,3 +139,25 @@ func earliestInstant(year int, month time.Month, day, hour, minute, second int, 
 	}
 	return best, found
 }
+
+// ParseRuleExpression parses the schedule expression of an EventBridge scheduled rule:
+// rate(value unit), where a value of 1 takes a singular unit and a larger one a plural unit
+// (EventBridge's "Rate expressions reference"), or cron(six fields), always in UTC. at() is
+// the Scheduler's alone.
+func ParseRuleExpression(s string) (Expression, error) {
+	expr, err := ParseExpression(s)
+	if err != nil {
+		return nil, err
+	}
+	switch e := expr.(type) {
+	case *AtExpression:
+		return nil, fmt.Errorf("%w: scheduled rules take rate() or cron()", ErrInvalidExpression)
+	case *RateExpression:
+		value, unit, _ := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(s, "rate("), ")"), " ")
+		if plural := strings.HasSuffix(unit, "s"); plural != (value != "1") {
+			return nil, fmt.Errorf("%w: rate() takes a singular unit for 1 and a plural unit otherwise", ErrInvalidExpression)
+		}
+		return e, nil
+	}
+	return expr, nil
+}

@@ -50,6 +50,9 @@ type Config struct {
 	Now func() time.Time
 	// PollInterval: see DefaultPollInterval.
 	PollInterval time.Duration
+	// RuleEvents makes the deliveries of a fire of an EventBridge scheduled rule: the event
+	// bus's ScheduledRuleDeliveries. Without it those schedules do not fire.
+	RuleEvents func(ctx context.Context, busName, ruleName string, slot, now time.Time) ([]*store.EventDelivery, error)
 }
 
 // Service is the Scheduler: its API's operations and the loop that fires due slots.
@@ -178,11 +181,20 @@ func (s *Service) fire(ctx context.Context, sc *store.Schedule, now time.Time) (
 		fireAt := plan.FireAt(next)
 		params.NextSlot, params.NextFireAt = &next, &fireAt
 	}
-	delivery, err := s.delivery(sc, &def, params.ExecutionName, slot, now)
-	if err != nil {
-		return false, false, err
+	if rule := def.EventRule; rule != nil {
+		if s.cfg.RuleEvents == nil {
+			return false, false, errors.New("a scheduled rule's schedule, and no event bus to fire it")
+		}
+		if params.Deliveries, err = s.cfg.RuleEvents(ctx, rule.BusName, rule.Name, slot, now); err != nil {
+			return false, false, err
+		}
+	} else {
+		delivery, err := s.delivery(sc, &def, params.ExecutionName, slot, now)
+		if err != nil {
+			return false, false, err
+		}
+		params.Delivery = delivery
 	}
-	params.Delivery = delivery
 	res, err := s.cfg.Store.ScheduleFire(ctx, params)
 	if err != nil {
 		return false, false, err

@@ -44,6 +44,8 @@ const (
 	ResourceAccessKey           Resource = "access key"
 	ResourceScheduleGroup       Resource = "schedule group"
 	ResourceSchedule            Resource = "schedule"
+	ResourceWebhook             Resource = "webhook"
+	ResourceWebhookSignature    Resource = "webhook signature"
 )
 
 // NotFoundError says which resource does not exist. errors.Is(err, ErrNotFound) holds.

@@ -56,6 +56,8 @@ type ExecutionCreateParams struct {
 	Timers        []*TimerAdd
 	Dispatches    []*DispatchAdd
 	TaskTokens    []*TaskTokenAdd
+	// EventDeliveries are written with the start (see ExecutionStepParams.EventDeliveries).
+	EventDeliveries []*EventDelivery
 }
 
 // ExecutionGetByARNParams names an execution.

@@ -28,6 +28,10 @@ type ExecutionStepParams struct {
 	DispatchesDelete []string // task ids of this execution
 	TaskTokensAdd    []*TaskTokenAdd
 	TaskTokensClose  []string // tokens whose task finished (closed tokens stay readable)
+	// EventDeliveries are event deliveries the step makes (its status-change events, matched
+	// to rules), written in the step's transaction so that a status change committed is a
+	// status-change event delivered. A delivery whose id exists already is left as it is.
+	EventDeliveries []*EventDelivery
 	// Fences commit the step only while each dispatch they name is still held as it says;
 	// otherwise the step writes nothing and fails with a *LeaseLostError naming the first
 	// fence that failed.

@@ -114,7 +114,8 @@ type ScheduleDueParams struct {
 //     still the one the caller read; otherwise nothing is written and Fired is false;
 //   - a fire row keyed by (schedule id, Slot) is written; if the slot has fired already,
 //     the schedule still moves on but no delivery is written and Fired is false;
-//   - Delivery, when not nil, is written with the fire: it starts the target;
+//   - Delivery, when not nil, and Deliveries are written with the fire: they start the
+//     targets;
 //   - Delete removes the schedule after the fire (ActionAfterCompletion DELETE).
 type ScheduleFireParams struct {
 	GroupName     string
@@ -126,8 +127,14 @@ type ScheduleFireParams struct {
 	FiredAt       time.Time
 	ExecutionName string
 	Delivery      *EventDelivery
+	Deliveries    []*EventDelivery
 	Delete        bool
 }
+
+// EventRuleScheduleGroup holds the schedules of EventBridge's scheduled rules (PutRule with
+// a ScheduleExpression): a group that needs no row and that the Scheduler API cannot name
+// (its names are [0-9a-zA-Z-_.]+), so its schedules are the event bus's own.
+const EventRuleScheduleGroup = "~eventbridge-rules"
 
 // ScheduleFireResult says whether the slot fired now.
 type ScheduleFireResult struct{ Fired bool }

@@ -171,6 +171,14 @@ type Store interface {
 	ScheduleFire(ctx context.Context, params *ScheduleFireParams) (*ScheduleFireResult, error)
 	ScheduleFireList(ctx context.Context, params *ScheduleFireListParams) ([]*ScheduleFire, error)
 
+	WebhookCreate(ctx context.Context, params *WebhookCreateParams) (*Webhook, error)
+	WebhookGet(ctx context.Context, params *WebhookGetParams) (*Webhook, error)
+	WebhookList(ctx context.Context, params *WebhookListParams) ([]*Webhook, error)
+	WebhookDelete(ctx context.Context, params *WebhookDeleteParams) error
+	// WebhookSignatureTake records an accepted signature; one held already is a replay.
+	WebhookSignatureTake(ctx context.Context, params *WebhookSignatureTakeParams) error
+	WebhookSignatureRelease(ctx context.Context, params *WebhookSignatureReleaseParams) error
+
 	// Close releases the database; methods called afterwards return ErrClosed.
 	Close() error
 }

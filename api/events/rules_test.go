@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +103,31 @@ func TestRulesTargetsBusesTags(t *testing.T) {
 	_, err = eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("a"), Targets: []ebtypes.Target{
 		{Id: aws.String("1"), Arn: aws.String(machine), RetryPolicy: &ebtypes.RetryPolicy{MaximumEventAgeInSeconds: aws.Int32(10)}}}})
 	wantError(t, err, "ValidationException", "")
+	// AWS's words, as LocalStack's AWS-validated tests recorded them (test_events_targets,
+	// test_events_inputs): the target's place in the request, the placeholder not defined.
+	long := strings.Repeat("x", 65)
+	for _, c := range []struct {
+		targets []ebtypes.Target
+		message string
+	}{
+		{[]ebtypes.Target{{Id: aws.String("!@#$@!#$"), Arn: aws.String(machine)}},
+			`1 validation error detected: Value '!@#$@!#$' at 'targets.1.member.id' failed to satisfy constraint: Member must satisfy regular expression pattern: [\.\-_A-Za-z0-9]+`},
+		{[]ebtypes.Target{{Id: aws.String("ok"), Arn: aws.String(machine)}, {Id: aws.String(long), Arn: aws.String(machine)}},
+			"1 validation error detected: Value '" + long + "' at 'targets.2.member.id' failed to satisfy constraint: Member must have length less than or equal to 64"},
+		{[]ebtypes.Target{{Id: aws.String("t"), Arn: aws.String(machine), InputTransformer: &ebtypes.InputTransformer{
+			InputPathsMap: map[string]string{"detail-type": "$.detail-type", "timestamp": "$.time"},
+			InputTemplate: aws.String(`"Event of <detail-type> type, with not defined key <notdefinedkey>"`)}}},
+			"InputTemplate for target t contains invalid placeholder notdefinedkey."},
+	} {
+		_, err = eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("a"), Targets: c.targets})
+		wantError(t, err, "ValidationException", c.message)
+	}
+	// Predefined variables are placeholders too.
+	_, err = eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("a"), Targets: []ebtypes.Target{{Id: aws.String("vars"), Arn: aws.String(machine),
+		InputTransformer: &ebtypes.InputTransformer{InputTemplate: aws.String(`{"rule": <aws.events.rule-name>, "at": <aws.events.event.ingestion-time>}`)}}}})
+	check(t, "put a target with predefined variables", err)
+	_, err = eb.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String("a"), Ids: []string{"vars"}})
+	check(t, "remove it", err)
 	var six []ebtypes.Target
 	for _, id := range []string{"1", "2", "3", "4", "5", "6"} {
 		six = append(six, ebtypes.Target{Id: aws.String(id), Arn: aws.String(machine)})
@@ -225,7 +251,9 @@ func (s *testServer) post(t *testing.T, action, body string) (int, []byte) {
 func TestStatusChangeChainsWorkflows(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
-	order := srv.createMachine(t, "Order", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"OutOfStock","Cause":"none left"}}}`)
+	// The Wait makes the failure a later step than the start: its event's input is read back
+	// from the store as the execution received it.
+	order := srv.createMachine(t, "Order", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":0,"Next":"F"},"F":{"Type":"Fail","Error":"OutOfStock","Cause":"none left"}}}`)
 	refund := srv.createMachine(t, "Refund", echoDefinition)
 	pattern := `{"source":["aws.states"],"detail-type":["Step Functions Execution Status Change"],"detail":{"status":["FAILED"],"stateMachineArn":["` + order + `"]}}`
 	_, err := srv.events.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("refund-on-failure"), EventPattern: aws.String(pattern)})
@@ -233,7 +261,7 @@ func TestStatusChangeChainsWorkflows(t *testing.T) {
 	_, err = srv.events.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("refund-on-failure"), Targets: []ebtypes.Target{
 		{Id: aws.String("refund"), Arn: aws.String(refund)}}})
 	check(t, "put targets", err)
-	start, err := srv.sfn.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(order), Name: aws.String("o-1"), Input: aws.String(`{"order":1}`)})
+	start, err := srv.sfn.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(order), Name: aws.String("o-1"), Input: aws.String(`{"order": 1}`)})
 	check(t, "start", err)
 
 	ex := srv.executions(t, refund, 1)[0]
@@ -244,7 +272,7 @@ func TestStatusChangeChainsWorkflows(t *testing.T) {
 		t.Fatalf("event %s", *ex.Input)
 	}
 	for k, want := range map[string]any{"executionArn": *start.ExecutionArn, "stateMachineArn": order, "name": "o-1", "status": "FAILED",
-		"input": `{"order":1}`, "error": "OutOfStock", "cause": "none left", "output": nil} {
+		"input": `{"order": 1}`, "error": "OutOfStock", "cause": "none left", "output": nil} {
 		if detail[k] != want {
 			t.Fatalf("detail.%s = %v, want %v (event %s)", k, detail[k], want, *ex.Input)
 		}

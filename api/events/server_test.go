@@ -59,7 +59,10 @@ func startServer(t *testing.T) *testServer {
 	prom := metrics.NewPrometheus()
 	var bus *events.Bus
 	eng, err := engine.New(engine.Config{Store: st, Invoker: task.NewRouter(), Scope: scope, NodeID: "events-test", Metrics: prom,
-		OnStatusChange: func(c engine.StatusChange) { bus.StatusChanged(c) }})
+		OnStatusChange: func(c engine.StatusChange) { bus.StatusChanged(c) },
+		StatusChangeEvents: func(ctx context.Context, c []engine.StatusChange) ([]*store.EventDelivery, error) {
+			return bus.StatusChangeDeliveries(ctx, c)
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

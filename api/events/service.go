@@ -8,6 +8,7 @@ import (
 
 	"github.com/stepflow/stepflow/api"
 	"github.com/stepflow/stepflow/events"
+	"github.com/stepflow/stepflow/events/webhook"
 	"github.com/stepflow/stepflow/store"
 )
 
@@ -15,9 +16,9 @@ import (
 const SigningName = "events"
 
 // Service returns the EventBridge API over bus, to pass in api.Config.Services.
-func Service(bus *events.Bus, st store.Store) api.Service {
+func Service(bus *events.Bus, st store.Store, opts ...Option) api.Service {
 	h := &handler{bus: bus, store: st}
-	return api.Service{
+	svc := api.Service{
 		TargetPrefix: "AWSEvents.",
 		SigningName:  SigningName,
 		ContentType:  "application/x-amz-json-1.1",
@@ -45,11 +46,16 @@ func Service(bus *events.Bus, st store.Store) api.Service {
 			"ListDeadLetters": api.Handle(h.listDeadLetters),
 		},
 	}
+	for _, o := range opts {
+		o(h, svc.Actions)
+	}
+	return svc
 }
 
 type handler struct {
-	bus   *events.Bus
-	store store.Store
+	bus      *events.Bus
+	store    store.Store
+	webhooks *webhook.Handler
 }
 
 // fail gives the bus's refusals their AWS shape; anything else is the server's fault.

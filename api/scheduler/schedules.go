@@ -281,6 +281,9 @@ func (h *handler) listSchedules(ctx context.Context, r *api.RESTRequest) (any, e
 	}
 	out := &listSchedulesOutput{NextToken: page.NextToken, Schedules: []scheduleSummary{}}
 	for _, sc := range page.Schedules {
+		if sc.GroupName == store.EventRuleScheduleGroup {
+			continue // the event bus's scheduled rules, not the Scheduler's schedules
+		}
 		var def scheduler.Definition
 		_ = json.Unmarshal([]byte(sc.Definition), &def)
 		s := scheduleSummary{Arn: sc.ARN, CreationDate: toEpoch(sc.CreatedDate), GroupName: sc.GroupName,

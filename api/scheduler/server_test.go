@@ -2,7 +2,9 @@ package scheduler_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -14,12 +16,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	awsscheduler "github.com/aws/aws-sdk-go-v2/service/scheduler"
 	stypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
 
 	"github.com/stepflow/stepflow/api"
+	eventsapi "github.com/stepflow/stepflow/api/events"
 	schedulerapi "github.com/stepflow/stepflow/api/scheduler"
 	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/events"
@@ -56,6 +61,7 @@ type testServer struct {
 	clock     *clock
 	scheduler *awsscheduler.Client
 	sfn       *awssfn.Client
+	events    *eventbridge.Client
 }
 
 func startServer(t *testing.T, start time.Time) *testServer {
@@ -81,7 +87,8 @@ func startServer(t *testing.T, start time.Time) *testServer {
 		t.Fatal(err)
 	}
 	handler, err := api.New(api.Config{Engine: eng, Credentials: map[string]string{accessKey: secretKey},
-		REST: []api.RESTService{schedulerapi.Service(st, scope, clk.Now)}})
+		Services: []api.Service{eventsapi.Service(bus, st)},
+		REST:     []api.RESTService{schedulerapi.Service(st, scope, clk.Now)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +115,15 @@ func startServer(t *testing.T, start time.Time) *testServer {
 	return &testServer{store: st, bus: bus, clock: clk,
 		scheduler: awsscheduler.NewFromConfig(cfg, func(o *awsscheduler.Options) { o.BaseEndpoint = aws.String(url) }),
 		sfn:       awssfn.NewFromConfig(cfg, func(o *awssfn.Options) { o.BaseEndpoint = aws.String(url) }),
+		events:    eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(url) }),
 	}
 }
 
 // node is one scheduler process over the server's store, on the virtual clock.
 func (s *testServer) node(t *testing.T) *scheduler.Service {
 	t.Helper()
-	n, err := scheduler.New(scheduler.Config{Store: s.store, Deliveries: s.bus, Scope: scope, Now: s.clock.Now})
+	n, err := scheduler.New(scheduler.Config{Store: s.store, Deliveries: s.bus, Scope: scope, Now: s.clock.Now,
+		RuleEvents: s.bus.ScheduledRuleDeliveries})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,4 +368,174 @@ func TestSchedulerAPIErrorsAndGroups(t *testing.T) {
 	check(t, "delete", err)
 	_, err = srv.scheduler.DeleteSchedule(ctx, &awsscheduler.DeleteScheduleInput{Name: aws.String("ok")})
 	wantError(t, err, "ResourceNotFoundException", "Schedule ok does not exist.")
+}
+
+// TestRateScheduleFirstFires: a rate schedule created without a StartDate fires at once (on
+// the next whole second after its creation), as EventBridge Scheduler documents, and then
+// every period; with a StartDate its first fire is the StartDate.
+func TestRateScheduleFirstFires(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 5, 4, 10, 0, 0, 400_000_000, time.UTC)
+	srv := startServer(t, created)
+	machine := srv.createMachine(t, "Every5")
+	create := func(name string, start *time.Time) {
+		_, err := srv.scheduler.CreateSchedule(ctx, &awsscheduler.CreateScheduleInput{
+			Name: aws.String(name), ScheduleExpression: aws.String("rate(5 minutes)"), StartDate: start,
+			FlexibleTimeWindow: &stypes.FlexibleTimeWindow{Mode: stypes.FlexibleTimeWindowModeOff},
+			Target:             &stypes.Target{Arn: aws.String(machine), RoleArn: aws.String(roleARN)}})
+		check(t, "create "+name, err)
+	}
+	create("now", nil)
+	startDate := time.Date(2026, 5, 4, 11, 0, 0, 0, time.UTC)
+	create("later", &startDate)
+	n := srv.node(t)
+	steps := []struct {
+		at   time.Time
+		want int
+	}{
+		{created, 0},
+		{time.Date(2026, 5, 4, 10, 0, 1, 0, time.UTC), 1}, // "now": its first slot
+		{time.Date(2026, 5, 4, 10, 5, 0, 0, time.UTC), 0},
+		{time.Date(2026, 5, 4, 10, 5, 1, 0, time.UTC), 1},   // "now": one period on
+		{time.Date(2026, 5, 4, 10, 59, 59, 0, time.UTC), 1}, // "now" late, once; "later" not yet
+		{time.Date(2026, 5, 4, 11, 0, 0, 0, time.UTC), 1},   // "later": its StartDate
+	}
+	for _, s := range steps {
+		srv.clock.Set(s.at)
+		if got := fire(t, n); got != s.want {
+			t.Fatalf("at %s fired %d, want %d", s.at.Format(time.TimeOnly), got, s.want)
+		}
+	}
+	names := srv.executions(t, machine, 4)
+	if !containsPrefix(names, "now_20260504T100001Z_") || !containsPrefix(names, "later_20260504T110000Z_") {
+		t.Fatalf("executions %v", names)
+	}
+}
+
+// TestScheduleExpressionsAsAWS: the expressions AWS refused and accepted when LocalStack's
+// AWS-validated scheduler tests were recorded (tests/aws/services/scheduler), with AWS's
+// message for each refusal.
+func TestScheduleExpressionsAsAWS(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	machine := srv.createMachine(t, "M")
+	create := func(name, expr string) error {
+		_, err := srv.scheduler.CreateSchedule(ctx, &awsscheduler.CreateScheduleInput{Name: aws.String(name), ScheduleExpression: aws.String(expr),
+			FlexibleTimeWindow: &stypes.FlexibleTimeWindow{Mode: stypes.FlexibleTimeWindowModeOff},
+			Target:             &stypes.Target{Arn: aws.String(machine), RoleArn: aws.String(roleARN)}})
+		return err
+	}
+	for i, expr := range []string{"cron(0 1 * * * *)", "cron(7 20 * * NOT *)", "cron(INVALID)", "cron(0 dummy ? * MON-FRI *)",
+		"cron(71 8 1 * ? *)", "cron()", "rate(10 seconds)", "rate(10 years)", "rate()", "rate(10)", "rate(10 minutess)",
+		"rate(foo minutes)", "rate(-10 minutes)", "rate( 10 minutes )", " rate(10 minutes)", "at(2021-12-31T23:59:59Z)", "at(2021-12-31)"} {
+		wantError(t, create(fmt.Sprintf("bad-%d", i), expr), "ValidationException", "Invalid Schedule Expression "+expr+".")
+	}
+	for i, expr := range []string{"cron(0-15/1 8-8 ? * 2,3,4,5,6,7 *)", "cron(30-30 13-13 ? * 2,4,6 *)", "cron(1-31/30 1-1 ? * 1,7 *)",
+		"cron(0 18 ? * MON-FRI *)", "cron(*/15 * * * ? *)", "cron(0-59/10 0-23/2 ? * * *)"} {
+		check(t, expr, create(fmt.Sprintf("good-%d", i), expr))
+	}
+}
+
+// TestScheduledRules: EventBridge rules with a ScheduleExpression run on the Scheduler's
+// machinery: a rate rule first fires one period after its creation and sends its targets a
+// "Scheduled Event"; a disabled rule does not fire, enabled again it goes on from its next
+// slot; a deleted rule leaves no schedule; its schedule is not the Scheduler API's. Refusals
+// are AWS's, as LocalStack's AWS-validated tests recorded them (test_events_schedule).
+func TestScheduledRules(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	srv := startServer(t, created)
+	machine := srv.createMachine(t, "Tick")
+	const ruleARN = "arn:aws:events:us-east-1:123456789012:rule/every-five"
+
+	for _, expr := range []string{"rate(10 seconds)", "rate(10 years)", "rate(1 minutes)", "rate(1 hours)", "rate(1 days)", "rate(10 minute)",
+		"rate(10 hour)", "rate(10 day)", "rate()", "rate(10)", "rate(10 minutess)", "rate(foo minutes)", "rate(0 minutes)", "rate(-10 minutes)",
+		"rate(10 MINUTES)", "rate( 10 minutes )", " rate(10 minutes)", "cron(0 1 * * * *)", "cron(7 20 * * NOT *)", "cron(INVALID)",
+		"cron(0 dummy ? * MON-FRI *)", "cron(71 8 1 * ? *)", "at(2026-06-01T00:00:00)"} {
+		_, err := srv.events.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("bad"), ScheduleExpression: aws.String(expr)})
+		wantError(t, err, "ValidationException", "Parameter ScheduleExpression is not valid.")
+	}
+	_, err := srv.events.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("orders")})
+	check(t, "create bus", err)
+	_, err = srv.events.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("r"), EventBusName: aws.String("orders"), ScheduleExpression: aws.String("rate(1 minute)")})
+	wantError(t, err, "ValidationException", "ScheduleExpression is supported only on the default event bus.")
+	for _, expr := range []string{"cron(* * ? * SAT#3 *)", "cron(0/5 5 ? JAN 1-5 2022)", "cron(0 10 * * ? *)", "cron(0/30 0-2 ? * MON-FRI *)", "rate(1 minute)", "rate(2 days)"} {
+		_, err := srv.events.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("valid"), ScheduleExpression: aws.String(expr)})
+		check(t, expr, err)
+	}
+	_, err = srv.events.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String("valid")})
+	check(t, "delete rule", err)
+
+	out, err := srv.events.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("every-five"), ScheduleExpression: aws.String("rate(5 minutes)")})
+	check(t, "put scheduled rule", err)
+	if *out.RuleArn != ruleARN {
+		t.Fatalf("rule ARN %s", *out.RuleArn)
+	}
+	_, err = srv.events.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("every-five"), Targets: []ebtypes.Target{
+		{Id: aws.String("tick"), Arn: aws.String(machine)}}})
+	check(t, "put targets", err)
+	desc, err := srv.events.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("every-five")})
+	check(t, "describe rule", err)
+	if aws.ToString(desc.ScheduleExpression) != "rate(5 minutes)" || desc.EventPattern != nil || desc.State != ebtypes.RuleStateEnabled {
+		t.Fatalf("describe rule: %+v", desc)
+	}
+	list, err := srv.scheduler.ListSchedules(ctx, &awsscheduler.ListSchedulesInput{})
+	check(t, "list schedules", err)
+	if len(list.Schedules) != 0 {
+		t.Fatalf("the Scheduler API lists the rule's schedule: %+v", list.Schedules)
+	}
+
+	n := srv.node(t)
+	steps := []struct {
+		at     time.Time
+		want   int
+		action func()
+	}{
+		{created, 0, nil},
+		{created.Add(5*time.Minute - time.Second), 0, nil},
+		{created.Add(5 * time.Minute), 1, func() {
+			_, err := srv.events.DisableRule(ctx, &eventbridge.DisableRuleInput{Name: aws.String("every-five")})
+			check(t, "disable rule", err)
+		}},
+		{created.Add(10 * time.Minute), 0, func() {
+			_, err := srv.events.EnableRule(ctx, &eventbridge.EnableRuleInput{Name: aws.String("every-five")})
+			check(t, "enable rule", err)
+		}},
+		{created.Add(15 * time.Minute), 1, func() {
+			_, err := srv.events.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String("every-five"), Ids: []string{"tick"}})
+			check(t, "remove targets", err)
+			_, err = srv.events.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String("every-five")})
+			check(t, "delete rule", err)
+		}},
+		{created.Add(20 * time.Minute), 0, nil},
+	}
+	for _, s := range steps {
+		srv.clock.Set(s.at)
+		if got := fire(t, n); got != s.want {
+			t.Fatalf("at %s fired %d, want %d", s.at.Format(time.TimeOnly), got, s.want)
+		}
+		if s.action != nil {
+			s.action()
+		}
+	}
+	if _, err := srv.store.ScheduleGet(ctx, &store.ScheduleGetParams{GroupName: store.EventRuleScheduleGroup, Name: "every-five"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the deleted rule's schedule: %v", err)
+	}
+	names := srv.executions(t, machine, 2)
+	for _, name := range names {
+		ex, err := srv.sfn.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(strings.Replace(machine, ":stateMachine:", ":execution:", 1) + ":" + name)})
+		check(t, "describe execution", err)
+		var ev struct {
+			Source     string   `json:"source"`
+			DetailType string   `json:"detail-type"`
+			Time       string   `json:"time"`
+			Resources  []string `json:"resources"`
+			Detail     map[string]any
+		}
+		check(t, "event", json.Unmarshal([]byte(*ex.Input), &ev))
+		if ev.Source != "aws.events" || ev.DetailType != "Scheduled Event" || len(ev.Resources) != 1 || ev.Resources[0] != ruleARN ||
+			ev.Detail == nil || len(ev.Detail) != 0 || (ev.Time != "2026-05-04T10:05:00Z" && ev.Time != "2026-05-04T10:15:00Z") {
+			t.Fatalf("execution %s input %s", name, *ex.Input)
+		}
+	}
 }

@@ -94,7 +94,7 @@ type serverConfig struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires. With --auth sigv4
 	// and no token, /metrics is refused: a scraper cannot sign requests.
 	MetricsToken string `json:"metricsToken"`
-	// Webhooks turn signed POST /webhooks/NAME requests into events (config file only).
+	// Webhooks turn signed POST /webhooks/NAME requests into events; more are made through the API (CreateWebhook).
 	Webhooks []webhook.Config `json:"webhooks"`
 	// TLSCert and TLSKey are PEM files of the certificate (with its chain) and its private
 	// key; with both, the server speaks HTTPS only, and loads them again when they change or
@@ -476,6 +476,9 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		SharedStore: cfg.Postgres != "", // PostgreSQL is how several nodes share work
 		NodeID:      node.ID, LeaseDuration: cfg.lease,
 		OnStatusChange: func(c engine.StatusChange) { bus.StatusChanged(c) },
+		StatusChangeEvents: func(ctx context.Context, c []engine.StatusChange) ([]*store.EventDelivery, error) {
+			return bus.StatusChangeDeliveries(ctx, c)
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("create engine: %w", err)
@@ -499,14 +502,20 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	defer bus.Close() // runs after the engine is closed below; deliveries stopped then end at once
 	// The scheduler writes each fired slot as a delivery, which the bus makes.
-	sched, err := scheduler.New(scheduler.Config{Store: st, Deliveries: bus, Scope: scope, Logger: logger, Metrics: prom})
+	sched, err := scheduler.New(scheduler.Config{Store: st, Deliveries: bus, Scope: scope, Logger: logger, Metrics: prom,
+		RuleEvents: bus.ScheduledRuleDeliveries})
 	if err != nil {
 		return fmt.Errorf("create scheduler: %w", err)
 	}
 	sched.Start()
 	defer sched.Close()
 	bodyTimeout, _ := cfg.bodyReadTimeout() // checked by Validate
-	hooks, err := webhook.New(ctx, bus, cfg.Webhooks, logger)
+	sealer, err := webhookSealer(cfg.IAMKeyFile)
+	if err != nil {
+		eng.Close(context.Background())
+		return err
+	}
+	hooks, err := webhook.New(ctx, webhook.Options{Bus: bus, Store: st, Hooks: cfg.Webhooks, Sealer: sealer, Scope: scope, Logger: logger})
 	if err != nil {
 		var hookErr *webhook.ConfigError
 		if errors.As(err, &hookErr) {
@@ -533,7 +542,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		defer f.Close()
 		auditLog = f
 	}
-	services := []api.Service{eventsapi.Service(bus, st)}
+	services := []api.Service{eventsapi.Service(bus, st, eventsapi.WithWebhooks(hooks))}
 	if directory != nil {
 		// The admin API authorizes with the same directory: iam:* actions in users' policies.
 		services = append(services, iamadmin.Service(directory))
@@ -752,4 +761,22 @@ func isLoopbackHost(hostport string) bool {
 		return ip.IsLoopback()
 	}
 	return false
+}
+
+// webhookSealer is the server key's box when the server has a key (--iam-key-file or
+// $STEPFLOW_IAM_KEY, whatever --auth is): it seals the secrets of webhooks made through the
+// API. Without a key they are stored as given.
+func webhookSealer(keyFile string) (webhook.Sealer, error) {
+	if keyFile == "" && os.Getenv(serverKeyEnv) == "" {
+		return nil, nil
+	}
+	key, err := loadServerKey(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	box, err := iam.NewSecretBox(key)
+	if err != nil {
+		return nil, err
+	}
+	return box, nil
 }

@@ -24,6 +24,31 @@ type Config struct {
 	// environment variable holding it instead, to keep it out of the file; give one of them.
 	Secret    string `json:"secret"`
 	SecretEnv string `json:"secretEnv"`
+	// Signature is how requests are signed: "stepflow" (the default: X-Stepflow-Signature,
+	// timestamped) or "github" (GitHub's X-Hub-Signature-256: sha256=HEX over the body).
+	Signature string `json:"signature,omitempty"`
+}
+
+// Signature formats.
+const (
+	SignatureStepflow = "stepflow"
+	SignatureGitHub   = "github"
+)
+
+// checkFields checks what a webhook made in the file or through the API must have; field
+// names the setting as where it comes from names it.
+func checkFields(name, source, detailType, signature string, field func(string) string) error {
+	switch {
+	case !namePattern.MatchString(name):
+		return &ConfigError{Field: field("name"), Msg: fmt.Sprintf("must be 1 to 64 letters, digits, '.', '_' or '-', not %q", name)}
+	case source == "" || len(source) > maxSourceLength:
+		return &ConfigError{Field: field("source"), Msg: fmt.Sprintf("must be 1 to %d characters", maxSourceLength)}
+	case detailType == "" || len(detailType) > maxDetailTypeLength:
+		return &ConfigError{Field: field("detailType"), Msg: fmt.Sprintf("must be 1 to %d characters", maxDetailTypeLength)}
+	case signature != "" && signature != SignatureStepflow && signature != SignatureGitHub:
+		return &ConfigError{Field: field("signature"), Msg: fmt.Sprintf("must be %q or %q, not %q", SignatureStepflow, SignatureGitHub, signature)}
+	}
+	return nil
 }
 
 // ConfigError names the field of the webhooks list that is wrong, as "webhooks[1].source".
@@ -48,14 +73,10 @@ func ValidateAll(hooks []Config) error {
 	for i := range hooks {
 		h := &hooks[i]
 		field := func(name string) string { return fmt.Sprintf("webhooks[%d].%s", i, name) }
-		switch {
-		case !namePattern.MatchString(h.Name):
-			return &ConfigError{Field: field("name"), Msg: fmt.Sprintf("must be 1 to 64 letters, digits, '.', '_' or '-', not %q", h.Name)}
-		case h.Source == "" || len(h.Source) > maxSourceLength:
-			return &ConfigError{Field: field("source"), Msg: fmt.Sprintf("must be 1 to %d characters", maxSourceLength)}
-		case h.DetailType == "" || len(h.DetailType) > maxDetailTypeLength:
-			return &ConfigError{Field: field("detailType"), Msg: fmt.Sprintf("must be 1 to %d characters", maxDetailTypeLength)}
-		case h.Secret != "" && h.SecretEnv != "":
+		if err := checkFields(h.Name, h.Source, h.DetailType, h.Signature, field); err != nil {
+			return err
+		}
+		if h.Secret != "" && h.SecretEnv != "" {
 			return &ConfigError{Field: field("secret"), Msg: "give either secret or secretEnv, not both"}
 		}
 		if j, dup := seen[h.Name]; dup {
@@ -88,4 +109,12 @@ func (c *Config) secret() string {
 // limit once the source and detail-type are counted, as EventBridge sizes an entry.
 func (c *Config) maxBodyBytes() int {
 	return events.MaxPutEventsBytes - len(c.Source) - len(c.DetailType)
+}
+
+// signature is the webhook's signature format, the default filled in.
+func (c *Config) signature() string {
+	if c.Signature == "" {
+		return SignatureStepflow
+	}
+	return c.Signature
 }

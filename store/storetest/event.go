@@ -1,10 +1,12 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
+	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
 
@@ -183,4 +185,48 @@ func testEventDeliveryLeaseConcurrent(t *testing.T, s store.Store) {
 	}
 	wg.Wait()
 	equal(t, "deliveries leased", len(seen), 60)
+}
+
+// testStepEventDeliveries: event deliveries made by a start or a step (status-change events)
+// are written in its transaction: with it when it commits, not at all when its guard fails;
+// one whose id is written already is kept as it was.
+func testStepEventDeliveries(t *testing.T, s store.Store) {
+	delivery := func(id string) *store.EventDelivery {
+		return &store.EventDelivery{ID: id, EventID: "e-" + id, BusName: "default", RuleName: "r", RuleARN: eventsARN + "rule/r",
+			TargetID: "t", Target: `{"Id":"t"}`, Event: `{"id":"e-` + id + `"}`, EventTime: at(0), State: store.EventDeliveryPending,
+			NextAttemptAt: at(0), CreatedDate: at(0)}
+	}
+	due := func() []string {
+		var ids []string
+		for _, d := range must(s.EventDeliveryLease(ctx, &store.EventDeliveryLeaseParams{Owner: "n", Now: at(1), Until: at(2), Limit: 100})).get(t) {
+			ids = append(ids, d.ID)
+		}
+		must(s.EventDeliveryRelease(ctx, &store.EventDeliveryReleaseParams{Owner: "n", Now: at(0)})).get(t)
+		return ids
+	}
+	exec := must(s.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: executionARN("sc"), StateMachineARN: machineARN, Name: "sc",
+		Type: sfn.TypeStandard, Input: `{}`, StartDate: t0, Events: []*sfn.HistoryEvent{event(1, sfn.EventExecutionStarted)},
+		EventDeliveries: []*store.EventDelivery{delivery("running")}})).get(t)
+	equal(t, "after the start", due(), []string{"running"})
+
+	err := s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: exec.ARN, ExpectedVersion: 7,
+		Update:          &store.ExecutionUpdate{Status: sfn.StatusSucceeded, StopDate: ptr(at(1))},
+		EventDeliveries: []*store.EventDelivery{delivery("lost")}})
+	if !errors.Is(err, store.ErrVersionConflict) {
+		t.Fatalf("step at a stale version: %v", err)
+	}
+	equal(t, "after a step that failed its guard", due(), []string{"running"})
+
+	again := delivery("running")
+	again.Event = "changed"
+	check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: exec.ARN, ExpectedVersion: 1,
+		Events:          []*sfn.HistoryEvent{event(2, sfn.EventExecutionSucceeded)},
+		Update:          &store.ExecutionUpdate{Status: sfn.StatusSucceeded, StopDate: ptr(at(1))},
+		EventDeliveries: []*store.EventDelivery{delivery("succeeded"), again}}))
+	got := must(s.EventDeliveryLease(ctx, &store.EventDeliveryLeaseParams{Owner: "n", Now: at(1), Until: at(2), Limit: 100})).get(t)
+	events := map[string]string{}
+	for _, d := range got {
+		events[d.ID] = d.Event
+	}
+	equal(t, "after the step", events, map[string]string{"running": `{"id":"e-running"}`, "succeeded": `{"id":"e-succeeded"}`})
 }

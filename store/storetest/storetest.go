@@ -57,11 +57,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventRule", testEventRule},
 		{"EventDelivery", testEventDelivery},
 		{"EventDeliveryLeaseConcurrent", testEventDeliveryLeaseConcurrent},
+		{"StepEventDeliveries", testStepEventDeliveries},
 		{"Principal", testPrincipal},
 		{"AccessKey", testAccessKey},
 		{"ScheduleGroup", testScheduleGroup},
 		{"Schedule", testSchedule},
 		{"ScheduleFireConcurrent", testScheduleFireConcurrent},
+		{"Webhook", testWebhook},
 		{"Closed", testClosed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -69,4 +71,37 @@ func TestBoto3(t *testing.T) {
 	}
 	// The steps, and what an older botocore could not check.
 	t.Log("boto3_flows.py:\n" + got)
+}
+
+// TestBoto3EventsAndScheduler drives `stepflow server`, verifying SigV4 signatures, with
+// boto3's events and scheduler clients (testdata/boto3_events.py): buses, rules, targets with
+// an InputTransformer, PutEvents and the execution it starts, TestEventPattern, schedules and
+// groups (a rate schedule firing at once), and the errors as boto3's exception classes.
+func TestBoto3EventsAndScheduler(t *testing.T) {
+	t.Parallel()
+	python := needBoto3(t)
+	dir := t.TempDir()
+	srv := runServerProcess(t, dir, "--db", filepath.Join(dir, "stepflow.db"), "--auth", "sigv4", "--access-key", accessKey+":"+secretKey)
+	defer srv.signal(syscall.SIGTERM)
+
+	cmd := exec.Command(python, "testdata/boto3_events.py")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env,
+		"STEPFLOW_ENDPOINT="+srv.URL, "STEPFLOW_REGION="+testRegion, "STEPFLOW_ACCOUNT="+testAccount,
+		"STEPFLOW_ROLE_ARN="+roleARN,
+		"AWS_ACCESS_KEY_ID="+accessKey, "AWS_SECRET_ACCESS_KEY="+secretKey,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("boto3_events.py: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if got := stdout.String(); !strings.HasSuffix(got, "ok schedules\n") {
+		t.Fatalf("boto3_events.py exited 0 without running every step:\n%s%s", got, stderr.String())
+	}
 }

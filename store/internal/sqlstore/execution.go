@@ -140,10 +140,11 @@ func (s *Store) createsAccepted(params []*store.ExecutionCreateParams, ids map[s
 		}
 		delete(ids, p.ARN) // a second start of this ARN in the batch finds it taken
 		records.add(&store.ExecutionStepParams{
-			ExecutionARN:  p.ARN,
-			TimersAdd:     p.Timers,
-			DispatchesAdd: p.Dispatches,
-			TaskTokensAdd: p.TaskTokens,
+			ExecutionARN:    p.ARN,
+			TimersAdd:       p.Timers,
+			DispatchesAdd:   p.Dispatches,
+			TaskTokensAdd:   p.TaskTokens,
+			EventDeliveries: p.EventDeliveries,
 		})
 		if len(p.Events) > 0 {
 			accepted = append(accepted, acceptedHistory{source: i, executionID: id, arn: p.ARN, events: p.Events})

@@ -133,7 +133,7 @@ func (s *Store) ScheduleCreate(ctx context.Context, p *store.ScheduleCreateParam
 		return nil, err
 	}
 	err := s.inTx(ctx, func(tx Tx) error {
-		if sc.GroupName != "default" {
+		if sc.GroupName != "default" && sc.GroupName != store.EventRuleScheduleGroup {
 			var one int
 			err := s.queryRow(ctx, tx, `SELECT 1 FROM schedule_group WHERE name = ?`+s.dialect.ForUpdate, sc.GroupName).Scan(&one)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -298,7 +298,11 @@ func (s *Store) ScheduleFire(ctx context.Context, p *store.ScheduleFireParams) (
 		}
 		if n == 1 {
 			res.Fired = true
-			if d := p.Delivery; d != nil {
+			deliveries := p.Deliveries
+			if p.Delivery != nil {
+				deliveries = append([]*store.EventDelivery{p.Delivery}, deliveries...)
+			}
+			for _, d := range deliveries {
 				state := d.State
 				if state == "" {
 					state = store.EventDeliveryPending

@@ -31,6 +31,7 @@ type recordRound struct {
 	tokenCloses     []rowKey
 	tokenAdds       []tokenRow
 	finished        []string // executions that reached a terminal status
+	eventDeliveries []*store.EventDelivery
 }
 
 // rowKey is a row of an execution: a timer id, a task id or a token.
@@ -80,6 +81,7 @@ func (r *stepRecords) add(p *store.ExecutionStepParams) {
 	for _, t := range p.TaskTokensAdd {
 		round.tokenAdds = append(round.tokenAdds, tokenRow{arn, t})
 	}
+	round.eventDeliveries = append(round.eventDeliveries, p.EventDeliveries...)
 	if p.Update != nil && p.Update.Status.Terminal() {
 		round.finished = append(round.finished, arn)
 	}
@@ -157,6 +159,28 @@ func (s *Store) queueRound(b statements, round *recordRound, taken *[]tokenRow) 
 		return nil
 	})
 	s.queueClearLeftovers(b, round.finished)
+	s.queueEventDeliveries(b, round.eventDeliveries)
+}
+
+// queueEventDeliveries queues the inserts of the event deliveries steps make. One already
+// written (the same status change committed by a step redone) is kept as it is.
+func (s *Store) queueEventDeliveries(b statements, ds []*store.EventDelivery) {
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	_ = inChunks(ds, func(rows []*store.EventDelivery) error {
+		args := make([]any, 0, 16*len(rows))
+		for _, d := range rows {
+			state := d.State
+			if state == "" {
+				state = store.EventDeliveryPending
+			}
+			args = append(args, d.ID, d.EventID, d.BusName, d.RuleName, d.RuleARN, d.TargetID, d.Target, d.Event,
+				s.timeArg(d.EventTime), state, d.Attempts, s.timeArg(d.NextAttemptAt), d.LeaseOwner, d.LastError,
+				d.DeadLetterARN, s.timeArg(d.CreatedDate))
+		}
+		b.exec("add event deliveries", `INSERT INTO event_delivery (`+eventDeliveryColumns+`)
+			VALUES `+row+strings.Repeat(", "+row, len(rows)-1)+` ON CONFLICT (id) DO NOTHING`, args, nil)
+		return nil
+	})
 }
 
 // queueDeletes queues the deletes of the rows keyed (execution ARN, id) named by keys; head is
