@@ -56,6 +56,10 @@ type ExecutionCreateParams struct {
 	Timers        []*TimerAdd
 	Dispatches    []*DispatchAdd
 	TaskTokens    []*TaskTokenAdd
+	// EndedStates is the time spent per state of an execution created ended (Status
+	// terminal): its end is added to the performance rollups with these. Every created
+	// execution is counted as started.
+	EndedStates []StateTime
 }
 
 // ExecutionGetByARNParams names an execution.
