@@ -57,9 +57,9 @@ type PerformanceList struct {
 // PerformanceBucket counts, in one bucket, the executions that started and those that ended
 // by outcome, with a histogram of the ended runs' durations.
 type PerformanceBucket struct {
-	Start                                        time.Time
+	Start                                         time.Time
 	Started, Succeeded, Failed, TimedOut, Aborted int64
-	Durations                                    DurationHistogram
+	Durations                                     DurationHistogram
 }
 
 // PerformanceError counts the ended executions that failed with one error; Example is the

@@ -52,7 +52,9 @@ type tokenRow struct {
 	token        *store.TaskTokenAdd
 }
 
-func newStepRecords() *stepRecords { return &stepRecords{steps: map[string]int{}, perf: newPerfRollup()} }
+func newStepRecords() *stepRecords {
+	return &stepRecords{steps: map[string]int{}, perf: newPerfRollup()}
+}
 
 // add places the records of p in the round after its execution's previous step.
 func (r *stepRecords) add(p *store.ExecutionStepParams) {
