@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/task"
+)
+
+// TestPerformanceRollups runs Standard and Express executions whose task takes as long as its
+// input says on the test clock, and checks that the store's rollups hold their exact counts,
+// durations, time per state and errors, and that retention removes them with the executions.
+func TestPerformanceRollups(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := newTestClock()
+	invoker := funcInvoker{lambdaARN + "work": func(ctx context.Context, req *task.Request) (any, error) {
+		in := req.Input.(map[string]any)
+		clock.Advance(time.Duration(in["ms"].(float64)) * time.Millisecond)
+		if in["fail"] == true {
+			return nil, &task.Error{Name: "Boom", Cause: "asked to"}
+		}
+		return in, nil
+	}}
+	e := startEngine(t, Config{Now: clock.Now, Invoker: invoker, Retention: 24 * time.Hour})
+	definition := `{"StartAt": "Work", "States": {
+		"Work": {"Type": "Task", "Resource": "` + lambdaARN + `work", "Next": "Done"},
+		"Done": {"Type": "Pass", "End": true}}}`
+	standard := createMachine(t, e, "standard", definition, sfn.TypeStandard)
+	express := createMachine(t, e, "express", definition, sfn.TypeExpress)
+	start := clock.Now()
+	var failed string
+	for _, input := range []string{`{"ms": 100}`, `{"ms": 200}`, `{"ms": 300}`, `{"ms": 400, "fail": true}`} {
+		rec, err := e.StartExecution(ctx, &StartExecutionParams{StateMachineARN: standard, Input: input})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if end := awaitEnd(t, e, rec.ARN); end.Status == sfn.StatusFailed {
+			failed = rec.ARN
+		}
+	}
+	if _, err := e.StartSyncExecution(ctx, &StartExecutionParams{StateMachineARN: express, Input: `{"ms": 50}`}); err != nil {
+		t.Fatal(err)
+	}
+	list := func(machine string) *store.PerformanceList {
+		t.Helper()
+		l, err := e.Store().PerformanceList(ctx, &store.PerformanceListParams{StateMachineARN: machine, Resolution: store.PerformanceCoarse,
+			From: start.Add(-time.Hour), To: start.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	hist := store.DurationHistogram{}
+	for _, ms := range []time.Duration{100, 200, 300, 400} {
+		hist[store.DurationSlot(ms*time.Millisecond)]++
+	}
+	want := &store.PerformanceList{
+		Buckets: []*store.PerformanceBucket{{Start: store.BucketStart(start, time.Hour), Started: 4, Succeeded: 3, Failed: 1, Durations: hist}},
+		// The failed run's Work never exited: its 400 ms are in its duration, not in Work's.
+		States: []store.StateTime{{Name: "Done", Runs: 3}, {Name: "Work", Runs: 3, Total: 600 * time.Millisecond, Max: 300 * time.Millisecond}},
+		Errors: []*store.PerformanceError{{Error: "Boom", Executions: 1, Example: failed}},
+	}
+	if got := list(standard); !reflect.DeepEqual(got, want) {
+		t.Errorf("standard rollups:\n got %s\nwant %s", dump(got), dump(want))
+	}
+	// An Express run steps on the real clock (Run's), not the engine's test clock: its times
+	// are not the test's to predict, its counts are.
+	got := list(express)
+	if len(got.Buckets) != 1 || got.Buckets[0].Started != 1 || got.Buckets[0].Succeeded != 1 || got.Buckets[0].Durations.Total() != 1 ||
+		len(got.States) != 2 || got.States[0].Name != "Done" || got.States[1].Name != "Work" || got.States[1].Runs != 1 {
+		t.Errorf("express rollups: %s", dump(got))
+	}
+
+	clock.Advance(26 * time.Hour)
+	if n := e.SweepRetention(ctx); n != 5 {
+		t.Fatalf("swept %d executions, want 5", n)
+	}
+	if got := list(standard); len(got.Buckets)+len(got.States)+len(got.Errors) != 0 {
+		t.Errorf("rollups after retention: %s", dump(got))
+	}
+}
+
+func dump(v any) string {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return string(b)
+}
