@@ -584,7 +584,7 @@
     let started = "";
     data.buckets.forEach((b, i) => {
       let acc = 0;
-      const g = svgEl("g", { class: "bar", "data-bucket": String(i), "data-started": String(b.started) });
+      const g = svgEl("g", { class: "bar", "data-bucket": String(i), "data-started": String(b.started), "data-ended": String(ended(b)) });
       for (const [key, cls] of COUNT_SERIES) {
         if (!b[key]) continue;
         const y0 = f.y(acc), y1 = f.y(acc + b[key]);
