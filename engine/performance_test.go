@@ -49,7 +49,7 @@ func TestPerformanceRollups(t *testing.T) {
 	}
 	list := func(machine string) *store.PerformanceList {
 		t.Helper()
-		l, err := e.Store().PerformanceList(ctx, &store.PerformanceListParams{StateMachineARN: machine, Resolution: store.PerformanceCoarse,
+		l, err := e.Store().PerformanceList(ctx, &store.PerformanceListParams{StateMachineARN: machine, Resolution: time.Hour,
 			From: start.Add(-time.Hour), To: start.Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)

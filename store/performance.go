@@ -8,15 +8,10 @@ import (
 
 // Performance rollups are counts kept per state machine and time bucket, written in the
 // transaction that starts or ends an execution, so that a dashboard reads a number of rows
-// bounded by the buckets in its range however long the history grows. Each bucket is kept at
-// two resolutions: fine ones for the last hours, coarse ones for weeks.
-const (
-	PerformanceFine   = 5 * time.Minute
-	PerformanceCoarse = time.Hour
-)
-
-// PerformanceResolutions are the bucket sizes every start and end is counted in.
-var PerformanceResolutions = []time.Duration{PerformanceFine, PerformanceCoarse}
+// bounded by the buckets in its range however long the history grows. Every start and end
+// is counted at each resolution, one per range the UI draws: a range then reads one bucket
+// (with its histogram slots, states and errors) per interval it shows.
+var PerformanceResolutions = []time.Duration{5 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour}
 
 // ExecutionEnd is what the rollups learn from a step that ends an execution (its Update has
 // a terminal status): ExecutionStepParams.Ended. The status, error and stop date are the

@@ -12,23 +12,22 @@ import (
 	"github.com/stepflow/stepflow/store"
 )
 
-// performanceRange is a dashboard range: how far back it reaches, cut into buckets, read
-// from the store's rollups of one resolution.
+// performanceRange is a dashboard range: how far back it reaches, cut into buckets, each
+// one of the store's rollup buckets (see store.PerformanceResolutions).
 type performanceRange struct {
-	Name       string
-	Label      string
-	Bucket     time.Duration
-	Buckets    int
-	Resolution time.Duration
+	Name    string
+	Label   string
+	Bucket  time.Duration
+	Buckets int
 }
 
 // performanceRanges are the ranges the dashboard offers, as CloudWatch's console does. Each
-// reads at most 720 rollup buckets, however many executions ran.
+// reads the rollups kept at its interval: at most 30 buckets, however many executions ran.
 var performanceRanges = []performanceRange{
-	{"hour", "Last hour", 5 * time.Minute, 12, store.PerformanceFine},
-	{"day", "Last day", time.Hour, 24, store.PerformanceCoarse},
-	{"week", "Last week", 6 * time.Hour, 28, store.PerformanceCoarse},
-	{"30d", "Last 30 days", 24 * time.Hour, 30, store.PerformanceCoarse},
+	{"hour", "Last hour", 5 * time.Minute, 12},
+	{"day", "Last day", time.Hour, 24},
+	{"week", "Last week", 6 * time.Hour, 28},
+	{"30d", "Last 30 days", 24 * time.Hour, 30},
 }
 
 // executionCounts counts the executions that started in an interval, and those that ended
@@ -139,7 +138,7 @@ func (s *server) apiPerformance(w http.ResponseWriter, r *http.Request) {
 func (s *server) performance(ctx context.Context, arn string, pr performanceRange, now time.Time) (*performanceView, error) {
 	to := now.UTC().Truncate(pr.Bucket).Add(pr.Bucket)
 	from := to.Add(-time.Duration(pr.Buckets) * pr.Bucket)
-	list, err := s.store.PerformanceList(ctx, &store.PerformanceListParams{StateMachineARN: arn, Resolution: pr.Resolution, From: from, To: to})
+	list, err := s.store.PerformanceList(ctx, &store.PerformanceListParams{StateMachineARN: arn, Resolution: pr.Bucket, From: from, To: to})
 	if err != nil {
 		return nil, fmt.Errorf("read the performance of %s: %w", arn, err)
 	}

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -25,4 +26,18 @@ func BenchmarkExecutionStepBatchSkipFsync(b *testing.B) {
 	}
 	defer s.Close()
 	storetest.BenchmarkExecutionStepBatch(b, s, 64)
+}
+
+// BenchmarkPerformanceQuery reads a state machine's performance rollups on a store of 100,000
+// and then 1,000,000 ended executions (the same store, grown): the cost stays flat.
+func BenchmarkPerformanceQuery(b *testing.B) {
+	s := openTemp(b)
+	seeded := 0
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("executions=%d", n), func(b *testing.B) {
+			storetest.SeedEndedExecutions(b, s, seeded, n)
+			seeded = n
+			storetest.BenchmarkPerformanceQuery(b, s)
+		})
+	}
 }

@@ -68,7 +68,7 @@ func testPerformance(t *testing.T, s store.Store) {
 		t.Helper()
 		return must(s.PerformanceList(ctx, &store.PerformanceListParams{StateMachineARN: machineARN, Resolution: r, From: from, To: to})).get(t)
 	}
-	fine := store.PerformanceFine
+	fine := 5 * time.Minute
 	equal(t, "five-minute rollups", list(fine, t0.Add(-time.Hour), t0.Add(time.Hour)), &store.PerformanceList{
 		Buckets: []*store.PerformanceBucket{
 			{Start: bucketAt(0, fine), Started: 4, Succeeded: 1, Failed: 1, Durations: histogram(2*time.Second, 3*time.Second)},
@@ -84,7 +84,7 @@ func testPerformance(t *testing.T, s store.Store) {
 			{Error: "States.Timeout", Executions: 1, Example: executionARN("e3")},
 		},
 	})
-	equal(t, "hourly rollups", list(store.PerformanceCoarse, t0.Add(-time.Hour), t0.Add(time.Hour)).Buckets, []*store.PerformanceBucket{
+	equal(t, "hourly rollups", list(time.Hour, t0.Add(-time.Hour), t0.Add(time.Hour)).Buckets, []*store.PerformanceBucket{
 		{Start: bucketAt(0, time.Hour), Started: 6, Succeeded: 1, Failed: 2, TimedOut: 1, Aborted: 1,
 			Durations: histogram(2*time.Second, 3*time.Second, 7*time.Minute-2*time.Second, 7*time.Minute-3*time.Second, time.Minute)},
 	})
@@ -116,10 +116,10 @@ func testPerformance(t *testing.T, s store.Store) {
 		len(got.States) != 1 || got.Errors[0].Executions != 1 {
 		t.Fatalf("after retention at 12:05: %+v", got)
 	}
-	if got := list(store.PerformanceCoarse, t0.Add(-time.Hour), t0.Add(time.Hour)); len(got.Buckets) != 1 || got.Buckets[0].Started != 6 {
+	if got := list(time.Hour, t0.Add(-time.Hour), t0.Add(time.Hour)); len(got.Buckets) != 1 || got.Buckets[0].Started != 6 {
 		t.Fatalf("hourly buckets after retention at 12:05: %+v", got.Buckets)
 	}
 	deleteBefore(bucketAt(120, time.Hour), 0, 3)
-	equal(t, "after retention at 14:00", list(store.PerformanceCoarse, t0.Add(-time.Hour), t0.Add(time.Hour)),
+	equal(t, "after retention at 14:00", list(time.Hour, t0.Add(-time.Hour), t0.Add(time.Hour)),
 		&store.PerformanceList{Buckets: []*store.PerformanceBucket{}, States: []store.StateTime{}, Errors: []*store.PerformanceError{}})
 }
