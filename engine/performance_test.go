@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,4 +90,54 @@ func TestPerformanceRollups(t *testing.T) {
 func dump(v any) string {
 	b, _ := json.MarshalIndent(v, "", "  ")
 	return string(b)
+}
+
+// TestPerformanceRollupsRedrive checks that a redriven execution is started once and ended
+// twice, each run with its own duration, and that the time per state is that of the run
+// that ended.
+func TestPerformanceRollupsRedrive(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := newTestClock()
+	var calls atomic.Int64
+	invoker := funcInvoker{lambdaARN + "flaky": func(ctx context.Context, req *task.Request) (any, error) {
+		n := calls.Add(1)
+		clock.Advance(time.Duration(n) * 100 * time.Millisecond)
+		if n == 1 {
+			return nil, &task.Error{Name: "Flaky", Cause: "first call fails"}
+		}
+		return req.Input, nil
+	}}
+	e := startEngine(t, Config{Now: clock.Now, Invoker: invoker})
+	sm := createMachine(t, e, "redriven", `{"StartAt": "Call", "States": {
+		"Call": {"Type": "Task", "Resource": "`+lambdaARN+`flaky", "End": true}}}`, sfn.TypeStandard)
+	start := clock.Now()
+	rec, err := e.StartExecution(ctx, &StartExecutionParams{StateMachineARN: sm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end := awaitEnd(t, e, rec.ARN); end.Status != sfn.StatusFailed {
+		t.Fatalf("first run ended %s", end.Status)
+	}
+	clock.Advance(time.Minute)
+	if _, err := e.RedriveExecution(ctx, rec.ARN); err != nil {
+		t.Fatal(err)
+	}
+	if end := awaitEnd(t, e, rec.ARN); end.Status != sfn.StatusSucceeded {
+		t.Fatalf("redriven run ended %s", end.Status)
+	}
+	got, err := e.Store().PerformanceList(ctx, &store.PerformanceListParams{StateMachineARN: sm, Resolution: 24 * time.Hour,
+		From: start.Add(-24 * time.Hour), To: start.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &store.PerformanceList{
+		Buckets: []*store.PerformanceBucket{{Start: store.BucketStart(start, 24*time.Hour), Started: 1, Succeeded: 1, Failed: 1,
+			Durations: store.DurationHistogram{store.DurationSlot(100 * time.Millisecond): 1, store.DurationSlot(200 * time.Millisecond): 1}}},
+		States: []store.StateTime{{Name: "Call", Runs: 1, Total: 200 * time.Millisecond, Max: 200 * time.Millisecond}},
+		Errors: []*store.PerformanceError{{Error: "Flaky", Executions: 1, Example: rec.ARN}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rollups:\n got %s\nwant %s", dump(got), dump(want))
+	}
 }
