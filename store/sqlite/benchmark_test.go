@@ -43,3 +43,15 @@ func BenchmarkPerformanceQuery(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExecutionEnd is the write cost of the performance rollups: ends committed 64 to a
+// transaction (as the engine batches them) and one at a time, with and without rollups.
+func BenchmarkExecutionEnd(b *testing.B) {
+	for _, batch := range []int{1, 64} {
+		for _, rollups := range []bool{false, true} {
+			b.Run(fmt.Sprintf("batch=%d/rollups=%t", batch, rollups), func(b *testing.B) {
+				storetest.BenchmarkExecutionEnd(b, openTemp(b), batch, rollups)
+			})
+		}
+	}
+}

@@ -140,3 +140,53 @@ func BenchmarkPerformanceQuery(b *testing.B, s store.Store) {
 		})
 	}
 }
+
+// BenchmarkExecutionEnd commits, batch at a time, the steps that end executions (their
+// creation is not timed) and reports ends/s: with the rollups' ExecutionEnd (three states and
+// an error in one of four) and without, which is the rollups' cost on the write path. The
+// creates count the starts in the rollups either way.
+func BenchmarkExecutionEnd(b *testing.B, s store.Store, batch int, rollups bool) {
+	var runs []string
+	b.StopTimer()
+	for i := range b.N * batch {
+		name := fmt.Sprintf("end-%t-%d-%d", rollups, b.N, i)
+		_, err := s.ExecutionCreate(ctx, &store.ExecutionCreateParams{
+			ARN: executionARN(name), StateMachineARN: machineARN, Name: name, Type: sfn.TypeStandard,
+			Input: "{}", StartDate: t0.Add(time.Duration(i) * time.Millisecond), Snapshot: make([]byte, 256),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runs = append(runs, executionARN(name))
+	}
+	states := []store.StateTime{{Name: "Fetch", Runs: 1, Total: time.Second, Max: time.Second},
+		{Name: "Transform", Runs: 2, Total: time.Second, Max: time.Second}, {Name: "Store", Runs: 1, Total: time.Second, Max: time.Second}}
+	b.ResetTimer()
+	b.StartTimer()
+	start := time.Now()
+	for n := range b.N {
+		steps := make([]*store.ExecutionStepParams, batch)
+		for i := range steps {
+			k := n*batch + i
+			stop := t0.Add(time.Duration(k)*time.Millisecond + time.Duration(1+k%5000)*time.Millisecond)
+			u := &store.ExecutionUpdate{Status: sfn.StatusSucceeded, StopDate: &stop}
+			if k%4 == 3 {
+				u.Status, u.Error = sfn.StatusFailed, "Boom"
+			}
+			steps[i] = &store.ExecutionStepParams{ExecutionARN: runs[k], ExpectedVersion: 1, Snapshot: make([]byte, 256), Update: u}
+			if rollups {
+				steps[i].Ended = &store.ExecutionEnd{StateMachineARN: machineARN, RunStart: t0.Add(time.Duration(k) * time.Millisecond), States: states}
+			}
+		}
+		errs, err := s.ExecutionStepBatch(ctx, steps)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "ends/s")
+}
