@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -140,4 +142,96 @@ func TestPerformanceRollupsRedrive(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("rollups:\n got %s\nwant %s", dump(got), dump(want))
 	}
+}
+
+// checkRollupsMatchHistories checks that the performance rollups of machine hold exactly what
+// the records and histories of its executions arns say (all of them ended, none redriven):
+// the starts and outcomes, the durations' histogram, and the runs, total and longest time of
+// each state from its StateEntered to its StateExited events.
+func checkRollupsMatchHistories(t *testing.T, st store.Store, machine string, arns []string) {
+	t.Helper()
+	ctx := context.Background()
+	want := store.PerformanceBucket{Durations: store.DurationHistogram{}}
+	states := map[string]*store.StateTime{}
+	first, last := time.Now().Add(time.Hour), time.Time{}
+	for _, arn := range arns {
+		rec, err := st.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: arn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.StopDate == nil {
+			t.Fatalf("%s has not ended", arn)
+		}
+		first, last = minTime(first, rec.StartDate), maxTime(last, *rec.StopDate)
+		want.Started++
+		switch rec.Status {
+		case sfn.StatusSucceeded:
+			want.Succeeded++
+		case sfn.StatusFailed:
+			want.Failed++
+		case sfn.StatusTimedOut:
+			want.TimedOut++
+		case sfn.StatusAborted:
+			want.Aborted++
+		}
+		want.Durations[store.DurationSlot(rec.StopDate.Sub(rec.StartDate))]++
+		entered := map[string][]time.Time{}
+		for _, ev := range history(t, st, arn) {
+			switch {
+			case ev.StateEnteredEventDetails != nil:
+				entered[ev.StateEnteredEventDetails.Name] = append(entered[ev.StateEnteredEventDetails.Name], ev.Timestamp)
+			case ev.StateExitedEventDetails != nil:
+				name := ev.StateExitedEventDetails.Name
+				d := ev.Timestamp.Sub(entered[name][0])
+				entered[name] = entered[name][1:]
+				s := states[name]
+				if s == nil {
+					s = &store.StateTime{Name: name}
+					states[name] = s
+				}
+				s.Runs++
+				s.Total += d
+				s.Max = max(s.Max, d)
+			}
+		}
+	}
+	l, err := st.PerformanceList(ctx, &store.PerformanceListParams{StateMachineARN: machine, Resolution: 24 * time.Hour,
+		From: first.Add(-48 * time.Hour), To: last.Add(48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := store.PerformanceBucket{Durations: store.DurationHistogram{}}
+	for _, b := range l.Buckets {
+		got.Started += b.Started
+		got.Succeeded += b.Succeeded
+		got.Failed += b.Failed
+		got.TimedOut += b.TimedOut
+		got.Aborted += b.Aborted
+		got.Durations.Add(b.Durations)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rollups\n got %s\nwant %s (from the records)", dump(got), dump(want))
+	}
+	var wantStates []store.StateTime
+	for _, s := range states {
+		wantStates = append(wantStates, *s)
+	}
+	slices.SortFunc(wantStates, func(a, b store.StateTime) int { return strings.Compare(a.Name, b.Name) })
+	if !reflect.DeepEqual(l.States, wantStates) {
+		t.Errorf("time per state\n got %s\nwant %s (from the histories)", dump(l.States), dump(wantStates))
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
