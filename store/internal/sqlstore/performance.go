@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"cmp"
 	"context"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -166,50 +167,54 @@ func compareNameKeys(a, b perfNameKey) int {
 
 // queuePerformance queues the upserts of what r holds.
 func (s *Store) queuePerformance(b statements, r *perfRollup) {
-	const keyColumns = "state_machine_arn, resolution, bucket_start"
+	const keyColumns = "state_machine_arn, resolution, bucket_start, shard"
+	shard := int64(0)
+	if n := s.dialect.PerformanceShards; n > 1 {
+		shard = rand.Int64N(int64(n))
+	}
 	_ = inChunks(sortedKeys(r.buckets, comparePerfKeys), func(keys []perfKey) error {
-		args := make([]any, 0, 8*len(keys))
+		args := make([]any, 0, 9*len(keys))
 		for _, k := range keys {
 			c := r.buckets[k]
-			args = append(args, k.machine, k.resolution, s.timeArg(k.start), c.started, c.succeeded, c.failed, c.timedOut, c.aborted)
+			args = append(args, k.machine, k.resolution, s.timeArg(k.start), shard, c.started, c.succeeded, c.failed, c.timedOut, c.aborted)
 		}
 		b.exec("add to performance buckets", `INSERT INTO perf_bucket (`+keyColumns+`, started, succeeded, failed, timed_out, aborted)
-			VALUES `+placeholders(len(keys), 8)+` ON CONFLICT (`+keyColumns+`) DO UPDATE SET
+			VALUES `+placeholders(len(keys), 9)+` ON CONFLICT (`+keyColumns+`) DO UPDATE SET
 				started = perf_bucket.started + excluded.started, succeeded = perf_bucket.succeeded + excluded.succeeded,
 				failed = perf_bucket.failed + excluded.failed, timed_out = perf_bucket.timed_out + excluded.timed_out,
 				aborted = perf_bucket.aborted + excluded.aborted`, args, nil)
 		return nil
 	})
 	_ = inChunks(sortedKeys(r.durations, compareSlotKeys), func(keys []perfSlotKey) error {
-		args := make([]any, 0, 5*len(keys))
+		args := make([]any, 0, 6*len(keys))
 		for _, k := range keys {
-			args = append(args, k.machine, k.resolution, s.timeArg(k.start), int64(k.slot), r.durations[k])
+			args = append(args, k.machine, k.resolution, s.timeArg(k.start), shard, int64(k.slot), r.durations[k])
 		}
 		b.exec("add to duration histograms", `INSERT INTO perf_duration (`+keyColumns+`, slot, executions)
-			VALUES `+placeholders(len(keys), 5)+` ON CONFLICT (`+keyColumns+`, slot) DO UPDATE SET
+			VALUES `+placeholders(len(keys), 6)+` ON CONFLICT (`+keyColumns+`, slot) DO UPDATE SET
 				executions = perf_duration.executions + excluded.executions`, args, nil)
 		return nil
 	})
 	_ = inChunks(sortedKeys(r.states, compareNameKeys), func(keys []perfNameKey) error {
-		args := make([]any, 0, 7*len(keys))
+		args := make([]any, 0, 8*len(keys))
 		for _, k := range keys {
 			st := r.states[k]
-			args = append(args, k.machine, k.resolution, s.timeArg(k.start), k.name, st.Runs, st.Total.Microseconds(), st.Max.Microseconds())
+			args = append(args, k.machine, k.resolution, s.timeArg(k.start), shard, k.name, st.Runs, st.Total.Microseconds(), st.Max.Microseconds())
 		}
 		b.exec("add to state times", `INSERT INTO perf_state (`+keyColumns+`, state_name, runs, total_us, max_us)
-			VALUES `+placeholders(len(keys), 7)+` ON CONFLICT (`+keyColumns+`, state_name) DO UPDATE SET
+			VALUES `+placeholders(len(keys), 8)+` ON CONFLICT (`+keyColumns+`, state_name) DO UPDATE SET
 				runs = perf_state.runs + excluded.runs, total_us = perf_state.total_us + excluded.total_us,
 				max_us = CASE WHEN excluded.max_us > perf_state.max_us THEN excluded.max_us ELSE perf_state.max_us END`, args, nil)
 		return nil
 	})
 	_ = inChunks(sortedKeys(r.errors, compareNameKeys), func(keys []perfNameKey) error {
-		args := make([]any, 0, 7*len(keys))
+		args := make([]any, 0, 8*len(keys))
 		for _, k := range keys {
 			e := r.errors[k]
-			args = append(args, k.machine, k.resolution, s.timeArg(k.start), k.name, e.executions, e.example, s.timeArg(e.exampleAt))
+			args = append(args, k.machine, k.resolution, s.timeArg(k.start), shard, k.name, e.executions, e.example, s.timeArg(e.exampleAt))
 		}
 		b.exec("add to error counts", `INSERT INTO perf_error (`+keyColumns+`, error, executions, example_execution_arn, example_stop_date)
-			VALUES `+placeholders(len(keys), 7)+` ON CONFLICT (`+keyColumns+`, error) DO UPDATE SET
+			VALUES `+placeholders(len(keys), 8)+` ON CONFLICT (`+keyColumns+`, error) DO UPDATE SET
 				executions = perf_error.executions + excluded.executions,
 				example_execution_arn = CASE WHEN excluded.example_stop_date >= perf_error.example_stop_date
 					THEN excluded.example_execution_arn ELSE perf_error.example_execution_arn END,
@@ -245,10 +250,18 @@ func (s *Store) PerformanceList(ctx context.Context, p *store.PerformanceListPar
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
-	for _, b := range buckets {
+	for _, b := range buckets { // a bucket's shards, one row each, add up
+		if sum := byStart[b.Start]; sum != nil {
+			sum.Started += b.Started
+			sum.Succeeded += b.Succeeded
+			sum.Failed += b.Failed
+			sum.TimedOut += b.TimedOut
+			sum.Aborted += b.Aborted
+			continue
+		}
 		byStart[b.Start] = b
+		out.Buckets = append(out.Buckets, b)
 	}
-	out.Buckets = append(out.Buckets, buckets...)
 	rows, err = s.query(ctx, db, `SELECT bucket_start, slot, executions FROM perf_duration`+where, args...)
 	_, err = collect(rows, err, func(r Rows) (struct{}, error) {
 		var (
@@ -281,8 +294,9 @@ func (s *Store) PerformanceList(ctx context.Context, p *store.PerformanceListPar
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
-	// The example of each error is that of its latest bucket, read in bucket order.
-	rows, err = s.query(ctx, db, `SELECT error, executions, example_execution_arn FROM perf_error`+where+` ORDER BY bucket_start`, args...)
+	// The example of each error is the one that ended last, read last.
+	rows, err = s.query(ctx, db, `SELECT error, executions, example_execution_arn FROM perf_error`+where+`
+		ORDER BY bucket_start, example_stop_date`, args...)
 	byError := map[string]*store.PerformanceError{}
 	_, err = collect(rows, err, func(r Rows) (struct{}, error) {
 		var e store.PerformanceError
@@ -310,7 +324,8 @@ func (s *Store) PerformanceList(ctx context.Context, p *store.PerformanceListPar
 	return out, nil
 }
 
-// PerformanceDeleteBefore implements store.Store.
+// PerformanceDeleteBefore implements store.Store. It deletes every shard of the buckets it
+// picks.
 func (s *Store) PerformanceDeleteBefore(ctx context.Context, p *store.PerformanceDeleteBeforeParams) (int, error) {
 	const op = "delete old performance rollups"
 	if err := s.checkOpen(op); err != nil {
@@ -329,8 +344,8 @@ func (s *Store) PerformanceDeleteBefore(ctx context.Context, p *store.Performanc
 			conds = append(conds, "(resolution = ? AND bucket_start <= ?)")
 			args = append(args, int64(res/time.Second), s.timeArg(p.Before.Add(-res)))
 		}
-		rows, err := s.query(ctx, tx, `SELECT state_machine_arn, resolution, bucket_start FROM perf_bucket
-			WHERE bucket_start <= ? AND (`+strings.Join(conds, " OR ")+`) ORDER BY bucket_start LIMIT ?`,
+		rows, err := s.query(ctx, tx, `SELECT DISTINCT state_machine_arn, resolution, bucket_start FROM perf_bucket
+			WHERE bucket_start <= ? AND (`+strings.Join(conds, " OR ")+`) ORDER BY bucket_start, state_machine_arn, resolution LIMIT ?`,
 			append(append([]any{s.timeArg(p.Before)}, args...), limit)...)
 		victims, err := collect(rows, err, func(r Rows) (k perfKey, err error) {
 			var start timeValue
