@@ -88,6 +88,7 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 		// Ended with its first step (a run of Pass and Choice states, say): created ended.
 		end := endUpdate(ex, now)
 		create.Status, create.Output, create.Error, create.Cause, create.StopDate = end.Status, end.Output, end.Error, end.Cause, end.StopDate
+		create.EndedStates = stateTimes(ex.State().StateTimes)
 	}
 	create.EventDeliveries = e.statusChangeDeliveries(ctx, ex, inputText, ob.params.Events)
 	rec, err := e.commits.create(ctx, create)
@@ -130,7 +131,7 @@ func (e *Engine) commitEnd(ctx context.Context, lx *liveExecution, now time.Time
 		return err
 	}
 	p := &store.ExecutionStepParams{ExecutionARN: lx.arn, ExpectedVersion: lx.version, Snapshot: snapshot,
-		Update: endUpdate(lx.ex, now)}
+		Update: endUpdate(lx.ex, now), Ended: executionEnd(lx.ex.State())}
 	if err := e.commits.commit(ctx, p); err != nil {
 		lx.ex = nil
 		return err
@@ -593,6 +594,9 @@ func (e *Engine) addStep(ob *outbox, lx *liveExecution, step interp.Step, d *del
 	}
 	if step.Done && p.Update == nil {
 		p.Update = endUpdate(lx.ex, now)
+	}
+	if step.Done && p.Update.Status.Terminal() {
+		p.Ended = executionEnd(lx.ex.State())
 	}
 }
 

@@ -54,8 +54,12 @@ func (e *Engine) runExpressSync(ctx context.Context, t *target, p *StartExecutio
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(e.bg, cancel)()
-	var events []*sfn.HistoryEvent
-	res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker, OnStep: collectEvents(&events)})
+	var (
+		events []*sfn.HistoryEvent
+		states []store.StateTime
+	)
+	res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker, OnStep: collectEvents(&events),
+		OnState: func(s *interp.ExecutionState) { states = stateTimes(s.StateTimes) }})
 	e.observeExpress(t, info, events, res)
 	if err != nil && !errors.Is(err, ErrStalled) {
 		return nil, fmt.Errorf("run express execution: %w", err)
@@ -67,7 +71,7 @@ func (e *Engine) runExpressSync(ctx context.Context, t *target, p *StartExecutio
 	rec := expressRecord(t, info, inputText, p.TraceHeader)
 	finishRecord(rec, res, e.now())
 	e.cfg.Metrics.ExecutionFinished(t.StateMachineARN, rec.Status, rec.StopDate.Sub(rec.StartDate))
-	if err := e.storeExpress(context.WithoutCancel(ctx), rec); err != nil {
+	if err := e.storeExpress(context.WithoutCancel(ctx), rec, states); err != nil {
 		e.log.Warn("record express execution", "execution", rec.ARN, "err", err)
 	}
 	return &SyncResult{Execution: rec}, nil
@@ -87,16 +91,16 @@ func finishRecord(rec *store.Execution, res interp.Result, now time.Time) {
 	}
 }
 
-// storeExpress writes an ended Express execution's record. It goes through the committer,
-// as a Standard start does: records of many StartSyncExecution calls share one transaction
-// and one sync instead of paying one each (on SQLite 430 µs of server CPU per call before,
-// most of it the commit).
-func (e *Engine) storeExpress(ctx context.Context, rec *store.Execution) error {
+// storeExpress writes an ended Express execution's record, with the time it spent per state.
+// It goes through the committer, as a Standard start does: records of many
+// StartSyncExecution calls share one transaction and one sync instead of paying one each (on
+// SQLite 430 µs of server CPU per call before, most of it the commit).
+func (e *Engine) storeExpress(ctx context.Context, rec *store.Execution, states []store.StateTime) error {
 	created, err := e.commits.create(ctx, &store.ExecutionCreateParams{ARN: rec.ARN,
 		StateMachineARN: rec.StateMachineARN, StateMachineVersionARN: rec.StateMachineVersionARN,
 		StateMachineAliasARN: rec.StateMachineAliasARN, Name: rec.Name, Type: rec.Type, Status: rec.Status,
 		Input: rec.Input, StartDate: rec.StartDate, TraceHeader: rec.TraceHeader,
-		Output: rec.Output, Error: rec.Error, Cause: rec.Cause, StopDate: rec.StopDate})
+		Output: rec.Output, Error: rec.Error, Cause: rec.Cause, StopDate: rec.StopDate, EndedStates: states})
 	if err != nil {
 		return err
 	}
@@ -104,10 +108,13 @@ func (e *Engine) storeExpress(ctx context.Context, rec *store.Execution) error {
 	return nil
 }
 
-func (e *Engine) updateRecord(ctx context.Context, rec *store.Execution, version int64) error {
+// updateRecord writes the end of an Express execution recorded running, with the time it
+// spent per state (none known for one lost in a restart).
+func (e *Engine) updateRecord(ctx context.Context, rec *store.Execution, version int64, states []store.StateTime) error {
 	err := e.commits.commit(ctx, &store.ExecutionStepParams{ExecutionARN: rec.ARN, ExpectedVersion: version,
 		Update: &store.ExecutionUpdate{Status: rec.Status, Output: rec.Output, Error: rec.Error, Cause: rec.Cause,
-			StopDate: rec.StopDate}})
+			StopDate: rec.StopDate},
+		Ended: &store.ExecutionEnd{StateMachineARN: rec.StateMachineARN, RunStart: rec.StartDate, States: states}})
 	if err != nil {
 		rec.Version = version
 		return err
@@ -139,8 +146,12 @@ func (e *Engine) startExpressAsync(ctx context.Context, t *target, p *StartExecu
 	go func() {
 		defer e.loops.Done()
 		defer cancel()
-		var events []*sfn.HistoryEvent
-		res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker, OnStep: collectEvents(&events)})
+		var (
+			events []*sfn.HistoryEvent
+			states []store.StateTime
+		)
+		res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker, OnStep: collectEvents(&events),
+			OnState: func(s *interp.ExecutionState) { states = stateTimes(s.StateTimes) }})
 		e.observeExpress(t, info, events, res)
 		e.mu.Lock()
 		delete(e.express, rec.ARN)
@@ -158,7 +169,7 @@ func (e *Engine) startExpressAsync(ctx context.Context, t *target, p *StartExecu
 		final := *rec
 		finishRecord(&final, res, e.now())
 		e.cfg.Metrics.ExecutionFinished(t.StateMachineARN, final.Status, final.StopDate.Sub(final.StartDate))
-		if err := e.updateRecord(context.Background(), &final, created.Version); err != nil {
+		if err := e.updateRecord(context.Background(), &final, created.Version, states); err != nil {
 			e.log.Warn("record express execution", "execution", rec.ARN, "err", err)
 		}
 		e.signalEnded(rec.ARN)

@@ -27,7 +27,9 @@ func TestTwoEnginesShareAStore(t *testing.T) {
 	a := startEngine(t, cfg("a"))
 	b := startEngine(t, cfg("b"))
 	sm := createMachine(t, a, "crash", crashMachine, sfn.TypeStandard)
-	checkCrashRuns(t, a, startOnTwo(t, a, b, sm, 20))
+	arns := startOnTwo(t, a, b, sm, 20)
+	checkCrashRuns(t, a, arns)
+	checkRollupsMatchHistories(t, a.Store(), sm, arns)
 }
 
 // startOnTwo starts n executions of the crash machine sm, alternating between engines a and b,

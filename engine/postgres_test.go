@@ -33,5 +33,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 	a := startEngine(t, Config{Store: open(), Invoker: crashInvoker, NodeID: "a", LeaseDuration: 300 * time.Millisecond, TimerPollInterval: 50 * time.Millisecond})
 	b := startEngine(t, Config{Store: open(), Invoker: crashInvoker, NodeID: "b", LeaseDuration: 300 * time.Millisecond, TimerPollInterval: 50 * time.Millisecond})
 	sm := createMachine(t, a, "crash", crashMachine, sfn.TypeStandard)
-	checkCrashRuns(t, a, startOnTwo(t, a, b, sm, 20))
+	arns := startOnTwo(t, a, b, sm, 20)
+	checkCrashRuns(t, a, arns)
+	checkRollupsMatchHistories(t, a.Store(), sm, arns)
 }

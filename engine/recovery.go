@@ -76,7 +76,7 @@ func (e *Engine) recoverOne(ctx context.Context, rec *store.Execution) {
 		now := e.now()
 		lost := *rec
 		lost.Status, lost.Error, lost.Cause, lost.StopDate = sfn.StatusAborted, "", expressStopCause, &now
-		if err := e.updateRecord(ctx, &lost, rec.Version); err != nil {
+		if err := e.updateRecord(ctx, &lost, rec.Version, nil); err != nil {
 			e.log.Warn("record lost express execution", "execution", rec.ARN, "err", err)
 		}
 		return

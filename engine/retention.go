@@ -57,8 +57,29 @@ func (e *Engine) SweepRetention(ctx context.Context) int {
 		case <-time.After(3 * time.Since(began)):
 		}
 	}
-	if total > 0 {
-		e.log.Info("retention sweep", "deleted", total)
+	buckets := e.sweepPerformance(ctx, before)
+	if total > 0 || buckets > 0 {
+		e.log.Info("retention sweep", "deleted", total, "performance buckets", buckets)
+	}
+	return total
+}
+
+// sweepPerformance deletes the performance rollup buckets that ended before the retention
+// period, as the executions they count are, and returns how many.
+func (e *Engine) sweepPerformance(ctx context.Context, before time.Time) int {
+	total := 0
+	for ctx.Err() == nil {
+		n, err := e.cfg.Store.PerformanceDeleteBefore(ctx, &store.PerformanceDeleteBeforeParams{Before: before, Limit: retentionBatch})
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("retention sweep of performance rollups", "err", err)
+			}
+			break
+		}
+		total += n
+		if n < retentionBatch {
+			break
+		}
 	}
 	return total
 }

@@ -25,6 +25,9 @@ type RunOptions struct {
 	OnStep func(events []sfn.HistoryEvent)
 	// OnFinish, when set, gets the (real or virtual) time the execution ended.
 	OnFinish func(stop time.Time)
+	// OnState, when set, gets the execution's state as Run returns (the time it spent per
+	// state, for the performance rollups).
+	OnState func(*interp.ExecutionState)
 }
 
 // ErrStalled is returned when an execution on virtual time waits for something nothing will
@@ -40,6 +43,9 @@ func Run(ctx context.Context, p *interp.Program, o RunOptions) (interp.Result, e
 	r := &runner{opts: o, now: o.Info.StartTime, inflight: map[string]context.CancelFunc{}, timers: map[string]*timerEntry{}, wake: make(chan struct{}, 1)}
 	ex, step := p.Start(o.Info, o.Input)
 	defer r.cancelAll()
+	if o.OnState != nil {
+		defer func() { o.OnState(ex.State()) }()
+	}
 	for {
 		r.apply(ctx, step)
 		if step.Done {

@@ -82,6 +82,17 @@ type ExecutionState struct {
 	// (see maxStepStates); ContinueTimer is the timer, due at once, whose firing resumes them.
 	Parked        []int  `json:",omitempty"`
 	ContinueTimer string `json:",omitempty"`
+	// StateTimes sums, by state name, the time from each StateEntered to its StateExited
+	// during this run (a redrive starts afresh), measured on the step times the engine gives:
+	// the engine hands it to the store's performance rollups when the execution ends.
+	StateTimes map[string]*StateTime `json:",omitempty"`
+}
+
+// StateTime is the time spent in one state over Runs visits.
+type StateTime struct {
+	Runs  int64
+	Total time.Duration
+	Max   time.Duration
 }
 
 // Wait is an outstanding task or timer: the frame waiting and why.

@@ -70,6 +70,7 @@ func (e *Execution) Redrive(now time.Time) (Step, error) {
 	e.s.Redrive = nil
 	e.s.Waits = map[string]Wait{}
 	e.s.Parked, e.s.ContinueTimer = nil, ""
+	e.s.StateTimes = nil
 	clear(e.frames)
 	prev := e.s.LastEventID
 	id := e.nextEventID()

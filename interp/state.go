@@ -284,12 +284,31 @@ func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template,
 			}
 			e.push(sfn.HistoryEvent{Type: st.exited, ID: id, PreviousEventID: f.Last, StateExitedEventDetails: details})
 		}
+		if !f.Silent { // the states of the executions that the history shows, with or without it
+			e.addStateTime(st.name, e.now.Sub(f.EnteredTime))
+		}
 		f.Last = id
 	}
 	if next == nil {
 		return outcome{kind: outSucceeded, value: out}
 	}
 	return outcome{kind: outNext, next: next, value: out}
+}
+
+// addStateTime adds a visit of d to the named state's time (see ExecutionState.StateTimes).
+func (e *Execution) addStateTime(name string, d time.Duration) {
+	if e.s.StateTimes == nil {
+		e.s.StateTimes = map[string]*StateTime{}
+	}
+	t := e.s.StateTimes[name]
+	if t == nil {
+		t = &StateTime{}
+		e.s.StateTimes[name] = t
+	}
+	d = max(d, 0)
+	t.Runs++
+	t.Total += d
+	t.Max = max(t.Max, d)
 }
 
 // fail handles an error raised by state st: Retry, then Catch, else the frame fails.

@@ -58,6 +58,10 @@ type ExecutionCreateParams struct {
 	TaskTokens    []*TaskTokenAdd
 	// EventDeliveries are written with the start (see ExecutionStepParams.EventDeliveries).
 	EventDeliveries []*EventDelivery
+	// EndedStates is the time spent per state of an execution created ended (Status
+	// terminal): its end is added to the performance rollups with these. Every created
+	// execution is counted as started.
+	EndedStates []StateTime
 }
 
 // ExecutionGetByARNParams names an execution.

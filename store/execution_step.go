@@ -36,6 +36,9 @@ type ExecutionStepParams struct {
 	// otherwise the step writes nothing and fails with a *LeaseLostError naming the first
 	// fence that failed.
 	Fences []*DispatchFence
+	// Ended, set with an Update whose status is terminal, adds the run that ended to the
+	// performance rollups in the step's transaction.
+	Ended *ExecutionEnd
 }
 
 // ExecutionUpdate is the new value of an execution's status fields, all set together.

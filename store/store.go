@@ -56,6 +56,12 @@ type Store interface {
 	// that started in a time range, newest first, without their payloads: what performance
 	// charts are drawn from.
 	ExecutionTimingList(ctx context.Context, params *ExecutionTimingListParams) (*ExecutionTimingListResult, error)
+	// PerformanceList reads the performance rollups of one state machine in a range: as many
+	// rows as the range has buckets, however many executions ran (see PerformanceListParams).
+	PerformanceList(ctx context.Context, params *PerformanceListParams) (*PerformanceList, error)
+	// PerformanceDeleteBefore deletes old rollup buckets (see PerformanceDeleteBeforeParams)
+	// and returns how many it deleted.
+	PerformanceDeleteBefore(ctx context.Context, params *PerformanceDeleteBeforeParams) (int, error)
 	// ExecutionSnapshotGet returns the interpreter's snapshot and the version to step from.
 	ExecutionSnapshotGet(ctx context.Context, params *ExecutionSnapshotGetParams) (*ExecutionSnapshot, error)
 	// ExecutionStep commits one step in one transaction if the execution is still at

@@ -40,6 +40,7 @@ var dialect = sqlstore.Dialect{
 	Int64Param:         "CAST(? AS BIGINT)",
 	BytesParam:         "CAST(? AS BYTEA)",
 	TimeParam:          "CAST(? AS TIMESTAMPTZ)",
+	PerformanceShards:  8,
 }
 
 // Store is a store.Store in a PostgreSQL database.

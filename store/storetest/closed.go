@@ -33,6 +33,14 @@ func testClosed(t *testing.T, s store.Store) {
 			_, err := s.ExecutionTimingList(ctx, &store.ExecutionTimingListParams{StateMachineARN: machineARN})
 			return err
 		}},
+		{"list performance rollups: store is closed", func() error {
+			_, err := s.PerformanceList(ctx, &store.PerformanceListParams{StateMachineARN: machineARN, Resolution: time.Hour})
+			return err
+		}},
+		{"delete old performance rollups: store is closed", func() error {
+			_, err := s.PerformanceDeleteBefore(ctx, &store.PerformanceDeleteBeforeParams{Before: time.Now()})
+			return err
+		}},
 		{"create state machine " + machineARN + ": store is closed", func() error {
 			_, err := s.StateMachineCreate(ctx, &store.StateMachineCreateParams{ARN: machineARN})
 			return err

@@ -571,26 +571,34 @@
     return { pw, y, L, base: y(0) };
   }
 
-  const COUNT_SERIES = [["succeeded", "c-succeeded"], ["failed", "c-failed"], ["timedOut", "c-timedout"], ["aborted", "c-aborted"], ["running", "c-running"]];
+  const COUNT_SERIES = [["succeeded", "c-succeeded"], ["failed", "c-failed"], ["timedOut", "c-timedout"], ["aborted", "c-aborted"]];
 
   function countChart(node, data) {
     const svg = svgEl("svg", {});
     const n = data.buckets.length;
-    const top = niceMax(Math.max(...data.buckets.map((b) => b.started)));
+    const ended = (b) => b.succeeded + b.failed + b.timedOut + b.aborted;
+    const top = niceMax(Math.max(...data.buckets.map((b) => Math.max(b.started, ended(b)))));
     const f = chartFrame(svg, n, top, (v) => String(Math.round(v * 100) / 100), data);
+    // Bars stack the outcomes of the executions that ended in each interval; a line joins
+    // the counts of those that started in it.
+    let started = "";
     data.buckets.forEach((b, i) => {
       let acc = 0;
-      const g = svgEl("g", { class: "bar", "data-bucket": String(i), "data-started": String(b.started) });
+      const g = svgEl("g", { class: "bar", "data-bucket": String(i), "data-started": String(b.started), "data-ended": String(ended(b)) });
       for (const [key, cls] of COUNT_SERIES) {
         if (!b[key]) continue;
         const y0 = f.y(acc), y1 = f.y(acc + b[key]);
         g.append(svgEl("rect", { x: f.L + f.pw * i + f.pw * 0.15, width: f.pw * 0.7, y: y1, height: y0 - y1, class: cls, "data-series": key }));
         acc += b[key];
       }
-      g.append(svgEl("title", {}, bucketLabel(b.start, data.bucketSeconds) + ": " + b.started + " started, " + b.succeeded + " succeeded, " +
-        b.failed + " failed, " + b.timedOut + " timed out, " + b.aborted + " aborted, " + b.running + " running"));
+      const x = f.L + f.pw * (i + 0.5);
+      started += (i ? "L" : "M") + x.toFixed(1) + " " + f.y(b.started).toFixed(1) + " ";
+      g.append(svgEl("circle", { cx: x, cy: f.y(b.started), r: 3, class: "c-started", "data-series": "started" }));
+      g.append(svgEl("title", {}, bucketLabel(b.start, data.bucketSeconds) + ": " + b.started + " started; ended: " + b.succeeded + " succeeded, " +
+        b.failed + " failed, " + b.timedOut + " timed out, " + b.aborted + " aborted"));
       svg.append(g);
     });
+    svg.insertBefore(svgEl("path", { d: started, class: "line c-started", "data-series": "started" }), svg.querySelector("g.bar"));
     node.replaceChildren(svg);
   }
 
@@ -630,7 +638,7 @@
           td.textContent = k.endsWith("Ms") ? fmtMs(t[k]) : String(t[k]);
         }
         $("range-text").textContent = fmtTime(data.from) + " – " + fmtTime(data.to);
-        $("perf-truncated").hidden = !data.truncated;
+        $("duration-error").textContent = String(data.durationErrorPercent);
         countChart($("count-chart"), data);
         durationChart($("duration-chart"), data);
         const states = $("slowest-states").querySelector("tbody");
@@ -639,10 +647,9 @@
         for (const s of data.slowestStates) {
           states.append(el("tr", { "data-state": s.state },
             el("td", { text: s.state }), el("td", { text: String(s.runs) }), el("td", { text: fmtMs(s.averageMs) }),
-            el("td", { text: fmtMs(s.p90Ms) }), el("td", { text: fmtMs(s.maxMs) }),
+            el("td", { text: fmtMs(s.totalMs) }), el("td", { text: fmtMs(s.maxMs) }),
             el("td", { class: "bar-cell" }, el("span", { class: "hbar", style: "width:" + Math.max(2, 100 * s.averageMs / longest).toFixed(0) + "%" }))));
         }
-        $("state-sample").textContent = data.stateSample ? "(from the histories of the " + data.stateSample + " most recent ended executions)" : "";
         $("states-empty").hidden = data.slowestStates.length > 0;
         const errors = $("errors").querySelector("tbody");
         errors.replaceChildren();

@@ -59,6 +59,10 @@ type Dialect struct {
 	// Int64Param, BytesParam and TimeParam are a placeholder with the cast that a VALUES list
 	// needs for its column to have that type.
 	Int64Param, BytesParam, TimeParam string
+	// PerformanceShards is how many rows each performance rollup bucket is spread over, one
+	// chosen per transaction: concurrent writers then rarely wait for one another's row
+	// locks. 0 or 1 for a database with one writer at a time.
+	PerformanceShards int
 }
 
 // rebind rewrites ? placeholders for the dialect. Queries here never hold ? in literals.

@@ -139,6 +139,7 @@ func (s *Store) createsAccepted(params []*store.ExecutionCreateParams, ids map[s
 			continue
 		}
 		delete(ids, p.ARN) // a second start of this ARN in the batch finds it taken
+		records.perf.started(p)
 		records.add(&store.ExecutionStepParams{
 			ExecutionARN:    p.ARN,
 			TimersAdd:       p.Timers,

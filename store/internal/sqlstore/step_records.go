@@ -21,6 +21,7 @@ import (
 type stepRecords struct {
 	rounds []*recordRound
 	steps  map[string]int // steps placed so far, by execution ARN
+	perf   *perfRollup    // what the starts and ends add to the performance rollups
 }
 
 type recordRound struct {
@@ -52,7 +53,9 @@ type tokenRow struct {
 	token        *store.TaskTokenAdd
 }
 
-func newStepRecords() *stepRecords { return &stepRecords{steps: map[string]int{}} }
+func newStepRecords() *stepRecords {
+	return &stepRecords{steps: map[string]int{}, perf: newPerfRollup()}
+}
 
 // add places the records of p in the round after its execution's previous step.
 func (r *stepRecords) add(p *store.ExecutionStepParams) {
@@ -85,6 +88,7 @@ func (r *stepRecords) add(p *store.ExecutionStepParams) {
 	if p.Update != nil && p.Update.Status.Terminal() {
 		round.finished = append(round.finished, arn)
 	}
+	r.perf.stepped(p)
 }
 
 // errTakenToken says a multi-row INSERT of task tokens skipped a token taken already; the
@@ -98,6 +102,7 @@ func (s *Store) queueStepRecords(b statements, r *stepRecords) *[]tokenRow {
 	for _, round := range r.rounds {
 		s.queueRound(b, round, taken)
 	}
+	s.queuePerformance(b, r.perf)
 	return taken
 }
 
