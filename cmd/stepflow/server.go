@@ -102,6 +102,8 @@ type serverConfig struct {
 	// sigv4 or iam; "" sets none. A user's stepflow:rate-limit tag overrides it.
 	RateLimit string `json:"rateLimit"`
 	rateLimit *api.RateLimit
+	// OIDC offers the UI's sign-in through an OpenID Connect provider (server_oidc.go).
+	OIDC oidcSettings `json:"oidc"`
 	// Task runners: functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow.
 	taskRunners
 }
@@ -181,6 +183,9 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 		}
 		c.rateLimit = &limit
 	}
+	if err := c.OIDC.validate(c.Auth, c.UI); err != nil {
+		return nil, err
+	}
 	if c.IAMKnownRoles && c.Auth != "iam" {
 		return nil, &serverConfigError{Field: "iam-known-roles", Msg: "needs --auth iam: roles are kept with the IAM users"}
 	}
@@ -246,7 +251,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := serverConfig{Addr: "127.0.0.1:8083", Region: sfn.DefaultRegion, Account: sfn.DefaultAccount, Auth: "none", UI: "auto"}
-	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, rateLimit, iamKnownRoles, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, webhooks")
+	configFile := fs.String("config", "", "JSON file with any of: addr, db, postgres, region, account, auth, accessKeys, iamKeyFile, ui, mocks, executionLogDir, maxRequestBytes, maxRequestBytesInFlight, bodyReadTimeout, metricsToken, tlsCert, tlsKey, auditLog, rateLimit, iamKnownRoles, oidc, nodeId, lease, functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow, assumeStateMachineRole, jobs, webhooks")
 	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8083)")
 	db := fs.String("db", "", "SQLite database file (default ./.stepflow/stepflow.db)")
 	pg := fs.String("postgres", "", "PostgreSQL DSN, instead of SQLite")
@@ -274,8 +279,10 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	execLogDir := fs.String("execution-log-dir", "", `directory of execution logs for state machines with a loggingConfiguration, one JSON-lines file per log group (default ./.stepflow/execution-logs; "off" disables)`)
 	var runners taskRunners
 	runners.addFlags(fs)
+	var oidcFlags oidcSettings
+	oidcFlags.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--tls-cert F --tls-key F] [--audit-log F|-] [--rate-limit RPS[:BURST]] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--tls-cert F --tls-key F] [--audit-log F|-] [--rate-limit RPS[:BURST]] [--oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-env VAR] --oidc-principal RULE ...] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -305,6 +312,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *iamKnownRoles {
 		cfg.IAMKnownRoles = true
 	}
+	cfg.OIDC.merge(oidcFlags)
 	if *maxRequestBytes != 0 {
 		cfg.MaxRequestBytes = *maxRequestBytes
 	}
@@ -537,7 +545,15 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		uiOpts := []ui.Option{ui.WithOperations(apiHandler), ui.WithTaskCatalog(catalog)}
 		if signed {
 			// People sign in with the API's access keys and act with their policies.
-			uiOpts = append(uiOpts, ui.WithLogin(ui.Login{Authority: apiHandler, SecureCookie: certs != nil}))
+			login := ui.Login{Authority: apiHandler, SecureCookie: certs != nil}
+			if cfg.OIDC.Issuer != "" {
+				if login.OIDC, err = cfg.OIDC.uiLogin(directory); err != nil {
+					apiHandler.Close()
+					eng.Close(context.Background())
+					return err
+				}
+			}
+			uiOpts = append(uiOpts, ui.WithLogin(login))
 		}
 		mux.Handle(ui.Prefix, bodyReadDeadline(ui.Handler(eng, uiOpts...), bodyTimeout))
 		mux.Handle("GET /{$}", http.RedirectHandler(ui.Prefix, http.StatusFound))

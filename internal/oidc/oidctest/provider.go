@@ -169,6 +169,13 @@ func (p *Provider) Published() *Key {
 	return p.published[len(p.published)-1]
 }
 
+// SetClientSecret changes the secret the token endpoint wants ("" for a public client).
+func (p *Provider) SetClientSecret(secret string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ClientSecret = secret
+}
+
 // KeyReads is how many times the key set was read.
 func (p *Provider) KeyReads() int {
 	p.mu.Lock()
@@ -267,7 +274,10 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	} else {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	if id != p.ClientID || secret != p.ClientSecret {
+	p.mu.Lock()
+	wantID, wantSecret := p.ClientID, p.ClientSecret
+	p.mu.Unlock()
+	if id != wantID || secret != wantSecret {
 		tokenError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 		return
 	}
