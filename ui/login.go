@@ -110,9 +110,11 @@ type loginPage struct {
 	Next    string
 	KeyID   string
 	Message string
-	// Provider names the OpenID Connect provider of the "Sign in with" button; empty
-	// without one.
-	Provider string
+	// Provider names the OpenID Connect provider of the "Sign in with" link, and
+	// ProviderURL begins a sign-in there (a link, not a form: the pages' Content-Security-
+	// Policy lets forms send only to this site, and the sign-in goes on to the provider's).
+	Provider    string
+	ProviderURL string
 }
 
 func (l *login) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +127,7 @@ func (l *login) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (l *login) renderLogin(w http.ResponseWriter, status int, page loginPage) {
 	if l.oidc != nil {
-		page.Provider = l.oidc.Name
+		page.Provider, page.ProviderURL = l.oidc.Name, oidcStartPath+"?next="+url.QueryEscape(page.Next)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -179,7 +179,7 @@ func TestOIDCSignIn(t *testing.T) {
 
 	b := s.browser(t)
 	resp, body := b.do("GET", "/ui/login", "", "", nil)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="sign-in-oidc">Sign in with Test IdP</button>`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="sign-in-oidc" href="/ui/login/oidc?next=%2Fui%2F">Sign in with Test IdP</a>`) {
 		t.Fatalf("login page: %d, want a Sign in with Test IdP button in %s", resp.StatusCode, body)
 	}
 

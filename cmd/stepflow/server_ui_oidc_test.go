@@ -48,7 +48,7 @@ func (b *oidcBrowser) get(where string) (*http.Response, string) {
 func (b *oidcBrowser) signIn() (*http.Response, string) {
 	b.t.Helper()
 	resp, body := b.get("/ui/login")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `action="/ui/login/oidc"`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="sign-in-oidc"`) {
 		b.t.Fatalf("login page: %d, no provider's button: %s", resp.StatusCode, body)
 	}
 	resp, body = b.get("/ui/login/oidc?next=%2Fui%2F")

@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"maps"
 	"math/big"
 	"net/http"
@@ -102,6 +103,7 @@ type Provider struct {
 	codes     map[string]*grant
 	keyReads  int
 	tokenAuth []string
+	approve   bool
 }
 
 type grant struct {
@@ -123,6 +125,7 @@ func New(t testing.TB, alg string) *Provider {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("GET /authorize", p.authorize)
+	mux.HandleFunc("POST /authorize", p.authorize)
 	mux.HandleFunc("POST /token", p.token)
 	mux.HandleFunc("GET /jwks", p.jwks)
 	p.Server = httptest.NewServer(mux)
@@ -145,6 +148,15 @@ func (p *Provider) Bend(f func(claims, header map[string]any)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.bend = f
+}
+
+// AskToApprove makes the authorization endpoint show a page with an Approve button (id
+// approve) that a browser must press, as a provider's sign-in or consent page does: the way
+// back to the client is then a navigation the provider's page began.
+func (p *Provider) AskToApprove(ask bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.approve = ask
 }
 
 // SignWith signs the ID tokens issued from now on with k, published or not.
@@ -221,8 +233,24 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
 }
 
+var approvePage = template.Must(template.New("approve").Parse(`<!doctype html><html><body>
+<form method="post" action="/authorize">{{range $k, $v := .}}<input type="hidden" name="{{$k}}" value="{{index $v 0}}">{{end}}
+<button type="submit" id="approve">Approve</button></form></body></html>`))
+
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	q := r.Form
+	p.mu.Lock()
+	ask := p.approve
+	p.mu.Unlock()
+	if ask && r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		approvePage.Execute(w, q)
+		return
+	}
 	redirect, err := url.Parse(q.Get("redirect_uri"))
 	if err != nil || redirect.Host == "" {
 		http.Error(w, "bad redirect_uri", http.StatusBadRequest)
