@@ -59,6 +59,13 @@ const (
 	ReasonWrongNonce           = "wrongNonce"
 )
 
+// Google documents that its ID tokens' iss is "https://accounts.google.com" or, for
+// older clients, "accounts.google.com" without the scheme; both are its own.
+const (
+	googleIssuer       = "https://accounts.google.com"
+	googleLegacyIssuer = "accounts.google.com"
+)
+
 type jwsHeader struct {
 	Alg  string   `json:"alg"`
 	Kid  string   `json:"kid"`
@@ -111,7 +118,7 @@ func (p *Provider) Verify(ctx context.Context, raw, nonce string) (*Claims, erro
 	c := &Claims{All: all}
 	c.Issuer, _ = all["iss"].(string)
 	c.Subject, _ = all["sub"].(string)
-	if c.Issuer != p.cfg.Issuer {
+	if c.Issuer != p.cfg.Issuer && !(p.cfg.Issuer == googleIssuer && c.Issuer == googleLegacyIssuer) {
 		return nil, refused(ReasonWrongIssuer, "the ID token was issued by %q, not %q", c.Issuer, p.cfg.Issuer)
 	}
 	if c.Subject == "" {
