@@ -223,3 +223,40 @@ func TestValidateIssuer(t *testing.T) {
 		}
 	}
 }
+
+// toTestProvider sends requests for another host to a test provider, to stand in for a
+// provider whose issuer is a real https URL.
+type toTestProvider struct{ idp *oidctest.Provider }
+
+func (t toTestProvider) RoundTrip(r *http.Request) (*http.Response, error) {
+	u, _ := url.Parse(t.idp.URL)
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host, r.Host = u.Scheme, u.Host, u.Host
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// Google writes iss as https://accounts.google.com or, for older clients, accounts.google.com;
+// both are accepted for that issuer, and only for it.
+func TestGoogleLegacyIssuer(t *testing.T) {
+	t.Parallel()
+	idp := oidctest.New(t, "RS256")
+	idp.Issuer = "https://accounts.google.com" // before any request reads it
+	idp.SignInAs(map[string]any{"sub": "1234", "hd": "example.com"})
+	rp, err := oidc.New(oidc.Config{Issuer: "https://accounts.google.com", ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
+		HTTPClient: &http.Client{Transport: toTestProvider{idp}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for iss, want := range map[string]string{
+		"https://accounts.google.com": "",
+		"accounts.google.com":         "",
+		"accounts.google.com/":        `the ID token was issued by "accounts.google.com/", not "https://accounts.google.com"`,
+	} {
+		idp.Bend(func(c, h map[string]any) { c["iss"] = iss })
+		f := oidc.NewFlow(redirectURL)
+		_, err := rp.Exchange(context.Background(), f, authorize(t, rp, f))
+		if (err == nil) != (want == "") || (err != nil && err.Error() != want) {
+			t.Errorf("iss %q: %v, want %q", iss, err, want)
+		}
+	}
+}
