@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"crypto/tls"
@@ -260,7 +261,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	auth := fs.String("auth", "", "none (accept any credentials), sigv4 (verify signatures against --access-key) or iam (users, keys and policies in the store: see stepflow iam)")
 	iamKeyFile := fs.String("iam-key-file", "", "with --auth iam: file holding the server key that seals access key secrets, 64 hex digits (default $STEPFLOW_IAM_KEY)")
 	iamKnownRoles := fs.Bool("iam-known-roles", false, "with --auth iam: refuse CreateStateMachine and UpdateStateMachine with a roleArn that names no role in the store, as AWS refuses a role it cannot assume")
-	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4 or iam), on (with --auth, people sign in with an access key) or off")
+	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4 or iam), on (with --auth, people sign in with an access key, or through --oidc-issuer) or off")
 	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
 	nodeID := fs.String("node-id", "", "name of this server in task leases, unique among servers sharing a database (default: kept in DB.node-id beside the SQLite database, or ./.stepflow/node-id with PostgreSQL)")
 	lease := fs.String("lease", "", "how long a task stays with this server without renewal; a dead server's tasks move to another within about 4/3 of it (default 15s)")
@@ -591,6 +592,9 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 
 	if uiOn {
 		fmt.Fprintf(stdout, "web UI at %s://%s%s\n", scheme, ln.Addr(), ui.Prefix)
+		if cfg.OIDC.Issuer != "" && signed {
+			fmt.Fprintf(stdout, "web UI sign-in through %s (%s), callback %s\n", cfg.OIDC.Issuer, cfg.OIDC.Name, cmp.Or(cfg.OIDC.RedirectURL, "HOST/ui/login/oidc/callback"))
+		}
 	}
 	var handler http.Handler = mux
 	if !signed && isLoopback(ln.Addr()) {

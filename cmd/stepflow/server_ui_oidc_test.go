@@ -82,7 +82,7 @@ func TestServerUISignInWithOIDC(t *testing.T) {
 	idp := oidctest.New(t, "RS256")
 	t.Setenv("STEPFLOW_TEST_OIDC_SECRET", idp.ClientSecret)
 	dir := t.TempDir()
-	base, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "s.db"),
+	base, stdout, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "s.db"),
 		"--auth", "sigv4", "--access-key", "AKIDOPS:ops-secret", "--ui", "on",
 		"--oidc-issuer", idp.Issuer, "--oidc-client-id", idp.ClientID, "--oidc-client-secret-env", "STEPFLOW_TEST_OIDC_SECRET",
 		"--oidc-name", "Keycloak", "--oidc-principal", "email=*@example.com")
@@ -106,6 +106,10 @@ func TestServerUISignInWithOIDC(t *testing.T) {
 	}
 	if p := other.principal(); p != "" {
 		t.Fatalf("a refused person has a session as %q", p)
+	}
+	// Printed at start, after the address (so after startServerCommand returned).
+	if want := "web UI sign-in through " + idp.Issuer + " (Keycloak), callback HOST/ui/login/oidc/callback"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q: %s", want, stdout.String())
 	}
 }
 
