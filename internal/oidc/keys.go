@@ -124,7 +124,7 @@ func (p *Provider) key(ctx context.Context, m *metadata, kid string, alg algorit
 	if key, ok := ks.find(kid, alg, algName); ok {
 		return key, nil
 	}
-	ks, err := p.refreshKeys(ctx, m)
+	ks, err := p.refreshKeys(ctx, m, ks)
 	if err != nil {
 		return nil, err
 	}
@@ -134,9 +134,14 @@ func (p *Provider) key(ctx context.Context, m *metadata, kid string, alg algorit
 	return nil, refused(ReasonUnknownKey, "the ID token is signed with key %q (%s), which is not among the provider's keys at %s", kid, algName, m.JWKSURI)
 }
 
-// refreshKeys reads the provider's keys, or waits for a read another sign-in began.
-func (p *Provider) refreshKeys(ctx context.Context, m *metadata) (*keySet, error) {
+// refreshKeys reads the provider's keys, unless they were read since the caller saw them
+// (seen), or waits for a read another sign-in began.
+func (p *Provider) refreshKeys(ctx context.Context, m *metadata, seen *keySet) (*keySet, error) {
 	p.mu.Lock()
+	if p.keys != seen && p.keys != nil {
+		defer p.mu.Unlock()
+		return p.keys, nil
+	}
 	if wait := p.refreshing; wait != nil {
 		p.mu.Unlock()
 		select {

@@ -260,3 +260,37 @@ func TestGoogleLegacyIssuer(t *testing.T) {
 		}
 	}
 }
+
+// Sign-ins that meet a rotated key at once read the provider's keys once between them.
+func TestKeyRotationReadOnce(t *testing.T) {
+	t.Parallel()
+	idp := oidctest.New(t, "ES256")
+	idp.SignInAs(map[string]any{"sub": "alice"})
+	rp := newRelyingParty(t, idp)
+	f := oidc.NewFlow(redirectURL)
+	if _, err := rp.Exchange(context.Background(), f, authorize(t, rp, f)); err != nil {
+		t.Fatal(err)
+	}
+	idp.Rotate(oidctest.NewKey(t, "ES256", "key-2"))
+	const n = 8
+	flows, codes := make([]oidc.Flow, n), make([]string, n)
+	for i := range flows {
+		flows[i] = oidc.NewFlow(redirectURL)
+		codes[i] = authorize(t, rp, flows[i])
+	}
+	errs := make(chan error, n)
+	for i := range flows {
+		go func() {
+			_, err := rp.Exchange(context.Background(), flows[i], codes[i])
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := idp.KeyReads(); got != 2 {
+		t.Fatalf("keys read %d times, want 2: once at first, once after the rotation", got)
+	}
+}
