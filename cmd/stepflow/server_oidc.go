@@ -38,7 +38,7 @@ type oidcSettings struct {
 }
 
 func (o *oidcSettings) addFlags(fs *flag.FlagSet) {
-	fs.StringVar(&o.Issuer, "oidc-issuer", "", "with --auth sigv4 or iam and --ui on: an OpenID Connect provider's issuer URL; the login page offers \"Sign in with\" it")
+	fs.StringVar(&o.Issuer, "oidc-issuer", "", "with --auth sigv4 or iam and --ui on: an OpenID Connect provider's issuer URL; the login page offers \"Sign in with\" it (config file: the \"oidc\" object: issuer, clientId, clientSecretEnv, name, redirectUrl, scopes, principals)")
 	fs.StringVar(&o.ClientID, "oidc-client-id", "", "the UI's client id at the --oidc-issuer")
 	fs.StringVar(&o.ClientSecretEnv, "oidc-client-secret-env", "", "environment variable holding the client's secret (none: a public client)")
 	fs.StringVar(&o.Name, "oidc-name", "", "the provider's name on the sign-in button (default: the issuer's host)")
