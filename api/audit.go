@@ -20,8 +20,12 @@ type auditRecord struct {
 	RequestID   string `json:"requestId"`
 	Principal   string `json:"principal,omitempty"`
 	AccessKeyID string `json:"accessKeyId,omitempty"`
-	SourceIP    string `json:"sourceIp,omitempty"`
-	Action      string `json:"action,omitempty"`
+	// IdentityProvider and Subject name a person signed in to the UI through an OpenID
+	// Connect provider: its issuer URL and its "sub" for them.
+	IdentityProvider string `json:"identityProvider,omitempty"`
+	Subject          string `json:"subject,omitempty"`
+	SourceIP         string `json:"sourceIp,omitempty"`
+	Action           string `json:"action,omitempty"`
 	// Operation is the HTTP method and path of a REST call (the Scheduler API's), whose
 	// action is named by its route.
 	Operation string `json:"operation,omitempty"`

@@ -29,9 +29,10 @@ var ErrSignInUnavailable = errors.New("the server does not authenticate callers"
 // caller as the store has it now (nil under --auth sigv4, where every key may do everything)
 // and the request the person made, whose connection the condition keys and the audit log name.
 type actingPrincipal struct {
-	keyID   string
-	caller  *iam.Caller
-	request *http.Request
+	keyID    string
+	identity *Identity // instead of keyID, for a person signed in through a provider
+	caller   *iam.Caller
+	request  *http.Request
 }
 
 type actingPrincipalKey struct{}
@@ -128,7 +129,7 @@ func (s *Server) Authorize(ctx context.Context, action string, input map[string]
 	service, name, _ := strings.Cut(action, ":")
 	var rec *auditRecord
 	if s.audit != nil {
-		rec = s.uiAuditRecord(acting.request, acting.keyID)
+		rec = acting.auditRecord(s)
 		rec.Action, rec.Operation = action, acting.request.Method+" "+acting.request.URL.Path
 		ctx = context.WithValue(ctx, auditRecordKey{}, rec)
 	}
@@ -187,7 +188,7 @@ func (s *Server) callAs(ctx context.Context, operation string) (context.Context,
 	}
 	var rec *auditRecord
 	if s.audit != nil {
-		rec = s.uiAuditRecord(acting.request, acting.keyID)
+		rec = acting.auditRecord(s)
 		rec.Action = SigningService + ":" + operation
 		rec.Operation = acting.request.Method + " " + acting.request.URL.Path
 		rec.server, rec.service, rec.action = s, SigningService, operation

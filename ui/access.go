@@ -180,15 +180,20 @@ var (
 // sessionView is what the pages' script learns of the session: who is signed in, the token
 // to send with every action, and the controls to hide.
 type sessionView struct {
-	Principal string   `json:"principal"`
-	AccessKey string   `json:"accessKeyId"`
-	CSRFToken string   `json:"csrfToken"`
-	Hide      []string `json:"hide"`
+	Principal string `json:"principal"`
+	AccessKey string `json:"accessKeyId"`
+	// IdentityProvider is the issuer of a session begun through an OpenID Connect provider.
+	IdentityProvider string   `json:"identityProvider,omitempty"`
+	CSRFToken        string   `json:"csrfToken"`
+	Hide             []string `json:"hide"`
 }
 
 // sessionInfo answers GET /ui/api/session?page=PATH for the page at PATH.
 func (l *login) sessionInfo(w http.ResponseWriter, r *http.Request, sess *session) {
 	view := sessionView{Principal: sess.principal, AccessKey: sess.keyID, CSRFToken: sess.csrf, Hide: []string{}}
+	if sess.identity != nil {
+		view.IdentityProvider = sess.identity.Provider
+	}
 	page, err := url.Parse(r.URL.Query().Get("page"))
 	if err != nil || !strings.HasPrefix(page.Path, Prefix) {
 		page = &url.URL{Path: Prefix}

@@ -12,4 +12,6 @@
 // WithLogin puts a sign-in in front of it when the API authenticates its callers: people sign
 // in with an access key, keep a session cookie, send its CSRF token with every change, and see
 // and do what the key's policies allow, checked by the API (login.go, session.go, access.go).
+// With Login.OIDC they may sign in through an OpenID Connect provider instead, acting as the
+// IAM user or role their ID token's claims are mapped to (login_oidc.go).
 package ui

@@ -41,6 +41,9 @@ type Login struct {
 	SecureCookie bool
 	// Now is the clock of session expiry; nil means time.Now.
 	Now func() time.Time
+	// OIDC, when set, offers sign-in through an OpenID Connect provider too (login_oidc.go);
+	// the Authority must then be an IdentityAuthority.
+	OIDC *OIDC
 }
 
 // WithLogin makes the UI ask for an access key id and secret before anything else, keep the
@@ -53,6 +56,9 @@ func WithLogin(l Login) Option {
 			now = time.Now
 		}
 		s.login = &login{Login: l, sessions: newSessions(now), failures: map[string][]time.Time{}, now: now}
+		if l.OIDC != nil {
+			s.login.oidc = newOIDCLogin(*l.OIDC, l.Authority, now)
+		}
 	}
 }
 
@@ -76,6 +82,7 @@ type login struct {
 	Login
 	sessions *sessions
 	now      func() time.Time
+	oidc     *oidcLogin // nil without a provider
 
 	mu       sync.Mutex
 	failures map[string][]time.Time // by source IP
@@ -88,6 +95,10 @@ func (l *login) gate(s *server, next http.Handler) http.Handler {
 	routes := http.NewServeMux()
 	routes.HandleFunc("GET /ui/login", l.loginPage)
 	routes.HandleFunc("POST /ui/login", l.signIn)
+	if l.oidc != nil {
+		routes.HandleFunc("GET "+oidcStartPath, l.oidcStart)
+		routes.HandleFunc("GET "+oidcCallbackPath, l.oidcCallback)
+	}
 	routes.Handle("GET /ui/assets/", next)
 	routes.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		l.serveSignedIn(s, next, w, r)
@@ -99,6 +110,11 @@ type loginPage struct {
 	Next    string
 	KeyID   string
 	Message string
+	// Provider names the OpenID Connect provider of the "Sign in with" link, and
+	// ProviderURL begins a sign-in there (a link, not a form: the pages' Content-Security-
+	// Policy lets forms send only to this site, and the sign-in goes on to the provider's).
+	Provider    string
+	ProviderURL string
 }
 
 func (l *login) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -110,6 +126,9 @@ func (l *login) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *login) renderLogin(w http.ResponseWriter, status int, page loginPage) {
+	if l.oidc != nil {
+		page.Provider, page.ProviderURL = l.oidc.Name, oidcStartPath+"?next="+url.QueryEscape(page.Next)
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -250,10 +269,14 @@ func (l *login) serveSignedIn(s *server, next http.Handler, w http.ResponseWrite
 		l.notSignedIn(w, r, "Sign in first.")
 		return
 	}
-	ctx, err := l.Authority.ActAs(r.Context(), r, sess.keyID)
+	ctx, err := l.actAs(r, sess)
 	if errors.Is(err, api.ErrSignInRefused) {
 		l.sessions.end(sess.id)
-		l.notSignedIn(w, r, "Your access key is no longer active: sign in again.")
+		msg := "Your access key is no longer active: sign in again."
+		if sess.identity != nil {
+			msg = "The IAM user or role you acted as no longer exists: sign in again."
+		}
+		l.notSignedIn(w, r, msg)
 		return
 	}
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"sync"
 	"time"
+
+	"github.com/stepflow/stepflow/api"
 )
 
 // SessionIdleTimeout is how long a UI session lasts without a request; SessionLifetime is how
@@ -31,6 +33,8 @@ type session struct {
 	csrf      string
 	created   time.Time
 	lastSeen  time.Time
+	// identity is who signed in through an OpenID Connect provider, instead of with keyID.
+	identity *api.Identity
 }
 
 // sessions are kept in this server's memory: several servers behind one address need sticky
@@ -100,6 +104,15 @@ func (ss *sessions) get(id string) *session {
 	s.lastSeen = now
 	copied := *s
 	return &copied
+}
+
+// setIdentity records that a session was begun through an OpenID Connect provider.
+func (ss *sessions) setIdentity(id string, identity *api.Identity) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if s := ss.all[id]; s != nil {
+		s.identity = identity
+	}
 }
 
 // end forgets a session (sign-out, or its key stopped working).

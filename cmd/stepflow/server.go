@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"crypto/tls"
@@ -108,6 +109,8 @@ type serverConfig struct {
 	// sigv4 or iam; "" sets none. A user's stepflow:rate-limit tag overrides it.
 	RateLimit string `json:"rateLimit"`
 	rateLimit *api.RateLimit
+	// OIDC offers the UI's sign-in through an OpenID Connect provider (server_oidc.go).
+	OIDC oidcSettings `json:"oidc"`
 	// Task runners: functions, httpAllowHosts, bucketsDir, awsEndpoints, awsAllow.
 	taskRunners
 }
@@ -193,6 +196,9 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 		}
 		c.rateLimit = &limit
 	}
+	if err := c.OIDC.validate(c.Auth, c.UI); err != nil {
+		return nil, err
+	}
 	if c.IAMKnownRoles && c.Auth != "iam" {
 		return nil, &serverConfigError{Field: "iam-known-roles", Msg: "needs --auth iam: roles are kept with the IAM users"}
 	}
@@ -267,7 +273,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	auth := fs.String("auth", "", "none (accept any credentials), sigv4 (verify signatures against --access-key) or iam (users, keys and policies in the store: see stepflow iam)")
 	iamKeyFile := fs.String("iam-key-file", "", "with --auth iam: file holding the server key that seals access key secrets, 64 hex digits (default $STEPFLOW_IAM_KEY)")
 	iamKnownRoles := fs.Bool("iam-known-roles", false, "with --auth iam: refuse CreateStateMachine and UpdateStateMachine with a roleArn that names no role in the store, as AWS refuses a role it cannot assume")
-	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4 or iam), on (with --auth, people sign in with an access key) or off")
+	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4 or iam), on (with --auth, people sign in with an access key, or through --oidc-issuer) or off")
 	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
 	nodeID := fs.String("node-id", "", "name of this server in task leases, unique among servers sharing a database (default: kept in DB.node-id beside the SQLite database, or ./.stepflow/node-id with PostgreSQL)")
 	lease := fs.String("lease", "", "how long a task stays with this server without renewal; a dead server's tasks move to another within about 4/3 of it (default 15s)")
@@ -289,8 +295,10 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to FILE when the server stops (go tool pprof reads it)")
 	var runners taskRunners
 	runners.addFlags(fs)
+	var oidcFlags oidcSettings
+	oidcFlags.addFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--tls-cert F --tls-key F] [--audit-log F|-] [--rate-limit RPS[:BURST]] [--config FILE]")
+		fmt.Fprintln(stderr, "usage: stepflow server [--addr HOST:PORT] [--db FILE | --postgres DSN] [--region R] [--account ID] [--auth none|sigv4 --access-key ID:SECRET ...|iam --iam-key-file F] [--functions F.json] [--http-allow-host H ...] [--buckets-dir DIR] [--aws-endpoint SERVICE=URL ...] [--aws-allow PATTERN ...] [--mocks FILE] [--max-request-bytes N] [--max-request-bytes-in-flight N] [--body-read-timeout D] [--metrics-token T] [--tls-cert F --tls-key F] [--audit-log F|-] [--rate-limit RPS[:BURST]] [--oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-env VAR] --oidc-principal RULE ...] [--config FILE]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -320,6 +328,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *iamKnownRoles {
 		cfg.IAMKnownRoles = true
 	}
+	cfg.OIDC.merge(oidcFlags)
 	if *maxRequestBytes != 0 {
 		cfg.MaxRequestBytes = *maxRequestBytes
 	}
@@ -578,7 +587,15 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		uiOpts := []ui.Option{ui.WithOperations(apiHandler), ui.WithTaskCatalog(catalog)}
 		if signed {
 			// People sign in with the API's access keys and act with their policies.
-			uiOpts = append(uiOpts, ui.WithLogin(ui.Login{Authority: apiHandler, SecureCookie: certs != nil}))
+			login := ui.Login{Authority: apiHandler, SecureCookie: certs != nil}
+			if cfg.OIDC.Issuer != "" {
+				if login.OIDC, err = cfg.OIDC.uiLogin(directory); err != nil {
+					apiHandler.Close()
+					eng.Close(context.Background())
+					return err
+				}
+			}
+			uiOpts = append(uiOpts, ui.WithLogin(login))
 		}
 		mux.Handle(ui.Prefix, bodyReadDeadline(ui.Handler(eng, uiOpts...), bodyTimeout))
 		mux.Handle("GET /{$}", http.RedirectHandler(ui.Prefix, http.StatusFound))
@@ -616,6 +633,9 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 
 	if uiOn {
 		fmt.Fprintf(stdout, "web UI at %s://%s%s\n", scheme, ln.Addr(), ui.Prefix)
+		if cfg.OIDC.Issuer != "" && signed {
+			fmt.Fprintf(stdout, "web UI sign-in through %s (%s), callback %s\n", cfg.OIDC.Issuer, cfg.OIDC.Name, cmp.Or(cfg.OIDC.RedirectURL, "HOST/ui/login/oidc/callback"))
+		}
 	}
 	var handler http.Handler = mux
 	if !signed && isLoopback(ln.Addr()) {

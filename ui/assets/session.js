@@ -50,7 +50,7 @@
       const who = document.createElement("span");
       who.id = "signed-in-as";
       who.textContent = s.principal;
-      who.title = "access key " + s.accessKeyId;
+      who.title = s.identityProvider ? "signed in through " + s.identityProvider : "access key " + s.accessKeyId;
       const token = document.createElement("input");
       token.type = "hidden";
       token.name = "csrf_token";
