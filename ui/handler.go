@@ -63,6 +63,7 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /ui/api/state-machines/{arn}/executions", s.apiExecutions)
 	mux.HandleFunc("POST /ui/api/state-machines/{arn}/executions", s.apiStartExecution)
 	mux.HandleFunc("GET /ui/api/executions/{arn}", s.apiExecution)
+	mux.HandleFunc("GET /ui/api/executions/{arn}/iterations/{state}", s.apiIterations)
 	mux.HandleFunc("POST /ui/api/executions/{arn}/stop", s.apiStopExecution)
 	mux.HandleFunc("POST /ui/api/executions/{arn}/redrive", s.apiRedriveExecution)
 	mux.HandleFunc("POST /ui/api/tasks/success", s.apiTaskSuccess)

@@ -160,6 +160,102 @@
       detail(dl, "Output", p.output, true);
     }
 
+    // ---- a Map's iterations or a Parallel's branches, as a table filtered by status ----
+    const ITERATION_PAGE = 50;
+    let iterState = null; // the Map or Parallel whose table is shown
+    let iterOpen = null; // the iteration whose steps are shown
+    let iterRows = 0;
+
+    function fmtDuration(ms) {
+      if (ms === undefined || ms === null) return "";
+      return ms < 1000 ? ms + " ms" : (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + " s";
+    }
+
+    async function loadIterations(append) {
+      const name = iterState;
+      const q = new URLSearchParams({ limit: String(ITERATION_PAGE), offset: String(append ? iterRows : 0) });
+      if ($("iteration-status").value) q.set("status", $("iteration-status").value);
+      let data;
+      try {
+        data = await api("GET", url + "/iterations/" + encodeURIComponent(name) + "?" + q);
+      } catch (err) {
+        $("iterations-note").textContent = String(err.message || err);
+        return;
+      }
+      if (name !== iterState) return; // another state was picked meanwhile
+      const branch = data.kind === "Parallel";
+      $("iterations-title").textContent = (branch ? "Branches of " : "Iterations of ") + name;
+      $("iteration-index-head").textContent = branch ? "Branch" : "Index";
+      $("iterations-counts").textContent = Object.entries(data.counts).map(([k, v]) => v + " " + k.toLowerCase()).join(" · ") +
+        (data.runs > 1 ? " (its latest of " + data.runs + " runs)" : "");
+      let note = "";
+      if (data.kind === "DistributedMap") {
+        const r = data.mapRun;
+        note = "A Distributed Map's iterations run without history here: " + (r ? "items " +
+          ["Succeeded", "Failed", "TimedOut", "Aborted", "Running", "Pending"].map((k) => r.Items[k] + " " + k.toLowerCase()).join(", ") +
+          " of " + r.Items.Total + " (map run " + r.Status + ")" : "the run " + (data.mapRunArn || "") + " is not described");
+      }
+      $("iterations-note").textContent = note;
+      const tbody = $("iteration-table").querySelector("tbody");
+      if (!append) { tbody.replaceChildren(); iterRows = 0; }
+      for (const it of data.iterations) {
+        const tr = el("tr", { "data-index": String(it.index), "data-status": it.status, class: "clickable" + (it.index === iterOpen ? " selected" : "") },
+          el("td", { text: String(it.index) }),
+          el("td", {}, el("span", { class: "status status-" + it.status, text: it.status })),
+          el("td", { text: fmtTime(it.startDate) }),
+          el("td", { text: fmtDuration(it.durationMs) }),
+          el("td", { text: it.error ? it.error + (it.cause ? ": " + it.cause : "") : "" }));
+        tr.addEventListener("click", () => openIteration(it.index));
+        tbody.append(tr);
+      }
+      iterRows += data.iterations.length;
+      $("iterations-more").hidden = data.nextOffset === undefined;
+    }
+
+    async function openIteration(index) {
+      iterOpen = index;
+      document.querySelectorAll("#iteration-table tr.selected").forEach((r) => r.classList.remove("selected"));
+      const row = document.querySelector('#iteration-table tr[data-index="' + index + '"]');
+      if (row) row.classList.add("selected");
+      let data;
+      try {
+        data = await api("GET", url + "/iterations/" + encodeURIComponent(iterState) + "?index=" + index);
+      } catch (err) {
+        $("iterations-note").textContent = String(err.message || err);
+        return;
+      }
+      $("iteration-detail").hidden = false;
+      $("iteration-detail-title").textContent = ($("iteration-index-head").textContent === "Branch" ? "Branch " : "Iteration ") +
+        index + " · " + data.iteration.status;
+      const tbody = $("iteration-steps").querySelector("tbody");
+      tbody.replaceChildren();
+      for (const st of data.steps) {
+        tbody.append(el("tr", { "data-state": st.name, "data-status": st.status },
+          el("td", { text: st.name }),
+          el("td", { text: st.status }),
+          el("td", {}, el("pre", { text: pretty(st.input) })),
+          el("td", {}, el("pre", { text: pretty(st.output) })),
+          el("td", { text: st.error ? st.error + (st.cause ? ": " + st.cause : "") : "" })));
+      }
+    }
+
+    function showIterations() {
+      const p = selected && view.states[selected];
+      const fan = p && (p.type === "Map" || p.type === "Parallel");
+      $("iterations").hidden = !fan;
+      if (!fan) { iterState = null; return; }
+      if (iterState !== selected) {
+        iterState = selected;
+        iterOpen = null;
+        $("iteration-detail").hidden = true;
+        $("iteration-status").value = "";
+      }
+      loadIterations(false);
+      if (iterOpen !== null && view.execution.status === "RUNNING") openIteration(iterOpen);
+    }
+    $("iteration-status").addEventListener("change", () => { iterOpen = null; $("iteration-detail").hidden = true; loadIterations(false); });
+    $("iterations-more").addEventListener("click", () => loadIterations(true));
+
     // An event's details, with the JSON text of payloads (input, output, parameters) decoded
     // so they read as JSON rather than as escaped strings.
     function eventDetails(ev) {
@@ -236,6 +332,7 @@
       renderSide();
       renderEvents();
       renderWaiting();
+      if (iterState) showIterations();
     }
 
     let polling = null;
@@ -272,7 +369,7 @@
     $("graph").addEventListener("click", (e) => {
       const node = e.target.closest(".sf-node[data-state]");
       selected = node && node.dataset.state !== selected ? node.dataset.state : null;
-      if (view) renderSide();
+      if (view) { renderSide(); showIterations(); }
     });
     poll();
   }

@@ -1,0 +1,78 @@
+package ui_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/stepflow/stepflow/engine"
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+func TestBrowserIterations(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	arn := s.createStateMachine(t, "fan", fanMachine)
+	ex, err := s.eng.StartExecution(context.Background(), &engine.StartExecutionParams{
+		StateMachineARN: arn, Name: "five", Input: `{"items": [1, 2, 3, 4, 5]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the execution to end", func() bool {
+		e, err := s.eng.Store().ExecutionGetByARN(context.Background(), &store.ExecutionGetByARNParams{ARN: ex.ARN})
+		return err == nil && e.Status != sfn.StatusRunning
+	})
+	rowStatuses := `[...document.querySelectorAll("#iteration-table tbody tr")].map(r => r.dataset.index + ":" + r.dataset.status)`
+	var all, failed, branches []string
+	var title, detailTitle, steps string
+	run(t, ctx, "open the Map's iterations",
+		chromedp.Navigate(s.URL+"/ui/executions/"+esc(ex.ARN)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-status="SUCCEEDED"]`)),
+		chromedp.Click(chromedp.CSS(`#graph .sf-compound[data-state="Each"] > text`)),
+		chromedp.WaitVisible(chromedp.CSS(`#iteration-table tbody tr[data-index="4"]`)),
+		into(chromedp.Evaluate[[]string](rowStatuses), &all),
+		into(chromedp.Text(chromedp.CSS(`#iterations-title`)), &title),
+	)
+	if strings.Join(all, " ") != "0:SUCCEEDED 1:FAILED 2:ABORTED 3:ABORTED 4:ABORTED" {
+		t.Errorf("iterations = %v", all)
+	}
+	if title != "Iterations of Each" {
+		t.Errorf("title = %q", title)
+	}
+	var changed bool
+	run(t, ctx, "filter by FAILED and open the failed iteration",
+		chromedp.SetValue(chromedp.CSS(`#iteration-status`), "FAILED"),
+		into(chromedp.Evaluate[bool](`document.getElementById("iteration-status").dispatchEvent(new Event("change"))`), &changed),
+		chromedp.WaitNotPresent(chromedp.CSS(`#iteration-table tbody tr[data-index="0"]`)),
+		into(chromedp.Evaluate[[]string](rowStatuses), &failed),
+		chromedp.Click(chromedp.CSS(`#iteration-table tbody tr[data-index="1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#iteration-steps tbody tr[data-state="Bad"]`)),
+		into(chromedp.Text(chromedp.CSS(`#iteration-detail-title`)), &detailTitle),
+		into(chromedp.Text(chromedp.CSS(`#iteration-steps tbody`)), &steps),
+	)
+	if strings.Join(failed, " ") != "1:FAILED" {
+		t.Errorf("FAILED iterations = %v", failed)
+	}
+	if detailTitle != "Iteration 1 · FAILED" {
+		t.Errorf("detail title = %q", detailTitle)
+	}
+	for _, want := range []string{"Check", "Bad", "failed", "ItemTwo: two is not allowed"} {
+		if !strings.Contains(steps, want) {
+			t.Errorf("steps of iteration 1 lack %q:\n%s", want, steps)
+		}
+	}
+	screenshot(t, ctx, "ui-map-iterations")
+	run(t, ctx, "open the Parallel's branches",
+		chromedp.Click(chromedp.CSS(`#graph .sf-compound[data-state="Both"] > text`)),
+		chromedp.WaitVisible(chromedp.CSS(`#iteration-table tbody tr[data-index="1"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#iteration-table tbody tr[data-index="2"]`)),
+		into(chromedp.Evaluate[[]string](rowStatuses), &branches),
+		into(chromedp.Text(chromedp.CSS(`#iterations-title`)), &title),
+	)
+	if strings.Join(branches, " ") != "0:SUCCEEDED 1:SUCCEEDED" || title != "Branches of Both" {
+		t.Errorf("branches = %v, title %q", branches, title)
+	}
+}
