@@ -56,6 +56,9 @@ type Store interface {
 	// that started in a time range, newest first, without their payloads: what performance
 	// charts are drawn from.
 	ExecutionTimingList(ctx context.Context, params *ExecutionTimingListParams) (*ExecutionTimingListResult, error)
+	// ExecutionCount counts the executions of one status (of every state machine) that
+	// started at or after a time, reading at most Limit index entries: the UI's home page.
+	ExecutionCount(ctx context.Context, params *ExecutionCountParams) (*ExecutionCountResult, error)
 	// ExecutionSnapshotGet returns the interpreter's snapshot and the version to step from.
 	ExecutionSnapshotGet(ctx context.Context, params *ExecutionSnapshotGetParams) (*ExecutionSnapshot, error)
 	// ExecutionStep commits one step in one transaction if the execution is still at

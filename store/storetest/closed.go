@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
 
@@ -31,6 +32,10 @@ func testClosed(t *testing.T, s store.Store) {
 		}},
 		{"list execution timings: store is closed", func() error {
 			_, err := s.ExecutionTimingList(ctx, &store.ExecutionTimingListParams{StateMachineARN: machineARN})
+			return err
+		}},
+		{"count executions: store is closed", func() error {
+			_, err := s.ExecutionCount(ctx, &store.ExecutionCountParams{Status: sfn.StatusRunning})
 			return err
 		}},
 		{"create state machine " + machineARN + ": store is closed", func() error {

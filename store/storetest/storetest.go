@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionList", testExecutionList},
 		{"ExecutionListTies", testExecutionListTies},
 		{"ExecutionTimingList", testExecutionTimingList},
+		{"ExecutionCount", testExecutionCount},
 		{"ExecutionStep", testExecutionStep},
 		{"ExecutionStepConflict", testExecutionStepConflict},
 		{"ExecutionStepTerminal", testExecutionStepTerminal},
