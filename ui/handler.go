@@ -60,6 +60,8 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /ui/state-machines/{arn}/performance", s.performancePage)
 	mux.Handle("GET /ui/assets/", http.StripPrefix("/ui/assets/", http.FileServerFS(assets)))
 	mux.HandleFunc("GET /ui/api/state-machines", s.apiStateMachines)
+	mux.HandleFunc("GET /ui/api/home", s.apiHome)
+	mux.HandleFunc("GET /ui/api/executions", s.apiSearchExecutions)
 	mux.HandleFunc("GET /ui/api/state-machines/{arn}/executions", s.apiExecutions)
 	mux.HandleFunc("POST /ui/api/state-machines/{arn}/executions", s.apiStartExecution)
 	mux.HandleFunc("GET /ui/api/executions/{arn}", s.apiExecution)
@@ -130,15 +132,38 @@ type stateMachinesPage struct {
 	Title         string
 	Page          string
 	StateMachines []*store.StateMachine
+	Summary       *homeSummary
+	Search        *searchResult // nil when nothing was searched
+	SearchError   string
+	Statuses      []sfn.ExecutionStatus
 }
 
+// stateMachinesPage is the home page: the summary across state machines, the execution
+// search (?q=, ?status=, ?nextToken=) and the state machines.
 func (s *server) stateMachinesPage(w http.ResponseWriter, r *http.Request) {
-	machines, err := s.allStateMachines(r.Context())
+	ctx := r.Context()
+	machines, err := s.allStateMachines(ctx)
 	if err != nil {
 		s.renderError(w, err)
 		return
 	}
-	s.render(w, http.StatusOK, "state_machines", stateMachinesPage{Title: "State machines", Page: "state-machines", StateMachines: machines})
+	summary, err := s.homeSummary(ctx)
+	if err != nil {
+		s.renderError(w, err)
+		return
+	}
+	page := stateMachinesPage{Title: "State machines", Page: "state-machines", StateMachines: machines, Summary: summary,
+		Statuses: []sfn.ExecutionStatus{sfn.StatusRunning, sfn.StatusSucceeded, sfn.StatusFailed,
+			sfn.StatusTimedOut, sfn.StatusAborted, sfn.StatusPendingRedrive}}
+	q := r.URL.Query()
+	if q.Has("q") || q.Has("status") {
+		if err := statusFilter(q.Get("status")); err != nil {
+			page.SearchError = err.Error()
+		} else if page.Search, err = s.searchExecutions(ctx, q.Get("q"), q.Get("status"), q.Get("nextToken")); err != nil {
+			page.SearchError = err.Error()
+		}
+	}
+	s.render(w, http.StatusOK, "state_machines", page)
 }
 
 // maxListedStateMachines bounds the list page; beyond it the API pages through the rest.

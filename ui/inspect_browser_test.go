@@ -76,3 +76,42 @@ func TestBrowserIterations(t *testing.T) {
 		t.Errorf("branches = %v, title %q", branches, title)
 	}
 }
+
+func TestBrowserHome(t *testing.T) {
+	s := startServer(t, nil)
+	seedHome(t, s)
+	ctx := newBrowser(t)
+	var running, failed, waiting string
+	var failures, found []string
+	var location string
+	run(t, ctx, "open the home page",
+		chromedp.Navigate(s.URL+"/ui/"),
+		chromedp.WaitVisible(chromedp.CSS(`#summary`)),
+		into(chromedp.Text(chromedp.CSS(`#count-running strong`)), &running),
+		into(chromedp.Text(chromedp.CSS(`#count-failed strong`)), &failed),
+		into(chromedp.Text(chromedp.CSS(`#count-waiting strong`)), &waiting),
+		into(chromedp.Evaluate[[]string](`[...document.querySelectorAll("#recent-failures tbody tr")].map(r => r.innerText.replace(/\s+/g, " ").trim())`), &failures),
+		chromedp.SendKeys(chromedp.CSS(`#search-q`), "review"),
+		chromedp.Click(chromedp.CSS(`#search-button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#search-results`)),
+		into(chromedp.Evaluate[[]string](`[...document.querySelectorAll("#search-results tbody tr td:first-child")].map(td => td.textContent)`), &found),
+	)
+	if running != "2" || failed != "2" || waiting != "2" {
+		t.Errorf("running %s, failed %s, waiting %s; want 2, 2, 2", running, failed, waiting)
+	}
+	if len(failures) != 2 || !strings.Contains(failures[0], "checks") || !strings.Contains(failures[0], "NotOK") {
+		t.Errorf("recent failures = %q", failures)
+	}
+	if strings.Join(found, ",") != "order-5-review,order-4-review" {
+		t.Errorf("search for review = %v", found)
+	}
+	screenshot(t, ctx, "ui-home")
+	run(t, ctx, "follow a failure",
+		chromedp.Click(chromedp.CSS(`#recent-failures tbody tr:first-child a`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-page="execution"][data-status="FAILED"]`)),
+		into(chromedp.Location(), &location),
+	)
+	if !strings.Contains(location, "/ui/executions/") {
+		t.Errorf("the failure link led to %s", location)
+	}
+}
