@@ -77,6 +77,9 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /ui/api/state-machines/{arn}/performance", s.apiPerformance)
 	mux.HandleFunc("GET /ui/activities", s.activitiesPage)
 	mux.HandleFunc("GET /ui/api/activities", s.apiActivities)
+	mux.HandleFunc("POST /ui/api/activities/claim", s.apiClaim)
+	mux.HandleFunc("POST /ui/api/activities/heartbeat", s.apiHeartbeat)
+	mux.HandleFunc("POST /ui/api/activities/release", s.apiRelease)
 	mux.HandleFunc("POST /ui/api/call/{operation}", s.apiCall)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

@@ -4,7 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/chromedp/chromedp"
 
 	"github.com/stepflow/stepflow/engine"
@@ -113,5 +116,91 @@ func TestBrowserHome(t *testing.T) {
 	)
 	if !strings.Contains(location, "/ui/executions/") {
 		t.Errorf("the failure link led to %s", location)
+	}
+}
+
+// TestBrowserInboxReturnsTask claims an activity task in the inbox, leaves the page (the task
+// goes back to the queue at once), and sees a page whose task was given back lose it.
+func TestBrowserInboxReturnsTask(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	bg := context.Background()
+	activity, err := s.sdk().CreateActivity(bg, &awssfn.CreateActivityInput{Name: aws.String("sign")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := *activity.ActivityArn
+	machine := s.createStateMachine(t, "signing", `{"StartAt": "Sign", "States": {"Sign": {"Type": "Task", "Resource": "`+arn+`", "End": true}}}`)
+	ex, err := s.eng.StartExecution(bg, &engine.StartExecutionParams{StateMachineARN: machine, Name: "contract-1", Input: `{"contract": 1}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := func() int {
+		n, err := s.eng.Store().DispatchCountWaiting(bg, &store.DispatchCountWaitingParams{Queue: arn, Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitFor(t, "the task to be queued", func() bool { return waiting() == 1 })
+	row := `#activities tr[data-arn="` + arn + `"]`
+	claim := func(worker string) {
+		t.Helper()
+		run(t, ctx, worker+" claims the task",
+			chromedp.Navigate(s.URL+"/ui/activities"),
+			chromedp.WaitVisible(chromedp.CSS(row+` .claim:not([disabled])`)),
+			chromedp.SetValue(chromedp.CSS(`#worker-name`), worker),
+			chromedp.Click(chromedp.CSS(row+` .claim`)),
+			chromedp.WaitVisible(chromedp.CSS(`#task-panel`)),
+		)
+	}
+	claim("alice")
+	if n := waiting(); n != 0 {
+		t.Fatalf("while alice's page holds the task, %d wait", n)
+	}
+	run(t, ctx, "alice leaves the page", chromedp.Navigate(s.URL+"/ui/"), chromedp.WaitVisible(chromedp.CSS(`#summary`)))
+	waitFor(t, "the task to return to the queue", func() bool { return waiting() == 1 })
+
+	// Bob takes it through the inbox's API and gives it back with a beacon-shaped release.
+	status, got := s.post(t, "/ui/api/activities/claim", "application/json", `{"activityArn": "`+arn+`", "workerName": "bob"}`)
+	token, _ := got["taskToken"].(string)
+	if status != 200 || token == "" || got["input"] != `{"contract": 1}` && got["input"] != `{"contract":1}` || got["holdSeconds"] != 120.0 {
+		t.Fatalf("bob's claim: %d %v", status, got)
+	}
+	if status, got := s.post(t, "/ui/api/activities/heartbeat", "application/json", `{"taskToken": "`+token+`", "workerName": "carol"}`); status != 409 || !strings.Contains(got["error"].(string), "no longer yours") {
+		t.Errorf("carol's heartbeat on bob's task: %d %v", status, got)
+	}
+	if status, got := s.post(t, "/ui/api/activities/release", "text/plain;charset=UTF-8", `{"taskToken": "`+token+`", "workerName": "bob"}`); status != 200 || got["released"] != true {
+		t.Fatalf("bob's release: %d %v", status, got)
+	}
+	if status, got := s.post(t, "/ui/api/activities/release", "application/x-www-form-urlencoded", `taskToken=`+token); status != 400 {
+		t.Errorf("a form-encoded release: %d %v", status, got)
+	}
+
+	// Alice claims it again; when it goes back to the queue behind her page's back (as when
+	// her hold runs out) and bob takes it, her next heartbeat tells her, and her answer is
+	// not sent.
+	claim("alice")
+	if released, err := s.eng.ReleaseActivityTask(bg, token, "alice"); err != nil || !released {
+		t.Fatalf("release alice's hold: %v %v", released, err)
+	}
+	if status, got := s.post(t, "/ui/api/activities/claim", "application/json", `{"activityArn": "`+arn+`", "workerName": "bob"}`); status != 200 || got["taskToken"] != token {
+		t.Fatalf("bob's second claim: %d %v", status, got)
+	}
+	var problem string
+	run(t, ctx, "alice's page learns the task is gone",
+		chromedp.Click(chromedp.CSS(`#task-success`)),
+		chromedp.WaitVisible(chromedp.CSS(`#task-lost`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#task-panel`)),
+		into(chromedp.Text(chromedp.CSS(`#task-lost`)), &problem),
+	)
+	if !strings.Contains(problem, "no longer yours") {
+		t.Errorf("alice's page says %q", problem)
+	}
+	if e, err := s.eng.Store().ExecutionGetByARN(bg, &store.ExecutionGetByARNParams{ARN: ex.ARN}); err != nil || e.Status != sfn.StatusRunning {
+		t.Errorf("the execution after alice's refused answer: %v %v", e.Status, err)
+	}
+	if n := waiting(); n != 0 {
+		t.Errorf("while bob holds the task, %d wait; want 0", n)
 	}
 }

@@ -949,15 +949,18 @@
     async function claimTask(a, button) {
       button.disabled = true;
       $("task-result").hidden = true;
+      showError($("task-lost"), null);
       const worker = $("worker-name").value.trim() || "ui";
       try {
-        const task = await call("GetActivityTask", { activityArn: a.activityArn, workerName: worker });
+        const task = await api("POST", "/ui/api/activities/claim", { activityArn: a.activityArn, workerName: worker });
         if (!task.taskToken) throw new Error("No task was waiting: another worker took it.");
-        held = { token: task.taskToken, activity: a.name, beats: 0 };
+        held = { token: task.taskToken, worker, activity: a.name, beats: 0 };
         held.timer = setInterval(heartbeat, HEARTBEAT_SECONDS * 1000);
+        main.dataset.held = "true";
         $("task-activity").textContent = a.name;
         $("task-worker").textContent = worker;
         $("heartbeat-every").textContent = String(HEARTBEAT_SECONDS);
+        $("hold-seconds").textContent = String(task.holdSeconds);
         $("heartbeats").textContent = "0";
         $("task-input").textContent = pretty(task.input);
         $("task-panel").hidden = false;
@@ -968,31 +971,57 @@
       load();
     }
 
-    async function heartbeat() {
+    // drop forgets the held task: answered, given back, or lost.
+    function drop(message, isError) {
       if (!held) return;
+      clearInterval(held.timer);
+      held = null;
+      delete main.dataset.held;
+      $("task-panel").hidden = true;
+      showError($("task-lost"), isError ? new Error(message) : null);
+      $("task-result").textContent = isError ? "" : message;
+      $("task-result").hidden = isError;
+      load();
+    }
+
+    // heartbeat renews the page's hold on the task (and the task's HeartbeatSeconds); it
+    // answers false when the task is no longer the page's.
+    async function heartbeat() {
+      if (!held) return false;
       try {
-        await call("SendTaskHeartbeat", { taskToken: held.token });
+        await api("POST", "/ui/api/activities/heartbeat", { taskToken: held.token, workerName: held.worker });
         held.beats++;
         $("heartbeats").textContent = String(held.beats);
+        return true;
       } catch (err) {
-        showError($("task-error-text"), err);
+        if (/no longer yours/.test(String(err.message))) drop("The " + held.activity + " task " + err.message + ".", true);
+        else showError($("task-error-text"), err);
+        return false;
       }
     }
 
     async function finish(action, input, message) {
       if (!held) return;
+      // Answer only a task the page still holds: one that went back to the queue may be
+      // someone else's by now.
+      if (!await heartbeat()) return;
       try {
         await call(action, Object.assign({ taskToken: held.token }, input));
-        clearInterval(held.timer);
-        held = null;
-        $("task-panel").hidden = true;
-        $("task-result").textContent = message;
-        $("task-result").hidden = false;
-        load();
+        drop(message, false);
       } catch (err) {
         showError($("task-error-text"), err);
       }
     }
+
+    // Closing or leaving the page gives the task back at once. A page only hidden (another
+    // tab) keeps it: its heartbeats go on, slowed, and a tab the browser freezes or discards
+    // stops them, so the hold runs out and the server returns the task.
+    window.addEventListener("pagehide", () => {
+      if (held) navigator.sendBeacon("/ui/api/activities/release", JSON.stringify({ taskToken: held.token, workerName: held.worker }));
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && held) heartbeat(); // still ours?
+    });
 
     $("task-success").addEventListener("click", () => {
       const output = $("task-output").value;
