@@ -518,6 +518,7 @@
     text.addEventListener("input", () => {
       renderGutter();
       clearTimeout(timer);
+      main.dataset.validation = "pending"; // the graph shown is the text's before this change
       timer = setTimeout(validate, VALIDATE_PAUSE_MS);
     });
     // Tab indents instead of leaving the text.

@@ -1,0 +1,97 @@
+package ui_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// connectMachine has three states none of which leads anywhere yet but A.
+const connectMachine = `{
+  "StartAt": "A",
+  "States": {
+    "A": {"Type": "Pass", "End": true},
+    "B": {"Type": "Pass", "End": true},
+    "Pick": {"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": 1, "Next": "A"}], "Default": "A"},
+    "Both": {"Type": "Parallel", "End": true, "Branches": [
+      {"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "End": true}}}
+    ]}
+  }
+}`
+
+// dragTo drags from a state's handle onto another state's box with real mouse events (onto
+// the label of a Parallel or Map, whose middle is its branches).
+func dragTo(from, to string) chromedp.Action[chromedp.Void] {
+	target := `#graph .sf-node[data-state="` + to + `"]:not(.sf-compound) > rect, #graph .sf-compound[data-state="` + to + `"] > text`
+	return chromedp.DragAndDrop(chromedp.CSS(`#graph .sf-handle[data-state="`+from+`"]`), chromedp.CSS(target))
+}
+
+func TestBrowserConnectByDragging(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	var text string
+	validated := func(state string) chromedp.Action[chromedp.Void] {
+		return chromedp.WaitVisible(chromedp.CSS(`main[data-validation]:not([data-validation="pending"]) #graph .sf-handle[data-state="` + state + `"]`))
+	}
+	run(t, ctx, "open the editor",
+		chromedp.Navigate(s.URL+"/ui/editor"),
+		chromedp.WaitVisible(chromedp.CSS(`#graph .sf-node[data-state="Hello"]`)),
+		setDefinition(connectMachine),
+		chromedp.WaitVisible(chromedp.CSS(`#graph .sf-node[data-state="Pick"]`)),
+		validated("Pick"),
+	)
+	var handles []string
+	run(t, ctx, "read the handles", into(chromedp.Evaluate[[]string](`[...document.querySelectorAll("#graph .sf-handle")].map(h => h.dataset.state).sort()`), &handles))
+	if got := strings.Join(handles, ","); got != "A,B,Both,Inner,Pick" {
+		t.Errorf("handles on %s, want every state but Succeed and Fail", got)
+	}
+
+	run(t, ctx, "connect A to B", dragTo("A", "B"), chromedp.WaitVisible(chromedp.CSS(`#state-form[data-state="A"]`)), definitionText(&text))
+	m := decodeMachine(t, text)
+	if m.States["A"]["Next"] != "B" || m.States["A"]["End"] != nil {
+		t.Errorf("after dragging A to B, A is %v", m.States["A"])
+	}
+	run(t, ctx, "re-connect A to Pick", validated("A"), dragTo("A", "Pick"), definitionText(&text))
+	if got := decodeMachine(t, text).States["A"]["Next"]; got != "Pick" {
+		t.Errorf("after dragging A to Pick, A's Next is %v", got)
+	}
+
+	run(t, ctx, "connect Pick's rule to B",
+		validated("Pick"), dragTo("Pick", "B"),
+		chromedp.WaitVisible(chromedp.CSS(`#connect-menu button[data-connect="rule-0"]`)),
+		chromedp.Click(chromedp.CSS(`#connect-menu button[data-connect="rule-0"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#connect-menu`)),
+		definitionText(&text),
+	)
+	rules := decodeMachine(t, text).States["Pick"]["Choices"].([]any)
+	if rules[0].(map[string]any)["Next"] != "B" || decodeMachine(t, text).States["Pick"]["Default"] != "A" {
+		t.Errorf("after connecting rule 1 to B, Pick is %v", decodeMachine(t, text).States["Pick"])
+	}
+	run(t, ctx, "connect Pick's Default to Both",
+		validated("Pick"), dragTo("Pick", "Both"),
+		chromedp.WaitVisible(chromedp.CSS(`#connect-menu button[data-connect="default"]`)),
+		chromedp.Click(chromedp.CSS(`#connect-menu button[data-connect="default"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#connect-menu`)),
+		definitionText(&text),
+	)
+	if got := decodeMachine(t, text).States["Pick"]["Default"]; got != "Both" {
+		t.Errorf("Pick's Default = %v, want Both", got)
+	}
+	run(t, ctx, "redraw", validated("Pick"))
+	screenshot(t, ctx, "ui-editor-connect")
+
+	var problem, before string
+	run(t, ctx, "a transition out of a branch is refused",
+		validated("Inner"), definitionText(&before), dragTo("Inner", "B"),
+		chromedp.WaitVisible(chromedp.CSS(`#studio-error`)),
+		into(chromedp.Text(chromedp.CSS(`#studio-error`)), &problem),
+		definitionText(&text),
+	)
+	if problem != "Inner and B are in different branches: a transition can only lead to a state of its own branch or Map processor." {
+		t.Errorf("cross-branch drag says %q", problem)
+	}
+	if text != before {
+		t.Errorf("the text changed after a refused drag:\n%s", text)
+	}
+}
