@@ -812,7 +812,7 @@
 
   function addHandles() {
     const svg = $("graph").querySelector("svg");
-    if (!svg) return;
+    if (!svg || svg.querySelector(".sf-handle")) return; // none, or the graph kept its handles
     for (const node of svg.querySelectorAll(".sf-node[data-state]")) {
       if (node.classList.contains("sf-type-Succeed") || node.classList.contains("sf-type-Fail")) continue;
       const box = node.querySelector(":scope > rect");

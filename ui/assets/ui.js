@@ -436,6 +436,7 @@
     let timer = null;
     let sequence = 0; // answers to older validations are dropped
     let lastResult = null;
+    let drawnGraph = null; // the SVG text the graph shows
 
     function renderGutter() {
       const lines = text.value.split("\n").length;
@@ -490,21 +491,47 @@
       main.dataset.validation = result.result;
     }
 
+    // validate sends the text to the server's checks and draws the answer. How long that
+    // took is kept on the page (data-validate-ms: the round trip with the checks and the
+    // layout; data-draw-ms: putting the graph and the problems on the page, up to the next
+    // frame), which is what the editor's responsiveness is measured by.
     async function validate() {
       const mine = ++sequence;
       main.dataset.validation = "pending";
+      const t0 = performance.now();
       try {
-        const result = await api("POST", "/ui/api/validate", { definition: text.value, type: $("sm-type").value });
+        const result = await api("POST", "/ui/api/validate", { definition: text.value, type: $("sm-type").value, expand: $("expand-graph").checked });
         if (mine !== sequence) return;
+        const t1 = performance.now();
         lastResult = result;
         // A definition whose shape cannot be read keeps the last graph, marked stale.
         if (result.graph) {
-          $("graph").innerHTML = result.graph; // drawn by our own renderer, which escapes every name
+          // An edit that leaves the drawing as it was (a value, a comment) keeps the graph on
+          // the page: replacing thousands of boxes costs more than the checks.
+          if (result.graph !== drawnGraph || $("graph").classList.contains("stale")) {
+            $("graph").innerHTML = result.graph; // drawn by our own renderer, which escapes every name
+            drawnGraph = result.graph;
+          }
           $("graph").classList.remove("stale");
+          $("graph-note").textContent = result.collapsed ? result.states + " states: branches collapsed" : "";
+          $("expand-wrap").hidden = !result.collapsed && !$("expand-graph").checked;
         } else {
           $("graph").classList.add("stale");
         }
         showProblems(result);
+        // A problem of a state inside a collapsed branch marks the box that holds it.
+        for (const d of result.diagnostics) {
+          const owner = d.state && result.collapsedInto && result.collapsedInto[d.state];
+          if (owner) document.querySelectorAll('#graph .sf-node[data-state="' + CSS.escape(owner) + '"]').forEach((n) => n.classList.add("sf-problem"));
+        }
+        $("graph").getBoundingClientRect(); // lay the page out now, inside the measurement
+        requestAnimationFrame(() => {
+          const t2 = performance.now();
+          main.dataset.validateMs = (t1 - t0).toFixed(1);
+          main.dataset.drawMs = (t2 - t1).toFixed(1);
+          main.dataset.measured = String(mine);
+          $("timing").textContent = "checked in " + Math.round(t1 - t0) + " ms, drawn in " + Math.round(t2 - t1) + " ms";
+        });
         // The visual editor (studio.js) re-marks its selection on the new graph and re-reads its form.
         main.dispatchEvent(new CustomEvent("sf-validated", { detail: result }));
       } catch (err) {
@@ -515,6 +542,7 @@
       }
     }
 
+    $("expand-graph").addEventListener("change", () => validate());
     text.addEventListener("input", () => {
       renderGutter();
       clearTimeout(timer);
@@ -913,7 +941,8 @@
         showError($("test-error"), err);
       }
     }
-    $("definition").addEventListener("input", refreshStates);
+    // After the validation pause, not on every keystroke: reading a large text is not free.
+    main.addEventListener("sf-validated", refreshStates);
     select.addEventListener("focus", refreshStates);
     document.getElementById("graph").addEventListener("click", () => setTimeout(refreshStates, 0));
     $("test-run").addEventListener("click", runTest);
