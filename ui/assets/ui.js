@@ -629,9 +629,46 @@
         main.dataset.deployed = out.stateMachineVersionArn ? "published" : (created ? "created" : "updated");
       } catch (err) {
         showError(deployError, err);
+        if (arn && /changed by someone else/.test(String(err.message))) await showConflict();
       }
       button.disabled = false;
     });
+
+    // showConflict puts, where the review diff was, what differs between the definition
+    // someone else deployed meanwhile and this page's text. Nothing was saved; the person
+    // may take their revision as the base of their own update, after seeing it.
+    async function showConflict() {
+      let theirs;
+      try {
+        theirs = await api("POST", "/ui/api/call/DescribeStateMachine", { stateMachineArn: arn });
+      } catch (e) {
+        return; // the refusal is shown; the diff is a help
+      }
+      $("diff-title").textContent = "Nothing was saved. Someone else's definition (revision " + theirs.revisionId +
+        ", −) against your text (+):";
+      renderDiff($("diff"), lineDiff(theirs.definition, text.value));
+      $("review-pane").hidden = false;
+      main.dataset.conflict = theirs.revisionId;
+      $("deploy").hidden = true;
+      let rebase = $("rebase");
+      if (!rebase) {
+        rebase = el("button", { type: "button", id: "rebase", class: "secondary", text: "Update over their revision…" });
+        $("deploy").after(rebase);
+        rebase.addEventListener("click", () => {
+          // From now on the page edits their revision: the next review shows what this
+          // text changes in theirs, and Update saves it unless someone changes it again.
+          revision = main.dataset.conflict;
+          main.dataset.revision = revision;
+          $("deployed").value = rebase.dataset.definition;
+          delete main.dataset.conflict;
+          rebase.remove();
+          $("deploy").hidden = false;
+          showError(deployError, null);
+          $("review").click();
+        });
+      }
+      rebase.dataset.definition = theirs.definition;
+    }
     const publishOnly = $("publish-only");
     if (publishOnly) publishOnly.addEventListener("click", async () => {
       publishOnly.disabled = true;
