@@ -157,7 +157,9 @@ func ReadIterations(events []*sfn.HistoryEvent, def *asl.StateMachine, state str
 		at := ev.Timestamp
 		switch {
 		case ev.MapStateStartedEventDetails != nil && frame[i] < 0 && branchOf == nil:
-			length = ev.MapStateStartedEventDetails.Length
+			if out.Kind == "Map" { // a Distributed Map's items are counted by its map run
+				length = ev.MapStateStartedEventDetails.Length
+			}
 			continue
 		case ev.MapRunStartedEventDetails != nil && frame[i] < 0 && branchOf == nil:
 			out.MapRunARN = ev.MapRunStartedEventDetails.MapRunArn

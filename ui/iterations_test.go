@@ -150,3 +150,34 @@ func TestIterations(t *testing.T) {
 		}
 	}
 }
+
+func TestIterationsOfDistributedMap(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	arn := s.createStateMachine(t, "distributed", `{"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
+		"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+			"StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": true}}}}}}`)
+	ex, err := s.eng.StartExecution(context.Background(), &engine.StartExecutionParams{StateMachineARN: arn, Name: "three", Input: `[1, 2, 3]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the execution to end", func() bool {
+		e, err := s.eng.Store().ExecutionGetByARN(context.Background(), &store.ExecutionGetByARNParams{ARN: ex.ARN})
+		return err == nil && e.Status != sfn.StatusRunning
+	})
+	var got struct {
+		Kind       string            `json:"kind"`
+		Total      int               `json:"total"`
+		MapRunARN  string            `json:"mapRunArn"`
+		Iterations []json.RawMessage `json:"iterations"`
+		MapRun     struct {
+			Status string
+			Items  struct{ Succeeded, Total int }
+		} `json:"mapRun"`
+	}
+	s.getJSON(t, "/ui/api/executions/"+esc(ex.ARN)+"/iterations/Each", &got)
+	if got.Kind != "DistributedMap" || got.Total != 0 || len(got.Iterations) != 0 || got.MapRunARN == "" ||
+		got.MapRun.Status != "SUCCEEDED" || got.MapRun.Items.Succeeded != 3 || got.MapRun.Items.Total != 3 {
+		t.Errorf("distributed map answer = %+v", got)
+	}
+}
