@@ -181,3 +181,44 @@ func TestIterationsOfDistributedMap(t *testing.T) {
 		t.Errorf("distributed map answer = %+v", got)
 	}
 }
+
+func TestIterationsOfNestedMaps(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	arn := s.createStateMachine(t, "nested", `{"StartAt": "Outer", "States": {"Outer": {"Type": "Map", "End": true,
+		"ItemProcessor": {"StartAt": "Inner", "States": {"Inner": {"Type": "Map", "End": true,
+			"ItemProcessor": {"StartAt": "Leaf", "States": {"Leaf": {"Type": "Pass", "End": true}}}}}}}}}`)
+	ex, err := s.eng.StartExecution(context.Background(), &engine.StartExecutionParams{StateMachineARN: arn, Name: "two", Input: `[[1, 2], [3]]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the execution to end", func() bool {
+		e, err := s.eng.Store().ExecutionGetByARN(context.Background(), &store.ExecutionGetByARNParams{ARN: ex.ARN})
+		return err == nil && e.Status != sfn.StatusRunning
+	})
+	base := "/ui/api/executions/" + esc(ex.ARN) + "/iterations/"
+	var outer, inner iterationsAnswer
+	s.getJSON(t, base+"Outer", &outer)
+	s.getJSON(t, base+"Inner", &inner)
+	if outer.Total != 2 || outer.Counts["SUCCEEDED"] != 2 || outer.Runs != 1 {
+		t.Errorf("outer = %+v", outer)
+	}
+	// Inner ran once per outer iteration; its table is its latest run, of one item.
+	if inner.Total != 1 || inner.Counts["SUCCEEDED"] != 1 || inner.Runs != 2 {
+		t.Errorf("inner = %+v", inner)
+	}
+	var steps struct {
+		Steps []struct {
+			Name   string          `json:"name"`
+			Output json.RawMessage `json:"output"`
+		} `json:"steps"`
+	}
+	s.getJSON(t, base+"Outer?index=0", &steps)
+	var got []string
+	for _, st := range steps.Steps {
+		got = append(got, st.Name+"→"+string(st.Output))
+	}
+	if want := "Inner→[1,2] Leaf→1 Leaf→2"; strings.Join(got, " ") != want {
+		t.Errorf("outer iteration 0 ran %s, want %s", strings.Join(got, " "), want)
+	}
+}
