@@ -1,6 +1,8 @@
 package ui_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -93,5 +95,50 @@ func TestBrowserConnectByDragging(t *testing.T) {
 	}
 	if text != before {
 		t.Errorf("the text changed after a refused drag:\n%s", text)
+	}
+}
+
+// TestBrowserLargeDefinitionCollapses pastes 5,050 states in Parallel branches: the graph
+// draws the 50 Parallels only, marks a problem inside a branch on its Parallel, and draws
+// every state when asked.
+func TestBrowserLargeDefinitionCollapses(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	definition := strings.Replace(wideMachine(50, 25), `"Next":"P7B2S4"`, `"Next":"Nowhere"`, 1)
+	if definition == wideMachine(50, 25) {
+		t.Fatal("the test's definition has no P7B2S3 → P7B2S4 transition to break")
+	}
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, []byte(definition), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	definition = indented.String()
+	var note string
+	var nodes, expanded int
+	var marked []string
+	count := `document.querySelectorAll("#graph .sf-node").length`
+	run(t, ctx, "paste a large definition",
+		chromedp.Navigate(s.URL+"/ui/editor"),
+		chromedp.WaitVisible(chromedp.CSS(`#graph .sf-node[data-state="Hello"]`)),
+		setDefinition(definition),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="FAIL"] #graph .sf-node[data-state="P49"]`)),
+		into(chromedp.Text(chromedp.CSS(`#graph-note`)), &note),
+		into(chromedp.Evaluate[int](count), &nodes),
+		into(chromedp.Evaluate[[]string](`[...document.querySelectorAll("#graph .sf-problem")].map(n => n.dataset.state)`), &marked),
+	)
+	if note != "5050 states: branches collapsed" || nodes != 52 {
+		t.Errorf("graph note %q with %d boxes; want 5050 states collapsed into 50 Parallels, Start and End", note, nodes)
+	}
+	if strings.Join(marked, ",") != "P7" {
+		t.Errorf("problem marked on %v, want the Parallel P7 that holds P7B2S3", marked)
+	}
+	screenshot(t, ctx, "ui-editor-large")
+	run(t, ctx, "draw every branch",
+		chromedp.Click(chromedp.CSS(`#expand-graph`)),
+		chromedp.WaitVisible(chromedp.CSS(`#graph .sf-node[data-state="P49B3S24"]`)),
+		into(chromedp.Evaluate[int](count), &expanded),
+	)
+	if expanded != 5052 {
+		t.Errorf("expanded graph has %d boxes, want 5052", expanded)
 	}
 }
