@@ -16,7 +16,7 @@ const connectMachine = `{
     "A": {"Type": "Pass", "End": true},
     "B": {"Type": "Pass", "End": true},
     "Pick": {"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": 1, "Next": "A"}], "Default": "A"},
-    "Both": {"Type": "Parallel", "End": true, "Branches": [
+    "Both": {"Type": "Parallel", "End": true, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "A"}], "Branches": [
       {"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "End": true}}}
     ]}
   }
@@ -79,6 +79,28 @@ func TestBrowserConnectByDragging(t *testing.T) {
 	)
 	if got := decodeMachine(t, text).States["Pick"]["Default"]; got != "Both" {
 		t.Errorf("Pick's Default = %v, want Both", got)
+	}
+	run(t, ctx, "connect Both's catcher to B",
+		validated("Both"), dragTo("Both", "B"),
+		chromedp.WaitVisible(chromedp.CSS(`#connect-menu button[data-connect="catch-0"]`)),
+		chromedp.Click(chromedp.CSS(`#connect-menu button[data-connect="catch-0"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#connect-menu`)),
+		definitionText(&text),
+	)
+	both := decodeMachine(t, text).States["Both"]
+	if both["Catch"].([]any)[0].(map[string]any)["Next"] != "B" || both["End"] != true {
+		t.Errorf("after connecting Both's catcher to B, Both is %v", both)
+	}
+	run(t, ctx, "connect Both's Next to A",
+		validated("Both"), dragTo("Both", "A"),
+		chromedp.WaitVisible(chromedp.CSS(`#connect-menu button[data-connect="next"]`)),
+		chromedp.Click(chromedp.CSS(`#connect-menu button[data-connect="next"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#connect-menu`)),
+		definitionText(&text),
+	)
+	both = decodeMachine(t, text).States["Both"]
+	if both["Next"] != "A" || both["End"] != nil || both["Catch"].([]any)[0].(map[string]any)["Next"] != "B" {
+		t.Errorf("after connecting Both's Next to A, Both is %v", both)
 	}
 	run(t, ctx, "redraw", validated("Pick"))
 	screenshot(t, ctx, "ui-editor-connect")

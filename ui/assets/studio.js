@@ -806,7 +806,8 @@
   // ---- connecting states by dragging on the graph ----
   // Every state that can lead somewhere gets a handle on its bottom edge. Dragging a handle
   // onto another state of the same branch sets the transition: Next (End removed) for most
-  // states; for a Choice, a menu asks which to set: Default, one of its rules, or a new rule.
+  // states; for a Choice, a menu asks which to set: Default, one of its rules, or a new rule;
+  // for a state with catchers, its Next or one of its catchers.
   // Dragging again from the same state re-connects it.
   const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -899,6 +900,10 @@
       return;
     }
     if (TERMINAL.has(a.state.Type)) return;
+    if (Array.isArray(a.state.Catch) && a.state.Catch.length) {
+      openConnectMenu(from, to, a.state, pageX, pageY);
+      return;
+    }
     delete a.state.End;
     a.state.Next = to;
     showError(null);
@@ -911,7 +916,8 @@
     if (menu) menu.remove();
   }
 
-  // openConnectMenu asks which transition of a Choice the drag sets.
+  // openConnectMenu asks which transition the drag sets: of a Choice, its Default or a rule;
+  // of a state with catchers, its Next or a catcher's Next.
   function openConnectMenu(from, to, choice, pageX, pageY) {
     closeConnectMenu();
     const jsonPath = queryLanguage(parse(), choice) === "JSONPath";
@@ -931,14 +937,23 @@
       });
       menu.append(b);
     };
-    option("Default" + (choice.Default ? " (now " + choice.Default + ")" : ""), "default", (st) => { st.Default = to; });
-    (Array.isArray(choice.Choices) ? choice.Choices : []).forEach((r, i) => {
-      option("Rule " + (i + 1) + (r.Next ? " (now " + r.Next + ")" : ""), "rule-" + i, (st) => { st.Choices[i].Next = to; });
-    });
-    option("New rule", "new-rule", (st) => {
-      st.Choices = Array.isArray(st.Choices) ? st.Choices : [];
-      st.Choices.push(jsonPath ? { Variable: "$.value", StringEquals: "", Next: to } : { Condition: "{% true %}", Next: to });
-    });
+    if (choice.Type !== "Choice") {
+      // A state with catchers: its Next, or where one of its catchers leads.
+      option("Next" + (choice.Next ? " (now " + choice.Next + ")" : choice.End ? " (now End)" : ""), "next", (st) => { delete st.End; st.Next = to; });
+      choice.Catch.forEach((c, i) => {
+        const errors = Array.isArray(c.ErrorEquals) ? c.ErrorEquals.join(", ") : "";
+        option("Catch " + (i + 1) + " " + errors + (c.Next ? " (now " + c.Next + ")" : ""), "catch-" + i, (st) => { st.Catch[i].Next = to; });
+      });
+    } else {
+      option("Default" + (choice.Default ? " (now " + choice.Default + ")" : ""), "default", (st) => { st.Default = to; });
+      (Array.isArray(choice.Choices) ? choice.Choices : []).forEach((r, i) => {
+        option("Rule " + (i + 1) + (r.Next ? " (now " + r.Next + ")" : ""), "rule-" + i, (st) => { st.Choices[i].Next = to; });
+      });
+      option("New rule", "new-rule", (st) => {
+        st.Choices = Array.isArray(st.Choices) ? st.Choices : [];
+        st.Choices.push(jsonPath ? { Variable: "$.value", StringEquals: "", Next: to } : { Condition: "{% true %}", Next: to });
+      });
+    }
     const cancel = el("button", { type: "button", class: "secondary", "data-connect": "cancel", text: "Cancel" });
     cancel.addEventListener("click", closeConnectMenu);
     menu.append(cancel);
