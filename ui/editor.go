@@ -136,10 +136,10 @@ func (s *server) apiValidate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fmt.Errorf("type must be STANDARD or EXPRESS, not %q", req.Type))
 		return
 	}
-	writeJSON(w, http.StatusOK, validateDefinition(req.Definition, typ, req.Expand))
+	writeJSON(w, http.StatusOK, validateDefinition(req.Definition, typ, req.Expand, s.drawings))
 }
 
-func validateDefinition(definition string, typ sfn.StateMachineType, expand bool) *validateResponse {
+func validateDefinition(definition string, typ sfn.StateMachineType, expand bool, drawings *svgCache) *validateResponse {
 	sm, diags := asl.Parse([]byte(definition), interp.ParseOptions(typ))
 	out := &validateResponse{Result: "OK", Diagnostics: []editorDiagnostic{}}
 	if diags.HasErrors() {
@@ -167,7 +167,7 @@ func validateDefinition(definition string, typ sfn.StateMachineType, expand bool
 				drawn, out.Collapsed, out.CollapsedInto = collapsed, true, into
 			}
 		}
-		out.Graph = graph.Build(drawn).SVG()
+		out.Graph = drawings.svg(graph.Build(drawn))
 	}
 	return out
 }

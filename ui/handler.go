@@ -37,7 +37,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // Mount it with mux.Handle("/ui/", ui.Handler(eng)); it reads through eng.Store() and acts
 // through eng. WithOperations gives the editor the API to deploy through.
 func Handler(eng *engine.Engine, opts ...Option) http.Handler {
-	s := &server{eng: eng, store: eng.Store(), pages: map[string]*template.Template{}}
+	s := &server{eng: eng, store: eng.Store(), pages: map[string]*template.Template{}, drawings: newSVGCache()}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -96,6 +96,8 @@ type server struct {
 	ops     Operations  // nil: the editor cannot deploy
 	catalog TaskCatalog // what the palette offers as Task templates
 	pages   map[string]*template.Template
+	// drawings keeps the editor's latest graph drawings by shape (graph_cache.go).
+	drawings *svgCache
 }
 
 var templateFuncs = template.FuncMap{
