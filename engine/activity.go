@@ -16,6 +16,15 @@ import (
 // Activity tasks wait in the dispatch outbox under their activity's ARN as the queue, with
 // the token next to the input (activityEnvelope). GetActivityTask leases one for good: a
 // worker that took a task and died is detected by the task's own timeouts, as on AWS.
+//
+// A worker may instead hold a task for a while and renew the hold (HoldActivityTask), as the
+// UI's inbox does for a person: when the hold runs out, or the worker gives the task back
+// (ReleaseActivityTask), the task is returned to its queue, that is, the next GetActivityTask
+// of the activity may take it, as if no worker had. Nothing else changes: the task keeps its
+// token, its timers (TimeoutSeconds, HeartbeatSeconds) keep running, and the history keeps
+// the first ActivityStarted (AWS has no event for a task given back). Its token therefore
+// still answers it: whichever SendTaskSuccess or SendTaskFailure comes first completes the
+// task, once, and the later one is refused as for any finished task (TaskTimedOut).
 
 // activityPollInterval bounds how long a long-poll may miss a task queued by another node.
 const activityPollInterval = time.Second
@@ -102,6 +111,53 @@ func (e *Engine) getActivityTask(ctx context.Context, arn, worker string) (*Acti
 		case <-time.After(activityPollInterval):
 		}
 	}
+}
+
+// HoldActivityTask keeps the activity task of token with workerName (the name it was
+// claimed under) for d from now, and reports whether it still held it: false when the task
+// was answered, its execution ended, or another worker took it after its hold ran out.
+// d <= 0 gives the task back at once (ReleaseActivityTask).
+func (e *Engine) HoldActivityTask(ctx context.Context, token, workerName string, d time.Duration) (bool, error) {
+	if e.closing.Load() {
+		return false, ErrClosed
+	}
+	t, err := e.cfg.Store.TaskTokenGet(ctx, &store.TaskTokenGetParams{Token: token})
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("hold activity task: %w", err)
+	}
+	if t.ActivityARN == "" || t.Status != store.TaskTokenOpen {
+		return false, nil
+	}
+	owner := workerName
+	if owner == "" {
+		owner = e.cfg.NodeID
+	}
+	now := e.now()
+	until := now
+	if d > 0 {
+		until = now.Add(d)
+	}
+	renewed, err := e.cfg.Store.DispatchRenew(ctx, &store.DispatchRenewParams{Owner: owner, Until: until,
+		Dispatches: []store.DispatchKey{{ExecutionARN: t.ExecutionARN, TaskID: t.TaskID}}})
+	if err != nil {
+		return false, fmt.Errorf("hold activity task: %w", err)
+	}
+	if len(renewed) == 0 {
+		return false, nil
+	}
+	if d <= 0 {
+		e.queues.notify(t.ActivityARN) // a worker waiting on this node takes it at once
+	}
+	return true, nil
+}
+
+// ReleaseActivityTask returns the activity task of token, held by workerName, to its queue
+// (see HoldActivityTask); false when the worker no longer held it.
+func (e *Engine) ReleaseActivityTask(ctx context.Context, token, workerName string) (bool, error) {
+	return e.HoldActivityTask(ctx, token, workerName, 0)
 }
 
 // checkActivities fails the tasks of a committed step whose activity does not exist.

@@ -308,7 +308,14 @@ func (a *arranger) childrenWidth(n *Node) float64 {
 // place copies a machine's placement into the layout at origin, recursing into compound nodes.
 func (a *arranger) place(l *Layout, m *Machine, origin Point) {
 	mp := a.local[m]
-	for n, b := range mp.boxes {
+	// In the machine's node order, not the map's: the routes of nested machines are appended
+	// as they are placed, and the same definition must give the same SVG (the editor keeps a
+	// graph whose text did not change).
+	for _, n := range m.Nodes {
+		b, ok := mp.boxes[n]
+		if !ok {
+			continue
+		}
 		b.X += origin.X
 		b.Y += origin.Y
 		l.Boxes[n] = b

@@ -115,6 +115,24 @@ type ExecutionTimingListResult struct {
 	Truncated bool
 }
 
+// ExecutionCountParams counts the executions in Status that started at or after StartedFrom
+// (zero: ever). Limit bounds the count (0 or more than MaxExecutionCount means
+// MaxExecutionCount), so its cost does not grow with the history kept.
+type ExecutionCountParams struct {
+	Status      sfn.ExecutionStatus
+	StartedFrom time.Time
+	Limit       int
+}
+
+// MaxExecutionCount bounds one ExecutionCount.
+const MaxExecutionCount = 10000
+
+// ExecutionCountResult is the count; AtLeast says the limit stopped it: there are Count or more.
+type ExecutionCountResult struct {
+	Count   int
+	AtLeast bool
+}
+
 // ExecutionSnapshotGetParams names the execution whose snapshot to read.
 type ExecutionSnapshotGetParams struct {
 	ExecutionARN string

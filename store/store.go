@@ -62,6 +62,9 @@ type Store interface {
 	// PerformanceDeleteBefore deletes old rollup buckets (see PerformanceDeleteBeforeParams)
 	// and returns how many it deleted.
 	PerformanceDeleteBefore(ctx context.Context, params *PerformanceDeleteBeforeParams) (int, error)
+	// ExecutionCount counts the executions of one status (of every state machine) that
+	// started at or after a time, reading at most Limit index entries: the UI's home page.
+	ExecutionCount(ctx context.Context, params *ExecutionCountParams) (*ExecutionCountResult, error)
 	// ExecutionSnapshotGet returns the interpreter's snapshot and the version to step from.
 	ExecutionSnapshotGet(ctx context.Context, params *ExecutionSnapshotGetParams) (*ExecutionSnapshot, error)
 	// ExecutionStep commits one step in one transaction if the execution is still at

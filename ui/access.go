@@ -48,6 +48,13 @@ var accessRules = []accessRule{
 	{pattern: "GET /ui/api/state-machines/{arn}/performance", actions: []string{"states:ListExecutions"}, arnField: "stateMachineArn"},
 	{pattern: "GET /ui/api/activities", actions: []string{"states:ListActivities"}},
 	{pattern: "POST /ui/api/call/{operation}"},
+	{pattern: "GET /ui/api/home", actions: []string{"states:ListExecutions", "states:ListActivities"}},
+	{pattern: "GET /ui/api/executions", actions: []string{"states:ListExecutions"}},
+	{pattern: "GET /ui/api/executions/{arn}/iterations/{state}", actions: []string{"states:DescribeExecution", "states:GetExecutionHistory"}, arnField: "executionArn"},
+	// Claiming goes through Operations (GetActivityTask), which checks it as the person.
+	{pattern: "POST /ui/api/activities/claim"},
+	{pattern: "POST /ui/api/activities/heartbeat", actions: []string{"states:SendTaskHeartbeat"}},
+	{pattern: "POST /ui/api/activities/release", actions: []string{"states:SendTaskHeartbeat"}},
 }
 
 // accessRouter matches a request to its access rule: the same patterns as Handler's routes,
@@ -99,7 +106,12 @@ func ruleInput(rule *accessRule, escapedPath string) map[string]any {
 	if !ok {
 		return nil
 	}
-	segment, _ = strings.CutSuffix(segment, after)
+	if strings.Contains(after, "{") {
+		// Another wildcard follows: the ARN is the one segment before the next slash.
+		segment, _, _ = strings.Cut(segment, "/")
+	} else {
+		segment, _ = strings.CutSuffix(segment, after)
+	}
 	if strings.Contains(segment, "/") {
 		return nil
 	}

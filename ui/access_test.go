@@ -58,6 +58,7 @@ func TestRuleInput(t *testing.T) {
 		{"GET /ui/executions/{arn}", "/ui/executions/" + url.PathEscape(arn), map[string]any{"executionArn": arn}},
 		{"POST /ui/api/executions/{arn}/stop", "/ui/api/executions/" + url.PathEscape(arn) + "/stop", map[string]any{"executionArn": arn}},
 		{"GET /ui/state-machines/{arn}/edit", "/ui/state-machines/x%3Ay/edit", map[string]any{"stateMachineArn": "x:y"}},
+		{"GET /ui/api/executions/{arn}/iterations/{state}", "/ui/api/executions/" + url.PathEscape(arn) + "/iterations/Map%20A", map[string]any{"executionArn": arn}},
 		{"GET /ui/{$}", "/ui/", nil},
 	}
 	for _, tt := range tests {

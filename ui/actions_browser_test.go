@@ -152,7 +152,8 @@ func TestBrowserActivityInbox(t *testing.T) {
 	run(t, ctx, "nothing waits any more",
 		chromedp.Click(chromedp.CSS(`#refresh`)),
 		chromedp.WaitVisible(chromedp.CSS(row+` .claim[disabled]`)),
-		into(chromedp.Text(chromedp.CSS(row+` .waiting`)), &waiting),
+		// Read in one go: a load still under way may replace the row between two queries.
+		into(chromedp.Evaluate[string](`document.querySelector(`+strconv.Quote(row+` .waiting`)+`).textContent`), &waiting),
 	)
 	if waiting != "0" {
 		t.Errorf("after both tasks, %s waiting", waiting)

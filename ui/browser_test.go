@@ -32,7 +32,7 @@ func chromiumPath() string {
 }
 
 // newBrowser starts a headless Chromium for the test and returns a context bound to one tab.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {

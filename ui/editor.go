@@ -79,6 +79,8 @@ func (s *server) editorPage(w http.ResponseWriter, r *http.Request) {
 type validateRequest struct {
 	Definition string `json:"definition"`
 	Type       string `json:"type"`
+	// Expand draws every branch of a large definition, which is otherwise collapsed.
+	Expand bool `json:"expand"`
 }
 
 // editorDiagnostic is a problem of the definition, with where it is in the text and the state
@@ -95,7 +97,18 @@ type validateResponse struct {
 	Truncated   bool               `json:"truncated"`
 	// Graph is the definition's SVG, drawn whenever its shape could be read, even with errors.
 	Graph string `json:"graph"`
+	// States counts the definition's states, nested ones included. Above collapseAbove, the
+	// graph draws each Parallel and Map as one box without its branches (unless expanded),
+	// and CollapsedInto names, for each state not drawn, the box that holds it.
+	States        int               `json:"states"`
+	Collapsed     bool              `json:"collapsed"`
+	CollapsedInto map[string]string `json:"collapsedInto,omitempty"`
 }
+
+// collapseAbove is the number of states above which the editor's graph collapses branches:
+// a drawing of thousands of boxes takes seconds to lay out and megabytes of SVG, and is
+// unreadable at any size the page can show.
+const collapseAbove = 200
 
 // maxEditorDiagnostics bounds the problems one validation returns; a megabyte of definition
 // can hold tens of thousands.
@@ -123,10 +136,10 @@ func (s *server) apiValidate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fmt.Errorf("type must be STANDARD or EXPRESS, not %q", req.Type))
 		return
 	}
-	writeJSON(w, http.StatusOK, validateDefinition(req.Definition, typ))
+	writeJSON(w, http.StatusOK, validateDefinition(req.Definition, typ, req.Expand, s.drawings))
 }
 
-func validateDefinition(definition string, typ sfn.StateMachineType) *validateResponse {
+func validateDefinition(definition string, typ sfn.StateMachineType, expand bool, drawings *svgCache) *validateResponse {
 	sm, diags := asl.Parse([]byte(definition), interp.ParseOptions(typ))
 	out := &validateResponse{Result: "OK", Diagnostics: []editorDiagnostic{}}
 	if diags.HasErrors() {
@@ -146,9 +159,57 @@ func validateDefinition(definition string, typ sfn.StateMachineType) *validateRe
 		})
 	}
 	if sm != nil {
-		out.Graph = graph.Build(sm).SVG()
+		out.States = countStates(sm)
+		drawn := sm
+		if out.States > collapseAbove && !expand {
+			into := map[string]string{}
+			if collapsed := collapseBranches(sm, into); len(into) > 0 {
+				drawn, out.Collapsed, out.CollapsedInto = collapsed, true, into
+			}
+		}
+		out.Graph = drawings.svg(graph.Build(drawn))
 	}
 	return out
+}
+
+func countStates(sm *asl.StateMachine) int {
+	n := 0
+	for _, st := range sm.States {
+		n++
+		for _, sub := range subMachines(st) {
+			n += countStates(sub)
+		}
+	}
+	return n
+}
+
+// collapseBranches returns a copy of sm whose Parallel and Map states have no branches, and
+// records where each left-out state went.
+func collapseBranches(sm *asl.StateMachine, into map[string]string) *asl.StateMachine {
+	cp := *sm
+	cp.States = make(map[string]asl.State, len(sm.States))
+	for name, st := range sm.States {
+		switch s := st.(type) {
+		case *asl.Parallel:
+			for _, b := range s.Branches {
+				for inner := range namesIn(b, map[string]bool{}) {
+					into[inner] = name
+				}
+			}
+			c := *s
+			c.Branches = nil
+			st = &c
+		case *asl.Map:
+			for inner := range namesIn(s.ItemProcessor, map[string]bool{}) {
+				into[inner] = name
+			}
+			c := *s
+			c.ItemProcessor = nil
+			st = &c
+		}
+		cp.States[name] = st
+	}
+	return &cp
 }
 
 // deployRequest is one deploy from the editor. Action is create (CreateStateMachine), update

@@ -150,6 +150,39 @@ func TestBrowserEditorAndPerformance(t *testing.T) {
 		if !strings.Contains(conflict, "changed by someone else") {
 			t.Errorf("saving over a concurrent edit: %q", conflict)
 		}
+		var diffTitle string
+		var removed, added []string
+		lines := func(class string) chromedp.Action[chromedp.Void] {
+			dst := &removed
+			if class == "diff-add" {
+				dst = &added
+			}
+			return into(chromedp.Evaluate[[]string](`[...document.querySelectorAll("#diff .`+class+`")].map(s => s.textContent.trim())`), dst)
+		}
+		run(t, ctx, "the conflict shows their definition against the page's text",
+			chromedp.WaitVisible(chromedp.CSS(`main[data-conflict] #rebase`)),
+			into(chromedp.Text(chromedp.CSS(`#diff-title`)), &diffTitle),
+			lines("diff-del"), lines("diff-add"),
+		)
+		if !strings.HasPrefix(diffTitle, "Nothing was saved. Someone else's definition (revision ") {
+			t.Errorf("conflict title = %q", diffTitle)
+		}
+		if len(removed) == 0 || len(added) == 0 || !strings.Contains(strings.Join(added, "\n"), `"v": 3`) {
+			t.Errorf("conflict diff: removed %q, added %q", removed, added)
+		}
+		if d, err := sdk.DescribeStateMachine(context.Background(), &awssfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)}); err != nil || aws.ToString(d.Definition) != editorMachine {
+			t.Errorf("after the refused save, the deployed definition is %q (%v)", aws.ToString(d.Definition), err)
+		}
+		screenshot(t, ctx, "ui-editor-conflict")
+		run(t, ctx, "update over their revision, knowingly",
+			chromedp.Click(chromedp.CSS(`#rebase`)),
+			chromedp.WaitVisible(chromedp.CSS(`#deploy`)),
+			chromedp.Click(chromedp.CSS(`#deploy`)),
+			chromedp.WaitVisible(chromedp.CSS(`main[data-deployed="updated"] #deploy-result:not([hidden])`)),
+		)
+		if d, err := sdk.DescribeStateMachine(context.Background(), &awssfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)}); err != nil || !strings.Contains(aws.ToString(d.Definition), `"v": 3`) {
+			t.Errorf("after updating over their revision: %q (%v)", aws.ToString(d.Definition), err)
+		}
 	})
 
 	t.Run("dashboard counts the executions run", func(t *testing.T) {

@@ -37,7 +37,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // Mount it with mux.Handle("/ui/", ui.Handler(eng)); it reads through eng.Store() and acts
 // through eng. WithOperations gives the editor the API to deploy through.
 func Handler(eng *engine.Engine, opts ...Option) http.Handler {
-	s := &server{eng: eng, store: eng.Store(), pages: map[string]*template.Template{}}
+	s := &server{eng: eng, store: eng.Store(), pages: map[string]*template.Template{}, drawings: newSVGCache()}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -60,9 +60,12 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /ui/state-machines/{arn}/performance", s.performancePage)
 	mux.Handle("GET /ui/assets/", http.StripPrefix("/ui/assets/", http.FileServerFS(assets)))
 	mux.HandleFunc("GET /ui/api/state-machines", s.apiStateMachines)
+	mux.HandleFunc("GET /ui/api/home", s.apiHome)
+	mux.HandleFunc("GET /ui/api/executions", s.apiSearchExecutions)
 	mux.HandleFunc("GET /ui/api/state-machines/{arn}/executions", s.apiExecutions)
 	mux.HandleFunc("POST /ui/api/state-machines/{arn}/executions", s.apiStartExecution)
 	mux.HandleFunc("GET /ui/api/executions/{arn}", s.apiExecution)
+	mux.HandleFunc("GET /ui/api/executions/{arn}/iterations/{state}", s.apiIterations)
 	mux.HandleFunc("POST /ui/api/executions/{arn}/stop", s.apiStopExecution)
 	mux.HandleFunc("POST /ui/api/executions/{arn}/redrive", s.apiRedriveExecution)
 	mux.HandleFunc("POST /ui/api/tasks/success", s.apiTaskSuccess)
@@ -74,6 +77,9 @@ func Handler(eng *engine.Engine, opts ...Option) http.Handler {
 	mux.HandleFunc("GET /ui/api/state-machines/{arn}/performance", s.apiPerformance)
 	mux.HandleFunc("GET /ui/activities", s.activitiesPage)
 	mux.HandleFunc("GET /ui/api/activities", s.apiActivities)
+	mux.HandleFunc("POST /ui/api/activities/claim", s.apiClaim)
+	mux.HandleFunc("POST /ui/api/activities/heartbeat", s.apiHeartbeat)
+	mux.HandleFunc("POST /ui/api/activities/release", s.apiRelease)
 	mux.HandleFunc("POST /ui/api/call/{operation}", s.apiCall)
 	var routes http.Handler = mux
 	if s.login != nil {
@@ -97,6 +103,8 @@ type server struct {
 	catalog TaskCatalog // what the palette offers as Task templates
 	pages   map[string]*template.Template
 	login   *login // nil: no sign-in (the server has no authentication)
+	// drawings keeps the editor's latest graph drawings by shape (graph_cache.go).
+	drawings *svgCache
 }
 
 var templateFuncs = template.FuncMap{
@@ -136,15 +144,38 @@ type stateMachinesPage struct {
 	Title         string
 	Page          string
 	StateMachines []*store.StateMachine
+	Summary       *homeSummary
+	Search        *searchResult // nil when nothing was searched
+	SearchError   string
+	Statuses      []sfn.ExecutionStatus
 }
 
+// stateMachinesPage is the home page: the summary across state machines, the execution
+// search (?q=, ?status=, ?nextToken=) and the state machines.
 func (s *server) stateMachinesPage(w http.ResponseWriter, r *http.Request) {
-	machines, err := s.allStateMachines(r.Context())
+	ctx := r.Context()
+	machines, err := s.allStateMachines(ctx)
 	if err != nil {
 		s.renderError(w, err)
 		return
 	}
-	s.render(w, http.StatusOK, "state_machines", stateMachinesPage{Title: "State machines", Page: "state-machines", StateMachines: machines})
+	summary, err := s.homeSummary(ctx)
+	if err != nil {
+		s.renderError(w, err)
+		return
+	}
+	page := stateMachinesPage{Title: "State machines", Page: "state-machines", StateMachines: machines, Summary: summary,
+		Statuses: []sfn.ExecutionStatus{sfn.StatusRunning, sfn.StatusSucceeded, sfn.StatusFailed,
+			sfn.StatusTimedOut, sfn.StatusAborted, sfn.StatusPendingRedrive}}
+	q := r.URL.Query()
+	if q.Has("q") || q.Has("status") {
+		if err := statusFilter(q.Get("status")); err != nil {
+			page.SearchError = err.Error()
+		} else if page.Search, err = s.searchExecutions(ctx, q.Get("q"), q.Get("status"), q.Get("nextToken")); err != nil {
+			page.SearchError = err.Error()
+		}
+	}
+	s.render(w, http.StatusOK, "state_machines", page)
 }
 
 // maxListedStateMachines bounds the list page; beyond it the API pages through the rest.

@@ -24,6 +24,7 @@ const (
 // several times (in a loop, or once per Map item) shows its last run; Runs counts them.
 type StateProgress struct {
 	Name      string          `json:"name"`
+	Type      string          `json:"type"` // "Task", "Map", "Parallel", ... as its entered event says
 	Status    StateStatus     `json:"status"`
 	Runs      int             `json:"runs"`
 	Input     json.RawMessage `json:"input,omitempty"`
@@ -112,6 +113,7 @@ func Progress(events []*sfn.HistoryEvent) map[string]*StateProgress {
 			p.Runs++
 			p.open++
 			p.stateType = strings.TrimSuffix(t, "StateEntered")
+			p.Type = p.stateType
 			entries++
 			p.entered = entries
 			p.Status, p.failed, p.Error, p.Cause = StateRunning, false, "", ""

@@ -32,13 +32,13 @@ type uiServer struct {
 }
 
 // startServer starts an engine whose tasks run invoker, and serves the UI for it.
-func startServer(t *testing.T, invoker task.Invoker) *uiServer {
+func startServer(t testing.TB, invoker task.Invoker) *uiServer {
 	t.Helper()
 	return startServerWith(t, invoker)
 }
 
 // startServerWith is startServer with options for the UI (the API's operations are always given).
-func startServerWith(t *testing.T, invoker task.Invoker, opts ...ui.Option) *uiServer {
+func startServerWith(t testing.TB, invoker task.Invoker, opts ...ui.Option) *uiServer {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "stepflow.db"))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
 
@@ -39,6 +40,10 @@ func testClosed(t *testing.T, s store.Store) {
 		}},
 		{"delete old performance rollups: store is closed", func() error {
 			_, err := s.PerformanceDeleteBefore(ctx, &store.PerformanceDeleteBeforeParams{Before: time.Now()})
+			return err
+		}},
+		{"count executions: store is closed", func() error {
+			_, err := s.ExecutionCount(ctx, &store.ExecutionCountParams{Status: sfn.StatusRunning})
 			return err
 		}},
 		{"create state machine " + machineARN + ": store is closed", func() error {

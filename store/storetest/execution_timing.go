@@ -71,3 +71,37 @@ func testExecutionTimingList(t *testing.T, s store.Store) {
 		t.Errorf("empty range: %+v", none)
 	}
 }
+
+func testExecutionCount(t *testing.T, s store.Store) {
+	// e0..e5 start a second apart; e1 and e2 fail, e3 times out; one of another machine fails.
+	for i := range 6 {
+		createExecution(t, s, fmt.Sprintf("e%d", i), i)
+	}
+	end := func(name string, status sfn.ExecutionStatus) {
+		t.Helper()
+		stop := t0.Add(time.Minute)
+		check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{
+			ExecutionARN: executionARN(name), ExpectedVersion: 1,
+			Update: &store.ExecutionUpdate{Status: status, Error: "E", StopDate: &stop},
+		}))
+	}
+	end("e1", sfn.StatusFailed)
+	end("e2", sfn.StatusFailed)
+	end("e3", sfn.StatusTimedOut)
+	must(s.ExecutionCreate(ctx, &store.ExecutionCreateParams{
+		ARN: "arn:aws:states:us-east-1:123456789012:execution:Billing:b", StateMachineARN: otherARN, Name: "b",
+		Type: sfn.TypeStandard, Input: "{}", StartDate: t0.Add(5 * time.Second), Status: sfn.StatusFailed,
+		Error: "E", StopDate: ptr(t0.Add(6 * time.Second)),
+	})).get(t)
+	count := func(status sfn.ExecutionStatus, from time.Time, limit int) store.ExecutionCountResult {
+		t.Helper()
+		return *must(s.ExecutionCount(ctx, &store.ExecutionCountParams{Status: status, StartedFrom: from, Limit: limit})).get(t)
+	}
+	equal(t, "running", count(sfn.StatusRunning, time.Time{}, 0), store.ExecutionCountResult{Count: 3})
+	equal(t, "failed", count(sfn.StatusFailed, time.Time{}, 0), store.ExecutionCountResult{Count: 3})
+	equal(t, "failed since e2", count(sfn.StatusFailed, t0.Add(2*time.Second), 0), store.ExecutionCountResult{Count: 2})
+	equal(t, "failed, limit 2", count(sfn.StatusFailed, time.Time{}, 2), store.ExecutionCountResult{Count: 2, AtLeast: true})
+	equal(t, "failed, limit 3", count(sfn.StatusFailed, time.Time{}, 3), store.ExecutionCountResult{Count: 3})
+	equal(t, "timed out", count(sfn.StatusTimedOut, time.Time{}, 0), store.ExecutionCountResult{Count: 1})
+	equal(t, "aborted", count(sfn.StatusAborted, time.Time{}, 0), store.ExecutionCountResult{Count: 0})
+}

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionListTies", testExecutionListTies},
 		{"ExecutionTimingList", testExecutionTimingList},
 		{"Performance", testPerformance},
+		{"ExecutionCount", testExecutionCount},
 		{"ExecutionStep", testExecutionStep},
 		{"ExecutionStepConflict", testExecutionStepConflict},
 		{"ExecutionStepTerminal", testExecutionStepTerminal},

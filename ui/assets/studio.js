@@ -802,6 +802,167 @@
     }
   });
 
+
+  // ---- connecting states by dragging on the graph ----
+  // Every state that can lead somewhere gets a handle on its bottom edge. Dragging a handle
+  // onto another state of the same branch sets the transition: Next (End removed) for most
+  // states; for a Choice, a menu asks which to set: Default, one of its rules, or a new rule;
+  // for a state with catchers, its Next or one of its catchers.
+  // Dragging again from the same state re-connects it.
+  const SVG_NS = "http://www.w3.org/2000/svg";
+
+  function addHandles() {
+    const svg = $("graph").querySelector("svg");
+    if (!svg || svg.querySelector(".sf-handle")) return; // none, or the graph kept its handles
+    for (const node of svg.querySelectorAll(".sf-node[data-state]")) {
+      if (node.classList.contains("sf-type-Succeed") || node.classList.contains("sf-type-Fail")) continue;
+      const box = node.querySelector(":scope > rect");
+      if (!box) continue;
+      const handle = document.createElementNS(SVG_NS, "circle");
+      handle.setAttribute("class", "sf-handle");
+      handle.setAttribute("data-state", node.dataset.state);
+      handle.setAttribute("cx", String(Number(box.getAttribute("x")) + Number(box.getAttribute("width")) / 2));
+      handle.setAttribute("cy", String(Number(box.getAttribute("y")) + Number(box.getAttribute("height"))));
+      handle.setAttribute("r", "6");
+      const title = document.createElementNS(SVG_NS, "title");
+      title.textContent = "Drag to another state to connect " + node.dataset.state + " to it";
+      handle.append(title);
+      svg.append(handle); // last, so that it is drawn above every box
+    }
+  }
+  main.addEventListener("sf-validated", addHandles);
+
+  function svgPoint(svg, e) {
+    const p = svg.createSVGPoint();
+    p.x = e.clientX;
+    p.y = e.clientY;
+    return p.matrixTransform(svg.getScreenCTM().inverse());
+  }
+
+  // stateAt finds the innermost state under the pointer, skipping the line being drawn.
+  function stateAt(x, y) {
+    for (const node of document.elementsFromPoint(x, y)) {
+      if (node.classList && node.classList.contains("sf-handle")) continue;
+      const st = node.closest && node.closest("#graph .sf-node[data-state]");
+      if (st) return st;
+    }
+    return null;
+  }
+
+  let drag = null; // {from, line, svg, over}
+  $("graph").addEventListener("pointerdown", (e) => {
+    const handle = e.target.closest && e.target.closest(".sf-handle");
+    if (!handle || e.button !== 0) return;
+    e.preventDefault();
+    closeConnectMenu();
+    const svg = handle.ownerSVGElement;
+    const line = document.createElementNS(SVG_NS, "line");
+    line.setAttribute("class", "sf-drag-line");
+    for (const [k, v] of [["x1", handle.getAttribute("cx")], ["y1", handle.getAttribute("cy")], ["x2", handle.getAttribute("cx")], ["y2", handle.getAttribute("cy")]]) line.setAttribute(k, v);
+    svg.append(line);
+    drag = { from: handle.dataset.state, line, svg, over: null };
+    main.dataset.dragging = drag.from;
+  });
+  document.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    const p = svgPoint(drag.svg, e);
+    drag.line.setAttribute("x2", String(p.x));
+    drag.line.setAttribute("y2", String(p.y));
+    const over = stateAt(e.clientX, e.clientY);
+    if (over !== drag.over) {
+      if (drag.over) drag.over.classList.remove("sf-drop-target");
+      drag.over = over && over.dataset.state !== drag.from ? over : null;
+      if (drag.over) drag.over.classList.add("sf-drop-target");
+    }
+  });
+  document.addEventListener("pointerup", (e) => {
+    if (!drag) return;
+    const d = drag;
+    drag = null;
+    delete main.dataset.dragging;
+    d.line.remove();
+    if (d.over) d.over.classList.remove("sf-drop-target");
+    const target = stateAt(e.clientX, e.clientY);
+    if (target && target.dataset.state !== d.from) connectStates(d.from, target.dataset.state, e.pageX, e.pageY);
+  });
+
+  function connectStates(from, to, pageX, pageY) {
+    const def = parse();
+    if (!def) { showError("The text is not valid JSON: fix it before connecting states."); return; }
+    const a = find(def, from), b = find(def, to);
+    if (!a || !b) return;
+    if (a.scope !== b.scope) {
+      showError(from + " and " + to + " are in different branches: a transition can only lead to a state of its own branch or Map processor.");
+      return;
+    }
+    if (a.state.Type === "Choice") {
+      openConnectMenu(from, to, a.state, pageX, pageY);
+      return;
+    }
+    if (TERMINAL.has(a.state.Type)) return;
+    if (Array.isArray(a.state.Catch) && a.state.Catch.length) {
+      openConnectMenu(from, to, a.state, pageX, pageY);
+      return;
+    }
+    delete a.state.End;
+    a.state.Next = to;
+    showError(null);
+    write(def);
+    select(from);
+  }
+
+  function closeConnectMenu() {
+    const menu = $("connect-menu");
+    if (menu) menu.remove();
+  }
+
+  // openConnectMenu asks which transition the drag sets: of a Choice, its Default or a rule;
+  // of a state with catchers, its Next or a catcher's Next.
+  function openConnectMenu(from, to, choice, pageX, pageY) {
+    closeConnectMenu();
+    const jsonPath = queryLanguage(parse(), choice) === "JSONPath";
+    const menu = el("div", { id: "connect-menu", class: "connect-menu", role: "menu" },
+      el("div", { class: "hint", text: "Connect " + from + " to " + to + " as" }));
+    const option = (label, key, apply) => {
+      const b = el("button", { type: "button", class: "secondary", "data-connect": key, text: label });
+      b.addEventListener("click", () => {
+        closeConnectMenu();
+        const def = parse();
+        const found = def && find(def, from);
+        if (!found) return;
+        apply(found.state);
+        showError(null);
+        write(def);
+        select(from);
+      });
+      menu.append(b);
+    };
+    if (choice.Type !== "Choice") {
+      // A state with catchers: its Next, or where one of its catchers leads.
+      option("Next" + (choice.Next ? " (now " + choice.Next + ")" : choice.End ? " (now End)" : ""), "next", (st) => { delete st.End; st.Next = to; });
+      choice.Catch.forEach((c, i) => {
+        const errors = Array.isArray(c.ErrorEquals) ? c.ErrorEquals.join(", ") : "";
+        option("Catch " + (i + 1) + " " + errors + (c.Next ? " (now " + c.Next + ")" : ""), "catch-" + i, (st) => { st.Catch[i].Next = to; });
+      });
+    } else {
+      option("Default" + (choice.Default ? " (now " + choice.Default + ")" : ""), "default", (st) => { st.Default = to; });
+      (Array.isArray(choice.Choices) ? choice.Choices : []).forEach((r, i) => {
+        option("Rule " + (i + 1) + (r.Next ? " (now " + r.Next + ")" : ""), "rule-" + i, (st) => { st.Choices[i].Next = to; });
+      });
+      option("New rule", "new-rule", (st) => {
+        st.Choices = Array.isArray(st.Choices) ? st.Choices : [];
+        st.Choices.push(jsonPath ? { Variable: "$.value", StringEquals: "", Next: to } : { Condition: "{% true %}", Next: to });
+      });
+    }
+    const cancel = el("button", { type: "button", class: "secondary", "data-connect": "cancel", text: "Cancel" });
+    cancel.addEventListener("click", closeConnectMenu);
+    menu.append(cancel);
+    menu.style.left = pageX + "px";
+    menu.style.top = pageY + "px";
+    document.body.append(menu);
+  }
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeConnectMenu(); });
+
   updateHistoryButtons();
   updateTargets();
   loadTemplates();

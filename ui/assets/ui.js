@@ -160,6 +160,102 @@
       detail(dl, "Output", p.output, true);
     }
 
+    // ---- a Map's iterations or a Parallel's branches, as a table filtered by status ----
+    const ITERATION_PAGE = 50;
+    let iterState = null; // the Map or Parallel whose table is shown
+    let iterOpen = null; // the iteration whose steps are shown
+    let iterRows = 0;
+
+    function fmtDuration(ms) {
+      if (ms === undefined || ms === null) return "";
+      return ms < 1000 ? ms + " ms" : (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + " s";
+    }
+
+    async function loadIterations(append) {
+      const name = iterState;
+      const q = new URLSearchParams({ limit: String(ITERATION_PAGE), offset: String(append ? iterRows : 0) });
+      if ($("iteration-status").value) q.set("status", $("iteration-status").value);
+      let data;
+      try {
+        data = await api("GET", url + "/iterations/" + encodeURIComponent(name) + "?" + q);
+      } catch (err) {
+        $("iterations-note").textContent = String(err.message || err);
+        return;
+      }
+      if (name !== iterState) return; // another state was picked meanwhile
+      const branch = data.kind === "Parallel";
+      $("iterations-title").textContent = (branch ? "Branches of " : "Iterations of ") + name;
+      $("iteration-index-head").textContent = branch ? "Branch" : "Index";
+      $("iterations-counts").textContent = Object.entries(data.counts).map(([k, v]) => v + " " + k.toLowerCase()).join(" · ") +
+        (data.runs > 1 ? " (its latest of " + data.runs + " runs)" : "");
+      let note = "";
+      if (data.kind === "DistributedMap") {
+        const r = data.mapRun;
+        note = "A Distributed Map's iterations run without history here: " + (r ? "items " +
+          ["Succeeded", "Failed", "TimedOut", "Aborted", "Running", "Pending"].map((k) => r.Items[k] + " " + k.toLowerCase()).join(", ") +
+          " of " + r.Items.Total + " (map run " + r.Status + ")" : "the run " + (data.mapRunArn || "") + " is not described");
+      }
+      $("iterations-note").textContent = note;
+      const tbody = $("iteration-table").querySelector("tbody");
+      if (!append) { tbody.replaceChildren(); iterRows = 0; }
+      for (const it of data.iterations) {
+        const tr = el("tr", { "data-index": String(it.index), "data-status": it.status, class: "clickable" + (it.index === iterOpen ? " selected" : "") },
+          el("td", { text: String(it.index) }),
+          el("td", {}, el("span", { class: "status status-" + it.status, text: it.status })),
+          el("td", { text: fmtTime(it.startDate) }),
+          el("td", { text: fmtDuration(it.durationMs) }),
+          el("td", { text: it.error ? it.error + (it.cause ? ": " + it.cause : "") : "" }));
+        tr.addEventListener("click", () => openIteration(it.index));
+        tbody.append(tr);
+      }
+      iterRows += data.iterations.length;
+      $("iterations-more").hidden = data.nextOffset === undefined;
+    }
+
+    async function openIteration(index) {
+      iterOpen = index;
+      document.querySelectorAll("#iteration-table tr.selected").forEach((r) => r.classList.remove("selected"));
+      const row = document.querySelector('#iteration-table tr[data-index="' + index + '"]');
+      if (row) row.classList.add("selected");
+      let data;
+      try {
+        data = await api("GET", url + "/iterations/" + encodeURIComponent(iterState) + "?index=" + index);
+      } catch (err) {
+        $("iterations-note").textContent = String(err.message || err);
+        return;
+      }
+      $("iteration-detail").hidden = false;
+      $("iteration-detail-title").textContent = ($("iteration-index-head").textContent === "Branch" ? "Branch " : "Iteration ") +
+        index + " · " + data.iteration.status;
+      const tbody = $("iteration-steps").querySelector("tbody");
+      tbody.replaceChildren();
+      for (const st of data.steps) {
+        tbody.append(el("tr", { "data-state": st.name, "data-status": st.status },
+          el("td", { text: st.name }),
+          el("td", { text: st.status }),
+          el("td", {}, el("pre", { text: pretty(st.input) })),
+          el("td", {}, el("pre", { text: pretty(st.output) })),
+          el("td", { text: st.error ? st.error + (st.cause ? ": " + st.cause : "") : "" })));
+      }
+    }
+
+    function showIterations() {
+      const p = selected && view.states[selected];
+      const fan = p && (p.type === "Map" || p.type === "Parallel");
+      $("iterations").hidden = !fan;
+      if (!fan) { iterState = null; return; }
+      if (iterState !== selected) {
+        iterState = selected;
+        iterOpen = null;
+        $("iteration-detail").hidden = true;
+        $("iteration-status").value = "";
+      }
+      loadIterations(false);
+      if (iterOpen !== null && view.execution.status === "RUNNING") openIteration(iterOpen);
+    }
+    $("iteration-status").addEventListener("change", () => { iterOpen = null; $("iteration-detail").hidden = true; loadIterations(false); });
+    $("iterations-more").addEventListener("click", () => loadIterations(true));
+
     // An event's details, with the JSON text of payloads (input, output, parameters) decoded
     // so they read as JSON rather than as escaped strings.
     function eventDetails(ev) {
@@ -236,6 +332,7 @@
       renderSide();
       renderEvents();
       renderWaiting();
+      if (iterState) showIterations();
     }
 
     let polling = null;
@@ -272,7 +369,7 @@
     $("graph").addEventListener("click", (e) => {
       const node = e.target.closest(".sf-node[data-state]");
       selected = node && node.dataset.state !== selected ? node.dataset.state : null;
-      if (view) renderSide();
+      if (view) { renderSide(); showIterations(); }
     });
     poll();
   }
@@ -339,6 +436,7 @@
     let timer = null;
     let sequence = 0; // answers to older validations are dropped
     let lastResult = null;
+    let drawnGraph = null; // the SVG text the graph shows
 
     function renderGutter() {
       const lines = text.value.split("\n").length;
@@ -393,21 +491,47 @@
       main.dataset.validation = result.result;
     }
 
+    // validate sends the text to the server's checks and draws the answer. How long that
+    // took is kept on the page (data-validate-ms: the round trip with the checks and the
+    // layout; data-draw-ms: putting the graph and the problems on the page, up to the next
+    // frame), which is what the editor's responsiveness is measured by.
     async function validate() {
       const mine = ++sequence;
       main.dataset.validation = "pending";
+      const t0 = performance.now();
       try {
-        const result = await api("POST", "/ui/api/validate", { definition: text.value, type: $("sm-type").value });
+        const result = await api("POST", "/ui/api/validate", { definition: text.value, type: $("sm-type").value, expand: $("expand-graph").checked });
         if (mine !== sequence) return;
+        const t1 = performance.now();
         lastResult = result;
         // A definition whose shape cannot be read keeps the last graph, marked stale.
         if (result.graph) {
-          $("graph").innerHTML = result.graph; // drawn by our own renderer, which escapes every name
+          // An edit that leaves the drawing as it was (a value, a comment) keeps the graph on
+          // the page: replacing thousands of boxes costs more than the checks.
+          if (result.graph !== drawnGraph || $("graph").classList.contains("stale")) {
+            $("graph").innerHTML = result.graph; // drawn by our own renderer, which escapes every name
+            drawnGraph = result.graph;
+          }
           $("graph").classList.remove("stale");
+          $("graph-note").textContent = result.collapsed ? result.states + " states: branches collapsed" : "";
+          $("expand-wrap").hidden = !result.collapsed && !$("expand-graph").checked;
         } else {
           $("graph").classList.add("stale");
         }
         showProblems(result);
+        // A problem of a state inside a collapsed branch marks the box that holds it.
+        for (const d of result.diagnostics) {
+          const owner = d.state && result.collapsedInto && result.collapsedInto[d.state];
+          if (owner) document.querySelectorAll('#graph .sf-node[data-state="' + CSS.escape(owner) + '"]').forEach((n) => n.classList.add("sf-problem"));
+        }
+        $("graph").getBoundingClientRect(); // lay the page out now, inside the measurement
+        requestAnimationFrame(() => {
+          const t2 = performance.now();
+          main.dataset.validateMs = (t1 - t0).toFixed(1);
+          main.dataset.drawMs = (t2 - t1).toFixed(1);
+          main.dataset.measured = String(mine);
+          $("timing").textContent = "checked in " + Math.round(t1 - t0) + " ms, drawn in " + Math.round(t2 - t1) + " ms";
+        });
         // The visual editor (studio.js) re-marks its selection on the new graph and re-reads its form.
         main.dispatchEvent(new CustomEvent("sf-validated", { detail: result }));
       } catch (err) {
@@ -418,9 +542,11 @@
       }
     }
 
+    $("expand-graph").addEventListener("change", () => validate());
     text.addEventListener("input", () => {
       renderGutter();
       clearTimeout(timer);
+      main.dataset.validation = "pending"; // the graph shown is the text's before this change
       timer = setTimeout(validate, VALIDATE_PAUSE_MS);
     });
     // Tab indents instead of leaving the text.
@@ -503,9 +629,46 @@
         main.dataset.deployed = out.stateMachineVersionArn ? "published" : (created ? "created" : "updated");
       } catch (err) {
         showError(deployError, err);
+        if (arn && /changed by someone else/.test(String(err.message))) await showConflict();
       }
       button.disabled = false;
     });
+
+    // showConflict puts, where the review diff was, what differs between the definition
+    // someone else deployed meanwhile and this page's text. Nothing was saved; the person
+    // may take their revision as the base of their own update, after seeing it.
+    async function showConflict() {
+      let theirs;
+      try {
+        theirs = await api("POST", "/ui/api/call/DescribeStateMachine", { stateMachineArn: arn });
+      } catch (e) {
+        return; // the refusal is shown; the diff is a help
+      }
+      $("diff-title").textContent = "Nothing was saved. Someone else's definition (revision " + theirs.revisionId +
+        ", −) against your text (+):";
+      renderDiff($("diff"), lineDiff(theirs.definition, text.value));
+      $("review-pane").hidden = false;
+      main.dataset.conflict = theirs.revisionId;
+      $("deploy").hidden = true;
+      let rebase = $("rebase");
+      if (!rebase) {
+        rebase = el("button", { type: "button", id: "rebase", class: "secondary", text: "Update over their revision…" });
+        $("deploy").after(rebase);
+        rebase.addEventListener("click", () => {
+          // From now on the page edits their revision: the next review shows what this
+          // text changes in theirs, and Update saves it unless someone changes it again.
+          revision = main.dataset.conflict;
+          main.dataset.revision = revision;
+          $("deployed").value = rebase.dataset.definition;
+          delete main.dataset.conflict;
+          rebase.remove();
+          $("deploy").hidden = false;
+          showError(deployError, null);
+          $("review").click();
+        });
+      }
+      rebase.dataset.definition = theirs.definition;
+    }
     const publishOnly = $("publish-only");
     if (publishOnly) publishOnly.addEventListener("click", async () => {
       publishOnly.disabled = true;
@@ -822,7 +985,8 @@
         showError($("test-error"), err);
       }
     }
-    $("definition").addEventListener("input", refreshStates);
+    // After the validation pause, not on every keystroke: reading a large text is not free.
+    main.addEventListener("sf-validated", refreshStates);
     select.addEventListener("focus", refreshStates);
     document.getElementById("graph").addEventListener("click", () => setTimeout(refreshStates, 0));
     $("test-run").addEventListener("click", runTest);
@@ -859,15 +1023,18 @@
     async function claimTask(a, button) {
       button.disabled = true;
       $("task-result").hidden = true;
+      showError($("task-lost"), null);
       const worker = $("worker-name").value.trim() || "ui";
       try {
-        const task = await call("GetActivityTask", { activityArn: a.activityArn, workerName: worker });
+        const task = await api("POST", "/ui/api/activities/claim", { activityArn: a.activityArn, workerName: worker });
         if (!task.taskToken) throw new Error("No task was waiting: another worker took it.");
-        held = { token: task.taskToken, activity: a.name, beats: 0 };
+        held = { token: task.taskToken, worker, activity: a.name, beats: 0 };
         held.timer = setInterval(heartbeat, HEARTBEAT_SECONDS * 1000);
+        main.dataset.held = "true";
         $("task-activity").textContent = a.name;
         $("task-worker").textContent = worker;
         $("heartbeat-every").textContent = String(HEARTBEAT_SECONDS);
+        $("hold-seconds").textContent = String(task.holdSeconds);
         $("heartbeats").textContent = "0";
         $("task-input").textContent = pretty(task.input);
         $("task-panel").hidden = false;
@@ -878,31 +1045,59 @@
       load();
     }
 
-    async function heartbeat() {
+    // drop forgets the held task: answered, given back, or lost.
+    function drop(message, isError) {
       if (!held) return;
+      clearInterval(held.timer);
+      held = null;
+      delete main.dataset.held;
+      $("task-panel").hidden = true;
+      showError($("task-lost"), isError ? new Error(message) : null);
+      $("task-result").textContent = isError ? "" : message;
+      $("task-result").hidden = isError;
+      load();
+    }
+
+    // heartbeat renews the page's hold on the task (and the task's HeartbeatSeconds); it
+    // answers false when the task is no longer the page's.
+    async function heartbeat() {
+      if (!held) return false;
       try {
-        await call("SendTaskHeartbeat", { taskToken: held.token });
+        await api("POST", "/ui/api/activities/heartbeat", { taskToken: held.token, workerName: held.worker });
         held.beats++;
         $("heartbeats").textContent = String(held.beats);
+        return true;
       } catch (err) {
-        showError($("task-error-text"), err);
+        if (/no longer yours/.test(String(err.message))) drop("The " + held.activity + " task " + err.message + ".", true);
+        else showError($("task-error-text"), err);
+        return false;
       }
     }
 
     async function finish(action, input, message) {
       if (!held) return;
+      // Answer only a task the page still holds: one that went back to the queue may be
+      // someone else's by now.
+      if (!await heartbeat()) return;
       try {
         await call(action, Object.assign({ taskToken: held.token }, input));
-        clearInterval(held.timer);
-        held = null;
-        $("task-panel").hidden = true;
-        $("task-result").textContent = message;
-        $("task-result").hidden = false;
-        load();
+        drop(message, false);
       } catch (err) {
         showError($("task-error-text"), err);
       }
     }
+
+    // Closing or leaving the page gives the task back at once. A page only hidden (another
+    // tab) keeps it: its heartbeats go on, slowed, and a tab the browser freezes or discards
+    // stops them, so the hold runs out and the server returns the task.
+    window.addEventListener("pagehide", () => {
+      // A keepalive fetch rather than sendBeacon: it outlives the page as a beacon does, and it
+      // can carry the session's CSRF header when people sign in.
+      if (held) fetch("/ui/api/activities/release", { method: "POST", keepalive: true, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ taskToken: held.token, workerName: held.worker }) }).catch(() => {});
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && held) heartbeat(); // still ours?
+    });
 
     $("task-success").addEventListener("click", () => {
       const output = $("task-output").value;

@@ -346,6 +346,30 @@ func (s *Store) ExecutionTimingList(ctx context.Context, p *store.ExecutionTimin
 	return res, nil
 }
 
+// ExecutionCount implements store.Store. It reads the execution_by_status index's range, at
+// most Limit+1 entries of it.
+func (s *Store) ExecutionCount(ctx context.Context, p *store.ExecutionCountParams) (*store.ExecutionCountResult, error) {
+	const op = "count executions"
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	limit := p.Limit
+	if limit <= 0 || limit > store.MaxExecutionCount {
+		limit = store.MaxExecutionCount
+	}
+	var n int
+	err := s.queryRow(ctx, s.db.Reader(), `SELECT count(*) FROM (SELECT 1 FROM execution
+		WHERE status = ? AND start_date >= ? LIMIT ?) AS counted`,
+		string(p.Status), s.timeArg(p.StartedFrom), limit+1).Scan(&n)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	if n > limit {
+		return &store.ExecutionCountResult{Count: limit, AtLeast: true}, nil
+	}
+	return &store.ExecutionCountResult{Count: n}, nil
+}
+
 // ExecutionSnapshotGet implements store.Store.
 func (s *Store) ExecutionSnapshotGet(ctx context.Context, p *store.ExecutionSnapshotGetParams) (*store.ExecutionSnapshot, error) {
 	op := "get snapshot of execution " + p.ExecutionARN
