@@ -70,6 +70,8 @@ func TestBrowserIterations(t *testing.T) {
 	screenshot(t, ctx, "ui-map-iterations")
 	run(t, ctx, "open the Parallel's branches",
 		chromedp.Click(chromedp.CSS(`#graph .sf-compound[data-state="Both"] > text`)),
+		// The Map's filtered table is still up until the Parallel's arrives: wait for its title.
+		into(chromedp.Poll[bool](`document.getElementById("iterations-title").textContent === "Branches of Both"`), new(bool)),
 		chromedp.WaitVisible(chromedp.CSS(`#iteration-table tbody tr[data-index="1"]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`#iteration-table tbody tr[data-index="2"]`)),
 		into(chromedp.Evaluate[[]string](rowStatuses), &branches),
