@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -74,6 +75,9 @@ type Invoker struct {
 	// now signs requests; tests never change it, it is here so a signature's time is one
 	// value, not two calls.
 	now func() time.Time
+	// sdkClients caches the AWS SDK clients of the services called through one, by
+	// sdkClientKey.
+	sdkClients sync.Map
 }
 
 // New checks cfg and returns an Invoker. Credentials are not looked for until a call needs
