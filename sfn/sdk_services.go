@@ -6,7 +6,7 @@ import "strings"
 // by the names AWS gives them in Resource ARNs. A nil action list means every action (the
 // services speaking the AWS JSON or REST-JSON protocols with uniform paths, which Stepflow
 // calls from one table); otherwise only the listed actions are implemented. The services
-// called through an AWS SDK for Go v2 client (S3, SNS, STS) are in sdkClientActions,
+// called through an AWS SDK for Go v2 client (S3, SNS, STS, Lambda) are in sdkClientActions,
 // generated from the clients' methods. Package task/aws holds the implementation and tests
 // that it serves exactly these.
 var sdkServices = map[string][]string{
@@ -14,7 +14,6 @@ var sdkServices = map[string][]string{
 	"cognitoidentityprovider": nil, "dynamodb": nil, "ecr": nil, "ecs": nil, "emr": nil, "eventbridge": nil,
 	"firehose": nil, "glue": nil, "kinesis": nil, "kms": nil, "sagemaker": nil, "secretsmanager": nil,
 	"sfn": nil, "sqs": nil, "ssm": nil,
-	"lambda": {"invoke", "getFunction"},
 }
 
 // serviceActions are the actions of an aws-sdk: service (nil: all) and whether Stepflow

@@ -2,10 +2,12 @@ package aws_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"go/format"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -356,5 +358,49 @@ func TestSDKSTSGetCallerIdentity(t *testing.T) {
 	out := mustSucceed(t, res)
 	if out["Account"] != "123456789012" || out["Arn"] == nil {
 		t.Errorf("getCallerIdentity result %s", jsonvalue.MarshalString(out))
+	}
+}
+
+// Lambda's actions beyond invoke, through the SDK client: a function created with its code
+// as a base64 blob, configured, tagged, listed and deleted.
+func TestSDKLambdaEveryAction(t *testing.T) {
+	t.Parallel()
+	base := mototest.URL(t)
+	form := url.Values{"Action": {"CreateRole"}, "Version": {"2010-05-08"}, "RoleName": {"sdk-every-action-role"}, "AssumeRolePolicyDocument": {"{}"}}
+	mototest.Call(t, base+"/", "iam", "", "application/x-www-form-urlencoded", []byte(form.Encode()))
+	inv := newInvoker(t, awsint.Config{Endpoints: []string{"*=" + base}, Allow: []string{"lambda"}})
+	def := fmt.Sprintf(`{"StartAt": "Create", "States": {
+	  "Create": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:createFunction",
+	    "Parameters": {"FunctionName": "sdk-every-action", "Runtime": "python3.12", "Handler": "h.h", "Timeout": 30,
+	      "Role": "arn:aws:iam::123456789012:role/sdk-every-action-role", "Code": {"ZipFile": %q},
+	      "Environment": {"Variables": {"STAGE": "test"}}},
+	    "ResultPath": "$.create", "Next": "Tag"},
+	  "Tag": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:tagResource",
+	    "Parameters": {"Resource.$": "$.create.FunctionArn", "Tags": {"team": "data"}}, "ResultPath": "$.tag", "Next": "Tags"},
+	  "Tags": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:listTags",
+	    "Parameters": {"Resource.$": "$.create.FunctionArn"}, "ResultPath": "$.tags", "Next": "Config"},
+	  "Config": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:getFunctionConfiguration",
+	    "Parameters": {"FunctionName": "sdk-every-action"}, "ResultPath": "$.config", "Next": "Delete"},
+	  "Delete": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:deleteFunction",
+	    "Parameters": {"FunctionName": "sdk-every-action"}, "ResultPath": "$.delete", "Next": "Gone"},
+	  "Gone": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:lambda:getFunction",
+	    "Parameters": {"FunctionName": "sdk-every-action"},
+	    "Catch": [{"ErrorEquals": ["Lambda.ResourceNotFoundException"], "ResultPath": "$.gone", "Next": "Done"}], "ResultPath": "$.gone", "Next": "Done"},
+	  "Done": {"Type": "Pass", "End": true}}}`, base64.StdEncoding.EncodeToString([]byte("not really a zip")))
+	res, _ := run(t, newRouter(inv, nil), def, nil)
+	out := mustSucceed(t, res)
+	show := func(k string) string { return jsonvalue.MarshalString(out[k]) }
+	if get(out, "create", "FunctionName") != "sdk-every-action" || get(out, "create", "Timeout") != float64(30) ||
+		get(out, "create", "Environment", "Variables", "STAGE") != "test" {
+		t.Errorf("createFunction result %s", show("create"))
+	}
+	if get(out, "tags", "Tags", "team") != "data" {
+		t.Errorf("listTags result %s", show("tags"))
+	}
+	if get(out, "config", "Handler") != "h.h" || get(out, "config", "Runtime") != "python3.12" {
+		t.Errorf("getFunctionConfiguration result %s", show("config"))
+	}
+	if get(out, "gone", "Error") != "Lambda.ResourceNotFoundException" || !strings.Contains(fmt.Sprint(get(out, "gone", "Cause")), "(Service: Lambda, Status Code: 404, Request ID: ") {
+		t.Errorf("getFunction of a deleted function: %s", show("gone"))
 	}
 }

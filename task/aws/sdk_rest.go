@@ -13,25 +13,16 @@ import (
 )
 
 // sdkOtherCall is arn:aws:states:::aws-sdk:SERVICE:ACTION for the services that do not speak
-// the AWS JSON protocol: S3, SNS and STS (every action, through the AWS SDK for Go v2's
-// clients: sdk_client.go), Batch (REST-JSON, every action) and Lambda (invoke, getFunction).
-// Blobs (S3 Body, Lambda Payload) come back as strings, as AWS's aws-sdk integrations give
-// them.
+// the AWS JSON protocol: S3, SNS, STS and Lambda (every action, through the AWS SDK for Go
+// v2's clients: sdk_client.go; Lambda's invoke by hand, as its Payload is JSON rather than a
+// blob) and Batch (REST-JSON, every action). Blobs (S3 Body, Lambda Payload) come back as
+// strings, as AWS's aws-sdk integrations give them.
 func (c *caller) sdkOtherCall(ctx context.Context, action string, input any) (any, error) {
+	if c.svc.name() == "lambda" && strings.EqualFold(action, "invoke") {
+		return lambdaSDKInvoke(ctx, c, copyObject(input))
+	}
 	if _, ok := sdkClientServices[c.svc.name()]; ok {
 		return c.sdkClientCall(ctx, action, input)
-	}
-	switch c.svc.name() + ":" + strings.ToLower(action) {
-	case "lambda:invoke":
-		return lambdaSDKInvoke(ctx, c, copyObject(input))
-	case "lambda:getfunction":
-		params := copyObject(input)
-		q := url.Values{}
-		if v, ok := params["Qualifier"].(string); ok {
-			q.Set("Qualifier", v)
-		}
-		out, _, err := c.callREST(ctx, http.MethodGet, "/2015-03-31/functions/"+url.PathEscape(fmt.Sprint(params["FunctionName"])), q, nil, nil)
-		return out, err
 	}
 	if c.svc.restJSON { // Batch: POST /v1/ACTION in lower case, camelCase members
 		out, _, err := c.callRESTJSON(ctx, http.MethodPost, "/v1/"+strings.ToLower(action), convertMembers(input, lowerFirst, batchFreeForm), true)
