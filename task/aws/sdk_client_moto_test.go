@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"slices"
@@ -402,5 +404,55 @@ func TestSDKLambdaEveryAction(t *testing.T) {
 	}
 	if get(out, "gone", "Error") != "Lambda.ResourceNotFoundException" || !strings.Contains(fmt.Sprint(get(out, "gone", "Cause")), "(Service: Lambda, Status Code: 404, Request ID: ") {
 		t.Errorf("getFunction of a deleted function: %s", show("gone"))
+	}
+}
+
+// An SDK client's answers are bounded and checked as the other integrations' are: a body
+// past the bound fails the task, one that is not the service's XML is the SDK's client
+// exception; requests are signed for the service.
+func TestSDKClientResponsesNotXMLOrTooLarge(t *testing.T) {
+	t.Parallel()
+	var sigs signatures
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sigs.mu.Lock()
+		sigs.auth = append(sigs.auth, r.Header.Get("Authorization"))
+		sigs.body = append(sigs.body, r.Method+" "+r.URL.Path)
+		sigs.mu.Unlock()
+		switch r.URL.Path {
+		case "/big/object":
+			w.Write([]byte(strings.Repeat("x", 1<<20+1)))
+		case "/exact/object":
+			w.Write([]byte(strings.Repeat("y", 1<<20)))
+		default:
+			w.Write([]byte("<html>a proxy's error page"))
+		}
+	}))
+	defer srv.Close()
+	inv := newInvoker(t, awsint.Config{Endpoints: []string{"s3=" + srv.URL}, Allow: []string{"s3"}, MaxResponseBytes: 1 << 20})
+	call := func(action string, params map[string]any) (any, error) {
+		return inv.Invoke(mototest.Context(t), &task.Request{Resource: sfn.ParseResource("arn:aws:states:::aws-sdk:s3:" + action), Input: params})
+	}
+	_, err := call("getObject", map[string]any{"Bucket": "big", "Key": "object"})
+	var te *task.Error
+	if !errors.As(err, &te) || te.Name != sfn.ErrorTaskFailed || te.Cause != "the s3 response is larger than 1048576 bytes, the most Stepflow reads" {
+		t.Errorf("too large: %v", err)
+	}
+	out, err := call("getObject", map[string]any{"Bucket": "exact", "Key": "object"})
+	if body, _ := get(out, "Body").(string); err != nil || len(body) != 1<<20 {
+		t.Errorf("a body of exactly the bound: %d bytes, %v", len(body), err)
+	}
+	_, err = call("listObjectsV2", map[string]any{"Bucket": "b"})
+	if !errors.As(err, &te) || te.Name != "S3.SdkClientException" || !strings.HasPrefix(te.Cause, "Unable to unmarshall response: ") {
+		t.Errorf("not XML: %v", err)
+	}
+	sigs.mu.Lock()
+	defer sigs.mu.Unlock()
+	for i, auth := range sigs.auth {
+		if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=") || !strings.Contains(auth, "/"+mototest.Region+"/s3/aws4_request") {
+			t.Errorf("request %s signed %q, want SigV4 for s3", sigs.body[i], auth)
+		}
+	}
+	if len(sigs.body) != 3 || sigs.body[0] != "GET /big/object" {
+		t.Errorf("requests %v, want one per call, path-style", sigs.body)
 	}
 }
