@@ -5,10 +5,9 @@ import "strings"
 // sdkServices are the services Stepflow can call as arn:aws:states:::aws-sdk:SERVICE:ACTION,
 // by the names AWS gives them in Resource ARNs. A nil action list means every action (the
 // services speaking the AWS JSON or REST-JSON protocols with uniform paths, which Stepflow
-// calls from one table); otherwise only the listed actions are implemented. The services
-// called through an AWS SDK for Go v2 client (S3, SNS, STS, Lambda) are in sdkClientActions,
-// generated from the clients' methods. Package task/aws holds the implementation and tests
-// that it serves exactly these.
+// calls from one table). The services called through an AWS SDK for Go v2 client (S3, SNS,
+// STS, Lambda, EventBridge Scheduler) are in sdkClientActions, generated from the clients'
+// methods. Package task/aws holds the implementation and tests that it serves exactly these.
 var sdkServices = map[string][]string{
 	"acm": nil, "athena": nil, "batch": nil, "cloudwatchlogs": nil, "codebuild": nil, "codepipeline": nil,
 	"cognitoidentityprovider": nil, "dynamodb": nil, "ecr": nil, "ecs": nil, "emr": nil, "eventbridge": nil,

@@ -14,6 +14,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -23,7 +24,8 @@ import (
 )
 
 // The services below do not speak the AWS JSON protocols (S3 is REST-XML, SNS and STS the
-// query protocol, Lambda REST-JSON with members in paths and headers), so their aws-sdk: integrations go through the AWS SDK for Go v2's own
+// query protocol, Lambda and EventBridge Scheduler REST-JSON with members in paths and
+// headers), so their aws-sdk: integrations go through the AWS SDK for Go v2's own
 // clients instead of the JSON table: the action names the client's method, the state's
 // PascalCase parameters fill the method's input struct and its output struct is the result
 // (sdk_values.go). Every operation of the client is callable, so the set of actions is
@@ -58,6 +60,10 @@ var sdkClientServices = map[string]func(o clientOptions) any{
 	},
 	"lambda": func(o clientOptions) any {
 		return lambda.New(lambda.Options{Region: o.region, Credentials: o.credentials, HTTPClient: o.httpClient,
+			BaseEndpoint: o.endpoint, Retryer: sdkaws.NopRetryer{}})
+	},
+	"scheduler": func(o clientOptions) any {
+		return scheduler.New(scheduler.Options{Region: o.region, Credentials: o.credentials, HTTPClient: o.httpClient,
 			BaseEndpoint: o.endpoint, Retryer: sdkaws.NopRetryer{}})
 	},
 	"sts": func(o clientOptions) any {

@@ -456,3 +456,37 @@ func TestSDKClientResponsesNotXMLOrTooLarge(t *testing.T) {
 		t.Errorf("requests %v, want one per call, path-style", sigs.body)
 	}
 }
+
+// EventBridge Scheduler through its SDK client: timestamps go in and come out as ISO-8601.
+func TestSDKSchedulerSchedule(t *testing.T) {
+	t.Parallel()
+	base := mototest.URL(t)
+	inv := newInvoker(t, awsint.Config{Endpoints: []string{"*=" + base}, Allow: []string{"scheduler"}})
+	def := `{"StartAt": "Create", "States": {
+	  "Create": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:scheduler:createSchedule",
+	    "Parameters": {"Name": "sdk-nightly", "ScheduleExpression": "rate(1 day)", "StartDate": "2030-01-02T03:04:05Z",
+	      "FlexibleTimeWindow": {"Mode": "OFF"},
+	      "Target": {"Arn": "arn:aws:sqs:us-east-1:123456789012:q", "RoleArn": "arn:aws:iam::123456789012:role/r", "Input": "{}"}},
+	    "ResultPath": "$.create", "Next": "Get"},
+	  "Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:scheduler:getSchedule",
+	    "Parameters": {"Name": "sdk-nightly"}, "ResultPath": "$.get", "Next": "Delete"},
+	  "Delete": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:scheduler:deleteSchedule",
+	    "Parameters": {"Name": "sdk-nightly"}, "ResultPath": "$.delete", "Next": "Gone"},
+	  "Gone": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:scheduler:getSchedule",
+	    "Parameters": {"Name": "sdk-nightly"},
+	    "Catch": [{"ErrorEquals": ["Scheduler.ResourceNotFoundException"], "ResultPath": "$.gone", "Next": "Done"}], "ResultPath": "$.gone", "Next": "Done"},
+	  "Done": {"Type": "Pass", "End": true}}}`
+	res, _ := run(t, newRouter(inv, nil), def, nil)
+	out := mustSucceed(t, res)
+	show := func(k string) string { return jsonvalue.MarshalString(out[k]) }
+	if arn, _ := get(out, "create", "ScheduleArn").(string); !strings.HasSuffix(arn, ":schedule/default/sdk-nightly") {
+		t.Errorf("createSchedule result %s", show("create"))
+	}
+	if get(out, "get", "StartDate") != "2030-01-02T03:04:05Z" || get(out, "get", "FlexibleTimeWindow", "Mode") != "OFF" ||
+		get(out, "get", "Target", "Arn") != "arn:aws:sqs:us-east-1:123456789012:q" {
+		t.Errorf("getSchedule result %s", show("get"))
+	}
+	if get(out, "gone", "Error") != "Scheduler.ResourceNotFoundException" {
+		t.Errorf("getSchedule of a deleted schedule: %s", show("gone"))
+	}
+}
