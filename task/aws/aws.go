@@ -6,8 +6,10 @@
 // .sync, states:startExecution on a remote Step Functions, and Lambda functions not in the
 // functions file) with the
 // request fields, result shapes and error names AWS Step Functions gives them, and the AWS
-// SDK integrations (arn:aws:states:::aws-sdk:SERVICE:ACTION) of every service speaking the
-// AWS JSON protocols, from one table of services rather than one SDK module per service.
+// SDK integrations (arn:aws:states:::aws-sdk:SERVICE:ACTION): of every service speaking the
+// AWS JSON protocols from one table of services rather than one SDK module per service, and
+// of S3, SNS, Lambda, STS and EventBridge Scheduler, every action, through the AWS SDK for
+// Go v2's clients of those services, by reflection (sdk_client.go, sdk_values.go).
 //
 // Nothing is reachable until the operator allows it (--aws-allow): a definition is data,
 // and whoever starts an execution picks its Resource ARNs. Requests are signed with SigV4
