@@ -130,7 +130,14 @@ func TaskResourcePermissions(action string, in map[string]any, scope sfn.Scope) 
 			return one(resources[0])
 		}
 	case "s3":
-		return one(s3ObjectARN(scope, in))
+		if iamName, ok := s3IAMActions[name]; ok {
+			action = "s3:" + iamName
+		}
+		perms := one(s3ObjectARN(scope, in))
+		if name == "CopyObject" || name == "UploadPartCopy" {
+			perms = append(perms, TaskPermission{Action: "s3:GetObject", Resource: s3CopySourceARN(scope, stringField(in, "CopySource"))})
+		}
+		return perms
 	case "batch":
 		if name == "SubmitJob" {
 			// Both the job definition and the job queue are resources of SubmitJob; the
@@ -257,6 +264,51 @@ func sqsQueueARN(queueURL string, scope sfn.Scope) string {
 		region = host[1]
 	}
 	return "arn:" + scope.Partition + ":sqs:" + region + ":" + parts[0] + ":" + parts[1]
+}
+
+// s3IAMActions are the S3 API actions whose IAM action is named otherwise, from AWS's
+// service authorization reference for S3 (the others share their API action's name):
+// listing a bucket is s3:ListBucket, reading an object's headers s3:GetObject, every step of
+// a multipart upload s3:PutObject, and a bucket's configurations are named after them.
+var s3IAMActions = map[string]string{
+	"ListObjects": "ListBucket", "ListObjectsV2": "ListBucket", "HeadBucket": "ListBucket",
+	"ListObjectVersions": "ListBucketVersions", "ListBuckets": "ListAllMyBuckets",
+	"ListMultipartUploads": "ListBucketMultipartUploads", "ListParts": "ListMultipartUploadParts",
+	"HeadObject": "GetObject", "GetObjectAttributes": "GetObject",
+	"CopyObject": "PutObject", "CreateMultipartUpload": "PutObject", "UploadPart": "PutObject",
+	"UploadPartCopy": "PutObject", "CompleteMultipartUpload": "PutObject",
+	"DeleteObjects":                      "DeleteObject",
+	"DeleteBucketTagging":                "PutBucketTagging",
+	"GetBucketCors":                      "GetBucketCORS",
+	"PutBucketCors":                      "PutBucketCORS",
+	"DeleteBucketCors":                   "PutBucketCORS",
+	"GetBucketEncryption":                "GetEncryptionConfiguration",
+	"PutBucketEncryption":                "PutEncryptionConfiguration",
+	"DeleteBucketEncryption":             "PutEncryptionConfiguration",
+	"GetBucketLifecycleConfiguration":    "GetLifecycleConfiguration",
+	"PutBucketLifecycleConfiguration":    "PutLifecycleConfiguration",
+	"DeleteBucketLifecycle":              "PutLifecycleConfiguration",
+	"GetBucketNotificationConfiguration": "GetBucketNotification",
+	"PutBucketNotificationConfiguration": "PutBucketNotification",
+	"GetBucketReplication":               "GetReplicationConfiguration",
+	"PutBucketReplication":               "PutReplicationConfiguration",
+	"DeleteBucketReplication":            "PutReplicationConfiguration",
+}
+
+// s3CopySourceARN is the object a CopyObject reads: its CopySource is BUCKET/KEY, URL-encoded,
+// perhaps with a leading slash and ?versionId=.
+func s3CopySourceARN(scope sfn.Scope, source string) string {
+	source, _, _ = strings.Cut(strings.TrimPrefix(source, "/"), "?versionId=")
+	if decoded, err := url.PathUnescape(source); err == nil {
+		source = decoded
+	}
+	if !strings.Contains(source, "/") {
+		return "*"
+	}
+	if strings.HasPrefix(source, "arn:") {
+		return source // an access point's object
+	}
+	return "arn:" + scope.Partition + ":s3:::" + source
 }
 
 // s3ObjectARN is arn:aws:s3:::BUCKET/KEY (or the bucket alone) of an aws-sdk:s3 call.

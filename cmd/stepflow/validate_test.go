@@ -53,8 +53,8 @@ func TestValidateCommand(t *testing.T) {
 		{"aws-sdk action Stepflow calls", []string{sdk("arn:aws:states:::aws-sdk:s3:getObject.waitForTaskToken")}, "OK\n", 0},
 		{"aws-sdk service Stepflow cannot call", []string{sdk("arn:aws:states:::aws-sdk:nosuchservice:doThing")},
 			"ERROR SCHEMA_VALIDATION_FAILED /States/T/Resource: The resource provided arn:aws:states:::aws-sdk:nosuchservice:doThing is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.\n", 1},
-		{"aws-sdk action Stepflow cannot call", []string{sdk("arn:aws:states:::aws-sdk:s3:createBucket")},
-			"ERROR SCHEMA_VALIDATION_FAILED /States/T/Resource: The resource provided arn:aws:states:::aws-sdk:s3:createBucket is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.\n", 1},
+		{"aws-sdk action Stepflow cannot call", []string{sdk("arn:aws:states:::aws-sdk:s3:selectObjectContent")},
+			"ERROR SCHEMA_VALIDATION_FAILED /States/T/Resource: The resource provided arn:aws:states:::aws-sdk:s3:selectObjectContent is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.\n", 1},
 		{"not JSON", []string{text},
 			"ERROR INVALID_JSON_DESCRIPTION: Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')  at [Source: (String)\"not a definition\"; line: 1, column: 4]\n", 1},
 	}

@@ -6,8 +6,10 @@
 // .sync, states:startExecution on a remote Step Functions, and Lambda functions not in the
 // functions file) with the
 // request fields, result shapes and error names AWS Step Functions gives them, and the AWS
-// SDK integrations (arn:aws:states:::aws-sdk:SERVICE:ACTION) of every service speaking the
-// AWS JSON protocols, from one table of services rather than one SDK module per service.
+// SDK integrations (arn:aws:states:::aws-sdk:SERVICE:ACTION): of every service speaking the
+// AWS JSON protocols from one table of services rather than one SDK module per service, and
+// of S3, SNS, Lambda, STS and EventBridge Scheduler, every action, through the AWS SDK for
+// Go v2's clients of those services, by reflection (sdk_client.go, sdk_values.go).
 //
 // Nothing is reachable until the operator allows it (--aws-allow): a definition is data,
 // and whoever starts an execution picks its Resource ARNs. Requests are signed with SigV4
@@ -25,6 +27,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -74,6 +77,9 @@ type Invoker struct {
 	// now signs requests; tests never change it, it is here so a signature's time is one
 	// value, not two calls.
 	now func() time.Time
+	// sdkClients caches the AWS SDK clients of the services called through one, by
+	// sdkClientKey.
+	sdkClients sync.Map
 }
 
 // New checks cfg and returns an Invoker. Credentials are not looked for until a call needs

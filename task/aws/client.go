@@ -26,8 +26,6 @@ type caller struct {
 	svc    *service
 	region string
 	role   string
-	// bucketHost is the S3 bucket of a call to AWS itself, which goes to its virtual host.
-	bucketHost string
 }
 
 // httpRequest is one request before signing.
@@ -77,9 +75,6 @@ func (e *transportError) Error() string { return e.err.Error() }
 func (c *caller) send(ctx context.Context, r *httpRequest) (*httpResponse, error) {
 	base := c.inv.endpoint(c.svc, c.region)
 	u := *base
-	if c.bucketHost != "" {
-		u.Host = c.bucketHost + "." + u.Host
-	}
 	// r.path is escaped (an S3 key's spaces are %20): keep it as written.
 	u.RawPath = base.EscapedPath() + r.path
 	path, err := url.PathUnescape(u.RawPath)
@@ -102,9 +97,6 @@ func (c *caller) send(ctx context.Context, r *httpRequest) (*httpResponse, error
 		return nil, err
 	}
 	sum := sha256.Sum256(r.body)
-	if c.svc.signingName == "s3" {
-		req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:])) // S3 wants the payload hash signed
-	}
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), c.svc.signingName, c.region, c.inv.now()); err != nil {
 		return nil, &transportError{fmt.Errorf("sign request: %w", err)}
 	}

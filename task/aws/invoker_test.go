@@ -167,6 +167,11 @@ func TestNoCredentials(t *testing.T) {
 		!strings.Contains(res.Cause, "environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)") {
 		t.Errorf("%s: %s", res.Error, res.Cause)
 	}
+	// The same through an AWS SDK client (S3).
+	res, _ = run(t, newRouter(inv, nil), `{"StartAt": "L", "States": {"L": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:listBuckets", "End": true}}}`, nil)
+	if res.Error != sfn.ErrorTaskFailed || !strings.HasPrefix(res.Cause, "no AWS credentials to sign the request with: ") {
+		t.Errorf("aws-sdk:s3: %s: %s", res.Error, res.Cause)
+	}
 }
 
 // signatures records the SigV4 Authorization headers an endpoint received.

@@ -64,7 +64,8 @@ func lowerFirst(s string) string {
 }
 
 // implicitJSON serialises the string members AWS lets a definition give as JSON values:
-// Step Functions' Input and Output, an SQS MessageBody, EventBridge entries' Detail.
+// Step Functions' Input and Output, an SQS MessageBody, an SNS Message, EventBridge
+// entries' Detail.
 func implicitJSON(service string, params any) any {
 	m, ok := params.(map[string]any)
 	if !ok {
@@ -79,6 +80,9 @@ func implicitJSON(service string, params any) any {
 	case "sqs":
 		m = copyObject(m)
 		stringifyMember(m, "MessageBody")
+	case "sns":
+		m = copyObject(m)
+		stringifyMember(m, "Message")
 	case "events":
 		m = withDetailsAsText(m)
 	}

@@ -37,8 +37,9 @@ type service struct {
 	javaException string
 }
 
-// services are the services with an endpoint table entry. Only those with a targetPrefix
-// are reachable through aws-sdk:; SNS and Lambda have optimized integrations only.
+// services are the services with an endpoint table entry. Those with a targetPrefix are
+// reachable through aws-sdk: by the AWS JSON protocols; S3, SNS, Lambda, STS and Scheduler
+// through their AWS SDK for Go v2 clients (sdk_client.go), Batch through REST-JSON.
 var services = []*service{
 	{names: []string{"dynamodb"}, endpointPrefix: "dynamodb", signingName: "dynamodb", targetPrefix: "DynamoDB_20120810", jsonVersion: "1.0", sdkName: "DynamoDb", integrationName: "DynamoDB", javaName: "AmazonDynamoDBv2", javaException: "AmazonDynamoDBException"},
 	{names: []string{"sqs"}, endpointPrefix: "sqs", signingName: "sqs", targetPrefix: "AmazonSQS", jsonVersion: "1.0", sdkName: "Sqs", integrationName: "SQS", javaName: "AmazonSQS", javaException: "AmazonSQSException"},
@@ -64,8 +65,9 @@ var services = []*service{
 	{names: []string{"cognitoidentityprovider", "cognito-idp"}, endpointPrefix: "cognito-idp", signingName: "cognito-idp", targetPrefix: "AWSCognitoIdentityProviderService", jsonVersion: "1.1", sdkName: "CognitoIdentityProvider"},
 	{names: []string{"codepipeline"}, endpointPrefix: "codepipeline", signingName: "codepipeline", targetPrefix: "CodePipeline_20150709", jsonVersion: "1.1", camelMembers: true, sdkName: "CodePipeline"},
 	{names: []string{"emr", "elasticmapreduce"}, endpointPrefix: "elasticmapreduce", signingName: "elasticmapreduce", targetPrefix: "ElasticMapReduce", jsonVersion: "1.1", sdkName: "Emr"},
-	// STS is only used to assume the roles of Task states' Credentials.
+	// STS also assumes the roles of Task states' Credentials.
 	{names: []string{"sts"}, endpointPrefix: "sts", signingName: "sts", sdkName: "Sts"},
+	{names: []string{"scheduler"}, endpointPrefix: "scheduler", signingName: "scheduler", sdkName: "Scheduler"},
 }
 
 var servicesByName = func() map[string]*service {
