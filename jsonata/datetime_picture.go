@@ -18,6 +18,22 @@ type dateMarker struct {
 	minWidth     int  // -1 when absent
 	maxWidth     int  // -1 when absent
 	explicit     bool // the presentation modifier was written in the picture
+
+	// The marker as the reference implementation's formatter reads it (the parser above
+	// uses the fields before).
+	presentation1 string          // the primary modifier as written, or the component's default
+	presentation2 string          // a last 'a', 't', 'c' or 'o' of a modifier longer than one character
+	names         string          // "upper", "lower", "title" for N, n, Nn; "" for numbers
+	widthMin      jsNumber        // the width modifier's minimum, read with parseInt
+	widthMax      jsNumber        // and its maximum
+	integer       *integerPicture // the integer picture of a numeric component or a time zone
+	yearDigits    float64         // Y: the digits kept (-1: all; NaN when the maximum width is no number)
+}
+
+// jsNumber is a JavaScript number read from a picture, which may be absent or NaN.
+type jsNumber struct {
+	set   bool
+	value float64
 }
 
 var defaultPresentation = map[byte]string{
@@ -27,8 +43,22 @@ var defaultPresentation = map[byte]string{
 }
 
 func parseDatePicture(picture string) ([]dateMarker, error) {
-	var out []dateMarker
-	var nameErr error
+	markers, nameErr, err := parseDatePictureMarkers(picture)
+	if err != nil {
+		return nil, err
+	}
+	// an unterminated marker is reported before a misplaced name modifier
+	if nameErr != nil {
+		return nil, nameErr
+	}
+	return markers, nil
+}
+
+// parseDatePictureMarkers splits a picture into literals and markers. nameErr is the first
+// name modifier on a component that has no names (D3133), which the parser reports once the
+// whole picture is read and the formatter when it reaches that marker.
+func parseDatePictureMarkers(picture string) (out []dateMarker, nameErr error, err error) {
+
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -54,7 +84,7 @@ func parseDatePicture(picture string) ([]dateMarker, error) {
 		}
 		end := strings.IndexByte(picture[i:], ']')
 		if end < 0 {
-			return nil, newError("D3135", 0, "", nil)
+			return nil, nil, newError("D3135", 0, "", nil)
 		}
 		flush()
 		body := strings.Map(func(r rune) rune {
@@ -65,12 +95,15 @@ func parseDatePicture(picture string) ([]dateMarker, error) {
 		}, picture[i+1:i+end])
 		i += end
 		if body == "" {
-			return nil, newError("D3132", 0, "", body)
+			return nil, nil, newError("D3132", 0, "", body)
 		}
 		m := dateMarker{component: body[0], minWidth: -1, maxWidth: -1}
 		def, ok := defaultPresentation[m.component]
 		if !ok {
-			return nil, newError("D3132", 0, "", string(m.component))
+			return nil, nil, newError("D3132", 0, "", string(m.component))
+		}
+		if err := m.readAsReference(body[1:], def); err != nil {
+			return nil, nil, err
 		}
 		rest := body[1:]
 		// The last comma always starts the width modifier, as in the reference: "[Y0,]" is
@@ -116,11 +149,116 @@ func parseDatePicture(picture string) ([]dateMarker, error) {
 		out = append(out, m)
 	}
 	flush()
-	// an unterminated marker is reported before a misplaced name modifier
-	if nameErr != nil {
-		return nil, nameErr
+	return out, nameErr, nil
+}
+
+// readAsReference reads a marker's modifiers the way the reference implementation does
+// (XPath F&O 9.8.4): the last comma starts the width modifier, whose parts are read with
+// JavaScript's parseInt (so "[Y,2-x]" has a maximum width of NaN); a modifier of one
+// character is the primary modifier whatever it is ("[Do]" is the numbering sequence
+// "o"); the minimum width raises a decimal picture's mandatory digits, ordinals included;
+// and a year keeps as many digits as its maximum width, or as its picture has digit signs
+// from two on. Digits of two decimal groups fail here (D3131), a sequence only when a number
+// is formatted with it (D3130).
+func (m *dateMarker) readAsReference(modifiers, def string) error {
+	presentation := modifiers
+	if k := strings.LastIndexByte(modifiers, ','); k >= 0 {
+		presentation = modifiers[:k]
+		minText, maxText, hasDash := strings.Cut(modifiers[k+1:], "-")
+		m.widthMin = parseWidthModifier(minText)
+		if hasDash {
+			m.widthMax = parseWidthModifier(maxText)
+		}
 	}
-	return out, nil
+	switch units := utf16Len(presentation); {
+	case units == 0:
+		m.presentation1 = def
+	case units > 1 && strings.IndexByte("atco", presentation[len(presentation)-1]) >= 0:
+		m.presentation1 = presentation[:len(presentation)-1]
+		m.presentation2 = presentation[len(presentation)-1:]
+	default:
+		m.presentation1 = presentation
+	}
+	m.yearDigits = -1
+	switch {
+	case strings.HasPrefix(m.presentation1, "n"):
+		m.names = "lower"
+	case strings.HasPrefix(m.presentation1, "Nn"):
+		m.names = "title"
+	case strings.HasPrefix(m.presentation1, "N"):
+		m.names = "upper"
+	case strings.IndexByte("YMDdFWwXxHhmsf", m.component) >= 0:
+		pattern := m.presentation1
+		if m.presentation2 != "" {
+			pattern += ";" + m.presentation2
+		}
+		ip, err := analyseIntegerPicture(pattern)
+		if err != nil {
+			return err
+		}
+		decimal := ip.kind == "decimal"
+		if decimal && m.widthMin.set && float64(ip.mandatory) < m.widthMin.value {
+			ip.mandatory = int(m.widthMin.value)
+		}
+		if m.component == 'Y' {
+			if m.widthMax.set {
+				m.yearDigits = m.widthMax.value
+				ip.mandatory = 0 // NaN: never pads
+				if !math.IsNaN(m.widthMax.value) {
+					ip.mandatory = int(m.widthMax.value)
+				}
+			} else if w := ip.mandatory + ip.optional; decimal && w >= 2 {
+				m.yearDigits = float64(w)
+			}
+		}
+		m.integer = ip
+	}
+	if m.component == 'Z' || m.component == 'z' {
+		ip, err := analyseIntegerPicture(m.presentation1)
+		if err != nil {
+			return err
+		}
+		m.integer = ip
+	}
+	return nil
+}
+
+// parseWidthModifier reads one part of a width modifier: "*" or nothing is absent, anything
+// else is what JavaScript's parseInt makes of it (NaN when it starts with no digit).
+func parseWidthModifier(s string) jsNumber {
+	if s == "*" {
+		return jsNumber{}
+	}
+	return jsNumber{set: true, value: jsParseInt(s)}
+}
+
+// jsParseInt is JavaScript's parseInt with no radix: leading white space, a sign, then
+// decimal digits, or hexadecimal ones after "0x"; NaN when no digit follows.
+func jsParseInt(s string) float64 {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	sign := 1.0
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		if s[0] == '-' {
+			sign = -1
+		}
+		s = s[1:]
+	}
+	base := 10.0
+	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		base, s = 16, s[2:]
+	}
+	v, digits := 0.0, 0
+	for ; digits < len(s); digits++ {
+		d := strings.IndexByte("0123456789abcdef", s[digits]|0x20)
+		if d < 0 || float64(d) >= base || (base == 10 && s[digits] > '9') {
+			break
+		}
+		v = v*base + float64(d)
+	}
+	if digits == 0 {
+		return math.NaN()
+	}
+	return sign * v
 }
 
 var monthNames = []string{"January", "February", "March", "April", "May", "June", "July",
@@ -149,46 +287,33 @@ func weekOfMonth(t time.Time) (week int, month time.Month) {
 	return int(monday.Sub(week1).Hours()/24)/7 + 1, thursday.Month()
 }
 
-func parseTimezone(tz any) (*time.Location, int, error) {
+// parseTimezone reads $fromMillis's time zone as the reference does: JavaScript's parseInt
+// of the text, whose hundreds are the hours (floored) and whose remainder the minutes, so
+// "-0330" is -4 hours and -30 minutes. Text parseInt cannot read counts as no offset.
+func parseTimezone(tz any) (hours, minutes int) {
 	s, ok := tz.(string)
-	if !ok || s == "" {
-		return time.UTC, 0, nil
+	if !ok {
+		return 0, 0
 	}
-	sign := 1
-	digits := s
-	switch s[0] {
-	case '+':
-		digits = s[1:]
-	case '-':
-		sign = -1
-		digits = s[1:]
+	v := jsParseInt(s)
+	if math.IsNaN(v) || math.Abs(v) > 1e6 {
+		return 0, 0
 	}
-	// lenient like JavaScript's parseInt: unreadable parts count as zero
-	h, m := 0, 0
-	if len(digits) >= 2 {
-		h, _ = strconv.Atoi(digits[:len(digits)-2])
-		m, _ = strconv.Atoi(digits[len(digits)-2:])
-	}
-	offset := sign * (h*60 + m)
-	return time.FixedZone("", offset*60), offset, nil
+	n := int(v)
+	hours = int(math.Floor(float64(n) / 100))
+	return hours, n % 100
 }
 
-func formatDateTimePicture(ms float64, picture, timezone any) (any, error) {
-	loc, offset, err := parseTimezone(timezone)
-	if err != nil {
-		return nil, err
-	}
-	t := time.UnixMilli(int64(math.Floor(ms))).In(loc)
+func formatDateTimePicture(ms float64, picture, timezone any, b *budget) (any, error) {
+	hours, minutes := parseTimezone(timezone)
+	offset := 60*hours + minutes
+	t := time.UnixMilli(int64(math.Floor(ms))).In(time.FixedZone("", offset*60))
 	pic, ok := picture.(string)
 	if !ok {
 		// a timezone without a picture: ISO 8601 in that zone
-		s := t.Format("2006-01-02T15:04:05.000")
-		if offset == 0 {
-			return s + "Z", nil
-		}
-		return s + t.Format("-07:00"), nil
+		pic = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"
 	}
-	markers, err := parseDatePicture(pic)
+	markers, nameErr, err := parseDatePictureMarkers(pic)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +323,10 @@ func formatDateTimePicture(ms float64, picture, timezone any) (any, error) {
 			sb.WriteString(m.literal)
 			continue
 		}
-		s, err := formatDateComponent(t, offset, m)
+		s, err := formatDateComponent(t, hours, minutes, m, b)
+		if err == nil && m.names != "" && m.integer != nil && m.component != 'Z' && m.component != 'z' {
+			err = nameErr
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -207,10 +335,11 @@ func formatDateTimePicture(ms float64, picture, timezone any) (any, error) {
 	return sb.String(), nil
 }
 
-func formatDateComponent(t time.Time, offset int, m dateMarker) (string, error) {
+// formatDateComponent writes one marker as the reference's formatter does.
+func formatDateComponent(t time.Time, offsetHours, offsetMinutes int, m dateMarker, b *budget) (string, error) {
 	switch m.component {
 	case 'Z', 'z':
-		return formatOffset(offset, m)
+		return formatOffset(offsetHours, offsetMinutes, m, b)
 	case 'C', 'E':
 		return "ISO", nil
 	case 'P':
@@ -218,7 +347,13 @@ func formatDateComponent(t time.Time, offset int, m dateMarker) (string, error) 
 		if t.Hour() >= 12 {
 			s = "pm"
 		}
-		return applyNameCase(s, m.presentation), nil
+		if m.names == "upper" {
+			s = "AM"
+			if t.Hour() >= 12 {
+				s = "PM"
+			}
+		}
+		return s, nil
 	}
 	var value int
 	var names []string
@@ -256,45 +391,64 @@ func formatDateComponent(t time.Time, offset int, m dateMarker) (string, error) 
 	case 'f':
 		value = t.Nanosecond() / 1e6
 	}
-	p := m.presentation
-	if names != nil && (strings.HasPrefix(p, "N") || strings.HasPrefix(p, "n")) {
+	if m.names != "" {
+		if names == nil {
+			return "", newError("D3133", 0, "", string(m.component))
+		}
 		name := names[value-1]
-		if m.maxWidth > 0 && len(name) > m.maxWidth {
-			name = name[:m.maxWidth]
+		switch m.names {
+		case "upper":
+			name = strings.ToUpper(name)
+		case "lower":
+			name = strings.ToLower(name)
 		}
-		return applyNameCase(name, p), nil
-	}
-	if m.component == 'Y' {
-		n := -1
-		if m.maxWidth > 0 {
-			n = m.maxWidth
-			// the width, not the picture's mandatory digits, decides the length
-			p = "1"
-		} else if !m.explicit && m.minWidth > 0 {
-			n = m.minWidth
-		} else if w := countDigits(p); w >= 2 {
-			n = w
+		if w := m.widthMax; w.set && float64(len(name)) > w.value {
+			name = name[:int(max(w.value, 0))]
 		}
-		if n > 0 {
-			value %= int(math.Pow10(n))
+		return name, nil
+	}
+	v := float64(value)
+	if m.component == 'Y' && m.yearDigits != -1 {
+		v = math.Mod(v, math.Pow(10, m.yearDigits))
+	}
+	return formatAnalysedInteger(v, m.integer, b)
+}
+
+// formatOffset writes a time zone marker: a regular picture ("01:01") formats the offset
+// as hhmm, one or two digits the hours (and ":mm" when there are minutes), three or four
+// the offset as hhmm; more is D3134. The 't' modifier writes a zero offset as "Z".
+func formatOffset(hours, minutes int, m dateMarker, b *budget) (string, error) {
+	offset := hours*100 + minutes
+	ip := m.integer
+	var out string
+	var err error
+	switch {
+	case ip.kind == "decimal" && ip.regular > 0:
+		out, err = formatAnalysedInteger(float64(offset), ip, b)
+	case ip.kind == "decimal" && (ip.mandatory == 1 || ip.mandatory == 2):
+		out, err = formatAnalysedInteger(float64(hours), ip, b)
+		if minutes != 0 {
+			mm, _ := formatIntegerPicture(float64(minutes), "00")
+			out += ":" + mm
 		}
+	case ip.kind == "decimal" && (ip.mandatory == 3 || ip.mandatory == 4):
+		out, err = formatAnalysedInteger(float64(offset), ip, b)
+	default:
+		return "", newError("D3134", 0, "", nil)
 	}
-	if p == "" {
-		p = "1"
-	}
-	if m.ordinal {
-		p += ";o"
-	}
-	s, err := formatIntegerPicture(float64(value), p)
 	if err != nil {
 		return "", err
 	}
-	if m.minWidth > 0 && isDecimalPicture(m.presentation) {
-		for len([]rune(s)) < m.minWidth {
-			s = "0" + s
-		}
+	if offset >= 0 {
+		out = "+" + out
 	}
-	return s, nil
+	if m.component == 'z' {
+		out = "GMT" + out
+	}
+	if offset == 0 && m.presentation2 == "t" {
+		out = "Z"
+	}
+	return out, nil
 }
 
 func countDigits(p string) int {
@@ -324,42 +478,6 @@ func applyNameCase(s, presentation string) string {
 		return strings.ToUpper(s)
 	}
 	return strings.ToLower(s)
-}
-
-func formatOffset(offset int, m dateMarker) (string, error) {
-	p := m.presentation
-	if m.component == 'z' {
-		p = "01:01"
-	}
-	if offset == 0 && m.tModifier {
-		return "Z", nil
-	}
-	sign := "+"
-	if offset < 0 {
-		sign = "-"
-		offset = -offset
-	}
-	h, mi := offset/60, offset%60
-	digits := countDigits(p)
-	if digits > 4 {
-		return "", newError("D3134", 0, "", nil)
-	}
-	var out string
-	if sep := strings.IndexFunc(p, func(r rune) bool { return !(r >= '0' && r <= '9') }); sep >= 0 {
-		hw := countDigits(p[:sep])
-		out = padInt(h, hw) + p[sep:sep+1] + padInt(mi, 2)
-	} else if digits <= 2 {
-		out = padInt(h, digits)
-		if mi != 0 {
-			out += ":" + padInt(mi, 2)
-		}
-	} else {
-		out = padInt(h, digits-2) + padInt(mi, 2)
-	}
-	if m.component == 'z' {
-		return "GMT" + sign + out, nil
-	}
-	return sign + out, nil
 }
 
 func padInt(n, width int) string {

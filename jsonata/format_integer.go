@@ -19,6 +19,8 @@ type integerPicture struct {
 	ordinal   bool
 	zero      rune // the zero of the digits' decimal group
 	mandatory int
+	optional  int    // '#' signs
+	token     string // the picture, for D3130
 	// seps are the grouping separators from the right: each with the number of digit signs
 	// (mandatory or optional) to its right. Every character of a decimal picture that is no
 	// digit of a decimal group and no '#' is one, letters included ("0a0" formats 12 as "1a2").
@@ -55,7 +57,7 @@ func digitZero(r rune) (rune, bool) {
 // digits of two decimal groups fail at once (D3131) and a pattern with no digit is a
 // numbering sequence, which fails only when a number is formatted with it (D3130).
 func analyseIntegerPicture(picture string) (*integerPicture, error) {
-	p := &integerPicture{kind: "decimal", zero: '0'}
+	p := &integerPicture{kind: "decimal", zero: '0', token: picture}
 	primary := picture
 	if i := strings.LastIndexByte(picture, ';'); i >= 0 {
 		primary = picture[:i]
@@ -94,6 +96,7 @@ func analyseIntegerPicture(picture string) (*integerPicture, error) {
 		}
 		if r == '#' {
 			position++
+			p.optional++
 			continue
 		}
 		p.seps = append(p.seps, integerSeparator{position: position, char: r})
@@ -140,31 +143,46 @@ func gcd(a, b int) int {
 	return a
 }
 
-// maxRomanValue bounds $formatInteger's Roman numerals: the reference writes one numeral per
-// recursive call and overflows its stack long before this many thousands.
-const maxRomanValue = 10_000_000
+// maxRomanValue is the largest number the reference writes in Roman numerals. It writes
+// one numeral per recursive call, so under Node.js's default stack (jsonata-js 2.2.2 and
+// 2.0.6 on Node 20) a number from about 8,972,000 on (8,972 M's) overflows the stack with a
+// RangeError instead; Stepflow fails there too, with U1001, its code for a stack overflow.
+const maxRomanValue = 8_971_999
 
 func formatIntegerPicture(value float64, picture string) (string, error) {
-	value = math.Floor(value)
 	p, err := analyseIntegerPicture(picture)
 	if err != nil {
 		return "", err
 	}
+	return formatAnalysedInteger(math.Floor(value), p, nil)
+}
+
+// formatAnalysedInteger writes a whole number (or NaN, which a date marker's year can be)
+// with an analysed picture, as the reference's _formatInteger does.
+func formatAnalysedInteger(value float64, p *integerPicture, b *budget) (string, error) {
 	neg := value < 0
 	value = math.Abs(value)
 	var out string
 	switch p.kind {
 	case "letters":
-		out = toLetters(int64(value), p.upper)
+		if !math.IsNaN(value) {
+			out = toLetters(int64(value), p.upper)
+		}
 	case "roman":
 		if value > maxRomanValue {
 			return "", newError("U1001", 0, "formatInteger", nil)
 		}
-		out = toRoman(int64(value))
+		if !math.IsNaN(value) {
+			out = toRoman(int64(value))
+		}
 		if !p.upper {
 			out = strings.ToLower(out)
 		}
 	case "words":
+		if math.IsNaN(value) {
+			// the reference recurses on NaN until its stack overflows
+			return "", newError("U1001", 0, "formatInteger", nil)
+		}
 		out = toWords(value, p.ordinal)
 		switch {
 		case p.upper:
@@ -173,8 +191,11 @@ func formatIntegerPicture(value float64, picture string) (string, error) {
 			out = titleWords(out)
 		}
 	case "sequence":
-		return "", newError("D3130", 0, "formatInteger", primaryOf(picture))
+		return "", newError("D3130", 0, "formatInteger", primaryOf(p.token))
 	default:
+		if pad := p.mandatory - len(formatNumber(value)); pad > 0 {
+			b.spendString(pad) // panics past the budget
+		}
 		out = formatDecimalPicture(value, p)
 	}
 	if neg {

@@ -18,7 +18,7 @@ func defineDateTimeFunctions() {
 		if args[0] == Undefined {
 			return isoTimestamp(ev.currentTime()), nil
 		}
-		return formatDateTimePicture(ms, args[0], args[1])
+		return formatDateTimePicture(ms, args[0], args[1], &ev.budget)
 	})
 	define("millis", "<:n>", 0, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		return float64(ev.currentTime().UnixMilli()), nil
@@ -31,7 +31,7 @@ func defineDateTimeFunctions() {
 		if args[1] == Undefined && args[2] == Undefined {
 			return isoTimestamp(time.UnixMilli(int64(math.Floor(ms)))), nil
 		}
-		return formatDateTimePicture(ms, args[1], args[2])
+		return formatDateTimePicture(ms, args[1], args[2], &ev.budget)
 	})
 	define("toMillis", "<s-s?:n>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		s, ok := args[0].(string)
