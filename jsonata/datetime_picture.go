@@ -289,28 +289,32 @@ func weekOfMonth(t time.Time) (week int, month time.Month) {
 
 // parseTimezone reads $fromMillis's time zone as the reference does: JavaScript's parseInt
 // of the text, whose hundreds are the hours (floored) and whose remainder the minutes, so
-// "-0330" is -4 hours and -30 minutes. Text parseInt cannot read counts as no offset.
-func parseTimezone(tz any) (hours, minutes int) {
+// "-0330" is -4 hours and -30 minutes. Text parseInt cannot read (the empty text too) is
+// NaN, which makes every field of the date NaN.
+func parseTimezone(tz any) (hours, minutes float64) {
 	s, ok := tz.(string)
 	if !ok {
 		return 0, 0
 	}
 	v := jsParseInt(s)
-	if math.IsNaN(v) || math.Abs(v) > 1e6 {
-		return 0, 0
-	}
-	n := int(v)
-	hours = int(math.Floor(float64(n) / 100))
-	return hours, n % 100
+	return math.Floor(v / 100), math.Mod(v, 100)
 }
+
+// maxDateMillis is the largest distance from the epoch a JavaScript Date can hold.
+const maxDateMillis = 8.64e15
 
 func formatDateTimePicture(ms float64, picture, timezone any, b *budget) (any, error) {
 	hours, minutes := parseTimezone(timezone)
-	offset := 60*hours + minutes
-	t := time.UnixMilli(int64(math.Floor(ms))).In(time.FixedZone("", offset*60))
+	// the reference formats new Date(millis + offset): fractions are cut toward zero, and
+	// past a JavaScript Date's range (or with a NaN offset) every field is NaN
+	shifted := math.Trunc(ms + (60*hours+minutes)*60000)
+	valid := !math.IsNaN(shifted) && math.Abs(shifted) <= maxDateMillis
+	t := time.UnixMilli(0).UTC()
+	if valid {
+		t = time.UnixMilli(int64(shifted)).UTC()
+	}
 	pic, ok := picture.(string)
 	if !ok {
-		// a timezone without a picture: ISO 8601 in that zone
 		pic = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"
 	}
 	markers, nameErr, err := parseDatePictureMarkers(pic)
@@ -323,7 +327,12 @@ func formatDateTimePicture(ms float64, picture, timezone any, b *budget) (any, e
 			sb.WriteString(m.literal)
 			continue
 		}
-		s, err := formatDateComponent(t, hours, minutes, m, b)
+		var s string
+		if m.component == 'Z' || m.component == 'z' {
+			s, err = formatOffset(hours, minutes, m, b)
+		} else {
+			s, err = formatDateComponent(t, valid, m, b)
+		}
 		if err == nil && m.names != "" && m.integer != nil && m.component != 'Z' && m.component != 'z' {
 			err = nameErr
 		}
@@ -335,23 +344,20 @@ func formatDateTimePicture(ms float64, picture, timezone any, b *budget) (any, e
 	return sb.String(), nil
 }
 
-// formatDateComponent writes one marker as the reference's formatter does.
-func formatDateComponent(t time.Time, offsetHours, offsetMinutes int, m dateMarker, b *budget) (string, error) {
+// formatDateComponent writes one marker other than a time zone as the reference's formatter
+// does. When the date is not valid every numeric field is NaN, as in an invalid JavaScript
+// Date.
+func formatDateComponent(t time.Time, valid bool, m dateMarker, b *budget) (string, error) {
 	switch m.component {
-	case 'Z', 'z':
-		return formatOffset(offsetHours, offsetMinutes, m, b)
 	case 'C', 'E':
 		return "ISO", nil
 	case 'P':
 		s := "am"
-		if t.Hour() >= 12 {
+		if valid && t.Hour() >= 12 {
 			s = "pm"
 		}
 		if m.names == "upper" {
-			s = "AM"
-			if t.Hour() >= 12 {
-				s = "PM"
-			}
+			s = strings.ToUpper(s)
 		}
 		return s, nil
 	}
@@ -395,6 +401,17 @@ func formatDateComponent(t time.Time, offsetHours, offsetMinutes int, m dateMark
 		if names == nil {
 			return "", newError("D3133", 0, "", string(m.component))
 		}
+		if !valid {
+			// the reference looks up the name of month NaN, gets undefined, and fails
+			// when it changes its case or measures it
+			switch {
+			case m.names != "title":
+				return "", &Error{Code: "D3137", Message: "Cannot read properties of undefined (reading 'to" + map[string]string{"upper": "Upper", "lower": "Lower"}[m.names] + "Case')"}
+			case m.widthMax.set:
+				return "", &Error{Code: "D3137", Message: "Cannot read properties of undefined (reading 'length')"}
+			}
+			return "undefined", nil
+		}
 		name := names[value-1]
 		switch m.names {
 		case "upper":
@@ -408,6 +425,9 @@ func formatDateComponent(t time.Time, offsetHours, offsetMinutes int, m dateMark
 		return name, nil
 	}
 	v := float64(value)
+	if !valid {
+		v = math.NaN()
+	}
 	if m.component == 'Y' && m.yearDigits != -1 {
 		v = math.Mod(v, math.Pow(10, m.yearDigits))
 	}
@@ -417,22 +437,22 @@ func formatDateComponent(t time.Time, offsetHours, offsetMinutes int, m dateMark
 // formatOffset writes a time zone marker: a regular picture ("01:01") formats the offset
 // as hhmm, one or two digits the hours (and ":mm" when there are minutes), three or four
 // the offset as hhmm; more is D3134. The 't' modifier writes a zero offset as "Z".
-func formatOffset(hours, minutes int, m dateMarker, b *budget) (string, error) {
+func formatOffset(hours, minutes float64, m dateMarker, b *budget) (string, error) {
 	offset := hours*100 + minutes
 	ip := m.integer
 	var out string
 	var err error
 	switch {
 	case ip.kind == "decimal" && ip.regular > 0:
-		out, err = formatAnalysedInteger(float64(offset), ip, b)
+		out, err = formatAnalysedInteger(offset, ip, b)
 	case ip.kind == "decimal" && (ip.mandatory == 1 || ip.mandatory == 2):
-		out, err = formatAnalysedInteger(float64(hours), ip, b)
+		out, err = formatAnalysedInteger(hours, ip, b)
 		if minutes != 0 {
-			mm, _ := formatIntegerPicture(float64(minutes), "00")
+			mm, _ := formatIntegerPicture(minutes, "00")
 			out += ":" + mm
 		}
 	case ip.kind == "decimal" && (ip.mandatory == 3 || ip.mandatory == 4):
-		out, err = formatAnalysedInteger(float64(offset), ip, b)
+		out, err = formatAnalysedInteger(offset, ip, b)
 	default:
 		return "", newError("D3134", 0, "", nil)
 	}

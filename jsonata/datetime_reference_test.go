@@ -171,3 +171,51 @@ func TestFormatDateTimeAsReference(t *testing.T) {
 		{`$fromMillis(0, "[ww,2-x] [Mn,2-x] [Fc,0]-", "-0330")`, "", "", "D3130"},
 	})
 }
+
+// TestFromMillisInvalidDates: a NaN instant (from $toMillis of text Date.parse cannot
+// read), one beyond a JavaScript Date's range, or a time zone parseInt cannot read (the
+// empty text too) formats as jsonata-js formats an invalid Date: every number is NaN,
+// padded as any number ("[Y0001]" is "0NaN"), a title-case name is "undefined", and am/pm
+// is am. Where the reference fails with a JavaScript TypeError (a month name in upper or
+// lower case), Stepflow fails with D3137 and the same message. Fractions of milliseconds
+// are cut toward zero, as a Date does. Answers from jsonata-js 2.2.2 under Node 20.
+func TestFromMillisInvalidDates(t *testing.T) {
+	t.Parallel()
+	runReferenceCases(t, []referenceCase{
+		{`$fromMillis($toMillis("2018-13"))`, "", `"0NaN-NaN-NaNTNaN:NaN:NaN.NaNZ"`, ""},
+		{`$fromMillis($toMillis("2018-13"), "[Y]-[M]-[D] [H]:[m]:[s].[f] [P] [Z] [z] [F1] [d] [W] [w] [X] [x1] [h] [C] [E]")`, "", `"NaN-NaN-NaN NaN:NaN:NaN.NaN am +00:00 GMT+00:00 NaN NaN NaN NaN NaN NaN NaN ISO ISO"`, ""},
+		{`$fromMillis($toMillis("2018-13"), "[MNn]")`, "", `"undefined"`, ""},
+		{`$fromMillis($toMillis("2018-13"), "[Y0001]", "+0100")`, "", `"0NaN"`, ""},
+		{`$fromMillis(0, "[Y0001] [MNn] [H]", "abc")`, "", `"0NaN undefined NaN"`, ""},
+		{`$fromMillis(0, "[Z]", "abc")`, "", `"0N:aN"`, ""},
+		{`$fromMillis(0, "[P]", "abc")`, "", `"am"`, ""},
+		{`$toMillis("2018-13") + 1`, "", "", "T2001"},
+		{`$string($toMillis("2018-13"))`, "", "", "D3001"},
+		{`$type($toMillis("2018-13"))`, "", `"object"`, ""},
+		{`$fromMillis(-1.5)`, "", `"1969-12-31T23:59:59.999Z"`, ""},
+		{`$fromMillis(-1.5, "[f001]")`, "", `"999"`, ""},
+		{`$fromMillis(1.9, "[f001]")`, "", `"001"`, ""},
+		{`$fromMillis(8.64e15)`, "", `"5760-09-13T00:00:00.000Z"`, ""},
+		{`$fromMillis(8.64e15 + 1)`, "", `"0NaN-NaN-NaNTNaN:NaN:NaN.NaNZ"`, ""},
+		{`$fromMillis(-8.64e15, "[Y]")`, "", `"-271821"`, ""},
+		{`$fromMillis(0, "[Y]", "")`, "", `"NaN"`, ""},
+		{`$fromMillis(0, "[Y] [Z]", "+")`, "", `"NaN 0N:aN"`, ""},
+		{`$fromMillis(0, "[Y] [Z]", "+1")`, "", `"1970 +00:01"`, ""},
+		{`$fromMillis(0, "[Z0]", "+1")`, "", `"+0:01"`, ""},
+		{`$fromMillis(0, "[z]", "abc")`, "", `"GMT0N:aN"`, ""},
+		{`$fromMillis(0, "[Z01t]", "abc")`, "", `"NaN:NaN"`, ""},
+		{`$fromMillis(0, "[Z001]", "abc")`, "", `"NaN"`, ""},
+		{`$fromMillis(0, "[FNn]", "abc")`, "", `"undefined"`, ""},
+		{`$fromMillis(0, "[D1o]", "abc")`, "", `"NaNth"`, ""},
+		{`$fromMillis(0, "[YI] [Ma]", "abc")`, "", `" "`, ""},
+		{`$fromMillis(0, "[PN]", "abc")`, "", `"AM"`, ""},
+		{`$fromMillis(0, "[Y,2]", "abc")`, "", `"NaN"`, ""},
+		{`$fromMillis(0, "[Y,2-x]", "abc")`, "", `"NaN"`, ""},
+		{`$fromMillis(0, undefined, "+0530")`, "", `"1970-01-01T05:30:00.000+05:30"`, ""},
+		{`$fromMillis(0, undefined, "abc")`, "", `"0NaN-NaN-NaNTNaN:NaN:NaN.NaN0N:aN"`, ""},
+		{`$fromMillis(1e20)`, "", `"0NaN-NaN-NaNTNaN:NaN:NaN.NaNZ"`, ""},
+		{`$fromMillis(0, "[MN]", "abc")`, "", "", "D3137"},
+		{`$fromMillis(0, "[Mn]", "abc")`, "", "", "D3137"},
+		{`$fromMillis(0, "[MNn,*-3]", "abc")`, "", "", "D3137"},
+	})
+}

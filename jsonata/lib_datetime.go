@@ -28,8 +28,8 @@ func defineDateTimeFunctions() {
 		if !ok {
 			return Undefined, nil
 		}
-		if args[1] == Undefined && args[2] == Undefined {
-			return isoTimestamp(time.UnixMilli(int64(math.Floor(ms)))), nil
+		if args[1] == Undefined && args[2] == Undefined && math.Abs(ms) < maxDateMillis {
+			return isoTimestamp(time.UnixMilli(int64(math.Trunc(ms)))), nil
 		}
 		return formatDateTimePicture(ms, args[1], args[2], &ev.budget)
 	})
