@@ -2,25 +2,17 @@ package jsonata
 
 import (
 	"math"
-	"strconv"
 	"strings"
 	"time"
 )
 
 // dateMarker is one [..] variable marker of an XPath date/time picture string.
 type dateMarker struct {
-	literal      string // for literal text
-	isLiteral    bool
-	component    byte
-	presentation string // primary presentation modifier, defaulted per component
-	ordinal      bool
-	tModifier    bool // 't': print Z for a zero offset
-	minWidth     int  // -1 when absent
-	maxWidth     int  // -1 when absent
-	explicit     bool // the presentation modifier was written in the picture
+	literal   string // for literal text
+	isLiteral bool
+	component byte
 
-	// The marker as the reference implementation's formatter reads it (the parser above
-	// uses the fields before).
+	// the marker as the reference implementation reads it (readAsReference)
 	presentation1 string          // the primary modifier as written, or the component's default
 	presentation2 string          // a last 'a', 't', 'c' or 'o' of a modifier longer than one character
 	names         string          // "upper", "lower", "title" for N, n, Nn; "" for numbers
@@ -42,23 +34,10 @@ var defaultPresentation = map[byte]string{
 	'C': "n", 'E': "n",
 }
 
-func parseDatePicture(picture string) ([]dateMarker, error) {
-	markers, nameErr, err := parseDatePictureMarkers(picture)
-	if err != nil {
-		return nil, err
-	}
-	// an unterminated marker is reported before a misplaced name modifier
-	if nameErr != nil {
-		return nil, nameErr
-	}
-	return markers, nil
-}
-
-// parseDatePictureMarkers splits a picture into literals and markers. nameErr is the first
-// name modifier on a component that has no names (D3133), which the parser reports once the
-// whole picture is read and the formatter when it reaches that marker.
-func parseDatePictureMarkers(picture string) (out []dateMarker, nameErr error, err error) {
-
+// parseDatePictureMarkers splits a picture into literals and markers, failing as the
+// reference does on an unterminated marker (D3135), an unknown component (D3132) and a
+// decimal pattern with digits of two groups (D3131), in the picture's order.
+func parseDatePictureMarkers(picture string) (out []dateMarker, err error) {
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -84,7 +63,7 @@ func parseDatePictureMarkers(picture string) (out []dateMarker, nameErr error, e
 		}
 		end := strings.IndexByte(picture[i:], ']')
 		if end < 0 {
-			return nil, nil, newError("D3135", 0, "", nil)
+			return nil, newError("D3135", 0, "", nil)
 		}
 		flush()
 		body := strings.Map(func(r rune) rune {
@@ -95,61 +74,20 @@ func parseDatePictureMarkers(picture string) (out []dateMarker, nameErr error, e
 		}, picture[i+1:i+end])
 		i += end
 		if body == "" {
-			return nil, nil, newError("D3132", 0, "", body)
+			return nil, newError("D3132", 0, "", body)
 		}
-		m := dateMarker{component: body[0], minWidth: -1, maxWidth: -1}
+		m := dateMarker{component: body[0]}
 		def, ok := defaultPresentation[m.component]
 		if !ok {
-			return nil, nil, newError("D3132", 0, "", string(m.component))
+			return nil, newError("D3132", 0, "", string(m.component))
 		}
 		if err := m.readAsReference(body[1:], def); err != nil {
-			return nil, nil, err
-		}
-		rest := body[1:]
-		// The last comma always starts the width modifier, as in the reference: "[Y0,]" is
-		// the presentation "0" with no width, and a width that is no number sets nothing.
-		if k := strings.LastIndexByte(rest, ','); k >= 0 {
-			minText, maxText, _ := strings.Cut(rest[k+1:], "-")
-			rest = rest[:k]
-			if n, ok := leadingInt(minText); ok {
-				m.minWidth = n
-			}
-			if n, ok := leadingInt(maxText); ok {
-				m.maxWidth = n
-			}
-		}
-		if rest != "" {
-			m.explicit = true
-			if len(rest) > 1 || rest == "o" || rest == "t" {
-				switch rest[len(rest)-1] {
-				case 'o':
-					m.ordinal = true
-					rest = rest[:len(rest)-1]
-				case 't':
-					m.tModifier = true
-					rest = rest[:len(rest)-1]
-				case 'c':
-					rest = rest[:len(rest)-1]
-				}
-			}
-		}
-		if rest == "" {
-			rest = def
-		}
-		m.presentation = rest
-		if strings.HasPrefix(rest, "N") || strings.HasPrefix(rest, "n") {
-			switch m.component {
-			case 'M', 'F', 'x', 'P', 'C', 'E', 'Z', 'z':
-			default:
-				if nameErr == nil {
-					nameErr = newError("D3133", 0, "", string(m.component))
-				}
-			}
+			return nil, err
 		}
 		out = append(out, m)
 	}
 	flush()
-	return out, nameErr, nil
+	return out, nil
 }
 
 // readAsReference reads a marker's modifiers the way the reference implementation does
@@ -317,7 +255,7 @@ func formatDateTimePicture(ms float64, picture, timezone any, b *budget) (any, e
 	if !ok {
 		pic = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"
 	}
-	markers, nameErr, err := parseDatePictureMarkers(pic)
+	markers, err := parseDatePictureMarkers(pic)
 	if err != nil {
 		return nil, err
 	}
@@ -332,9 +270,6 @@ func formatDateTimePicture(ms float64, picture, timezone any, b *budget) (any, e
 			s, err = formatOffset(hours, minutes, m, b)
 		} else {
 			s, err = formatDateComponent(t, valid, m, b)
-		}
-		if err == nil && m.names != "" && m.integer != nil && m.component != 'Z' && m.component != 'z' {
-			err = nameErr
 		}
 		if err != nil {
 			return nil, err
@@ -469,54 +404,4 @@ func formatOffset(hours, minutes float64, m dateMarker, b *budget) (string, erro
 		out = "Z"
 	}
 	return out, nil
-}
-
-func countDigits(p string) int {
-	n := 0
-	for _, r := range p {
-		if r == '#' || (r >= '0' && r <= '9') {
-			n++
-		}
-	}
-	return n
-}
-
-func isDecimalPicture(p string) bool {
-	for _, r := range p {
-		if r >= '0' && r <= '9' {
-			return true
-		}
-	}
-	return false
-}
-
-func applyNameCase(s, presentation string) string {
-	switch {
-	case strings.HasPrefix(presentation, "Nn"):
-		return s
-	case strings.HasPrefix(presentation, "N"):
-		return strings.ToUpper(s)
-	}
-	return strings.ToLower(s)
-}
-
-func padInt(n, width int) string {
-	s := strconv.Itoa(n)
-	for len(s) < width {
-		s = "0" + s
-	}
-	return s
-}
-
-// leadingInt reads a width as JavaScript's parseInt does: the digits it starts with.
-func leadingInt(s string) (int, bool) {
-	end := 0
-	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
-		end++
-	}
-	if end == 0 {
-		return 0, false
-	}
-	n, err := strconv.Atoi(s[:end])
-	return n, err == nil
 }
