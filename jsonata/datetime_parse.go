@@ -166,11 +166,7 @@ func integerMatcher(p *integerPicture, parseWidth int, component byte) (componen
 		}
 		cm.parse = func(text string) (float64, bool) {
 			// letters of the other case count from the picture's 'a' or 'A', as in the reference
-			v := 0.0
-			for i, r := range text {
-				v += float64(r-base+1) * math.Pow(26, float64(len(text)-i-1))
-			}
-			return v, true
+			return lettersToNumber(text, base), true
 		}
 	case "roman":
 		cm.regex = "[mdclxvi]+"

@@ -268,27 +268,6 @@ func formatDecimalPicture(value float64, p *integerPicture) string {
 	return string(utf16.Decode(units))
 }
 
-func fmtFixed(v float64) string { return strings.TrimSuffix(formatFixed(v), ".") }
-
-func formatFixed(v float64) string {
-	return strings.TrimRight(strings.TrimRight(strconvFormat(v), "0"), ".")
-}
-
-func ordinalSuffix(n int64) string {
-	if n%100 >= 11 && n%100 <= 13 {
-		return "th"
-	}
-	switch n % 10 {
-	case 1:
-		return "st"
-	case 2:
-		return "nd"
-	case 3:
-		return "rd"
-	}
-	return "th"
-}
-
 func toLetters(n int64, upper bool) string {
 	base := 'a'
 	if upper {
@@ -404,6 +383,12 @@ func titleWords(s string) string {
 	return sb.String()
 }
 
+// parseIntegerPicture is $parseInteger as the reference reads text, with no check that the
+// text fits the picture: letters count from the picture's 'a' or 'A' whatever their case,
+// an upper-case Roman picture reads only upper-case numerals (others are NaN), words are
+// read by wordsToNumber, and a decimal pattern drops the ordinal suffix (two characters)
+// and its grouping separators (',' when they repeat), maps its digits to ASCII and reads
+// the rest with parseInt (so "" is NaN, which prints as null).
 func parseIntegerPicture(s, picture string) (any, error) {
 	p, err := analyseIntegerPicture(picture)
 	if err != nil {
@@ -411,93 +396,55 @@ func parseIntegerPicture(s, picture string) (any, error) {
 	}
 	switch p.kind {
 	case "letters":
-		n := 0.0
-		for _, r := range strings.ToLower(s) {
-			n = n*26 + float64(r-'a'+1)
+		base := 'a'
+		if p.upper {
+			base = 'A'
 		}
-		return n, nil
+		return lettersToNumber(s, base), nil
 	case "roman":
-		return float64(fromRoman(strings.ToUpper(s))), nil
+		if !p.upper {
+			s = strings.ToUpper(s)
+		}
+		return romanToNumber(s), nil
 	case "words":
-		return fromWords(strings.ToLower(s)), nil
+		return wordsToNumber(strings.ToLower(s)), nil
 	case "sequence":
 		return nil, newError("D3130", 0, "parseInteger", primaryOf(picture))
 	}
-	n := 0.0
-	for _, r := range s {
-		if z, ok := digitZero(r); ok {
-			n = n*10 + float64(r-z)
-		} else if unicode.IsLetter(r) && p.ordinal {
-			break
+	units := utf16.Encode([]rune(s))
+	if p.ordinal {
+		units = units[:max(len(units)-2, 0)]
+	}
+	digits := string(utf16.Decode(units))
+	if p.regular > 0 {
+		digits = strings.ReplaceAll(digits, ",", "")
+	} else {
+		for _, sep := range p.seps {
+			digits = strings.ReplaceAll(digits, string(sep.char), "")
 		}
 	}
-	return n, nil
-}
-
-func fromRoman(s string) int64 {
-	var total int64
-	for len(s) > 0 {
-		matched := false
-		for _, r := range romanNumerals {
-			if strings.HasPrefix(s, r.text) {
-				total += r.value
-				s = s[len(r.text):]
-				matched = true
-				break
+	if p.zero != '0' {
+		shifted := []rune(digits)
+		for i, r := range shifted {
+			if shifted[i] = r - p.zero + '0'; shifted[i] < 0 {
+				// String.fromCodePoint fails on it in the reference
+				return nil, &Error{Code: "D3137", Message: "Invalid code point " + strconv.Itoa(int(shifted[i]))}
 			}
 		}
-		if !matched {
-			s = s[1:]
-		}
+		digits = string(shifted)
 	}
-	return total
+	return jsParseInt(digits), nil
 }
 
-func fromWords(s string) float64 {
-	values := map[string]float64{}
-	for i, w := range smallWords {
-		values[w] = float64(i)
-		values[ordinalWord(w)] = float64(i)
+// lettersToNumber reads spreadsheet-style letters counted from base ('a' or 'A'), summing
+// from the rightmost letter as the reference does (other characters count by their code).
+func lettersToNumber(s string, base rune) float64 {
+	units := utf16.Encode([]rune(s))
+	v := 0.0
+	for i := 0; i < len(units); i++ {
+		v += float64(rune(units[len(units)-i-1])-base+1) * math.Pow(26, float64(i))
 	}
-	for i, w := range tensWords {
-		if w != "" {
-			values[w] = float64(i * 10)
-			values[ordinalWord(w)] = float64(i * 10)
-		}
-	}
-	scales := map[string]float64{"hundred": 100, "hundredth": 100}
-	for _, sc := range scaleWords {
-		scales[sc.name] = sc.value
-		scales[sc.name+"th"] = sc.value
-	}
-	total, current, lastScale := 0.0, 0.0, 0.0
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '-' || r == ',' }) {
-		if w == "and" {
-			continue
-		}
-		if v, ok := values[w]; ok {
-			current += v
-			continue
-		}
-		sc, ok := scales[w]
-		if !ok {
-			continue
-		}
-		if sc == 100 {
-			current *= 100
-			continue
-		}
-		// a scale at least as large as every earlier one multiplies everything so far
-		// ("one thousand trillion"); a smaller one only the words since the last scale
-		if sc >= lastScale {
-			total = (total + current) * sc
-			lastScale = sc
-		} else {
-			total += current * sc
-		}
-		current = 0
-	}
-	return total + current
+	return v
 }
 
 func init() {
@@ -518,5 +465,3 @@ func init() {
 		return parseIntegerPicture(s, pic)
 	})
 }
-
-func strconvFormat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
