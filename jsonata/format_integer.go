@@ -166,7 +166,7 @@ func formatAnalysedInteger(value float64, p *integerPicture, b *budget) (string,
 	switch p.kind {
 	case "letters":
 		if !math.IsNaN(value) {
-			out = toLetters(int64(value), p.upper)
+			out = toLetters(value, p.upper)
 		}
 	case "roman":
 		if value > maxRomanValue {
@@ -268,17 +268,19 @@ func formatDecimalPicture(value float64, p *integerPicture) string {
 	return string(utf16.Decode(units))
 }
 
-func toLetters(n int64, upper bool) string {
+// toLetters writes spreadsheet-style letters (1 is a, 27 is aa) with the reference's
+// arithmetic on doubles, so that numbers beyond 2^63 are written too.
+func toLetters(n float64, upper bool) string {
 	base := 'a'
 	if upper {
 		base = 'A'
 	}
 	var out []rune
 	for n > 0 {
-		n--
-		out = append([]rune{base + rune(n%26)}, out...)
-		n /= 26
+		out = append(out, base+rune(math.Mod(n-1, 26)))
+		n = math.Floor((n - 1) / 26)
 	}
+	slices.Reverse(out)
 	return string(out)
 }
 

@@ -233,3 +233,14 @@ func TestParseIntegerAsReference(t *testing.T) {
 		{`$parseInteger("one", "٠")`, "", "", "D3137"},
 	})
 }
+
+// TestFormatIntegerLettersBeyondInt64: letters are computed on doubles, as in the reference,
+// so numbers beyond 2^63 are written too. Answers from jsonata-js 2.2.2.
+func TestFormatIntegerLettersBeyondInt64(t *testing.T) {
+	t.Parallel()
+	runReferenceCases(t, []referenceCase{
+		{`$formatInteger(1e21, "A")`, "", `"OLZYYSELZQOWGEM"`, ""},
+		{`$formatInteger(702, "A")`, "", `"ZZ"`, ""},
+		{`$formatInteger(703, "a")`, "", `"aaa"`, ""},
+	})
+}
