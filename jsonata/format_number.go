@@ -10,12 +10,12 @@ import (
 // decimalFormat holds the XPath decimal-format properties that $formatNumber's third
 // argument may override.
 type decimalFormat struct {
-	decimalSep, groupSep, expSep, minus, zero, digit, patternSep rune
-	infinity, nan, percent, perMille                             string
+	decimalSep, groupSep, expSep, zero, digit, patternSep rune
+	minus, infinity, nan, percent, perMille               string
 }
 
 func defaultDecimalFormat() decimalFormat {
-	return decimalFormat{decimalSep: '.', groupSep: ',', expSep: 'e', minus: '-', zero: '0', digit: '#', patternSep: ';',
+	return decimalFormat{decimalSep: '.', groupSep: ',', expSep: 'e', minus: "-", zero: '0', digit: '#', patternSep: ';',
 		infinity: "Infinity", nan: "NaN", percent: "%", perMille: "‰"}
 }
 
@@ -30,6 +30,10 @@ func formatNumberPicture(value float64, picture string, options any) (string, er
 	for _, k := range objectKeys(options) {
 		v, _ := objectGet(options, k)
 		s, ok := v.(string)
+		if ok && k == "minus-sign" {
+			f.minus = s // written whole, as the reference writes it, even when empty
+			continue
+		}
 		if !ok || s == "" {
 			continue
 		}
@@ -41,8 +45,6 @@ func formatNumberPicture(value float64, picture string, options any) (string, er
 			f.groupSep = first
 		case "exponent-separator":
 			f.expSep = first
-		case "minus-sign":
-			f.minus = first
 		case "zero-digit":
 			f.zero = first
 		case "digit":
@@ -74,7 +76,7 @@ func formatNumberPicture(value float64, picture string, options any) (string, er
 	}
 	if len(pics) == 1 {
 		negative := *pics[0]
-		negative.prefix = string(f.minus) + negative.prefix
+		negative.prefix = f.minus + negative.prefix
 		pics = append(pics, &negative)
 	}
 	if math.IsNaN(value) {
@@ -348,7 +350,7 @@ func formatWithPicture(value float64, pic *subPicture, f *decimalFormat) string 
 		e = append(zeros(pic.minExp-len(e)), e...)
 		str = append(str, f.expSep)
 		if exponent < 0 {
-			str = append(str, f.minus)
+			str = append(str, []rune(f.minus)...)
 		}
 		str = append(str, e...)
 	}

@@ -244,3 +244,32 @@ func TestFormatIntegerLettersBeyondInt64(t *testing.T) {
 		{`$formatInteger(703, "a")`, "", `"aaa"`, ""},
 	})
 }
+
+// TestFormatNumberOptionsAsReference: $formatNumber's decimal-format properties as
+// jsonata-js 2.2.2 uses them; the minus sign is written whole (even when empty), percent and
+// per-mille signs are matched as whole texts. Answers from jsonata-js 2.2.2.
+func TestFormatNumberOptionsAsReference(t *testing.T) {
+	t.Parallel()
+	runReferenceCases(t, []referenceCase{
+		{`$formatNumber(-1234.5, "#,##0.00", {"minus-sign": "neg"})`, "", `"neg1,234.50"`, ""},
+		{`$formatNumber(-1234.5, "#,##0.00", {"minus-sign": "−"})`, "", `"−1,234.50"`, ""},
+		{`$formatNumber(0.25, "#0pct", {"percent": "pct"})`, "", `"25pct"`, ""},
+		{`$formatNumber(0.25, "#0%", {"percent": "pct"})`, "", `"0%"`, ""},
+		{`$formatNumber(1234.5, "#.##0,00", {"decimal-separator": ",", "grouping-separator": "."})`, "", `"1.234,50"`, ""},
+		{`$formatNumber(1234.5, "#,##0.00", {"zero-digit": "٠"})`, "", "", "D3086"},
+		{`$formatNumber(1234.5, "#,##٠.٠٠", {"zero-digit": "٠"})`, "", `"١,٢٣٤.٥٠"`, ""},
+		{`$formatNumber(1234.5, "#,##0.00", {"digit": "x"})`, "", "", "D3086"},
+		{`$formatNumber(1234.5, "x,xx0.00", {"digit": "x"})`, "", `"1,234.50"`, ""},
+		{`$formatNumber(12345, "0.0E0", {"exponent-separator": "E"})`, "", `"1.2E4"`, ""},
+		{`$formatNumber(12345, "0.0x10^0", {"exponent-separator": "x10^"})`, "", "", "D3093"},
+		{`$formatNumber(1.5, "0.0|0.0", {"pattern-separator": "|"})`, "", `"1.5"`, ""},
+		{`$formatNumber(-1.5, "0.0|(0.0)", {"pattern-separator": "|"})`, "", `"(1.5)"`, ""},
+		{`$formatNumber(1234.5, "#,##0.00", {"grouping-separator": "  "})`, "", "", "D3086"},
+		{`$formatNumber(0.0025, "#0.0‰")`, "", `"2.5‰"`, ""},
+		{`$formatNumber(0.0025, "#0.0pm", {"per-mille": "pm"})`, "", `"2.5pm"`, ""},
+		{`$formatNumber(1e300, "#,##0")`, "", `"1e+,300"`, ""},
+		{`$formatNumber(-0.0001, "0.00")`, "", `"-0.00"`, ""},
+		{`$formatNumber(1234.5, "", {})`, "", "", "D3085"},
+		{`$formatNumber(-1234.5, "#,##0", {"minus-sign": ""})`, "", `"1,234"`, ""},
+	})
+}
