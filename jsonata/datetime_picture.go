@@ -333,6 +333,11 @@ func formatDateComponent(t time.Time, valid bool, m dateMarker, b *budget) (stri
 		value = t.Nanosecond() / 1e6
 	}
 	if m.names != "" {
+		if m.component == 'f' {
+			// the reference formats fractional seconds with the integer picture that a
+			// name modifier leaves undefined, and fails with a TypeError
+			return "", &Error{Code: "D3137", Message: "Cannot read properties of undefined (reading 'primary')"}
+		}
 		if names == nil {
 			return "", newError("D3133", 0, "", string(m.component))
 		}

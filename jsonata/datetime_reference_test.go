@@ -1,6 +1,9 @@
 package jsonata
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 // TestFormatDateTimeAsReference: date/time pictures formatted as jsonata-js 2.2.2 formats
 // them, width modifiers that are no number ("[Y,2-x]" is NaN), ordinals padded to the
@@ -359,4 +362,20 @@ func TestToMillisPictureAsReference(t *testing.T) {
 		{`$toMillis($fromMillis(1525168800500, "[Y]-[M]-[D] [Z01]"), "[Y]-[M]-[D] [Z01]")`, "", `1525132800000`, ""},
 		{`$toMillis($fromMillis(1525168800500, "[Y]-[W]"), "[Y]-[W]")`, "", `1514764800000`, ""},
 	})
+}
+
+// TestFromMillisNamedFractionFails: a name modifier on fractional seconds leaves the
+// reference without an integer picture, and it fails with a TypeError; Stepflow fails with
+// D3137 and the same message.
+func TestFromMillisNamedFractionFails(t *testing.T) {
+	t.Parallel()
+	e, err := Compile(`$fromMillis(0, "[fN] [s1]-")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Eval(Undefined, nil)
+	var je *Error
+	if !errors.As(err, &je) || je.Code != "D3137" || je.Message != "Cannot read properties of undefined (reading 'primary')" {
+		t.Fatalf("error %v, want D3137 with the reference's TypeError message", err)
+	}
 }
