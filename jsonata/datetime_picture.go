@@ -2,22 +2,30 @@ package jsonata
 
 import (
 	"math"
-	"strconv"
 	"strings"
 	"time"
 )
 
 // dateMarker is one [..] variable marker of an XPath date/time picture string.
 type dateMarker struct {
-	literal      string // for literal text
-	isLiteral    bool
-	component    byte
-	presentation string // primary presentation modifier, defaulted per component
-	ordinal      bool
-	tModifier    bool // 't': print Z for a zero offset
-	minWidth     int  // -1 when absent
-	maxWidth     int  // -1 when absent
-	explicit     bool // the presentation modifier was written in the picture
+	literal   string // for literal text
+	isLiteral bool
+	component byte
+
+	// the marker as the reference implementation reads it (readAsReference)
+	presentation1 string          // the primary modifier as written, or the component's default
+	presentation2 string          // a last 'a', 't', 'c' or 'o' of a modifier longer than one character
+	names         string          // "upper", "lower", "title" for N, n, Nn; "" for numbers
+	widthMin      jsNumber        // the width modifier's minimum, read with parseInt
+	widthMax      jsNumber        // and its maximum
+	integer       *integerPicture // the integer picture of a numeric component or a time zone
+	yearDigits    float64         // Y: the digits kept (-1: all; NaN when the maximum width is no number)
+}
+
+// jsNumber is a JavaScript number read from a picture, which may be absent or NaN.
+type jsNumber struct {
+	set   bool
+	value float64
 }
 
 var defaultPresentation = map[byte]string{
@@ -26,9 +34,10 @@ var defaultPresentation = map[byte]string{
 	'C': "n", 'E': "n",
 }
 
-func parseDatePicture(picture string) ([]dateMarker, error) {
-	var out []dateMarker
-	var nameErr error
+// parseDatePictureMarkers splits a picture into literals and markers, failing as the
+// reference does on an unterminated marker (D3135), an unknown component (D3132) and a
+// decimal pattern with digits of two groups (D3131), in the picture's order.
+func parseDatePictureMarkers(picture string) (out []dateMarker, err error) {
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -67,60 +76,127 @@ func parseDatePicture(picture string) ([]dateMarker, error) {
 		if body == "" {
 			return nil, newError("D3132", 0, "", body)
 		}
-		m := dateMarker{component: body[0], minWidth: -1, maxWidth: -1}
+		m := dateMarker{component: body[0]}
 		def, ok := defaultPresentation[m.component]
 		if !ok {
 			return nil, newError("D3132", 0, "", string(m.component))
 		}
-		rest := body[1:]
-		// The last comma always starts the width modifier, as in the reference: "[Y0,]" is
-		// the presentation "0" with no width, and a width that is no number sets nothing.
-		if k := strings.LastIndexByte(rest, ','); k >= 0 {
-			minText, maxText, _ := strings.Cut(rest[k+1:], "-")
-			rest = rest[:k]
-			if n, ok := leadingInt(minText); ok {
-				m.minWidth = n
-			}
-			if n, ok := leadingInt(maxText); ok {
-				m.maxWidth = n
-			}
-		}
-		if rest != "" {
-			m.explicit = true
-			if len(rest) > 1 || rest == "o" || rest == "t" {
-				switch rest[len(rest)-1] {
-				case 'o':
-					m.ordinal = true
-					rest = rest[:len(rest)-1]
-				case 't':
-					m.tModifier = true
-					rest = rest[:len(rest)-1]
-				case 'c':
-					rest = rest[:len(rest)-1]
-				}
-			}
-		}
-		if rest == "" {
-			rest = def
-		}
-		m.presentation = rest
-		if strings.HasPrefix(rest, "N") || strings.HasPrefix(rest, "n") {
-			switch m.component {
-			case 'M', 'F', 'x', 'P', 'C', 'E', 'Z', 'z':
-			default:
-				if nameErr == nil {
-					nameErr = newError("D3133", 0, "", string(m.component))
-				}
-			}
+		if err := m.readAsReference(body[1:], def); err != nil {
+			return nil, err
 		}
 		out = append(out, m)
 	}
 	flush()
-	// an unterminated marker is reported before a misplaced name modifier
-	if nameErr != nil {
-		return nil, nameErr
-	}
 	return out, nil
+}
+
+// readAsReference reads a marker's modifiers the way the reference implementation does
+// (XPath F&O 9.8.4): the last comma starts the width modifier, whose parts are read with
+// JavaScript's parseInt (so "[Y,2-x]" has a maximum width of NaN); a modifier of one
+// character is the primary modifier whatever it is ("[Do]" is the numbering sequence
+// "o"); the minimum width raises a decimal picture's mandatory digits, ordinals included;
+// and a year keeps as many digits as its maximum width, or as its picture has digit signs
+// from two on. Digits of two decimal groups fail here (D3131), a sequence only when a number
+// is formatted with it (D3130).
+func (m *dateMarker) readAsReference(modifiers, def string) error {
+	presentation := modifiers
+	if k := strings.LastIndexByte(modifiers, ','); k >= 0 {
+		presentation = modifiers[:k]
+		minText, maxText, hasDash := strings.Cut(modifiers[k+1:], "-")
+		m.widthMin = parseWidthModifier(minText)
+		if hasDash {
+			m.widthMax = parseWidthModifier(maxText)
+		}
+	}
+	switch units := utf16Len(presentation); {
+	case units == 0:
+		m.presentation1 = def
+	case units > 1 && strings.IndexByte("atco", presentation[len(presentation)-1]) >= 0:
+		m.presentation1 = presentation[:len(presentation)-1]
+		m.presentation2 = presentation[len(presentation)-1:]
+	default:
+		m.presentation1 = presentation
+	}
+	m.yearDigits = -1
+	switch {
+	case strings.HasPrefix(m.presentation1, "n"):
+		m.names = "lower"
+	case strings.HasPrefix(m.presentation1, "Nn"):
+		m.names = "title"
+	case strings.HasPrefix(m.presentation1, "N"):
+		m.names = "upper"
+	case strings.IndexByte("YMDdFWwXxHhmsf", m.component) >= 0:
+		pattern := m.presentation1
+		if m.presentation2 != "" {
+			pattern += ";" + m.presentation2
+		}
+		ip, err := analyseIntegerPicture(pattern)
+		if err != nil {
+			return err
+		}
+		decimal := ip.kind == "decimal"
+		if decimal && m.widthMin.set && float64(ip.mandatory) < m.widthMin.value {
+			ip.mandatory = int(m.widthMin.value)
+		}
+		if m.component == 'Y' {
+			if m.widthMax.set {
+				m.yearDigits = m.widthMax.value
+				ip.mandatory = 0 // NaN: never pads
+				if !math.IsNaN(m.widthMax.value) {
+					ip.mandatory = int(m.widthMax.value)
+				}
+			} else if w := ip.mandatory + ip.optional; decimal && w >= 2 {
+				m.yearDigits = float64(w)
+			}
+		}
+		m.integer = ip
+	}
+	if m.component == 'Z' || m.component == 'z' {
+		ip, err := analyseIntegerPicture(m.presentation1)
+		if err != nil {
+			return err
+		}
+		m.integer = ip
+	}
+	return nil
+}
+
+// parseWidthModifier reads one part of a width modifier: "*" or nothing is absent, anything
+// else is what JavaScript's parseInt makes of it (NaN when it starts with no digit).
+func parseWidthModifier(s string) jsNumber {
+	if s == "*" {
+		return jsNumber{}
+	}
+	return jsNumber{set: true, value: jsParseInt(s)}
+}
+
+// jsParseInt is JavaScript's parseInt with no radix: leading white space, a sign, then
+// decimal digits, or hexadecimal ones after "0x"; NaN when no digit follows.
+func jsParseInt(s string) float64 {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	sign := 1.0
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		if s[0] == '-' {
+			sign = -1
+		}
+		s = s[1:]
+	}
+	base := 10.0
+	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		base, s = 16, s[2:]
+	}
+	v, digits := 0.0, 0
+	for ; digits < len(s); digits++ {
+		d := strings.IndexByte("0123456789abcdef", s[digits]|0x20)
+		if d < 0 || float64(d) >= base || (base == 10 && s[digits] > '9') {
+			break
+		}
+		v = v*base + float64(d)
+	}
+	if digits == 0 {
+		return math.NaN()
+	}
+	return sign * v
 }
 
 var monthNames = []string{"January", "February", "March", "April", "May", "June", "July",
@@ -149,46 +225,37 @@ func weekOfMonth(t time.Time) (week int, month time.Month) {
 	return int(monday.Sub(week1).Hours()/24)/7 + 1, thursday.Month()
 }
 
-func parseTimezone(tz any) (*time.Location, int, error) {
+// parseTimezone reads $fromMillis's time zone as the reference does: JavaScript's parseInt
+// of the text, whose hundreds are the hours (floored) and whose remainder the minutes, so
+// "-0330" is -4 hours and -30 minutes. Text parseInt cannot read (the empty text too) is
+// NaN, which makes every field of the date NaN.
+func parseTimezone(tz any) (hours, minutes float64) {
 	s, ok := tz.(string)
-	if !ok || s == "" {
-		return time.UTC, 0, nil
+	if !ok {
+		return 0, 0
 	}
-	sign := 1
-	digits := s
-	switch s[0] {
-	case '+':
-		digits = s[1:]
-	case '-':
-		sign = -1
-		digits = s[1:]
-	}
-	// lenient like JavaScript's parseInt: unreadable parts count as zero
-	h, m := 0, 0
-	if len(digits) >= 2 {
-		h, _ = strconv.Atoi(digits[:len(digits)-2])
-		m, _ = strconv.Atoi(digits[len(digits)-2:])
-	}
-	offset := sign * (h*60 + m)
-	return time.FixedZone("", offset*60), offset, nil
+	v := jsParseInt(s)
+	return math.Floor(v / 100), math.Mod(v, 100)
 }
 
-func formatDateTimePicture(ms float64, picture, timezone any) (any, error) {
-	loc, offset, err := parseTimezone(timezone)
-	if err != nil {
-		return nil, err
+// maxDateMillis is the largest distance from the epoch a JavaScript Date can hold.
+const maxDateMillis = 8.64e15
+
+func formatDateTimePicture(ms float64, picture, timezone any, b *budget) (any, error) {
+	hours, minutes := parseTimezone(timezone)
+	// the reference formats new Date(millis + offset): fractions are cut toward zero, and
+	// past a JavaScript Date's range (or with a NaN offset) every field is NaN
+	shifted := math.Trunc(ms + (60*hours+minutes)*60000)
+	valid := !math.IsNaN(shifted) && math.Abs(shifted) <= maxDateMillis
+	t := time.UnixMilli(0).UTC()
+	if valid {
+		t = time.UnixMilli(int64(shifted)).UTC()
 	}
-	t := time.UnixMilli(int64(math.Floor(ms))).In(loc)
 	pic, ok := picture.(string)
 	if !ok {
-		// a timezone without a picture: ISO 8601 in that zone
-		s := t.Format("2006-01-02T15:04:05.000")
-		if offset == 0 {
-			return s + "Z", nil
-		}
-		return s + t.Format("-07:00"), nil
+		pic = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"
 	}
-	markers, err := parseDatePicture(pic)
+	markers, err := parseDatePictureMarkers(pic)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +265,12 @@ func formatDateTimePicture(ms float64, picture, timezone any) (any, error) {
 			sb.WriteString(m.literal)
 			continue
 		}
-		s, err := formatDateComponent(t, offset, m)
+		var s string
+		if m.component == 'Z' || m.component == 'z' {
+			s, err = formatOffset(hours, minutes, m, b)
+		} else {
+			s, err = formatDateComponent(t, valid, m, b)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -207,18 +279,22 @@ func formatDateTimePicture(ms float64, picture, timezone any) (any, error) {
 	return sb.String(), nil
 }
 
-func formatDateComponent(t time.Time, offset int, m dateMarker) (string, error) {
+// formatDateComponent writes one marker other than a time zone as the reference's formatter
+// does. When the date is not valid every numeric field is NaN, as in an invalid JavaScript
+// Date.
+func formatDateComponent(t time.Time, valid bool, m dateMarker, b *budget) (string, error) {
 	switch m.component {
-	case 'Z', 'z':
-		return formatOffset(offset, m)
 	case 'C', 'E':
 		return "ISO", nil
 	case 'P':
 		s := "am"
-		if t.Hour() >= 12 {
+		if valid && t.Hour() >= 12 {
 			s = "pm"
 		}
-		return applyNameCase(s, m.presentation), nil
+		if m.names == "upper" {
+			s = strings.ToUpper(s)
+		}
+		return s, nil
 	}
 	var value int
 	var names []string
@@ -256,129 +332,81 @@ func formatDateComponent(t time.Time, offset int, m dateMarker) (string, error) 
 	case 'f':
 		value = t.Nanosecond() / 1e6
 	}
-	p := m.presentation
-	if names != nil && (strings.HasPrefix(p, "N") || strings.HasPrefix(p, "n")) {
+	if m.names != "" {
+		if m.component == 'f' {
+			// the reference formats fractional seconds with the integer picture that a
+			// name modifier leaves undefined, and fails with a TypeError
+			return "", &Error{Code: "D3137", Message: "Cannot read properties of undefined (reading 'primary')"}
+		}
+		if names == nil {
+			return "", newError("D3133", 0, "", string(m.component))
+		}
+		if !valid {
+			// the reference looks up the name of month NaN, gets undefined, and fails
+			// when it changes its case or measures it
+			switch {
+			case m.names != "title":
+				return "", &Error{Code: "D3137", Message: "Cannot read properties of undefined (reading 'to" + map[string]string{"upper": "Upper", "lower": "Lower"}[m.names] + "Case')"}
+			case m.widthMax.set:
+				return "", &Error{Code: "D3137", Message: "Cannot read properties of undefined (reading 'length')"}
+			}
+			return "undefined", nil
+		}
 		name := names[value-1]
-		if m.maxWidth > 0 && len(name) > m.maxWidth {
-			name = name[:m.maxWidth]
+		switch m.names {
+		case "upper":
+			name = strings.ToUpper(name)
+		case "lower":
+			name = strings.ToLower(name)
 		}
-		return applyNameCase(name, p), nil
-	}
-	if m.component == 'Y' {
-		n := -1
-		if m.maxWidth > 0 {
-			n = m.maxWidth
-			// the width, not the picture's mandatory digits, decides the length
-			p = "1"
-		} else if !m.explicit && m.minWidth > 0 {
-			n = m.minWidth
-		} else if w := countDigits(p); w >= 2 {
-			n = w
+		if w := m.widthMax; w.set && float64(len(name)) > w.value {
+			name = name[:int(max(w.value, 0))]
 		}
-		if n > 0 {
-			value %= int(math.Pow10(n))
+		return name, nil
+	}
+	v := float64(value)
+	if !valid {
+		v = math.NaN()
+	}
+	if m.component == 'Y' && m.yearDigits != -1 {
+		v = math.Mod(v, math.Pow(10, m.yearDigits))
+	}
+	return formatAnalysedInteger(v, m.integer, b)
+}
+
+// formatOffset writes a time zone marker: a regular picture ("01:01") formats the offset
+// as hhmm, one or two digits the hours (and ":mm" when there are minutes), three or four
+// the offset as hhmm; more is D3134. The 't' modifier writes a zero offset as "Z".
+func formatOffset(hours, minutes float64, m dateMarker, b *budget) (string, error) {
+	offset := hours*100 + minutes
+	ip := m.integer
+	var out string
+	var err error
+	switch {
+	case ip.kind == "decimal" && ip.regular > 0:
+		out, err = formatAnalysedInteger(offset, ip, b)
+	case ip.kind == "decimal" && (ip.mandatory == 1 || ip.mandatory == 2):
+		out, err = formatAnalysedInteger(hours, ip, b)
+		if minutes != 0 {
+			mm, _ := formatIntegerPicture(minutes, "00")
+			out += ":" + mm
 		}
+	case ip.kind == "decimal" && (ip.mandatory == 3 || ip.mandatory == 4):
+		out, err = formatAnalysedInteger(offset, ip, b)
+	default:
+		return "", newError("D3134", 0, "", nil)
 	}
-	if p == "" {
-		p = "1"
-	}
-	if m.ordinal {
-		p += ";o"
-	}
-	s, err := formatIntegerPicture(float64(value), p)
 	if err != nil {
 		return "", err
 	}
-	if m.minWidth > 0 && isDecimalPicture(m.presentation) {
-		for len([]rune(s)) < m.minWidth {
-			s = "0" + s
-		}
-	}
-	return s, nil
-}
-
-func countDigits(p string) int {
-	n := 0
-	for _, r := range p {
-		if r == '#' || (r >= '0' && r <= '9') {
-			n++
-		}
-	}
-	return n
-}
-
-func isDecimalPicture(p string) bool {
-	for _, r := range p {
-		if r >= '0' && r <= '9' {
-			return true
-		}
-	}
-	return false
-}
-
-func applyNameCase(s, presentation string) string {
-	switch {
-	case strings.HasPrefix(presentation, "Nn"):
-		return s
-	case strings.HasPrefix(presentation, "N"):
-		return strings.ToUpper(s)
-	}
-	return strings.ToLower(s)
-}
-
-func formatOffset(offset int, m dateMarker) (string, error) {
-	p := m.presentation
-	if m.component == 'z' {
-		p = "01:01"
-	}
-	if offset == 0 && m.tModifier {
-		return "Z", nil
-	}
-	sign := "+"
-	if offset < 0 {
-		sign = "-"
-		offset = -offset
-	}
-	h, mi := offset/60, offset%60
-	digits := countDigits(p)
-	if digits > 4 {
-		return "", newError("D3134", 0, "", nil)
-	}
-	var out string
-	if sep := strings.IndexFunc(p, func(r rune) bool { return !(r >= '0' && r <= '9') }); sep >= 0 {
-		hw := countDigits(p[:sep])
-		out = padInt(h, hw) + p[sep:sep+1] + padInt(mi, 2)
-	} else if digits <= 2 {
-		out = padInt(h, digits)
-		if mi != 0 {
-			out += ":" + padInt(mi, 2)
-		}
-	} else {
-		out = padInt(h, digits-2) + padInt(mi, 2)
+	if offset >= 0 {
+		out = "+" + out
 	}
 	if m.component == 'z' {
-		return "GMT" + sign + out, nil
+		out = "GMT" + out
 	}
-	return sign + out, nil
-}
-
-func padInt(n, width int) string {
-	s := strconv.Itoa(n)
-	for len(s) < width {
-		s = "0" + s
+	if offset == 0 && m.presentation2 == "t" {
+		out = "Z"
 	}
-	return s
-}
-
-// leadingInt reads a width as JavaScript's parseInt does: the digits it starts with.
-func leadingInt(s string) (int, bool) {
-	end := 0
-	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
-		end++
-	}
-	if end == 0 {
-		return 0, false
-	}
-	n, err := strconv.Atoi(s[:end])
-	return n, err == nil
+	return out, nil
 }

@@ -19,6 +19,8 @@ type integerPicture struct {
 	ordinal   bool
 	zero      rune // the zero of the digits' decimal group
 	mandatory int
+	optional  int    // '#' signs
+	token     string // the picture, for D3130
 	// seps are the grouping separators from the right: each with the number of digit signs
 	// (mandatory or optional) to its right. Every character of a decimal picture that is no
 	// digit of a decimal group and no '#' is one, letters included ("0a0" formats 12 as "1a2").
@@ -55,7 +57,7 @@ func digitZero(r rune) (rune, bool) {
 // digits of two decimal groups fail at once (D3131) and a pattern with no digit is a
 // numbering sequence, which fails only when a number is formatted with it (D3130).
 func analyseIntegerPicture(picture string) (*integerPicture, error) {
-	p := &integerPicture{kind: "decimal", zero: '0'}
+	p := &integerPicture{kind: "decimal", zero: '0', token: picture}
 	primary := picture
 	if i := strings.LastIndexByte(picture, ';'); i >= 0 {
 		primary = picture[:i]
@@ -94,6 +96,7 @@ func analyseIntegerPicture(picture string) (*integerPicture, error) {
 		}
 		if r == '#' {
 			position++
+			p.optional++
 			continue
 		}
 		p.seps = append(p.seps, integerSeparator{position: position, char: r})
@@ -140,31 +143,46 @@ func gcd(a, b int) int {
 	return a
 }
 
-// maxRomanValue bounds $formatInteger's Roman numerals: the reference writes one numeral per
-// recursive call and overflows its stack long before this many thousands.
-const maxRomanValue = 10_000_000
+// maxRomanValue is the largest number the reference writes in Roman numerals. It writes
+// one numeral per recursive call, so under Node.js's default stack (jsonata-js 2.2.2 and
+// 2.0.6 on Node 20) a number from about 8,972,000 on (8,972 M's) overflows the stack with a
+// RangeError instead; Stepflow fails there too, with U1001, its code for a stack overflow.
+const maxRomanValue = 8_971_999
 
 func formatIntegerPicture(value float64, picture string) (string, error) {
-	value = math.Floor(value)
 	p, err := analyseIntegerPicture(picture)
 	if err != nil {
 		return "", err
 	}
+	return formatAnalysedInteger(math.Floor(value), p, nil)
+}
+
+// formatAnalysedInteger writes a whole number (or NaN, which a date marker's year can be)
+// with an analysed picture, as the reference's _formatInteger does.
+func formatAnalysedInteger(value float64, p *integerPicture, b *budget) (string, error) {
 	neg := value < 0
 	value = math.Abs(value)
 	var out string
 	switch p.kind {
 	case "letters":
-		out = toLetters(int64(value), p.upper)
+		if !math.IsNaN(value) {
+			out = toLetters(value, p.upper)
+		}
 	case "roman":
 		if value > maxRomanValue {
 			return "", newError("U1001", 0, "formatInteger", nil)
 		}
-		out = toRoman(int64(value))
+		if !math.IsNaN(value) {
+			out = toRoman(int64(value))
+		}
 		if !p.upper {
 			out = strings.ToLower(out)
 		}
 	case "words":
+		if math.IsNaN(value) {
+			// the reference recurses on NaN until its stack overflows
+			return "", newError("U1001", 0, "formatInteger", nil)
+		}
 		out = toWords(value, p.ordinal)
 		switch {
 		case p.upper:
@@ -173,8 +191,11 @@ func formatIntegerPicture(value float64, picture string) (string, error) {
 			out = titleWords(out)
 		}
 	case "sequence":
-		return "", newError("D3130", 0, "formatInteger", primaryOf(picture))
+		return "", newError("D3130", 0, "formatInteger", primaryOf(p.token))
 	default:
+		if pad := p.mandatory - len(formatNumber(value)); pad > 0 {
+			b.spendString(pad) // panics past the budget
+		}
 		out = formatDecimalPicture(value, p)
 	}
 	if neg {
@@ -247,38 +268,19 @@ func formatDecimalPicture(value float64, p *integerPicture) string {
 	return string(utf16.Decode(units))
 }
 
-func fmtFixed(v float64) string { return strings.TrimSuffix(formatFixed(v), ".") }
-
-func formatFixed(v float64) string {
-	return strings.TrimRight(strings.TrimRight(strconvFormat(v), "0"), ".")
-}
-
-func ordinalSuffix(n int64) string {
-	if n%100 >= 11 && n%100 <= 13 {
-		return "th"
-	}
-	switch n % 10 {
-	case 1:
-		return "st"
-	case 2:
-		return "nd"
-	case 3:
-		return "rd"
-	}
-	return "th"
-}
-
-func toLetters(n int64, upper bool) string {
+// toLetters writes spreadsheet-style letters (1 is a, 27 is aa) with the reference's
+// arithmetic on doubles, so that numbers beyond 2^63 are written too.
+func toLetters(n float64, upper bool) string {
 	base := 'a'
 	if upper {
 		base = 'A'
 	}
 	var out []rune
 	for n > 0 {
-		n--
-		out = append([]rune{base + rune(n%26)}, out...)
-		n /= 26
+		out = append(out, base+rune(math.Mod(n-1, 26)))
+		n = math.Floor((n - 1) / 26)
 	}
+	slices.Reverse(out)
 	return string(out)
 }
 
@@ -383,6 +385,12 @@ func titleWords(s string) string {
 	return sb.String()
 }
 
+// parseIntegerPicture is $parseInteger as the reference reads text, with no check that the
+// text fits the picture: letters count from the picture's 'a' or 'A' whatever their case,
+// an upper-case Roman picture reads only upper-case numerals (others are NaN), words are
+// read by wordsToNumber, and a decimal pattern drops the ordinal suffix (two characters)
+// and its grouping separators (',' when they repeat), maps its digits to ASCII and reads
+// the rest with parseInt (so "" is NaN, which prints as null).
 func parseIntegerPicture(s, picture string) (any, error) {
 	p, err := analyseIntegerPicture(picture)
 	if err != nil {
@@ -390,93 +398,55 @@ func parseIntegerPicture(s, picture string) (any, error) {
 	}
 	switch p.kind {
 	case "letters":
-		n := 0.0
-		for _, r := range strings.ToLower(s) {
-			n = n*26 + float64(r-'a'+1)
+		base := 'a'
+		if p.upper {
+			base = 'A'
 		}
-		return n, nil
+		return lettersToNumber(s, base), nil
 	case "roman":
-		return float64(fromRoman(strings.ToUpper(s))), nil
+		if !p.upper {
+			s = strings.ToUpper(s)
+		}
+		return romanToNumber(s), nil
 	case "words":
-		return fromWords(strings.ToLower(s)), nil
+		return wordsToNumber(strings.ToLower(s)), nil
 	case "sequence":
 		return nil, newError("D3130", 0, "parseInteger", primaryOf(picture))
 	}
-	n := 0.0
-	for _, r := range s {
-		if z, ok := digitZero(r); ok {
-			n = n*10 + float64(r-z)
-		} else if unicode.IsLetter(r) && p.ordinal {
-			break
+	units := utf16.Encode([]rune(s))
+	if p.ordinal {
+		units = units[:max(len(units)-2, 0)]
+	}
+	digits := string(utf16.Decode(units))
+	if p.regular > 0 {
+		digits = strings.ReplaceAll(digits, ",", "")
+	} else {
+		for _, sep := range p.seps {
+			digits = strings.ReplaceAll(digits, string(sep.char), "")
 		}
 	}
-	return n, nil
-}
-
-func fromRoman(s string) int64 {
-	var total int64
-	for len(s) > 0 {
-		matched := false
-		for _, r := range romanNumerals {
-			if strings.HasPrefix(s, r.text) {
-				total += r.value
-				s = s[len(r.text):]
-				matched = true
-				break
+	if p.zero != '0' {
+		shifted := []rune(digits)
+		for i, r := range shifted {
+			if shifted[i] = r - p.zero + '0'; shifted[i] < 0 {
+				// String.fromCodePoint fails on it in the reference
+				return nil, &Error{Code: "D3137", Message: "Invalid code point " + strconv.Itoa(int(shifted[i]))}
 			}
 		}
-		if !matched {
-			s = s[1:]
-		}
+		digits = string(shifted)
 	}
-	return total
+	return jsParseInt(digits), nil
 }
 
-func fromWords(s string) float64 {
-	values := map[string]float64{}
-	for i, w := range smallWords {
-		values[w] = float64(i)
-		values[ordinalWord(w)] = float64(i)
+// lettersToNumber reads spreadsheet-style letters counted from base ('a' or 'A'), summing
+// from the rightmost letter as the reference does (other characters count by their code).
+func lettersToNumber(s string, base rune) float64 {
+	units := utf16.Encode([]rune(s))
+	v := 0.0
+	for i := 0; i < len(units); i++ {
+		v += float64(rune(units[len(units)-i-1])-base+1) * math.Pow(26, float64(i))
 	}
-	for i, w := range tensWords {
-		if w != "" {
-			values[w] = float64(i * 10)
-			values[ordinalWord(w)] = float64(i * 10)
-		}
-	}
-	scales := map[string]float64{"hundred": 100, "hundredth": 100}
-	for _, sc := range scaleWords {
-		scales[sc.name] = sc.value
-		scales[sc.name+"th"] = sc.value
-	}
-	total, current, lastScale := 0.0, 0.0, 0.0
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '-' || r == ',' }) {
-		if w == "and" {
-			continue
-		}
-		if v, ok := values[w]; ok {
-			current += v
-			continue
-		}
-		sc, ok := scales[w]
-		if !ok {
-			continue
-		}
-		if sc == 100 {
-			current *= 100
-			continue
-		}
-		// a scale at least as large as every earlier one multiplies everything so far
-		// ("one thousand trillion"); a smaller one only the words since the last scale
-		if sc >= lastScale {
-			total = (total + current) * sc
-			lastScale = sc
-		} else {
-			total += current * sc
-		}
-		current = 0
-	}
-	return total + current
+	return v
 }
 
 func init() {
@@ -497,5 +467,3 @@ func init() {
 		return parseIntegerPicture(s, pic)
 	})
 }
-
-func strconvFormat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

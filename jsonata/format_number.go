@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -9,12 +10,12 @@ import (
 // decimalFormat holds the XPath decimal-format properties that $formatNumber's third
 // argument may override.
 type decimalFormat struct {
-	decimalSep, groupSep, expSep, minus, zero, digit, patternSep rune
-	infinity, nan, percent, perMille                             string
+	decimalSep, groupSep, expSep, zero, digit, patternSep rune
+	minus, infinity, nan, percent, perMille               string
 }
 
 func defaultDecimalFormat() decimalFormat {
-	return decimalFormat{decimalSep: '.', groupSep: ',', expSep: 'e', minus: '-', zero: '0', digit: '#', patternSep: ';',
+	return decimalFormat{decimalSep: '.', groupSep: ',', expSep: 'e', minus: "-", zero: '0', digit: '#', patternSep: ';',
 		infinity: "Infinity", nan: "NaN", percent: "%", perMille: "‰"}
 }
 
@@ -24,23 +25,15 @@ func (f *decimalFormat) isActive(r rune) bool {
 	return f.isDigit(r) || r == f.digit || r == f.decimalSep || r == f.groupSep
 }
 
-// subPicture is one analysed half of a format-number picture.
-type subPicture struct {
-	prefix, suffix                   string
-	integer, fraction, exponent      []rune
-	hasExponent, hasDecimal          bool
-	percent, perMille                bool
-	minInt, minFrac, maxFrac, minExp int
-	scaling                          int
-	intGroups, fracGroups            []int
-	regularGroup                     int
-}
-
 func formatNumberPicture(value float64, picture string, options any) (string, error) {
 	f := defaultDecimalFormat()
 	for _, k := range objectKeys(options) {
 		v, _ := objectGet(options, k)
 		s, ok := v.(string)
+		if ok && k == "minus-sign" {
+			f.minus = s // written whole, as the reference writes it, even when empty
+			continue
+		}
 		if !ok || s == "" {
 			continue
 		}
@@ -52,8 +45,6 @@ func formatNumberPicture(value float64, picture string, options any) (string, er
 			f.groupSep = first
 		case "exponent-separator":
 			f.expSep = first
-		case "minus-sign":
-			f.minus = first
 		case "zero-digit":
 			f.zero = first
 		case "digit":
@@ -81,288 +72,157 @@ func formatNumberPicture(value float64, picture string, options any) (string, er
 	}
 	pics := make([]*subPicture, len(parts))
 	for i, p := range parts {
-		sp, err := analysePicture(p, &f)
-		if err != nil {
-			return "", err
-		}
-		pics[i] = sp
+		pics[i] = analysePicture(p, &f)
+	}
+	if len(pics) == 1 {
+		negative := *pics[0]
+		negative.prefix = f.minus + negative.prefix
+		pics = append(pics, &negative)
 	}
 	if math.IsNaN(value) {
 		return f.nan, nil
 	}
 	pic := pics[0]
-	prefix := pic.prefix
 	if value < 0 {
-		if len(pics) > 1 {
-			pic = pics[1]
-			prefix = pic.prefix
-		} else {
-			prefix = string(f.minus) + prefix
-		}
-		value = -value
-	}
-	if pic.percent {
-		value *= 100
-	} else if pic.perMille {
-		value *= 1000
+		pic = pics[1]
 	}
 	if math.IsInf(value, 0) {
-		return prefix + f.infinity + pic.suffix, nil
+		return pic.prefix + f.infinity + pic.suffix, nil
 	}
-	mantissa, exponent := value, 0
-	if pic.hasExponent && value != 0 {
-		// scale by repeated steps of ten, as the reference implementation does (a mantissa
-		// equal to the upper bound, e.g. 10 for one integer digit, is left as it is)
-		maxMantissa := math.Pow(10, float64(pic.scaling))
-		minMantissa := math.Pow(10, float64(pic.scaling-1))
-		for mantissa < minMantissa {
-			mantissa *= 10
-			exponent--
-		}
-		for mantissa > maxMantissa {
-			mantissa /= 10
-			exponent++
-		}
-	}
-	mantissa = roundHalfEven(mantissa, pic.maxFrac)
-	text := strconv.FormatFloat(mantissa, 'f', pic.maxFrac, 64)
-	intDigits, fracDigits, _ := strings.Cut(text, ".")
-	for len(fracDigits) > pic.minFrac && strings.HasSuffix(fracDigits, "0") {
-		fracDigits = fracDigits[:len(fracDigits)-1]
-	}
-	if intDigits == "0" && pic.minInt == 0 {
-		intDigits = ""
-	}
-	for len(intDigits) < pic.minInt {
-		intDigits = "0" + intDigits
-	}
-	mapDigits := func(s string) []rune {
-		out := make([]rune, 0, len(s))
-		for _, c := range s {
-			out = append(out, f.zero+(c-'0'))
-		}
-		return out
-	}
-	ir := mapDigits(intDigits)
-	var sb strings.Builder
-	sb.WriteString(prefix)
-	for i, c := range ir {
-		sb.WriteRune(c)
-		fromRight := len(ir) - 1 - i
-		if fromRight > 0 && groupAt(fromRight, pic.intGroups, pic.regularGroup) {
-			sb.WriteRune(f.groupSep)
-		}
-	}
-	if fracDigits != "" {
-		sb.WriteRune(f.decimalSep)
-		fr := mapDigits(fracDigits)
-		for i, c := range fr {
-			sb.WriteRune(c)
-			if i+1 < len(fr) {
-				for _, g := range pic.fracGroups {
-					if g == i+1 {
-						sb.WriteRune(f.groupSep)
-					}
-				}
-			}
-		}
-	}
-	if pic.hasExponent {
-		sb.WriteRune(f.expSep)
-		if exponent < 0 {
-			sb.WriteRune(f.minus)
-			exponent = -exponent
-		}
-		e := strconv.Itoa(exponent)
-		for len(e) < pic.minExp {
-			e = "0" + e
-		}
-		sb.WriteString(string(mapDigits(e)))
-	}
-	sb.WriteString(pic.suffix)
-	return sb.String(), nil
+	return formatWithPicture(value, pic, &f), nil
 }
 
-func groupAt(pos int, groups []int, regular int) bool {
-	if regular > 0 {
-		return pos%regular == 0
-	}
-	for _, g := range groups {
-		if g == pos {
-			return true
-		}
-	}
-	return false
+// subPicture is one analysed half of a format-number picture, as the reference
+// implementation analyses it (XPath F&O 4.7.4 with its quirks).
+type subPicture struct {
+	picture                          []rune
+	prefix, suffix                   string
+	hasExponent                      bool
+	minInt, minFrac, maxFrac, minExp int
+	scaling                          int
+	intGroups, fracGroups            []int
+	regularGroup                     int
 }
 
-func analysePicture(p string, f *decimalFormat) (*subPicture, error) {
-	errf := func(code string) error { return newError(code, 0, "formatNumber", nil) }
-	runes := []rune(p)
-	first, last := -1, -1
-	for i, r := range runes {
-		if f.isActive(r) {
-			if first < 0 {
-				first = i
-			}
-			last = i
+// numberPictureParts is a sub-picture split as the reference splits it: the prefix runs to
+// the first active character other than the exponent separator, the suffix from the last;
+// the exponent is cut from the active part at its index in the whole sub-picture; and
+// without a decimal separator the fractional part is the suffix.
+type numberPictureParts struct {
+	prefix, suffix, active, mantissa, exponent, integer, fraction []rune
+	hasExponent                                                   bool
+}
+
+func splitNumberPicture(s []rune, f *decimalFormat) numberPictureParts {
+	active := func(r rune) bool {
+		return f.isDigit(r) || r == f.decimalSep || r == f.expSep || r == f.groupSep || r == f.digit || r == f.patternSep
+	}
+	var p numberPictureParts
+	for i, r := range s {
+		if active(r) && r != f.expSep {
+			p.prefix = s[:i]
+			break
 		}
 	}
-	sp := &subPicture{}
-	var active []rune
-	if first < 0 {
-		sp.prefix = p
+	for i := len(s) - 1; i >= 0; i-- {
+		if active(s[i]) && s[i] != f.expSep {
+			p.suffix = s[i+1:]
+			break
+		}
+	}
+	p.active = jsSubstring(s, len(p.prefix), len(s)-len(p.suffix))
+	expPos := -1
+	for i := len(p.prefix); i < len(s); i++ {
+		if s[i] == f.expSep {
+			expPos = i
+			break
+		}
+	}
+	if expPos == -1 || expPos > len(s)-len(p.suffix) {
+		p.mantissa = p.active
 	} else {
-		sp.prefix = string(runes[:first])
-		active = runes[first : last+1]
-		sp.suffix = string(runes[last+1:])
+		p.hasExponent = true
+		p.mantissa = jsSubstring(p.active, 0, expPos)
+		p.exponent = jsSubstring(p.active, expPos+1, len(p.active))
 	}
-	if c := strings.Count(p, f.percent); c > 1 {
-		return nil, errf("D3082")
-	}
-	if c := strings.Count(p, f.perMille); c > 1 {
-		return nil, errf("D3083")
-	}
-	sp.percent = strings.Contains(p, f.percent)
-	sp.perMille = strings.Contains(p, f.perMille)
-	if sp.percent && sp.perMille {
-		return nil, errf("D3084")
-	}
-	// an exponent separator followed by digits at the end of the active part
-	mantissa := active
-	expIdx := -1
-	for i, r := range active {
-		if r == f.expSep {
-			expIdx = i
-			break
-		}
-	}
-	if expIdx < 0 && strings.HasPrefix(sp.suffix, string(f.expSep)) {
-		// "0e" style: the exponent digits are the suffix's digits
-		rest := []rune(sp.suffix)[1:]
-		n := 0
-		for n < len(rest) && f.isDigit(rest[n]) {
-			n++
-		}
-		if n > 0 {
-			sp.hasExponent = true
-			sp.exponent = rest[:n]
-			sp.suffix = string(rest[n:])
-		}
-	}
-	if expIdx >= 0 {
-		sp.hasExponent = true
-		mantissa = active[:expIdx]
-		sp.exponent = active[expIdx+1:]
-		for _, r := range sp.exponent {
-			if !f.isDigit(r) {
-				return nil, errf("D3093")
-			}
-		}
-	}
-	if sp.hasExponent && (sp.percent || sp.perMille) {
-		return nil, errf("D3092")
-	}
-	decimals := 0
-	hasDigit := false
-	for i, r := range mantissa {
-		switch {
-		case r == f.decimalSep:
-			decimals++
-		case f.isDigit(r) || r == f.digit:
-			hasDigit = true
-		case r == f.groupSep:
-			if i+1 < len(mantissa) && mantissa[i+1] == f.groupSep {
-				return nil, errf("D3089")
-			}
-		default:
-			return nil, errf("D3086")
-		}
-	}
-	if decimals > 1 {
-		return nil, errf("D3081")
-	}
-	if !hasDigit {
-		return nil, errf("D3085")
-	}
-	sp.hasDecimal = decimals == 1
-	intPart, fracPart := mantissa, []rune(nil)
-	for i, r := range mantissa {
+	p.integer, p.fraction = p.mantissa, p.suffix
+	for i, r := range p.mantissa {
 		if r == f.decimalSep {
-			intPart, fracPart = mantissa[:i], mantissa[i+1:]
-			if (i > 0 && mantissa[i-1] == f.groupSep) || (i+1 < len(mantissa) && mantissa[i+1] == f.groupSep) {
-				return nil, errf("D3087")
-			}
+			p.integer, p.fraction = p.mantissa[:i], p.mantissa[i+1:]
 			break
 		}
 	}
-	if len(intPart) > 0 && intPart[len(intPart)-1] == f.groupSep {
-		return nil, errf("D3088")
+	return p
+}
+
+// jsSubstring is JavaScript's substring: indexes clamped to the string, swapped when
+// reversed.
+func jsSubstring(s []rune, start, end int) []rune {
+	start, end = min(max(start, 0), len(s)), min(max(end, 0), len(s))
+	if start > end {
+		start, end = end, start
 	}
-	hasOptionalInt := false
-	digitsRight := 0
-	for i := len(intPart) - 1; i >= 0; i-- {
-		r := intPart[i]
-		switch {
-		case f.isDigit(r):
-			sp.minInt++
-			digitsRight++
-		case r == f.digit:
-			hasOptionalInt = true
-			digitsRight++
-		case r == f.groupSep:
-			sp.intGroups = append(sp.intGroups, digitsRight)
+	return s[start:end]
+}
+
+// sliceRunesJS is JavaScript's slice: a negative index counts from the end.
+func sliceRunesJS(s []rune, start, end int) []rune {
+	norm := func(i int) int {
+		if i < 0 {
+			return max(len(s)+i, 0)
 		}
+		return min(i, len(s))
 	}
-	digitsLeft := 0
-	for _, r := range fracPart {
-		switch {
-		case f.isDigit(r):
-			sp.minFrac++
-			sp.maxFrac++
-			digitsLeft++
-		case r == f.digit:
-			sp.maxFrac++
-			digitsLeft++
-		case r == f.groupSep:
-			sp.fracGroups = append(sp.fracGroups, digitsLeft)
-		}
+	start, end = norm(start), norm(end)
+	if start >= end {
+		return nil
 	}
-	for _, r := range sp.exponent {
-		if f.isDigit(r) {
-			sp.minExp++
-		}
-	}
-	if len(sp.intGroups) > 0 {
-		n := sp.intGroups[0]
-		for _, g := range sp.intGroups {
-			if g < n {
-				n = g
+	return s[start:end]
+}
+
+func analysePicture(picture string, f *decimalFormat) *subPicture {
+	s := []rune(picture)
+	parts := splitNumberPicture(s, f)
+	isDigitOrOptional := func(r rune) bool { return f.isDigit(r) || r == f.digit }
+	count := func(rs []rune, pred func(rune) bool) int {
+		n := 0
+		for _, r := range rs {
+			if pred(r) {
+				n++
 			}
 		}
-		regular := n > 0
-		for _, g := range sp.intGroups {
-			if g%n != 0 {
-				regular = false
-			}
-		}
-		if regular {
-			for k := n; k <= maxInt(sp.intGroups); k += n {
-				found := false
-				for _, g := range sp.intGroups {
-					if g == k {
-						found = true
-					}
-				}
-				if !found {
-					regular = false
-				}
-			}
-		}
-		if regular {
-			sp.regularGroup = n
-		}
+		return n
 	}
+	indexFrom := func(rs []rune, from int) int {
+		for i := max(from, 0); i < len(rs); i++ {
+			if rs[i] == f.groupSep {
+				return i
+			}
+		}
+		return -1
+	}
+	// groupingPositions counts, for each grouping separator, the digit signs to its right
+	// (to its left in the fractional part); like the reference it looks for every
+	// separator after the first in the integer part, whichever part it reads.
+	groupingPositions := func(part []rune, toLeft bool) []int {
+		var positions []int
+		for pos := indexFrom(part, 0); pos != -1; pos = indexFrom(parts.integer, pos+1) {
+			if toLeft {
+				positions = append(positions, count(jsSubstring(part, 0, pos), isDigitOrOptional))
+			} else {
+				positions = append(positions, count(jsSubstring(part, pos, len(part)), isDigitOrOptional))
+			}
+		}
+		return positions
+	}
+	sp := &subPicture{picture: s, prefix: string(parts.prefix), suffix: string(parts.suffix), hasExponent: parts.hasExponent}
+	sp.intGroups = groupingPositions(parts.integer, false)
+	sp.regularGroup = regularGrouping(sp.intGroups)
+	sp.fracGroups = groupingPositions(parts.fraction, true)
+	sp.minInt = count(parts.integer, f.isDigit)
 	sp.scaling = sp.minInt
+	sp.minFrac = count(parts.fraction, f.isDigit)
+	sp.maxFrac = count(parts.fraction, isDigitOrOptional)
 	if sp.minInt == 0 && sp.maxFrac == 0 {
 		if sp.hasExponent {
 			sp.minFrac, sp.maxFrac = 1, 1
@@ -370,24 +230,131 @@ func analysePicture(p string, f *decimalFormat) (*subPicture, error) {
 			sp.minInt = 1
 		}
 	}
-	if sp.hasExponent && sp.minInt == 0 && hasOptionalInt {
+	if sp.hasExponent && sp.minInt == 0 && count(parts.integer, func(r rune) bool { return r == f.digit }) > 0 {
 		sp.minInt = 1
 	}
 	if sp.minInt == 0 && sp.minFrac == 0 {
-		// at least one digit is always shown: "#.##" prints 42 as "42.0" and 0 as ".0"
 		sp.minFrac = 1
 	}
-	return sp, nil
+	if sp.hasExponent {
+		sp.minExp = count(parts.exponent, f.isDigit)
+	}
+	return sp
 }
 
-func maxInt(xs []int) int {
-	m := 0
-	for _, x := range xs {
-		if x > m {
-			m = x
+// regularGrouping is the interval of grouping positions that are every multiple of their
+// greatest common divisor, else 0.
+func regularGrouping(positions []int) int {
+	if len(positions) == 0 {
+		return 0
+	}
+	factor := positions[0]
+	for _, p := range positions[1:] {
+		factor = gcd(factor, p)
+	}
+	for k := 1; k <= len(positions); k++ {
+		if !slices.Contains(positions, k*factor) {
+			return 0
 		}
 	}
-	return m
+	return factor
+}
+
+// formatWithPicture writes a number as the reference's formatNumber does, step by step
+// (XPath F&O 4.7.5 bullets 3 to 14), including its quirks: the last character is dropped
+// when the picture has no decimal separator (so "#e0" writes 1234.5 as "0.e4"), separators
+// in the fractional part are placed even when the picture has none (".0," writes
+// "1234.5,"), and separators left of the digits are placed as JavaScript's slice places them.
+func formatWithPicture(value float64, pic *subPicture, f *decimalFormat) string {
+	adjusted := value
+	if strings.Contains(string(pic.picture), f.percent) {
+		adjusted = value * 100
+	} else if strings.Contains(string(pic.picture), f.perMille) {
+		adjusted = value * 1000
+	}
+	mantissa := adjusted
+	exponent, hasExponent := 0, pic.minExp != 0
+	if hasExponent && mantissa != 0 {
+		maxMantissa := math.Pow(10, float64(pic.scaling))
+		minMantissa := math.Pow(10, float64(pic.scaling-1))
+		for math.Abs(mantissa) < minMantissa {
+			mantissa *= 10
+			exponent--
+		}
+		for math.Abs(mantissa) > maxMantissa {
+			mantissa /= 10
+			exponent++
+		}
+	}
+	rounded := roundHalfEven(mantissa, pic.maxFrac)
+	makeString := func(v float64, dp int) []rune {
+		var text string
+		if v = math.Abs(v); v >= 1e21 {
+			text = formatNumber(v) // toFixed writes large numbers as toString does
+		} else {
+			text = strconv.FormatFloat(v, 'f', dp, 64)
+		}
+		out := []rune(text)
+		for i, r := range out {
+			if r >= '0' && r <= '9' {
+				out[i] = f.zero + (r - '0')
+			}
+		}
+		return out
+	}
+	str := makeString(rounded, pic.maxFrac)
+	if i := slices.Index(str, '.'); i == -1 {
+		str = append(str, f.decimalSep)
+	} else {
+		str[i] = f.decimalSep
+	}
+	for len(str) > 0 && str[0] == f.zero {
+		str = str[1:]
+	}
+	for len(str) > 0 && str[len(str)-1] == f.zero {
+		str = str[:len(str)-1]
+	}
+	decimalPos := slices.Index(str, f.decimalSep)
+	padLeft := pic.minInt - decimalPos
+	padRight := pic.minFrac - (len(str) - decimalPos - 1)
+	zeros := func(n int) []rune { return []rune(strings.Repeat(string(f.zero), max(n, 0))) }
+	str = append(append(zeros(padLeft), str...), zeros(padRight)...)
+	decimalPos = slices.Index(str, f.decimalSep)
+	insert := func(at int) {
+		head, tail := sliceRunesJS(str, 0, at), sliceRunesJS(str, at, len(str))
+		next := make([]rune, 0, len(str)+1)
+		next = append(append(append(next, head...), f.groupSep), tail...)
+		str = next
+	}
+	if pic.regularGroup > 0 {
+		groups := int(math.Floor(float64(decimalPos-1) / float64(pic.regularGroup)))
+		for g := 1; g <= groups; g++ {
+			insert(decimalPos - g*pic.regularGroup)
+		}
+	} else {
+		for _, pos := range pic.intGroups {
+			insert(decimalPos - pos)
+			decimalPos++
+		}
+	}
+	decimalPos = slices.Index(str, f.decimalSep)
+	for _, pos := range pic.fracGroups {
+		insert(pos + decimalPos + 1)
+	}
+	decimalPos = slices.Index(str, f.decimalSep)
+	if !slices.Contains(pic.picture, f.decimalSep) || decimalPos == len(str)-1 {
+		str = str[:max(len(str)-1, 0)]
+	}
+	if hasExponent {
+		e := makeString(float64(exponent), 0)
+		e = append(zeros(pic.minExp-len(e)), e...)
+		str = append(str, f.expSep)
+		if exponent < 0 {
+			str = append(str, []rune(f.minus)...)
+		}
+		str = append(str, e...)
+	}
+	return pic.prefix + string(str) + pic.suffix
 }
 
 func init() {

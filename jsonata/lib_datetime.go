@@ -18,7 +18,7 @@ func defineDateTimeFunctions() {
 		if args[0] == Undefined {
 			return isoTimestamp(ev.currentTime()), nil
 		}
-		return formatDateTimePicture(ms, args[0], args[1])
+		return formatDateTimePicture(ms, args[0], args[1], &ev.budget)
 	})
 	define("millis", "<:n>", 0, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		return float64(ev.currentTime().UnixMilli()), nil
@@ -28,10 +28,10 @@ func defineDateTimeFunctions() {
 		if !ok {
 			return Undefined, nil
 		}
-		if args[1] == Undefined && args[2] == Undefined {
-			return isoTimestamp(time.UnixMilli(int64(math.Floor(ms)))), nil
+		if args[1] == Undefined && args[2] == Undefined && math.Abs(ms) < maxDateMillis {
+			return isoTimestamp(time.UnixMilli(int64(math.Trunc(ms)))), nil
 		}
-		return formatDateTimePicture(ms, args[1], args[2])
+		return formatDateTimePicture(ms, args[1], args[2], &ev.budget)
 	})
 	define("toMillis", "<s-s?:n>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		s, ok := args[0].(string)
@@ -53,15 +53,21 @@ func defineDateTimeFunctions() {
 // Date.parse: text it rejects is D3110.
 var isoTimestampText = regexp.MustCompile(`^(\d{4})(-[01]\d)?(-[0-3]\d)?(T([0-2]\d):([0-5]\d):([0-5]\d))?(\.\d+)?([+-]([0-2]\d):?([0-5]\d)|Z)?$`)
 
-// isoToMillis is $toMillis without a picture. Text that passes the check but that
-// JavaScript's Date.parse cannot read (month 13, hour 25, an offset of 24 hours or more,
-// an offset on a date with no time) gives NaN, which jsonata-js returns and which prints
-// as null. Day numbers up to 31 roll over into the next month and 24:00:00 is the next
-// day's midnight, as in Date.parse. ok is false when the text fails the check.
+// isoToMillis is $toMillis without a picture. Text that passes the check goes to
+// JavaScript's Date.parse, whose ECMAScript reading is followed here: day numbers up to 31
+// roll over into the next month and 24:00:00 is the next day's midnight, while an hour
+// past 24 or an offset of 24 hours or more gives NaN, which jsonata-js returns and which
+// prints as null. Text that this reading gives up on before any time part is read on by
+// V8's legacy reader (legacyDateMillis), as in "2018.5". ok is false when the text fails
+// the check.
 func isoToMillis(s string) (ms float64, ok bool) {
 	m := isoTimestampText.FindStringSubmatch(s)
 	if m == nil {
 		return 0, false
+	}
+	tokens := scanDateTokens(s)
+	if day, next, es5 := legacyDateStart(tokens); !es5 {
+		return legacyDateMillis(tokens, day, next), true
 	}
 	num := func(x string) int {
 		n, _ := strconv.Atoi(strings.TrimLeft(x, "-"))
@@ -70,14 +76,6 @@ func isoToMillis(s string) (ms float64, ok bool) {
 	nan := math.NaN()
 	year, month, day := num(m[1]), 1, 1
 	hasTime := m[4] != ""
-	switch {
-	case m[2] == "" && m[3] != "": // a day with no month: "2018-25"
-		return nan, true
-	case m[8] != "" && !hasTime:
-		// a fraction with no time: Date.parse falls back to its legacy reading, which
-		// this implementation does not follow
-		return nan, true
-	}
 	if m[2] != "" {
 		month = num(m[2])
 	}
