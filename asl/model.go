@@ -116,6 +116,10 @@ type Template struct {
 	Intrinsic *intrinsic.Call
 	Expr      string // JSONata expression text, without the {% %} delimiters
 	Location  string // JSON pointer of the field this node came from
+	// KeyOrder is the order, as indexes into Fields, of the keys of the object a
+	// TemplateObject builds. AWS builds a JSONPath template's objects in a java.util.HashMap,
+	// whose order its output shows (jsonvalue.JavaHashMapOrder).
+	KeyOrder []int
 }
 
 // TemplateField is one field of an object template. Key has the ".$" suffix removed.

@@ -1,6 +1,8 @@
 package intrinsic
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"fmt"
 	"math"
 	"sort"
@@ -124,8 +126,8 @@ func wantArray(c *Call, args []any, i int) ([]any, error) {
 	return a, nil
 }
 
-func wantObject(c *Call, args []any, i int) (map[string]any, error) {
-	m, ok := args[i].(map[string]any)
+func wantObject(c *Call, args []any, i int) (*jsonvalue.Object, error) {
+	m, ok := jsonvalue.AsObject(args[i])
 	if !ok {
 		return nil, failure("The %s argument of %s must be a JSON object, but was %s", ordinal(i), c.Name, describe(args[i]))
 	}

@@ -1,7 +1,11 @@
 package intrinsic
 
 import (
+	"encoding/json"
+	"math/big"
 	"math/rand/v2"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 func statesMathRandom(c *Call, args []any, env Env) (any, error) {
@@ -35,6 +39,12 @@ func statesMathRandom(c *Call, args []any, env Env) (any, error) {
 }
 
 func statesMathAdd(c *Call, args []any, _ Env) (any, error) {
+	if _, big0 := args[0].(json.Number); big0 {
+		return exactSum(c, args)
+	}
+	if _, big1 := args[1].(json.Number); big1 {
+		return exactSum(c, args)
+	}
 	a, err := wantRounded(c, args, 0)
 	if err != nil {
 		return nil, err
@@ -44,4 +54,27 @@ func statesMathAdd(c *Call, args []any, _ Env) (any, error) {
 		return nil, err
 	}
 	return float64(a + b), nil
+}
+
+// exactSum adds when an argument is an integer beyond 2^53, which AWS keeps exact: the sum
+// is exact too (a float64 argument is rounded half up first, as in statesMathAdd).
+func exactSum(c *Call, args []any) (any, error) {
+	sum := new(big.Int)
+	for i := range 2 {
+		switch x := args[i].(type) {
+		case json.Number:
+			n, ok := jsonvalue.BigInt(x)
+			if !ok {
+				return nil, failure("The %s argument of %s must be a number, but was %s", ordinal(i), c.Name, describe(x))
+			}
+			sum.Add(sum, n)
+		default:
+			r, err := wantRounded(c, args, i)
+			if err != nil {
+				return nil, err
+			}
+			sum.Add(sum, big.NewInt(r))
+		}
+	}
+	return jsonvalue.Integer(sum), nil
 }

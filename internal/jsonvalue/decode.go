@@ -17,16 +17,24 @@ const maxDecodeDepth = 10000
 // document order, arrays as []any, numbers as float64 except integers a float64 cannot hold
 // exactly, which stay exact as json.Number. Trailing data other than white space is an
 // error. Text encoding/json accepts, Decode accepts (invalid UTF-8 becomes U+FFFD).
+//
+// Errors are encoding/json's, word for word (AWS-shaped messages quote them).
 func Decode(data []byte) (any, error) {
 	d := decoder{data: data}
 	d.skipSpace()
 	v, err := d.value(0)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		d.skipSpace()
+		if d.pos < len(d.data) {
+			err = fmt.Errorf("invalid JSON: unexpected data after the document")
+		}
 	}
-	d.skipSpace()
-	if d.pos < len(d.data) {
-		return nil, fmt.Errorf("invalid JSON: unexpected data after the document")
+	if err != nil {
+		var plain any
+		if jerr := json.Unmarshal(data, &plain); jerr != nil {
+			return nil, jerr
+		}
+		return nil, err
 	}
 	return v, nil
 }

@@ -94,3 +94,21 @@ func TestEqualOrderedAndNumbers(t *testing.T) {
 		t.Fatal("2^53+1 equals 2^53")
 	}
 }
+
+func TestJavaHashMapOrderMatchesRecordedAWSOrder(t *testing.T) {
+	t.Parallel()
+	// Recorded: a Parameters template with these keys, in this order, gave the order below.
+	keys := []string{"context_object", "execution", "execution_id", "execution_input", "execution_name", "execution_rolearn",
+		"execution_starttime", "state", "state_enteredtime", "state_name", "statemachine", "statemachine_id", "statemachine_name"}
+	want := []string{"execution", "execution_rolearn", "execution_name", "statemachine_id", "execution_id", "execution_input",
+		"execution_starttime", "state_name", "state_enteredtime", "statemachine", "state", "context_object", "statemachine_name"}
+	order := JavaHashMapOrder(keys)
+	for i, j := range order {
+		if keys[j] != want[i] {
+			t.Fatalf("position %d: %s, want %s", i, keys[j], want[i])
+		}
+	}
+	if got := MarshalString(InJavaHashMapOrder(ObjectOf("constant_in_literal", 1, "constant_input_field", 2, "é", 3))); got != `{"constant_input_field":2,"é":3,"constant_in_literal":1}` {
+		t.Fatalf("got %s", got)
+	}
+}

@@ -182,3 +182,6 @@ func fromMap(m map[string]any) *Object {
 	}
 	return o
 }
+
+// String is the object's JSON text, so that fmt prints an Object as JSON.
+func (o *Object) String() string { return string(Append(nil, o)) }

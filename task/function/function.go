@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task"
 )
@@ -113,22 +114,23 @@ func (r *Registry) Invoke(ctx context.Context, req *task.Request) (any, error) {
 	ctx = withIdempotencyKey(ctx, req.IdempotencyKey)
 	if req.Resource.Kind == sfn.ResourceLambdaFunction {
 		ref := functionRef{name: req.Resource.Name, qualifier: req.Resource.Qualifier, region: req.Resource.Region, account: req.Resource.Account}
-		body, err := r.call(ctx, ref, req.Input, true)
+		body, err := r.call(ctx, ref, orderedInput(req), true)
 		if err != nil {
 			return nil, err
 		}
 		return decodePayload(body)
 	}
-	params, _ := req.Input.(map[string]any)
-	nameParam, _ := params["FunctionName"].(string)
+	params, _ := jsonvalue.AsObject(orderedInput(req))
+	param := func(name string) any { v, _ := params.Get(name); return v }
+	nameParam, _ := param("FunctionName").(string)
 	if nameParam == "" {
 		return nil, &task.Error{Name: "Lambda.InvalidParameterValueException", Cause: "FunctionName is required (Service: AWSLambda; Status Code: 400; Error Code: InvalidParameterValueException; Proxy: null)"}
 	}
 	ref := parseFunctionName(nameParam)
-	if q, ok := params["Qualifier"].(string); ok && ref.qualifier == "" {
+	if q, ok := param("Qualifier").(string); ok && ref.qualifier == "" {
 		ref.qualifier = q
 	}
-	body, err := r.call(ctx, ref, params["Payload"], params["Payload"] != nil)
+	body, err := r.call(ctx, ref, param("Payload"), param("Payload") != nil)
 	if te, ok := err.(*task.Error); ok && te.Name != "Lambda.ResourceNotFoundException" {
 		// The integration reports a function error with the error document re-serialised
 		// compactly, where the function ARN resource passes the runtime's text through.
@@ -147,6 +149,14 @@ func (r *Registry) Invoke(ctx context.Context, req *task.Request) (any, error) {
 		return nil, err
 	}
 	return r.invokeOutput(result, len(body)), nil
+}
+
+// orderedInput is the request's input with its keys in AWS's order when the engine gave it.
+func orderedInput(req *task.Request) any {
+	if req.OrderedInput != nil {
+		return req.OrderedInput
+	}
+	return req.Input
 }
 
 func (r *Registry) call(ctx context.Context, ref functionRef, payload any, hasPayload bool) ([]byte, error) {
@@ -198,48 +208,50 @@ func decodePayload(body []byte) (any, error) {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil, nil
 	}
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
+	// in document order, with big integers exact, as AWS reads a function's result
+	v, err := jsonvalue.Decode(body)
+	if err != nil {
 		return nil, &task.Error{Name: "Lambda.Unknown", Cause: fmt.Sprintf("The function returned a response that is not JSON: %v", err)}
 	}
 	return v, nil
 }
 
-// invokeOutput is the result shape of arn:aws:states:::lambda:invoke.
-func (r *Registry) invokeOutput(payload any, contentLength int) map[string]any {
+// invokeOutput is the result shape of arn:aws:states:::lambda:invoke, keys in AWS's order
+// (recorded: context_object--test_context_object--test_result_selector).
+func (r *Registry) invokeOutput(payload any, contentLength int) *jsonvalue.Object {
 	id := r.NewRequestID()
 	length := fmt.Sprint(contentLength)
 	date := httpDate()
 	trace := "Root=1-" + strings.ReplaceAll(id[:8], "-", "") + "-" + strings.ReplaceAll(id[9:], "-", "")[:24]
-	return map[string]any{
-		"ExecutedVersion": "$LATEST",
-		"Payload":         payload,
-		"SdkHttpMetadata": map[string]any{
-			"AllHttpHeaders": map[string]any{
-				"X-Amz-Executed-Version":         []any{"$LATEST"},
-				"x-amzn-Remapped-Content-Length": []any{"0"},
-				"Connection":                     []any{"keep-alive"},
-				"x-amzn-RequestId":               []any{id},
-				"Content-Length":                 []any{length},
-				"Date":                           []any{date},
-				"X-Amzn-Trace-Id":                []any{trace},
-				"Content-Type":                   []any{"application/json"},
-			},
-			"HttpHeaders": map[string]any{
-				"Connection":                     "keep-alive",
-				"Content-Length":                 length,
-				"Content-Type":                   "application/json",
-				"Date":                           date,
-				"X-Amz-Executed-Version":         "$LATEST",
-				"x-amzn-Remapped-Content-Length": "0",
-				"x-amzn-RequestId":               id,
-				"X-Amzn-Trace-Id":                trace,
-			},
-			"HttpStatusCode": float64(200),
-		},
-		"SdkResponseMetadata": map[string]any{"RequestId": id},
-		"StatusCode":          float64(200),
-	}
+	return jsonvalue.ObjectOf(
+		"ExecutedVersion", "$LATEST",
+		"Payload", payload,
+		"SdkHttpMetadata", jsonvalue.ObjectOf(
+			"AllHttpHeaders", jsonvalue.ObjectOf(
+				"X-Amz-Executed-Version", []any{"$LATEST"},
+				"x-amzn-Remapped-Content-Length", []any{"0"},
+				"Connection", []any{"keep-alive"},
+				"x-amzn-RequestId", []any{id},
+				"Content-Length", []any{length},
+				"Date", []any{date},
+				"X-Amzn-Trace-Id", []any{trace},
+				"Content-Type", []any{"application/json"},
+			),
+			"HttpHeaders", jsonvalue.ObjectOf(
+				"Connection", "keep-alive",
+				"Content-Length", length,
+				"Content-Type", "application/json",
+				"Date", date,
+				"X-Amz-Executed-Version", "$LATEST",
+				"x-amzn-Remapped-Content-Length", "0",
+				"x-amzn-RequestId", id,
+				"X-Amzn-Trace-Id", trace,
+			),
+			"HttpStatusCode", float64(200),
+		),
+		"SdkResponseMetadata", jsonvalue.ObjectOf("RequestId", id),
+		"StatusCode", float64(200),
+	)
 }
 
 type functionRef struct {
