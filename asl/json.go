@@ -58,11 +58,9 @@ func (n *jsonNode) value() any {
 	case jsonBool:
 		return n.boolean
 	case jsonNumber:
-		if len(n.raw) > 15 && !strings.ContainsAny(n.raw, ".eE") {
-			// an integer a float64 may not hold exactly: AWS keeps its digits
-			if v, err := jsonvalue.ParseNumber(n.raw, true); err == nil {
-				return v
-			}
+		// as AWS reads it: big integers exact, decimals rendered as Java does
+		if v, err := jsonvalue.ParseNumber(n.raw, !strings.ContainsAny(n.raw, ".eE")); err == nil {
+			return v
 		}
 		return n.number
 	case jsonString:

@@ -193,8 +193,9 @@ type ChoiceRule struct {
 
 	Variable *jsonpath.Path
 	Operator string // e.g. "StringEquals", "NumericLessThanPath", "IsPresent"
-	// Value is the comparison operand: a string, float64 or bool, or for "...Path"
-	// operators a compiled path in ValuePath.
+	// Value is the comparison operand: a string, a number (float64, or json.Number for a big
+	// integer or a decimal such as 1.0) or bool, or for "...Path" operators a compiled path
+	// in ValuePath.
 	Value     any
 	ValuePath *jsonpath.Path
 	Location  string

@@ -170,7 +170,7 @@ func (e *Execution) waitUntil(f *Frame, st *state, def *asl.Wait, eff any) (time
 		if err != nil {
 			return time.Time{}, notFound(f, st, def.SecondsPath, err)
 		}
-		n, ok := v.(float64)
+		n, ok := jsonvalue.Float(v)
 		switch {
 		case !ok || n != math.Trunc(n) || math.Abs(n) >= maxLong:
 			return time.Time{}, runtimeError(f, st, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", def.SecondsPath.Text, plainText(v))

@@ -69,7 +69,7 @@ func (e *Execution) itemReaderRequest(x *env) (req map[string]any, negative bool
 		cfg["MaxItems"] = n
 		req["ReaderConfig"] = cfg
 	}
-	if n, ok := cfg["MaxItems"].(float64); ok && n < 0 {
+	if n, ok := jsonvalue.Float(cfg["MaxItems"]); ok && n < 0 {
 		negative = true
 	}
 	return map[string]any{ItemReaderRequest: req}, negative, nil

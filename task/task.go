@@ -116,9 +116,10 @@ func (r *Router) Invoke(ctx context.Context, req *Request) (any, error) {
 	return inv.Invoke(ctx, req)
 }
 
-// Plain returns req with its values as encoding/json decodes them (Go maps, float64, and
-// json.Number for integers beyond 2^53), which is what invokers read, and OrderedInput set
-// to the input as the engine holds it. The engine calls invokers with such a request.
+// Plain returns req with its values as encoding/json decodes them (Go maps and float64; a
+// json.Number for an integer beyond 2^53 or a decimal kept as AWS writes it, such as 1.0),
+// which is what invokers read, and OrderedInput set to the input as the engine holds it. The
+// engine calls invokers with such a request.
 func Plain(req *Request) *Request {
 	plain := *req
 	plain.OrderedInput = req.Input

@@ -137,7 +137,7 @@ func wantObject(c *Call, args []any, i int) (*jsonvalue.Object, error) {
 // wantInteger accepts only numbers without a fractional part.
 
 func wantInteger(c *Call, args []any, i int) (int64, error) {
-	f, ok := args[i].(float64)
+	f, ok := jsonvalue.Float(args[i])
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 		return 0, failure("The %s argument of %s must be an integer, but was %s", ordinal(i), c.Name, describe(args[i]))
 	}
@@ -149,7 +149,7 @@ func wantInteger(c *Call, args []any, i int) (int64, error) {
 // computes States.MathAdd(1.5, 0) as 2 and States.MathAdd(-1.5, 0) as -1.
 
 func wantRounded(c *Call, args []any, i int) (int64, error) {
-	f, ok := args[i].(float64)
+	f, ok := jsonvalue.Float(args[i])
 	if !ok || math.IsNaN(f) || math.Abs(f) > 1<<53 {
 		return 0, failure("The %s argument of %s must be a number, but was %s", ordinal(i), c.Name, describe(args[i]))
 	}

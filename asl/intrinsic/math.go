@@ -39,10 +39,7 @@ func statesMathRandom(c *Call, args []any, env Env) (any, error) {
 }
 
 func statesMathAdd(c *Call, args []any, _ Env) (any, error) {
-	if _, big0 := args[0].(json.Number); big0 {
-		return exactSum(c, args)
-	}
-	if _, big1 := args[1].(json.Number); big1 {
+	if isBigInteger(args[0]) || isBigInteger(args[1]) {
 		return exactSum(c, args)
 	}
 	a, err := wantRounded(c, args, 0)
@@ -61,20 +58,27 @@ func statesMathAdd(c *Call, args []any, _ Env) (any, error) {
 func exactSum(c *Call, args []any) (any, error) {
 	sum := new(big.Int)
 	for i := range 2 {
-		switch x := args[i].(type) {
-		case json.Number:
-			n, ok := jsonvalue.BigInt(x)
-			if !ok {
-				return nil, failure("The %s argument of %s must be a number, but was %s", ordinal(i), c.Name, describe(x))
-			}
+		if isBigInteger(args[i]) {
+			n, _ := new(big.Int).SetString(string(args[i].(json.Number)), 10)
 			sum.Add(sum, n)
-		default:
-			r, err := wantRounded(c, args, i)
-			if err != nil {
-				return nil, err
-			}
-			sum.Add(sum, big.NewInt(r))
+			continue
 		}
+		r, err := wantRounded(c, args, i)
+		if err != nil {
+			return nil, err
+		}
+		sum.Add(sum, big.NewInt(r))
 	}
 	return jsonvalue.Integer(sum), nil
+}
+
+// isBigInteger reports whether v is an integer kept exact beyond 2^53 (a json.Number of
+// digits; a json.Number may also be a decimal kept for its rendering, such as 1.0).
+func isBigInteger(v any) bool {
+	n, ok := v.(json.Number)
+	if !ok {
+		return false
+	}
+	_, ok = new(big.Int).SetString(string(n), 10)
+	return ok
 }

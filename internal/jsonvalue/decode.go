@@ -247,8 +247,10 @@ func (d *decoder) number() (any, error) {
 	return ParseNumber(string(d.data[start:d.pos]), integer)
 }
 
-// ParseNumber reads the text of a JSON number: a float64, or a json.Number when the text is
-// an integer whose value a float64 would round.
+// ParseNumber reads the text of a JSON number as AWS does: an integer is a float64, or a
+// json.Number with its digits when a float64 would round it; a decimal (a fraction or an
+// exponent) is a double, a json.Number holding Java's text for it when that differs from
+// what encoding/json writes (see javadouble.go).
 func ParseNumber(text string, integer bool) (any, error) {
 	if integer && len(text) > 15 {
 		if n, err := strconv.ParseInt(text, 10, 64); err != nil || n > maxExactInteger || n < -maxExactInteger {
@@ -266,5 +268,11 @@ func ParseNumber(text string, integer bool) (any, error) {
 	if math.IsInf(f, 0) {
 		return nil, fmt.Errorf("json: cannot unmarshal number %s into Go value of type float64", text)
 	}
-	return f, nil
+	if integer {
+		if f == 0 {
+			return 0.0, nil // "-0" is the integer 0
+		}
+		return f, nil
+	}
+	return decimalValue(f), nil
 }

@@ -104,8 +104,13 @@ func BigInt(v any) (*big.Int, bool) {
 		n, _ := big.NewFloat(x).Int(nil)
 		return n, true
 	case json.Number:
-		n, ok := new(big.Int).SetString(string(x), 10)
-		return n, ok
+		if n, ok := new(big.Int).SetString(string(x), 10); ok {
+			return n, true
+		}
+		// a decimal kept for its rendering, such as 10.0
+		if f, err := x.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) <= maxExactInteger {
+			return big.NewInt(int64(f)), true
+		}
 	}
 	return nil, false
 }
