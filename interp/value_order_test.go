@@ -187,3 +187,19 @@ func TestExactNumbers(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotKeepsOrderAndDigits restores an execution from its snapshot while it waits in
+// V: the restored values keep their key order and exact numbers.
+func TestSnapshotKeepsOrderAndDigits(t *testing.T) {
+	t.Parallel()
+	p := compile(t, `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"V"},"V":{"Type":"Wait","Seconds":1,"Next":"A"},
+		"A":{"Type":"Pass","Result":{"r":1.0},"ResultPath":"$.new","End":true}}}`, Options{History: true})
+	d := &driver{t: t, restoreAfter: 1}
+	r := d.run(p, decode(t, `{"z":9007199254740993,"a":{"y":2.50,"b":1e2}}`)).Result()
+	if got, want := encodeJSON(r.Output), `{"z":9007199254740993,"a":{"y":2.5,"b":100.0},"new":{"r":1.0}}`; got != want {
+		t.Fatalf("output %s, want %s", got, want)
+	}
+	if d.handled == 0 {
+		t.Fatal("the execution was never restored")
+	}
+}
