@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -190,9 +192,10 @@ func FuzzExecution(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var input any = map[string]any{}
-		if json.Unmarshal(inputJSON, &input) != nil {
-			input = map[string]any{}
+		// the input as the engine gives it: decoded in document order
+		input, err := jsonvalue.Decode(inputJSON)
+		if err != nil {
+			input = jsonvalue.NewObject(0)
 		}
 		runs := make(chan [3]any, 1)
 		go func() {
