@@ -53,7 +53,5 @@ func decimalValue(f float64) any {
 	if string(appendFloat(nil, f)) == java {
 		return f
 	}
-	return jsonNumber(java)
+	return json.Number(java)
 }
-
-func jsonNumber(s string) any { return json.Number(s) }
