@@ -117,8 +117,9 @@ type Template struct {
 	Expr      string // JSONata expression text, without the {% %} delimiters
 	Location  string // JSON pointer of the field this node came from
 	// KeyOrder is the order, as indexes into Fields, of the keys of the object a
-	// TemplateObject builds. AWS builds a JSONPath template's objects in a java.util.HashMap,
-	// whose order its output shows (jsonvalue.JavaHashMapOrder).
+	// TemplateObject builds (nil: the order of Fields). In a JSONPath template AWS puts the
+	// plain fields first and the "key.$" fields in java.util.HashMap order
+	// (jsonvalue.JavaHashMapOrder), and its output shows that order.
 	KeyOrder []int
 }
 

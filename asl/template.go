@@ -117,7 +117,12 @@ func jsonPathKeyOrder(fields []TemplateField, pathFields []bool) []int {
 	for _, j := range jsonvalue.JavaHashMapOrder(dynamicKeys) {
 		order = append(order, dynamic[j])
 	}
-	return order
+	for i, j := range order {
+		if i != j {
+			return order
+		}
+	}
+	return nil // the definition's order
 }
 
 // dynamicValue compiles the value of a "key.$" field: a path or an intrinsic call. AWS reports

@@ -133,6 +133,19 @@ func (e *Execution) evalTemplate(t *template, x *env) (any, *stateError) {
 	case asl.TemplateLiteral:
 		return t.literal, nil
 	case asl.TemplateObject:
+		m := jsonvalue.NewObject(len(t.keys))
+		if t.order == nil {
+			for i, k := range t.keys {
+				v, err := e.evalTemplate(t.values[i], x)
+				if err != nil {
+					return nil, err
+				}
+				m.Set(k, v)
+			}
+			return m, nil
+		}
+		// Fields are evaluated in definition order (intrinsics draw random numbers and UUIDs
+		// in that order) and placed in the order AWS shows them.
 		vals := make([]any, len(t.keys))
 		for i := range t.keys {
 			v, err := e.evalTemplate(t.values[i], x)
@@ -141,15 +154,8 @@ func (e *Execution) evalTemplate(t *template, x *env) (any, *stateError) {
 			}
 			vals[i] = v
 		}
-		m := jsonvalue.NewObject(len(t.keys))
-		if t.order != nil {
-			for _, i := range t.order {
-				m.Set(t.keys[i], vals[i])
-			}
-			return m, nil
-		}
-		for i, k := range t.keys {
-			m.Set(k, vals[i])
+		for _, i := range t.order {
+			m.Set(t.keys[i], vals[i])
 		}
 		return m, nil
 	case asl.TemplateArray:
