@@ -2,6 +2,7 @@
 // testdata/conformance/localstack/: definition.json, input.json, expected.json, optional
 // lambda.json) through Stepflow's interpreter and compares status, output, error and cause
 // with what AWS returned, treating the recording's placeholders as AWS's per-run values.
+// Objects must list their keys in the recorded order; numbers compare by value.
 package conformance
 
 import (
