@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -229,7 +228,8 @@ func FuzzExecution(f *testing.F) {
 		if got := restored; !bytes.Equal(got, want) {
 			t.Fatalf("a run restored after every step differs from one kept in memory:\n%s\n%s", want, got)
 		}
-		if !reflect.DeepEqual(all[0].commands, all[2].commands) {
+		// compared as printed: values print as their JSON text, however they were built
+		if fmt.Sprint(all[0].commands) != fmt.Sprint(all[2].commands) {
 			t.Fatalf("restored run sent other commands:\n%v\n%v", all[0].commands, all[2].commands)
 		}
 	})

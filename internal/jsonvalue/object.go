@@ -17,11 +17,24 @@ type Object struct {
 	keys  []string
 	vals  []any
 	index map[string]int
+	// Objects of up to inlineKeys keys keep them here: one allocation instead of three.
+	inlineKeys [inlineKeys]string
+	inlineVals [inlineKeys]any
 }
+
+// inlineKeys is how many keys an Object holds without allocating its slices; most objects in
+// state machine payloads are that small.
+const inlineKeys = 4
 
 // NewObject returns an empty object with room for n keys.
 func NewObject(n int) *Object {
-	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
+	o := &Object{}
+	if n <= inlineKeys {
+		o.keys, o.vals = o.inlineKeys[:0:inlineKeys], o.inlineVals[:0:inlineKeys]
+	} else {
+		o.keys, o.vals = make([]string, 0, n), make([]any, 0, n)
+	}
+	return o
 }
 
 // ObjectOf builds an object from alternating keys and values, in that order.
@@ -91,6 +104,15 @@ func (o *Object) Set(key string, v any) {
 		o.vals[i] = v
 		return
 	}
+	if len(o.keys) == inlineKeys && &o.keys[0] == &o.inlineKeys[0] {
+		// Outgrowing the inline arrays: move to the heap and clear them, so that no stale
+		// copy stays reachable (and equal objects stay reflect.DeepEqual).
+		keys, vals := make([]string, inlineKeys, 2*inlineKeys), make([]any, inlineKeys, 2*inlineKeys)
+		copy(keys, o.keys)
+		copy(vals, o.vals)
+		o.keys, o.vals = keys, vals
+		o.inlineKeys, o.inlineVals = [inlineKeys]string{}, [inlineKeys]any{}
+	}
 	o.keys = append(o.keys, key)
 	o.vals = append(o.vals, v)
 	if o.index != nil {
@@ -106,7 +128,8 @@ func (o *Object) Set(key string, v any) {
 // Clone is a shallow copy with room for extra more keys.
 func (o *Object) Clone(extra int) *Object {
 	n := o.Len()
-	c := &Object{keys: make([]string, n, n+extra), vals: make([]any, n, n+extra)}
+	c := NewObject(n + extra)
+	c.keys, c.vals = c.keys[:n], c.vals[:n]
 	if n > 0 {
 		copy(c.keys, o.keys)
 		copy(c.vals, o.vals)
