@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"context"
 	"encoding/json"
 	"maps"
@@ -123,8 +125,8 @@ func (s *Server) testState(ctx context.Context, in *testStateInput) (*testStateO
 		return nil, clientError(codeInvalidDefinition, "Invalid State Machine Definition: '%v'", err)
 	}
 	inputText := ptrOr(in.Input, "{}")
-	var input any
-	if err := json.Unmarshal([]byte(inputText), &input); err != nil {
+	input, err := jsonvalue.Decode([]byte(inputText)) // in document order, as StartExecution reads it
+	if err != nil {
 		return nil, clientError(codeInvalidExecutionInput, "Invalid State Machine Execution Input: '%v'", err)
 	}
 

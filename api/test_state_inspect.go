@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -259,7 +261,7 @@ func (r *testRun) mapLimit(ctx context.Context, st *testedState, input any, fiel
 		if !ok {
 			return 0, false
 		}
-		m, _ := v.(map[string]any)
+		m, _ := jsonvalue.Plain(v).(map[string]any)
 		return number(m["v"])
 	}
 	return 0, false

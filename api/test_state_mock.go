@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -63,8 +65,8 @@ func validateMock(in *testStateInput, st *testedState) (*mockAnswer, error) {
 		}
 		return &mockAnswer{err: &task.Error{Name: *mk.ErrorOutput.Error, Cause: ptrOr(mk.ErrorOutput.Cause, "")}}, nil
 	}
-	var result any
-	if err := json.Unmarshal([]byte(*mk.Result), &result); err != nil {
+	result, err := jsonvalue.Decode([]byte(*mk.Result)) // in document order, as a task's result
+	if err != nil {
 		return nil, clientError(codeValidation, "Mocked result must be valid JSON")
 	}
 	switch st.typ {
@@ -78,7 +80,7 @@ func validateMock(in *testStateInput, st *testedState) (*mockAnswer, error) {
 		}
 	case string(asl.TypeMap):
 		if writer, _ := st.def["ResultWriter"].(map[string]any); writer != nil {
-			if _, ok := result.(map[string]any); !ok {
+			if !jsonvalue.IsObject(result) {
 				return nil, clientError(codeValidation, "Mocked result must be a JSON object.")
 			}
 		} else if _, ok := result.([]any); !ok {
@@ -88,7 +90,7 @@ func validateMock(in *testStateInput, st *testedState) (*mockAnswer, error) {
 		mode := ptrOr(mk.FieldValidationMode, "STRICT")
 		resource, _ := st.def["Resource"].(string)
 		if shape := mockShape(resource); shape != nil && mode != "NONE" {
-			if msg := shape.check(result, "", mode == "STRICT"); msg != "" {
+			if msg := shape.check(jsonvalue.Plain(result), "", mode == "STRICT"); msg != "" {
 				return nil, clientError(codeValidation, "Mock result schema validation error: %s", msg)
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // jsonKind is the JSON type of a node.
@@ -49,12 +51,17 @@ func (n *jsonNode) get(key string) *jsonNode {
 	return nil
 }
 
-// value converts the node to the shared decoded-JSON value model.
+// value converts the node to the engine's value form (internal/jsonvalue): objects keep
+// the definition's key order.
 func (n *jsonNode) value() any {
 	switch n.kind {
 	case jsonBool:
 		return n.boolean
 	case jsonNumber:
+		// as AWS reads it: big integers exact, decimals rendered as Java does
+		if v, err := jsonvalue.ParseNumber(n.raw, !strings.ContainsAny(n.raw, ".eE")); err == nil {
+			return v
+		}
 		return n.number
 	case jsonString:
 		return n.str
@@ -65,9 +72,9 @@ func (n *jsonNode) value() any {
 		}
 		return out
 	case jsonObject:
-		out := make(map[string]any, len(n.members))
+		out := jsonvalue.NewObject(len(n.members))
 		for _, m := range n.members {
-			out[m.key] = m.value.value()
+			out.Set(m.key, m.value.value())
 		}
 		return out
 	}

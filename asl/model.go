@@ -116,6 +116,11 @@ type Template struct {
 	Intrinsic *intrinsic.Call
 	Expr      string // JSONata expression text, without the {% %} delimiters
 	Location  string // JSON pointer of the field this node came from
+	// KeyOrder is the order, as indexes into Fields, of the keys of the object a
+	// TemplateObject builds (nil: the order of Fields). In a JSONPath template AWS puts the
+	// plain fields first and the "key.$" fields in java.util.HashMap order
+	// (jsonvalue.JavaHashMapOrder), and its output shows that order.
+	KeyOrder []int
 }
 
 // TemplateField is one field of an object template. Key has the ".$" suffix removed.
@@ -189,8 +194,9 @@ type ChoiceRule struct {
 
 	Variable *jsonpath.Path
 	Operator string // e.g. "StringEquals", "NumericLessThanPath", "IsPresent"
-	// Value is the comparison operand: a string, float64 or bool, or for "...Path"
-	// operators a compiled path in ValuePath.
+	// Value is the comparison operand: a string, a number (float64, or json.Number for a big
+	// integer or a decimal such as 1.0) or bool, or for "...Path" operators a compiled path
+	// in ValuePath.
 	Value     any
 	ValuePath *jsonpath.Path
 	Location  string

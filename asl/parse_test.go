@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -73,7 +74,7 @@ func TestParseModelJSONPath(t *testing.T) {
 	if !pass.OutputPath.Present || !pass.OutputPath.Null || pass.ResultPath.Path.Text != "$.r" || pass.InputPath.Present {
 		t.Errorf("paths: in %+v out %+v result %+v", pass.InputPath, pass.OutputPath, pass.ResultPath)
 	}
-	if !pass.HasResult || !reflect.DeepEqual(pass.Result, map[string]any{"k": []any{1.0, 2.0}}) {
+	if !pass.HasResult || !jsonvalue.EqualOrdered(pass.Result, jsonvalue.ObjectOf("k", []any{1.0, 2.0})) {
 		t.Errorf("Result = %#v", pass.Result)
 	}
 

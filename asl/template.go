@@ -1,6 +1,10 @@
 package asl
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+)
 
 // template compiles a payload template field (Parameters, ItemSelector, ...) in the given
 // language. Subtrees with nothing to evaluate collapse into one TemplateLiteral node, so
@@ -36,6 +40,7 @@ func (p *parser) templateNode(n *jsonNode, location string, ql QueryLanguage) *T
 	case jsonObject:
 		t := &Template{Kind: TemplateObject, Location: location}
 		dynamic := false
+		var pathFields []bool // which fields are "key.$" ones
 		for _, m := range n.members {
 			loc := location + "/" + m.key
 			var v *Template
@@ -53,14 +58,18 @@ func (p *parser) templateNode(n *jsonNode, location string, ql QueryLanguage) *T
 				dynamic = true
 			}
 			t.Fields = append(t.Fields, TemplateField{Key: key, Value: v})
+			pathFields = append(pathFields, key != m.key)
 		}
 		if !dynamic {
 			// Built from the children's literals, so nested static objects are converted once.
-			obj := make(map[string]any, len(t.Fields))
+			obj := jsonvalue.NewObject(len(t.Fields))
 			for _, f := range t.Fields {
-				obj[f.Key] = f.Value.Literal
+				obj.Set(f.Key, f.Value.Literal)
 			}
 			return &Template{Kind: TemplateLiteral, Literal: obj, Location: location}
+		}
+		if ql == JSONPath {
+			t.KeyOrder = jsonPathKeyOrder(t.Fields, pathFields)
 		}
 		return t
 	case jsonArray:
@@ -87,6 +96,33 @@ func (p *parser) templateNode(n *jsonNode, location string, ql QueryLanguage) *T
 		}
 	}
 	return &Template{Kind: TemplateLiteral, Literal: n.value(), Location: location}
+}
+
+// jsonPathKeyOrder is the order of the keys of the object a JSONPath template builds, as
+// AWS's output shows it (recorded, e.g. scenarios--test_base_scenarios--test_map_state_item_selector
+// and query_language--test_mixed_query_language--test_output_to_state): first the fields
+// written without ".$", in the definition's order, then the "key.$" fields in the order a
+// java.util.HashMap of them iterates (jsonvalue.JavaHashMapOrder).
+func jsonPathKeyOrder(fields []TemplateField, pathFields []bool) []int {
+	var order, dynamic []int
+	var dynamicKeys []string
+	for i, f := range fields {
+		if pathFields[i] {
+			dynamic = append(dynamic, i)
+			dynamicKeys = append(dynamicKeys, f.Key)
+		} else {
+			order = append(order, i)
+		}
+	}
+	for _, j := range jsonvalue.JavaHashMapOrder(dynamicKeys) {
+		order = append(order, dynamic[j])
+	}
+	for i, j := range order {
+		if i != j {
+			return order
+		}
+	}
+	return nil // the definition's order
 }
 
 // dynamicValue compiles the value of a "key.$" field: a path or an intrinsic call. AWS reports

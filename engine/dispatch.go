@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/metrics"
 	"github.com/stepflow/stepflow/sfn"
@@ -167,7 +168,7 @@ func (d *dispatcher) invoke(ctx context.Context, arn string, inv invocation) (ou
 			err = &task.Error{Name: sfn.ErrorTaskFailed, Cause: fmt.Sprintf("task runner panicked: %v", r)}
 		}
 	}()
-	return inv2.Invoke(ctx, &task.Request{
+	return invokeTask(ctx, inv2, &task.Request{
 		Resource:            sfn.ParseResource(inv.Resource),
 		Input:               inv.Input,
 		TaskToken:           inv.TaskToken,
@@ -179,6 +180,16 @@ func (d *dispatcher) invoke(ctx context.Context, arn string, inv invocation) (ou
 		StateMachineRoleARN: inv.RoleARN,
 		IdempotencyKey:      arn + "#" + inv.TaskID,
 	})
+}
+
+// invokeTask calls an invoker as every task runs: with the request's values as encoding/json
+// decodes them (task.Plain), and the result turned into the engine's values (task.Result).
+func invokeTask(ctx context.Context, inv task.Invoker, req *task.Request) (any, error) {
+	out, err := inv.Invoke(ctx, task.Plain(req))
+	if err != nil {
+		return nil, err
+	}
+	return task.Result(out), nil
 }
 
 // reap leases dispatches nobody runs (left by a crash or an expired lease) and runs them,
@@ -218,8 +229,8 @@ func (d *dispatcher) reapOnce(ctx context.Context) {
 				continue // ours, still running: the lease just got longer
 			}
 			fresh++
-			var input any
-			if err := json.Unmarshal([]byte(ds.Input), &input); err != nil {
+			input, err := jsonvalue.Decode([]byte(ds.Input))
+			if err != nil {
 				e.log.Warn("dispatch with invalid input", "execution", ds.ExecutionARN, "task", ds.TaskID, "err", err)
 				continue
 			}

@@ -48,8 +48,8 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 	if inputText == "" {
 		inputText = "{}"
 	}
-	var input any
-	if err := json.Unmarshal([]byte(inputText), &input); err != nil {
+	input, err := jsonvalue.Decode([]byte(inputText))
+	if err != nil {
 		return nil, &InvalidExecutionInputError{Message: "Invalid State Machine Execution Input: '" + err.Error() + "'"}
 	}
 	prog, err := e.program(t.Definition, t.Type, true)

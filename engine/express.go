@@ -2,11 +2,11 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -29,8 +29,8 @@ func (e *Engine) prepareExpress(t *target, p *StartExecutionParams) (*interp.Pro
 	if inputText == "" {
 		inputText = "{}"
 	}
-	var input any
-	if err := json.Unmarshal([]byte(inputText), &input); err != nil {
+	input, err := jsonvalue.Decode([]byte(inputText))
+	if err != nil {
 		return nil, interp.ExecutionInfo{}, nil, "", &InvalidExecutionInputError{Message: "Invalid State Machine Execution Input: '" + err.Error() + "'"}
 	}
 	// History only when the state machine's executions are logged: the hot path stays bare.

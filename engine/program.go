@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -16,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
@@ -306,7 +306,7 @@ func (e *Engine) restore(ctx context.Context, snap *store.ExecutionSnapshot) (pr
 		ex, err = prog.Restore(state)
 	} else {
 		var input any
-		if err = json.Unmarshal([]byte(snap.Input), &input); err != nil {
+		if input, err = jsonvalue.Decode([]byte(snap.Input)); err != nil {
 			return ref, nil, fmt.Errorf("restore snapshot: the execution's input: %w", err)
 		}
 		ex, err = prog.RestoreWithInput(state, input)

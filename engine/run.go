@@ -132,7 +132,7 @@ func (r *runner) invoke(ctx context.Context, c interp.InvokeTask) {
 		var ev interp.Event
 		if inv == nil {
 			ev = interp.TaskFailed{TaskID: c.TaskID, Error: sfn.ErrorRuntime, Cause: "no task runner is configured for resource " + c.Resource}
-		} else if out, err := inv.Invoke(tctx, req); err != nil {
+		} else if out, err := invokeTask(tctx, inv, req); err != nil {
 			te := task.AsError(err)
 			ev = interp.TaskFailed{TaskID: c.TaskID, Error: te.Name, Cause: te.Cause}
 		} else {

@@ -2,10 +2,10 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/store"
 )
@@ -43,8 +43,8 @@ func stillWaits(taskID string) func(lx *liveExecution) error {
 }
 
 func (e *Engine) sendTaskSuccess(ctx context.Context, token, output string) error {
-	var out any
-	if err := json.Unmarshal([]byte(output), &out); err != nil {
+	out, err := jsonvalue.Decode([]byte(output))
+	if err != nil {
 		return &InvalidOutputError{Message: "Invalid Output: '" + err.Error() + "'"}
 	}
 	return e.answerTask(ctx, token, func(t *store.TaskToken) interp.Event {

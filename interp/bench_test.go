@@ -1,11 +1,11 @@
 package interp
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/internal/repotestdata"
 	"github.com/stepflow/stepflow/sfn"
 )
@@ -25,7 +25,7 @@ func loadWorkload(b testing.TB, name string, opts Options) (*Program, any, any) 
 		if err != nil {
 			b.Fatalf("read %s: %v", file, err)
 		}
-		if err := json.Unmarshal(data, v); err != nil {
+		if *v, err = jsonvalue.Decode(data); err != nil {
 			b.Fatalf("decode %s: %v", file, err)
 		}
 	}
@@ -94,7 +94,7 @@ func BenchmarkWorkloadChecked(b *testing.B) {
 func BenchmarkPassState(b *testing.B) {
 	p := compile(b, `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"step":1,"prev.$":"$.last.step","value.$":"$.value"},
 		"ResultPath":"$.last","End":true}}}`, Options{})
-	input := map[string]any{"value": "v", "last": map[string]any{"step": 0.0}}
+	input := decode(b, `{"value":"v","last":{"step":0}}`)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, step := p.Start(testInfo(), input); !step.Done {
@@ -108,9 +108,10 @@ func BenchmarkPassState(b *testing.B) {
 func BenchmarkParametersTemplate(b *testing.B) {
 	p := compile(b, `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"a.$":"$.a","b":{"c.$":"$.b.c","d":[1,2]},
 		"name.$":"$$.Execution.Name","f.$":"States.Format('{}-{}', $.a, $.b.c)"},"End":true}}}`, Options{})
-	e, _ := p.Start(testInfo(), map[string]any{"a": "x", "b": map[string]any{"c": 1.0}})
+	input := decode(b, `{"a":"x","b":{"c":1}}`)
+	e, _ := p.Start(testInfo(), input)
 	st := p.states[0]
-	x := &env{f: e.s.Root, st: st, input: map[string]any{"a": "x", "b": map[string]any{"c": 1.0}}}
+	x := &env{f: e.s.Root, st: st, input: input}
 	b.ReportAllocs()
 	for b.Loop() {
 		x.ctx = nil

@@ -1,7 +1,8 @@
 package interp
 
 import (
-	"encoding/json"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"slices"
 	"testing"
 	"time"
@@ -40,8 +41,8 @@ func compile(t testing.TB, definition string, opts Options) *Program {
 
 func decode(t testing.TB, s string) any {
 	t.Helper()
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
+	v, err := jsonvalue.Decode([]byte(s))
+	if err != nil {
 		t.Fatalf("decode %s: %v", s, err)
 	}
 	return v

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/stepflow/stepflow/asl/jsonpath"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 
 	"github.com/stepflow/stepflow/sfn"
 )
@@ -114,10 +115,11 @@ func ErrorMatches(names []string, name string) bool {
 }
 
 // errorOutput is the value a Catcher hands on: {"Error": ..., "Cause": ...}.
-func errorOutput(name, cause string) map[string]any {
-	out := map[string]any{"Error": name}
+func errorOutput(name, cause string) *jsonvalue.Object {
+	out := jsonvalue.NewObject(2)
+	out.Set("Error", name)
 	if cause != "" {
-		out["Cause"] = cause
+		out.Set("Cause", cause)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/asl/intrinsic"
 	"github.com/stepflow/stepflow/asl/jsonpath"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -77,52 +79,47 @@ func (e *Execution) context(x *env) any {
 		return x.ctx
 	}
 	if given := e.p.opts.Context; given != nil {
-		ctx := make(map[string]any, len(given)+1)
-		for k, v := range given {
-			ctx[k] = v
-		}
+		ctx := jsonvalue.FromPlain(given).(*jsonvalue.Object)
 		if x.item != nil {
-			ctx["Map"] = map[string]any{"Item": map[string]any{"Index": float64(x.item.index), "Value": x.item.value}}
+			ctx = ctx.With("Map", mapItemContext(x.item))
 		}
 		x.ctx = ctx
 		return ctx
 	}
+	// The keys in the order AWS gives them (recorded: base--test_base--test_query_context_object_values).
 	info := &e.s.Info
-	ctx := map[string]any{
-		"Execution": map[string]any{
-			"Id":           info.ExecutionARN,
-			"Input":        e.s.Input,
-			"Name":         info.ExecutionName,
-			"RoleArn":      info.RoleARN,
-			"StartTime":    formatTime(info.StartTime),
-			"RedriveCount": float64(info.RedriveCount),
-		},
-		"StateMachine": map[string]any{
-			"Id":   info.StateMachineARN,
-			"Name": info.StateMachineName,
-		},
-	}
+	ctx := jsonvalue.NewObject(5)
+	ctx.Set("Execution", jsonvalue.ObjectOf(
+		"Id", info.ExecutionARN,
+		"Input", e.s.Input,
+		"StartTime", formatTime(info.StartTime),
+		"Name", info.ExecutionName,
+		"RoleArn", info.RoleARN,
+		"RedriveCount", float64(info.RedriveCount),
+	))
+	ctx.Set("StateMachine", jsonvalue.ObjectOf("Id", info.StateMachineARN, "Name", info.StateMachineName))
 	if x.st != nil && x.f != nil {
-		state := map[string]any{
-			"Name":        x.st.name,
-			"EnteredTime": formatTime(x.f.EnteredTime),
-		}
+		state := jsonvalue.ObjectOf("Name", x.st.name, "EnteredTime", formatTime(x.f.EnteredTime))
 		// AWS gives RetryCount only to the states that can retry (recorded: a Pass state's
 		// $$.State has just Name and EnteredTime).
 		switch x.st.typ {
 		case asl.TypeTask, asl.TypeParallel, asl.TypeMap:
-			state["RetryCount"] = float64(x.f.RetryCount)
+			state.Set("RetryCount", float64(x.f.RetryCount))
 		}
-		ctx["State"] = state
+		ctx.Set("State", state)
 	}
 	if x.token != "" {
-		ctx["Task"] = map[string]any{"Token": x.token}
+		ctx.Set("Task", jsonvalue.ObjectOf("Token", x.token))
 	}
 	if x.item != nil {
-		ctx["Map"] = map[string]any{"Item": map[string]any{"Index": float64(x.item.index), "Value": x.item.value}}
+		ctx.Set("Map", mapItemContext(x.item))
 	}
 	x.ctx = ctx
 	return ctx
+}
+
+func mapItemContext(item *mapItem) *jsonvalue.Object {
+	return jsonvalue.ObjectOf("Item", jsonvalue.ObjectOf("Index", float64(item.index), "Value", item.value))
 }
 
 // formatTime writes a time the way AWS does in the Context object: milliseconds, UTC, Z.
@@ -136,13 +133,29 @@ func (e *Execution) evalTemplate(t *template, x *env) (any, *stateError) {
 	case asl.TemplateLiteral:
 		return t.literal, nil
 	case asl.TemplateObject:
-		m := make(map[string]any, len(t.keys))
-		for i, k := range t.keys {
+		m := jsonvalue.NewObject(len(t.keys))
+		if t.order == nil {
+			for i, k := range t.keys {
+				v, err := e.evalTemplate(t.values[i], x)
+				if err != nil {
+					return nil, err
+				}
+				m.Set(k, v)
+			}
+			return m, nil
+		}
+		// Fields are evaluated in definition order (intrinsics draw random numbers and UUIDs
+		// in that order) and placed in the order AWS shows them.
+		vals := make([]any, len(t.keys))
+		for i := range t.keys {
 			v, err := e.evalTemplate(t.values[i], x)
 			if err != nil {
 				return nil, err
 			}
-			m[k] = v
+			vals[i] = v
+		}
+		for _, i := range t.order {
+			m.Set(t.keys[i], vals[i])
 		}
 		return m, nil
 	case asl.TemplateArray:
@@ -221,7 +234,7 @@ func (e *Execution) selectPath(f *Frame, st *state, p asl.OptionalPath, v any) (
 	case !p.Present:
 		return v, nil
 	case p.Null || p.Path == nil:
-		return map[string]any{}, nil
+		return jsonvalue.NewObject(0), nil
 	case p.Path.Root == jsonpath.RootInput && p.Path.IsRootOnly():
 		return v, nil
 	}
@@ -265,6 +278,9 @@ func signedIntegerValue(v any) (int64, bool) {
 	}
 	f, ok := v.(float64)
 	if !ok || f != float64(int64(f)) {
+		if n, isBig := jsonvalue.BigInt(v); isBig && n.IsInt64() {
+			return n.Int64(), true
+		}
 		return 0, false
 	}
 	return int64(f), true
@@ -275,6 +291,8 @@ func numberValue(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
 		return x, true
+	case json.Number:
+		return jsonvalue.Float(x)
 	case string:
 		f, err := strconv.ParseFloat(x, 64)
 		return f, err == nil

@@ -55,5 +55,5 @@ func Example() {
 	// 7 WaitStateEntered
 	// 8 WaitStateExited
 	// 9 ExecutionSucceeded
-	// SUCCEEDED map[greeting:hello world] 00:00:30
+	// SUCCEEDED {"greeting":"hello world"} 00:00:30
 }

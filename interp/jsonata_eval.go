@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -14,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/jsonata"
 	"github.com/stepflow/stepflow/sfn"
 )
@@ -33,7 +33,7 @@ func (e *Execution) evalJSONata(t *template, x *env) (any, *stateError) {
 		e.uuid = func() string { return randomUUID(&e.s.Random) }
 	}
 	now := e.now
-	v, err := t.expr.Eval(x.input, &jsonata.EvalOptions{
+	v, err := t.expr.Eval(jsonvalue.Floats(x.input), &jsonata.EvalOptions{
 		Bindings:  e.bindings(x),
 		Functions: e.awsFunctions(),
 		Now:       func() time.Time { return now },
@@ -59,7 +59,7 @@ func (e *Execution) evalJSONata(t *template, x *env) (any, *stateError) {
 
 func isJSONValue(v any) bool {
 	switch v.(type) {
-	case nil, bool, float64, string, []any, map[string]any:
+	case nil, bool, float64, string, []any, *jsonvalue.Object, map[string]any:
 		return true
 	}
 	return false
@@ -76,17 +76,21 @@ func (e *Execution) bindings(x *env) map[string]any {
 	for f := x.f; f != nil; f = f.parent {
 		chain = append(chain, f)
 	}
+	// JSONata knows numbers as doubles only, as in JavaScript: exact big integers are
+	// rounded on the way in.
 	for i := len(chain) - 1; i >= 0; i-- {
 		for k, v := range chain[i].Vars {
-			b[k] = v
+			b[k] = jsonvalue.Floats(v)
 		}
 	}
-	states := map[string]any{"input": x.input, "context": e.context(x)}
+	states := jsonvalue.NewObject(4)
+	states.Set("input", jsonvalue.Floats(x.input))
+	states.Set("context", jsonvalue.Floats(e.context(x)))
 	if x.hasResult {
-		states["result"] = x.result
+		states.Set("result", jsonvalue.Floats(x.result))
 	}
 	if x.hasError {
-		states["errorOutput"] = x.errorOutput
+		states.Set("errorOutput", x.errorOutput)
 	}
 	b["states"] = states
 	x.bindings = b
@@ -172,11 +176,11 @@ func (e *Execution) awsFunctions() map[string]jsonata.Function {
 			if !ok {
 				return nil, errors.New("$parse expects a string")
 			}
-			var v any
-			if err := json.Unmarshal([]byte(s), &v); err != nil {
+			v, err := jsonvalue.Decode([]byte(s))
+			if err != nil {
 				return nil, fmt.Errorf("$parse: %w", err)
 			}
-			return v, nil
+			return jsonvalue.Floats(v), nil
 		}},
 	}
 	return e.functions

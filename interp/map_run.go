@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -308,8 +310,9 @@ func (fan *Fan) batchSize(i int) int64 {
 	if !fan.Batched || i >= len(fan.Items) {
 		return 1
 	}
-	batch, _ := fan.Items[i].(map[string]any)
-	items, _ := batch["Items"].([]any)
+	batch, _ := jsonvalue.AsObject(fan.Items[i])
+	v, _ := batch.Get("Items")
+	items, _ := v.([]any)
 	return int64(len(items))
 }
 

@@ -178,7 +178,7 @@ func TestMapRunUpdateTolerance(t *testing.T) {
 		r.answer(true)
 		r.answer(true)
 		res := r.e.Result()
-		if res.Status != sfn.StatusSucceeded || encodeJSON(res.Output) != `[{"Cause":"it broke","Error":"Boom"},2,3]` {
+		if res.Status != sfn.StatusSucceeded || encodeJSON(res.Output) != `[{"Error":"Boom","Cause":"it broke"},2,3]` {
 			t.Fatalf("execution %s %v %s", res.Status, encodeJSON(res.Output), res.Error)
 		}
 		run := r.run()

@@ -1,10 +1,13 @@
 package interp
 
 import (
+	"encoding/json"
 	"math"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // exceedsSize reports whether the JSON encoding of v is longer than limit bytes (limit 0 = no
@@ -78,6 +81,15 @@ func tooDeepAt(v any, depth int) bool {
 		}
 		for _, item := range x {
 			if tooDeepAt(item, depth+1) {
+				return true
+			}
+		}
+	case *jsonvalue.Object:
+		if depth > MaxValueDepth {
+			return true
+		}
+		for i := range x.Len() {
+			if tooDeepAt(x.ValueAt(i), depth+1) {
 				return true
 			}
 		}
@@ -174,6 +186,37 @@ func (s *sizer) sizeAt(v any, budget, depth int) (int, int) {
 		}
 		s.remember(key, x, n, height)
 		return n, height
+	case *jsonvalue.Object:
+		if depth > MaxValueDepth {
+			return max(budget, 0) + 1, 1
+		}
+		if x.Len() == 0 {
+			return 2, 1
+		}
+		key := sizeKey{p: unsafe.Pointer(x), n: -2}
+		if e, ok := s.lookup(key); ok {
+			if depth+e.height-1 > MaxValueDepth {
+				return max(budget, 0) + 1, e.height
+			}
+			return e.size, e.height
+		}
+		n, height := 2, 1
+		for i := range x.Len() {
+			if i > 0 {
+				n++
+			}
+			n += stringSize(x.KeyAt(i)) + 1
+			m, h := s.sizeAt(x.ValueAt(i), budget-n, depth+1)
+			n += m
+			height = max(height, h+1)
+			if n > budget {
+				return n, height
+			}
+		}
+		s.remember(key, x, n, height)
+		return n, height
+	case json.Number:
+		return len(x), 0
 	case int:
 		return len(strconv.Itoa(x)), 0
 	case int64:

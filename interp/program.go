@@ -9,6 +9,7 @@ import (
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/asl/intrinsic"
 	"github.com/stepflow/stepflow/asl/jsonpath"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/jsonata"
 	"github.com/stepflow/stepflow/sfn"
 )
@@ -316,8 +317,9 @@ func maxItemsPath(cfg *asl.Template) string {
 	if cfg == nil {
 		return ""
 	}
-	if m, ok := cfg.Literal.(map[string]any); ok && cfg.Kind == asl.TemplateLiteral {
-		text, _ := m["MaxItemsPath"].(string)
+	if m, ok := jsonvalue.AsObject(cfg.Literal); ok && cfg.Kind == asl.TemplateLiteral {
+		v, _ := m.Get("MaxItemsPath")
+		text, _ := v.(string)
 		return text
 	}
 	for _, field := range cfg.Fields {
@@ -382,6 +384,7 @@ type template struct {
 	kind     asl.TemplateKind
 	literal  any
 	keys     []string
+	order    []int // the order of keys in the object built (nil: keys' order)
 	values   []*template
 	items    []*template
 	path     *jsonpath.Path
@@ -404,6 +407,7 @@ func (p *Program) compileTemplate(t *asl.Template, field, where string) *templat
 	c := &template{kind: t.Kind, literal: t.Literal, path: t.Path, call: t.Intrinsic, field: field, where: where}
 	switch t.Kind {
 	case asl.TemplateObject:
+		c.order = t.KeyOrder
 		c.keys = make([]string, len(t.Fields))
 		c.values = make([]*template, len(t.Fields))
 		for i, f := range t.Fields {

@@ -3,6 +3,8 @@ package interp
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // snapshotVersion changes whenever ExecutionState changes incompatibly.
@@ -84,4 +86,130 @@ func (e *Execution) link(f, parent *Frame) error {
 		}
 	}
 	return nil
+}
+
+// Values in a snapshot are decoded in the engine's form (jsonvalue.Decode), so that objects
+// keep their key order and big integers their digits across a restore: encoding/json alone
+// would give Go maps and float64s. Each struct that holds values decodes them itself.
+
+func decodeValue(raw json.RawMessage) (any, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	return jsonvalue.Decode(raw)
+}
+
+func decodeList(raw json.RawMessage) ([]any, error) {
+	v, err := decodeValue(raw)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("want a JSON array, got %s", raw)
+	}
+	return list, nil
+}
+
+func decodeVars(raw map[string]json.RawMessage) (map[string]any, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	vars := make(map[string]any, len(raw))
+	for k, r := range raw {
+		v, err := decodeValue(r)
+		if err != nil {
+			return nil, fmt.Errorf("variable %s: %w", k, err)
+		}
+		vars[k] = v
+	}
+	return vars, nil
+}
+
+// UnmarshalJSON decodes the state with its values in the engine's form.
+func (s *ExecutionState) UnmarshalJSON(b []byte) error {
+	type fields ExecutionState
+	var raw struct {
+		*fields
+		Input  json.RawMessage
+		Output json.RawMessage
+	}
+	raw.fields = (*fields)(s)
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	var err error
+	if s.Input, err = decodeValue(raw.Input); err != nil {
+		return err
+	}
+	s.Output, err = decodeValue(raw.Output)
+	return err
+}
+
+// UnmarshalJSON decodes the frame with its values in the engine's form.
+func (f *Frame) UnmarshalJSON(b []byte) error {
+	type fields Frame
+	var raw struct {
+		*fields
+		Input     json.RawMessage
+		Effective json.RawMessage
+		Vars      map[string]json.RawMessage
+	}
+	raw.fields = (*fields)(f)
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	var err error
+	if f.Input, err = decodeValue(raw.Input); err != nil {
+		return err
+	}
+	if f.Effective, err = decodeValue(raw.Effective); err != nil {
+		return err
+	}
+	f.Vars, err = decodeVars(raw.Vars)
+	return err
+}
+
+// UnmarshalJSON decodes the fan with its values in the engine's form.
+func (fan *Fan) UnmarshalJSON(b []byte) error {
+	type fields Fan
+	var raw struct {
+		*fields
+		Input   json.RawMessage
+		Items   json.RawMessage
+		Results json.RawMessage
+	}
+	raw.fields = (*fields)(fan)
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	var err error
+	if fan.Input, err = decodeValue(raw.Input); err != nil {
+		return err
+	}
+	if fan.Items, err = decodeList(raw.Items); err != nil {
+		return err
+	}
+	fan.Results, err = decodeList(raw.Results)
+	return err
+}
+
+// UnmarshalJSON decodes the resume point with its values in the engine's form.
+func (r *Resume) UnmarshalJSON(b []byte) error {
+	type fields Resume
+	var raw struct {
+		*fields
+		Input json.RawMessage
+		Vars  map[string]json.RawMessage
+	}
+	raw.fields = (*fields)(r)
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	var err error
+	if r.Input, err = decodeValue(raw.Input); err != nil {
+		return err
+	}
+	r.Vars, err = decodeVars(raw.Vars)
+	return err
 }

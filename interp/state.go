@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -169,7 +170,7 @@ func (e *Execution) waitUntil(f *Frame, st *state, def *asl.Wait, eff any) (time
 		if err != nil {
 			return time.Time{}, notFound(f, st, def.SecondsPath, err)
 		}
-		n, ok := v.(float64)
+		n, ok := jsonvalue.Float(v)
 		switch {
 		case !ok || n != math.Trunc(n) || math.Abs(n) >= maxLong:
 			return time.Time{}, runtimeError(f, st, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", def.SecondsPath.Text, plainText(v))
@@ -251,7 +252,12 @@ func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template,
 		if err != nil {
 			return e.fail(f, st, err)
 		}
-		assigned, _ = v.(map[string]any)
+		if o, ok := jsonvalue.AsObject(v); ok {
+			assigned = make(map[string]any, o.Len())
+			for i := range o.Len() {
+				assigned[o.KeyAt(i)] = o.ValueAt(i)
+			}
+		}
 	}
 	if limit := e.p.opts.PayloadLimit; limit > 0 {
 		size := e.sizes.size(out, limit)

@@ -1,10 +1,10 @@
 package interp
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -65,19 +65,14 @@ func mergeAssign(state, rule *template) *template {
 
 // asObject gives an all-literal object template (which Parse keeps as one literal) its fields.
 func asObject(t *template) *template {
-	m, ok := t.literal.(map[string]any)
+	m, ok := jsonvalue.AsObject(t.literal)
 	if t.kind != asl.TemplateLiteral || !ok {
 		return t
 	}
 	o := &template{kind: asl.TemplateObject}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		o.keys = append(o.keys, k)
-		o.values = append(o.values, &template{kind: asl.TemplateLiteral, literal: m[k]})
+	for i := range m.Len() {
+		o.keys = append(o.keys, m.KeyAt(i))
+		o.values = append(o.values, &template{kind: asl.TemplateLiteral, literal: m.ValueAt(i)})
 	}
 	return o
 }
@@ -140,8 +135,7 @@ func compare(op string, v, operand any) bool {
 		_, ok := v.(bool)
 		return ok == truth(operand)
 	case "IsNumeric":
-		_, ok := v.(float64)
-		return ok == truth(operand)
+		return jsonvalue.IsNumber(v) == truth(operand)
 	case "IsString":
 		_, ok := v.(string)
 		return ok == truth(operand)
@@ -169,16 +163,9 @@ func compare(op string, v, operand any) bool {
 		return ordered(rest, strings.Compare(a, b))
 	}
 	if rest, ok := strings.CutPrefix(op, "Numeric"); ok {
-		a, ok1 := v.(float64)
-		b, ok2 := operand.(float64)
-		if !ok1 || !ok2 {
+		c, ok := jsonvalue.CompareNumbers(v, operand)
+		if !ok {
 			return false
-		}
-		c := 0
-		if a < b {
-			c = -1
-		} else if a > b {
-			c = 1
 		}
 		return ordered(rest, c)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/asl/jsonpath"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -258,10 +259,11 @@ func (e *Execution) batches(x *env, st *state, b *asl.ItemBatcher, items []any) 
 	size := 0
 	flush := func() {
 		if len(cur) > 0 {
-			batch := map[string]any{"Items": cur}
+			batch := jsonvalue.NewObject(2)
 			if batchInput != nil {
-				batch["BatchInput"] = batchInput
+				batch.Set("BatchInput", batchInput)
 			}
+			batch.Set("Items", cur)
 			out = append(out, batch)
 			cur, size = nil, 0
 		}

@@ -1,6 +1,10 @@
 package interp
 
 import (
+	"encoding/json"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"math"
 	"time"
 
@@ -148,13 +152,13 @@ func jsonTypeName(v any) string {
 		return "null"
 	case bool:
 		return "boolean"
-	case float64:
+	case float64, json.Number:
 		return "number"
 	case string:
 		return "string"
 	case []any:
 		return "array"
-	case map[string]any:
+	case *jsonvalue.Object, map[string]any:
 		return "object"
 	}
 	return "unknown"

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stepflow/stepflow/asl"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -47,10 +48,10 @@ func (e *Execution) itemReaderRequest(x *env) (req map[string]any, negative bool
 		if err != nil {
 			return nil, false, err
 		}
-		if m, ok := v.(map[string]any); ok {
-			cfg = make(map[string]any, len(m))
-			for k, v := range m {
-				cfg[k] = v
+		if m, ok := jsonvalue.AsObject(v); ok {
+			cfg = make(map[string]any, m.Len())
+			for i := range m.Len() {
+				cfg[m.KeyAt(i)] = m.ValueAt(i)
 			}
 		}
 		req["ReaderConfig"] = v
@@ -68,7 +69,7 @@ func (e *Execution) itemReaderRequest(x *env) (req map[string]any, negative bool
 		cfg["MaxItems"] = n
 		req["ReaderConfig"] = cfg
 	}
-	if n, ok := cfg["MaxItems"].(float64); ok && n < 0 {
+	if n, ok := jsonvalue.Float(cfg["MaxItems"]); ok && n < 0 {
 		negative = true
 	}
 	return map[string]any{ItemReaderRequest: req}, negative, nil
@@ -191,8 +192,9 @@ func (e *Execution) transformResults(f *Frame, st *state) ([]any, *stateError) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, _ := v.(map[string]any)
-	switch t := cfg["Transformation"]; t {
+	cfg, _ := jsonvalue.AsObject(v)
+	t, _ := cfg.Get("Transformation")
+	switch t {
 	case nil, "COMPACT":
 		return f.Fan.Results, nil
 	case "FLATTEN":

@@ -1,7 +1,8 @@
 package interp
 
 import (
-	"encoding/json"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"reflect"
 	"strings"
 	"testing"
@@ -158,8 +159,8 @@ func answerItems(items string) func(InvokeTask) Event {
 }
 
 func decodeJSONText(s string) any {
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
+	v, err := jsonvalue.Decode([]byte(s))
+	if err != nil {
 		panic(err)
 	}
 	return v

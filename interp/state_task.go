@@ -3,6 +3,7 @@ package interp
 import (
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/asl/jsonpath"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -108,8 +109,9 @@ func (e *Execution) taskScheduledEvents(f *Frame, st *state, params any, timeout
 	if rec {
 		scheduled := sfn.HistoryEvent{ID: id, PreviousEventID: f.Last}
 		var creds *sfn.TaskCredentials
-		if m, ok := credentials.(map[string]any); ok {
-			role, _ := m["RoleArn"].(string)
+		if m, ok := jsonvalue.AsObject(credentials); ok {
+			v, _ := m.Get("RoleArn")
+			role, _ := v.(string)
 			creds = &sfn.TaskCredentials{RoleArn: role}
 		}
 		switch r.Kind {

@@ -1,6 +1,8 @@
 package jsonata
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"math"
 	"strconv"
 	"strings"
@@ -116,7 +118,7 @@ func hasNonFiniteAt(depth int, v any) bool {
 				return true
 			}
 		}
-	case *object, map[string]any:
+	case *object, *jsonvalue.Object, map[string]any:
 		for _, k := range objectKeys(x) {
 			val, _ := objectGet(x, k)
 			if hasNonFiniteAt(depth+1, val) {
@@ -231,7 +233,7 @@ func (w *jsonWriter) write(v any, indent string) {
 			sb.WriteString("\n" + indent)
 		}
 		sb.WriteByte(']')
-	case *object, map[string]any:
+	case *object, *jsonvalue.Object, map[string]any:
 		first := true
 		inner := indent + w.indent
 		sb.WriteByte('{')

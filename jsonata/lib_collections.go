@@ -1,6 +1,8 @@
 package jsonata
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"fmt"
 	"math"
 	"strings"
@@ -218,7 +220,7 @@ func defineObjectFunctions() {
 			return "array", nil
 		case callable:
 			return "function", nil
-		case map[string]any, *object:
+		case map[string]any, *jsonvalue.Object, *object:
 			return "object", nil
 		}
 		return Undefined, nil
@@ -334,7 +336,7 @@ func deepCloneAt(b *budget, depth int, v any) any {
 			out[i] = deepCloneAt(b, depth+1, it)
 		}
 		return &seq{items: out}
-	case map[string]any, *object:
+	case map[string]any, *jsonvalue.Object, *object:
 		o := newObject()
 		b.spend(objectCost + objectLen(x))
 		for _, k := range objectKeys(x) {

@@ -1,6 +1,8 @@
 package jsonata
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"math"
 )
 
@@ -278,7 +280,7 @@ func toBoolean(v any) any {
 			}
 		}
 		return false
-	case *object, map[string]any:
+	case *object, *jsonvalue.Object, map[string]any:
 		return objectLen(x) > 0
 	}
 	return false

@@ -1,6 +1,8 @@
 package jsonata
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"regexp"
 	"strings"
 	"sync"
@@ -131,7 +133,7 @@ func typeSymbol(v any) byte {
 		return 'l'
 	case []any, *seq:
 		return 'a'
-	case map[string]any, *object:
+	case map[string]any, *jsonvalue.Object, *object:
 		return 'o'
 	case callable:
 		return 'f'

@@ -1,6 +1,8 @@
 package jsonata
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"sort"
 )
 
@@ -120,7 +122,7 @@ func isSequence(v any) bool {
 
 func isObject(v any) bool {
 	switch v.(type) {
-	case map[string]any, *object:
+	case map[string]any, *jsonvalue.Object, *object:
 		return true
 	}
 	return false
@@ -132,6 +134,8 @@ func objectKeys(v any) []string {
 	switch o := v.(type) {
 	case *object:
 		return o.orderedKeys()
+	case *jsonvalue.Object:
+		return o.Keys()
 	case map[string]any:
 		keys := make([]string, 0, len(o))
 		for k := range o {
@@ -148,6 +152,8 @@ func objectGet(v any, key string) (any, bool) {
 	case *object:
 		x, ok := o.vals[key]
 		return x, ok
+	case *jsonvalue.Object:
+		return o.Get(key)
 	case map[string]any:
 		x, ok := o[key]
 		return x, ok
@@ -159,6 +165,8 @@ func objectLen(v any) int {
 	switch o := v.(type) {
 	case *object:
 		return len(o.keys)
+	case *jsonvalue.Object:
+		return o.Len()
 	case map[string]any:
 		return len(o)
 	}
@@ -185,8 +193,9 @@ func isString(v any) bool {
 // result, functions are dropped as JSON.stringify does (null in arrays, omitted in objects).
 type FunctionValue struct{}
 
-// toPublic converts an internal value to plain decoded JSON: sequences and constructed
-// arrays become []any, ordered objects become maps.
+// toPublic converts an internal value to the engine's values (internal/jsonvalue):
+// sequences and constructed arrays become []any, built objects *jsonvalue.Object in the
+// order JavaScript gives their keys.
 // Copies count against b (nil: not counted), since a value shared many times inside a result
 // becomes that many copies.
 func toPublic(b *budget, v any) any {
@@ -232,13 +241,32 @@ func toPublicAt(b *budget, depth int, v any) any {
 		return out
 	case *object:
 		b.spend(objectCost + len(x.keys))
-		out := make(map[string]any, len(x.keys))
-		for _, k := range x.keys {
+		out := jsonvalue.NewObject(len(x.keys))
+		for _, k := range x.orderedKeys() {
 			val := x.vals[k]
 			if val == Undefined || isFunction(val) {
 				continue
 			}
-			out[k] = toPublicAt(b, depth+1, val)
+			out.Set(k, toPublicAt(b, depth+1, val))
+		}
+		return out
+	case *jsonvalue.Object:
+		changed := false
+		for i := range x.Len() {
+			if needsConversion(x.ValueAt(i)) {
+				changed = true
+				break
+			}
+		}
+		if !changed {
+			return x
+		}
+		b.spend(objectCost + x.Len())
+		out := jsonvalue.NewObject(x.Len())
+		for i := range x.Len() {
+			if it := x.ValueAt(i); !isFunction(it) {
+				out.Set(x.KeyAt(i), toPublicAt(b, depth+1, it))
+			}
 		}
 		return out
 	case map[string]any:
@@ -288,6 +316,12 @@ func needsConversionAt(depth int, v any) bool {
 	case map[string]any:
 		for _, it := range x {
 			if needsConversionAt(depth+1, it) {
+				return true
+			}
+		}
+	case *jsonvalue.Object:
+		for i := range x.Len() {
+			if needsConversionAt(depth+1, x.ValueAt(i)) {
 				return true
 			}
 		}

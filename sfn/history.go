@@ -1,6 +1,8 @@
 package sfn
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"encoding/json"
 	"time"
 )
@@ -77,7 +79,12 @@ func (p *Payload) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &text); err != nil {
 		return err
 	}
-	return json.Unmarshal([]byte(text), &p.Value)
+	v, err := jsonvalue.Decode([]byte(text))
+	if err != nil {
+		return err
+	}
+	p.Value = v
+	return nil
 }
 
 // Truncation says whether AWS truncated a payload in the history (Stepflow never does).

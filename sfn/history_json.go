@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // The durable store writes every history event it commits, so encoding one is on the hot path
@@ -70,7 +72,7 @@ type recentPayload struct {
 
 // payloadKey identifies a container value: its kind, address and length.
 type payloadKey struct {
-	kind byte // 'm' for an object, 'a' for an array; 0 for an empty entry
+	kind byte // 'm' for a map, 'o' for an ordered object, 'a' for an array; 0 for an empty entry
 	p    unsafe.Pointer
 	n    int
 }
@@ -88,6 +90,11 @@ func containerKey(v any) (payloadKey, bool) {
 			return payloadKey{}, false
 		}
 		return payloadKey{kind: 'a', p: unsafe.Pointer(unsafe.SliceData(x)), n: len(x)}, true
+	case *jsonvalue.Object:
+		if x.Len() == 0 {
+			return payloadKey{}, false
+		}
+		return payloadKey{kind: 'o', p: unsafe.Pointer(x), n: x.Len()}, true
 	}
 	return payloadKey{}, false
 }
@@ -306,6 +313,27 @@ func (w *jsonWriter) value(v any) {
 			w.value(item)
 		}
 		w.b = append(w.b, ']')
+	case *jsonvalue.Object:
+		if x == nil {
+			w.b = append(w.b, "null"...)
+			return
+		}
+		w.b = append(w.b, '{')
+		for i := range x.Len() {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.b = appendJSONString(w.b, x.KeyAt(i), true)
+			w.b = append(w.b, ':')
+			w.value(x.ValueAt(i))
+		}
+		w.b = append(w.b, '}')
+	case json.Number:
+		if x == "" {
+			w.b = append(w.b, '0')
+			return
+		}
+		w.b = append(w.b, x...)
 	case map[string]any:
 		if x == nil {
 			w.b = append(w.b, "null"...)

@@ -8,13 +8,18 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 )
 
 // Request is one invocation of a Task state's resource.
 type Request struct {
-	Resource     sfn.Resource
-	Input        any // the effective parameters (after InputPath/Parameters or Arguments)
+	Resource sfn.Resource
+	Input    any // the effective parameters (after InputPath/Parameters or Arguments), as encoding/json decodes them
+	// OrderedInput is Input as the engine holds it (internal/jsonvalue: objects keep their
+	// key order, as AWS sends them), for invokers that pass the input on as JSON text; nil
+	// when the request was not built by the engine.
+	OrderedInput any
 	TaskToken    string
 	Timeout      time.Duration // 0 = none (the engine enforces it; invokers may use it to kill work early)
 	Heartbeat    time.Duration
@@ -110,3 +115,20 @@ func (r *Router) Invoke(ctx context.Context, req *Request) (any, error) {
 	}
 	return inv.Invoke(ctx, req)
 }
+
+// Plain returns req with its values as encoding/json decodes them (Go maps and float64; a
+// json.Number for an integer beyond 2^53 or a decimal kept as AWS writes it, such as 1.0),
+// which is what invokers read, and OrderedInput set to the input as the engine holds it. The
+// engine calls invokers with such a request.
+func Plain(req *Request) *Request {
+	plain := *req
+	plain.OrderedInput = req.Input
+	plain.Input = jsonvalue.Plain(req.Input)
+	plain.Credentials = jsonvalue.Plain(req.Credentials)
+	return &plain
+}
+
+// Result converts an invoker's result to the engine's values: a map's keys sorted (a Go map
+// has no order), a json.RawMessage decoded in document order, so an invoker that has the
+// result as JSON text keeps AWS's key order by returning it raw.
+func Result(out any) any { return jsonvalue.FromPlain(out) }

@@ -314,7 +314,7 @@ func TestBrowserEditorTestState(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`main[data-tested="SUCCEEDED"] #test-result`)),
 		steps(&charge),
 	)
-	if charge["afterResultSelector"] != `{"paid":true}` || charge["result"] != `{"Payload":{"ok":true}}` || charge["output"] != `{"charge":{"paid":true},"id":7}` {
+	if charge["afterResultSelector"] != `{"paid":true}` || charge["result"] != `{"Payload":{"ok":true}}` || charge["output"] != `{"id":7,"charge":{"paid":true}}` {
 		t.Errorf("Charge: %v", charge)
 	}
 	screenshot(t, ctx, "editor-test-state")

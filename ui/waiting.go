@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"context"
 	"strings"
 
@@ -71,6 +73,12 @@ func stringsIn(v any) []string {
 		var out []string
 		for _, x := range v {
 			out = append(out, stringsIn(x)...)
+		}
+		return out
+	case *jsonvalue.Object:
+		var out []string
+		for i := range v.Len() {
+			out = append(out, stringsIn(v.ValueAt(i))...)
 		}
 		return out
 	}

@@ -98,12 +98,13 @@ func statesArrayUnique(c *Call, args []any, _ Env) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Items are compared by value; their canonical JSON text (sorted keys) is the key.
+	// Items are compared by value, objects whatever their key order (as Jackson's
+	// ObjectNode.equals): their canonical JSON text, keys sorted, is the key.
 	seen := make(map[string]struct{}, len(a))
 	out := make([]any, 0, len(a))
 	keyBytes := 0
 	for _, item := range a {
-		key := jsonText(item)
+		key := jsonText(jsonvalue.Plain(item))
 		if keyBytes += len(key); keyBytes > maxTextBytes {
 			return nil, textLimitFailure(c.Name)
 		}

@@ -1,6 +1,8 @@
 package intrinsic
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"fmt"
 	"math"
 	"sort"
@@ -124,8 +126,8 @@ func wantArray(c *Call, args []any, i int) ([]any, error) {
 	return a, nil
 }
 
-func wantObject(c *Call, args []any, i int) (map[string]any, error) {
-	m, ok := args[i].(map[string]any)
+func wantObject(c *Call, args []any, i int) (*jsonvalue.Object, error) {
+	m, ok := jsonvalue.AsObject(args[i])
 	if !ok {
 		return nil, failure("The %s argument of %s must be a JSON object, but was %s", ordinal(i), c.Name, describe(args[i]))
 	}
@@ -135,7 +137,7 @@ func wantObject(c *Call, args []any, i int) (map[string]any, error) {
 // wantInteger accepts only numbers without a fractional part.
 
 func wantInteger(c *Call, args []any, i int) (int64, error) {
-	f, ok := args[i].(float64)
+	f, ok := jsonvalue.Float(args[i])
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 		return 0, failure("The %s argument of %s must be an integer, but was %s", ordinal(i), c.Name, describe(args[i]))
 	}
@@ -147,7 +149,7 @@ func wantInteger(c *Call, args []any, i int) (int64, error) {
 // computes States.MathAdd(1.5, 0) as 2 and States.MathAdd(-1.5, 0) as -1.
 
 func wantRounded(c *Call, args []any, i int) (int64, error) {
-	f, ok := args[i].(float64)
+	f, ok := jsonvalue.Float(args[i])
 	if !ok || math.IsNaN(f) || math.Abs(f) > 1<<53 {
 		return 0, failure("The %s argument of %s must be a number, but was %s", ordinal(i), c.Name, describe(args[i]))
 	}

@@ -1,8 +1,9 @@
 package intrinsic
 
 import (
-	"encoding/json"
 	"strings"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 func statesStringToJSON(c *Call, args []any, _ Env) (any, error) {
@@ -14,8 +15,8 @@ func statesStringToJSON(c *Call, args []any, _ Env) (any, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
+	v, err := jsonvalue.Decode([]byte(s))
+	if err != nil {
 		return nil, failure("The argument of States.StringToJson is not valid JSON: %s", describe(s))
 	}
 	return normalizeZero(v), nil
@@ -31,9 +32,9 @@ func normalizeZero(v any) any {
 		for i := range x {
 			x[i] = normalizeZero(x[i])
 		}
-	case map[string]any:
-		for k := range x {
-			x[k] = normalizeZero(x[k])
+	case *jsonvalue.Object: // freshly decoded: changing it in place is safe
+		for i := range x.Len() {
+			x.Set(x.KeyAt(i), normalizeZero(x.ValueAt(i)))
 		}
 	}
 	return v
@@ -63,12 +64,10 @@ func statesJSONMerge(c *Call, args []any, _ Env) (any, error) {
 	if deep {
 		return nil, failure("States.JsonMerge supports only the shallow merging mode: its third argument must be false")
 	}
-	out := make(map[string]any, len(left)+len(right))
-	for k, v := range left {
-		out[k] = v
+	merged := left.Clone(right.Len())
+	for i := range right.Len() {
+		merged.Set(right.KeyAt(i), right.ValueAt(i))
 	}
-	for k, v := range right {
-		out[k] = v
-	}
-	return out, nil
+	// AWS returns the merge in a java.util.HashMap's order (recorded).
+	return jsonvalue.InJavaHashMapOrder(merged), nil
 }

@@ -3,9 +3,10 @@ package intrinsic
 import (
 	"encoding/json"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // maxTextBytes bounds the text an intrinsic builds (States.Format, States.JsonToString and
@@ -22,7 +23,7 @@ func textLimitFailure(name string) *Error {
 }
 
 // jsonText encodes a decoded JSON value compactly, without escaping <, > and &, with object
-// keys sorted and integral numbers without a decimal point (States.JsonToString). Past
+// keys in order and integral numbers without a decimal point (States.JsonToString). Past
 // maxTextBytes the text is cut short.
 func jsonText(v any) string {
 	var b strings.Builder
@@ -52,17 +53,20 @@ func writeJSON(b *strings.Builder, v any) {
 			writeJSON(b, item)
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case *jsonvalue.Object, map[string]any:
+		o, _ := jsonvalue.AsObject(x)
 		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
+		for i := range o.Len() {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeJSONString(b, k)
+			writeJSONString(b, o.KeyAt(i))
 			b.WriteByte(':')
-			writeJSON(b, x[k])
+			writeJSON(b, o.ValueAt(i))
 		}
 		b.WriteByte('}')
+	case json.Number:
+		b.WriteString(string(x))
 	default:
 		// Not a decoded JSON value; let encoding/json decide.
 		data, err := json.Marshal(x)
@@ -142,27 +146,19 @@ func writeNatural(b *strings.Builder, v any) {
 			writeNatural(b, item)
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case *jsonvalue.Object, map[string]any:
+		o, _ := jsonvalue.AsObject(x)
 		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
+		for i := range o.Len() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(k)
+			b.WriteString(o.KeyAt(i))
 			b.WriteByte('=')
-			writeNatural(b, x[k])
+			writeNatural(b, o.ValueAt(i))
 		}
 		b.WriteByte('}')
 	default:
 		writeJSON(b, x)
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,9 +2,10 @@ package jsonpath
 
 import (
 	"math"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // Get evaluates the path against root (the value its Root names: the input for "$", the
@@ -44,12 +45,8 @@ func getDefinite(node, root any, steps []step) (any, bool) {
 		s := &steps[i]
 		switch s.kind {
 		case selName:
-			m, ok := node.(map[string]any)
-			if !ok {
-				return nil, false
-			}
-			node, ok = m[s.name]
-			if !ok {
+			var ok bool
+			if node, ok = field(node, s.name); !ok {
 				return nil, false
 			}
 		case selIndex:
@@ -66,17 +63,11 @@ func getDefinite(node, root any, steps []step) (any, bool) {
 			}
 			node = a[idx]
 		case selNames:
-			m, ok := node.(map[string]any)
+			m, ok := jsonvalue.AsObject(node)
 			if !ok {
 				return nil, false
 			}
-			merged := make(map[string]any, len(s.names))
-			for _, name := range s.names {
-				if v, present := m[name]; present {
-					merged[name] = v
-				}
-			}
-			node = merged
+			node = pick(m, s.names)
 		case selFunction:
 			return applyFunction(s.name, node)
 		default:
@@ -104,11 +95,13 @@ func collect(node, root any, steps []step, out *[]any) {
 // collectDeep applies s to node and then to each of its descendants, parents first.
 func collectDeep(node, root any, s *step, rest []step, out *[]any) {
 	apply(node, root, s, rest, out)
-	switch n := node.(type) {
-	case map[string]any:
-		for _, k := range sortedKeys(n) {
-			collectDeep(n[k], root, s, rest, out)
+	if m, ok := jsonvalue.AsObject(node); ok {
+		for i := range m.Len() {
+			collectDeep(m.ValueAt(i), root, s, rest, out)
 		}
+		return
+	}
+	switch n := node.(type) {
 	case []any:
 		for _, v := range n {
 			collectDeep(v, root, s, rest, out)
@@ -121,28 +114,20 @@ func collectDeep(node, root any, s *step, rest []step, out *[]any) {
 func apply(node, root any, s *step, rest []step, out *[]any) {
 	switch s.kind {
 	case selName:
-		if m, ok := node.(map[string]any); ok {
-			if v, present := m[s.name]; present {
-				collect(v, root, rest, out)
-			}
+		if v, present := field(node, s.name); present {
+			collect(v, root, rest, out)
 		}
 	case selNames:
-		m, ok := node.(map[string]any)
+		m, ok := jsonvalue.AsObject(node)
 		if !ok {
 			return
 		}
 		if len(rest) == 0 && !s.deep {
-			merged := make(map[string]any, len(s.names))
-			for _, name := range s.names {
-				if v, present := m[name]; present {
-					merged[name] = v
-				}
-			}
-			*out = append(*out, merged)
+			*out = append(*out, pick(m, s.names))
 			return
 		}
 		for _, name := range s.names {
-			if v, present := m[name]; present {
+			if v, present := m.Get(name); present {
 				collect(v, root, rest, out)
 			}
 		}
@@ -168,11 +153,13 @@ func apply(node, root any, s *step, rest []step, out *[]any) {
 			}
 		}
 	case selWildcard:
-		switch n := node.(type) {
-		case map[string]any:
-			for _, k := range sortedKeys(n) {
-				collect(n[k], root, rest, out)
+		if m, ok := jsonvalue.AsObject(node); ok {
+			for i := range m.Len() {
+				collect(m.ValueAt(i), root, rest, out)
 			}
+			return
+		}
+		switch n := node.(type) {
 		case []any:
 			for _, v := range n {
 				collect(v, root, rest, out)
@@ -190,7 +177,7 @@ func apply(node, root any, s *step, rest []step, out *[]any) {
 					collect(v, root, rest, out)
 				}
 			}
-		case map[string]any:
+		case *jsonvalue.Object, map[string]any:
 			// Jayway tests an object against the filter as a whole.
 			if s.filter.test(n, root) {
 				collect(n, root, rest, out)
@@ -258,15 +245,28 @@ func (sl sliceSpec) each(n int, f func(int)) {
 	}
 }
 
-// sortedKeys gives object keys in a stable order: decoded JSON objects do not keep the
-// order of the document, so wildcards and deep scans visit keys sorted.
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// field is the value of an object's field: the step every path takes most.
+func field(node any, name string) (any, bool) {
+	switch m := node.(type) {
+	case *jsonvalue.Object:
+		return m.Get(name)
+	case map[string]any:
+		v, ok := m[name]
+		return v, ok
 	}
-	sort.Strings(keys)
-	return keys
+	return nil, false
+}
+
+// pick is the object of the named fields that m has, in the order the path names them, as
+// Jayway builds it.
+func pick(m *jsonvalue.Object, names []string) *jsonvalue.Object {
+	merged := jsonvalue.NewObject(len(names))
+	for _, name := range names {
+		if v, present := m.Get(name); present {
+			merged.Set(name, v)
+		}
+	}
+	return merged
 }
 
 // pathFunctions are the functions a path may end with, as in Jayway.
@@ -280,6 +280,8 @@ func applyFunction(name string, v any) (any, bool) {
 		switch x := v.(type) {
 		case []any:
 			return float64(len(x)), true
+		case *jsonvalue.Object:
+			return float64(x.Len()), true
 		case map[string]any:
 			return float64(len(x)), true
 		case string:
@@ -287,11 +289,11 @@ func applyFunction(name string, v any) (any, bool) {
 		}
 		return nil, false
 	case "keys":
-		m, ok := v.(map[string]any)
+		m, ok := jsonvalue.AsObject(v)
 		if !ok {
 			return nil, false
 		}
-		keys := sortedKeys(m)
+		keys := m.Keys()
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			out[i] = k
@@ -314,7 +316,7 @@ func applyFunction(name string, v any) (any, bool) {
 	}
 	sum, lo, hi := 0.0, math.Inf(1), math.Inf(-1)
 	for _, item := range a {
-		f, isNum := item.(float64)
+		f, isNum := jsonvalue.Float(item)
 		if !isNum {
 			return nil, false
 		}
@@ -359,12 +361,12 @@ func (p *Path) notFoundDetail(root any) string {
 		last := i == len(p.steps)-1
 		switch s.kind {
 		case selName:
-			m, isObject := node.(map[string]any)
+			m, isObject := jsonvalue.AsObject(node)
 			if !isObject {
 				return "Expected to find an object with property " + normalizedStep(s) + " in path " +
 					normalized(p.steps[:i]) + " but found " + kindOf(node)
 			}
-			v, present := m[s.name]
+			v, present := m.Get(s.name)
 			if !present {
 				if last {
 					return "No results for path: " + normalized(p.steps)

@@ -143,7 +143,7 @@ func (e compareExpr) test(c, r any) bool {
 		}
 		return matches == 0
 	case "size":
-		n, isNumber := rv.(float64)
+		n, isNumber := jsonvalue.Float(rv)
 		length, hasLength := sizeOf(lv)
 		return lok && rok && isNumber && hasLength && float64(length) == n
 	case "empty":
@@ -187,19 +187,10 @@ func sizeOf(v any) (int, bool) {
 
 // order compares two numbers or two strings.
 func order(a, b any) (int, bool) {
+	if c, ok := jsonvalue.CompareNumbers(a, b); ok {
+		return c, true
+	}
 	switch x := a.(type) {
-	case float64:
-		y, ok := b.(float64)
-		if !ok {
-			return 0, false
-		}
-		switch {
-		case x < y:
-			return -1, true
-		case x > y:
-			return 1, true
-		}
-		return 0, true
 	case string:
 		y, ok := b.(string)
 		if !ok {
@@ -378,11 +369,15 @@ func (ps *parser) parseNumber() (operand, error) {
 		((ps.peek() == '+' || ps.peek() == '-') && (ps.text[ps.pos-1] == 'e' || ps.text[ps.pos-1] == 'E'))) {
 		ps.pos++
 	}
-	f, err := strconv.ParseFloat(ps.text[start:ps.pos], 64)
-	if err != nil {
-		return nil, ps.failAt(start, "invalid number "+strconv.Quote(ps.text[start:ps.pos]))
+	text := ps.text[start:ps.pos]
+	if _, err := strconv.ParseFloat(text, 64); err != nil {
+		return nil, ps.failAt(start, "invalid number "+strconv.Quote(text))
 	}
-	return literal{f}, nil
+	n, err := jsonvalue.ParseNumber(text, !strings.ContainsAny(text, ".eE"))
+	if err != nil {
+		return nil, ps.failAt(start, "invalid number "+strconv.Quote(text))
+	}
+	return literal{n}, nil
 }
 
 // parseRegex reads /pattern/flags; only the flag i is known. Matching is against the whole

@@ -1,7 +1,7 @@
 // Package jsonpath implements the JSONPath dialect of the Amazon States Language: paths
 // ($.a.b[0], filters, slices, wildcards, ..), reference paths (the subset ResultPath and
 // Variable accept), Context object paths ($$.Execution.Id) and variable paths ($name.field),
-// all over decoded JSON values (nil, bool, float64, string, []any, map[string]any).
+// all over the engine's JSON values (internal/jsonvalue: objects keep their key order).
 //
 // The dialect follows Jayway JsonPath, which AWS Step Functions uses: a definite path (only
 // field names and single indexes) selects one value and fails when it is absent; any other

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 func decode(t testing.TB, s string) any {
 	t.Helper()
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
+	v, err := jsonvalue.Decode([]byte(s))
+	if err != nil {
 		t.Fatalf("decode %s: %v", s, err)
 	}
 	return v
@@ -45,7 +47,7 @@ func TestGet(t *testing.T) {
 		{"$.['a']", `{"a":1}`, `1`},
 		{"$.a[-1]", `{"a":[1,2,3]}`, `3`},
 		{"$.a[*]", `{"a":[1,2,3]}`, `[1,2,3]`},
-		{"$.a.*", `{"a":{"y":2,"x":1}}`, `[1,2]`},
+		{"$.a.*", `{"a":{"y":2,"x":1}}`, `[2,1]`}, // document order, as Jayway
 		{"$.a[0:2]", `{"a":[1,2,3]}`, `[1,2]`},
 		{"$.a[1:]", `{"a":[1,2,3]}`, `[2,3]`},
 		{"$.a[:-1]", `{"a":[1,2,3]}`, `[1,2]`},
@@ -61,8 +63,11 @@ func TestGet(t *testing.T) {
 		{"$.a[*].x", `{"a":[{"x":1},{"y":2},{"x":3}]}`, `[1,3]`},
 		{"$.a.length()", `{"a":[1,2,3]}`, `3`},
 		// Objects keep no key order once decoded: deep scans visit keys sorted.
-		{"$..price", store, `[19.95,8.95,12.99,8.99,22.99]`},
-		{"$.store..price", store, `[19.95,8.95,12.99,8.99,22.99]`},
+		{"$..price", store, `[8.95,12.99,8.99,22.99,19.95]`},
+		{"$.store..price", store, `[8.95,12.99,8.99,22.99,19.95]`},
+		{"$['c','a']", `{"a":1,"b":2,"c":3}`, `{"c":3,"a":1}`},
+		{"$.a[?(@.n > 9007199254740992)].n", `{"a":[{"n":9007199254740993},{"n":9007199254740992}]}`, `[9007199254740993]`},
+		{"$.a[?(@.n == 9007199254740993)].n", `{"a":[{"n":9007199254740993},{"n":9007199254740992}]}`, `[9007199254740993]`},
 		{"$..book[2].title", store, `["Moby Dick"]`},
 		{"$..book[-1:].title", store, `["The Lord of the Rings"]`},
 		{"$.store.book[?(@.isbn)].title", store, `["Moby Dick","The Lord of the Rings"]`},
@@ -103,7 +108,7 @@ func TestGet(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Get: %v", err)
 			}
-			if want := decode(t, tt.want); !reflect.DeepEqual(got, want) {
+			if want := decode(t, tt.want); !jsonvalue.EqualOrdered(got, want) {
 				t.Errorf("Get = %#v, want %#v", got, want)
 			}
 		})
@@ -220,8 +225,9 @@ func TestSet(t *testing.T) {
 		{"$.a", `{"a":1,"b":2}`, `3`, `{"a":3,"b":2}`},
 		{"$.c", `{"a":1}`, `3`, `{"a":1,"c":3}`},
 		{"$.x.y.z", `{"a":1}`, `true`, `{"a":1,"x":{"y":{"z":true}}}`},
-		{"$.a.b", `{"a":{"c":1}}`, `2`, `{"a":{"b":2,"c":1}}`},
-		{"$.a[1].b", `{"a":[{},{"c":1}]}`, `2`, `{"a":[{},{"b":2,"c":1}]}`},
+		{"$.a.b", `{"a":{"c":1}}`, `2`, `{"a":{"c":1,"b":2}}`}, // a new key goes last
+		{"$.a[1].b", `{"a":[{},{"c":1}]}`, `2`, `{"a":[{},{"c":1,"b":2}]}`},
+		{"$.a.b", `{"z":0,"a":{"c":1,"b":0,"d":3}}`, `2`, `{"z":0,"a":{"c":1,"b":2,"d":3}}`}, // an existing key keeps its place
 		{"$.a[0]", `{"a":[1,2]}`, `9`, `{"a":[9,2]}`},
 	}
 	for _, tt := range tests {
@@ -233,7 +239,7 @@ func TestSet(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Set: %v", err)
 			}
-			if want := decode(t, tt.want); !reflect.DeepEqual(got, want) {
+			if want := decode(t, tt.want); !jsonvalue.EqualOrdered(got, want) {
 				t.Errorf("Set = %#v, want %#v", got, want)
 			}
 			if after, _ := json.Marshal(input); string(after) != string(before) {
@@ -245,12 +251,14 @@ func TestSet(t *testing.T) {
 
 func TestSetSharesUntouchedValues(t *testing.T) {
 	t.Parallel()
-	input := decode(t, `{"big":{"x":[1,2,3]},"a":{"b":1}}`).(map[string]any)
+	input := decode(t, `{"big":{"x":[1,2,3]},"a":{"b":1}}`).(*jsonvalue.Object)
 	got, err := MustCompile("$.a.b").Set(input, 2.0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reflect.ValueOf(got.(map[string]any)["big"]).Pointer() != reflect.ValueOf(input["big"]).Pointer() {
+	gotBig, _ := got.(*jsonvalue.Object).Get("big")
+	inputBig, _ := input.Get("big")
+	if gotBig != inputBig {
 		t.Error("Set copied a value that is not on the path")
 	}
 }

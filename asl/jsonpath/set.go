@@ -1,9 +1,12 @@
 package jsonpath
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // Set returns a new root with value placed where the reference path points. The inputs are
@@ -27,24 +30,20 @@ func (p *Path) setAt(node any, present bool, i int, value any) (any, error) {
 	s := &p.steps[i]
 	switch s.kind {
 	case selName:
-		var m map[string]any
+		var m *jsonvalue.Object
 		if present {
 			var ok bool
-			if m, ok = node.(map[string]any); !ok {
+			if m, ok = jsonvalue.AsObject(node); !ok {
 				return nil, p.mismatch(i, node)
 			}
 		}
-		child, childPresent := m[s.name]
+		child, childPresent := m.Get(s.name)
 		newChild, err := p.setAt(child, childPresent, i+1, value)
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string]any, len(m)+1)
-		for k, v := range m {
-			out[k] = v
-		}
-		out[s.name] = newChild
-		return out, nil
+		// AWS replaces an existing field in place and appends a new one at the end.
+		return m.With(s.name, newChild), nil
 	case selIndex:
 		a, ok := node.([]any)
 		if !present || !ok || s.index >= len(a) {
@@ -99,8 +98,10 @@ func kindOf(v any) string {
 		return "a string"
 	case []any:
 		return "an array"
-	case map[string]any:
+	case *jsonvalue.Object, map[string]any:
 		return "an object"
+	case json.Number:
+		return "a number"
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -107,7 +107,7 @@ func benchWorkload(ctx context.Context, dir string, runs, payloadLimit int) benc
 		return fail(err)
 	}
 	runOnce := func(i int) (time.Duration, bool, error) {
-		input, err := jsonvalue.Unmarshal(inputText) // every execution gets its own copy, untimed
+		input, err := jsonvalue.Decode(inputText) // every execution gets its own copy, untimed, in the engine's form as the API decodes it
 		if err != nil {
 			return 0, false, err
 		}

@@ -66,8 +66,8 @@ func TestTestCommandRunsCases(t *testing.T) {
 		wantError  string
 		wantCause  string
 	}{
-		{testCase: "HappyPath", wantStatus: "SUCCEEDED", wantOutput: `{"charge":{"charged":true},"id":"o-1"}`},
-		{testCase: "RetryPath", wantStatus: "SUCCEEDED", wantOutput: `{"charge":{"charged":true},"id":"o-1"}`},
+		{testCase: "HappyPath", wantStatus: "SUCCEEDED", wantOutput: `{"id":"o-1","charge":{"charged":true}}`},
+		{testCase: "RetryPath", wantStatus: "SUCCEEDED", wantOutput: `{"id":"o-1","charge":{"charged":true}}`},
 		{testCase: "RefusedPath", wantCode: 1, wantStatus: "FAILED", wantError: "PaymentRefused", wantCause: "the card was refused"},
 		{testCase: "UnmockedSave", wantCode: 1, wantStatus: "FAILED", wantError: "States.Runtime",
 			wantCause: `no task runner is configured for resource arn:aws:states:::dynamodb:putItem (state "Save"); configure a mock for the state in a test case (stepflow test --mocks FILE --case NAME) or a task runner for the resource`},

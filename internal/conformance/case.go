@@ -2,6 +2,7 @@
 // testdata/conformance/localstack/: definition.json, input.json, expected.json, optional
 // lambda.json) through Stepflow's interpreter and compares status, output, error and cause
 // with what AWS returned, treating the recording's placeholders as AWS's per-run values.
+// Objects must list their keys in the recorded order; numbers compare by value.
 package conformance
 
 import (
@@ -11,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // Case is one recorded execution.
@@ -92,11 +95,11 @@ func Load(dir string) (*Case, error) {
 		return nil, err
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "input.json")); err == nil {
-		if err := json.Unmarshal(data, &c.Input); err != nil {
+		if c.Input, err = jsonvalue.Decode(data); err != nil {
 			return nil, fmt.Errorf("%s: input.json: %w", dir, err)
 		}
 	} else {
-		c.Input = map[string]any{}
+		c.Input = jsonvalue.NewObject(0)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
 	if err != nil {
@@ -105,9 +108,30 @@ func Load(dir string) (*Case, error) {
 	if err := json.Unmarshal(data, &c.Expected); err != nil {
 		return nil, fmt.Errorf("%s: expected.json: %w", dir, err)
 	}
+	// The values again, in document order: AWS's key order is part of what was recorded.
+	doc, err := jsonvalue.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: expected.json: %w", dir, err)
+	}
+	if o, ok := doc.(*jsonvalue.Object); ok {
+		c.Expected.Output, _ = o.Get("output")
+		c.Expected.CauseJSON, _ = o.Get("cause_json")
+	}
 	if data, err := os.ReadFile(filepath.Join(dir, "lambda.json")); err == nil {
 		if err := json.Unmarshal(data, &c.Lambdas); err != nil {
 			return nil, fmt.Errorf("%s: lambda.json: %w", dir, err)
+		}
+		// constant results in document order, as the recorded function returned them
+		doc, err := jsonvalue.Decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: lambda.json: %w", dir, err)
+		}
+		for name, b := range c.Lambdas {
+			fn, _ := doc.(*jsonvalue.Object).Get(name)
+			if fo, ok := fn.(*jsonvalue.Object); ok {
+				b.Value, _ = fo.Get("value")
+				c.Lambdas[name] = b
+			}
 		}
 	}
 	return c, nil

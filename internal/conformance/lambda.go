@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/stepflow/stepflow/internal/pyjson"
-	"sort"
 	"strings"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"github.com/stepflow/stepflow/internal/pyjson"
 
 	"github.com/stepflow/stepflow/task/function"
 )
@@ -19,8 +20,8 @@ func fakeLambda(b LambdaBehaviour) function.Function {
 	return lambdaFunc(func(_ context.Context, payload []byte) ([]byte, error) {
 		switch b.Kind {
 		case "echo":
-			var v any
-			if err := json.Unmarshal(payload, &v); err != nil {
+			v, err := jsonvalue.Decode(payload)
+			if err != nil {
 				return nil, err
 			}
 			return []byte(pythonDumps(v)), nil
@@ -80,20 +81,19 @@ func writePython(b *strings.Builder, v any) {
 			writePython(b, x)
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case json.Number:
+		b.WriteString(string(v))
+	case *jsonvalue.Object, map[string]any:
+		// A Python dict keeps the order its keys came in.
+		o, _ := jsonvalue.AsObject(v)
 		b.WriteByte('{')
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for i, k := range keys {
+		for i := range o.Len() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			pyjson.WriteString(b, k)
+			pyjson.WriteString(b, o.KeyAt(i))
 			b.WriteString(": ")
-			writePython(b, v[k])
+			writePython(b, o.ValueAt(i))
 		}
 		b.WriteByte('}')
 	}

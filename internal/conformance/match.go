@@ -88,15 +88,27 @@ func (m *matcher) value(want, actual any, path string) (bool, string) {
 			return false, fmt.Sprintf("%s: got %s, want %s", path, short(actual), short(want))
 		}
 		return true, ""
-	case map[string]any:
-		a, ok := actual.(map[string]any)
+	case *jsonvalue.Object, map[string]any:
+		wo, _ := jsonvalue.AsObject(w)
+		a, ok := jsonvalue.AsObject(actual)
 		if !ok {
 			return false, fmt.Sprintf("%s: got %s, want an object", path, short(actual))
 		}
+		_, wantOrdered := w.(*jsonvalue.Object)
+		_, actualOrdered := actual.(*jsonvalue.Object)
+		if wantOrdered && actualOrdered && wo.Len() == a.Len() {
+			// AWS's key order is part of the recording.
+			for i := range wo.Len() {
+				if key := m.literalKey(wo.KeyAt(i)); a.KeyAt(i) != key {
+					return false, fmt.Sprintf("%s: keys in order %s, want %s", path, keyList(a), keyList(wo))
+				}
+			}
+		}
 		seen := map[string]bool{}
-		for k, wv := range w {
+		for i := range wo.Len() {
+			k, wv := wo.KeyAt(i), wo.ValueAt(i)
 			key := m.literalKey(k)
-			av, ok := a[key]
+			av, ok := a.Get(key)
 			if !ok {
 				return false, fmt.Sprintf("%s: missing field %q", path, key)
 			}
@@ -111,7 +123,7 @@ func (m *matcher) value(want, actual any, path string) (bool, string) {
 				return false, why
 			}
 		}
-		for k := range a {
+		for _, k := range a.Keys() {
 			if !seen[k] {
 				return false, fmt.Sprintf("%s: unexpected field %q", path, k)
 			}
@@ -133,6 +145,10 @@ func (m *matcher) value(want, actual any, path string) (bool, string) {
 		return false, fmt.Sprintf("%s: got %s, want %s", path, short(actual), short(want))
 	}
 	return true, ""
+}
+
+func keyList(o *jsonvalue.Object) string {
+	return "[" + strings.Join(o.Keys(), ", ") + "]"
 }
 
 func (m *matcher) literalKey(k string) string {

@@ -1,6 +1,9 @@
-// Package jsonvalue compares and encodes decoded JSON values (nil, bool, float64, string,
-// []any, map[string]any) the way Step Functions shows them: value equality where object key
-// order does not matter, and compact JSON text without HTML escaping.
+// Package jsonvalue is the engine's JSON value form and its encoding: values are nil, bool,
+// float64, json.Number (an integer a float64 cannot hold exactly, kept as its digits, as AWS
+// keeps it), string, []any and *Object (an object that keeps its key order, as AWS does).
+// Plain decoded JSON from encoding/json (map[string]any) is accepted wherever a value is read,
+// with its keys in sorted order. The package also compares values and writes compact JSON
+// text without HTML escaping, as Step Functions shows it.
 package jsonvalue
 
 import (
@@ -8,21 +11,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"math/big"
 	"os"
 )
 
 // Equal reports JSON value equality: objects by keys and values in any order, arrays in
-// order, numbers by value.
-func Equal(a, b any) bool {
+// order, numbers by value (an exact integer equals a float64 of the same value).
+func Equal(a, b any) bool { return equal(a, b, false) }
+
+// EqualOrdered is Equal that also requires objects to list their keys in the same order.
+func EqualOrdered(a, b any) bool { return equal(a, b, true) }
+
+func equal(a, b any, ordered bool) bool {
 	switch a := a.(type) {
 	case nil:
 		return b == nil
 	case bool:
 		bb, ok := b.(bool)
 		return ok && a == bb
-	case float64:
-		bb, ok := b.(float64)
-		return ok && a == bb
+	case float64, json.Number:
+		c, ok := CompareNumbers(a, b)
+		return ok && c == 0
 	case string:
 		bb, ok := b.(string)
 		return ok && a == bb
@@ -32,19 +42,26 @@ func Equal(a, b any) bool {
 			return false
 		}
 		for i := range a {
-			if !Equal(a[i], bb[i]) {
+			if !equal(a[i], bb[i], ordered) {
 				return false
 			}
 		}
 		return true
-	case map[string]any:
-		bb, ok := b.(map[string]any)
-		if !ok || len(a) != len(bb) {
+	case *Object, map[string]any:
+		ao, _ := AsObject(a)
+		bo, ok := AsObject(b)
+		if !ok || ao.Len() != bo.Len() {
 			return false
 		}
-		for k, v := range a {
-			w, ok := bb[k]
-			if !ok || !Equal(v, w) {
+		for i, k := range ao.keys {
+			if ordered {
+				if bo.keys[i] != k || !equal(ao.vals[i], bo.vals[i], ordered) {
+					return false
+				}
+				continue
+			}
+			w, ok := bo.Get(k)
+			if !ok || !equal(ao.vals[i], w, ordered) {
 				return false
 			}
 		}
@@ -53,8 +70,217 @@ func Equal(a, b any) bool {
 	return false
 }
 
+// IsNumber reports whether v is a JSON number (float64 or an exact json.Number).
+func IsNumber(v any) bool {
+	switch v.(type) {
+	case float64, json.Number:
+		return true
+	}
+	return false
+}
+
+// Float is the float64 nearest to a number (ok false when v is not a number).
+func Float(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil && !math.IsInf(f, 0) {
+			return 0, false
+		}
+		return f, true
+	}
+	return 0, false
+}
+
+// BigInt is the exact integer value of a number, when it is an integer.
+func BigInt(v any) (*big.Int, bool) {
+	switch x := v.(type) {
+	case float64:
+		if x != math.Trunc(x) || math.IsInf(x, 0) {
+			return nil, false
+		}
+		n, _ := big.NewFloat(x).Int(nil)
+		return n, true
+	case json.Number:
+		if n, ok := new(big.Int).SetString(string(x), 10); ok {
+			return n, true
+		}
+		// a decimal kept for its rendering, such as 10.0
+		if f, err := x.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) <= maxExactInteger {
+			return big.NewInt(int64(f)), true
+		}
+	}
+	return nil, false
+}
+
+// Integer is the number value of an exact integer: a float64 when that holds it exactly,
+// else a json.Number with its digits.
+func Integer(n *big.Int) any {
+	if n.IsInt64() {
+		if i := n.Int64(); i <= maxExactInteger && i >= -maxExactInteger {
+			return float64(i)
+		}
+	}
+	return json.Number(n.String())
+}
+
+// CompareNumbers compares two numbers exactly (-1, 0, +1); ok is false when either is not
+// a number.
+func CompareNumbers(a, b any) (int, bool) {
+	fa, aok := a.(float64)
+	fb, bok := b.(float64)
+	if aok && bok {
+		switch {
+		case fa < fb:
+			return -1, true
+		case fa > fb:
+			return 1, true
+		}
+		return 0, true
+	}
+	if !IsNumber(a) || !IsNumber(b) {
+		return 0, false
+	}
+	return toBigFloat(a).Cmp(toBigFloat(b)), true
+}
+
+func toBigFloat(v any) *big.Float {
+	switch x := v.(type) {
+	case float64:
+		return new(big.Float).SetFloat64(x)
+	case json.Number:
+		f, _, err := big.ParseFloat(string(x), 10, 1024, big.ToNearestEven)
+		if err == nil {
+			return f
+		}
+	}
+	return new(big.Float)
+}
+
+// FromPlain converts a value built by other code (encoding/json's map[string]any and
+// float64, Go ints, json.RawMessage, json.Number) to the engine's form. Maps get their keys
+// sorted; RawMessage text is decoded in document order.
+func FromPlain(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		o := fromMap(x)
+		for i := range o.vals {
+			o.vals[i] = FromPlain(o.vals[i])
+		}
+		return o
+	case *Object:
+		var c *Object
+		for i, it := range x.vals {
+			if n := FromPlain(it); !sameValue(n, it) {
+				if c == nil {
+					c = x.Clone(0)
+				}
+				c.vals[i] = n
+			}
+		}
+		if c != nil {
+			return c
+		}
+		return x
+	case []any:
+		var out []any
+		for i, it := range x {
+			if n := FromPlain(it); !sameValue(n, it) {
+				if out == nil {
+					out = make([]any, len(x))
+					copy(out, x)
+				}
+				out[i] = n
+			}
+		}
+		if out != nil {
+			return out
+		}
+		return x
+	case json.RawMessage:
+		if d, err := Decode(x); err == nil {
+			return d
+		}
+	case json.Number:
+		if n, err := ParseNumber(string(x), isIntegerText(string(x))); err == nil {
+			return n
+		}
+	case int:
+		return Integer(big.NewInt(int64(x)))
+	case int64:
+		return Integer(big.NewInt(x))
+	case float32:
+		return float64(x)
+	}
+	return v
+}
+
+// sameValue reports whether FromPlain left a scalar or container as it was.
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case *Object:
+		y, ok := b.(*Object)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		return ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
+	case map[string]any:
+		return false
+	}
+	switch b.(type) {
+	case map[string]any, []any, *Object, json.RawMessage, int, int64, float32:
+		return false
+	}
+	return true
+}
+
+func isIntegerText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '.' || c == 'e' || c == 'E' {
+			return false
+		}
+	}
+	return true
+}
+
+// Plain converts an engine value to what encoding/json decodes (map[string]any, float64 and
+// json.Number for exact integers), for code outside the engine that type-switches on maps.
+func Plain(v any) any {
+	switch x := v.(type) {
+	case *Object:
+		m := make(map[string]any, len(x.keys))
+		for i, k := range x.keys {
+			m[k] = Plain(x.vals[i])
+		}
+		return m
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = Plain(it)
+		}
+		return out
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, it := range x {
+			m[k] = Plain(it)
+		}
+		return m
+	}
+	return v
+}
+
 // Marshal encodes v as compact JSON text without escaping <, > and &, as AWS does.
 func Marshal(v any) ([]byte, error) {
+	switch v.(type) {
+	case nil, bool, float64, json.Number, string, []any, *Object, map[string]any:
+		return Append(nil, v), nil
+	}
+	return marshalHTMLUnescaped(v)
+}
+
+func marshalHTMLUnescaped(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -73,7 +299,8 @@ func MarshalString(v any) string {
 	return string(b)
 }
 
-// Unmarshal decodes one JSON document, rejecting trailing data.
+// Unmarshal decodes one JSON document as encoding/json does (map[string]any, float64),
+// rejecting trailing data. The engine decodes with Decode instead.
 func Unmarshal(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var v any
@@ -86,15 +313,81 @@ func Unmarshal(data []byte) (any, error) {
 	return v, nil
 }
 
-// ReadFile decodes the JSON document in a file.
+// ReadFile decodes the JSON document in a file in the engine's form (Decode).
 func ReadFile(path string) (any, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	v, err := Unmarshal(data)
+	v, err := Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return v, nil
+}
+
+// Floats returns v with every exact integer (json.Number) replaced by its nearest float64,
+// for code that knows numbers only as doubles (JSONata, as in JavaScript). A value without
+// exact integers is returned as it is, after a walk that allocates nothing.
+func Floats(v any) any {
+	if !hasExactNumbers(v, 0) {
+		return v
+	}
+	return floatsCopy(v)
+}
+
+func hasExactNumbers(v any, depth int) bool {
+	if depth > maxDecodeDepth {
+		return false
+	}
+	switch x := v.(type) {
+	case json.Number:
+		return true
+	case []any:
+		for _, it := range x {
+			if hasExactNumbers(it, depth+1) {
+				return true
+			}
+		}
+	case *Object:
+		for _, it := range x.vals {
+			if hasExactNumbers(it, depth+1) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, it := range x {
+			if hasExactNumbers(it, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func floatsCopy(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, _ := Float(x)
+		return f
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = floatsCopy(it)
+		}
+		return out
+	case *Object:
+		out := NewObject(len(x.keys))
+		for i, k := range x.keys {
+			out.Set(k, floatsCopy(x.vals[i]))
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, it := range x {
+			out[k] = floatsCopy(it)
+		}
+		return out
+	}
+	return v
 }

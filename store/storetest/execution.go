@@ -1,11 +1,13 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
@@ -16,7 +18,8 @@ func event(id int64, typ sfn.EventType) *sfn.HistoryEvent {
 	switch typ {
 	case sfn.EventExecutionStarted:
 		ev.ExecutionStartedEventDetails = &sfn.ExecutionStartedDetails{
-			Input: &sfn.Payload{Value: map[string]any{"n": float64(1)}}, InputDetails: &sfn.Truncation{},
+			// a value as the engine holds it, keys in order, as a store gives it back
+			Input: &sfn.Payload{Value: jsonvalue.ObjectOf("n", float64(1), "a", json.Number("9007199254740993"))}, InputDetails: &sfn.Truncation{},
 			RoleArn: "arn:aws:iam::123456789012:role/r",
 		}
 	case sfn.EventPassStateEntered:

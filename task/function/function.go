@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task"
 )
@@ -113,26 +114,27 @@ func (r *Registry) Invoke(ctx context.Context, req *task.Request) (any, error) {
 	ctx = withIdempotencyKey(ctx, req.IdempotencyKey)
 	if req.Resource.Kind == sfn.ResourceLambdaFunction {
 		ref := functionRef{name: req.Resource.Name, qualifier: req.Resource.Qualifier, region: req.Resource.Region, account: req.Resource.Account}
-		body, err := r.call(ctx, ref, req.Input, true)
+		body, err := r.call(ctx, ref, orderedInput(req), true)
 		if err != nil {
 			return nil, err
 		}
 		return decodePayload(body)
 	}
-	params, _ := req.Input.(map[string]any)
-	nameParam, _ := params["FunctionName"].(string)
+	params, _ := jsonvalue.AsObject(orderedInput(req))
+	param := func(name string) any { v, _ := params.Get(name); return v }
+	nameParam, _ := param("FunctionName").(string)
 	if nameParam == "" {
 		return nil, &task.Error{Name: "Lambda.InvalidParameterValueException", Cause: "FunctionName is required (Service: AWSLambda; Status Code: 400; Error Code: InvalidParameterValueException; Proxy: null)"}
 	}
 	ref := parseFunctionName(nameParam)
-	if q, ok := params["Qualifier"].(string); ok && ref.qualifier == "" {
+	if q, ok := param("Qualifier").(string); ok && ref.qualifier == "" {
 		ref.qualifier = q
 	}
-	opts, err := invokeOptions(params)
+	opts, err := invokeOptions(param)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := r.callWithOptions(ctx, ref, params["Payload"], params["Payload"] != nil, opts)
+	resp, err := r.callWithOptions(ctx, ref, param("Payload"), param("Payload") != nil, opts)
 	if te, ok := err.(*task.Error); ok && te.Name != "Lambda.ResourceNotFoundException" {
 		// The integration reports a function error with the error document re-serialised
 		// compactly, where the function ARN resource passes the runtime's text through.
@@ -155,6 +157,14 @@ func (r *Registry) Invoke(ctx context.Context, req *task.Request) (any, error) {
 		return nil, err
 	}
 	return r.invokeOutput(result, len(resp.Payload), resp), nil
+}
+
+// orderedInput is the request's input with its keys in AWS's order when the engine gave it.
+func orderedInput(req *task.Request) any {
+	if req.OrderedInput != nil {
+		return req.OrderedInput
+	}
+	return req.Input
 }
 
 func (r *Registry) call(ctx context.Context, ref functionRef, payload any, hasPayload bool) ([]byte, error) {
@@ -213,46 +223,58 @@ func decodePayload(body []byte) (any, error) {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil, nil
 	}
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
+	// in document order, with big integers exact, as AWS reads a function's result
+	v, err := jsonvalue.Decode(body)
+	if err != nil {
 		return nil, &task.Error{Name: "Lambda.Unknown", Cause: fmt.Sprintf("The function returned a response that is not JSON: %v", err)}
 	}
 	return v, nil
 }
 
 // invokeOutput is the result shape of arn:aws:states:::lambda:invoke: the payload with
-// Invoke's status, executed version and log tail, and the AWS SDK for Java's metadata.
-func (r *Registry) invokeOutput(payload any, contentLength int, resp InvokeResponse) map[string]any {
+// Invoke's status, executed version and log tail, and the AWS SDK for Java's metadata, keys in
+// AWS's order (recorded: context_object--test_context_object--test_result_selector; the Java
+// SDK writes the result's members in name order and HttpHeaders case-insensitively sorted).
+func (r *Registry) invokeOutput(payload any, contentLength int, resp InvokeResponse) *jsonvalue.Object {
 	id := r.NewRequestID()
 	length := fmt.Sprint(contentLength)
 	date := httpDate()
 	trace := "Root=1-" + strings.ReplaceAll(id[:8], "-", "") + "-" + strings.ReplaceAll(id[9:], "-", "")[:24]
-	headers := map[string]string{
-		"x-amzn-Remapped-Content-Length": "0",
-		"Connection":                     "keep-alive",
-		"x-amzn-RequestId":               id,
-		"Content-Length":                 length,
-		"Date":                           date,
-		"X-Amzn-Trace-Id":                trace,
-		"Content-Type":                   "application/json",
-	}
-	out := map[string]any{"Payload": payload}
+	status := float64(resp.StatusCode)
+	all := jsonvalue.NewObject(10)
 	if resp.ExecutedVersion != "" {
-		headers["X-Amz-Executed-Version"] = resp.ExecutedVersion
-		out["ExecutedVersion"] = resp.ExecutedVersion
+		all.Set("X-Amz-Executed-Version", []any{resp.ExecutedVersion})
 	}
 	if resp.LogResult != "" {
-		headers["X-Amz-Log-Result"] = resp.LogResult
-		out["LogResult"] = resp.LogResult
+		all.Set("X-Amz-Log-Result", []any{resp.LogResult})
 	}
-	all, first := map[string]any{}, map[string]any{}
-	for k, v := range headers {
-		all[k], first[k] = []any{v}, v
+	for _, h := range [][2]string{{"x-amzn-Remapped-Content-Length", "0"}, {"Connection", "keep-alive"},
+		{"x-amzn-RequestId", id}, {"Content-Length", length}, {"Date", date}, {"X-Amzn-Trace-Id", trace},
+		{"Content-Type", "application/json"}} {
+		all.Set(h[0], []any{h[1]})
 	}
-	status := float64(resp.StatusCode)
-	out["SdkHttpMetadata"] = map[string]any{"AllHttpHeaders": all, "HttpHeaders": first, "HttpStatusCode": status}
-	out["SdkResponseMetadata"] = map[string]any{"RequestId": id}
-	out["StatusCode"] = status
+	first := jsonvalue.ObjectOf("Connection", "keep-alive", "Content-Length", length,
+		"Content-Type", "application/json", "Date", date)
+	if resp.ExecutedVersion != "" {
+		first.Set("X-Amz-Executed-Version", resp.ExecutedVersion)
+	}
+	if resp.LogResult != "" {
+		first.Set("X-Amz-Log-Result", resp.LogResult)
+	}
+	first.Set("x-amzn-Remapped-Content-Length", "0")
+	first.Set("x-amzn-RequestId", id)
+	first.Set("X-Amzn-Trace-Id", trace)
+	out := jsonvalue.NewObject(7)
+	if resp.ExecutedVersion != "" {
+		out.Set("ExecutedVersion", resp.ExecutedVersion)
+	}
+	if resp.LogResult != "" {
+		out.Set("LogResult", resp.LogResult)
+	}
+	out.Set("Payload", payload)
+	out.Set("SdkHttpMetadata", jsonvalue.ObjectOf("AllHttpHeaders", all, "HttpHeaders", first, "HttpStatusCode", status))
+	out.Set("SdkResponseMetadata", jsonvalue.ObjectOf("RequestId", id))
+	out.Set("StatusCode", status)
 	return out
 }
 

@@ -1,6 +1,8 @@
 package function
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -54,7 +56,7 @@ func TestInvokeFunctionARN(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || !reflect.DeepEqual(got, tt.want) {
+			if err != nil || !reflect.DeepEqual(jsonvalue.Plain(got), tt.want) {
 				t.Fatalf("got %#v, %v; want %#v", got, err, tt.want)
 			}
 		})
@@ -71,7 +73,7 @@ func TestInvokeLambdaIntegrationWrapsPayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := out.(map[string]any)
+	m := jsonvalue.Plain(out).(map[string]any)
 	if !reflect.DeepEqual(m["Payload"], map[string]any{"k": "v"}) || m["StatusCode"] != 200.0 || m["ExecutedVersion"] != "$LATEST" {
 		t.Fatalf("unexpected output %#v", m)
 	}

@@ -1,6 +1,8 @@
 package function
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"context"
 	"errors"
 	"io"
@@ -112,7 +114,7 @@ func TestRemoteFunctions(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || !reflect.DeepEqual(got, tt.want) {
+			if err != nil || !reflect.DeepEqual(jsonvalue.Plain(got), tt.want) {
 				t.Fatalf("got %#v, %v; want %#v", got, err, tt.want)
 			}
 		})

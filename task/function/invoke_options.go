@@ -50,7 +50,7 @@ type OptionsFunction interface {
 
 // invokeOptions reads the options of a lambda:invoke state's parameters, refusing values
 // Lambda refuses.
-func invokeOptions(params map[string]any) (InvokeOptions, error) {
+func invokeOptions(param func(name string) any) (InvokeOptions, error) {
 	var o InvokeOptions
 	for _, f := range []struct {
 		name    string
@@ -61,8 +61,8 @@ func invokeOptions(params map[string]any) (InvokeOptions, error) {
 		{"LogType", &o.LogType, []string{"None", LogTypeTail}},
 		{"ClientContext", &o.ClientContext, nil},
 	} {
-		v, ok := params[f.name]
-		if !ok || v == nil {
+		v := param(f.name)
+		if v == nil {
 			continue
 		}
 		s, isString := v.(string)

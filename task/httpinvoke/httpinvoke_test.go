@@ -1,6 +1,8 @@
 package httpinvoke
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -119,7 +121,7 @@ func TestInvoke(t *testing.T) {
 			if res["StatusCode"] != 200.0 || res["StatusText"] != "OK" || !reflect.DeepEqual(res["Headers"].(map[string]any)["x-echo"], []any{"yes"}) {
 				t.Fatalf("result %#v", res)
 			}
-			if !reflect.DeepEqual(res["ResponseBody"], tt.want) {
+			if !reflect.DeepEqual(jsonvalue.Plain(res["ResponseBody"]), tt.want) {
 				t.Fatalf("server got %#v\nwant %#v", res["ResponseBody"], tt.want)
 			}
 		})

@@ -1,6 +1,8 @@
 package httpinvoke
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"encoding/json"
 	"fmt"
 	"io"
@@ -49,8 +51,7 @@ func readResponse(resp *http.Response) (*response, error) {
 	if len(data) > 0 {
 		out.body = string(data)
 		if isJSON(resp.Header.Get("Content-Type")) {
-			var v any
-			if json.Unmarshal(data, &v) == nil {
+			if v, err := jsonvalue.Decode(data); err == nil { // in document order
 				out.body = v
 			}
 		}

@@ -1,6 +1,8 @@
 package itemio_test
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"context"
 	"encoding/json"
 	"os"
@@ -129,7 +131,7 @@ func TestWriteResults(t *testing.T) {
 	if res.Status != sfn.StatusSucceeded {
 		t.Fatalf("%s %s: %s", res.Status, res.Error, res.Cause)
 	}
-	out := res.Output.(map[string]any)
+	out := jsonvalue.Plain(res.Output).(map[string]any)
 	run, _ := out["MapRunArn"].(string)
 	if !strings.HasPrefix(run, "arn:aws:states:us-east-1:123456789012:mapRun:people/Greeter:") {
 		t.Fatalf("MapRunArn %q", run)

@@ -87,7 +87,7 @@ func mustSucceed(t *testing.T, res interp.Result) map[string]any {
 	if res.Status != sfn.StatusSucceeded {
 		t.Fatalf("execution %s: %s: %s", res.Status, res.Error, res.Cause)
 	}
-	out, ok := res.Output.(map[string]any)
+	out, ok := jsonvalue.Plain(res.Output).(map[string]any)
 	if !ok {
 		t.Fatalf("output %s is not an object", jsonvalue.MarshalString(res.Output))
 	}

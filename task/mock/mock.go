@@ -16,6 +16,8 @@
 package mock
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -275,8 +277,8 @@ func answer(steps []step, index int) (any, error) {
 	if a.Throw != nil {
 		return nil, &task.Error{Name: a.Throw.Error, Cause: a.Throw.Cause}
 	}
-	var v any
-	if err := json.Unmarshal(a.Return, &v); err != nil {
+	v, err := jsonvalue.Decode(a.Return) // in document order, as the mocked service returned it
+	if err != nil {
 		return nil, fmt.Errorf("decode mocked Return: %w", err)
 	}
 	return v, nil

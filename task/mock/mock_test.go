@@ -1,6 +1,8 @@
 package mock
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,7 +61,7 @@ func TestInvokeAnswersInvocationsInOrder(t *testing.T) {
 	var got []outcome
 	for range 5 {
 		out, err := m.Invoke(ctx, request("arn:aws:states:::lambda:invoke", "Charge"))
-		o := outcome{out: out}
+		o := outcome{out: jsonvalue.Plain(out)}
 		if err != nil {
 			o.error = task.AsError(err).Error()
 		}
@@ -112,7 +114,7 @@ func TestInvokeRoutesUnmockedStates(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || !reflect.DeepEqual(out, tt.want) {
+			if err != nil || !reflect.DeepEqual(jsonvalue.Plain(out), tt.want) {
 				t.Fatalf("got %#v, %v; want %#v", out, err, tt.want)
 			}
 		})

@@ -85,7 +85,7 @@ func payload(text string, objects bool) any {
 	if !objects {
 		return text
 	}
-	v, err := jsonvalue.Unmarshal([]byte(text))
+	v, err := jsonvalue.Decode([]byte(text)) // in document order
 	if err != nil {
 		return text
 	}

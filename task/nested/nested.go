@@ -55,6 +55,14 @@ func (n *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The child's input in the key order the parent built it, as AWS passes it.
+	if o, ok := req.OrderedInput.(*jsonvalue.Object); ok {
+		if v, ok := o.Get("Input"); ok && v != nil {
+			if _, isText := v.(string); !isText {
+				params.Input = jsonvalue.MarshalString(v)
+			}
+		}
+	}
 	child, err := n.starter.StartExecution(ctx, params)
 	if err != nil {
 		return nil, startError(err)

@@ -1,6 +1,8 @@
 package s3local
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"bufio"
 	"bytes"
 	"compress/gzip"
@@ -168,8 +170,8 @@ func decodeItems(data []byte, cfg ReaderConfig, where string) ([]any, error) {
 	var items []any
 	switch cfg.InputType {
 	case "JSON":
-		var v any
-		if err := json.Unmarshal(data, &v); err != nil {
+		v, err := jsonvalue.Decode(data) // items in document order
+		if err != nil {
 			return nil, fmt.Errorf("%s is not JSON: %v", where, err)
 		}
 		list, ok := v.([]any)
@@ -185,8 +187,8 @@ func decodeItems(data []byte, cfg ReaderConfig, where string) ([]any, error) {
 			if text == "" {
 				continue
 			}
-			var v any
-			if err := json.Unmarshal([]byte(text), &v); err != nil {
+			v, err := jsonvalue.Decode([]byte(text))
+			if err != nil {
 				return nil, fmt.Errorf("%s line %d is not JSON: %v", where, line, err)
 			}
 			items = append(items, v)

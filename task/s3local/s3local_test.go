@@ -1,6 +1,8 @@
 package s3local
 
 import (
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -133,7 +135,7 @@ func TestReadItems(t *testing.T) {
 					m["LastModified"] = 0.0
 				}
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if !reflect.DeepEqual(jsonvalue.Plain(got), tt.want) {
 				t.Fatalf("got %#v\nwant %#v", got, tt.want)
 			}
 		})

@@ -366,7 +366,7 @@ func TestUpdateMapRunToleratedFailures(t *testing.T) {
 			mustNoErr(t, "SendTaskSuccess", err)
 		}
 		done := waitDone(t, c, aws.ToString(exec.ExecutionArn))
-		if done.Status != types.ExecutionStatusSucceeded || aws.ToString(done.Output) != `[{"Cause":"bad item","Error":"Bad"},"ok","ok"]` {
+		if done.Status != types.ExecutionStatusSucceeded || aws.ToString(done.Output) != `[{"Error":"Bad","Cause":"bad item"},"ok","ok"]` {
 			t.Fatalf("execution %s %s %s", done.Status, aws.ToString(done.Output), aws.ToString(done.Cause))
 		}
 		run := describeRun(t, c, arn)

@@ -48,7 +48,7 @@ func TestMockedTestCase(t *testing.T) {
 	run, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine + "#RetryPath"), Input: aws.String(`{"id":"o-1"}`)})
 	mustNoErr(t, "StartExecution #RetryPath", err)
 	done := waitDone(t, c, aws.ToString(run.ExecutionArn))
-	if done.Status != types.ExecutionStatusSucceeded || aws.ToString(done.Output) != `{"charge":{"charged":true},"id":"o-1"}` {
+	if done.Status != types.ExecutionStatusSucceeded || aws.ToString(done.Output) != `{"id":"o-1","charge":{"charged":true}}` {
 		t.Fatalf("mocked execution: %s %s %s output %s", done.Status, aws.ToString(done.Error), aws.ToString(done.Cause), aws.ToString(done.Output))
 	}
 	if aws.ToString(done.StateMachineArn) != machine || len(aws.ToString(done.Name)) != 36 {
@@ -88,7 +88,7 @@ func TestMockedSyncExecution(t *testing.T) {
 	machine := createMachineWith(t, c, "orders-express", ordersDefinition, types.StateMachineTypeExpress)
 	out, err := c.StartSyncExecution(ctx, &awssfn.StartSyncExecutionInput{StateMachineArn: aws.String(machine + "#RetryPath"), Input: aws.String(`{"id":"o-3"}`)})
 	mustNoErr(t, "StartSyncExecution #RetryPath", err)
-	if out.Status != types.SyncExecutionStatusSucceeded || aws.ToString(out.Output) != `{"charge":{"charged":true},"id":"o-3"}` {
+	if out.Status != types.SyncExecutionStatusSucceeded || aws.ToString(out.Output) != `{"id":"o-3","charge":{"charged":true}}` {
 		t.Fatalf("mocked sync execution: %s %s %s output %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause), aws.ToString(out.Output))
 	}
 }

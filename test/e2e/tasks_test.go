@@ -133,19 +133,19 @@ func TestTaskFunctions(t *testing.T) {
 			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"got":{"n":2}}`}},
 		{"command by lambda:invoke", oneTask(`"Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"echo","Payload":{"m.$":"$.n"}},` +
 			`"ResultSelector":{"Payload.$":"$.Payload","StatusCode.$":"$.StatusCode","ExecutedVersion.$":"$.ExecutedVersion","RequestId.$":"$.SdkResponseMetadata.RequestId","HttpStatusCode.$":"$.SdkHttpMetadata.HttpStatusCode"}`), `{"n":3}`,
-			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ExecutedVersion":"$LATEST","HttpStatusCode":200,"Payload":{"got":{"m":3}},"RequestId":"` + fixedRequestID + `","StatusCode":200}`}},
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"RequestId":"` + fixedRequestID + `","ExecutedVersion":"$LATEST","HttpStatusCode":200,"Payload":{"got":{"m":3}},"StatusCode":200}`}},
 		{"lambda:invoke by function ARN", oneTask(`"Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"` + lambdaARN + `echo","Payload.$":"$"},"OutputPath":"$.Payload"`), `[1,2]`,
 			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"got":[1,2]}`}},
 		{"function error", oneTask(`"Resource":"` + lambdaARN + `reject"`), `{}`,
 			taskOutcome{Status: types.ExecutionStatusFailed, Error: "OrderRejected", Cause: `{"errorType":"OrderRejected","errorMessage":"no stock"}`}},
 		{"function error caught", caught(`"Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"reject"}`), `{"order":9}`,
-			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"error":{"Cause":"{\"errorMessage\":\"no stock\",\"errorType\":\"OrderRejected\"}","Error":"OrderRejected"},"order":9}`}},
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"order":9,"error":{"Error":"OrderRejected","Cause":"{\"errorType\":\"OrderRejected\",\"errorMessage\":\"no stock\"}"}}`}},
 		{"retry succeeds on the second attempt", oneTask(`"Resource":"` + lambdaARN + `flaky","Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":1,"MaxAttempts":2}]`), `{}`,
 			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"attempt":2}`}},
 		{"timeout kills the command", oneTask(`"Resource":"` + lambdaARN + `sleepy","TimeoutSeconds":1`), `{}`,
 			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Timeout"}},
 		{"timeout caught", caught(`"Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"sleepy"},"TimeoutSeconds":1`), `{"order":9}`,
-			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"error":{"Error":"States.Timeout"},"order":9}`}},
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"order":9,"error":{"Error":"States.Timeout"}}`}},
 		{"unknown function by ARN", oneTask(`"Resource":"` + lambdaARN + `nope"`), `{}`,
 			taskOutcome{Status: types.ExecutionStatusFailed, Error: "Lambda.ResourceNotFoundException",
 				Cause: "Function not found: " + lambdaARN + "nope:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: " + fixedRequestID + "; Proxy: null)"}},
@@ -340,7 +340,7 @@ func TestTaskActivities(t *testing.T) {
 		{"failure caught", `"ResultPath":"$.review","Catch":[{"ErrorEquals":["ReviewRejected"],"ResultPath":"$.error","Next":"Caught"}]`, func(t *testing.T, token *string) {
 			_, err := c.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: token, Error: aws.String("ReviewRejected"), Cause: aws.String("typo on page 2")})
 			mustNoErr(t, "SendTaskFailure", err)
-		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"doc":7,"error":{"Cause":"typo on page 2","Error":"ReviewRejected"}}`}, "ActivityScheduled,ActivityStarted,ActivityFailed,TaskStateExited,PassStateEntered,PassStateExited,ExecutionSucceeded"},
+		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"doc":7,"error":{"Error":"ReviewRejected","Cause":"typo on page 2"}}`}, "ActivityScheduled,ActivityStarted,ActivityFailed,TaskStateExited,PassStateEntered,PassStateExited,ExecutionSucceeded"},
 		{"failure not caught", `"Catch":[{"ErrorEquals":["Other"],"Next":"Caught"}]`, func(t *testing.T, token *string) {
 			_, err := c.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: token, Error: aws.String("ReviewRejected"), Cause: aws.String("typo on page 2")})
 			mustNoErr(t, "SendTaskFailure", err)
@@ -418,7 +418,7 @@ func TestTaskCallbacks(t *testing.T) {
 		{"success", `"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"notify",` + payload + `},"ResultPath":"$.answer"`, func(t *testing.T, token string) {
 			_, err := c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`{"approved":true}`)})
 			mustNoErr(t, "SendTaskSuccess", err)
-		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"answer":{"approved":true},"case":"success"}`}},
+		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"case":"success","answer":{"approved":true}}`}},
 		{"by-arn", `"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"` + lambdaARN + `notify",` + payload + `}`, func(t *testing.T, token string) {
 			_, err := c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`[1,"two"]`)})
 			mustNoErr(t, "SendTaskSuccess", err)
@@ -426,7 +426,7 @@ func TestTaskCallbacks(t *testing.T) {
 		{"failure", `"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"notify",` + payload + `},"Catch":[{"ErrorEquals":["Denied"],"ResultPath":"$.error","Next":"Caught"}]`, func(t *testing.T, token string) {
 			_, err := c.SendTaskFailure(ctx, &awssfn.SendTaskFailureInput{TaskToken: aws.String(token), Error: aws.String("Denied"), Cause: aws.String("over budget")})
 			mustNoErr(t, "SendTaskFailure", err)
-		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"case":"failure","error":{"Cause":"over budget","Error":"Denied"}}`}},
+		}, taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"case":"failure","error":{"Error":"Denied","Cause":"over budget"}}`}},
 		{"timeout", `"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"notify",` + payload + `},"TimeoutSeconds":1`, func(t *testing.T, token string) {},
 			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Timeout"}},
 		{"heartbeat", `"Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"notify",` + payload + `},"HeartbeatSeconds":1,"TimeoutSeconds":60`, func(t *testing.T, token string) {},
@@ -581,7 +581,7 @@ func TestTaskNestedExecutions(t *testing.T) {
 		}
 		_, err = c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: aws.String(childInput.Token), Output: aws.String(`{"doubled":8}`)})
 		mustNoErr(t, "SendTaskSuccess", err)
-		if got, want := outcome(waitDone(t, c, aws.ToString(started.ExecutionArn))), (taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"answer":{"doubled":8},"n":4}`}); got != want {
+		if got, want := outcome(waitDone(t, c, aws.ToString(started.ExecutionArn))), (taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"n":4,"answer":{"doubled":8}}`}); got != want {
 			t.Fatalf("parent ended %+v, want %+v", got, want)
 		}
 	})
@@ -694,13 +694,13 @@ func TestTaskHTTP(t *testing.T) {
 		want          taskOutcome
 	}{
 		{"POST JSON", call(allowed.URL+"/orders", "POST", `,"Headers":{"X-Request-Id.$":"$.rid"},"QueryParameters":{"tags":["a","b"]},"RequestBody":{"id.$":"$.id"},"Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:123456789012:connection/orders/1"}`) + shape,
-			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ContentType":["application/json"],"ResponseBody":{"body":{"id":7},"contentType":"application/json","method":"POST","query":{"tags[0]":["a"],"tags[1]":["b"]},"requestId":"r-1"},"StatusCode":200,"StatusText":"OK"}`}},
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ContentType":["application/json"],"StatusText":"OK","StatusCode":200,"ResponseBody":{"body":{"id":7},"contentType":"application/json","method":"POST","query":{"tags[0]":["a"],"tags[1]":["b"]},"requestId":"r-1"}}`}},
 		{"GET text", call(allowed.URL+"/text", "GET", "") + shape,
-			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ContentType":["text/plain"],"ResponseBody":"pong","StatusCode":200,"StatusText":"OK"}`}},
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ContentType":["text/plain"],"StatusText":"OK","StatusCode":200,"ResponseBody":"pong"}`}},
 		{"URL-encoded body", call(allowed.URL+"/form", "POST", `,"RequestBody":{"id.$":"$.id","tags":["a","b"]},"Transform":{"RequestBodyEncoding":"URL_ENCODED","RequestEncodingOptions":{"ArrayFormat":"BRACKETS"}}`) + `,"OutputPath":"$.ResponseBody"`,
 			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"contentType":"application/x-www-form-urlencoded","form":{"id":["7"],"tags[]":["a","b"]}}`}},
 		{"503 retried", call(allowed.URL+"/busy", "GET", "") + `,"Retry":[{"ErrorEquals":["States.Http.StatusCode.503"],"IntervalSeconds":1,"MaxAttempts":1}],"ResultSelector":{"ResponseBody.$":"$.ResponseBody","StatusCode.$":"$.StatusCode"}`,
-			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"ResponseBody":"ready","StatusCode":200}`}},
+			taskOutcome{Status: types.ExecutionStatusSucceeded, Output: `{"StatusCode":200,"ResponseBody":"ready"}`}},
 		{"bad method", call(allowed.URL+"/orders", "FETCH", ""),
 			taskOutcome{Status: types.ExecutionStatusFailed, Error: "States.Runtime", Cause: "HTTP Task parameters: Method must be one of GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD, not \"FETCH\""}},
 		{"host not on the allow-list", call(refused.URL+"/x", "GET", ""),

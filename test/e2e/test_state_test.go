@@ -173,7 +173,7 @@ func TestTestState(t *testing.T) {
 			in: awssfn.TestStateInput{Definition: def(`{"Type":"Task","Resource":"` + lambdaARN + `boom","Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"Handler"}],"End":true}`),
 				Input: def(`{"k":1}`)},
 			want: testStateWant{status: types.TestExecutionStatusCaughtError, error: "Boom", cause: boomCause,
-				output: `{"err":{"Cause":"{\"errorMessage\":\"Boom: it exploded\",\"errorType\":\"Boom\"}","Error":"Boom"},"k":1}`, next: "Handler"}},
+				output: `{"k":1,"err":{"Error":"Boom","Cause":"{\"errorMessage\":\"Boom: it exploded\",\"errorType\":\"Boom\"}"}}`, next: "Handler"}},
 		{name: "unhandled task failure",
 			in:   awssfn.TestStateInput{Definition: def(`{"Type":"Task","Resource":"` + lambdaARN + `boom","End":true}`)},
 			want: testStateWant{status: types.TestExecutionStatusFailed, error: "Boom", cause: boomCause}},
@@ -392,13 +392,13 @@ func TestTestStateMock(t *testing.T) {
 			in: awssfn.TestStateInput{Definition: def(catch), Input: def(`{"Value":"HelloWorld"}`), InspectionLevel: types.InspectionLevelDebug,
 				Mock: mockError("MockException", "Mock the cause of the error.")},
 			want: testStateWant{status: types.TestExecutionStatusCaughtError, error: "MockException", cause: "Mock the cause of the error.", next: "HandleMockError",
-				output:     `{"Cause":"Mock the cause of the error.","Error":"MockException"}`,
+				output:     `{"Error":"MockException","Cause":"Mock the cause of the error."}`,
 				inspection: map[string]string{"input": `{"Value":"HelloWorld"}`, "afterArguments": `{"FunctionName":"foo","Payload":"bar"}`, "errorDetails": "catchIndex=0"}}},
 		{name: "second catcher", noRole: true,
 			in: awssfn.TestStateInput{Definition: def(catch), Input: def(`{"Value":"HelloWorld"}`), InspectionLevel: types.InspectionLevelDebug,
 				Mock: mockError("States.TaskFailed", "The task failed.")},
 			want: testStateWant{status: types.TestExecutionStatusCaughtError, error: "States.TaskFailed", cause: "The task failed.", next: "HandleThreshold",
-				output:     `{"Cause":"The task failed.","Error":"States.TaskFailed"}`,
+				output:     `{"Error":"States.TaskFailed","Cause":"The task failed."}`,
 				inspection: map[string]string{"input": `{"Value":"HelloWorld"}`, "afterArguments": `{"FunctionName":"foo","Payload":"bar"}`, "errorDetails": "catchIndex=1"}}},
 		// A real task failure goes through the retriers the same way.
 		{name: "retry count on a real failure",
@@ -505,7 +505,7 @@ func TestTestStateMockFanOut(t *testing.T) {
 		{name: "map failures over the tolerance caught",
 			in: awssfn.TestStateInput{Definition: def(mapCatch), Input: values, Mock: result(`[0,0,1]`), StateConfiguration: failures(2), InspectionLevel: types.InspectionLevelDebug},
 			want: testStateWant{status: types.TestExecutionStatusCaughtError, error: "States.ExceedToleratedFailureThreshold", cause: "The specified tolerated failure threshold was exceeded",
-				next: "HandleThreshold", output: `{"Cause":"The specified tolerated failure threshold was exceeded","Error":"States.ExceedToleratedFailureThreshold"}`,
+				next: "HandleThreshold", output: `{"Error":"States.ExceedToleratedFailureThreshold","Cause":"The specified tolerated failure threshold was exceeded"}`,
 				inspection: map[string]string{"input": `{"Values":["first","second","third"]}`, "maxConcurrency": "0", "toleratedFailureCount": "1", "errorDetails": "catchIndex=1"}}},
 		{name: "map failures over the tolerance retried",
 			in: awssfn.TestStateInput{Definition: def(mapRetry), Input: values, Mock: result(`[0,0,1]`), StateConfiguration: failures(2), InspectionLevel: types.InspectionLevelTrace},
@@ -531,8 +531,8 @@ func TestTestStateMockFanOut(t *testing.T) {
 				Input: def(`{"in":{"items":["a","b","c"]}}`), Mock: result(`["x","y"]`), InspectionLevel: types.InspectionLevelDebug},
 			want: testStateWant{status: types.TestExecutionStatusSucceeded, output: `{"in":{"items":["a","b","c"]},"out":{"n":2}}`,
 				inspection: map[string]string{"input": `{"in":{"items":["a","b","c"]}}`, "afterInputPath": `{"items":["a","b","c"]}`, "afterItemsPath": `["a","b","c"]`,
-					"afterItemSelector": `[{"i":0,"v":"a"},{"i":1,"v":"b"},{"i":2,"v":"c"}]`,
-					"afterItemBatcher":  `[{"BatchInput":{"b":1},"Items":[{"i":0,"v":"a"},{"i":1,"v":"b"}]},{"BatchInput":{"b":1},"Items":[{"i":2,"v":"c"}]}]`,
+					"afterItemSelector": `[{"v":"a","i":0},{"v":"b","i":1},{"v":"c","i":2}]`,
+					"afterItemBatcher":  `[{"BatchInput":{"b":1},"Items":[{"v":"a","i":0},{"v":"b","i":1}]},{"BatchInput":{"b":1},"Items":[{"v":"c","i":2}]}]`,
 					"maxConcurrency":    "2", "toleratedFailurePercentage": "10",
 					"afterResultSelector": `{"n":2}`, "afterResultPath": `{"in":{"items":["a","b","c"]},"out":{"n":2}}`}}},
 		{name: "map items that are not an array", noRole: true,
@@ -590,7 +590,8 @@ func TestTestStateContext(t *testing.T) {
 			`"ResultSelector":{"LambdaOutput.$":"$","ContextObjectValue.$":"` + path + `"},"End":true}`)
 	}
 	input := def(`{"FunctionName":"lambda_function_name","Payload":{"input-value":0}}`)
-	const params = `{"FunctionName":"lambda_function_name","Payload":{"Input":{"FunctionName":"lambda_function_name","Payload":{"input-value":0}}}}`
+	// Parameters: the plain field (Payload) first, then the key.$ field, as AWS orders them
+	const params = `{"Payload":{"Input":{"FunctionName":"lambda_function_name","Payload":{"input-value":0}}},"FunctionName":"lambda_function_name"}`
 	const pokemon = `{"pokemon":["charizard","pikachu","bulbasaur"]}`
 	const fromFull = `{"ContextObjectValue":` + full + `,"LambdaOutput":` + pokemon + `}`
 	const fromEmpty = `{"ContextObjectValue":{},"LambdaOutput":` + pokemon + `}`

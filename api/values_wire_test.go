@@ -1,0 +1,78 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// TestValuesOverTheWire runs an execution through the API with the AWS SDK for Go: the
+// output and the history keep AWS's key order, integers beyond 2^53 their digits and
+// decimals AWS's rendering, from StartExecution to DescribeExecution and GetExecutionHistory.
+func TestValuesOverTheWire(t *testing.T) {
+	t.Parallel()
+	srv := startSignedServer(t)
+	client := srv.sdkClient("us-east-1")
+	ctx := context.Background()
+	definition := `{"StartAt":"A","States":{
+		"A":{"Type":"Pass","Parameters":{"keep":"x","n.$":"$.n","d.$":"$.d"},"ResultPath":"$.p","Next":"C"},
+		"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":9007199254740992,"Next":"B"}],"Default":"F"},
+		"B":{"Type":"Pass","Parameters":{"sum.$":"States.MathAdd($.n, 1)"},"ResultPath":"$.s","End":true},
+		"F":{"Type":"Fail","Error":"Rounded","Cause":"2^53+1 was read as 2^53"}}}`
+	sm, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Values"),
+		Definition: aws.String(definition), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := `{"z":1,"n":9007199254740993,"d":1.0,"a":{"y":2,"b":3}}`
+	ex, err := client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(input)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desc *awssfn.DescribeExecutionOutput
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if desc, err = client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}); err != nil {
+			t.Fatal(err)
+		}
+		if desc.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
+			break
+		}
+	}
+	if desc.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("status %s: %s: %s", desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
+	}
+	// Parameters: the plain field first, then the key.$ fields in java.util.HashMap order
+	// (d before n); ResultPath appends new keys.
+	wantOutput := `{"z":1,"n":9007199254740993,"d":1.0,"a":{"y":2,"b":3},"p":{"keep":"x","d":1.0,"n":9007199254740993},"s":{"sum":9007199254740994}}`
+	if got := aws.ToString(desc.Output); got != wantOutput {
+		t.Errorf("DescribeExecution output %s\nwant                         %s", got, wantOutput)
+	}
+	if got := aws.ToString(desc.Input); got != input {
+		t.Errorf("DescribeExecution input %s, want %s", got, input)
+	}
+	hist, err := client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: ex.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, ev := range hist.Events {
+		switch {
+		case ev.ExecutionStartedEventDetails != nil:
+			texts = append(texts, "started "+aws.ToString(ev.ExecutionStartedEventDetails.Input))
+		case ev.StateExitedEventDetails != nil:
+			texts = append(texts, aws.ToString(ev.StateExitedEventDetails.Name)+" "+aws.ToString(ev.StateExitedEventDetails.Output))
+		case ev.ExecutionSucceededEventDetails != nil:
+			texts = append(texts, "succeeded "+aws.ToString(ev.ExecutionSucceededEventDetails.Output))
+		}
+	}
+	afterA := `{"z":1,"n":9007199254740993,"d":1.0,"a":{"y":2,"b":3},"p":{"keep":"x","d":1.0,"n":9007199254740993}}`
+	want := []string{"started " + input, "A " + afterA, "C " + afterA, "B " + wantOutput, "succeeded " + wantOutput}
+	if strings.Join(texts, "\n") != strings.Join(want, "\n") {
+		t.Errorf("history payloads\n%s\nwant\n%s", strings.Join(texts, "\n"), strings.Join(want, "\n"))
+	}
+}
