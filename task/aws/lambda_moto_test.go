@@ -63,6 +63,17 @@ const serviceMessageToken = "<stepflow:moto-message>"
 // wildcardServiceMessage replaces the message part of the causes in v by serviceMessageToken.
 func wildcardServiceMessage(v any) any {
 	switch v := v.(type) {
+	case *jsonvalue.Object:
+		for i := 0; i < v.Len(); i++ {
+			k, e := v.KeyAt(i), v.ValueAt(i)
+			if cause, ok := e.(string); ok && k == "Cause" {
+				if j := strings.Index(cause, " (Service: "); j > 0 {
+					v.Set(k, serviceMessageToken+cause[j:])
+				}
+				continue
+			}
+			v.Set(k, wildcardServiceMessage(e))
+		}
 	case map[string]any:
 		for k, e := range v {
 			if cause, ok := e.(string); ok && k == "Cause" {
@@ -83,6 +94,15 @@ func wildcardServiceMessage(v any) any {
 
 func wildcardContentLength(v any) any {
 	switch v := v.(type) {
+	case *jsonvalue.Object:
+		for i := 0; i < v.Len(); i++ {
+			k, e := v.KeyAt(i), v.ValueAt(i)
+			if k == "Content-Length" {
+				v.Set(k, contentLengthToken)
+				continue
+			}
+			v.Set(k, wildcardContentLength(e))
+		}
 	case map[string]any:
 		for k, e := range v {
 			if k == "Content-Length" {

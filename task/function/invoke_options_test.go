@@ -3,6 +3,7 @@ package function
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task"
 )
@@ -19,7 +21,18 @@ import (
 func invokeWith(t *testing.T, reg *Registry, params map[string]any) (map[string]any, error) {
 	t.Helper()
 	out, err := reg.Invoke(context.Background(), &task.Request{Resource: sfn.ParseResource("arn:aws:states:::lambda:invoke"), Input: params})
-	m, _ := out.(map[string]any)
+	if out == nil {
+		return nil, err
+	}
+	// The result is an ordered object: read it back as plain JSON to look into it.
+	text, merr := jsonvalue.Marshal(out)
+	if merr != nil {
+		t.Fatal(merr)
+	}
+	var m map[string]any
+	if uerr := json.Unmarshal(text, &m); uerr != nil {
+		t.Fatal(uerr)
+	}
 	return m, err
 }
 
