@@ -424,7 +424,7 @@ func (p *Program) compileTemplate(t *asl.Template, field, where string) *templat
 			c.contexty = strings.Contains(t.Intrinsic.Text, "$$")
 		}
 	case asl.TemplateJSONata:
-		expr, err := jsonata.Compile(t.Expr)
+		expr, err := jsonata.CompileWithOptions(t.Expr, definitionJSONata)
 		if err != nil && p.err == nil {
 			p.err = fmt.Errorf("JSONata expression %q in %s: %w", t.Expr, where, err)
 		}

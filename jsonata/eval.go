@@ -59,6 +59,7 @@ type evaluator struct {
 	clock       func() time.Time // nil: the wall clock
 	random      func() float64
 	budget      budget
+	compat206   bool // behave as jsonata-js 2.0.6 (CompileOptions.Compat206)
 }
 
 // currentTime is the evaluation's time, fixed at its first use.

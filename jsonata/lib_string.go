@@ -418,7 +418,7 @@ func defineStringFunctions() {
 		if !ok {
 			return Undefined, nil
 		}
-		ast, err := parse(src)
+		ast, err := parse(src, ev.compat206)
 		if err != nil {
 			msg := err.Error()
 			if e, ok := err.(*Error); ok {
