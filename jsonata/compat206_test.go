@@ -74,6 +74,24 @@ func TestCompat206(t *testing.T) {
 		{`$toMillis("2018-05-01 12:00:00.007", "[Y]-[M]-[D] [H]:[m]:[s].[f1]")`, `1525176000007`, `1525176000007`, ``},
 		{`$fromMillis(1525132800000, "[D#1,2-2]")`, `"01"`, `"01"`, ``},
 		{`$fromMillis(1525132800000, "[M01,1-3]")`, `"005"`, `"05"`, ``},
+		// $string (and &) round integers to 15 digits in 2.0.6; a fractional $pad width
+		// that needs padding is a JavaScript RangeError there, which has no JSONata code
+		// (D3137 is the code this package gives errors of the host language)
+		{`$string([123456789012345678])`, `"[123456789012346000]"`, `"[123456789012345680]"`, ``},
+		{`$string({"a": 12345678901234567, "b": [9007199254740993, 1.5]})`, `"{\"a\":12345678901234600,\"b\":[9007199254740990,1.5]}"`, `"{\"a\":12345678901234568,\"b\":[9007199254740992,1.5]}"`, ``},
+		{`$string(123456789012345678)`, `"123456789012346000"`, `"123456789012345680"`, ``},
+		{`$string(12345678901234567)`, `"12345678901234600"`, `"12345678901234568"`, ``},
+		{`$string([1e21, 12345678901234567000])`, `"[1e+21,12345678901234600000]"`, `"[1e+21,12345678901234567000]"`, ``},
+		{`$string([0.1 + 0.2, 100, -5, 1e-7])`, `"[0.3,100,-5,1e-7]"`, `"[0.3,100,-5,1e-7]"`, ``},
+		{`"n" & 12345678901234567`, `"n12345678901234600"`, `"n12345678901234568"`, ``},
+		{`$string({"a": 123456789012345678}, true)`, `"{\n  \"a\": 123456789012346000\n}"`, `"{\n  \"a\": 123456789012345680\n}"`, ``},
+		{`$pad("a", 2.5)`, `ERR D3137`, `"a "`, `Invalid array length`},
+		{`$pad("a", -2.5)`, `ERR D3137`, `" a"`, `Invalid array length`},
+		{`$pad("a", 3.9, "#")`, `ERR D3137`, `"a##"`, `Invalid array length`},
+		{`$pad("a", 1.5)`, `ERR D3137`, `"a"`, `Invalid array length`},
+		{`$pad("ab", 1.5)`, `"ab"`, `"ab"`, ``},
+		{`$pad("a", 0.5)`, `"a"`, `"a"`, ``},
+		{`$pad("a", 3)`, `"a  "`, `"a  "`, ``},
 		// 2.0.6 never returns for these (its mantissa loop cannot end below zero); the
 		// timeout error is what an evaluation with a time limit ends with. 2.2.2's answers
 		// are from Node.

@@ -49,12 +49,12 @@ func (ev *evaluator) evalBinary(expr *node, input any, env *frame) (any, error) 
 	case "&":
 		var ls, rs string
 		if lhs != Undefined {
-			if ls, err = stringify(&ev.budget, lhs, false); err != nil {
+			if ls, err = stringify(&ev.budget, lhs, false, ev.compat206); err != nil {
 				break
 			}
 		}
 		if rhs != Undefined {
-			if rs, err = stringify(&ev.budget, rhs, false); err != nil {
+			if rs, err = stringify(&ev.budget, rhs, false, ev.compat206); err != nil {
 				break
 			}
 		}
