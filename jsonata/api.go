@@ -203,10 +203,11 @@ func (g *goFunction) arity() int {
 	return 1
 }
 
-func (g *goFunction) call(b *budget, args []any, input any) (any, error) {
+func (g *goFunction) call(ev *evaluator, args []any, input any) (any, error) {
+	b := &ev.budget
 	if g.sig != nil {
 		var err error
-		if args, err = g.sig.validate(args, input); err != nil {
+		if args, err = g.sig.validate(args, input, ev.compat206); err != nil {
 			return nil, err
 		}
 	}

@@ -127,6 +127,22 @@ func TestCompat206(t *testing.T) {
 		{`$pad("ab", 1.5)`, `"ab"`, `"ab"`, ``},
 		{`$pad("a", 0.5)`, `"a"`, `"a"`, ``},
 		{`$pad("a", 3)`, `"a  "`, `"a  "`, ``},
+		// signatures: a '+' parameter that is no array gets the first of its arguments for
+		// each in 2.0.6; an undefined $contains matcher and grouping an empty tuple stream
+		// are JavaScript TypeErrors there (D3137 here, as above)
+		{`λ($arg1, $arg2)<n+n:o>{{"$arg1": $arg1, "$arg2": $arg2}}(1, 2, 3)`, `{"$arg1":1,"$arg2":1}`, `{"$arg1":1,"$arg2":2}`, ``},
+		{`λ($a, $b, $c)<n+s:a<n>>{[$a, $b, $c]}(1, 2, "a")`, `[1,1,"a"]`, `[1,2,"a"]`, ``},
+		{`λ($a, $b, $c)<a+:a>{[$a, $b, $c]}([1], [2], [3])`, `[1,2,3]`, `[1,2,3]`, ``},
+		{`λ($a, $b, $c)<a<n>+:a>{[$a, $b, $c]}(1, 2, [3])`, `ERR T0412`, `ERR T0412`, ``},
+		{`λ($a, $b)<s+:s>{$a & $b}("x", "y")`, `"xx"`, `"xy"`, ``},
+		{`$contains("Hello World", nothing)`, `ERR D3137`, `undefined`, `Cannot read properties of undefined (reading 'apply')`},
+		{`$contains(nothing, nothing)`, `undefined`, `undefined`, ``},
+		{`$contains("Hello", "ell")`, `true`, `true`, ``},
+		{`$zip([1,2],[3,4])`, `[[1,3],[2,4]]`, `[[1,3],[2,4]]`, ``},
+		{`$zip(1, 2)`, `[[1,2]]`, `[[1,2]]`, ``},
+		{`[1,2]#$i[$i > 5]{"a": $i}`, `ERR D3137`, `{}`, `Cannot read properties of undefined (reading '@')`},
+		{`[1,2]@$x[$x > 5]{"a": $x}`, `{}`, `{}`, ``},
+		{`[1,2]@$x{"a": $x}`, `{}`, `{}`, ``},
 		// 2.0.6 never returns for these (its mantissa loop cannot end below zero); the
 		// timeout error is what an evaluation with a time limit ends with. 2.2.2's answers
 		// are from Node.

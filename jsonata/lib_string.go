@@ -298,6 +298,10 @@ func defineStringFunctions() {
 		if isFunction(args[1]) {
 			return ev.containsCustom(s, args[1], call.env)
 		}
+		if ev.compat206 && args[1] == Undefined {
+			// 2.0.6 calls an undefined matcher, a JavaScript TypeError
+			return nil, &Error{Code: "D3137", Message: "Cannot read properties of undefined (reading 'apply')"}
+		}
 		return Undefined, nil
 	})
 	define("split", "<s-(sf)n?:a<s>>", 3, func(ev *evaluator, args []any, call *callContext) (any, error) {
