@@ -68,6 +68,12 @@ func TestJSONataStates(t *testing.T) {
 			status: sfn.StatusSucceeded, output: `{"day":"1","ms":5}`,
 		},
 		{
+			// validation refuses "??" now; a definition stored when Stepflow accepted it runs on
+			name:       "a stored definition with the 2.1 coalescing operator",
+			definition: `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input.missing ?? 7 %}","End":true}}}`,
+			input:      `{}`, status: sfn.StatusSucceeded, output: `7`,
+		},
+		{
 			name:       "formatNumber that never returns in JSONata 2.0.6",
 			definition: `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $formatNumber(0, '0e0') %}","End":true}}}`,
 			status:     sfn.StatusFailed, err: "States.QueryEvaluationError",
