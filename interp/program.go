@@ -424,7 +424,15 @@ func (p *Program) compileTemplate(t *asl.Template, field, where string) *templat
 			c.contexty = strings.Contains(t.Intrinsic.Text, "$$")
 		}
 	case asl.TemplateJSONata:
-		expr, err := jsonata.Compile(t.Expr)
+		expr, err := jsonata.CompileWithOptions(t.Expr, definitionJSONata)
+		if err != nil {
+			// Stepflow once accepted the JSONata 2.1 operators "??" and "?:" (with a warning),
+			// which validation now refuses as AWS does: a definition stored then keeps running
+			// as it ran, in 2.2, rather than failing its executions after an upgrade
+			if legacy, legacyErr := jsonata.Compile(t.Expr); legacyErr == nil {
+				expr, err = legacy, nil
+			}
+		}
 		if err != nil && p.err == nil {
 			p.err = fmt.Errorf("JSONata expression %q in %s: %w", t.Expr, where, err)
 		}

@@ -16,8 +16,21 @@ const DefaultMaxDepth = 10000
 
 // Expr is a compiled JSONata expression, safe for concurrent use.
 type Expr struct {
-	src  string
-	root *node
+	src       string
+	root      *node
+	compat206 bool
+}
+
+// CompileOptions tunes how an expression is read and, through the Expr, how it runs.
+type CompileOptions struct {
+	// Compat206 makes the expression behave as jsonata-js 2.0.6, the version AWS Step
+	// Functions runs, where it differs from the 2.2 language this package follows by
+	// default: the 2.1 operators "??" and "?:" are syntax errors (S0211, as 2.0.6's parser
+	// reads them as "?" followed by an operator in operand position), $toMillis reads
+	// pictures and ISO text as 2.0.6 does, month and day markers take a maximum width as the
+	// year does, a range may hold 1e6 items, and an exponent picture given a number of zero or
+	// less fails instead of never returning (see docs/jsonata.md).
+	Compat206 bool
 }
 
 // EvalOptions tunes one evaluation. All fields are optional.
@@ -47,11 +60,16 @@ type EvalOptions struct {
 
 // Compile parses expr. Syntax errors are *Error with an S0xxx code.
 func Compile(expr string) (*Expr, error) {
-	root, err := parse(expr)
+	return CompileWithOptions(expr, CompileOptions{})
+}
+
+// CompileWithOptions is Compile with options; the Expr keeps them for its evaluations.
+func CompileWithOptions(expr string, opts CompileOptions) (*Expr, error) {
+	root, err := parse(expr, opts.Compat206)
 	if err != nil {
 		return nil, finishError(err)
 	}
-	return &Expr{src: expr, root: root}, nil
+	return &Expr{src: expr, root: root, compat206: opts.Compat206}, nil
 }
 
 // String returns the expression's source text.
@@ -93,7 +111,7 @@ func (e *Expr) evalRaw(input any, opts *EvalOptions) (result any, ev *evaluator,
 	if opts == nil {
 		opts = &noOptions
 	}
-	ev = &evaluator{maxDepth: opts.MaxDepth, random: opts.Random, budget: newBudget(opts)}
+	ev = &evaluator{maxDepth: opts.MaxDepth, random: opts.Random, budget: newBudget(opts), compat206: e.compat206}
 	if ev.maxDepth == 0 {
 		ev.maxDepth = DefaultMaxDepth
 	}
@@ -185,10 +203,11 @@ func (g *goFunction) arity() int {
 	return 1
 }
 
-func (g *goFunction) call(b *budget, args []any, input any) (any, error) {
+func (g *goFunction) call(ev *evaluator, args []any, input any) (any, error) {
+	b := &ev.budget
 	if g.sig != nil {
 		var err error
-		if args, err = g.sig.validate(args, input); err != nil {
+		if args, err = g.sig.validate(args, input, ev.compat206); err != nil {
 			return nil, err
 		}
 	}

@@ -20,14 +20,19 @@ type componentMatcher struct {
 // parseDateTimePicture is $toMillis with a picture, as jsonata-js reads it: each part of
 // the picture becomes a group of one case-insensitive regular expression, each group's
 // text becomes a component, and the components are assembled into an instant.
-func parseDateTimePicture(s, picture string, now time.Time) (any, error) {
-	markers, err := parseDatePictureMarkers(picture)
+//
+// compat206 reads as jsonata-js 2.0.6 does: a year, month or day with a maximum width, or
+// with two digit signs or more, reads that many digits (fewer by its optional ones)
+// wherever it stands, no other number marker's width is bounded, and fractional seconds
+// are a whole number of milliseconds.
+func parseDateTimePicture(s, picture string, now time.Time, compat206 bool) (any, error) {
+	markers, err := parseDatePictureMarkers(picture, compat206)
 	if err != nil {
 		return nil, err
 	}
-	// a number marker directly after another reads exactly its mandatory digits
+	// a number marker directly after another reads exactly its mandatory digits (2.2)
 	parseWidth := make([]int, len(markers))
-	for i := 1; i < len(markers); i++ {
+	for i := 1; i < len(markers) && !compat206; i++ {
 		m, prev := markers[i], markers[i-1]
 		if m.integer != nil && m.names == "" && strings.IndexByte("YMDdFWwXxHhmsf", m.component) >= 0 &&
 			!prev.isLiteral && prev.integer != nil && prev.integer.kind == "decimal" {
@@ -36,7 +41,7 @@ func parseDateTimePicture(s, picture string, now time.Time) (any, error) {
 	}
 	matchers := make([]componentMatcher, 0, len(markers))
 	for i, m := range markers {
-		cm, err := dateComponentMatcher(m, parseWidth[i])
+		cm, err := dateComponentMatcher(m, parseWidth[i], compat206)
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +81,7 @@ func parseDateTimePicture(s, picture string, now time.Time) (any, error) {
 }
 
 // dateComponentMatcher is the reference's generateRegex for one part of a picture.
-func dateComponentMatcher(m dateMarker, parseWidth int) (componentMatcher, error) {
+func dateComponentMatcher(m dateMarker, parseWidth int, compat206 bool) (componentMatcher, error) {
 	if m.isLiteral {
 		return componentMatcher{regex: regexp.QuoteMeta(m.literal)}, nil
 	}
@@ -110,13 +115,23 @@ func dateComponentMatcher(m dateMarker, parseWidth int) (componentMatcher, error
 			// "-05:30" is -5 hours and +30 minutes, as in the reference
 			return hours*60 + minutes, true
 		}
-	case m.component == 'f':
+	case m.component == 'f' && !compat206:
 		cm.regex = "[0-9]+"
 		cm.parse = func(text string) (float64, bool) {
 			v, _ := strconv.ParseFloat("0."+text[:min(3, len(text))], 64)
 			return v * 1000, true
 		}
 	case m.integer != nil:
+		if compat206 && m.integer.kind == "decimal" && m.digits > 0 {
+			// 2.0.6's exact digits: {n}, or {n-optional,n} when the picture has '#' signs
+			cm, err := integerMatcher(m.integer, 0, m.component)
+			count := strconv.Itoa(int(m.digits))
+			if m.integer.optional > 0 {
+				count = strconv.Itoa(int(m.digits)-m.integer.optional) + "," + count
+			}
+			cm.regex = "[0-9]{" + count + "}" + strings.TrimPrefix(cm.regex, "[0-9]+")
+			return cm, err
+		}
 		return integerMatcher(m.integer, parseWidth, m.component)
 	default:
 		// a name: looked up exactly as the reference writes it in title case (cut to the

@@ -19,7 +19,10 @@ type dateMarker struct {
 	widthMin      jsNumber        // the width modifier's minimum, read with parseInt
 	widthMax      jsNumber        // and its maximum
 	integer       *integerPicture // the integer picture of a numeric component or a time zone
-	yearDigits    float64         // Y: the digits kept (-1: all; NaN when the maximum width is no number)
+	// digits is the reference's "n" of a year (and, in 2.0.6, of a month or day): the digits
+	// a year keeps and that $toMillis reads in 2.0.6 (-1: all; NaN when the maximum width is
+	// no number)
+	digits float64
 }
 
 // jsNumber is a JavaScript number read from a picture, which may be absent or NaN.
@@ -37,7 +40,10 @@ var defaultPresentation = map[byte]string{
 // parseDatePictureMarkers splits a picture into literals and markers, failing as the
 // reference does on an unterminated marker (D3135), an unknown component (D3132) and a
 // decimal pattern with digits of two groups (D3131), in the picture's order.
-func parseDatePictureMarkers(picture string) (out []dateMarker, err error) {
+//
+// compat206 reads markers as jsonata-js 2.0.6 does, where a month or day takes a maximum
+// width, or a picture of two digit signs or more, as a year does.
+func parseDatePictureMarkers(picture string, compat206 bool) (out []dateMarker, err error) {
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -81,7 +87,7 @@ func parseDatePictureMarkers(picture string) (out []dateMarker, err error) {
 		if !ok {
 			return nil, newError("D3132", 0, "", string(m.component))
 		}
-		if err := m.readAsReference(body[1:], def); err != nil {
+		if err := m.readAsReference(body[1:], def, compat206); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
@@ -98,7 +104,7 @@ func parseDatePictureMarkers(picture string) (out []dateMarker, err error) {
 // and a year keeps as many digits as its maximum width, or as its picture has digit signs
 // from two on. Digits of two decimal groups fail here (D3131), a sequence only when a number
 // is formatted with it (D3130).
-func (m *dateMarker) readAsReference(modifiers, def string) error {
+func (m *dateMarker) readAsReference(modifiers, def string, compat206 bool) error {
 	presentation := modifiers
 	if k := strings.LastIndexByte(modifiers, ','); k >= 0 {
 		presentation = modifiers[:k]
@@ -117,7 +123,7 @@ func (m *dateMarker) readAsReference(modifiers, def string) error {
 	default:
 		m.presentation1 = presentation
 	}
-	m.yearDigits = -1
+	m.digits = -1
 	switch {
 	case strings.HasPrefix(m.presentation1, "n"):
 		m.names = "lower"
@@ -138,15 +144,15 @@ func (m *dateMarker) readAsReference(modifiers, def string) error {
 		if decimal && m.widthMin.set && float64(ip.mandatory) < m.widthMin.value {
 			ip.mandatory = int(m.widthMin.value)
 		}
-		if m.component == 'Y' {
+		if m.component == 'Y' || compat206 && (m.component == 'M' || m.component == 'D') {
 			if m.widthMax.set {
-				m.yearDigits = m.widthMax.value
+				m.digits = m.widthMax.value
 				ip.mandatory = 0 // NaN: never pads
 				if !math.IsNaN(m.widthMax.value) {
 					ip.mandatory = int(m.widthMax.value)
 				}
 			} else if w := ip.mandatory + ip.optional; decimal && w >= 2 {
-				m.yearDigits = float64(w)
+				m.digits = float64(w)
 			}
 		}
 		m.integer = ip
@@ -241,7 +247,7 @@ func parseTimezone(tz any) (hours, minutes float64) {
 // maxDateMillis is the largest distance from the epoch a JavaScript Date can hold.
 const maxDateMillis = 8.64e15
 
-func formatDateTimePicture(ms float64, picture, timezone any, b *budget) (any, error) {
+func formatDateTimePicture(ms float64, picture, timezone any, b *budget, compat206 bool) (any, error) {
 	hours, minutes := parseTimezone(timezone)
 	// the reference formats new Date(millis + offset): fractions are cut toward zero, and
 	// past a JavaScript Date's range (or with a NaN offset) every field is NaN
@@ -255,7 +261,7 @@ func formatDateTimePicture(ms float64, picture, timezone any, b *budget) (any, e
 	if !ok {
 		pic = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"
 	}
-	markers, err := parseDatePictureMarkers(pic)
+	markers, err := parseDatePictureMarkers(pic, compat206)
 	if err != nil {
 		return nil, err
 	}
@@ -368,8 +374,8 @@ func formatDateComponent(t time.Time, valid bool, m dateMarker, b *budget) (stri
 	if !valid {
 		v = math.NaN()
 	}
-	if m.component == 'Y' && m.yearDigits != -1 {
-		v = math.Mod(v, math.Pow(10, m.yearDigits))
+	if m.component == 'Y' && m.digits != -1 {
+		v = math.Mod(v, math.Pow(10, m.digits))
 	}
 	return formatAnalysedInteger(v, m.integer, b)
 }

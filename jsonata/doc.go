@@ -8,4 +8,8 @@
 // the sentinel Undefined for the former and nil for the latter. Evaluation can be bounded in
 // depth and time (EvalOptions) so that hostile expressions fail with error U1001 instead of
 // exhausting the stack or running forever.
+//
+// The language is JSONata 2.2 (jsonata-js 2.2.2, the version of the JSONata test suite).
+// CompileWithOptions with CompileOptions.Compat206 gives jsonata-js 2.0.6 instead, the version
+// AWS Step Functions runs, wherever the two differ; state machine definitions use it.
 package jsonata

@@ -59,6 +59,7 @@ type evaluator struct {
 	clock       func() time.Time // nil: the wall clock
 	random      func() float64
 	budget      budget
+	compat206   bool // behave as jsonata-js 2.0.6 (CompileOptions.Compat206)
 }
 
 // currentTime is the evaluation's time, fixed at its first use.
@@ -745,6 +746,10 @@ func (ev *evaluator) evalGroup(g *groupSpec, input any, env *frame) (any, error)
 		items = []any{input}
 	}
 	if len(items) == 0 {
+		if reduce && ev.compat206 {
+			// 2.0.6 groups one undefined tuple and reads its '@', a JavaScript TypeError
+			return nil, &Error{Code: "D3137", Message: "Cannot read properties of undefined (reading '@')"}
+		}
 		if reduce {
 			// nothing was bound: there is nothing to group
 			return result, nil

@@ -25,7 +25,7 @@ func (f *decimalFormat) isActive(r rune) bool {
 	return f.isDigit(r) || r == f.digit || r == f.decimalSep || r == f.groupSep
 }
 
-func formatNumberPicture(value float64, picture string, options any) (string, error) {
+func formatNumberPicture(value float64, picture string, options any, compat206 bool) (string, error) {
 	f := defaultDecimalFormat()
 	for _, k := range objectKeys(options) {
 		v, _ := objectGet(options, k)
@@ -88,6 +88,13 @@ func formatNumberPicture(value float64, picture string, options any) (string, er
 	}
 	if math.IsInf(value, 0) {
 		return pic.prefix + f.infinity + pic.suffix, nil
+	}
+	if compat206 && pic.minExp != 0 && value <= 0 {
+		// jsonata-js 2.0.6 scales the mantissa up while it is below the minimum, which a
+		// zero or negative mantissa always is, so it never returns; AWS's evaluation would
+		// run into its time limit: this fails at once with the error of an evaluation past
+		// its time limit rather than spending the limit first
+		return "", &Error{Code: "U1001", Message: "Expression evaluation timeout: Check for infinite loop"}
 	}
 	return formatWithPicture(value, pic, &f), nil
 }
@@ -364,6 +371,6 @@ func init() {
 			return Undefined, nil
 		}
 		pic, _ := args[1].(string)
-		return formatNumberPicture(n, pic, args[2])
+		return formatNumberPicture(n, pic, args[2], ev.compat206)
 	})
 }

@@ -156,7 +156,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) (an
 	case *lambda:
 		if p.node.sig != nil {
 			var err error
-			if args, err = p.node.sig.validate(args, input); err != nil {
+			if args, err = p.node.sig.validate(args, input, ev.compat206); err != nil {
 				return nil, err
 			}
 		}
@@ -172,7 +172,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) (an
 	case *builtin:
 		if p.sig != nil {
 			var err error
-			if args, err = p.sig.validate(args, input); err != nil {
+			if args, err = p.sig.validate(args, input, ev.compat206); err != nil {
 				return nil, err
 			}
 		}
@@ -229,7 +229,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) (an
 	case *regexNext:
 		return p.call()
 	case *goFunction:
-		return p.call(&ev.budget, args, input)
+		return p.call(ev, args, input)
 	}
 	return nil, newError("T1006", 0, "", nil)
 }

@@ -73,8 +73,9 @@ func precision15(f float64) float64 {
 }
 
 // stringify is $string: strings unchanged, functions empty, everything else as JSON. The
-// JSON text counts against b (nil: not counted).
-func stringify(b *budget, v any, pretty bool) (string, error) {
+// JSON text counts against b (nil: not counted). compat206 writes numbers as jsonata-js
+// 2.0.6 does, integers rounded to 15 significant digits as well.
+func stringify(b *budget, v any, pretty, compat206 bool) (string, error) {
 	switch x := v.(type) {
 	case string:
 		return x, nil
@@ -93,7 +94,7 @@ func stringify(b *budget, v any, pretty bool) (string, error) {
 		return "", newError("D1001", 0, "", nil)
 	}
 	var sb strings.Builder
-	w := jsonWriter{sb: &sb, budget: b}
+	w := jsonWriter{sb: &sb, budget: b, roundIntegers: compat206}
 	if pretty {
 		w.indent = "  "
 	}
@@ -136,13 +137,16 @@ func hasNonFiniteAt(depth int, v any) bool {
 // writer watches its length as it goes: past the budget's room it spends the budget (which
 // stops the evaluation), and past limit it stops writing and sets truncated.
 type jsonWriter struct {
-	depth     int
-	sb        *strings.Builder
-	indent    string
-	exact     bool
-	budget    *budget // nil: not counted
-	limit     int     // > 0: write at most about this many bytes
-	truncated bool
+	depth  int
+	sb     *strings.Builder
+	indent string
+	exact  bool
+	// roundIntegers rounds integers to 15 significant digits too, as jsonata-js 2.0.6's
+	// $string does (2.2 leaves integers exact)
+	roundIntegers bool
+	budget        *budget // nil: not counted
+	limit         int     // > 0: write at most about this many bytes
+	truncated     bool
 }
 
 // full reports whether the writer must stop, spending the budget when the text has
@@ -186,7 +190,7 @@ func (w *jsonWriter) write(v any, indent string) {
 		switch {
 		case math.IsInf(x, 0) || math.IsNaN(x):
 			sb.WriteString("null")
-		case w.exact || x == math.Trunc(x):
+		case w.exact || x == math.Trunc(x) && !w.roundIntegers:
 			sb.WriteString(formatNumber(x))
 		default:
 			sb.WriteString(formatNumber(precision15(x)))

@@ -44,6 +44,9 @@ type lexer struct {
 	src  string
 	pos  int
 	prev *token // previous token, to decide whether '/' starts a regex
+	// compat206 reads as jsonata-js 2.0.6, which has no "??" or "?:": each is a "?" and
+	// then another operator, which the parser rejects where an operand should be
+	compat206 bool
 }
 
 // isNameDelimiter reports whether c ends a name or variable: whitespace or a one-character
@@ -113,7 +116,7 @@ func (l *lexer) scan() (*token, error) {
 	if l.pos+1 < len(src) {
 		two := src[l.pos : l.pos+2]
 		for _, op := range twoCharOperators {
-			if two == op {
+			if two == op && !(l.compat206 && (op == "??" || op == "?:")) {
 				l.pos += 2
 				return &token{kind: tokOperator, value: op, position: l.pos}, nil
 			}

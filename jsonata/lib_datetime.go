@@ -18,7 +18,7 @@ func defineDateTimeFunctions() {
 		if args[0] == Undefined {
 			return isoTimestamp(ev.currentTime()), nil
 		}
-		return formatDateTimePicture(ms, args[0], args[1], &ev.budget)
+		return formatDateTimePicture(ms, args[0], args[1], &ev.budget, ev.compat206)
 	})
 	define("millis", "<:n>", 0, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		return float64(ev.currentTime().UnixMilli()), nil
@@ -31,7 +31,7 @@ func defineDateTimeFunctions() {
 		if args[1] == Undefined && args[2] == Undefined && math.Abs(ms) < maxDateMillis {
 			return isoTimestamp(time.UnixMilli(int64(math.Trunc(ms)))), nil
 		}
-		return formatDateTimePicture(ms, args[1], args[2], &ev.budget)
+		return formatDateTimePicture(ms, args[1], args[2], &ev.budget, ev.compat206)
 	})
 	define("toMillis", "<s-s?:n>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		s, ok := args[0].(string)
@@ -39,9 +39,9 @@ func defineDateTimeFunctions() {
 			return Undefined, nil
 		}
 		if pic, ok := args[1].(string); ok {
-			return parseDateTimePicture(s, pic, ev.currentTime())
+			return parseDateTimePicture(s, pic, ev.currentTime(), ev.compat206)
 		}
-		ms, ok := isoToMillis(s)
+		ms, ok := isoToMillis(s, ev.compat206)
 		if !ok {
 			return nil, newError("D3110", 0, "toMillis", s)
 		}
@@ -53,16 +53,23 @@ func defineDateTimeFunctions() {
 // Date.parse: text it rejects is D3110.
 var isoTimestampText = regexp.MustCompile(`^(\d{4})(-[01]\d)?(-[0-3]\d)?(T([0-2]\d):([0-5]\d):([0-5]\d))?(\.\d+)?([+-]([0-2]\d):?([0-5]\d)|Z)?$`)
 
+// isoTimestampText206 is jsonata-js 2.0.6's check, which lets a month, day or time part
+// repeat ("2018-05-05-05"); Date.parse makes NaN of text that only this check passes.
+var isoTimestampText206 = regexp.MustCompile(`^\d{4}(-[01]\d)*(-[0-3]\d)*(T[0-2]\d:[0-5]\d:[0-5]\d)*(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$`)
+
 // isoToMillis is $toMillis without a picture. Text that passes the check goes to
 // JavaScript's Date.parse, whose ECMAScript reading is followed here: day numbers up to 31
 // roll over into the next month and 24:00:00 is the next day's midnight, while an hour
 // past 24 or an offset of 24 hours or more gives NaN, which jsonata-js returns and which
 // prints as null. Text that this reading gives up on before any time part is read on by
 // V8's legacy reader (legacyDateMillis), as in "2018.5". ok is false when the text fails
-// the check.
-func isoToMillis(s string) (ms float64, ok bool) {
+// the check (jsonata-js 2.0.6's when compat206).
+func isoToMillis(s string, compat206 bool) (ms float64, ok bool) {
 	m := isoTimestampText.FindStringSubmatch(s)
 	if m == nil {
+		if compat206 && isoTimestampText206.MatchString(s) {
+			return math.NaN(), true
+		}
 		return 0, false
 	}
 	tokens := scanDateTokens(s)

@@ -94,7 +94,7 @@ func defineStringFunctions() {
 			return Undefined, nil
 		}
 		pretty, _ := args[1].(bool)
-		return stringify(&ev.budget, args[0], pretty)
+		return stringify(&ev.budget, args[0], pretty, ev.compat206)
 	})
 	define("length", "<s-:n>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
 		s, ok := args[0].(string)
@@ -255,7 +255,13 @@ func defineStringFunctions() {
 		if math.Abs(width) > maxStringLength {
 			return nil, &Error{Code: "D3137", Message: "$pad width is too large"}
 		}
-		padLen := int(math.Abs(width)) - utf8.RuneCountInString(s)
+		length := utf8.RuneCountInString(s)
+		if ev.compat206 && width != math.Trunc(width) && math.Abs(width) > float64(length) {
+			// 2.0.6 builds the padding as new Array(|width| - length + 1), which JavaScript
+			// refuses for a fraction (2.2 truncates the width first)
+			return nil, &Error{Code: "D3137", Message: "Invalid array length"}
+		}
+		padLen := int(math.Abs(width)) - length
 		if padLen <= 0 {
 			return s, nil
 		}
@@ -291,6 +297,10 @@ func defineStringFunctions() {
 		}
 		if isFunction(args[1]) {
 			return ev.containsCustom(s, args[1], call.env)
+		}
+		if ev.compat206 && args[1] == Undefined {
+			// 2.0.6 calls an undefined matcher, a JavaScript TypeError
+			return nil, &Error{Code: "D3137", Message: "Cannot read properties of undefined (reading 'apply')"}
 		}
 		return Undefined, nil
 	})
@@ -418,7 +428,7 @@ func defineStringFunctions() {
 		if !ok {
 			return Undefined, nil
 		}
-		ast, err := parse(src)
+		ast, err := parse(src, ev.compat206)
 		if err != nil {
 			msg := err.Error()
 			if e, ok := err.(*Error); ok {

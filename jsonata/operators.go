@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"strings"
 
 	"math"
 )
@@ -48,12 +49,12 @@ func (ev *evaluator) evalBinary(expr *node, input any, env *frame) (any, error) 
 	case "&":
 		var ls, rs string
 		if lhs != Undefined {
-			if ls, err = stringify(&ev.budget, lhs, false); err != nil {
+			if ls, err = stringify(&ev.budget, lhs, false, ev.compat206); err != nil {
 				break
 			}
 		}
 		if rhs != Undefined {
-			if rs, err = stringify(&ev.budget, rhs, false); err != nil {
+			if rs, err = stringify(&ev.budget, rhs, false, ev.compat206); err != nil {
 				break
 			}
 		}
@@ -67,7 +68,7 @@ func (ev *evaluator) evalBinary(expr *node, input any, env *frame) (any, error) 
 		}
 		result = ls + rs
 	case "..":
-		result, err = rangeValues(&ev.budget, lhs, rhs)
+		result, err = rangeValues(&ev.budget, lhs, rhs, ev.compat206)
 	case "in":
 		if lhs == Undefined || rhs == Undefined {
 			return false, nil
@@ -225,7 +226,7 @@ func compareUTF16(a, b string) int {
 
 const maxRangeSize = 1e7
 
-func rangeValues(b *budget, lhs, rhs any) (any, error) {
+func rangeValues(b *budget, lhs, rhs any, compat206 bool) (any, error) {
 	l, lok := lhs.(float64)
 	if lhs != Undefined && (!lok || l != math.Trunc(l)) {
 		return nil, newError("T2003", 0, "..", lhs)
@@ -239,7 +240,12 @@ func rangeValues(b *budget, lhs, rhs any) (any, error) {
 	}
 	size := r - l + 1
 	if size > maxRangeSize {
-		return nil, newError("D2014", 0, "..", size)
+		err := newError("D2014", 0, "..", size)
+		if compat206 {
+			// 2.0.6 has the same limit, but its message still names the older 1e6
+			err.Message = strings.Replace(err.finish().Message, "1e7", "1e6", 1)
+		}
+		return nil, err
 	}
 	b.spend(int(size))
 	items := make([]any, int(size))

@@ -11,8 +11,8 @@ type parser struct {
 	depth int
 }
 
-func parse(src string) (*node, error) {
-	p := &parser{lex: &lexer{src: src}}
+func parse(src string, compat206 bool) (*node, error) {
+	p := &parser{lex: &lexer{src: src, compat206: compat206}}
 	if err := p.advance(); err != nil {
 		return nil, err
 	}

@@ -141,7 +141,10 @@ func typeSymbol(v any) byte {
 	return 'm'
 }
 
-func (sig *signature) validate(args []any, context any) ([]any, error) {
+// validate checks args against the signature and returns them as the function receives
+// them. compat206 repeats, as jsonata-js 2.0.6 does, the first of the arguments that one
+// parameter with '+' matches for each of them, unless the parameter is an array.
+func (sig *signature) validate(args []any, context any, compat206 bool) ([]any, error) {
 	supplied := make([]byte, len(args))
 	for i, a := range args {
 		supplied[i] = typeSymbol(a)
@@ -178,10 +181,14 @@ func (sig *signature) validate(args []any, context any) ([]any, error) {
 			}
 			continue
 		}
+		first := argIndex
 		for _, single := range []byte(match) {
 			var arg any = Undefined
-			if argIndex < len(args) {
-				arg = args[argIndex]
+			if at := argIndex; at < len(args) {
+				if compat206 && p.typ != "a" {
+					at = first
+				}
+				arg = args[at]
 			}
 			if p.typ == "a" {
 				if single == 'm' {

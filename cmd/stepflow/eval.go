@@ -44,8 +44,9 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "text", "output: text (pretty JSON, 'undefined', or the error on stderr) or json")
 	maxDepth := fs.Int("max-depth", 0, "JSONata evaluation depth limit (0: the engine default)")
 	timeLimit := fs.Int("time-limit-ms", 0, "JSONata evaluation time limit in milliseconds (0: none)")
+	version := fs.String("jsonata-version", "2.2", "JSONata language version: 2.2, or 2.0.6 as AWS Step Functions runs it in state machines")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stepflow eval --expr EXPR [--query-language JSONata|JSONPath] [--input FILE] [--bindings FILE] [--format text|json] [--max-depth N] [--time-limit-ms N]")
+		fmt.Fprintln(stderr, "usage: stepflow eval --expr EXPR [--query-language JSONata|JSONPath] [--input FILE] [--bindings FILE] [--format text|json] [--max-depth N] [--time-limit-ms N] [--jsonata-version 2.2|2.0.6]")
 		fs.PrintDefaults()
 	}
 	positional, err := parseAll(fs, args)
@@ -58,6 +59,10 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("--format must be text or json, not %q", *format)
 	}
+	if *version != "2.2" && *version != "2.0.6" {
+		return fmt.Errorf("--jsonata-version must be 2.2 or 2.0.6, not %q", *version)
+	}
+	compileOptions := jsonata.CompileOptions{Compat206: *version == "2.0.6"}
 	var input, plainInput any = jsonata.Undefined, nil
 	if *inputFile != "" {
 		data, err := os.ReadFile(*inputFile)
@@ -98,7 +103,7 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	var evalErr *evalError
 	switch strings.ToLower(*lang) {
 	case "jsonata":
-		result, evalErr = evalJSONata(*expr, input, bindings, *maxDepth, time.Duration(*timeLimit)*time.Millisecond)
+		result, evalErr = evalJSONata(*expr, compileOptions, input, bindings, *maxDepth, time.Duration(*timeLimit)*time.Millisecond)
 	case "jsonpath":
 		result, evalErr = evalJSONPath(*expr, plainInput, plainBindings)
 	default:
@@ -143,8 +148,8 @@ func runEval(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-func evalJSONata(expr string, input any, bindings map[string]any, maxDepth int, timeLimit time.Duration) (any, *evalError) {
-	compiled, err := jsonata.Compile(expr)
+func evalJSONata(expr string, opts jsonata.CompileOptions, input any, bindings map[string]any, maxDepth int, timeLimit time.Duration) (any, *evalError) {
+	compiled, err := jsonata.CompileWithOptions(expr, opts)
 	if err == nil {
 		// EvalJSON keeps the key order of objects the expression builds, as AWS prints them
 		var data []byte

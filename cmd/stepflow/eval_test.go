@@ -48,6 +48,11 @@ func TestEvalCommand(t *testing.T) {
 		{"constructed object keeps key order", []string{"--expr", `{"z": 1, "a": [0.1 + 0.2, 1e21]}`, "--format", "json"}, `{"result":{"z":1,"a":[0.30000000000000004,1e+21]}}` + "\n", "", 0},
 		{"text undefined", []string{"--expr", "nothing", "--input", input}, "undefined\n", "", 0},
 		{"text error", []string{"--expr", "(1", "--input", input}, "", "S0203: Expected \")\" before end of expression\n", 1},
+		{"coalescing in 2.2", []string{"--expr", "nothing ?? 0", "--format", "json"}, `{"result":0}` + "\n", "", 0},
+		{"coalescing in 2.0.6 (as AWS)", []string{"--expr", "nothing ?? 0", "--jsonata-version", "2.0.6", "--format", "json"},
+			`{"error":{"code":"S0211","message":"The symbol \"?\" cannot be used as a unary operator"}}` + "\n", "", 0},
+		{"day width in 2.0.6", []string{"--expr", "$fromMillis(0, '[D,3-1]')", "--jsonata-version", "2.0.6", "--format", "json"}, `{"result":"1"}` + "\n", "", 0},
+		{"day width in 2.2", []string{"--expr", "$fromMillis(0, '[D,3-1]')", "--jsonata-version", "2.2", "--format", "json"}, `{"result":"001"}` + "\n", "", 0},
 		{"JSONPath", []string{"--query-language", "JSONPath", "--expr", "$.order.items[1].sku", "--input", input, "--format", "json"}, `{"result":"b"}` + "\n", "", 0},
 		{"JSONPath variable", []string{"--query-language", "JSONPath", "--expr", "$rate", "--bindings", bindings, "--format", "json"}, `{"result":0.5}` + "\n", "", 0},
 		{"intrinsic", []string{"--query-language", "JSONPath", "--expr", "States.ArrayLength($.order.items)", "--input", input, "--format", "json"}, `{"result":2}` + "\n", "", 0},
@@ -89,6 +94,10 @@ func TestEvalCommandUsage(t *testing.T) {
 	}
 	err = runEval(context.Background(), []string{"--expr", "1", "--query-language", "XPath"}, &stdout, &stderr)
 	if err == nil || err.Error() != `--query-language must be JSONata or JSONPath, not "XPath"` {
+		t.Fatalf("error %v", err)
+	}
+	err = runEval(context.Background(), []string{"--expr", "1", "--jsonata-version", "2.1"}, &stdout, &stderr)
+	if err == nil || err.Error() != `--jsonata-version must be 2.2 or 2.0.6, not "2.1"` {
 		t.Fatalf("error %v", err)
 	}
 }

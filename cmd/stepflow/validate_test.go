@@ -29,6 +29,7 @@ func TestValidateCommand(t *testing.T) {
 			`{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "`+resource+`", "End": true}}}`)
 	}
 	jsonataBad := write("jsonata.json", `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% 1 + %}", "End": true}}}`)
+	coalescing := write("coalescing.json", `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% $states.input.discount ?? 0 %}", "End": true}}}`)
 
 	tests := []struct {
 		name     string
@@ -49,6 +50,9 @@ func TestValidateCommand(t *testing.T) {
 		{"standard", []string{wftt}, "OK\n", 0},
 		{"JSONata syntax", []string{jsonataBad},
 			"ERROR INVALID_JSONATA_EXPRESSION /States/P/Output: Unexpected end of expression\n", 1},
+		// AWS runs JSONata 2.0.6, which has no "??": its parser's error, as node gives it
+		{"JSONata 2.1 operator", []string{coalescing},
+			"ERROR INVALID_JSONATA_EXPRESSION /States/P/Output: The symbol \"?\" cannot be used as a unary operator\n", 1},
 		{"aws-sdk service Stepflow calls", []string{sdk("arn:aws:states:::aws-sdk:secretsmanager:getSecretValue")}, "OK\n", 0},
 		{"aws-sdk action Stepflow calls", []string{sdk("arn:aws:states:::aws-sdk:s3:getObject.waitForTaskToken")}, "OK\n", 0},
 		{"aws-sdk service Stepflow cannot call", []string{sdk("arn:aws:states:::aws-sdk:nosuchservice:doThing")},
