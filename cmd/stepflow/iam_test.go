@@ -60,6 +60,8 @@ func TestIAMCommandAndServer(t *testing.T) {
 		t.Fatalf("create-access-key: %s %v", out, err)
 	}
 
+	// Under --auth iam a state machine's role must exist, as on AWS.
+	iamCLI(t, append([]string{"create-role", "--role-name", "r"}, common...)...)
 	url, _, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", db, "--auth", "iam", "--iam-key-file", keyFile)
 	client := awssfn.New(awssfn.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,

@@ -59,8 +59,9 @@ type serverConfig struct {
 	// the key comes from $STEPFLOW_IAM_KEY. The key itself never goes into this file.
 	IAMKeyFile string `json:"iamKeyFile"`
 	// IAMKnownRoles, with --auth iam, refuses state machines whose roleArn names no role
-	// made with stepflow iam create-role (by default they run bounded by the task flags alone).
-	IAMKnownRoles bool `json:"iamKnownRoles"`
+	// made with stepflow iam create-role, as AWS refuses a role it cannot assume. Unset means
+	// on under --auth iam; false lets such state machines run bounded by the task flags alone.
+	IAMKnownRoles *bool `json:"iamKnownRoles"`
 	// UI is "auto" (served unless requests are signed, --auth sigv4 or iam), "on" (with
 	// --auth sigv4 or iam, people sign in with an access key) or "off".
 	UI string `json:"ui"`
@@ -199,7 +200,7 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 	if err := c.OIDC.validate(c.Auth, c.UI); err != nil {
 		return nil, err
 	}
-	if c.IAMKnownRoles && c.Auth != "iam" {
+	if c.IAMKnownRoles != nil && *c.IAMKnownRoles && c.Auth != "iam" {
 		return nil, &serverConfigError{Field: "iam-known-roles", Msg: "needs --auth iam: roles are kept with the IAM users"}
 	}
 	switch c.UI {
@@ -236,6 +237,12 @@ func (c *serverConfig) Validate() (map[string]string, error) {
 }
 
 // bodyReadTimeout parses BodyReadTimeout; 0 means the API's default.
+// requireKnownRoles reports whether a state machine's roleArn must name a role in the store:
+// under --auth iam unless --iam-known-roles=false.
+func (c *serverConfig) requireKnownRoles() bool {
+	return c.Auth == "iam" && (c.IAMKnownRoles == nil || *c.IAMKnownRoles)
+}
+
 func (c *serverConfig) bodyReadTimeout() (time.Duration, error) {
 	if c.BodyReadTimeout == "" {
 		return 0, nil
@@ -272,7 +279,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	account := fs.String("account", "", "account id of the ARNs (default "+sfn.DefaultAccount+")")
 	auth := fs.String("auth", "", "none (accept any credentials), sigv4 (verify signatures against --access-key) or iam (users, keys and policies in the store: see stepflow iam)")
 	iamKeyFile := fs.String("iam-key-file", "", "with --auth iam: file holding the server key that seals access key secrets, 64 hex digits (default $STEPFLOW_IAM_KEY)")
-	iamKnownRoles := fs.Bool("iam-known-roles", false, "with --auth iam: refuse CreateStateMachine and UpdateStateMachine with a roleArn that names no role in the store, as AWS refuses a role it cannot assume")
+	iamKnownRoles := fs.Bool("iam-known-roles", true, "with --auth iam (where it is on unless set to false): refuse CreateStateMachine and UpdateStateMachine with a roleArn that names no role in the store, as AWS refuses a role it cannot assume; --iam-known-roles=false lets such state machines run bounded by the task flags alone")
 	uiMode := fs.String("ui", "", "web UI at /ui/: auto (on unless --auth sigv4 or iam), on (with --auth, people sign in with an access key, or through --oidc-issuer) or off")
 	mocks := fs.String("mocks", "", "mock configuration file (AWS Step Functions Local's format): StartExecution on ARN#TestCaseName runs that test case")
 	nodeID := fs.String("node-id", "", "name of this server in task leases, unique among servers sharing a database (default: kept in DB.node-id beside the SQLite database, or ./.stepflow/node-id with PostgreSQL)")
@@ -325,9 +332,12 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(keys) > 0 {
 		cfg.AccessKeys = keys
 	}
-	if *iamKnownRoles {
-		cfg.IAMKnownRoles = true
-	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "iam-known-roles" {
+			known := *iamKnownRoles
+			cfg.IAMKnownRoles = &known
+		}
+	})
 	cfg.OIDC.merge(oidcFlags)
 	if *maxRequestBytes != 0 {
 		cfg.MaxRequestBytes = *maxRequestBytes
@@ -557,7 +567,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		services = append(services, iamadmin.Service(directory))
 	}
 	apiHandler, err := api.New(api.Config{
-		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, RequireKnownRoles: cfg.IAMKnownRoles, Logger: logger,
+		Engine: eng, Invoker: router, Mocks: mocks, Credentials: credentials, IAM: directory, RequireKnownRoles: cfg.requireKnownRoles(), Logger: logger,
 		MaxBodyBytes: cfg.MaxRequestBytes, MaxBodyBytesInFlight: cfg.MaxRequestBytesInFlight, BodyReadTimeout: bodyTimeout,
 		MaxStartsInFlight: cfg.MaxStartsInFlight, MaxStartsQueued: cfg.MaxStartsQueued,
 		Services: services,

@@ -94,6 +94,8 @@ func TestIAMServerTwoUsers(t *testing.T) {
 	if err := json.Unmarshal([]byte(iamCommand(t, dir, nil, append([]string{"create-access-key", "--user-name", "admin", "--iam-key-file", keyFile}, db...)...)), &admin); err != nil {
 		t.Fatal(err)
 	}
+	// Under --auth iam a state machine's role must exist, as on AWS.
+	iamCommand(t, dir, nil, append([]string{"create-role", "--role-name", "StepflowRole"}, db...)...)
 	srv := runServerProcess(t, dir, append([]string{"--auth", "iam", "--iam-key-file", keyFile}, db...)...)
 
 	ctx := context.Background()
