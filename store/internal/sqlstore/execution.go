@@ -148,7 +148,7 @@ func (s *Store) createsAccepted(params []*store.ExecutionCreateParams, ids map[s
 			EventDeliveries: p.EventDeliveries,
 		})
 		if len(p.Events) > 0 {
-			accepted = append(accepted, acceptedHistory{source: i, executionID: id, arn: p.ARN, events: p.Events})
+			accepted = append(accepted, acceptedHistory{source: i, executionID: id, arn: p.ARN, events: p.Events, created: true})
 		}
 		created[i] = &store.Execution{
 			ARN: p.ARN, StateMachineARN: p.StateMachineARN, StateMachineVersionARN: p.StateMachineVersionARN,

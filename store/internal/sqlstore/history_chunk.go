@@ -212,6 +212,10 @@ type acceptedHistory struct {
 	executionID int64
 	arn         string
 	events      []*sfn.HistoryEvent
+	// created says the execution's row was inserted by this transaction: it has no history
+	// in the store yet (deleting an execution deletes its history with it), so its chunks
+	// need no probe for event ids taken already.
+	created bool
 }
 
 // overlapping reports whether two chunks of one execution share an event id.
@@ -242,10 +246,12 @@ func overlapping(chunks []historyChunk) bool {
 // with errDuplicateEvent (returned at once when the batch repeats one itself).
 func (s *Store) queueEvents(b statements, accepted []acceptedHistory, enc *encodedEvents) error {
 	var chunks []historyChunk
+	var fresh []bool // chunks[i] belongs to an execution this transaction created
 	for _, a := range accepted {
 		for _, c := range enc.chunks[a.source] {
 			c.executionID = a.executionID
 			chunks = append(chunks, c)
+			fresh = append(fresh, a.created)
 		}
 	}
 	if overlapping(chunks) {
@@ -255,18 +261,24 @@ func (s *Store) queueEvents(b statements, accepted []acceptedHistory, enc *encod
 	for len(chunks) > 0 {
 		chunk := chunks[:min(len(chunks), idChunk)]
 		chunks = chunks[len(chunk):]
+		chunkFresh := fresh[:len(chunk)]
+		fresh = fresh[len(chunk):]
 		args := make([]any, 0, 3*len(chunk))
-		for _, c := range chunk {
-			args = append(args, c.executionID, c.firstID, c.lastID)
-		}
-		b.query("check history event ids", `SELECT 1 FROM (VALUES `+probe+strings.Repeat(", "+probe, len(chunk)-1)+`) AS v
-			WHERE EXISTS (SELECT 1 FROM history_chunk h WHERE h.execution_id = v.column1
-				AND h.last_id >= v.column2 AND h.first_id <= v.column3) LIMIT 1`, args, func(rows Rows) error {
-			if rows.Next() {
-				return errDuplicateEvent
+		for i, c := range chunk {
+			if !chunkFresh[i] {
+				args = append(args, c.executionID, c.firstID, c.lastID)
 			}
-			return nil
-		})
+		}
+		if probes := len(args) / 3; probes > 0 {
+			b.query("check history event ids", `SELECT 1 FROM (VALUES `+probe+strings.Repeat(", "+probe, probes-1)+`) AS v
+				WHERE EXISTS (SELECT 1 FROM history_chunk h WHERE h.execution_id = v.column1
+					AND h.last_id >= v.column2 AND h.first_id <= v.column3) LIMIT 1`, args, func(rows Rows) error {
+				if rows.Next() {
+					return errDuplicateEvent
+				}
+				return nil
+			})
+		}
 		args = make([]any, 0, 5*len(chunk))
 		for _, c := range chunk {
 			args = append(args, c.executionID, c.firstID, c.lastID, c.body, c.bodyS2)

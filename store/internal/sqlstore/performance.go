@@ -165,6 +165,23 @@ func compareNameKeys(a, b perfNameKey) int {
 	return cmp.Compare(a.name, b.name)
 }
 
+// inRollupChunks calls write with the rows idChunk at a time, the last chunk as long as it
+// comes. A commit's rollup rows are few (three resolutions times the machines, slots or
+// states of the executions that ended in it), so one upsert per table per commit takes them
+// all: inChunks' powers of two would split the nine state rows of three states into two
+// statements (8 and 1), and a commit of one machine's ends ran six rollup statements instead
+// of three. The row counts that occur are few, so the prepared statements stay few too.
+func inRollupChunks[T any](rows []T, write func([]T) error) error {
+	for len(rows) > 0 {
+		n := min(len(rows), idChunk)
+		if err := write(rows[:n]); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
 // queuePerformance queues the upserts of what r holds.
 func (s *Store) queuePerformance(b statements, r *perfRollup) {
 	const keyColumns = "state_machine_arn, resolution, bucket_start, shard"
@@ -172,7 +189,7 @@ func (s *Store) queuePerformance(b statements, r *perfRollup) {
 	if n := s.dialect.PerformanceShards; n > 1 {
 		shard = rand.Int64N(int64(n))
 	}
-	_ = inChunks(sortedKeys(r.buckets, comparePerfKeys), func(keys []perfKey) error {
+	_ = inRollupChunks(sortedKeys(r.buckets, comparePerfKeys), func(keys []perfKey) error {
 		args := make([]any, 0, 9*len(keys))
 		for _, k := range keys {
 			c := r.buckets[k]
@@ -185,7 +202,7 @@ func (s *Store) queuePerformance(b statements, r *perfRollup) {
 				aborted = perf_bucket.aborted + excluded.aborted`, args, nil)
 		return nil
 	})
-	_ = inChunks(sortedKeys(r.durations, compareSlotKeys), func(keys []perfSlotKey) error {
+	_ = inRollupChunks(sortedKeys(r.durations, compareSlotKeys), func(keys []perfSlotKey) error {
 		args := make([]any, 0, 6*len(keys))
 		for _, k := range keys {
 			args = append(args, k.machine, k.resolution, s.timeArg(k.start), shard, int64(k.slot), r.durations[k])
@@ -195,7 +212,7 @@ func (s *Store) queuePerformance(b statements, r *perfRollup) {
 				executions = perf_duration.executions + excluded.executions`, args, nil)
 		return nil
 	})
-	_ = inChunks(sortedKeys(r.states, compareNameKeys), func(keys []perfNameKey) error {
+	_ = inRollupChunks(sortedKeys(r.states, compareNameKeys), func(keys []perfNameKey) error {
 		args := make([]any, 0, 8*len(keys))
 		for _, k := range keys {
 			st := r.states[k]
@@ -207,7 +224,7 @@ func (s *Store) queuePerformance(b statements, r *perfRollup) {
 				max_us = CASE WHEN excluded.max_us > perf_state.max_us THEN excluded.max_us ELSE perf_state.max_us END`, args, nil)
 		return nil
 	})
-	_ = inChunks(sortedKeys(r.errors, compareNameKeys), func(keys []perfNameKey) error {
+	_ = inRollupChunks(sortedKeys(r.errors, compareNameKeys), func(keys []perfNameKey) error {
 		args := make([]any, 0, 8*len(keys))
 		for _, k := range keys {
 			e := r.errors[k]
