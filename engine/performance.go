@@ -20,7 +20,7 @@ func executionEnd(s *interp.ExecutionState) *store.ExecutionEnd {
 }
 
 // stateTimes lists the interpreter's time per state by name.
-func stateTimes(m map[string]*interp.StateTime) []store.StateTime {
+func stateTimes(m map[string]interp.StateTime) []store.StateTime {
 	out := make([]store.StateTime, 0, len(m))
 	for name, t := range m {
 		out = append(out, store.StateTime{Name: name, Runs: t.Runs, Total: t.Total, Max: t.Max})

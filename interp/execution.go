@@ -85,7 +85,7 @@ type ExecutionState struct {
 	// StateTimes sums, by state name, the time from each StateEntered to its StateExited
 	// during this run (a redrive starts afresh), measured on the step times the engine gives:
 	// the engine hands it to the store's performance rollups when the execution ends.
-	StateTimes map[string]*StateTime `json:",omitempty"`
+	StateTimes map[string]StateTime `json:",omitempty"`
 }
 
 // StateTime is the time spent in one state over Runs visits.

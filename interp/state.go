@@ -304,17 +304,15 @@ func (e *Execution) exit(f *Frame, st *state, out any, x *env, assign *template,
 // addStateTime adds a visit of d to the named state's time (see ExecutionState.StateTimes).
 func (e *Execution) addStateTime(name string, d time.Duration) {
 	if e.s.StateTimes == nil {
-		e.s.StateTimes = map[string]*StateTime{}
+		// Sized for the definition's states: a map that grows state by state rehashes as it goes.
+		e.s.StateTimes = make(map[string]StateTime, min(len(e.p.states), 64))
 	}
-	t := e.s.StateTimes[name]
-	if t == nil {
-		t = &StateTime{}
-		e.s.StateTimes[name] = t
-	}
+	t := e.s.StateTimes[name] // a value, not a pointer: no allocation per state name
 	d = max(d, 0)
 	t.Runs++
 	t.Total += d
 	t.Max = max(t.Max, d)
+	e.s.StateTimes[name] = t
 }
 
 // fail handles an error raised by state st: Retry, then Catch, else the frame fails.

@@ -21,10 +21,7 @@ func TestStateTimes(t *testing.T) {
 	}`, Options{})
 	d := &driver{program: p, restoreAfter: 1, t: t}
 	e := d.run(p, decode(t, `{"n": 3}`))
-	got := map[string]StateTime{}
-	for name, st := range e.State().StateTimes {
-		got[name] = *st
-	}
+	got := e.State().StateTimes
 	want := map[string]StateTime{
 		"Loop":  {Runs: 4},
 		"Nap":   {Runs: 3, Total: 30 * time.Second, Max: 10 * time.Second},
