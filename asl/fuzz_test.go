@@ -15,12 +15,11 @@ import (
 	"github.com/stepflow/stepflow/sfn"
 )
 
-// knownCodes are the diagnostic codes Parse may report: AWS's, and Stepflow's one warning.
+// knownCodes are the diagnostic codes Parse may report (AWS's).
 var knownCodes = map[string]bool{
 	CodeInvalidJSONDescription: true, CodeSchemaValidationFailed: true, CodeMissingTransitionTarget: true,
 	CodeMissingEndState: true, CodeDuplicateStateName: true, CodeInvalidStateName: true,
 	CodeInvalidResource: true, CodeInvalidLabelName: true, CodeInvalidJSONataExpression: true,
-	CodeUnsupportedJSONata: true,
 }
 
 // FuzzParse parses fuzzed definitions, as Standard or Express and with or without the

@@ -18,9 +18,6 @@ type ParseOptions struct {
 	// reported as INVALID_JSONATA_EXPRESSION with its text as the message. Package asl does
 	// not import the JSONata implementation, so the caller passes it in.
 	JSONataSyntax func(expr string) error
-	// JSONataWarnings, when set, names what in an expression AWS would not run (such as
-	// operators newer than AWS's JSONata); each becomes a WARNING diagnostic.
-	JSONataWarnings func(expr string) []string
 	// SDKIntegrationSupported, when set, refuses an AWS SDK integration
 	// (arn:aws:states:::aws-sdk:SERVICE:ACTION) for which it returns false, as AWS refuses a
 	// resource it does not recognise. Creating and validating a state machine set it to what
@@ -67,8 +64,6 @@ const (
 	CodeInvalidResource          = "INVALID_RESOURCE"
 	CodeInvalidLabelName         = "INVALID_LABEL_NAME"
 	CodeInvalidJSONataExpression = "INVALID_JSONATA_EXPRESSION"
-	// CodeUnsupportedJSONata is Stepflow's warning for JSONata that AWS's older JSONata rejects.
-	CodeUnsupportedJSONata = "UNSUPPORTED_JSONATA_FEATURE"
 )
 
 // machineKind says where a StartAt/States object sits; the allowed fields differ.
@@ -91,10 +86,6 @@ type parser struct {
 
 func (p *parser) add(code, location, message string) {
 	p.diags = append(p.diags, Diagnostic{Severity: SeverityError, Code: code, Message: message, Location: location})
-}
-
-func (p *parser) warn(code, location, message string) {
-	p.diags = append(p.diags, Diagnostic{Severity: SeverityWarning, Code: code, Message: message, Location: location})
 }
 
 func (p *parser) schemaf(location, format string, args ...any) {

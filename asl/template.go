@@ -165,10 +165,5 @@ func (p *parser) jsonataNode(text, location string) *Template {
 			p.add(CodeInvalidJSONataExpression, location, err.Error())
 		}
 	}
-	if p.opts.JSONataWarnings != nil {
-		for _, w := range p.opts.JSONataWarnings(expr) {
-			p.warn(CodeUnsupportedJSONata, location, w)
-		}
-	}
 	return &Template{Kind: TemplateJSONata, Expr: expr, Location: location}
 }
