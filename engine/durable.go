@@ -90,7 +90,7 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 		create.Status, create.Output, create.Error, create.Cause, create.StopDate = end.Status, end.Output, end.Error, end.Cause, end.StopDate
 		create.EndedStates = stateTimes(ex.State().StateTimes)
 	}
-	create.EventDeliveries = e.statusChangeDeliveries(ctx, ex, inputText, ob.params.Events)
+	create.EventDeliveries = e.statusChangeDeliveries(ctx, ex, inputText, create.Output, ob.params.Events)
 	rec, err := e.commits.create(ctx, create)
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return e.existingExecution(ctx, arn, t, inputText)
@@ -336,7 +336,11 @@ func (e *Engine) commitOutbox(ctx context.Context, lx *liveExecution, ob *outbox
 		lx.ex = nil
 		return fmt.Errorf("commit step of execution %s: encode history: %w", lx.arn, err)
 	}
-	ob.params.EventDeliveries = e.statusChangeDeliveries(ctx, lx.ex, "", ob.params.Events)
+	var output *string
+	if ob.params.Update != nil {
+		output = ob.params.Update.Output
+	}
+	ob.params.EventDeliveries = e.statusChangeDeliveries(ctx, lx.ex, "", output, ob.params.Events)
 	if err := e.commits.commit(ctx, &ob.params); err != nil {
 		lx.ex = nil // Handle changed it; the store has the truth
 		if errors.Is(err, store.ErrVersionConflict) {

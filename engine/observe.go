@@ -119,10 +119,11 @@ func statusAfter(ev *sfn.HistoryEvent) sfn.ExecutionStatus {
 // statusChangeDeliveries asks Config.StatusChangeEvents for the event deliveries of the
 // status changes among a step's events, described as ex is after the step; input is the
 // execution's input text as the start received it, "" when the engine no longer has it
-// (the receiver reads it from the store if it needs it). When that fails (the event bus
+// (the receiver reads it from the store if it needs it); output is the output text the step
+// writes, so that it is not encoded a second time for an event nobody may listen to. When that fails (the event bus
 // could not read its rules), the step commits without them and the failure is logged: the
 // execution must not wait on the event bus.
-func (e *Engine) statusChangeDeliveries(ctx context.Context, ex *interp.Execution, input string, events []*sfn.HistoryEvent) []*store.EventDelivery {
+func (e *Engine) statusChangeDeliveries(ctx context.Context, ex *interp.Execution, input string, output *string, events []*sfn.HistoryEvent) []*store.EventDelivery {
 	if e.cfg.StatusChangeEvents == nil {
 		return nil
 	}
@@ -143,8 +144,11 @@ func (e *Engine) statusChangeDeliveries(ctx context.Context, ex *interp.Executio
 			r := ex.Result()
 			c.Error, c.Cause = r.Error, r.Cause
 			if status == sfn.StatusSucceeded {
-				out := encodeJSON(r.Output)
-				c.Output = &out
+				c.Output = output
+				if c.Output == nil {
+					out := encodeJSON(r.Output)
+					c.Output = &out
+				}
 			}
 		}
 		changes = append(changes, c)
