@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/stepflow/stepflow/sfn"
@@ -10,51 +9,106 @@ import (
 )
 
 // recover brings back what was running when the process stopped. Standard executions need
-// little: every step committed its timers and dispatches with it, so the timer loop's first
-// poll fires the due timers and the reaper's first pass re-runs the tasks nobody holds. Here
-// each running Standard execution is loaded once, which also finishes recording the end of
-// executions whose last step committed but whose status update did not; Express executions,
-// which lived in memory only, are recorded as aborted.
+// nothing: every step committed its timers and dispatches with it, so the timer loop's first
+// poll fires the due timers and the reaper's first pass re-runs the tasks nobody holds, and an
+// execution is loaded when its first event comes. Every end is committed with the step that
+// ends it, so no execution can be RUNNING with an ended snapshot, except those a store held
+// running when it was upgraded from before schema 12 (the store lists them: they are loaded
+// here once, which records such an end). Express executions, which lived in memory only, are
+// recorded as aborted.
 //
-// It runs beside the engine's work, after Start has returned: with a million executions
-// waiting, loading each takes minutes, and nothing waits on it (an event for an execution
-// loads it on the spot, as after an eviction). It reads one page at a time and evicts as it
-// goes, so its memory stays that of a page and MaxLiveExecutions.
+// It runs beside the engine's work, after Start has returned, and nothing waits on it: its cost
+// is that of the running Express records (and, once after an upgrade, the listed Standard
+// ones), not of every open execution.
 func (e *Engine) recover(ctx context.Context) {
 	defer close(e.recovered)
-	next := ""
-	count := 0
+	count := e.recoverUpgraded(ctx)
+	if !e.cfg.SharedStore {
+		// On a shared store a running Express record may be another node's: none is touched.
+		count += e.recoverExpress(ctx)
+	}
+	e.log.Info("recovered running executions", "count", count)
+}
+
+// retryStore waits a second after a store error, unless ctx ends first (false).
+func (e *Engine) retryStore(ctx context.Context, what string, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	// The database may be away for a while: the read is made again.
+	e.log.Warn("recover running executions: "+what, "err", err)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(time.Second):
+		return true
+	}
+}
+
+// recoverExpress records the running Express executions of an earlier life as aborted.
+func (e *Engine) recoverExpress(ctx context.Context) int {
+	next, count := "", 0
 	for {
 		page, err := e.cfg.Store.ExecutionList(ctx, &store.ExecutionListParams{Status: sfn.StatusRunning,
-			MaxResults: store.MaxPageSize, NextToken: next})
+			Type: sfn.TypeExpress, MaxResults: store.MaxPageSize, NextToken: next})
 		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			// The database may be away for a while: the page is read again.
-			e.log.Warn("recover running executions: list them", "err", err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
+			if !e.retryStore(ctx, "list Express ones", err) {
+				return count
 			}
 			continue
 		}
 		for _, rec := range page.Executions {
 			if ctx.Err() != nil {
-				return
+				return count
 			}
-			e.recoverOne(ctx, rec)
+			e.recoverExpressOne(ctx, rec)
 		}
 		count += len(page.Executions)
-		e.evictIdle()
 		// Keyset pages: an execution that ends meanwhile does not move the ones after it.
 		if page.NextToken == "" {
-			break
+			return count
 		}
 		next = page.NextToken
 	}
-	e.log.Info("recovered running executions", "count", count)
+}
+
+// recoverUpgraded loads once each Standard execution the store listed when it was upgraded
+// to schema 12 (load records an end that only its snapshot holds), then strikes it off.
+func (e *Engine) recoverUpgraded(ctx context.Context) int {
+	count := 0
+	for {
+		arns, err := e.cfg.Store.RecoveryCheckList(ctx, store.MaxRecoveryChecks)
+		if err != nil {
+			if !e.retryStore(ctx, "list those to check after an upgrade", err) {
+				return count
+			}
+			continue
+		}
+		if len(arns) == 0 {
+			return count
+		}
+		for _, arn := range arns {
+			if ctx.Err() != nil {
+				return count
+			}
+			lx, err := e.acquire(ctx, arn)
+			if err != nil {
+				if !isNotFound(err) {
+					// Checked again at the next start.
+					e.log.Warn("recover execution", "execution", arn, "err", err)
+					return count
+				}
+				continue // removed by retention since
+			}
+			lx.mu.Unlock()
+		}
+		if err := e.cfg.Store.RecoveryCheckDelete(ctx, arns); err != nil {
+			e.log.Warn("recover running executions: strike off the checked ones", "err", err)
+			return count
+		}
+		count += len(arns)
+		e.evictIdle()
+	}
 }
 
 // Recovered is closed once the recovery pass Start began has gone through every execution
@@ -63,28 +117,19 @@ func (e *Engine) recover(ctx context.Context) {
 // ends that a crash left unrecorded have been recorded.
 func (e *Engine) Recovered() <-chan struct{} { return e.recovered }
 
-func (e *Engine) recoverOne(ctx context.Context, rec *store.Execution) {
-	if rec.Type == sfn.TypeExpress {
-		e.mu.Lock()
-		_, ours := e.express[rec.ARN]
-		e.mu.Unlock()
-		if ours || !rec.StartDate.Before(e.recoverFrom) || e.cfg.SharedStore {
-			// One started since Start is this process's own run (live, or ended since the
-			// page was read); on a shared store a running Express record may be another node's.
-			return
-		}
-		now := e.now()
-		lost := *rec
-		lost.Status, lost.Error, lost.Cause, lost.StopDate = sfn.StatusAborted, "", expressStopCause, &now
-		if err := e.updateRecord(ctx, &lost, rec.Version, nil); err != nil {
-			e.log.Warn("record lost express execution", "execution", rec.ARN, "err", err)
-		}
+func (e *Engine) recoverExpressOne(ctx context.Context, rec *store.Execution) {
+	e.mu.Lock()
+	_, ours := e.express[rec.ARN]
+	e.mu.Unlock()
+	if ours || !rec.StartDate.Before(e.recoverFrom) {
+		// One started since Start is this process's own run (live, or ended since the page
+		// was read).
 		return
 	}
-	lx, err := e.acquire(ctx, rec.ARN)
-	if err != nil {
-		e.log.Warn("recover execution", "execution", rec.ARN, "err", fmt.Errorf("%w", err))
-		return
+	now := e.now()
+	lost := *rec
+	lost.Status, lost.Error, lost.Cause, lost.StopDate = sfn.StatusAborted, "", expressStopCause, &now
+	if err := e.updateRecord(ctx, &lost, rec.Version, nil); err != nil {
+		e.log.Warn("record lost express execution", "execution", rec.ARN, "err", err)
 	}
-	lx.mu.Unlock()
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/sqlite"
 )
 
 // TestRestartResumes closes an engine with executions waiting on a timer and on a task token
@@ -46,8 +48,9 @@ func TestRestartResumes(t *testing.T) {
 	}
 }
 
-// TestRecoveryFinishesRecordedEnd covers a crash between the step that ends an execution
-// (already in its snapshot) and the status update: the next Start records the end.
+// TestRecoveryFinishesRecordedEnd covers a crash, in a Stepflow before schema 12, between the
+// step that ends an execution (already in its snapshot) and the status update: the first Start
+// after the upgrade records the end.
 func TestRecoveryFinishesRecordedEnd(t *testing.T) {
 	t.Parallel()
 	end := runSeeded(t, 3, `{"n":0}`, map[string]any{"n": 0.0}, func(target *target, ex *interp.Execution) []byte {
@@ -63,17 +66,22 @@ func TestRecoveryFinishesRecordedEnd(t *testing.T) {
 }
 
 // runSeeded writes an execution of a chain of n Pass states as the store holds it after its
-// first step (started on input, the row's input rowInput, the snapshot made by snapshotOf), then
-// starts an engine on the store and returns how the execution ended.
+// first step (started on input, the row's input rowInput, the snapshot made by snapshotOf),
+// upgrades the store as a store written before schema 12 would be (the migration lists the
+// running executions to check), then starts an engine on it and returns how the execution
+// ended.
 func runSeeded(t *testing.T, n int, rowInput string, input map[string]any, snapshotOf func(*target, *interp.Execution) []byte) *store.Execution {
 	t.Helper()
 	ctx := context.Background()
-	st := openSQLite(t, "")
+	path := filepath.Join(t.TempDir(), "stepflow.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e, err := New(Config{Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.Close(ctx) })
 	sm := createMachine(t, e, "chain", passChain(n), sfn.TypeStandard)
 	target, err := e.resolveTarget(ctx, sm)
 	if err != nil {
@@ -94,8 +102,27 @@ func runSeeded(t *testing.T, n int, rowInput string, input map[string]any, snaps
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Start(ctx); err != nil {
+	if err := e.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return awaitEnd(t, e, arn)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DROP TABLE recovery_check; DROP INDEX execution_running_express; DELETE FROM stepflow_migration WHERE version = 12`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	upgraded := openSQLite(t, path) // applies schema 12 again
+	e = startEngine(t, Config{Store: upgraded})
+	end := awaitEnd(t, e, arn)
+	<-e.Recovered()
+	if left, err := upgraded.RecoveryCheckList(ctx, 0); err != nil || len(left) != 0 {
+		t.Fatalf("executions left to check after recovery: %v, %v", left, err)
+	}
+	return end
 }

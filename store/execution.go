@@ -75,9 +75,14 @@ type ExecutionListParams struct {
 	StateMachineVersionARN string
 	StateMachineAliasARN   string
 	Status                 sfn.ExecutionStatus
-	MaxResults             int
-	NextToken              string
+	// Type, when set, keeps executions of that type only (recovery lists running Express ones).
+	Type       sfn.StateMachineType
+	MaxResults int
+	NextToken  string
 }
+
+// MaxRecoveryChecks bounds one RecoveryCheckList answer.
+const MaxRecoveryChecks = 1000
 
 // ExecutionListResult is one page, newest first; NextToken is "" on the last.
 type ExecutionListResult struct {

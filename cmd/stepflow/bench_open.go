@@ -255,7 +255,7 @@ func benchOpen(ctx context.Context, cfg *benchOpenConfig, exe, dir string, out i
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	fmt.Fprintf(out, "restart: the background recovery pass over every running execution ended after %v\n", time.Since(began).Round(time.Millisecond))
+	fmt.Fprintf(out, "restart: the background recovery pass (running Express executions of the earlier life, executions listed at an upgrade) ended after %v\n", time.Since(began).Round(time.Millisecond))
 	running, err := benchCountRunning(ctx, client, smARN)
 	if err != nil {
 		return err

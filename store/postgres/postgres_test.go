@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stepflow/stepflow/internal/pgtest"
+	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/postgres"
 	"github.com/stepflow/stepflow/store/storetest"
@@ -166,5 +167,51 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 		if _, err := get(); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("mode %d: after the database came back: %v; want ExecutionDoesNotExist's ErrNotFound", mode, err)
 		}
+	}
+}
+
+// TestUpgradeListsRunningExecutionsToCheck: schema 12 lists the Standard executions a store held
+// running when it was upgraded (the only ones whose end may be in their snapshot alone), once.
+func TestUpgradeListsRunningExecutionsToCheck(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	first, dsn := openSchema(t)
+	for _, e := range []struct {
+		name string
+		typ  sfn.StateMachineType
+	}{{"standard", sfn.TypeStandard}, {"express", sfn.TypeExpress}} {
+		_, err := first.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: "arn:aws:states:us-east-1:1:execution:m:" + e.name,
+			StateMachineARN: "arn:aws:states:us-east-1:1:stateMachine:m", Name: e.name, Type: e.typ, Input: "{}", StartDate: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if arns, err := first.RecoveryCheckList(ctx, 0); err != nil || len(arns) != 0 {
+		t.Fatalf("executions started after schema 12 listed to check: %v, %v", arns, err)
+	}
+	_ = first.Close()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `DROP TABLE recovery_check; DROP INDEX execution_running_express; DELETE FROM stepflow_migration WHERE version = 12`)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upgraded, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer upgraded.Close()
+	arns, err := upgraded.RecoveryCheckList(ctx, 0)
+	if err != nil || len(arns) != 1 || arns[0] != "arn:aws:states:us-east-1:1:execution:m:standard" {
+		t.Fatalf("listed to check after the upgrade: %v, %v; want the running Standard execution", arns, err)
+	}
+	if err := upgraded.RecoveryCheckDelete(ctx, arns); err != nil {
+		t.Fatal(err)
+	}
+	if arns, err := upgraded.RecoveryCheckList(ctx, 0); err != nil || len(arns) != 0 {
+		t.Fatalf("left after striking off: %v, %v", arns, err)
 	}
 }

@@ -290,3 +290,23 @@ func testExecutionCreateEnded(t *testing.T, s store.Store) {
 	list := must(s.ExecutionList(ctx, &store.ExecutionListParams{Status: sfn.StatusSucceeded})).get(t)
 	equal(t, "listed as succeeded", len(list.Executions), 1)
 }
+
+// testExecutionListType: recovery lists the running executions of one type (Express), and a
+// store created at schema 12 or later has no executions to check after an upgrade.
+func testExecutionListType(t *testing.T, s store.Store) {
+	createExecution(t, s, "standard", 0)
+	must(s.ExecutionCreate(ctx, &store.ExecutionCreateParams{
+		ARN: executionARN("express"), StateMachineARN: machineARN, Name: "express",
+		Type: sfn.TypeExpress, Input: "{}", StartDate: t0.Add(time.Second),
+	})).get(t)
+	for typ, want := range map[sfn.StateMachineType]string{sfn.TypeExpress: "express", sfn.TypeStandard: "standard"} {
+		page := must(s.ExecutionList(ctx, &store.ExecutionListParams{Status: sfn.StatusRunning, Type: typ})).get(t)
+		if len(page.Executions) != 1 || page.Executions[0].Name != want {
+			t.Fatalf("running %s executions: %v, want only %s", typ, page.Executions, want)
+		}
+	}
+	if arns := must(s.RecoveryCheckList(ctx, 0)).get(t); len(arns) != 0 {
+		t.Fatalf("executions to check in a new store: %v", arns)
+	}
+	check(t, s.RecoveryCheckDelete(ctx, []string{executionARN("standard")}))
+}

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionCreate", testExecutionCreate},
 		{"ExecutionList", testExecutionList},
 		{"ExecutionListTies", testExecutionListTies},
+		{"ExecutionListType", testExecutionListType},
 		{"ExecutionTimingList", testExecutionTimingList},
 		{"Performance", testPerformance},
 		{"ExecutionCount", testExecutionCount},

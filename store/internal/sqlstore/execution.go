@@ -250,6 +250,7 @@ func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams)
 		{"state_machine_version_arn", p.StateMachineVersionARN},
 		{"state_machine_alias_arn", p.StateMachineAliasARN},
 		{"status", string(p.Status)},
+		{"type", string(p.Type)},
 	} {
 		if f.value != "" {
 			where = append(where, f.column+" = ?")
@@ -263,6 +264,9 @@ func (s *Store) ExecutionList(ctx context.Context, p *store.ExecutionListParams)
 	}
 	if p.StateMachineAliasARN != "" {
 		where = append(where, "state_machine_alias_arn <> ''")
+	}
+	if p.Status == sfn.StatusRunning && p.Type == sfn.TypeExpress {
+		where = append(where, "status = 'RUNNING'", "type = 'EXPRESS'") // execution_running_express
 	}
 	if p.NextToken != "" {
 		key, err := decodePageToken(p.NextToken, "executions", 2)
