@@ -660,6 +660,9 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 		ReadHeaderTimeout: 10 * time.Second,
 		WriteTimeout:      api.DefaultActivityPollTimeout + api.DefaultResponseWriteTimeout,
 		IdleTimeout:       2 * time.Minute,
+		// What net/http reports itself (TLS handshake failures, panics in a handler) goes to
+		// the server's log in its format, not to the standard library's default logger.
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -88,7 +88,7 @@ func TestServerTLS(t *testing.T) {
 	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	url, stdout, _, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "db"),
+	url, stdout, stderr, _ := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "db"),
 		"--auth", "sigv4", "--access-key", "AKIDTLS:secret", "--tls-cert", certFile, "--tls-key", keyFile, "--audit-log", auditFile)
 	if !strings.HasPrefix(url, "https://") {
 		t.Fatalf("listening on %s; stdout %s", url, stdout.String())
@@ -134,6 +134,13 @@ func TestServerTLS(t *testing.T) {
 	}
 	if _, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS11}); err == nil {
 		t.Fatal("a TLS 1.1 handshake succeeded")
+	}
+	// net/http's own report of the refused handshake is in the server's log, in its format.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(stderr.String(), "level=WARN msg=\"http: TLS handshake error"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the refused handshake is not in the server's log: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 
 	// Rotation by writing the files: the next connection gets the new certificate.
