@@ -37,6 +37,12 @@ func (c *caller) sdkCall(ctx context.Context, action string, input any) (any, er
 
 func convertKeys(v any, conv func(string) string) any {
 	switch v := v.(type) {
+	case *jsonvalue.Object:
+		out := jsonvalue.NewObject(v.Len())
+		for i := 0; i < v.Len(); i++ {
+			out.Set(conv(v.KeyAt(i)), convertKeys(v.ValueAt(i), conv))
+		}
+		return out
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
@@ -54,11 +60,17 @@ func convertKeys(v any, conv func(string) string) any {
 }
 
 func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToLower(r)) + s[n:]
 }
