@@ -139,6 +139,7 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 		return nil, err
 	}
 	c := &caller{inv: inv, svc: svc, region: inv.region, role: inv.role(req)}
+	req = withOrderedJSONMembers(svc.name(), req)
 	if !sdk {
 		if job, ok := jobIntegrations[svc.name()+":"+r.Action]; ok && (r.Pattern != "sync:2" || svc.name() == "states") {
 			return ordered(job(ctx, c, req, r.Pattern))(svc, true)

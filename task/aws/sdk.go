@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"github.com/stepflow/stepflow/task"
 	"unicode"
 	"unicode/utf8"
 )
@@ -99,6 +100,56 @@ func implicitJSON(service string, params any) any {
 		m = withDetailsAsText(m)
 	}
 	return m
+}
+
+// withOrderedJSONMembers returns req with the members implicitJSON sends as JSON text taken
+// from the engine's ordered input (task.Request.OrderedInput), so that the text has the
+// keys in the order the state built them, as AWS writes it, not sorted as Go maps are.
+func withOrderedJSONMembers(service string, req *task.Request) *task.Request {
+	in, isMap := req.Input.(map[string]any)
+	if req.OrderedInput == nil || !isMap {
+		return req
+	}
+	var members []string
+	switch service {
+	case "states":
+		members = []string{"Input", "Output"}
+	case "sqs":
+		members = []string{"MessageBody"}
+	case "sns":
+		members = []string{"Message"}
+	case "events":
+		entries, ok := in["Entries"].([]any)
+		orderedEntries, _ := field(req.OrderedInput, "Entries").([]any)
+		if !ok || len(orderedEntries) != len(entries) {
+			return req
+		}
+		out := make([]any, len(entries))
+		for i, e := range entries {
+			out[i] = e
+			if entry, ok := e.(map[string]any); ok {
+				if detail := field(orderedEntries[i], "Detail"); jsonvalue.IsObject(detail) {
+					entry = copyObject(entry)
+					entry["Detail"] = detail
+					out[i] = entry
+				}
+			}
+		}
+		in = copyObject(in)
+		in["Entries"] = out
+	}
+	copied := false
+	for _, k := range members {
+		if v := field(req.OrderedInput, k); jsonvalue.IsObject(v) {
+			if !copied {
+				in, copied = copyObject(in), true
+			}
+			in[k] = v
+		}
+	}
+	plain := *req
+	plain.Input = in
+	return &plain
 }
 
 // stringifyMember replaces m[key] by its JSON text unless it is a string or absent.
