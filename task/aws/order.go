@@ -2,7 +2,7 @@ package aws
 
 import (
 	"sort"
-	"strings"
+	"unicode/utf16"
 
 	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
@@ -23,7 +23,7 @@ import (
 //     integrations (recorded: aws-sdk:dynamodb:getItem answered an Item as {"id", "data"},
 //     which is neither sorted nor HashMap order);
 //   - SdkHttpMetadata's HttpHeaders sorted case-insensitively, its AllHttpHeaders in
-//     HashMap order (metadata.go).
+//     HashMap order (task.SDKHTTPMetadata).
 //
 // Without the services' models Stepflow cannot tell a map from a structure by looking at a
 // value, so the members that are maps are listed below per service, by member name.
@@ -183,7 +183,7 @@ func javaStringLess(a, b string) bool {
 	if isASCII(a) && isASCII(b) {
 		return a < b
 	}
-	ua, ub := utf16Units(a), utf16Units(b)
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
 	for i := 0; i < len(ua) && i < len(ub); i++ {
 		if ua[i] != ub[i] {
 			return ua[i] < ub[i]
@@ -199,58 +199,6 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-func utf16Units(s string) []uint16 {
-	var out []uint16
-	for _, r := range s {
-		if r >= 0x10000 {
-			r -= 0x10000
-			out = append(out, uint16(0xD800+(r>>10)), uint16(0xDC00+(r&0x3FF)))
-			continue
-		}
-		out = append(out, uint16(r))
-	}
-	return out
-}
-
-// caseInsensitiveLess is String.CASE_INSENSITIVE_ORDER, the order of a TreeMap built with
-// it (the AWS SDK for Java's HttpHeaders): characters compared upper-cased, then
-// lower-cased.
-func caseInsensitiveLess(a, b string) bool {
-	ua, ub := utf16Units(a), utf16Units(b)
-	for i := 0; i < len(ua) && i < len(ub); i++ {
-		ca, cb := ua[i], ub[i]
-		if ca == cb {
-			continue
-		}
-		ca, cb = foldUnit(ca, true), foldUnit(cb, true)
-		if ca == cb {
-			continue
-		}
-		ca, cb = foldUnit(ca, false), foldUnit(cb, false)
-		if ca != cb {
-			return ca < cb
-		}
-	}
-	return len(ua) < len(ub)
-}
-
-func foldUnit(u uint16, upper bool) uint16 {
-	if u >= 0xD800 && u <= 0xDFFF {
-		return u // half of a surrogate pair: Character.toUpperCase leaves it
-	}
-	s := string(rune(u))
-	if upper {
-		s = strings.ToUpper(s)
-	} else {
-		s = strings.ToLower(s)
-	}
-	r := []rune(s)
-	if len(r) != 1 || r[0] > 0xFFFF {
-		return u
-	}
-	return uint16(r[0])
 }
 
 // decodeResult reads a JSON response of svc: its structures as Go maps, which the

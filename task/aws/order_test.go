@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"github.com/stepflow/stepflow/task"
 )
 
 // The SdkHttpMetadata of results recorded on AWS (LocalStack's parity snapshots,
@@ -13,7 +14,7 @@ func TestSDKHTTPMetadataOrderAsRecorded(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name                string
-		headers             []string // as the service sent them (sdkHTTPMetadata puts them in sorted)
+		headers             []string // as the service sent them (task.SDKHTTPMetadata puts them in sorted)
 		wantAll, wantHeader string
 	}{
 		{
@@ -39,7 +40,7 @@ func TestSDKHTTPMetadataOrderAsRecorded(t *testing.T) {
 		for _, h := range tc.headers {
 			values[h] = []string{"v"}
 		}
-		md := sdkHTTPMetadata(append([]string(nil), tc.headers...), values, 200)
+		md := task.SDKHTTPMetadata(append([]string(nil), tc.headers...), values, 200)
 		if got := jsonvalue.MarshalString(md.Keys()); got != `["AllHttpHeaders","HttpHeaders","HttpStatusCode"]` {
 			t.Errorf("%s: SdkHttpMetadata members %s", tc.name, got)
 		}
@@ -102,8 +103,8 @@ func TestJavaStringOrders(t *testing.T) {
 		if got := javaStringLess(tc.a, tc.b); got != tc.less {
 			t.Errorf("javaStringLess(%q, %q) = %v", tc.a, tc.b, got)
 		}
-		if got := caseInsensitiveLess(tc.a, tc.b); got != tc.lessI {
-			t.Errorf("caseInsensitiveLess(%q, %q) = %v", tc.a, tc.b, got)
+		if got := task.CaseInsensitiveLess(tc.a, tc.b); got != tc.lessI {
+			t.Errorf("CaseInsensitiveLess(%q, %q) = %v", tc.a, tc.b, got)
 		}
 	}
 }
