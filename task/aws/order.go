@@ -44,7 +44,7 @@ const (
 	document
 )
 
-// mapMembers are, by service, the result members (PascalCase, as a state sees them) whose
+// mapMembers are, by service (its canonical name), the result members (PascalCase, as a state sees them) whose
 // values are maps. A kind applies only where the value has the kind's shape: DynamoDB's
 // GlobalSecondaryIndexes is a map in ConsumedCapacity and a list of structures in a
 // TableDescription.
@@ -63,22 +63,42 @@ var mapMembers = map[string]map[string]mapKind{
 	"states": {"Input": document, "Output": document},
 	"glue": {"Arguments": mapOfValues, "NonOverridableArguments": mapOfValues, "DefaultArguments": mapOfValues,
 		"Parameters": mapOfValues, "Tags": mapOfValues},
+	"kms":          {"EncryptionContext": mapOfValues},
+	"sagemaker":    {"Environment": mapOfValues, "HyperParameters": mapOfValues, "StaticHyperParameters": mapOfValues},
+	"codepipeline": {"Configuration": mapOfValues},
+	"emr":          {"Properties": mapOfValues},
 }
 
-// defaultMapMembers are the map members of the services not listed in mapMembers: tags
-// given as an object are a map in every AWS model that has them so.
+// defaultMapMembers are map members of every service: tags given as an object are a map in
+// every AWS model that has them so.
 var defaultMapMembers = map[string]mapKind{"Tags": mapOfValues}
+
+// serviceMapMembers are the map members of svc's results, defaultMapMembers included.
+func serviceMapMembers(svc *service) map[string]mapKind {
+	return mapMembersByService[svc.name()]
+}
+
+var mapMembersByService = func() map[string]map[string]mapKind {
+	out := map[string]map[string]mapKind{}
+	for _, s := range services {
+		members := map[string]mapKind{}
+		for k, v := range defaultMapMembers {
+			members[k] = v
+		}
+		for k, v := range mapMembers[s.name()] {
+			members[k] = v
+		}
+		out[s.name()] = members
+	}
+	return out
+}()
 
 // resultOrder puts a result of svc in the key order Step Functions gives it: structures'
 // members sorted, maps' keys in HashMap order (hashMaps: the optimized integrations) or as
 // the service sent them (the aws-sdk: integrations). Objects may be *jsonvalue.Object (a
 // decoded response keeps the service's order) or map[string]any.
 func resultOrder(v any, svc *service, hashMaps bool) any {
-	members, ok := mapMembers[svc.name()]
-	if !ok {
-		members = defaultMapMembers
-	}
-	o := orderer{members: members, hashMaps: hashMaps}
+	o := orderer{members: serviceMapMembers(svc), hashMaps: hashMaps}
 	return o.structure(v)
 }
 
@@ -210,11 +230,7 @@ func decodeResult(body []byte, svc *service) (m map[string]any, ok bool, err err
 	if err != nil {
 		return nil, false, err
 	}
-	members, known := mapMembers[svc.name()]
-	if !known {
-		members = defaultMapMembers
-	}
-	m, ok = keepMaps(v, members, 0).(map[string]any)
+	m, ok = keepMaps(v, serviceMapMembers(svc), 0).(map[string]any)
 	return m, ok, nil
 }
 

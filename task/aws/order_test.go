@@ -84,6 +84,15 @@ func TestResultOrder(t *testing.T) {
 	if got := jsonvalue.MarshalString(resultOrder(convertMembers(m, upperFirst, ecsFreeForm), ecs, true)); got != want {
 		t.Errorf("ecs:\n got %s\nwant %s", got, want)
 	}
+	// aws-sdk:kms:decrypt: EncryptionContext is a map, kept as sent; every service's Tags
+	// given as an object is a map too.
+	kms := lookupService("kms")
+	wire = `{"KeyId":"k","EncryptionContext":{"zulu":"1","alpha":"2"},"Plaintext":"cA==","Tags":{"z":"1","a":"2"}}`
+	m, _, _ = decodeResult([]byte(wire), kms)
+	want = `{"EncryptionContext":{"zulu":"1","alpha":"2"},"KeyId":"k","Plaintext":"cA==","Tags":{"z":"1","a":"2"}}`
+	if got := jsonvalue.MarshalString(resultOrder(m, kms, false)); got != want {
+		t.Errorf("kms:\n got %s\nwant %s", got, want)
+	}
 }
 
 func TestJavaStringOrders(t *testing.T) {
