@@ -63,7 +63,7 @@ func batchSubmitJob(ctx context.Context, c *caller, req *task.Request, pattern s
 	}
 	cancel()
 	if pattern != "sync" {
-		return withSDKMetadata(answer, resp), nil
+		return c.withSDKMetadata(answer, resp), nil
 	}
 	if jobID == "" {
 		return nil, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the Batch SubmitJob response has no jobId: %.200q", resp.body)}, false)

@@ -71,7 +71,7 @@ func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern strin
 	}
 	answer := optimizedTimestamps(convertMembers(out, upperFirst, ecsFreeForm)).(map[string]any)
 	if pattern != "sync" {
-		return withSDKMetadata(answer, resp), nil
+		return c.withSDKMetadata(answer, resp), nil
 	}
 	if failures, _ := out["failures"].([]any); len(failures) > 0 {
 		return nil, &task.Error{Name: "AmazonECS.Unknown", Cause: c.causeText(answer["Failures"])}

@@ -32,7 +32,7 @@ func glueStartJobRun(ctx context.Context, c *caller, req *task.Request, pattern 
 	runID, _ := out["JobRunId"].(string)
 	if pattern != "sync" {
 		out["JobName"] = jobName
-		return withSDKMetadata(out, resp), nil
+		return c.withSDKMetadata(out, resp), nil
 	}
 	if runID == "" {
 		return nil, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the Glue StartJobRun response has no JobRunId: %.200q", resp.body)}, false)

@@ -83,7 +83,7 @@ func statesStartExecution(ctx context.Context, c *caller, req *task.Request, pat
 	}
 	if pattern != "sync" && pattern != "sync:2" {
 		answer := map[string]any{"ExecutionArn": arn, "StartDate": epochSecondsToMillis(startDate)}
-		return withSDKMetadata(answer, resp), nil
+		return c.withSDKMetadata(answer, resp), nil
 	}
 	if arn == "" {
 		return nil, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the StartExecution response has no executionArn: %.200q", resp.body)}, false)
