@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/stepflow/stepflow/internal/jsonvalue"
@@ -114,6 +115,29 @@ func TestJavaStringOrders(t *testing.T) {
 		}
 		if got := task.CaseInsensitiveLess(tc.a, tc.b); got != tc.lessI {
 			t.Errorf("CaseInsensitiveLess(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}
+
+// The Connection header (which Go's HTTP client keeps unless it says close) is spelled as
+// each service sends it on AWS: connection for SQS, SNS and Step Functions, Connection for
+// DynamoDB; X-Amzn-Requestid as x-amzn-RequestId.
+func TestSDKMetadataHeaderNames(t *testing.T) {
+	t.Parallel()
+	resp := &httpResponse{status: 200, requestID: "r", header: http.Header{
+		"Connection": {"keep-alive"}, "X-Amzn-Requestid": {"r"}, "Content-Type": {"application/x-amz-json-1.0"}}}
+	for _, tc := range []struct{ service, want string }{
+		{"sqs", `["connection","Content-Type","x-amzn-RequestId"]`},
+		{"sns", `["connection","Content-Type","x-amzn-RequestId"]`},
+		{"states", `["connection","Content-Type","x-amzn-RequestId"]`},
+		{"dynamodb", `["Connection","Content-Type","x-amzn-RequestId"]`},
+	} {
+		c := &caller{svc: lookupService(tc.service)}
+		out := c.withSDKMetadata(map[string]any{"MessageId": "m"}, resp)
+		md, _ := out.Get("SdkHttpMetadata")
+		headers, _ := md.(*jsonvalue.Object).Get("HttpHeaders")
+		if got := jsonvalue.MarshalString(headers.(*jsonvalue.Object).Keys()); got != tc.want {
+			t.Errorf("%s: HttpHeaders %s, want %s", tc.service, got, tc.want)
 		}
 	}
 }
