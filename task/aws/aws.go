@@ -140,40 +140,42 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 	}
 	c := &caller{inv: inv, svc: svc, region: inv.region, role: inv.role(req)}
 	req = withOrderedJSONMembers(svc.name(), req)
+	// Results are put in the order Step Functions gives them (resultOrder): maps in HashMap
+	// order for the optimized integrations, as the service sent them for aws-sdk: ones.
 	if !sdk {
 		if job, ok := jobIntegrations[svc.name()+":"+r.Action]; ok && (r.Pattern != "sync:2" || svc.name() == "states") {
-			return ordered(job(ctx, c, req, r.Pattern))(svc, true)
+			result, err := job(ctx, c, req, r.Pattern)
+			return orderedResult(result, err, svc, true)
 		}
 	}
 	if r.Pattern == "sync" || r.Pattern == "sync:2" {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("resource %s: the .%s pattern is not supported for this integration", r.ARN, r.Pattern)}
 	}
 	if sdk && svc.targetPrefix == "" {
+		result, err := c.sdkOtherCall(ctx, r.Action, req.Input)
 		if _, client := sdkClientServices[svc.name()]; client {
-			// ordered as they are built, from the SDK's Go types (sdk_values.go)
-			return c.sdkOtherCall(ctx, r.Action, req.Input)
+			return result, err // built in order from the SDK's Go types (sdk_values.go)
 		}
-		return ordered(c.sdkOtherCall(ctx, r.Action, req.Input))(svc, false)
+		return orderedResult(result, err, svc, false)
 	}
 	if sdk {
-		return ordered(c.sdkCall(ctx, r.Action, req.Input))(svc, false)
+		result, err := c.sdkCall(ctx, r.Action, req.Input)
+		return orderedResult(result, err, svc, false)
 	}
 	op, ok := optimized[svc.name()+":"+r.Action]
 	if !ok {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("resource %s: action %s is not supported for the %s integration", r.ARN, r.Action, svc.name())}
 	}
-	return ordered(op(ctx, c, req.Input))(svc, true)
+	result, err := op(ctx, c, req.Input)
+	return orderedResult(result, err, svc, true)
 }
 
-// ordered puts a call's result in the order Step Functions gives it (resultOrder): maps in
-// HashMap order for the optimized integrations (hashMaps), as sent for aws-sdk: ones.
-func ordered(result any, err error) func(svc *service, hashMaps bool) (any, error) {
-	return func(svc *service, hashMaps bool) (any, error) {
-		if err != nil {
-			return nil, err
-		}
-		return resultOrder(result, svc, hashMaps), nil
+// orderedResult is resultOrder of a call's result, or the call's error.
+func orderedResult(result any, err error, svc *service, hashMaps bool) (any, error) {
+	if err != nil {
+		return nil, err
 	}
+	return resultOrder(result, svc, hashMaps), nil
 }
 
 // jobIntegrations are the optimized integrations that start jobs, with .sync: their

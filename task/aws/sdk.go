@@ -2,11 +2,11 @@ package aws
 
 import (
 	"context"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/task"
-	"unicode"
-	"unicode/utf8"
 )
 
 // sdkCall is arn:aws:states:::aws-sdk:SERVICE:ACTION for a service speaking the AWS JSON
@@ -128,7 +128,7 @@ func withOrderedJSONMembers(service string, req *task.Request) *task.Request {
 		for i, e := range entries {
 			out[i] = e
 			if entry, ok := e.(map[string]any); ok {
-				if detail := field(orderedEntries[i], "Detail"); jsonvalue.IsObject(detail) {
+				if detail := field(orderedEntries[i], "Detail"); isJSONValue(detail) {
 					entry = copyObject(entry)
 					entry["Detail"] = detail
 					out[i] = entry
@@ -140,7 +140,7 @@ func withOrderedJSONMembers(service string, req *task.Request) *task.Request {
 	}
 	copied := false
 	for _, k := range members {
-		if v := field(req.OrderedInput, k); jsonvalue.IsObject(v) {
+		if v := field(req.OrderedInput, k); isJSONValue(v) {
 			if !copied {
 				in, copied = copyObject(in), true
 			}
@@ -150,6 +150,13 @@ func withOrderedJSONMembers(service string, req *task.Request) *task.Request {
 	plain := *req
 	plain.Input = in
 	return &plain
+}
+
+// isJSONValue reports whether v is what stringifyMember writes as JSON text: neither absent
+// nor a string.
+func isJSONValue(v any) bool {
+	_, isString := v.(string)
+	return v != nil && !isString
 }
 
 // stringifyMember replaces m[key] by its JSON text unless it is a string or absent.
