@@ -44,10 +44,10 @@ const (
 	document
 )
 
-// mapMembers are, by service (its canonical name), the result members (PascalCase, as a state sees them) whose
-// values are maps. A kind applies only where the value has the kind's shape: DynamoDB's
-// GlobalSecondaryIndexes is a map in ConsumedCapacity and a list of structures in a
-// TableDescription.
+// mapMembers are, by service (its canonical name), the result members (PascalCase, as a
+// state sees them) whose values are maps. A kind applies only where the value has the kind's
+// shape: DynamoDB's GlobalSecondaryIndexes is a map in ConsumedCapacity and a list of
+// structures in a TableDescription.
 var mapMembers = map[string]map[string]mapKind{
 	"dynamodb": {
 		"Item": mapOfValues, "Attributes": mapOfValues, "Key": mapOfValues, "M": mapOfValues,
