@@ -252,7 +252,7 @@ var contextFields = map[string]map[string]string{
 
 // parseTestStateContext reads the request's Context object, which replaces the one of a new
 // execution as it is given.
-func parseTestStateContext(text *string, st *testedState) (map[string]any, error) {
+func parseTestStateContext(text *string, st *testedState) (any, error) {
 	if text == nil {
 		return nil, nil
 	}
@@ -287,7 +287,8 @@ func parseTestStateContext(text *string, st *testedState) (map[string]any, error
 			}
 		}
 	}
-	return obj, nil
+	// $$ shows the object as given, keys in its order.
+	return jsonvalue.Decode([]byte(*text))
 }
 
 // callbackOrSync reports whether the state is a Task state of the .sync or .waitForTaskToken

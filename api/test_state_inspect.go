@@ -107,7 +107,7 @@ func withVariables(input any, vars map[string]any) any {
 type testRun struct {
 	s             *Server
 	vars          map[string]any
-	contextObject map[string]any // the request's context, nil for a new execution's
+	contextObject any // the request's context (in the order given), nil for a new execution's
 }
 
 // runStage runs stage (one state, named name) on input with vars set, its tasks sent to inv;

@@ -33,8 +33,9 @@ type Options struct {
 	// not a behaviour a definition can rely on.
 	ExpressionTimeLimit time.Duration
 	// Context, when set, is the Context object ($$, $states.context) of every state, as
-	// given (TestState's context member); inside a Map iteration its Map member is added.
-	Context map[string]any
+	// given (TestState's context member: an object, a *jsonvalue.Object keeping its keys in
+	// the order they were given); inside a Map iteration its Map member is added.
+	Context any
 	// ExpressChildTimeLimit is how long a Distributed Map's EXPRESS child execution may run
 	// before it times out; 0 means sfn.ExpressDurationLimit, AWS's five minutes. Tests and
 	// virtual-time runs lower it to reach the limit without waiting for it.

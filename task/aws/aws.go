@@ -139,25 +139,43 @@ func (inv *Invoker) Invoke(ctx context.Context, req *task.Request) (any, error) 
 		return nil, err
 	}
 	c := &caller{inv: inv, svc: svc, region: inv.region, role: inv.role(req)}
+	req = withOrderedJSONMembers(svc.name(), req)
+	// Results are put in the order Step Functions gives them (resultOrder): maps in HashMap
+	// order for the optimized integrations, as the service sent them for aws-sdk: ones.
 	if !sdk {
 		if job, ok := jobIntegrations[svc.name()+":"+r.Action]; ok && (r.Pattern != "sync:2" || svc.name() == "states") {
-			return job(ctx, c, req, r.Pattern)
+			result, err := job(ctx, c, req, r.Pattern)
+			return orderedResult(result, err, svc, true)
 		}
 	}
 	if r.Pattern == "sync" || r.Pattern == "sync:2" {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("resource %s: the .%s pattern is not supported for this integration", r.ARN, r.Pattern)}
 	}
 	if sdk && svc.targetPrefix == "" {
-		return c.sdkOtherCall(ctx, r.Action, req.Input)
+		result, err := c.sdkOtherCall(ctx, r.Action, req.Input)
+		if _, client := sdkClientServices[svc.name()]; client {
+			return result, err // built in order from the SDK's Go types (sdk_values.go)
+		}
+		return orderedResult(result, err, svc, false)
 	}
 	if sdk {
-		return c.sdkCall(ctx, r.Action, req.Input)
+		result, err := c.sdkCall(ctx, r.Action, req.Input)
+		return orderedResult(result, err, svc, false)
 	}
 	op, ok := optimized[svc.name()+":"+r.Action]
 	if !ok {
 		return nil, &task.Error{Name: sfn.ErrorRuntime, Cause: fmt.Sprintf("resource %s: action %s is not supported for the %s integration", r.ARN, r.Action, svc.name())}
 	}
-	return op(ctx, c, req.Input)
+	result, err := op(ctx, c, req.Input)
+	return orderedResult(result, err, svc, true)
+}
+
+// orderedResult is resultOrder of a call's result, or the call's error.
+func orderedResult(result any, err error, svc *service, hashMaps bool) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return resultOrder(result, svc, hashMaps), nil
 }
 
 // jobIntegrations are the optimized integrations that start jobs, with .sync: their

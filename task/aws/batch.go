@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task"
 )
@@ -64,7 +63,7 @@ func batchSubmitJob(ctx context.Context, c *caller, req *task.Request, pattern s
 	}
 	cancel()
 	if pattern != "sync" {
-		return withSDKMetadata(answer, resp), nil
+		return c.withSDKMetadata(answer, resp), nil
 	}
 	if jobID == "" {
 		return nil, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the Batch SubmitJob response has no jobId: %.200q", resp.body)}, false)
@@ -93,7 +92,7 @@ func batchSubmitJob(ctx context.Context, c *caller, req *task.Request, pattern s
 	withoutTaskKeyTag(job)
 	desc := convertMembers(job, upperFirst, batchFreeForm)
 	if job["status"] != "SUCCEEDED" {
-		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: jsonvalue.MarshalString(desc)}
+		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: c.causeText(desc)}
 	}
 	return desc, nil
 }

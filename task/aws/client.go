@@ -127,7 +127,7 @@ func firstHeader(h http.Header, names ...string) string {
 }
 
 // callJSON makes one AWS JSON protocol call (POST / with X-Amz-Target) and returns the
-// decoded result, or the error the integration style names: optimized integrations as the
+// decoded result (decodeResult), or the error the integration style names: optimized integrations as the
 // AWS SDK for Java 1 names them, aws-sdk: ones as the AWS SDK for Java 2 does.
 func (c *caller) callJSON(ctx context.Context, action string, params any, sdkStyle bool) (map[string]any, *httpResponse, error) {
 	body, err := jsonvalue.Marshal(params)
@@ -147,8 +147,7 @@ func (c *caller) callJSON(ctx context.Context, action string, params any, sdkSty
 	if len(bytes.TrimSpace(resp.body)) == 0 {
 		return map[string]any{}, resp, nil
 	}
-	v, err := jsonvalue.Unmarshal(resp.body)
-	m, ok := v.(map[string]any)
+	m, ok, err := decodeResult(resp.body, c.svc)
 	if err != nil || !ok {
 		return nil, resp, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the %s response to %s is not a JSON object: %.200q", c.svc.name(), action, resp.body)}, sdkStyle)
 	}
@@ -319,8 +318,7 @@ func (c *caller) callRESTJSON(ctx context.Context, method, path string, params a
 	if len(bytes.TrimSpace(resp.body)) == 0 {
 		return map[string]any{}, resp, nil
 	}
-	v, err := jsonvalue.Unmarshal(resp.body)
-	m, ok := v.(map[string]any)
+	m, ok, err := decodeResult(resp.body, c.svc)
 	if err != nil || !ok {
 		return nil, resp, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the %s response to %s %s is not a JSON object: %.200q", c.svc.name(), method, path, resp.body)}, sdkStyle)
 	}

@@ -14,6 +14,6 @@ func dynamoDBCall(action string) func(ctx context.Context, c *caller, input any)
 		if err != nil {
 			return nil, err
 		}
-		return withSDKMetadata(out, resp), nil
+		return c.withSDKMetadata(out, resp), nil
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task"
 )
@@ -72,10 +71,10 @@ func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern strin
 	}
 	answer := optimizedTimestamps(convertMembers(out, upperFirst, ecsFreeForm)).(map[string]any)
 	if pattern != "sync" {
-		return withSDKMetadata(answer, resp), nil
+		return c.withSDKMetadata(answer, resp), nil
 	}
 	if failures, _ := out["failures"].([]any); len(failures) > 0 {
-		return nil, &task.Error{Name: "AmazonECS.Unknown", Cause: jsonvalue.MarshalString(answer["Failures"])}
+		return nil, &task.Error{Name: "AmazonECS.Unknown", Cause: c.causeText(answer["Failures"])}
 	}
 	first, _ := func() (map[string]any, bool) {
 		if len(tasks) == 0 {
@@ -101,7 +100,7 @@ func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern strin
 		}
 		tasks, _ := out["tasks"].([]any)
 		if len(tasks) == 0 {
-			return false, &task.Error{Name: sfn.ErrorTaskFailed, Cause: fmt.Sprintf("ECS DescribeTasks does not know task %s any more: %s", taskARN, jsonvalue.MarshalString(out["failures"]))}
+			return false, &task.Error{Name: sfn.ErrorTaskFailed, Cause: fmt.Sprintf("ECS DescribeTasks does not know task %s any more: %s", taskARN, c.causeText(out["failures"]))}
 		}
 		last, _ = tasks[0].(map[string]any)
 		return last["lastStatus"] == "STOPPED", nil
@@ -120,7 +119,7 @@ func ecsRunTask(ctx context.Context, c *caller, req *task.Request, pattern strin
 	withoutTaskKeyTag(last)
 	desc := optimizedTimestamps(convertMembers(last, upperFirst, ecsFreeForm))
 	if ecsTaskFailed(last) {
-		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: jsonvalue.MarshalString(desc)}
+		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: c.causeText(desc)}
 	}
 	return desc, nil
 }

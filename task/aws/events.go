@@ -3,7 +3,6 @@ package aws
 import (
 	"context"
 
-	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/task"
 )
 
@@ -17,7 +16,7 @@ func eventsPutEvents(ctx context.Context, c *caller, input any) (any, error) {
 		return nil, err
 	}
 	if n, _ := result["FailedEntryCount"].(float64); n > 0 {
-		return nil, &task.Error{Name: "EventBridge.FailedEntry", Cause: jsonvalue.MarshalString(result)}
+		return nil, &task.Error{Name: "EventBridge.FailedEntry", Cause: c.causeText(result)}
 	}
 	return result, nil
 }

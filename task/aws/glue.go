@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task"
 )
@@ -33,7 +32,7 @@ func glueStartJobRun(ctx context.Context, c *caller, req *task.Request, pattern 
 	runID, _ := out["JobRunId"].(string)
 	if pattern != "sync" {
 		out["JobName"] = jobName
-		return withSDKMetadata(out, resp), nil
+		return c.withSDKMetadata(out, resp), nil
 	}
 	if runID == "" {
 		return nil, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the Glue StartJobRun response has no JobRunId: %.200q", resp.body)}, false)
@@ -61,7 +60,7 @@ func glueStartJobRun(ctx context.Context, c *caller, req *task.Request, pattern 
 		}
 	}
 	if run["JobRunState"] != "SUCCEEDED" {
-		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: jsonvalue.MarshalString(run)}
+		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: c.causeText(run)}
 	}
 	return run, nil
 }

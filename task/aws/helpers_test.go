@@ -100,11 +100,11 @@ func mustSucceed(t *testing.T, res interp.Result) map[string]any {
 	return out
 }
 
-// get walks an output along keys.
+// get walks an output (Go maps or ordered Objects) along keys.
 func get(v any, keys ...string) any {
 	for _, k := range keys {
-		m, _ := v.(map[string]any)
-		v = m[k]
+		obj, _ := jsonvalue.AsObject(v)
+		v, _ = obj.Get(k)
 	}
 	return v
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // Polling of .sync jobs (Batch DescribeJobs, ECS DescribeTasks). AWS documents no interval
@@ -60,6 +62,12 @@ func pollUntil(ctx context.Context, look func(ctx context.Context) (done bool, e
 // tags, ECS dockerLabels), named by their lower-case member name, keep their keys.
 func convertMembers(v any, conv func(string) string, freeForm map[string]bool) any {
 	switch v := v.(type) {
+	case *jsonvalue.Object: // a map member (decodeResult): its keys are data, its values structures
+		out := jsonvalue.NewObject(v.Len())
+		for i := 0; i < v.Len(); i++ {
+			out.Set(v.KeyAt(i), convertMembers(v.ValueAt(i), conv, freeForm))
+		}
+		return out
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {

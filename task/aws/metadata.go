@@ -1,6 +1,11 @@
 package aws
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"github.com/stepflow/stepflow/task"
+)
 
 // awsHeaderNames spells the headers AWS services send as AWS Step Functions shows them in
 // SdkHttpMetadata; Go's HTTP client canonicalizes them (X-Amzn-Requestid).
@@ -11,26 +16,33 @@ var awsHeaderNames = map[string]string{
 	"X-Amz-Id-2":       "x-amz-id-2",
 }
 
+// lowerCaseConnection are the services whose Connection header AWS spells connection
+// (recorded on AWS for sqs:sendMessage, sns:publish, states:startExecution; Lambda and
+// DynamoDB send Connection). The spelling decides the header's place in AllHttpHeaders.
+var lowerCaseConnection = map[string]bool{"sqs": true, "sns": true, "states": true}
+
 // withSDKMetadata adds the SdkHttpMetadata and SdkResponseMetadata the optimized
 // integrations of DynamoDB, SQS, SNS and Lambda put beside the service's result (they
-// surface the AWS SDK for Java 1's response metadata).
-func withSDKMetadata(result map[string]any, resp *httpResponse) map[string]any {
-	all, first := map[string]any{}, map[string]any{}
+// surface the AWS SDK for Java 1's response metadata). The result is an object (a Go map or
+// an Object); the answer is an Object whose members are in resultOrder's order once it is
+// applied, with the metadata as task.SDKHTTPMetadata builds it.
+func (c *caller) withSDKMetadata(result any, resp *httpResponse) *jsonvalue.Object {
+	obj, _ := jsonvalue.AsObject(result)
+	out := obj.Clone(2)
+	names := make([]string, 0, len(resp.header))
+	values := make(map[string][]string, len(resp.header))
 	for k, vs := range resp.header {
 		name := k
 		if n, ok := awsHeaderNames[http.CanonicalHeaderKey(k)]; ok {
 			name = n
 		}
-		list := make([]any, len(vs))
-		for i, v := range vs {
-			list[i] = v
+		if name == "Connection" && lowerCaseConnection[c.svc.name()] {
+			name = "connection"
 		}
-		all[name] = list
-		if len(vs) > 0 {
-			first[name] = vs[0]
-		}
+		names = append(names, name)
+		values[name] = vs
 	}
-	result["SdkHttpMetadata"] = map[string]any{"AllHttpHeaders": all, "HttpHeaders": first, "HttpStatusCode": float64(resp.status)}
-	result["SdkResponseMetadata"] = map[string]any{"RequestId": resp.requestID}
-	return result
+	out.Set("SdkHttpMetadata", task.SDKHTTPMetadata(names, values, resp.status))
+	out.Set("SdkResponseMetadata", jsonvalue.ObjectOf("RequestId", resp.requestID))
+	return out
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strings"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // A task runs at least once: a server killed while a Batch job, an ECS task or a remote
@@ -71,7 +73,7 @@ func (c *caller) batchFindJob(ctx context.Context, params map[string]any, digest
 			jobs, _ := described["jobs"].([]any)
 			for _, j := range jobs {
 				job, _ := j.(map[string]any)
-				if tags, _ := job["tags"].(map[string]any); tags[taskKeyTag] == digest {
+				if field(job["tags"], taskKeyTag) == digest {
 					return job, resp, nil
 				}
 			}
@@ -89,6 +91,12 @@ func (c *caller) batchFindJob(ctx context.Context, params map[string]any, digest
 // pairs for ECS (left empty, as ECS answers).
 func withoutTaskKeyTag(resource map[string]any) {
 	switch tags := resource["tags"].(type) {
+	case *jsonvalue.Object: // as decodeResult keeps a map member
+		tags = tags.Without(taskKeyTag)
+		resource["tags"] = tags
+		if tags.Len() == 0 {
+			delete(resource, "tags")
+		}
 	case map[string]any:
 		delete(tags, taskKeyTag)
 		if len(tags) == 0 {

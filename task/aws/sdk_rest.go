@@ -50,8 +50,7 @@ func (c *caller) callREST(ctx context.Context, method, path string, query url.Va
 	if strings.TrimSpace(string(resp.body)) == "" {
 		return map[string]any{}, resp, nil
 	}
-	v, err := jsonvalue.Unmarshal(resp.body)
-	m, ok := v.(map[string]any)
+	m, ok, err := decodeResult(resp.body, c.svc)
 	if err != nil || !ok {
 		return nil, resp, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: %.200q", resp.body)}, true)
 	}

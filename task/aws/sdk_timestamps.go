@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // The AWS JSON protocols send timestamps as epoch seconds (1700000000.123). AWS Step
@@ -41,9 +43,13 @@ func timestampMember(key string) bool {
 // the AWS SDK for Java 2 does.
 func sdkTimestamps(v any) any {
 	switch v := v.(type) {
+	case *jsonvalue.Object: // a map: its keys are data, not members
+		for i := 0; i < v.Len(); i++ {
+			v.Set(v.KeyAt(i), sdkTimestamps(v.ValueAt(i)))
+		}
 	case map[string]any:
 		for k, e := range v {
-			if f, ok := e.(float64); ok && timestampMember(k) && f >= minEpochSeconds && f < maxEpochSeconds {
+			if f, ok := epochSeconds(e); ok && timestampMember(k) {
 				v[k] = isoInstant(f)
 				continue
 			}
@@ -61,9 +67,13 @@ func sdkTimestamps(v any) any {
 // (PascalCase keys) as the AWS SDK for Java 1 does for Step Functions: epoch milliseconds.
 func optimizedTimestamps(v any) any {
 	switch v := v.(type) {
+	case *jsonvalue.Object: // a map: its keys are data, not members
+		for i := 0; i < v.Len(); i++ {
+			v.Set(v.KeyAt(i), optimizedTimestamps(v.ValueAt(i)))
+		}
 	case map[string]any:
 		for k, e := range v {
-			if f, ok := e.(float64); ok && timestampMember(k) && f >= minEpochSeconds && f < maxEpochSeconds {
+			if f, ok := epochSeconds(e); ok && timestampMember(k) {
 				v[k] = math.Round(f * 1000)
 				continue
 			}
@@ -75,6 +85,14 @@ func optimizedTimestamps(v any) any {
 		}
 	}
 	return v
+}
+
+// epochSeconds reads a number a timestamp member may hold. Responses are decoded as AWS
+// reads JSON, so a fractional timestamp such as 1700000000.123 is held with its Java
+// rendering (json.Number "1.700000000123E9").
+func epochSeconds(v any) (float64, bool) {
+	f, ok := jsonvalue.Float(v)
+	return f, ok && f >= minEpochSeconds && f < maxEpochSeconds
 }
 
 // isoInstant prints epoch seconds as java.time.Instant does, to the millisecond the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -249,8 +250,13 @@ func encodeSDKValue(v reflect.Value) (out any, present bool, err error) {
 		}
 		return encodeUnion(v.Elem())
 	case reflect.Struct:
-		m := map[string]any{}
+		// Members in name order, as Step Functions writes the SDK's model objects; a
+		// streaming payload last (recorded on AWS: aws-sdk:s3:getObject gives AcceptRanges
+		// ... ServerSideEncryption, then Body).
 		t := v.Type()
+		var names []string
+		var values []any
+		stream := -1
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			if !f.IsExported() || f.Anonymous || f.Type == metadataType {
@@ -260,11 +266,30 @@ func encodeSDKValue(v reflect.Value) (out any, present bool, err error) {
 			if err != nil {
 				return nil, false, err
 			}
-			if ok {
-				m[f.Name] = fv
+			if !ok {
+				continue
 			}
+			if f.Type.Kind() == reflect.Interface && f.Type.Implements(readerType) {
+				stream = len(names)
+			}
+			names = append(names, f.Name)
+			values = append(values, fv)
 		}
-		return m, true, nil
+		order := make([]int, len(names))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool {
+			if (order[a] == stream) != (order[b] == stream) {
+				return order[b] == stream
+			}
+			return javaStringLess(names[order[a]], names[order[b]])
+		})
+		obj := jsonvalue.NewObject(len(names))
+		for _, i := range order {
+			obj.Set(names[i], values[i])
+		}
+		return obj, true, nil
 	case reflect.Slice:
 		if v.IsNil() {
 			return nil, false, nil
@@ -288,19 +313,26 @@ func encodeSDKValue(v reflect.Value) (out any, present bool, err error) {
 		if v.IsNil() {
 			return nil, false, nil
 		}
-		m := make(map[string]any, v.Len())
-		iter := v.MapRange()
-		for iter.Next() {
-			e, ok, err := encodeSDKValue(iter.Value())
+		// In the order of the java.util.HashMap the AWS SDK for Java reads a map into; the
+		// Go SDK does not keep the order the keys came in, which decides only between keys
+		// of one bucket, so they are put in sorted.
+		keys := make([]string, 0, v.Len())
+		for _, k := range v.MapKeys() {
+			keys = append(keys, k.String())
+		}
+		sort.Strings(keys)
+		obj := jsonvalue.NewObject(len(keys))
+		for _, i := range jsonvalue.JavaHashMapOrder(keys) {
+			e, ok, err := encodeSDKValue(v.MapIndex(reflect.ValueOf(keys[i]).Convert(v.Type().Key())))
 			if err != nil {
 				return nil, false, err
 			}
 			if !ok {
 				e = nil
 			}
-			m[iter.Key().String()] = e
+			obj.Set(keys[i], e)
 		}
-		return m, true, nil
+		return obj, true, nil
 	case reflect.String:
 		// Optional strings are pointers; a plain string is an enum, empty when not sent.
 		if v.Len() == 0 {
@@ -341,7 +373,7 @@ func encodeUnion(v reflect.Value) (any, bool, error) {
 	if err != nil || !present {
 		return nil, present, err
 	}
-	return map[string]any{member: e}, true, nil
+	return jsonvalue.ObjectOf(member, e), true, nil
 }
 
 // isoTime prints a timestamp as the other aws-sdk: results have them (isoInstant).

@@ -19,7 +19,7 @@ func snsPublish(ctx context.Context, c *caller, input any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withSDKMetadata(out, resp), nil
+	return c.withSDKMetadata(out, resp), nil
 }
 
 // snsPublishCall makes SNS's Publish call; sdkStyle names errors as aws-sdk:sns:publish does.

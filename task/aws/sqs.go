@@ -11,7 +11,7 @@ func sqsSendMessage(ctx context.Context, c *caller, input any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withSDKMetadata(out, resp), nil
+	return c.withSDKMetadata(out, resp), nil
 }
 
 // copyObject is a shallow copy of an object parameter (nil or a non-object gives {}), so

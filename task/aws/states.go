@@ -83,7 +83,7 @@ func statesStartExecution(ctx context.Context, c *caller, req *task.Request, pat
 	}
 	if pattern != "sync" && pattern != "sync:2" {
 		answer := map[string]any{"ExecutionArn": arn, "StartDate": epochSecondsToMillis(startDate)}
-		return withSDKMetadata(answer, resp), nil
+		return c.withSDKMetadata(answer, resp), nil
 	}
 	if arn == "" {
 		return nil, c.failure(&transportError{fmt.Errorf("Unable to unmarshall response: the StartExecution response has no executionArn: %.200q", resp.body)}, false)
@@ -107,7 +107,7 @@ func statesStartExecution(ctx context.Context, c *caller, req *task.Request, pat
 	}
 	result := describedExecution(desc, pattern == "sync:2")
 	if desc["status"] != "SUCCEEDED" {
-		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: jsonvalue.MarshalString(result)}
+		return nil, &task.Error{Name: sfn.ErrorTaskFailed, Cause: c.causeText(result)}
 	}
 	return result, nil
 }
@@ -123,7 +123,7 @@ func describedExecution(desc map[string]any, objects bool) map[string]any {
 			v = epochSecondsToMillis(v)
 		case "input", "output":
 			if s, ok := v.(string); ok && objects {
-				if parsed, err := jsonvalue.Unmarshal([]byte(s)); err == nil {
+				if parsed, err := jsonvalue.Decode([]byte(s)); err == nil { // in document order
 					v = parsed
 				}
 			}
@@ -138,7 +138,7 @@ func describedExecution(desc map[string]any, objects bool) map[string]any {
 // epochSecondsToMillis turns a JSON-protocol timestamp (epoch seconds, with a fraction)
 // into the epoch milliseconds the AWS SDK for Java's JSON gives Step Functions.
 func epochSecondsToMillis(v any) any {
-	f, ok := v.(float64)
+	f, ok := jsonvalue.Float(v)
 	if !ok {
 		return v
 	}

@@ -343,6 +343,8 @@ func (job *batchJob) describe(succeeded bool, reason string, started, stopped ti
 	for _, kv := range job.env {
 		env = append(env, map[string]any{"Name": kv.Name, "Value": kv.Value})
 	}
+	// Parameters and Tags are maps, which the AWS SDK for Java reads into a HashMap: their
+	// keys come out in its order, not sorted as the job's members are.
 	params := map[string]any{}
 	for k, v := range job.parameters {
 		params[k] = v
@@ -359,7 +361,7 @@ func (job *batchJob) describe(succeeded bool, reason string, started, stopped ti
 		"JobArn": job.arn, "JobId": job.id, "JobName": job.name, "JobQueue": job.queue,
 		"JobDefinition": job.definitionARN, "Status": status, "StatusReason": reason,
 		"CreatedAt": float64(job.createdAt.UnixMilli()), "StartedAt": float64(started.UnixMilli()),
-		"StoppedAt": float64(stopped.UnixMilli()), "Parameters": params, "Tags": tags, "DependsOn": []any{},
+		"StoppedAt": float64(stopped.UnixMilli()), "Parameters": hashMapOrder(params), "Tags": hashMapOrder(tags), "DependsOn": []any{},
 		"RetryStrategy":        map[string]any{"Attempts": float64(job.attempts), "EvaluateOnExit": []any{}},
 		"PlatformCapabilities": []any{}, "PropagateTags": false,
 		"Container": map[string]any{"Command": command, "Environment": env},
@@ -375,4 +377,10 @@ func lastSegment(arn string) string {
 		return arn[i+1:]
 	}
 	return arn
+}
+
+// hashMapOrder is m with its keys in java.util.HashMap order (put in sorted).
+func hashMapOrder(m map[string]any) *jsonvalue.Object {
+	obj, _ := jsonvalue.AsObject(m)
+	return jsonvalue.InJavaHashMapOrder(obj)
 }

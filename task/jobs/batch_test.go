@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 )
 
@@ -292,5 +293,53 @@ func TestSubmitJobRequestResponse(t *testing.T) {
 	}
 	if got := waitForFile(t, filepath.Join(dir, "done"), 30*time.Second); got != id {
 		t.Fatalf("the job ran as %q, want %q", got, id)
+	}
+}
+
+// The result has AWS's key order (docs/values.md): members sorted, Parameters and Tags in
+// java.util.HashMap order (buckets of 16: owner 0, team 11, env 12, Name 15), and the
+// request-response SdkHttpMetadata as recorded on AWS.
+func TestSubmitJobResultOrder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	router, _ := newRouter(t, dir, `{"jobs": {"order": {"command": ["true"]}}}`)
+	res := runDef(t, router, `{"StartAt": "Submit", "States": {
+	  "Submit": {"Type": "Task", "Resource": "arn:aws:states:::batch:submitJob",
+	    "Parameters": {"JobName": "rr", "JobQueue": "q", "JobDefinition": "order"}, "ResultPath": "$.submitted", "Next": "Sync"},
+	  "Sync": {"Type": "Task", "Resource": "arn:aws:states:::batch:submitJob.sync",
+	    "Parameters": {"JobName": "sync", "JobQueue": "q", "JobDefinition": "order",
+	      "Tags": {"team": "t", "env": "e", "owner": "o", "Name": "n"}}, "ResultPath": "$.job", "End": true}}}`, nil)
+	mustSucceed(t, res)
+	keys := func(path ...string) string {
+		v := res.Output
+		for _, k := range path {
+			obj, _ := v.(*jsonvalue.Object)
+			v, _ = obj.Get(k)
+		}
+		obj, ok := v.(*jsonvalue.Object)
+		if !ok {
+			t.Fatalf("%v: not an ordered object: %s", path, jsonvalue.MarshalString(res.Output))
+		}
+		return jsonvalue.MarshalString(obj.Keys())
+	}
+	for _, tc := range []struct {
+		path []string
+		want string
+	}{
+		{[]string{"submitted"}, `["JobArn","JobId","JobName","SdkHttpMetadata","SdkResponseMetadata"]`},
+		{[]string{"submitted", "SdkHttpMetadata"}, `["AllHttpHeaders","HttpHeaders","HttpStatusCode"]`},
+		{[]string{"submitted", "SdkHttpMetadata", "AllHttpHeaders"}, `["x-amzn-RequestId","Content-Length","Content-Type"]`},
+		{[]string{"submitted", "SdkHttpMetadata", "HttpHeaders"}, `["Content-Length","Content-Type","x-amzn-RequestId"]`},
+		{[]string{"job", "Tags"}, `["owner","team","env","Name"]`},
+	} {
+		if got := keys(tc.path...); got != tc.want {
+			t.Errorf("%s: keys %s, want %s", strings.Join(tc.path, "."), got, tc.want)
+		}
+	}
+	job := keys("job")
+	var members []string
+	_ = json.Unmarshal([]byte(job), &members)
+	if !sort.StringsAreSorted(members) {
+		t.Errorf(".sync result members %s, want them sorted", job)
 	}
 }

@@ -170,16 +170,18 @@ func jobID(idempotencyKey string) string {
 func requestID() string { return jobID("") }
 
 // sdkMetadata is what Step Functions puts beside a request-response integration's result:
-// the AWS SDK for Java's response metadata.
+// the AWS SDK for Java's response metadata, in AWS's order (task.SDKHTTPMetadata). The
+// result's own members are sorted where the engine takes it (task.Result), as AWS writes
+// them.
 func sdkMetadata(result map[string]any, reqID string, bodyLen int) map[string]any {
-	headers := map[string]any{"Content-Type": "application/json", "x-amzn-RequestId": reqID,
-		"Content-Length": fmt.Sprint(bodyLen)}
-	all := map[string]any{}
-	for k, v := range headers {
-		all[k] = []any{v}
+	values := map[string][]string{"Content-Type": {"application/json"}, "x-amzn-RequestId": {reqID},
+		"Content-Length": {fmt.Sprint(bodyLen)}}
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
 	}
-	result["SdkHttpMetadata"] = map[string]any{"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": float64(200)}
-	result["SdkResponseMetadata"] = map[string]any{"RequestId": reqID}
+	result["SdkHttpMetadata"] = task.SDKHTTPMetadata(names, values, 200)
+	result["SdkResponseMetadata"] = jsonvalue.ObjectOf("RequestId", reqID)
 	return result
 }
 

@@ -1,8 +1,10 @@
 package nested
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/stepflow/stepflow/internal/jsonvalue"
@@ -12,24 +14,38 @@ import (
 )
 
 // startOutput is the request-response answer: StartExecution's response as the AWS SDK for
-// Java shapes it, dates as epoch milliseconds, with its HTTP metadata.
+// Java shapes it, dates as epoch milliseconds, with its HTTP metadata, in the order recorded
+// on AWS (ExecutionArn, SdkHttpMetadata, SdkResponseMetadata, StartDate; the headers as
+// task.SDKHTTPMetadata orders them).
 func startOutput(x *store.Execution) map[string]any {
 	body := fmt.Sprintf(`{"executionArn":%q,"startDate":%.3f}`, x.ARN, float64(x.StartDate.UnixMilli())/1000)
-	return map[string]any{
-		"ExecutionArn": x.ARN,
-		"StartDate":    epochMillis(x.StartDate),
-		"SdkHttpMetadata": map[string]any{
-			"AllHttpHeaders": map[string]any{
-				"Content-Length": []any{fmt.Sprint(len(body))},
-				"Content-Type":   []any{"application/x-amz-json-1.0"},
-			},
-			"HttpHeaders": map[string]any{
-				"Content-Length": fmt.Sprint(len(body)),
-				"Content-Type":   "application/x-amz-json-1.0",
-			},
-			"HttpStatusCode": float64(200),
-		},
+	reqID := requestID()
+	values := map[string][]string{
+		"x-amzn-RequestId": {reqID},
+		"connection":       {"keep-alive"},
+		"Content-Length":   {fmt.Sprint(len(body))},
+		"Date":             {x.StartDate.UTC().Format(http.TimeFormat)},
+		"Content-Type":     {"application/x-amz-json-1.0"},
 	}
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
+	}
+	return map[string]any{
+		"ExecutionArn":        x.ARN,
+		"StartDate":           epochMillis(x.StartDate),
+		"SdkHttpMetadata":     task.SDKHTTPMetadata(names, values, http.StatusOK),
+		"SdkResponseMetadata": jsonvalue.ObjectOf("RequestId", reqID),
+	}
+}
+
+// requestID is a request id as Step Functions' x-amzn-RequestId gives it: a random UUID.
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // finished is the answer of a .sync task whose child ended: the child's DescribeExecution

@@ -20,6 +20,7 @@ import (
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/task/function"
 )
 
@@ -494,7 +495,29 @@ func TestTaskNestedExecutions(t *testing.T) {
 		}},
 		{"request-response", start("startExecution", child), func(t *testing.T, got taskOutcome, name string) {
 			result := succeededObject(t, got)
-			wantKeys(t, result, []string{"ExecutionArn", "SdkHttpMetadata", "StartDate"})
+			wantKeys(t, result, []string{"ExecutionArn", "SdkHttpMetadata", "SdkResponseMetadata", "StartDate"})
+			// In the order recorded on AWS (LocalStack's parity snapshot of states:startExecution).
+			ordered, err := jsonvalue.Decode([]byte(got.Output))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tc := range []struct {
+				path []string
+				want string
+			}{
+				{nil, `["ExecutionArn","SdkHttpMetadata","SdkResponseMetadata","StartDate"]`},
+				{[]string{"SdkHttpMetadata"}, `["AllHttpHeaders","HttpHeaders","HttpStatusCode"]`},
+				{[]string{"SdkHttpMetadata", "AllHttpHeaders"}, `["x-amzn-RequestId","connection","Content-Length","Date","Content-Type"]`},
+				{[]string{"SdkHttpMetadata", "HttpHeaders"}, `["connection","Content-Length","Content-Type","Date","x-amzn-RequestId"]`},
+			} {
+				v := ordered
+				for _, k := range tc.path {
+					v, _ = v.(*jsonvalue.Object).Get(k)
+				}
+				if got := jsonvalue.MarshalString(v.(*jsonvalue.Object).Keys()); got != tc.want {
+					t.Errorf("keys of %v: %s, want %s", tc.path, got, tc.want)
+				}
+			}
 			if result["ExecutionArn"] != scope.ExecutionARN("child", name+"-child") {
 				t.Errorf("ExecutionArn %v", result["ExecutionArn"])
 			}
