@@ -716,8 +716,9 @@
       if (other) replaceEntries(o, Object.entries(o).map(([k, v]) => (k === other ? [chosen, value] : [k, v])).filter(([, v]) => v !== undefined));
       else setOrDelete(o, chosen, value);
       prune(st, path);
-    }, kindSelect && kindSelect.value !== (byPath ? key + "Path" : key));
-    const kindSelect = selectControl(key + "Kind", key + " from", kinds, byPath ? key + "Path" : key, () => apply());
+    });
+    // With no value yet, picking the kind only sets what the value will be written as.
+    const kindSelect = selectControl(key + "Kind", key + " from", kinds, byPath ? key + "Path" : key, () => { if (input.value.trim() !== "") apply(); });
     input.addEventListener("change", apply);
     return row(grid, key, el("div", { class: "count-or-path" }, kindSelect, input));
   }
