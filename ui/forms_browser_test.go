@@ -330,3 +330,49 @@ func TestBrowserCatchByDragging(t *testing.T) {
 		t.Errorf("a drag out of the branch says %q; text changed: %v", problem, text != before)
 	}
 }
+
+// roundTripMachine has keys in an unusual order and numbers JavaScript would print
+// differently (1.50, 1.0, 1e3, an integer beyond 2^53).
+const roundTripMachine = `{
+  "Comment": "round trip",
+  "StartAt": "Pick",
+  "TimeoutSeconds": 3600,
+  "States": {
+    "Pick": {"Choices": [{"Next": "Big", "Variable": "$.n", "NumericGreaterThan": 1.50}], "Type": "Choice", "Default": "Big", "OutputPath": "$"},
+    "Big": {"Result": {"id": 12345678901234567890, "ratio": 1.0, "k": 1e3, "list": [1, 2.50]}, "Type": "Pass", "ResultPath": "$.r", "End": true, "Comment": "kept"}
+  }
+}`
+
+// TestBrowserFormRoundTrip edits fields by the form and checks that the text keeps every
+// other field, the order of keys and the text of numbers.
+func TestBrowserFormRoundTrip(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	var text, result string
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + "/ui/editor"),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
+		setDefinition(roundTripMachine),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Big"]`)),
+	}
+	steps = append(steps, clickState("Pick")...)
+	steps = append(steps,
+		change(rule("0", `input[data-field="Variable"]`), "$.m"),
+		change(rule("0", `select[data-field="Operator"]`), "NumericLessThan"),
+	)
+	steps = append(steps, clickState("Big")...)
+	steps = append(steps,
+		change(`#state-form input[data-field="Comment"]`, "changed"),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"]`)),
+		into(chromedp.Evaluate[string](`document.querySelector('#state-form textarea[data-field="Result"]').value`), &result),
+		definitionText(&text),
+	)
+	run(t, ctx, "edit by the form", steps...)
+	want := strings.NewReplacer(`"$.n"`, `"$.m"`, `"NumericGreaterThan": 1.50`, `"NumericLessThan": 1.50`, `"kept"`, `"changed"`).Replace(roundTripMachine)
+	if got := compact(t, text); got != compact(t, want) {
+		t.Errorf("text after the form:\n%s\nwant\n%s", got, compact(t, want))
+	}
+	if compact(t, result) != `{"id":12345678901234567890,"ratio":1.0,"k":1e3,"list":[1,2.50]}` {
+		t.Errorf("the form shows Result as\n%s", result)
+	}
+}

@@ -85,9 +85,25 @@
   }, true);
 
   // ---- reading and writing the definition ----
+  // A number whose text JavaScript would print differently (1.0, 1e3, an integer beyond
+  // 2^53) is kept as its text, so that an edit of another field leaves it as it was written
+  // rather than rounding it.
+  const rawNumber = (v) => typeof JSON.isRawJSON === "function" && JSON.isRawJSON(v);
+  function keepNumberText(key, value, context) {
+    if (typeof value !== "number" || !context || typeof context.source !== "string" || typeof JSON.rawJSON !== "function") return value;
+    return JSON.stringify(value) === context.source ? value : JSON.rawJSON(context.source);
+  }
+
+  // plain is a value as a form field shows it.
+  function plain(v) {
+    if (v === undefined || v === null) return "";
+    if (rawNumber(v)) return v.rawJSON;
+    return typeof v === "object" ? JSON.stringify(v) : String(v);
+  }
+
   function parse() {
     try {
-      const def = JSON.parse(text.value);
+      const def = JSON.parse(text.value, keepNumberText);
       return def && typeof def === "object" && !Array.isArray(def) ? def : null;
     } catch (e) {
       return null;
@@ -225,7 +241,7 @@
 
   function textField(grid, label, field, value, onChange, attrs) {
     // The value is also the attribute, so the form's state can be read from its markup.
-    const shown = value === undefined || value === null ? "" : String(value);
+    const shown = plain(value);
     const input = el("input", Object.assign({ type: "text", "data-field": field, "aria-label": label, spellcheck: "false", value: shown }, attrs || {}));
     input.addEventListener("change", () => onChange(input.value));
     return row(grid, label, input);
@@ -242,7 +258,7 @@
     area.addEventListener("change", () => {
       if (area.value.trim() === "") { area.classList.remove("invalid"); onChange(undefined); return; }
       let v;
-      try { v = JSON.parse(area.value); } catch (e) { area.classList.add("invalid"); area.title = String(e.message); return; }
+      try { v = JSON.parse(area.value, keepNumberText); } catch (e) { area.classList.add("invalid"); area.title = String(e.message); return; }
       area.classList.remove("invalid");
       area.removeAttribute("title");
       onChange(v);
@@ -369,7 +385,7 @@
     const kinds = jsonPath ? WAIT_FIELDS_JSONPATH : WAIT_FIELDS_JSONATA;
     const kind = kinds.find((k) => state[k] !== undefined) || "Seconds";
     const value = el("input", { type: "text", "data-field": "WaitValue", "aria-label": "Wait value", spellcheck: "false" });
-    value.value = state[kind] === undefined ? "" : String(state[kind]);
+    value.value = plain(state[kind]);
     const apply = () => edit((st) => {
       const k = kindSelect.value;
       for (const other of WAIT_FIELDS_JSONPATH) delete st[other];
@@ -407,6 +423,10 @@
 
   // convertOperand keeps what it can of a value when the operator asks for another kind.
   function convertOperand(value, kind) {
+    if (rawNumber(value)) {
+      if (kind === "number") return value;
+      value = Number(value.rawJSON);
+    }
     switch (kind) {
       case "number": {
         const n = typeof value === "number" ? value : Number(value);
@@ -515,7 +535,7 @@
     else if (op.startsWith("Timestamp")) attrs.placeholder = "2026-01-01T00:00:00Z";
     else if (op === "StringMatches") attrs.placeholder = "log-*.txt";
     const input = el("input", attrs);
-    input.value = value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+    input.value = plain(value);
     input.addEventListener("change", () => {
       if (kind === "number") {
         const n = Number(input.value);
@@ -703,7 +723,7 @@
     const byPath = jsonPath && holder[key + "Path"] !== undefined;
     const current = byPath ? holder[key + "Path"] : holder[key];
     const input = el("input", { type: "text", "data-field": key, "aria-label": key, spellcheck: "false", placeholder: jsonPath ? "" : "a number or {% expression %}" });
-    input.value = current === undefined ? "" : typeof current === "object" ? JSON.stringify(current) : String(current);
+    input.value = plain(current);
     const kinds = jsonPath ? [[key, "value"], [key + "Path", "path"]] : [[key, "value"]];
     const apply = () => edit((st) => {
       const chosen = kindSelect.value;
@@ -838,7 +858,7 @@
       line.append(errors);
       for (const [f, label] of [["IntervalSeconds", "interval s"], ["MaxAttempts", "attempts"], ["BackoffRate", "backoff"]]) {
         const n = el("input", { type: "number", step: "any", min: "0", "data-field": f, "aria-label": f + " of retrier " + (i + 1), placeholder: label });
-        n.value = r[f] === undefined ? "" : String(r[f]);
+        n.value = plain(r[f]);
         n.addEventListener("change", () => edit((st) => setOrDelete(st.Retry[i], f, n.value.trim() === "" ? undefined : Number(n.value))));
         line.append(n);
       }
