@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssfn "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/chromedp/chromedp"
+
+	"github.com/stepflow/stepflow/asl"
 )
 
 // nestedChoiceMachine's Choice has one comparison rule, with a Comment the form must keep.
@@ -374,5 +377,60 @@ func TestBrowserFormRoundTrip(t *testing.T) {
 	}
 	if compact(t, result) != `{"id":12345678901234567890,"ratio":1.0,"k":1e3,"list":[1,2.50]}` {
 		t.Errorf("the form shows Result as\n%s", result)
+	}
+}
+
+// choiceOperators are the comparison operators of AWS's Choice state page (And, Or and Not
+// aside).
+var choiceOperators = []string{
+	"StringEquals", "StringLessThan", "StringGreaterThan", "StringLessThanEquals", "StringGreaterThanEquals", "StringMatches",
+	"StringEqualsPath", "StringLessThanPath", "StringGreaterThanPath", "StringLessThanEqualsPath", "StringGreaterThanEqualsPath",
+	"NumericEquals", "NumericLessThan", "NumericGreaterThan", "NumericLessThanEquals", "NumericGreaterThanEquals",
+	"NumericEqualsPath", "NumericLessThanPath", "NumericGreaterThanPath", "NumericLessThanEqualsPath", "NumericGreaterThanEqualsPath",
+	"BooleanEquals", "BooleanEqualsPath",
+	"TimestampEquals", "TimestampLessThan", "TimestampGreaterThan", "TimestampLessThanEquals", "TimestampGreaterThanEquals",
+	"TimestampEqualsPath", "TimestampLessThanPath", "TimestampGreaterThanPath", "TimestampLessThanEqualsPath", "TimestampGreaterThanEqualsPath",
+	"IsPresent", "IsNull", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp",
+}
+
+// TestBrowserChoiceOperators picks every operator of the form in turn, types a value into the
+// control the operator gets, and checks the text is a valid definition with the operand of
+// the operator's type.
+func TestBrowserChoiceOperators(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	machine := `{"StartAt": "Pick", "States": {"Pick": {"Type": "Choice", "Choices": [{"Variable": "$.x", "StringEquals": "a", "Next": "A"}], "Default": "A"}, "A": {"Type": "Succeed"}}}`
+	var offered []string
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + "/ui/editor"),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
+		setDefinition(machine),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Pick"]`)),
+	}
+	steps = append(steps, clickState("Pick")...)
+	steps = append(steps, into(chromedp.Evaluate[[]string](`[...document.querySelectorAll(`+"`"+rule("0", `select[data-field="Operator"] option`)+"`"+`)].map(o => o.value)`), &offered))
+	run(t, ctx, "open the Choice", steps...)
+	sortedOffered, sortedWant := slices.Sorted(slices.Values(offered)), slices.Sorted(slices.Values(choiceOperators))
+	if !slices.Equal(sortedOffered, sortedWant) {
+		t.Errorf("the form offers %v\nwant AWS's %v", offered, choiceOperators)
+	}
+	for _, op := range choiceOperators {
+		var kind, text string
+		run(t, ctx, op,
+			change(rule("0", `select[data-field="Operator"]`), op),
+			into(chromedp.Evaluate[string](`document.querySelector(`+"`"+rule("0", `[data-field="Value"]`)+"`"+`).dataset.kind`), &kind),
+		)
+		value := map[string]string{"number": "3.5", "boolean": "false", "path": "$.other", "string": "abc"}[kind]
+		if strings.HasPrefix(op, "Timestamp") && kind == "string" {
+			value = "2026-01-01T00:00:00Z"
+		}
+		run(t, ctx, op+" value", change(rule("0", `[data-field="Value"]`), value), definitionText(&text))
+		operand := map[string]string{"number": "3.5", "boolean": "false", "path": `"$.other"`, "string": strconv.Quote(value)}[kind]
+		if got := compact(t, text); !strings.Contains(got, `{"Variable":"$.x","`+op+`":`+operand+`,"Next":"A"}`) {
+			t.Errorf("%s with a %s control wrote %s", op, kind, got)
+		}
+		if _, diags := asl.Parse([]byte(text), asl.ParseOptions{}); diags.HasErrors() {
+			t.Errorf("%s: the form's text is not valid: %v", op, diags)
+		}
 	}
 }
