@@ -251,6 +251,44 @@ func TestBrowserDistributedMapForm(t *testing.T) {
 	}
 }
 
+// TestBrowserDistributedMapFormJSONata checks that a JSONata Map gets Arguments instead of
+// Parameters and counts that may be expressions, without the ...Path choice.
+func TestBrowserDistributedMapFormJSONata(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	jsonata := strings.Replace(strings.Replace(inlineMap, `"StartAt": "Each",`, `"QueryLanguage": "JSONata", "StartAt": "Each",`, 1),
+		`"ItemsPath": "$.items",`, `"Items": "{% $states.input.items %}",`, 1)
+	jsonata = strings.Replace(jsonata, `"ResultPath": "$.handled",`, ``, 1)
+	var text string
+	var kinds []string
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + "/ui/editor"),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
+		setDefinition(jsonata),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Each"]`)),
+		chromedp.Click(chromedp.CSS(`#graph .sf-compound[data-state="Each"] > text`)),
+		chromedp.WaitVisible(chromedp.CSS(`#state-form[data-state="Each"][data-query-language="JSONata"]`)),
+		change(section("ItemProcessor", `select[data-field="Mode"]`), "DISTRIBUTED"),
+		chromedp.WaitVisible(chromedp.CSS(section("ItemReader", `select[data-field="Resource"]`))),
+		change(section("ItemReader", `select[data-field="Resource"]`), "arn:aws:states:::s3:listObjectsV2"),
+		chromedp.WaitVisible(chromedp.CSS(section("ItemReader", `textarea[data-field="Arguments"]`))),
+		change(section("ItemReader", `input[data-field="MaxItems"]`), "{% $states.input.max %}"),
+		change(section("ItemBatcher", `input[data-field="MaxItemsPerBatch"]`), "5"),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"]`)),
+		into(chromedp.Evaluate[[]string](`[...document.querySelectorAll('#state-form select[data-field="MaxItemsKind"] option')].map(o => o.value)`), &kinds),
+		definitionText(&text),
+	}
+	run(t, ctx, "configure a JSONata Distributed Map", steps...)
+	if strings.Join(kinds, ",") != "MaxItems" {
+		t.Errorf("a JSONata MaxItems offers %v, want the value only", kinds)
+	}
+	want := `"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Arguments":{"Bucket":"amzn-s3-demo-bucket","Prefix":""},` +
+		`"ReaderConfig":{"MaxItems":"{% $states.input.max %}"}},"ItemBatcher":{"MaxItemsPerBatch":5}}`
+	if got := compact(t, text); !strings.Contains(got, want) {
+		t.Errorf("text after the form:\n%s\nwant it to hold\n%s", got, want)
+	}
+}
+
 // catchMachine has a Task without catchers and the states its errors may go to.
 const catchMachine = `{
   "StartAt": "Work",

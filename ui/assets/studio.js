@@ -438,7 +438,7 @@
     }
   }
 
-  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !rawNumber(v);
 
   function ruleKind(rule) {
     if (!isObject(rule)) return "comparison";
