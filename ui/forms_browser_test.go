@@ -287,6 +287,16 @@ func TestBrowserDistributedMapFormJSONata(t *testing.T) {
 	if got := compact(t, text); !strings.Contains(got, want) {
 		t.Errorf("text after the form:\n%s\nwant it to hold\n%s", got, want)
 	}
+
+	// Items may be an array instead of an expression: written as JSON, it stays an array.
+	run(t, ctx, "Items as an array",
+		change(`#state-form input[data-field="Items"]`, `[1, 2.50]`),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"]`)),
+		definitionText(&text),
+	)
+	if got := compact(t, text); !strings.Contains(got, `"Items":[1,2.50],`) {
+		t.Errorf("Items written as %s", got)
+	}
 }
 
 // catchMachine has a Task without catchers and the states its errors may go to.

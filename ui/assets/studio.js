@@ -94,6 +94,18 @@
     return JSON.stringify(value) === context.source ? value : JSON.rawJSON(context.source);
   }
 
+  // jsonArrayOr reads a field that holds either a JSON array or an expression (a JSONata
+  // Map's Items): text that parses as an array is written as one.
+  function jsonArrayOr(v) {
+    if (!v.trim().startsWith("[")) return v;
+    try {
+      const parsed = JSON.parse(v, keepNumberText);
+      return Array.isArray(parsed) ? parsed : v;
+    } catch (e) {
+      return v;
+    }
+  }
+
   // plain is a value as a form field shows it.
   function plain(v) {
     if (v === undefined || v === null) return "";
@@ -348,7 +360,7 @@
     }
     if (type === "Map") {
       if (jsonPath) textField(grid, "ItemsPath", "ItemsPath", state.ItemsPath, (v) => edit((st) => setOrDelete(st, "ItemsPath", v)));
-      else textField(grid, "Items", "Items", typeof state.Items === "string" ? state.Items : JSON.stringify(state.Items), (v) => edit((st) => setOrDelete(st, "Items", v)));
+      else textField(grid, "Items", "Items", typeof state.Items === "string" ? state.Items : plain(state.Items), (v) => edit((st) => setOrDelete(st, "Items", jsonArrayOr(v))));
       countOrPath(grid, [], "MaxConcurrency", state, jsonPath);
     }
 
