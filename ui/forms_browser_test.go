@@ -482,3 +482,48 @@ func TestBrowserChoiceOperators(t *testing.T) {
 		}
 	}
 }
+
+// indexKeyMachine has a state and a Result key that are whole numbers, which JavaScript puts
+// before the other keys of their objects.
+const indexKeyMachine = `{
+  "StartAt": "Pick",
+  "States": {
+    "Pick": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "1"}], "Default": "Last"},
+    "1": {"Type": "Pass", "Result": {"b": 1, "10": 2}, "Next": "Last"},
+    "Last": {"Type": "Succeed"}
+  }
+}`
+
+// TestBrowserFormKeepsIndexKeyOrder edits, renames and inserts states of a machine with
+// whole-number keys and checks that the text keeps them where they were written.
+func TestBrowserFormKeepsIndexKeyOrder(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	var text string
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + "/ui/editor"),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
+		setDefinition(indexKeyMachine),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="1"]`)),
+	}
+	steps = append(steps, clickState("1")...)
+	steps = append(steps,
+		change(`#state-form input[data-field="Comment"]`, "one"),
+		change(`#state-form input[data-field="Name"]`, "2"),
+		chromedp.WaitVisible(chromedp.CSS(`#state-form[data-state="2"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="2"]`)),
+	)
+	steps = append(steps, clickState("Pick")...)
+	steps = append(steps,
+		chromedp.Click(chromedp.CSS(`#palette .add-state[data-type="Pass"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#state-form[data-state="Pass"]`)),
+		definitionText(&text),
+	)
+	run(t, ctx, "edit, rename and insert", steps...)
+	want := `{"StartAt":"Pick","States":{"Pick":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":1,"Next":"2"}],"Default":"Last"},` +
+		`"Pass":{"Type":"Pass","End":true},` +
+		`"2":{"Type":"Pass","Result":{"b":1,"10":2},"Next":"Last","Comment":"one"},"Last":{"Type":"Succeed"}}}`
+	if got := compact(t, text); got != want {
+		t.Errorf("text after the edits:\n%s\nwant\n%s", got, want)
+	}
+}

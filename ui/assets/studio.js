@@ -89,6 +89,7 @@
   // 2^53) is kept as its text, so that an edit of another field leaves it as it was written
   // rather than rounding it.
   const rawNumber = (v) => typeof JSON.isRawJSON === "function" && JSON.isRawJSON(v);
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !rawNumber(v);
   function keepNumberText(key, value, context) {
     if (typeof value !== "number" || !context || typeof context.source !== "string" || typeof JSON.rawJSON !== "function") return value;
     return JSON.stringify(value) === context.source ? value : JSON.rawJSON(context.source);
@@ -113,18 +114,93 @@
     return typeof v === "object" ? JSON.stringify(v) : String(v);
   }
 
+  // JavaScript puts an object's keys that are array indexes ("1", "42") before the others,
+  // whatever the order they were written in. For an object with such keys (a state named "1")
+  // the written order is kept beside it, here, and the text is written back in that order.
+  const INDEX_KEY = /^(0|[1-9][0-9]*)$/;
+  const isIndexKey = (k) => INDEX_KEY.test(k) && Number(k) < 4294967295;
+  const HAS_INDEX_KEY = /"(0|[1-9][0-9]*)"\s*:/;
+  const keyOrder = new WeakMap();
+
+  function setOrder(obj, keys) {
+    if (keys.some(isIndexKey)) keyOrder.set(obj, keys);
+    else keyOrder.delete(obj);
+  }
+
+  // keysOf lists an object's keys in the order the text has (or will have) them.
+  function keysOf(obj) {
+    const recorded = keyOrder.get(obj);
+    if (!recorded) return Object.keys(obj);
+    const own = recorded.filter((k) => Object.prototype.hasOwnProperty.call(obj, k));
+    return [...own, ...Object.keys(obj).filter((k) => !own.includes(k))];
+  }
+  const entriesOf = (obj) => keysOf(obj).map((k) => [k, obj[k]]);
+
+  // recordKeyOrder reads the order of each object's keys from the text and keeps it for the
+  // objects that have index keys. The objects of the text come in the same order as a walk of
+  // the parsed value that follows the text's key order; a text with a repeated key (whose
+  // first value JSON.parse drops) is left to JavaScript's order.
+  function recordKeyOrder(src, value) {
+    const lists = [];
+    const stack = [];
+    for (let i = 0; i < src.length; i++) {
+      const c = src[i];
+      const top = stack[stack.length - 1];
+      if (c === '"') {
+        let j = i + 1;
+        while (j < src.length && src[j] !== '"') j += src[j] === "\\" ? 2 : 1;
+        if (top && top.expectKey) { top.keys.push(JSON.parse(src.slice(i, j + 1))); top.expectKey = false; }
+        i = j;
+      } else if (c === "{") {
+        const keys = [];
+        lists.push(keys);
+        stack.push({ keys, expectKey: true });
+      } else if (c === "[") stack.push(null);
+      else if (c === "}" || c === "]") stack.pop();
+      else if (c === "," && top) top.expectKey = true;
+    }
+    if (lists.some((keys) => new Set(keys).size !== keys.length)) return;
+    let next = 0;
+    (function visit(v) {
+      if (Array.isArray(v)) { v.forEach(visit); return; }
+      if (!isObject(v)) return;
+      const keys = lists[next++] || [];
+      setOrder(v, keys);
+      for (const k of keys) visit(v[k]);
+    })(value);
+  }
+
   function parse() {
     try {
       const def = JSON.parse(text.value, keepNumberText);
-      return def && typeof def === "object" && !Array.isArray(def) ? def : null;
+      if (!def || typeof def !== "object" || Array.isArray(def)) return null;
+      if (HAS_INDEX_KEY.test(text.value)) recordKeyOrder(text.value, def);
+      return def;
     } catch (e) {
       return null;
     }
   }
 
-  // write replaces the text with the edited definition, records it and validates it.
+  // stringify writes as JSON.stringify(v, null, 2) does, with each object's keys in keysOf's
+  // order.
+  function stringify(v, indent) {
+    if (rawNumber(v)) return v.rawJSON;
+    if (v === null || typeof v !== "object") return JSON.stringify(v);
+    const inner = indent + "  ";
+    const absent = (x) => x === undefined || typeof x === "function" || typeof x === "symbol";
+    if (Array.isArray(v)) {
+      if (!v.length) return "[]";
+      return "[\n" + v.map((x) => inner + (absent(x) ? "null" : stringify(x, inner))).join(",\n") + "\n" + indent + "]";
+    }
+    const keys = keysOf(v).filter((k) => !absent(v[k]));
+    if (!keys.length) return "{}";
+    return "{\n" + keys.map((k) => inner + JSON.stringify(k) + ": " + stringify(v[k], inner)).join(",\n") + "\n" + indent + "}";
+  }
+
+  // write replaces the text with the edited definition, records it and validates it. A text
+  // without index keys is written by the browser's own (faster) JSON.stringify.
   function write(def) {
-    text.value = JSON.stringify(def, null, 2) + "\n";
+    text.value = (HAS_INDEX_KEY.test(text.value) ? stringify(def, "") : JSON.stringify(def, null, 2)) + "\n";
     record();
     text.dispatchEvent(new Event("input"));
   }
@@ -170,19 +246,24 @@
   // withKey rebuilds an object with a key inserted after another (or renamed), keeping the
   // order of the rest, as the text shows states in the order they were written.
   function insertAfter(obj, afterKey, key, value) {
-    const out = {};
+    const entries = [];
     let placed = false;
-    for (const [k, v] of Object.entries(obj)) {
-      out[k] = v;
-      if (k === afterKey) { out[key] = value; placed = true; }
+    for (const [k, v] of entriesOf(obj)) {
+      entries.push([k, v]);
+      if (k === afterKey) { entries.push([key, value]); placed = true; }
     }
-    if (!placed) out[key] = value;
-    return out;
+    if (!placed) entries.push([key, value]);
+    return fromEntries(entries);
   }
 
   function renameKey(obj, from, to) {
-    const out = {};
-    for (const [k, v] of Object.entries(obj)) out[k === from ? to : k] = v;
+    return fromEntries(entriesOf(obj).map(([k, v]) => [k === from ? to : k, v]));
+  }
+
+  // fromEntries makes an object whose keys the text will show in the entries' order.
+  function fromEntries(entries) {
+    const out = Object.fromEntries(entries);
+    setOrder(out, entries.map(([k]) => k));
     return out;
   }
 
@@ -450,8 +531,6 @@
     }
   }
 
-  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !rawNumber(v);
-
   function ruleKind(rule) {
     if (!isObject(rule)) return "comparison";
     return COMPOUNDS.find((k) => rule[k] !== undefined) || "comparison";
@@ -462,6 +541,7 @@
   function replaceEntries(obj, entries) {
     for (const k of Object.keys(obj)) delete obj[k];
     for (const [k, v] of entries) obj[k] = v;
+    setOrder(obj, entries.map(([k]) => k));
   }
 
   // setCondition replaces a rule's condition keys with others, where the first of them stood
@@ -469,7 +549,7 @@
   function setCondition(rule, condition) {
     const entries = [];
     let placed = false;
-    for (const [k, v] of Object.entries(rule)) {
+    for (const [k, v] of entriesOf(rule)) {
       if (CONDITION_KEYS.has(k)) {
         if (!placed) { entries.push(...Object.entries(condition)); placed = true; }
       } else entries.push([k, v]);
@@ -581,7 +661,7 @@
         const was = OPERATORS.find((o) => r[o] !== undefined);
         const value = convertOperand(was === undefined ? undefined : r[was], operandKind(to));
         if (was === undefined) setCondition(r, Object.assign(conditionOf(r), { [to]: value }));
-        else replaceEntries(r, Object.entries(r).filter(([k]) => k === was || !OPERATORS.includes(k)).map(([k, v]) => (k === was ? [to, value] : [k, v])));
+        else replaceEntries(r, entriesOf(r).filter(([k]) => k === was || !OPERATORS.includes(k)).map(([k, v]) => (k === was ? [to, value] : [k, v])));
       }, true));
       const value = operandControl(op, rule[op], "Value of " + where, (v) => editRule(path, (r) => {
         const at = OPERATORS.find((o) => r[o] !== undefined) || op;
@@ -645,7 +725,7 @@
       cond.addEventListener("change", () => edit((st) => {
         const rl = st.Choices[i];
         if (!isObject(rl)) return "That rule is not an object: edit it in the text.";
-        if (rl.Condition === undefined) replaceEntries(rl, [["Condition", cond.value], ...Object.entries(rl)]);
+        if (rl.Condition === undefined) replaceEntries(rl, [["Condition", cond.value], ...entriesOf(rl)]);
         else rl.Condition = cond.value;
       }));
       r.append(cond, el("span", { text: "→" }), next, remove);
@@ -745,7 +825,7 @@
       const o = objectAt(st, path, value !== undefined);
       if (!o) return value === undefined ? undefined : path.join(".") + " is not an object: edit it in the text.";
       const other = [key, key + "Path"].find((k) => k !== chosen && o[k] !== undefined);
-      if (other) replaceEntries(o, Object.entries(o).map(([k, v]) => (k === other ? [chosen, value] : [k, v])).filter(([, v]) => v !== undefined));
+      if (other) replaceEntries(o, entriesOf(o).map(([k, v]) => (k === other ? [chosen, value] : [k, v])).filter(([, v]) => v !== undefined));
       else setOrDelete(o, chosen, value);
       prune(st, path);
     });
@@ -1034,7 +1114,7 @@
       scope.States = insertAfter(scope.States, after, name, st);
     } else {
       connect(st, scope.StartAt && scope.States[scope.StartAt] ? scope.StartAt : null);
-      scope.States = Object.assign({ [name]: st }, scope.States);
+      scope.States = fromEntries([[name, st], ...entriesOf(scope.States)]);
       scope.StartAt = name;
     }
     showError(null);
@@ -1230,6 +1310,7 @@
   // arrow per catcher whose Next is a state of its branch, in the catchers' order, so the
   // k-th arrow from A to B is the k-th catcher of A that leads to B.
   function addCatchEdgeHandles(svg, names) {
+    if (!svg.querySelector("path.sf-edge-catch")) return;
     const def = parse();
     if (!def) return;
     const seen = new Map();
