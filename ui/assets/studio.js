@@ -170,11 +170,14 @@
     })(value);
   }
 
-  function parse() {
+  // parse reads the text for an edit (numbers kept as written, the order of index keys
+  // recorded); a reader that only looks (lists of states, handles) asks for a quick read,
+  // which is several times faster on a large definition.
+  function parse(quick) {
     try {
-      const def = JSON.parse(text.value, keepNumberText);
+      const def = quick ? JSON.parse(text.value) : JSON.parse(text.value, keepNumberText);
       if (!def || typeof def !== "object" || Array.isArray(def)) return null;
-      if (HAS_INDEX_KEY.test(text.value)) recordKeyOrder(text.value, def);
+      if (!quick && HAS_INDEX_KEY.test(text.value)) recordKeyOrder(text.value, def);
       return def;
     } catch (e) {
       return null;
@@ -1134,7 +1137,7 @@
   }
 
   function updateTargets() {
-    const def = parse();
+    const def = parse(true);
     const sel = $("insert-target");
     const keep = sel.value;
     sel.replaceChildren(el("option", { value: "after", text: "after the selected state" }));
@@ -1311,7 +1314,7 @@
   // k-th arrow from A to B is the k-th catcher of A that leads to B.
   function addCatchEdgeHandles(svg, names) {
     if (!svg.querySelector("path.sf-edge-catch")) return;
-    const def = parse();
+    const def = parse(true);
     if (!def) return;
     const seen = new Map();
     for (const path of svg.querySelectorAll("path.sf-edge-catch[data-from][data-to]")) {
@@ -1452,7 +1455,7 @@
   // of a state with catchers, its Next, a catcher's Next or a new catcher.
   function openConnectMenu(from, to, choice, pageX, pageY) {
     closeConnectMenu();
-    const jsonPath = queryLanguage(parse(), choice) === "JSONPath";
+    const jsonPath = queryLanguage(parse(true), choice) === "JSONPath";
     const menu = el("div", { id: "connect-menu", class: "connect-menu", role: "menu" },
       el("div", { class: "hint", text: "Connect " + from + " to " + to + " as" }));
     const option = (label, key, apply) => {
