@@ -351,6 +351,7 @@
   function jsonField(grid, label, field, value, onChange) {
     const area = el("textarea", { "data-field": field, "aria-label": label, spellcheck: "false", rows: "3" });
     area.value = value === undefined ? "" : JSON.stringify(value, null, 2);
+    area.rows = Math.min(8, Math.max(3, area.value.split("\n").length)); // small objects shown whole
     area.addEventListener("change", () => {
       if (area.value.trim() === "") { area.classList.remove("invalid"); onChange(undefined); return; }
       let v;
