@@ -9,15 +9,18 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/internal/gcpace"
+	"github.com/stepflow/stepflow/internal/pgtest"
 	"github.com/stepflow/stepflow/internal/repotestdata"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/postgres"
 	"github.com/stepflow/stepflow/task"
 )
 
@@ -111,22 +114,42 @@ func taskChain(n int) string {
 // states, each its own commit: the hardest case), short ones of the common mixed shape (5
 // states in 2 commits) and 20-task ones (where steps dominate).
 func BenchmarkDurableTransitions(b *testing.B) {
-	benchmarkTransitions(b, 1, func(b *testing.B) store.Store { return openSQLite(b, "") })
+	benchmarkTransitions(b, 1, func(b *testing.B) store.Store { return openSQLite(b, "") }, processUsage)
 }
 
 // BenchmarkDurableTransitionsPostgres is BenchmarkDurableTransitions on STEPFLOW_TEST_POSTGRES.
+// Besides the engine's CPU per transition it reports that of the store's PostgreSQL backends
+// (found by an application_name of the run's own) and the WAL the server wrote per transition,
+// read from /proc and pg_current_wal_lsn: the server must run on this machine for the
+// backends' CPU, and have no other clients for the WAL bytes to be the run's alone.
 func BenchmarkDurableTransitionsPostgres(b *testing.B) {
-	open := openPostgres(b)
+	app := fmt.Sprintf("stepflow-bench-%d", os.Getpid())
+	dsn := pgtest.WithApplicationName(pgtest.Schema(b, "benchmarks"), app)
+	usage := func() (pgtest.Usage, error) { return pgtest.MeasureUsage(context.Background(), dsn, app) }
 	for _, workers := range []int{1, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			benchmarkTransitions(b, workers, func(b *testing.B) store.Store { return open() })
+			benchmarkTransitions(b, workers, func(b *testing.B) store.Store {
+				s, err := postgres.Open(context.Background(), dsn)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { _ = s.Close() })
+				return s
+			}, usage)
 		})
 	}
 }
 
+// processUsage samples the CPU time of this process alone.
+func processUsage() (pgtest.Usage, error) {
+	var ru syscall.Rusage
+	err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return pgtest.Usage{Process: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}, err
+}
+
 var benchRuns atomic.Int64
 
-func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) store.Store) {
+func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) store.Store, usage func() (pgtest.Usage, error)) {
 	// As the stepflow binary runs the engine (GOGC=... in the environment overrides it).
 	b.Cleanup(gcpace.Apply())
 	for _, bc := range []struct {
@@ -155,6 +178,10 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 			if trips != nil {
 				tripsBefore = trips.RoundTrips()
 			}
+			before, err := usage()
+			if err != nil {
+				b.Fatal(err)
+			}
 			b.ResetTimer()
 			start := time.Now()
 			for w := 0; w < concurrency; w++ {
@@ -173,6 +200,19 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 			wg.Wait()
 			elapsed := time.Since(start)
 			b.StopTimer()
+			after, err := usage()
+			if err != nil {
+				b.Fatal(err)
+			}
+			// CPU and WAL per transition hold still on a shared machine where transitions/s
+			// moves with the other processes' load.
+			used, transitions := after.Since(before), float64(b.N*bc.transitions)
+			b.ReportMetric(float64(used.Process.Microseconds())/transitions, "engine-µs/transition")
+			if used.Server > 0 {
+				b.ReportMetric(float64(used.Backends.Microseconds())/transitions, "pg-backend-µs/transition")
+				b.ReportMetric(float64(used.Server.Microseconds())/transitions, "pg-server-µs/transition")
+				b.ReportMetric(float64(used.WALBytes)/transitions, "wal-B/transition")
+			}
 			tx, steps, busy := e.CommitStats()
 			b.ReportMetric(100*busy.Seconds()/elapsed.Seconds(), "%committer-busy")
 			b.ReportMetric(float64(b.N*bc.transitions)/elapsed.Seconds(), "transitions/s")
