@@ -41,6 +41,7 @@ var dialect = sqlstore.Dialect{
 	BytesParam:         "CAST(? AS BYTEA)",
 	TimeParam:          "CAST(? AS TIMESTAMPTZ)",
 	PerformanceShards:  8,
+	Arrays:             true,
 }
 
 // Store is a store.Store in a PostgreSQL database.

@@ -167,6 +167,10 @@ func (s *Store) queueAdvanceVersions(b statements, steps []*store.ExecutionStepP
 		}
 	}
 	moved := readIDs(func(arn string, id int64) { l.advanced[arn], l.ids[arn] = true, id })
+	if s.dialect.Arrays {
+		s.queueAdvanceVersionsArrays(b, plain, updates, moved)
+		return
+	}
 	d := s.dialect
 	plainRow := "(?, " + d.Int64Param + ", " + d.BytesParam + ")"
 	_ = inChunks(plain, func(chunk []*store.ExecutionStepParams) error {
@@ -230,6 +234,16 @@ func (s *Store) queueExecutionIDs(b statements, steps []*store.ExecutionStepPara
 	}
 	// Sorted across chunks too: each chunk locks after the one before.
 	sort.Slice(arns, func(i, j int) bool { return arns[i].(string) < arns[j].(string) })
+	if s.dialect.Arrays {
+		if len(arns) > 0 {
+			texts := make([]string, len(arns))
+			for i, arn := range arns {
+				texts[i] = arn.(string)
+			}
+			s.queueExecutionIDsArrays(b, texts, ids)
+		}
+		return
+	}
 	found := readIDs(func(arn string, id int64) { ids[arn] = id })
 	for len(arns) > 0 {
 		chunk := arns[:min(len(arns), idChunk)]
