@@ -126,7 +126,7 @@ func BenchmarkDurableTransitionsPostgres(b *testing.B) {
 	app := fmt.Sprintf("stepflow-bench-%d", os.Getpid())
 	dsn := pgtest.WithApplicationName(pgtest.Schema(b, "benchmarks"), app)
 	usage := func() (pgtest.Usage, error) { return pgtest.MeasureUsage(context.Background(), dsn, app) }
-	for _, workers := range []int{1, 4} {
+	for _, workers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			benchmarkTransitions(b, workers, func(b *testing.B) store.Store {
 				s, err := postgres.Open(context.Background(), dsn)

@@ -173,10 +173,12 @@ func (s *Store) queueRoundArrays(b statements, round *recordRound, taken *[]toke
 			})
 	}
 	if arns := round.finished; len(arns) > 0 {
-		b.exec("clear leftovers", `DELETE FROM timer WHERE execution_arn = ANY(?::text[])`, []any{arns}, nil)
-		b.exec("clear leftovers", `DELETE FROM dispatch WHERE execution_arn = ANY(?::text[])`, []any{arns}, nil)
-		b.exec("close task tokens", `UPDATE task_token SET status = ? WHERE status = ? AND execution_arn = ANY(?::text[])`,
-			[]any{string(store.TaskTokenClosed), string(store.TaskTokenOpen), arns}, nil)
+		// One statement for the three tables: each statement has a fixed cost on the server
+		// that a commit's ~130 steps share, and these find nothing to remove most of the time.
+		b.exec("clear leftovers", `WITH timers AS (DELETE FROM timer WHERE execution_arn = ANY(?::text[])),
+				dispatches AS (DELETE FROM dispatch WHERE execution_arn = ANY(?::text[]))
+			UPDATE task_token SET status = ? WHERE status = ? AND execution_arn = ANY(?::text[])`,
+			[]any{arns, arns, string(store.TaskTokenClosed), string(store.TaskTokenOpen), arns}, nil)
 	}
 	s.queueEventDeliveries(b, round.eventDeliveries)
 }
