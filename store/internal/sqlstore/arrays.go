@@ -193,7 +193,11 @@ func splitKeys(keys []rowKey) (arns, ids []string) {
 }
 
 // queueEventsArrays is queueEvents with arrays: the probe for event ids the history holds
-// already and the insert are one statement. The probe runs per chunk, as a subquery the
+// already and the insert are one statement. It has no ON CONFLICT clause: the probe finds any
+// chunk the insert could collide with (the execution's row lock keeps other transactions from
+// adding one meanwhile), and a speculative insertion writes one more WAL record per chunk.
+// Should a collision happen anyway, the statement fails with a unique violation of
+// history_chunk_pkey, which reads as errDuplicateEvent. The probe runs per chunk, as a subquery the
 // planner cannot turn into a join: it reads the primary key (execution_id, last_id) from the
 // chunk's first id, which for an append finds nothing. Chunks of executions this
 // transaction created skip it.
@@ -212,8 +216,7 @@ func (s *Store) queueEventsArrays(b statements, chunks []historyChunk, fresh []b
 		FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::bytea[], ?::boolean[])
 			AS v(execution_id, first_id, last_id, body, body_s2, fresh)
 		WHERE v.fresh OR NOT EXISTS (SELECT 1 FROM history_chunk h WHERE h.execution_id = v.execution_id
-			AND h.last_id >= v.first_id AND h.first_id <= v.last_id)
-		ON CONFLICT (execution_id, last_id) DO NOTHING`,
+			AND h.last_id >= v.first_id AND h.first_id <= v.last_id)`,
 		[]any{executions, firsts, lasts, bodies, compressed, fresh}, func(affected int64) error {
 			if affected != int64(n) {
 				return errDuplicateEvent

@@ -66,6 +66,9 @@ type Dialect struct {
 	// Arrays says the database takes arrays as parameters (PostgreSQL): the statements of a
 	// commit send a column's values as one array (see arrays.go) instead of a VALUES list.
 	Arrays bool
+	// Duplicate reports whether err is the refusal of a row whose key the named unique
+	// constraint holds already; nil where no statement relies on it (SQLite).
+	Duplicate func(err error, constraint string) bool
 }
 
 // rebind rewrites ? placeholders for the dialect. Queries here never hold ? in literals.

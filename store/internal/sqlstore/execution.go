@@ -113,6 +113,9 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 			return err
 		}
 		err := second.send(ctx)
+		if s.dialect.Duplicate != nil && s.dialect.Duplicate(err, "history_chunk_pkey") {
+			return errDuplicateEvent
+		}
 		if errors.Is(err, errTakenToken) {
 			return s.takenToken(ctx, tx, *taken)
 		}
