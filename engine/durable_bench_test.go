@@ -48,12 +48,14 @@ var echoInvoker = funcInvoker{lambdaARN + "echo": func(ctx context.Context, req 
 
 // benchEngine starts an engine whose ended executions are signalled on a channel per ARN.
 func benchEngine(b *testing.B, maxBatch int) (*Engine, *sync.Map) {
-	return benchEngineOn(b, openSQLite(b, ""), maxBatch, 1)
+	return benchEngineOn(b, openSQLite(b, ""), maxBatch, 1, false)
 }
 
-func benchEngineOn(b *testing.B, st store.Store, maxBatch, workers int) (*Engine, *sync.Map) {
+// benchEngineOn starts an engine on st; shared says other engines may use the store, as
+// `stepflow server` says on PostgreSQL: task results are then fenced by their leases.
+func benchEngineOn(b *testing.B, st store.Store, maxBatch, workers int, shared bool) (*Engine, *sync.Map) {
 	waiters := &sync.Map{}
-	e, err := New(Config{Store: st, Invoker: echoInvoker, MaxBatch: maxBatch, CommitWorkers: workers, Retention: -1})
+	e, err := New(Config{Store: st, Invoker: echoInvoker, MaxBatch: maxBatch, CommitWorkers: workers, Retention: -1, SharedStore: shared})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -114,7 +116,7 @@ func taskChain(n int) string {
 // states, each its own commit: the hardest case), short ones of the common mixed shape (5
 // states in 2 commits) and 20-task ones (where steps dominate).
 func BenchmarkDurableTransitions(b *testing.B) {
-	benchmarkTransitions(b, 1, func(b *testing.B) store.Store { return openSQLite(b, "") }, processUsage)
+	benchmarkTransitions(b, 1, false, func(b *testing.B) store.Store { return openSQLite(b, "") }, processUsage)
 }
 
 // BenchmarkDurableTransitionsPostgres is BenchmarkDurableTransitions on STEPFLOW_TEST_POSTGRES.
@@ -126,18 +128,22 @@ func BenchmarkDurableTransitionsPostgres(b *testing.B) {
 	app := fmt.Sprintf("stepflow-bench-%d", os.Getpid())
 	dsn := pgtest.WithApplicationName(pgtest.Schema(b, "benchmarks"), app)
 	usage := func() (pgtest.Usage, error) { return pgtest.MeasureUsage(context.Background(), dsn, app) }
+	open := func(b *testing.B) store.Store {
+		s, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		return s
+	}
 	for _, workers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			benchmarkTransitions(b, workers, func(b *testing.B) store.Store {
-				s, err := postgres.Open(context.Background(), dsn)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { _ = s.Close() })
-				return s
-			}, usage)
+			benchmarkTransitions(b, workers, false, open, usage)
 		})
 	}
+	// As `stepflow server` runs on PostgreSQL: a shared store, so every task's result is
+	// fenced by the lease its node holds on the task's dispatch.
+	b.Run("shared", func(b *testing.B) { benchmarkTransitions(b, 1, true, open, usage) })
 }
 
 // processUsage samples the CPU time of this process alone.
@@ -149,7 +155,7 @@ func processUsage() (pgtest.Usage, error) {
 
 var benchRuns atomic.Int64
 
-func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) store.Store, usage func() (pgtest.Usage, error)) {
+func benchmarkTransitions(b *testing.B, workers int, shared bool, open func(b *testing.B) store.Store, usage func() (pgtest.Usage, error)) {
 	// As the stepflow binary runs the engine (GOGC=... in the environment overrides it).
 	b.Cleanup(gcpace.Apply())
 	for _, bc := range []struct {
@@ -167,7 +173,7 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			st := open(b)
-			e, waiters := benchEngineOn(b, st, bc.batch, workers)
+			e, waiters := benchEngineOn(b, st, bc.batch, workers, shared)
 			// Each run has its own machine: the PostgreSQL runs share one schema.
 			sm := createMachine(b, e, fmt.Sprintf("m%d", benchRuns.Add(1)), bc.definition, sfn.TypeStandard)
 			const concurrency = 256

@@ -60,16 +60,28 @@ func (s *Store) queueExecutionIDsArrays(b statements, arns []string, ids map[str
 		[]any{arns}, readIDs(func(arn string, id int64) { ids[arn] = id }))
 }
 
-// queueAdvanceVersionsArrays is queueAdvanceVersions with arrays.
+// queueAdvanceVersionsArrays is queueAdvanceVersions with arrays. A step may carry one fence
+// (the lease its node holds on the task whose result it commits): its version moves only
+// while the dispatch is still leased as the fence says. The leases are locked first, in key
+// order as a fenced step alone would lock them, so that no other node takes one over before
+// the transaction ends.
 func (s *Store) queueAdvanceVersionsArrays(b statements, plain, updates []*store.ExecutionStepParams, moved func(Rows) error) {
+	s.queueLockFences(b, append(append([]*store.ExecutionStepParams(nil), plain...), updates...))
+	// A step without a fence has a NULL task: the EXISTS is not evaluated for it.
+	const fenceHolds = `(v.fence_task IS NULL OR EXISTS (SELECT 1 FROM dispatch d WHERE d.execution_arn = v.arn
+		AND d.task_id = v.fence_task AND d.lease_owner = v.fence_owner AND d.attempts = v.fence_attempts))`
 	if n := len(plain); n > 0 {
 		arns, versions, snapshots := make([]string, n), make([]int64, n), make([][]byte, n)
+		fences := newFenceArrays(n)
 		for i, p := range plain {
 			arns[i], versions[i], snapshots[i] = p.ExecutionARN, p.ExpectedVersion, snapshotArg(p)
+			fences.set(i, p)
 		}
 		b.query("advance versions", `UPDATE execution e SET version = e.version + 1, snapshot = v.snapshot
-			FROM unnest(?::text[], ?::bigint[], ?::bytea[]) AS v(arn, version, snapshot)
-			WHERE e.arn = v.arn AND e.version = v.version RETURNING e.arn, e.id`, []any{arns, versions, snapshots}, moved)
+			FROM unnest(?::text[], ?::bigint[], ?::bytea[], ?::text[], ?::text[], ?::bigint[])
+				AS v(arn, version, snapshot, fence_task, fence_owner, fence_attempts)
+			WHERE e.arn = v.arn AND e.version = v.version AND `+fenceHolds+` RETURNING e.arn, e.id`,
+			[]any{arns, versions, snapshots, fences.tasks, fences.owners, fences.attempts}, moved)
 	}
 	if n := len(updates); n > 0 {
 		var (
@@ -79,21 +91,63 @@ func (s *Store) queueAdvanceVersionsArrays(b statements, plain, updates []*store
 			outputs                      = make([]*string, n)
 			stops, redriveDates          = make([]*time.Time, n), make([]*time.Time, n)
 		)
+		fences := newFenceArrays(n)
 		for i, p := range updates {
 			u := p.Update
 			arns[i], versions[i], snapshots[i] = p.ExecutionARN, p.ExpectedVersion, snapshotArg(p)
 			statuses[i], outputs[i], errs[i], causes[i] = string(u.Status), u.Output, u.Error, u.Cause
 			stops[i], redrives[i], redriveDates[i] = stampPtr(u.StopDate), int64(u.RedriveCount), stampPtr(u.RedriveDate)
+			fences.set(i, p)
 		}
 		b.query("advance versions", `UPDATE execution e SET version = e.version + 1, snapshot = v.snapshot,
 				status = v.status, output = v.output, error = v.error, cause = v.cause, stop_date = v.stop_date,
 				redrive_count = v.redrive_count, redrive_date = v.redrive_date
 			FROM unnest(?::text[], ?::bigint[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[],
-				?::bigint[], ?::timestamptz[])
-				AS v(arn, version, snapshot, status, output, error, cause, stop_date, redrive_count, redrive_date)
-			WHERE e.arn = v.arn AND e.version = v.version RETURNING e.arn, e.id`,
-			[]any{arns, versions, snapshots, statuses, outputs, errs, causes, stops, redrives, redriveDates}, moved)
+				?::bigint[], ?::timestamptz[], ?::text[], ?::text[], ?::bigint[])
+				AS v(arn, version, snapshot, status, output, error, cause, stop_date, redrive_count, redrive_date,
+					fence_task, fence_owner, fence_attempts)
+			WHERE e.arn = v.arn AND e.version = v.version AND `+fenceHolds+` RETURNING e.arn, e.id`,
+			[]any{arns, versions, snapshots, statuses, outputs, errs, causes, stops, redrives, redriveDates,
+				fences.tasks, fences.owners, fences.attempts}, moved)
 	}
+}
+
+// fenceArrays are the columns of the steps' fences; a step without one has NULLs.
+type fenceArrays struct {
+	tasks, owners []*string
+	attempts      []*int64
+}
+
+func newFenceArrays(n int) fenceArrays {
+	return fenceArrays{tasks: make([]*string, n), owners: make([]*string, n), attempts: make([]*int64, n)}
+}
+
+func (f fenceArrays) set(i int, p *store.ExecutionStepParams) {
+	if len(p.Fences) == 0 {
+		return
+	}
+	fence := p.Fences[0]
+	attempts := int64(fence.Attempts)
+	f.tasks[i], f.owners[i], f.attempts[i] = &fence.TaskID, &fence.Owner, &attempts
+}
+
+// queueLockFences locks the dispatches whose leases the fenced steps hold, in key order.
+func (s *Store) queueLockFences(b statements, steps []*store.ExecutionStepParams) {
+	var arns, tasks, owners []string
+	var attempts []int64
+	for _, p := range steps {
+		if len(p.Fences) == 1 {
+			f := p.Fences[0]
+			arns, tasks, owners, attempts = append(arns, p.ExecutionARN), append(tasks, f.TaskID), append(owners, f.Owner), append(attempts, int64(f.Attempts))
+		}
+	}
+	if len(arns) == 0 {
+		return
+	}
+	b.exec("lock leases", `SELECT d.execution_arn FROM dispatch d
+		JOIN unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS v(arn, task_id, owner, attempts)
+			ON d.execution_arn = v.arn AND d.task_id = v.task_id AND d.lease_owner = v.owner AND d.attempts = v.attempts
+		ORDER BY d.execution_arn, d.task_id FOR UPDATE OF d`, []any{arns, tasks, owners, attempts}, nil)
 }
 
 // queueRoundArrays is queueRound with arrays.
