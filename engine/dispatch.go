@@ -27,6 +27,7 @@ import (
 // fenced: it commits only while the lease is still held as it was taken.
 type dispatcher struct {
 	e        *Engine
+	runners  *goroutines
 	mu       sync.Mutex
 	inflight map[string]map[string]*runningTask // by execution ARN, then task id
 }
@@ -38,7 +39,7 @@ type runningTask struct {
 }
 
 func newDispatcher(e *Engine) *dispatcher {
-	return &dispatcher{e: e, inflight: map[string]map[string]*runningTask{}}
+	return &dispatcher{e: e, runners: newGoroutines(e.bg), inflight: map[string]map[string]*runningTask{}}
 }
 
 // start runs inv unless it already runs here. leasedUntil is when the dispatch's lease,
@@ -60,11 +61,11 @@ func (d *dispatcher) start(arn string, inv invocation, leasedUntil time.Time) {
 	tasks[inv.TaskID] = &runningTask{cancel: cancel, leasedUntil: leasedUntil}
 	e.loops.Add(1)
 	d.mu.Unlock()
-	go func() {
+	d.runners.run(func() {
 		defer e.loops.Done()
 		defer d.finish(k, cancel)
 		d.run(ctx, arn, inv)
-	}()
+	})
 }
 
 func (d *dispatcher) finish(k timerKey, cancel context.CancelFunc) {

@@ -9,15 +9,18 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/internal/gcpace"
+	"github.com/stepflow/stepflow/internal/pgtest"
 	"github.com/stepflow/stepflow/internal/repotestdata"
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
+	"github.com/stepflow/stepflow/store/postgres"
 	"github.com/stepflow/stepflow/task"
 )
 
@@ -45,12 +48,14 @@ var echoInvoker = funcInvoker{lambdaARN + "echo": func(ctx context.Context, req 
 
 // benchEngine starts an engine whose ended executions are signalled on a channel per ARN.
 func benchEngine(b *testing.B, maxBatch int) (*Engine, *sync.Map) {
-	return benchEngineOn(b, openSQLite(b, ""), maxBatch, 1)
+	return benchEngineOn(b, openSQLite(b, ""), maxBatch, 1, false)
 }
 
-func benchEngineOn(b *testing.B, st store.Store, maxBatch, workers int) (*Engine, *sync.Map) {
+// benchEngineOn starts an engine on st; shared says other engines may use the store, as
+// `stepflow server` says on PostgreSQL: task results are then fenced by their leases.
+func benchEngineOn(b *testing.B, st store.Store, maxBatch, workers int, shared bool) (*Engine, *sync.Map) {
 	waiters := &sync.Map{}
-	e, err := New(Config{Store: st, Invoker: echoInvoker, MaxBatch: maxBatch, CommitWorkers: workers, Retention: -1})
+	e, err := New(Config{Store: st, Invoker: echoInvoker, MaxBatch: maxBatch, CommitWorkers: workers, Retention: -1, SharedStore: shared})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -111,22 +116,46 @@ func taskChain(n int) string {
 // states, each its own commit: the hardest case), short ones of the common mixed shape (5
 // states in 2 commits) and 20-task ones (where steps dominate).
 func BenchmarkDurableTransitions(b *testing.B) {
-	benchmarkTransitions(b, 1, func(b *testing.B) store.Store { return openSQLite(b, "") })
+	benchmarkTransitions(b, 1, false, func(b *testing.B) store.Store { return openSQLite(b, "") }, processUsage)
 }
 
 // BenchmarkDurableTransitionsPostgres is BenchmarkDurableTransitions on STEPFLOW_TEST_POSTGRES.
+// Besides the engine's CPU per transition it reports that of the store's PostgreSQL backends
+// (found by an application_name of the run's own) and the WAL the server wrote per transition,
+// read from /proc and pg_current_wal_lsn: the server must run on this machine for the
+// backends' CPU, and have no other clients for the WAL bytes to be the run's alone.
 func BenchmarkDurableTransitionsPostgres(b *testing.B) {
-	open := openPostgres(b)
-	for _, workers := range []int{1, 4} {
+	app := fmt.Sprintf("stepflow-bench-%d", os.Getpid())
+	dsn := pgtest.WithApplicationName(pgtest.Schema(b, "benchmarks"), app)
+	usage := func() (pgtest.Usage, error) { return pgtest.MeasureUsage(context.Background(), dsn, app) }
+	open := func(b *testing.B) store.Store {
+		s, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	for _, workers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			benchmarkTransitions(b, workers, func(b *testing.B) store.Store { return open() })
+			benchmarkTransitions(b, workers, false, open, usage)
 		})
 	}
+	// As `stepflow server` runs on PostgreSQL: a shared store, so every task's result is
+	// fenced by the lease its node holds on the task's dispatch.
+	b.Run("shared", func(b *testing.B) { benchmarkTransitions(b, 1, true, open, usage) })
+}
+
+// processUsage samples the CPU time of this process alone.
+func processUsage() (pgtest.Usage, error) {
+	var ru syscall.Rusage
+	err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return pgtest.Usage{Process: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}, err
 }
 
 var benchRuns atomic.Int64
 
-func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) store.Store) {
+func benchmarkTransitions(b *testing.B, workers int, shared bool, open func(b *testing.B) store.Store, usage func() (pgtest.Usage, error)) {
 	// As the stepflow binary runs the engine (GOGC=... in the environment overrides it).
 	b.Cleanup(gcpace.Apply())
 	for _, bc := range []struct {
@@ -144,7 +173,7 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			st := open(b)
-			e, waiters := benchEngineOn(b, st, bc.batch, workers)
+			e, waiters := benchEngineOn(b, st, bc.batch, workers, shared)
 			// Each run has its own machine: the PostgreSQL runs share one schema.
 			sm := createMachine(b, e, fmt.Sprintf("m%d", benchRuns.Add(1)), bc.definition, sfn.TypeStandard)
 			const concurrency = 256
@@ -154,6 +183,10 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 			var tripsBefore int64
 			if trips != nil {
 				tripsBefore = trips.RoundTrips()
+			}
+			before, err := usage()
+			if err != nil {
+				b.Fatal(err)
 			}
 			b.ResetTimer()
 			start := time.Now()
@@ -173,6 +206,19 @@ func benchmarkTransitions(b *testing.B, workers int, open func(b *testing.B) sto
 			wg.Wait()
 			elapsed := time.Since(start)
 			b.StopTimer()
+			after, err := usage()
+			if err != nil {
+				b.Fatal(err)
+			}
+			// CPU and WAL per transition hold still on a shared machine where transitions/s
+			// moves with the other processes' load.
+			used, transitions := after.Since(before), float64(b.N*bc.transitions)
+			b.ReportMetric(float64(used.Process.Microseconds())/transitions, "engine-µs/transition")
+			if used.Server > 0 {
+				b.ReportMetric(float64(used.Backends.Microseconds())/transitions, "pg-backend-µs/transition")
+				b.ReportMetric(float64(used.Server.Microseconds())/transitions, "pg-server-µs/transition")
+				b.ReportMetric(float64(used.WALBytes)/transitions, "wal-B/transition")
+			}
 			tx, steps, busy := e.CommitStats()
 			b.ReportMetric(100*busy.Seconds()/elapsed.Seconds(), "%committer-busy")
 			b.ReportMetric(float64(b.N*bc.transitions)/elapsed.Seconds(), "transitions/s")

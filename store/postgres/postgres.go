@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stepflow/stepflow/store"
@@ -41,6 +42,8 @@ var dialect = sqlstore.Dialect{
 	BytesParam:         "CAST(? AS BYTEA)",
 	TimeParam:          "CAST(? AS TIMESTAMPTZ)",
 	PerformanceShards:  8,
+	Arrays:             true,
+	Duplicate:          duplicate,
 }
 
 // Store is a store.Store in a PostgreSQL database.
@@ -151,4 +154,10 @@ func RedactDSN(dsn string) string {
 		return u.String()
 	}
 	return keywordPassword.ReplaceAllString(dsn, "${1}xxxxx")
+}
+
+// duplicate reports whether err is a unique_violation of the named constraint.
+func duplicate(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
 }

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DispatchRenew", testDispatchRenew},
 		{"DispatchRelease", testDispatchRelease},
 		{"ExecutionStepFence", testExecutionStepFence},
+		{"ExecutionStepBatchFences", testExecutionStepBatchFences},
 		{"Definition", testDefinition},
 		{"TaskToken", testTaskToken},
 		{"ExecutionDeleteFinishedBefore", testExecutionDeleteFinishedBefore},

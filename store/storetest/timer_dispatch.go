@@ -2,10 +2,13 @@ package storetest
 
 import (
 	"errors"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
 
@@ -210,4 +213,58 @@ func testExecutionStepFence(t *testing.T, s store.Store) {
 	if !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("step fenced by a deleted dispatch: got %v, want ErrLeaseLost", err)
 	}
+}
+
+// Fenced steps of one batch each commit or not on their own: a held lease commits (its
+// dispatch deleted, its events added), a lost one and a held one with a stale version write
+// nothing and say why, and a step without a fence is not held back by them. This is what a
+// busy node on a shared store commits: every task result comes with its lease's fence.
+func testExecutionStepBatchFences(t *testing.T, s store.Store) {
+	lease := t0.Add(time.Hour)
+	names := []string{"held", "lost", "stale", "plain"}
+	for _, name := range names {
+		e := createExecution(t, s, "batch-fence-"+name, 0)
+		check(t, s.ExecutionStep(ctx, &store.ExecutionStepParams{ExecutionARN: e.ARN, ExpectedVersion: 1,
+			DispatchesAdd: []*store.DispatchAdd{{TaskID: "t1", Resource: "r", Input: `{}`, CreatedDate: t0,
+				LeaseOwner: "n1", LeaseExpiresAt: &lease}}}))
+	}
+	fence := []*store.DispatchFence{{TaskID: "t1", Owner: "n1", Attempts: 0}}
+	step := func(name string, version int64, fences []*store.DispatchFence) *store.ExecutionStepParams {
+		return &store.ExecutionStepParams{ExecutionARN: executionARN("batch-fence-" + name), ExpectedVersion: version,
+			Snapshot: []byte("snapshot-3"), DispatchesDelete: []string{"t1"}, Fences: fences,
+			Events: []*sfn.HistoryEvent{event(2, sfn.EventTaskSucceeded)}}
+	}
+	errs := must(s.ExecutionStepBatch(ctx, []*store.ExecutionStepParams{
+		step("held", 2, fence),
+		step("lost", 2, []*store.DispatchFence{{TaskID: "t1", Owner: "n2", Attempts: 0}}),
+		step("stale", 1, fence),
+		step("plain", 2, nil),
+	})).get(t)
+	check(t, errs[0])
+	if !errors.Is(errs[1], store.ErrLeaseLost) {
+		t.Fatalf("step whose lease another node holds: got %v, want ErrLeaseLost", errs[1])
+	}
+	var conflict *store.ConflictError
+	if !errors.As(errs[2], &conflict) || conflict.ActualVersion != 2 {
+		t.Fatalf("fenced step with a stale version: got %v, want a *store.ConflictError at version 2", errs[2])
+	}
+	check(t, errs[3])
+	for name, want := range map[string]struct {
+		version int64
+		events  int
+	}{"held": {3, 2}, "lost": {2, 1}, "stale": {2, 1}, "plain": {3, 2}} {
+		arn := executionARN("batch-fence-" + name)
+		got := must(s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: arn})).get(t)
+		equal(t, name+" version", got.Version, want.version)
+		equal(t, name+" events", len(history(t, s, arn)), want.events)
+	}
+	// The refused steps' dispatches stay, leased as they were; the committed ones' went.
+	taken := must(s.DispatchLease(ctx, &store.DispatchLeaseParams{Owner: "n3", Now: lease.Add(time.Second),
+		Until: lease.Add(time.Minute)})).get(t)
+	var left []string
+	for _, d := range taken {
+		left = append(left, strings.TrimPrefix(d.ExecutionARN, executionARN("batch-fence-")))
+	}
+	sort.Strings(left)
+	equal(t, "dispatches left", left, []string{"lost", "stale"})
 }

@@ -63,6 +63,12 @@ type Dialect struct {
 	// chosen per transaction: concurrent writers then rarely wait for one another's row
 	// locks. 0 or 1 for a database with one writer at a time.
 	PerformanceShards int
+	// Arrays says the database takes arrays as parameters (PostgreSQL): the statements of a
+	// commit send a column's values as one array (see arrays.go) instead of a VALUES list.
+	Arrays bool
+	// Duplicate reports whether err is the refusal of a row whose key the named unique
+	// constraint holds already; nil where no statement relies on it (SQLite).
+	Duplicate func(err error, constraint string) bool
 }
 
 // rebind rewrites ? placeholders for the dialect. Queries here never hold ? in literals.

@@ -113,6 +113,9 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 			return err
 		}
 		err := second.send(ctx)
+		if s.dialect.Duplicate != nil && s.dialect.Duplicate(err, "history_chunk_pkey") {
+			return errDuplicateEvent
+		}
 		if errors.Is(err, errTakenToken) {
 			return s.takenToken(ctx, tx, *taken)
 		}
@@ -182,6 +185,12 @@ func startStatus(p *store.ExecutionCreateParams) sfn.ExecutionStatus {
 func (s *Store) queueInsertExecutions(b statements, params []*store.ExecutionCreateParams) map[string]int64 {
 	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, 1, ?)"
 	ids := make(map[string]int64, len(params))
+	if s.dialect.Arrays {
+		if len(params) > 0 {
+			s.queueInsertExecutionsArrays(b, params, ids)
+		}
+		return ids
+	}
 	for len(params) > 0 {
 		chunk := params[:min(len(params), idChunk)]
 		params = params[len(chunk):]

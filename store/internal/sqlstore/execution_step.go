@@ -59,7 +59,7 @@ type stepLookup struct {
 // queueStepLookups queues the statements that look up the steps' executions and move the
 // versions of the bulk steps.
 func (s *Store) queueStepLookups(b statements, steps []*store.ExecutionStepParams) *stepLookup {
-	l := &stepLookup{bulk: bulkSteps(steps), ids: make(map[string]int64, len(steps)), advanced: make(map[string]bool, len(steps))}
+	l := &stepLookup{bulk: bulkSteps(steps, s.dialect.Arrays), ids: make(map[string]int64, len(steps)), advanced: make(map[string]bool, len(steps))}
 	if len(steps) == 0 {
 		return l
 	}
@@ -96,14 +96,21 @@ func (s *Store) stepsAccepted(ctx context.Context, tx Tx, steps []*store.Executi
 			err     error
 		)
 		switch {
-		case len(p.Fences) > 0:
+		case !l.bulk[i] && len(p.Fences) > 0:
 			if refused, err = s.fenceRefusal(ctx, tx, p); err == nil && refused == nil {
 				refused, err = s.advanceVersion(ctx, tx, p)
 			}
 		case !l.bulk[i]:
 			refused, err = s.advanceVersion(ctx, tx, p)
 		case !l.advanced[p.ExecutionARN]:
-			refused, err = s.refusal(ctx, tx, p)
+			// A bulk step moves only while its fence holds: a lost lease is its refusal
+			// before a version that moved on.
+			if len(p.Fences) > 0 {
+				refused, err = s.fenceRefusal(ctx, tx, p)
+			}
+			if err == nil && refused == nil {
+				refused, err = s.refusal(ctx, tx, p)
+			}
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("execution %s: %w", p.ExecutionARN, err)
@@ -137,15 +144,17 @@ func lockOrder(steps []*store.ExecutionStepParams) []int {
 const idChunk = 64
 
 // bulkSteps picks the steps whose version can move in a multi-row UPDATE: those of
-// executions that have no other step in the batch, and no fence to check first.
-func bulkSteps(steps []*store.ExecutionStepParams) map[int]bool {
+// executions that have no other step in the batch, and no fence to check first; with
+// fenced, one fence too (the arrays' version moves check it: on a shared store every task's
+// result comes with the fence of its lease).
+func bulkSteps(steps []*store.ExecutionStepParams, fenced bool) map[int]bool {
 	count := make(map[string]int, len(steps))
 	for _, p := range steps {
 		count[p.ExecutionARN]++
 	}
 	bulk := make(map[int]bool, len(steps))
 	for i, p := range steps {
-		if count[p.ExecutionARN] == 1 && len(p.Fences) == 0 {
+		if count[p.ExecutionARN] == 1 && (len(p.Fences) == 0 || (fenced && len(p.Fences) == 1)) {
 			bulk[i] = true
 		}
 	}
@@ -167,6 +176,10 @@ func (s *Store) queueAdvanceVersions(b statements, steps []*store.ExecutionStepP
 		}
 	}
 	moved := readIDs(func(arn string, id int64) { l.advanced[arn], l.ids[arn] = true, id })
+	if s.dialect.Arrays {
+		s.queueAdvanceVersionsArrays(b, plain, updates, moved)
+		return
+	}
 	d := s.dialect
 	plainRow := "(?, " + d.Int64Param + ", " + d.BytesParam + ")"
 	_ = inChunks(plain, func(chunk []*store.ExecutionStepParams) error {
@@ -230,6 +243,16 @@ func (s *Store) queueExecutionIDs(b statements, steps []*store.ExecutionStepPara
 	}
 	// Sorted across chunks too: each chunk locks after the one before.
 	sort.Slice(arns, func(i, j int) bool { return arns[i].(string) < arns[j].(string) })
+	if s.dialect.Arrays {
+		if len(arns) > 0 {
+			texts := make([]string, len(arns))
+			for i, arn := range arns {
+				texts[i] = arn.(string)
+			}
+			s.queueExecutionIDsArrays(b, texts, ids)
+		}
+		return
+	}
 	found := readIDs(func(arn string, id int64) { ids[arn] = id })
 	for len(arns) > 0 {
 		chunk := arns[:min(len(arns), idChunk)]

@@ -257,6 +257,12 @@ func (s *Store) queueEvents(b statements, accepted []acceptedHistory, enc *encod
 	if overlapping(chunks) {
 		return errDuplicateEvent
 	}
+	if s.dialect.Arrays {
+		if len(chunks) > 0 {
+			s.queueEventsArrays(b, chunks, fresh)
+		}
+		return nil
+	}
 	probe := "(" + s.dialect.Int64Param + ", " + s.dialect.Int64Param + ", " + s.dialect.Int64Param + ")"
 	for len(chunks) > 0 {
 		chunk := chunks[:min(len(chunks), idChunk)]

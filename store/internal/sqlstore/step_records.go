@@ -100,7 +100,11 @@ var errTakenToken = errors.New("task token taken")
 func (s *Store) queueStepRecords(b statements, r *stepRecords) *[]tokenRow {
 	taken := new([]tokenRow)
 	for _, round := range r.rounds {
-		s.queueRound(b, round, taken)
+		if s.dialect.Arrays {
+			s.queueRoundArrays(b, round, taken)
+		} else {
+			s.queueRound(b, round, taken)
+		}
 	}
 	s.queuePerformance(b, r.perf)
 	return taken
