@@ -1,11 +1,12 @@
 package jsonata
 
 import (
-	"github.com/stepflow/stepflow/internal/jsonvalue"
-
+	"encoding/json"
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // signature is a parsed function signature such as "<s-n?:s>". Validation follows
@@ -125,7 +126,7 @@ func typeSymbol(v any) byte {
 	switch v.(type) {
 	case string:
 		return 's'
-	case float64:
+	case float64, json.Number:
 		return 'n'
 	case bool:
 		return 'b'
