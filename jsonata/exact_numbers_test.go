@@ -255,3 +255,41 @@ func TestExactNumberErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestExactNumbersInGoFunctions checks what a Go function receives: a float64 for a
+// parameter its signature declares as a number, the json.Number as it is otherwise.
+func TestExactNumbersInGoFunctions(t *testing.T) {
+	t.Parallel()
+	input, err := jsonvalue.Decode([]byte(exactInput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []any
+	record := func(args []any) (any, error) {
+		got = append(got, args...)
+		return args[0], nil
+	}
+	opts := &EvalOptions{Functions: map[string]Function{
+		"num":  {Signature: "<n:n>", Call: record},
+		"any":  {Signature: "<x:x>", Call: record},
+		"bare": {Call: record},
+	}}
+	for _, expr := range []string{`$num(big)`, `$any(big)`, `$bare(dec)`} {
+		e, err := Compile(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Eval(input, opts); err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+	}
+	want := []any{float64(9007199254740992), json.Number("9007199254740993"), json.Number("1.0")}
+	if len(got) != len(want) {
+		t.Fatalf("arguments %#v, want %#v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("argument %d: %#v, want %#v", i, got[i], want[i])
+		}
+	}
+}
