@@ -170,6 +170,20 @@ func compareValues(lhs, rhs any, op string) (any, error) {
 			e.value2 = rhs
 			return nil, e
 		}
+		ln, lok := lhs.(float64)
+		rn, rok := rhs.(float64)
+		if lok && rok {
+			switch op {
+			case "<":
+				return ln < rn, nil
+			case "<=":
+				return ln <= rn, nil
+			case ">":
+				return ln > rn, nil
+			default:
+				return ln >= rn, nil
+			}
+		}
 		c, ordered := compareNumbers(lhs, rhs)
 		if !ordered {
 			return false, nil // NaN, as in JavaScript
