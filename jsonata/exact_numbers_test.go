@@ -2,6 +2,12 @@ package jsonata
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stepflow/stepflow/internal/jsonvalue"
@@ -11,7 +17,7 @@ import (
 // and decimals with Java's rendering, beside ordinary doubles.
 const exactInput = `{
 	"big": 9007199254740993, "big2": 9007199254740995, "small": 9007199254740992,
-	"dec": 1.0, "zero": 0.0, "e21": 1e21, "neg": -123456789012345678901234567890,
+	"dec": 1.0, "zero": 0.0, "e21": 1e21, "dbl": 12345678.9, "neg": -123456789012345678901234567890,
 	"arr": [9007199254740993, 1.0, 3],
 	"obj": {"n": 9007199254740993},
 	"items": [{"id": 9007199254740993, "v": 1.0}, {"id": 9007199254740995, "v": 2.5}]
@@ -26,6 +32,7 @@ var movedExactNumbers = []exactNumberCase{
 	{`big`, `9007199254740993`},
 	{`dec`, `1.0`},
 	{`e21`, `1.0E21`},
+	{`dbl`, `1.23456789E7`},
 	{`neg`, `-123456789012345678901234567890`},
 	{`$.big`, `9007199254740993`},
 	{`obj.n`, `9007199254740993`},
@@ -145,6 +152,11 @@ var computedExactNumbers = []exactNumberCase{
 	{`obj = {"n": $$.big}`, `true`},
 	{`obj = {"n": $$.small}`, `false`},
 	{`[dec] = [1]`, `true`},
+	// a decimal is the double it reads as: equal to the same double computed
+	{`dbl = 12345678.9`, `true`},
+	{`dbl = $max([dbl])`, `true`},
+	{`dbl + 0`, `12345678.9`},
+	{`dbl in [12345678.9]`, `true`},
 }
 
 func TestExactNumbers(t *testing.T) {
@@ -292,4 +304,134 @@ func TestExactNumbersInGoFunctions(t *testing.T) {
 			t.Errorf("argument %d: %#v, want %#v", i, got[i], want[i])
 		}
 	}
+}
+
+// TestSuiteWithExactNumbers runs the JSONata test suite with every number of every input
+// and binding given as a json.Number (its JavaScript text), as the engine gives numbers it
+// holds exactly: each operator and function must take them as numbers, and the results
+// must be the suite's. Differences are listed in exactSuiteDifferences.
+func TestSuiteWithExactNumbers(t *testing.T) {
+	t.Parallel()
+	dir := suiteDir(t)
+	known := loadKnownFailures(t)
+	files, err := filepath.Glob(filepath.Join(dir, "groups", "*", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	passed := 0
+	for _, file := range files {
+		rel, _ := filepath.Rel(filepath.Join(dir, "groups"), file)
+		rel = filepath.ToSlash(rel)
+		if _, isKnown := known[rel]; isKnown {
+			continue
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cases []*suiteCase
+		if strings.HasPrefix(strings.TrimSpace(string(b)), "[") {
+			err = json.Unmarshal(b, &cases)
+		} else {
+			var one suiteCase
+			err = json.Unmarshal(b, &one)
+			cases = []*suiteCase{&one}
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		var failures []string
+		for i, c := range cases {
+			if c.ExprFile != "" {
+				if c.Expr, err = readExprFile(file, c.ExprFile); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.Error != nil && c.Code == "" {
+				c.Code = c.Error.Code
+			}
+			if why := runSuiteCaseWith(dir, c, exactForm); why != "" {
+				failures = append(failures, fmt.Sprintf("case %d (%s): %s", i, c.Expr, why))
+			}
+		}
+		_, isDifference := exactSuiteDifferences[rel]
+		switch {
+		case len(failures) == 0 && isDifference:
+			t.Errorf("%s passes but is listed in exactSuiteDifferences; remove it", rel)
+		case len(failures) == 0:
+			passed++
+		case !isDifference:
+			t.Errorf("%s: %s", rel, strings.Join(failures, "; "))
+		}
+	}
+	t.Logf("JSONata suite with exact numbers: %d case files pass, %d differ as listed", passed, len(exactSuiteDifferences))
+}
+
+// exactSuiteDifferences are the suite's case files whose results differ, by design, when
+// their input numbers are exact (docs/values.md#numbers-in-jsonata), and why.
+var exactSuiteDifferences = map[string]string{}
+
+// exactForm gives every finite number in v as a json.Number holding JavaScript's text for it.
+func exactForm(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return x
+		}
+		return json.Number(formatNumber(x))
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = exactForm(it)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, it := range x {
+			out[k] = exactForm(it)
+		}
+		return out
+	case *object:
+		out := newObject()
+		for _, k := range x.keys {
+			out.set(k, exactForm(x.vals[k]))
+		}
+		return out
+	case *jsonvalue.Object:
+		out := jsonvalue.NewObject(x.Len())
+		for i := range x.Len() {
+			out.Set(x.KeyAt(i), exactForm(x.ValueAt(i)))
+		}
+		return out
+	}
+	return v
+}
+
+// numbersAsFloats reads every json.Number in a result as its float64.
+func numbersAsFloats(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, _ := jsonvalue.Float(x)
+		return f
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = numbersAsFloats(it)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, it := range x {
+			out[k] = numbersAsFloats(it)
+		}
+		return out
+	case *jsonvalue.Object:
+		out := jsonvalue.NewObject(x.Len())
+		for i := range x.Len() {
+			out.Set(x.KeyAt(i), numbersAsFloats(x.ValueAt(i)))
+		}
+		return out
+	}
+	return v
 }

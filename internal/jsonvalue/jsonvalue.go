@@ -126,8 +126,10 @@ func Integer(n *big.Int) any {
 	return json.Number(n.String())
 }
 
-// CompareNumbers compares two numbers exactly (-1, 0, +1); ok is false when either is not
-// a number.
+// CompareNumbers compares two numbers exactly (-1, 0, +1): an integer by its digits, a
+// decimal by the double it is (as Jackson holds it), so that 9007199254740993 is above
+// 9007199254740992 and the decimal 1.23456789E7 equals the float64 12345678.9. ok is false
+// when either is not a number.
 func CompareNumbers(a, b any) (int, bool) {
 	fa, aok := a.(float64)
 	fb, bok := b.(float64)
@@ -151,6 +153,13 @@ func toBigFloat(v any) *big.Float {
 	case float64:
 		return new(big.Float).SetFloat64(x)
 	case json.Number:
+		if !isIntegerText(string(x)) {
+			// a decimal is a double, as Jackson reads it, kept as text only for its rendering
+			// (1.0, 1.23456789E7): its value is the float64, not the decimal the text spells
+			if f, err := x.Float64(); err == nil {
+				return new(big.Float).SetFloat64(f)
+			}
+		}
 		f, _, err := big.ParseFloat(string(x), 10, 1024, big.ToNearestEven)
 		if err == nil {
 			return f
