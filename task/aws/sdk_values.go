@@ -162,8 +162,9 @@ func decodeTime(v any) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("want an ISO-8601 timestamp such as 2024-01-02T15:04:05Z, got %q", v)
 		}
 		return t, nil
-	case float64:
-		sec, frac := math.Modf(v)
+	case float64, json.Number:
+		f, _ := jsonvalue.Float(v)
+		sec, frac := math.Modf(f)
 		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("want an ISO-8601 timestamp, got %s", jsonKind(v))

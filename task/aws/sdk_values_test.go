@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // TestDecodeSDKNumbers checks that parameters take numbers the engine holds exactly
@@ -27,6 +28,7 @@ func TestDecodeSDKNumbers(t *testing.T) {
 		{json.Number("1.5E7"), reflect.TypeFor[int32](), int32(15000000), ""},
 		{1.5, reflect.TypeFor[int32](), nil, "MaxKeys: want an integer, got the number 1.5"},
 		{json.Number("1.0E21"), reflect.TypeFor[int32](), nil, "MaxKeys: want an integer, got the number 1.0E21"},
+		{json.Number("1.7E9"), reflect.TypeFor[time.Time](), time.Unix(1700000000, 0).UTC(), ""},
 	} {
 		got, err := decodeSDKValue(tt.v, tt.typ, "MaxKeys")
 		switch {
