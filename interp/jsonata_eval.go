@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -33,7 +34,7 @@ func (e *Execution) evalJSONata(t *template, x *env) (any, *stateError) {
 		e.uuid = func() string { return randomUUID(&e.s.Random) }
 	}
 	now := e.now
-	v, err := t.expr.Eval(jsonvalue.Floats(x.input), &jsonata.EvalOptions{
+	v, err := t.expr.Eval(x.input, &jsonata.EvalOptions{
 		Bindings:  e.bindings(x),
 		Functions: e.awsFunctions(),
 		Now:       func() time.Time { return now },
@@ -59,7 +60,7 @@ func (e *Execution) evalJSONata(t *template, x *env) (any, *stateError) {
 
 func isJSONValue(v any) bool {
 	switch v.(type) {
-	case nil, bool, float64, string, []any, *jsonvalue.Object, map[string]any:
+	case nil, bool, float64, json.Number, string, []any, *jsonvalue.Object, map[string]any:
 		return true
 	}
 	return false
@@ -76,18 +77,19 @@ func (e *Execution) bindings(x *env) map[string]any {
 	for f := x.f; f != nil; f = f.parent {
 		chain = append(chain, f)
 	}
-	// JSONata knows numbers as doubles only, as in JavaScript: exact big integers are
-	// rounded on the way in.
+	// Values go in as they are: numbers held exactly (json.Number) stay exact while the
+	// expression only moves them, and are read as doubles where it computes with them
+	// (docs/values.md).
 	for i := len(chain) - 1; i >= 0; i-- {
 		for k, v := range chain[i].Vars {
-			b[k] = jsonvalue.Floats(v)
+			b[k] = v
 		}
 	}
 	states := jsonvalue.NewObject(4)
-	states.Set("input", jsonvalue.Floats(x.input))
-	states.Set("context", jsonvalue.Floats(e.context(x)))
+	states.Set("input", x.input)
+	states.Set("context", e.context(x))
 	if x.hasResult {
-		states.Set("result", jsonvalue.Floats(x.result))
+		states.Set("result", x.result)
 	}
 	if x.hasError {
 		states.Set("errorOutput", x.errorOutput)
@@ -110,7 +112,7 @@ func (e *Execution) awsFunctions() map[string]jsonata.Function {
 		}},
 		"partition": {Call: func(args []any) (any, error) {
 			arr, ok1 := arg(args, 0).([]any)
-			size, ok2 := arg(args, 1).(float64)
+			size, ok2 := jsonvalue.Float(arg(args, 1))
 			if !ok1 || !ok2 || size < 1 || size != math.Trunc(size) {
 				return nil, errors.New("$partition expects an array and a positive integer")
 			}
@@ -121,9 +123,9 @@ func (e *Execution) awsFunctions() map[string]jsonata.Function {
 			return out, nil
 		}},
 		"range": {Call: func(args []any) (any, error) {
-			start, ok1 := arg(args, 0).(float64)
-			end, ok2 := arg(args, 1).(float64)
-			step, ok3 := arg(args, 2).(float64)
+			start, ok1 := jsonvalue.Float(arg(args, 0))
+			end, ok2 := jsonvalue.Float(arg(args, 1))
+			step, ok3 := jsonvalue.Float(arg(args, 2))
 			if !ok1 || !ok2 || !ok3 || step == 0 {
 				return nil, errors.New("$range expects a start, an end and a non-zero step")
 			}
@@ -164,7 +166,7 @@ func (e *Execution) awsFunctions() map[string]jsonata.Function {
 			return hex.EncodeToString(h.Sum(nil)), nil
 		}},
 		"random": {Call: func(args []any) (any, error) {
-			if seed, ok := arg(args, 0).(float64); ok {
+			if seed, ok := jsonvalue.Float(arg(args, 0)); ok {
 				state := uint64(int64(seed))
 				return randomFloat(&state), nil
 			}
@@ -180,7 +182,7 @@ func (e *Execution) awsFunctions() map[string]jsonata.Function {
 			if err != nil {
 				return nil, fmt.Errorf("$parse: %w", err)
 			}
-			return jsonvalue.Floats(v), nil
+			return v, nil
 		}},
 	}
 	return e.functions

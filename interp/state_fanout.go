@@ -82,7 +82,7 @@ func (e *Execution) runMap(f *Frame, st *state) outcome {
 		if err != nil {
 			return e.fail(f, st, err)
 		}
-		pct, ok := v.(float64)
+		pct, ok := jsonvalue.Float(v)
 		if !ok {
 			return e.fail(f, st, queryError(x, "ToleratedFailurePercentage", "The JSONata expression '%s' specified for the field 'ToleratedFailurePercentage' returned an unexpected result type. Expected 'number', but was '%s' for value: %s",
 				exprText(st.toleratedPctExpr), jsonTypeName(v), encodeJSON(v)))

@@ -87,7 +87,7 @@ func (e *Execution) waitUntilJSONata(x *env) (time.Time, bool, *stateError) {
 		if err != nil {
 			return time.Time{}, true, err
 		}
-		n, ok := v.(float64)
+		n, ok := jsonvalue.Float(v)
 		if !ok || n != math.Trunc(n) || n < 0 {
 			return time.Time{}, true, queryError(x, "Seconds", "The Seconds field must be a non-negative integer, but was: %s", encodeJSON(v))
 		}

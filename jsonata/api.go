@@ -207,7 +207,7 @@ func (g *goFunction) call(ev *evaluator, args []any, input any) (any, error) {
 	b := &ev.budget
 	if g.sig != nil {
 		var err error
-		if args, err = g.sig.validate(args, input, ev.compat206); err != nil {
+		if args, err = g.sig.validateAs(args, input, ev.compat206, true); err != nil {
 			return nil, err
 		}
 	}

@@ -1,8 +1,10 @@
 // Package jsonata is Stepflow's implementation of the JSONata 2.x query and transformation
 // language, which Amazon States Language uses when a state machine sets QueryLanguage to
 // "JSONata". An expression is compiled once with Compile and evaluated any number of times
-// with (*Expr).Eval against decoded JSON values (nil, bool, float64, string, []any,
-// map[string]any).
+// with (*Expr).Eval against decoded JSON values (nil, bool, float64, json.Number, string,
+// []any, *jsonvalue.Object, map[string]any). A json.Number is a number held exactly: it
+// keeps its text while the expression only moves it, and is read as its nearest double
+// where an operator or function computes with it.
 //
 // JSONata distinguishes an undefined result (nothing matched) from JSON null: Eval returns
 // the sentinel Undefined for the former and nil for the latter. Evaluation can be bounded in

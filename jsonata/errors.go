@@ -1,6 +1,7 @@
 package jsonata
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -207,6 +208,9 @@ func describe(v any) string {
 	}
 	if f, ok := v.(float64); ok {
 		return formatNumber(f)
+	}
+	if n, ok := v.(json.Number); ok {
+		return string(n)
 	}
 	var sb strings.Builder
 	w := jsonWriter{sb: &sb, limit: maxMessageValue}

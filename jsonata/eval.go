@@ -529,8 +529,8 @@ func (ev *evaluator) evalFilter(predicate *node, input any, env *frame) (any, er
 		if err != nil {
 			return nil, err
 		}
-		if n, ok := res.(float64); ok {
-			res = []any{n}
+		if isNumber(res) {
+			res = []any{res}
 		}
 		if nums, ok := arrayOfNumbers(res); ok {
 			for _, n := range nums {
@@ -558,7 +558,7 @@ func arrayOfNumbers(v any) ([]float64, bool) {
 	}
 	out := make([]float64, 0, len(arr))
 	for _, x := range arr {
-		n, ok := x.(float64)
+		n, ok := asNumber(x)
 		if !ok {
 			return nil, false
 		}
@@ -682,7 +682,7 @@ func (ev *evaluator) evalUnary(expr *node, input any, env *frame) (any, error) {
 		if v == Undefined {
 			return Undefined, nil
 		}
-		if n, ok := v.(float64); ok {
+		if n, ok := asNumber(v); ok {
 			return -n, nil
 		}
 		return nil, newError("D1002", expr.pos, "-", v)

@@ -451,7 +451,7 @@ func lettersToNumber(s string, base rune) float64 {
 
 func init() {
 	define("formatInteger", "<n-s:s>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		n, ok := args[0].(float64)
+		n, ok := asNumber(args[0])
 		if !ok {
 			return Undefined, nil
 		}

@@ -366,7 +366,7 @@ func formatWithPicture(value float64, pic *subPicture, f *decimalFormat) string 
 
 func init() {
 	define("formatNumber", "<n-so?:s>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		n, ok := args[0].(float64)
+		n, ok := asNumber(args[0])
 		if !ok {
 			return Undefined, nil
 		}

@@ -56,8 +56,10 @@ func (t *transformer) arity() int { return 1 }
 
 // Function is a Go function made available to expressions as a variable ($name). Signature
 // is an optional JSONata signature (for example "<n-n:n>") used to validate arguments.
-// Call receives plain decoded JSON values (Undefined for missing arguments) and returns
-// a plain value, Undefined, or an error (return a *Error to control the code).
+// Call receives plain decoded JSON values (Undefined for missing arguments) and returns a
+// plain value, Undefined, or an error (return a *Error to control the code). A number is a
+// float64, or the json.Number the input held exactly, except for a parameter the
+// signature declares as a number ('n'): that one is always a float64.
 type Function struct {
 	Signature string
 	Call      func(args []any) (any, error)

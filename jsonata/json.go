@@ -1,13 +1,14 @@
 package jsonata
 
 import (
-	"github.com/stepflow/stepflow/internal/jsonvalue"
-
+	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // formatNumber renders a float64 the way JavaScript's Number#toString does, which is what
@@ -195,6 +196,10 @@ func (w *jsonWriter) write(v any, indent string) {
 		default:
 			sb.WriteString(formatNumber(precision15(x)))
 		}
+	case json.Number:
+		// a number the input holds exactly keeps its text, in results and in $string alike
+		// (docs/values.md)
+		sb.WriteString(string(x))
 	case string:
 		if w.limit > 0 && len(x) > w.limit {
 			x = truncateUTF8(x, w.limit)

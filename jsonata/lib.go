@@ -1,6 +1,7 @@
 package jsonata
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 )
@@ -44,7 +45,7 @@ func init() {
 func defineNumericFunctions() {
 	unary := func(name string, f func(float64) float64) {
 		define(name, "<n-:n>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-			n, ok := args[0].(float64)
+			n, ok := asNumber(args[0])
 			if !ok {
 				return Undefined, nil
 			}
@@ -55,7 +56,7 @@ func defineNumericFunctions() {
 	unary("floor", math.Floor)
 	unary("ceil", math.Ceil)
 	define("sqrt", "<n-:n>", 1, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		n, ok := args[0].(float64)
+		n, ok := asNumber(args[0])
 		if !ok {
 			return Undefined, nil
 		}
@@ -65,11 +66,11 @@ func defineNumericFunctions() {
 		return math.Sqrt(n), nil
 	})
 	define("power", "<n-n:n>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		b, ok := args[0].(float64)
+		b, ok := asNumber(args[0])
 		if !ok {
 			return Undefined, nil
 		}
-		e, ok := args[1].(float64)
+		e, ok := asNumber(args[1])
 		if !ok {
 			e = math.NaN() // as JavaScript's Math.pow(b, undefined)
 		}
@@ -82,11 +83,11 @@ func defineNumericFunctions() {
 		return r, nil
 	})
 	define("round", "<n-n?:n>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		n, ok := args[0].(float64)
+		n, ok := asNumber(args[0])
 		if !ok {
 			return Undefined, nil
 		}
-		p, _ := args[1].(float64)
+		p, _ := asNumber(args[1])
 		return roundHalfEven(n, int(p)), nil
 	})
 	define("random", "<:n>", 0, func(ev *evaluator, args []any, _ *callContext) (any, error) {
@@ -102,7 +103,8 @@ func defineNumericFunctions() {
 		items, _ := asArray(args[0])
 		total := 0.0
 		for _, x := range items {
-			total += x.(float64)
+			n, _ := asNumber(x)
+			total += n
 		}
 		return total, nil
 	})
@@ -112,9 +114,9 @@ func defineNumericFunctions() {
 			if len(items) == 0 {
 				return Undefined, nil
 			}
-			best := items[0].(float64)
+			best, _ := asNumber(items[0])
 			for _, x := range items[1:] {
-				if v := x.(float64); better(v, best) {
+				if v, _ := asNumber(x); better(v, best) {
 					best = v
 				}
 			}
@@ -130,17 +132,18 @@ func defineNumericFunctions() {
 		}
 		total := 0.0
 		for _, x := range items {
-			total += x.(float64)
+			n, _ := asNumber(x)
+			total += n
 		}
 		return total / float64(len(items)), nil
 	})
 	define("formatBase", "<n-n?:s>", 2, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		n, ok := args[0].(float64)
+		n, ok := asNumber(args[0])
 		if !ok {
 			return Undefined, nil
 		}
 		radix := 10.0
-		if r, ok := args[1].(float64); ok {
+		if r, ok := asNumber(args[1]); ok {
 			radix = r
 		}
 		if radix < 2 || radix > 36 {
@@ -224,6 +227,9 @@ func toNumber(v any) (any, error) {
 	switch x := v.(type) {
 	case float64:
 		return x, nil
+	case json.Number:
+		n, _ := asNumber(x)
+		return n, nil
 	case bool:
 		if x {
 			return 1.0, nil

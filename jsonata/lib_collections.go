@@ -1,11 +1,12 @@
 package jsonata
 
 import (
-	"github.com/stepflow/stepflow/internal/jsonvalue"
-
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 func defineArrayFunctions() {
@@ -119,7 +120,7 @@ func defineArrayFunctions() {
 		} else {
 			allNum, allStr := true, true
 			for _, x := range items {
-				_, n := x.(float64)
+				n := isNumber(x)
 				_, s := x.(string)
 				allNum = allNum && n
 				allStr = allStr && s
@@ -129,7 +130,8 @@ func defineArrayFunctions() {
 			}
 			greater = func(a, b any) (bool, error) {
 				if allNum {
-					return a.(float64) > b.(float64), nil
+					c, _ := compareNumbers(a, b)
+					return c > 0, nil
 				}
 				return compareUTF16(a.(string), b.(string)) > 0, nil
 			}
@@ -211,6 +213,8 @@ func defineObjectFunctions() {
 			if math.IsNaN(x) {
 				return "object", nil // jsonata-js: NaN (from $toMillis) is not numeric
 			}
+			return "number", nil
+		case json.Number:
 			return "number", nil
 		case string:
 			return "string", nil
@@ -546,14 +550,8 @@ func (ev *evaluator) evalSort(expr *node, input *seq, env *frame) (any, error) {
 				e.value2 = bb
 				return false, e
 			}
-			if an, ok := aa.(float64); ok {
-				bn := bb.(float64)
-				switch {
-				case an < bn:
-					comp = -1
-				case an > bn:
-					comp = 1
-				}
+			if isNumber(aa) {
+				comp, _ = compareNumbers(aa, bb)
 			} else {
 				comp = compareUTF16(aa.(string), bb.(string))
 			}

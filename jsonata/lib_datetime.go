@@ -24,7 +24,7 @@ func defineDateTimeFunctions() {
 		return float64(ev.currentTime().UnixMilli()), nil
 	})
 	define("fromMillis", "<n-s?s?:s>", 3, func(ev *evaluator, args []any, _ *callContext) (any, error) {
-		ms, ok := args[0].(float64)
+		ms, ok := asNumber(args[0])
 		if !ok {
 			return Undefined, nil
 		}

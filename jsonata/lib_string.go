@@ -110,7 +110,7 @@ func defineStringFunctions() {
 		}
 		runes := []rune(s)
 		n := len(runes)
-		start, ok := args[1].(float64)
+		start, ok := asNumber(args[1])
 		if !ok {
 			// JavaScript slices from NaN: nothing with a length, everything without
 			if args[2] != Undefined {
@@ -121,7 +121,7 @@ func defineStringFunctions() {
 		if float64(n)+start < 0 {
 			start = 0
 		}
-		if length, ok := args[2].(float64); ok {
+		if length, ok := asNumber(args[2]); ok {
 			if length <= 0 {
 				return "", nil
 			}
@@ -247,7 +247,7 @@ func defineStringFunctions() {
 		if !ok {
 			return Undefined, nil
 		}
-		width, _ := args[1].(float64)
+		width, _ := asNumber(args[1])
 		char, _ := args[2].(string)
 		if char == "" {
 			char = " "
@@ -310,7 +310,7 @@ func defineStringFunctions() {
 			return Undefined, nil
 		}
 		limit := -1
-		if l, ok := args[2].(float64); ok {
+		if l, ok := asNumber(args[2]); ok {
 			if l < 0 {
 				return nil, newError("D3020", 0, "split", l)
 			}
@@ -385,7 +385,7 @@ func defineStringFunctions() {
 			return Undefined, nil
 		}
 		limit := -1
-		if l, ok := args[2].(float64); ok {
+		if l, ok := asNumber(args[2]); ok {
 			if l < 0 {
 				return nil, newError("D3040", 0, "match", l)
 			}
@@ -415,7 +415,7 @@ func defineStringFunctions() {
 			return nil, newError("D3010", 0, "replace", p)
 		}
 		limit := -1
-		if l, ok := args[3].(float64); ok {
+		if l, ok := asNumber(args[3]); ok {
 			if l < 0 {
 				return nil, newError("D3011", 0, "replace", l)
 			}

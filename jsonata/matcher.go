@@ -1,6 +1,7 @@
 package jsonata
 
 import (
+	"encoding/json"
 	"math"
 	"unicode/utf16"
 )
@@ -47,7 +48,7 @@ func (ev *evaluator) callMatcher(fn any, arg any, env *frame) (*customMatch, err
 		m.next = fieldOrUndefined(res, "next")
 	}
 	if jsTruthy(res) {
-		_, startIsNumber := m.start.(float64)
+		startIsNumber := isNumber(m.start)
 		_, groupsIsArray := asArray(m.groups)
 		if !startIsNumber && !groupsIsArray && !isFunction(m.next) {
 			return nil, newError("T1010", 0, "", nil)
@@ -72,6 +73,9 @@ func jsTruthy(v any) bool {
 		return x
 	case float64:
 		return x != 0 && !math.IsNaN(x)
+	case json.Number:
+		n, _ := asNumber(x)
+		return n != 0
 	case string:
 		return x != ""
 	}
@@ -107,7 +111,7 @@ func (t *matcherText) offset(v any, def int) (int, error) {
 	if v == Undefined {
 		return def, nil
 	}
-	f, ok := v.(float64)
+	f, ok := asNumber(v)
 	if !ok {
 		return 0, newError("T1010", 0, "", nil)
 	}
@@ -260,7 +264,7 @@ func (ev *evaluator) replaceCustom(s string, matcher, replacement any, limit int
 		if room := ev.budget.stringRoom(); room >= 0 && len(out) > room {
 			ev.budget.spendString(len(out))
 		}
-		mf, _ := m.start.(float64)
+		mf, _ := asNumber(m.start)
 		if position, err = text.offset(math.Trunc(mf)+float64(len(utf16.Encode([]rune(matched)))), 0); err != nil {
 			return nil, err
 		}

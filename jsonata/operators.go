@@ -1,10 +1,11 @@
 package jsonata
 
 import (
-	"github.com/stepflow/stepflow/internal/jsonvalue"
+	"encoding/json"
+	"math"
 	"strings"
 
-	"math"
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 func (ev *evaluator) evalBinary(expr *node, input any, env *frame) (any, error) {
@@ -106,7 +107,7 @@ func isConcatenation(n *node) bool {
 }
 
 func checkNumber(v any) (float64, bool, error) {
-	n, ok := v.(float64)
+	n, ok := asNumber(v)
 	if !ok || math.IsNaN(n) {
 		return 0, false, nil
 	}
@@ -163,22 +164,39 @@ func compareValues(lhs, rhs any, op string) (any, error) {
 	if lhs == Undefined || rhs == Undefined {
 		return Undefined, nil
 	}
-	if ln, ok := lhs.(float64); ok {
-		rn, ok := rhs.(float64)
-		if !ok {
+	if isNumber(lhs) {
+		if !isNumber(rhs) {
 			e := newError("T2009", 0, op, lhs)
 			e.value2 = rhs
 			return nil, e
 		}
+		ln, lok := lhs.(float64)
+		rn, rok := rhs.(float64)
+		if lok && rok {
+			switch op {
+			case "<":
+				return ln < rn, nil
+			case "<=":
+				return ln <= rn, nil
+			case ">":
+				return ln > rn, nil
+			default:
+				return ln >= rn, nil
+			}
+		}
+		c, ordered := compareNumbers(lhs, rhs)
+		if !ordered {
+			return false, nil // NaN, as in JavaScript
+		}
 		switch op {
 		case "<":
-			return ln < rn, nil
+			return c < 0, nil
 		case "<=":
-			return ln <= rn, nil
+			return c <= 0, nil
 		case ">":
-			return ln > rn, nil
+			return c > 0, nil
 		default:
-			return ln >= rn, nil
+			return c >= 0, nil
 		}
 	}
 	ls := lhs.(string)
@@ -227,11 +245,11 @@ func compareUTF16(a, b string) int {
 const maxRangeSize = 1e7
 
 func rangeValues(b *budget, lhs, rhs any, compat206 bool) (any, error) {
-	l, lok := lhs.(float64)
+	l, lok := asNumber(lhs)
 	if lhs != Undefined && (!lok || l != math.Trunc(l)) {
 		return nil, newError("T2003", 0, "..", lhs)
 	}
-	r, rok := rhs.(float64)
+	r, rok := asNumber(rhs)
 	if rhs != Undefined && (!rok || r != math.Trunc(r)) {
 		return nil, newError("T2004", 0, "..", rhs)
 	}
@@ -275,6 +293,9 @@ func toBoolean(v any) any {
 		return x != ""
 	case float64:
 		return x != 0
+	case json.Number:
+		n, _ := asNumber(x)
+		return n != 0
 	case *seq, []any:
 		arr, _ := asArray(x)
 		if len(arr) == 1 {
@@ -295,8 +316,12 @@ func toBoolean(v any) any {
 func strictEqual(a, b any) bool {
 	switch x := a.(type) {
 	case float64:
-		y, ok := b.(float64)
-		return ok && x == y
+		if y, ok := b.(float64); ok {
+			return x == y
+		}
+		return numbersEqual(a, b)
+	case json.Number:
+		return numbersEqual(a, b)
 	case string:
 		y, ok := b.(string)
 		return ok && x == y
@@ -354,8 +379,37 @@ func deepEqualAt(depth int, a, b any) bool {
 		return true
 	}
 	switch a.(type) {
-	case float64, string, bool, nil:
+	case float64, json.Number, string, bool, nil:
 		return strictEqual(a, b)
 	}
 	return identical(a, b)
+}
+
+// compareNumbers orders two numbers: as doubles when both are, exactly when either is a
+// json.Number the input holds exactly (9007199254740993 > 9007199254740992, which as
+// doubles are equal). ordered is false when either is not a number or is NaN.
+func compareNumbers(a, b any) (c int, ordered bool) {
+	fa, aok := asNumber(a)
+	fb, bok := asNumber(b)
+	if !aok || !bok || math.IsNaN(fa) || math.IsNaN(fb) {
+		return 0, false
+	}
+	_, aExact := a.(json.Number)
+	_, bExact := b.(json.Number)
+	if !aExact && !bExact {
+		switch {
+		case fa < fb:
+			return -1, true
+		case fa > fb:
+			return 1, true
+		}
+		return 0, true
+	}
+	return jsonvalue.CompareNumbers(a, b)
+}
+
+// numbersEqual is equality of two numbers, exact as compareNumbers is.
+func numbersEqual(a, b any) bool {
+	c, ordered := compareNumbers(a, b)
+	return ordered && c == 0
 }

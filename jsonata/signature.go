@@ -1,11 +1,12 @@
 package jsonata
 
 import (
-	"github.com/stepflow/stepflow/internal/jsonvalue"
-
+	"encoding/json"
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // signature is a parsed function signature such as "<s-n?:s>". Validation follows
@@ -125,7 +126,7 @@ func typeSymbol(v any) byte {
 	switch v.(type) {
 	case string:
 		return 's'
-	case float64:
+	case float64, json.Number:
 		return 'n'
 	case bool:
 		return 'b'
@@ -145,6 +146,13 @@ func typeSymbol(v any) byte {
 // them. compat206 repeats, as jsonata-js 2.0.6 does, the first of the arguments that one
 // parameter with '+' matches for each of them, unless the parameter is an array.
 func (sig *signature) validate(args []any, context any, compat206 bool) ([]any, error) {
+	return sig.validateAs(args, context, compat206, false)
+}
+
+// validateAs is validate; numbersAsDoubles hands an exact number (json.Number) given for a
+// number parameter ('n', or a choice that allows it) over as its nearest float64, for Go
+// functions, which declare '<n>' to compute with a number.
+func (sig *signature) validateAs(args []any, context any, compat206, numbersAsDoubles bool) ([]any, error) {
 	supplied := make([]byte, len(args))
 	for i, a := range args {
 		supplied[i] = typeSymbol(a)
@@ -223,6 +231,11 @@ func (sig *signature) validate(args []any, context any, compat206 bool) ([]any, 
 					if single != 'a' {
 						arg = &seq{items: []any{arg}}
 					}
+				}
+			}
+			if numbersAsDoubles && single == 'n' && p.typ != "x" && p.typ != "j" && p.typ != "a" {
+				if n, ok := arg.(json.Number); ok {
+					arg, _ = asNumber(n)
 				}
 			}
 			validated = append(validated, arg)

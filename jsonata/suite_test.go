@@ -81,6 +81,12 @@ func loadKnownFailures(t *testing.T) map[string]string {
 
 // runSuiteCase evaluates one case and returns "" on success or why it failed.
 func runSuiteCase(dir string, c *suiteCase) string {
+	return runSuiteCaseWith(dir, c, nil)
+}
+
+// runSuiteCaseWith is runSuiteCase with the input and the bindings passed through
+// convert first (nil: as they are), and the result's numbers read as float64.
+func runSuiteCaseWith(dir string, c *suiteCase, convert func(any) any) string {
 	var input any = Undefined
 	switch {
 	case c.hasData:
@@ -96,7 +102,17 @@ func runSuiteCase(dir string, c *suiteCase) string {
 		}
 		input = data
 	}
-	opts := &EvalOptions{Bindings: c.Bindings, Now: func() time.Time { return time.Now() }}
+	bindings := c.Bindings
+	if convert != nil {
+		if input != Undefined {
+			input = convert(input)
+		}
+		bindings = map[string]any{}
+		for k, v := range c.Bindings {
+			bindings[k] = convert(v)
+		}
+	}
+	opts := &EvalOptions{Bindings: bindings, Now: func() time.Time { return time.Now() }}
 	if c.Depth != nil {
 		opts.MaxDepth = int(*c.Depth)
 	}
@@ -107,6 +123,9 @@ func runSuiteCase(dir string, c *suiteCase) string {
 	var result any
 	if err == nil {
 		result, err = expr.Eval(input, opts)
+	}
+	if convert != nil && err == nil {
+		result = numbersAsFloats(result)
 	}
 	switch {
 	case c.Code != "":

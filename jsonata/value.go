@@ -1,9 +1,10 @@
 package jsonata
 
 import (
-	"github.com/stepflow/stepflow/internal/jsonvalue"
-
+	"encoding/json"
 	"sort"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // undefinedType is the type of Undefined; a pointer so that comparisons are cheap.
@@ -178,9 +179,30 @@ func isFunction(v any) bool {
 	return ok
 }
 
+// isNumber reports whether v is a JSONata number: a float64, or a json.Number the input
+// holds exactly (see asNumber).
 func isNumber(v any) bool {
-	_, ok := v.(float64)
-	return ok
+	switch v.(type) {
+	case float64, json.Number:
+		return true
+	}
+	return false
+}
+
+// asNumber reads v as the double JSONata computes with. A json.Number is a number the
+// engine's input holds exactly (an integer beyond 2^53, or a decimal with Java's rendering
+// such as 1.0): JSONata keeps it as it is while it only moves the value (paths, variables,
+// constructors, functions that return their arguments' items), so that the output shows the
+// same text, and reads it as its nearest double where an operator or function computes
+// with it, as jsonata-js computes with JavaScript numbers.
+func asNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case json.Number:
+		return jsonvalue.Float(x)
+	}
+	return 0, false
 }
 
 func isString(v any) bool {

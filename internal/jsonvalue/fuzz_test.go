@@ -24,7 +24,7 @@ func FuzzDecode(f *testing.F) {
 		if err == nil && errors.As(perr, &tooBig) && strings.HasPrefix(tooBig.Value, "number") {
 			// An integer beyond float64's range: AWS (and Decode) keep it exact, encoding/json
 			// cannot hold it.
-			perr, plain = nil, Floats(v)
+			perr, plain = nil, floats(v)
 		}
 		if (err == nil) != (perr == nil) {
 			t.Fatalf("Decode error %v, encoding/json error %v", err, perr)
@@ -35,7 +35,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		if !Equal(Floats(v), plain) { // encoding/json rounds every number to a float64
+		if !Equal(floats(v), plain) { // encoding/json rounds every number to a float64
 			t.Fatalf("Decode gives %s, encoding/json %s", MarshalString(v), MarshalString(plain))
 		}
 		text := Append(nil, v)

@@ -126,8 +126,10 @@ func Integer(n *big.Int) any {
 	return json.Number(n.String())
 }
 
-// CompareNumbers compares two numbers exactly (-1, 0, +1); ok is false when either is not
-// a number.
+// CompareNumbers compares two numbers exactly (-1, 0, +1): an integer by its digits, a
+// decimal by the double it is (as Jackson holds it), so that 9007199254740993 is above
+// 9007199254740992 and the decimal 1.23456789E7 equals the float64 12345678.9. ok is false
+// when either is not a number.
 func CompareNumbers(a, b any) (int, bool) {
 	fa, aok := a.(float64)
 	fb, bok := b.(float64)
@@ -151,6 +153,13 @@ func toBigFloat(v any) *big.Float {
 	case float64:
 		return new(big.Float).SetFloat64(x)
 	case json.Number:
+		if !isIntegerText(string(x)) {
+			// a decimal is a double, as Jackson reads it, kept as text only for its rendering
+			// (1.0, 1.23456789E7): its value is the float64, not the decimal the text spells
+			if f, err := x.Float64(); err == nil {
+				return new(big.Float).SetFloat64(f)
+			}
+		}
 		f, _, err := big.ParseFloat(string(x), 10, 1024, big.ToNearestEven)
 		if err == nil {
 			return f
@@ -324,70 +333,4 @@ func ReadFile(path string) (any, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return v, nil
-}
-
-// Floats returns v with every exact integer (json.Number) replaced by its nearest float64,
-// for code that knows numbers only as doubles (JSONata, as in JavaScript). A value without
-// exact integers is returned as it is, after a walk that allocates nothing.
-func Floats(v any) any {
-	if !hasExactNumbers(v, 0) {
-		return v
-	}
-	return floatsCopy(v)
-}
-
-func hasExactNumbers(v any, depth int) bool {
-	if depth > maxDecodeDepth {
-		return false
-	}
-	switch x := v.(type) {
-	case json.Number:
-		return true
-	case []any:
-		for _, it := range x {
-			if hasExactNumbers(it, depth+1) {
-				return true
-			}
-		}
-	case *Object:
-		for _, it := range x.vals {
-			if hasExactNumbers(it, depth+1) {
-				return true
-			}
-		}
-	case map[string]any:
-		for _, it := range x {
-			if hasExactNumbers(it, depth+1) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func floatsCopy(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		f, _ := Float(x)
-		return f
-	case []any:
-		out := make([]any, len(x))
-		for i, it := range x {
-			out[i] = floatsCopy(it)
-		}
-		return out
-	case *Object:
-		out := NewObject(len(x.keys))
-		for i, k := range x.keys {
-			out.Set(k, floatsCopy(x.vals[i]))
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, it := range x {
-			out[k] = floatsCopy(it)
-		}
-		return out
-	}
-	return v
 }

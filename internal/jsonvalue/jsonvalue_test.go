@@ -1,6 +1,9 @@
 package jsonvalue
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestEqual(t *testing.T) {
 	t.Parallel()
@@ -35,5 +38,28 @@ func TestUnmarshalRejectsTrailingData(t *testing.T) {
 	t.Parallel()
 	if _, err := Unmarshal([]byte(`{} {}`)); err == nil {
 		t.Fatal("want error for trailing data")
+	}
+}
+
+// TestCompareNumbersDecimalsAreDoubles checks that a decimal kept for its rendering compares
+// as the double it is, and an integer by its digits.
+func TestCompareNumbersDecimalsAreDoubles(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		a, b any
+		want int
+	}{
+		{json.Number("1.23456789E7"), 12345678.9, 0},
+		{12345678.9, json.Number("1.23456789E7"), 0},
+		{json.Number("1.0E-7"), 1e-7, 0},
+		{json.Number("1.0"), 1.0, 0},
+		{json.Number("1.0E21"), json.Number("1000000000000000000000"), 0},
+		{json.Number("9007199254740993"), 9007199254740992.0, 1},
+		{json.Number("9007199254740993"), json.Number("9.007199254740993E15"), 1}, // the decimal is the double 2^53
+		{json.Number("-123456789012345678901234567890"), -1.2345678901234568e29, -1},
+	} {
+		if got, ok := CompareNumbers(tt.a, tt.b); !ok || got != tt.want {
+			t.Errorf("CompareNumbers(%v, %v) = %d, %v, want %d", tt.a, tt.b, got, ok, tt.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -132,18 +133,19 @@ func decodeSDKValue(v any, t reflect.Type, path string) (reflect.Value, error) {
 		}
 		return reflect.ValueOf(b).Convert(t), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		f, ok := v.(float64)
-		if !ok || f != math.Trunc(f) {
+		// an integer beyond 2^53 (a long member) arrives exactly, as a json.Number
+		n, ok := jsonvalue.BigInt(v)
+		if !ok {
 			return reflect.Value{}, wrongType(path, "an integer", v)
 		}
 		out := reflect.New(t).Elem()
-		if out.OverflowInt(int64(f)) || math.Abs(f) > 1<<63 {
-			return reflect.Value{}, fmt.Errorf("%s: %v is out of range", memberPath(path), f)
+		if !n.IsInt64() || out.OverflowInt(n.Int64()) {
+			return reflect.Value{}, fmt.Errorf("%s: %s is out of range", memberPath(path), n)
 		}
-		out.SetInt(int64(f))
+		out.SetInt(n.Int64())
 		return out, nil
 	case reflect.Float32, reflect.Float64:
-		f, ok := v.(float64)
+		f, ok := jsonvalue.Float(v)
 		if !ok {
 			return reflect.Value{}, wrongType(path, "a number", v)
 		}
@@ -161,8 +163,9 @@ func decodeTime(v any) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("want an ISO-8601 timestamp such as 2024-01-02T15:04:05Z, got %q", v)
 		}
 		return t, nil
-	case float64:
-		sec, frac := math.Modf(v)
+	case float64, json.Number:
+		f, _ := jsonvalue.Float(v)
+		sec, frac := math.Modf(f)
 		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("want an ISO-8601 timestamp, got %s", jsonKind(v))
@@ -196,6 +199,8 @@ func jsonKind(v any) string {
 		return "a boolean"
 	case float64:
 		return "the number " + strconv.FormatFloat(v, 'g', -1, 64)
+	case json.Number:
+		return "the number " + string(v)
 	case []any:
 		return "an array"
 	case map[string]any:

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/task"
 )
@@ -83,7 +84,7 @@ func (s *Store) listObjectsV2(params map[string]any) (any, error) {
 		return nil, err
 	}
 	maxKeys := 1000
-	if n, ok := params["MaxKeys"].(float64); ok && n >= 0 && n < 1000 {
+	if n, ok := jsonvalue.Float(params["MaxKeys"]); ok && n >= 0 && n < 1000 {
 		maxKeys = int(n)
 	}
 	start, _ := params["StartAfter"].(string)

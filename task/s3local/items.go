@@ -72,7 +72,7 @@ func ParseReaderConfig(v any) (ReaderConfig, error) {
 			}
 			c.CSVDelimiter = d
 		case "MaxItems":
-			n, ok := val.(float64)
+			n, ok := jsonvalue.Float(val)
 			if !ok || n < 0 || n != float64(int(n)) {
 				return c, fmt.Errorf("ReaderConfig.MaxItems must be a non-negative integer, not %s", show(val))
 			}
