@@ -226,6 +226,7 @@ func (e *Execution) abortMapRuns(f *Frame) {
 	}
 	if f.Fan.Distributed {
 		e.mapRunEnded(f, f.Fan, MapRunAborted)
+		e.abortRunningChildren(f.Fan)
 		return
 	}
 	for _, i := range sortedChildren(f.Fan) {
