@@ -29,10 +29,12 @@ type ChildExecution struct {
 	ARN, Name    string
 	MapRunARN    string
 	Index        int
+	ItemCount    int64     `json:",omitempty"` // the items it processes: 1, or its batch's
 	Express      bool      `json:",omitempty"`
 	Start        time.Time `json:",omitzero"`
 	LastEventID  int64
-	RedriveCount int `json:",omitempty"`
+	RedriveCount int       `json:",omitempty"`
+	RedriveDate  time.Time `json:",omitzero"`
 	// Full: the next event would reach the history quota; the child fails with States.Runtime
 	// before the step ends (see settleFullChildren).
 	Full  bool `json:",omitempty"`
@@ -46,6 +48,7 @@ type ChildExecutionStep struct {
 	MapRunARN       string
 	StateMachineARN string // the map run's labelled machine: arn:...:stateMachine:MACHINE/LABEL
 	Index           int
+	ItemCount       int64
 	Express         bool
 	// Started: the child started in this step (Input and Start are its first values).
 	// Redriven: a redrive of the map run started it again (RedriveDate is now).
@@ -85,7 +88,8 @@ func (e *Execution) childStep(c *Frame) *ChildExecutionStep {
 		return s
 	}
 	s := &ChildExecutionStep{ARN: ch.ARN, Name: ch.Name, MapRunARN: ch.MapRunARN, StateMachineARN: childStateMachineARN(ch.MapRunARN),
-		Index: ch.Index, Express: ch.Express, Start: ch.Start, Status: sfn.StatusRunning, RedriveCount: ch.RedriveCount}
+		Index: ch.Index, ItemCount: ch.ItemCount, Express: ch.Express, Start: ch.Start, Status: sfn.StatusRunning, RedriveCount: ch.RedriveCount,
+		RedriveDate: ch.RedriveDate}
 	if e.childSteps == nil {
 		e.childSteps = map[string]*ChildExecutionStep{}
 	}
@@ -114,10 +118,11 @@ func (e *Execution) startChildExecution(f, child *Frame, fan *Fan, express bool,
 	if prev != nil && !express {
 		ch := *prev
 		ch.RedriveCount++
+		ch.RedriveDate = e.now
 		ch.Full, ch.Ended = false, false
 		child.Child, child.owner = &ch, child
 		s := e.childStep(child)
-		s.Redriven, s.RedriveDate, s.RedriveCount = true, e.now, ch.RedriveCount
+		s.Redriven = true
 		prevID := ch.LastEventID
 		if id, rec := e.childEventID(child); rec {
 			e.push(sfn.HistoryEvent{Type: sfn.EventExecutionRedriven, ID: id, PreviousEventID: prevID,
@@ -130,7 +135,7 @@ func (e *Execution) startChildExecution(f, child *Frame, fan *Fan, express bool,
 		name = childName(fan.MapRunARN, child.Index, fan.RedriveCount)
 	}
 	ch := &ChildExecution{ARN: childExecutionARN(fan.MapRunARN, name), Name: name, MapRunARN: fan.MapRunARN,
-		Index: child.Index, Express: express, Start: e.now}
+		Index: child.Index, ItemCount: fan.batchSize(child.Index), Express: express, Start: e.now}
 	child.Child, child.owner = ch, child
 	s := e.childStep(child)
 	s.Started, s.Input = true, input

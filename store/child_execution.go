@@ -19,6 +19,7 @@ type ChildExecutionWrite struct {
 	MapRunARN       string
 	StateMachineARN string
 	Index           int
+	ItemCount       int64
 	Type            sfn.StateMachineType
 	// Started: the child is new; Input and StartDate are written only then.
 	Started   bool
@@ -42,6 +43,7 @@ type ChildExecution struct {
 	ParentARN       string
 	StateMachineARN string
 	Index           int
+	ItemCount       int64
 	Type            sfn.StateMachineType
 	Status          sfn.ExecutionStatus
 	Input           string

@@ -19,7 +19,7 @@ func childARN(i int) string {
 // childStart is the write of a step that starts child i at second startSecond.
 func childStart(i, startSecond int) *store.ChildExecutionWrite {
 	return &store.ChildExecutionWrite{ARN: childARN(i), Name: childARN(i)[len(childARN(i))-36:], MapRunARN: mapRunARN,
-		StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:Orders/Fan", Index: i, Type: sfn.TypeStandard,
+		StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:Orders/Fan", Index: i, ItemCount: 1, Type: sfn.TypeStandard,
 		Started: true, Input: fmt.Sprintf(`{"item":%d}`, i), StartDate: at(startSecond), Status: sfn.StatusRunning,
 		Events: []*sfn.HistoryEvent{event(1, sfn.EventExecutionStarted), event(2, sfn.EventPassStateEntered)}}
 }
@@ -68,7 +68,7 @@ func testChildExecution(t *testing.T, s store.Store) {
 
 	got := must(s.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: childARN(0)})).get(t)
 	equal(t, "child 0", got, &store.ChildExecution{ARN: childARN(0), Name: childARN(0)[len(childARN(0))-36:], MapRunARN: mapRunARN,
-		ParentARN: parent.ARN, StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:Orders/Fan", Index: 0,
+		ParentARN: parent.ARN, StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:Orders/Fan", Index: 0, ItemCount: 1,
 		Type: sfn.TypeStandard, Status: sfn.StatusSucceeded, Input: `{"item":0}`, Output: ptr(`"ok"`), StartDate: at(1), StopDate: ptr(at(5))})
 	failed := must(s.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: childARN(1)})).get(t)
 	equal(t, "failed child", []string{string(failed.Status), failed.Error, failed.Cause, failed.Input}, []string{"FAILED", "Boom", "it broke", `{"item":1}`})

@@ -13,7 +13,7 @@ import (
 	"github.com/stepflow/stepflow/store"
 )
 
-const childColumns = `arn, map_run_arn, parent_arn, state_machine_arn, name, idx, type, status, input, output, error, cause,
+const childColumns = `arn, map_run_arn, parent_arn, state_machine_arn, name, idx, item_count, type, status, input, output, error, cause,
 	start_date, stop_date, redrive_count, redrive_date`
 
 // childRow is a child execution written by a step of its parent.
@@ -27,7 +27,7 @@ func scanChild(r Row) (*store.ChildExecution, error) {
 		c                        store.ChildExecution
 		start, stop, redriveDate timeValue
 	)
-	err := r.Scan(&c.ARN, &c.MapRunARN, &c.ParentARN, &c.StateMachineARN, &c.Name, &c.Index, &c.Type, &c.Status, &c.Input,
+	err := r.Scan(&c.ARN, &c.MapRunARN, &c.ParentARN, &c.StateMachineARN, &c.Name, &c.Index, &c.ItemCount, &c.Type, &c.Status, &c.Input,
 		&c.Output, &c.Error, &c.Cause, &start, &stop, &c.RedriveCount, &redriveDate)
 	if err != nil {
 		return nil, err
@@ -40,17 +40,16 @@ func scanChild(r Row) (*store.ChildExecution, error) {
 // inserts of their new history events (one row per child and step). A child's input and start
 // are written only when it is new; its status fields are replaced every time.
 func (s *Store) queueChildren(b statements, rows []childRow, bodies map[*store.ChildExecutionWrite]string) {
-	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	_ = inChunks(rows, func(chunk []childRow) error {
-		args := make([]any, 0, 16*len(chunk))
+		args := make([]any, 0, 17*len(chunk))
 		for _, r := range chunk {
 			c := r.child
-			args = append(args, c.ARN, c.MapRunARN, r.parentARN, c.StateMachineARN, c.Name, c.Index, string(c.Type),
+			args = append(args, c.ARN, c.MapRunARN, r.parentARN, c.StateMachineARN, c.Name, c.Index, c.ItemCount, string(c.Type),
 				string(c.Status), c.Input, c.Output, c.Error, c.Cause, s.timeArg(c.StartDate), s.nullTimeArg(c.StopDate),
 				c.RedriveCount, s.nullTimeArg(c.RedriveDate))
 		}
 		b.exec("write child executions", `INSERT INTO child_execution (`+childColumns+`)
-			VALUES `+placeholders(len(chunk), 16)+`
+			VALUES `+placeholders(len(chunk), 17)+`
 			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
 				cause = excluded.cause, stop_date = excluded.stop_date, redrive_count = excluded.redrive_count,
 				redrive_date = excluded.redrive_date`, args, nil)

@@ -12,6 +12,7 @@ CREATE TABLE child_execution (
     state_machine_arn TEXT NOT NULL,
     name              TEXT NOT NULL,
     idx               INTEGER NOT NULL, -- the iteration's index in its run
+    item_count        INTEGER NOT NULL, -- the items it processes (a batch's, with an ItemBatcher)
     type              TEXT NOT NULL,
     status            TEXT NOT NULL,
     input             TEXT NOT NULL,
