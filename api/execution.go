@@ -420,7 +420,19 @@ func (s *Server) stopExecution(ctx context.Context, in *stopExecutionInput) (*st
 	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
 		return nil, err
 	}
-	if _, err := s.getExecution(ctx, *in.ExecutionArn); err != nil {
+	_, err := s.getExecution(ctx, *in.ExecutionArn)
+	if isDoesNotExist(err) {
+		child, cerr := s.getChild(ctx, *in.ExecutionArn)
+		if cerr != nil {
+			return nil, cerr
+		}
+		stop, err := s.engine.StopChildExecution(ctx, child.ParentARN, child.ARN, ptrOr(in.Error, ""), ptrOr(in.Cause, ""))
+		if err != nil {
+			return nil, err
+		}
+		return &stopExecutionOutput{StopDate: epoch(stop)}, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	stop, err := s.engine.StopExecution(ctx, *in.ExecutionArn, ptrOr(in.Error, ""), ptrOr(in.Cause, ""))
@@ -446,6 +458,15 @@ func (s *Server) redriveExecution(ctx context.Context, in *redriveExecutionInput
 		return nil, err
 	}
 	exec, err := s.getExecution(ctx, *in.ExecutionArn)
+	if isDoesNotExist(err) {
+		child, cerr := s.getChild(ctx, *in.ExecutionArn)
+		if cerr != nil {
+			return nil, cerr
+		}
+		// AWS redrives a Map Run's children by redriving their parent.
+		return nil, clientError(codeExecutionNotRedrivable, "Execution %s is a child workflow execution of Map Run %s: redrive its parent execution %s",
+			child.ARN, child.MapRunARN, child.ParentARN)
+	}
 	if err != nil {
 		return nil, err
 	}

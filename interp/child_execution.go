@@ -189,6 +189,8 @@ func (e *Execution) childOutcomeEnded(c *Frame, oc outcome) {
 		e.childExecutionEnded(c, sfn.StatusSucceeded, oc.value, "", "")
 	case oc.timedOut:
 		e.childExecutionEnded(c, sfn.StatusTimedOut, nil, oc.err, oc.cause)
+	case oc.aborted:
+		e.childExecutionEnded(c, sfn.StatusAborted, nil, oc.stopErr, oc.stopCause)
 	default:
 		e.childExecutionEnded(c, sfn.StatusFailed, nil, oc.err, oc.cause)
 	}
@@ -254,4 +256,36 @@ func childExecutionARN(mapRunARN, name string) string {
 func childStateMachineARN(mapRunARN string) string {
 	base := mapRunARN[:max(strings.LastIndex(mapRunARN, ":"), 0)]
 	return strings.Replace(base, ":mapRun:", ":stateMachine:", 1)
+}
+
+// RunningChild says whether the execution runs the child execution arn now.
+func (e *Execution) RunningChild(arn string) bool {
+	return e.running() && e.childFrame(arn) != nil
+}
+
+// childFrame finds the root frame of the running child execution arn.
+func (e *Execution) childFrame(arn string) *Frame {
+	for _, f := range e.frames {
+		if f.Child != nil && f.Child.ARN == arn && !f.Child.Ended {
+			return f
+		}
+	}
+	return nil
+}
+
+// stopChild aborts a running child execution as StopExecution of its ARN asks: what it was
+// doing is withdrawn, its history ends with ExecutionAborted (the error and cause given), and
+// its Map counts a failed iteration (DescribeMapRun an aborted child). Unless tolerated, the
+// Map fails with the error given, or States.BranchFailed without one.
+func (e *Execution) stopChild(ev ChildStopRequested) {
+	c := e.childFrame(ev.ChildARN)
+	if c == nil {
+		return
+	}
+	errName := ev.Error
+	if errName == "" {
+		errName = sfn.ErrorBranchFailed
+	}
+	e.abortFrame(c)
+	e.finish(c, outcome{kind: outFailed, err: errName, cause: ev.Cause, aborted: true, stopErr: ev.Error, stopCause: ev.Cause})
 }

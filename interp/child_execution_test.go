@@ -266,3 +266,30 @@ func TestChildExecutionHistoryLimit(t *testing.T) {
 		t.Fatalf("other child %s", other.last.Status)
 	}
 }
+
+// TestChildExecutionStopped: StopExecution of one child aborts it alone; its Map counts a
+// failure (tolerated here) and DescribeMapRun an aborted child.
+func TestChildExecutionStopped(t *testing.T) {
+	t.Parallel()
+	r := startRun(t, `"ToleratedFailureCount":1,`, `[1,2]`)
+	arn := r.children.at(t, 0).last.ARN
+	if !r.e.RunningChild(arn) || r.e.RunningChild(arn+"x") {
+		t.Fatal("RunningChild")
+	}
+	r.handle(ChildStopRequested{ChildARN: arn, Error: "Halt", Cause: "by hand"})
+	c := r.children.at(t, 0)
+	last := c.events[len(c.events)-1]
+	if c.last.Status != sfn.StatusAborted || last.Type != sfn.EventExecutionAborted || last.ExecutionAbortedEventDetails.Error != "Halt" ||
+		last.ExecutionAbortedEventDetails.Cause != "by hand" || c.last.Error != "Halt" {
+		t.Fatalf("stopped child %+v %v", c.last, historyTypes(c.events))
+	}
+	if len(r.open) != 1 || r.e.RunningChild(arn) {
+		t.Fatalf("open tasks after the stop: %d", len(r.open))
+	}
+	r.wantCounts("after the stop", r.run().Executions, MapRunCounts{Running: 1, Aborted: 1, Total: 2})
+	r.answer(true)
+	if res := r.e.Result(); res.Status != sfn.StatusSucceeded {
+		t.Fatalf("parent %s", res.Status)
+	}
+	r.wantCounts("ended", r.run().Executions, MapRunCounts{Succeeded: 1, Aborted: 1, Total: 2, FailuresNotRedrivable: 1})
+}

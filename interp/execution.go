@@ -276,6 +276,8 @@ func (e *Execution) Handle(ev Event, now time.Time) Step {
 		e.abort(ev.Error, ev.Cause)
 	case MapRunUpdate:
 		e.updateMapRun(ev)
+	case ChildStopRequested:
+		e.stopChild(ev)
 	}
 	return e.step()
 }
@@ -510,8 +512,11 @@ type outcome struct {
 	value any    // outNext: the next state's input; outSucceeded: the frame's output
 	err   string // outFailed
 	cause string
-	// timedOut: a Distributed Map child that ran out of time (a TIMED_OUT child execution).
-	timedOut bool
+	// timedOut: a Distributed Map child that ran out of time (a TIMED_OUT child execution);
+	// aborted: one stopped by StopExecution (an ABORTED child execution).
+	timedOut, aborted bool
+	// stopErr and stopCause are what StopExecution gave an aborted child.
+	stopErr, stopCause string
 }
 
 const (

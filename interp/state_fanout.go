@@ -446,11 +446,15 @@ func (e *Execution) childEnded(f, child *Frame, oc outcome) {
 			r.Status, r.Error, r.Cause = sfn.StatusFailed, oc.err, oc.cause
 			if oc.timedOut {
 				r.Status = sfn.StatusTimedOut
+			} else if oc.aborted {
+				r.Status = sfn.StatusAborted
 			}
 		}
 	}
 	if oc.timedOut {
 		fan.childUnsuccessful(child.Index, sfn.StatusTimedOut)
+	} else if oc.aborted {
+		fan.childUnsuccessful(child.Index, sfn.StatusAborted)
 	} else if oc.kind != outSucceeded {
 		fan.childUnsuccessful(child.Index, sfn.StatusFailed)
 	}

@@ -169,3 +169,65 @@ func testChildExecutions(t *testing.T, c *awssfn.Client) {
 	_, err = c.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: aws.String(unknown)})
 	wantAPIError[*types.ExecutionDoesNotExist](t, err, "Execution Does Not Exist: '"+unknown+"'")
 }
+
+// TestChildExecutionStop: StopExecution of a running child aborts that child alone; the run
+// counts it aborted and, with one failure tolerated, the parent goes on. A child cannot be
+// redriven on its own.
+func TestChildExecutionStop(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t)
+	ctx := context.Background()
+	activity, err := c.CreateActivity(ctx, &awssfn.CreateActivityInput{Name: aws.String("kid-work")})
+	mustNoErr(t, "CreateActivity", err)
+	iteration := `{"Type":"Task","Resource":"` + aws.ToString(activity.ActivityArn) + `","End":true}`
+	machine := createMachineWith(t, c, "kids-stop", distributedMap(iteration, `"ToleratedFailureCount":1,`), types.StateMachineTypeStandard)
+	run, err := c.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"items":[1,2]}`)})
+	mustNoErr(t, "StartExecution", err)
+	mapRun := awaitMapRun(t, c, aws.ToString(run.ExecutionArn))
+	list, err := c.ListExecutions(ctx, &awssfn.ListExecutionsInput{MapRunArn: aws.String(mapRun), StatusFilter: types.ExecutionStatusRunning})
+	mustNoErr(t, "ListExecutions", err)
+	if len(list.Executions) != 2 {
+		t.Fatalf("running children %+v", list.Executions)
+	}
+	victim := aws.ToString(list.Executions[0].ExecutionArn)
+
+	stopped, err := c.StopExecution(ctx, &awssfn.StopExecutionInput{ExecutionArn: aws.String(victim), Error: aws.String("Halt"), Cause: aws.String("by hand")})
+	mustNoErr(t, "StopExecution child", err)
+	d, err := c.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: aws.String(victim)})
+	mustNoErr(t, "DescribeExecution child", err)
+	if d.Status != types.ExecutionStatusAborted || aws.ToString(d.Error) != "Halt" || aws.ToString(d.Cause) != "by hand" ||
+		d.StopDate == nil || !d.StopDate.Equal(*stopped.StopDate) {
+		t.Fatalf("stopped child %s %q %q", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	history, err := c.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: aws.String(victim), ReverseOrder: true, MaxResults: 1})
+	mustNoErr(t, "GetExecutionHistory child", err)
+	if last := history.Events[0]; last.Type != types.HistoryEventTypeExecutionAborted || aws.ToString(last.ExecutionAbortedEventDetails.Error) != "Halt" {
+		t.Fatalf("last event of the stopped child %+v", last)
+	}
+	// A second stop answers the same date.
+	again, err := c.StopExecution(ctx, &awssfn.StopExecutionInput{ExecutionArn: aws.String(victim)})
+	mustNoErr(t, "StopExecution child again", err)
+	if !again.StopDate.Equal(*stopped.StopDate) {
+		t.Fatalf("second stop date %v, first %v", again.StopDate, stopped.StopDate)
+	}
+	described, err := c.DescribeMapRun(ctx, &awssfn.DescribeMapRunInput{MapRunArn: aws.String(mapRun)})
+	mustNoErr(t, "DescribeMapRun", err)
+	if described.ExecutionCounts.Aborted != 1 || described.ExecutionCounts.Running != 1 {
+		t.Fatalf("map run counts %+v", described.ExecutionCounts)
+	}
+	_, err = c.RedriveExecution(ctx, &awssfn.RedriveExecutionInput{ExecutionArn: aws.String(victim)})
+	wantAPIError[*types.ExecutionNotRedrivable](t, err, "Execution "+victim+" is a child workflow execution of Map Run "+mapRun+
+		": redrive its parent execution "+aws.ToString(run.ExecutionArn))
+
+	// The other child's worker finishes: the parent succeeds.
+	task, err := c.GetActivityTask(ctx, &awssfn.GetActivityTaskInput{ActivityArn: activity.ActivityArn})
+	mustNoErr(t, "GetActivityTask", err)
+	if aws.ToString(task.TaskToken) == "" {
+		t.Fatal("no activity task")
+	}
+	_, err = c.SendTaskSuccess(ctx, &awssfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`"done"`)})
+	mustNoErr(t, "SendTaskSuccess", err)
+	if done := waitDone(t, c, aws.ToString(run.ExecutionArn)); done.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("parent %s %s", done.Status, aws.ToString(done.Error))
+	}
+}
