@@ -69,7 +69,11 @@ func (s *Server) childRedriveStatus(ctx context.Context, child *store.ChildExecu
 	if err != nil {
 		return "NOT_REDRIVABLE", "Execution cannot be redriven: its parent execution no longer exists"
 	}
-	return s.redriveStatus(parent)
+	status, reason = s.redriveStatus(parent)
+	if status != "REDRIVABLE" {
+		reason = "Its parent execution cannot be redriven: " + reason
+	}
+	return status, reason
 }
 
 // listChildren answers ListExecutions with a mapRunArn: the run's child executions, newest
