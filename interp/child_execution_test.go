@@ -3,6 +3,7 @@ package interp
 import (
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -292,4 +293,35 @@ func TestChildExecutionStopped(t *testing.T) {
 		t.Fatalf("parent %s", res.Status)
 	}
 	r.wantCounts("ended", r.run().Executions, MapRunCounts{Succeeded: 1, Aborted: 1, Total: 2, FailuresNotRedrivable: 1})
+}
+
+// TestChildExecutionExpressRedriven: an EXPRESS child started again by a redrive is a new child
+// execution (AWS restarts Express children with StartExecution); the failed one stays as it ended.
+func TestChildExecutionExpressRedriven(t *testing.T) {
+	t.Parallel()
+	r := startRunOf(t, strings.Replace(runMachine(``), `"STANDARD"`, `"EXPRESS"`, 1), `[1,2]`)
+	r.answer(true)
+	r.answer(false)
+	failed := r.children.at(t, 1)
+	if !failed.last.Express || failed.last.Status != sfn.StatusFailed {
+		t.Fatalf("express child %+v", failed.last)
+	}
+	step, err := r.e.Redrive(r.now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.apply(step)
+	r.answer(true)
+	if len(r.children.order) != 3 {
+		t.Fatalf("children after the redrive: %v", r.children.order)
+	}
+	again := r.children.byARN[r.children.order[2]]
+	if again.last.Index != 1 || again.last.ARN == failed.last.ARN || again.last.RedriveCount != 0 || again.last.Status != sfn.StatusSucceeded ||
+		historyTypes(again.events)[0] != sfn.EventExecutionStarted {
+		t.Fatalf("restarted express child %+v", again.last)
+	}
+	wantNumbered(t, again.events)
+	if r.children.byARN[failed.last.ARN].last.Status != sfn.StatusFailed {
+		t.Fatal("the failed express child changed")
+	}
 }

@@ -363,10 +363,13 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 	express := fan.Distributed && st.processor.def.ProcessorConfig.ExecutionType == "EXPRESS"
 	if fan.Distributed && !f.Silent && e.hist && fan.MapRunARN != "" {
 		name := ""
-		if fan.Runs != nil {
+		if fan.Runs != nil && !(express && prev != nil) {
 			name = fan.Runs[i].Name
 		}
 		e.startChildExecution(f, child, fan, express, name, prev, input)
+		if fan.Runs != nil {
+			fan.Runs[i].Name = child.Child.Name // a redriven EXPRESS child is a new execution
+		}
 	} else {
 		if fan.Distributed {
 			child.owner = nil // an iteration of a run nested in a child execution stays silent
