@@ -25,11 +25,15 @@ import (
 // ChildExecution is the identity and event numbering of a Distributed Map child execution, kept
 // in the frame that runs it (and in its Resume once it ended without success, so that a
 // redrive continues its history).
+//
+// Every running child's is in each snapshot the parent writes, so what its fan and index say
+// (ARN, run, index, item count) is left out of it and filled in again (see identify).
 type ChildExecution struct {
-	ARN, Name    string
-	MapRunARN    string
-	Index        int
-	ItemCount    int64     `json:",omitempty"` // the items it processes: 1, or its batch's
+	ARN          string `json:"-"`
+	Name         string
+	MapRunARN    string    `json:"-"`
+	Index        int       `json:"-"`
+	ItemCount    int64     `json:"-"` // the items it processes: 1, or its batch's
 	Express      bool      `json:",omitempty"`
 	Start        time.Time `json:",omitzero"`
 	LastEventID  int64
@@ -117,6 +121,7 @@ func (e *Execution) childReports() []ChildExecutionStep {
 func (e *Execution) startChildExecution(f, child *Frame, fan *Fan, express bool, name string, prev *ChildExecution, input any) {
 	if prev != nil && !express {
 		ch := *prev
+		fan.identify(&ch, child.Index)
 		ch.RedriveCount++
 		ch.RedriveDate = e.now
 		ch.Full, ch.Ended = false, false
@@ -134,8 +139,8 @@ func (e *Execution) startChildExecution(f, child *Frame, fan *Fan, express bool,
 	if name == "" {
 		name = childName(fan.MapRunARN, child.Index, fan.RedriveCount)
 	}
-	ch := &ChildExecution{ARN: childExecutionARN(fan.MapRunARN, name), Name: name, MapRunARN: fan.MapRunARN,
-		Index: child.Index, ItemCount: fan.batchSize(child.Index), Express: express, Start: e.now}
+	ch := &ChildExecution{Name: name, Express: express, Start: e.now}
+	fan.identify(ch, child.Index)
 	child.Child, child.owner = ch, child
 	s := e.childStep(child)
 	s.Started, s.Input = true, input
@@ -288,4 +293,10 @@ func (e *Execution) stopChild(ev ChildStopRequested) {
 	}
 	e.abortFrame(c)
 	e.finish(c, outcome{kind: outFailed, err: errName, cause: ev.Cause, aborted: true, stopErr: ev.Error, stopCause: ev.Cause})
+}
+
+// identify fills in what child index of the fan's run is, from its name.
+func (fan *Fan) identify(ch *ChildExecution, index int) {
+	ch.MapRunARN, ch.Index, ch.ItemCount = fan.MapRunARN, index, fan.batchSize(index)
+	ch.ARN = childExecutionARN(fan.MapRunARN, ch.Name)
 }

@@ -75,6 +75,9 @@ func (e *Execution) link(f, parent *Frame) error {
 	switch {
 	case f.Child != nil:
 		f.owner = f
+		if parent != nil && parent.Fan != nil {
+			parent.Fan.identify(f.Child, f.Index)
+		}
 	case parent != nil:
 		f.owner = parent.owner
 	}
