@@ -101,6 +101,12 @@ func testChildExecutions(t *testing.T, c *awssfn.Client) {
 		t.Fatalf("DescribeExecution of the failed child: %s %q %q %q %q %q", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause), aws.ToString(d.MapRunArn), aws.ToString(d.StateMachineArn), aws.ToString(d.Input))
 	}
 	failedCause := aws.ToString(d.Cause)
+	forChild, err := c.DescribeStateMachineForExecution(ctx, &awssfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(failedARN)})
+	mustNoErr(t, "DescribeStateMachineForExecution child", err)
+	if aws.ToString(forChild.MapRunArn) != mapRun || aws.ToString(forChild.Label) != "Doubler" || aws.ToString(forChild.StateMachineArn) != labelled ||
+		!strings.Contains(aws.ToString(forChild.Definition), `"Doubler"`) {
+		t.Fatalf("DescribeStateMachineForExecution of a child %+v", forChild)
+	}
 	var succeededARN string
 	for _, child := range children {
 		if child.Status == types.ExecutionStatusSucceeded {
