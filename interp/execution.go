@@ -321,7 +321,8 @@ func (e *Execution) step() Step {
 }
 
 // eventID numbers the next event of frame f and says whether to record it. A silent frame
-// (an iteration of a Distributed Map, a child execution on AWS) writes no history.
+// (an iteration of a Distributed Map) writes nothing to the execution's history: its events
+// go to its child execution's (see childEventID), or nowhere in a run nested in a child.
 func (e *Execution) eventID(f *Frame) (int64, bool) {
 	if f.Silent {
 		if f.owner == nil || !e.hist {
