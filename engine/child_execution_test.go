@@ -79,3 +79,67 @@ func TestChildExecutionsSurviveRestart(t *testing.T) {
 		t.Fatalf("executions of the machine %+v %v", listed, err)
 	}
 }
+
+// TestRunawayChildFailsAtItsHistoryLimit: a Distributed Map child that loops fills its own
+// 25,000 events and fails with States.Runtime; with one failure tolerated the parent succeeds,
+// its own history short. The child's whole history is stored and reads back in pages.
+func TestRunawayChildFailsAtItsHistoryLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := startEngine(t, Config{})
+	sm := createMachine(t, e, "loop-kids", `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Loop?","States":{
+			"Loop?":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":0,"Next":"A"}],"Default":"Done"},
+			"A":{"Type":"Pass","Next":"B"},
+			"B":{"Type":"Choice","Choices":[{"Variable":"$.never","IsPresent":true,"Next":"Done"}],"Default":"A"},
+			"Done":{"Type":"Succeed"}}},"End":true}}}`, sfn.TypeStandard)
+	rec, err := e.StartExecution(ctx, &StartExecutionParams{StateMachineARN: sm, Input: `[0, 1]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := awaitEnd(t, e, rec.ARN)
+	if end.Status != sfn.StatusSucceeded {
+		t.Fatalf("parent %s %s %s", end.Status, end.Error, end.Cause)
+	}
+	parent := history(t, e.Store(), rec.ARN)
+	if len(parent) > 20 {
+		t.Fatalf("the parent's history has %d events", len(parent))
+	}
+	var runARN string
+	for _, ev := range parent {
+		if ev.Type == sfn.EventMapRunStarted {
+			runARN = ev.MapRunStartedEventDetails.MapRunArn
+		}
+	}
+	failed, err := e.Store().ChildExecutionList(ctx, &store.ChildExecutionListParams{MapRunARN: runARN, Status: sfn.StatusFailed})
+	if err != nil || len(failed.Children) != 1 {
+		t.Fatalf("failed children %+v %v", failed, err)
+	}
+	child := failed.Children[0]
+	if child.Index != 0 || child.Error != sfn.ErrorRuntime || child.Cause != historyLimitCause {
+		t.Fatalf("looping child %+v", child)
+	}
+	var count int64
+	params := &store.HistoryEventListParams{ExecutionARN: child.ARN, MaxResults: store.MaxPageSize}
+	var last *sfn.HistoryEvent
+	for {
+		page, err := e.Store().ChildHistoryEventList(ctx, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range page.Events {
+			count++
+			if ev.ID != count {
+				t.Fatalf("event %d has id %d", count, ev.ID)
+			}
+			last = ev
+		}
+		if page.NextToken == "" {
+			break
+		}
+		params.NextToken = page.NextToken
+	}
+	if count != sfn.HistoryEventLimit || last.Type != sfn.EventExecutionFailed || last.ExecutionFailedEventDetails.Cause != historyLimitCause {
+		t.Fatalf("%d events, the last %+v", count, last)
+	}
+}
