@@ -498,9 +498,14 @@ func (s *server) apiChildIterations(w http.ResponseWriter, r *http.Request, ex *
 		if run, found, err := s.eng.MapRun(ctx, ex.ARN, its.MapRunARN); err == nil && found {
 			answer["mapRun"] = run
 			c := run.Executions
-			answer["counts"] = map[string]int64{"PENDING": c.Pending, "RUNNING": c.Running, "SUCCEEDED": c.Succeeded,
-				"FAILED": c.Failed, "TIMED_OUT": c.TimedOut, "ABORTED": c.Aborted}
-			answer["total"] = c.Total
+			counts := map[string]int64{}
+			for status, n := range map[string]int64{"PENDING": c.Pending, "RUNNING": c.Running, "SUCCEEDED": c.Succeeded,
+				"FAILED": c.Failed, "TIMED_OUT": c.TimedOut, "ABORTED": c.Aborted} {
+				if n > 0 {
+					counts[status] = n
+				}
+			}
+			answer["counts"], answer["total"] = counts, c.Total
 		}
 	}
 	writeJSON(w, http.StatusOK, answer)
