@@ -335,6 +335,7 @@ type describeExecutionOutput struct {
 	Cause                  string          `json:"cause,omitempty"`
 	StateMachineVersionArn string          `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string          `json:"stateMachineAliasArn,omitempty"`
+	MapRunArn              string          `json:"mapRunArn,omitempty"`
 	RedriveCount           int             `json:"redriveCount"`
 	RedriveDate            json.Number     `json:"redriveDate,omitempty"`
 	RedriveStatus          string          `json:"redriveStatus,omitempty"`
@@ -364,6 +365,13 @@ func (s *Server) describeExecution(ctx context.Context, in *executionARNInput) (
 		return nil, err
 	}
 	exec, err := s.getExecution(ctx, *in.ExecutionArn)
+	if isDoesNotExist(err) {
+		child, cerr := s.getChild(ctx, *in.ExecutionArn)
+		if cerr != nil {
+			return nil, cerr
+		}
+		return s.describeChild(ctx, child, ptrOr(in.IncludedData, "ALL_DATA") == "METADATA_ONLY")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +420,19 @@ func (s *Server) stopExecution(ctx context.Context, in *stopExecutionInput) (*st
 	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
 		return nil, err
 	}
-	if _, err := s.getExecution(ctx, *in.ExecutionArn); err != nil {
+	_, err := s.getExecution(ctx, *in.ExecutionArn)
+	if isDoesNotExist(err) {
+		child, cerr := s.getChild(ctx, *in.ExecutionArn)
+		if cerr != nil {
+			return nil, cerr
+		}
+		stop, err := s.engine.StopChildExecution(ctx, child.ParentARN, child.ARN, ptrOr(in.Error, ""), ptrOr(in.Cause, ""))
+		if err != nil {
+			return nil, err
+		}
+		return &stopExecutionOutput{StopDate: epoch(stop)}, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	stop, err := s.engine.StopExecution(ctx, *in.ExecutionArn, ptrOr(in.Error, ""), ptrOr(in.Cause, ""))
@@ -438,6 +458,15 @@ func (s *Server) redriveExecution(ctx context.Context, in *redriveExecutionInput
 		return nil, err
 	}
 	exec, err := s.getExecution(ctx, *in.ExecutionArn)
+	if isDoesNotExist(err) {
+		child, cerr := s.getChild(ctx, *in.ExecutionArn)
+		if cerr != nil {
+			return nil, cerr
+		}
+		// AWS redrives a Map Run's children by redriving their parent.
+		return nil, clientError(codeExecutionNotRedrivable, "Execution %s is a child workflow execution of Map Run %s: redrive its parent execution %s",
+			child.ARN, child.MapRunARN, child.ParentARN)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -468,6 +497,8 @@ type executionListItem struct {
 	StopDate               json.Number `json:"stopDate,omitempty"`
 	StateMachineVersionArn string      `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string      `json:"stateMachineAliasArn,omitempty"`
+	MapRunArn              string      `json:"mapRunArn,omitempty"`
+	ItemCount              *int64      `json:"itemCount,omitempty"`
 	RedriveCount           int         `json:"redriveCount"`
 	RedriveDate            json.Number `json:"redriveDate,omitempty"`
 }
@@ -493,11 +524,7 @@ func (s *Server) listExecutions(ctx context.Context, in *listExecutionsInput) (*
 		return nil, e
 	}
 	if in.MapRunArn != nil {
-		// A Distributed Map's iterations are not executions in Stepflow: the run has none.
-		if _, _, err := s.findMapRun(ctx, *in.MapRunArn); err != nil {
-			return nil, err
-		}
-		return &listExecutionsOutput{Executions: []executionListItem{}}, nil
+		return s.listChildren(ctx, in)
 	}
 	t, err := s.resolveTarget(ctx, *in.StateMachineArn)
 	if err != nil {

@@ -33,11 +33,18 @@ func (s *Server) getExecutionHistory(ctx context.Context, in *getExecutionHistor
 	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
 		return nil, err
 	}
-	if _, err := s.getExecution(ctx, *in.ExecutionArn); err != nil {
+	list := s.store.HistoryEventList
+	if _, err := s.getExecution(ctx, *in.ExecutionArn); isDoesNotExist(err) {
+		// A Distributed Map's child execution has a history of its own.
+		if _, err := s.getChild(ctx, *in.ExecutionArn); err != nil {
+			return nil, err
+		}
+		list = s.store.ChildHistoryEventList
+	} else if err != nil {
 		return nil, err
 	}
 	maxResults, token := in.page()
-	res, err := s.store.HistoryEventList(ctx, &store.HistoryEventListParams{
+	res, err := list(ctx, &store.HistoryEventListParams{
 		ExecutionARN: *in.ExecutionArn, ReverseOrder: in.ReverseOrder, MaxResults: maxResults, NextToken: token,
 	})
 	if err != nil {

@@ -459,6 +459,8 @@ type describeStateMachineForExecutionOutput struct {
 	LoggingConfiguration json.RawMessage `json:"loggingConfiguration,omitempty"`
 	TracingConfiguration json.RawMessage `json:"tracingConfiguration,omitempty"`
 	RevisionID           string          `json:"revisionId,omitempty"`
+	MapRunArn            string          `json:"mapRunArn,omitempty"`
+	Label                string          `json:"label,omitempty"`
 }
 
 func (s *Server) describeStateMachineForExecution(ctx context.Context, in *describeStateMachineForExecutionInput) (*describeStateMachineForExecutionOutput, error) {
@@ -470,6 +472,25 @@ func (s *Server) describeStateMachineForExecution(ctx context.Context, in *descr
 		return nil, err
 	}
 	exec, err := s.getExecution(ctx, *in.ExecutionArn)
+	if isDoesNotExist(err) {
+		// A Distributed Map's child runs its parent's definition under the run's labelled
+		// machine, and says which run and label (fields AWS gives for children only).
+		child, cerr := s.getChild(ctx, *in.ExecutionArn)
+		if cerr != nil {
+			return nil, cerr
+		}
+		parentIn := *in
+		parentIn.ExecutionArn = &child.ParentARN
+		out, err := s.describeStateMachineForExecution(ctx, &parentIn)
+		if err != nil {
+			return nil, err
+		}
+		out.StateMachineArn, out.MapRunArn, out.Label = child.StateMachineARN, child.MapRunARN, mapRunLabel(child.MapRunARN)
+		if a, err := sfn.ParseARN(child.StateMachineARN); err == nil {
+			out.Name = a.Resource
+		}
+		return out, nil
+	}
 	if err != nil {
 		return nil, err
 	}

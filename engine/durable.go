@@ -82,7 +82,7 @@ func (e *Engine) startStandard(ctx context.Context, t *target, p *StartExecution
 		ARN: arn, StateMachineARN: t.StateMachineARN, StateMachineVersionARN: t.VersionARN,
 		StateMachineAliasARN: t.AliasARN, Name: name, Type: t.Type, Input: inputText, StartDate: now,
 		TraceHeader: p.TraceHeader, Snapshot: snapshot, Events: ob.params.Events, EncodedEvents: encoded, Timers: ob.params.TimersAdd,
-		Dispatches: ob.params.DispatchesAdd, TaskTokens: ob.params.TaskTokensAdd,
+		Dispatches: ob.params.DispatchesAdd, TaskTokens: ob.params.TaskTokensAdd, Children: ob.params.Children,
 	}
 	if step.Done {
 		// Ended with its first step (a run of Pass and Choice states, say): created ended.
@@ -488,13 +488,14 @@ type outbox struct {
 	timersArm  []*store.TimerAdd
 	done       bool
 	bookkeep   bool
+	children   map[string]*store.ChildExecutionWrite // p.Children by ARN
 }
 
 func (o *outbox) empty() bool {
 	p := &o.params
 	return !o.bookkeep && len(p.Events) == 0 && p.Update == nil && len(p.TimersAdd) == 0 &&
 		len(p.TimersDelete) == 0 && len(p.DispatchesAdd) == 0 && len(p.DispatchesDelete) == 0 &&
-		len(p.TaskTokensAdd) == 0 && len(p.TaskTokensClose) == 0
+		len(p.TaskTokensAdd) == 0 && len(p.TaskTokensClose) == 0 && len(p.Children) == 0
 }
 
 // invocation is a task to run through the Invoker once its step is committed.
@@ -556,6 +557,9 @@ func (e *Engine) addStep(ob *outbox, lx *liveExecution, step interp.Step, d *del
 	p := &ob.params
 	for i := range step.Events {
 		p.Events = append(p.Events, &step.Events[i])
+	}
+	for i := range step.Children {
+		addChild(ob, &step.Children[i])
 	}
 	if d != nil {
 		if d.timerDone != "" {
@@ -754,4 +758,43 @@ func (e *Engine) stop(ctx context.Context, arn, errName, cause string) (time.Tim
 		return time.Time{}, fmt.Errorf("stop execution: %w", err)
 	}
 	return now, nil
+}
+
+// addChild adds what a step did to a Distributed Map child execution to ob. Steps committed
+// together that touch one child make one write: its events in order, its latest status.
+func addChild(ob *outbox, c *interp.ChildExecutionStep) {
+	p := &ob.params
+	w := ob.children[c.ARN]
+	if w == nil {
+		w = &store.ChildExecutionWrite{ARN: c.ARN, Name: c.Name, MapRunARN: c.MapRunARN, StateMachineARN: c.StateMachineARN,
+			Index: c.Index, ItemCount: c.ItemCount, Type: sfn.TypeStandard, StartDate: store.Stamp(c.Start)}
+		if c.Express {
+			w.Type = sfn.TypeExpress
+		}
+		if ob.children == nil {
+			ob.children = map[string]*store.ChildExecutionWrite{}
+		}
+		ob.children[c.ARN] = w
+		p.Children = append(p.Children, w)
+	}
+	if c.Started {
+		w.Started, w.Input = true, encodeJSON(c.Input)
+	}
+	w.Status, w.Error, w.Cause, w.RedriveCount = c.Status, c.Error, c.Cause, c.RedriveCount
+	w.Output, w.StopDate, w.RedriveDate = nil, nil, nil
+	if c.Status == sfn.StatusSucceeded {
+		out := encodeJSON(c.Output)
+		w.Output = &out
+	}
+	if !c.Stop.IsZero() {
+		stop := store.Stamp(c.Stop)
+		w.StopDate = &stop
+	}
+	if !c.RedriveDate.IsZero() {
+		d := store.Stamp(c.RedriveDate)
+		w.RedriveDate = &d
+	}
+	for i := range c.Events {
+		w.Events = append(w.Events, &c.Events[i])
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/stepflow/stepflow/interp"
 	"github.com/stepflow/stepflow/store"
@@ -80,3 +81,38 @@ func (e *Engine) MapRun(ctx context.Context, executionARN, mapRunARN string) (ru
 	}
 	return interp.MapRunInSnapshot(state, mapRunARN)
 }
+
+// StopChildExecution stops a running Distributed Map child execution of the parent execution,
+// as StopExecution of the child's ARN does on AWS: the child ends ABORTED and its Map counts
+// the iteration as failed. A child that already ended is left as it is; the result is the
+// stop date.
+func (e *Engine) StopChildExecution(ctx context.Context, parentARN, childARN, errName, cause string) (time.Time, error) {
+	if err := e.enter(); err != nil {
+		return time.Time{}, err
+	}
+	defer e.leave()
+	ev := interp.ChildStopRequested{ChildARN: childARN, Error: errName, Cause: cause}
+	now, err := e.deliver(ctx, parentARN, delivery{event: ev, check: func(lx *liveExecution) error {
+		if !lx.ex.RunningChild(childARN) {
+			return errChildEnded
+		}
+		return nil
+	}})
+	if errors.Is(err, errExecutionEnded) || errors.Is(err, errChildEnded) {
+		child, gerr := e.cfg.Store.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: childARN})
+		if gerr != nil {
+			return time.Time{}, fmt.Errorf("stop child execution: %w", gerr)
+		}
+		if child.StopDate != nil {
+			return *child.StopDate, nil
+		}
+		return e.now(), nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stop child execution: %w", err)
+	}
+	return now, nil
+}
+
+// errChildEnded says a child execution to stop is not running any more.
+var errChildEnded = errors.New("child execution is not running")

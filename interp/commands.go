@@ -100,3 +100,9 @@ func (TaskStarted) event()   {}
 func (TaskSubmitted) event() {}
 func (TimerFired) event()    {}
 func (StopRequested) event() {}
+
+// ChildStopRequested aborts one running Distributed Map child execution (StopExecution of a
+// child's ARN); its Map counts it as a failed iteration.
+type ChildStopRequested struct{ ChildARN, Error, Cause string }
+
+func (ChildStopRequested) event() {}

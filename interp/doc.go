@@ -13,5 +13,6 @@
 //
 // A Distributed Map run changes its settings when UpdateMapRun arrives as an event
 // (MapRunUpdate), and keeps its final counts in the state once it ended, for DescribeMapRun
-// (ExecutionState.MapRun).
+// (ExecutionState.MapRun). Its iterations are child executions (ChildExecution): they run as
+// frames of their parent, but write their own histories, reported in Step.Children.
 package interp

@@ -65,10 +65,12 @@ type driver struct {
 	handled      int
 	program      *Program
 	t            testing.TB
+	children     childLogs
 }
 
 func (d *driver) apply(step Step) {
 	d.events = append(d.events, step.Events...)
+	d.children.add(step)
 	for _, c := range step.Commands {
 		switch c := c.(type) {
 		case InvokeTask:

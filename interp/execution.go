@@ -26,6 +26,9 @@ type Step struct {
 	// Changed says the state changed even if the step has no events or commands (an
 	// UpdateMapRun that only lowered a limit): a durable engine must still save it.
 	Changed bool
+	// Children reports the Distributed Map child executions the step started, advanced or
+	// ended, each with its own new history events (see ChildExecution).
+	Children []ChildExecutionStep
 }
 
 // Result is how an execution ended (Status RUNNING while it has not).
@@ -56,6 +59,12 @@ type Execution struct {
 	// What this step did so far, against the bounds that make it yield (see maxStepStates).
 	stepStates  int
 	stepPayload int
+	// The child executions this step touched (see ChildExecution); sink is the one the next
+	// pushed event belongs to (nil: the execution's own history).
+	childSteps   map[string]*ChildExecutionStep
+	childOrder   []*ChildExecutionStep
+	sink         *ChildExecutionStep
+	fullChildren []*Frame
 }
 
 // ExecutionState is the whole state of an execution, JSON-encodable for the durable store.
@@ -141,13 +150,18 @@ type Frame struct {
 	// ChildTimerID times a Distributed Map's EXPRESS child out (see Options.ExpressChildTimeLimit).
 	ChildTimerID string `json:",omitempty"`
 	Fan          *Fan   `json:",omitempty"`
-	// Silent frames write no history: Distributed Map iterations, child executions on AWS.
-	Silent bool `json:",omitempty"`
+	// Silent frames write nothing to the execution's history: Distributed Map iterations,
+	// child executions on AWS. Child makes the frame the root of such a child execution,
+	// which has a history of its own.
+	Silent bool            `json:",omitempty"`
+	Child  *ChildExecution `json:",omitempty"`
 	// Parked: the frame is to enter State with Input when the execution continues (see
 	// ExecutionState.Parked); it has not entered it yet.
 	Parked bool `json:",omitempty"`
 
 	parent *Frame
+	// owner is the root frame of the child execution the frame runs in (nil outside one).
+	owner *Frame
 	// endedFan is the fan of the Parallel or Map state the frame is failing in, kept from the
 	// moment the state drops it until the frame ends, so that a redrive can rerun only the
 	// children that did not succeed.
@@ -262,6 +276,8 @@ func (e *Execution) Handle(ev Event, now time.Time) Step {
 		e.abort(ev.Error, ev.Cause)
 	case MapRunUpdate:
 		e.updateMapRun(ev)
+	case ChildStopRequested:
+		e.stopChild(ev)
 	}
 	return e.step()
 }
@@ -281,11 +297,13 @@ func (e *Execution) begin(now time.Time) {
 	e.commands = nil
 	e.changed = false
 	e.stepStates, e.stepPayload = 0, 0
+	e.childSteps, e.childOrder, e.sink, e.fullChildren = nil, nil, nil, nil
 }
 
 func (e *Execution) running() bool { return e.s.Status == sfn.StatusRunning }
 
 func (e *Execution) step() Step {
+	e.settleFullChildren()
 	events := e.events
 	if len(e.full) > 0 {
 		n := len(e.events)
@@ -299,15 +317,20 @@ func (e *Execution) step() Step {
 		events = append(events, e.events...)
 		e.full = nil
 	}
-	return Step{Events: events, Commands: e.commands, Done: e.s.Status != sfn.StatusRunning, Changed: e.changed}
+	return Step{Events: events, Commands: e.commands, Done: e.s.Status != sfn.StatusRunning, Changed: e.changed, Children: e.childReports()}
 }
 
 // eventID numbers the next event of frame f and says whether to record it. A silent frame
-// (an iteration of a Distributed Map, a child execution on AWS) writes no history.
+// (an iteration of a Distributed Map) writes nothing to the execution's history: its events
+// go to its child execution's (see childEventID), or nowhere in a run nested in a child.
 func (e *Execution) eventID(f *Frame) (int64, bool) {
 	if f.Silent {
-		return f.Last, false
+		if f.owner == nil || !e.hist {
+			return f.Last, false
+		}
+		return e.childEventID(f.owner)
 	}
+	e.sink = nil
 	if limit := e.p.opts.MaxHistoryEvents; limit > 0 && e.s.LastEventID+1 >= int64(limit) {
 		e.historyFull()
 		return e.s.LastEventID, false
@@ -338,6 +361,7 @@ func (e *Execution) historyFull() {
 }
 
 func (e *Execution) nextEventID() int64 {
+	e.sink = nil
 	e.s.LastEventID++
 	return e.s.LastEventID
 }
@@ -347,6 +371,10 @@ func (e *Execution) nextEventID() int64 {
 // of a large Map writes tens of thousands of these large structs.
 func (e *Execution) push(ev sfn.HistoryEvent) {
 	ev.Timestamp = e.now
+	if e.sink != nil {
+		e.sink.Events = append(e.sink.Events, ev)
+		return
+	}
 	if e.events == nil {
 		// Most steps record a handful of events: one allocation instead of growing 1, 2, 4, 8.
 		e.events = make([]sfn.HistoryEvent, 0, firstEvents)
@@ -377,7 +405,7 @@ func (e *Execution) newFrame(parent *Frame, index int) *Frame {
 	e.s.Counter++
 	f := &Frame{ID: int(e.s.Counter), Index: index, State: -1, parent: parent}
 	if parent != nil {
-		f.Silent = parent.Silent
+		f.Silent, f.owner = parent.Silent, parent.owner
 	}
 	e.frames[f.ID] = f
 	return f
@@ -485,8 +513,11 @@ type outcome struct {
 	value any    // outNext: the next state's input; outSucceeded: the frame's output
 	err   string // outFailed
 	cause string
-	// timedOut: a Distributed Map child that ran out of time (a TIMED_OUT child execution).
-	timedOut bool
+	// timedOut: a Distributed Map child that ran out of time (a TIMED_OUT child execution);
+	// aborted: one stopped by StopExecution (an ABORTED child execution).
+	timedOut, aborted bool
+	// stopErr and stopCause are what StopExecution gave an aborted child.
+	stopErr, stopCause string
 }
 
 const (
@@ -504,6 +535,9 @@ func failed(err *stateError) outcome {
 // (then f is parked before its next state), or the execution ended meanwhile.
 func (e *Execution) drive(f *Frame, oc outcome) {
 	for e.running() {
+		if f.owner != nil && f.owner.Child.Full {
+			return // its child execution fails as the step ends (settleFullChildren)
+		}
 		switch oc.kind {
 		case outNext:
 			if e.stepFull() {

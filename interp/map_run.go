@@ -15,8 +15,8 @@ import (
 // A Distributed Map run (each Distributed Map state that runs with history, named by the ARN
 // in its MapRunStarted event) is visible through DescribeMapRun and changeable through
 // UpdateMapRun while it runs. Its progress lives in its fan; when it ends, its final settings
-// and counts are kept in ExecutionState.MapRuns, because its iterations write no history that
-// could tell them later. Both are in the serialisable state, so a restored snapshot describes
+// and counts are kept in ExecutionState.MapRuns, because nothing in the parent's history tells
+// them later (its iterations' histories are their child executions'). Both are in the serialisable state, so a restored snapshot describes
 // a run exactly as the execution that wrote it would have.
 
 // MapRunUpdate is UpdateMapRun: new settings for a running Distributed Map run, applied from
@@ -150,8 +150,8 @@ func MapRunInSnapshot(data []byte, arn string) (MapRunSummary, bool, error) {
 	return run, ok, nil
 }
 
-// findMapRunFrame finds the frame whose running fan is the run arn. A Distributed Map's
-// iterations are silent and start no visible runs, so the search does not enter them.
+// findMapRunFrame finds the frame whose running fan is the run arn. A run nested inside a
+// Distributed Map's child execution is not visible, so the search does not enter children.
 func findMapRunFrame(f *Frame, arn string) *Frame {
 	if f == nil || f.Fan == nil {
 		return nil
@@ -226,6 +226,7 @@ func (e *Execution) abortMapRuns(f *Frame) {
 	}
 	if f.Fan.Distributed {
 		e.mapRunEnded(f, f.Fan, MapRunAborted)
+		e.abortRunningChildren(f.Fan)
 		return
 	}
 	for _, i := range sortedChildren(f.Fan) {

@@ -25,6 +25,8 @@ type liveRun struct {
 	arn  string
 	open []InvokeTask // invoked and not answered, in order
 	now  time.Time
+	// children gathers the child executions' reports of every step.
+	children childLogs
 }
 
 func startRun(t *testing.T, fields, input string) *liveRun {
@@ -52,6 +54,7 @@ func startRunOf(t *testing.T, machine, input string) *liveRun {
 
 // apply notes the tasks a step invoked and cancelled and returns how many it invoked.
 func (r *liveRun) apply(step Step) int {
+	r.children.add(step)
 	invoked := 0
 	for _, c := range step.Commands {
 		switch c := c.(type) {

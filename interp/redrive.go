@@ -24,6 +24,9 @@ type Resume struct {
 	Input any            `json:",omitempty"`
 	Vars  map[string]any `json:",omitempty"`
 	Fan   *Fan           `json:",omitempty"`
+	// Child is the child execution the frame ran as (a Distributed Map iteration), so that a
+	// redrive continues its history.
+	Child *ChildExecution `json:",omitempty"`
 }
 
 // NotRedrivableError is returned by Redrive for an execution that cannot be redriven; the API
@@ -157,7 +160,7 @@ func (e *Execution) recordStop(f *Frame) {
 
 // stopped describes where a frame stands, with its running children, as a Resume.
 func (e *Execution) stopped(f *Frame) *Resume {
-	rp := &Resume{State: f.State, Input: f.Input, Vars: f.Vars}
+	rp := &Resume{State: f.State, Input: f.Input, Vars: f.Vars, Child: f.Child}
 	fan := f.Fan
 	if fan == nil {
 		fan = f.endedFan

@@ -72,6 +72,15 @@ func (e *Execution) link(f, parent *Frame) error {
 		return fmt.Errorf("restore execution: frame %d is at state %d, which the program does not have", f.ID, f.State)
 	}
 	f.parent = parent
+	switch {
+	case f.Child != nil:
+		f.owner = f
+		if parent != nil && parent.Fan != nil {
+			parent.Fan.identify(f.Child, f.Index)
+		}
+	case parent != nil:
+		f.owner = parent.owner
+	}
 	if f.State >= 0 {
 		e.frames[f.ID] = f
 	}

@@ -322,6 +322,10 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 	child := e.newFrame(f, i)
 	fan.Children[i] = child
 	delete(fan.ChildStatus, i) // started again by a redrive
+	var prev *ChildExecution
+	if old := fan.Unfinished[i]; old != nil {
+		prev = old.Child
+	}
 	rp := fan.takeResume(i)
 	if !fan.Map {
 		child.Last = f.Last
@@ -356,13 +360,28 @@ func (e *Execution) startChild(f *Frame, st *state, i int) {
 			fan.Runs[i] = ChildRun{Name: randomUUID(&e.s.Random), Input: input, Start: e.now, Status: sfn.StatusRunning}
 		}
 	}
-	id, rec := e.eventID(child)
-	if rec {
-		e.push(sfn.HistoryEvent{Type: sfn.EventMapIterationStarted, ID: id, PreviousEventID: f.Last,
-			MapIterationStartedEventDetails: &sfn.MapIterationDetails{Name: st.name, Index: i}})
+	express := fan.Distributed && st.processor.def.ProcessorConfig.ExecutionType == "EXPRESS"
+	if fan.Distributed && !f.Silent && e.hist && fan.MapRunARN != "" {
+		name := ""
+		if fan.Runs != nil && !(express && prev != nil) {
+			name = fan.Runs[i].Name
+		}
+		e.startChildExecution(f, child, fan, express, name, prev, input)
+		if fan.Runs != nil {
+			fan.Runs[i].Name = child.Child.Name // a redriven EXPRESS child is a new execution
+		}
+	} else {
+		if fan.Distributed {
+			child.owner = nil // an iteration of a run nested in a child execution stays silent
+		}
+		id, rec := e.eventID(child)
+		if rec {
+			e.push(sfn.HistoryEvent{Type: sfn.EventMapIterationStarted, ID: id, PreviousEventID: f.Last,
+				MapIterationStartedEventDetails: &sfn.MapIterationDetails{Name: st.name, Index: i}})
+		}
+		child.Last = id
 	}
-	child.Last = id
-	if fan.Distributed && st.processor.def.ProcessorConfig.ExecutionType == "EXPRESS" {
+	if express {
 		limit := e.p.opts.ExpressChildTimeLimit
 		if limit <= 0 {
 			limit = sfn.ExpressDurationLimit
@@ -400,6 +419,9 @@ func (e *Execution) childEnded(f, child *Frame, oc outcome) {
 	child.ChildTimerID = ""
 	fan.Finished++
 	if fan.Distributed {
+		if child.Child != nil {
+			e.childOutcomeEnded(child, oc)
+		}
 		child.Last = f.Last
 	} else if fan.Map {
 		t := sfn.EventMapIterationSucceeded
@@ -427,11 +449,15 @@ func (e *Execution) childEnded(f, child *Frame, oc outcome) {
 			r.Status, r.Error, r.Cause = sfn.StatusFailed, oc.err, oc.cause
 			if oc.timedOut {
 				r.Status = sfn.StatusTimedOut
+			} else if oc.aborted {
+				r.Status = sfn.StatusAborted
 			}
 		}
 	}
 	if oc.timedOut {
 		fan.childUnsuccessful(child.Index, sfn.StatusTimedOut)
+	} else if oc.aborted {
+		fan.childUnsuccessful(child.Index, sfn.StatusAborted)
 	} else if oc.kind != outSucceeded {
 		fan.childUnsuccessful(child.Index, sfn.StatusFailed)
 	}
@@ -534,6 +560,9 @@ func (e *Execution) abortChildren(f *Frame, st *state) {
 		fan.unfinished(i, e.stopped(child))
 		fan.childUnsuccessful(i, sfn.StatusAborted)
 		e.abortFrame(child)
+		if child.Child != nil {
+			e.childExecutionEnded(child, sfn.StatusAborted, nil, "", "")
+		}
 		if fan.Map && !fan.Distributed {
 			id, rec := e.eventID(f)
 			if rec {
@@ -559,7 +588,11 @@ func (e *Execution) abortFrame(f *Frame) {
 		}
 		slices.Sort(indexes)
 		for _, i := range indexes {
-			e.abortFrame(f.Fan.Children[i])
+			child := f.Fan.Children[i]
+			e.abortFrame(child)
+			if child.Child != nil {
+				e.childExecutionEnded(child, sfn.StatusAborted, nil, "", "")
+			}
 		}
 		f.Fan.Children = nil
 	}

@@ -62,6 +62,8 @@ type ExecutionCreateParams struct {
 	// terminal): its end is added to the performance rollups with these. Every created
 	// execution is counted as started.
 	EndedStates []StateTime
+	// Children are the Distributed Map child executions the first step started.
+	Children []*ChildExecutionWrite
 }
 
 // ExecutionGetByARNParams names an execution.

@@ -38,7 +38,8 @@ type ExecutionStepParams struct {
 	Fences []*DispatchFence
 	// Ended, set with an Update whose status is terminal, adds the run that ended to the
 	// performance rollups in the step's transaction.
-	Ended *ExecutionEnd
+	Ended    *ExecutionEnd // Children are the Distributed Map child executions the step started, advanced or ended.
+	Children []*ChildExecutionWrite
 }
 
 // ExecutionUpdate is the new value of an execution's status fields, all set together.

@@ -83,6 +83,15 @@ type Store interface {
 	// chain their versions. A non-nil second result means nothing was committed: a database
 	// failure, or a step that repeats an event id or task token (an *AlreadyExistsError).
 	ExecutionStepBatch(ctx context.Context, steps []*ExecutionStepParams) (errs []error, err error)
+
+	// ChildExecutionGetByARN returns a Distributed Map child execution (a *NotFoundError of
+	// ResourceExecution when there is none).
+	ChildExecutionGetByARN(ctx context.Context, params *ChildExecutionGetByARNParams) (*ChildExecution, error)
+	// ChildExecutionList lists one map run's child executions, newest first.
+	ChildExecutionList(ctx context.Context, params *ChildExecutionListParams) (*ChildExecutionListResult, error)
+	// ChildHistoryEventList pages through a child execution's history as HistoryEventList does
+	// an execution's.
+	ChildHistoryEventList(ctx context.Context, params *HistoryEventListParams) (*HistoryEventListResult, error)
 	// ExecutionDeleteFinishedBefore deletes up to Limit executions that stopped before Before,
 	// with their history, snapshot and leftovers; it returns how many it deleted.
 	ExecutionDeleteFinishedBefore(ctx context.Context, params *ExecutionDeleteFinishedBeforeParams) (int, error)

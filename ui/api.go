@@ -187,12 +187,13 @@ func rawJSON(text string) json.RawMessage {
 
 func (s *server) apiExecution(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ex, err := s.store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: r.PathValue("arn")})
+	shown, err := s.lookupExecution(ctx, r.PathValue("arn"))
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	events, err := s.history(ctx, ex.ARN)
+	ex := shown.Execution
+	events, err := s.historyOf(ctx, shown)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -253,7 +254,14 @@ func (s *server) apiStopExecution(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	stopped, err := s.eng.StopExecution(r.Context(), r.PathValue("arn"), req.Error, req.Cause)
+	arn := r.PathValue("arn")
+	var stopped time.Time
+	var err error
+	if shown, lerr := s.lookupExecution(r.Context(), arn); lerr == nil && shown.child != nil {
+		stopped, err = s.eng.StopChildExecution(r.Context(), shown.child.ParentARN, arn, req.Error, req.Cause)
+	} else {
+		stopped, err = s.eng.StopExecution(r.Context(), arn, req.Error, req.Cause)
+	}
 	if err != nil {
 		writeError(w, fmt.Errorf("stop execution: %w", err))
 		return

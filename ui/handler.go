@@ -227,20 +227,37 @@ type executionPage struct {
 	StateMachine string // its name, from the ARN
 	Graph        template.HTML
 	GraphError   string
+	// Parent and MapRunLabel are set for a Distributed Map child execution.
+	Parent      *store.Execution
+	MapRunLabel string
 }
 
 func (s *server) executionPage(w http.ResponseWriter, r *http.Request) {
-	ex, err := s.store.ExecutionGetByARN(r.Context(), &store.ExecutionGetByARNParams{ARN: r.PathValue("arn")})
+	ex, err := s.lookupExecution(r.Context(), r.PathValue("arn"))
 	if err != nil {
 		s.renderError(w, err)
 		return
 	}
-	page := executionPage{Title: ex.Name, Page: "execution", Execution: ex, StateMachine: ex.StateMachineARN}
-	if a, err := sfn.ParseARN(ex.StateMachineARN); err == nil {
+	page := executionPage{Title: ex.Name, Page: "execution", Execution: ex.Execution, StateMachine: ex.StateMachineARN}
+	if ex.child != nil {
+		parent, err := s.store.ExecutionGetByARN(r.Context(), &store.ExecutionGetByARNParams{ARN: ex.child.ParentARN})
+		if err != nil {
+			s.renderError(w, err)
+			return
+		}
+		page.Parent, page.MapRunLabel, page.StateMachine = parent, mapRunLabelOf(ex.child.MapRunARN), parent.StateMachineARN
+	}
+	if a, err := sfn.ParseARN(page.StateMachine); err == nil {
 		page.StateMachine = a.Resource
 	}
-	definition, typ, err := s.executionDefinition(r.Context(), ex)
-	if err != nil {
+	if ex.child != nil {
+		if m, err := s.machineOf(r.Context(), ex); err != nil {
+			page.GraphError = err.Error()
+		} else {
+			// graph escapes every name and label it writes into the SVG.
+			page.Graph = template.HTML(graph.Build(m).SVG())
+		}
+	} else if definition, typ, err := s.executionDefinition(r.Context(), ex.Execution); err != nil {
 		page.GraphError = err.Error()
 	} else {
 		page.Graph, page.GraphError = drawDefinition(definition, typ)

@@ -82,6 +82,79 @@ func TestBrowserIterations(t *testing.T) {
 	}
 }
 
+// TestBrowserDistributedMapChildren lists a Distributed Map's child executions, filters them by
+// status and opens the failed one: its page draws the ItemProcessor and shows its states'
+// inputs from the child's own history, and leads back to the parent.
+func TestBrowserDistributedMapChildren(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := newBrowser(t)
+	arn := s.createStateMachine(t, "distributed", distributedFan)
+	ex, err := s.eng.StartExecution(context.Background(), &engine.StartExecutionParams{StateMachineARN: arn, Name: "three", Input: `[1, 2, 3]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the execution to end", func() bool {
+		e, err := s.eng.Store().ExecutionGetByARN(context.Background(), &store.ExecutionGetByARNParams{ARN: ex.ARN})
+		return err == nil && e.Status != sfn.StatusRunning
+	})
+	rowStatuses := `[...document.querySelectorAll("#iteration-table tbody tr")].map(r => r.dataset.index + ":" + r.dataset.status).sort()`
+	var all, failed []string
+	var note string
+	run(t, ctx, "open the Distributed Map's children",
+		chromedp.Navigate(s.URL+"/ui/executions/"+esc(ex.ARN)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-status="SUCCEEDED"]`)),
+		chromedp.Click(chromedp.CSS(`#graph .sf-compound[data-state="Each"] > text`)),
+		chromedp.WaitVisible(chromedp.CSS(`#iteration-table tbody tr[data-index="2"][data-execution]`)),
+		into(chromedp.Evaluate[[]string](rowStatuses), &all),
+		into(chromedp.Text(chromedp.CSS(`#iterations-note`)), &note),
+	)
+	if strings.Join(all, " ") != "0:SUCCEEDED 1:FAILED 2:SUCCEEDED" || !strings.Contains(note, "child execution") {
+		t.Errorf("children = %v, note %q", all, note)
+	}
+	var changed bool
+	run(t, ctx, "filter by FAILED",
+		chromedp.SetValue(chromedp.CSS(`#iteration-status`), "FAILED"),
+		into(chromedp.Evaluate[bool](`document.getElementById("iteration-status").dispatchEvent(new Event("change"))`), &changed),
+		chromedp.WaitNotPresent(chromedp.CSS(`#iteration-table tbody tr[data-index="0"]`)),
+		into(chromedp.Evaluate[[]string](rowStatuses), &failed),
+	)
+	if strings.Join(failed, " ") != "1:FAILED" {
+		t.Errorf("FAILED children = %v", failed)
+	}
+	screenshot(t, ctx, "ui-distributed-map-children")
+	var title, details, crumbs string
+	run(t, ctx, "open the failed child and its Choice state",
+		chromedp.Click(chromedp.CSS(`#iteration-table tbody tr[data-index="1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-child="1"][data-status="FAILED"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#graph .sf-node[data-state="Bad"]`)),
+		chromedp.Click(chromedp.CSS(`#graph .sf-node[data-state="Check"] > rect`)),
+		into(chromedp.Poll[bool](`document.getElementById("state-title").textContent === "Check"`), new(bool)),
+		into(chromedp.Text(chromedp.CSS(`h1`)), &title),
+		into(chromedp.Text(chromedp.CSS(`#state-details`)), &details),
+		into(chromedp.Text(chromedp.CSS(`.crumbs`)), &crumbs),
+	)
+	if !strings.Contains(title, "FAILED") || !strings.Contains(details, "succeeded") || !strings.Contains(details, "2") ||
+		!strings.Contains(crumbs, "three") || !strings.Contains(crumbs, "map run Each") {
+		t.Errorf("child page: title %q, details %q, crumbs %q", title, details, crumbs)
+	}
+	var redriveHidden bool
+	run(t, ctx, "no redrive of a child on its own",
+		into(chromedp.Evaluate[bool](`document.getElementById("redrive").hidden`), &redriveHidden))
+	if !redriveHidden {
+		t.Error("the child page offers Redrive")
+	}
+	screenshot(t, ctx, "ui-distributed-map-child")
+	var parentStatus string
+	run(t, ctx, "back to the parent",
+		chromedp.Click(chromedp.CSS(`#parent-execution`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-status="SUCCEEDED"]:not([data-child])`)),
+		into(chromedp.Evaluate[string](`document.querySelector("main").dataset.arn`), &parentStatus),
+	)
+	if parentStatus != ex.ARN {
+		t.Errorf("back at %q", parentStatus)
+	}
+}
+
 func TestBrowserHome(t *testing.T) {
 	s := startServer(t, nil)
 	seedHome(t, s)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/stepflow/stepflow/asl"
 	"github.com/stepflow/stepflow/sfn"
-	"github.com/stepflow/stepflow/store"
 )
 
 // A Map or Parallel state's iterations (branches) are read from its execution's history, as
@@ -22,8 +21,8 @@ import (
 // it, because state names are unique across a whole state machine. When the state ran more
 // than once (in a loop, or inside another Map), its latest run is shown, as the graph does.
 //
-// A Distributed Map's iterations are child executions on AWS; Stepflow runs them inside the
-// parent without history, so its table is the run's counts (DescribeMapRun), not rows.
+// A Distributed Map's iterations are child executions, as on AWS: its table lists them from
+// the store (see childIterations), each row opening the child's own execution page.
 
 // Iteration statuses, beside the execution statuses the rows share.
 const (
@@ -39,7 +38,9 @@ type Iteration struct {
 	DurationMs *int64     `json:"durationMs,omitempty"`
 	Error      string     `json:"error,omitempty"`
 	Cause      string     `json:"cause,omitempty"`
-	steps      []*IterationStep
+	// ExecutionARN is a Distributed Map iteration's child execution.
+	ExecutionARN string `json:"executionArn,omitempty"`
+	steps        []*IterationStep
 }
 
 // IterationStep is one state an iteration ran, in the order it entered them.
@@ -400,22 +401,17 @@ const maxIterationPage = 100
 // states with their inputs and outputs instead.
 func (s *server) apiIterations(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ex, err := s.store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: r.PathValue("arn")})
+	ex, err := s.lookupExecution(ctx, r.PathValue("arn"))
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	definition, typ, err := s.executionDefinition(ctx, ex)
+	def, err := s.machineOf(ctx, ex)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	def, _ := asl.Parse([]byte(definition), asl.ParseOptions{Type: typ})
-	if def == nil {
-		writeError(w, fmt.Errorf("the definition of %s cannot be read", ex.ARN))
-		return
-	}
-	events, err := s.history(ctx, ex.ARN)
+	events, err := s.historyOf(ctx, ex)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -452,6 +448,10 @@ func (s *server) apiIterations(w http.ResponseWriter, r *http.Request) {
 		limit = maxIterationPage
 	}
 	status := q.Get("status")
+	if its.Kind == "DistributedMap" && its.MapRunARN != "" {
+		s.apiChildIterations(w, r, ex, its, status, offset, limit)
+		return
+	}
 	rows := []*Iteration{}
 	matched := 0
 	for _, it := range its.Iterations {
@@ -472,6 +472,40 @@ func (s *server) apiIterations(w http.ResponseWriter, r *http.Request) {
 		answer["mapRunArn"] = its.MapRunARN
 		if run, found, err := s.eng.MapRun(ctx, ex.ARN, its.MapRunARN); err == nil && found {
 			answer["mapRun"] = run
+		}
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
+// apiChildIterations answers a Distributed Map's table: its child executions, with the run's
+// counts (DescribeMapRun's) when the engine describes it.
+func (s *server) apiChildIterations(w http.ResponseWriter, r *http.Request, ex *shownExecution, its *Iterations, status string, offset, limit int) {
+	ctx := r.Context()
+	rows, more, err := s.childIterations(ctx, its.MapRunARN, status, offset, limit)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if rows == nil {
+		rows = []*Iteration{}
+	}
+	answer := map[string]any{"state": its.State, "kind": its.Kind, "runs": its.Runs, "counts": map[string]int64{},
+		"offset": offset, "iterations": rows, "mapRunArn": its.MapRunARN}
+	if more {
+		answer["nextOffset"] = offset + len(rows)
+	}
+	if ex.child == nil {
+		if run, found, err := s.eng.MapRun(ctx, ex.ARN, its.MapRunARN); err == nil && found {
+			answer["mapRun"] = run
+			c := run.Executions
+			counts := map[string]int64{}
+			for status, n := range map[string]int64{"PENDING": c.Pending, "RUNNING": c.Running, "SUCCEEDED": c.Succeeded,
+				"FAILED": c.Failed, "TIMED_OUT": c.TimedOut, "ABORTED": c.Aborted} {
+				if n > 0 {
+					counts[status] = n
+				}
+			}
+			answer["counts"], answer["total"] = counts, c.Total
 		}
 	}
 	writeJSON(w, http.StatusOK, answer)

@@ -154,9 +154,7 @@ func TestIterations(t *testing.T) {
 func TestIterationsOfDistributedMap(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, nil)
-	arn := s.createStateMachine(t, "distributed", `{"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
-		"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-			"StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": true}}}}}}`)
+	arn := s.createStateMachine(t, "distributed", distributedFan)
 	ex, err := s.eng.StartExecution(context.Background(), &engine.StartExecutionParams{StateMachineARN: arn, Name: "three", Input: `[1, 2, 3]`})
 	if err != nil {
 		t.Fatal(err)
@@ -165,22 +163,75 @@ func TestIterationsOfDistributedMap(t *testing.T) {
 		e, err := s.eng.Store().ExecutionGetByARN(context.Background(), &store.ExecutionGetByARNParams{ARN: ex.ARN})
 		return err == nil && e.Status != sfn.StatusRunning
 	})
+	type row struct {
+		Index        int    `json:"index"`
+		Status       string `json:"status"`
+		Error        string `json:"error"`
+		ExecutionARN string `json:"executionArn"`
+		DurationMs   *int64 `json:"durationMs"`
+	}
 	var got struct {
-		Kind       string            `json:"kind"`
-		Total      int               `json:"total"`
-		MapRunARN  string            `json:"mapRunArn"`
-		Iterations []json.RawMessage `json:"iterations"`
+		Kind       string         `json:"kind"`
+		Total      int            `json:"total"`
+		Counts     map[string]int `json:"counts"`
+		MapRunARN  string         `json:"mapRunArn"`
+		Iterations []row          `json:"iterations"`
+		NextOffset *int           `json:"nextOffset"`
 		MapRun     struct {
 			Status string
-			Items  struct{ Succeeded, Total int }
+			Items  struct{ Succeeded, Failed, Total int }
 		} `json:"mapRun"`
 	}
-	s.getJSON(t, "/ui/api/executions/"+esc(ex.ARN)+"/iterations/Each", &got)
-	if got.Kind != "DistributedMap" || got.Total != 0 || len(got.Iterations) != 0 || got.MapRunARN == "" ||
-		got.MapRun.Status != "SUCCEEDED" || got.MapRun.Items.Succeeded != 3 || got.MapRun.Items.Total != 3 {
-		t.Errorf("distributed map answer = %+v", got)
+	base := "/ui/api/executions/" + esc(ex.ARN) + "/iterations/Each"
+	s.getJSON(t, base, &got)
+	if got.Kind != "DistributedMap" || got.Total != 3 || len(got.Iterations) != 3 || got.MapRunARN == "" || got.Counts["FAILED"] != 1 ||
+		got.MapRun.Status != "SUCCEEDED" || got.MapRun.Items.Succeeded != 2 || got.MapRun.Items.Failed != 1 || got.MapRun.Items.Total != 3 {
+		t.Fatalf("distributed map answer = %+v", got)
+	}
+	prefix := "arn:aws:states:us-east-1:123456789012:execution:distributed/Each:"
+	for _, r := range got.Iterations {
+		if !strings.HasPrefix(r.ExecutionARN, prefix) || r.DurationMs == nil {
+			t.Fatalf("row %+v", r)
+		}
+	}
+	s.getJSON(t, base+"?status=FAILED", &got)
+	if len(got.Iterations) != 1 || got.Iterations[0].Index != 1 || got.Iterations[0].Error != "ItemTwo" {
+		t.Fatalf("FAILED rows = %+v", got.Iterations)
+	}
+	failed := got.Iterations[0].ExecutionARN
+	s.getJSON(t, base+"?limit=2", &got)
+	if len(got.Iterations) != 2 || got.NextOffset == nil || *got.NextOffset != 2 {
+		t.Fatalf("first page = %+v next %v", got.Iterations, got.NextOffset)
+	}
+
+	// The child's own page data: its history's states, from the ItemProcessor.
+	var child struct {
+		Execution struct {
+			ARN    string `json:"executionArn"`
+			Status string `json:"status"`
+			Error  string `json:"error"`
+		} `json:"execution"`
+		States map[string]struct {
+			Status string          `json:"status"`
+			Input  json.RawMessage `json:"input"`
+		} `json:"states"`
+	}
+	if status := s.getJSON(t, "/ui/api/executions/"+esc(failed), &child); status != 200 {
+		t.Fatalf("child execution answer %d", status)
+	}
+	if child.Execution.ARN != failed || child.Execution.Status != "FAILED" || child.Execution.Error != "ItemTwo" ||
+		child.States["Bad"].Status != "failed" || string(child.States["Check"].Input) != "2" {
+		t.Fatalf("child execution = %+v", child)
 	}
 }
+
+// distributedFan is a Distributed Map whose item 2 fails, one failure tolerated.
+const distributedFan = `{"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true, "ToleratedFailureCount": 1,
+	"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+		"StartAt": "Check", "States": {
+			"Check": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "Bad"}], "Default": "Double"},
+			"Double": {"Type": "Pass", "Parameters": {"n.$": "$"}, "End": true},
+			"Bad": {"Type": "Fail", "Error": "ItemTwo", "Cause": "two is not allowed"}}}}}}`
 
 func TestIterationsOfNestedMaps(t *testing.T) {
 	t.Parallel()

@@ -110,7 +110,7 @@ func TestOpenRefusesForeignSchema(t *testing.T) {
 	}
 	_, err = postgres.Open(ctx, dsn)
 	want := "open store " + postgres.RedactDSN(dsn) + ": schema " + schema + " is not a Stepflow database " +
-		"(it has tables activity, definition, dispatch, ... but no stepflow_migration table; choose another schema with search_path)"
+		"(it has tables activity, child_execution, child_history, ... but no stepflow_migration table; choose another schema with search_path)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got error %v\nwant %s", err, want)
 	}

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Definition", testDefinition},
 		{"TaskToken", testTaskToken},
 		{"ExecutionDeleteFinishedBefore", testExecutionDeleteFinishedBefore},
+		{"ChildExecution", testChildExecution},
 		{"EventBus", testEventBus},
 		{"EventRule", testEventRule},
 		{"EventDelivery", testEventDelivery},

@@ -82,7 +82,7 @@ func TestMapRunFinished(t *testing.T) {
 
 	children, err := c.ListExecutions(ctx, &awssfn.ListExecutionsInput{MapRunArn: aws.String(arn)})
 	mustNoErr(t, "ListExecutions mapRunArn", err)
-	if len(children.Executions) != 0 {
+	if len(children.Executions) != 3 {
 		t.Fatalf("children %+v", children.Executions)
 	}
 }

@@ -64,11 +64,17 @@ func withActivityPollTimeout(d time.Duration) serverOption {
 // startServer starts the real API handler on 127.0.0.1 with a fresh SQLite database.
 func startServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepflow.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "stepflow.db"))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	return startServerOn(t, st, opts...)
+}
+
+// startServerOn starts the real API handler on 127.0.0.1 over st, which it closes at the end.
+func startServerOn(t *testing.T, st store.Store, opts ...serverOption) *testServer {
+	t.Helper()
+	ctx := context.Background()
 	router := testRouter()
 	cfg := api.Config{Invoker: router}
 	for _, o := range opts {

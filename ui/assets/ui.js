@@ -191,21 +191,29 @@
       let note = "";
       if (data.kind === "DistributedMap") {
         const r = data.mapRun;
-        note = "A Distributed Map's iterations run without history here: " + (r ? "items " +
+        note = "Each iteration is a child execution, newest first: open one to see its states. " + (r ? "Items " +
           ["Succeeded", "Failed", "TimedOut", "Aborted", "Running", "Pending"].map((k) => r.Items[k] + " " + k.toLowerCase()).join(", ") +
-          " of " + r.Items.Total + " (map run " + r.Status + ")" : "the run " + (data.mapRunArn || "") + " is not described");
+          " of " + r.Items.Total + " (map run " + r.Status + ")" : "");
       }
       $("iterations-note").textContent = note;
       const tbody = $("iteration-table").querySelector("tbody");
       if (!append) { tbody.replaceChildren(); iterRows = 0; }
       for (const it of data.iterations) {
         const tr = el("tr", { "data-index": String(it.index), "data-status": it.status, class: "clickable" + (it.index === iterOpen ? " selected" : "") },
-          el("td", { text: String(it.index) }),
+          el("td", {}, it.executionArn
+            ? el("a", { href: "/ui/executions/" + encodeURIComponent(it.executionArn), class: "child-execution", text: String(it.index) })
+            : String(it.index)),
           el("td", {}, el("span", { class: "status status-" + it.status, text: it.status })),
           el("td", { text: fmtTime(it.startDate) }),
           el("td", { text: fmtDuration(it.durationMs) }),
           el("td", { text: it.error ? it.error + (it.cause ? ": " + it.cause : "") : "" }));
-        tr.addEventListener("click", () => openIteration(it.index));
+        if (it.executionArn) {
+          // A child execution has a page of its own: its ItemProcessor's graph and states.
+          tr.dataset.execution = it.executionArn;
+          tr.addEventListener("click", (e) => { if (e.target.tagName !== "A") location.href = "/ui/executions/" + encodeURIComponent(it.executionArn); });
+        } else {
+          tr.addEventListener("click", () => openIteration(it.index));
+        }
         tbody.append(tr);
       }
       iterRows += data.iterations.length;
@@ -324,7 +332,8 @@
       badge.textContent = ex.status;
       badge.className = "status status-" + ex.status;
       $("stop").hidden = ex.status !== "RUNNING";
-      $("redrive").hidden = !["FAILED", "TIMED_OUT", "ABORTED"].includes(ex.status);
+      // A Distributed Map's child execution is redriven with its parent, not on its own.
+      $("redrive").hidden = !["FAILED", "TIMED_OUT", "ABORTED"].includes(ex.status) || main.dataset.child === "1";
       $("stop-date-wrap").hidden = !ex.stopDate;
       $("stop-date").textContent = fmtTime(ex.stopDate);
       main.dataset.status = ex.status;

@@ -151,7 +151,7 @@ func (s *Store) queueLockFences(b statements, steps []*store.ExecutionStepParams
 }
 
 // queueRoundArrays is queueRound with arrays.
-func (s *Store) queueRoundArrays(b statements, round *recordRound, taken *[]tokenRow) {
+func (s *Store) queueRoundArrays(b statements, r *stepRecords, round *recordRound, taken *[]tokenRow) {
 	if keys := round.timerDeletes; len(keys) > 0 {
 		arns, ids := splitKeys(keys)
 		b.exec("delete timers", `DELETE FROM timer t USING unnest(?::text[], ?::text[]) AS v(arn, id)
@@ -235,6 +235,7 @@ func (s *Store) queueRoundArrays(b statements, round *recordRound, taken *[]toke
 			[]any{arns, arns, string(store.TaskTokenClosed), string(store.TaskTokenOpen), arns}, nil)
 	}
 	s.queueEventDeliveries(b, round.eventDeliveries)
+	s.queueChildren(b, round.children, r.childBodies)
 }
 
 // splitKeys returns the execution ARNs and the ids of keys, as two arrays.

@@ -84,12 +84,18 @@ func (s *Store) ExecutionCommitBatchFrom(ctx context.Context, begin func(context
 	}
 	var accepted []acceptedHistory
 	encoded := encodeEvents(creates, steps)
+	childBodies, err := encodeChildHistories(creates, steps)
+	if err != nil {
+		_ = encoded.wait()
+		return nil, nil, nil, s.fail(op, err)
+	}
 	err = s.inTxFrom(ctx, begin, func(tx Tx) error {
 		// Two batches of statements: the first inserts the new executions and moves the
 		// versions of the stepped ones, the second writes the records and history of those
 		// whose guard held. Only a step the first could not settle in bulk (a fence, a second
 		// step of one execution, a failed guard) costs statements of its own between them.
 		records := newStepRecords()
+		records.childBodies = childBodies
 		first := s.batch(ctx, tx)
 		createIDs := s.queueInsertExecutions(first, creates)
 		lookup := s.queueStepLookups(first, steps)
@@ -149,6 +155,7 @@ func (s *Store) createsAccepted(params []*store.ExecutionCreateParams, ids map[s
 			DispatchesAdd:   p.Dispatches,
 			TaskTokensAdd:   p.TaskTokens,
 			EventDeliveries: p.EventDeliveries,
+			Children:        p.Children,
 		})
 		if len(p.Events) > 0 {
 			accepted = append(accepted, acceptedHistory{source: i, executionID: id, arn: p.ARN, events: p.Events, created: true})
@@ -440,7 +447,13 @@ func (s *Store) ExecutionDeleteFinishedBefore(ctx context.Context, p *store.Exec
 			if _, err := s.exec(ctx, tx, `DELETE FROM history_chunk WHERE execution_id IN `+in, ids...); err != nil {
 				return err
 			}
+			// A child's history goes first, found through its row.
+			if _, err := s.exec(ctx, tx, `DELETE FROM child_history WHERE child_arn IN
+				(SELECT arn FROM child_execution WHERE parent_arn IN `+in+`)`, arns...); err != nil {
+				return err
+			}
 			for _, q := range []string{
+				`DELETE FROM child_execution WHERE parent_arn IN `,
 				`DELETE FROM timer WHERE execution_arn IN `,
 				`DELETE FROM dispatch WHERE execution_arn IN `,
 				`DELETE FROM task_token WHERE execution_arn IN `,

@@ -22,6 +22,9 @@ type stepRecords struct {
 	rounds []*recordRound
 	steps  map[string]int // steps placed so far, by execution ARN
 	perf   *perfRollup    // what the starts and ends add to the performance rollups
+	// childBodies holds the child executions' new history events, encoded before the
+	// transaction began (see encodeChildHistories).
+	childBodies map[*store.ChildExecutionWrite]string
 }
 
 type recordRound struct {
@@ -33,6 +36,7 @@ type recordRound struct {
 	tokenAdds       []tokenRow
 	finished        []string // executions that reached a terminal status
 	eventDeliveries []*store.EventDelivery
+	children        []childRow
 }
 
 // rowKey is a row of an execution: a timer id, a task id or a token.
@@ -85,6 +89,9 @@ func (r *stepRecords) add(p *store.ExecutionStepParams) {
 		round.tokenAdds = append(round.tokenAdds, tokenRow{arn, t})
 	}
 	round.eventDeliveries = append(round.eventDeliveries, p.EventDeliveries...)
+	for _, c := range p.Children {
+		round.children = append(round.children, childRow{arn, c})
+	}
 	if p.Update != nil && p.Update.Status.Terminal() {
 		round.finished = append(round.finished, arn)
 	}
@@ -101,16 +108,16 @@ func (s *Store) queueStepRecords(b statements, r *stepRecords) *[]tokenRow {
 	taken := new([]tokenRow)
 	for _, round := range r.rounds {
 		if s.dialect.Arrays {
-			s.queueRoundArrays(b, round, taken)
+			s.queueRoundArrays(b, r, round, taken)
 		} else {
-			s.queueRound(b, round, taken)
+			s.queueRound(b, r, round, taken)
 		}
 	}
 	s.queuePerformance(b, r.perf)
 	return taken
 }
 
-func (s *Store) queueRound(b statements, round *recordRound, taken *[]tokenRow) {
+func (s *Store) queueRound(b statements, r *stepRecords, round *recordRound, taken *[]tokenRow) {
 	s.queueDeletes(b, "delete timers", `DELETE FROM timer WHERE (execution_arn, timer_id) IN (VALUES `, round.timerDeletes)
 	s.queueDeletes(b, "delete dispatches", `DELETE FROM dispatch WHERE (execution_arn, task_id) IN (VALUES `, round.dispatchDeletes)
 	_ = inChunks(lastOfEach(round.timerAdds, func(t timerRow) rowKey { return rowKey{t.executionARN, t.timer.TimerID} }),
@@ -169,6 +176,7 @@ func (s *Store) queueRound(b statements, round *recordRound, taken *[]tokenRow) 
 	})
 	s.queueClearLeftovers(b, round.finished)
 	s.queueEventDeliveries(b, round.eventDeliveries)
+	s.queueChildren(b, round.children, r.childBodies)
 }
 
 // queueEventDeliveries queues the inserts of the event deliveries steps make. One already

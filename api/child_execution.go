@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+// The iterations of a Distributed Map are child workflow executions, as on AWS: their ARNs
+// (arn:...:execution:MACHINE/LABEL:NAME) answer DescribeExecution and GetExecutionHistory,
+// and ListExecutions with a mapRunArn lists them. They are stored apart from executions
+// (store.ChildExecution), so an execution lookup that finds nothing looks for a child.
+
+// getChild looks a child execution up by ARN: ExecutionDoesNotExist when there is none.
+func (s *Server) getChild(ctx context.Context, arn string) (*store.ChildExecution, error) {
+	child, err := s.store.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: arn})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, executionDoesNotExist(arn)
+	}
+	return child, err
+}
+
+// isDoesNotExist says whether err is the API's ExecutionDoesNotExist.
+func isDoesNotExist(err error) bool {
+	var apiErr *Error
+	return errors.As(err, &apiErr) && apiErr.Code == codeExecutionDoesNotExist
+}
+
+// describeChild answers DescribeExecution for a child execution: its own fields, its map run
+// (mapRunArn), and whether a redrive of its parent would start it again.
+func (s *Server) describeChild(ctx context.Context, child *store.ChildExecution, metadataOnly bool) (*describeExecutionOutput, error) {
+	out := &describeExecutionOutput{
+		ExecutionArn:    child.ARN,
+		StateMachineArn: child.StateMachineARN,
+		Name:            child.Name,
+		Status:          string(child.Status),
+		StartDate:       epoch(child.StartDate),
+		StopDate:        epochPtr(child.StopDate),
+		Input:           &child.Input,
+		InputDetails:    &payloadDetails{Included: true},
+		Error:           child.Error,
+		Cause:           child.Cause,
+		MapRunArn:       child.MapRunARN,
+		RedriveCount:    child.RedriveCount,
+		RedriveDate:     epochPtr(child.RedriveDate),
+	}
+	if child.Output != nil {
+		out.Output = child.Output
+		out.OutputDetails = &payloadDetails{Included: true}
+	}
+	if metadataOnly {
+		out.Input, out.InputDetails, out.Output, out.OutputDetails = nil, &payloadDetails{}, nil, &payloadDetails{}
+	}
+	out.RedriveStatus, out.RedriveStatusReason = s.childRedriveStatus(ctx, child)
+	return out, nil
+}
+
+// childRedriveStatus: a child that ended without success is redriven with its parent, so it is
+// REDRIVABLE while its parent is.
+func (s *Server) childRedriveStatus(ctx context.Context, child *store.ChildExecution) (status, reason string) {
+	switch child.Status {
+	case sfn.StatusRunning, sfn.StatusSucceeded:
+		return "NOT_REDRIVABLE", fmt.Sprintf("Execution is %s and cannot be redriven", child.Status)
+	}
+	parent, err := s.store.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: child.ParentARN})
+	if err != nil {
+		return "NOT_REDRIVABLE", "Execution cannot be redriven: its parent execution no longer exists"
+	}
+	status, reason = s.redriveStatus(parent)
+	if status != "REDRIVABLE" {
+		reason = "Its parent execution cannot be redriven: " + reason
+	}
+	return status, reason
+}
+
+// listChildren answers ListExecutions with a mapRunArn: the run's child executions, newest
+// first, with their map run and item count.
+func (s *Server) listChildren(ctx context.Context, in *listExecutionsInput) (*listExecutionsOutput, error) {
+	if _, _, err := s.findMapRun(ctx, *in.MapRunArn); err != nil {
+		return nil, err
+	}
+	maxResults, token := in.page()
+	res, err := s.store.ChildExecutionList(ctx, &store.ChildExecutionListParams{
+		MapRunARN:  *in.MapRunArn,
+		Status:     sfn.ExecutionStatus(ptrOr(in.StatusFilter, "")),
+		MaxResults: maxResults,
+		NextToken:  token,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &listExecutionsOutput{Executions: []executionListItem{}, NextToken: res.NextToken}
+	for _, child := range res.Children {
+		switch ptrOr(in.RedriveFilter, "") {
+		case "REDRIVEN":
+			if child.RedriveCount == 0 {
+				continue
+			}
+		case "NOT_REDRIVEN":
+			if child.RedriveCount > 0 {
+				continue
+			}
+		}
+		count := child.ItemCount
+		out.Executions = append(out.Executions, executionListItem{
+			ExecutionArn:    child.ARN,
+			StateMachineArn: child.StateMachineARN,
+			Name:            child.Name,
+			Status:          string(child.Status),
+			StartDate:       epoch(child.StartDate),
+			StopDate:        epochPtr(child.StopDate),
+			MapRunArn:       child.MapRunARN,
+			ItemCount:       &count,
+			RedriveCount:    child.RedriveCount,
+			RedriveDate:     epochPtr(child.RedriveDate),
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,247 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/stepflow/stepflow/sfn"
+	"github.com/stepflow/stepflow/store"
+)
+
+const childColumns = `arn, map_run_arn, parent_arn, state_machine_arn, name, idx, item_count, type, status, input, output, error, cause,
+	start_date, stop_date, redrive_count, redrive_date`
+
+// childRow is a child execution written by a step of its parent.
+type childRow struct {
+	parentARN string
+	child     *store.ChildExecutionWrite
+}
+
+func scanChild(r Row) (*store.ChildExecution, error) {
+	var (
+		c                        store.ChildExecution
+		start, stop, redriveDate timeValue
+	)
+	err := r.Scan(&c.ARN, &c.MapRunARN, &c.ParentARN, &c.StateMachineARN, &c.Name, &c.Index, &c.ItemCount, &c.Type, &c.Status, &c.Input,
+		&c.Output, &c.Error, &c.Cause, &start, &stop, &c.RedriveCount, &redriveDate)
+	if err != nil {
+		return nil, err
+	}
+	c.StartDate, c.StopDate, c.RedriveDate = start.t, stop.ptr(), redriveDate.ptr()
+	return &c, nil
+}
+
+// queueChildren queues the upserts of the child executions a round's steps wrote and the
+// inserts of their new history events (one row per child and step). A child's input and start
+// are written only when it is new; its status fields are replaced every time.
+func (s *Store) queueChildren(b statements, rows []childRow, bodies map[*store.ChildExecutionWrite]string) {
+	_ = inChunks(rows, func(chunk []childRow) error {
+		args := make([]any, 0, 17*len(chunk))
+		for _, r := range chunk {
+			c := r.child
+			args = append(args, c.ARN, c.MapRunARN, r.parentARN, c.StateMachineARN, c.Name, c.Index, c.ItemCount, string(c.Type),
+				string(c.Status), c.Input, c.Output, c.Error, c.Cause, s.timeArg(c.StartDate), s.nullTimeArg(c.StopDate),
+				c.RedriveCount, s.nullTimeArg(c.RedriveDate))
+		}
+		b.exec("write child executions", `INSERT INTO child_execution (`+childColumns+`)
+			VALUES `+placeholders(len(chunk), 17)+`
+			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
+				cause = excluded.cause, stop_date = excluded.stop_date, redrive_count = excluded.redrive_count,
+				redrive_date = excluded.redrive_date`, args, nil)
+		return nil
+	})
+	type historyRow struct {
+		arn         string
+		first, last int64
+		body        string
+	}
+	var history []historyRow
+	for _, r := range rows {
+		events := r.child.Events
+		if len(events) == 0 {
+			continue
+		}
+		history = append(history, historyRow{r.child.ARN, events[0].ID, events[len(events)-1].ID, bodies[r.child]})
+	}
+	_ = inChunks(history, func(chunk []historyRow) error {
+		args := make([]any, 0, 4*len(chunk))
+		for _, h := range chunk {
+			args = append(args, h.arn, h.first, h.last, h.body)
+		}
+		b.exec("write child histories", `INSERT INTO child_history (child_arn, first_id, last_id, body)
+			VALUES `+placeholders(len(chunk), 4), args, nil)
+		return nil
+	})
+}
+
+// encodeChildHistories encodes the new history events of every child the steps write, before
+// the transaction: a value that cannot be encoded fails the commit before it writes anything.
+func encodeChildHistories(creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) (map[*store.ChildExecutionWrite]string, error) {
+	var bodies map[*store.ChildExecutionWrite]string
+	encode := func(children []*store.ChildExecutionWrite) error {
+		for _, c := range children {
+			if len(c.Events) == 0 {
+				continue
+			}
+			// The events' own encoder, as for an execution's history: reflection would cost
+			// more than the rest of a child's write.
+			body := append(make([]byte, 0, 512*len(c.Events)), '[')
+			for i, ev := range c.Events {
+				if i > 0 {
+					body = append(body, ',')
+				}
+				var err error
+				if body, err = ev.AppendJSON(body); err != nil {
+					return fmt.Errorf("encode history of child execution %s: %w", c.ARN, err)
+				}
+			}
+			if bodies == nil {
+				bodies = map[*store.ChildExecutionWrite]string{}
+			}
+			bodies[c] = string(append(body, ']'))
+		}
+		return nil
+	}
+	for _, p := range creates {
+		if err := encode(p.Children); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range steps {
+		if err := encode(p.Children); err != nil {
+			return nil, err
+		}
+	}
+	return bodies, nil
+}
+
+// ChildExecutionGetByARN implements store.Store.
+func (s *Store) ChildExecutionGetByARN(ctx context.Context, p *store.ChildExecutionGetByARNParams) (*store.ChildExecution, error) {
+	op := "get child execution " + p.ARN
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	c, err := scanChild(s.queryRow(ctx, s.db.Reader(), `SELECT `+childColumns+` FROM child_execution WHERE arn = ?`, p.ARN))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &store.NotFoundError{Resource: store.ResourceExecution, Key: p.ARN}
+	}
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	return c, nil
+}
+
+// ChildExecutionList implements store.Store: newest first by start date, then by index, from
+// the (map_run_arn[, status], start_date, idx) indexes.
+func (s *Store) ChildExecutionList(ctx context.Context, p *store.ChildExecutionListParams) (*store.ChildExecutionListResult, error) {
+	op := "list child executions of " + p.MapRunARN
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	query := `SELECT ` + childColumns + ` FROM child_execution WHERE map_run_arn = ?`
+	args := []any{p.MapRunARN}
+	if p.Status != "" {
+		query += ` AND status = ?`
+		args = append(args, string(p.Status))
+	}
+	if p.NextToken != "" {
+		key, err := decodePageToken(p.NextToken, "children", 3)
+		if err != nil || key[0] != p.MapRunARN {
+			return nil, s.fail(op, store.ErrInvalidPageToken)
+		}
+		micros, err1 := strconv.ParseInt(key[1], 10, 64)
+		idx, err2 := strconv.ParseInt(key[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return nil, s.fail(op, store.ErrInvalidPageToken)
+		}
+		start := s.timeArg(time.UnixMicro(micros))
+		query += ` AND start_date <= ? AND (start_date < ? OR (start_date = ? AND idx < ?))`
+		args = append(args, start, start, start, idx)
+	}
+	size := store.PageSize(p.MaxResults)
+	query += ` ORDER BY start_date DESC, idx DESC LIMIT ?`
+	args = append(args, size+1)
+	rows, err := s.query(ctx, s.db.Reader(), query, args...)
+	children, err := collect(rows, err, func(r Rows) (*store.ChildExecution, error) { return scanChild(r) })
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	res := &store.ChildExecutionListResult{Children: children}
+	if len(children) > size {
+		last := children[size-1]
+		res.Children = children[:size]
+		res.NextToken = encodePageToken("children", p.MapRunARN, strconv.FormatInt(last.StartDate.UnixMicro(), 10), strconv.Itoa(last.Index))
+	}
+	return res, nil
+}
+
+// ChildHistoryEventList implements store.Store.
+func (s *Store) ChildHistoryEventList(ctx context.Context, p *store.HistoryEventListParams) (*store.HistoryEventListResult, error) {
+	op := "list history of child execution " + p.ExecutionARN
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	listing, query := "child-history", `SELECT body FROM child_history WHERE child_arn = ? AND last_id > ? ORDER BY last_id LIMIT ?`
+	var from int64
+	if p.ReverseOrder {
+		listing, query = "child-history-reverse", `SELECT body FROM child_history WHERE child_arn = ? AND first_id < ? ORDER BY last_id DESC LIMIT ?`
+		from = 1 << 62
+	}
+	if p.NextToken != "" {
+		key, err := decodePageToken(p.NextToken, listing, 2)
+		if err != nil || key[0] != p.ExecutionARN {
+			return nil, s.fail(op, store.ErrInvalidPageToken)
+		}
+		if from, err = strconv.ParseInt(key[1], 10, 64); err != nil {
+			return nil, s.fail(op, store.ErrInvalidPageToken)
+		}
+	}
+	size := store.PageSize(p.MaxResults)
+	rows, err := s.query(ctx, s.db.Reader(), query, p.ExecutionARN, from, size+1)
+	bodies, err := collect(rows, err, func(r Rows) (string, error) {
+		var body string
+		return body, r.Scan(&body)
+	})
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	var events []*sfn.HistoryEvent
+	for _, body := range bodies {
+		if len(events) > size {
+			break
+		}
+		var chunk []*sfn.HistoryEvent
+		if err := json.Unmarshal([]byte(body), &chunk); err != nil {
+			return nil, s.fail(op, fmt.Errorf("decode history events: %w", err))
+		}
+		if p.ReverseOrder {
+			for i := len(chunk) - 1; i >= 0 && len(events) <= size; i-- {
+				if chunk[i].ID < from {
+					events = append(events, chunk[i])
+				}
+			}
+			continue
+		}
+		for _, ev := range chunk {
+			if ev.ID > from && len(events) <= size {
+				events = append(events, ev)
+			}
+		}
+	}
+	if len(events) == 0 && p.NextToken == "" {
+		if _, err := s.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: p.ExecutionARN}); err != nil {
+			return nil, err
+		}
+	}
+	res := &store.HistoryEventListResult{Events: events}
+	if len(events) > size {
+		res.Events = events[:size]
+		res.NextToken = encodePageToken(listing, p.ExecutionARN, strconv.FormatInt(events[size-1].ID, 10))
+	}
+	return res, nil
+}
