@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -144,6 +145,9 @@ func BenchmarkDurableTransitionsPostgres(b *testing.B) {
 	// As `stepflow server` runs on PostgreSQL: a shared store, so every task's result is
 	// fenced by the lease its node holds on the task's dispatch.
 	b.Run("shared", func(b *testing.B) { benchmarkTransitions(b, 1, true, open, usage) })
+	// The same with two commit workers, as `stepflow server` runs on PostgreSQL: while one
+	// transaction is in PostgreSQL, the next batch is built and sent.
+	b.Run("shared-workers=2", func(b *testing.B) { benchmarkTransitions(b, 2, true, open, usage) })
 }
 
 // processUsage samples the CPU time of this process alone.
@@ -176,7 +180,7 @@ func benchmarkTransitions(b *testing.B, workers int, shared bool, open func(b *t
 			e, waiters := benchEngineOn(b, st, bc.batch, workers, shared)
 			// Each run has its own machine: the PostgreSQL runs share one schema.
 			sm := createMachine(b, e, fmt.Sprintf("m%d", benchRuns.Add(1)), bc.definition, sfn.TypeStandard)
-			const concurrency = 256
+			concurrency := benchConcurrency()
 			var next atomic.Int64
 			var wg sync.WaitGroup
 			trips, _ := st.(interface{ RoundTrips() int64 })
@@ -277,4 +281,13 @@ func BenchmarkPassChain1000(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchConcurrency is how many executions the durable benchmarks keep running at once: 256,
+// or STEPFLOW_BENCH_CONCURRENCY.
+func benchConcurrency() int {
+	if n, err := strconv.Atoi(os.Getenv("STEPFLOW_BENCH_CONCURRENCY")); err == nil && n > 0 {
+		return n
+	}
+	return 256
 }

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,4 +38,51 @@ func TestPostgresTwoNodes(t *testing.T) {
 	arns := startOnTwo(t, a, b, sm, 20)
 	checkCrashRuns(t, a, arns)
 	checkRollupsMatchHistories(t, a.Store(), sm, arns)
+}
+
+// TestPostgresCommitWorkers runs many short executions at once through two commit workers on
+// a shared store, as `stepflow server` runs on PostgreSQL: each execution ends as it would with
+// one worker, with its whole history, and the performance rollups (rows every batch updates)
+// add up to the histories.
+func TestPostgresCommitWorkers(t *testing.T) {
+	t.Parallel()
+	open := openPostgres(t)
+	e := startEngine(t, Config{Store: open(), Invoker: echoInvoker, NodeID: "a", SharedStore: true, CommitWorkers: 2})
+	sm := createMachine(t, e, "short", shortMachine, sfn.TypeStandard)
+	const n = 400
+	arns := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec, err := e.StartExecution(context.Background(), &StartExecutionParams{StateMachineARN: sm,
+				Name: fmt.Sprintf("e%d", i), Input: fmt.Sprintf(`{"i":%d}`, i)})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			arns[i] = rec.ARN
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for i, arn := range arns {
+		rec := awaitEnd(t, e, arn)
+		if rec.Status != sfn.StatusSucceeded || rec.Output == nil || *rec.Output != fmt.Sprintf(`{"i":%d}`, i) {
+			t.Fatalf("%s ended %s with %v", arn, rec.Status, rec.Output)
+		}
+		events := history(t, e.Store(), arn)
+		if len(events) != 19 || events[len(events)-1].Type != sfn.EventExecutionSucceeded {
+			t.Fatalf("%s: %d events, want 19 ending in ExecutionSucceeded", arn, len(events))
+		}
+		for j, ev := range events {
+			if ev.ID != int64(j+1) {
+				t.Fatalf("%s: event %d has id %d", arn, j+1, ev.ID)
+			}
+		}
+	}
+	checkRollupsMatchHistories(t, e.Store(), sm, arns)
 }

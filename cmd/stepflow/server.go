@@ -422,6 +422,9 @@ func openStore(ctx context.Context, cfg *serverConfig) (store.Store, error) {
 
 // serve runs the server until ctx ends, then shuts it down gracefully: it stops accepting
 // requests, lets those in flight finish, and closes the engine and the store.
+// postgresCommitWorkers is how many transactions a server on PostgreSQL writes at once.
+const postgresCommitWorkers = 2
+
 func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string, logger *slog.Logger, stdout, stderr io.Writer) error {
 	ctx, stop := stopWhenGoRunExits(ctx, logger)
 	defer stop()
@@ -490,10 +493,17 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	// The event bus starts executions through the engine and hears of their status changes
 	// from it: it is made right after the engine, before the engine starts reporting.
 	var bus *events.Bus
+	// PostgreSQL takes concurrent transactions: while one batch is in the database the next is
+	// built and sent (docs/durability.md#postgresql). SQLite has one writer.
+	commitWorkers := 1
+	if cfg.Postgres != "" {
+		commitWorkers = postgresCommitWorkers
+	}
 	eng, err := engine.New(engine.Config{
 		Store: st, Invoker: invoker, Scope: scope, Logger: logger, Metrics: prom, ExecutionLog: execLog,
 		SharedStore: cfg.Postgres != "", // PostgreSQL is how several nodes share work
-		NodeID:      node.ID, LeaseDuration: cfg.lease,
+		CommitWorkers: commitWorkers,
+		NodeID:        node.ID, LeaseDuration: cfg.lease,
 		OnStatusChange: func(c engine.StatusChange) { bus.StatusChanged(c) },
 		StatusChangeEvents: func(ctx context.Context, c []engine.StatusChange) ([]*store.EventDelivery, error) {
 			return bus.StatusChangeDeliveries(ctx, c)
