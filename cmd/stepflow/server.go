@@ -501,7 +501,7 @@ func serve(ctx context.Context, cfg *serverConfig, credentials map[string]string
 	}
 	eng, err := engine.New(engine.Config{
 		Store: st, Invoker: invoker, Scope: scope, Logger: logger, Metrics: prom, ExecutionLog: execLog,
-		SharedStore: cfg.Postgres != "", // PostgreSQL is how several nodes share work
+		SharedStore:   cfg.Postgres != "", // PostgreSQL is how several nodes share work
 		CommitWorkers: commitWorkers,
 		NodeID:        node.ID, LeaseDuration: cfg.lease,
 		OnStatusChange: func(c engine.StatusChange) { bus.StatusChanged(c) },
