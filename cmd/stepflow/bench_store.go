@@ -121,6 +121,12 @@ type benchCreateBatcher interface {
 	ExecutionCreateBatch(ctx context.Context, params []*store.ExecutionCreateParams) ([]*store.Execution, []error, error)
 }
 
+// benchSeeder is a store that bulk-loads new executions (PostgreSQL's COPY): the rows
+// ExecutionCreateBatch writes, faster.
+type benchSeeder interface {
+	ExecutionSeed(ctx context.Context, params []*store.ExecutionCreateParams) error
+}
+
 func (b *benchStore) machineName(i int) string { return "bench-store-" + strconv.Itoa(i) }
 
 // seededStatus gives the i-th execution its outcome: mostly SUCCEEDED, 2% FAILED, 1%
@@ -148,9 +154,9 @@ func (b *benchStore) seed(ctx context.Context) error {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	batcher, ok := b.st.(benchCreateBatcher)
-	if !ok {
-		return errors.New("the store cannot create executions in batches")
+	write, how, err := b.seedWriter()
+	if err != nil {
+		return err
 	}
 	for i, arn := range b.machines {
 		if _, err := b.st.StateMachineCreate(ctx, &store.StateMachineCreateParams{ARN: arn, Name: b.machineName(i),
@@ -162,54 +168,76 @@ func (b *benchStore) seed(ctx context.Context) error {
 	began := time.Now()
 	step := benchStoreSpan / time.Duration(b.cfg.Executions)
 	oldest := b.now.Add(-benchStoreSpan)
-	params := make([]*store.ExecutionCreateParams, 0, b.cfg.Batch)
-	flush := func() error {
-		if len(params) == 0 {
-			return nil
+	// One goroutine builds the next batch while the store writes the last.
+	batches := make(chan []*store.ExecutionCreateParams, 1)
+	buildCtx, stopBuilding := context.WithCancel(ctx)
+	defer stopBuilding()
+	go func() {
+		defer close(batches)
+		params := make([]*store.ExecutionCreateParams, 0, b.cfg.Batch)
+		for i := range b.cfg.Executions {
+			machine := i % b.cfg.Machines
+			start := oldest.Add(time.Duration(i) * step)
+			params = append(params, benchSeedExecution(b.scope, b.machineName(machine), b.machines[machine], i, start))
+			if len(params) == b.cfg.Batch || i == b.cfg.Executions-1 {
+				select {
+				case batches <- params:
+				case <-buildCtx.Done():
+					return
+				}
+				params = make([]*store.ExecutionCreateParams, 0, b.cfg.Batch)
+			}
 		}
-		_, errs, err := batcher.ExecutionCreateBatch(ctx, params)
-		if err != nil {
+	}()
+	done, reported := 0, 0
+	for params := range batches {
+		if err := write(ctx, params); err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
-		for _, err := range errs {
-			if err != nil {
-				return fmt.Errorf("seed: %w", err)
-			}
-		}
-		params = params[:0]
-		return nil
-	}
-	for i := range b.cfg.Executions {
-		machine := i % b.cfg.Machines
-		start := oldest.Add(time.Duration(i) * step)
-		p := benchSeedExecution(b.scope, b.machineName(machine), b.machines[machine], i, start)
-		params = append(params, p)
-		if len(params) == b.cfg.Batch {
-			if err := flush(); err != nil {
-				return err
-			}
-			if (i+1)%(b.cfg.Executions/10+1) < b.cfg.Batch {
-				fmt.Fprintf(b.out, "  seeded %9d  %6.0f executions/s\n", i+1, float64(i+1)/time.Since(began).Seconds())
-			}
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		done += len(params)
+		if done-reported >= b.cfg.Executions/10 && done < b.cfg.Executions {
+			reported = done
+			fmt.Fprintf(b.out, "  seeded %9d  %6.0f executions/s  load average %s\n", done, float64(done)/time.Since(began).Seconds(), benchLoadAverage())
 		}
 	}
-	if err := flush(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	seeded := time.Since(began)
 	if err := b.seedLong(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(b.out, "seed: %d executions (4 events each) in %v, %.0f executions/s; one execution of %d events in %v\n",
-		b.cfg.Executions, seeded.Round(time.Millisecond), float64(b.cfg.Executions)/seeded.Seconds(), b.cfg.History, (time.Since(began) - seeded).Round(time.Millisecond))
+	fmt.Fprintf(b.out, "seed: %d executions (4 events each) %s in %v, %.0f executions/s; one execution of %d events in %v\n",
+		b.cfg.Executions, how, seeded.Round(time.Millisecond), float64(b.cfg.Executions)/seeded.Seconds(), b.cfg.History, (time.Since(began) - seeded).Round(time.Millisecond))
 	if b.cfg.DB != "" {
 		size, wal := benchDBSize(b.cfg.DB)
 		fmt.Fprintf(b.out, "seed: database %.1f MiB (%.0f B per execution) + WAL %.1f MiB\n", mib(size), float64(size)/float64(b.cfg.Executions), mib(wal))
 	}
 	return nil
+}
+
+// seedWriter returns how the store takes a batch of seeded executions: by bulk load where it
+// has one, else by ExecutionCreateBatch.
+func (b *benchStore) seedWriter() (func(context.Context, []*store.ExecutionCreateParams) error, string, error) {
+	if seeder, ok := b.st.(benchSeeder); ok {
+		return seeder.ExecutionSeed, "through COPY", nil
+	}
+	batcher, ok := b.st.(benchCreateBatcher)
+	if !ok {
+		return nil, "", errors.New("the store cannot create executions in batches")
+	}
+	return func(ctx context.Context, params []*store.ExecutionCreateParams) error {
+		_, errs, err := batcher.ExecutionCreateBatch(ctx, params)
+		if err != nil {
+			return err
+		}
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}, "through ExecutionCreateBatch", nil
 }
 
 // benchSeedExecution is the i-th seeded execution: a short run of one Pass state, ended one
