@@ -121,12 +121,6 @@ type benchCreateBatcher interface {
 	ExecutionCreateBatch(ctx context.Context, params []*store.ExecutionCreateParams) ([]*store.Execution, []error, error)
 }
 
-// benchSeeder is a store that bulk-loads new executions (PostgreSQL's COPY): the rows
-// ExecutionCreateBatch writes, faster.
-type benchSeeder interface {
-	ExecutionSeed(ctx context.Context, params []*store.ExecutionCreateParams) error
-}
-
 func (b *benchStore) machineName(i int) string { return "bench-store-" + strconv.Itoa(i) }
 
 // seededStatus gives the i-th execution its outcome: mostly SUCCEEDED, 2% FAILED, 1%
@@ -154,10 +148,15 @@ func (b *benchStore) seed(ctx context.Context) error {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	write, how, err := b.seedWriter()
+	write, finish, how, err := b.seedWriter(ctx)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if finish != nil {
+			_ = finish(ctx, false)
+		}
+	}()
 	for i, arn := range b.machines {
 		if _, err := b.st.StateMachineCreate(ctx, &store.StateMachineCreateParams{ARN: arn, Name: b.machineName(i),
 			Type: sfn.TypeStandard, Definition: benchAPIStandard, RoleARN: "arn:aws:iam::123456789012:role/bench",
@@ -203,6 +202,16 @@ func (b *benchStore) seed(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if finish != nil {
+		loaded := time.Since(began)
+		err := finish(ctx, true)
+		finish = nil
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		fmt.Fprintf(b.out, "  loaded in %v, indexes built and committed in %v  load average %s\n", loaded.Round(time.Second),
+			(time.Since(began) - loaded).Round(time.Second), benchLoadAverage())
+	}
 	seeded := time.Since(began)
 	if err := b.seedLong(ctx); err != nil {
 		return err
@@ -216,15 +225,25 @@ func (b *benchStore) seed(ctx context.Context) error {
 	return nil
 }
 
-// seedWriter returns how the store takes a batch of seeded executions: by bulk load where it
-// has one, else by ExecutionCreateBatch.
-func (b *benchStore) seedWriter() (func(context.Context, []*store.ExecutionCreateParams) error, string, error) {
-	if seeder, ok := b.st.(benchSeeder); ok {
-		return seeder.ExecutionSeed, "through COPY", nil
+// seedWriter returns how the store takes a batch of seeded executions, and what ends the
+// seeding (committing it, or abandoning it): PostgreSQL's Seeding (COPY in one transaction,
+// indexes built at the end), else ExecutionCreateBatch, which commits each batch.
+func (b *benchStore) seedWriter(ctx context.Context) (write func(context.Context, []*store.ExecutionCreateParams) error, finish func(ctx context.Context, commit bool) error, how string, err error) {
+	if pg, ok := b.st.(*postgres.Store); ok {
+		sd, err := pg.SeedingBegin(ctx)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return sd.Add, func(ctx context.Context, commit bool) error {
+			if commit {
+				return sd.Commit(ctx)
+			}
+			return sd.Rollback(ctx)
+		}, "through COPY in one transaction", nil
 	}
 	batcher, ok := b.st.(benchCreateBatcher)
 	if !ok {
-		return nil, "", errors.New("the store cannot create executions in batches")
+		return nil, nil, "", errors.New("the store cannot create executions in batches")
 	}
 	return func(ctx context.Context, params []*store.ExecutionCreateParams) error {
 		_, errs, err := batcher.ExecutionCreateBatch(ctx, params)
@@ -237,7 +256,7 @@ func (b *benchStore) seedWriter() (func(context.Context, []*store.ExecutionCreat
 			}
 		}
 		return nil
-	}, "through ExecutionCreateBatch", nil
+	}, nil, "through ExecutionCreateBatch", nil
 }
 
 // benchSeedExecution is the i-th seeded execution: a short run of one Pass state, ended one

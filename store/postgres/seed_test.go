@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 	"github.com/stepflow/stepflow/store/internal/sqlstore"
@@ -70,15 +72,87 @@ func seedParams() []*store.ExecutionCreateParams {
 	return params
 }
 
-// TestExecutionSeedReadsBackAsCreated seeds executions through COPY into one schema and
-// creates the same through ExecutionCreateBatch in another: every read the API makes of
-// them (DescribeExecution, ListExecutions under each filter and its pages, the history both
-// ways, the snapshot, the performance rollups) answers the same.
-func TestExecutionSeedReadsBackAsCreated(t *testing.T) {
+// TestSeedingBuildsIndexesAgain seeds executions through COPY in one transaction whose
+// indexes are dropped and built again: the store has the same indexes after it as before,
+// and every read the API makes of the executions (DescribeExecution, ListExecutions under
+// each filter and its pages, the history both ways, the snapshot, the performance rollups)
+// answers as for the same executions created by ExecutionCreateBatch. A seeding rolled back
+// leaves the indexes and no rows.
+func TestSeedingBuildsIndexesAgain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	// A seeding rolled back, in a schema of its own: the ids it took from the sequence are
+	// not given back, and the list's page tokens would differ from a created store's.
+	abandonedStore, abandonedDSN := openSchema(t)
+	before := indexDefs(t, abandonedDSN)
+	if len(before) < 10 {
+		t.Fatalf("the schema has %d indexes on execution and history_chunk: %q", len(before), before)
+	}
+	abandoned, err := abandonedStore.SeedingBegin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := abandoned.Add(ctx, seedParams()); err != nil {
+		t.Fatal(err)
+	}
+	if err := abandoned.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := indexDefs(t, abandonedDSN); !reflect.DeepEqual(after, before) {
+		t.Fatalf("after a seeding rolled back the indexes are\n%q\nwant\n%q", after, before)
+	}
+	if res, err := abandonedStore.ExecutionList(ctx, &store.ExecutionListParams{}); err != nil || len(res.Executions) != 0 {
+		t.Fatalf("after a seeding rolled back the store lists %s, %v", dump(res), err)
+	}
+
+	seeded, dsn := openSchema(t)
+	sd, err := seeded.SeedingBegin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := seedParams()
+	for _, batch := range [][]*store.ExecutionCreateParams{params[:3], params[3:]} {
+		if err := sd.Add(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sd.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := indexDefs(t, dsn); !reflect.DeepEqual(after, before) {
+		t.Fatalf("after seeding the indexes are\n%q\nwant\n%q", after, before)
+	}
+	readsAsCreated(t, seeded)
+}
+
+// indexDefs returns the definitions of the indexes on execution and history_chunk in the
+// schema of dsn, without the schema's name.
+func indexDefs(t *testing.T, dsn string) []string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT replace(indexdef, ' ON ' || current_schema() || '.', ' ON ') FROM pg_indexes WHERE schemaname = current_schema()
+		AND tablename IN ('execution', 'history_chunk') ORDER BY indexname`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return defs
+}
+
+// readsAsCreated creates seedParams through ExecutionCreateBatch in a schema of its own and
+// compares every read of them with seeded's.
+func readsAsCreated(t *testing.T, seeded *postgres.Store) {
+	t.Helper()
+	ctx := context.Background()
 	created, _ := openSchema(t)
-	seeded, _ := openSchema(t)
 	_, errs, err := created.ExecutionCreateBatch(ctx, seedParams())
 	if err != nil {
 		t.Fatal(err)
@@ -87,9 +161,6 @@ func TestExecutionSeedReadsBackAsCreated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := seeded.ExecutionSeed(ctx, seedParams()); err != nil {
-		t.Fatal(err)
 	}
 	same := func(what string, read func(s *postgres.Store) (any, error)) {
 		t.Helper()
@@ -178,9 +249,9 @@ func TestExecutionSeedReadsBackAsCreated(t *testing.T) {
 	})
 }
 
-// TestExecutionSeedRefuses shows that seeding writes nothing when it cannot write all: an
-// ARN taken already, or an execution with rows seeding does not write.
-func TestExecutionSeedRefuses(t *testing.T) {
+// TestSeedingRefuses shows that a seeding fails whole when it cannot write all: an ARN
+// taken already, or an execution with rows seeding does not write.
+func TestSeedingRefuses(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _ := openSchema(t)
@@ -188,13 +259,26 @@ func TestExecutionSeedRefuses(t *testing.T) {
 	if _, err := s.ExecutionCreate(ctx, params[3]); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ExecutionSeed(ctx, seedParams()); err == nil || !strings.Contains(err.Error(), "execution_arn_key") {
+	sd, err := s.SeedingBegin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sd.Add(ctx, seedParams()); err == nil || !strings.Contains(err.Error(), "execution_arn_key") {
 		t.Fatalf("seeding a taken ARN: %v, want a unique violation of execution_arn_key", err)
+	}
+	if err := sd.Rollback(ctx); err != nil {
+		t.Fatal(err)
 	}
 	withTimer := seedParams()
 	withTimer[5].Timers = []*store.TimerAdd{{TimerID: "t", FireAt: time.Now()}}
-	if err := s.ExecutionSeed(ctx, withTimer); !errors.Is(err, sqlstore.ErrSeedRecords) {
+	if sd, err = s.SeedingBegin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sd.Add(ctx, withTimer); !errors.Is(err, sqlstore.ErrSeedRecords) {
 		t.Fatalf("seeding a timer: %v, want ErrSeedRecords", err)
+	}
+	if err := sd.Rollback(ctx); err != nil {
+		t.Fatal(err)
 	}
 	res, err := s.ExecutionList(ctx, &store.ExecutionListParams{})
 	if err != nil {
