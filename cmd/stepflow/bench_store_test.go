@@ -25,7 +25,7 @@ func TestBenchStoreSeedsMeasuresAndSweeps(t *testing.T) {
 	}
 	for _, want := range []string{"seed: 2000 executions (4 events each)", "one execution of 2500 events",
 		"ListExecutions, version ARN + FAILED", "GetExecutionHistory of 2500 events, each page of 1,000",
-		"without retention", "while retention sweeps"} {
+		"without retention", "while retention sweeps", "after retention"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -57,7 +57,7 @@ func TestBenchStoreOnPostgresSeedsThroughCopy(t *testing.T) {
 		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
 	}
 	for _, want := range []string{"seed: 2000 executions (4 events each) through COPY", "one execution of 2500 events",
-		"GetExecutionHistory of 2500 events, each page of 1,000", "without retention", "while retention sweeps"} {
+		"GetExecutionHistory of 2500 events, each page of 1,000", "without retention", "while retention sweeps", "after retention"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
