@@ -33,12 +33,13 @@ type benchStoreConfig struct {
 	Samples      int
 	Pages        int // pages walked deep into the list
 	Retention    bool
+	RetentionAge time.Duration
 	Clients      int
 	Duration     time.Duration
 }
 
 // benchStoreSpan is how far back the seeded executions started, evenly spread; retention
-// at benchStoreRetention then deletes the oldest quarter.
+// at benchStoreRetention (the default of --retention-age) then deletes the oldest quarter.
 const (
 	benchStoreSpan      = 120 * 24 * time.Hour
 	benchStoreRetention = 90 * 24 * time.Hour
@@ -57,6 +58,7 @@ func runBenchStore(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.IntVar(&cfg.Samples, "samples", 200, "calls timed per measurement")
 	fs.IntVar(&cfg.Pages, "pages", 200, "pages of 1,000 walked into the full list")
 	fs.BoolVar(&cfg.Retention, "retention", false, "then measure durable start latency with and without a retention sweep deleting the oldest quarter (deletes them)")
+	fs.DurationVar(&cfg.RetentionAge, "retention-age", benchStoreRetention, "with --retention: the sweep deletes executions that ended longer ago than this (a second run with a shorter age sweeps the store again)")
 	fs.IntVar(&cfg.Clients, "clients", 16, "with --retention: concurrent starters")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "with --retention: how long the workload runs without the sweep (with it: until the sweep ends)")
 	if err := fs.Parse(args); err != nil {
@@ -73,6 +75,8 @@ func runBenchStore(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return &serverConfigError{Field: "batch", Msg: "must be at least 1"}
 	case cfg.History < 2:
 		return &serverConfigError{Field: "history", Msg: "must be at least 2"}
+	case cfg.RetentionAge <= 0:
+		return &serverConfigError{Field: "retention-age", Msg: "must be positive"}
 	case cfg.Samples < 1 || cfg.Pages < 1 || cfg.Clients < 1:
 		return &serverConfigError{Field: "samples", Msg: "samples, pages and clients must be at least 1"}
 	}
@@ -454,12 +458,12 @@ func (b *benchStore) retention(ctx context.Context) error {
 		return err
 	}
 	defer eng.Close(context.Background())
-	sweeper, err := engine.New(engine.Config{Store: b.st, Invoker: task.NewRouter(), Scope: b.scope, NodeID: "bench-store-sweeper", Retention: benchStoreRetention})
+	sweeper, err := engine.New(engine.Config{Store: b.st, Invoker: task.NewRouter(), Scope: b.scope, NodeID: "bench-store-sweeper", Retention: b.cfg.RetentionAge})
 	if err != nil {
 		return err
 	}
 	defer sweeper.Close(context.Background())
-	fmt.Fprintf(b.out, "retention: a durable workload (%d clients starting Pass-Choice-Succeed executions; each start commits its execution whole)\n", b.cfg.Clients)
+	fmt.Fprintf(b.out, "retention of %v: a durable workload (%d clients starting Pass-Choice-Succeed executions; each start commits its execution whole)\n", b.cfg.RetentionAge, b.cfg.Clients)
 	workload := func(label string, until <-chan struct{}) error {
 		var (
 			mu  sync.Mutex
