@@ -71,6 +71,16 @@ func TestBenchStoreOnPostgresSeedsThroughCopy(t *testing.T) {
 	}
 }
 
+// A retention age that is not positive is refused before anything is opened.
+func TestBenchStoreRefusesARetentionAgeOfZero(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "bench.db")
+	code, stdout, stderr := runCLI(t, "bench-store", "--db", db, "--retention", "--retention-age", "0s")
+	if code == 0 || !strings.Contains(stderr, "retention-age: must be positive") {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+}
+
 // bench-api drives a running server with both workloads and reports each action it sent.
 func TestBenchAPIAgainstARunningServer(t *testing.T) {
 	url, _, _, stop := startServerCommand(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "api.db"),
