@@ -33,12 +33,13 @@ type benchStoreConfig struct {
 	Samples      int
 	Pages        int // pages walked deep into the list
 	Retention    bool
+	RetentionAge time.Duration
 	Clients      int
 	Duration     time.Duration
 }
 
 // benchStoreSpan is how far back the seeded executions started, evenly spread; retention
-// at benchStoreRetention then deletes the oldest quarter.
+// at benchStoreRetention (the default of --retention-age) then deletes the oldest quarter.
 const (
 	benchStoreSpan      = 120 * 24 * time.Hour
 	benchStoreRetention = 90 * 24 * time.Hour
@@ -57,6 +58,7 @@ func runBenchStore(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.IntVar(&cfg.Samples, "samples", 200, "calls timed per measurement")
 	fs.IntVar(&cfg.Pages, "pages", 200, "pages of 1,000 walked into the full list")
 	fs.BoolVar(&cfg.Retention, "retention", false, "then measure durable start latency with and without a retention sweep deleting the oldest quarter (deletes them)")
+	fs.DurationVar(&cfg.RetentionAge, "retention-age", benchStoreRetention, "with --retention: the sweep deletes executions that ended longer ago than this (a second run with a shorter age sweeps the store again)")
 	fs.IntVar(&cfg.Clients, "clients", 16, "with --retention: concurrent starters")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "with --retention: how long the workload runs without the sweep (with it: until the sweep ends)")
 	if err := fs.Parse(args); err != nil {
@@ -73,6 +75,8 @@ func runBenchStore(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return &serverConfigError{Field: "batch", Msg: "must be at least 1"}
 	case cfg.History < 2:
 		return &serverConfigError{Field: "history", Msg: "must be at least 2"}
+	case cfg.RetentionAge <= 0:
+		return &serverConfigError{Field: "retention-age", Msg: "must be positive"}
 	case cfg.Samples < 1 || cfg.Pages < 1 || cfg.Clients < 1:
 		return &serverConfigError{Field: "samples", Msg: "samples, pages and clients must be at least 1"}
 	}
@@ -148,10 +152,15 @@ func (b *benchStore) seed(ctx context.Context) error {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	batcher, ok := b.st.(benchCreateBatcher)
-	if !ok {
-		return errors.New("the store cannot create executions in batches")
+	write, finish, how, err := b.seedWriter(ctx)
+	if err != nil {
+		return err
 	}
+	defer func() {
+		if finish != nil {
+			_ = finish(ctx, false)
+		}
+	}()
 	for i, arn := range b.machines {
 		if _, err := b.st.StateMachineCreate(ctx, &store.StateMachineCreateParams{ARN: arn, Name: b.machineName(i),
 			Type: sfn.TypeStandard, Definition: benchAPIStandard, RoleARN: "arn:aws:iam::123456789012:role/bench",
@@ -162,54 +171,96 @@ func (b *benchStore) seed(ctx context.Context) error {
 	began := time.Now()
 	step := benchStoreSpan / time.Duration(b.cfg.Executions)
 	oldest := b.now.Add(-benchStoreSpan)
-	params := make([]*store.ExecutionCreateParams, 0, b.cfg.Batch)
-	flush := func() error {
-		if len(params) == 0 {
-			return nil
+	// One goroutine builds the next batch while the store writes the last.
+	batches := make(chan []*store.ExecutionCreateParams, 1)
+	buildCtx, stopBuilding := context.WithCancel(ctx)
+	defer stopBuilding()
+	go func() {
+		defer close(batches)
+		params := make([]*store.ExecutionCreateParams, 0, b.cfg.Batch)
+		for i := range b.cfg.Executions {
+			machine := i % b.cfg.Machines
+			start := oldest.Add(time.Duration(i) * step)
+			params = append(params, benchSeedExecution(b.scope, b.machineName(machine), b.machines[machine], i, start))
+			if len(params) == b.cfg.Batch || i == b.cfg.Executions-1 {
+				select {
+				case batches <- params:
+				case <-buildCtx.Done():
+					return
+				}
+				params = make([]*store.ExecutionCreateParams, 0, b.cfg.Batch)
+			}
 		}
-		_, errs, err := batcher.ExecutionCreateBatch(ctx, params)
+	}()
+	done, reported := 0, 0
+	for params := range batches {
+		if err := write(ctx, params); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		done += len(params)
+		if done-reported >= b.cfg.Executions/10 && done < b.cfg.Executions {
+			reported = done
+			fmt.Fprintf(b.out, "  seeded %9d  %6.0f executions/s  load average %s\n", done, float64(done)/time.Since(began).Seconds(), benchLoadAverage())
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if finish != nil {
+		loaded := time.Since(began)
+		err := finish(ctx, true)
+		finish = nil
 		if err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
-		for _, err := range errs {
-			if err != nil {
-				return fmt.Errorf("seed: %w", err)
-			}
-		}
-		params = params[:0]
-		return nil
-	}
-	for i := range b.cfg.Executions {
-		machine := i % b.cfg.Machines
-		start := oldest.Add(time.Duration(i) * step)
-		p := benchSeedExecution(b.scope, b.machineName(machine), b.machines[machine], i, start)
-		params = append(params, p)
-		if len(params) == b.cfg.Batch {
-			if err := flush(); err != nil {
-				return err
-			}
-			if (i+1)%(b.cfg.Executions/10+1) < b.cfg.Batch {
-				fmt.Fprintf(b.out, "  seeded %9d  %6.0f executions/s\n", i+1, float64(i+1)/time.Since(began).Seconds())
-			}
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
-	if err := flush(); err != nil {
-		return err
+		fmt.Fprintf(b.out, "  loaded in %v, indexes built and committed in %v  load average %s\n", loaded.Round(time.Second),
+			(time.Since(began) - loaded).Round(time.Second), benchLoadAverage())
 	}
 	seeded := time.Since(began)
 	if err := b.seedLong(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(b.out, "seed: %d executions (4 events each) in %v, %.0f executions/s; one execution of %d events in %v\n",
-		b.cfg.Executions, seeded.Round(time.Millisecond), float64(b.cfg.Executions)/seeded.Seconds(), b.cfg.History, (time.Since(began) - seeded).Round(time.Millisecond))
+	fmt.Fprintf(b.out, "seed: %d executions (4 events each) %s in %v, %.0f executions/s; one execution of %d events in %v\n",
+		b.cfg.Executions, how, seeded.Round(time.Millisecond), float64(b.cfg.Executions)/seeded.Seconds(), b.cfg.History, (time.Since(began) - seeded).Round(time.Millisecond))
 	if b.cfg.DB != "" {
 		size, wal := benchDBSize(b.cfg.DB)
 		fmt.Fprintf(b.out, "seed: database %.1f MiB (%.0f B per execution) + WAL %.1f MiB\n", mib(size), float64(size)/float64(b.cfg.Executions), mib(wal))
 	}
 	return nil
+}
+
+// seedWriter returns how the store takes a batch of seeded executions, and what ends the
+// seeding (committing it, or abandoning it): PostgreSQL's Seeding (COPY in one transaction,
+// indexes built at the end), else ExecutionCreateBatch, which commits each batch.
+func (b *benchStore) seedWriter(ctx context.Context) (write func(context.Context, []*store.ExecutionCreateParams) error, finish func(ctx context.Context, commit bool) error, how string, err error) {
+	if pg, ok := b.st.(*postgres.Store); ok {
+		sd, err := pg.SeedingBegin(ctx)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return sd.Add, func(ctx context.Context, commit bool) error {
+			if commit {
+				return sd.Commit(ctx)
+			}
+			return sd.Rollback(ctx)
+		}, "through COPY in one transaction", nil
+	}
+	batcher, ok := b.st.(benchCreateBatcher)
+	if !ok {
+		return nil, nil, "", errors.New("the store cannot create executions in batches")
+	}
+	return func(ctx context.Context, params []*store.ExecutionCreateParams) error {
+		_, errs, err := batcher.ExecutionCreateBatch(ctx, params)
+		if err != nil {
+			return err
+		}
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil, "through ExecutionCreateBatch", nil
 }
 
 // benchSeedExecution is the i-th seeded execution: a short run of one Pass state, ended one
@@ -391,8 +442,8 @@ func (b *benchStore) measure(ctx context.Context) error {
 }
 
 // retention runs a durable workload on an engine over the store, first alone, then while a
-// retention sweep deletes the executions that ended more than 90 days ago, and reports the
-// start latency of each phase.
+// retention sweep deletes the executions that ended more than 90 days ago, then alone again,
+// and reports the start latency of each phase.
 func (b *benchStore) retention(ctx context.Context) error {
 	// The workload's engine keeps everything (a started engine would sweep at once); a
 	// second one, never started, runs the sweep when the measurement asks for it, as the
@@ -407,12 +458,12 @@ func (b *benchStore) retention(ctx context.Context) error {
 		return err
 	}
 	defer eng.Close(context.Background())
-	sweeper, err := engine.New(engine.Config{Store: b.st, Invoker: task.NewRouter(), Scope: b.scope, NodeID: "bench-store-sweeper", Retention: benchStoreRetention})
+	sweeper, err := engine.New(engine.Config{Store: b.st, Invoker: task.NewRouter(), Scope: b.scope, NodeID: "bench-store-sweeper", Retention: b.cfg.RetentionAge})
 	if err != nil {
 		return err
 	}
 	defer sweeper.Close(context.Background())
-	fmt.Fprintf(b.out, "retention: a durable workload (%d clients starting Pass-Choice-Succeed executions; each start commits its execution whole)\n", b.cfg.Clients)
+	fmt.Fprintf(b.out, "retention of %v: a durable workload (%d clients starting Pass-Choice-Succeed executions; each start commits its execution whole)\n", b.cfg.RetentionAge, b.cfg.Clients)
 	workload := func(label string, until <-chan struct{}) error {
 		var (
 			mu  sync.Mutex
@@ -453,8 +504,8 @@ func (b *benchStore) retention(ctx context.Context) error {
 			return bad
 		}
 		l := newBenchLatency(label, lat)
-		fmt.Fprintf(b.out, "  %-30s %7d starts  %6.0f starts/s  p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms\n", label, len(lat),
-			float64(len(lat))/time.Since(t).Seconds(), ms(l.P50), ms(l.P99), ms(maxDuration(lat)))
+		fmt.Fprintf(b.out, "  %-30s %7d starts  %6.0f starts/s  p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  load average %s\n", label, len(lat),
+			float64(len(lat))/time.Since(t).Seconds(), ms(l.P50), ms(l.P99), ms(maxDuration(lat)), benchLoadAverage())
 		return nil
 	}
 	alone := make(chan struct{})
@@ -475,7 +526,11 @@ func (b *benchStore) retention(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(b.out, "  the sweep deleted %d executions in %v (%.0f/s)\n", deleted, sweepTime.Round(time.Millisecond), float64(deleted)/sweepTime.Seconds())
-	return nil
+	// Once more without the sweep: on a machine shared with other work the load moves during
+	// a long sweep, and the phases before and after it bracket what the sweep cost.
+	after := make(chan struct{})
+	time.AfterFunc(b.cfg.Duration, func() { close(after) })
+	return workload("after retention", after)
 }
 
 func maxDuration(d []time.Duration) time.Duration {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stepflow/stepflow/internal/pgtest"
 )
 
 // bench-store seeds a small SQLite store, reads it back (the command fails should the long
@@ -23,7 +25,7 @@ func TestBenchStoreSeedsMeasuresAndSweeps(t *testing.T) {
 	}
 	for _, want := range []string{"seed: 2000 executions (4 events each)", "one execution of 2500 events",
 		"ListExecutions, version ARN + FAILED", "GetExecutionHistory of 2500 events, each page of 1,000",
-		"without retention", "while retention sweeps"} {
+		"without retention", "while retention sweeps", "after retention"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -41,6 +43,41 @@ func TestBenchStoreSeedsMeasuresAndSweeps(t *testing.T) {
 	code, stdout, stderr = runCLI(t, "bench-store", "--db", db, "--executions", "2000", "--history", "2500", "--samples", "2", "--pages", "1")
 	if code != 0 || !strings.Contains(stdout, "seeded already") {
 		t.Fatalf("second run: exit %d: %s%s", code, stdout, stderr)
+	}
+}
+
+// On PostgreSQL bench-store seeds through COPY, in batches of which the last is short, and
+// the store it seeded reads back and sweeps as one written through ExecutionCreateBatch.
+func TestBenchStoreOnPostgresSeedsThroughCopy(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Schema(t, "bench-store on PostgreSQL")
+	code, stdout, stderr := runCLI(t, "bench-store", "--postgres", dsn, "--executions", "2000", "--batch", "300", "--history", "2500",
+		"--samples", "3", "--pages", "2", "--retention", "--clients", "2", "--duration", "300ms")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"seed: 2000 executions (4 events each) through COPY", "one execution of 2500 events",
+		"GetExecutionHistory of 2500 events, each page of 1,000", "without retention", "while retention sweeps", "after retention"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	m := regexp.MustCompile(`the sweep deleted (\d+) executions`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no sweep line:\n%s", stdout)
+	}
+	if n, _ := strconv.Atoi(m[1]); n != 500 && n != 501 {
+		t.Errorf("the sweep deleted %d executions, want 500 (or 501)", n)
+	}
+}
+
+// A retention age that is not positive is refused before anything is opened.
+func TestBenchStoreRefusesARetentionAgeOfZero(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "bench.db")
+	code, stdout, stderr := runCLI(t, "bench-store", "--db", db, "--retention", "--retention-age", "0s")
+	if code == 0 || !strings.Contains(stderr, "retention-age: must be positive") {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
 	}
 }
 

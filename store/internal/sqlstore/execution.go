@@ -203,19 +203,27 @@ func (s *Store) queueInsertExecutions(b statements, params []*store.ExecutionCre
 		params = params[len(chunk):]
 		args := make([]any, 0, 15*len(chunk))
 		for _, p := range chunk {
-			snapshot := p.Snapshot
-			if snapshot == nil {
-				snapshot = []byte{}
-			}
-			args = append(args, p.ARN, p.StateMachineARN, p.StateMachineVersionARN, p.StateMachineAliasARN, p.Name,
-				string(p.Type), string(startStatus(p)), p.Input, p.Output, p.Error, p.Cause, s.timeArg(p.StartDate),
-				s.nullTimeArg(p.StopDate), p.TraceHeader, snapshot)
+			args = s.appendExecutionValues(args, p)
 		}
 		b.query("insert executions", `INSERT INTO execution (`+executionColumns+`, snapshot)
 			VALUES `+row+strings.Repeat(", "+row, len(chunk)-1)+`
 			ON CONFLICT (arn) DO NOTHING RETURNING arn, id`, args, readIDs(func(arn string, id int64) { ids[arn] = id }))
 	}
 	return ids
+}
+
+// appendExecutionValues appends the 15 values a new execution's row takes from p: those of
+// executionColumns in their order except the three every new row starts with (redrive_count
+// 0, redrive_date NULL, version 1), then its snapshot. They fill the placeholders of
+// queueInsertExecutions' row, and ExecutionSeedRows' bulk rows.
+func (s *Store) appendExecutionValues(args []any, p *store.ExecutionCreateParams) []any {
+	snapshot := p.Snapshot
+	if snapshot == nil {
+		snapshot = []byte{}
+	}
+	return append(args, p.ARN, p.StateMachineARN, p.StateMachineVersionARN, p.StateMachineAliasARN, p.Name,
+		string(p.Type), string(startStatus(p)), p.Input, p.Output, p.Error, p.Cause, s.timeArg(p.StartDate),
+		s.nullTimeArg(p.StopDate), p.TraceHeader, snapshot)
 }
 
 // readIDs reads rows of an execution's ARN and row id, handing each to found.
