@@ -73,11 +73,13 @@ func (e *Engine) recoverExpress(ctx context.Context) int {
 }
 
 // recoverUpgraded loads once each Standard execution the store listed when it was upgraded
-// to schema 12 (load records an end that only its snapshot holds), then strikes it off.
+// to schema 12 (load records an end that only its snapshot holds), then strikes it off. One
+// that cannot be loaded stays listed, to be tried again at the next start, and the pass goes
+// on with the others.
 func (e *Engine) recoverUpgraded(ctx context.Context) int {
-	count := 0
+	count, after := 0, ""
 	for {
-		arns, err := e.cfg.Store.RecoveryCheckList(ctx, store.MaxRecoveryChecks)
+		arns, err := e.cfg.Store.RecoveryCheckList(ctx, after, store.MaxRecoveryChecks)
 		if err != nil {
 			if !e.retryStore(ctx, "list those to check after an upgrade", err) {
 				return count
@@ -87,26 +89,27 @@ func (e *Engine) recoverUpgraded(ctx context.Context) int {
 		if len(arns) == 0 {
 			return count
 		}
+		after = arns[len(arns)-1]
+		checked := arns[:0:0]
 		for _, arn := range arns {
 			if ctx.Err() != nil {
 				return count
 			}
 			lx, err := e.acquire(ctx, arn)
 			if err != nil {
-				if !isNotFound(err) {
-					// Checked again at the next start.
-					e.log.Warn("recover execution", "execution", arn, "err", err)
-					return count
+				if !isNotFound(err) { // else removed by retention since
+					e.log.Warn("recover execution: it stays listed for the next start", "execution", arn, "err", err)
+					continue
 				}
-				continue // removed by retention since
+			} else {
+				lx.mu.Unlock()
 			}
-			lx.mu.Unlock()
+			checked = append(checked, arn)
 		}
-		if err := e.cfg.Store.RecoveryCheckDelete(ctx, arns); err != nil {
+		if err := e.cfg.Store.RecoveryCheckDelete(ctx, checked); err != nil {
 			e.log.Warn("recover running executions: strike off the checked ones", "err", err)
-			return count
 		}
-		count += len(arns)
+		count += len(checked)
 		e.evictIdle()
 	}
 }

@@ -121,8 +121,83 @@ func runSeeded(t *testing.T, n int, rowInput string, input map[string]any, snaps
 	e = startEngine(t, Config{Store: upgraded})
 	end := awaitEnd(t, e, arn)
 	<-e.Recovered()
-	if left, err := upgraded.RecoveryCheckList(ctx, 0); err != nil || len(left) != 0 {
+	if left, err := upgraded.RecoveryCheckList(ctx, "", 0); err != nil || len(left) != 0 {
 		t.Fatalf("executions left to check after recovery: %v, %v", left, err)
 	}
 	return end
+}
+
+// TestRecoveryGoesOnPastOneThatCannotLoad: of the executions an upgrade listed, one whose
+// snapshot cannot be restored stays listed for the next start, and the pass records the ends
+// of the others (one that sorts after it included).
+func TestRecoveryGoesOnPastOneThatCannotLoad(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "stepflow.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := createMachine(t, e, "chain", passChain(3), sfn.TypeStandard)
+	target, err := e.resolveTarget(ctx, sm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := e.program(target.Definition, target.Type, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := func(name string, snapshot func([]byte) []byte) string {
+		arn := e.Scope().ExecutionARN("chain", name)
+		ex, step := prog.Start(interpInfo(arn), map[string]any{"n": 0.0})
+		events := make([]*sfn.HistoryEvent, len(step.Events))
+		for i := range step.Events {
+			events[i] = &step.Events[i]
+		}
+		snap, err := encodeSnapshot(target.programRef(), ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = st.ExecutionCreate(ctx, &store.ExecutionCreateParams{ARN: arn, StateMachineARN: sm, Name: name,
+			Type: sfn.TypeStandard, Input: `{"n":0}`, StartDate: time.Now(), Snapshot: snapshot(snap), Events: events})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return arn
+	}
+	broken := seed("a-broken", func([]byte) []byte { return []byte("not a snapshot") })
+	ended := seed("b-ended", func(s []byte) []byte { return s })
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DROP TABLE recovery_check; DROP INDEX execution_running_express; DELETE FROM stepflow_migration WHERE version = 12`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	upgraded := openSQLite(t, path)
+	e = startEngine(t, Config{Store: upgraded})
+	<-e.Recovered()
+	rec, err := upgraded.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: ended})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != sfn.StatusSucceeded {
+		t.Fatalf("%s after recovery: %s, want SUCCEEDED", ended, rec.Status)
+	}
+	left, err := upgraded.RecoveryCheckList(ctx, "", 0)
+	if err != nil || len(left) != 1 || left[0] != broken {
+		t.Fatalf("left to check: %v, %v; want only %s", left, err, broken)
+	}
 }

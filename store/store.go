@@ -52,11 +52,12 @@ type Store interface {
 	// ExecutionList lists executions newest first (by start date, then ARN), optionally of one
 	// state machine, version or alias and in one status. Recovery lists StatusRunning.
 	ExecutionList(ctx context.Context, params *ExecutionListParams) (*ExecutionListResult, error)
-	// RecoveryCheckList returns up to limit (at most MaxRecoveryChecks) ARNs of the Standard
-	// executions that were running when the store was upgraded to schema 12: the only ones
-	// whose end may be in their snapshot but not yet in their status (see the migration).
-	// RecoveryCheckDelete removes ARNs from that list once they were looked at.
-	RecoveryCheckList(ctx context.Context, limit int) ([]string, error)
+	// RecoveryCheckList returns, in ARN order after the ARN after ("" for the first), up to
+	// limit (at most MaxRecoveryChecks) ARNs of the Standard executions that were running when
+	// the store was upgraded to schema 12: the only ones whose end may be in their snapshot but
+	// not yet in their status (see the migration). RecoveryCheckDelete removes ARNs from that
+	// list once they were looked at.
+	RecoveryCheckList(ctx context.Context, after string, limit int) ([]string, error)
 	RecoveryCheckDelete(ctx context.Context, arns []string) error
 	// ExecutionTimingList lists the status, start and stop of one state machine's executions
 	// that started in a time range, newest first, without their payloads: what performance

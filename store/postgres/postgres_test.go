@@ -186,7 +186,7 @@ func TestUpgradeListsRunningExecutionsToCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if arns, err := first.RecoveryCheckList(ctx, 0); err != nil || len(arns) != 0 {
+	if arns, err := first.RecoveryCheckList(ctx, "", 0); err != nil || len(arns) != 0 {
 		t.Fatalf("executions started after schema 12 listed to check: %v, %v", arns, err)
 	}
 	_ = first.Close()
@@ -204,14 +204,17 @@ func TestUpgradeListsRunningExecutionsToCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer upgraded.Close()
-	arns, err := upgraded.RecoveryCheckList(ctx, 0)
+	arns, err := upgraded.RecoveryCheckList(ctx, "", 0)
 	if err != nil || len(arns) != 1 || arns[0] != "arn:aws:states:us-east-1:1:execution:m:standard" {
 		t.Fatalf("listed to check after the upgrade: %v, %v; want the running Standard execution", arns, err)
+	}
+	if after, err := upgraded.RecoveryCheckList(ctx, arns[0], 0); err != nil || len(after) != 0 {
+		t.Fatalf("listed after the last one: %v, %v", after, err)
 	}
 	if err := upgraded.RecoveryCheckDelete(ctx, arns); err != nil {
 		t.Fatal(err)
 	}
-	if arns, err := upgraded.RecoveryCheckList(ctx, 0); err != nil || len(arns) != 0 {
+	if arns, err := upgraded.RecoveryCheckList(ctx, "", 0); err != nil || len(arns) != 0 {
 		t.Fatalf("left after striking off: %v, %v", arns, err)
 	}
 }

@@ -305,7 +305,7 @@ func testExecutionListType(t *testing.T, s store.Store) {
 			t.Fatalf("running %s executions: %v, want only %s", typ, page.Executions, want)
 		}
 	}
-	if arns := must(s.RecoveryCheckList(ctx, 0)).get(t); len(arns) != 0 {
+	if arns := must(s.RecoveryCheckList(ctx, "", 0)).get(t); len(arns) != 0 {
 		t.Fatalf("executions to check in a new store: %v", arns)
 	}
 	check(t, s.RecoveryCheckDelete(ctx, []string{executionARN("standard")}))

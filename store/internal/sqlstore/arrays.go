@@ -48,6 +48,7 @@ func (s *Store) queueInsertExecutionsArrays(b statements, params []*store.Execut
 			?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::bytea[])
 			AS v(arn, machine, machine_version, machine_alias, name, type, status, input, output, error, cause,
 				start_date, stop_date, trace_header, snapshot)
+		ORDER BY arn -- two transactions inserting the same new names wait in one order, never for each other
 		ON CONFLICT (arn) DO NOTHING RETURNING arn, id`,
 		[]any{arns, machines, versions, aliases, names, types, statuses, inputs, outputs, errs, causes, starts, stops, traces, snapshots},
 		readIDs(func(arn string, id int64) { ids[arn] = id }))

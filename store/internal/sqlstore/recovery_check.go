@@ -8,7 +8,7 @@ import (
 )
 
 // RecoveryCheckList implements store.Store.
-func (s *Store) RecoveryCheckList(ctx context.Context, limit int) ([]string, error) {
+func (s *Store) RecoveryCheckList(ctx context.Context, after string, limit int) ([]string, error) {
 	const op = "list executions to check after an upgrade"
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
@@ -16,7 +16,7 @@ func (s *Store) RecoveryCheckList(ctx context.Context, limit int) ([]string, err
 	if limit <= 0 || limit > store.MaxRecoveryChecks {
 		limit = store.MaxRecoveryChecks
 	}
-	rows, err := s.query(ctx, s.db.Reader(), `SELECT arn FROM recovery_check ORDER BY arn LIMIT ?`, limit)
+	rows, err := s.query(ctx, s.db.Reader(), `SELECT arn FROM recovery_check WHERE arn > ? ORDER BY arn LIMIT ?`, after, limit)
 	arns, err := collect(rows, err, func(r Rows) (string, error) {
 		var arn string
 		err := r.Scan(&arn)
