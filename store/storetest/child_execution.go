@@ -149,3 +149,29 @@ func testChildExecution(t *testing.T, s store.Store) {
 		wantError(t, err, "execution "+childARN(i)+" does not exist")
 	}
 }
+
+// testChildExecutionRetentionChunks: retention deletes a parent's children however many it
+// has (they go in transactions of a bounded size before the parent's own).
+func testChildExecutionRetentionChunks(t *testing.T, s store.Store) {
+	const n = 450
+	children := make([]*store.ChildExecutionWrite, n)
+	for i := range n {
+		children[i] = childEnd(i, sfn.StatusSucceeded, 2)
+		children[i].Started, children[i].Input = true, "{}"
+	}
+	stop := t0.Add(time.Minute)
+	must(s.ExecutionCreate(ctx, &store.ExecutionCreateParams{
+		ARN: executionARN("parent"), StateMachineARN: machineARN, Name: "parent", Type: sfn.TypeStandard, Input: `[]`,
+		StartDate: t0, Status: sfn.StatusSucceeded, Output: ptr("[]"), StopDate: &stop, Snapshot: []byte("s1"),
+		Events: []*sfn.HistoryEvent{event(1, sfn.EventExecutionStarted)}, Children: children,
+	})).get(t)
+	must(s.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: childARN(n - 1)})).get(t)
+	deleted := must(s.ExecutionDeleteFinishedBefore(ctx, &store.ExecutionDeleteFinishedBeforeParams{Before: t0.Add(time.Hour)})).get(t)
+	equal(t, "deleted", deleted, 1)
+	for _, i := range []int{0, 199, 200, n - 1} {
+		_, err := s.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: childARN(i)})
+		wantError(t, err, "execution "+childARN(i)+" does not exist")
+		_, err = s.ChildHistoryEventList(ctx, &store.HistoryEventListParams{ExecutionARN: childARN(i)})
+		wantError(t, err, "execution "+childARN(i)+" does not exist")
+	}
+}

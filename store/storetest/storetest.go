@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TaskToken", testTaskToken},
 		{"ExecutionDeleteFinishedBefore", testExecutionDeleteFinishedBefore},
 		{"ChildExecution", testChildExecution},
+		{"ChildExecutionRetentionChunks", testChildExecutionRetentionChunks},
 		{"EventBus", testEventBus},
 		{"EventRule", testEventRule},
 		{"EventDelivery", testEventDelivery},

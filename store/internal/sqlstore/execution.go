@@ -416,6 +416,61 @@ func (s *Store) ExecutionSnapshotGet(ctx context.Context, p *store.ExecutionSnap
 	return &snap, nil
 }
 
+// childDeleteChunk bounds the Distributed Map children (with their histories) one transaction
+// of a retention sweep deletes: a parent may have hundreds of thousands of them.
+const childDeleteChunk = 200
+
+// deleteChildrenOfFinishedBefore deletes, in transactions of at most childDeleteChunk children,
+// the children of the executions the sweep's next batch will delete, so that the batch's own
+// transaction (which deletes whatever children are left) stays short whatever they ran. A
+// parent redriven meanwhile (past the retention age, so past AWS's 14-day redrive window
+// unless the age is shorter) would lose its children's records, not its own.
+func (s *Store) deleteChildrenOfFinishedBefore(ctx context.Context, before time.Time, limit int) error {
+	rows, err := s.query(ctx, s.db.Reader(), `SELECT arn FROM execution
+		WHERE stop_date IS NOT NULL AND stop_date < ? AND status <> ?
+		ORDER BY stop_date LIMIT ?`, s.timeArg(before), string(sfn.StatusRunning), limit)
+	parents, err := collect(rows, err, func(r Rows) (arn string, err error) { return arn, r.Scan(&arn) })
+	if err != nil {
+		return err
+	}
+	for from := 0; from < len(parents); from += idChunk {
+		chunk := parents[from:min(from+idChunk, len(parents))]
+		args := make([]any, len(chunk))
+		for i, arn := range chunk {
+			args[i] = arn
+		}
+		in := "(" + placeholders(len(chunk), 1) + ")"
+		for {
+			n := int64(0)
+			err := s.inTx(ctx, func(tx Tx) error {
+				rows, err := s.query(ctx, tx, `SELECT arn FROM child_execution WHERE parent_arn IN `+in+` LIMIT ?`,
+					append(args[:len(args):len(args)], childDeleteChunk)...)
+				children, err := collect(rows, err, func(r Rows) (arn string, err error) { return arn, r.Scan(&arn) })
+				if err != nil || len(children) == 0 {
+					return err
+				}
+				childArgs := make([]any, len(children))
+				for i, arn := range children {
+					childArgs[i] = arn
+				}
+				childIn := "(" + placeholders(len(children), 1) + ")"
+				if _, err := s.exec(ctx, tx, `DELETE FROM child_history WHERE child_arn IN `+childIn, childArgs...); err != nil {
+					return err
+				}
+				n, err = s.exec(ctx, tx, `DELETE FROM child_execution WHERE arn IN `+childIn, childArgs...)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
+	return nil
+}
+
 // ExecutionDeleteFinishedBefore implements store.Store.
 func (s *Store) ExecutionDeleteFinishedBefore(ctx context.Context, p *store.ExecutionDeleteFinishedBeforeParams) (int, error) {
 	const op = "delete finished executions"
@@ -425,6 +480,9 @@ func (s *Store) ExecutionDeleteFinishedBefore(ctx context.Context, p *store.Exec
 	limit := p.Limit
 	if limit <= 0 {
 		limit = 1000
+	}
+	if err := s.deleteChildrenOfFinishedBefore(ctx, p.Before, limit); err != nil {
+		return 0, s.fail(op, err)
 	}
 	deleted := 0
 	err := s.inTx(ctx, func(tx Tx) error {
