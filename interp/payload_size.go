@@ -252,6 +252,12 @@ func floatSize(f float64) int {
 	}
 	var buf [32]byte
 	abs := math.Abs(f)
+	if abs < 1e15 && f == math.Trunc(f) { // integral: as many characters as its digits (and sign)
+		if f == 0 && math.Signbit(f) {
+			return 2
+		}
+		return len(strconv.AppendInt(buf[:0], int64(f), 10))
+	}
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'

@@ -90,6 +90,14 @@ func appendFloat(dst []byte, f float64) []byte {
 		return append(dst, "null"...)
 	}
 	abs := math.Abs(f)
+	if abs < 1e15 && f == math.Trunc(f) {
+		// An integral value (most numbers in workflows): its digits are its shortest form, and
+		// AppendInt is several times faster than the float formatting below.
+		if f == 0 && math.Signbit(f) {
+			return append(dst, "-0"...)
+		}
+		return strconv.AppendInt(dst, int64(f), 10)
+	}
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
