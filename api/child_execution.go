@@ -83,27 +83,23 @@ func (s *Server) listChildren(ctx context.Context, in *listExecutionsInput) (*li
 		return nil, err
 	}
 	maxResults, token := in.page()
-	res, err := s.store.ChildExecutionList(ctx, &store.ChildExecutionListParams{
+	params := &store.ChildExecutionListParams{
 		MapRunARN:  *in.MapRunArn,
 		Status:     sfn.ExecutionStatus(ptrOr(in.StatusFilter, "")),
 		MaxResults: maxResults,
 		NextToken:  token,
-	})
+	}
+	// The store filters, so that every page but the last is full.
+	if f := ptrOr(in.RedriveFilter, ""); f != "" {
+		redriven := f == "REDRIVEN"
+		params.Redriven = &redriven
+	}
+	res, err := s.store.ChildExecutionList(ctx, params)
 	if err != nil {
 		return nil, err
 	}
 	out := &listExecutionsOutput{Executions: []executionListItem{}, NextToken: res.NextToken}
 	for _, child := range res.Children {
-		switch ptrOr(in.RedriveFilter, "") {
-		case "REDRIVEN":
-			if child.RedriveCount == 0 {
-				continue
-			}
-		case "NOT_REDRIVEN":
-			if child.RedriveCount > 0 {
-				continue
-			}
-		}
 		count := child.ItemCount
 		out.Executions = append(out.Executions, executionListItem{
 			ExecutionArn:    child.ARN,

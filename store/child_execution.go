@@ -63,8 +63,10 @@ type ChildExecutionGetByARNParams struct {
 // ChildExecutionListParams pages through one map run's children, newest first (by start date,
 // then index), optionally of one status.
 type ChildExecutionListParams struct {
-	MapRunARN  string
-	Status     sfn.ExecutionStatus
+	MapRunARN string
+	Status    sfn.ExecutionStatus
+	// Redriven, when set, keeps the children redriven at least once (true) or never (false).
+	Redriven   *bool
 	MaxResults int
 	NextToken  string
 }

@@ -175,3 +175,23 @@ func testChildExecutionRetentionChunks(t *testing.T, s store.Store) {
 		wantError(t, err, "execution "+childARN(i)+" does not exist")
 	}
 }
+
+// testChildExecutionRedriveFilter: the redrive filter is applied by the query, so pages stay full.
+func testChildExecutionRedriveFilter(t *testing.T, s store.Store) {
+	children := make([]*store.ChildExecutionWrite, 6)
+	for i := range children {
+		children[i] = childStart(i, i+1)
+		if i%2 == 1 {
+			children[i].RedriveCount, children[i].RedriveDate = 1, ptr(at(i+2))
+		}
+	}
+	must(s.ExecutionCreate(ctx, &store.ExecutionCreateParams{
+		ARN: executionARN("parent"), StateMachineARN: machineARN, Name: "parent", Type: sfn.TypeStandard, Input: `[]`,
+		StartDate: t0, Snapshot: []byte("s1"), Events: []*sfn.HistoryEvent{event(1, sfn.EventExecutionStarted)}, Children: children,
+	})).get(t)
+	yes, no := true, false
+	equal(t, "redriven, pages of 2", fmt.Sprint(childPages(t, s, store.ChildExecutionListParams{MapRunARN: mapRunARN, Redriven: &yes, MaxResults: 2})),
+		fmt.Sprint([][]int{{5, 3}, {1}}))
+	equal(t, "not redriven, pages of 2", fmt.Sprint(childPages(t, s, store.ChildExecutionListParams{MapRunARN: mapRunARN, Redriven: &no, MaxResults: 2})),
+		fmt.Sprint([][]int{{4, 2}, {0}}))
+}

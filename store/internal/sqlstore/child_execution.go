@@ -149,6 +149,13 @@ func (s *Store) ChildExecutionList(ctx context.Context, p *store.ChildExecutionL
 		query += ` AND status = ?`
 		args = append(args, string(p.Status))
 	}
+	switch {
+	case p.Redriven == nil:
+	case *p.Redriven:
+		query += ` AND redrive_count > 0`
+	default:
+		query += ` AND redrive_count = 0`
+	}
 	if p.NextToken != "" {
 		key, err := decodePageToken(p.NextToken, "children", 3)
 		if err != nil || key[0] != p.MapRunARN {
