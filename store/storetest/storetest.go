@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionDeleteFinishedBefore", testExecutionDeleteFinishedBefore},
 		{"ChildExecution", testChildExecution},
 		{"ChildExecutionRetentionChunks", testChildExecutionRetentionChunks},
+		{"ChildExecutionInOneBatch", testChildExecutionInOneBatch},
 		{"EventBus", testEventBus},
 		{"EventRule", testEventRule},
 		{"EventDelivery", testEventDelivery},

@@ -16,10 +16,51 @@ import (
 const childColumns = `arn, map_run_arn, parent_arn, state_machine_arn, name, idx, item_count, type, status, input, output, error, cause,
 	start_date, stop_date, redrive_count, redrive_date`
 
-// childRow is a child execution written by a step of its parent.
+// childRow is what the steps of one batch write for one child execution: the fields of its
+// row (the first write's input and start, the last write's status) and its new history
+// events, as one JSON array from firstID to lastID.
 type childRow struct {
-	parentARN string
-	child     *store.ChildExecutionWrite
+	parentARN       string
+	child           store.ChildExecutionWrite
+	body            string
+	firstID, lastID int64
+}
+
+// addChild adds a step's write of a child to the batch, merged with an earlier write of the
+// same child: in a Distributed Map a child often starts and ends within one batch (its task
+// is quick), and one row written once costs about half of an insert followed by an update of
+// the row and its status index, and one history row half of two.
+func (r *stepRecords) addChild(parentARN string, c *store.ChildExecutionWrite) {
+	var first, last int64
+	if n := len(c.Events); n > 0 {
+		first, last = c.Events[0].ID, c.Events[n-1].ID
+	}
+	row := r.childByARN[c.ARN]
+	if row == nil {
+		row = &childRow{parentARN: parentARN, child: *c, body: r.childBodies[c], firstID: first, lastID: last}
+		row.child.Events = nil
+		if r.childByARN == nil {
+			r.childByARN = map[string]*childRow{}
+		}
+		r.childByARN[c.ARN] = row
+		r.children = append(r.children, row)
+		return
+	}
+	w := &row.child
+	if c.Started && !w.Started {
+		w.Started, w.Input, w.StartDate = true, c.Input, c.StartDate
+	}
+	w.Status, w.Output, w.Error, w.Cause, w.StopDate = c.Status, c.Output, c.Error, c.Cause, c.StopDate
+	w.RedriveCount, w.RedriveDate = c.RedriveCount, c.RedriveDate
+	if body := r.childBodies[c]; body != "" {
+		if row.body == "" {
+			row.body, row.firstID = body, first
+		} else {
+			// Both are JSON arrays of events: join their elements into one array.
+			row.body = row.body[:len(row.body)-1] + "," + body[1:]
+		}
+		row.lastID = last
+	}
 }
 
 func scanChild(r Row) (*store.ChildExecution, error) {
@@ -36,14 +77,14 @@ func scanChild(r Row) (*store.ChildExecution, error) {
 	return &c, nil
 }
 
-// queueChildren queues the upserts of the child executions a round's steps wrote and the
-// inserts of their new history events (one row per child and step). A child's input and start
-// are written only when it is new; its status fields are replaced every time.
-func (s *Store) queueChildren(b statements, rows []childRow, bodies map[*store.ChildExecutionWrite]string) {
-	_ = inChunks(rows, func(chunk []childRow) error {
+// queueChildren queues the upserts of the child executions a batch's steps wrote and the
+// inserts of their new history events (one row per child). A child's input and start are
+// written only when it is new; its status fields are replaced every time.
+func (s *Store) queueChildren(b statements, rows []*childRow) {
+	_ = inChunks(rows, func(chunk []*childRow) error {
 		args := make([]any, 0, 17*len(chunk))
 		for _, r := range chunk {
-			c := r.child
+			c := &r.child
 			args = append(args, c.ARN, c.MapRunARN, r.parentARN, c.StateMachineARN, c.Name, c.Index, c.ItemCount, string(c.Type),
 				string(c.Status), c.Input, c.Output, c.Error, c.Cause, s.timeArg(c.StartDate), s.nullTimeArg(c.StopDate),
 				c.RedriveCount, s.nullTimeArg(c.RedriveDate))
@@ -55,23 +96,16 @@ func (s *Store) queueChildren(b statements, rows []childRow, bodies map[*store.C
 				redrive_date = excluded.redrive_date`, args, nil)
 		return nil
 	})
-	type historyRow struct {
-		arn         string
-		first, last int64
-		body        string
-	}
-	var history []historyRow
+	var history []*childRow
 	for _, r := range rows {
-		events := r.child.Events
-		if len(events) == 0 {
-			continue
+		if r.body != "" {
+			history = append(history, r)
 		}
-		history = append(history, historyRow{r.child.ARN, events[0].ID, events[len(events)-1].ID, bodies[r.child]})
 	}
-	_ = inChunks(history, func(chunk []historyRow) error {
+	_ = inChunks(history, func(chunk []*childRow) error {
 		args := make([]any, 0, 4*len(chunk))
 		for _, h := range chunk {
-			args = append(args, h.arn, h.first, h.last, h.body)
+			args = append(args, h.child.ARN, h.firstID, h.lastID, h.body)
 		}
 		b.exec("write child histories", `INSERT INTO child_history (child_arn, first_id, last_id, body)
 			VALUES `+placeholders(len(chunk), 4), args, nil)
