@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stepflow/stepflow/sfn"
@@ -77,6 +78,8 @@ func scanChild(r Row) (*store.ChildExecution, error) {
 	return &c, nil
 }
 
+const childHistoryRow = "((SELECT id FROM child_execution WHERE arn = ?), ?, ?, ?)"
+
 // queueChildren queues the upserts of the child executions a batch's steps wrote and the
 // inserts of their new history events (one row per child). A child's input and start are
 // written only when it is new; its status fields are replaced every time.
@@ -107,8 +110,10 @@ func (s *Store) queueChildren(b statements, rows []*childRow) {
 		for _, h := range chunk {
 			args = append(args, h.child.ARN, h.firstID, h.lastID, h.body)
 		}
-		b.exec("write child histories", `INSERT INTO child_history (child_arn, first_id, last_id, body)
-			VALUES `+placeholders(len(chunk), 4), args, nil)
+		// The child's number is looked up by its ARN, just written: the lookup reads pages the
+		// upsert brought in, and history keyed by the number is appended, not scattered.
+		b.exec("write child histories", `INSERT INTO child_history (child_id, first_id, last_id, body) VALUES `+
+			strings.Repeat(childHistoryRow+", ", len(chunk)-1)+childHistoryRow, args, nil)
 		return nil
 	})
 }
@@ -220,10 +225,12 @@ func (s *Store) ChildHistoryEventList(ctx context.Context, p *store.HistoryEvent
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	listing, query := "child-history", `SELECT body FROM child_history WHERE child_arn = ? AND last_id > ? ORDER BY last_id LIMIT ?`
+	listing, query := "child-history", `SELECT body FROM child_history
+		WHERE child_id = (SELECT id FROM child_execution WHERE arn = ?) AND last_id > ? ORDER BY last_id LIMIT ?`
 	var from int64
 	if p.ReverseOrder {
-		listing, query = "child-history-reverse", `SELECT body FROM child_history WHERE child_arn = ? AND first_id < ? ORDER BY last_id DESC LIMIT ?`
+		listing, query = "child-history-reverse", `SELECT body FROM child_history
+			WHERE child_id = (SELECT id FROM child_execution WHERE arn = ?) AND first_id < ? ORDER BY last_id DESC LIMIT ?`
 		from = 1 << 62
 	}
 	if p.NextToken != "" {
