@@ -15,7 +15,7 @@ import (
 	"github.com/stepflow/stepflow/store/sqlite"
 )
 
-// A database of schema version 17, with child executions whose history is keyed by ARN, opens
+// A database migrated up to version 17, with child executions whose history is keyed by ARN, opens
 // with the children and their histories intact, and later steps continue those histories.
 func TestOpenMigratesChildHistoryToNumberedChildren(t *testing.T) {
 	t.Parallel()
