@@ -105,6 +105,22 @@ func (s *Store) queueChildren(b statements, rows []*childRow) {
 			history = append(history, r)
 		}
 	}
+	if s.dialect.Arrays {
+		// One statement with one plan whatever the number of rows: a VALUES list of scalar
+		// subqueries is planned again for every size. The number is looked up row by row by
+		// ARN (a join may be planned as a scan of every child).
+		arns, firsts, lasts, bodies := make([]string, len(history)), make([]int64, len(history)),
+			make([]int64, len(history)), make([]string, len(history))
+		for i, h := range history {
+			arns[i], firsts[i], lasts[i], bodies[i] = h.child.ARN, h.firstID, h.lastID, h.body
+		}
+		if len(history) > 0 {
+			b.exec("write child histories", `INSERT INTO child_history (child_id, first_id, last_id, body)
+				SELECT (SELECT id FROM child_execution WHERE arn = v.arn), v.first_id, v.last_id, v.body
+				FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[]) AS v(arn, first_id, last_id, body)`, []any{arns, firsts, lasts, bodies}, nil)
+		}
+		return
+	}
 	_ = inChunks(history, func(chunk []*childRow) error {
 		args := make([]any, 0, 4*len(chunk))
 		for _, h := range chunk {
