@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -194,4 +195,47 @@ func testChildExecutionRedriveFilter(t *testing.T, s store.Store) {
 		fmt.Sprint([][]int{{5, 3}, {1}}))
 	equal(t, "not redriven, pages of 2", fmt.Sprint(childPages(t, s, store.ChildExecutionListParams{MapRunARN: mapRunARN, Redriven: &no, MaxResults: 2})),
 		fmt.Sprint([][]int{{4, 2}, {0}}))
+}
+
+// testChildExecutionInOneBatch: a child started by one step and ended by the next step of
+// its parent, both in one batch, reads back as if the two were committed one by one (the
+// store writes it once).
+func testChildExecutionInOneBatch(t *testing.T, s store.Store) {
+	batcher, ok := s.(interface {
+		ExecutionCommitBatch(ctx context.Context, creates []*store.ExecutionCreateParams, steps []*store.ExecutionStepParams) ([]*store.Execution, []error, []error, error)
+	})
+	if !ok {
+		t.Skip("the store has no ExecutionCommitBatch")
+	}
+	parent := createExecution(t, s, "parent", 0)
+	_, _, stepErrs, err := batcher.ExecutionCommitBatch(ctx, nil, []*store.ExecutionStepParams{
+		{ExecutionARN: parent.ARN, ExpectedVersion: 1, Snapshot: []byte("s2"), Children: []*store.ChildExecutionWrite{childStart(0, 1), childStart(1, 1)}},
+		{ExecutionARN: parent.ARN, ExpectedVersion: 2, Snapshot: []byte("s3"), Children: []*store.ChildExecutionWrite{childEnd(0, sfn.StatusFailed, 3)}},
+		{ExecutionARN: parent.ARN, ExpectedVersion: 3, Snapshot: []byte("s4"), Children: []*store.ChildExecutionWrite{childEnd(1, sfn.StatusSucceeded, 4)}},
+	})
+	check(t, err)
+	equal(t, "step errors", stepErrs, []error{nil, nil, nil})
+	got := must(s.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: childARN(0)})).get(t)
+	equal(t, "child 0", got, &store.ChildExecution{ARN: childARN(0), Name: childARN(0)[len(childARN(0))-36:], MapRunARN: mapRunARN,
+		ParentARN: parent.ARN, StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:Orders/Fan", Index: 0, ItemCount: 1,
+		Type: sfn.TypeStandard, Status: sfn.StatusFailed, Input: `{"item":0}`, Error: "Boom", Cause: "it broke", StartDate: at(1), StopDate: ptr(at(3))})
+	for i, last := range []sfn.EventType{sfn.EventExecutionFailed, sfn.EventExecutionSucceeded} {
+		h := must(s.ChildHistoryEventList(ctx, &store.HistoryEventListParams{ExecutionARN: childARN(i)})).get(t).Events
+		equal(t, fmt.Sprintf("child %d events", i), h, []*sfn.HistoryEvent{event(1, sfn.EventExecutionStarted), event(2, sfn.EventPassStateEntered),
+			event(3, sfn.EventPassStateExited), event(4, last)})
+		var ids []int64
+		p := store.HistoryEventListParams{ExecutionARN: childARN(i), ReverseOrder: true, MaxResults: 3}
+		for {
+			res := must(s.ChildHistoryEventList(ctx, &p)).get(t)
+			for _, ev := range res.Events {
+				ids = append(ids, ev.ID)
+			}
+			if res.NextToken == "" {
+				break
+			}
+			p.NextToken = res.NextToken
+		}
+		equal(t, fmt.Sprintf("child %d reverse", i), ids, []int64{4, 3, 2, 1})
+	}
+	equal(t, "children", childPages(t, s, store.ChildExecutionListParams{MapRunARN: mapRunARN, Status: sfn.StatusSucceeded}), [][]int{{1}})
 }

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChildExecution", testChildExecution},
 		{"ChildExecutionRetentionChunks", testChildExecutionRetentionChunks},
 		{"ChildExecutionRedriveFilter", testChildExecutionRedriveFilter},
+		{"ChildExecutionInOneBatch", testChildExecutionInOneBatch},
 		{"EventBus", testEventBus},
 		{"EventRule", testEventRule},
 		{"EventDelivery", testEventDelivery},

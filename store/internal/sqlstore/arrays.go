@@ -236,7 +236,6 @@ func (s *Store) queueRoundArrays(b statements, r *stepRecords, round *recordRoun
 			[]any{arns, arns, string(store.TaskTokenClosed), string(store.TaskTokenOpen), arns}, nil)
 	}
 	s.queueEventDeliveries(b, round.eventDeliveries)
-	s.queueChildren(b, round.children, r.childBodies)
 }
 
 // splitKeys returns the execution ARNs and the ids of keys, as two arrays.

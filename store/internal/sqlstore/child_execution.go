@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stepflow/stepflow/sfn"
@@ -16,10 +17,51 @@ import (
 const childColumns = `arn, map_run_arn, parent_arn, state_machine_arn, name, idx, item_count, type, status, input, output, error, cause,
 	start_date, stop_date, redrive_count, redrive_date`
 
-// childRow is a child execution written by a step of its parent.
+// childRow is what the steps of one batch write for one child execution: the fields of its
+// row (the first write's input and start, the last write's status) and its new history
+// events, as one JSON array from firstID to lastID.
 type childRow struct {
-	parentARN string
-	child     *store.ChildExecutionWrite
+	parentARN       string
+	child           store.ChildExecutionWrite
+	body            string
+	firstID, lastID int64
+}
+
+// addChild adds a step's write of a child to the batch, merged with an earlier write of the
+// same child: in a Distributed Map a child often starts and ends within one batch (its task
+// is quick), and one row written once costs about half of an insert followed by an update of
+// the row and its status index, and one history row half of two.
+func (r *stepRecords) addChild(parentARN string, c *store.ChildExecutionWrite) {
+	var first, last int64
+	if n := len(c.Events); n > 0 {
+		first, last = c.Events[0].ID, c.Events[n-1].ID
+	}
+	row := r.childByARN[c.ARN]
+	if row == nil {
+		row = &childRow{parentARN: parentARN, child: *c, body: r.childBodies[c], firstID: first, lastID: last}
+		row.child.Events = nil
+		if r.childByARN == nil {
+			r.childByARN = map[string]*childRow{}
+		}
+		r.childByARN[c.ARN] = row
+		r.children = append(r.children, row)
+		return
+	}
+	w := &row.child
+	if c.Started && !w.Started {
+		w.Started, w.Input, w.StartDate = true, c.Input, c.StartDate
+	}
+	w.Status, w.Output, w.Error, w.Cause, w.StopDate = c.Status, c.Output, c.Error, c.Cause, c.StopDate
+	w.RedriveCount, w.RedriveDate = c.RedriveCount, c.RedriveDate
+	if body := r.childBodies[c]; body != "" {
+		if row.body == "" {
+			row.body, row.firstID = body, first
+		} else {
+			// Both are JSON arrays of events: join their elements into one array.
+			row.body = row.body[:len(row.body)-1] + "," + body[1:]
+		}
+		row.lastID = last
+	}
 }
 
 func scanChild(r Row) (*store.ChildExecution, error) {
@@ -36,14 +78,16 @@ func scanChild(r Row) (*store.ChildExecution, error) {
 	return &c, nil
 }
 
-// queueChildren queues the upserts of the child executions a round's steps wrote and the
-// inserts of their new history events (one row per child and step). A child's input and start
-// are written only when it is new; its status fields are replaced every time.
-func (s *Store) queueChildren(b statements, rows []childRow, bodies map[*store.ChildExecutionWrite]string) {
-	_ = inChunks(rows, func(chunk []childRow) error {
+const childHistoryRow = "((SELECT id FROM child_execution WHERE arn = ?), ?, ?, ?)"
+
+// queueChildren queues the upserts of the child executions a batch's steps wrote and the
+// inserts of their new history events (one row per child). A child's input and start are
+// written only when it is new; its status fields are replaced every time.
+func (s *Store) queueChildren(b statements, rows []*childRow) {
+	_ = inChunks(rows, func(chunk []*childRow) error {
 		args := make([]any, 0, 17*len(chunk))
 		for _, r := range chunk {
-			c := r.child
+			c := &r.child
 			args = append(args, c.ARN, c.MapRunARN, r.parentARN, c.StateMachineARN, c.Name, c.Index, c.ItemCount, string(c.Type),
 				string(c.Status), c.Input, c.Output, c.Error, c.Cause, s.timeArg(c.StartDate), s.nullTimeArg(c.StopDate),
 				c.RedriveCount, s.nullTimeArg(c.RedriveDate))
@@ -55,26 +99,37 @@ func (s *Store) queueChildren(b statements, rows []childRow, bodies map[*store.C
 				redrive_date = excluded.redrive_date`, args, nil)
 		return nil
 	})
-	type historyRow struct {
-		arn         string
-		first, last int64
-		body        string
-	}
-	var history []historyRow
+	var history []*childRow
 	for _, r := range rows {
-		events := r.child.Events
-		if len(events) == 0 {
-			continue
+		if r.body != "" {
+			history = append(history, r)
 		}
-		history = append(history, historyRow{r.child.ARN, events[0].ID, events[len(events)-1].ID, bodies[r.child]})
 	}
-	_ = inChunks(history, func(chunk []historyRow) error {
+	if s.dialect.Arrays {
+		// One statement with one plan whatever the number of rows: a VALUES list of scalar
+		// subqueries is planned again for every size. The number is looked up row by row by
+		// ARN (a join may be planned as a scan of every child).
+		arns, firsts, lasts, bodies := make([]string, len(history)), make([]int64, len(history)),
+			make([]int64, len(history)), make([]string, len(history))
+		for i, h := range history {
+			arns[i], firsts[i], lasts[i], bodies[i] = h.child.ARN, h.firstID, h.lastID, h.body
+		}
+		if len(history) > 0 {
+			b.exec("write child histories", `INSERT INTO child_history (child_id, first_id, last_id, body)
+				SELECT (SELECT id FROM child_execution WHERE arn = v.arn), v.first_id, v.last_id, v.body
+				FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[]) AS v(arn, first_id, last_id, body)`, []any{arns, firsts, lasts, bodies}, nil)
+		}
+		return
+	}
+	_ = inChunks(history, func(chunk []*childRow) error {
 		args := make([]any, 0, 4*len(chunk))
 		for _, h := range chunk {
-			args = append(args, h.arn, h.first, h.last, h.body)
+			args = append(args, h.child.ARN, h.firstID, h.lastID, h.body)
 		}
-		b.exec("write child histories", `INSERT INTO child_history (child_arn, first_id, last_id, body)
-			VALUES `+placeholders(len(chunk), 4), args, nil)
+		// The child's number is looked up by its ARN, just written: the lookup reads pages the
+		// upsert brought in, and history keyed by the number is appended, not scattered.
+		b.exec("write child histories", `INSERT INTO child_history (child_id, first_id, last_id, body) VALUES `+
+			strings.Repeat(childHistoryRow+", ", len(chunk)-1)+childHistoryRow, args, nil)
 		return nil
 	})
 }
@@ -193,10 +248,12 @@ func (s *Store) ChildHistoryEventList(ctx context.Context, p *store.HistoryEvent
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	listing, query := "child-history", `SELECT body FROM child_history WHERE child_arn = ? AND last_id > ? ORDER BY last_id LIMIT ?`
+	listing, query := "child-history", `SELECT body FROM child_history
+		WHERE child_id = (SELECT id FROM child_execution WHERE arn = ?) AND last_id > ? ORDER BY last_id LIMIT ?`
 	var from int64
 	if p.ReverseOrder {
-		listing, query = "child-history-reverse", `SELECT body FROM child_history WHERE child_arn = ? AND first_id < ? ORDER BY last_id DESC LIMIT ?`
+		listing, query = "child-history-reverse", `SELECT body FROM child_history
+			WHERE child_id = (SELECT id FROM child_execution WHERE arn = ?) AND first_id < ? ORDER BY last_id DESC LIMIT ?`
 		from = 1 << 62
 	}
 	if p.NextToken != "" {

@@ -454,7 +454,8 @@ func (s *Store) deleteChildrenOfFinishedBefore(ctx context.Context, before time.
 					childArgs[i] = arn
 				}
 				childIn := "(" + placeholders(len(children), 1) + ")"
-				if _, err := s.exec(ctx, tx, `DELETE FROM child_history WHERE child_arn IN `+childIn, childArgs...); err != nil {
+				if _, err := s.exec(ctx, tx, `DELETE FROM child_history WHERE child_id IN
+					(SELECT id FROM child_execution WHERE arn IN `+childIn+`)`, childArgs...); err != nil {
 					return err
 				}
 				n, err = s.exec(ctx, tx, `DELETE FROM child_execution WHERE arn IN `+childIn, childArgs...)
@@ -514,8 +515,8 @@ func (s *Store) ExecutionDeleteFinishedBefore(ctx context.Context, p *store.Exec
 				return err
 			}
 			// A child's history goes first, found through its row.
-			if _, err := s.exec(ctx, tx, `DELETE FROM child_history WHERE child_arn IN
-				(SELECT arn FROM child_execution WHERE parent_arn IN `+in+`)`, arns...); err != nil {
+			if _, err := s.exec(ctx, tx, `DELETE FROM child_history WHERE child_id IN
+				(SELECT id FROM child_execution WHERE parent_arn IN `+in+`)`, arns...); err != nil {
 				return err
 			}
 			for _, q := range []string{

@@ -25,6 +25,10 @@ type stepRecords struct {
 	// childBodies holds the child executions' new history events, encoded before the
 	// transaction began (see encodeChildHistories).
 	childBodies map[*store.ChildExecutionWrite]string
+	// children are the batch's child execution writes, one per child: a child started and
+	// ended by two steps of one batch costs one row and one history row (see mergeChild).
+	children   []*childRow
+	childByARN map[string]*childRow
 }
 
 type recordRound struct {
@@ -36,7 +40,6 @@ type recordRound struct {
 	tokenAdds       []tokenRow
 	finished        []string // executions that reached a terminal status
 	eventDeliveries []*store.EventDelivery
-	children        []childRow
 }
 
 // rowKey is a row of an execution: a timer id, a task id or a token.
@@ -90,7 +93,7 @@ func (r *stepRecords) add(p *store.ExecutionStepParams) {
 	}
 	round.eventDeliveries = append(round.eventDeliveries, p.EventDeliveries...)
 	for _, c := range p.Children {
-		round.children = append(round.children, childRow{arn, c})
+		r.addChild(arn, c)
 	}
 	if p.Update != nil && p.Update.Status.Terminal() {
 		round.finished = append(round.finished, arn)
@@ -113,6 +116,7 @@ func (s *Store) queueStepRecords(b statements, r *stepRecords) *[]tokenRow {
 			s.queueRound(b, r, round, taken)
 		}
 	}
+	s.queueChildren(b, r.children)
 	s.queuePerformance(b, r.perf)
 	return taken
 }
@@ -176,7 +180,6 @@ func (s *Store) queueRound(b statements, r *stepRecords, round *recordRound, tak
 	})
 	s.queueClearLeftovers(b, round.finished)
 	s.queueEventDeliveries(b, round.eventDeliveries)
-	s.queueChildren(b, round.children, r.childBodies)
 }
 
 // queueEventDeliveries queues the inserts of the event deliveries steps make. One already
