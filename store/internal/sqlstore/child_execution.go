@@ -3,14 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
 )
 
@@ -242,70 +240,18 @@ func (s *Store) ChildExecutionList(ctx context.Context, p *store.ChildExecutionL
 	return res, nil
 }
 
-// ChildHistoryEventList implements store.Store.
+// ChildHistoryEventList implements store.Store: a child's history is stored uncompressed.
 func (s *Store) ChildHistoryEventList(ctx context.Context, p *store.HistoryEventListParams) (*store.HistoryEventListResult, error) {
 	op := "list history of child execution " + p.ExecutionARN
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
-	listing, query := "child-history", `SELECT body FROM child_history
-		WHERE child_id = (SELECT id FROM child_execution WHERE arn = ?) AND last_id > ? ORDER BY last_id LIMIT ?`
-	var from int64
-	if p.ReverseOrder {
-		listing, query = "child-history-reverse", `SELECT body FROM child_history
-			WHERE child_id = (SELECT id FROM child_execution WHERE arn = ?) AND first_id < ? ORDER BY last_id DESC LIMIT ?`
-		from = 1 << 62
-	}
-	if p.NextToken != "" {
-		key, err := decodePageToken(p.NextToken, listing, 2)
-		if err != nil || key[0] != p.ExecutionARN {
-			return nil, s.fail(op, store.ErrInvalidPageToken)
-		}
-		if from, err = strconv.ParseInt(key[1], 10, 64); err != nil {
-			return nil, s.fail(op, store.ErrInvalidPageToken)
-		}
-	}
-	size := store.PageSize(p.MaxResults)
-	rows, err := s.query(ctx, s.db.Reader(), query, p.ExecutionARN, from, size+1)
-	bodies, err := collect(rows, err, func(r Rows) (string, error) {
-		var body string
-		return body, r.Scan(&body)
-	})
-	if err != nil {
-		return nil, s.fail(op, err)
-	}
-	var events []*sfn.HistoryEvent
-	for _, body := range bodies {
-		if len(events) > size {
-			break
-		}
-		var chunk []*sfn.HistoryEvent
-		if err := json.Unmarshal([]byte(body), &chunk); err != nil {
-			return nil, s.fail(op, fmt.Errorf("decode history events: %w", err))
-		}
-		if p.ReverseOrder {
-			for i := len(chunk) - 1; i >= 0 && len(events) <= size; i-- {
-				if chunk[i].ID < from {
-					events = append(events, chunk[i])
-				}
-			}
-			continue
-		}
-		for _, ev := range chunk {
-			if ev.ID > from && len(events) <= size {
-				events = append(events, ev)
-			}
-		}
-	}
-	if len(events) == 0 && p.NextToken == "" {
-		if _, err := s.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: p.ExecutionARN}); err != nil {
-			return nil, err
-		}
-	}
-	res := &store.HistoryEventListResult{Events: events}
-	if len(events) > size {
-		res.Events = events[:size]
-		res.NextToken = encodePageToken(listing, p.ExecutionARN, strconv.FormatInt(events[size-1].ID, 10))
-	}
-	return res, nil
+	return s.listHistory(ctx, op, p, "child-history", `SELECT body, NULL FROM child_history
+		WHERE child_id = (SELECT id FROM child_execution WHERE arn = ?) AND last_id > ? ORDER BY last_id LIMIT ?`,
+		`SELECT body, NULL FROM child_history
+			WHERE child_id = (SELECT id FROM child_execution WHERE arn = ?) AND first_id < ? ORDER BY last_id DESC LIMIT ?`,
+		func() error {
+			_, err := s.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: p.ExecutionARN})
+			return err
+		})
 }

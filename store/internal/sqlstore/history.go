@@ -14,14 +14,29 @@ func (s *Store) HistoryEventList(ctx context.Context, p *store.HistoryEventListP
 	if err := s.checkOpen(op); err != nil {
 		return nil, err
 	}
+	return s.listHistory(ctx, op, p, "history", `SELECT h.body, h.body_s2 FROM history_chunk h
+		WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.last_id > ? ORDER BY h.last_id LIMIT ?`,
+		`SELECT h.body, h.body_s2 FROM history_chunk h
+			WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.first_id < ? ORDER BY h.last_id DESC LIMIT ?`,
+		func() error {
+			// An execution always has ExecutionStarted, so no events means no execution.
+			_, err := s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: p.ExecutionARN})
+			return err
+		})
+}
+
+// listHistory lists a page of a history stored in chunks of events, of an execution or of a
+// Distributed Map child: forward and reverse select the (body, body_s2) of the chunks whose
+// events are after (before) an event ID, by ARN, ID and limit; listing names the page tokens.
+// exists reports the error of a first page with no events (no events means no execution).
+func (s *Store) listHistory(ctx context.Context, op string, p *store.HistoryEventListParams, listing, forward, reverse string,
+	exists func() error) (*store.HistoryEventListResult, error) {
 	// Each chunk that the query returns holds at least one event of the page, so size+1 chunks
 	// are enough; events of a chunk outside the page are skipped.
-	listing, query := "history", `SELECT h.body, h.body_s2 FROM history_chunk h
-		WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.last_id > ? ORDER BY h.last_id LIMIT ?`
+	query := forward
 	var from int64
 	if p.ReverseOrder {
-		listing, query = "history-reverse", `SELECT h.body, h.body_s2 FROM history_chunk h
-			WHERE h.execution_id = (SELECT e.id FROM execution e WHERE e.arn = ?) AND h.first_id < ? ORDER BY h.last_id DESC LIMIT ?`
+		listing, query = listing+"-reverse", reverse
 		from = 1 << 62
 	}
 	if p.NextToken != "" {
@@ -71,8 +86,7 @@ func (s *Store) HistoryEventList(ctx context.Context, p *store.HistoryEventListP
 		}
 	}
 	if len(events) == 0 && p.NextToken == "" {
-		// An execution always has ExecutionStarted, so no events means no execution.
-		if _, err := s.ExecutionGetByARN(ctx, &store.ExecutionGetByARNParams{ARN: p.ExecutionARN}); err != nil {
+		if err := exists(); err != nil {
 			return nil, err
 		}
 	}
