@@ -152,7 +152,7 @@ func (s *Store) queueLockFences(b statements, steps []*store.ExecutionStepParams
 }
 
 // queueRoundArrays is queueRound with arrays.
-func (s *Store) queueRoundArrays(b statements, r *stepRecords, round *recordRound, taken *[]tokenRow) {
+func (s *Store) queueRoundArrays(b statements, round *recordRound, taken *[]tokenRow) {
 	if keys := round.timerDeletes; len(keys) > 0 {
 		arns, ids := splitKeys(keys)
 		b.exec("delete timers", `DELETE FROM timer t USING unnest(?::text[], ?::text[]) AS v(arn, id)

@@ -26,7 +26,7 @@ type stepRecords struct {
 	// transaction began (see encodeChildHistories).
 	childBodies map[*store.ChildExecutionWrite]string
 	// children are the batch's child execution writes, one per child: a child started and
-	// ended by two steps of one batch costs one row and one history row (see mergeChild).
+	// ended by two steps of one batch costs one row and one history row (see addChild).
 	children   []*childRow
 	childByARN map[string]*childRow
 }
@@ -111,9 +111,9 @@ func (s *Store) queueStepRecords(b statements, r *stepRecords) *[]tokenRow {
 	taken := new([]tokenRow)
 	for _, round := range r.rounds {
 		if s.dialect.Arrays {
-			s.queueRoundArrays(b, r, round, taken)
+			s.queueRoundArrays(b, round, taken)
 		} else {
-			s.queueRound(b, r, round, taken)
+			s.queueRound(b, round, taken)
 		}
 	}
 	s.queueChildren(b, r.children)
@@ -121,7 +121,7 @@ func (s *Store) queueStepRecords(b statements, r *stepRecords) *[]tokenRow {
 	return taken
 }
 
-func (s *Store) queueRound(b statements, r *stepRecords, round *recordRound, taken *[]tokenRow) {
+func (s *Store) queueRound(b statements, round *recordRound, taken *[]tokenRow) {
 	s.queueDeletes(b, "delete timers", `DELETE FROM timer WHERE (execution_arn, timer_id) IN (VALUES `, round.timerDeletes)
 	s.queueDeletes(b, "delete dispatches", `DELETE FROM dispatch WHERE (execution_arn, task_id) IN (VALUES `, round.dispatchDeletes)
 	_ = inChunks(lastOfEach(round.timerAdds, func(t timerRow) rowKey { return rowKey{t.executionARN, t.timer.TimerID} }),
