@@ -416,6 +416,12 @@ func (s *Store) ExecutionSnapshotGet(ctx context.Context, p *store.ExecutionSnap
 	return &snap, nil
 }
 
+// finishedBefore selects the next executions a retention sweep deletes: finished (not running,
+// so not redriven since) before a time, oldest first, up to a limit. deleteChildrenOfFinishedBefore
+// and the sweep's transaction must pick the same ones.
+const finishedBefore = ` FROM execution WHERE stop_date IS NOT NULL AND stop_date < ? AND status <> ?
+	ORDER BY stop_date LIMIT ?`
+
 // childDeleteChunk bounds the Distributed Map children (with their histories) one transaction
 // of a retention sweep deletes: a parent may have hundreds of thousands of them.
 const childDeleteChunk = 200
@@ -426,9 +432,7 @@ const childDeleteChunk = 200
 // parent redriven meanwhile (past the retention age, so past AWS's 14-day redrive window
 // unless the age is shorter) would lose its children's records, not its own.
 func (s *Store) deleteChildrenOfFinishedBefore(ctx context.Context, before time.Time, limit int) error {
-	rows, err := s.query(ctx, s.db.Reader(), `SELECT arn FROM execution
-		WHERE stop_date IS NOT NULL AND stop_date < ? AND status <> ?
-		ORDER BY stop_date LIMIT ?`, s.timeArg(before), string(sfn.StatusRunning), limit)
+	rows, err := s.query(ctx, s.db.Reader(), `SELECT arn`+finishedBefore, s.timeArg(before), string(sfn.StatusRunning), limit)
 	parents, err := collect(rows, err, func(r Rows) (arn string, err error) { return arn, r.Scan(&arn) })
 	if err != nil {
 		return err
@@ -491,9 +495,7 @@ func (s *Store) ExecutionDeleteFinishedBefore(ctx context.Context, p *store.Exec
 			id  int64
 			arn string
 		}
-		rows, err := s.query(ctx, tx, `SELECT id, arn FROM execution
-			WHERE stop_date IS NOT NULL AND stop_date < ? AND status <> ?
-			ORDER BY stop_date LIMIT ?`, s.timeArg(p.Before), string(sfn.StatusRunning), limit)
+		rows, err := s.query(ctx, tx, `SELECT id, arn`+finishedBefore, s.timeArg(p.Before), string(sfn.StatusRunning), limit)
 		victims, err := collect(rows, err, func(r Rows) (v victim, err error) {
 			return v, r.Scan(&v.id, &v.arn)
 		})
