@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
 
 	"github.com/stepflow/stepflow/store"
 )
@@ -40,8 +39,7 @@ func (s *Store) RecoveryCheckDelete(ctx context.Context, arns []string) error {
 		for i, arn := range arns[:n] {
 			args[i] = arn
 		}
-		query := `DELETE FROM recovery_check WHERE arn IN (?` + strings.Repeat(", ?", n-1) + `)`
-		if _, err := s.exec(ctx, s.db.Writer(), query, args...); err != nil {
+		if _, err := s.exec(ctx, s.db.Writer(), `DELETE FROM recovery_check WHERE arn IN (`+placeholders(n, 1)+`)`, args...); err != nil {
 			return s.fail(op, err)
 		}
 		arns = arns[n:]

@@ -185,7 +185,6 @@ func (s *Store) queueRound(b statements, round *recordRound, taken *[]tokenRow) 
 // queueEventDeliveries queues the inserts of the event deliveries steps make. One already
 // written (the same status change committed by a step redone) is kept as it is.
 func (s *Store) queueEventDeliveries(b statements, ds []*store.EventDelivery) {
-	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	_ = inChunks(ds, func(rows []*store.EventDelivery) error {
 		args := make([]any, 0, 16*len(rows))
 		for _, d := range rows {
@@ -198,7 +197,7 @@ func (s *Store) queueEventDeliveries(b statements, ds []*store.EventDelivery) {
 				d.DeadLetterARN, s.timeArg(d.CreatedDate))
 		}
 		b.exec("add event deliveries", `INSERT INTO event_delivery (`+eventDeliveryColumns+`)
-			VALUES `+row+strings.Repeat(", "+row, len(rows)-1)+` ON CONFLICT (id) DO NOTHING`, args, nil)
+			VALUES `+placeholders(len(rows), 16)+` ON CONFLICT (id) DO NOTHING`, args, nil)
 		return nil
 	})
 }
