@@ -64,19 +64,8 @@ func (s *Store) WebhookList(ctx context.Context, _ *store.WebhookListParams) ([]
 		return nil, err
 	}
 	rows, err := s.query(ctx, s.db.Reader(), `SELECT `+webhookColumns+` FROM webhook ORDER BY name`)
+	out, err := collect(rows, err, func(r Rows) (*store.Webhook, error) { return scanWebhook(r) })
 	if err != nil {
-		return nil, s.fail(op, err)
-	}
-	defer rows.Close()
-	var out []*store.Webhook
-	for rows.Next() {
-		w, err := scanWebhook(rows)
-		if err != nil {
-			return nil, s.fail(op, err)
-		}
-		out = append(out, w)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.fail(op, err)
 	}
 	return out, nil
