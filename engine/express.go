@@ -54,19 +54,9 @@ func (e *Engine) runExpressSync(ctx context.Context, t *target, p *StartExecutio
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(e.bg, cancel)()
-	var (
-		events []*sfn.HistoryEvent
-		states []store.StateTime
-	)
-	res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker, OnStep: collectEvents(&events),
-		OnState: func(s *interp.ExecutionState) { states = stateTimes(s.StateTimes) }})
-	e.observeExpress(t, info, events, res)
-	if err != nil && !errors.Is(err, ErrStalled) {
+	res, states, err := e.runExpress(runCtx, t, prog, info, input)
+	if err != nil {
 		return nil, fmt.Errorf("run express execution: %w", err)
-	}
-	if errors.Is(err, ErrStalled) {
-		res = interp.Result{Status: sfn.StatusFailed, Error: sfn.ErrorRuntime,
-			Cause: "The execution waits for a task token or activity, which Express executions cannot receive."}
 	}
 	rec := expressRecord(t, info, inputText, p.TraceHeader)
 	finishRecord(rec, res, e.now())
@@ -75,6 +65,24 @@ func (e *Engine) runExpressSync(ctx context.Context, t *target, p *StartExecutio
 		e.log.Warn("record express execution", "execution", rec.ARN, "err", err)
 	}
 	return &SyncResult{Execution: rec}, nil
+}
+
+// runExpress runs an Express execution to its end and observes it. It returns the time the
+// execution spent per state and, besides the result, an error only when the run broke off:
+// one stalled on a task token or activity, which Express executions cannot receive, fails.
+func (e *Engine) runExpress(ctx context.Context, t *target, prog *interp.Program, info interp.ExecutionInfo, input any) (interp.Result, []store.StateTime, error) {
+	var (
+		events []*sfn.HistoryEvent
+		states []store.StateTime
+	)
+	res, err := Run(ctx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker, OnStep: collectEvents(&events),
+		OnState: func(s *interp.ExecutionState) { states = stateTimes(s.StateTimes) }})
+	e.observeExpress(t, info, events, res)
+	if errors.Is(err, ErrStalled) {
+		res, err = interp.Result{Status: sfn.StatusFailed, Error: sfn.ErrorRuntime,
+			Cause: "The execution waits for a task token or activity, which Express executions cannot receive."}, nil
+	}
+	return res, states, err
 }
 
 func expressRecord(t *target, info interp.ExecutionInfo, input, trace string) *store.Execution {
@@ -146,22 +154,12 @@ func (e *Engine) startExpressAsync(ctx context.Context, t *target, p *StartExecu
 	go func() {
 		defer e.loops.Done()
 		defer cancel()
-		var (
-			events []*sfn.HistoryEvent
-			states []store.StateTime
-		)
-		res, err := Run(runCtx, prog, RunOptions{Info: info, Input: input, Invoker: e.cfg.Invoker, OnStep: collectEvents(&events),
-			OnState: func(s *interp.ExecutionState) { states = stateTimes(s.StateTimes) }})
-		e.observeExpress(t, info, events, res)
+		res, states, err := e.runExpress(runCtx, t, prog, info, input)
 		e.mu.Lock()
 		delete(e.express, rec.ARN)
 		e.mu.Unlock()
-		if err != nil && !errors.Is(err, ErrStalled) {
+		if err != nil {
 			e.log.Warn("express execution", "execution", rec.ARN, "err", err)
-		}
-		if errors.Is(err, ErrStalled) {
-			res = interp.Result{Status: sfn.StatusFailed, Error: sfn.ErrorRuntime,
-				Cause: "The execution waits for a task token or activity, which Express executions cannot receive."}
 		}
 		if e.bg.Err() != nil && res.Status == sfn.StatusAborted {
 			return // the engine is closing: the next Start records the loss

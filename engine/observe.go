@@ -128,20 +128,19 @@ func (e *Engine) statusChangeDeliveries(ctx context.Context, ex *interp.Executio
 		return nil
 	}
 	var changes []StatusChange
+	st, r := ex.State(), ex.Result()
 	for _, ev := range events {
 		status := statusAfter(ev)
 		if status == "" {
 			continue
 		}
-		st := ex.State()
 		c := StatusChange{ExecutionARN: st.Info.ExecutionARN, StateMachineARN: st.Info.StateMachineARN, Status: status,
 			Time: ev.Timestamp, EventID: ev.ID, Name: st.Info.ExecutionName, Input: input, StartDate: st.Info.StartTime,
-			RedriveCount: ex.Result().RedriveCount}
+			RedriveCount: r.RedriveCount}
 		if !st.RedriveDate.IsZero() {
 			c.RedriveDate = &st.RedriveDate
 		}
 		if status != sfn.StatusRunning {
-			r := ex.Result()
 			c.Error, c.Cause = r.Error, r.Cause
 			if status == sfn.StatusSucceeded {
 				c.Output = output

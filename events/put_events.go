@@ -179,18 +179,28 @@ func (b *Bus) match(ctx context.Context, bus, eventID, text string, now time.Tim
 		rt := rules.byName[name]
 		arns = append(arns, rt.rule.ARN)
 		for _, t := range rt.targets {
-			var cfg Target
-			if err := json.Unmarshal([]byte(t.Config), &cfg); err != nil {
+			d, err := newDelivery(eventID, text, bus, rt.rule, t, now, now)
+			if err != nil {
 				return nil, nil, err
 			}
-			ds = append(ds, &store.EventDelivery{
-				ID: deliveryID(eventID, rt.rule.ARN, t.ID), EventID: eventID, BusName: bus, RuleName: name, RuleARN: rt.rule.ARN,
-				TargetID: t.ID, Target: t.Config, Event: text, EventTime: now, State: store.EventDeliveryPending,
-				NextAttemptAt: now, DeadLetterARN: cfg.deadLetterARN(), CreatedDate: now,
-			})
+			ds = append(ds, d)
 		}
 	}
 	return ds, arns, nil
+}
+
+// newDelivery is the pending delivery of the event eventID, whose text is text, to target t
+// of rule on bus, due now.
+func newDelivery(eventID, text, bus string, rule *store.EventRule, t *store.EventTarget, eventTime, now time.Time) (*store.EventDelivery, error) {
+	var cfg Target
+	if err := json.Unmarshal([]byte(t.Config), &cfg); err != nil {
+		return nil, err
+	}
+	return &store.EventDelivery{
+		ID: deliveryID(eventID, rule.ARN, t.ID), EventID: eventID, BusName: bus, RuleName: rule.Name, RuleARN: rule.ARN,
+		TargetID: t.ID, Target: t.Config, Event: text, EventTime: eventTime, State: store.EventDeliveryPending,
+		NextAttemptAt: now, DeadLetterARN: cfg.deadLetterARN(), CreatedDate: now,
+	}, nil
 }
 
 // deliveryID keys a delivery, and names the execution it starts: the event id and a digest

@@ -127,13 +127,11 @@ func (b *Bus) ScheduledRuleDeliveries(ctx context.Context, busName, ruleName str
 	}
 	var ds []*store.EventDelivery
 	for _, t := range targets {
-		var cfg Target
-		if err := json.Unmarshal([]byte(t.Config), &cfg); err != nil {
+		d, err := newDelivery(ev.ID, string(text), busName, rule, t, slot, now)
+		if err != nil {
 			return nil, err
 		}
-		ds = append(ds, &store.EventDelivery{ID: deliveryID(ev.ID, rule.ARN, t.ID), EventID: ev.ID, BusName: busName,
-			RuleName: ruleName, RuleARN: rule.ARN, TargetID: t.ID, Target: t.Config, Event: string(text), EventTime: slot,
-			State: store.EventDeliveryPending, NextAttemptAt: now, DeadLetterARN: cfg.deadLetterARN(), CreatedDate: now})
+		ds = append(ds, d)
 	}
 	if len(ds) > 0 {
 		b.cfg.Metrics.RuleTriggered(rule.ARN, 1)

@@ -43,6 +43,8 @@ type ChildExecution struct {
 	// before the step ends (see settleFullChildren).
 	Full  bool `json:",omitempty"`
 	Ended bool `json:",omitempty"`
+
+	stateMachineARN string // filled in with ARN (see identify)
 }
 
 // ChildExecutionStep is what one step did to one child execution: the child's status fields as
@@ -91,7 +93,7 @@ func (e *Execution) childStep(c *Frame) *ChildExecutionStep {
 	if s, ok := e.childSteps[ch.ARN]; ok {
 		return s
 	}
-	s := &ChildExecutionStep{ARN: ch.ARN, Name: ch.Name, MapRunARN: ch.MapRunARN, StateMachineARN: childStateMachineARN(ch.MapRunARN),
+	s := &ChildExecutionStep{ARN: ch.ARN, Name: ch.Name, MapRunARN: ch.MapRunARN, StateMachineARN: ch.stateMachineARN,
 		Index: ch.Index, ItemCount: ch.ItemCount, Express: ch.Express, Start: ch.Start, Status: sfn.StatusRunning, RedriveCount: ch.RedriveCount,
 		RedriveDate: ch.RedriveDate}
 	if e.childSteps == nil {
@@ -297,6 +299,9 @@ func (e *Execution) stopChild(ev ChildStopRequested) {
 
 // identify fills in what child index of the fan's run is, from its name.
 func (fan *Fan) identify(ch *ChildExecution, index int) {
+	if fan.childMachine == "" {
+		fan.childPrefix, fan.childMachine = childExecutionARN(fan.MapRunARN, ""), childStateMachineARN(fan.MapRunARN)
+	}
 	ch.MapRunARN, ch.Index, ch.ItemCount = fan.MapRunARN, index, fan.batchSize(index)
-	ch.ARN = childExecutionARN(fan.MapRunARN, ch.Name)
+	ch.ARN, ch.stateMachineARN = fan.childPrefix+ch.Name, fan.childMachine
 }

@@ -210,6 +210,9 @@ type Fan struct {
 	Parked bool `json:",omitempty"`
 
 	pumping bool
+	// What the ARNs of a Distributed Map's children derive from MapRunARN, derived once
+	// rather than for every child and step (see identify).
+	childPrefix, childMachine string
 }
 
 // Start begins an execution of the program with the given input.
