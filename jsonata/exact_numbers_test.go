@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -319,21 +318,7 @@ func TestSuiteWithExactNumbers(t *testing.T) {
 		if _, isKnown := known[rel]; isKnown {
 			continue
 		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cases []*suiteCase
-		if strings.HasPrefix(strings.TrimSpace(string(b)), "[") {
-			err = json.Unmarshal(b, &cases)
-		} else {
-			var one suiteCase
-			err = json.Unmarshal(b, &one)
-			cases = []*suiteCase{&one}
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", rel, err)
-		}
+		cases := readSuiteCases(t, file, rel)
 		var failures []string
 		for i, c := range cases {
 			if c.ExprFile != "" {
