@@ -2,7 +2,6 @@ package interp
 
 import (
 	"encoding/json"
-	"math"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -245,32 +244,11 @@ func (s *sizer) remember(k sizeKey, v any, size, height int) {
 	s.memo[k] = sizeEntry{v: v, size: size, height: height}
 }
 
-// floatSize follows encoding/json's float64 format.
+// floatSize is the length of the text encoding/json writes for f (null for NaN and the
+// infinities, as jsonvalue encodes them).
 func floatSize(f float64) int {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return 4
-	}
 	var buf [32]byte
-	abs := math.Abs(f)
-	if abs < 1e15 && f == math.Trunc(f) { // integral: as many characters as its digits (and sign)
-		if f == 0 && math.Signbit(f) {
-			return 2
-		}
-		return len(strconv.AppendInt(buf[:0], int64(f), 10))
-	}
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b := strconv.AppendFloat(buf[:0], f, format, -1, 64)
-	if format == 'e' {
-		// encoding/json writes e-07 as e-7
-		n := len(b)
-		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			return n - 1
-		}
-	}
-	return len(b)
+	return len(jsonvalue.AppendFloat(buf[:0], f))
 }
 
 // stringSize is the length of a JSON string literal: quotes, two-character escapes for quote,

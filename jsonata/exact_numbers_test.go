@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -319,21 +318,7 @@ func TestSuiteWithExactNumbers(t *testing.T) {
 		if _, isKnown := known[rel]; isKnown {
 			continue
 		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cases []*suiteCase
-		if strings.HasPrefix(strings.TrimSpace(string(b)), "[") {
-			err = json.Unmarshal(b, &cases)
-		} else {
-			var one suiteCase
-			err = json.Unmarshal(b, &one)
-			cases = []*suiteCase{&one}
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", rel, err)
-		}
+		cases := readSuiteCases(t, file, rel)
 		var failures []string
 		for i, c := range cases {
 			if c.ExprFile != "" {
@@ -359,64 +344,52 @@ func TestSuiteWithExactNumbers(t *testing.T) {
 
 // exactForm gives every finite number in v as a json.Number holding JavaScript's text for it.
 func exactForm(v any) any {
-	switch x := v.(type) {
-	case float64:
-		if math.IsInf(x, 0) || math.IsNaN(x) {
-			return x
+	return mapLeaves(v, func(v any) any {
+		if x, ok := v.(float64); ok && !math.IsInf(x, 0) && !math.IsNaN(x) {
+			return json.Number(formatNumber(x))
 		}
-		return json.Number(formatNumber(x))
+		return v
+	})
+}
+
+// numbersAsFloats reads every json.Number in a result as its float64.
+func numbersAsFloats(v any) any {
+	return mapLeaves(v, func(v any) any {
+		if x, ok := v.(json.Number); ok {
+			f, _ := jsonvalue.Float(x)
+			return f
+		}
+		return v
+	})
+}
+
+// mapLeaves copies v with f applied to every value that is not an array or an object.
+func mapLeaves(v any, f func(any) any) any {
+	switch x := v.(type) {
 	case []any:
 		out := make([]any, len(x))
 		for i, it := range x {
-			out[i] = exactForm(it)
+			out[i] = mapLeaves(it, f)
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, it := range x {
-			out[k] = exactForm(it)
+			out[k] = mapLeaves(it, f)
 		}
 		return out
 	case *object:
 		out := newObject()
 		for _, k := range x.keys {
-			out.set(k, exactForm(x.vals[k]))
+			out.set(k, mapLeaves(x.vals[k], f))
 		}
 		return out
 	case *jsonvalue.Object:
 		out := jsonvalue.NewObject(x.Len())
 		for i := range x.Len() {
-			out.Set(x.KeyAt(i), exactForm(x.ValueAt(i)))
+			out.Set(x.KeyAt(i), mapLeaves(x.ValueAt(i), f))
 		}
 		return out
 	}
-	return v
-}
-
-// numbersAsFloats reads every json.Number in a result as its float64.
-func numbersAsFloats(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		f, _ := jsonvalue.Float(x)
-		return f
-	case []any:
-		out := make([]any, len(x))
-		for i, it := range x {
-			out[i] = numbersAsFloats(it)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, it := range x {
-			out[k] = numbersAsFloats(it)
-		}
-		return out
-	case *jsonvalue.Object:
-		out := jsonvalue.NewObject(x.Len())
-		for i := range x.Len() {
-			out.Set(x.KeyAt(i), numbersAsFloats(x.ValueAt(i)))
-		}
-		return out
-	}
-	return v
+	return f(v)
 }

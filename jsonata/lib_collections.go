@@ -133,7 +133,7 @@ func defineArrayFunctions() {
 					c, _ := compareNumbers(a, b)
 					return c > 0, nil
 				}
-				return compareUTF16(a.(string), b.(string)) > 0, nil
+				return jsonvalue.CompareUTF16(a.(string), b.(string)) > 0, nil
 			}
 		}
 		ev.budget.spend(len(items))
@@ -553,7 +553,7 @@ func (ev *evaluator) evalSort(expr *node, input *seq, env *frame) (any, error) {
 			if isNumber(aa) {
 				comp, _ = compareNumbers(aa, bb)
 			} else {
-				comp = compareUTF16(aa.(string), bb.(string))
+				comp = jsonvalue.CompareUTF16(aa.(string), bb.(string))
 			}
 			if term.descending {
 				comp = -comp

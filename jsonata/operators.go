@@ -206,7 +206,7 @@ func compareValues(lhs, rhs any, op string) (any, error) {
 		e.value2 = rhs
 		return nil, e
 	}
-	c := compareUTF16(ls, rs)
+	c := jsonvalue.CompareUTF16(ls, rs)
 	switch op {
 	case "<":
 		return c < 0, nil
@@ -217,29 +217,6 @@ func compareValues(lhs, rhs any, op string) (any, error) {
 	default:
 		return c >= 0, nil
 	}
-}
-
-// compareUTF16 orders strings as JavaScript does (by UTF-16 code unit).
-func compareUTF16(a, b string) int {
-	if a == b {
-		return 0
-	}
-	ua, ub := toUTF16(a), toUTF16(b)
-	for i := 0; i < len(ua) && i < len(ub); i++ {
-		if ua[i] != ub[i] {
-			if ua[i] < ub[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	switch {
-	case len(ua) < len(ub):
-		return -1
-	case len(ua) > len(ub):
-		return 1
-	}
-	return 0
 }
 
 const maxRangeSize = 1e7

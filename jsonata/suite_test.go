@@ -226,6 +226,27 @@ func readExprFile(caseFile, name string) (string, error) {
 	return string(b), nil
 }
 
+// readSuiteCases reads one case file of the suite: an array of cases or a single case.
+func readSuiteCases(t *testing.T, file, rel string) []*suiteCase {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []*suiteCase
+	if strings.HasPrefix(strings.TrimSpace(string(b)), "[") {
+		err = json.Unmarshal(b, &cases)
+	} else {
+		var one suiteCase
+		err = json.Unmarshal(b, &one)
+		cases = []*suiteCase{&one}
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", rel, err)
+	}
+	return cases
+}
+
 // TestSuite runs every case file of the JSONata test suite and logs the pass rate (go test
 // -v). JSONATA_SHOW_KNOWN=1 logs why known failures fail; JSONATA_SLOW=1 logs slow files.
 func TestSuite(t *testing.T) {
@@ -241,21 +262,7 @@ func TestSuite(t *testing.T) {
 	for _, file := range files {
 		rel, _ := filepath.Rel(filepath.Join(dir, "groups"), file)
 		rel = filepath.ToSlash(rel)
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cases []*suiteCase
-		if strings.HasPrefix(strings.TrimSpace(string(b)), "[") {
-			err = json.Unmarshal(b, &cases)
-		} else {
-			var one suiteCase
-			err = json.Unmarshal(b, &one)
-			cases = []*suiteCase{&one}
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", rel, err)
-		}
+		cases := readSuiteCases(t, file, rel)
 		var failures []string
 		started := time.Now()
 		for i, c := range cases {

@@ -195,15 +195,7 @@ func isNumber(v any) bool {
 // constructors, functions that return their arguments' items), so that the output shows the
 // same text, and reads it as its nearest double where an operator or function computes
 // with it, as jsonata-js computes with JavaScript numbers.
-func asNumber(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case json.Number:
-		return jsonvalue.Float(x)
-	}
-	return 0, false
-}
+func asNumber(v any) (float64, bool) { return jsonvalue.Float(v) }
 
 func isString(v any) bool {
 	_, ok := v.(string)

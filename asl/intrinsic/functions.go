@@ -1,11 +1,11 @@
 package intrinsic
 
 import (
-	"github.com/stepflow/stepflow/internal/jsonvalue"
-
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
 
 // function describes one States.* function: how many arguments it takes, an optional check

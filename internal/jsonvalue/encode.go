@@ -22,7 +22,7 @@ func Append(dst []byte, v any) []byte {
 		}
 		return append(dst, "false"...)
 	case float64:
-		return appendFloat(dst, x)
+		return AppendFloat(dst, x)
 	case json.Number:
 		if x == "" {
 			return append(dst, '0')
@@ -83,8 +83,9 @@ func Append(dst []byte, v any) []byte {
 	return append(dst, b...)
 }
 
-// appendFloat writes a float64 the way encoding/json does (the ES6 number form).
-func appendFloat(dst []byte, f float64) []byte {
+// AppendFloat appends a float64 the way encoding/json writes it (the ES6 number form), and
+// null for a NaN or an infinity, which JSON cannot hold.
+func AppendFloat(dst []byte, f float64) []byte {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		// not JSON; encoding/json would fail. Stay encodable.
 		return append(dst, "null"...)

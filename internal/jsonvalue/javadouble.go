@@ -50,7 +50,7 @@ func javaDoubleString(f float64) string {
 // decimalValue is the value of a decimal literal (one with a fraction or an exponent).
 func decimalValue(f float64) any {
 	java := javaDoubleString(f)
-	if string(appendFloat(nil, f)) == java {
+	if string(AppendFloat(nil, f)) == java {
 		return f
 	}
 	return json.Number(java)

@@ -2,7 +2,6 @@ package aws
 
 import (
 	"sort"
-	"unicode/utf16"
 
 	"github.com/stepflow/stepflow/internal/jsonvalue"
 )
@@ -197,29 +196,8 @@ func objectEntries(v any) ([]string, []any) {
 	return keys, vals
 }
 
-// javaStringLess is java.lang.String.compareTo's order: by UTF-16 code units, which differs
-// from Go's byte order only for characters beyond U+FFFF against U+E000-U+FFFF.
-func javaStringLess(a, b string) bool {
-	if isASCII(a) && isASCII(b) {
-		return a < b
-	}
-	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
-	for i := 0; i < len(ua) && i < len(ub); i++ {
-		if ua[i] != ub[i] {
-			return ua[i] < ub[i]
-		}
-	}
-	return len(ua) < len(ub)
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
+// javaStringLess is java.lang.String.compareTo's order (by UTF-16 code units).
+func javaStringLess(a, b string) bool { return jsonvalue.CompareUTF16(a, b) < 0 }
 
 // decodeResult reads a JSON response of svc: its structures as Go maps, which the
 // integrations' code reads and rewrites, and its map members (mapMembers, keys as the wire
