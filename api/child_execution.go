@@ -14,19 +14,19 @@ import (
 // and ListExecutions with a mapRunArn lists them. They are stored apart from executions
 // (store.ChildExecution), so an execution lookup that finds nothing looks for a child.
 
-// getChild looks a child execution up by ARN: ExecutionDoesNotExist when there is none.
-func (s *Server) getChild(ctx context.Context, arn string) (*store.ChildExecution, error) {
+// getExecutionOrChild looks arn up as an execution, then as a child execution: exactly one
+// of the two is set when err is nil, ExecutionDoesNotExist when there is neither.
+func (s *Server) getExecutionOrChild(ctx context.Context, arn string) (*store.Execution, *store.ChildExecution, error) {
+	exec, err := s.getExecution(ctx, arn)
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.Code != codeExecutionDoesNotExist {
+		return exec, nil, err
+	}
 	child, err := s.store.ChildExecutionGetByARN(ctx, &store.ChildExecutionGetByARNParams{ARN: arn})
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, executionDoesNotExist(arn)
+		return nil, nil, executionDoesNotExist(arn)
 	}
-	return child, err
-}
-
-// isDoesNotExist says whether err is the API's ExecutionDoesNotExist.
-func isDoesNotExist(err error) bool {
-	var apiErr *Error
-	return errors.As(err, &apiErr) && apiErr.Code == codeExecutionDoesNotExist
+	return nil, child, err
 }
 
 // describeChild answers DescribeExecution for a child execution: its own fields, its map run

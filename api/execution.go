@@ -364,16 +364,12 @@ func (s *Server) describeExecution(ctx context.Context, in *executionARNInput) (
 	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
 		return nil, err
 	}
-	exec, err := s.getExecution(ctx, *in.ExecutionArn)
-	if isDoesNotExist(err) {
-		child, cerr := s.getChild(ctx, *in.ExecutionArn)
-		if cerr != nil {
-			return nil, cerr
-		}
-		return s.describeChild(ctx, child, ptrOr(in.IncludedData, "ALL_DATA") == "METADATA_ONLY")
-	}
+	exec, child, err := s.getExecutionOrChild(ctx, *in.ExecutionArn)
 	if err != nil {
 		return nil, err
+	}
+	if child != nil {
+		return s.describeChild(ctx, child, ptrOr(in.IncludedData, "ALL_DATA") == "METADATA_ONLY")
 	}
 	out := &describeExecutionOutput{
 		ExecutionArn:           exec.ARN,
@@ -420,20 +416,16 @@ func (s *Server) stopExecution(ctx context.Context, in *stopExecutionInput) (*st
 	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
 		return nil, err
 	}
-	_, err := s.getExecution(ctx, *in.ExecutionArn)
-	if isDoesNotExist(err) {
-		child, cerr := s.getChild(ctx, *in.ExecutionArn)
-		if cerr != nil {
-			return nil, cerr
-		}
+	_, child, err := s.getExecutionOrChild(ctx, *in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if child != nil {
 		stop, err := s.engine.StopChildExecution(ctx, child.ParentARN, child.ARN, ptrOr(in.Error, ""), ptrOr(in.Cause, ""))
 		if err != nil {
 			return nil, err
 		}
 		return &stopExecutionOutput{StopDate: epoch(stop)}, nil
-	}
-	if err != nil {
-		return nil, err
 	}
 	stop, err := s.engine.StopExecution(ctx, *in.ExecutionArn, ptrOr(in.Error, ""), ptrOr(in.Cause, ""))
 	if err != nil {
@@ -457,18 +449,14 @@ func (s *Server) redriveExecution(ctx context.Context, in *redriveExecutionInput
 	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
 		return nil, err
 	}
-	exec, err := s.getExecution(ctx, *in.ExecutionArn)
-	if isDoesNotExist(err) {
-		child, cerr := s.getChild(ctx, *in.ExecutionArn)
-		if cerr != nil {
-			return nil, cerr
-		}
+	exec, child, err := s.getExecutionOrChild(ctx, *in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if child != nil {
 		// AWS redrives a Map Run's children by redriving their parent.
 		return nil, clientError(codeExecutionNotRedrivable, "Execution %s is a child workflow execution of Map Run %s: redrive its parent execution %s",
 			child.ARN, child.MapRunARN, child.ParentARN)
-	}
-	if err != nil {
-		return nil, err
 	}
 	if status, reason := s.redriveStatus(exec); status != "REDRIVABLE" {
 		return nil, clientError(codeExecutionNotRedrivable, "%s", reason)

@@ -33,15 +33,14 @@ func (s *Server) getExecutionHistory(ctx context.Context, in *getExecutionHistor
 	if err := checkExecutionARN(&v, in.ExecutionArn); err != nil {
 		return nil, err
 	}
-	list := s.store.HistoryEventList
-	if _, err := s.getExecution(ctx, *in.ExecutionArn); isDoesNotExist(err) {
-		// A Distributed Map's child execution has a history of its own.
-		if _, err := s.getChild(ctx, *in.ExecutionArn); err != nil {
-			return nil, err
-		}
-		list = s.store.ChildHistoryEventList
-	} else if err != nil {
+	_, child, err := s.getExecutionOrChild(ctx, *in.ExecutionArn)
+	if err != nil {
 		return nil, err
+	}
+	list := s.store.HistoryEventList
+	if child != nil {
+		// A Distributed Map's child execution has a history of its own.
+		list = s.store.ChildHistoryEventList
 	}
 	maxResults, token := in.page()
 	res, err := list(ctx, &store.HistoryEventListParams{

@@ -471,14 +471,13 @@ func (s *Server) describeStateMachineForExecution(ctx context.Context, in *descr
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	exec, err := s.getExecution(ctx, *in.ExecutionArn)
-	if isDoesNotExist(err) {
+	exec, child, err := s.getExecutionOrChild(ctx, *in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if child != nil {
 		// A Distributed Map's child runs its parent's definition under the run's labelled
 		// machine, and says which run and label (fields AWS gives for children only).
-		child, cerr := s.getChild(ctx, *in.ExecutionArn)
-		if cerr != nil {
-			return nil, cerr
-		}
 		parentIn := *in
 		parentIn.ExecutionArn = &child.ParentARN
 		out, err := s.describeStateMachineForExecution(ctx, &parentIn)
@@ -490,9 +489,6 @@ func (s *Server) describeStateMachineForExecution(ctx context.Context, in *descr
 			out.Name = a.Resource
 		}
 		return out, nil
-	}
-	if err != nil {
-		return nil, err
 	}
 	if exec.StateMachineVersionARN != "" {
 		version, err := s.store.StateMachineVersionGetByARN(ctx, &store.StateMachineVersionGetByARNParams{ARN: exec.StateMachineVersionARN})

@@ -25,28 +25,8 @@ func TestValuesOverTheWire(t *testing.T) {
 		"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":9007199254740992,"Next":"B"}],"Default":"F"},
 		"B":{"Type":"Pass","Parameters":{"sum.$":"States.MathAdd($.n, 1)"},"ResultPath":"$.s","End":true},
 		"F":{"Type":"Fail","Error":"Rounded","Cause":"2^53+1 was read as 2^53"}}}`
-	sm, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("Values"),
-		Definition: aws.String(definition), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
-	if err != nil {
-		t.Fatal(err)
-	}
 	input := `{"z":1,"n":9007199254740993,"d":1.0,"a":{"y":2,"b":3}}`
-	ex, err := client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(input)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var desc *awssfn.DescribeExecutionOutput
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if desc, err = client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}); err != nil {
-			t.Fatal(err)
-		}
-		if desc.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
-			break
-		}
-	}
-	if desc.Status != types.ExecutionStatusSucceeded {
-		t.Fatalf("status %s: %s: %s", desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
-	}
+	desc := runToSuccess(t, client, "Values", definition, input)
 	// Parameters: the plain field first, then the key.$ fields in java.util.HashMap order
 	// (d before n); ResultPath appends new keys.
 	wantOutput := `{"z":1,"n":9007199254740993,"d":1.0,"a":{"y":2,"b":3},"p":{"keep":"x","d":1.0,"n":9007199254740993},"s":{"sum":9007199254740994}}`
@@ -56,7 +36,7 @@ func TestValuesOverTheWire(t *testing.T) {
 	if got := aws.ToString(desc.Input); got != input {
 		t.Errorf("DescribeExecution input %s, want %s", got, input)
 	}
-	hist, err := client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: ex.ExecutionArn})
+	hist, err := client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: desc.ExecutionArn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,33 +71,13 @@ func TestJSONataExactNumbersOverTheWire(t *testing.T) {
 		"C":{"Type":"Choice","Choices":[{"Condition":"{% $v > 9007199254740992 %}","Next":"B"}],"Default":"F"},
 		"B":{"Type":"Pass","Output":{"n":"{% $v %}","d":"{% $states.input.d %}","sum":"{% $v + 0 %}"},"End":true},
 		"F":{"Type":"Fail","Error":"Rounded","Cause":"2^53+1 was read as 2^53"}}}`
-	sm, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String("JSONataValues"),
-		Definition: aws.String(definition), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
-	if err != nil {
-		t.Fatal(err)
-	}
 	input := `{"n":9007199254740993,"d":1.0}`
-	ex, err := client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(input)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var desc *awssfn.DescribeExecutionOutput
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if desc, err = client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}); err != nil {
-			t.Fatal(err)
-		}
-		if desc.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
-			break
-		}
-	}
-	if desc.Status != types.ExecutionStatusSucceeded {
-		t.Fatalf("status %s: %s: %s", desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
-	}
+	desc := runToSuccess(t, client, "JSONataValues", definition, input)
 	wantOutput := `{"n":9007199254740993,"d":1.0,"sum":9007199254740992}`
 	if got := aws.ToString(desc.Output); got != wantOutput {
 		t.Errorf("DescribeExecution output %s, want %s", got, wantOutput)
 	}
-	hist, err := client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: ex.ExecutionArn})
+	hist, err := client.GetExecutionHistory(ctx, &awssfn.GetExecutionHistoryInput{ExecutionArn: desc.ExecutionArn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,4 +99,33 @@ func TestJSONataExactNumbersOverTheWire(t *testing.T) {
 	if strings.Join(texts, "\n") != strings.Join(want, "\n") {
 		t.Errorf("history payloads\n%s\nwant\n%s", strings.Join(texts, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// runToSuccess creates a machine named name of definition, runs it on input and waits for it
+// to succeed.
+func runToSuccess(t *testing.T, client *awssfn.Client, name, definition, input string) *awssfn.DescribeExecutionOutput {
+	t.Helper()
+	ctx := context.Background()
+	sm, err := client.CreateStateMachine(ctx, &awssfn.CreateStateMachineInput{Name: aws.String(name),
+		Definition: aws.String(definition), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := client.StartExecution(ctx, &awssfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(input)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desc *awssfn.DescribeExecutionOutput
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if desc, err = client.DescribeExecution(ctx, &awssfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}); err != nil {
+			t.Fatal(err)
+		}
+		if desc.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
+			break
+		}
+	}
+	if desc.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("status %s: %s: %s", desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
+	}
+	return desc
 }

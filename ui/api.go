@@ -228,10 +228,15 @@ func (s *server) apiExecution(w http.ResponseWriter, r *http.Request) {
 
 // history reads an execution's whole history.
 func (s *server) history(ctx context.Context, arn string) ([]*sfn.HistoryEvent, error) {
+	return readHistory(ctx, s.store.HistoryEventList, arn)
+}
+
+// readHistory reads the whole history of arn, page by page, with list.
+func readHistory(ctx context.Context, list func(context.Context, *store.HistoryEventListParams) (*store.HistoryEventListResult, error), arn string) ([]*sfn.HistoryEvent, error) {
 	var events []*sfn.HistoryEvent
 	params := &store.HistoryEventListParams{ExecutionARN: arn, MaxResults: store.MaxPageSize}
 	for {
-		page, err := s.store.HistoryEventList(ctx, params)
+		page, err := list(ctx, params)
 		if err != nil {
 			return nil, fmt.Errorf("read history of %s: %w", arn, err)
 		}

@@ -43,19 +43,7 @@ func (s *server) historyOf(ctx context.Context, ex *shownExecution) ([]*sfn.Hist
 	if ex.child == nil {
 		return s.history(ctx, ex.ARN)
 	}
-	var events []*sfn.HistoryEvent
-	params := &store.HistoryEventListParams{ExecutionARN: ex.ARN, MaxResults: store.MaxPageSize}
-	for {
-		page, err := s.store.ChildHistoryEventList(ctx, params)
-		if err != nil {
-			return nil, fmt.Errorf("read history of %s: %w", ex.ARN, err)
-		}
-		events = append(events, page.Events...)
-		if page.NextToken == "" {
-			return events, nil
-		}
-		params.NextToken = page.NextToken
-	}
+	return readHistory(ctx, s.store.ChildHistoryEventList, ex.ARN)
 }
 
 // machineOf parses what an execution runs: its definition, or for a child execution the

@@ -28,6 +28,15 @@ func setDefinition(text string) chromedp.Action[chromedp.Void] {
 		strconv.Quote(text) + `; t.dispatchEvent(new Event("input")); })()`)
 }
 
+// openEditorWith opens the editor at url and pastes definition over its new machine.
+func openEditorWith(url, definition string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(url + "/ui/editor"),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
+		setDefinition(definition),
+	}
+}
+
 func TestBrowserEditorAndPerformance(t *testing.T) {
 	s := startServer(t, nil)
 	ctx := newBrowser(t)

@@ -41,12 +41,9 @@ func TestBrowserChoiceRulesForm(t *testing.T) {
 	s := startServer(t, nil)
 	ctx := newBrowser(t)
 	var text string
-	steps := []chromedp.Action[chromedp.Void]{
-		chromedp.Navigate(s.URL + "/ui/editor"),
-		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
-		setDefinition(nestedChoiceMachine),
+	steps := append(openEditorWith(s.URL, nestedChoiceMachine),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="FAIL"] #graph .sf-node[data-state="Pick"]`)), // C is not reachable yet
-	}
+	)
 	steps = append(steps, clickState("Pick")...)
 	steps = append(steps,
 		// Rule 1 becomes an And of its comparison and a new one.
@@ -165,12 +162,9 @@ func TestBrowserDistributedMapForm(t *testing.T) {
 	ctx := newBrowser(t)
 	sdk := s.sdk()
 	var text string
-	steps := []chromedp.Action[chromedp.Void]{
-		chromedp.Navigate(s.URL + "/ui/editor"),
-		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
-		setDefinition(inlineMap),
+	steps := append(openEditorWith(s.URL, inlineMap),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Each"]`)),
-	}
+	)
 	steps = append(steps,
 		// A Map's box holds its processor: it is selected by its label.
 		chromedp.Click(chromedp.CSS(`#graph .sf-compound[data-state="Each"] > text`)),
@@ -261,10 +255,7 @@ func TestBrowserDistributedMapFormJSONata(t *testing.T) {
 	jsonata = strings.Replace(jsonata, `"ResultPath": "$.handled",`, ``, 1)
 	var text string
 	var kinds []string
-	steps := []chromedp.Action[chromedp.Void]{
-		chromedp.Navigate(s.URL + "/ui/editor"),
-		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
-		setDefinition(jsonata),
+	steps := append(openEditorWith(s.URL, jsonata),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Each"]`)),
 		chromedp.Click(chromedp.CSS(`#graph .sf-compound[data-state="Each"] > text`)),
 		chromedp.WaitVisible(chromedp.CSS(`#state-form[data-state="Each"][data-query-language="JSONata"]`)),
@@ -277,7 +268,7 @@ func TestBrowserDistributedMapFormJSONata(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"]`)),
 		into(chromedp.Evaluate[[]string](`[...document.querySelectorAll('#state-form select[data-field="MaxItemsKind"] option')].map(o => o.value)`), &kinds),
 		definitionText(&text),
-	}
+	)
 	run(t, ctx, "configure a JSONata Distributed Map", steps...)
 	if strings.Join(kinds, ",") != "MaxItems" {
 		t.Errorf("a JSONata MaxItems offers %v, want the value only", kinds)
@@ -400,12 +391,9 @@ func TestBrowserFormRoundTrip(t *testing.T) {
 	s := startServer(t, nil)
 	ctx := newBrowser(t)
 	var text, result string
-	steps := []chromedp.Action[chromedp.Void]{
-		chromedp.Navigate(s.URL + "/ui/editor"),
-		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
-		setDefinition(roundTripMachine),
+	steps := append(openEditorWith(s.URL, roundTripMachine),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Big"]`)),
-	}
+	)
 	steps = append(steps, clickState("Pick")...)
 	steps = append(steps,
 		change(rule("0", `input[data-field="Variable"]`), "$.m"),
@@ -449,12 +437,9 @@ func TestBrowserChoiceOperators(t *testing.T) {
 	ctx := newBrowser(t)
 	machine := `{"StartAt": "Pick", "States": {"Pick": {"Type": "Choice", "Choices": [{"Variable": "$.x", "StringEquals": "a", "Next": "A"}], "Default": "A"}, "A": {"Type": "Succeed"}}}`
 	var offered []string
-	steps := []chromedp.Action[chromedp.Void]{
-		chromedp.Navigate(s.URL + "/ui/editor"),
-		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
-		setDefinition(machine),
+	steps := append(openEditorWith(s.URL, machine),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Pick"]`)),
-	}
+	)
 	steps = append(steps, clickState("Pick")...)
 	steps = append(steps, into(chromedp.Evaluate[[]string](`[...document.querySelectorAll(`+"`"+rule("0", `select[data-field="Operator"] option`)+"`"+`)].map(o => o.value)`), &offered))
 	run(t, ctx, "open the Choice", steps...)
@@ -500,12 +485,9 @@ func TestBrowserFormKeepsIndexKeyOrder(t *testing.T) {
 	s := startServer(t, nil)
 	ctx := newBrowser(t)
 	var text string
-	steps := []chromedp.Action[chromedp.Void]{
-		chromedp.Navigate(s.URL + "/ui/editor"),
-		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="Hello"]`)),
-		setDefinition(indexKeyMachine),
+	steps := append(openEditorWith(s.URL, indexKeyMachine),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-validation="OK"] #graph .sf-node[data-state="1"]`)),
-	}
+	)
 	steps = append(steps, clickState("1")...)
 	steps = append(steps,
 		change(`#state-form input[data-field="Comment"]`, "one"),

@@ -3,23 +3,15 @@ package ui_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stepflow/stepflow/api"
-	"github.com/stepflow/stepflow/engine"
 	"github.com/stepflow/stepflow/iam"
 	"github.com/stepflow/stepflow/internal/oidc"
 	"github.com/stepflow/stepflow/internal/oidc/oidctest"
-	"github.com/stepflow/stepflow/sfn"
 	"github.com/stepflow/stepflow/store"
-	"github.com/stepflow/stepflow/store/sqlite"
-	"github.com/stepflow/stepflow/task"
 	"github.com/stepflow/stepflow/ui"
 )
 
@@ -31,80 +23,28 @@ var oidcRules = []string{"groups=stepflow-admins:role/admin", "email=*@example.c
 // --auth iam --ui on --oidc-issuer ... mounts it.
 func startOIDCServer(t *testing.T, idp *oidctest.Provider) *signInServer {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "stepflow.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	eng, err := engine.New(engine.Config{Store: st, Invoker: task.NewRouter(), Scope: sfn.DefaultScope})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		eng.Close(ctx)
-	})
-	box, err := iam.NewSecretBox([]byte("an AES-256 server key, 32 bytes!"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	directory := iam.NewDirectory(st, box, sfn.DefaultScope, nil)
-	auditPath := filepath.Join(dir, "audit.log")
-	auditFile, err := os.Create(auditPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { auditFile.Close() })
-	apiServer, err := api.New(api.Config{Engine: eng, IAM: directory, AuditLog: auditFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(apiServer.Close)
-	provider, err := oidc.New(oidc.Config{Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rules []oidc.Rule
-	for _, s := range oidcRules {
-		r, err := oidc.ParseRule(s)
+	return newSignInServer(t, false, func(directory *iam.Directory) *ui.OIDC {
+		provider, err := oidc.New(oidc.Config{Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rules = append(rules, r)
-	}
-	principalARN := func(kindAndName string) string {
-		kind, name, _ := strings.Cut(kindAndName, "/")
-		if kind == "role" {
-			return directory.RoleARN(name)
+		var rules []oidc.Rule
+		for _, s := range oidcRules {
+			r, err := oidc.ParseRule(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rules = append(rules, r)
 		}
-		return directory.UserARN(name)
-	}
-	clock := &testClock{t: time.Now()}
-	login := ui.Login{Authority: apiServer, Now: clock.now,
-		OIDC: &ui.OIDC{Provider: provider, Name: "Test IdP", Rules: rules, PrincipalARN: principalARN}}
-	mux := http.NewServeMux()
-	mux.Handle("/", apiServer)
-	mux.Handle(ui.Prefix, ui.Handler(eng, ui.WithOperations(apiServer), ui.WithLogin(login)))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-
-	var created struct{ StateMachineArn string }
-	if err := apiServer.Call(ctx, "CreateStateMachine", map[string]any{"name": "Hold", "definition": waitingMachine,
-		"roleArn": "arn:aws:iam::123456789012:role/r"}, &created); err != nil {
-		t.Fatal(err)
-	}
-	var started struct{ ExecutionArn string }
-	if err := apiServer.Call(ctx, "StartExecution", map[string]any{"stateMachineArn": created.StateMachineArn, "name": "held"}, &started); err != nil {
-		t.Fatal(err)
-	}
-	return &signInServer{Server: srv, api: apiServer, dir: directory, clock: clock, auditLog: auditPath,
-		machine: created.StateMachineArn, running: started.ExecutionArn}
+		principalARN := func(kindAndName string) string {
+			kind, name, _ := strings.Cut(kindAndName, "/")
+			if kind == "role" {
+				return directory.RoleARN(name)
+			}
+			return directory.UserARN(name)
+		}
+		return &ui.OIDC{Provider: provider, Name: "Test IdP", Rules: rules, PrincipalARN: principalARN}
+	})
 }
 
 // principal makes a user or role with a policy.

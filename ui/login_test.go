@@ -66,6 +66,13 @@ func (c *testClock) advance(d time.Duration) {
 
 func startSignInServer(t *testing.T, tls bool) *signInServer {
 	t.Helper()
+	return newSignInServer(t, tls, nil)
+}
+
+// newSignInServer starts the server of startSignInServer; withOIDC, when not nil, gives the
+// sign-in through an OpenID Connect provider for the server's IAM directory.
+func newSignInServer(t *testing.T, tls bool, withOIDC func(*iam.Directory) *ui.OIDC) *signInServer {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "stepflow.db"))
@@ -102,9 +109,13 @@ func startSignInServer(t *testing.T, tls bool) *signInServer {
 	}
 	t.Cleanup(apiServer.Close)
 	clock := &testClock{t: time.Now()}
+	login := ui.Login{Authority: apiServer, Now: clock.now}
+	if withOIDC != nil {
+		login.OIDC = withOIDC(directory)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/", apiServer)
-	mux.Handle(ui.Prefix, ui.Handler(eng, ui.WithOperations(apiServer), ui.WithLogin(ui.Login{Authority: apiServer, Now: clock.now})))
+	mux.Handle(ui.Prefix, ui.Handler(eng, ui.WithOperations(apiServer), ui.WithLogin(login)))
 	srv := httptest.NewUnstartedServer(mux)
 	if tls {
 		srv.StartTLS()
